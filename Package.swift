@@ -1,0 +1,70 @@
+// swift-tools-version:6.1
+// csiloc: sub-wavelength localization from channel state information.
+//
+// Module graph (arrows point to what a module may import), following the data:
+//   CSINumerics ◄── CSIChannel ◄── (model, search: later issues)
+//   NumpyArchive ◄── CSIChannel        StrictYAML ◄── CSIChannel
+//   csiloc (CLI) ◄── everything above
+import PackageDescription
+
+/// Numeric kernels vectorise only when the compiler may use FMA and wide vectors.
+/// `haswell` (AVX2 + FMA) runs on any x86-64 server since 2013; other architectures keep the default.
+let numericFlags: [SwiftSetting] = {
+    #if arch(x86_64)
+    return [.unsafeFlags(["-target-cpu", "haswell"])]
+    #else
+    return []
+    #endif
+}()
+
+let package = Package(
+    name: "csiloc",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "csiloc", targets: ["csiloc"]),
+        .library(name: "CSIChannel", targets: ["CSIChannel"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-numerics.git", from: "1.1.1"),
+    ],
+    targets: [
+        // MARK: numerics
+        .target(
+            name: "CSINumerics",
+            dependencies: [.product(name: "Numerics", package: "swift-numerics")],
+            swiftSettings: numericFlags
+        ),
+        // MARK: file formats and configuration
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "NumpyArchive", dependencies: ["CZlib"]),
+        .target(name: "StrictYAML", dependencies: [.product(name: "Yams", package: "Yams")]),
+        // MARK: transport
+        .systemLibrary(name: "CZMQ", pkgConfig: "libzmq", providers: [.apt(["libzmq3-dev"])]),
+        .target(name: "ZMQ", dependencies: ["CZMQ"]),
+        // MARK: channel physics, simulation, datasets
+        .target(
+            name: "CSIChannel",
+            dependencies: [
+                "CSINumerics", "NumpyArchive", "StrictYAML",
+                .product(name: "Numerics", package: "swift-numerics"),
+            ],
+            swiftSettings: numericFlags
+        ),
+        // MARK: executables
+        .executableTarget(
+            name: "csiloc",
+            dependencies: [
+                "CSIChannel", "CSINumerics",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // MARK: tests (mirror the modules)
+        .testTarget(name: "CSINumericsTests", dependencies: ["CSINumerics"]),
+        .testTarget(name: "StrictYAMLTests", dependencies: ["StrictYAML"]),
+        .testTarget(name: "CSIChannelTests", dependencies: ["CSIChannel", "NumpyArchive"]),
+        .testTarget(name: "NumpyArchiveTests", dependencies: ["NumpyArchive"]),
+        .testTarget(name: "ZMQTests", dependencies: ["ZMQ"]),
+    ]
+)

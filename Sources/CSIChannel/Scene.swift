@@ -1,0 +1,104 @@
+import Numerics
+
+/// A complete, physically exact description of a propagation scene for the image-source simulator:
+/// the base-station array, the subcarriers, the reflectors, where user equipment (UE) can be, where the
+/// direct path is blocked, and the receiver impairments to emulate.
+public struct Scene: Sendable {
+    public var name: String
+    /// Name of the coordinate frame positions are expressed in (published with every fix).
+    public var frame: String
+    public var array: AntennaArray
+    public var subcarriers: SubcarrierPlan
+    public var planes: [ReflectingPlane]
+    /// Highest number of bounces per path (0 = direct path only).
+    public var maxReflectionOrder: Int
+    /// Where UEs may be: the sampling region and the default search region.
+    public var ueRegion: Region
+    /// Regions in which the direct (line-of-sight) path is blocked.
+    public var nlosRegions: [Region]
+    public var impairments: Impairments
+
+    public init(name: String, frame: String = "scene", array: AntennaArray, subcarriers: SubcarrierPlan,
+                planes: [ReflectingPlane] = [], maxReflectionOrder: Int = 1, ueRegion: Region,
+                nlosRegions: [Region] = [], impairments: Impairments = .none) {
+        self.name = name; self.frame = frame; self.array = array; self.subcarriers = subcarriers
+        self.planes = planes; self.maxReflectionOrder = maxReflectionOrder; self.ueRegion = ueRegion
+        self.nlosRegions = nlosRegions; self.impairments = impairments
+    }
+
+    /// The same scene with another number of antennas and/or subcarriers (same spacing, same band), for
+    /// scaling studies and benchmarks. A UPA keeps its aspect: `antennas` must be rows·cols of a square.
+    public func resized(antennas: Int? = nil, subcarriers: Int? = nil) throws -> Scene {
+        var s = self
+        if let n = subcarriers { s.subcarriers = self.subcarriers.resampled(count: n) }
+        if let n = antennas, n != array.count {
+            let a = array
+            switch a.kind {
+            case .ula:
+                s.array = .ula(count: n, spacing: a.spacing, center: a.center, axis: a.axis, pattern: a.pattern)
+            case .upa:
+                let side = Int(Double(n).squareRoot().rounded())
+                guard side * side == n else { throw SceneError.invalid("a UPA can only be resized to a square number of antennas, got \(n)") }
+                s.array = .upa(rows: side, cols: side, spacing: a.spacing, center: a.center, axis: a.axis,
+                               axis2: a.axis2 ?? Point3(0, 0, 1), pattern: a.pattern)
+            }
+        }
+        return s
+    }
+
+    /// Whether the direct path to `x` is blocked by one of the NLoS regions.
+    @inlinable public func isLineOfSightBlocked(at x: Point3) -> Bool {
+        for r in nlosRegions where r.contains(x) { return true }
+        return false
+    }
+}
+
+/// An axis-aligned box; a flat region when `z.lowerBound == z.upperBound` (a UE plane at one height).
+public struct Region: Sendable, Equatable {
+    public var x: ClosedRange<Double>
+    public var y: ClosedRange<Double>
+    public var z: ClosedRange<Double>
+
+    public init(x: ClosedRange<Double>, y: ClosedRange<Double>, z: ClosedRange<Double>) {
+        self.x = x; self.y = y; self.z = z
+    }
+
+    /// Whether the region is a plane at one height.
+    public var isFlat: Bool { z.lowerBound == z.upperBound }
+
+    @inlinable public func contains(_ p: Point3) -> Bool { x.contains(p.x) && y.contains(p.y) && z.contains(p.z) }
+
+    /// Area (flat) of the x–y footprint, m².
+    public var footprintArea: Double { (x.upperBound - x.lowerBound) * (y.upperBound - y.lowerBound) }
+}
+
+/// Receiver impairments that make measured CSI differ from the physical channel.
+public struct Impairments: Sendable, Equatable {
+    /// Additive white Gaussian noise at this per-location SNR (dB), σ² = ‖H‖²_F / (N_a N_s 10^(SNR/10)).
+    public var snrDB: Double?
+    /// A uniformly random common phase per sample (unsynchronised local oscillator).
+    public var randomCommonPhase: Bool
+    /// A random timing offset uniform in ±this many seconds per sample: a linear phase across subcarriers,
+    /// exp(−j2π (f_k − f₀) τ).
+    public var maxTimingOffset: Double
+    /// Standard deviation (dB) of a random per-sample gain (automatic gain control).
+    public var gainStdDB: Double
+
+    public init(snrDB: Double? = nil, randomCommonPhase: Bool = false, maxTimingOffset: Double = 0, gainStdDB: Double = 0) {
+        self.snrDB = snrDB; self.randomCommonPhase = randomCommonPhase
+        self.maxTimingOffset = maxTimingOffset; self.gainStdDB = gainStdDB
+    }
+
+    public static let none = Impairments()
+
+    /// Whether any impairment is active.
+    public var isActive: Bool { snrDB != nil || randomCommonPhase || maxTimingOffset != 0 || gainStdDB != 0 }
+}
+
+/// Errors about a scene that are not located in a file.
+public enum SceneError: Error, CustomStringConvertible, Sendable {
+    case invalid(String)
+    public var description: String {
+        switch self { case .invalid(let m): return m }
+    }
+}

@@ -1,0 +1,100 @@
+import StrictYAML
+
+/// `x: [min, max]`, `y: [min, max]`, `z: height` or `z: [min, max]`.
+struct RegionSpec: Decodable {
+    var region: Region
+    enum CodingKeys: String, CodingKey, CaseIterable { case x, y, z }
+    init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        func range(_ key: CodingKeys, _ fallback: ClosedRange<Double>?) throws -> ClosedRange<Double> {
+            if let v = try? c.decode(Double.self, forKey: key) {
+                try c.require(v.isFinite, key, "must be finite")
+                return v...v
+            }
+            guard c.contains(key) else {
+                if let fallback { return fallback }
+                throw DecodingError.keyNotFound(key, .init(codingPath: c.codingPath, debugDescription: "missing"))
+            }
+            let pair = try c.decode([Double].self, forKey: key)
+            try c.require(pair.count == 2 && pair.allSatisfy(\.isFinite) && pair[0] <= pair[1], key,
+                          "must be [min, max] with min ≤ max, or a single number")
+            return pair[0]...pair[1]
+        }
+        region = Region(x: try range(.x, nil), y: try range(.y, nil),
+                        z: try range(.z, -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude))
+    }
+}
+
+struct UESpec: Decodable {
+    var region: Region
+    enum CodingKeys: String, CodingKey, CaseIterable { case region }
+    init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        region = try c.decode(RegionSpec.self, forKey: .region).region
+        try c.require(region.z.lowerBound > -1e300 && region.z.upperBound < 1e300, .region, "the UE region needs 'z' (a height or [min, max])")
+        try c.require(region.footprintArea > 0, .region, "the UE region must have a positive x–y area")
+    }
+}
+
+struct ImpairmentSpec: Decodable {
+    var impairments = Impairments.none
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case snrDB = "snr_db", randomCommonPhase = "random_common_phase"
+        case timingOffsetNs = "timing_offset_ns", gainStdDB = "gain_std_db"
+    }
+    init() {}
+    init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let snr = try c.decodeIfPresent(Double.self, forKey: .snrDB)
+        if let snr { try c.require(snr.isFinite && snr > -50 && snr < 200, .snrDB, "must be a finite SNR in dB in (-50, 200)") }
+        let tau = try c.value(.timingOffsetNs, default: 0.0)
+        try c.require(tau >= 0 && tau.isFinite, .timingOffsetNs, "must be ≥ 0 (the maximum |offset|, ns)")
+        let g = try c.value(.gainStdDB, default: 0.0)
+        try c.require(g >= 0 && g.isFinite, .gainStdDB, "must be ≥ 0 dB")
+        impairments = Impairments(snrDB: snr, randomCommonPhase: try c.value(.randomCommonPhase, default: false),
+                                  maxTimingOffset: tau * 1e-9, gainStdDB: g)
+    }
+}
+
+extension Scene {
+    /// Loads a scene from a YAML file (strict: see docs/scenes.md for the keys).
+    public static func load(contentsOf path: String) throws -> Scene {
+        try StrictYAML.decode(SceneFile.self, contentsOf: path).scene
+    }
+
+    /// Parses a scene from YAML text; `file` names it in errors.
+    public static func parse(yaml: String, file: String = "<scene>") throws -> Scene {
+        try StrictYAML.decode(SceneFile.self, from: yaml, file: file).scene
+    }
+}
+
+extension SceneFile {
+    var scene: Scene {
+        let p = subcarriers.plan
+        let spacing = array.spacing ?? p.wavelength / 2
+        let center = Point3(array.center[0], array.center[1], array.center[2])
+        let axis = Point3(array.axis[0], array.axis[1], array.axis[2])
+        let pat: ElementPattern
+        switch array.pattern.kind {
+        case .isotropic: pat = .isotropic
+        case .cosine:
+            let b = array.pattern.boresight ?? [1, 0, 0]
+            pat = .cosine(exponent: array.pattern.exponent, boresight: Point3(b[0], b[1], b[2]).normalized)
+        }
+        let arr: AntennaArray
+        switch array.kind {
+        case .ula:
+            arr = .ula(count: array.count ?? 1, spacing: spacing, center: center, axis: axis, pattern: pat)
+        case .upa:
+            let s = array.shape ?? [1, 1], a2 = array.axis2 ?? [0, 0, 1]
+            arr = .upa(rows: s[0], cols: s[1], spacing: spacing, center: center, axis: axis,
+                       axis2: Point3(a2[0], a2[1], a2[2]), pattern: pat)
+        }
+        return Scene(name: name, frame: frame, array: arr, subcarriers: p, planes: planes.map(\.plane),
+                     maxReflectionOrder: maxOrder, ueRegion: ue.region, nlosRegions: nlosRegions.map(\.region),
+                     impairments: impairments.impairments)
+    }
+}

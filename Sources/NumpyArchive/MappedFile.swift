@@ -1,0 +1,64 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A whole file mapped read-only, so multi-gigabyte archives cost address space rather than a heap copy and an
+/// array can be decoded straight from the page cache into its destination.
+///
+/// The mapping is immutable, so sharing it between threads is safe. (If another process truncates the file while
+/// it is mapped, touching the lost pages raises SIGBUS; datasets are not expected to change under a reader.)
+final class MappedFile: @unchecked Sendable {
+    let path: String
+    let count: Int
+    private let base: UnsafeRawPointer?
+
+    init(path: String) throws {
+        self.path = path
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw NPZError(.io, file: path, "cannot open for reading: \(String(cString: strerror(errno)))")
+        }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            throw NPZError(.io, file: path, "cannot stat: \(String(cString: strerror(errno)))")
+        }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            throw NPZError(.io, file: path, "not a regular file")
+        }
+        count = Int(info.st_size)
+        if count == 0 {
+            base = nil
+            return
+        }
+        let mapped = mmap(nil, count, PROT_READ, MAP_PRIVATE, fd, 0)
+        guard let mapped, mapped != MAP_FAILED else {
+            throw NPZError(.io, file: path, "cannot map \(count) bytes: \(String(cString: strerror(errno)))")
+        }
+        base = UnsafeRawPointer(mapped)
+    }
+
+    deinit {
+        if let base { munmap(UnsafeMutableRawPointer(mutating: base), count) }
+    }
+
+    /// The mapped bytes; empty for an empty file.
+    var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
+
+    /// Whether `length` bytes starting at `offset` lie inside the file, without overflowing.
+    func contains(offset: Int, length: Int) -> Bool {
+        guard offset >= 0, length >= 0 else { return false }
+        let (end, overflow) = offset.addingReportingOverflow(length)
+        return !overflow && end <= count
+    }
+}
+
+/// Little-endian field access into a byte buffer whose bounds the caller has already checked.
+extension UnsafeRawBufferPointer {
+    func u16(_ offset: Int) -> Int { Int(UInt16(littleEndian: loadUnaligned(fromByteOffset: offset, as: UInt16.self))) }
+    func u32(_ offset: Int) -> Int { Int(UInt32(littleEndian: loadUnaligned(fromByteOffset: offset, as: UInt32.self))) }
+    func u32Value(_ offset: Int) -> UInt32 { UInt32(littleEndian: loadUnaligned(fromByteOffset: offset, as: UInt32.self)) }
+    func u64(_ offset: Int) -> UInt64 { UInt64(littleEndian: loadUnaligned(fromByteOffset: offset, as: UInt64.self)) }
+}

@@ -1,0 +1,101 @@
+/// A `.npz` file (as written by `numpy.savez` / `savez_compressed`) opened for reading.
+///
+/// Opening maps the file and reads only the zip central directory; each array is decoded when asked for, with its
+/// CRC-32 verified, so a damaged member is reported by name and does not hide the others. Immutable and safe to
+/// share between threads.
+///
+/// ```swift
+/// let archive = try NPZArchive(path: "train.npz")
+/// let csi = try archive.complexFloats("csi")      // interleaved (re, im), shape (M, Na, Ns)
+/// try csi.checkShape([nil, 16, 64])
+/// let carrier = try archive.scalar("carrier")
+/// ```
+public final class NPZArchive: Sendable {
+    /// The path as given; every error message starts with it.
+    public let path: String
+    /// Array keys in archive order, without the `.npy` suffix.
+    public let keys: [String]
+
+    private let file: MappedFile
+    private let entries: [String: ZipEntry]
+
+    public init(path: String) throws {
+        self.path = path
+        file = try MappedFile(path: path)
+        var keys: [String] = []
+        var entries: [String: ZipEntry] = [:]
+        for entry in try ZipReader.entries(of: file) where entry.name.hasSuffix(".npy") {
+            let key = String(entry.name.dropLast(4))
+            if entries.updateValue(entry, forKey: key) == nil { keys.append(key) }  // a duplicate name: last wins, as in Python
+        }
+        self.keys = keys
+        self.entries = entries
+    }
+
+    /// Whether the archive holds `key` (with or without the `.npy` suffix, as NumPy accepts both).
+    public func contains(_ key: String) -> Bool { entries[normalized(key)] != nil }
+
+    /// Dtype and shape of `key` from its header alone (cheap even for huge or compressed members).
+    public func info(_ key: String) throws -> NPYArrayInfo {
+        let header = try NPYDecoder.readHeader(try reader(for: key))
+        return NPYArrayInfo(dtype: header.descr.dtype, shape: header.shape, fortranOrder: header.fortranOrder,
+                            bigEndian: header.descr.bigEndian)
+    }
+
+    /// The array under `key` in its own dtype, normalised to little-endian C order.
+    public func array(_ key: String) throws -> NPYArray { try NPYDecoder.readArray(try reader(for: key)) }
+
+    /// Real values as `Double` (from float32, float64 or integers), converted while reading.
+    public func doubles(_ key: String) throws -> NPYValues<Double> { try values(key, .real) }
+    /// Real values as `Float` (from float32, float64 or integers), converted while reading.
+    public func floats(_ key: String) throws -> NPYValues<Float> { try values(key, .real) }
+    /// Complex values as interleaved (re, im) `Float`s (from complex64 or complex128). For complex64 C-order data
+    /// the bytes go straight from the file into the result.
+    public func complexFloats(_ key: String) throws -> NPYValues<Float> { try values(key, .complex) }
+    /// Complex values as interleaved (re, im) `Double`s (from complex64 or complex128).
+    public func complexDoubles(_ key: String) throws -> NPYValues<Double> { try values(key, .complex) }
+    /// Flags from bool or integer arrays (non-zero is true).
+    public func bools(_ key: String) throws -> NPYValues<Bool> { try values(key, .bool) }
+
+    /// The single real value stored under `key` (shape `()` or one element), e.g. a carrier frequency.
+    public func scalar(_ key: String) throws -> Double {
+        let values = try doubles(key)
+        guard values.values.count == 1 else {
+            throw values.context.error(.shapeMismatch, "expected a scalar (shape () or one element), found shape \(NPYHeader.formatShape(values.shape))")
+        }
+        return values.values[0]
+    }
+
+    private func values<Element>(_ key: String, _ decoding: Decoding<Element>) throws -> NPYValues<Element> {
+        try NPYDecoder.readValues(try reader(for: key), decoding)
+    }
+
+    private func normalized(_ key: String) -> String {
+        entries[key] == nil && key.hasSuffix(".npy") ? String(key.dropLast(4)) : key
+    }
+
+    private func reader(for requested: String) throws -> EntryReader {
+        let key = normalized(requested)
+        guard let entry = entries[key] else {
+            let present = keys.isEmpty ? "archive holds no arrays" : "present: " + keys.joined(separator: ", ")
+            throw NPZError(.missingKey, file: path, "missing key '\(requested)' (\(present))")
+        }
+        return try EntryReader(entry: entry, key: key, in: file)
+    }
+}
+
+extension NPYArray {
+    /// Reads a single-array `.npy` file.
+    public init(contentsOfNPYFile path: String) throws {
+        self = try NPYDecoder.readArray(EntryReader(wholeFile: try MappedFile(path: path)))
+    }
+
+    /// Writes this array as a `.npy` file (version 1.0 header, 64-byte aligned data, as NumPy writes it),
+    /// through `path + ".tmp"` and a rename so the final name never holds a partial file.
+    public func writeNPY(to path: String) throws {
+        let output = try AtomicFileOutput(path: path)
+        try output.write(NPYHeader.encode(dtype: dtype, fortranOrder: false, shape: shape))
+        try bytes.withUnsafeBytes { try output.write($0) }
+        try output.commit()
+    }
+}

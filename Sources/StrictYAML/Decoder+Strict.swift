@@ -1,0 +1,36 @@
+/// A coding key that accepts any string, used to list the keys actually present.
+public struct AnyCodingKey: CodingKey, Sendable {
+    public var stringValue: String
+    public var intValue: Int?
+    public init(stringValue: String) { self.stringValue = stringValue }
+    public init?(intValue: Int) { self.stringValue = "\(intValue)"; self.intValue = intValue }
+}
+
+extension Decoder {
+    /// Throws if the mapping being decoded holds a key that `K` does not list, naming the allowed keys.
+    /// Call first thing in `init(from:)` of every configuration type.
+    public func rejectUnknownKeys<K: CodingKey & CaseIterable>(_: K.Type) throws {
+        let known = Set(K.allCases.map(\.stringValue))
+        let present = try container(keyedBy: AnyCodingKey.self).allKeys
+        if let bad = present.first(where: { !known.contains($0.stringValue) }) {
+            throw DecodingError.dataCorrupted(.init(
+                codingPath: codingPath + [bad],
+                debugDescription: "unknown key '\(bad.stringValue)'; allowed: \(known.sorted().joined(separator: ", "))"
+            ))
+        }
+    }
+}
+
+extension KeyedDecodingContainer {
+    /// Throws a located error for `key` unless `condition` holds; `message` says what was expected.
+    public func require(_ condition: Bool, _ key: Key, _ message: @autoclosure () -> String) throws {
+        if !condition {
+            throw DecodingError.dataCorruptedError(forKey: key, in: self, debugDescription: message())
+        }
+    }
+
+    /// Decodes `key` if present, else returns `fallback`.
+    public func value<T: Decodable>(_ key: Key, default fallback: @autoclosure () -> T) throws -> T {
+        try decodeIfPresent(T.self, forKey: key) ?? fallback()
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import Yams
+
+/// Strict YAML decoding for configuration and scene files.
+///
+/// Synthesised `Decodable` silently ignores unknown keys and reports errors without a line number; both
+/// cost users hours (a misspelt key is a setting that silently does nothing). Types decoded through
+/// `StrictYAML` call `rejectUnknownKeys` in their `init(from:)`, and every failure is reported as a
+/// `YAMLFileError` naming the file, line, column and dotted key path, with the offending line quoted.
+public enum StrictYAML {
+    /// Decodes `T` from YAML text; `file` is used in error messages only.
+    public static func decode<T: Decodable>(_ type: T.Type, from text: String, file: String) throws -> T {
+        let node: Node
+        do {
+            guard let composed = try Yams.compose(yaml: text) else {
+                // An empty document decodes like an empty mapping, so that all defaults apply.
+                return try decode(type, from: "{}", file: file)
+            }
+            node = composed
+        } catch let error as YamlError {
+            throw YAMLFileError(file: file, line: nil, column: nil, path: "", message: "YAML syntax error: \(error)", snippet: nil)
+        }
+        do {
+            return try YAMLDecoder().decode(type, from: node)
+        } catch let error as DecodingError {
+            throw YAMLFileError(decodingError: error, root: node, text: text, file: file)
+        } catch let error as YAMLFileError {
+            throw error
+        } catch {
+            throw YAMLFileError(file: file, line: nil, column: nil, path: "", message: "\(error)", snippet: nil)
+        }
+    }
+
+    /// Reads and decodes a YAML file.
+    public static func decode<T: Decodable>(_ type: T.Type, contentsOf path: String) throws -> T {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw YAMLFileError(file: path, line: nil, column: nil, path: "", message: "cannot read file: \(error.localizedDescription)", snippet: nil)
+        }
+        return try decode(type, from: text, file: path)
+    }
+}
+
+/// A configuration error located in its file: `file:line:column: key.path: message`.
+public struct YAMLFileError: Error, CustomStringConvertible, LocalizedError, Sendable {
+    public let file: String
+    public let line: Int?
+    public let column: Int?
+    /// Dotted key path, e.g. `array.spacing` or `planes[2].normal`.
+    public let path: String
+    public let message: String
+    /// The offending line with a caret, when known.
+    public let snippet: String?
+
+    public init(file: String, line: Int?, column: Int?, path: String, message: String, snippet: String?) {
+        self.file = file; self.line = line; self.column = column
+        self.path = path; self.message = message; self.snippet = snippet
+    }
+
+    public var description: String {
+        var s = file
+        if let line, let column { s += ":\(line):\(column)" }
+        s += ": "
+        if !path.isEmpty { s += "\(path): " }
+        s += message
+        if let snippet { s += "\n" + snippet.trimmingCharacters(in: .newlines) }
+        return s
+    }
+
+    public var errorDescription: String? { description }
+}

@@ -1,0 +1,9 @@
+import ArgumentParser
+
+/// `csiloc bench`: benchmarks that produce the figures quoted in notes and docs.
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Accuracy and speed benchmarks.",
+        subcommands: [BenchSimulate.self]
+    )
+}

@@ -1,0 +1,86 @@
+@testable import CSIChannel
+import CSINumerics
+import Numerics
+import Testing
+
+@Suite struct ImpairmentsTests {
+    static let plan = SubcarrierPlan(carrier: 3.5e9, bandwidth: 100e6, count: 16)
+
+    static func channel() -> [Float] {
+        let sim = ChannelSimulator(scene: TestScenes.losOnly(antennas: 4, subcarriers: plan))
+        var h = [Float](repeating: 0, count: sim.valuesPerChannel)
+        [Point3(0.2, 0.1, 1)].withUnsafeBufferPointer { p in h.withUnsafeMutableBufferPointer { sim.evaluateFloat(p, into: $0) } }
+        return h
+    }
+
+    @Test func commonPhaseAndTimingOffsetPreserveMagnitudesAndAddALinearPhase() {
+        let clean = Self.channel()
+        var h = clean
+        var rng = SeededGenerator(seed: 7)
+        let imp = Impairments(randomCommonPhase: true, maxTimingOffset: 20e-9)
+        h.withUnsafeMutableBufferPointer { imp.apply(to: $0, antennas: 4, frequencies: Self.plan.frequencies, carrier: Self.plan.carrier, rng: &rng) }
+        // Ratio h/clean must be e^{j(θ − 2π(f_k − f0)τ)}: unit modulus, same for every antenna, phase linear in k.
+        var phases: [Double] = []
+        for k in 0..<16 {
+            var ratios: [Complex<Double>] = []
+            for j in 0..<4 {
+                let i = 2 * (j * 16 + k)
+                let r = Complex(Double(h[i]), Double(h[i + 1])) / Complex(Double(clean[i]), Double(clean[i + 1]))
+                #expect(abs(r.length - 1) < 1e-5)
+                ratios.append(r)
+            }
+            for r in ratios { #expect((r - ratios[0]).length < 1e-5) }
+            phases.append(ratios[0].phase)
+        }
+        // Unwrap and check constant second differences (linear phase).
+        var unwrapped = [phases[0]]
+        for k in 1..<phases.count {
+            var d = phases[k] - phases[k - 1]
+            while d > .pi { d -= 2 * .pi }
+            while d < -.pi { d += 2 * .pi }
+            unwrapped.append(unwrapped[k - 1] + d)
+        }
+        for k in 2..<unwrapped.count {
+            #expect(abs(unwrapped[k] - 2 * unwrapped[k - 1] + unwrapped[k - 2]) < 1e-4)
+        }
+        #expect(abs(unwrapped[1] - unwrapped[0]) > 1e-3)   // a non-zero offset was applied
+    }
+
+    @Test func noisePowerMatchesTheRequestedSNR() {
+        let clean = Self.channel()
+        let signal = clean.reduce(0.0) { $0 + Double($1) * Double($1) }
+        var noisePower = 0.0
+        let trials = 400
+        for t in 0..<trials {
+            var h = clean
+            var rng = SeededGenerator(seed: 3, stream: UInt64(t))
+            let imp = Impairments(snrDB: 5)
+            h.withUnsafeMutableBufferPointer { imp.apply(to: $0, antennas: 4, frequencies: Self.plan.frequencies, carrier: Self.plan.carrier, rng: &rng) }
+            for i in h.indices { noisePower += Double(h[i] - clean[i]) * Double(h[i] - clean[i]) }
+        }
+        let snr = decibels(signal / (noisePower / Double(trials)))
+        // 400 × 128 real Gaussians: the power estimate is within ±0.1 dB with overwhelming probability.
+        #expect(abs(snr - 5) < 0.1)
+    }
+
+    @Test func sameSeedSameNoiseAcrossThreadCounts() {
+        let scene = TestScenes.losOnly(antennas: 4, subcarriers: Self.plan)
+        let sim = ChannelSimulator(scene: scene)
+        let positions = PositionSampler.uniform(in: scene.ueRegion, count: 500, seed: 11)
+        let imp = Impairments(snrDB: 10, randomCommonPhase: true, maxTimingOffset: 5e-9, gainStdDB: 2)
+        func run(width: Int, block: Int) -> [Float] {
+            var all: [Float] = []
+            SimulationJob(simulator: sim, positions: positions, impairments: imp, seed: 99, blockSize: block)
+                .run(width: width) { all.append(contentsOf: $0) }
+            return all
+        }
+        let a = run(width: 1, block: 500), b = run(width: 2, block: 64)
+        #expect(a == b)
+        let c: [Float] = {
+            var all: [Float] = []
+            SimulationJob(simulator: sim, positions: positions, impairments: imp, seed: 100).run { all.append(contentsOf: $0) }
+            return all
+        }()
+        #expect(a != c)
+    }
+}

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what csiloc needs to build and test on Debian 12 (Swift 6.3 must already be on PATH).
+# Idempotent; uses sudo when not root. Set CSILOC_SKIP_APT=1 to skip package installation.
+set -euo pipefail
+
+packages=(
+  pkg-config
+  zlib1g-dev        # NPZ datasets: deflate and CRC-32 (NumpyArchive)
+  libzmq3-dev       # ZeroMQ transport (csilocd, record/replay)
+  libyaml-dev       # listed by the client's design card; Yams vendors its own libyaml, so nothing links it
+  python3-numpy     # optional: tests check NPZ round trips against numpy when it is importable
+)
+
+if [[ "${CSILOC_SKIP_APT:-0}" != "1" ]]; then
+  missing=()
+  for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if ((${#missing[@]})); then
+    SUDO=""
+    [[ $(id -u) -ne 0 ]] && SUDO="sudo"
+    echo "setup: installing ${missing[*]}" >&2
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+fi
+
+command -v swift >/dev/null || { echo "setup: swift not found on PATH (need Swift 6.3)" >&2; exit 1; }
+swift --version 2>&1 | head -1 >&2
