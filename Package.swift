@@ -31,9 +31,10 @@ let package = Package(
     ],
     targets: [
         // MARK: numerics
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .target(
             name: "CSINumerics",
-            dependencies: [.product(name: "Numerics", package: "swift-numerics")],
+            dependencies: ["COpenBLAS", .product(name: "Numerics", package: "swift-numerics")],
             swiftSettings: numericFlags
         ),
         // MARK: file formats and configuration
@@ -52,11 +53,17 @@ let package = Package(
             ],
             swiftSettings: numericFlags
         ),
+        // MARK: location-to-channel models: image-source fit, MB-INR, baselines, training, model files
+        .target(
+            name: "CSIModel",
+            dependencies: ["CSIChannel", "CSINumerics", .product(name: "Numerics", package: "swift-numerics")],
+            swiftSettings: numericFlags
+        ),
         // MARK: executables
         .executableTarget(
             name: "csiloc",
             dependencies: [
-                "CSIChannel", "CSINumerics",
+                "CSIChannel", "CSINumerics", "CSIModel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -64,6 +71,7 @@ let package = Package(
         .testTarget(name: "CSINumericsTests", dependencies: ["CSINumerics"]),
         .testTarget(name: "StrictYAMLTests", dependencies: ["StrictYAML"]),
         .testTarget(name: "CSIChannelTests", dependencies: ["CSIChannel", "NumpyArchive"]),
+        .testTarget(name: "CSIModelTests", dependencies: ["CSIModel", "CSIChannel", "CSINumerics"]),
         .testTarget(name: "NumpyArchiveTests", dependencies: ["NumpyArchive"]),
         .testTarget(name: "ZMQTests", dependencies: ["ZMQ"]),
     ]

@@ -7,6 +7,7 @@ packages=(
   pkg-config
   zlib1g-dev        # NPZ datasets: deflate and CRC-32 (NumpyArchive)
   libzmq3-dev       # ZeroMQ transport (csilocd, record/replay)
+  libopenblas-dev   # BLAS for training and fitting (pkg-config name: openblas)
   libyaml-dev       # listed by the client's design card; Yams vendors its own libyaml, so nothing links it
   python3-numpy     # optional: tests check NPZ round trips against numpy when it is importable
 )

@@ -1,0 +1,51 @@
+import CSIChannel
+import CSINumerics
+
+/// A dataset prepared for fitting and training: the channels scaled by one global real factor so that the
+/// mean of ‖H‖²_F/(N_a N_s) over the training samples is 1 (path loss still carries location information,
+/// so there is no per-sample normalisation), and a deterministic train/validation split.
+public struct TrainingData: Sendable {
+    public let positions: [Point3]
+    /// Interleaved complex, antenna-major, already multiplied by `scale`.
+    public let channels: [Double]
+    public let antennas: [Point3]
+    public let frequencies: [Double]
+    public let carrier: Double
+    /// The factor applied to the raw channels (model outputs are divided by it when evaluated).
+    public let scale: Double
+
+    public var count: Int { positions.count }
+    public var antennaCount: Int { antennas.count }
+    public var subcarrierCount: Int { frequencies.count }
+    public var valuesPerSample: Int { 2 * antennaCount * subcarrierCount }
+
+    /// Prepares `dataset` (or the subset `indices`) with the given scale, or with the scale that normalises it.
+    public init(dataset: CSIDataset, indices: [Int]? = nil, scale: Double? = nil) {
+        let idx = indices ?? Array(0..<dataset.count)
+        let stride = dataset.valuesPerSample
+        var power = 0.0
+        for m in idx { for v in dataset.channel(m) { power += Double(v) * Double(v) } }
+        let meanPower = power / Double(max(1, idx.count * dataset.antennaCount * dataset.subcarrierCount))
+        let s = scale ?? (meanPower > 0 ? 1 / meanPower.squareRoot() : 1)
+        var ch = [Double](repeating: 0, count: idx.count * stride)
+        for (i, m) in idx.enumerated() {
+            let base = m * stride
+            for t in 0..<stride { ch[i * stride + t] = Double(dataset.csi[base + t]) * s }
+        }
+        self.positions = idx.map { dataset.positions[$0] }
+        self.channels = ch
+        self.antennas = dataset.antennas
+        self.frequencies = dataset.frequencies
+        self.carrier = dataset.carrier
+        self.scale = s
+    }
+
+    /// A deterministic split of `0..<count` into training and validation indices.
+    public static func split(count: Int, validationFraction: Double, seed: UInt64) -> (train: [Int], validation: [Int]) {
+        var order = Array(0..<count)
+        var rng = SeededGenerator(seed: seed, stream: 0x53504C54)   // "SPLT"
+        order.shuffle(using: &rng)
+        let nVal = min(count - 1, max(1, Int((Double(count) * validationFraction).rounded())))
+        return (Array(order[nVal...]).sorted(), Array(order[..<nVal]).sorted())
+    }
+}
