@@ -41,6 +41,8 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "NumpyArchive", dependencies: ["CZlib"]),
         .target(name: "StrictYAML", dependencies: [.product(name: "Yams", package: "Yams")]),
+        // MARK: wire protocol v1 and capture files
+        .target(name: "CSIWire"),
         // MARK: transport
         .systemLibrary(name: "CZMQ", pkgConfig: "libzmq", providers: [.apt(["libzmq3-dev"])]),
         .target(name: "ZMQ", dependencies: ["CZMQ"]),
@@ -74,5 +76,6 @@ let package = Package(
         .testTarget(name: "CSIModelTests", dependencies: ["CSIModel", "CSIChannel", "CSINumerics"]),
         .testTarget(name: "NumpyArchiveTests", dependencies: ["NumpyArchive"]),
         .testTarget(name: "ZMQTests", dependencies: ["ZMQ"]),
+        .testTarget(name: "CSIWireTests", dependencies: ["CSIWire"]),
     ]
 )

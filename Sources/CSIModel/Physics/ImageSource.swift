@@ -1,0 +1,58 @@
+import CSIChannel
+import Numerics
+
+/// One fitted propagation path: an image of the base-station array (centre + frame) and a complex gain
+/// that is constant or varies linearly with the receiver position.
+public struct ImageSource: Sendable, Equatable {
+    /// Image-array centre, scene frame (metres).
+    public var center: Point3
+    /// Image-array axes (orthonormal; a mirrored frame when the path has an odd number of bounces).
+    public var e1: Point3, e2: Point3, e3: Point3
+    /// Gain at the model's gain reference point.
+    public var gain: Complex<Double>
+    /// ∂gain/∂(x, y, z) — zero unless the model varies gains with position.
+    public var gainSlope: (Complex<Double>, Complex<Double>, Complex<Double>)
+
+    public init(center: Point3, frame: (Point3, Point3, Point3), gain: Complex<Double> = .zero) {
+        self.center = center
+        (e1, e2, e3) = frame
+        self.gain = gain
+        gainSlope = (.zero, .zero, .zero)
+    }
+
+    public static func == (a: ImageSource, b: ImageSource) -> Bool {
+        a.center == b.center && a.e1 == b.e1 && a.e2 == b.e2 && a.e3 == b.e3 && a.gain == b.gain
+            && a.gainSlope.0 == b.gainSlope.0 && a.gainSlope.1 == b.gainSlope.1 && a.gainSlope.2 == b.gainSlope.2
+    }
+
+    /// Position of element `o` (offsets along the frame) of this image array.
+    @inlinable func element(_ o: SIMD3<Double>) -> Point3 { center + e1 * o.x + e2 * o.y + e3 * o.z }
+
+    /// Element offset vector Δ = t e1 + s e2 + w e3.
+    @inlinable func displacement(_ o: SIMD3<Double>) -> Point3 { e1 * o.x + e2 * o.y + e3 * o.z }
+
+    /// Gain at `x` given the reference point.
+    @inlinable func gain(at x: Point3, reference r: Point3) -> Complex<Double> {
+        let d = x - r
+        return gain + gainSlope.0 * Complex(d.x, 0) + gainSlope.1 * Complex(d.y, 0) + gainSlope.2 * Complex(d.z, 0)
+    }
+
+    /// Rotates the frame by the rotation vector `w` (Rodrigues).
+    mutating func rotate(by w: Point3) {
+        let angle = w.length
+        guard angle > 0 else { return }
+        let k = w / angle
+        let c = Double.cos(angle), s = Double.sin(angle)
+        func rot(_ v: Point3) -> Point3 { v * c + k.cross(v) * s + k * (k.dot(v) * (1 - c)) }
+        e1 = rot(e1); e2 = rot(e2); e3 = rot(e3)
+    }
+}
+
+/// How the phase varies across the elements of an image array.
+public enum ArrayPhaseModel: String, Sendable, Codable, CaseIterable {
+    /// Exact spherical wavefronts per element (real arrays, the csiloc simulator).
+    case spherical
+    /// One plane wave across the array at the carrier wavelength, no curvature or beam squint — what many
+    /// ray tracers export (they trace from the array centre).
+    case planeWave = "plane-wave"
+}

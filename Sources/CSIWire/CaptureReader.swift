@@ -1,0 +1,185 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Reads a `*.csicap` capture file record by record, surviving any damage.
+///
+/// Every complete, CRC-valid record is returned in file order. When the reader meets something that is not
+/// a valid record (torn final write, flipped bits, garbage), it **resynchronizes**: it scans forward byte by
+/// byte for the next record marker whose record is complete, CRC-valid and well-formed, continues from
+/// there, and logs the skipped stretch in ``report``. A damaged file header only costs the metadata. No
+/// byte sequence makes the reader trap or allocate more than one maximal record (64 MiB) plus a 1 MiB chunk.
+///
+/// Damage is never thrown; only I/O failures are. Not thread-safe: use one reader from one task or thread.
+///
+/// ```swift
+/// let reader = try CaptureReader(path: "run.csicap")
+/// while let record = try reader.next() { replay(record.parts) }
+/// if !reader.report.isClean { log(reader.report.damage) }
+/// ```
+public final class CaptureReader {
+    private typealias Reason = CaptureReadReport.Damage.Reason
+
+    private enum Attempt {
+        case record(CaptureRecord, next: Int64)
+        case end
+        case damaged(Reason)
+    }
+
+    /// The file's metadata, or `nil` when the file header was damaged.
+    public private(set) var metadata: CaptureMetadata?
+    /// Records returned and damage found so far; complete once ``next()`` has returned `nil`.
+    public private(set) var report = CaptureReadReport()
+
+    private let source: CaptureByteSource
+    private var position: Int64 = 0
+    private var finished = false
+    /// A damaged file header whose recovery scan is still to run: `(damage offset, scan start, reason)`.
+    private var pendingRecovery: (offset: Int64, scanFrom: Int64, reason: Reason)?
+
+    /// Opens a capture file and reads its header.
+    public convenience init(path: String) throws(CaptureError) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .open(path: path, errno: errno) }
+        self.init(source: CaptureByteSource(fileDescriptor: fd))
+        try readHeader()
+    }
+
+    /// Reads a capture file held in memory.
+    public convenience init(bytes: [UInt8]) {
+        self.init(source: CaptureByteSource(bytes: bytes))
+        // An in-memory source performs no I/O, so this cannot fail.
+        try? readHeader()
+    }
+
+    private init(source: CaptureByteSource) {
+        self.source = source
+    }
+
+    /// The next valid record, or `nil` at the end of the file. Throws only for I/O errors.
+    public func next() throws(CaptureError) -> CaptureRecord? {
+        guard !finished else { return nil }
+        if let pending = pendingRecovery {
+            pendingRecovery = nil
+            return try resync(damageAt: pending.offset, scanFrom: pending.scanFrom, reason: pending.reason)
+        }
+        switch try attempt(at: position) {
+        case .record(let record, let next):
+            position = next
+            report.recordsRead += 1
+            return record
+        case .end:
+            finished = true
+            return nil
+        case .damaged(let reason):
+            return try resync(damageAt: position, scanFrom: position + 1, reason: reason)
+        }
+    }
+
+    /// Reads every remaining record.
+    public func readAll() throws(CaptureError) -> [CaptureRecord] {
+        var records: [CaptureRecord] = []
+        while let record = try next() { records.append(record) }
+        return records
+    }
+
+    // MARK: - File header
+
+    private func readHeader() throws(CaptureError) {
+        let magic = CaptureFormat.fileMagic
+        let prefix = CaptureFormat.fileHeaderPrefixBytes
+        guard try source.ensure(0, magic.count) else {
+            let available = Int(source.loadedEnd)
+            let isPrefix = source.slice(0, available).elementsEqual(magic.prefix(available))
+            pendingRecovery = (0, 0, isPrefix ? .truncatedHeader : .badFileMagic)
+            return
+        }
+        guard source.slice(0, magic.count).elementsEqual(magic) else {
+            pendingRecovery = (0, 0, .badFileMagic)
+            return
+        }
+        guard try source.ensure(0, prefix) else {
+            pendingRecovery = (0, Int64(magic.count), .truncatedHeader)
+            return
+        }
+        let length = Int(ByteCoding.load(UInt32.self, from: source.slice(0, prefix), at: magic.count) ?? 0)
+        guard length <= CaptureFormat.maxMetadataBytes else {
+            pendingRecovery = (0, Int64(prefix), .badMetadataLength)
+            return
+        }
+        guard try source.ensure(0, prefix + length + 4) else {
+            pendingRecovery = (0, Int64(prefix), .truncatedHeader)
+            return
+        }
+        let json = source.slice(Int64(prefix), length)
+        let storedCRC = ByteCoding.load(UInt32.self, from: source.slice(Int64(prefix + length), 4), at: 0)
+        guard CRC32C.checksum(json) == storedCRC else {
+            pendingRecovery = (0, Int64(prefix), .metadataCRCMismatch)
+            return
+        }
+        position = Int64(prefix + length + 4)
+        if let value = try? JSONValue(parsing: json), let parsed = CaptureMetadata(json: value) {
+            metadata = parsed
+        } else {
+            report.record(.init(offset: Int64(prefix), byteCount: Int64(length), reason: .badMetadata))
+        }
+    }
+
+    // MARK: - Records
+
+    /// Tries to read one record starting exactly at `offset`.
+    private func attempt(at offset: Int64) throws(CaptureError) -> Attempt {
+        source.discard(below: offset)
+        guard try source.ensure(offset, 8) else {
+            return source.loadedEnd <= offset ? .end : .damaged(.truncatedRecord)
+        }
+        let marker = CaptureFormat.recordMarker
+        guard source.slice(offset, marker.count).elementsEqual(marker) else { return .damaged(.badMarker) }
+        let length = Int(ByteCoding.load(UInt32.self, from: source.slice(offset + 4, 4), at: 0) ?? 0)
+        guard length >= CaptureFormat.minRecordBodyBytes, length <= CaptureFormat.maxRecordBodyBytes else {
+            return .damaged(.badRecordLength)
+        }
+        guard try source.ensure(offset, CaptureFormat.recordOverheadBytes + length) else {
+            return .damaged(.truncatedRecord)
+        }
+        let body = source.slice(offset + 8, length)
+        let storedCRC = ByteCoding.load(UInt32.self, from: source.slice(offset + 8 + Int64(length), 4), at: 0)
+        guard CRC32C.checksum(body) == storedCRC else { return .damaged(.recordCRCMismatch) }
+        guard let record = CaptureFormat.decodeBody(body) else { return .damaged(.badRecordBody) }
+        return .record(record, next: offset + Int64(CaptureFormat.recordOverheadBytes + length))
+    }
+
+    /// Scans from `scanFrom` for the next valid record, logging `[damageAt, that record)` as one damage
+    /// entry, or `[damageAt, end of file)` when none is left.
+    private func resync(damageAt start: Int64, scanFrom: Int64, reason: Reason) throws(CaptureError) -> CaptureRecord? {
+        var candidate = scanFrom
+        while let found = try findMarker(from: candidate) {
+            if case .record(let record, let next) = try attempt(at: found) {
+                report.record(.init(offset: start, byteCount: found - start, reason: reason))
+                position = next
+                report.recordsRead += 1
+                return record
+            }
+            candidate = found + 1
+        }
+        report.record(.init(offset: start, byteCount: max(source.loadedEnd - start, 0), reason: reason))
+        finished = true
+        return nil
+    }
+
+    /// The offset of the next record marker at or after `offset`, or `nil` at the end of the file.
+    private func findMarker(from offset: Int64) throws(CaptureError) -> Int64? {
+        let marker = CaptureFormat.recordMarker
+        var at = offset
+        while try source.ensure(at, marker.count) {
+            if source.byte(at: at) == marker[0], source.slice(at, marker.count).elementsEqual(marker) {
+                return at
+            }
+            at += 1
+            source.discard(below: at)
+        }
+        return nil
+    }
+}
