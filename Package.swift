@@ -23,6 +23,7 @@ let package = Package(
     products: [
         .executable(name: "csiloc", targets: ["csiloc"]),
         .library(name: "CSIChannel", targets: ["CSIChannel"]),
+        .library(name: "CSISearch", targets: ["CSISearch"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -61,11 +62,13 @@ let package = Package(
             dependencies: ["CSIChannel", "CSINumerics", .product(name: "Numerics", package: "swift-numerics")],
             swiftSettings: numericFlags
         ),
+        // MARK: localization search over any channel model
+        .target(name: "CSISearch", dependencies: ["CSIChannel", "CSINumerics"], swiftSettings: numericFlags),
         // MARK: executables
         .executableTarget(
             name: "csiloc",
             dependencies: [
-                "CSIChannel", "CSINumerics", "CSIModel",
+                "CSIChannel", "CSINumerics", "CSIModel", "CSISearch", "NumpyArchive",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -77,5 +80,8 @@ let package = Package(
         .testTarget(name: "NumpyArchiveTests", dependencies: ["NumpyArchive"]),
         .testTarget(name: "ZMQTests", dependencies: ["ZMQ"]),
         .testTarget(name: "CSIWireTests", dependencies: ["CSIWire"]),
+        .testTarget(name: "CSISearchTests", dependencies: [
+            "CSISearch", "CSIChannel", "CSINumerics", .product(name: "Numerics", package: "swift-numerics"),
+        ]),
     ]
 )

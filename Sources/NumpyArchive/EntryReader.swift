@@ -14,7 +14,11 @@ final class EntryReader {
 
     private let file: MappedFile  // keeps the mapping alive
     private let input: UnsafeRawBufferPointer
+    /// File offset of `input`.
+    private let inputOffset: Int
     private var inputPosition = 0
+    /// Input before this position has been handed back to the kernel.
+    private var releasedPosition = 0
     private let expectedCRC: UInt32?
     private var crc = CRC32()
     private var stream: UnsafeMutablePointer<z_stream>?
@@ -22,6 +26,8 @@ final class EntryReader {
 
     /// zlib counts in 32-bit `uInt`s; feed it at most this much at a time.
     private static let zlibChunk = 1 << 30
+    /// Consumed input is released to the kernel in steps of this size.
+    private static let releaseChunk = 64 << 20
 
     var remaining: Int { totalSize - produced }
 
@@ -36,6 +42,7 @@ final class EntryReader {
         }
         let dataStart = try ZipReader.dataOffset(of: entry, in: file)
         input = UnsafeRawBufferPointer(rebasing: file.bytes[dataStart..<dataStart + entry.compressedSize])
+        inputOffset = dataStart
         totalSize = entry.uncompressedSize
         expectedCRC = entry.crc32
         switch entry.method {
@@ -67,6 +74,7 @@ final class EntryReader {
         context = ErrorContext(file: file.path, location: nil)
         entryContext = context
         input = file.bytes
+        inputOffset = 0
         totalSize = file.count
         expectedCRC = nil
     }
@@ -85,8 +93,14 @@ final class EntryReader {
         if let stream {
             try inflate(stream, into: base, count: buffer.count)
         } else {
-            base.copyMemory(from: input.baseAddress! + inputPosition, byteCount: buffer.count)
-            inputPosition += buffer.count
+            var copied = 0
+            while copied < buffer.count {
+                let n = min(buffer.count - copied, Self.releaseChunk)
+                (base + copied).copyMemory(from: input.baseAddress! + inputPosition, byteCount: n)
+                inputPosition += n
+                copied += n
+                releaseConsumedInput()
+            }
         }
         if expectedCRC != nil { crc.update(UnsafeRawBufferPointer(buffer)) }
         produced += buffer.count
@@ -105,10 +119,18 @@ final class EntryReader {
             guard !streamEnded else {
                 throw entryContext.error(.corrupt, "deflate stream ends after \(produced + written) bytes, but the entry declares \(totalSize)")
             }
+            let before = inputPosition
             let (wrote, status) = step(stream, out: base + written, capacity: count - written)
             written += wrote
-            try check(status, progressed: wrote > 0)
+            releaseConsumedInput()
+            try check(status, progressed: wrote > 0 || inputPosition > before)
         }
+    }
+
+    private func releaseConsumedInput() {
+        guard inputPosition - releasedPosition >= Self.releaseChunk else { return }
+        file.release(inputOffset + releasedPosition..<inputOffset + inputPosition)
+        releasedPosition = inputPosition
     }
 
     /// One `inflate` call; returns bytes produced and zlib's status.
@@ -128,11 +150,10 @@ final class EntryReader {
 
     private func check(_ status: Int32, progressed: Bool) throws {
         switch status {
-        case Z_OK, Z_STREAM_END:
-            return
-        case Z_BUF_ERROR where !progressed && inputPosition == input.count:
+        case Z_OK where !progressed, Z_BUF_ERROR:
+            // No progress although there was room for output: the input is used up.
             throw entryContext.error(.corrupt, "corrupt deflate stream: compressed data ends before the stream does (after \(produced) of \(totalSize) bytes)")
-        case Z_BUF_ERROR:
+        case Z_OK, Z_STREAM_END:
             return
         default:
             let message = stream?.pointee.msg.map { String(cString: $0) } ?? "zlib status \(status)"

@@ -47,6 +47,17 @@ final class MappedFile: @unchecked Sendable {
     /// The mapped bytes; empty for an empty file.
     var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
 
+    /// Tells the kernel the pages fully inside `range` (file offsets) are no longer needed, so streaming through
+    /// a multi-gigabyte member does not leave the whole file resident next to the decoded array. The mapping
+    /// stays valid: touching those pages again re-reads them from the file.
+    func release(_ range: Range<Int>) {
+        guard let base else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = (range.lowerBound + page - 1) / page * page
+        let end = range.upperBound / page * page
+        if start < end { madvise(UnsafeMutableRawPointer(mutating: base + start), end - start, MADV_DONTNEED) }
+    }
+
     /// Whether `length` bytes starting at `offset` lie inside the file, without overflowing.
     func contains(offset: Int, length: Int) -> Bool {
         guard offset >= 0, length >= 0 else { return false }

@@ -6,6 +6,7 @@
 /// (complex → real, float → bool). For multi-gigabyte arrays prefer ``NPZArchive``'s typed readers, which convert
 /// while reading instead of holding the raw bytes and the converted copy at once.
 public struct NPYArray: Sendable, Equatable, CustomStringConvertible {
+    /// Element type as stored (never big-endian: that is undone on read).
     public let dtype: NPYDType
     /// Dimensions; `[]` for a 0-d scalar array.
     public let shape: [Int]
@@ -46,12 +47,15 @@ public struct NPYArray: Sendable, Equatable, CustomStringConvertible {
         self.init(validated: dtype, shape: shape, bytes: scalars.withUnsafeBytes { littleEndianBytes($0, dtype) }, context: context)
     }
 
+    /// A float64 array from C-order values; throws if `doubles.count` does not match `shape`.
     public init(doubles: [Double], shape: [Int]) throws { try self.init(.float64, scalars: doubles, shape: shape) }
+    /// A float32 array from C-order values; throws if `floats.count` does not match `shape`.
     public init(floats: [Float], shape: [Int]) throws { try self.init(.float32, scalars: floats, shape: shape) }
     /// `values` interleaves real and imaginary parts: `2 * product(shape)` floats.
     public init(complexFloats values: [Float], shape: [Int]) throws { try self.init(.complex64, scalars: values, shape: shape) }
     /// `values` interleaves real and imaginary parts: `2 * product(shape)` doubles.
     public init(complexDoubles values: [Double], shape: [Int]) throws { try self.init(.complex128, scalars: values, shape: shape) }
+    /// A bool array from C-order values; throws if `bools.count` does not match `shape`.
     public init(bools: [Bool], shape: [Int]) throws { try self.init(.bool, scalars: bools, shape: shape) }
     /// A 0-d float64 array (shape `()`), as NumPy saves a Python float.
     public init(scalar: Double) {
@@ -124,7 +128,9 @@ private func littleEndianBytes(_ raw: UnsafeRawBufferPointer, _ dtype: NPYDType)
 /// An array already converted to a Swift element type, as returned by ``NPZArchive``'s typed readers.
 /// For complex readers `values` interleaves (re, im), so it holds `2 * product(shape)` numbers.
 public struct NPYValues<Element: Sendable>: Sendable {
+    /// Dimensions of the array (elements, not scalars: a complex element is two `values`).
     public let shape: [Int]
+    /// C-order values.
     public let values: [Element]
     let context: ErrorContext
 
@@ -147,7 +153,9 @@ extension NPYValues: Equatable where Element: Equatable {
 
 /// Dtype and shape of an archive member, read from its header without loading the data.
 public struct NPYArrayInfo: Sendable, Equatable {
+    /// Element type (byte order aside).
     public let dtype: NPYDType
+    /// Dimensions; `[]` for a 0-d array.
     public let shape: [Int]
     /// Whether the stored data is Fortran-ordered (readers convert it to C order).
     public let fortranOrder: Bool

@@ -31,8 +31,11 @@ public enum NPYDType: String, Sendable, Hashable, CaseIterable {
         }
     }
 
+    /// complex64 or complex128.
     public var isComplex: Bool { self == .complex64 || self == .complex128 }
+    /// float32 or float64 (real only).
     public var isFloatingPoint: Bool { self == .float32 || self == .float64 }
+    /// Signed or unsigned integer of any width (bool is not an integer here).
     public var isInteger: Bool {
         switch self {
         case .int8, .int16, .int32, .int64, .uint8, .uint16, .uint32, .uint64: return true

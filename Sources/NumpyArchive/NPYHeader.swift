@@ -125,19 +125,16 @@ struct NPYHeader: Sendable, Equatable {
             dict += String(repeating: " ", count: max(0, growthAxisMaxDigits - String(growthAxis).count))
         }
         let text = Array(dict.utf8)  // ASCII only
-        for (version, lengthBytes) in [(UInt8(1), 2), (UInt8(2), 4)] {
-            let unpadded = magic.count + 2 + lengthBytes + text.count + 1
-            let padding = alignment - unpadded % alignment
-            let headerLength = text.count + padding + 1
-            if lengthBytes == 2 && headerLength > Int(UInt16.max) { continue }
-            var out = magic + [version, 0]
-            for i in 0..<lengthBytes { out.append(UInt8(truncatingIfNeeded: headerLength >> (8 * i))) }
-            out += text
-            out += [UInt8](repeating: 0x20, count: padding)
-            out.append(0x0A)
-            return out
-        }
-        fatalError("unreachable: a version 2.0 header length always fits 32 bits for realistic shapes")
+        // Version 1.0 has a 16-bit header length; 2.0 (32-bit) only when that does not fit, as NumPy does.
+        func padding(_ lengthBytes: Int) -> Int { alignment - (magic.count + 2 + lengthBytes + text.count + 1) % alignment }
+        let lengthBytes = text.count + padding(2) + 1 <= Int(UInt16.max) ? 2 : 4
+        let headerLength = text.count + padding(lengthBytes) + 1
+        var out = magic + [lengthBytes == 2 ? 1 : 2, 0]
+        for i in 0..<lengthBytes { out.append(UInt8(truncatingIfNeeded: headerLength >> (8 * i))) }
+        out += text
+        out += [UInt8](repeating: 0x20, count: padding(lengthBytes))
+        out.append(0x0A)
+        return out
     }
 }
 

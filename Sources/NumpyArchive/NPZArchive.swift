@@ -19,6 +19,7 @@ public final class NPZArchive: Sendable {
     private let file: MappedFile
     private let entries: [String: ZipEntry]
 
+    /// Maps the file and reads the zip central directory; throws if it is not a readable zip archive.
     public init(path: String) throws {
         self.path = path
         file = try MappedFile(path: path)

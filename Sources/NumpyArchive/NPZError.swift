@@ -43,9 +43,11 @@ public struct NPZError: Error, LocalizedError, CustomStringConvertible, Sendable
         case entry(String)
     }
 
+    /// Category, for programmatic handling.
     public let kind: Kind
     /// The file path as given by the caller.
     public let file: String
+    /// The key or entry concerned, when the problem is inside one member.
     public let location: Location?
     /// What was expected and what was found, without the file/location prefix.
     public let detail: String
@@ -59,6 +61,7 @@ public struct NPZError: Error, LocalizedError, CustomStringConvertible, Sendable
         self.detail = detail
     }
 
+    /// `file: key 'k': detail` (or `file: entry 'e': detail`, or `file: detail`).
     public var description: String {
         switch location {
         case .none: return "\(file): \(detail)"

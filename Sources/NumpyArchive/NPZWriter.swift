@@ -18,6 +18,7 @@
 ///
 /// Not thread-safe: use one writer from one task or thread at a time.
 public final class NPZWriter {
+    /// Writer settings.
     public struct Options: Sendable {
         /// Use ZIP64 local headers, central-directory extras and end records even for small files. They are
         /// used automatically whenever an entry or the archive needs them (4 GiB and up); forcing them lets
@@ -39,6 +40,7 @@ public final class NPZWriter {
 
     private enum State { case writing, finished, failed }
 
+    /// Creates `path + ".tmp"` (truncating any leftover one); `path` itself is untouched until ``finish()``.
     public init(path: String, options: Options = Options()) throws {
         self.path = path
         zip = try ZipWriter(path: path, forceZip64: options.forceZip64)

@@ -8,7 +8,7 @@ struct CSILoc: AsyncParsableCommand {
         commandName: "csiloc",
         abstract: "Sub-wavelength localization from channel state information.",
         version: CSILocVersion.string,
-        subcommands: [Simulate.self, Bench.self]
+        subcommands: [Simulate.self, Localize.self, Bench.self]
     )
 }
 

@@ -1,0 +1,59 @@
+import CSIChannel
+import CSINumerics
+
+/// Reconstruction error of a channel model against reference channels (method.md §5):
+/// NMSE = mean over locations of ‖Ĥ − H‖²_F / ‖H‖²_F (the papers' metric) and the ratio of sums
+/// Σ‖Ĥ − H‖² / Σ‖H‖² (dominated by strong locations), both also in dB.
+public struct ChannelError: Sendable, Equatable {
+    public var meanRatio: Double
+    public var ratioOfSums: Double
+    public var points: Int
+
+    public var nmseDB: Double { decibels(meanRatio) }
+    public var nmseSumDB: Double { decibels(ratioOfSums) }
+
+    /// Per-location error ratios of `model` at `positions` against `reference` (2·Na·Ns Doubles per location,
+    /// in the model's output units), on all cores.
+    public static func perLocation(_ model: some ChannelModel, positions: [Point3], reference: UnsafeBufferPointer<Double>,
+                                   width: Int = Parallel.defaultWidth) -> (error: [Double], energy: [Double]) {
+        let stride = model.valuesPerChannel
+        precondition(reference.count >= positions.count * stride, "reference channels too short")
+        var err = [Double](repeating: 0, count: positions.count), energy = err
+        nonisolated(unsafe) let ref = reference
+        err.withUnsafeMutableBufferPointer { eb in
+            energy.withUnsafeMutableBufferPointer { nb in
+                nonisolated(unsafe) let e = eb, n = nb
+                Parallel.forEachChunk(count: positions.count, width: width, minChunk: 32) { range in
+                    var out = [Double](repeating: 0, count: range.count * stride)
+                    positions.withUnsafeBufferPointer { p in
+                        out.withUnsafeMutableBufferPointer { model.evaluate(UnsafeBufferPointer(rebasing: p[range]), into: $0) }
+                    }
+                    for (i, m) in range.enumerated() {
+                        var se = 0.0, sn = 0.0
+                        for t in 0..<stride {
+                            let h = ref[m * stride + t], d = out[i * stride + t] - h
+                            se += d * d; sn += h * h
+                        }
+                        e[m] = se; n[m] = sn
+                    }
+                }
+            }
+        }
+        return (err, energy)
+    }
+
+    /// NMSE of `model` at `positions` against `reference`.
+    public static func measure(_ model: some ChannelModel, positions: [Point3], reference: [Double],
+                               width: Int = Parallel.defaultWidth) -> ChannelError {
+        let (e, n) = reference.withUnsafeBufferPointer { perLocation(model, positions: positions, reference: $0, width: width) }
+        return from(error: e, energy: n)
+    }
+
+    /// Combines per-location squared errors and energies.
+    public static func from(error e: [Double], energy n: [Double]) -> ChannelError {
+        var mean = 0.0, se = 0.0, sn = 0.0, count = 0
+        for i in e.indices where n[i] > 0 { mean += e[i] / n[i]; count += 1; se += e[i]; sn += n[i] }
+        return ChannelError(meanRatio: count > 0 ? mean / Double(count) : .nan,
+                            ratioOfSums: sn > 0 ? se / sn : .nan, points: e.count)
+    }
+}

@@ -1,0 +1,188 @@
+import Foundation
+
+/// The on-disk form of a trained location-to-channel model: versioned, self-describing, checksummed.
+///
+/// Layout (little-endian):
+/// `"CSIMODEL"` · u32 format version · u32 header length · header (UTF-8 JSON, `ModelHeader`) ·
+/// u32 tensor count · tensors (u16 name length, name, u8 dtype (0 = f32, 1 = f64), u8 rank, u64 dims…, data) ·
+/// 32-byte SHA-256 of everything before it.
+/// A corrupt, truncated or incompatible file is rejected with a `ModelFileError` naming the file.
+public struct ModelFile: Sendable {
+    public static let magic = Array("CSIMODEL".utf8)
+    public static let formatVersion: UInt32 = 1
+
+    public var header: ModelHeader
+    public var tensors: [ModelTensor]
+
+    public init(header: ModelHeader, tensors: [ModelTensor]) {
+        self.header = header; self.tensors = tensors
+    }
+
+    /// The tensor called `name`, checked against an expected shape (nil entries match any length).
+    public func tensor(_ name: String, shape: [Int?]? = nil, file: String = "model") throws -> ModelTensor {
+        guard let t = tensors.first(where: { $0.name == name }) else {
+            throw ModelFileError(file: file, "missing tensor '\(name)' (present: \(tensors.map(\.name).joined(separator: ", ")))")
+        }
+        if let shape, shape.count != t.shape.count || zip(shape, t.shape).contains(where: { $0 != nil && $0 != $1 }) {
+            throw ModelFileError(file: file, "tensor '\(name)' has shape \(t.shape), expected \(shape.map { $0.map(String.init) ?? "*" })")
+        }
+        return t
+    }
+
+    /// Serialises the file (deterministic bytes for the same content).
+    public func encoded() throws -> [UInt8] {
+        var out = Self.magic
+        out.appendLE(Self.formatVersion)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let json = Array(try encoder.encode(header))
+        out.appendLE(UInt32(json.count))
+        out += json
+        out.appendLE(UInt32(tensors.count))
+        for t in tensors {
+            let name = Array(t.name.utf8)
+            out.appendLE(UInt16(name.count)); out += name
+            out.append(t.isDouble ? 1 : 0)
+            out.append(UInt8(t.shape.count))
+            for d in t.shape { out.appendLE(UInt64(d)) }
+            if t.isDouble { t.doubles.withUnsafeBytes { out += $0 } } else { t.floats.withUnsafeBytes { out += $0 } }
+        }
+        var sha = SHA256(); sha.update(out)
+        out += sha.finalize()
+        return out
+    }
+
+    /// Writes atomically: a temporary file renamed into place.
+    public func write(to path: String) throws {
+        let bytes = try encoded()
+        let tmp = path + ".tmp"
+        guard FileManager.default.createFile(atPath: tmp, contents: Data(bytes)) else {
+            throw ModelFileError(file: path, "cannot write (check the directory exists and is writable)")
+        }
+        if FileManager.default.fileExists(atPath: path) { try? FileManager.default.removeItem(atPath: path) }
+        do { try FileManager.default.moveItem(atPath: tmp, toPath: path) } catch {
+            throw ModelFileError(file: path, "cannot rename \(tmp): \(error.localizedDescription)")
+        }
+    }
+
+    /// Reads and verifies a model file.
+    public static func read(contentsOf path: String) throws -> ModelFile {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ModelFileError(file: path, "cannot read file")
+        }
+        return try decode(Array(data), file: path)
+    }
+
+    /// Parses and verifies bytes (`file` names them in errors).
+    public static func decode(_ bytes: [UInt8], file: String) throws -> ModelFile {
+        guard bytes.count >= magic.count, Array(bytes[0..<magic.count]) == magic else {
+            throw ModelFileError(file: file, "not a csiloc model file (bad magic; expected \"CSIMODEL\")")
+        }
+        guard bytes.count >= magic.count + 8 + 32 else { throw ModelFileError(file: file, "truncated (\(bytes.count) bytes)") }
+        var sha = SHA256()
+        bytes.withUnsafeBytes { sha.update(UnsafeRawBufferPointer(rebasing: $0[0..<(bytes.count - 32)])) }
+        guard sha.finalize() == Array(bytes[(bytes.count - 32)...]) else {
+            throw ModelFileError(file: file, "checksum mismatch: the file is corrupt or truncated")
+        }
+        var r = ByteReader(bytes: bytes, end: bytes.count - 32, file: file)
+        r.offset = magic.count
+        let version: UInt32 = try r.read()
+        guard version == formatVersion else {
+            throw ModelFileError(file: file, "unsupported model format version \(version) (this csiloc reads version \(formatVersion))")
+        }
+        let headerLength: UInt32 = try r.read()
+        let json = try r.bytes(Int(headerLength))
+        let header: ModelHeader
+        do { header = try JSONDecoder().decode(ModelHeader.self, from: Data(json)) } catch {
+            throw ModelFileError(file: file, "unreadable header: \(error)")
+        }
+        let count: UInt32 = try r.read()
+        guard count <= 10_000 else { throw ModelFileError(file: file, "implausible tensor count \(count)") }
+        var tensors: [ModelTensor] = []
+        for _ in 0..<count {
+            let nameLength: UInt16 = try r.read()
+            let name = String(decoding: try r.bytes(Int(nameLength)), as: UTF8.self)
+            let dtype: UInt8 = try r.read()
+            guard dtype <= 1 else { throw ModelFileError(file: file, "tensor '\(name)': unknown dtype code \(dtype)") }
+            let rank: UInt8 = try r.read()
+            guard rank <= 8 else { throw ModelFileError(file: file, "tensor '\(name)': implausible rank \(rank)") }
+            var shape: [Int] = []
+            var elements = 1
+            for _ in 0..<rank {
+                let d: UInt64 = try r.read()
+                guard d <= UInt64(Int32.max) else { throw ModelFileError(file: file, "tensor '\(name)': implausible dimension \(d)") }
+                shape.append(Int(d))
+                let (m, overflow) = elements.multipliedReportingOverflow(by: Int(d))
+                guard !overflow else { throw ModelFileError(file: file, "tensor '\(name)': size overflows") }
+                elements = m
+            }
+            let size = elements * (dtype == 1 ? 8 : 4)
+            let raw = try r.bytes(size)
+            if dtype == 1 {
+                tensors.append(ModelTensor(name: name, shape: shape, doubles: raw.withUnsafeBytes { Array($0.bindMemory(to: Double.self)) }))
+            } else {
+                tensors.append(ModelTensor(name: name, shape: shape, floats: raw.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }))
+            }
+        }
+        guard r.offset == r.end else { throw ModelFileError(file: file, "\(r.end - r.offset) unexpected bytes after the tensors") }
+        return ModelFile(header: header, tensors: tensors)
+    }
+
+    /// SHA-256 of the serialised file, hex: the model's identity in published fixes.
+    public func digest() throws -> String { SHA256.hex(try encoded()) }
+}
+
+/// A named parameter array.
+public struct ModelTensor: Sendable, Equatable {
+    public let name: String
+    public let shape: [Int]
+    public let doubles: [Double]
+    public let floats: [Float]
+    public let isDouble: Bool
+
+    public init(name: String, shape: [Int], doubles: [Double]) {
+        self.name = name; self.shape = shape; self.doubles = doubles; self.floats = []; isDouble = true
+    }
+    public init(name: String, shape: [Int], floats: [Float]) {
+        self.name = name; self.shape = shape; self.doubles = []; self.floats = floats; isDouble = false
+    }
+}
+
+/// A model file that cannot be used, with the reason.
+public struct ModelFileError: Error, CustomStringConvertible, LocalizedError, Sendable {
+    public let file: String
+    public let message: String
+    public init(file: String, _ message: String) { self.file = file; self.message = message }
+    public var description: String { "\(file): \(message)" }
+    public var errorDescription: String? { description }
+}
+
+struct ByteReader {
+    let bytes: [UInt8]
+    let end: Int
+    let file: String
+    var offset = 0
+
+    init(bytes: [UInt8], end: Int, file: String) { self.bytes = bytes; self.end = end; self.file = file }
+
+    mutating func read<T: FixedWidthInteger>() throws -> T {
+        let n = MemoryLayout<T>.size
+        guard offset + n <= end else { throw ModelFileError(file: file, "truncated at byte \(offset)") }
+        var v: T = 0
+        for i in 0..<n { v |= T(bytes[offset + i]) << (8 * i) }
+        offset += n
+        return v
+    }
+
+    mutating func bytes(_ n: Int) throws -> [UInt8] {
+        guard n >= 0, offset + n <= end else { throw ModelFileError(file: file, "truncated: needs \(n) bytes at offset \(offset)") }
+        defer { offset += n }
+        return Array(bytes[offset..<(offset + n)])
+    }
+}
+
+extension Array where Element == UInt8 {
+    mutating func appendLE<T: FixedWidthInteger>(_ v: T) {
+        for i in 0..<MemoryLayout<T>.size { append(UInt8(truncatingIfNeeded: v >> (8 * i))) }
+    }
+}

@@ -1,0 +1,50 @@
+/// The self-description of a model file: what model it is, the geometry and frequencies it was trained
+/// for, how channels were normalised, where and from what it was trained, how good it is, and what the
+/// trainer decided. Everything a localizer or a user needs without the training data.
+public struct ModelHeader: Codable, Sendable, Equatable {
+    /// "physics", "inr", "hybrid", "mlp" or "rff".
+    public var kind: String
+    public var toolVersion: String
+    /// ISO-8601 creation time (informational; not part of the model's behaviour).
+    public var created: String
+    /// Name of the scene coordinate frame.
+    public var frame: String
+    public var antennas: [[Double]]
+    public var frequencies: [Double]
+    public var carrier: Double
+    /// Normalisation: model outputs in raw units = normalised / scale.
+    public var scale: Double
+    public var training: TrainingInfo
+    public var validation: ValidationInfo
+    /// Human-readable choices made during fitting/training, in order.
+    public var decisions: [String]
+    public var physics: PhysicsInfo?
+    /// Architecture of a neural part, as key/value text (its tensors carry the parameters).
+    public var neural: [String: String]?
+
+    public struct TrainingInfo: Codable, Sendable, Equatable {
+        public var points: Int
+        public var boundsMin: [Double]
+        public var boundsMax: [Double]
+        /// The common height of all training points, when they share one (2-D search at that height).
+        public var height: Double?
+        /// SHA-256 of the training positions and channels.
+        public var digest: String
+        public var densityPerLambda2: Double
+        public var seed: UInt64
+        public var seconds: Double
+    }
+
+    public struct ValidationInfo: Codable, Sendable, Equatable {
+        public var points: Int
+        public var nmseDB: Double
+        public var nmseSumDB: Double
+    }
+
+    public struct PhysicsInfo: Codable, Sendable, Equatable {
+        public var phaseModel: String
+        public var gainReference: [Double]
+        public var sources: Int
+        public var slopeAxes: [Int]
+    }
+}

@@ -1,0 +1,89 @@
+import CSIChannel
+import CSINumerics
+
+/// Refines a rough source position by the gain-free coherent matched filter |⟨b(c), R⟩|² / ‖b‖² over points
+/// near the survey centre, where b(c) is the channel of a unit-gain source at c (method.md §16.1b). It
+/// resolves the elevation and range that angle–delay back-projection cannot, and tries the range aliases
+/// ρ ± c/Δf because delays are only known modulo 1/Δf.
+struct CoherentSearch {
+    let frame: ArrayFrame
+    let frequencies: [Double]
+    let points: [Point3]
+    let residuals: [[Double]]
+    let width: Int
+
+    /// Score of a unit-gain source at `c` with frame `f` (spherical wavefronts).
+    func score(_ c: Point3, frame f: (Point3, Point3, Point3)) -> Double {
+        let ns = frequencies.count
+        let twoPiOverC = 2 * Double.pi / speedOfLight
+        var cr = 0.0, ci = 0.0, energy = 0.0
+        for (p, x) in points.enumerated() {
+            let r = residuals[p]
+            for (j, o) in frame.offsets.enumerated() {
+                let e = c + f.0 * o.x + f.1 * o.y + f.2 * o.z
+                let d = (x - e).length
+                let inv = 1 / d
+                energy += Double(ns) * inv * inv
+                // conj(b_k) = e^{+j kf d}/d, rotated across subcarriers.
+                let (s0, c0) = sinCos(twoPiOverC * frequencies[0] * d)
+                let step = ns > 1 ? twoPiOverC * (frequencies[1] - frequencies[0]) * d : 0
+                let (ss, sc) = sinCos(step)
+                var pr = c0 * inv, pi = s0 * inv
+                let base = 2 * j * ns
+                for k in 0..<ns {
+                    let rr = r[base + 2 * k], ri = r[base + 2 * k + 1]
+                    cr += pr * rr - pi * ri; ci += pr * ri + pi * rr
+                    let nr = pr * sc - pi * ss; pi = pr * ss + pi * sc; pr = nr
+                }
+            }
+        }
+        return energy > 0 ? (cr * cr + ci * ci) / energy : 0
+    }
+
+    /// Best position over a spherical grid (azimuth, elevation, range) around `start` as seen from `origin`.
+    func refine(start: Point3, frame f: (Point3, Point3, Point3), origin: Point3, uniformSpacing: Double?,
+                minimumZ: Double?) -> (position: Point3, score: Double) {
+        let v = start - origin
+        let rho0 = v.length
+        let az0 = Double.atan2(y: v.y, x: v.x)
+        let el0 = Double.asin(max(-1, min(1, v.z / rho0)))
+        var ranges: [Double] = []
+        for n in [-1.0, 0, 1] {
+            let alias = (uniformSpacing ?? 0) > 0 ? n * speedOfLight / uniformSpacing! : 0
+            if n != 0 && alias == 0 { continue }
+            for i in -6...6 {
+                let r = rho0 + alias + Double(i) * 0.25
+                if r > 0.5 { ranges.append(r) }
+            }
+        }
+        func candidates(az: Double, el: Double, halfWidth: Double, step: Double, ranges: [Double]) -> [Point3] {
+            var out: [Point3] = []
+            let n = Int((halfWidth / step).rounded())
+            for i in -n...n { for j in -n...n { for r in ranges {
+                let a = az + Double(i) * step, e = el + Double(j) * step
+                let p = origin + Point3(Double.cos(e) * Double.cos(a), Double.cos(e) * Double.sin(a), Double.sin(e)) * r
+                if let zmin = minimumZ, p.z < zmin { continue }
+                out.append(p)
+            }}}
+            return out
+        }
+        func best(_ list: [Point3]) -> (Point3, Double) {
+            var scores = [Double](repeating: -1, count: list.count)
+            scores.withUnsafeMutableBufferPointer { buf in
+                nonisolated(unsafe) let s = buf
+                Parallel.forEachChunk(count: list.count, width: width, minChunk: 8) { range in
+                    for i in range { s[i] = score(list[i], frame: f) }
+                }
+            }
+            let i = scores.indices.max { scores[$0] < scores[$1] } ?? 0
+            return list.isEmpty ? (start, 0) : (list[i], scores[i])
+        }
+        // Coarse (0.03 rad) over ±0.12 rad, then fine (0.01 rad, 0.1 m) around the best.
+        let (c1, _) = best(candidates(az: az0, el: el0, halfWidth: 0.12, step: 0.03, ranges: ranges))
+        let w = c1 - origin
+        let rho1 = w.length
+        let az1 = Double.atan2(y: w.y, x: w.x), el1 = Double.asin(max(-1, min(1, w.z / rho1)))
+        let fineRanges = (-3...3).map { rho1 + Double($0) * 0.1 }.filter { $0 > 0.5 }
+        return best(candidates(az: az1, el: el1, halfWidth: 0.03, step: 0.01, ranges: fineRanges))
+    }
+}

@@ -1,0 +1,228 @@
+import CSIChannel
+import CSINumerics
+import Foundation
+import Numerics
+
+/// Fits an `ImageSourceModel` to a survey, greedily and blind (method.md §16.1): find a new source by
+/// angle–delay back-projection of the residual, refine it by a coherent search, solve all gains by linear
+/// least squares, run Levenberg–Marquardt with a spatial continuation (a disk around the survey centre
+/// growing to the whole area), subtract, and repeat while the validation NMSE improves. Then choose the
+/// array phase model and optional linear gain variation by validation NMSE.
+public struct ImageSourceFitter: Sendable {
+    public struct Options: Sendable {
+        /// Upper bound on the number of paths.
+        public var maxSources = 24
+        /// A new source is kept only if it improves the validation NMSE by at least this much.
+        public var minimumImprovementDB = 0.25
+        /// Survey points used for back-projection.
+        public var backProjectionPoints = 300
+        /// Points per continuation stage and for the joint fits.
+        public var stagePoints = 1500
+        /// Continuation disk radii (m) around the survey centre; the last stage is the whole area.
+        public var continuationRadii: [Double] = [0.8, 1.6, 3.2, 6.4]
+        /// Back-projection peaks tried for each new path before giving up.
+        public var candidatesPerPath = 3
+        /// Points for the coherent search (nearest the survey centre).
+        public var coherentPoints = 160
+        /// Try the plane-wave array phase model and keep it if better on validation.
+        public var tryPlaneWave = true
+        /// Try gains varying linearly with position and keep them if better on validation.
+        public var tryGainSlopes = true
+        /// Levenberg–Marquardt iterations per stage.
+        public var iterations = 25
+        /// Stop adding sources after this many seconds (nil: no limit).
+        public var timeBudget: Double? = nil
+        public var seed: UInt64 = 1
+        public var width = Parallel.defaultWidth
+        public init() {}
+    }
+
+    /// What the fitter is doing, for progress lines.
+    public struct Progress: Sendable {
+        public var stage: String
+        public var sources: Int
+        public var validationNMSEDB: Double?
+        public var elapsed: Double
+    }
+
+    /// The fitted model and what was decided along the way.
+    public struct Result: Sendable {
+        public var model: ImageSourceModel
+        public var validationNMSEDB: Double
+        public var decisions: [String]
+        public var history: [(sources: Int, validationNMSEDB: Double)]
+    }
+
+    public var options: Options
+    public init(options: Options = Options()) { self.options = options }
+
+    /// Fits `train`, choosing by `validation` (both prepared with the same scale).
+    public func fit(train: TrainingData, validation: TrainingData,
+                    progress: (Progress) -> Void = { _ in }, cancelled: () -> Bool = { false }) -> Result {
+        let start = Date()
+        func elapsed() -> Double { Date().timeIntervalSince(start) }
+        let frame = ArrayFrame(antennas: train.antennas)
+        let centre = train.positions.reduce(Point3.zero, +) / Double(max(train.count, 1))
+        let zs = train.positions.map(\.z)
+        let flat = (zs.max() ?? 0) - (zs.min() ?? 0) < 1e-6
+        let z0 = zs.first ?? 0
+        let reach = train.positions.map { ($0 - centre).length }.max() ?? 1
+        let stride = train.valuesPerSample
+        var rng = SeededGenerator(seed: options.seed, stream: 0x4649_5400)   // "FIT"
+        var decisions: [String] = []
+        var history: [(Int, Double)] = []
+        var phaseModel = ArrayPhaseModel.spherical
+        var slopeAxes: [Int] = []
+        let uniform = SubcarrierPlan(frequencies: train.frequencies).uniformSpacing
+
+        // Points sorted by distance to the centre, for disks.
+        let byDistance = train.positions.indices.sorted { (train.positions[$0] - centre).length < (train.positions[$1] - centre).length }
+        func subset(radius: Double?, limit: Int) -> [Int] {
+            var inside = radius.map { r in byDistance.filter { (train.positions[$0] - centre).length <= r } } ?? byDistance
+            if inside.count < 40 { inside = Array(byDistance.prefix(min(byDistance.count, 40))) }
+            if inside.count > limit {
+                var shuffled = inside
+                shuffled.shuffle(using: &rng)
+                inside = Array(shuffled.prefix(limit)).sorted()
+            }
+            return inside
+        }
+        func problem(_ idx: [Int], sources: Int, free: Set<Int>, phase: ArrayPhaseModel, slopes: [Int]) -> ImageSourceProblem {
+            var ch = [Double](repeating: 0, count: idx.count * stride)
+            for (i, m) in idx.enumerated() { for t in 0..<stride { ch[i * stride + t] = train.channels[m * stride + t] } }
+            return ImageSourceProblem(positions: idx.map { train.positions[$0] }, channels: ch, frame: frame,
+                                      frequencies: train.frequencies, carrier: train.carrier, phaseModel: phase,
+                                      gainReference: centre, slopeAxes: slopes,
+                                      geometryFree: (0..<sources).map { free.contains($0) }, width: options.width)
+        }
+        func solveGains(_ p: ImageSourceProblem, _ sources: [ImageSource]) -> [ImageSource] {
+            let fixed = ImageSourceProblem(positions: p.positions, channels: p.channels, frame: frame, frequencies: p.frequencies,
+                                           carrier: p.carrier, phaseModel: p.phaseModel, gainReference: centre,
+                                           slopeAxes: p.slopeAxes, geometryFree: sources.map { _ in false }, width: options.width)
+            let (_, jtj, jtr) = fixed.normalEquations(sources)
+            let n = jtr.count
+            var a = jtj
+            var trace = 0.0
+            for i in 0..<n { trace += jtj[i * n + i] }
+            for i in 0..<n { a[i * n + i] += 1e-9 * trace / Double(max(n, 1)) + 1e-300 }
+            guard let step = Cholesky.solve(a, jtr.map { -$0 }, n: n) else { return sources }
+            return fixed.unpack(zip(fixed.pack(sources), step).map { $0 + $1 }, base: sources)
+        }
+        func lm(_ p: ImageSourceProblem, _ sources: [ImageSource]) -> [ImageSource] {
+            var opts = LevenbergMarquardt.Options()
+            opts.maxIterations = options.iterations
+            let solver = LevenbergMarquardt(options: opts)
+            let base = sources
+            let (theta, _) = solver.minimize(
+                p.pack(base),
+                normal: { p.normalEquations(p.unpack($0, base: base)) },
+                cost: { p.cost(p.unpack($0, base: base)) },
+                apply: { zip($0, $1).map { $0 + $1 } })
+            var out = p.unpack(theta, base: base)
+            if flat { for l in out.indices { out[l] = Self.mirrorAbove(out[l], z0: z0) } }
+            return out
+        }
+        func model(_ sources: [ImageSource], _ phase: ArrayPhaseModel) -> ImageSourceModel {
+            ImageSourceModel(sources: sources, frame: frame, frequencies: train.frequencies, carrier: train.carrier,
+                             phaseModel: phase, gainReference: centre, scale: 1)
+        }
+        func validationDB(_ sources: [ImageSource], _ phase: ArrayPhaseModel) -> Double {
+            ChannelError.measure(model(sources, phase), positions: validation.positions, reference: validation.channels,
+                                 width: options.width).nmseDB
+        }
+        func residuals(_ sources: [ImageSource], _ idx: [Int]) -> [[Double]] {
+            let m = model(sources, phaseModel)
+            let pred = m.channels(at: idx.map { train.positions[$0] })
+            return idx.enumerated().map { (i, p) in (0..<stride).map { train.channels[p * stride + $0] - pred[i * stride + $0] } }
+        }
+
+        var sources: [ImageSource] = []
+        var best = 0.0   // validation NMSE of the empty model is 0 dB
+        let wholeArea = subset(radius: nil, limit: options.stagePoints)
+        while sources.count < options.maxSources && !cancelled() {
+            if let budget = options.timeBudget, elapsed() > budget { decisions.append("stopped adding paths: time budget"); break }
+            progress(Progress(stage: "path \(sources.count + 1): back-projection", sources: sources.count, validationNMSEDB: best, elapsed: elapsed()))
+            // 1. Back-projection of the residual.
+            let bpIdx = subset(radius: nil, limit: options.backProjectionPoints)
+            let bp = BackProjection(frame: frame, frequencies: train.frequencies, carrier: train.carrier,
+                                    points: bpIdx.map { train.positions[$0] }, residuals: residuals(sources, bpIdx), width: options.width)
+            let span = (frame.center - centre).length + reach
+            let lower = Point3(centre.x - 2 * span, centre.y - 2 * span, flat ? z0 : (zs.min()! - 2 * span))
+            let upper = Point3(centre.x + 2 * span, centre.y + 2 * span, (flat ? z0 : zs.max()!) + 2 * span)
+            let coarse = max(0.5, 4 * span / 60)
+            let peaks = bp.search(box: (lower, upper), coarseStep: coarse, count: options.candidatesPerPath, width: options.width)
+            let cIdx = Array(byDistance.prefix(min(options.coherentPoints, byDistance.count)))
+            let coherent = CoherentSearch(frame: frame, frequencies: train.frequencies, points: cIdx.map { train.positions[$0] },
+                                          residuals: residuals(sources, cIdx), width: options.width)
+            let newIndex = sources.count
+            var accepted = false
+            var lastDB = best
+            for (attempt, found) in peaks.enumerated() where !accepted && !cancelled() {
+                // 2. Coherent refinement near the centre.
+                progress(Progress(stage: "path \(newIndex + 1): coherent search (candidate \(attempt + 1))", sources: newIndex,
+                                  validationNMSEDB: best, elapsed: elapsed()))
+                let refined = coherent.refine(start: found.position, frame: found.frame, origin: centre, uniformSpacing: uniform,
+                                              minimumZ: flat ? z0 : nil)
+                var candidate = sources + [ImageSource(center: refined.position, frame: found.frame)]
+                // 3. Continuation: the new source's geometry and all gains on growing disks, then everything.
+                for radius in options.continuationRadii + [Double.infinity] {
+                    progress(Progress(stage: "path \(newIndex + 1): fit within \(radius.isFinite ? String(format: "%.1f m", radius) : "whole area")",
+                                      sources: newIndex + 1, validationNMSEDB: best, elapsed: elapsed()))
+                    let idx = radius.isFinite ? subset(radius: radius, limit: options.stagePoints) : wholeArea
+                    let p = problem(idx, sources: candidate.count, free: radius.isFinite ? [newIndex] : Set(candidate.indices),
+                                    phase: phaseModel, slopes: slopeAxes)
+                    candidate = solveGains(p, candidate)
+                    candidate = lm(p, candidate)
+                    if cancelled() { break }
+                }
+                var db = validationDB(candidate, phaseModel)
+                if newIndex == 0 && options.tryPlaneWave {
+                    let p = problem(wholeArea, sources: 1, free: [0], phase: .planeWave, slopes: [])
+                    let alt = lm(p, solveGains(p, candidate))
+                    let altDB = validationDB(alt, .planeWave)
+                    decisions.append(String(format: "array phase model: spherical %.2f dB vs plane-wave %.2f dB on validation (first path)", db, altDB))
+                    if altDB < db { phaseModel = .planeWave; candidate = alt; db = altDB }
+                }
+                lastDB = db
+                if db <= best - options.minimumImprovementDB {
+                    sources = candidate
+                    best = db
+                    history.append((sources.count, db))
+                    accepted = true
+                }
+            }
+            if !accepted {
+                decisions.append(String(format: "stopped at %d paths: none of %d candidates for path %d improved validation NMSE (%.2f dB; last %.2f dB)",
+                                        sources.count, peaks.count, newIndex + 1, best, lastDB))
+                break
+            }
+        }
+        if sources.count == options.maxSources { decisions.append("stopped at the maximum of \(options.maxSources) paths") }
+        decisions.append("array phase model: \(phaseModel.rawValue)")
+        // 4. Optional linear gain variation.
+        if options.tryGainSlopes && !sources.isEmpty && !cancelled() {
+            progress(Progress(stage: "gain slopes", sources: sources.count, validationNMSEDB: best, elapsed: elapsed()))
+            let axes = flat ? [0, 1] : [0, 1, 2]
+            let p = problem(wholeArea, sources: sources.count, free: Set(sources.indices), phase: phaseModel, slopes: axes)
+            let alt = lm(p, solveGains(p, sources))
+            let altDB = validationDB(alt, phaseModel)
+            let keep = altDB < best - options.minimumImprovementDB
+            decisions.append(String(format: "linear gain variation: %.2f dB vs %.2f dB constant → %@", altDB, best, keep ? "kept" : "not kept"))
+            if keep { sources = alt; best = altDB; slopeAxes = axes }
+        }
+        let final = ImageSourceModel(sources: sources.map { Self.scaled($0, by: 1) }, frame: frame, frequencies: train.frequencies,
+                                     carrier: train.carrier, phaseModel: phaseModel, gainReference: centre, scale: train.scale)
+        return Result(model: final, validationNMSEDB: best, decisions: decisions, history: history)
+    }
+
+    /// A source mirrored through the plane z = z0 (indistinguishable from a flat survey), kept above it.
+    static func mirrorAbove(_ s: ImageSource, z0: Double) -> ImageSource {
+        guard s.center.z < z0 else { return s }
+        var m = s
+        m.center.z = 2 * z0 - s.center.z
+        m.e1.z = -s.e1.z; m.e2.z = -s.e2.z; m.e3.z = -s.e3.z
+        return m
+    }
+
+    static func scaled(_ s: ImageSource, by f: Double) -> ImageSource { s }
+}

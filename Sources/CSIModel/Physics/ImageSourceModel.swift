@@ -1,0 +1,139 @@
+import CSIChannel
+import CSINumerics
+import Numerics
+
+/// The image-source location-to-channel model (method.md §16.1): the channel is a sum of L image arrays,
+///
+///   H_jk(x) = Σ_l g_l(x) / d_lj(x) · exp(−j 2π f_k d_lj(x) / c),   d_lj = ‖x − c_l − Δ_lj‖,
+///
+/// with Δ_lj the element offset along the image array's own axes (spherical phase model), or one plane
+/// wave across the array at the carrier (plane-wave phase model). Fitted from a survey by
+/// `ImageSourceFitter`; exact, cheap to evaluate, with closed-form gradients.
+///
+/// Parameters live in normalised channel units; `scale` converts back (raw = normalised / scale).
+public struct ImageSourceModel: ChannelModel {
+    public var sources: [ImageSource]
+    public let frame: ArrayFrame
+    public let antennaPositions: [Point3]
+    public let frequencies: [Double]
+    /// Reference frequency for the plane-wave phase model (Hz).
+    public let carrier: Double
+    public var phaseModel: ArrayPhaseModel
+    /// Point about which gains vary linearly (the survey centre).
+    public let gainReference: Point3
+    /// Raw channel = model / scale.
+    public let scale: Double
+
+    public init(sources: [ImageSource], antennas: [Point3], frequencies: [Double], carrier: Double,
+                phaseModel: ArrayPhaseModel, gainReference: Point3, scale: Double) {
+        self.sources = sources
+        self.frame = ArrayFrame(antennas: antennas)
+        self.antennaPositions = antennas
+        self.frequencies = frequencies
+        self.carrier = carrier
+        self.phaseModel = phaseModel
+        self.gainReference = gainReference
+        self.scale = scale
+    }
+
+    public func evaluate(_ positions: UnsafeBufferPointer<Point3>, into output: UnsafeMutableBufferPointer<Double>) {
+        let stride = valuesPerChannel
+        precondition(output.count >= positions.count * stride, "output buffer too small")
+        var acc = MultipathAccumulator(antennas: antennaCount, frequencies: frequencies)
+        for (b, x) in positions.enumerated() {
+            accumulate(at: x, into: &acc, normalised: false)
+            acc.write(into: output.baseAddress! + b * stride)
+        }
+    }
+
+    /// Sums all sources at `x`; in raw units unless `normalised`.
+    func accumulate(at x: Point3, into acc: inout MultipathAccumulator, normalised: Bool) {
+        acc.clear()
+        let outScale = normalised ? 1 : 1 / scale
+        let k0 = 2 * Double.pi * carrier / speedOfLight
+        for src in sources {
+            let g = src.gain(at: x, reference: gainReference) * Complex(outScale, 0)
+            switch phaseModel {
+            case .spherical:
+                for (j, o) in frame.offsets.enumerated() {
+                    let d = (x - src.element(o)).length
+                    acc.amplitudeRe[j] = g.real / d
+                    acc.amplitudeIm[j] = g.imaginary / d
+                    acc.delay[j] = d / speedOfLight
+                }
+            case .planeWave:
+                let v = x - src.center
+                let d = v.length
+                let u = v / d
+                for (j, o) in frame.offsets.enumerated() {
+                    let phi = k0 * u.dot(src.displacement(o))
+                    let (s, c) = sinCos(phi)
+                    acc.amplitudeRe[j] = (g.real * c - g.imaginary * s) / d
+                    acc.amplitudeIm[j] = (g.real * s + g.imaginary * c) / d
+                    acc.delay[j] = d / speedOfLight
+                }
+            }
+            acc.addPath()
+        }
+    }
+
+    /// Closed-form ∂H/∂x (raw units). Spherical: ∂T = e^{−jk_f d}/d·(∇g − g n/d − j k_f g n), n = (x−p)/d.
+    /// Plane wave adds the direction term j k₀ g (Δ − u(u·Δ))/d.
+    public func evaluateWithJacobian(at x: Point3, value: UnsafeMutableBufferPointer<Double>,
+                                     jacobian: UnsafeMutableBufferPointer<Double>) {
+        let na = antennaCount, ns = subcarrierCount, stride = valuesPerChannel
+        precondition(value.count >= stride && jacobian.count >= 3 * stride, "output buffers too small")
+        value.update(repeating: 0)
+        jacobian.update(repeating: 0)
+        let v = value.baseAddress!, jac = jacobian.baseAddress!
+        let k0 = 2 * Double.pi * carrier / speedOfLight
+        let inv = 1 / scale
+        for src in sources {
+            let g = src.gain(at: x, reference: gainReference) * Complex(inv, 0)
+            let gs = (src.gainSlope.0 * Complex(inv, 0), src.gainSlope.1 * Complex(inv, 0), src.gainSlope.2 * Complex(inv, 0))
+            for j in 0..<na {
+                let o = frame.offsets[j]
+                let d: Double, n: Point3
+                var dirPhase = 0.0
+                var dirGrad = Point3.zero        // ∂φ_j/∂x (plane wave only)
+                switch phaseModel {
+                case .spherical:
+                    let w = x - src.element(o); d = w.length; n = w / d
+                case .planeWave:
+                    let w = x - src.center; d = w.length; n = w / d
+                    let delta = src.displacement(o)
+                    dirPhase = k0 * n.dot(delta)
+                    dirGrad = (delta - n * n.dot(delta)) * (k0 / d)
+                }
+                for k in 0..<ns {
+                    let kf = 2 * Double.pi * frequencies[k] / speedOfLight
+                    let (sn, cs) = sinCos(dirPhase - kf * d)
+                    // B = e^{jφ}/d, T = g·B
+                    let b = Complex(cs / d, sn / d)
+                    let t = g * b
+                    let idx = 2 * (j * ns + k)
+                    v[idx] += t.real; v[idx + 1] += t.imaginary
+                    let slopes = [gs.0, gs.1, gs.2]
+                    for c in 0..<3 {
+                        // ∂T/∂x_c = B ∂g_c + T·(−n_c/d − j kf n_c + j ∂φ_c)
+                        let factor = Complex(-n[c] / d, -kf * n[c] + dirGrad[c])
+                        let dT = b * slopes[c] + t * factor
+                        jac[c * stride + idx] += dT.real
+                        jac[c * stride + idx + 1] += dT.imaginary
+                    }
+                }
+            }
+        }
+    }
+}
+
+extension ImageSourceModel {
+    /// Per-path quantities at `x` (delay to the image-array centre, unit direction from the centre toward x,
+    /// complex amplitude g/d in raw units): the closed-form targets that warm-start a neural model.
+    public func pathQuantities(at x: Point3) -> [(delay: Double, direction: Point3, amplitude: Complex<Double>)] {
+        sources.map { s in
+            let w = x - s.center, d = w.length
+            return (d / speedOfLight, w / d, s.gain(at: x, reference: gainReference) * Complex(1 / (scale * d), 0))
+        }
+    }
+}

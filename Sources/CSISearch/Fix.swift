@@ -1,0 +1,79 @@
+import CSIChannel
+
+/// The result of localizing one channel: the position, its uncertainty, a status, and per-stage
+/// diagnostics (what each stage proposed, at what cost, how long it took, how many model evaluations).
+public struct Fix: Sendable {
+    /// Estimated position, scene frame (z is the search height when the search is 2-D).
+    public var position: Point3
+    /// Position covariance from the Gauss–Newton normal matrix and the residual (nil when no
+    /// refinement ran or the normal matrix was singular).
+    public var covariance: PositionCovariance?
+    public var status: FixStatus
+    /// Final phase-sensitive cost ‖H − α D(τ) f(x̂)‖² (nuisance removed as configured).
+    public var cost: Double
+    /// `cost / ‖H‖²`.
+    public var relativeResidual: Double
+    /// `cost` divided by the residual expected from noise alone, (N_a N_s − dof/2)·σ².
+    public var noiseRatio: Double
+    /// Noise variance per complex entry used for `noiseRatio` (known or estimated).
+    public var noiseVariance: Double
+    /// Estimated nuisance parameters (gain 1, phase 0, offset 0 when not estimated).
+    public var nuisance: NuisanceEstimate
+    /// One report per stage that ran, in order.
+    public var stages: [StageReport]
+
+    /// Model evaluations of all stages (values + Jacobians).
+    public var totalEvaluations: (values: Int, jacobians: Int) {
+        stages.reduce((0, 0)) { ($0.0 + $1.valueEvaluations, $0.1 + $1.jacobianEvaluations) }
+    }
+}
+
+/// Whether a fix can be trusted.
+public enum FixStatus: String, Sendable, Codable {
+    /// Refinement converged and the residual is consistent with the noise level.
+    case converged
+    /// No refinement ran (on-grid variants): the position is a grid node.
+    case onGrid = "on-grid"
+    /// Refinement hit its iteration cap before the step tolerance.
+    case notConverged = "not-converged"
+    /// The residual is far above the noise level: probably a neighbouring (spurious) minimum or a bad model.
+    case grossErrorSuspected = "gross-error-suspected"
+}
+
+/// A 2×2 (2-D search) or 3×3 covariance of the position, m², row-major.
+public struct PositionCovariance: Sendable, Equatable {
+    public let dimension: Int
+    public let matrix: [Double]
+    /// Standard deviation per searched axis, m.
+    public var standardDeviations: [Double] { (0..<dimension).map { matrix[$0 * dimension + $0].squareRoot() } }
+    /// √trace: the predicted RMS position error, m.
+    public var rmsError: Double { (0..<dimension).reduce(0.0) { $0 + matrix[$1 * dimension + $1] }.squareRoot() }
+}
+
+/// Nuisance parameters of the measured channel relative to the model: H ≈ gain·e^{jφ}·e^{−j2π(f−f_ref)τ}·f(x).
+public struct NuisanceEstimate: Sendable, Equatable {
+    public var gain: Double = 1
+    public var phase: Double = 0
+    /// Timing offset τ, s.
+    public var timingOffset: Double = 0
+}
+
+/// The stages of the pipeline (method.md §10.1).
+public enum SearchStage: String, Sendable, Codable, CaseIterable {
+    case global, local, refine1 = "refine-1", circles, refine2 = "refine-2"
+}
+
+/// What one stage did for one frame.
+public struct StageReport: Sendable {
+    public var stage: SearchStage
+    /// Candidates scored (grid nodes, circle points) or iterations (refinement).
+    public var candidates: Int
+    /// Best position after the stage and its cost (the global stage reports its own measure's score).
+    public var position: Point3
+    public var cost: Double
+    /// Wall time, s.
+    public var seconds: Double
+    /// Model evaluations: channel values and channel + Jacobian.
+    public var valueEvaluations: Int
+    public var jacobianEvaluations: Int
+}

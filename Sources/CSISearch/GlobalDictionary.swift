@@ -1,0 +1,143 @@
+import CSIChannel
+import CSINumerics
+
+/// The cached "virtual dictionary" f(G_G) of the global grid stage (method.md §10.1a, §10.5): the model
+/// evaluated once on a regular grid over the search region and reduced to the features of one global
+/// measure, stored as Float32 rows. Built once per model and configuration and then only read, by any
+/// number of workers at once: it is a class with immutable storage so that it is shared, never copied.
+///
+/// Every measure is scored as one or two real dot products per row (a GEMV over the dictionary):
+///   PS:  2·Re⟨F,H⟩ − ‖F‖²  (the negated ‖H − F‖² up to ‖H‖²) — row = F interleaved, q = H interleaved;
+///   PI:  |⟨F̂,H⟩|² with F̂ = F/‖F‖ — rows F̂, queries H and (Im H, −Re H) interleaved;
+///   angle–delay: ⟨A(F), A(H)⟩ of unit-norm angle–delay magnitudes.
+public final class GlobalDictionary: Sendable {
+    public let measure: GlobalMeasure
+    /// Grid nodes, x fastest, then y, then z (as `PositionSampler.grid`).
+    public let nodes: [Point3]
+    /// Nodes per axis.
+    public let shape: SIMD3<Int>
+    /// Floats per row.
+    public let featureCount: Int
+    let features: [Float]
+    /// ‖F‖² per node (PS only).
+    let energies: [Float]
+    let transform: AngleDelayTransform
+
+    /// Evaluates `model` on the grid of `spacing` over `region` on `width` threads and stores the features.
+    /// - Parameter transform: the angle–delay transform used for queries (angle–delay measure only).
+    public init(model: any ChannelModel, region: SearchRegion, spacing: Double, measure: GlobalMeasure,
+                transform: AngleDelayTransform? = nil, width: Int = Parallel.defaultWidth) {
+        let r = region.region
+        self.measure = measure
+        let nodes = PositionSampler.grid(in: r, spacing: spacing)
+        self.nodes = nodes
+        func count(_ lo: Double, _ hi: Double) -> Int { Int(((hi - lo) / spacing + 1e-9).rounded(.down)) + 1 }
+        shape = SIMD3(count(r.x.lowerBound, r.x.upperBound), count(r.y.lowerBound, r.y.upperBound),
+                      region.isFlat ? 1 : count(r.z.lowerBound, r.z.upperBound))
+        let transform = transform ?? AngleDelayTransform(antennas: model.antennaCount, subcarriers: model.subcarrierCount)
+        self.transform = transform
+        let stride = model.valuesPerChannel
+        let fc = measure == .angleDelay ? transform.featureCount : stride
+        featureCount = fc
+        var features = [Float](repeating: 0, count: nodes.count * fc)
+        var energies = [Float](repeating: 0, count: measure == .phaseSensitive ? nodes.count : 0)
+        features.withUnsafeMutableBufferPointer { fb in
+            energies.withUnsafeMutableBufferPointer { eb in
+                nonisolated(unsafe) let fb = fb, eb = eb
+                Parallel.forEachChunk(count: nodes.count, width: width, minChunk: 64) { range in
+                    let batch = 64
+                    var values = [Double](repeating: 0, count: batch * stride)
+                    var ws = AngleDelayTransform.Workspace(transform)
+                    var start = range.lowerBound
+                    while start < range.upperBound {
+                        let n = min(batch, range.upperBound - start)
+                        nodes.withUnsafeBufferPointer { p in
+                            values.withUnsafeMutableBufferPointer { v in
+                                model.evaluate(UnsafeBufferPointer(rebasing: p[start..<(start + n)]), into: v)
+                            }
+                        }
+                        for b in 0..<n {
+                            let row = fb.baseAddress! + (start + b) * fc
+                            values.withUnsafeBufferPointer { v in
+                                let f = v.baseAddress! + b * stride
+                                switch measure {
+                                case .angleDelay:
+                                    transform.image(of: f, into: row, workspace: &ws)
+                                case .phaseSensitive, .phaseInsensitive:
+                                    var e = 0.0
+                                    for i in 0..<stride { e += f[i] * f[i] }
+                                    let scale = measure == .phaseInsensitive ? (e > 0 ? 1 / e.squareRoot() : 0) : 1
+                                    for i in 0..<stride { row[i] = Float(f[i] * scale) }
+                                    if measure == .phaseSensitive { eb[start + b] = Float(e) }
+                                }
+                            }
+                        }
+                        start += n
+                    }
+                }
+            }
+        }
+        self.features = features
+        self.energies = energies
+    }
+
+    /// Bytes held by the cached features.
+    public var memoryBytes: Int { features.count * MemoryLayout<Float>.size + energies.count * MemoryLayout<Float>.size }
+
+    /// Score of node `i` for the query (higher is better). `q1`, `q2` as described in the type's comment.
+    @inline(__always)
+    func score(_ i: Int, _ q1: UnsafePointer<Float>, _ q2: UnsafePointer<Float>, rows: UnsafePointer<Float>) -> Float {
+        let row = rows + i * featureCount
+        switch measure {
+        case .angleDelay: return DenseKernels.dot(row, q1, count: featureCount)
+        case .phaseSensitive: return 2 * DenseKernels.dot(row, q1, count: featureCount) - energies[i]
+        case .phaseInsensitive:
+            let (a, b) = DenseKernels.dot2(row, q1, q2, count: featureCount)
+            return a * a + b * b
+        }
+    }
+
+    /// The best node for a query: every node when `stride == 1`, else the best of the full-resolution
+    /// neighbourhoods (±stride−1 nodes per axis) of the `keep` best nodes of the sub-grid of that stride.
+    /// Returns the node index, its score and the number of rows scored.
+    func best(q1: UnsafePointer<Float>, q2: UnsafePointer<Float>, stride s: Int, keep: Int)
+        -> (index: Int, score: Float, scored: Int) {
+        features.withUnsafeBufferPointer { fb in
+            let rows = fb.baseAddress!
+            if s <= 1 {
+                var best = -Float.infinity, bi = 0
+                for i in 0..<nodes.count {
+                    let v = score(i, q1, q2, rows: rows)
+                    if v > best { best = v; bi = i }
+                }
+                return (bi, best, nodes.count)
+            }
+            let nx = shape.x, ny = shape.y, nz = shape.z
+            var top = TopK(capacity: max(1, keep))
+            var scored = 0
+            for iz in Swift.stride(from: 0, to: nz, by: nz > 1 ? s : 1) {
+                for iy in Swift.stride(from: 0, to: ny, by: s) {
+                    for ix in Swift.stride(from: 0, to: nx, by: s) {
+                        let i = (iz * ny + iy) * nx + ix
+                        top.insert(i, score(i, q1, q2, rows: rows)); scored += 1
+                    }
+                }
+            }
+            var best = -Float.infinity, bi = top.indices.first ?? 0
+            for c in top.indices {
+                let ix = c % nx, iy = (c / nx) % ny, iz = c / (nx * ny)
+                let zr = nz > 1 ? max(0, iz - s + 1)...min(nz - 1, iz + s - 1) : 0...0
+                for z in zr {
+                    for y in max(0, iy - s + 1)...min(ny - 1, iy + s - 1) {
+                        for x in max(0, ix - s + 1)...min(nx - 1, ix + s - 1) {
+                            let i = (z * ny + y) * nx + x
+                            let v = score(i, q1, q2, rows: rows); scored += 1
+                            if v > best { best = v; bi = i }
+                        }
+                    }
+                }
+            }
+            return (bi, best, scored)
+        }
+    }
+}

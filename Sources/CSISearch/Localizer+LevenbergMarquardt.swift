@@ -1,0 +1,162 @@
+import Foundation
+import CSIChannel
+import CSINumerics
+
+extension Localizer {
+    /// Number of real parameters of the refinement: the searched coordinates plus the nuisance ones.
+    var parameterCount: Int { region.dimension + MatchCost.degrees(configuration.nuisance) }
+
+    /// Levenberg–Marquardt on the real-stacked residual r = H − α·D(τ)·f(x) over (x, α, τ) (§16.3).
+    /// The nuisance starts at its closed-form optimum for the starting point; the timing offset is
+    /// parameterised as t = τ·max|ω| so that all columns of J have comparable scale.
+    func levenbergMarquardt(from start: Point3, _ s: inout LocalizerScratch) -> RefinementResult {
+        let d = region.dimension, n = parameterCount
+        var jac = 0, vals = 0
+        // Starting nuisance from the closed form.
+        var p = [Double](repeating: 0, count: n)
+        for c in 0..<d { p[c] = start[c] }
+        let tauScale = s.match.omegaScale
+        if n > d {
+            evaluateValue(at: start, &s); vals += 1
+            let fit = s.value.withUnsafeBufferPointer { s.match.evaluate($0.baseAddress!) }
+            p[d] = fit.alpha.re; p[d + 1] = fit.alpha.im
+            if n > d + 2 { p[d + 2] = fit.tau * tauScale }
+        }
+        var lin = linearize(p, tauScale: tauScale, &s); jac += 1
+        var mu = 1e-4
+        var iterations = 0, converged = false
+        while iterations < configuration.maxIterations {
+            iterations += 1
+            var accepted = false
+            while !accepted {
+                var a = lin.normal
+                for i in 0..<n { a[i * n + i] += mu * max(lin.normal[i * n + i], 1e-300) }
+                guard let step = DenseKernels.solveSPD(a, lin.gradient, n: n) else { mu *= 10; if mu > 1e12 { break }; continue }
+                // Stop without evaluating a step that changes nothing measurable: shorter than the absolute
+                // tolerance, or below 1 % of a standard deviation of the estimate (Mahalanobis norm with
+                // σ̂² = residual/(m − n)) — with noise, GN converges only linearly and further steps are moot.
+                var length = 0.0, quad = 0.0
+                for c in 0..<d { length += step[c] * step[c] }
+                for i in 0..<n { for j in 0..<n { quad += step[i] * lin.normal[i * n + j] * step[j] } }
+                let sigma2 = lin.cost / Double(max(model.valuesPerChannel - n, 1))
+                if length.squareRoot() < configuration.stepTolerance || quad < configuration.relativeStepTolerance * configuration.relativeStepTolerance * sigma2 {
+                    converged = true; accepted = true; break
+                }
+                var trial = p
+                for i in 0..<n { trial[i] += step[i] }
+                let clamped = region.clamped(position(trial), margin: wavelength)
+                for c in 0..<d { trial[c] = clamped[c] }
+                jac += 1
+                let next = linearize(trial, tauScale: tauScale, &s)
+                if next.cost <= lin.cost {
+                    var moved = 0.0
+                    for c in 0..<d { moved += (trial[c] - p[c]) * (trial[c] - p[c]) }
+                    let decrease = lin.cost - next.cost
+                    p = trial; lin = next; accepted = true
+                    mu = max(mu / 10, 1e-12)
+                    if moved.squareRoot() < configuration.stepTolerance || decrease <= 1e-15 * s.match.energy {
+                        converged = true
+                    }
+                } else {
+                    mu *= 10
+                    if mu > 1e12 { break }
+                }
+            }
+            // A step that cannot lower the cost even at the largest damping means we sit at the floor.
+            if !accepted { converged = true }
+            if converged { break }
+        }
+        // Covariance: σ̂² (JᵀJ)⁻¹ with σ̂² = residual / (2 N_a N_s − n) per real component.
+        let m = model.valuesPerChannel
+        var covariance: PositionCovariance? = nil
+        if m > n, let inv = DenseKernels.inverseSPD(lin.normal, n: n) {
+            let sigma2 = lin.cost / Double(m - n)
+            var block = [Double](repeating: 0, count: d * d)
+            for i in 0..<d { for j in 0..<d { block[i * d + j] = sigma2 * inv[i * n + j] } }
+            covariance = PositionCovariance(dimension: d, matrix: block)
+        }
+        var nuisance = NuisanceEstimate()
+        if n > d {
+            nuisance.gain = (p[d] * p[d] + p[d + 1] * p[d + 1]).squareRoot()
+            nuisance.phase = atan2(p[d + 1], p[d])
+        }
+        if n > d + 2 { nuisance.timingOffset = p[d + 2] / tauScale }
+        return RefinementResult(position: position(p), cost: lin.cost, nuisance: nuisance, covariance: covariance,
+                                iterations: iterations, converged: converged, valueEvaluations: vals,
+                                jacobianEvaluations: jac)
+    }
+
+    /// The position part of a parameter vector (z fixed at the plane's height for 2-D searches).
+    func position(_ p: [Double]) -> Point3 {
+        Point3(p[0], p[1], region.dimension == 3 ? p[2] : region.lower.z)
+    }
+
+    /// Evaluates f and ∂f/∂x at `x` into `s.value` and `s.jacobian`.
+    @discardableResult
+    func evaluateJacobian(at x: Point3, _ s: inout LocalizerScratch) -> Bool {
+        s.value.withUnsafeMutableBufferPointer { v in
+            s.jacobian.withUnsafeMutableBufferPointer { j in model.evaluateWithJacobian(at: x, value: v, jacobian: j) }
+        }
+        return true
+    }
+
+    /// Evaluates f at `x` into `s.value`.
+    func evaluateValue(at x: Point3, _ s: inout LocalizerScratch) {
+        withUnsafePointer(to: x) { px in
+            s.value.withUnsafeMutableBufferPointer { v in model.evaluate(UnsafeBufferPointer(start: px, count: 1), into: v) }
+        }
+    }
+
+    /// Cost ‖r‖², normal matrix JᵀJ and JᵀR (row-major, n × n and n) at parameters `p`.
+    func linearize(_ p: [Double], tauScale: Double, _ s: inout LocalizerScratch)
+        -> (cost: Double, normal: [Double], gradient: [Double]) {
+        let d = region.dimension, n = parameterCount
+        let na = model.antennaCount, ns = model.subcarrierCount, m = model.valuesPerChannel
+        evaluateJacobian(at: position(p), &s)
+        let hasGain = n > d, hasTiming = n > d + 2
+        let ar = hasGain ? p[d] : 1, ai = hasGain ? p[d + 1] : 0
+        let tau = hasTiming ? p[d + 2] / tauScale : 0
+        var normal = [Double](repeating: 0, count: n * n), gradient = [Double](repeating: 0, count: n)
+        var cost = 0.0
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: 12) { col in
+            s.value.withUnsafeBufferPointer { vb in
+            s.jacobian.withUnsafeBufferPointer { jb in
+            s.match.h.withUnsafeBufferPointer { hb in
+                let f = vb.baseAddress!, jf = jb.baseAddress!, h = hb.baseAddress!
+                for k in 0..<ns {
+                    let w = s.match.omega[k]
+                    let (sn, cs) = sinCos(-w * tau)
+                    // β = α e^{−jωτ}
+                    let br = ar * cs - ai * sn, bi = ar * sn + ai * cs
+                    for j in 0..<na {
+                        let i = 2 * (j * ns + k)
+                        let fr = f[i], fi = f[i + 1]
+                        let mr = br * fr - bi * fi, mi = br * fi + bi * fr
+                        let rr = h[i] - mr, ri = h[i + 1] - mi
+                        cost += rr * rr + ri * ri
+                        for c in 0..<d {
+                            let dr = jf[c * m + i], di = jf[c * m + i + 1]
+                            col[2 * c] = br * dr - bi * di; col[2 * c + 1] = br * di + bi * dr
+                        }
+                        if hasGain {
+                            let gr = cs * fr - sn * fi, gi = cs * fi + sn * fr   // e^{−jωτ} f
+                            col[2 * d] = gr; col[2 * d + 1] = gi
+                            col[2 * d + 2] = -gi; col[2 * d + 3] = gr
+                        }
+                        if hasTiming {
+                            let q = w / tauScale                                  // −j q M
+                            col[2 * d + 4] = q * mi; col[2 * d + 5] = -q * mr
+                        }
+                        for a in 0..<n {
+                            let car = col[2 * a], cai = col[2 * a + 1]
+                            gradient[a] += car * rr + cai * ri
+                            for b in 0...a { normal[a * n + b] += car * col[2 * b] + cai * col[2 * b + 1] }
+                        }
+                    }
+                }
+            }}}
+        }
+        for a in 0..<n { for b in 0..<a { normal[b * n + a] = normal[a * n + b] } }
+        return (cost, normal, gradient)
+    }
+}

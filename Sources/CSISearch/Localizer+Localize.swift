@@ -1,0 +1,151 @@
+import CSIChannel
+import CSINumerics
+
+extension Localizer {
+    /// Localizes one measured channel (interleaved complex, antenna-major, 2·N_a·N_s Doubles).
+    /// Pure apart from `scratch`, which must come from this localizer's `makeScratch()`.
+    public func localize(_ channel: UnsafeBufferPointer<Double>, scratch s: inout LocalizerScratch) -> Fix {
+        precondition(channel.count == model.valuesPerChannel, "expected \(model.valuesPerChannel) values, got \(channel.count)")
+        s.match.load(channel)
+        let clock = ContinuousClock()
+        var stages: [StageReport] = []
+        stages.reserveCapacity(5)
+        func seconds(_ t: ContinuousClock.Instant) -> Double {
+            let d = clock.now - t
+            return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+        }
+        // (a) global grid
+        var t0 = clock.now
+        let g = globalStage(&s)
+        stages.append(StageReport(stage: .global, candidates: g.scored, position: g.position, cost: g.score,
+                                  seconds: seconds(t0), valueEvaluations: 0, jacobianEvaluations: 0))
+        var x = g.position
+        var cost: Double
+        // (b) local phase-sensitive grid
+        t0 = clock.now
+        if configuration.localGrid {
+            let l = localStage(around: x, &s)
+            x = l.position; cost = l.cost
+            stages.append(StageReport(stage: .local, candidates: l.scored, position: x, cost: cost,
+                                      seconds: seconds(t0), valueEvaluations: l.scored, jacobianEvaluations: 0))
+        } else {
+            s.candidates[0] = x
+            scoreCandidates(count: 1, &s)
+            cost = s.costs[0]
+        }
+        // (c) first refinement
+        var result: RefinementResult? = nil
+        if configuration.refinement != .none {
+            t0 = clock.now
+            let r = refine(from: x, &s)
+            result = r; x = r.position; cost = r.cost
+            stages.append(StageReport(stage: .refine1, candidates: r.iterations, position: x, cost: cost, seconds: seconds(t0),
+                                      valueEvaluations: r.valueEvaluations, jacobianEvaluations: r.jacobianEvaluations))
+        }
+        // (d) circles, (e) second refinement of the best distinct candidates
+        if configuration.circles {
+            t0 = clock.now
+            let c = circleStage(around: x, centerCost: cost, &s)
+            stages.append(StageReport(stage: .circles, candidates: c.scored, position: c.picks[0].position,
+                                      cost: c.picks[0].cost, seconds: seconds(t0), valueEvaluations: c.scored,
+                                      jacobianEvaluations: 0))
+            if configuration.refinement != .none {
+                t0 = clock.now
+                var report = StageReport(stage: .refine2, candidates: 0, position: x, cost: cost, seconds: 0,
+                                         valueEvaluations: 0, jacobianEvaluations: 0)
+                var best: RefinementResult? = nil
+                for pick in c.picks {
+                    let r = refine(from: pick.position, &s)
+                    report.candidates += r.iterations
+                    report.valueEvaluations += r.valueEvaluations; report.jacobianEvaluations += r.jacobianEvaluations
+                    if best == nil || r.cost < best!.cost { best = r }
+                }
+                // Keep the first refinement's result if nothing beat it (its point was a candidate anyway).
+                if let b = best, b.cost <= cost || result == nil { result = b; x = b.position; cost = b.cost }
+                report.position = x; report.cost = cost; report.seconds = seconds(t0)
+                stages.append(report)
+            } else {
+                x = c.picks[0].position; cost = c.picks[0].cost
+            }
+        }
+        return finish(position: x, cost: cost, refinement: result, stages: stages, &s)
+    }
+
+    /// Runs the configured refinement.
+    func refine(from x: Point3, _ s: inout LocalizerScratch) -> RefinementResult {
+        switch configuration.refinement {
+        case .levenbergMarquardt: return levenbergMarquardt(from: x, &s)
+        case .adam: return gradientDescent(from: x, adam: true, &s)
+        case .gradientDescent: return gradientDescent(from: x, adam: false, &s)
+        case .none: return RefinementResult(position: x, cost: .infinity, nuisance: .init(), covariance: nil,
+                                            iterations: 0, converged: false, valueEvaluations: 0, jacobianEvaluations: 0)
+        }
+    }
+
+    /// Noise level, residual ratio and status.
+    func finish(position: Point3, cost: Double, refinement r: RefinementResult?, stages: [StageReport],
+                _ s: inout LocalizerScratch) -> Fix {
+        let entries = Double(model.antennaCount * model.subcarrierCount)
+        let energy = s.match.energy
+        let sigma2: Double
+        switch configuration.noiseFloor {
+        case .variance(let v): sigma2 = v
+        case .snrDB(let snr): sigma2 = energy / (entries * (fromDecibels(snr) + 1))
+        case .estimated:
+            if configuration.globalMeasure != .angleDelay {
+                s.match.h.withUnsafeBufferPointer { hb in
+                    s.q1.withUnsafeMutableBufferPointer { q in
+                        s.noiseEstimate = transform.image(of: hb.baseAddress!, into: q.baseAddress!, workspace: &s.workspace)
+                    }
+                }
+            }
+            sigma2 = s.noiseEstimate
+        }
+        let dof = Double(parameterCount)
+        let expected = max((2 * entries - dof) / 2 * sigma2, .leastNormalMagnitude)
+        let ratio = cost / expected
+        let status: FixStatus
+        let threshold = 1 + configuration.grossErrorSigmas * (2 / max(2 * entries - dof, 1)).squareRoot()
+        if ratio > threshold { status = .grossErrorSuspected }
+        else if r == nil { status = .onGrid }
+        else if r!.converged { status = .converged }
+        else { status = .notConverged }
+        return Fix(position: position, covariance: r?.covariance, status: status, cost: cost,
+                   relativeResidual: energy > 0 ? cost / energy : 0, noiseRatio: ratio, noiseVariance: sigma2,
+                   nuisance: r?.nuisance ?? NuisanceEstimate(), stages: stages)
+    }
+}
+
+extension Localizer {
+    /// Localizes a complex64 channel (the dataset and wire format), converting it in the scratch space.
+    public func localize(complex64 channel: UnsafeBufferPointer<Float>, scratch s: inout LocalizerScratch) -> Fix {
+        precondition(channel.count == model.valuesPerChannel, "expected \(model.valuesPerChannel) values, got \(channel.count)")
+        for i in 0..<channel.count { s.input[i] = Double(channel[i]) }
+        let input = s.input
+        return input.withUnsafeBufferPointer { localize($0, scratch: &s) }
+    }
+
+    /// Convenience for one-off calls and tests (allocates a scratch space).
+    public func localize(_ channel: [Double]) -> Fix {
+        var s = makeScratch()
+        return channel.withUnsafeBufferPointer { localize($0, scratch: &s) }
+    }
+
+    /// Localizes `count` complex64 channels stored back to back, on `width` threads (one scratch per chunk).
+    public func localizeAll(complex64 csi: UnsafeBufferPointer<Float>, count: Int,
+                            width: Int = Parallel.defaultWidth) -> [Fix] {
+        let stride = model.valuesPerChannel
+        precondition(csi.count >= count * stride, "csi holds fewer than \(count) channels")
+        var out = [Fix?](repeating: nil, count: count)
+        out.withUnsafeMutableBufferPointer { ob in
+            nonisolated(unsafe) let ob = ob, csi = csi
+            Parallel.forEachChunk(count: count, width: width, minChunk: 4) { range in
+                var s = makeScratch()
+                for i in range {
+                    ob[i] = localize(complex64: UnsafeBufferPointer(rebasing: csi[(i * stride)..<((i + 1) * stride)]), scratch: &s)
+                }
+            }
+        }
+        return out.map { $0! }
+    }
+}

@@ -1,0 +1,90 @@
+import CSIChannel
+
+extension Localizer {
+    /// (a) The best global-grid node for the measured channel loaded in `s.match`.
+    func globalStage(_ s: inout LocalizerScratch) -> (position: Point3, score: Double, scored: Int) {
+        let stride = model.valuesPerChannel
+        let h = s.match.h
+        switch configuration.globalMeasure {
+        case .angleDelay:
+            h.withUnsafeBufferPointer { hb in
+                s.q1.withUnsafeMutableBufferPointer { q in
+                    s.noiseEstimate = transform.image(of: hb.baseAddress!, into: q.baseAddress!, workspace: &s.workspace)
+                }
+            }
+        case .phaseSensitive, .phaseInsensitive:
+            for i in 0..<stride { s.q1[i] = Float(h[i]) }
+            for i in Swift.stride(from: 0, to: stride, by: 2) { s.q2[i] = Float(h[i + 1]); s.q2[i + 1] = Float(-h[i]) }
+        }
+        let keepAll = configuration.globalMeasure != .angleDelay
+        let r = s.q1.withUnsafeBufferPointer { q1 in
+            s.q2.withUnsafeBufferPointer { q2 in
+                dictionary.best(q1: q1.baseAddress!, q2: q2.baseAddress!,
+                                stride: keepAll ? 1 : configuration.globalPrescreenStride,
+                                keep: configuration.globalPrescreenKeep)
+            }
+        }
+        return (dictionary.nodes[r.index], Double(r.score), r.scored)
+    }
+
+    /// Evaluates the model at `s.candidates[0..<count]` (in cache-sized batches) and writes each one's
+    /// phase-sensitive cost to `s.costs`. Returns the index of the cheapest.
+    @discardableResult
+    func scoreCandidates(count: Int, _ s: inout LocalizerScratch) -> Int {
+        let stride = model.valuesPerChannel, batch = LocalizerScratch.batch
+        var best = 0, bestCost = Double.infinity
+        var start = 0
+        while start < count {
+            let n = min(batch, count - start)
+            s.candidates.withUnsafeBufferPointer { p in
+                s.values.withUnsafeMutableBufferPointer { v in
+                    model.evaluate(UnsafeBufferPointer(rebasing: p[start..<(start + n)]), into: v)
+                }
+            }
+            for b in 0..<n {
+                let c = s.values.withUnsafeBufferPointer { v in s.match.evaluate(v.baseAddress! + b * stride).cost }
+                s.costs[start + b] = c
+                if c < bestCost { bestCost = c; best = start + b }
+            }
+            start += n
+        }
+        return best
+    }
+
+    /// (b) Local phase-sensitive lattice around `center`. Returns the best node, its cost, the node count.
+    func localStage(around center: Point3, _ s: inout LocalizerScratch) -> (position: Point3, cost: Double, scored: Int) {
+        var n = 0
+        for o in localOffsets {
+            let p = center + o
+            if region.contains(p, margin: wavelength / 2) { s.candidates[n] = p; n += 1 }
+        }
+        if n == 0 { s.candidates[0] = center; n = 1 }
+        let i = scoreCandidates(count: n, &s)
+        return (s.candidates[i], s.costs[i], n)
+    }
+
+    /// (d) Circle candidates around `center` (whose cost is `centerCost`): returns up to
+    /// `circleCandidatesToRefine` distinct best points (≥ λ₀/4 apart), the centre included as a candidate.
+    func circleStage(around center: Point3, centerCost: Double, _ s: inout LocalizerScratch)
+        -> (picks: [(position: Point3, cost: Double)], scored: Int) {
+        var n = 0
+        for o in circleOffsets {
+            let p = center + o
+            if region.contains(p, margin: wavelength / 2) { s.candidates[n] = p; n += 1 }
+        }
+        scoreCandidates(count: n, &s)
+        s.candidates[n] = center; s.costs[n] = centerCost
+        var picks: [(position: Point3, cost: Double)] = []
+        let want = max(1, configuration.circleCandidatesToRefine)
+        for _ in 0..<want {
+            var bi = -1, bc = Double.infinity
+            for i in 0...n where s.costs[i] < bc {
+                let p = s.candidates[i]
+                if picks.allSatisfy({ ($0.position - p).length >= wavelength / 4 }) { bi = i; bc = s.costs[i] }
+            }
+            if bi < 0 { break }
+            picks.append((s.candidates[bi], bc))
+        }
+        return (picks, n)
+    }
+}

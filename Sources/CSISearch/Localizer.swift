@@ -1,0 +1,112 @@
+import CSIChannel
+import CSINumerics
+
+/// Locates a transmitter by inverting any differentiable channel model (method.md §9–§11, §16):
+/// (a) a global grid over a cached dictionary, (b) a local phase-sensitive grid, (c) refinement,
+/// (d) circles at the spurious-minimum radii, (e) refinement again — as selected by the configuration.
+///
+/// Build one per model and configuration (this evaluates the model on the global grid once); it is an
+/// immutable `Sendable` value whose dictionary is shared by reference between copies and threads.
+/// Give each worker its own `LocalizerScratch` (`makeScratch()`); `localize` then touches nothing else,
+/// so one worker per core runs without locks.
+public struct Localizer: Sendable {
+    public let model: any ChannelModel
+    public let configuration: LocalizerConfiguration
+    /// The searched box (the configuration's, else the one given at construction).
+    public let region: SearchRegion
+    /// The cached global grid.
+    public let dictionary: GlobalDictionary
+    /// Carrier wavelength λ₀, m.
+    public let wavelength: Double
+    let reference: Double
+    let transform: AngleDelayTransform
+    let localOffsets: [Point3]
+    let circleOffsets: [Point3]
+
+    /// - Parameters:
+    ///   - region: default search region (e.g. the model's training box); the configuration may override it.
+    ///   - width: threads used to build the dictionary.
+    public init(model: any ChannelModel, region: Region, configuration: LocalizerConfiguration = .init(),
+                width: Int = Parallel.defaultWidth) {
+        precondition(model.antennaCount > 0 && model.subcarrierCount > 0, "the model has no antennas or subcarriers")
+        self.model = model
+        self.configuration = configuration
+        let region = configuration.region ?? SearchRegion(region)
+        self.region = region
+        let freqs = model.frequencies
+        reference = configuration.carrier ?? freqs.reduce(0, +) / Double(freqs.count)
+        wavelength = speedOfLight / reference
+        transform = AngleDelayTransform(antennas: model.antennaCount, subcarriers: model.subcarrierCount,
+                                        timingInvariant: configuration.nuisance == .phaseGainAndTiming)
+        dictionary = GlobalDictionary(model: model, region: region, spacing: configuration.globalSpacing,
+                                      measure: configuration.globalMeasure, transform: transform, width: width)
+        localOffsets = Self.latticeOffsets(halfWidth: configuration.localHalfWidth ?? configuration.globalSpacing,
+                                           step: configuration.localStepWavelengths * wavelength,
+                                           dimension: region.dimension)
+        circleOffsets = Self.circleOffsets(configuration, wavelength: wavelength)
+    }
+
+    /// A scratch space for one worker.
+    public func makeScratch() -> LocalizerScratch { LocalizerScratch(self) }
+
+    /// Number of points of the local grid and of the circles (diagnostics and docs).
+    public var localGridSize: Int { configuration.localGrid ? localOffsets.count : 0 }
+    public var circleSize: Int { configuration.circles ? circleOffsets.count : 0 }
+
+    /// Offsets of a square (cube) lattice of `step` covering ±`halfWidth`, centre included.
+    static func latticeOffsets(halfWidth: Double, step: Double, dimension: Int) -> [Point3] {
+        let n = max(0, Int((halfWidth / step + 1e-9).rounded(.down)))
+        var out: [Point3] = []
+        let zs = dimension == 3 ? Array(-n...n) : [0]
+        for k in zs { for j in -n...n { for i in -n...n {
+            out.append(Point3(Double(i) * step, Double(j) * step, Double(k) * step))
+        } } }
+        return out
+    }
+
+    /// Points on horizontal circles of radii k·λ₀/c with arc spacing s (⌈2πr/s⌉ points each).
+    static func circleOffsets(_ c: LocalizerConfiguration, wavelength: Double) -> [Point3] {
+        var out: [Point3] = []
+        let spacing = c.circleArcSpacingWavelengths * wavelength
+        for k in c.circleOrders where k > 0 {
+            for contraction in c.circleContractions where contraction > 0 {
+                let r = Double(k) * wavelength / contraction
+                let n = max(4, Int((2 * Double.pi * r / spacing).rounded(.up)))
+                for i in 0..<n {
+                    let (s, co) = sinCos(2 * Double.pi * Double(i) / Double(n))
+                    out.append(Point3(r * co, r * s, 0))
+                }
+            }
+        }
+        return out
+    }
+}
+
+/// Per-worker working memory of a `Localizer`: every buffer a frame needs, allocated once.
+public struct LocalizerScratch {
+    var match: MatchCost
+    var workspace: AngleDelayTransform.Workspace
+    var q1: [Float], q2: [Float]
+    var candidates: [Point3]
+    var costs: [Double]
+    var values: [Double]
+    var value: [Double], jacobian: [Double]
+    /// The measured channel converted to Float64 (complex64 entry points).
+    var input: [Double]
+    /// Per-entry noise variance estimated by the last angle–delay transform of the measured channel.
+    var noiseEstimate: Double = 0
+    static let batch = 32
+
+    init(_ l: Localizer) {
+        let m = l.model, stride = m.valuesPerChannel
+        match = MatchCost(frequencies: m.frequencies, antennas: m.antennaCount, reference: l.reference,
+                          nuisance: l.configuration.nuisance)
+        workspace = AngleDelayTransform.Workspace(l.transform)
+        q1 = .init(repeating: 0, count: max(l.transform.featureCount, l.dictionary.featureCount, stride)); q2 = q1
+        let n = max(l.localOffsets.count, l.circleOffsets.count) + 1
+        candidates = .init(repeating: .zero, count: n)
+        costs = .init(repeating: 0, count: n)
+        values = .init(repeating: 0, count: Self.batch * stride)
+        value = .init(repeating: 0, count: stride); input = value; jacobian = .init(repeating: 0, count: 3 * stride)
+    }
+}

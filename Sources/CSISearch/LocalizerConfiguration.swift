@@ -1,0 +1,141 @@
+import CSIChannel
+
+/// Every parameter of the localization search (method.md §10, §16), in one value.
+///
+/// Build it from a named preset (`SearchMethod.configuration`) and override fields as needed; a `Localizer`
+/// is then built once per model and configuration. All lengths are metres; lengths tied to the phase
+/// ripple of the phase-sensitive cost are given in carrier wavelengths λ₀, because that is the scale on
+/// which its spurious minima repeat (§11). Defaults are those of the improved (`robust`) pipeline; the
+/// reasons are in docs/localization.md.
+public struct LocalizerConfiguration: Sendable, Codable, Equatable {
+    // MARK: (a) global grid
+    /// Measure of the global grid stage. Default: angle–delay magnitude (§16.2, fix 1).
+    public var globalMeasure: GlobalMeasure = .angleDelay
+    /// Spacing of the cached global grid ("virtual dictionary"), m. 10 cm ≈ 1.2 λ₀ (§10.3).
+    public var globalSpacing: Double = 0.10
+    /// Prescreen the global grid on every `globalPrescreenStride`-th node per axis, then score the full-resolution
+    /// neighbourhoods of the best `globalPrescreenKeep` coarse nodes. 1 = score every node (as published).
+    /// Only sensible for smooth measures (angle–delay); the PI measure decorrelates within λ/2 (§16.2).
+    public var globalPrescreenStride: Int = 4
+    /// Coarse nodes kept by the prescreen.
+    public var globalPrescreenKeep: Int = 8
+    /// Search region; nil = the region given when the `Localizer` is built (the model's training region).
+    public var region: SearchRegion? = nil
+
+    // MARK: (b) local phase-sensitive grid
+    /// Whether to run the local phase-sensitive grid (all published variants do).
+    public var localGrid: Bool = true
+    /// Half-width of the local square (cube) around the global pick, m; nil = `globalSpacing`.
+    public var localHalfWidth: Double? = nil
+    /// Step of the local grid, in λ₀. λ₀/6 ≈ 1.4 cm (§10.3): < λ₀/2 so that a node falls in the true basin.
+    public var localStepWavelengths: Double = 1.0 / 6.0
+
+    // MARK: (c), (e) refinement
+    /// Refinement run after the local grid and again after the circles.
+    public var refinement: RefinementMethod = .levenbergMarquardt
+    /// Iteration cap of Gauss–Newton / Levenberg–Marquardt.
+    public var maxIterations: Int = 12
+    /// LM stops when a step is shorter than this, m (10⁻⁸ m ≪ any noise-limited error).
+    public var stepTolerance: Double = 1e-8
+    /// …or when a step is below this fraction of one standard deviation of the estimate (noisy data).
+    public var relativeStepTolerance: Double = 0.01
+    /// Steps of gradient descent (Adam or backtracking), each, as published (N∇ = 100, §10.3).
+    public var gradientSteps: Int = 100
+    /// Adam learning rate in λ₀ (λ₀/200 ≈ 0.4 mm) and its decay per step (§10.3).
+    public var adamLearningRateWavelengths: Double = 1.0 / 200.0
+    public var adamDecay: Double = 0.97
+
+    // MARK: (d) circles
+    /// Whether to run the circle search (d) and the second refinement (e).
+    public var circles: Bool = true
+    /// Circle orders k: radii k·λ₀/c.
+    public var circleOrders: [Int] = [1, 2]
+    /// In-plane contraction factors c: spurious minima sit kλ₀/cos(elevation) away (§16.2, fix 2). [1] = as published.
+    public var circleContractions: [Double] = [1, 0.9, 0.8, 0.7]
+    /// Arc spacing of circle samples, λ₀ (λ₀/8 puts a sample inside the ~λ₀/2-wide true basin).
+    public var circleArcSpacingWavelengths: Double = 0.125
+    /// Number of best distinct circle candidates (≥ λ₀/4 apart, the current solution included) refined;
+    /// the lowest refined cost wins. 1 = as published.
+    public var circleCandidatesToRefine: Int = 4
+
+    // MARK: beyond the paper
+    /// Unknown nuisance parameters of measured CSI removed inside every phase-sensitive cost.
+    public var nuisance: NuisanceModel = .none
+    /// How the noise level used for the fix status is obtained.
+    public var noiseFloor: NoiseFloor = .estimated
+    /// A fix is flagged `grossErrorSuspected` when residual / expected-noise-residual exceeds
+    /// 1 + grossErrorSigmas·√(2/(2N_aN_s − dof)), i.e. this many standard deviations of its χ² distribution.
+    public var grossErrorSigmas: Double = 4
+    /// Carrier used for λ₀ and the timing-offset reference, Hz; nil = the mean model frequency.
+    public var carrier: Double? = nil
+
+    public init() {}
+}
+
+/// Measure of the global grid stage.
+public enum GlobalMeasure: String, Sendable, Codable, CaseIterable {
+    /// −‖H − f(x)‖_F (phase-sensitive, §9).
+    case phaseSensitive = "ps"
+    /// |⟨f(x), H⟩| / (‖f(x)‖‖H‖) — invariant to one common phase (the paper's PI, §10.4 form A).
+    case phaseInsensitive = "pi"
+    /// Cosine similarity of |2-D DFT (zero-padded ×2) of H| over antenna × subcarrier (§16.2).
+    case angleDelay = "angle-delay"
+}
+
+/// Refinement of (c) and (e).
+public enum RefinementMethod: String, Sendable, Codable, CaseIterable {
+    case none
+    /// Adam on ‖H − f(x)‖², as proposed for the published method (§10.3).
+    case adam
+    /// Plain gradient descent with a backtracking (Armijo) line search (§10.3).
+    case gradientDescent = "gd"
+    /// Levenberg–Marquardt (Gauss–Newton with damping) on the location and nuisance parameters (§16.3).
+    case levenbergMarquardt = "lm"
+}
+
+/// Unknown parameters of measured CSI that every phase-sensitive cost removes in closed form.
+public enum NuisanceModel: String, Sendable, Codable, CaseIterable {
+    /// The model's channel is compared as is.
+    case none
+    /// An unknown complex gain (common phase and gain).
+    case phaseAndGain = "phase-gain"
+    /// An unknown complex gain and an unknown timing offset (linear phase across subcarriers).
+    case phaseGainAndTiming = "phase-gain-timing"
+}
+
+/// Noise level used to decide whether a fix looks like a gross error.
+public enum NoiseFloor: Sendable, Codable, Equatable {
+    /// Estimated per frame from the median power of the frame's 2-D DFT bins (noise is white; paths are sparse).
+    case estimated
+    /// Known per-location SNR, dB: σ² = ‖H‖²/(N_a N_s 10^(SNR/10)).
+    case snrDB(Double)
+    /// Known complex noise variance per entry.
+    case variance(Double)
+}
+
+/// An axis-aligned search box (flat when `lower.z == upper.z`): the Codable mirror of `Region`.
+public struct SearchRegion: Sendable, Codable, Equatable {
+    public var lower: Point3
+    public var upper: Point3
+    public init(lower: Point3, upper: Point3) { self.lower = lower; self.upper = upper }
+    public init(_ r: Region) {
+        self.init(lower: Point3(r.x.lowerBound, r.y.lowerBound, r.z.lowerBound),
+                  upper: Point3(r.x.upperBound, r.y.upperBound, r.z.upperBound))
+    }
+    public var region: Region { Region(x: lower.x...upper.x, y: lower.y...upper.y, z: lower.z...upper.z) }
+    /// Whether the search is 2-D (a plane at one height).
+    public var isFlat: Bool { lower.z == upper.z }
+    /// Number of searched coordinates (2 or 3).
+    public var dimension: Int { isFlat ? 2 : 3 }
+    /// Whether `p` lies inside, grown by `margin` on every searched axis.
+    func contains(_ p: Point3, margin: Double) -> Bool {
+        for c in 0..<dimension where p[c] < lower[c] - margin || p[c] > upper[c] + margin { return false }
+        return true
+    }
+    /// `p` clamped to the box (grown by `margin`).
+    func clamped(_ p: Point3, margin: Double = 0) -> Point3 {
+        var q = p
+        for c in 0..<3 { q[c] = min(max(q[c], lower[c] - (c < dimension ? margin : 0)), upper[c] + (c < dimension ? margin : 0)) }
+        return q
+    }
+}

@@ -1,0 +1,130 @@
+import CSINumerics
+
+/// The phase-sensitive cost of candidate channels against one measured channel H, with the configured
+/// nuisance parameters removed in closed form (method.md §9; issue item 4.i):
+///
+///   none:        C(F) = ‖H − F‖²
+///   phase-gain:  C(F) = min_α ‖H − αF‖² = ‖H‖² − |⟨F,H⟩|²/‖F‖²
+///   +timing:     C(F) = min_{α,τ} ‖H − α D(τ) F‖² = ‖H‖² − max_τ |S(τ)|²/‖F‖²,
+///                S(τ) = Σ_k e^{jω_k τ} c_k,  c_k = Σ_j conj(F_jk) H_jk,  D(τ) = diag_k e^{−jω_k τ},
+///
+/// with ω_k = 2π(f_k − f_ref). The slope is found on a grid of 2N_s delays over one period of the
+/// subcarrier spacing, then polished by Newton steps on |S(τ)|². Reused per frame (no allocation).
+struct MatchCost {
+    let na: Int, ns: Int
+    let nuisance: NuisanceModel
+    let omega: [Double]
+    /// Timing grid: τ_m and the table e^{jω_k τ_m} (m-major).
+    let tauGrid: [Double]
+    let gridRe: [Double], gridIm: [Double]
+    /// The measured channel (interleaved) and its energy.
+    var h: [Double]
+    var energy: Double = 0
+    var cRe: [Double], cIm: [Double]
+
+    init(frequencies: [Double], antennas: Int, reference: Double, nuisance: NuisanceModel) {
+        na = antennas; ns = frequencies.count
+        self.nuisance = nuisance
+        omega = frequencies.map { 2 * Double.pi * ($0 - reference) }
+        let span = (frequencies.max() ?? 0) - (frequencies.min() ?? 0)
+        let df = ns > 1 ? span / Double(ns - 1) : 1
+        let period = 1 / max(df, 1)
+        let m = max(2 * ns, 4)
+        tauGrid = (0..<m).map { (Double($0) / Double(m) - 0.5) * period }
+        var gr = [Double](repeating: 0, count: m * ns), gi = gr
+        for i in 0..<m {
+            for k in 0..<ns {
+                let (s, c) = sinCos(omega[k] * tauGrid[i])
+                gr[i * ns + k] = c; gi[i * ns + k] = s
+            }
+        }
+        gridRe = gr; gridIm = gi
+        h = .init(repeating: 0, count: 2 * na * ns)
+        cRe = .init(repeating: 0, count: ns); cIm = cRe
+    }
+
+    mutating func load(_ measured: UnsafeBufferPointer<Double>) {
+        var e = 0.0
+        for i in 0..<h.count { h[i] = measured[i]; e += measured[i] * measured[i] }
+        energy = e
+    }
+
+    /// The cost of candidate `f` (interleaved, antenna-major) and the nuisance estimate that achieves it.
+    mutating func evaluate(_ f: UnsafePointer<Double>) -> (cost: Double, alpha: (re: Double, im: Double), tau: Double) {
+        switch nuisance {
+        case .none:
+            var s = 0.0
+            for i in 0..<h.count { let d = h[i] - f[i]; s += d * d }
+            return (s, (1, 0), 0)
+        case .phaseAndGain:
+            var ff = 0.0, re = 0.0, im = 0.0
+            for i in stride(from: 0, to: h.count, by: 2) {
+                let fr = f[i], fi = f[i + 1], hr = h[i], hi = h[i + 1]
+                ff += fr * fr + fi * fi; re += fr * hr + fi * hi; im += fr * hi - fi * hr
+            }
+            guard ff > 0 else { return (energy, (0, 0), 0) }
+            return (max(0, energy - (re * re + im * im) / ff), (re / ff, im / ff), 0)
+        case .phaseGainAndTiming:
+            var ff = 0.0
+            for k in 0..<ns { cRe[k] = 0; cIm[k] = 0 }
+            for j in 0..<na {
+                for k in 0..<ns {
+                    let i = 2 * (j * ns + k)
+                    let fr = f[i], fi = f[i + 1], hr = h[i], hi = h[i + 1]
+                    ff += fr * fr + fi * fi
+                    cRe[k] += fr * hr + fi * hi; cIm[k] += fr * hi - fi * hr
+                }
+            }
+            guard ff > 0 else { return (energy, (0, 0), 0) }
+            var best = -1.0, bestTau = 0.0
+            for m in 0..<tauGrid.count {
+                var sr = 0.0, si = 0.0
+                for k in 0..<ns {
+                    let wr = gridRe[m * ns + k], wi = gridIm[m * ns + k]
+                    sr += wr * cRe[k] - wi * cIm[k]; si += wr * cIm[k] + wi * cRe[k]
+                }
+                let p = sr * sr + si * si
+                if p > best { best = p; bestTau = tauGrid[m] }
+            }
+            var tau = bestTau
+            let step = tauGrid.count > 1 ? tauGrid[1] - tauGrid[0] : 0
+            var (s, _, _) = spectrum(at: tau)
+            for _ in 0..<4 {
+                let (s0, s1, s2) = spectrum(at: tau)
+                // P = |S|², P' = 2 Re(conj S · S'), P'' = 2(|S'|² + Re(conj S · S''))
+                let d1 = 2 * (s0.re * s1.re + s0.im * s1.im)
+                let d2 = 2 * (s1.re * s1.re + s1.im * s1.im + s0.re * s2.re + s0.im * s2.im)
+                guard d2 < 0 else { break }
+                let next = tau - max(-step, min(step, d1 / d2))
+                tau = next
+            }
+            s = spectrum(at: tau).0
+            var p = s.re * s.re + s.im * s.im
+            if p < best { tau = bestTau; s = spectrum(at: tau).0; p = s.re * s.re + s.im * s.im }
+            return (max(0, energy - p / ff), (s.re / ff, s.im / ff), tau)
+        }
+    }
+
+    /// S(τ), S'(τ), S''(τ) from the current c_k.
+    func spectrum(at tau: Double) -> ((re: Double, im: Double), (re: Double, im: Double), (re: Double, im: Double)) {
+        var s0 = (re: 0.0, im: 0.0), s1 = (re: 0.0, im: 0.0), s2 = (re: 0.0, im: 0.0)
+        for k in 0..<ns {
+            let (sn, cs) = sinCos(omega[k] * tau)
+            let tr = cs * cRe[k] - sn * cIm[k], ti = cs * cIm[k] + sn * cRe[k]
+            let w = omega[k]
+            s0.re += tr; s0.im += ti
+            s1.re += -w * ti; s1.im += w * tr            // j ω · t
+            s2.re += -w * w * tr; s2.im += -w * w * ti   // −ω² · t
+        }
+        return (s0, s1, s2)
+    }
+}
+
+extension MatchCost {
+    /// Real nuisance parameters estimated for a nuisance model.
+    static func degrees(_ n: NuisanceModel) -> Int {
+        switch n { case .none: 0; case .phaseAndGain: 2; case .phaseGainAndTiming: 3 }
+    }
+    /// max |ω_k|, the scale that makes the timing column of the Jacobian comparable to the others.
+    var omegaScale: Double { max(omega.map(abs).max() ?? 1, 1) }
+}
