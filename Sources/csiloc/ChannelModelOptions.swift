@@ -1,9 +1,13 @@
 import ArgumentParser
 import CSIChannel
+import CSIModel
 
 /// Where the channel model of a localization comes from. Everything downstream takes `any ChannelModel`,
 /// so a new source (a trained `--model file.csimodel`) only adds a case here.
 struct ChannelModelOptions: ParsableArguments {
+    @Option(name: .long, help: "Trained model file (csiloc train).")
+    var model: String?
+
     @Option(name: .long, help: "Use the exact simulator of this scene YAML as the channel model (an oracle).")
     var oracleScene: String?
 
@@ -18,11 +22,17 @@ struct ChannelModelOptions: ParsableArguments {
 
     /// The one function that turns options into a channel model.
     func loadModel() throws -> Loaded {
+        if model != nil && oracleScene != nil { throw ValidationError("give either --model or --oracle-scene, not both") }
+        if let path = model {
+            let loaded = try ModelLoader.load(contentsOf: path)
+            return Loaded(model: loaded.model, region: loaded.searchRegion,
+                          label: "\(loaded.header.kind)(\(loaded.digest.prefix(12)))", scene: nil)
+        }
         if let path = oracleScene {
             let scene = try Scene.load(contentsOf: path)
             return Loaded(model: ChannelSimulator(scene: scene), region: scene.ueRegion,
                           label: "oracle(\(scene.name))", scene: scene)
         }
-        throw ValidationError("give a channel model: --oracle-scene SCENE.yaml")
+        throw ValidationError("give a channel model: --model FILE.csimodel or --oracle-scene SCENE.yaml")
     }
 }

@@ -1,0 +1,67 @@
+import CSIChannel
+import Numerics
+
+extension ImageSourceModel {
+    /// Columns of the `physics.sources` tensor: centre(3) e1(3) e2(3) e3(3) gain(2) slopes x,y,z (6).
+    static let sourceColumns = 20
+
+    /// The model's parameters as file tensors.
+    public var tensors: [ModelTensor] {
+        var flat: [Double] = []
+        for s in sources {
+            flat += [s.center.x, s.center.y, s.center.z, s.e1.x, s.e1.y, s.e1.z, s.e2.x, s.e2.y, s.e2.z, s.e3.x, s.e3.y, s.e3.z]
+            flat += [s.gain.real, s.gain.imaginary]
+            flat += [s.gainSlope.0.real, s.gainSlope.0.imaginary, s.gainSlope.1.real, s.gainSlope.1.imaginary,
+                     s.gainSlope.2.real, s.gainSlope.2.imaginary]
+        }
+        return [ModelTensor(name: "physics.sources", shape: [sources.count, Self.sourceColumns], doubles: flat)]
+    }
+
+    /// Description stored in the header.
+    public var physicsInfo: ModelHeader.PhysicsInfo {
+        let axes = (0..<3).filter { a in sources.contains { s in [s.gainSlope.0, s.gainSlope.1, s.gainSlope.2][a] != .zero } }
+        return ModelHeader.PhysicsInfo(phaseModel: phaseModel.rawValue, gainReference: [gainReference.x, gainReference.y, gainReference.z],
+                                       sources: sources.count, slopeAxes: axes)
+    }
+
+    /// Rebuilds the model from a file.
+    public init(file: ModelFile, path: String) throws {
+        let h = file.header
+        guard let info = h.physics else { throw ModelFileError(file: path, "no physics section in the header") }
+        guard let phase = ArrayPhaseModel(rawValue: info.phaseModel) else {
+            throw ModelFileError(file: path, "unknown array phase model '\(info.phaseModel)'")
+        }
+        let t = try file.tensor("physics.sources", shape: [info.sources, Self.sourceColumns], file: path)
+        guard t.isDouble, info.gainReference.count == 3 else { throw ModelFileError(file: path, "tensor 'physics.sources' must be float64") }
+        let v = t.doubles
+        var sources: [ImageSource] = []
+        for l in 0..<info.sources {
+            let r = l * Self.sourceColumns
+            func p(_ i: Int) -> Point3 { Point3(v[r + i], v[r + i + 1], v[r + i + 2]) }
+            var s = ImageSource(center: p(0), frame: (p(3), p(6), p(9)), gain: Complex(v[r + 12], v[r + 13]))
+            s.gainSlope = (Complex(v[r + 14], v[r + 15]), Complex(v[r + 16], v[r + 17]), Complex(v[r + 18], v[r + 19]))
+            sources.append(s)
+        }
+        let g = info.gainReference
+        self.init(sources: sources, antennas: try h.antennaPoints(file: path), frequencies: h.frequencies, carrier: h.carrier,
+                  phaseModel: phase, gainReference: Point3(g[0], g[1], g[2]), scale: h.scale)
+    }
+}
+
+extension ModelHeader {
+    /// Antenna positions as points, validated.
+    public func antennaPoints(file: String) throws -> [Point3] {
+        guard !antennas.isEmpty, antennas.allSatisfy({ $0.count == 3 && $0.allSatisfy(\.isFinite) }) else {
+            throw ModelFileError(file: file, "header 'antennas' must be a non-empty list of [x, y, z]")
+        }
+        return antennas.map { Point3($0[0], $0[1], $0[2]) }
+    }
+
+    /// Where the model was trained: the default localization region (flat at the training height when all
+    /// training points share one).
+    public var trainingRegion: Region {
+        let lo = training.boundsMin, hi = training.boundsMax
+        if let h = training.height { return Region(x: lo[0]...hi[0], y: lo[1]...hi[1], z: h...h) }
+        return Region(x: lo[0]...hi[0], y: lo[1]...hi[1], z: lo[2]...hi[2])
+    }
+}

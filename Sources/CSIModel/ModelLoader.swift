@@ -1,0 +1,34 @@
+import CSIChannel
+
+/// A model ready to serve: the channel function, its header, its identity and its default search region.
+public struct LoadedModel: Sendable {
+    public let model: any ChannelModel
+    public let header: ModelHeader
+    /// SHA-256 of the model file (hex); published with every fix.
+    public let digest: String
+    /// The training positions' bounding box (2-D at the training height when flat).
+    public var searchRegion: Region { header.trainingRegion }
+}
+
+/// Reads model files of every kind this csiloc knows.
+public enum ModelLoader {
+    /// Loads and validates a model file; errors name the file and the problem.
+    public static func load(contentsOf path: String) throws -> LoadedModel {
+        let file = try ModelFile.read(contentsOf: path)
+        let model: any ChannelModel
+        switch file.header.kind {
+        case "physics":
+            model = try ImageSourceModel(file: file, path: path)
+        default:
+            if let custom = try extraKinds(file, path) { model = custom } else {
+                throw ModelFileError(file: path, "unsupported model kind '\(file.header.kind)' (this csiloc reads: \(knownKinds.joined(separator: ", ")))")
+            }
+        }
+        guard model.antennaCount == file.header.antennas.count, model.subcarrierCount == file.header.frequencies.count else {
+            throw ModelFileError(file: path, "parameters do not match the header's antennas/frequencies")
+        }
+        return LoadedModel(model: model, header: file.header, digest: try file.digest())
+    }
+
+    static var knownKinds: [String] { ["physics"] + extraKindNames }
+}

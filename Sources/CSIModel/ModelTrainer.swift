@@ -1,0 +1,139 @@
+import CSIChannel
+import CSINumerics
+import Foundation
+
+/// Trains a location-to-channel model of any kind from a dataset and produces a model file: the one entry
+/// point behind `csiloc train` and the demo.
+public struct ModelTrainer: Sendable {
+    /// Which model to build.
+    public enum Kind: String, Sendable, CaseIterable {
+        /// The image-source fit, then a neural network on its residual when that improves validation NMSE.
+        case auto
+        /// The image-source fit alone.
+        case physics
+        /// The model-based INR alone (as published).
+        case inr
+        /// The image-source fit plus a neural network on its residual, kept regardless of validation.
+        case hybrid
+        /// Baseline: plain MLP.
+        case mlp
+        /// Baseline: random-Fourier-feature MLP.
+        case rff
+    }
+
+    /// Model size presets.
+    public enum Preset: String, Sendable, CaseIterable { case small, reference }
+
+    public struct Options: Sendable {
+        public var kind: Kind = .auto
+        public var preset: Preset = .reference
+        /// Overall time budget (nil: none).
+        public var minutes: Double? = nil
+        public var validationFraction = 0.1
+        public var seed: UInt64 = 1
+        public var maxPaths = 24
+        /// Name of the scene coordinate frame recorded in the model.
+        public var frame = "scene"
+        public var width = Parallel.defaultWidth
+        public init() {}
+    }
+
+    public var options: Options
+    public init(options: Options = Options()) { self.options = options }
+
+    /// Trains on `dataset`. `log` receives progress lines; `cancelled` is polled between steps (the best model
+    /// so far is returned); `checkpoint` receives intermediate model files.
+    public func train(dataset: CSIDataset, log: (String) -> Void = { _ in }, cancelled: () -> Bool = { false },
+                      checkpoint: (ModelFile) -> Void = { _ in }) throws -> ModelFile {
+        let start = Date()
+        guard dataset.count >= 20 else { throw TrainingError.tooFewSamples(dataset.count) }
+        let split = TrainingData.split(count: dataset.count, validationFraction: options.validationFraction, seed: options.seed)
+        let train = TrainingData(dataset: dataset, indices: split.train)
+        let validation = TrainingData(dataset: dataset, indices: split.validation, scale: train.scale)
+        let lambda = speedOfLight / dataset.carrier
+        let info0 = ModelHeader.TrainingInfo(dataset: dataset, seed: options.seed, seconds: 0)
+        log(String(format: "train: %d samples (%d train, %d validation), %d antennas × %d subcarriers, %.2f samples/λ² (λ = %.2f cm)",
+                   dataset.count, train.count, validation.count, dataset.antennaCount, dataset.subcarrierCount,
+                   info0.densityPerLambda2, lambda * 100))
+        switch options.kind {
+        case .physics, .auto, .hybrid:
+            var fitOptions = ImageSourceFitter.Options()
+            fitOptions.maxSources = options.maxPaths
+            fitOptions.seed = options.seed
+            fitOptions.width = options.width
+            if let m = options.minutes { fitOptions.timeBudget = m * 60 * (options.kind == .physics ? 0.9 : 0.5) }
+            var lastLine = Date.distantPast
+            let result = ImageSourceFitter(options: fitOptions).fit(
+                train: train, validation: validation,
+                progress: { p in
+                    if Date().timeIntervalSince(lastLine) > 2 {
+                        lastLine = Date()
+                        log(String(format: "train: physics — %@; %d paths; validation NMSE %@; %.0f s", p.stage, p.sources,
+                                   p.validationNMSEDB.map { String(format: "%.2f dB", $0) } ?? "–", p.elapsed))
+                    }
+                },
+                cancelled: cancelled,
+                checkpoint: { model, db in
+                    log(String(format: "train: physics — accepted path %d, validation NMSE %.2f dB, %.0f s", model.sources.count, db,
+                               Date().timeIntervalSince(start)))
+                    if let file = try? makeFile(physics: model, dataset: dataset, validation: validation, decisions: [], start: start) {
+                        checkpoint(file)
+                    }
+                })
+            for d in result.decisions { log("train: decision: \(d)") }
+            if options.kind != .physics {
+                if let neural = try NeuralStage.residual(after: result, train: train, validation: validation, dataset: dataset,
+                                                         options: options, log: log, cancelled: cancelled, start: start) {
+                    return neural
+                }
+            }
+            return try makeFile(physics: result.model, dataset: dataset, validation: validation,
+                                decisions: result.decisions + (options.kind == .physics ? [] : ["neural residual: not available in this build; physics model kept"]),
+                                start: start)
+        case .inr, .mlp, .rff:
+            guard let file = try NeuralStage.alone(kind: options.kind, train: train, validation: validation, dataset: dataset,
+                                                   options: options, log: log, cancelled: cancelled, start: start) else {
+                throw TrainingError.unavailable(options.kind.rawValue)
+            }
+            return file
+        }
+    }
+
+    func makeFile(physics model: ImageSourceModel, dataset: CSIDataset, validation: TrainingData,
+                  decisions: [String], start: Date) throws -> ModelFile {
+        let err = ChannelError.measure(model, positions: validation.positions,
+                                       reference: validation.channels.map { $0 / validation.scale }, width: options.width)
+        let header = ModelHeader(
+            kind: "physics", toolVersion: csilocVersion, created: iso8601Now(), frame: options.frame,
+            antennas: dataset.antennas.map { [$0.x, $0.y, $0.z] }, frequencies: dataset.frequencies, carrier: dataset.carrier,
+            scale: model.scale,
+            training: .init(dataset: dataset, seed: options.seed, seconds: Date().timeIntervalSince(start)),
+            validation: .init(points: validation.count, nmseDB: err.nmseDB, nmseSumDB: err.nmseSumDB),
+            decisions: decisions, physics: model.physicsInfo, neural: nil)
+        return ModelFile(header: header, tensors: model.tensors)
+    }
+}
+
+/// The version recorded in model files.
+public let csilocVersion = "0.1.0"
+
+/// Why training could not run.
+public enum TrainingError: Error, CustomStringConvertible, Sendable {
+    case tooFewSamples(Int)
+    case unavailable(String)
+    public var description: String {
+        switch self {
+        case .tooFewSamples(let n): return "the dataset has \(n) samples; training needs at least 20"
+        case .unavailable(let k): return "model kind '\(k)' is not available in this build"
+        }
+    }
+}
+
+/// The neural stages (filled in as the neural models land).
+enum NeuralStage {
+    static func residual(after fit: ImageSourceFitter.Result, train: TrainingData, validation: TrainingData, dataset: CSIDataset,
+                         options: ModelTrainer.Options, log: (String) -> Void, cancelled: () -> Bool, start: Date) throws -> ModelFile? { nil }
+
+    static func alone(kind: ModelTrainer.Kind, train: TrainingData, validation: TrainingData, dataset: CSIDataset,
+                      options: ModelTrainer.Options, log: (String) -> Void, cancelled: () -> Bool, start: Date) throws -> ModelFile? { nil }
+}

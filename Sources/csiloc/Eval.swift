@@ -1,0 +1,75 @@
+import ArgumentParser
+import CSIChannel
+import CSIModel
+import CSINumerics
+import Foundation
+
+/// `csiloc eval`: reconstruction NMSE of a model on a dataset.
+struct Eval: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Reconstruction error (NMSE) of a model on a dataset.",
+        discussion: "Example: csiloc eval --model out/street.csimodel --data out/test.npz [--json]"
+    )
+
+    @Option(name: .long, help: "Model file.")
+    var model: String
+
+    @Option(name: .long, help: "Dataset (NPZ) with ground-truth channels.")
+    var data: String
+
+    @Flag(name: .long, help: "Print one JSON object.")
+    var json = false
+
+    func run() throws {
+        let loaded = try ModelLoader.load(contentsOf: model)
+        let dataset = try CSIDataset.load(contentsOf: data)
+        try Self.checkCompatible(loaded, dataset, data)
+        let t0 = Date()
+        let reference = dataset.csi.map(Double.init)
+        let (e, n) = reference.withUnsafeBufferPointer {
+            ChannelError.perLocation(loaded.model, positions: dataset.positions, reference: $0)
+        }
+        let seconds = Date().timeIntervalSince(t0)
+        let all = ChannelError.from(error: e, energy: n)
+        var split: [(String, ChannelError)] = []
+        if let los = dataset.los {
+            let li = los.indices.filter { los[$0] }, ni = los.indices.filter { !los[$0] }
+            if !li.isEmpty { split.append(("los", ChannelError.from(error: li.map { e[$0] }, energy: li.map { n[$0] }))) }
+            if !ni.isEmpty { split.append(("nlos", ChannelError.from(error: ni.map { e[$0] }, energy: ni.map { n[$0] }))) }
+        }
+        if json {
+            var fields = [
+                "\"model\":\"\(loaded.header.kind)\"", "\"model_digest\":\"\(loaded.digest)\"",
+                "\"nmse_db\":\(jsonNumber(all.nmseDB))", "\"nmse_sum_db\":\(jsonNumber(all.nmseSumDB))",
+                "\"points\":\(all.points)", "\"seconds\":\(jsonNumber(seconds))",
+                "\"channels_per_second\":\(jsonNumber(Double(all.points) / max(seconds, 1e-9)))",
+            ]
+            for (name, s) in split {
+                fields.append("\"\(name)\":{\"nmse_db\":\(jsonNumber(s.nmseDB)),\"nmse_sum_db\":\(jsonNumber(s.nmseSumDB)),\"points\":\(s.points)}")
+            }
+            print("{" + fields.joined(separator: ",") + "}")
+        } else {
+            print(String(format: "eval: %@ model %@ on %@: NMSE %.2f dB (mean of per-location ratios), %.2f dB (ratio of sums), %d points, %.0f channels/s",
+                         loaded.header.kind, String(loaded.digest.prefix(12)), data, all.nmseDB, all.nmseSumDB, all.points,
+                         Double(all.points) / max(seconds, 1e-9)))
+            for (name, s) in split {
+                print(String(format: "  %@: NMSE %.2f dB, ratio of sums %.2f dB, %d points", name.uppercased(), s.nmseDB, s.nmseSumDB, s.points))
+            }
+        }
+    }
+
+    /// The dataset must be measured with the antennas and subcarriers the model was trained for.
+    static func checkCompatible(_ loaded: LoadedModel, _ dataset: CSIDataset, _ path: String) throws {
+        let m = loaded.model
+        guard dataset.antennaCount == m.antennaCount, dataset.subcarrierCount == m.subcarrierCount else {
+            throw ValidationError("\(path): \(dataset.antennaCount) antennas × \(dataset.subcarrierCount) subcarriers, but the model serves \(m.antennaCount) × \(m.subcarrierCount)")
+        }
+        let df = zip(dataset.frequencies, m.frequencies).map { abs($0 - $1) }.max() ?? 0
+        let da = zip(dataset.antennas, m.antennaPositions).map { ($0 - $1).length }.max() ?? 0
+        guard df <= 1e-6 * (m.frequencies.first ?? 1), da <= 1e-6 else {
+            throw ValidationError("\(path): frequencies or antenna positions differ from the model's (max difference \(df) Hz, \(da) m)")
+        }
+    }
+}
+
+func jsonNumber(_ v: Double) -> String { v.isFinite ? "\(v)" : "null" }

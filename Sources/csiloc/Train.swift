@@ -1,0 +1,77 @@
+import ArgumentParser
+import CSIChannel
+import CSIModel
+import Foundation
+
+/// `csiloc train`: learn a scene's location-to-channel model from a dataset and write a model file.
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train a location-to-channel model from an NPZ dataset.",
+        discussion: """
+        Example: csiloc train --data out/train.npz --out out/street.csimodel
+        Kinds: auto (image-source fit, then a neural network on its residual when that improves validation NMSE),
+        physics, inr, hybrid, mlp, rff. Ctrl-C stops at the next safe point and writes the best model so far.
+        A checkpoint (<out>.checkpoint) is written as training improves. See docs/model.md.
+        """
+    )
+
+    @Option(name: .long, help: "Training dataset (NPZ, docs/datasets.md).")
+    var data: String
+
+    @Option(name: .long, help: "Output model file.")
+    var out: String
+
+    @Option(name: .long, help: "Model kind: auto, physics, inr, hybrid, mlp, rff.")
+    var model: String = "auto"
+
+    @Option(name: .long, help: "Size preset for neural parts: small or reference.")
+    var preset: String = "reference"
+
+    @Option(name: .long, help: "Time budget in minutes (the best model within it is kept).")
+    var minutes: Double?
+
+    @Option(name: .long, help: "Fraction of the dataset held out for validation.")
+    var validation: Double = 0.1
+
+    @Option(name: .long, help: "Maximum number of propagation paths for the image-source fit.")
+    var maxPaths: Int = 24
+
+    @Option(name: .long, help: "Name of the scene coordinate frame, recorded in the model and published with fixes.")
+    var frame: String = "scene"
+
+    @Option(name: .long, help: "Random seed (split, initialisation). Same seed and data ⇒ same model.")
+    var seed: UInt64 = 1
+
+    func validate() throws {
+        guard ModelTrainer.Kind(rawValue: model) != nil else {
+            throw ValidationError("--model must be one of \(ModelTrainer.Kind.allCases.map(\.rawValue).joined(separator: ", ")), got '\(model)'")
+        }
+        guard ModelTrainer.Preset(rawValue: preset) != nil else { throw ValidationError("--preset must be small or reference, got '\(preset)'") }
+        guard validation > 0 && validation < 0.5 else { throw ValidationError("--validation must be in (0, 0.5), got \(validation)") }
+        if let minutes, !(minutes > 0) { throw ValidationError("--minutes must be positive") }
+        guard (1...128).contains(maxPaths) else { throw ValidationError("--max-paths must be in 1...128") }
+    }
+
+    func run() throws {
+        let dataset = try CSIDataset.load(contentsOf: data)
+        var options = ModelTrainer.Options()
+        options.kind = ModelTrainer.Kind(rawValue: model)!
+        options.preset = ModelTrainer.Preset(rawValue: preset)!
+        options.minutes = minutes
+        options.validationFraction = validation
+        options.seed = seed
+        options.maxPaths = maxPaths
+        options.frame = frame
+        Interrupt.install()
+        let checkpointPath = out + ".checkpoint"
+        let file = try ModelTrainer(options: options).train(
+            dataset: dataset, log: printError, cancelled: { Interrupt.isRequested },
+            checkpoint: { try? $0.write(to: checkpointPath) })
+        try file.write(to: out)
+        try? FileManager.default.removeItem(atPath: checkpointPath)
+        let h = file.header
+        printError(String(format: "train: wrote %@ (%@, %@): validation NMSE %.2f dB (ratio of sums %.2f dB) on %d points, %.1f s",
+                          out, h.kind, String(try file.digest().prefix(12)), h.validation.nmseDB, h.validation.nmseSumDB,
+                          h.validation.points, h.training.seconds))
+    }
+}
