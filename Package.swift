@@ -9,12 +9,14 @@ import PackageDescription
 
 /// Numeric kernels vectorise only when the compiler may use FMA and wide vectors.
 /// `haswell` (AVX2 + FMA) runs on any x86-64 server since 2013; other architectures keep the default.
+/// Numeric modules are optimised in debug builds too: unoptimised Swift is 10–50× slower on these loops,
+/// which would make the test suite (fits, searches) take many minutes.
 let numericFlags: [SwiftSetting] = {
+    var flags: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
     #if arch(x86_64)
-    return [.unsafeFlags(["-target-cpu", "haswell"])]
-    #else
-    return []
+    flags.append(.unsafeFlags(["-target-cpu", "haswell"]))
     #endif
+    return flags
 }()
 
 let package = Package(

@@ -41,8 +41,10 @@ struct CoherentSearch {
     }
 
     /// Best position over a spherical grid (azimuth, elevation, range) around `start` as seen from `origin`.
+    /// `angularHalfWidth` (rad) and `rangeHalfWidth` (m) should cover the back-projection's uncertainty: about
+    /// the array's beamwidth λ/aperture and half the delay resolution c/B.
     func refine(start: Point3, frame f: (Point3, Point3, Point3), origin: Point3, uniformSpacing: Double?,
-                minimumZ: Double?) -> (position: Point3, score: Double) {
+                minimumZ: Double?, angularHalfWidth: Double = 0.12, rangeHalfWidth: Double = 1.5) -> (position: Point3, score: Double) {
         let v = start - origin
         let rho0 = v.length
         let az0 = Double.atan2(y: v.y, x: v.x)
@@ -51,7 +53,8 @@ struct CoherentSearch {
         for n in [-1.0, 0, 1] {
             let alias = (uniformSpacing ?? 0) > 0 ? n * speedOfLight / uniformSpacing! : 0
             if n != 0 && alias == 0 { continue }
-            for i in -6...6 {
+            let steps = max(1, Int((rangeHalfWidth / 0.25).rounded()))
+            for i in -steps...steps {
                 let r = rho0 + alias + Double(i) * 0.25
                 if r > 0.5 { ranges.append(r) }
             }
@@ -78,8 +81,8 @@ struct CoherentSearch {
             let i = scores.indices.max { scores[$0] < scores[$1] } ?? 0
             return list.isEmpty ? (start, 0) : (list[i], scores[i])
         }
-        // Coarse (0.03 rad) over ±0.12 rad, then fine (0.01 rad, 0.1 m) around the best.
-        let (c1, _) = best(candidates(az: az0, el: el0, halfWidth: 0.12, step: 0.03, ranges: ranges))
+        // Coarse (0.03 rad, 0.25 m) over the given widths, then fine (0.01 rad, 0.1 m) around the best.
+        let (c1, _) = best(candidates(az: az0, el: el0, halfWidth: angularHalfWidth, step: 0.03, ranges: ranges))
         let w = c1 - origin
         let rho1 = w.length
         let az1 = Double.atan2(y: w.y, x: w.x), el1 = Double.asin(max(-1, min(1, w.z / rho1)))

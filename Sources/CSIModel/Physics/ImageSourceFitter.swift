@@ -140,6 +140,12 @@ public struct ImageSourceFitter: Sendable {
             return idx.enumerated().map { (i, p) in (0..<stride).map { train.channels[p * stride + $0] - pred[i * stride + $0] } }
         }
 
+        // Search widths of the coherent refinement: the array beamwidth and half the delay resolution.
+        let lambda = speedOfLight / train.carrier
+        let aperture = max(frame.offsets.map { abs($0.x) }.max() ?? 0, frame.offsets.map { abs($0.y) }.max() ?? 0) * 2 + lambda / 2
+        let angularWidth = min(0.6, max(0.12, lambda / aperture))
+        let bandwidth = (train.frequencies.max() ?? 0) - (train.frequencies.min() ?? 0) + (uniform ?? 0)
+        let rangeWidth = bandwidth > 0 ? min(6, max(1.5, 0.5 * speedOfLight / bandwidth)) : 6
         var sources: [ImageSource] = []
         var best = 0.0   // validation NMSE of the empty model is 0 dB
         let wholeArea = subset(radius: nil, limit: options.stagePoints)
@@ -170,7 +176,7 @@ public struct ImageSourceFitter: Sendable {
                 progress(Progress(stage: "path \(newIndex + 1): coherent search (candidate \(attempt + 1))", sources: newIndex,
                                   validationNMSEDB: best, elapsed: elapsed()))
                 let refined = coherent.refine(start: found.position, frame: found.frame, origin: centre, uniformSpacing: uniform,
-                                              minimumZ: flat ? z0 : nil)
+                                              minimumZ: flat ? z0 : nil, angularHalfWidth: angularWidth, rangeHalfWidth: rangeWidth)
                 var candidate = sources + [ImageSource(center: refined.position, frame: found.frame)]
                 // 3. Continuation: the new source's geometry and all gains on growing disks, then everything.
                 for radius in options.continuationRadii + [Double.infinity] {
@@ -184,15 +190,19 @@ public struct ImageSourceFitter: Sendable {
                     if cancelled() { break }
                 }
                 var db = validationDB(candidate, phaseModel)
+                var candidatePhase = phaseModel
+                var phaseDecision: String? = nil
                 if newIndex == 0 && options.tryPlaneWave {
                     let p = problem(wholeArea, sources: 1, free: [0], phase: .planeWave, slopes: [])
                     let alt = lm(p, solveGains(p, candidate))
                     let altDB = validationDB(alt, .planeWave)
-                    decisions.append(String(format: "array phase model: spherical %.2f dB vs plane-wave %.2f dB on validation (first path)", db, altDB))
-                    if altDB < db { phaseModel = .planeWave; candidate = alt; db = altDB }
+                    phaseDecision = String(format: "array phase model: spherical %.2f dB vs plane-wave %.2f dB on validation (first path)", db, altDB)
+                    if altDB < db { candidatePhase = .planeWave; candidate = alt; db = altDB }
                 }
                 lastDB = db
                 if db <= best - options.minimumImprovementDB {
+                    if let phaseDecision { decisions.append(phaseDecision) }
+                    phaseModel = candidatePhase
                     sources = candidate
                     best = db
                     history.append((sources.count, db))

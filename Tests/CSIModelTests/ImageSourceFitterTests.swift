@@ -1,0 +1,58 @@
+@testable import CSIChannel
+@testable import CSIModel
+import CSINumerics
+import Foundation
+import Numerics
+import Testing
+
+@Suite struct ImageSourceFitterTests {
+    static func dataset(_ scene: Scene, count: Int, seed: UInt64) -> CSIDataset {
+        let sim = ChannelSimulator(scene: scene)
+        let positions = PositionSampler.uniform(in: scene.ueRegion, count: count, seed: seed)
+        var csi = [Float](repeating: 0, count: count * sim.valuesPerChannel)
+        positions.withUnsafeBufferPointer { p in csi.withUnsafeMutableBufferPointer { sim.evaluateFloat(p, into: $0) } }
+        return CSIDataset(positions: positions, csi: csi, frequencies: scene.subcarriers.frequencies,
+                          antennas: scene.array.positions, carrier: scene.subcarriers.carrier)
+    }
+
+    /// Blind fit of a tiny line-of-sight scene: the source is found and the test NMSE is below −30 dB.
+    @Test func tinyLineOfSightSceneFitsBelowMinus30dB() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let scene = try Scene.load(contentsOf: root.appendingPathComponent("etc/scenes/tiny-los.yaml").path)
+        let train = Self.dataset(scene, count: 600, seed: 1), test = Self.dataset(scene, count: 200, seed: 2)
+        var options = ModelTrainer.Options()
+        options.kind = .physics
+        options.maxPaths = 3
+        let file = try ModelTrainer(options: options).train(dataset: train)
+        let model = try ImageSourceModel(file: file, path: "memory")
+        let err = ChannelError.measure(model, positions: test.positions, reference: test.csi.map(Double.init))
+        #expect(err.nmseDB < -30)
+        #expect(model.sources.first.map { ($0.center - scene.array.center).length < 1e-3 } == true)
+        #expect(file.header.validation.nmseDB < -30)
+        #expect(file.header.training.height == 0)
+    }
+
+    /// Two paths (direct + a wall reflection) found blind, each within a millimetre of the true image position.
+    @Test func directAndWallPathsAreFoundBlind() {
+        let plane = ReflectingPlane(name: "wall", point: Point3(0, 4, 0), normal: Point3(0, -1, 0), reflection: Complex(-0.6, 0.1))
+        let scene = Scene(name: "t", array: .ula(count: 8, spacing: 0.0428, center: Point3(-6, 0.5, 3), axis: Point3(0, 1, 0)),
+                          subcarriers: SubcarrierPlan(carrier: 3.5e9, bandwidth: 1e8, count: 8), planes: [plane],
+                          maxReflectionOrder: 1, ueRegion: Region(x: -1...1, y: -1...1, z: 1...1))
+        let data = Self.dataset(scene, count: 500, seed: 3)
+        let split = TrainingData.split(count: data.count, validationFraction: 0.15, seed: 1)
+        let tr = TrainingData(dataset: data, indices: split.train)
+        let va = TrainingData(dataset: data, indices: split.validation, scale: tr.scale)
+        var options = ImageSourceFitter.Options()
+        options.maxSources = 2
+        options.tryGainSlopes = false
+        options.tryPlaneWave = false
+        options.candidatesPerPath = 1
+        let result = ImageSourceFitter(options: options).fit(train: tr, validation: va)
+        #expect(result.model.sources.count == 2)
+        let expected = [scene.array.center, Point3(-6, 7.5, 3)]   // the wall image of the array centre
+        for e in expected {
+            #expect(result.model.sources.contains { ($0.center - e).length < 1e-3 })
+        }
+        #expect(result.validationNMSEDB < -60)
+    }
+}

@@ -1,0 +1,136 @@
+@testable import CSIChannel
+@testable import CSIModel
+import CSINumerics
+import Numerics
+import Testing
+
+/// A small model with two sources (one mirrored frame), gain slopes, 4 antennas × 6 subcarriers.
+func sampleModel(_ phase: ArrayPhaseModel, slopes: Bool = true) -> ImageSourceModel {
+    let antennas = (0..<4).map { Point3(-6, -0.06 + 0.04 * Double($0), 2.5) }
+    var a = ImageSource(center: Point3(-6, 0, 2.5), frame: ArrayFrame(antennas: antennas).axes, gain: Complex(1.2, -0.4))
+    let f = ArrayFrame(antennas: antennas).axes
+    var b = ImageSource(center: Point3(-6, 9.5, 2.5), frame: (Point3(f.0.x, -f.0.y, f.0.z), Point3(f.1.x, -f.1.y, f.1.z), Point3(f.2.x, -f.2.y, f.2.z)),
+                        gain: Complex(-0.3, 0.5))
+    if slopes {
+        a.gainSlope = (Complex(0.05, 0.02), Complex(-0.03, 0.01), .zero)
+        b.gainSlope = (Complex(0.01, -0.04), Complex(0.02, 0.02), .zero)
+    }
+    return ImageSourceModel(sources: [a, b], antennas: antennas,
+                            frequencies: (0..<6).map { 3.5e9 + (Double($0) - 2.5) * 6.25e6 }, carrier: 3.5e9,
+                            phaseModel: phase, gainReference: Point3(0.1, -0.2, 1), scale: 2.0)
+}
+
+@Suite struct ImageSourceModelTests {
+    @Test(arguments: ArrayPhaseModel.allCases)
+    func locationJacobianMatchesFiniteDifferences(_ phase: ArrayPhaseModel) {
+        let m = sampleModel(phase)
+        let x = Point3(0.31, -0.47, 1.0)
+        let (_, jac) = m.channelAndJacobian(at: x)
+        let n = m.valuesPerChannel
+        let scale = jac.map(abs).max()!
+        let h = 1e-6
+        var worst = 0.0
+        for c in 0..<3 {
+            var e = Point3.zero; e[c] = h
+            let p = m.channels(at: [x + e]), q = m.channels(at: [x - e])
+            for i in 0..<n { worst = max(worst, abs((p[i] - q[i]) / (2 * h) - jac[c * n + i]) / scale) }
+        }
+        #expect(worst <= 1e-5)
+    }
+
+    @Test func sphericalModelOfTheTrueImagesReproducesTheSimulator() throws {
+        // Direct path + ground reflection: the image-source model with the true images and gains is the
+        // simulator's channel exactly.
+        let plane = ReflectingPlane(name: "g", point: .zero, normal: Point3(0, 0, 1), reflection: Complex(-0.5, 0.1))
+        let scene = Scene(name: "t", array: .ula(count: 4, spacing: 0.0428, center: Point3(-5, 0.2, 3), axis: Point3(0, 1, 0)),
+                          subcarriers: SubcarrierPlan(carrier: 3.5e9, bandwidth: 1e8, count: 8), planes: [plane],
+                          maxReflectionOrder: 1, ueRegion: Region(x: -1...1, y: -1...1, z: 1...1))
+        let sim = ChannelSimulator(scene: scene)
+        let frame = ArrayFrame(antennas: scene.array.positions)
+        let f = frame.axes
+        let mirrored = (Point3(f.0.x, f.0.y, -f.0.z), Point3(f.1.x, f.1.y, -f.1.z), Point3(f.2.x, f.2.y, -f.2.z))
+        let model = ImageSourceModel(
+            sources: [ImageSource(center: frame.center, frame: f, gain: Complex(1, 0)),
+                      ImageSource(center: plane.mirror(frame.center), frame: mirrored, gain: plane.reflection)],
+            antennas: scene.array.positions, frequencies: scene.subcarriers.frequencies, carrier: 3.5e9,
+            phaseModel: .spherical, gainReference: .zero, scale: 1)
+        let xs = [Point3(0.2, 0.3, 1), Point3(-0.7, 0.1, 1)]
+        let a = sim.channels(at: xs), b = model.channels(at: xs)
+        let s = a.map(abs).max()!
+        for i in a.indices { #expect(abs(a[i] - b[i]) <= 1e-12 * s) }
+    }
+
+    @Test func arrayFrameReproducesElementPositions() {
+        let antennas = (0..<3).flatMap { r in (0..<2).map { c in Point3(1 + 0.05 * Double(c), 2, 3 + 0.05 * Double(r)) } }
+        let f = ArrayFrame(antennas: antennas)
+        #expect(f.dimensionality == 2)
+        for (a, o) in zip(antennas, f.offsets) {
+            let p = f.center + f.axes.0 * o.x + f.axes.1 * o.y + f.axes.2 * o.z
+            #expect((p - a).length < 1e-12)
+        }
+        #expect(abs(f.axes.0.dot(f.axes.1)) < 1e-12 && abs(f.axes.0.length - 1) < 1e-12)
+    }
+}
+
+@Suite struct ImageSourceProblemTests {
+    /// The parameter Jacobian of the least-squares problem against central differences of the residual.
+    @Test(arguments: ArrayPhaseModel.allCases)
+    func parameterJacobianMatchesFiniteDifferences(_ phase: ArrayPhaseModel) {
+        let m = sampleModel(phase)
+        let positions = [Point3(0.3, 0.1, 1), Point3(-0.4, 0.6, 1)]
+        let data = m.channels(at: positions).map { $0 * 0.9 + 0.01 }
+        let problem = ImageSourceProblem(positions: positions, channels: data, frame: m.frame, frequencies: m.frequencies,
+                                         carrier: m.carrier, phaseModel: phase, gainReference: m.gainReference,
+                                         slopeAxes: [0, 1], geometryFree: [true, true], width: 1)
+        let (offsets, n) = problem.layout
+        let stride = problem.valuesPerPoint
+        var jac = [Double](repeating: 0, count: positions.count * stride * n)
+        var res = [Double](repeating: 0, count: positions.count * stride)
+        for p in positions.indices {
+            jac.withUnsafeMutableBufferPointer { jb in res.withUnsafeMutableBufferPointer { rb in
+                problem.fillRows(point: p, sources: m.sources, offsets: offsets, columns: n,
+                                 jacobian: jb.baseAddress! + p * stride * n, residual: rb.baseAddress! + p * stride)
+            }}
+        }
+        // Residual as a function of θ (rotations relative to the current frames).
+        let theta = problem.pack(m.sources)
+        func residual(_ t: [Double]) -> [Double] {
+            let s = problem.unpack(t, base: m.sources)
+            var r = [Double](repeating: 0, count: positions.count * stride)
+            var j = [Double](repeating: 0, count: stride * n)
+            for p in positions.indices {
+                j.withUnsafeMutableBufferPointer { jb in r.withUnsafeMutableBufferPointer { rb in
+                    problem.fillRows(point: p, sources: s, offsets: offsets, columns: n, jacobian: jb.baseAddress!, residual: rb.baseAddress! + p * stride)
+                }}
+            }
+            return r
+        }
+        let r0 = residual(theta)
+        #expect(zip(r0, res).allSatisfy { abs($0 - $1) < 1e-12 })
+        let scale = jac.map(abs).max()!
+        var worst = 0.0
+        for c in 0..<n {
+            var tp = theta, tm = theta
+            let h = c % 8 < 3 ? 1e-6 : 1e-7
+            tp[c] += h; tm[c] -= h
+            let rp = residual(tp), rm = residual(tm)
+            for row in 0..<(positions.count * stride) {
+                worst = max(worst, abs((rp[row] - rm[row]) / (2 * h) - jac[row * n + c]) / scale)
+            }
+        }
+        #expect(worst <= 1e-5)
+        // And the normal equations equal JᵀJ, Jᵀr built from those rows.
+        let (cost, jtj, jtr) = problem.normalEquations(m.sources)
+        #expect(abs(cost - 0.5 * res.reduce(0) { $0 + $1 * $1 }) <= 1e-9 * max(cost, 1))
+        for a in 0..<n {
+            var s = 0.0
+            for row in 0..<(positions.count * stride) { s += jac[row * n + a] * res[row] }
+            #expect(abs(s - jtr[a]) <= 1e-9 * max(abs(s), 1))
+            for b in 0..<n {
+                var t = 0.0
+                for row in 0..<(positions.count * stride) { t += jac[row * n + a] * jac[row * n + b] }
+                #expect(abs(t - jtj[a * n + b]) <= 1e-9 * max(abs(t), 1))
+            }
+        }
+    }
+}
