@@ -44,6 +44,7 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "NumpyArchive", dependencies: ["CZlib"]),
         .target(name: "StrictYAML", dependencies: [.product(name: "Yams", package: "Yams")]),
+        .target(name: "CSIPlot", dependencies: ["CZlib"]),
         // MARK: wire protocol v1 and capture files
         .target(name: "CSIWire"),
         // MARK: transport
@@ -70,7 +71,7 @@ let package = Package(
         .executableTarget(
             name: "csiloc",
             dependencies: [
-                "CSIChannel", "CSINumerics", "CSIModel", "CSISearch", "NumpyArchive",
+                "CSIChannel", "CSINumerics", "CSIModel", "CSISearch", "NumpyArchive", "CSIPlot",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

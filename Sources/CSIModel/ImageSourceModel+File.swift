@@ -14,14 +14,17 @@ extension ImageSourceModel {
             flat += [s.gainSlope.0.real, s.gainSlope.0.imaginary, s.gainSlope.1.real, s.gainSlope.1.imaginary,
                      s.gainSlope.2.real, s.gainSlope.2.imaginary]
         }
-        return [ModelTensor(name: "physics.sources", shape: [sources.count, Self.sourceColumns], doubles: flat)]
+        var out = [ModelTensor(name: "physics.sources", shape: [sources.count, Self.sourceColumns], doubles: flat)]
+        if let m = gainMap { out.append(ModelTensor(name: "physics.gain_map", shape: [m.paths, m.ny, m.nx, 2], doubles: m.values)) }
+        return out
     }
 
     /// Description stored in the header.
     public var physicsInfo: ModelHeader.PhysicsInfo {
         let axes = (0..<3).filter { a in sources.contains { s in [s.gainSlope.0, s.gainSlope.1, s.gainSlope.2][a] != .zero } }
         return ModelHeader.PhysicsInfo(phaseModel: phaseModel.rawValue, gainReference: [gainReference.x, gainReference.y, gainReference.z],
-                                       sources: sources.count, slopeAxes: axes)
+                                       sources: sources.count, slopeAxes: axes,
+                                       gainMap: gainMap.map { .init(originX: $0.originX, originY: $0.originY, spacing: $0.spacing, nx: $0.nx, ny: $0.ny) })
     }
 
     /// Rebuilds the model from a file.
@@ -45,6 +48,13 @@ extension ImageSourceModel {
         let g = info.gainReference
         self.init(sources: sources, antennas: try h.antennaPoints(file: path), frequencies: h.frequencies, carrier: h.carrier,
                   phaseModel: phase, gainReference: Point3(g[0], g[1], g[2]), scale: h.scale)
+        if let gm = info.gainMap {
+            guard gm.nx >= 1, gm.ny >= 1, gm.spacing > 0, gm.spacing.isFinite else { throw ModelFileError(file: path, "invalid gain map grid") }
+            let t = try file.tensor("physics.gain_map", shape: [info.sources, gm.ny, gm.nx, 2], file: path)
+            guard t.isDouble else { throw ModelFileError(file: path, "tensor 'physics.gain_map' must be float64") }
+            gainMap = GainMap(originX: gm.originX, originY: gm.originY, spacing: gm.spacing, nx: gm.nx, ny: gm.ny,
+                              paths: info.sources, values: t.doubles)
+        }
     }
 }
 

@@ -20,6 +20,20 @@ struct Eval: ParsableCommand {
     @Flag(name: .long, help: "Print one JSON object.")
     var json = false
 
+    @Option(name: .long, help: "Draw truth vs reconstruction and their spatial spectra over a λ/4 patch into this SVG (needs --scene).")
+    var picture: String?
+
+    @Option(name: .long, help: "Scene YAML giving the ground truth for --picture.")
+    var scene: String?
+
+    @Option(name: .long, help: "Side of the --picture patch in metres (centred on the training area).")
+    var patchSize: Double = 2.5
+
+    func validate() throws {
+        if picture != nil && scene == nil { throw ValidationError("--picture needs --scene SCENE.yaml for the ground truth on the patch") }
+        guard patchSize > 0 && patchSize <= 20 else { throw ValidationError("--patch-size must be in (0, 20] metres") }
+    }
+
     func run() throws {
         let loaded = try ModelLoader.load(contentsOf: model)
         let dataset = try CSIDataset.load(contentsOf: data)
@@ -36,6 +50,13 @@ struct Eval: ParsableCommand {
             let li = los.indices.filter { los[$0] }, ni = los.indices.filter { !los[$0] }
             if !li.isEmpty { split.append(("los", ChannelError.from(error: li.map { e[$0] }, energy: li.map { n[$0] }))) }
             if !ni.isEmpty { split.append(("nlos", ChannelError.from(error: ni.map { e[$0] }, energy: ni.map { n[$0] }))) }
+        }
+        if let picture, let scenePath = scene {
+            let sc = try Scene.load(contentsOf: scenePath)
+            let r = loaded.searchRegion
+            let c = Point3((r.x.lowerBound + r.x.upperBound) / 2, (r.y.lowerBound + r.y.upperBound) / 2, r.z.lowerBound)
+            try Self.picture(model: loaded.model, label: loaded.header.kind, scene: sc, center: c, size: patchSize, path: picture)
+            if !json { print("eval: wrote \(picture)") }
         }
         if json {
             var fields = [

@@ -46,5 +46,11 @@ public struct ModelHeader: Codable, Sendable, Equatable {
         public var gainReference: [Double]
         public var sources: Int
         public var slopeAxes: [Int]
+        /// Grid of the per-path gain map (tensor `physics.gain_map`, [paths, ny, nx, 2]), when fitted.
+        public var gainMap: GainMapInfo?
+    }
+
+    public struct GainMapInfo: Codable, Sendable, Equatable {
+        public var originX: Double, originY: Double, spacing: Double, nx: Int, ny: Int
     }
 }

@@ -30,6 +30,8 @@ public struct ImageSourceFitter: Sendable {
         public var tryPlaneWave = true
         /// Try gains varying linearly with position and keep them if better on validation.
         public var tryGainSlopes = true
+        /// Try per-path gain maps (kernel widths λ/2, λ, 2λ) and keep the best if better on validation.
+        public var tryGainMaps = true
         /// Levenberg–Marquardt iterations per stage.
         public var iterations = 25
         /// Stop adding sources after this many seconds (nil: no limit).
@@ -230,8 +232,36 @@ public struct ImageSourceFitter: Sendable {
             decisions.append(String(format: "linear gain variation: %.2f dB vs %.2f dB constant → %@", altDB, best, keep ? "kept" : "not kept"))
             if keep { sources = alt; best = altDB; slopeAxes = axes }
         }
-        let final = ImageSourceModel(sources: sources, frame: frame, frequencies: train.frequencies,
+        // 5. Optional per-path gain maps (flat surveys): blockage, patterns, gain drift.
+        var gainMap: GainMap? = nil
+        if options.tryGainMaps && flat && !sources.isEmpty && !cancelled() {
+            progress(Progress(stage: "gain maps", sources: sources.count, validationNMSEDB: best, elapsed: elapsed()))
+            var constant = model(sources, phaseModel)
+            for l in constant.sources.indices { constant.sources[l].gainSlope = (.zero, .zero, .zero) }
+            constant.sources = {
+                // Global gains refitted without slopes as the ridge target.
+                let p = problem(wholeArea, sources: sources.count, free: [], phase: phaseModel, slopes: [])
+                return solveGains(p, constant.sources)
+            }()
+            let estimator = GainMapEstimator(model: constant, positions: train.positions, channels: train.channels, width: options.width)
+            let local = estimator.localGains()
+            let lambda = speedOfLight / train.carrier
+            var results: [String] = []
+            for factor in [0.5, 1.0, 2.0] {
+                let sigma = factor * lambda
+                var m = constant
+                m.gainMap = estimator.map(sigma: sigma, local: local)
+                let db = ChannelError.measure(m, positions: validation.positions, reference: validation.channels, width: options.width).nmseDB
+                results.append(String(format: "σ = %.1f cm: %.2f dB", sigma * 100, db))
+                if db < best - options.minimumImprovementDB {
+                    best = db; gainMap = m.gainMap; sources = m.sources; slopeAxes = []
+                }
+            }
+            decisions.append("per-path gain maps (validation NMSE): " + results.joined(separator: ", ") + (gainMap == nil ? " → not kept" : String(format: " → kept σ = %.1f cm", gainMap!.spacing * 100)))
+        }
+        var final = ImageSourceModel(sources: sources, frame: frame, frequencies: train.frequencies,
                                      carrier: train.carrier, phaseModel: phaseModel, gainReference: centre, scale: train.scale)
+        final.gainMap = gainMap
         return Result(model: final, validationNMSEDB: best, decisions: decisions, history: history)
     }
 

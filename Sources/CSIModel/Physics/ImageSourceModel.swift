@@ -23,6 +23,8 @@ public struct ImageSourceModel: ChannelModel {
     public let gainReference: Point3
     /// Raw channel = model / scale.
     public let scale: Double
+    /// Position-dependent path gains replacing the constant/linear ones, when fitted.
+    public var gainMap: GainMap? = nil
 
     public init(sources: [ImageSource], antennas: [Point3], frequencies: [Double], carrier: Double,
                 phaseModel: ArrayPhaseModel, gainReference: Point3, scale: Double) {
@@ -51,8 +53,8 @@ public struct ImageSourceModel: ChannelModel {
         acc.clear()
         let outScale = normalised ? 1 : 1 / scale
         let k0 = 2 * Double.pi * carrier / speedOfLight
-        for src in sources {
-            let g = src.gain(at: x, reference: gainReference) * Complex(outScale, 0)
+        for (l, src) in sources.enumerated() {
+            let g = (gainMap?.gain(path: l, at: x).value ?? src.gain(at: x, reference: gainReference)) * Complex(outScale, 0)
             switch phaseModel {
             case .spherical:
                 for (j, o) in frame.offsets.enumerated() {
@@ -88,9 +90,14 @@ public struct ImageSourceModel: ChannelModel {
         let v = value.baseAddress!, jac = jacobian.baseAddress!
         let k0 = 2 * Double.pi * carrier / speedOfLight
         let inv = 1 / scale
-        for src in sources {
-            let g = src.gain(at: x, reference: gainReference) * Complex(inv, 0)
-            let gs = (src.gainSlope.0 * Complex(inv, 0), src.gainSlope.1 * Complex(inv, 0), src.gainSlope.2 * Complex(inv, 0))
+        for (l, src) in sources.enumerated() {
+            var g = src.gain(at: x, reference: gainReference) * Complex(inv, 0)
+            var gs = (src.gainSlope.0 * Complex(inv, 0), src.gainSlope.1 * Complex(inv, 0), src.gainSlope.2 * Complex(inv, 0))
+            if let map = gainMap {
+                let m = map.gain(path: l, at: x)
+                g = m.value * Complex(inv, 0)
+                gs = (m.dx * Complex(inv, 0), m.dy * Complex(inv, 0), .zero)
+            }
             for j in 0..<na {
                 let o = frame.offsets[j]
                 let d: Double, n: Point3
@@ -131,9 +138,10 @@ extension ImageSourceModel {
     /// Per-path quantities at `x` (delay to the image-array centre, unit direction from the centre toward x,
     /// complex amplitude g/d in raw units): the closed-form targets that warm-start a neural model.
     public func pathQuantities(at x: Point3) -> [(delay: Double, direction: Point3, amplitude: Complex<Double>)] {
-        sources.map { s in
+        sources.enumerated().map { (l, s) in
             let w = x - s.center, d = w.length
-            return (d / speedOfLight, w / d, s.gain(at: x, reference: gainReference) * Complex(1 / (scale * d), 0))
+            let g = gainMap?.gain(path: l, at: x).value ?? s.gain(at: x, reference: gainReference)
+            return (d / speedOfLight, w / d, g * Complex(1 / (scale * d), 0))
         }
     }
 }

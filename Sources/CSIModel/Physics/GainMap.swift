@@ -1,0 +1,44 @@
+import CSIChannel
+import Numerics
+
+/// Per-path complex gains on a regular grid over a flat survey area, interpolated bilinearly: the image-source
+/// model's answer to everything that makes a path's strength depend on where the receiver is — blockage
+/// (a direct path that vanishes behind an obstacle), element patterns, the 0.3–1.5 dB/m drift of ray-traced
+/// gains (method.md §16.1b). Outside the grid the border values hold.
+public struct GainMap: Sendable, Equatable {
+    /// Grid origin (x₀, y₀); nodes at x₀ + i·spacing, y₀ + j·spacing.
+    public let originX: Double, originY: Double
+    public let spacing: Double
+    public let nx: Int, ny: Int
+    public let paths: Int
+    /// Node values, [path][j][i] complex interleaved.
+    public let values: [Double]
+
+    public init(originX: Double, originY: Double, spacing: Double, nx: Int, ny: Int, paths: Int, values: [Double]) {
+        precondition(values.count == paths * nx * ny * 2, "gain map size mismatch")
+        self.originX = originX; self.originY = originY; self.spacing = spacing
+        self.nx = nx; self.ny = ny; self.paths = paths; self.values = values
+    }
+
+    /// Gain of `path` at `x` and its derivatives along x and y.
+    @inlinable public func gain(path l: Int, at x: Point3) -> (value: Complex<Double>, dx: Complex<Double>, dy: Complex<Double>) {
+        let u = min(max((x.x - originX) / spacing, 0), Double(nx - 1))
+        let v = min(max((x.y - originY) / spacing, 0), Double(ny - 1))
+        let i = min(Int(u), max(nx - 2, 0)), j = min(Int(v), max(ny - 2, 0))
+        let fu = nx > 1 ? u - Double(i) : 0, fv = ny > 1 ? v - Double(j) : 0
+        let i1 = min(i + 1, nx - 1), j1 = min(j + 1, ny - 1)
+        func node(_ a: Int, _ b: Int) -> Complex<Double> {
+            let k = 2 * ((l * ny + b) * nx + a)
+            return Complex(values[k], values[k + 1])
+        }
+        let g00 = node(i, j), g10 = node(i1, j), g01 = node(i, j1), g11 = node(i1, j1)
+        let value = g00 * Complex((1 - fu) * (1 - fv), 0) + g10 * Complex(fu * (1 - fv), 0)
+            + g01 * Complex((1 - fu) * fv, 0) + g11 * Complex(fu * fv, 0)
+        // Inside the grid the bilinear surface has these slopes; clamped outside, the slope is zero.
+        let insideX = (x.x - originX) / spacing > 0 && (x.x - originX) / spacing < Double(nx - 1)
+        let insideY = (x.y - originY) / spacing > 0 && (x.y - originY) / spacing < Double(ny - 1)
+        let dx = insideX ? ((g10 - g00) * Complex(1 - fv, 0) + (g11 - g01) * Complex(fv, 0)) * Complex(1 / spacing, 0) : .zero
+        let dy = insideY ? ((g01 - g00) * Complex(1 - fu, 0) + (g11 - g10) * Complex(fu, 0)) * Complex(1 / spacing, 0) : .zero
+        return (value, dx, dy)
+    }
+}

@@ -1,0 +1,77 @@
+import Foundation
+
+/// A raster panel of values on a grid, coloured by a colour map, for SVG figures.
+public struct Heatmap: Sendable {
+    public enum ColorMap: Sendable { case diverging, magnitude }
+    public let width: Int, height: Int
+    /// Row-major values, row 0 at the top.
+    public let values: [Double]
+    public let colorMap: ColorMap
+    public let title: String
+    /// Value range mapped to the colour map (nil: symmetric max for diverging, min…max for magnitude).
+    public var range: ClosedRange<Double>?
+
+    public init(width: Int, height: Int, values: [Double], colorMap: ColorMap, title: String, range: ClosedRange<Double>? = nil) {
+        self.width = width; self.height = height; self.values = values; self.colorMap = colorMap; self.title = title; self.range = range
+    }
+
+    var effectiveRange: ClosedRange<Double> {
+        if let range { return range }
+        let finite = values.filter(\.isFinite)
+        switch colorMap {
+        case .diverging: let m = max(finite.map(abs).max() ?? 1, 1e-300); return -m...m
+        case .magnitude: let lo = finite.min() ?? 0, hi = finite.max() ?? 1; return lo...max(hi, lo + 1e-300)
+        }
+    }
+
+    /// PNG of the panel.
+    public func png() -> [UInt8] {
+        let r = effectiveRange
+        var rgb = [UInt8](repeating: 0, count: width * height * 3)
+        for (i, v) in values.enumerated() {
+            let t = v.isFinite ? min(1, max(0, (v - r.lowerBound) / (r.upperBound - r.lowerBound))) : 0
+            let c = colorMap == .diverging ? Self.diverging(t) : Self.viridis(t)
+            rgb[3 * i] = c.0; rgb[3 * i + 1] = c.1; rgb[3 * i + 2] = c.2
+        }
+        return PNGEncoder.encode(width: width, height: height, rgb: rgb)
+    }
+
+    /// Blue–white–red.
+    static func diverging(_ t: Double) -> (UInt8, UInt8, UInt8) {
+        let s = 2 * t - 1
+        if s < 0 { let a = 1 + s; return (UInt8(255 * a), UInt8(255 * a), 255) }
+        let a = 1 - s; return (255, UInt8(255 * a), UInt8(255 * a))
+    }
+
+    /// A viridis-like ramp (piecewise linear through five anchor colours).
+    static func viridis(_ t: Double) -> (UInt8, UInt8, UInt8) {
+        let stops: [(Double, Double, Double)] = [(68, 1, 84), (59, 82, 139), (33, 145, 140), (94, 201, 98), (253, 231, 37)]
+        let x = t * Double(stops.count - 1)
+        let i = min(stops.count - 2, Int(x)), f = x - Double(i)
+        let a = stops[i], b = stops[i + 1]
+        return (UInt8(a.0 + (b.0 - a.0) * f), UInt8(a.1 + (b.1 - a.1) * f), UInt8(a.2 + (b.2 - a.2) * f))
+    }
+}
+
+/// Lays out heatmap panels in a row with titles into one self-contained SVG (PNG rasters embedded).
+public enum FigureSVG {
+    public static func panels(_ panels: [Heatmap], caption: String, pixel: Int = 3) -> String {
+        let pad = 20, titleH = 22
+        let cellW = panels.map { $0.width * pixel }.max() ?? 100, cellH = panels.map { $0.height * pixel }.max() ?? 100
+        let w = pad + panels.count * (cellW + pad), h = titleH + cellH + 2 * pad + 20
+        var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(w)\" height=\"\(h)\" font-family=\"sans-serif\" font-size=\"13\">\n"
+        s += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+        for (i, p) in panels.enumerated() {
+            let x = pad + i * (cellW + pad)
+            s += "<text x=\"\(x)\" y=\"\(pad + 4)\">\(escape(p.title))</text>\n"
+            let data = Data(p.png()).base64EncodedString()
+            s += "<image x=\"\(x)\" y=\"\(pad + titleH - 10)\" width=\"\(p.width * pixel)\" height=\"\(p.height * pixel)\" style=\"image-rendering:pixelated\" href=\"data:image/png;base64,\(data)\"/>\n"
+        }
+        s += "<text x=\"\(pad)\" y=\"\(h - 10)\" fill=\"#444\">\(escape(caption))</text>\n</svg>\n"
+        return s
+    }
+
+    static func escape(_ t: String) -> String {
+        t.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+    }
+}
