@@ -16,6 +16,8 @@ public struct MultipathAccumulator: Sendable {
     /// Per-antenna inputs of the path being added: complex amplitude and delay (seconds).
     public var amplitudeRe: [Double], amplitudeIm: [Double], delay: [Double]
     var curRe: [Double], curIm: [Double], stepRe: [Double], stepIm: [Double]
+    /// Scratch for the vectorised sin/cos: phases and their sines/cosines (2·N_a).
+    var phase: [Double], sines: [Double], cosines: [Double]
     /// Accumulated channel, subcarrier-major (k·N_a + j).
     var tRe: [Double], tIm: [Double]
 
@@ -26,6 +28,7 @@ public struct MultipathAccumulator: Sendable {
         amplitudeRe = .init(repeating: 0, count: antennas)
         amplitudeIm = amplitudeRe; delay = amplitudeRe
         curRe = amplitudeRe; curIm = amplitudeRe; stepRe = amplitudeRe; stepIm = amplitudeRe
+        phase = .init(repeating: 0, count: 2 * antennas); sines = phase; cosines = phase
         tRe = .init(repeating: 0, count: antennas * frequencies.count); tIm = tRe
     }
 
@@ -45,14 +48,20 @@ public struct MultipathAccumulator: Sendable {
             var k0 = 0
             while k0 < ns {
                 let fk0 = frequencies[k0]
+                // Base phase at f_k0 and step phase per Δf for every antenna, through one vectorised sin/cos.
+                for j in 0..<na {
+                    phase[j] = -twoPi * fk0 * delay[j]
+                    phase[na + j] = -twoPi * df * delay[j]
+                }
+                phase.withUnsafeBufferPointer { p in sines.withUnsafeMutableBufferPointer { sb in cosines.withUnsafeMutableBufferPointer { cb in
+                    VectorMath.sinCos(p.baseAddress!, sin: sb.baseAddress!, cos: cb.baseAddress!, count: 2 * na)
+                }}}
                 for j in 0..<na {
                     let ar = amplitudeRe[j], ai = amplitudeIm[j]
-                    if ar == 0 && ai == 0 { curRe[j] = 0; curIm[j] = 0; stepRe[j] = 1; stepIm[j] = 0; continue }
-                    let (sn, cs) = sinCos(-twoPi * fk0 * delay[j])
+                    let sn = sines[j], cs = cosines[j]
                     curRe[j] = ar * cs - ai * sn
                     curIm[j] = ar * sn + ai * cs
-                    let (ss, sc) = sinCos(-twoPi * df * delay[j])
-                    stepRe[j] = sc; stepIm[j] = ss
+                    stepRe[j] = cosines[na + j]; stepIm[j] = sines[na + j]
                 }
                 let k1 = min(ns, k0 + Self.reanchorInterval)
                 rotateAccumulate(from: k0, to: k1)

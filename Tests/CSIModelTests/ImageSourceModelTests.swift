@@ -134,3 +134,47 @@ func sampleModel(_ phase: ArrayPhaseModel, slopes: Bool = true) -> ImageSourceMo
         }
     }
 }
+
+@Suite struct GainMapTests {
+    static func mapped() -> ImageSourceModel {
+        var m = sampleModel(.spherical, slopes: false)
+        var rng = SeededGenerator(seed: 5)
+        let values = (0..<(2 * 5 * 4 * 2)).map { _ in rng.nextGaussian() }
+        m.gainMap = GainMap(originX: -0.5, originY: -0.5, spacing: 0.3, nx: 5, ny: 4, paths: 2, values: values)
+        return m
+    }
+
+    @Test func jacobianWithGainMapMatchesFiniteDifferences() {
+        let m = Self.mapped()
+        let x = Point3(0.13, 0.21, 1.0)   // inside a cell, away from node lines
+        let (_, jac) = m.channelAndJacobian(at: x)
+        let n = m.valuesPerChannel, h = 1e-6
+        let scale = jac.map(abs).max()!
+        var worst = 0.0
+        for c in 0..<3 {
+            var e = Point3.zero; e[c] = h
+            let p = m.channels(at: [x + e]), q = m.channels(at: [x - e])
+            for i in 0..<n { worst = max(worst, abs((p[i] - q[i]) / (2 * h) - jac[c * n + i]) / scale) }
+        }
+        #expect(worst <= 1e-5)
+    }
+
+    @Test func bilinearInterpolationHitsNodesAndClampsOutside() {
+        let m = Self.mapped().gainMap!
+        let node = m.gain(path: 1, at: Point3(-0.5 + 2 * 0.3, -0.5 + 0.3, 0)).value
+        let k = 2 * ((1 * 4 + 1) * 5 + 2)
+        #expect(abs(node.real - m.values[k]) < 1e-12 && abs(node.imaginary - m.values[k + 1]) < 1e-12)
+        let outside = m.gain(path: 0, at: Point3(-9, -9, 0))
+        #expect(abs(outside.value.real - m.values[0]) < 1e-12 && outside.dx == .zero && outside.dy == .zero)
+    }
+
+    @Test func gainMapSurvivesTheModelFile() throws {
+        let m = Self.mapped()
+        var header = ModelFileTests.sampleFile().header
+        header.physics = m.physicsInfo
+        let file = ModelFile(header: header, tensors: m.tensors)
+        let back = try ImageSourceModel(file: try ModelFile.decode(try file.encoded(), file: "m"), path: "m")
+        let xs = [Point3(0.1, 0.2, 1), Point3(2, -3, 1)]
+        #expect(back.channels(at: xs) == m.channels(at: xs))
+    }
+}

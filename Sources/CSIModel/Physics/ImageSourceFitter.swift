@@ -32,6 +32,9 @@ public struct ImageSourceFitter: Sendable {
         public var tryGainSlopes = true
         /// Try per-path gain maps (kernel widths λ/2, λ, 2λ) and keep the best if better on validation.
         public var tryGainMaps = true
+        /// Use gain maps (width λ) while searching for paths too: slower per path, but blockage no longer
+        /// looks like missing paths.
+        public var gainMapsDuringSearch = true
         /// Levenberg–Marquardt iterations per stage.
         public var iterations = 25
         /// Stop adding sources after this many seconds (nil: no limit).
@@ -132,12 +135,23 @@ public struct ImageSourceFitter: Sendable {
             ImageSourceModel(sources: sources, frame: frame, frequencies: train.frequencies, carrier: train.carrier,
                              phaseModel: phase, gainReference: centre, scale: 1)
         }
+        // With gain maps in the loop, every model is judged (and its residual formed) with per-path gains
+        // mapped over the survey, so that blockage does not masquerade as missing paths.
+        let mapsInLoop = options.tryGainMaps && options.gainMapsDuringSearch && flat
+        func mapped(_ sources: [ImageSource], _ phase: ArrayPhaseModel) -> ImageSourceModel {
+            var m = model(sources, phase)
+            guard mapsInLoop, !sources.isEmpty else { return m }
+            let estimator = GainMapEstimator(model: m, positions: train.positions, channels: train.channels, width: options.width)
+            m.gainMap = estimator.map(sigma: speedOfLight / train.carrier, local: estimator.localGains())
+            return m
+        }
         func validationDB(_ sources: [ImageSource], _ phase: ArrayPhaseModel) -> Double {
-            ChannelError.measure(model(sources, phase), positions: validation.positions, reference: validation.channels,
+            ChannelError.measure(mapped(sources, phase), positions: validation.positions, reference: validation.channels,
                                  width: options.width).nmseDB
         }
+        var residualModel: ImageSourceModel? = nil
         func residuals(_ sources: [ImageSource], _ idx: [Int]) -> [[Double]] {
-            let m = model(sources, phaseModel)
+            let m = residualModel ?? mapped(sources, phaseModel)
             let pred = m.channels(at: idx.map { train.positions[$0] })
             return idx.enumerated().map { (i, p) in (0..<stride).map { train.channels[p * stride + $0] - pred[i * stride + $0] } }
         }
@@ -159,6 +173,8 @@ public struct ImageSourceFitter: Sendable {
             }
             progress(Progress(stage: "path \(sources.count + 1): back-projection", sources: sources.count, validationNMSEDB: best, elapsed: elapsed()))
             // 1. Back-projection of the residual.
+            residualModel = mapped(sources, phaseModel)
+            defer { residualModel = nil }
             let bpIdx = subset(radius: nil, limit: options.backProjectionPoints)
             let bp = BackProjection(frame: frame, frequencies: train.frequencies, carrier: train.carrier,
                                     points: bpIdx.map { train.positions[$0] }, residuals: residuals(sources, bpIdx), width: options.width)
@@ -247,15 +263,18 @@ public struct ImageSourceFitter: Sendable {
             let local = estimator.localGains()
             let lambda = speedOfLight / train.carrier
             var results: [String] = []
+            var bestMap: (db: Double, model: ImageSourceModel)? = nil
             for factor in [0.5, 1.0, 2.0] {
                 let sigma = factor * lambda
                 var m = constant
                 m.gainMap = estimator.map(sigma: sigma, local: local)
                 let db = ChannelError.measure(m, positions: validation.positions, reference: validation.channels, width: options.width).nmseDB
                 results.append(String(format: "σ = %.1f cm: %.2f dB", sigma * 100, db))
-                if db < best - options.minimumImprovementDB {
-                    best = db; gainMap = m.gainMap; sources = m.sources; slopeAxes = []
-                }
+                if db < (bestMap?.db ?? .infinity) { bestMap = (db, m) }
+            }
+            // Searched with maps: keep the best map whatever; otherwise only if it beats constant/linear gains.
+            if let b = bestMap, mapsInLoop || b.db < best - options.minimumImprovementDB {
+                best = b.db; gainMap = b.model.gainMap; sources = b.model.sources; slopeAxes = []
             }
             decisions.append("per-path gain maps (validation NMSE): " + results.joined(separator: ", ") + (gainMap == nil ? " → not kept" : String(format: " → kept σ = %.1f cm", gainMap!.spacing * 100)))
         }

@@ -90,6 +90,8 @@ public struct ImageSourceModel: ChannelModel {
         let v = value.baseAddress!, jac = jacobian.baseAddress!
         let k0 = 2 * Double.pi * carrier / speedOfLight
         let inv = 1 / scale
+        let kfs = frequencies.map { 2 * Double.pi * $0 / speedOfLight }
+        let uniformStep = SubcarrierPlan(frequencies: frequencies).uniformSpacing.map { 2 * Double.pi * $0 / speedOfLight }
         for (l, src) in sources.enumerated() {
             var g = src.gain(at: x, reference: gainReference) * Complex(inv, 0)
             var gs = (src.gainSlope.0 * Complex(inv, 0), src.gainSlope.1 * Complex(inv, 0), src.gainSlope.2 * Complex(inv, 0))
@@ -98,6 +100,7 @@ public struct ImageSourceModel: ChannelModel {
                 g = m.value * Complex(inv, 0)
                 gs = (m.dx * Complex(inv, 0), m.dy * Complex(inv, 0), .zero)
             }
+            let slopes = [gs.0, gs.1, gs.2]
             for j in 0..<na {
                 let o = frame.offsets[j]
                 let d: Double, n: Point3
@@ -112,15 +115,19 @@ public struct ImageSourceModel: ChannelModel {
                     dirPhase = k0 * n.dot(delta)
                     dirGrad = (delta - n * n.dot(delta)) * (k0 / d)
                 }
+                // Phasor B_k = e^{j(φ − k_f d)}/d advanced across subcarriers by rotation (exact re-anchor every 64).
+                var br = 0.0, bi = 0.0, sr = 1.0, si = 0.0
                 for k in 0..<ns {
-                    let kf = 2 * Double.pi * frequencies[k] / speedOfLight
-                    let (sn, cs) = sinCos(dirPhase - kf * d)
-                    // B = e^{jφ}/d, T = g·B
-                    let b = Complex(cs / d, sn / d)
+                    let kf = kfs[k]
+                    if k % 64 == 0 || uniformStep == nil {
+                        let (sn, cs) = sinCos(dirPhase - kf * d)
+                        br = cs / d; bi = sn / d
+                        if let dk = uniformStep { let (a, b) = sinCos(-dk * d); sr = b; si = a }
+                    }
+                    let b = Complex(br, bi)
                     let t = g * b
                     let idx = 2 * (j * ns + k)
                     v[idx] += t.real; v[idx + 1] += t.imaginary
-                    let slopes = [gs.0, gs.1, gs.2]
                     for c in 0..<3 {
                         // ∂T/∂x_c = B ∂g_c + T·(−n_c/d − j kf n_c + j ∂φ_c)
                         let factor = Complex(-n[c] / d, -kf * n[c] + dirGrad[c])
@@ -128,6 +135,7 @@ public struct ImageSourceModel: ChannelModel {
                         jac[c * stride + idx] += dT.real
                         jac[c * stride + idx + 1] += dT.imaginary
                     }
+                    let nr = br * sr - bi * si; bi = br * si + bi * sr; br = nr
                 }
             }
         }
