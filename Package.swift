@@ -24,6 +24,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "csiloc", targets: ["csiloc"]),
+        .executable(name: "csilocd", targets: ["csilocd"]),
         .library(name: "CSIChannel", targets: ["CSIChannel"]),
         .library(name: "CSISearch", targets: ["CSISearch"]),
     ],
@@ -31,6 +32,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-numerics.git", from: "1.1.1"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // MARK: numerics
@@ -67,11 +72,26 @@ let package = Package(
         ),
         // MARK: localization search over any channel model
         .target(name: "CSISearch", dependencies: ["CSIChannel", "CSINumerics"], swiftSettings: numericFlags),
+        // MARK: daemon: config, pipeline, metrics endpoint, sd_notify, lifecycle (csilocd is its thin main)
+        .target(
+            name: "CSILocDaemon",
+            dependencies: [
+                "CSIChannel", "CSIModel", "CSISearch", "CSIWire", "StrictYAML", "ZMQ",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
+        .executableTarget(name: "csilocd", dependencies: ["CSILocDaemon"]),
         // MARK: executables
         .executableTarget(
             name: "csiloc",
             dependencies: [
                 "CSIChannel", "CSINumerics", "CSIModel", "CSISearch", "NumpyArchive", "CSIPlot",
+                "CSILocDaemon", "CSIWire", "ZMQ",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -83,6 +103,9 @@ let package = Package(
         .testTarget(name: "NumpyArchiveTests", dependencies: ["NumpyArchive"]),
         .testTarget(name: "ZMQTests", dependencies: ["ZMQ"]),
         .testTarget(name: "CSIWireTests", dependencies: ["CSIWire"]),
+        .testTarget(name: "CSILocDaemonTests", dependencies: [
+            "CSILocDaemon", "CSIChannel", "CSISearch", "CSIWire", "ZMQ",
+        ]),
         .testTarget(name: "CSISearchTests", dependencies: [
             "CSISearch", "CSIChannel", "CSINumerics", .product(name: "Numerics", package: "swift-numerics"),
         ]),

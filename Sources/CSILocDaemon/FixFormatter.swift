@@ -1,0 +1,40 @@
+import CSISearch
+import CSIWire
+
+/// Turns the localizer's `Fix` for a frame into the wire's `PositionFix` (docs/protocol.md §3).
+///
+/// Status mapping: `converged` and `on-grid` (the configured method has no refinement) → `ok`;
+/// `not-converged` and `gross-error-suspected` → `suspect` (a position exists but a plausibility check
+/// failed); a non-finite position → `failed` (coordinates `null`).
+enum FixFormatter {
+    static func status(of fix: Fix) -> PositionFix.Status {
+        guard fix.position.x.isFinite, fix.position.y.isFinite, fix.position.z.isFinite else { return .failed }
+        switch fix.status {
+        case .converged, .onGrid: return .ok
+        case .notConverged, .grossErrorSuspected: return .suspect
+        }
+    }
+
+    static func positionFix(_ fix: Fix, frame: CSIFrame, model: ServingModel, publishNs: Int64, latencyMs: Double,
+                            includeStages: Bool) -> PositionFix {
+        let status = status(of: fix)
+        let position = status == .failed ? SIMD3<Double>(repeating: .nan) : fix.position
+        var truthError: Double?
+        if let truth = frame.truth, status != .failed {
+            let d = position - truth
+            truthError = (d * d).sum().squareRoot()
+        }
+        var stages: JSONValue?
+        if includeStages {
+            var members: [String: JSONValue] = ["fix_status": .string(fix.status.rawValue)]
+            for s in fix.stages { members["\(s.stage.rawValue)_ms"] = .double(s.seconds * 1000) }
+            stages = .object(members)
+        }
+        return PositionFix(
+            seq: frame.header.seq, receiverID: frame.header.receiverID, ueID: frame.header.ueID,
+            tCaptureNs: frame.header.tCaptureNs, tPublishNs: publishNs, position: position, frame: model.frameName,
+            covariance: status == .failed ? [] : (fix.covariance?.matrix ?? []),
+            status: status, cost: fix.cost, latencyMs: latencyMs, model: model.identity,
+            truthErrorM: truthError, stages: stages)
+    }
+}

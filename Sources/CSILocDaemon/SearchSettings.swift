@@ -1,0 +1,150 @@
+import CSIChannel
+import CSISearch
+import StrictYAML
+
+/// `search:` — a named search method (docs/localization.md) plus overrides of the `LocalizerConfiguration`
+/// fields an operator may need to tune. Absent keys keep the method's value.
+///
+/// Keys are the snake_case names of the `LocalizerConfiguration` fields, with the unit as a suffix where the
+/// field is a length (`global_spacing_m`), so a YAML file reads without the Swift source at hand.
+public struct SearchSettings: Sendable, Equatable, Decodable {
+    /// The preset every override starts from.
+    public var method: SearchMethod
+    /// The searched box; `nil` = the model's training region (or the oracle scene's UE region).
+    public var region: SearchRegion?
+    public var globalMeasure: GlobalMeasure?
+    public var globalSpacing: Double?
+    public var globalPrescreenStride: Int?
+    public var globalPrescreenKeep: Int?
+    public var localGrid: Bool?
+    public var localHalfWidth: Double?
+    public var localStepWavelengths: Double?
+    public var refinement: RefinementMethod?
+    public var maxIterations: Int?
+    public var gradientSteps: Int?
+    public var circles: Bool?
+    public var circleOrders: [Int]?
+    public var circleContractions: [Double]?
+    public var circleCandidatesToRefine: Int?
+    public var nuisance: NuisanceModel?
+    /// Known SNR, dB (sets `noiseFloor = .snrDB`); absent = estimated per frame.
+    public var noiseSNRdB: Double?
+    public var grossErrorSigmas: Double?
+    public var carrier: Double?
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case method, region
+        case globalMeasure = "global_measure", globalSpacing = "global_spacing_m"
+        case globalPrescreenStride = "global_prescreen_stride", globalPrescreenKeep = "global_prescreen_keep"
+        case localGrid = "local_grid", localHalfWidth = "local_half_width_m", localStepWavelengths = "local_step_wavelengths"
+        case refinement, maxIterations = "max_iterations", gradientSteps = "gradient_steps"
+        case circles, circleOrders = "circle_orders", circleContractions = "circle_contractions"
+        case circleCandidatesToRefine = "circle_candidates_to_refine"
+        case nuisance, noiseSNRdB = "noise_snr_db", grossErrorSigmas = "gross_error_sigmas", carrier = "carrier_hz"
+    }
+
+    /// Every key at its default (the `robust` method, nothing overridden).
+    static let defaults: SearchSettings = try! StrictYAML.decode(SearchSettings.self, from: "{}", file: "<defaults>")
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let methodName = try c.value(.method, default: "robust")
+        let known = SearchMethod.allCases.map(\.rawValue).joined(separator: ", ")
+        try c.require(SearchMethod(name: methodName) != nil, .method, "unknown method '\(methodName)'; known: \(known), default")
+        method = SearchMethod(name: methodName)!
+        region = try c.decodeIfPresent(RegionBox.self, forKey: .region)?.region
+        globalMeasure = try Self.decodeEnum(c, .globalMeasure)
+        globalSpacing = try Self.positive(c, .globalSpacing)
+        globalPrescreenStride = try Self.integer(c, .globalPrescreenStride, 1...64)
+        globalPrescreenKeep = try Self.integer(c, .globalPrescreenKeep, 1...10_000)
+        localGrid = try c.decodeIfPresent(Bool.self, forKey: .localGrid)
+        localHalfWidth = try Self.positive(c, .localHalfWidth)
+        localStepWavelengths = try Self.positive(c, .localStepWavelengths)
+        refinement = try Self.decodeEnum(c, .refinement)
+        maxIterations = try Self.integer(c, .maxIterations, 1...10_000)
+        gradientSteps = try Self.integer(c, .gradientSteps, 1...100_000)
+        circles = try c.decodeIfPresent(Bool.self, forKey: .circles)
+        circleOrders = try c.decodeIfPresent([Int].self, forKey: .circleOrders)
+        try c.require(circleOrders.map { !$0.isEmpty && $0.allSatisfy { (1...16).contains($0) } } ?? true,
+                      .circleOrders, "must be a non-empty list of integers in 1...16")
+        circleContractions = try c.decodeIfPresent([Double].self, forKey: .circleContractions)
+        try c.require(circleContractions.map { !$0.isEmpty && $0.allSatisfy { $0 > 0 && $0 <= 1 } } ?? true,
+                      .circleContractions, "must be a non-empty list of numbers in (0, 1]")
+        circleCandidatesToRefine = try Self.integer(c, .circleCandidatesToRefine, 1...64)
+        nuisance = try Self.decodeEnum(c, .nuisance)
+        noiseSNRdB = try c.decodeIfPresent(Double.self, forKey: .noiseSNRdB)
+        try c.require(noiseSNRdB.map { $0.isFinite && (-50...200).contains($0) } ?? true, .noiseSNRdB, "must be in -50...200 dB")
+        grossErrorSigmas = try Self.positive(c, .grossErrorSigmas)
+        carrier = try Self.positive(c, .carrier)
+    }
+
+    /// The method's configuration with every given override applied.
+    public var localizerConfiguration: LocalizerConfiguration {
+        var l = method.configuration
+        if let region { l.region = region }
+        if let globalMeasure { l.globalMeasure = globalMeasure }
+        if let globalSpacing { l.globalSpacing = globalSpacing }
+        if let globalPrescreenStride { l.globalPrescreenStride = globalPrescreenStride }
+        if let globalPrescreenKeep { l.globalPrescreenKeep = globalPrescreenKeep }
+        if let localGrid { l.localGrid = localGrid }
+        if let localHalfWidth { l.localHalfWidth = localHalfWidth }
+        if let localStepWavelengths { l.localStepWavelengths = localStepWavelengths }
+        if let refinement { l.refinement = refinement }
+        if let maxIterations { l.maxIterations = maxIterations }
+        if let gradientSteps { l.gradientSteps = gradientSteps }
+        if let circles { l.circles = circles }
+        if let circleOrders { l.circleOrders = circleOrders }
+        if let circleContractions { l.circleContractions = circleContractions }
+        if let circleCandidatesToRefine { l.circleCandidatesToRefine = circleCandidatesToRefine }
+        if let nuisance { l.nuisance = nuisance }
+        if let noiseSNRdB { l.noiseFloor = .snrDB(noiseSNRdB) }
+        if let grossErrorSigmas { l.grossErrorSigmas = grossErrorSigmas }
+        if let carrier { l.carrier = carrier }
+        return l
+    }
+
+    private typealias Container = KeyedDecodingContainer<CodingKeys>
+
+    private static func positive(_ c: Container, _ key: CodingKeys) throws -> Double? {
+        let v = try c.decodeIfPresent(Double.self, forKey: key)
+        try c.require(v.map { $0.isFinite && $0 > 0 } ?? true, key, "must be a finite number > 0")
+        return v
+    }
+
+    private static func integer(_ c: Container, _ key: CodingKeys, _ range: ClosedRange<Int>) throws -> Int? {
+        let v = try c.decodeIfPresent(Int.self, forKey: key)
+        try c.require(v.map { range.contains($0) } ?? true, key, "must be in \(range.lowerBound)...\(range.upperBound)")
+        return v
+    }
+
+    private static func decodeEnum<E: RawRepresentable & CaseIterable>(_ c: Container, _ key: CodingKeys) throws -> E?
+    where E.RawValue == String {
+        guard let name = try c.decodeIfPresent(String.self, forKey: key) else { return nil }
+        try c.require(E(rawValue: name) != nil, key,
+                      "unknown value '\(name)'; allowed: \(E.allCases.map(\.rawValue).joined(separator: ", "))")
+        return E(rawValue: name)
+    }
+}
+
+/// `region: {x: [min, max], y: [min, max], z: height | [min, max]}` (metres), as in scene files.
+struct RegionBox: Decodable {
+    var region: SearchRegion
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case x, y, z }
+
+    init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let x = try c.decode([Double].self, forKey: .x)
+        let y = try c.decode([Double].self, forKey: .y)
+        let z: [Double]
+        if let height = try? c.decode(Double.self, forKey: .z) { z = [height, height] } else { z = try c.decode([Double].self, forKey: .z) }
+        for (key, range) in [(CodingKeys.x, x), (.y, y), (.z, z)] {
+            try c.require(range.count == 2 && range.allSatisfy(\.isFinite) && range[0] <= range[1], key,
+                          "must be [min, max] with min ≤ max (z may be one height)")
+        }
+        try c.require(x[0] < x[1] && y[0] < y[1], .x, "the x and y extents must be > 0")
+        region = SearchRegion(lower: Point3(x[0], y[0], z[0]), upper: Point3(x[1], y[1], z[1]))
+    }
+}

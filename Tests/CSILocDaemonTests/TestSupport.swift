@@ -1,0 +1,171 @@
+import CSIChannel
+import CSIWire
+import Foundation
+import Logging
+import Synchronization
+import ZMQ
+
+@testable import CSILocDaemon
+
+/// The repository root, from this file's path (tests run from any directory).
+let repositoryRoot: String = {
+    var url = URL(fileURLWithPath: #filePath)
+    for _ in 0..<3 { url.deleteLastPathComponent() }
+    return url.path
+}()
+
+let tinyScenePath = repositoryRoot + "/etc/scenes/tiny-los.yaml"
+
+/// A fresh directory under /tmp for configs and ipc sockets.
+func makeTemporaryDirectory(_ tag: String) -> String {
+    let path = "/tmp/csilocd-test-\(tag)-\(getpid())-\(UUID().uuidString.prefix(8))"
+    try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
+/// A daemon configuration for tests: the tiny oracle scene, loopback endpoints, metrics off unless asked.
+func testConfigYAML(input: String = "tcp://127.0.0.1:*", output: String = "tcp://127.0.0.1:*", workers: Int = 2,
+                    perUE: Int = 1, maxUEs: Int = 1024, metrics: String = "off", method: String = "robust",
+                    scene: String = tinyScenePath, extra: String = "") -> String {
+    """
+    input:
+      endpoint: \(input)
+      bind: true
+      max_message_bytes: 65536
+    output:
+      endpoint: \(output)
+      bind: true
+      send_hwm: 100000
+      linger_ms: 2000
+    model:
+      oracle_scene: \(scene)
+    search:
+      method: \(method)
+    workers: \(workers)
+    queue:
+      per_ue: \(perUE)
+      max_ues: \(maxUEs)
+    metrics:
+      listen: \(metrics)
+    log:
+      level: warning
+      rejection_interval_s: 60
+    \(extra)
+    """
+}
+
+/// Polls `condition` until it holds or `timeout` passes (on the calling thread).
+func waitUntil(timeout: Duration, _ condition: () -> Bool) -> Bool {
+    let deadline = ContinuousClock.now.advanced(by: timeout)
+    while ContinuousClock.now < deadline {
+        if condition() { return true }
+        usleep(2000)
+    }
+    return condition()
+}
+
+/// Runs blocking test code on a dedicated thread so no test blocks the 2-thread cooperative pool.
+func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try body() }) }.start()
+    }
+}
+
+/// Resident set size of this process, KiB (`VmRSS` in /proc/self/status).
+func residentKiB(pid: String = "self") -> Int {
+    guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+          let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return 0 }
+    return Int(line.split(separator: " ", omittingEmptySubsequences: true)[1]) ?? 0
+}
+
+/// Simulated frames of the tiny scene with their true positions.
+struct TinyFrames {
+    static let scene = try! Scene.load(contentsOf: tinyScenePath)
+    static let simulator = ChannelSimulator(scene: scene)
+
+    /// `count` frames for `ue` of `receiver`, seq `firstSeq…`, positions uniform in the UE region.
+    static func make(count: Int, receiver: UInt32 = 1, ue: UInt32 = 1, firstSeq: UInt64 = 0, seed: UInt64 = 7) -> [CSIFrame] {
+        let positions = PositionSampler.uniform(in: scene.ueRegion, count: count, seed: seed)
+        let values = simulator.channels(at: positions)
+        let stride = simulator.valuesPerChannel
+        return (0..<count).map { i in
+            let samples = values[(i * stride)..<((i + 1) * stride)].map { Float($0) }
+            return CSIFrame(seq: firstSeq + UInt64(i), receiverID: receiver, ueID: ue,
+                            antennaCount: UInt16(simulator.antennaCount), subcarrierCount: UInt16(simulator.subcarrierCount),
+                            samples: samples, tCaptureNs: 1_000 + Int64(i),
+                            extension: try! FrameExtension(truth: positions[i]))
+        }
+    }
+
+    static func parts(_ frame: CSIFrame) -> [[UInt8]] { try! FrameEncoder().encode(frame) }
+}
+
+/// A daemon running in-process, a publisher feeding it and a subscriber collecting its fixes.
+final class Harness: Sendable {
+    let directory: String
+    let configPath: String
+    let daemon: Daemon
+    let context: Context
+    let feed: Publisher
+    let sink = FixSink()
+    private let subscriber: Subscriber
+    static let probeReceiver: UInt32 = 4_000_000_000
+
+    /// Starts the daemon from `yaml` (written to a file), connects both test sockets and handshakes
+    /// (probe frames from receiver ``probeReceiver`` until a probe fix comes back: PUB/SUB slow joiner).
+    init(_ tag: String, yaml: (String) -> String) throws {
+        directory = makeTemporaryDirectory(tag)
+        configPath = directory + "/csilocd.yaml"
+        try yaml(directory).write(toFile: configPath, atomically: true, encoding: .utf8)
+        var logger = Logger(label: "csilocd-test")
+        logger.logLevel = .error
+        daemon = try Daemon(configPath: configPath, logger: logger)
+        try daemon.start()
+        context = try Context()
+        feed = try Publisher(context: context, connect: [daemon.pipeline.inputEndpoint!], sendHighWaterMark: 100_000,
+                             linger: .milliseconds(500))
+        let sink = self.sink
+        var config = Subscriber.Configuration(endpoints: [.connect(daemon.pipeline.outputEndpoint)], topics: ["pos/v1/"])
+        config.receiveHighWaterMark = 100_000
+        subscriber = try Subscriber(context: context, configuration: config) { parts in
+            if let fix = try? PositionFix(parts: parts) { sink.fixes.withLock { $0.append(fix) } } else { sink.undecodable.add(1, ordering: .relaxed) }
+        }
+        var seq: UInt64 = 0
+        let probe = TinyFrames.make(count: 1, receiver: Self.probeReceiver, ue: 1)[0]
+        let ok = waitUntil(timeout: .seconds(20)) {
+            var frame = probe
+            frame.header.seq = seq
+            seq += 1
+            try? feed.publish(TinyFrames.parts(frame))
+            usleep(20_000)
+            return sink.fixes.withLock { $0.contains { $0.receiverID == Self.probeReceiver } }
+        }
+        precondition(ok, "handshake with the daemon failed")
+        usleep(50_000)
+    }
+
+    /// Fixes received so far, probes excluded.
+    var received: [PositionFix] { sink.fixes.withLock { $0.filter { $0.receiverID != Self.probeReceiver } } }
+
+    /// The daemon's counters (they include the handshake's probe frames: compare against a baseline).
+    func snapshot() -> DaemonMetrics.Snapshot { daemon.metrics.snapshot() }
+
+    func send(_ frame: CSIFrame) { try! feed.publish(TinyFrames.parts(frame)) }
+    func send(parts: [[UInt8]]) { try! feed.publish(parts) }
+
+    /// Stops the daemon (drain) and the test sockets, removes the directory.
+    func close() {
+        daemon.stop()
+        subscriber.stop()
+        subscriber.join()
+        feed.close()
+        context.terminate()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+}
+
+/// Where the test subscriber puts what it receives.
+final class FixSink: Sendable {
+    let fixes = Mutex<[PositionFix]>([])
+    let undecodable = Atomic(0)
+}
