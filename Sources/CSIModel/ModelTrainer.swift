@@ -43,7 +43,7 @@ public struct ModelTrainer: Sendable {
 
     /// Trains on `dataset`. `log` receives progress lines; `cancelled` is polled between steps (the best model
     /// so far is returned); `checkpoint` receives intermediate model files.
-    public func train(dataset: CSIDataset, log: (String) -> Void = { _ in }, cancelled: () -> Bool = { false },
+    public func train(dataset: CSIDataset, log: @escaping (String) -> Void = { _ in }, cancelled: @escaping @Sendable () -> Bool = { false },
                       checkpoint: (ModelFile) -> Void = { _ in }) throws -> ModelFile {
         let start = Date()
         guard dataset.count >= 20 else { throw TrainingError.tooFewSamples(dataset.count) }
@@ -81,21 +81,17 @@ public struct ModelTrainer: Sendable {
                     }
                 })
             for d in result.decisions { log("train: decision: \(d)") }
-            if options.kind != .physics {
-                if let neural = try NeuralStage.residual(after: result, train: train, validation: validation, dataset: dataset,
-                                                         options: options, log: log, cancelled: cancelled, start: start) {
-                    return neural
-                }
+            var decisions = result.decisions
+            if options.kind != .physics && !cancelled() {
+                let neural = try NeuralStage.residual(after: result, train: train, validation: validation, dataset: dataset,
+                                                      trainer: self, log: log, cancelled: cancelled, start: start)
+                if let file = neural.file { return file }
+                decisions.append(neural.decision)
             }
-            return try makeFile(physics: result.model, dataset: dataset, validation: validation,
-                                decisions: result.decisions + (options.kind == .physics ? [] : ["neural residual: not available in this build; physics model kept"]),
-                                start: start)
+            return try makeFile(physics: result.model, dataset: dataset, validation: validation, decisions: decisions, start: start)
         case .inr, .mlp, .rff:
-            guard let file = try NeuralStage.alone(kind: options.kind, train: train, validation: validation, dataset: dataset,
-                                                   options: options, log: log, cancelled: cancelled, start: start) else {
-                throw TrainingError.unavailable(options.kind.rawValue)
-            }
-            return file
+            return try NeuralStage.alone(kind: options.kind, train: train, validation: validation, dataset: dataset,
+                                         trainer: self, log: log, cancelled: cancelled, start: start)
         }
     }
 
@@ -129,11 +125,3 @@ public enum TrainingError: Error, CustomStringConvertible, Sendable {
     }
 }
 
-/// The neural stages (filled in as the neural models land).
-enum NeuralStage {
-    static func residual(after fit: ImageSourceFitter.Result, train: TrainingData, validation: TrainingData, dataset: CSIDataset,
-                         options: ModelTrainer.Options, log: (String) -> Void, cancelled: () -> Bool, start: Date) throws -> ModelFile? { nil }
-
-    static func alone(kind: ModelTrainer.Kind, train: TrainingData, validation: TrainingData, dataset: CSIDataset,
-                      options: ModelTrainer.Options, log: (String) -> Void, cancelled: () -> Bool, start: Date) throws -> ModelFile? { nil }
-}

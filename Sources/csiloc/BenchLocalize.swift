@@ -42,6 +42,9 @@ struct BenchLocalize: ParsableCommand {
     @Flag(name: .long, help: "Print one JSON object instead of text.")
     var json = false
 
+    @Option(name: .long, help: "Scene YAML that generates the test points (and 3-NN fingerprints) when --model is a trained model.")
+    var scene: String?
+
     func validate() throws {
         guard (1...1_000_000).contains(points) else { throw ValidationError("--points must be in 1...1000000") }
         guard trainingPoints >= 3 else { throw ValidationError("--training-points must be at least 3") }
@@ -49,7 +52,9 @@ struct BenchLocalize: ParsableCommand {
 
     func run() throws {
         let loaded = try modelOptions.loadModel()
-        guard let scene = loaded.scene else { throw ValidationError("bench localize simulates test points: give --oracle-scene") }
+        guard let scene = try loaded.scene ?? scene.map({ try Scene.load(contentsOf: $0) }) else {
+            throw ValidationError("bench localize simulates test points: give --oracle-scene, or --model with --scene")
+        }
         let names = methods.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
         for n in names where n != "3nn" && SearchMethod(name: n) == nil {
             throw ValidationError("unknown method '\(n)'; known: \(SearchMethod.allCases.map(\.rawValue).joined(separator: ", ")), default, 3nn")

@@ -1,0 +1,160 @@
+import CSIChannel
+import CSINumerics
+import Foundation
+import Numerics
+
+/// The neural stages of `ModelTrainer`: the MB-INR on the residual of the image-source fit (default and
+/// `hybrid`), or a network alone (`inr`, `mlp`, `rff`).
+enum NeuralStage {
+    /// Below this validation NMSE the physics fit leaves nothing a network could learn at survey density.
+    static let physicsGoodEnoughDB = -40.0
+
+    static func preset(_ p: ModelTrainer.Preset) -> NeuralPreset { p == .small ? .small : .reference }
+
+    static func trainingOptions(_ trainer: ModelTrainer, stage: String, share: Double, start: Date) -> TrainingOptions {
+        var o = preset(trainer.options.preset).trainingOptions
+        o.seed = trainer.options.seed
+        o.stage = stage
+        o.threads = trainer.options.width
+        if let m = trainer.options.minutes { o.minutes = max(0.2, m * share - Date().timeIntervalSince(start) / 60 * 0) }
+        return o
+    }
+
+    static func progressLine(_ log: @escaping (String) -> Void) -> (TrainingProgress) -> Void {
+        var last = Date.distantPast
+        return { p in
+            guard Date().timeIntervalSince(last) > 2 || p.epoch == p.epochs else { return }
+            last = Date()
+            log(String(format: "train: %@ — epoch %d/%d, loss %.4g, train NMSE %.2f dB, validation %.2f dB (best %.2f), %.0f s, ETA %.0f s",
+                       p.stage, p.epoch, p.epochs, p.loss, p.trainNMSE, p.validationNMSE, p.bestValidationNMSE, p.elapsedSeconds, p.etaSeconds))
+        }
+    }
+
+    /// Trains an MB-INR on the residual of the fit; returns a hybrid model file when it improves validation
+    /// NMSE (or always for `hybrid`), else nil (the caller keeps the physics model).
+    static func residual(after fit: ImageSourceFitter.Result, train: TrainingData, validation: TrainingData, dataset: CSIDataset,
+                         trainer: ModelTrainer, log: @escaping (String) -> Void, cancelled: @escaping @Sendable () -> Bool,
+                         start: Date) throws -> (file: ModelFile?, decision: String) {
+        let physics = fit.model
+        let physicsDB = ChannelError.measure(physics, positions: validation.positions,
+                                             reference: validation.channels.map { $0 / validation.scale }).nmseDB
+        if trainer.options.kind == .auto && physicsDB < physicsGoodEnoughDB {
+            let decision = String(format: "neural residual: skipped, the physics fit already reaches %.1f dB on validation", physicsDB)
+            log("train: decision: \(decision)")
+            return (nil, decision)
+        }
+        let geometry = NeuralGeometry(data: train)
+        var net = try MBINR<Float>(configuration: preset(trainer.options.preset).mbinr(geometry: geometry), seed: trainer.options.seed)
+        // Align the atoms with the fitted paths (delays, directions) but start with (almost) no amplitude:
+        // the network's output is the residual, which is small.
+        let warmPoints = Array(train.positions.prefix(4000))
+        let branchLoss = net.warmStart(from: physics, positions: warmPoints, scale: train.scale * 1e-3,
+                                       epochs: trainer.options.preset == .small ? 5 : 15, seed: trainer.options.seed)
+        log(String(format: "train: inr — warm start from %d fitted paths (branch loss %.3g)", physics.sources.count, branchLoss))
+        let cancel = CancellationFlag()
+        let watcher = Thread { while !cancel.isCancelled { if cancelled() { cancel.cancel() }; usleep(200_000) } }
+        watcher.start()
+        defer { cancel.cancel() }
+        let report = NeuralTrainer.train(&net, train: train, validation: validation,
+                                         trainTargets: train.residualTargets(base: physics),
+                                         validationTargets: validation.residualTargets(base: physics),
+                                         options: trainingOptions(trainer, stage: "inr on physics residual", share: 0.5, start: start),
+                                         cancellation: cancel, progress: progressLine(log))
+        if let w = report.memorisationWarning { log("train: WARNING: \(w)") }
+        let hybrid = NeuralChannelModel(network: net, scale: train.scale, base: physics)
+        let hybridDB = ChannelError.measure(hybrid, positions: validation.positions,
+                                            reference: validation.channels.map { $0 / validation.scale }).nmseDB
+        let keep = trainer.options.kind == .hybrid || hybridDB < physicsDB - 0.1
+        let decision = String(format: "neural residual (MB-INR, %@ preset, %.2f samples/λ², train/validation gap %.1f dB): validation %.2f dB vs physics %.2f dB → %@",
+                              trainer.options.preset.rawValue, report.samplesPerSquareWavelength, report.generalisationGap,
+                              hybridDB, physicsDB, keep ? "kept (hybrid model)" : "not kept")
+        log("train: decision: \(decision)")
+        guard keep else { return (nil, decision) }
+        var file = try trainer.makeFile(physics: physics, dataset: dataset, validation: validation,
+                                        decisions: fit.decisions + [decision], start: start)
+        try attach(network: net, to: &file, kind: "hybrid", report: report)
+        let err = ChannelError.measure(hybrid, positions: validation.positions, reference: validation.channels.map { $0 / validation.scale })
+        file.header.validation = .init(points: validation.count, nmseDB: err.nmseDB, nmseSumDB: err.nmseSumDB)
+        return (file, decision)
+    }
+
+    /// Trains a network alone (`inr` as published, or a baseline).
+    static func alone(kind: ModelTrainer.Kind, train: TrainingData, validation: TrainingData, dataset: CSIDataset,
+                      trainer: ModelTrainer, log: @escaping (String) -> Void, cancelled: @escaping @Sendable () -> Bool,
+                      start: Date) throws -> ModelFile {
+        let geometry = NeuralGeometry(data: train)
+        let p = preset(trainer.options.preset)
+        let cancel = CancellationFlag()
+        let watcher = Thread { while !cancel.isCancelled { if cancelled() { cancel.cancel() }; usleep(200_000) } }
+        watcher.start()
+        defer { cancel.cancel() }
+        let options = trainingOptions(trainer, stage: kind.rawValue, share: 1, start: start)
+        let model: any ChannelModel
+        var file: ModelFile
+        let report: TrainingReport
+        switch kind {
+        case .inr:
+            var net = try MBINR<Float>(configuration: p.mbinr(geometry: geometry), seed: trainer.options.seed)
+            let l = net.prefitDelays(positions: train.positions, channels: train.channels, epochs: 10, seed: trainer.options.seed)
+            log(String(format: "train: inr — delay/direction pre-fit (branch loss %.3g)", l))
+            report = NeuralTrainer.train(&net, train: train, validation: validation, options: options, cancellation: cancel,
+                                         progress: progressLine(log))
+            model = NeuralChannelModel(network: net, scale: train.scale)
+            file = try bareFile(kind: kind.rawValue, dataset: dataset, trainer: trainer, start: start, scale: train.scale)
+            try attach(network: net, to: &file, kind: kind.rawValue, report: report)
+        default:
+            let cfg = kind == .mlp ? p.mlp(geometry: geometry) : p.rff(geometry: geometry, seed: trainer.options.seed)
+            var net = try FieldMLP<Float>(configuration: cfg, seed: trainer.options.seed)
+            report = NeuralTrainer.train(&net, train: train, validation: validation, options: options, cancellation: cancel,
+                                         progress: progressLine(log))
+            model = NeuralChannelModel(network: net, scale: train.scale)
+            file = try bareFile(kind: kind.rawValue, dataset: dataset, trainer: trainer, start: start, scale: train.scale)
+            try attach(network: net, to: &file, kind: kind.rawValue, report: report)
+        }
+        if let w = report.memorisationWarning { log("train: WARNING: \(w)") }
+        let err = ChannelError.measure(model, positions: validation.positions, reference: validation.channels.map { $0 / validation.scale })
+        file.header.validation = .init(points: validation.count, nmseDB: err.nmseDB, nmseSumDB: err.nmseSumDB)
+        file.header.decisions.append(String(format: "%@ alone: %.2f samples/λ², train NMSE %.2f dB, validation %.2f dB, gap %.1f dB%@",
+                                            kind.rawValue, report.samplesPerSquareWavelength, report.trainNMSE.meanDB,
+                                            report.validationNMSE.meanDB, report.generalisationGap,
+                                            report.memorisationWarning.map { " — " + $0 } ?? ""))
+        return file
+    }
+
+    static func bareFile(kind: String, dataset: CSIDataset, trainer: ModelTrainer, start: Date, scale: Double) throws -> ModelFile {
+        let header = ModelHeader(
+            kind: kind, toolVersion: csilocVersion, created: iso8601Now(), frame: trainer.options.frame,
+            antennas: dataset.antennas.map { [$0.x, $0.y, $0.z] }, frequencies: dataset.frequencies, carrier: dataset.carrier,
+            scale: scale, training: .init(dataset: dataset, seed: trainer.options.seed, seconds: Date().timeIntervalSince(start)),
+            validation: .init(points: 0, nmseDB: .nan, nmseSumDB: .nan), decisions: [], physics: nil, neural: nil)
+        return ModelFile(header: header, tensors: [])
+    }
+
+    /// Adds a network's architecture (JSON in the header) and parameters (tensors `neural.*`) to a file.
+    static func attach<N: NeuralField>(network: N, to file: inout ModelFile, kind: String, report: TrainingReport) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let arch = String(decoding: try encoder.encode(network.architecture), as: UTF8.self)
+        file.header.kind = kind
+        file.header.neural = ["architecture": arch, "parameters": "\(network.parameters.count)",
+                              "epochs": "\(report.epochsRun)", "best_epoch": "\(report.bestEpoch)",
+                              "samples_per_lambda2": String(format: "%.3f", report.samplesPerSquareWavelength)]
+        let tensors = network.parameters.tensors.map { ModelTensor(name: "neural." + $0.name, shape: $0.shape, floats: $0.values) }
+        file.tensors += tensors
+    }
+}
+
+extension ImageSourceModel: PathDecomposition {
+    /// Per-path closed-form quantities at `x` (raw units), for warm-starting a network from the fit.
+    public func paths(at x: Point3) -> [PathComponent] {
+        let k0 = 2 * Double.pi * carrier / speedOfLight
+        let a = frame.axes
+        return sources.enumerated().map { id, s in
+            let v = x - s.center, d = v.length, u = v / d
+            let g = gainMap?.gain(path: id, at: x).value ?? s.gain(at: x, reference: gainReference)
+            let amplitude = g * Complex(length: 1 / (d * scale), phase: -k0 * d)
+            return PathComponent(id: id, delay: d / speedOfLight, direction: u, amplitude: amplitude,
+                                 arrayDirection: a.0 * u.dot(s.e1) + a.1 * u.dot(s.e2) + a.2 * u.dot(s.e3))
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import CSIChannel
+import CSINumerics
+
+/// Normalised mean squared error of a channel map, in both conventions of method.md §5:
+/// the mean over locations of ‖Ĥ − H‖²/‖H‖² and the ratio of sums Σ‖Ĥ − H‖² / Σ‖H‖², in dB.
+public struct NMSE: Sendable, Equatable {
+    /// 10·log10(mean_x ‖Ĥ − H‖²/‖H‖²).
+    public var meanDB: Double
+    /// 10·log10(Σ_x ‖Ĥ − H‖² / Σ_x ‖H‖²).
+    public var ratioOfSumsDB: Double
+    /// Number of locations.
+    public var count: Int
+
+    public init(meanDB: Double, ratioOfSumsDB: Double, count: Int) {
+        self.meanDB = meanDB; self.ratioOfSumsDB = ratioOfSumsDB; self.count = count
+    }
+
+    /// Accumulates per-location errors: `error[m]` = ‖Ĥ_m − H_m‖², `power[m]` = ‖H_m‖².
+    init(errors: [Double], powers: [Double]) {
+        var ratio = 0.0, se = 0.0, sp = 0.0
+        for (e, p) in zip(errors, powers) { ratio += p > 0 ? e / p : 0; se += e; sp += p }
+        meanDB = decibels(ratio / Double(max(1, errors.count)))
+        ratioOfSumsDB = decibels(se / max(sp, .leastNormalMagnitude))
+        count = errors.count
+    }
+
+    /// NMSE between two sets of channels of `stride` values each (`estimate` vs `reference`).
+    public static func between(_ estimate: [Double], _ reference: [Double], stride: Int) -> NMSE {
+        let n = reference.count / stride
+        var e = [Double](repeating: 0, count: n), p = e
+        for m in 0..<n {
+            for t in 0..<stride {
+                let h = reference[m * stride + t], d = estimate[m * stride + t] - h
+                e[m] += d * d; p[m] += h * h
+            }
+        }
+        return NMSE(errors: e, powers: p)
+    }
+
+    /// NMSE of any `ChannelModel` against reference channels (interleaved complex, antenna-major, the
+    /// model's layout and units), evaluated in chunks on `threads` threads. This is what `csiloc eval` reports.
+    public static func evaluate(_ model: some ChannelModel, positions: [Point3], channels: [Double],
+                                threads: Int = Parallel.defaultWidth) -> NMSE {
+        let stride = model.valuesPerChannel
+        precondition(channels.count == positions.count * stride, "channels do not match positions × 2·N_a·N_s")
+        let errors = SharedBuffer<Double>(count: positions.count), powers = SharedBuffer<Double>(count: positions.count)
+        let pos = SharedBuffer(positions), ref = SharedBuffer(channels)
+        Parallel.forEachChunk(count: positions.count, width: threads, minChunk: 64) { range in
+            var out = [Double](repeating: 0, count: range.count * stride)
+            out.withUnsafeMutableBufferPointer { o in
+                model.evaluate(UnsafeBufferPointer(rebasing: pos.buffer[range]), into: o)
+            }
+            for (r, m) in range.enumerated() {
+                var e = 0.0, p = 0.0
+                for t in 0..<stride {
+                    let h = ref.buffer[m * stride + t], d = out[r * stride + t] - h
+                    e += d * d; p += h * h
+                }
+                errors.buffer[m] = e; powers.buffer[m] = p
+            }
+        }
+        return NMSE(errors: errors.array, powers: powers.array)
+    }
+
+    /// NMSE of a model over a whole dataset (channels compared in the dataset's raw units).
+    public static func evaluate(_ model: some ChannelModel, dataset: CSIDataset, threads: Int = Parallel.defaultWidth) -> NMSE {
+        evaluate(model, positions: dataset.positions, channels: dataset.csi.map { Double($0) }, threads: threads)
+    }
+}

@@ -1,0 +1,52 @@
+import CSINumerics
+
+/// Settings of `NeuralTrainer` (defaults: method.md §5 proposals).
+public struct TrainingOptions: Sendable {
+    public var learningRate = 1e-3
+    /// The cosine decay ends here.
+    public var finalLearningRate = 1e-5
+    public var batchSize = 512
+    /// Epochs of linear learning-rate warm-up (use 1–3 after a warm start so the first Adam steps do not undo it).
+    public var warmupEpochs = 0
+    public var epochs = 200
+    /// Wall-clock budget; with it the cosine horizon is fixed after the first epoch from its duration, so runs
+    /// stopped by time are not bit-reproducible (runs stopped by `epochs` are).
+    public var minutes: Double? = nil
+    /// Stop after this many validations without a new best validation NMSE.
+    public var patience = 25
+    /// Validate every this many epochs.
+    public var validationInterval = 1
+    /// Seed of the batch order.
+    public var seed: UInt64 = 1
+    /// Each batch's gradient is computed in this many fixed slices and summed in order, so the result does not
+    /// depend on `threads` (same seed ⇒ bit-identical parameters with 1 or 2 threads).
+    public var shards = 2
+    /// Worker threads for the slices.
+    public var threads = Parallel.defaultWidth
+    /// OpenBLAS threads while training (1: the slices are the parallelism; measured faster, see
+    /// docs/model-neural.md). Set `shards = 1, blasThreads = 2` to let OpenBLAS parallelise the GEMMs instead.
+    public var blasThreads = 1
+    /// Training points (a fixed subset) on which the train NMSE is measured at each validation.
+    public var trainMetricSamples = 2000
+    /// Label passed to the progress callback.
+    public var stage = "train"
+
+    public init() {}
+}
+
+/// One progress report, sent after every validation.
+public struct TrainingProgress: Sendable {
+    public var stage: String
+    public var epoch: Int
+    public var epochs: Int
+    /// Mean ‖Ĥ − H‖²_F per sample over the last epoch (network units).
+    public var loss: Double
+    /// Per-location-mean NMSE on the train subset and on validation, dB.
+    public var trainNMSE: Double
+    public var validationNMSE: Double
+    public var bestValidationNMSE: Double
+    public var learningRate: Double
+    public var elapsedSeconds: Double
+    /// Estimated seconds left (epochs or time budget, whichever ends first).
+    public var etaSeconds: Double
+}

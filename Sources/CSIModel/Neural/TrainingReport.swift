@@ -1,0 +1,50 @@
+/// Why training ended.
+public enum TrainingStop: String, Sendable {
+    case epochs, timeBudget, earlyStopping, cancelled, diverged
+}
+
+/// The outcome of a training run. The network passed in holds the best-validation parameters.
+public struct TrainingReport: Sendable {
+    public var stop: TrainingStop
+    public var epochsRun: Int
+    public var bestEpoch: Int
+    public var seconds: Double
+    /// At the best-validation epoch (the parameters kept).
+    public var trainNMSE: NMSE
+    public var validationNMSE: NMSE
+    /// At the last validation (memorisation shows here: train keeps improving while validation does not).
+    public var lastTrainNMSE: NMSE? = nil
+    public var lastValidationNMSE: NMSE? = nil
+    /// Training samples per λ² of the positions' x–y bounding box (the Landau density for |k| ≤ 2π/λ is π ≈ 3.1).
+    public var samplesPerSquareWavelength: Double
+    /// validation − train, dB (per-location mean), the larger of the best-epoch and last-validation gaps.
+    public var generalisationGap: Double {
+        let best = validationNMSE.meanDB - trainNMSE.meanDB
+        guard let lt = lastTrainNMSE, let lv = lastValidationNMSE else { return best }
+        return max(best, lv.meanDB - lt.meanDB)
+    }
+    /// Set when the train NMSE is more than 10 dB better than validation (at the best epoch or at the end):
+    /// the network memorises the training points (too few samples per λ², method.md §16.1), it is not an
+    /// optimiser problem.
+    public var memorisationWarning: String? {
+        var t = trainNMSE, v = validationNMSE
+        if let lt = lastTrainNMSE, let lv = lastValidationNMSE, lv.meanDB - lt.meanDB > v.meanDB - t.meanDB { t = lt; v = lv }
+        let gap = v.meanDB - t.meanDB
+        guard gap > 10 else { return nil }
+        return "memorisation: train \(fixed(t.meanDB)) dB vs validation \(fixed(v.meanDB)) dB (gap \(fixed(gap)) dB) at "
+            + "\(fixed(samplesPerSquareWavelength, 2)) samples/λ²; a generic network needs ≳ 4–8 samples/λ² (method.md §16.1) "
+            + "— densify the survey, or train on the physics fit's residual"
+    }
+}
+
+/// `x` rounded to `digits` decimals, as text (no Foundation formatting in this module).
+func fixed(_ x: Double, _ digits: Int = 1) -> String {
+    guard x.isFinite else { return "\(x)" }
+    var p = 1.0
+    for _ in 0..<digits { p *= 10 }
+    let r = (abs(x) * p).rounded()
+    let whole = Int(r / p), frac = Int(r - Double(whole) * p)
+    var f = String(frac)
+    while f.count < digits { f = "0" + f }
+    return (x < 0 && r > 0 ? "-" : "") + String(whole) + (digits > 0 ? "." + f : "")
+}
