@@ -55,6 +55,8 @@ let package = Package(
         // MARK: transport
         .systemLibrary(name: "CZMQ", pkgConfig: "libzmq", providers: [.apt(["libzmq3-dev"])]),
         .target(name: "ZMQ", dependencies: ["CZMQ"]),
+        // MARK: capture tools: record, replay pacing, dataset import, frame/fix matching (docs/replay.md)
+        .target(name: "CSICapture", dependencies: ["CSIWire", "ZMQ", "CSIChannel", "CSINumerics"]),
         // MARK: channel physics, simulation, datasets
         .target(
             name: "CSIChannel",
@@ -91,7 +93,7 @@ let package = Package(
             name: "csiloc",
             dependencies: [
                 "CSIChannel", "CSINumerics", "CSIModel", "CSISearch", "NumpyArchive", "CSIPlot",
-                "CSILocDaemon", "CSIWire", "ZMQ",
+                "CSILocDaemon", "CSIWire", "ZMQ", "CSICapture",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -106,6 +108,8 @@ let package = Package(
         .testTarget(name: "CSILocDaemonTests", dependencies: [
             "CSILocDaemon", "CSIChannel", "CSISearch", "CSIWire", "ZMQ",
         ]),
+        .testTarget(name: "CSICaptureTests", dependencies: ["CSICapture", "CSIWire", "ZMQ", "CSIChannel", "CSINumerics"]),
+        .testTarget(name: "CSILocTests", dependencies: ["csiloc", "CSICapture", "CSIWire", "CSIChannel", "NumpyArchive"]),
         .testTarget(name: "CSISearchTests", dependencies: [
             "CSISearch", "CSIChannel", "CSINumerics", .product(name: "Numerics", package: "swift-numerics"),
         ]),

@@ -6,6 +6,11 @@ import Foundation
 enum LocalizationReport {
     /// One summary line per method: percentiles in cm and in λ₀, gross errors, frames/s.
     static func summary(_ r: MethodResult, wavelength: Double, los: [Bool]?) -> [String] {
+        errorLines(r, wavelength: wavelength, los: los) + [throughputLine(r, wavelength: wavelength)]
+    }
+
+    /// The error lines of ``summary``: all points, then LoS and NLoS when both occur.
+    static func errorLines(_ r: MethodResult, wavelength: Double, los: [Bool]?) -> [String] {
         var lines: [String] = []
         func line(_ label: String, _ errors: [Double]) -> String {
             let s = ErrorStatistics(errors: errors, grossThreshold: wavelength / 2)
@@ -18,6 +23,11 @@ enum LocalizationReport {
             lines.append(line("  LoS", zip(r.errors, los).filter { $0.1 }.map(\.0)))
             lines.append(line("  NLoS", zip(r.errors, los).filter { !$0.1 }.map(\.0)))
         }
+        return lines
+    }
+
+    /// The last line of ``summary``: frames/s, threads, build time and, for localizer fixes, the flags.
+    static func throughputLine(_ r: MethodResult, wavelength: Double) -> String {
         var tail = String(format: "  %-22@ %.1f frames/s on %d threads (build %.2f s)", "", r.framesPerSecond, r.threads, r.buildSeconds)
         if let fixes = r.fixes {
             let flagged = fixes.filter { $0.status == .grossErrorSuspected }.count
@@ -26,8 +36,7 @@ enum LocalizationReport {
             tail += String(format: "; flagged %d (%.1f %%), catching %d of %d gross errors", flagged,
                            100 * Double(flagged) / Double(max(1, fixes.count)), caught, gross.count)
         }
-        lines.append(tail)
-        return lines
+        return tail
     }
 
     /// Noise ratios (residual / expected noise residual) after the first refinement and at the end, split
