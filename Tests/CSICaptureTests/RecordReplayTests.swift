@@ -111,7 +111,7 @@ struct RecordReplayTests {
         let idle = try await DedicatedThread.run(name: "test-idle") {
             try CaptureRecorder(configuration: timed, context: context).run()
         }
-        #expect(ContinuousClock.now - start < .seconds(5))
+        #expect(ContinuousClock.now - start < .seconds(60))   // ends by itself (a hang would not); generous under CI load
         #expect(idle.records == 0)
         let reader = try CaptureReader(path: "\(dir)/idle.csicap")
         #expect(try reader.readAll().isEmpty)
