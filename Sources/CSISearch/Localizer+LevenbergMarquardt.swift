@@ -31,7 +31,7 @@ extension Localizer {
             while !accepted {
                 var a = lin.normal
                 for i in 0..<n { a[i * n + i] += mu * max(lin.normal[i * n + i], 1e-300) }
-                guard let step = DenseKernels.solveSPD(a, lin.gradient, n: n) else { mu *= 10; if mu > 1e12 { break }; continue }
+                guard let step = Cholesky.solve(a, lin.gradient, n: n) else { mu *= 10; if mu > 1e12 { break }; continue }
                 // Stop without evaluating a step that changes nothing measurable: shorter than the absolute
                 // tolerance, or below 1 % of a standard deviation of the estimate (Mahalanobis norm with
                 // σ̂² = residual/(m − n)) — with noise, GN converges only linearly and further steps are moot.
@@ -69,7 +69,7 @@ extension Localizer {
         // Covariance: σ̂² (JᵀJ)⁻¹ with σ̂² = residual / (2 N_a N_s − n) per real component.
         let m = model.valuesPerChannel
         var covariance: PositionCovariance? = nil
-        if m > n, let inv = DenseKernels.inverseSPD(lin.normal, n: n) {
+        if m > n, let inv = Cholesky.inverse(lin.normal, n: n) {
             let sigma2 = lin.cost / Double(m - n)
             var block = [Double](repeating: 0, count: d * d)
             for i in 0..<d { for j in 0..<d { block[i * d + j] = sigma2 * inv[i * n + j] } }
