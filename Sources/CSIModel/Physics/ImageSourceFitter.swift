@@ -135,20 +135,27 @@ public struct ImageSourceFitter: Sendable {
             ImageSourceModel(sources: sources, frame: frame, frequencies: train.frequencies, carrier: train.carrier,
                              phaseModel: phase, gainReference: centre, scale: 1)
         }
-        // With gain maps in the loop, every model is judged (and its residual formed) with per-path gains
-        // mapped over the survey, so that blockage does not masquerade as missing paths.
+        // The search first judges models with constant gains. When it stalls, it switches to also trying
+        // per-path gains mapped over the survey (width λ), keeping whichever is better on validation (and using
+        // it for the residual): blockage then no longer masquerades as missing paths, while an exactly
+        // representable scene is fitted exactly before any smoothing map is involved.
         let mapsInLoop = options.tryGainMaps && options.gainMapsDuringSearch && flat
-        func mapped(_ sources: [ImageSource], _ phase: ArrayPhaseModel) -> ImageSourceModel {
-            var m = model(sources, phase)
-            guard mapsInLoop, !sources.isEmpty else { return m }
+        var useMaps = false
+        func judged(_ sources: [ImageSource], _ phase: ArrayPhaseModel) -> (model: ImageSourceModel, db: Double, mapped: Bool) {
+            let plain = model(sources, phase)
+            let plainDB = ChannelError.measure(plain, positions: validation.positions, reference: validation.channels,
+                                               width: options.width).nmseDB
+            guard useMaps, !sources.isEmpty else { return (plain, plainDB, false) }
+            var m = plain
             let estimator = GainMapEstimator(model: m, positions: train.positions, channels: train.channels, width: options.width)
             m.gainMap = estimator.map(sigma: speedOfLight / train.carrier, local: estimator.localGains())
-            return m
+            let mappedDB = ChannelError.measure(m, positions: validation.positions, reference: validation.channels,
+                                                width: options.width).nmseDB
+            return mappedDB < plainDB ? (m, mappedDB, true) : (plain, plainDB, false)
         }
-        func validationDB(_ sources: [ImageSource], _ phase: ArrayPhaseModel) -> Double {
-            ChannelError.measure(mapped(sources, phase), positions: validation.positions, reference: validation.channels,
-                                 width: options.width).nmseDB
-        }
+        func mapped(_ sources: [ImageSource], _ phase: ArrayPhaseModel) -> ImageSourceModel { judged(sources, phase).model }
+        func validationDB(_ sources: [ImageSource], _ phase: ArrayPhaseModel) -> Double { judged(sources, phase).db }
+        var acceptedWithMap = false
         var residualModel: ImageSourceModel? = nil
         func residuals(_ sources: [ImageSource], _ idx: [Int]) -> [[Double]] {
             let m = residualModel ?? mapped(sources, phaseModel)
@@ -207,20 +214,24 @@ public struct ImageSourceFitter: Sendable {
                     candidate = lm(p, candidate)
                     if cancelled() { break }
                 }
-                var db = validationDB(candidate, phaseModel)
+                let judgement = judged(candidate, phaseModel)
+                var db = judgement.db
+                var candidateMapped = judgement.mapped
                 var candidatePhase = phaseModel
                 var phaseDecision: String? = nil
                 if newIndex == 0 && options.tryPlaneWave {
                     let p = problem(wholeArea, sources: 1, free: [0], phase: .planeWave, slopes: [])
                     let alt = lm(p, solveGains(p, candidate))
-                    let altDB = validationDB(alt, .planeWave)
+                    let altJudgement = judged(alt, .planeWave)
+                    let altDB = altJudgement.db
                     phaseDecision = String(format: "array phase model: spherical %.2f dB vs plane-wave %.2f dB on validation (first path)", db, altDB)
-                    if altDB < db { candidatePhase = .planeWave; candidate = alt; db = altDB }
+                    if altDB < db { candidatePhase = .planeWave; candidate = alt; db = altDB; candidateMapped = altJudgement.mapped }
                 }
                 lastDB = db
                 if db <= best - options.minimumImprovementDB {
                     if let phaseDecision { decisions.append(phaseDecision) }
                     phaseModel = candidatePhase
+                    acceptedWithMap = candidateMapped
                     sources = candidate
                     best = db
                     history.append((sources.count, db))
@@ -230,6 +241,14 @@ public struct ImageSourceFitter: Sendable {
                 }
             }
             if !accepted {
+                if mapsInLoop && !useMaps && !sources.isEmpty {
+                    useMaps = true
+                    let j = judged(sources, phaseModel)
+                    decisions.append(String(format: "path search stalled at %d paths (%.2f dB): continuing with gain maps during the search (%.2f dB)",
+                                            sources.count, best, j.db))
+                    if j.mapped { best = j.db; acceptedWithMap = true }
+                    continue
+                }
                 decisions.append(String(format: "stopped at %d paths: none of %d candidates for path %d improved validation NMSE (%.2f dB; last %.2f dB)",
                                         sources.count, peaks.count, newIndex + 1, best, lastDB))
                 break
@@ -272,8 +291,8 @@ public struct ImageSourceFitter: Sendable {
                 results.append(String(format: "σ = %.1f cm: %.2f dB", sigma * 100, db))
                 if db < (bestMap?.db ?? .infinity) { bestMap = (db, m) }
             }
-            // Searched with maps: keep the best map whatever; otherwise only if it beats constant/linear gains.
-            if let b = bestMap, mapsInLoop || b.db < best - options.minimumImprovementDB {
+            // Keep the best map if it beats constant/linear gains, or if the search already relied on a map.
+            if let b = bestMap, b.db < best - options.minimumImprovementDB || (acceptedWithMap && b.db <= best + 0.05) {
                 best = b.db; gainMap = b.model.gainMap; sources = b.model.sources; slopeAxes = []
             }
             decisions.append("per-path gain maps (validation NMSE): " + results.joined(separator: ", ") + (gainMap == nil ? " → not kept" : String(format: " → kept σ = %.1f cm", gainMap!.spacing * 100)))
