@@ -10,6 +10,7 @@ packages=(
   libopenblas-dev   # BLAS for training and fitting (pkg-config name: openblas)
   libyaml-dev       # listed by the client's design card; Yams vendors its own libyaml, so nothing links it
   python3-numpy     # optional: tests check NPZ round trips against numpy when it is importable
+  python3-zmq       # optional: tools/csi_publisher.py (the pyzmq client) and the pyzmq interop tests
 )
 
 if [[ "${CSILOC_SKIP_APT:-0}" != "1" ]]; then

@@ -22,6 +22,9 @@ public struct ImageSourceFitter: Sendable {
         public var continuationRadii: [Double] = [0.8, 1.6, 3.2, 6.4]
         /// Stop adding paths once the validation NMSE is below this (complex64 data resolve ≈ −140 dB).
         public var floorDB = -100.0
+        /// A new path that improves validation NMSE by less than this (dB) counts as slow progress: the search
+        /// then checks whether gain maps would explain much more (≥ 3 dB) and, if so, continues with them.
+        public var slowProgressDB = 1.0
         /// Back-projection peaks tried for each new path before giving up.
         public var candidatesPerPath = 3
         /// Points for the coherent search (nearest the survey centre).
@@ -229,6 +232,7 @@ public struct ImageSourceFitter: Sendable {
                 }
                 lastDB = db
                 if db <= best - options.minimumImprovementDB {
+                    let gain = best - db
                     if let phaseDecision { decisions.append(phaseDecision) }
                     phaseModel = candidatePhase
                     acceptedWithMap = candidateMapped
@@ -238,6 +242,20 @@ public struct ImageSourceFitter: Sendable {
                     accepted = true
                     checkpoint(ImageSourceModel(sources: sources, frame: frame, frequencies: train.frequencies, carrier: train.carrier,
                                                 phaseModel: phaseModel, gainReference: centre, scale: train.scale), db)
+                    // Slow progress while per-path gain maps would explain much more: something other than missing
+                    // paths (blockage, patterns) dominates — continue the search with gain maps.
+                    if mapsInLoop && !useMaps && gain < options.slowProgressDB {
+                        useMaps = true
+                        let j = judged(sources, phaseModel)
+                        if j.mapped && j.db < db - 3 {
+                            decisions.append(String(format: "slow progress at %d paths (%.2f dB, last path %.2f dB): continuing with gain maps during the search (%.2f dB)",
+                                                    sources.count, db, gain, j.db))
+                            best = j.db
+                            acceptedWithMap = true
+                        } else {
+                            useMaps = false
+                        }
+                    }
                 }
             }
             if !accepted {
