@@ -27,10 +27,11 @@ enum DemoModelCache {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let sim = ChannelSimulator(scene: scene)
         let positions = PositionSampler.uniform(in: scene.ueRegion, count: points, seed: seed)
-        var csi = [Float](repeating: 0, count: points * sim.valuesPerChannel)
+        var csi: [Float] = []
+        csi.reserveCapacity(points * sim.valuesPerChannel)
         let progress = ProgressLine("demo: simulate survey", total: points, unit: "channels")
-        try SimulationJob(simulator: sim, positions: positions, impairments: .none, seed: seed).run(progress: progress.update) { _ in }
-        positions.withUnsafeBufferPointer { p in csi.withUnsafeMutableBufferPointer { sim.evaluateFloat(p, into: $0) } }
+        SimulationJob(simulator: sim, positions: positions, impairments: .none, seed: seed)
+            .run(progress: progress.update) { block in csi.append(contentsOf: block) }
         let dataset = CSIDataset(positions: positions, csi: csi, frequencies: scene.subcarriers.frequencies,
                                  antennas: scene.array.positions, carrier: scene.subcarriers.carrier)
         var options = ModelTrainer.Options()
