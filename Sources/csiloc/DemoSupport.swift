@@ -40,7 +40,7 @@ enum DemoModelCache {
         options.frame = scene.frame
         options.minutes = 4
         options.preset = .small
-        printError("demo: training a \(kind.rawValue) model on \(points) simulated survey points (cached for next time)")
+        printError("demo: training the model (\(kind.rawValue)) on \(points) simulated survey points (cached for next time)")
         Interrupt.install()
         let file = try ModelTrainer(options: options).train(dataset: dataset, log: printError, cancelled: { Interrupt.isRequested })
         try file.write(to: path)
