@@ -41,33 +41,18 @@ public struct MultipathAccumulator: Sendable {
     /// Adds the path whose per-antenna amplitude and delay were written into `amplitudeRe/Im` and `delay`.
     /// Antennas with zero amplitude are skipped at no cost to the others.
     public mutating func addPath() {
-        let na = antennaCount, ns = frequencies.count
+        let ns = frequencies.count
         guard ns > 0 else { return }
-        let twoPi = 2 * Double.pi
         if let df = uniformSpacing {
             var k0 = 0
             while k0 < ns {
-                let fk0 = frequencies[k0]
-                // Base phase at f_k0 and step phase per Δf for every antenna, through one vectorised sin/cos.
-                for j in 0..<na {
-                    phase[j] = -twoPi * fk0 * delay[j]
-                    phase[na + j] = -twoPi * df * delay[j]
-                }
-                phase.withUnsafeBufferPointer { p in sines.withUnsafeMutableBufferPointer { sb in cosines.withUnsafeMutableBufferPointer { cb in
-                    VectorMath.sinCos(p.baseAddress!, sin: sb.baseAddress!, cos: cb.baseAddress!, count: 2 * na)
-                }}}
-                for j in 0..<na {
-                    let ar = amplitudeRe[j], ai = amplitudeIm[j]
-                    let sn = sines[j], cs = cosines[j]
-                    curRe[j] = ar * cs - ai * sn
-                    curIm[j] = ar * sn + ai * cs
-                    stepRe[j] = cosines[na + j]; stepIm[j] = sines[na + j]
-                }
+                anchor(at: frequencies[k0], step: df)
                 let k1 = min(ns, k0 + Self.reanchorInterval)
                 rotateAccumulate(from: k0, to: k1)
                 k0 = k1
             }
         } else {
+            let na = antennaCount, twoPi = 2 * Double.pi
             for k in 0..<ns {
                 let fk = frequencies[k]
                 for j in 0..<na {
@@ -81,24 +66,77 @@ public struct MultipathAccumulator: Sendable {
         }
     }
 
-    /// For k in k0..<k1: t[k] += cur; cur *= step — vectorised across antennas.
+    /// Sets `cur` = amplitude · e^{−j2π f τ} and `step` = e^{−j2π Δf τ} for every antenna, through one
+    /// vectorised sin/cos of 2·N_a phases.
+    mutating func anchor(at frequency: Double, step df: Double) {
+        let na = antennaCount, twoPi = 2 * Double.pi
+        phase.withUnsafeMutableBufferPointer { ph in
+        sines.withUnsafeMutableBufferPointer { sb in
+        cosines.withUnsafeMutableBufferPointer { cb in
+        delay.withUnsafeBufferPointer { tau in
+            for j in 0..<na {
+                ph[j] = -twoPi * frequency * tau[j]
+                ph[na + j] = -twoPi * df * tau[j]
+            }
+            VectorMath.sinCos(ph.baseAddress!, sin: sb.baseAddress!, cos: cb.baseAddress!, count: 2 * na)
+            amplitudeRe.withUnsafeBufferPointer { ar in
+            amplitudeIm.withUnsafeBufferPointer { ai in
+            curRe.withUnsafeMutableBufferPointer { cr in
+            curIm.withUnsafeMutableBufferPointer { ci in
+            stepRe.withUnsafeMutableBufferPointer { sr in
+            stepIm.withUnsafeMutableBufferPointer { si in
+                for j in 0..<na {
+                    let sn = sb[j], cs = cb[j]
+                    cr[j] = ar[j] * cs - ai[j] * sn
+                    ci[j] = ar[j] * sn + ai[j] * cs
+                    sr[j] = cb[na + j]; si[j] = sb[na + j]
+                }
+            }}}}}}
+        }}}}
+    }
+
+    /// For k in k0..<k1: t[k] += cur; cur *= step. Four antennas at a time in SIMD registers (the phasors
+    /// stay in registers across subcarriers); the element-wise arithmetic is the scalar one, so results do not
+    /// depend on the antenna count.
     mutating func rotateAccumulate(from k0: Int, to k1: Int) {
         let na = antennaCount
+        typealias V = SIMD4<Double>
+        let stride = MemoryLayout<Double>.stride
         curRe.withUnsafeMutableBufferPointer { cr in
         curIm.withUnsafeMutableBufferPointer { ci in
         stepRe.withUnsafeBufferPointer { sr in
         stepIm.withUnsafeBufferPointer { si in
         tRe.withUnsafeMutableBufferPointer { tr in
         tIm.withUnsafeMutableBufferPointer { ti in
-            for k in k0..<k1 {
-                let base = k * na
-                for j in 0..<na {
-                    let re = cr[j], im = ci[j]
-                    tr[base + j] += re
-                    ti[base + j] += im
-                    cr[j] = re * sr[j] - im * si[j]
-                    ci[j] = re * si[j] + im * sr[j]
+            let trRaw = UnsafeMutableRawPointer(tr.baseAddress!), tiRaw = UnsafeMutableRawPointer(ti.baseAddress!)
+            var j0 = 0
+            while j0 + 4 <= na {
+                var re = UnsafeRawPointer(cr.baseAddress! + j0).loadUnaligned(as: V.self)
+                var im = UnsafeRawPointer(ci.baseAddress! + j0).loadUnaligned(as: V.self)
+                let stRe = UnsafeRawPointer(sr.baseAddress! + j0).loadUnaligned(as: V.self)
+                let stIm = UnsafeRawPointer(si.baseAddress! + j0).loadUnaligned(as: V.self)
+                for k in k0..<k1 {
+                    let offset = (k * na + j0) * stride
+                    trRaw.storeBytes(of: trRaw.loadUnaligned(fromByteOffset: offset, as: V.self) + re, toByteOffset: offset, as: V.self)
+                    tiRaw.storeBytes(of: tiRaw.loadUnaligned(fromByteOffset: offset, as: V.self) + im, toByteOffset: offset, as: V.self)
+                    let nextRe = re * stRe - im * stIm
+                    im = re * stIm + im * stRe
+                    re = nextRe
                 }
+                UnsafeMutableRawPointer(cr.baseAddress! + j0).storeBytes(of: re, as: V.self)
+                UnsafeMutableRawPointer(ci.baseAddress! + j0).storeBytes(of: im, as: V.self)
+                j0 += 4
+            }
+            for j in j0..<na {
+                var re = cr[j], im = ci[j]
+                for k in k0..<k1 {
+                    tr[k * na + j] += re
+                    ti[k * na + j] += im
+                    let nextRe = re * sr[j] - im * si[j]
+                    im = re * si[j] + im * sr[j]
+                    re = nextRe
+                }
+                cr[j] = re; ci[j] = im
             }
         }}}}}}
     }

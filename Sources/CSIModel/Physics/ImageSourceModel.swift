@@ -53,28 +53,33 @@ public struct ImageSourceModel: ChannelModel {
         acc.clear()
         let outScale = normalised ? 1 : 1 / scale
         let k0 = 2 * Double.pi * carrier / speedOfLight
+        let offsets = frame.offsets
         for (l, src) in sources.enumerated() {
             let g = (gainMap?.gain(path: l, at: x).value ?? src.gain(at: x, reference: gainReference)) * Complex(outScale, 0)
-            switch phaseModel {
-            case .spherical:
-                for (j, o) in frame.offsets.enumerated() {
-                    let d = (x - src.element(o)).length
-                    acc.amplitudeRe[j] = g.real / d
-                    acc.amplitudeIm[j] = g.imaginary / d
-                    acc.delay[j] = d / speedOfLight
+            acc.amplitudeRe.withUnsafeMutableBufferPointer { are in
+            acc.amplitudeIm.withUnsafeMutableBufferPointer { aim in
+            acc.delay.withUnsafeMutableBufferPointer { tau in
+                switch phaseModel {
+                case .spherical:
+                    for j in offsets.indices {
+                        let d = (x - src.element(offsets[j])).length
+                        are[j] = g.real / d
+                        aim[j] = g.imaginary / d
+                        tau[j] = d / speedOfLight
+                    }
+                case .planeWave:
+                    let v = x - src.center
+                    let d = v.length
+                    let u = v / d
+                    for j in offsets.indices {
+                        let phi = k0 * u.dot(src.displacement(offsets[j]))
+                        let (s, c) = sinCos(phi)
+                        are[j] = (g.real * c - g.imaginary * s) / d
+                        aim[j] = (g.real * s + g.imaginary * c) / d
+                        tau[j] = d / speedOfLight
+                    }
                 }
-            case .planeWave:
-                let v = x - src.center
-                let d = v.length
-                let u = v / d
-                for (j, o) in frame.offsets.enumerated() {
-                    let phi = k0 * u.dot(src.displacement(o))
-                    let (s, c) = sinCos(phi)
-                    acc.amplitudeRe[j] = (g.real * c - g.imaginary * s) / d
-                    acc.amplitudeIm[j] = (g.real * s + g.imaginary * c) / d
-                    acc.delay[j] = d / speedOfLight
-                }
-            }
+            }}}
             acc.addPath()
         }
     }
