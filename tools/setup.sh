@@ -27,5 +27,15 @@ if [[ "${CSILOC_SKIP_APT:-0}" != "1" ]]; then
   fi
 fi
 
+# The apt modules serve Debian's /usr/bin/python3. When another python3 comes first on PATH (pyenv, a venv),
+# give it numpy and pyzmq from PyPI so the interop tests and tools/csi_publisher.py run there too. Best effort:
+# without them those tests are skipped, nothing else needs Python.
+if [[ "${CSILOC_SKIP_PIP:-0}" != "1" ]] && command -v python3 >/dev/null \
+   && ! python3 -c 'import numpy, zmq' 2>/dev/null; then
+  echo "setup: installing numpy and pyzmq for $(command -v python3)" >&2
+  python3 -m pip install --quiet --disable-pip-version-check numpy pyzmq >&2 \
+    || echo "setup: warning: pip install failed; numpy/pyzmq tests will be skipped" >&2
+fi
+
 command -v swift >/dev/null || { echo "setup: swift not found on PATH (need Swift 6.3)" >&2; exit 1; }
 swift --version 2>&1 | head -1 >&2

@@ -31,7 +31,7 @@ public struct ModelTrainer: Sendable {
         public var minutes: Double? = nil
         public var validationFraction = 0.1
         public var seed: UInt64 = 1
-        public var maxPaths = 24
+        public var maxPaths = 40
         /// Name of the scene coordinate frame recorded in the model.
         public var frame = "scene"
         public var width = Parallel.defaultWidth

@@ -22,7 +22,7 @@ struct BenchModel: ParsableCommand {
     var validation: Double = 0.1
 
     @Option(name: .long, help: "Maximum number of paths for the image-source fit.")
-    var maxPaths: Int = 24
+    var maxPaths: Int = 40
 
     @Option(name: .long, help: "Seed.")
     var seed: UInt64 = 1

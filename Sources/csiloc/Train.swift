@@ -34,7 +34,7 @@ struct Train: ParsableCommand {
     var validation: Double = 0.1
 
     @Option(name: .long, help: "Maximum number of propagation paths for the image-source fit.")
-    var maxPaths: Int = 24
+    var maxPaths: Int = 40
 
     @Option(name: .long, help: "Name of the scene coordinate frame, recorded in the model and published with fixes.")
     var frame: String = "scene"

@@ -11,7 +11,7 @@ import Numerics
 public struct ImageSourceFitter: Sendable {
     public struct Options: Sendable {
         /// Upper bound on the number of paths.
-        public var maxSources = 24
+        public var maxSources = 40
         /// A new source is kept only if it improves the validation NMSE by at least this much.
         public var minimumImprovementDB = 0.25
         /// Survey points used for back-projection.
@@ -27,6 +27,12 @@ public struct ImageSourceFitter: Sendable {
         public var slowProgressDB = 1.0
         /// Back-projection peaks tried for each new path before giving up.
         public var candidatesPerPath = 3
+        /// Images predicted from the reflectors the fitted sources reveal (`ImageGeometry`), tried before the
+        /// back-projection peaks for each new path, best matched-filter score first.
+        public var geometricCandidatesPerPath = 2
+        /// A predicted image is tried only if it explains at least this share of the residual energy at the
+        /// coherent-search points (gain-free matched filter).
+        public var geometricMinimumShare = 0.01
         /// Points for the coherent search (nearest the survey centre).
         public var coherentPoints = 160
         /// Try the plane-wave array phase model and keep it if better on validation.
@@ -174,6 +180,8 @@ public struct ImageSourceFitter: Sendable {
         let rangeWidth = bandwidth > 0 ? min(6, max(1.5, 0.5 * speedOfLight / bandwidth)) : 6
         var sources: [ImageSource] = []
         var best = 0.0   // validation NMSE of the empty model is 0 dB
+        let geometry = ImageGeometry(array: frame, surveyHeight: flat ? z0 : nil, surveyCentre: centre)
+        var predictedAccepted = 0
         let wholeArea = subset(radius: nil, limit: options.stagePoints)
         while sources.count < options.maxSources && !cancelled() {
             if let budget = options.timeBudget, elapsed() > budget { decisions.append("stopped adding paths: time budget"); break }
@@ -197,15 +205,22 @@ public struct ImageSourceFitter: Sendable {
             let coherent = CoherentSearch(frame: frame, frequencies: train.frequencies, points: cIdx.map { train.positions[$0] },
                                           residuals: residuals(sources, cIdx), width: options.width)
             let newIndex = sources.count
+            // Images predicted from the reflectors found so far, scored on the residual; the best go first.
+            let predicted = geometricCandidates(sources: sources, geometry: geometry, coherent: coherent)
+            let attempts = predicted.map { (position: $0.center, frame: $0.frame, predicted: true) }
+                + peaks.map { (position: $0.position, frame: $0.frame, predicted: false) }
             var accepted = false
             var lastDB = best
-            for (attempt, found) in peaks.enumerated() where !accepted && !cancelled() {
-                // 2. Coherent refinement near the centre.
-                progress(Progress(stage: "path \(newIndex + 1): coherent search (candidate \(attempt + 1))", sources: newIndex,
-                                  validationNMSEDB: best, elapsed: elapsed()))
-                let refined = coherent.refine(start: found.position, frame: found.frame, origin: centre, uniformSpacing: uniform,
-                                              minimumZ: flat ? z0 : nil, angularHalfWidth: angularWidth, rangeHalfWidth: rangeWidth)
-                var candidate = sources + [ImageSource(center: refined.position, frame: found.frame)]
+            for (attempt, found) in attempts.enumerated() where !accepted && !cancelled() {
+                // 2. Coherent refinement near the centre (predicted images are already where the geometry puts them).
+                var position = found.position
+                if !found.predicted {
+                    progress(Progress(stage: "path \(newIndex + 1): coherent search (candidate \(attempt + 1))", sources: newIndex,
+                                      validationNMSEDB: best, elapsed: elapsed()))
+                    position = coherent.refine(start: found.position, frame: found.frame, origin: centre, uniformSpacing: uniform,
+                                               minimumZ: flat ? z0 : nil, angularHalfWidth: angularWidth, rangeHalfWidth: rangeWidth).position
+                }
+                var candidate = sources + [ImageSource(center: position, frame: found.frame)]
                 // 3. Continuation: the new source's geometry and all gains on growing disks, then everything.
                 for radius in options.continuationRadii + [Double.infinity] {
                     progress(Progress(stage: "path \(newIndex + 1): fit within \(radius.isFinite ? String(format: "%.1f m", radius) : "whole area")",
@@ -239,6 +254,7 @@ public struct ImageSourceFitter: Sendable {
                     sources = candidate
                     best = db
                     history.append((sources.count, db))
+                    if found.predicted { predictedAccepted += 1 }
                     accepted = true
                     checkpoint(ImageSourceModel(sources: sources, frame: frame, frequencies: train.frequencies, carrier: train.carrier,
                                                 phaseModel: phaseModel, gainReference: centre, scale: train.scale), db)
@@ -268,11 +284,14 @@ public struct ImageSourceFitter: Sendable {
                     continue
                 }
                 decisions.append(String(format: "stopped at %d paths: none of %d candidates for path %d improved validation NMSE (%.2f dB; last %.2f dB)",
-                                        sources.count, peaks.count, newIndex + 1, best, lastDB))
+                                        sources.count, attempts.count, newIndex + 1, best, lastDB))
                 break
             }
         }
         if sources.count == options.maxSources { decisions.append("stopped at the maximum of \(options.maxSources) paths") }
+        if predictedAccepted > 0 {
+            decisions.append("\(predictedAccepted) of \(sources.count) paths came from images predicted by the reflectors found (ImageGeometry)")
+        }
         decisions.append("array phase model: \(phaseModel.rawValue)")
         // 4. Optional linear gain variation.
         if options.tryGainSlopes && !sources.isEmpty && !cancelled() {
@@ -319,6 +338,28 @@ public struct ImageSourceFitter: Sendable {
                                      carrier: train.carrier, phaseModel: phaseModel, gainReference: centre, scale: train.scale)
         final.gainMap = gainMap
         return Result(model: final, validationNMSEDB: best, decisions: decisions, history: history)
+    }
+
+    /// The best `geometricCandidatesPerPath` images predicted from the fitted sources' reflectors, by the share
+    /// of the residual energy (at the coherent-search points) their gain-free matched filter explains.
+    func geometricCandidates(sources: [ImageSource], geometry: ImageGeometry, coherent: CoherentSearch) -> [ImageGeometry.Prediction] {
+        guard options.geometricCandidatesPerPath > 0 else { return [] }
+        let predictions = geometry.predictions(from: sources)
+        guard !predictions.isEmpty else { return [] }
+        let energy = coherent.residuals.reduce(0.0) { $0 + $1.reduce(0.0) { $0 + $1 * $1 } }
+        guard energy > 0 else { return [] }
+        var scores = [Double](repeating: 0, count: predictions.count)
+        scores.withUnsafeMutableBufferPointer { buf in
+            nonisolated(unsafe) let out = buf
+            Parallel.forEachChunk(count: predictions.count, width: options.width, minChunk: 4) { range in
+                for i in range { out[i] = coherent.score(predictions[i].center, frame: predictions[i].frame) / energy }
+            }
+        }
+        return predictions.indices
+            .filter { scores[$0] >= options.geometricMinimumShare }
+            .sorted { scores[$0] > scores[$1] }
+            .prefix(options.geometricCandidatesPerPath)
+            .map { predictions[$0] }
     }
 
     /// A source mirrored through the plane z = z0 (indistinguishable from a flat survey), kept above it.
