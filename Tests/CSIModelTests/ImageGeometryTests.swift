@@ -43,8 +43,8 @@ import Testing
         let match = predictions.first { ($0.center - expected.center).length < 1e-9 }
         #expect(match != nil)
         if let match {
-            #expect((match.frame.0 - expected.e1).length < 1e-12)
-            #expect((match.frame.1 - expected.e2).length < 1e-12)
+            #expect((match.e1 - expected.e1).length < 1e-12)
+            #expect((match.e2 - expected.e2).length < 1e-12)
         }
         // Nothing predicted on top of a fitted source or the array.
         for p in predictions {

@@ -25,12 +25,6 @@ struct ImageGeometry {
         }
     }
 
-    /// A predicted image: centre and frame.
-    struct Prediction {
-        var center: Point3
-        var frame: (Point3, Point3, Point3)
-    }
-
     let array: ArrayFrame
     /// The survey height when the survey is flat: sources mirrored through it are indistinguishable, so both
     /// readings of every fitted source are considered.
@@ -43,35 +37,26 @@ struct ImageGeometry {
     static let minimumImageDistance = 0.2
 
     /// The readings of a fitted source: itself, and its mirror through a flat survey's plane.
-    func readings(_ s: ImageSource) -> [Prediction] {
-        var out = [Prediction(center: s.center, frame: (s.e1, s.e2, s.e3))]
-        if let z0 = surveyHeight, abs(s.center.z - z0) > 1e-9 {
-            func flip(_ v: Point3) -> Point3 { Point3(v.x, v.y, -v.z) }
-            out.append(Prediction(center: Point3(s.center.x, s.center.y, 2 * z0 - s.center.z),
-                                  frame: (flip(s.e1), flip(s.e2), flip(s.e3))))
-        }
-        return out
+    func readings(_ s: ImageSource) -> [ImageSource] {
+        guard let z0 = surveyHeight, abs(s.center.z - z0) > 1e-9 else { return [s] }
+        return [s, ImageSourceFitter.mirrored(s, z0: z0)]
     }
 
     /// Reflectors revealed by single-reflection sources among `sources`.
     func planes(from sources: [ImageSource]) -> [Plane] {
         let dims = array.dimensionality
-        let physical = [array.axes.0, array.axes.1, array.axes.2]
         var out: [Plane] = []
-        for s in sources {
-            for r in readings(s) {
-                let v = r.center - array.center
-                let distance = v.length
-                guard distance > Self.minimumImageDistance else { continue }
-                let plane = Plane(point: (r.center + array.center) / 2, normal: v / distance)
-                let mirrored = plane.reflect((physical[0], physical[1], physical[2]))
-                let fitted = [r.frame.0, r.frame.1, r.frame.2]
-                let expected = [mirrored.0, mirrored.1, mirrored.2]
-                guard (0..<dims).allSatisfy({ fitted[$0].dot(expected[$0]) >= Self.frameTolerance }) else { continue }
-                guard plane.side(array.center) * plane.side(surveyCentre) > 0 else { continue }
-                if !out.contains(where: { $0.normal.dot(plane.normal) > 0.999 && abs($0.side(plane.point)) < 0.05 }) {
-                    out.append(plane)
-                }
+        for r in sources.flatMap(readings) {
+            let v = r.center - array.center
+            let distance = v.length
+            guard distance > Self.minimumImageDistance else { continue }
+            let plane = Plane(point: (r.center + array.center) / 2, normal: v / distance)
+            let mirrored = plane.reflect(array.axes)
+            let fitted = [r.e1, r.e2, r.e3], expected = [mirrored.0, mirrored.1, mirrored.2]
+            guard (0..<dims).allSatisfy({ fitted[$0].dot(expected[$0]) >= Self.frameTolerance }) else { continue }
+            guard plane.side(array.center) * plane.side(surveyCentre) > 0 else { continue }
+            if !out.contains(where: { $0.normal.dot(plane.normal) > 0.999 && abs($0.side(plane.point)) < 0.05 }) {
+                out.append(plane)
             }
         }
         return out
@@ -79,21 +64,18 @@ struct ImageGeometry {
 
     /// Images of the array and of every fitted source through every revealed plane, excluding those that
     /// coincide (within `separation` metres) with a fitted source, the array, or each other. For a flat
-    /// survey predictions are kept above its plane, as the fitter keeps its sources.
-    func predictions(from sources: [ImageSource], separation: Double = 0.25) -> [Prediction] {
+    /// survey predictions are kept above its plane, as the fitter keeps its sources. Gains are zero (the
+    /// fitter solves them).
+    func predictions(from sources: [ImageSource], separation: Double = 0.25) -> [ImageSource] {
         let planes = planes(from: sources)
         guard !planes.isEmpty else { return [] }
-        let physical = Prediction(center: array.center, frame: array.axes)
-        let parents = [physical] + sources.flatMap { readings($0) }
-        var taken = [array.center] + sources.flatMap { readings($0).map(\.center) }
-        var out: [Prediction] = []
+        let parents = [ImageSource(center: array.center, frame: array.axes)] + sources.flatMap(readings)
+        var taken = parents.map(\.center)
+        var out: [ImageSource] = []
         for plane in planes {
             for parent in parents where plane.side(parent.center) * plane.side(surveyCentre) > 0 {
-                var p = Prediction(center: plane.reflect(parent.center), frame: plane.reflect(parent.frame))
-                if let z0 = surveyHeight {
-                    let kept = ImageSourceFitter.mirrorAbove(ImageSource(center: p.center, frame: p.frame), z0: z0)
-                    p = Prediction(center: kept.center, frame: (kept.e1, kept.e2, kept.e3))
-                }
+                var p = ImageSource(center: plane.reflect(parent.center), frame: plane.reflect((parent.e1, parent.e2, parent.e3)))
+                if let z0 = surveyHeight { p = ImageSourceFitter.mirrorAbove(p, z0: z0) }
                 guard !taken.contains(where: { ($0 - p.center).length < separation }) else { continue }
                 taken.append(p.center)
                 out.append(p)

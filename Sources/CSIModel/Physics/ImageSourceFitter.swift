@@ -207,7 +207,7 @@ public struct ImageSourceFitter: Sendable {
             let newIndex = sources.count
             // Images predicted from the reflectors found so far, scored on the residual; the best go first.
             let predicted = geometricCandidates(sources: sources, geometry: geometry, coherent: coherent)
-            let attempts = predicted.map { (position: $0.center, frame: $0.frame, predicted: true) }
+            let attempts = predicted.map { (position: $0.center, frame: ($0.e1, $0.e2, $0.e3), predicted: true) }
                 + peaks.map { (position: $0.position, frame: $0.frame, predicted: false) }
             var accepted = false
             var lastDB = best
@@ -342,7 +342,7 @@ public struct ImageSourceFitter: Sendable {
 
     /// The best `geometricCandidatesPerPath` images predicted from the fitted sources' reflectors, by the share
     /// of the residual energy (at the coherent-search points) their gain-free matched filter explains.
-    func geometricCandidates(sources: [ImageSource], geometry: ImageGeometry, coherent: CoherentSearch) -> [ImageGeometry.Prediction] {
+    func geometricCandidates(sources: [ImageSource], geometry: ImageGeometry, coherent: CoherentSearch) -> [ImageSource] {
         guard options.geometricCandidatesPerPath > 0 else { return [] }
         let predictions = geometry.predictions(from: sources)
         guard !predictions.isEmpty else { return [] }
@@ -352,7 +352,7 @@ public struct ImageSourceFitter: Sendable {
         scores.withUnsafeMutableBufferPointer { buf in
             nonisolated(unsafe) let out = buf
             Parallel.forEachChunk(count: predictions.count, width: options.width, minChunk: 4) { range in
-                for i in range { out[i] = coherent.score(predictions[i].center, frame: predictions[i].frame) / energy }
+                for i in range { out[i] = coherent.score(predictions[i].center, frame: (predictions[i].e1, predictions[i].e2, predictions[i].e3)) / energy }
             }
         }
         return predictions.indices
@@ -364,7 +364,11 @@ public struct ImageSourceFitter: Sendable {
 
     /// A source mirrored through the plane z = z0 (indistinguishable from a flat survey), kept above it.
     static func mirrorAbove(_ s: ImageSource, z0: Double) -> ImageSource {
-        guard s.center.z < z0 else { return s }
+        s.center.z < z0 ? mirrored(s, z0: z0) : s
+    }
+
+    /// A source mirrored through the plane z = z0.
+    static func mirrored(_ s: ImageSource, z0: Double) -> ImageSource {
         var m = s
         m.center.z = 2 * z0 - s.center.z
         m.e1.z = -s.e1.z; m.e2.z = -s.e2.z; m.e3.z = -s.e3.z
