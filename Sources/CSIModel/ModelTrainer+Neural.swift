@@ -11,12 +11,13 @@ enum NeuralStage {
 
     static func preset(_ p: ModelTrainer.Preset) -> NeuralPreset { p == .small ? .small : .reference }
 
+    /// The preset's options within the time budget: `share` of it, and no more than what is left.
     static func trainingOptions(_ trainer: ModelTrainer, stage: String, share: Double, start: Date) -> TrainingOptions {
         var o = preset(trainer.options.preset).trainingOptions
         o.seed = trainer.options.seed
         o.stage = stage
         o.threads = trainer.options.width
-        if let m = trainer.options.minutes { o.minutes = max(0.2, m * share - Date().timeIntervalSince(start) / 60 * 0) }
+        if let m = trainer.options.minutes { o.minutes = max(0.2, min(m * share, m - Date().timeIntervalSince(start) / 60)) }
         return o
     }
 
@@ -79,8 +80,9 @@ enum NeuralStage {
     }
 
     /// Trains a network alone (`inr` as published, or a baseline).
+    /// `warmStart`: for `inr`, an image-source fit whose paths give the network its starting point.
     static func alone(kind: ModelTrainer.Kind, train: TrainingData, validation: TrainingData, dataset: CSIDataset,
-                      trainer: ModelTrainer, log: @escaping (String) -> Void, cancelled: @escaping @Sendable () -> Bool,
+                      trainer: ModelTrainer, warmStart fit: ImageSourceFitter.Result?, log: @escaping (String) -> Void, cancelled: @escaping @Sendable () -> Bool,
                       start: Date) throws -> ModelFile {
         let geometry = NeuralGeometry(data: train)
         let p = preset(trainer.options.preset)
@@ -88,15 +90,27 @@ enum NeuralStage {
         let watcher = Thread { while !cancel.isCancelled { if cancelled() { cancel.cancel() }; usleep(200_000) } }
         watcher.start()
         defer { cancel.cancel() }
-        let options = trainingOptions(trainer, stage: kind.rawValue, share: 1, start: start)
         let model: any ChannelModel
         var file: ModelFile
         let report: TrainingReport
+        var startDecision = ""
         switch kind {
         case .inr:
             var net = try MBINR<Float>(configuration: p.mbinr(geometry: geometry), seed: trainer.options.seed)
-            let l = net.prefitDelays(positions: train.positions, channels: train.channels, epochs: 10, seed: trainer.options.seed)
-            log(String(format: "train: inr — delay/direction pre-fit (branch loss %.3g)", l))
+            if let fit {
+                // A fixed number of sample visits of branch fitting whatever the survey size (by default ≈ 1 000
+                // Adam steps: 70 epochs of a 2 m patch survey, 19 of the full street, 460 of a 540-point survey).
+                let epochs = max(5, min(1000, trainer.options.inrWarmStartSampleVisits / max(1, train.count)))
+                let l = net.warmStart(from: fit.model, positions: train.positions, scale: train.scale,
+                                      epochs: epochs, seed: trainer.options.seed)
+                startDecision = String(format: "inr start: warm start from the image-source fit (%d paths, validation %.2f dB; branch loss %.3g)",
+                                       fit.model.sources.count, fit.validationNMSEDB, l)
+            } else {
+                let l = net.prefitDelays(positions: train.positions, channels: train.channels, epochs: 10, seed: trainer.options.seed)
+                startDecision = String(format: "inr start: delay/direction pre-fit from the data (branch loss %.3g)", l)
+            }
+            log("train: \(startDecision)")
+            let options = trainingOptions(trainer, stage: kind.rawValue, share: 1, start: start)
             report = NeuralTrainer.train(&net, train: train, validation: validation, options: options, cancellation: cancel,
                                          progress: progressLine(log))
             model = NeuralChannelModel(network: net, scale: train.scale)
@@ -105,6 +119,7 @@ enum NeuralStage {
         default:
             let cfg = kind == .mlp ? p.mlp(geometry: geometry) : p.rff(geometry: geometry, seed: trainer.options.seed)
             var net = try FieldMLP<Float>(configuration: cfg, seed: trainer.options.seed)
+            let options = trainingOptions(trainer, stage: kind.rawValue, share: 1, start: start)
             report = NeuralTrainer.train(&net, train: train, validation: validation, options: options, cancellation: cancel,
                                          progress: progressLine(log))
             model = NeuralChannelModel(network: net, scale: train.scale)
@@ -114,6 +129,7 @@ enum NeuralStage {
         if let w = report.memorisationWarning { log("train: WARNING: \(w)") }
         let err = ChannelError.measure(model, positions: validation.positions, reference: validation.channels.map { $0 / validation.scale })
         file.header.validation = .init(points: validation.count, nmseDB: err.nmseDB, nmseSumDB: err.nmseSumDB)
+        file.header.decisions += (fit?.decisions ?? []) + (startDecision.isEmpty ? [] : [startDecision])
         file.header.decisions.append(String(format: "%@ alone: %.2f samples/λ², train NMSE %.2f dB, validation %.2f dB, gap %.1f dB%@",
                                             kind.rawValue, report.samplesPerSquareWavelength, report.trainNMSE.meanDB,
                                             report.validationNMSE.meanDB, report.generalisationGap,

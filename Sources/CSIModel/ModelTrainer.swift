@@ -21,6 +21,15 @@ public struct ModelTrainer: Sendable {
         case rff
     }
 
+    /// Where the MB-INR alone (`inr`) takes its starting point.
+    public enum INRStart: String, Sendable, CaseIterable {
+        /// Fit the image-source model first and warm-start the network from its paths (delays, directions,
+        /// amplitudes); the network is then trained on the full channels and is the whole model.
+        case fit
+        /// The delay/direction pre-fit from the data alone (as published; stalls near −10 dB, docs/model-neural.md).
+        case data
+    }
+
     /// Model size presets.
     public enum Preset: String, Sendable, CaseIterable { case small, reference }
 
@@ -35,6 +44,10 @@ public struct ModelTrainer: Sendable {
         /// Name of the scene coordinate frame recorded in the model.
         public var frame = "scene"
         public var width = Parallel.defaultWidth
+        /// How `inr` starts: from an image-source fit's paths (default) or from the data alone.
+        public var inrStart: INRStart = .fit
+        /// Work of the `inr` warm start: samples visited while fitting the branches to the fit's paths.
+        public var inrWarmStartSampleVisits = 250_000
         public init() {}
     }
 
@@ -57,30 +70,9 @@ public struct ModelTrainer: Sendable {
                    info0.densityPerLambda2, lambda * 100))
         switch options.kind {
         case .physics, .auto, .hybrid:
-            var fitOptions = ImageSourceFitter.Options()
-            fitOptions.maxSources = options.maxPaths
-            fitOptions.seed = options.seed
-            fitOptions.width = options.width
-            if let m = options.minutes { fitOptions.timeBudget = m * 60 * (options.kind == .physics ? 0.9 : 0.5) }
-            var lastLine = Date.distantPast
-            let result = ImageSourceFitter(options: fitOptions).fit(
-                train: train, validation: validation,
-                progress: { p in
-                    if Date().timeIntervalSince(lastLine) > 2 {
-                        lastLine = Date()
-                        log(String(format: "train: physics — %@; %d paths; validation NMSE %@; %.0f s", p.stage, p.sources,
-                                   p.validationNMSEDB.map { String(format: "%.2f dB", $0) } ?? "–", p.elapsed))
-                    }
-                },
-                cancelled: cancelled,
-                checkpoint: { model, db in
-                    log(String(format: "train: physics — accepted path %d, validation NMSE %.2f dB, %.0f s", model.sources.count, db,
-                               Date().timeIntervalSince(start)))
-                    if let file = try? makeFile(physics: model, dataset: dataset, validation: validation, decisions: [], start: start) {
-                        checkpoint(file)
-                    }
-                })
-            for d in result.decisions { log("train: decision: \(d)") }
+            let result = fitPhysics(train: train, validation: validation, dataset: dataset,
+                                    share: options.kind == .physics ? 0.9 : 0.5, log: log, cancelled: cancelled,
+                                    checkpoint: checkpoint, start: start)
             var decisions = result.decisions
             if options.kind != .physics && !cancelled() {
                 let neural = try NeuralStage.residual(after: result, train: train, validation: validation, dataset: dataset,
@@ -89,10 +81,51 @@ public struct ModelTrainer: Sendable {
                 decisions.append(neural.decision)
             }
             return try makeFile(physics: result.model, dataset: dataset, validation: validation, decisions: decisions, start: start)
-        case .inr, .mlp, .rff:
+        case .inr:
+            var fit: ImageSourceFitter.Result? = nil
+            if options.inrStart == .fit {
+                log("train: inr — image-source fit first, to warm-start the network from its paths (--inr-start data skips it)")
+                fit = fitPhysics(train: train, validation: validation, dataset: dataset, share: 0.3, log: log,
+                                 cancelled: cancelled, checkpoint: { _ in }, start: start)
+            }
+            return try NeuralStage.alone(kind: .inr, train: train, validation: validation, dataset: dataset, trainer: self,
+                                         warmStart: fit, log: log, cancelled: cancelled, start: start)
+        case .mlp, .rff:
             return try NeuralStage.alone(kind: options.kind, train: train, validation: validation, dataset: dataset,
-                                         trainer: self, log: log, cancelled: cancelled, start: start)
+                                         trainer: self, warmStart: nil, log: log, cancelled: cancelled, start: start)
         }
+    }
+
+    /// The image-source fit with progress lines, within `share` of the time budget; `checkpoint` receives a
+    /// physics model file each time a path is accepted.
+    func fitPhysics(train: TrainingData, validation: TrainingData, dataset: CSIDataset, share: Double,
+                    log: @escaping (String) -> Void, cancelled: @escaping @Sendable () -> Bool,
+                    checkpoint: (ModelFile) -> Void, start: Date) -> ImageSourceFitter.Result {
+        var fitOptions = ImageSourceFitter.Options()
+        fitOptions.maxSources = options.maxPaths
+        fitOptions.seed = options.seed
+        fitOptions.width = options.width
+        if let m = options.minutes { fitOptions.timeBudget = m * 60 * share }
+        var lastLine = Date.distantPast
+        let result = ImageSourceFitter(options: fitOptions).fit(
+            train: train, validation: validation,
+            progress: { p in
+                if Date().timeIntervalSince(lastLine) > 2 {
+                    lastLine = Date()
+                    log(String(format: "train: physics — %@; %d paths; validation NMSE %@; %.0f s", p.stage, p.sources,
+                               p.validationNMSEDB.map { String(format: "%.2f dB", $0) } ?? "–", p.elapsed))
+                }
+            },
+            cancelled: cancelled,
+            checkpoint: { model, db in
+                log(String(format: "train: physics — accepted path %d, validation NMSE %.2f dB, %.0f s", model.sources.count, db,
+                           Date().timeIntervalSince(start)))
+                if let file = try? makeFile(physics: model, dataset: dataset, validation: validation, decisions: [], start: start) {
+                    checkpoint(file)
+                }
+            })
+        for d in result.decisions { log("train: decision: \(d)") }
+        return result
     }
 
     func makeFile(physics model: ImageSourceModel, dataset: CSIDataset, validation: TrainingData,

@@ -27,7 +27,9 @@ struct BenchINR: ParsableCommand {
     @Option(help: "Test samples (independent positions).") var test = 2_000
     @Option(help: "mbinr | mlp | rff") var model = "mbinr"
     @Option(help: "small | reference") var preset = "small"
-    @Option(help: "MB-INR start: standard | prefit | physics") var start = "prefit"
+    @Option(help: "MB-INR start: standard | prefit | fit (image-source fit of the training data) | physics (the simulator's exact paths)")
+    var start = "prefit"
+    @Option(help: "Time budget of the image-source fit for --start fit, minutes.") var fitMinutes: Double?
     @Option(help: "Training epochs (upper bound).") var epochs: Int?
     @Option(help: "Wall-clock budget, minutes.") var minutes: Double?
     @Option(help: "Batch size.") var batch: Int?
@@ -37,7 +39,7 @@ struct BenchINR: ParsableCommand {
     @Option(help: "Learning-rate warm-up epochs.") var warmup: Int?
     @Option(help: "Gradient slices per batch (threads split them).") var shards: Int?
     @Option(help: "OpenBLAS threads during training.") var blasThreads: Int?
-    @Option(help: "Epochs of branch fitting for --start prefit|physics.") var warmStartEpochs = 30
+    @Option(help: "Epochs of branch fitting for --start prefit|fit|physics.") var warmStartEpochs = 30
     @Flag(help: "Train on even subcarriers, report NMSE on the odd ones.") var holdOutSubcarriers = false
     @Option(help: "Seed (data, init, batch order).") var seed: UInt64 = 1
 
@@ -49,11 +51,12 @@ struct BenchINR: ParsableCommand {
         }
         guard let kind = NeuralBenchmarks.ModelKind(rawValue: model), let pre = NeuralPreset(rawValue: preset),
               let st = NeuralBenchmarks.Start(rawValue: start) else {
-            throw ValidationError("--model mbinr|mlp|rff, --preset small|reference, --start standard|prefit|physics")
+            throw ValidationError("--model mbinr|mlp|rff, --preset small|reference, --start standard|prefit|fit|physics")
         }
         var req = NeuralBenchmarks.Request(scene: scene)
         req.trainCount = train; req.testCount = test; req.model = kind; req.preset = pre; req.start = st
         req.holdOutOddSubcarriers = holdOutSubcarriers; req.seed = seed; req.warmStartEpochs = warmStartEpochs
+        req.fitMinutes = fitMinutes
         var o = pre.trainingOptions
         if let epochs { o.epochs = epochs }
         if let minutes { o.minutes = minutes }

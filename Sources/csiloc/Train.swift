@@ -33,6 +33,9 @@ struct Train: ParsableCommand {
     @Option(name: .long, help: "Fraction of the dataset held out for validation.")
     var validation: Double = 0.1
 
+    @Option(name: .long, help: "Start of --model inr: fit (warm start from an image-source fit's paths) or data (pre-fit from the data alone).")
+    var inrStart: String = "fit"
+
     @Option(name: .long, help: "Maximum number of propagation paths for the image-source fit.")
     var maxPaths: Int = 40
 
@@ -47,6 +50,7 @@ struct Train: ParsableCommand {
             throw ValidationError("--model must be one of \(ModelTrainer.Kind.allCases.map(\.rawValue).joined(separator: ", ")), got '\(model)'")
         }
         guard ModelTrainer.Preset(rawValue: preset) != nil else { throw ValidationError("--preset must be small or reference, got '\(preset)'") }
+        guard ModelTrainer.INRStart(rawValue: inrStart) != nil else { throw ValidationError("--inr-start must be fit or data, got '\(inrStart)'") }
         guard validation > 0 && validation < 0.5 else { throw ValidationError("--validation must be in (0, 0.5), got \(validation)") }
         if let minutes, !(minutes > 0) { throw ValidationError("--minutes must be positive") }
         guard (1...128).contains(maxPaths) else { throw ValidationError("--max-paths must be in 1...128") }
@@ -61,6 +65,7 @@ struct Train: ParsableCommand {
         options.validationFraction = validation
         options.seed = seed
         options.maxPaths = maxPaths
+        options.inrStart = ModelTrainer.INRStart(rawValue: inrStart)!
         options.frame = frame
         Interrupt.install()
         let checkpointPath = out + ".checkpoint"

@@ -7,9 +7,10 @@ import Dispatch
 /// Called by `csiloc bench inr`.
 public enum NeuralBenchmarks {
     public enum ModelKind: String, Sendable, CaseIterable { case mbinr, mlp, rff }
-    /// How the MB-INR starts: He init only, the dominant-delay pre-fit (a), or the physics warm start (b)
-    /// from the exact simulator's paths.
-    public enum Start: String, Sendable, CaseIterable { case standard, prefit, physics }
+    /// How the MB-INR starts: He init only, the delay/direction pre-fit (a) from the data, the physics warm
+    /// start (b) from an image-source fit of the same training data (`fit`, what `csiloc train --model inr`
+    /// does), or (b) from the exact simulator's paths (`physics`: an upper bound, not available on real data).
+    public enum Start: String, Sendable, CaseIterable { case standard, prefit, fit, physics }
 
     public struct Request: Sendable {
         public var scene: Scene
@@ -23,8 +24,10 @@ public enum NeuralBenchmarks {
         /// Train on even subcarriers only and report NMSE on the odd ones (frequency extrapolation).
         public var holdOutOddSubcarriers = false
         public var seed: UInt64 = 1
-        /// Epochs of branch fitting for `.prefit` / `.physics`.
+        /// Epochs of branch fitting for `.prefit` / `.fit` / `.physics`.
         public var warmStartEpochs = 30
+        /// Time budget of the image-source fit for `.fit` (minutes; nil: until it stops improving).
+        public var fitMinutes: Double? = nil
         public init(scene: Scene) { self.scene = scene }
     }
 
@@ -82,14 +85,20 @@ public enum NeuralBenchmarks {
                 let ch = train.flatMap { m in data.channels[(m * data.valuesPerSample)..<((m + 1) * data.valuesPerSample)] }
                 let l = net.prefitDelays(positions: tp, channels: ch, epochs: r.warmStartEpochs, seed: r.seed)
                 log("delay/direction pre-fit: branch loss \(fixed(l, 4))")
-            case .physics:
+            case .fit, .physics:
+                let paths: any PathDecomposition
+                if r.start == .fit {
+                    paths = fitPhysics(r, dataset: trainDS, train: train, validation: val, scale: data.scale, log: log)
+                } else {
+                    paths = sim
+                }
                 let probe = Array(tp.prefix(500))
-                let floor = NMSE.between(net.synthesise(net.physicsTargets(sim, positions: probe, scale: data.scale)).map { Double($0) },
+                let floor = NMSE.between(net.synthesise(net.physicsTargets(paths, positions: probe, scale: data.scale)).map { Double($0) },
                                          probe.indices.flatMap { data.channels[(train[$0] * data.valuesPerSample)..<((train[$0] + 1) * data.valuesPerSample)] },
                                          stride: data.valuesPerSample)
-                log("physics targets met exactly would give \(fixed(floor.meanDB, 2)) dB (architecture floor for this decomposition)")
-                let l = net.warmStart(from: sim, positions: tp, scale: data.scale, epochs: r.warmStartEpochs, seed: r.seed)
-                log("physics warm start: branch loss \(fixed(l, 4))")
+                log("path targets met exactly would give \(fixed(floor.meanDB, 2)) dB (architecture floor for this decomposition)")
+                let l = net.warmStart(from: paths, positions: tp, scale: data.scale, epochs: r.warmStartEpochs, seed: r.seed)
+                log("warm start from \(r.start == .fit ? "the fitted" : "the simulator's") paths: branch loss \(fixed(l, 4))")
             }
             opts.stage = "mbinr"
             return finish(&net, data: data, train: train, val: val, testDS: testDS, sim: sim, held: held, opts: opts,
@@ -101,6 +110,29 @@ public enum NeuralBenchmarks {
             return finish(&net, data: data, train: train, val: val, testDS: testDS, sim: sim, held: [], opts: opts,
                           printer: printer, t0: t0, log: log)
         }
+    }
+
+    /// The image-source fit of the training split (validation split for its decisions), as `ModelTrainer` runs it.
+    static func fitPhysics(_ r: Request, dataset: CSIDataset, train: [Int], validation: [Int], scale: Double,
+                           log: (String) -> Void) -> ImageSourceModel {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        let trainData = TrainingData(dataset: dataset, indices: train, scale: scale)
+        let validationData = TrainingData(dataset: dataset, indices: validation, scale: scale)
+        var options = ImageSourceFitter.Options()
+        options.seed = r.seed
+        if let m = r.fitMinutes { options.timeBudget = m * 60 }
+        options.width = r.options.threads
+        var last = DispatchTime.now().uptimeNanoseconds
+        let result = ImageSourceFitter(options: options).fit(train: trainData, validation: validationData, progress: { p in
+            let now = DispatchTime.now().uptimeNanoseconds
+            guard now - last > 5_000_000_000 else { return }
+            last = now
+            log("image-source fit: \(p.stage); \(p.sources) paths; validation "
+                + (p.validationNMSEDB.map { fixed($0, 2) + " dB" } ?? "–") + "; " + fixed(p.elapsed, 0) + " s")
+        })
+        log("image-source fit: \(result.model.sources.count) paths, validation \(fixed(result.validationNMSEDB, 2)) dB, "
+            + fixed(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9, 0) + " s")
+        return result.model
     }
 
     static func finish<N: NeuralField>(_ net: inout N, data: TrainingData, train: [Int], val: [Int], testDS: CSIDataset,

@@ -242,8 +242,10 @@ public struct ImageSourceFitter: Sendable {
                     let alt = lm(p, solveGains(p, candidate))
                     let altJudgement = judged(alt, .planeWave)
                     let altDB = altJudgement.db
+                    // Spherical wavefronts are the physics of a real array; the plane-wave approximation must earn
+                    // its place (a near-tie, e.g. when the first path explains little, keeps spherical).
                     phaseDecision = String(format: "array phase model: spherical %.2f dB vs plane-wave %.2f dB on validation (first path)", db, altDB)
-                    if altDB < db { candidatePhase = .planeWave; candidate = alt; db = altDB; candidateMapped = altJudgement.mapped }
+                    if altDB < db - options.minimumImprovementDB { candidatePhase = .planeWave; candidate = alt; db = altDB; candidateMapped = altJudgement.mapped }
                 }
                 lastDB = db
                 if db <= best - options.minimumImprovementDB {
@@ -291,6 +293,19 @@ public struct ImageSourceFitter: Sendable {
         if sources.count == options.maxSources { decisions.append("stopped at the maximum of \(options.maxSources) paths") }
         if predictedAccepted > 0 {
             decisions.append("\(predictedAccepted) of \(sources.count) paths came from images predicted by the reflectors found (ImageGeometry)")
+        }
+        // The phase model was chosen on the first path alone; with all paths in place, the other model gets a
+        // second look (all sources refitted jointly under it).
+        if options.tryPlaneWave && sources.count > 1 && !cancelled() {
+            progress(Progress(stage: "array phase model", sources: sources.count, validationNMSEDB: best, elapsed: elapsed()))
+            let other: ArrayPhaseModel = phaseModel == .spherical ? .planeWave : .spherical
+            let p = problem(wholeArea, sources: sources.count, free: Set(sources.indices), phase: other, slopes: slopeAxes)
+            let alt = lm(p, solveGains(p, sources))
+            let j = judged(alt, other)
+            let keep = j.db < best - options.minimumImprovementDB
+            decisions.append(String(format: "array phase model with all %d paths: %@ %.2f dB vs %@ %.2f dB → %@", sources.count,
+                                    phaseModel.rawValue, best, other.rawValue, j.db, keep ? other.rawValue : phaseModel.rawValue))
+            if keep { phaseModel = other; sources = alt; best = j.db; acceptedWithMap = j.mapped }
         }
         decisions.append("array phase model: \(phaseModel.rawValue)")
         // 4. Optional linear gain variation.
