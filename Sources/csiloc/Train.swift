@@ -10,7 +10,8 @@ struct Train: ParsableCommand {
         discussion: """
         Example: csiloc train --data out/train.npz --out out/street.csimodel
         Kinds: auto (image-source fit, then a neural network on its residual when that improves validation NMSE),
-        physics, inr, hybrid, mlp, rff. Ctrl-C stops at the next safe point and writes the best model so far.
+        physics, inr (the MB-INR alone, warm-started from an image-source fit's paths; --inr-start data for the
+        published data-only start), hybrid, mlp, rff. Ctrl-C stops at the next safe point and writes the best model so far.
         A checkpoint (<out>.checkpoint) is written as training improves. See docs/model.md.
         """
     )

@@ -69,25 +69,30 @@ struct RecordReplayTests {
         let publisher = try Publisher(context: context, connect: [endpoint])
         defer { publisher.close() }
         let stopPublishing = StopFlag()
-        // Publish a junk topic and fixes until the recorder has its 5 (slow joiner: keep sending).
-        let publishing = Task.detached {
-            try await DedicatedThread.run(name: "test-pos-publisher") {
-                var seq: UInt64 = 0
-                while !stopPublishing.isRequested && seq < 100_000 {
+        // Publish a junk topic and fixes until the recorder has its 5 (slow joiner: keep sending). A plain thread,
+        // started now: a task could wait for a cooperative-pool thread while other tests compute, and the
+        // recorder's clock would run out first.
+        let published = DispatchSemaphore(value: 0)
+        let publishing = Thread {
+            defer { published.signal() }
+            var seq: UInt64 = 0
+            while !stopPublishing.isRequested && seq < 100_000 {
+                let fix = PositionFix(seq: seq, receiverID: 2, ueID: 9, tCaptureNs: 1, tPublishNs: 2, position: SIMD3(1, 2, 0))
+                do {
                     try publisher.publish([Array("not/a/topic".utf8), [1]])
-                    let fix = PositionFix(seq: seq, receiverID: 2, ueID: 9, tCaptureNs: 1, tPublishNs: 2,
-                                          position: SIMD3(1, 2, 0))
                     try publisher.publish(fix.messageParts())
-                    seq += 1
-                    Thread.sleep(forTimeInterval: 0.005)
-                }
+                } catch { return }
+                seq += 1
+                Thread.sleep(forTimeInterval: 0.005)
             }
         }
+        publishing.name = "test-pos-publisher"
+        publishing.start()
         let result = try await DedicatedThread.run(name: "test-pos-record") {
             try CaptureRecorder(configuration: settings, context: context).run()
         }
         stopPublishing.request()
-        try await publishing.value
+        try await DedicatedThread.run(name: "test-pos-join") { published.wait() }
         #expect(result.records == 5)
         #expect(result.kind == .positions)
         #expect(result.skipped >= 1)

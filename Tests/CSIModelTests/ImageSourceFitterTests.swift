@@ -15,6 +15,17 @@ import Testing
                           antennas: scene.array.positions, carrier: scene.subcarriers.carrier)
     }
 
+    /// At most two paths with constant gains, fitted on 85 % of `data` and judged on the rest.
+    static func fitTwoPaths(_ data: CSIDataset, _ base: ImageSourceFitter.Options) -> ImageSourceFitter.Result {
+        let split = TrainingData.split(count: data.count, validationFraction: 0.15, seed: 1)
+        let tr = TrainingData(dataset: data, indices: split.train)
+        let va = TrainingData(dataset: data, indices: split.validation, scale: tr.scale)
+        var options = base
+        options.maxSources = 2
+        options.tryGainSlopes = false
+        return ImageSourceFitter(options: options).fit(train: tr, validation: va)
+    }
+
     /// Blind fit of a tiny line-of-sight scene: the source is found and the test NMSE is below −30 dB.
     @Test func tinyLineOfSightSceneFitsBelowMinus30dB() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -38,16 +49,10 @@ import Testing
         let scene = Scene(name: "t", array: .ula(count: 8, spacing: 0.0428, center: Point3(-6, 0.5, 3), axis: Point3(0, 1, 0)),
                           subcarriers: SubcarrierPlan(carrier: 3.5e9, bandwidth: 1e8, count: 8), planes: [plane],
                           maxReflectionOrder: 1, ueRegion: Region(x: -1...1, y: -1...1, z: 1...1))
-        let data = Self.dataset(scene, count: 500, seed: 3)
-        let split = TrainingData.split(count: data.count, validationFraction: 0.15, seed: 1)
-        let tr = TrainingData(dataset: data, indices: split.train)
-        let va = TrainingData(dataset: data, indices: split.validation, scale: tr.scale)
         var options = ImageSourceFitter.Options()
-        options.maxSources = 2
-        options.tryGainSlopes = false
         options.tryPlaneWave = false
         options.candidatesPerPath = 1
-        let result = ImageSourceFitter(options: options).fit(train: tr, validation: va)
+        let result = Self.fitTwoPaths(Self.dataset(scene, count: 500, seed: 3), options)
         #expect(result.model.sources.count == 2)
         let expected = [scene.array.center, Point3(-6, 7.5, 3)]   // the wall image of the array centre
         for e in expected {
@@ -72,14 +77,9 @@ import Testing
         let positions = PositionSampler.uniform(in: Region(x: -0.5...0.5, y: -0.5...0.5, z: 1...1), count: 500, seed: 4)
         let data = CSIDataset(positions: positions, csi: truth.channels(at: positions).map(Float.init),
                               frequencies: truth.frequencies, antennas: antennas, carrier: 3.5e9)
-        let split = TrainingData.split(count: data.count, validationFraction: 0.15, seed: 1)
-        let tr = TrainingData(dataset: data, indices: split.train)
-        let va = TrainingData(dataset: data, indices: split.validation, scale: tr.scale)
         var options = ImageSourceFitter.Options()
-        options.maxSources = 2
-        options.tryGainSlopes = false
         options.tryGainMaps = false
-        let result = ImageSourceFitter(options: options).fit(train: tr, validation: va)
+        let result = Self.fitTwoPaths(data, options)
         #expect(result.model.phaseModel == .planeWave, "\(result.decisions)")
         #expect(result.validationNMSEDB < -60, "\(result.decisions)")
         // The first path alone does not separate the models by the 0.25 dB margin; the second look does.
