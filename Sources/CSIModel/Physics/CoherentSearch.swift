@@ -43,8 +43,14 @@ struct CoherentSearch {
     /// Best position over a spherical grid (azimuth, elevation, range) around `start` as seen from `origin`.
     /// `angularHalfWidth` (rad) and `rangeHalfWidth` (m) should cover the back-projection's uncertainty: about
     /// the array's beamwidth λ/aperture and half the delay resolution c/B.
+    ///
+    /// `coneAxis` (linear arrays: the candidate frame's array axis): a line array measures only the angle to its
+    /// axis, so back-projection leaves the source anywhere on a cone around it; a small survey far away cannot
+    /// triangulate the roll angle about the axis. The coarse stage then also sweeps that roll over the whole
+    /// circle (at the back-projection's cone angle ± 0.06 rad and its ranges).
     func refine(start: Point3, frame f: (Point3, Point3, Point3), origin: Point3, uniformSpacing: Double?,
-                minimumZ: Double?, angularHalfWidth: Double = 0.12, rangeHalfWidth: Double = 1.5) -> (position: Point3, score: Double) {
+                minimumZ: Double?, angularHalfWidth: Double = 0.12, rangeHalfWidth: Double = 1.5,
+                coneAxis: Point3? = nil) -> (position: Point3, score: Double) {
         let v = start - origin
         let rho0 = v.length
         let az0 = Double.atan2(y: v.y, x: v.x)
@@ -81,8 +87,37 @@ struct CoherentSearch {
             let i = scores.indices.max { scores[$0] < scores[$1] } ?? 0
             return list.isEmpty ? (start, 0) : (list[i], scores[i])
         }
-        // Coarse (0.03 rad, 0.25 m) over the given widths, then fine (0.01 rad, 0.1 m) around the best.
-        let (c1, _) = best(candidates(az: az0, el: el0, halfWidth: angularHalfWidth, step: 0.03, ranges: ranges))
+        func cone(axis: Point3) -> [Point3] {
+            let a = axis / axis.length
+            let u0 = v / max(rho0, 1e-12)
+            let theta0 = Double.acos(max(-1, min(1, u0.dot(a))))
+            // Roll basis perpendicular to the axis (any, if the start lies on the axis).
+            var b = u0 - a * u0.dot(a)
+            if b.length < 1e-9 { b = abs(a.x) < 0.9 ? Point3(1, 0, 0) - a * a.x : Point3(0, 1, 0) - a * a.y }
+            b = b / b.length
+            let c = a.cross(b)
+            let rolls = Int((2 * Double.pi / 0.05).rounded())
+            var out: [Point3] = []
+            for t in -2...2 {
+                let theta = theta0 + Double(t) * 0.03
+                guard theta > 0, theta < .pi else { continue }
+                for k in 0..<rolls {
+                    let phi = Double(k) * 2 * Double.pi / Double(rolls)
+                    let dir = a * Double.cos(theta) + (b * Double.cos(phi) + c * Double.sin(phi)) * Double.sin(theta)
+                    for r in ranges {
+                        let p = origin + dir * r
+                        if let zmin = minimumZ, p.z < zmin { continue }
+                        out.append(p)
+                    }
+                }
+            }
+            return out
+        }
+        // Coarse (0.03 rad, 0.25 m) over the given widths (and the cone of a line array), then fine (0.01 rad,
+        // 0.1 m) around the best.
+        let coarse = candidates(az: az0, el: el0, halfWidth: angularHalfWidth, step: 0.03, ranges: ranges)
+            + (coneAxis.map(cone) ?? [])
+        let (c1, _) = best(coarse)
         let w = c1 - origin
         let rho1 = w.length
         let az1 = Double.atan2(y: w.y, x: w.x), el1 = Double.asin(max(-1, min(1, w.z / rho1)))

@@ -218,7 +218,8 @@ public struct ImageSourceFitter: Sendable {
                     progress(Progress(stage: "path \(newIndex + 1): coherent search (candidate \(attempt + 1))", sources: newIndex,
                                       validationNMSEDB: best, elapsed: elapsed()))
                     position = coherent.refine(start: found.position, frame: found.frame, origin: centre, uniformSpacing: uniform,
-                                               minimumZ: flat ? z0 : nil, angularHalfWidth: angularWidth, rangeHalfWidth: rangeWidth).position
+                                               minimumZ: flat ? z0 : nil, angularHalfWidth: angularWidth, rangeHalfWidth: rangeWidth,
+                                               coneAxis: frame.dimensionality == 1 ? found.frame.0 : nil).position
                 }
                 var candidate = sources + [ImageSource(center: position, frame: found.frame)]
                 // 3. Continuation: the new source's geometry and all gains on growing disks, then everything.
