@@ -65,18 +65,7 @@ import Testing
     /// source on the right cone around the array axis but at the wrong roll (elevation), 0.5 rad away; the coherent
     /// search's sweep of that roll finds it, and both sources end within a millimetre of the truth.
     @Test func lineArrayConeAmbiguityIsResolvedOnASmallSurvey() {
-        let antennas = (0..<8).map { Point3(-5, -0.15 + 0.0428 * Double($0), 3) }
-        let axes = ArrayFrame(antennas: antennas).axes
-        func mirroredY(_ v: Point3) -> Point3 { Point3(v.x, -v.y, v.z) }
-        let truth = ImageSourceModel(
-            sources: [ImageSource(center: Point3(-5, 0, 3), frame: axes, gain: Complex(1, 0)),
-                      ImageSource(center: Point3(-5, 7, 3), frame: (mirroredY(axes.0), mirroredY(axes.1), mirroredY(axes.2)),
-                                  gain: Complex(0.3, 1.1))],
-            antennas: antennas, frequencies: (0..<8).map { 3.5e9 + (Double($0) - 3.5) * 12.5e6 }, carrier: 3.5e9,
-            phaseModel: .spherical, gainReference: Point3(0, 0, 1), scale: 1)
-        let positions = PositionSampler.uniform(in: Region(x: -0.5...0.5, y: -0.5...0.5, z: 1...1), count: 500, seed: 4)
-        let data = CSIDataset(positions: positions, csi: truth.channels(at: positions).map(Float.init),
-                              frequencies: truth.frequencies, antennas: antennas, carrier: 3.5e9)
+        let (truth, data) = Self.lineArrayTwoPaths(wallGain: Complex(0.3, 1.1), phase: .spherical)
         var options = ImageSourceFitter.Options()
         options.tryGainMaps = false
         let result = Self.fitTwoPaths(data, options)
@@ -90,18 +79,7 @@ import Testing
     /// (spherical vs plane wave differ by ≈ 0.16 rad across it): the first path alone is a near-tie (spherical is
     /// kept); the second look with both paths in switches to plane-wave and fits the data exactly.
     @Test func planeWaveDataIsRecognisedWithAllPathsIn() {
-        let antennas = (0..<8).map { Point3(-5, -0.15 + 0.0428 * Double($0), 3) }
-        let axes = ArrayFrame(antennas: antennas).axes
-        func mirroredY(_ v: Point3) -> Point3 { Point3(v.x, -v.y, v.z) }
-        let direct = ImageSource(center: Point3(-5, 0, 3), frame: axes, gain: Complex(1, 0))
-        let wall = ImageSource(center: Point3(-5, 7, 3), frame: (mirroredY(axes.0), mirroredY(axes.1), mirroredY(axes.2)),
-                               gain: Complex(0.1, 0.4))
-        let truth = ImageSourceModel(sources: [direct, wall], antennas: antennas,
-                                     frequencies: (0..<8).map { 3.5e9 + (Double($0) - 3.5) * 12.5e6 }, carrier: 3.5e9,
-                                     phaseModel: .planeWave, gainReference: Point3(0, 0, 1), scale: 1)
-        let positions = PositionSampler.uniform(in: Region(x: -0.5...0.5, y: -0.5...0.5, z: 1...1), count: 500, seed: 4)
-        let data = CSIDataset(positions: positions, csi: truth.channels(at: positions).map(Float.init),
-                              frequencies: truth.frequencies, antennas: antennas, carrier: 3.5e9)
+        let (_, data) = Self.lineArrayTwoPaths(wallGain: Complex(0.1, 0.4), phase: .planeWave)
         var options = ImageSourceFitter.Options()
         options.tryGainMaps = false
         let result = Self.fitTwoPaths(data, options)
@@ -110,5 +88,23 @@ import Testing
         // The first path alone does not separate the models by the 0.25 dB margin; the second look does.
         #expect(result.decisions.contains { $0.hasPrefix("array phase model with all 2 paths: spherical") && $0.hasSuffix("→ plane-wave") },
                 "\(result.decisions)")
+    }
+
+    /// An 8 × λ/2 line array at (−5, 0, 3) along y, its direct path (gain 1) and the image of a wall at y = 3.5
+    /// (`wallGain`), 8 subcarriers over 100 MHz, 500 points on a 1 m × 1 m survey at z = 1: closed-form channels.
+    static func lineArrayTwoPaths(wallGain: Complex<Double>, phase: ArrayPhaseModel) -> (ImageSourceModel, CSIDataset) {
+        let antennas = (0..<8).map { Point3(-5, -0.15 + 0.0428 * Double($0), 3) }
+        let axes = ArrayFrame(antennas: antennas).axes
+        func mirroredY(_ v: Point3) -> Point3 { Point3(v.x, -v.y, v.z) }
+        let truth = ImageSourceModel(
+            sources: [ImageSource(center: Point3(-5, 0, 3), frame: axes, gain: Complex(1, 0)),
+                      ImageSource(center: Point3(-5, 7, 3), frame: (mirroredY(axes.0), mirroredY(axes.1), mirroredY(axes.2)),
+                                  gain: wallGain)],
+            antennas: antennas, frequencies: (0..<8).map { 3.5e9 + (Double($0) - 3.5) * 12.5e6 }, carrier: 3.5e9,
+            phaseModel: phase, gainReference: Point3(0, 0, 1), scale: 1)
+        let positions = PositionSampler.uniform(in: Region(x: -0.5...0.5, y: -0.5...0.5, z: 1...1), count: 500, seed: 4)
+        let data = CSIDataset(positions: positions, csi: truth.channels(at: positions).map(Float.init),
+                              frequencies: truth.frequencies, antennas: antennas, carrier: 3.5e9)
+        return (truth, data)
     }
 }
