@@ -70,9 +70,11 @@ public struct ModelTrainer: Sendable {
                    info0.densityPerLambda2, lambda * 100))
         switch options.kind {
         case .physics, .auto, .hybrid:
-            let result = fitPhysics(train: train, validation: validation, dataset: dataset,
-                                    share: options.kind == .physics ? 0.9 : 0.5, log: log, cancelled: cancelled,
-                                    checkpoint: checkpoint, start: start)
+            let result = withoutActuallyEscaping(checkpoint) { checkpoint in
+                fitPhysics(train: train, validation: validation, dataset: dataset,
+                           share: options.kind == .physics ? 0.9 : 0.5, log: log, cancelled: cancelled,
+                           checkpoint: checkpoint, start: start)
+            }
             var decisions = result.decisions
             if options.kind != .physics && !cancelled() {
                 let neural = try NeuralStage.residual(after: result, train: train, validation: validation, dataset: dataset,
@@ -86,7 +88,7 @@ public struct ModelTrainer: Sendable {
             if options.inrStart == .fit {
                 log("train: inr — image-source fit first, to warm-start the network from its paths (--inr-start data skips it)")
                 fit = fitPhysics(train: train, validation: validation, dataset: dataset, share: 0.3, log: log,
-                                 cancelled: cancelled, checkpoint: { _ in }, start: start)
+                                 cancelled: cancelled, checkpoint: nil, start: start)
             }
             return try NeuralStage.alone(kind: .inr, train: train, validation: validation, dataset: dataset, trainer: self,
                                          warmStart: fit, log: log, cancelled: cancelled, start: start)
@@ -96,11 +98,11 @@ public struct ModelTrainer: Sendable {
         }
     }
 
-    /// The image-source fit with progress lines, within `share` of the time budget; `checkpoint` receives a
-    /// physics model file each time a path is accepted.
+    /// The image-source fit with progress lines, within `share` of the time budget; `checkpoint` (if any)
+    /// receives a physics model file each time a path is accepted.
     func fitPhysics(train: TrainingData, validation: TrainingData, dataset: CSIDataset, share: Double,
                     log: @escaping (String) -> Void, cancelled: @escaping @Sendable () -> Bool,
-                    checkpoint: (ModelFile) -> Void, start: Date) -> ImageSourceFitter.Result {
+                    checkpoint: ((ModelFile) -> Void)?, start: Date) -> ImageSourceFitter.Result {
         var fitOptions = ImageSourceFitter.Options()
         fitOptions.maxSources = options.maxPaths
         fitOptions.seed = options.seed
@@ -120,7 +122,8 @@ public struct ModelTrainer: Sendable {
             checkpoint: { model, db in
                 log(String(format: "train: physics — accepted path %d, validation NMSE %.2f dB, %.0f s", model.sources.count, db,
                            Date().timeIntervalSince(start)))
-                if let file = try? makeFile(physics: model, dataset: dataset, validation: validation, decisions: [], start: start) {
+                if let checkpoint,
+                   let file = try? makeFile(physics: model, dataset: dataset, validation: validation, decisions: [], start: start) {
                     checkpoint(file)
                 }
             })

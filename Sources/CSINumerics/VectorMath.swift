@@ -41,25 +41,9 @@ public enum VectorMath {
         r = r.addingProduct(-q, Lanes(repeating: p2))
         r = r.addingProduct(-q, Lanes(repeating: p3))
         let r2 = r * r
-        // sin r = r − r³/3! + …  (to r¹⁷);  cos r = 1 − r²/2! + … (to r¹⁶)
-        var ps = Lanes(repeating: 2.811_457_254_345_520_763_3e-15)              // 1/17!
-        ps = Lanes(repeating: -7.647_163_731_819_816_475_9e-13).addingProduct(r2, ps)   // −1/15!
-        ps = Lanes(repeating: 1.605_904_383_682_161_459_9e-10).addingProduct(r2, ps)    // 1/13!
-        ps = Lanes(repeating: -2.505_210_838_544_171_877_5e-8).addingProduct(r2, ps)    // −1/11!
-        ps = Lanes(repeating: 2.755_731_922_398_589_065_3e-6).addingProduct(r2, ps)     // 1/9!
-        ps = Lanes(repeating: -1.984_126_984_126_984_127e-4).addingProduct(r2, ps)      // −1/7!
-        ps = Lanes(repeating: 8.333_333_333_333_333_333e-3).addingProduct(r2, ps)       // 1/5!
-        ps = Lanes(repeating: -0.166_666_666_666_666_666_67).addingProduct(r2, ps)      // −1/3!
-        let sr = r.addingProduct(r * r2, ps)
-        var pc = Lanes(repeating: 4.779_477_332_387_385_297_4e-14)              // 1/16!
-        pc = Lanes(repeating: -1.147_074_559_772_972_471_4e-11).addingProduct(r2, pc)   // −1/14!
-        pc = Lanes(repeating: 2.087_675_698_786_809_897_9e-9).addingProduct(r2, pc)     // 1/12!
-        pc = Lanes(repeating: -2.755_731_922_398_589_065_3e-7).addingProduct(r2, pc)    // −1/10!
-        pc = Lanes(repeating: 2.480_158_730_158_730_158_7e-5).addingProduct(r2, pc)     // 1/8!
-        pc = Lanes(repeating: -1.388_888_888_888_888_888_9e-3).addingProduct(r2, pc)    // −1/6!
-        pc = Lanes(repeating: 4.166_666_666_666_666_666_7e-2).addingProduct(r2, pc)     // 1/4!
-        pc = Lanes(repeating: -0.5).addingProduct(r2, pc)                                // −1/2!
-        let cr = Lanes(repeating: 1).addingProduct(r2, pc)
+        // sin r = r − r³/3! + …  (to r¹⁷);  cos r = 1 − r²/2! + … (to r¹⁶), Horner in r².
+        let sr = r.addingProduct(r * r2, horner(sinCoefficients, r2))
+        let cr = Lanes(repeating: 1).addingProduct(r2, horner(cosCoefficients, r2))
         // Quadrant n = q mod 4 ∈ {0, 1, 2, 3} (exact in floating point):
         // (sin, cos) = (s, c), (c, −s), (−s, −c), (−c, s).
         let n = q - 4 * (q * 0.25).rounded(.down)
@@ -73,4 +57,28 @@ public enum VectorMath {
         let cosine = signC * (odd * sr + (1 - odd) * cr)
         return (sine, cosine)
     }
+
+    /// c₀ + x(c₁ + x(c₂ + …)), coefficients given highest order first.
+    @inlinable @inline(__always)
+    static func horner(_ c: (Double, Double, Double, Double, Double, Double, Double, Double), _ x: Lanes) -> Lanes {
+        var p = Lanes(repeating: c.0)
+        p = Lanes(repeating: c.1).addingProduct(x, p)
+        p = Lanes(repeating: c.2).addingProduct(x, p)
+        p = Lanes(repeating: c.3).addingProduct(x, p)
+        p = Lanes(repeating: c.4).addingProduct(x, p)
+        p = Lanes(repeating: c.5).addingProduct(x, p)
+        p = Lanes(repeating: c.6).addingProduct(x, p)
+        return Lanes(repeating: c.7).addingProduct(x, p)
+    }
+
+    /// 1/17!, −1/15!, 1/13!, −1/11!, 1/9!, −1/7!, 1/5!, −1/3!
+    @inlinable static var sinCoefficients: (Double, Double, Double, Double, Double, Double, Double, Double) { (
+        2.811_457_254_345_520_763_3e-15, -7.647_163_731_819_816_475_9e-13, 1.605_904_383_682_161_459_9e-10,
+        -2.505_210_838_544_171_877_5e-8, 2.755_731_922_398_589_065_3e-6, -1.984_126_984_126_984_127e-4,
+        8.333_333_333_333_333_333e-3, -0.166_666_666_666_666_666_67) }
+    /// 1/16!, −1/14!, 1/12!, −1/10!, 1/8!, −1/6!, 1/4!, −1/2!
+    @inlinable static var cosCoefficients: (Double, Double, Double, Double, Double, Double, Double, Double) { (
+        4.779_477_332_387_385_297_4e-14, -1.147_074_559_772_972_471_4e-11, 2.087_675_698_786_809_897_9e-9,
+        -2.755_731_922_398_589_065_3e-7, 2.480_158_730_158_730_158_7e-5, -1.388_888_888_888_888_888_9e-3,
+        4.166_666_666_666_666_666_7e-2, -0.5) }
 }

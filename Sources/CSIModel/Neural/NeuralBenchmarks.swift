@@ -1,6 +1,7 @@
 import CSIChannel
 import CSINumerics
 import Dispatch
+import Foundation
 
 /// Reproducible training benchmarks (the acceptance numbers of docs/model-neural.md): simulate a scene,
 /// train a network, and report train / validation / test NMSE, the sample density and the speed.
@@ -112,26 +113,19 @@ public enum NeuralBenchmarks {
         }
     }
 
-    /// The image-source fit of the training split (validation split for its decisions), as `ModelTrainer` runs it.
+    /// The image-source fit of the training split (validation split for its decisions), run by `ModelTrainer`
+    /// exactly as `csiloc train` runs it.
     static func fitPhysics(_ r: Request, dataset: CSIDataset, train: [Int], validation: [Int], scale: Double,
-                           log: (String) -> Void) -> ImageSourceModel {
-        let t0 = DispatchTime.now().uptimeNanoseconds
-        let trainData = TrainingData(dataset: dataset, indices: train, scale: scale)
-        let validationData = TrainingData(dataset: dataset, indices: validation, scale: scale)
-        var options = ImageSourceFitter.Options()
+                           log: @escaping (String) -> Void) -> ImageSourceModel {
+        var options = ModelTrainer.Options()
         options.seed = r.seed
-        if let m = r.fitMinutes { options.timeBudget = m * 60 }
+        options.minutes = r.fitMinutes
         options.width = r.options.threads
-        var last = DispatchTime.now().uptimeNanoseconds
-        let result = ImageSourceFitter(options: options).fit(train: trainData, validation: validationData, progress: { p in
-            let now = DispatchTime.now().uptimeNanoseconds
-            guard now - last > 5_000_000_000 else { return }
-            last = now
-            log("image-source fit: \(p.stage); \(p.sources) paths; validation "
-                + (p.validationNMSEDB.map { fixed($0, 2) + " dB" } ?? "–") + "; " + fixed(p.elapsed, 0) + " s")
-        })
-        log("image-source fit: \(result.model.sources.count) paths, validation \(fixed(result.validationNMSEDB, 2)) dB, "
-            + fixed(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9, 0) + " s")
+        let result = ModelTrainer(options: options).fitPhysics(
+            train: TrainingData(dataset: dataset, indices: train, scale: scale),
+            validation: TrainingData(dataset: dataset, indices: validation, scale: scale),
+            dataset: dataset, share: 1, log: log, cancelled: { false }, checkpoint: nil, start: Date())
+        log("image-source fit: \(result.model.sources.count) paths, validation \(fixed(result.validationNMSEDB, 2)) dB")
         return result.model
     }
 
