@@ -106,7 +106,7 @@ let package = Package(
         .testTarget(name: "ZMQTests", dependencies: ["ZMQ"]),
         .testTarget(name: "CSIWireTests", dependencies: ["CSIWire"]),
         .testTarget(name: "CSILocDaemonTests", dependencies: [
-            "CSILocDaemon", "CSIChannel", "CSISearch", "CSIWire", "ZMQ",
+            "CSILocDaemon", "CSIChannel", "CSIModel", "CSINumerics", "CSISearch", "CSIWire", "ZMQ",
         ]),
         .testTarget(name: "CSICaptureTests", dependencies: ["CSICapture", "CSIWire", "ZMQ", "CSIChannel", "CSINumerics"]),
         .testTarget(name: "CSILocTests", dependencies: ["csiloc", "CSICapture", "CSIWire", "CSIChannel", "NumpyArchive"]),

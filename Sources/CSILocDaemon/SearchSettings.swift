@@ -79,9 +79,14 @@ public struct SearchSettings: Sendable, Equatable, Decodable {
         carrier = try Self.positive(c, .carrier)
     }
 
-    /// The method's configuration with every given override applied.
-    public var localizerConfiguration: LocalizerConfiguration {
-        var l = method.configuration
+    /// The method's configuration with every given override applied (frames taken as phase-coherent unless
+    /// `nuisance` says otherwise).
+    public var localizerConfiguration: LocalizerConfiguration { localizerConfiguration(modelNuisance: .none) }
+
+    /// The method's configuration for a model trained with `modelNuisance`: the frames are assumed to carry the
+    /// same per-frame unknowns as its survey unless `nuisance` is set; then every given override.
+    public func localizerConfiguration(modelNuisance: NuisanceModel) -> LocalizerConfiguration {
+        var l = method.configuration(nuisance: nuisance ?? modelNuisance)
         if let region { l.region = region }
         if let globalMeasure { l.globalMeasure = globalMeasure }
         if let globalSpacing { l.globalSpacing = globalSpacing }

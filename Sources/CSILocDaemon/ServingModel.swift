@@ -43,6 +43,7 @@ public final class ServingModel: Sendable {
         let region: Region
         let identity: String
         let frameName: String
+        var modelNuisance = NuisanceModel.none
         do {
             if let scenePath = source.oracleScene {
                 let scene = try Scene.load(contentsOf: scenePath)
@@ -53,6 +54,7 @@ public final class ServingModel: Sendable {
             } else {
                 let loaded = try ModelLoader.load(contentsOf: source.path ?? "")
                 model = loaded.model
+                modelNuisance = loaded.nuisance
                 region = loaded.searchRegion
                 identity = loaded.digest
                 frameName = loaded.header.frame
@@ -60,7 +62,8 @@ public final class ServingModel: Sendable {
         } catch {
             throw locatedError(configFile: configFile, text: configText, key: source.sourceKey, message: "\(error)")
         }
-        let localizer = Localizer(model: model, region: region, configuration: configuration.search.localizerConfiguration,
+        let localizer = Localizer(model: model, region: region,
+                                  configuration: configuration.search.localizerConfiguration(modelNuisance: modelNuisance),
                                   width: width)
         return ServingModel(localizer: localizer, identity: identity, frameName: frameName, generation: generation)
     }

@@ -13,8 +13,10 @@ public struct ChannelError: Sendable, Equatable {
     public var nmseSumDB: Double { decibels(ratioOfSums) }
 
     /// Per-location error ratios of `model` at `positions` against `reference` (2·Na·Ns Doubles per location,
-    /// in the model's output units), on all cores.
+    /// in the model's output units), on all cores. With a `nuisance`, each location's error is taken after its
+    /// own best gain, phase (and timing offset): min ‖H − α D(τ) Ĥ‖² (docs/model.md, "Unsynchronised surveys").
     public static func perLocation(_ model: some ChannelModel, positions: [Point3], reference: UnsafeBufferPointer<Double>,
+                                   nuisance: NuisanceModel = .none,
                                    width: Int = Parallel.defaultWidth) -> (error: [Double], energy: [Double]) {
         let stride = model.valuesPerChannel
         precondition(reference.count >= positions.count * stride, "reference channels too short")
@@ -28,7 +30,14 @@ public struct ChannelError: Sendable, Equatable {
                     positions.withUnsafeBufferPointer { p in
                         out.withUnsafeMutableBufferPointer { model.evaluate(UnsafeBufferPointer(rebasing: p[range]), into: $0) }
                     }
+                    var match = nuisance == .none ? nil : NuisanceMatch(model: model, nuisance: nuisance)
                     for (i, m) in range.enumerated() {
+                        if match != nil {
+                            match!.load(UnsafeBufferPointer(rebasing: ref[(m * stride)..<((m + 1) * stride)]))
+                            e[m] = out.withUnsafeBufferPointer { match!.evaluate($0.baseAddress! + i * stride).cost }
+                            n[m] = match!.energy
+                            continue
+                        }
                         var se = 0.0, sn = 0.0
                         for t in 0..<stride {
                             let h = ref[m * stride + t], d = out[i * stride + t] - h
@@ -44,8 +53,10 @@ public struct ChannelError: Sendable, Equatable {
 
     /// NMSE of `model` at `positions` against `reference`.
     public static func measure(_ model: some ChannelModel, positions: [Point3], reference: [Double],
-                               width: Int = Parallel.defaultWidth) -> ChannelError {
-        let (e, n) = reference.withUnsafeBufferPointer { perLocation(model, positions: positions, reference: $0, width: width) }
+                               nuisance: NuisanceModel = .none, width: Int = Parallel.defaultWidth) -> ChannelError {
+        let (e, n) = reference.withUnsafeBufferPointer {
+            perLocation(model, positions: positions, reference: $0, nuisance: nuisance, width: width)
+        }
         return from(error: e, energy: n)
     }
 

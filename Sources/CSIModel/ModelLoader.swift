@@ -8,6 +8,8 @@ public struct LoadedModel: Sendable {
     public let digest: String
     /// The training positions' bounding box (2-D at the training height when flat).
     public var searchRegion: Region { header.trainingRegion }
+    /// The per-frame unknowns of the survey the model was trained on: what localizers remove by default.
+    public var nuisance: NuisanceModel { header.trainingNuisance ?? .none }
 }
 
 /// Reads model files of every kind this csiloc knows.
@@ -15,6 +17,14 @@ public enum ModelLoader {
     /// Loads and validates a model file; errors name the file and the problem.
     public static func load(contentsOf path: String) throws -> LoadedModel {
         let file = try ModelFile.read(contentsOf: path)
+        return LoadedModel(model: try model(of: file, path: path), header: file.header, digest: try file.digest())
+    }
+
+    /// The channel model a (validated) model file describes; `path` names it in errors.
+    public static func model(of file: ModelFile, path: String = "model") throws -> any ChannelModel {
+        guard file.header.trainingNuisance != nil else {
+            throw ModelFileError(file: path, "unknown nuisance '\(file.header.nuisance ?? "")' (known: \(NuisanceModel.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
         let model: any ChannelModel
         switch file.header.kind {
         case "physics":
@@ -27,7 +37,7 @@ public enum ModelLoader {
         guard model.antennaCount == file.header.antennas.count, model.subcarrierCount == file.header.frequencies.count else {
             throw ModelFileError(file: path, "parameters do not match the header's antennas/frequencies")
         }
-        return LoadedModel(model: model, header: file.header, digest: try file.digest())
+        return model
     }
 
     static var knownKinds: [String] { ["physics"] + extraKindNames }

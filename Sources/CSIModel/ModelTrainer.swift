@@ -48,6 +48,9 @@ public struct ModelTrainer: Sendable {
         public var inrStart: INRStart = .fit
         /// Work of the `inr` warm start: samples visited while fitting the branches to the fit's paths.
         public var inrWarmStartSampleVisits = 250_000
+        /// Per-frame unknowns of the survey (docs/model.md, "Unsynchronised surveys"); nil = detect them from
+        /// the data (`NuisanceDetector`).
+        public var nuisance: NuisanceModel? = nil
         public init() {}
     }
 
@@ -68,30 +71,50 @@ public struct ModelTrainer: Sendable {
         log(String(format: "train: %d samples (%d train, %d validation), %d antennas × %d subcarriers, %.2f samples/λ² (λ = %.2f cm)",
                    dataset.count, train.count, validation.count, dataset.antennaCount, dataset.subcarrierCount,
                    info0.densityPerLambda2, lambda * 100))
+        let nuisance = resolveNuisance(dataset, log: log)
+        if nuisance != .none && (options.kind == .mlp || options.kind == .rff || (options.kind == .inr && options.inrStart == .data)) {
+            throw TrainingError.unsupportedNuisance(kind: options.kind.rawValue, nuisance: nuisance)
+        }
         switch options.kind {
         case .physics, .auto, .hybrid:
             let result = withoutActuallyEscaping(checkpoint) { checkpoint in
-                fitPhysics(train: train, validation: validation, dataset: dataset,
+                fitPhysics(train: train, validation: validation, dataset: dataset, nuisance: nuisance,
                            share: options.kind == .physics ? 0.9 : 0.5, log: log, cancelled: cancelled,
                            checkpoint: checkpoint, start: start)
             }
+            try checkExplains(result, nuisance: nuisance)
             var decisions = result.decisions
             if options.kind != .physics && !cancelled() {
-                let neural = try NeuralStage.residual(after: result, train: train, validation: validation, dataset: dataset,
+                // The network learns the residual of the survey as the fit would have produced it.
+                let (t, v) = (train.aligned(to: result.model, outputScale: train.scale, nuisance: nuisance, width: options.width),
+                              validation.aligned(to: result.model, outputScale: train.scale, nuisance: nuisance, width: options.width))
+                let neural = try NeuralStage.residual(after: result, train: t, validation: v, dataset: dataset,
                                                       trainer: self, log: log, cancelled: cancelled, start: start)
-                if let file = neural.file { return file }
+                if var file = neural.file {
+                    try record(nuisance, in: &file, validation: validation)
+                    return file
+                }
                 decisions.append(neural.decision)
             }
-            return try makeFile(physics: result.model, dataset: dataset, validation: validation, decisions: decisions, start: start)
+            return try makeFile(physics: result.model, dataset: dataset, validation: validation, nuisance: nuisance,
+                                decisions: decisions, start: start)
         case .inr:
             var fit: ImageSourceFitter.Result? = nil
             if options.inrStart == .fit {
                 log("train: inr — image-source fit first, to warm-start the network from its paths (--inr-start data skips it)")
-                fit = fitPhysics(train: train, validation: validation, dataset: dataset, share: 0.3, log: log,
+                fit = fitPhysics(train: train, validation: validation, dataset: dataset, nuisance: nuisance, share: 0.3, log: log,
                                  cancelled: cancelled, checkpoint: nil, start: start)
             }
-            return try NeuralStage.alone(kind: .inr, train: train, validation: validation, dataset: dataset, trainer: self,
-                                         warmStart: fit, log: log, cancelled: cancelled, start: start)
+            var (t, v) = (train, validation)
+            if let fit, nuisance != .none {
+                try checkExplains(fit, nuisance: nuisance)
+                t = train.aligned(to: fit.model, outputScale: train.scale, nuisance: nuisance, width: options.width)
+                v = validation.aligned(to: fit.model, outputScale: train.scale, nuisance: nuisance, width: options.width)
+            }
+            var file = try NeuralStage.alone(kind: .inr, train: t, validation: v, dataset: dataset, trainer: self,
+                                             warmStart: fit, log: log, cancelled: cancelled, start: start)
+            try record(nuisance, in: &file, validation: validation)
+            return file
         case .mlp, .rff:
             return try NeuralStage.alone(kind: options.kind, train: train, validation: validation, dataset: dataset,
                                          trainer: self, warmStart: nil, log: log, cancelled: cancelled, start: start)
@@ -100,13 +123,14 @@ public struct ModelTrainer: Sendable {
 
     /// The image-source fit with progress lines, within `share` of the time budget; `checkpoint` (if any)
     /// receives a physics model file each time a path is accepted.
-    func fitPhysics(train: TrainingData, validation: TrainingData, dataset: CSIDataset, share: Double,
+    func fitPhysics(train: TrainingData, validation: TrainingData, dataset: CSIDataset, nuisance: NuisanceModel, share: Double,
                     log: @escaping (String) -> Void, cancelled: @escaping @Sendable () -> Bool,
                     checkpoint: ((ModelFile) -> Void)?, start: Date) -> ImageSourceFitter.Result {
         var fitOptions = ImageSourceFitter.Options()
         fitOptions.maxSources = options.maxPaths
         fitOptions.seed = options.seed
         fitOptions.width = options.width
+        fitOptions.nuisance = nuisance
         if let m = options.minutes { fitOptions.timeBudget = m * 60 * share }
         var lastLine = Date.distantPast
         let result = ImageSourceFitter(options: fitOptions).fit(
@@ -123,7 +147,8 @@ public struct ModelTrainer: Sendable {
                 log(String(format: "train: physics — accepted path %d, validation NMSE %.2f dB, %.0f s", model.sources.count, db,
                            Date().timeIntervalSince(start)))
                 if let checkpoint,
-                   let file = try? makeFile(physics: model, dataset: dataset, validation: validation, decisions: [], start: start) {
+                   let file = try? makeFile(physics: model, dataset: dataset, validation: validation, nuisance: nuisance,
+                                            decisions: [], start: start) {
                     checkpoint(file)
                 }
             })
@@ -131,17 +156,49 @@ public struct ModelTrainer: Sendable {
         return result
     }
 
-    func makeFile(physics model: ImageSourceModel, dataset: CSIDataset, validation: TrainingData,
+    /// The per-frame unknowns to train with: the option, else what the survey shows (logged with the evidence).
+    func resolveNuisance(_ dataset: CSIDataset, log: (String) -> Void) -> NuisanceModel {
+        if let n = options.nuisance {
+            log("train: nuisance: \(n.rawValue) (given)")
+            return n
+        }
+        let finding = NuisanceDetector().detect(dataset)
+        log("train: nuisance: auto → \(finding)")
+        return finding.nuisance
+    }
+
+    /// A fit that explains (almost) nothing is an error with advice, not a silent 0 dB model file.
+    func checkExplains(_ fit: ImageSourceFitter.Result, nuisance: NuisanceModel) throws {
+        guard fit.model.sources.isEmpty || fit.validationNMSEDB > -1 else { return }
+        throw TrainingError.explainsNothing(validationDB: fit.validationNMSEDB, paths: fit.model.sources.count,
+                                            nuisance: nuisance, decisions: fit.decisions)
+    }
+
+    /// Records the survey's nuisance in a model file and measures its validation NMSE with it (on the survey as
+    /// recorded, each sample after its own best gain, phase and timing offset).
+    func record(_ nuisance: NuisanceModel, in file: inout ModelFile, validation: TrainingData) throws {
+        guard nuisance != .none else { return }
+        file.header.nuisance = nuisance.rawValue
+        let loaded = try ModelLoader.model(of: file)
+        let err = ChannelError.measure(loaded, positions: validation.positions,
+                                       reference: validation.channels.map { $0 / validation.scale }, nuisance: nuisance,
+                                       width: options.width)
+        file.header.validation = .init(points: validation.count, nmseDB: err.nmseDB, nmseSumDB: err.nmseSumDB)
+    }
+
+    func makeFile(physics model: ImageSourceModel, dataset: CSIDataset, validation: TrainingData, nuisance: NuisanceModel = .none,
                   decisions: [String], start: Date) throws -> ModelFile {
         let err = ChannelError.measure(model, positions: validation.positions,
-                                       reference: validation.channels.map { $0 / validation.scale }, width: options.width)
+                                       reference: validation.channels.map { $0 / validation.scale }, nuisance: nuisance,
+                                       width: options.width)
         let header = ModelHeader(
             kind: "physics", toolVersion: csilocVersion, created: iso8601Now(), frame: options.frame,
             antennas: dataset.antennas.map { [$0.x, $0.y, $0.z] }, frequencies: dataset.frequencies, carrier: dataset.carrier,
             scale: model.scale,
             training: .init(dataset: dataset, seed: options.seed, seconds: Date().timeIntervalSince(start)),
             validation: .init(points: validation.count, nmseDB: err.nmseDB, nmseSumDB: err.nmseSumDB),
-            decisions: decisions, physics: model.physicsInfo, neural: nil)
+            decisions: decisions, physics: model.physicsInfo, neural: nil,
+            nuisance: nuisance == .none ? nil : nuisance.rawValue)
         return ModelFile(header: header, tensors: model.tensors)
     }
 }
@@ -153,10 +210,20 @@ public let csilocVersion = "0.1.0"
 public enum TrainingError: Error, CustomStringConvertible, Sendable {
     case tooFewSamples(Int)
     case unavailable(String)
+    case unsupportedNuisance(kind: String, nuisance: NuisanceModel)
+    case explainsNothing(validationDB: Double, paths: Int, nuisance: NuisanceModel, decisions: [String])
     public var description: String {
         switch self {
         case .tooFewSamples(let n): return "the dataset has \(n) samples; training needs at least 20"
         case .unavailable(let k): return "model kind '\(k)' is not available in this build"
+        case .unsupportedNuisance(let k, let n):
+            return "model kind '\(k)' cannot learn from a survey with per-frame unknowns (\(n.rawValue)): it has no channel to align the frames to; use --model auto, physics, hybrid or inr (with --inr-start fit)"
+        case .explainsNothing(let db, let paths, let n, let decisions):
+            let advice = n == .none
+                ? "if the receiver does not keep phase and timing from frame to frame, train with --nuisance phase-gain-timing (or phase-gain)"
+                : "check that positions and channels belong together (same order, same frame) and that the survey covers more than a few wavelengths"
+            return String(format: "the fit explains nothing: %d paths, validation NMSE %.2f dB (nuisance %@); no model written. %@. Fit decisions: %@",
+                          paths, db, n.rawValue, advice, decisions.joined(separator: "; "))
         }
     }
 }

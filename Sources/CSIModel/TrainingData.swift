@@ -40,6 +40,35 @@ public struct TrainingData: Sendable {
         self.scale = s
     }
 
+    /// A copy with other channels (same positions, geometry and scale).
+    init(_ other: TrainingData, channels: [Double]) {
+        positions = other.positions; self.channels = channels; antennas = other.antennas
+        frequencies = other.frequencies; carrier = other.carrier; scale = other.scale
+    }
+
+    /// The survey as `model` would have produced it: each sample's own nuisance (gain, phase, timing offset)
+    /// against the model's channel removed. `outputScale` converts the model's output to these normalised units
+    /// (`scale` for a model that outputs raw units). Unchanged for `.none`.
+    public func aligned(to model: some ChannelModel, outputScale: Double, nuisance: NuisanceModel,
+                        width: Int = Parallel.defaultWidth) -> TrainingData {
+        guard nuisance != .none else { return self }
+        let stride = valuesPerSample
+        let pred = model.channels(at: positions).map { $0 * outputScale }
+        var out = [Double](repeating: 0, count: channels.count)
+        out.withUnsafeMutableBufferPointer { ob in
+            nonisolated(unsafe) let ob = ob
+            Parallel.forEachChunk(count: count, width: width, minChunk: 32) { range in
+                var match = NuisanceMatch(model: model, nuisance: nuisance)
+                for i in range {
+                    channels.withUnsafeBufferPointer { match.load(UnsafeBufferPointer(rebasing: $0[(i * stride)..<((i + 1) * stride)])) }
+                    let fit = pred.withUnsafeBufferPointer { match.evaluate($0.baseAddress! + i * stride) }
+                    match.align(alpha: fit.alpha, tau: fit.tau, into: ob.baseAddress! + i * stride)
+                }
+            }
+        }
+        return TrainingData(self, channels: out)
+    }
+
     /// A deterministic split of `0..<count` into training and validation indices.
     public static func split(count: Int, validationFraction: Double, seed: UInt64) -> (train: [Int], validation: [Int]) {
         var order = Array(0..<count)

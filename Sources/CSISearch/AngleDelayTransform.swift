@@ -5,19 +5,22 @@ import Foundation
 /// the normalised magnitudes of two channels are close whenever their paths' directions and delays are,
 /// independently of the carrier phase that makes the phase-sensitive cost ripple every λ₀.
 ///
-/// With `timingInvariant`, an unknown timing offset (a linear phase across subcarriers, i.e. a shift of
-/// every delay) must not move the features. The delay axis is then replaced by the subcarrier lag:
-/// R_p(l) = Σ_k A_p(k)·conj(A_p(k+l)), A_p the zero-padded antenna DFT at subcarrier k. A timing offset
-/// multiplies R_p(l) by a unit phasor that depends on l only, so |R_p(l)| is invariant to it while it keeps
-/// every direction and the relative delays of paths sharing a direction.
+/// With `timingInvariant`, an unknown timing offset (a linear phase e^{−jkθ} across the uniformly spaced
+/// subcarriers, i.e. a shift of every delay) must not move the features. Each channel is first aligned on
+/// its own mean delay: the lag-one product r₁ = Σ_{p,k} A_p(k+1)·conj(A_p(k)) (A_p the zero-padded antenna
+/// DFT at subcarrier k) turns by exactly e^{−jθ} under the offset, so multiplying A_p(k) by e^{−jk·arg r₁}
+/// gives the same channel whatever the offset. The image of the aligned channel keeps every direction and
+/// every relative delay — also between paths from different directions, which carry the range (see
+/// docs/localization.md, "Unsynchronised frames"). r₁ is a smooth function of the channel, so nearby
+/// positions stay nearby in feature space.
 ///
 /// Twiddles are precomputed; `image(of:into:workspace:)` costs 2N_a·N_s·(N_a + 2N_s) complex MACs.
 public struct AngleDelayTransform: Sendable {
     public let antennas: Int
     public let subcarriers: Int
     public let timingInvariant: Bool
-    /// Length of a feature vector: (2N_a)·(2N_s) magnitudes, or (2N_a)·N_s lags when timing-invariant.
-    public var featureCount: Int { (timingInvariant ? 2 : 4) * antennas * subcarriers }
+    /// Length of a feature vector: (2N_a)·(2N_s) magnitudes.
+    public var featureCount: Int { 4 * antennas * subcarriers }
     let antennaRe: [Double], antennaIm: [Double]       // (2N_a) × N_a
     let subcarrierRe: [Double], subcarrierIm: [Double] // (2N_s) × N_s
 
@@ -66,7 +69,7 @@ public struct AngleDelayTransform: Sendable {
                 w.aRe[p * ns + k] = sr; w.aIm[p * ns + k] = si
             }
         }
-        if timingInvariant { return lagImage(into: out, workspace: &w) }
+        if timingInvariant { alignMeanDelay(&w) }
         // B[p][q] = Σ_k A[p][k] W^{qk}; store |B|².
         var total = 0.0
         for p in 0..<np {
@@ -96,39 +99,26 @@ public struct AngleDelayTransform: Sendable {
         return median / log(2.0) / Double(na * ns)
     }
 
-    /// Timing-invariant features |R_p(l)| from the antenna DFT in `w.aRe/aIm`; noise from the un-padded bins.
-    private func lagImage(into out: UnsafeMutablePointer<Float>, workspace w: inout Workspace) -> Double {
-        let na = antennas, ns = subcarriers, np = 2 * na
-        var total = 0.0
+    /// Removes the channel's own mean-delay slope from the antenna DFT in `w.aRe/aIm` (see the type's comment).
+    private func alignMeanDelay(_ w: inout Workspace) {
+        let np = 2 * antennas, ns = subcarriers
+        guard ns > 1 else { return }
+        var rr = 0.0, ri = 0.0
         for p in 0..<np {
-            for l in 0..<ns {
-                var sr = 0.0, si = 0.0
-                for k in 0..<(ns - l) {
-                    let ar = w.aRe[p * ns + k], ai = w.aIm[p * ns + k]
-                    let br = w.aRe[p * ns + k + l], bi = w.aIm[p * ns + k + l]
-                    sr += ar * br + ai * bi; si += ai * br - ar * bi
-                }
-                let pw = sr * sr + si * si
-                w.power[p * ns + l] = pw
-                total += pw
+            for k in 0..<(ns - 1) {
+                let ar = w.aRe[p * ns + k + 1], ai = w.aIm[p * ns + k + 1]
+                let br = w.aRe[p * ns + k], bi = w.aIm[p * ns + k]
+                rr += ar * br + ai * bi; ri += ai * br - ar * bi
             }
         }
-        let scale = total > 0 ? 1 / total.squareRoot() : 0
-        for i in 0..<(np * ns) { out[i] = Float(w.power[i].squareRoot() * scale) }
-        // Noise: un-padded 2-D DFT bins (even antenna bins, every N_s-point subcarrier bin).
-        var e = 0
-        for p in Swift.stride(from: 0, to: np, by: 2) {
-            for q in 0..<ns {
-                var sr = 0.0, si = 0.0
-                for k in 0..<ns {
-                    let ar = w.aRe[p * ns + k], ai = w.aIm[p * ns + k]
-                    let wr = subcarrierRe[2 * q * ns + k], wi = subcarrierIm[2 * q * ns + k]
-                    sr += ar * wr - ai * wi; si += ar * wi + ai * wr
-                }
-                w.evenPower[e] = sr * sr + si * si; e += 1
+        let slope = atan2(ri, rr)
+        guard slope != 0, slope.isFinite else { return }
+        for k in 1..<ns {
+            let c = cos(Double(k) * slope), s = -sin(Double(k) * slope)
+            for p in 0..<np {
+                let ar = w.aRe[p * ns + k], ai = w.aIm[p * ns + k]
+                w.aRe[p * ns + k] = ar * c - ai * s; w.aIm[p * ns + k] = ar * s + ai * c
             }
         }
-        w.evenPower.sort()
-        return w.evenPower[w.evenPower.count / 2] / log(2.0) / Double(na * ns)
     }
 }

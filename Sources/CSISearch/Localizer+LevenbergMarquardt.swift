@@ -4,7 +4,7 @@ import CSINumerics
 
 extension Localizer {
     /// Number of real parameters of the refinement: the searched coordinates plus the nuisance ones.
-    var parameterCount: Int { region.dimension + MatchCost.degrees(configuration.nuisance) }
+    var parameterCount: Int { region.dimension + NuisanceMatch.degrees(configuration.nuisance) }
 
     /// Levenberg–Marquardt on the real-stacked residual r = H − α·D(τ)·f(x) over (x, α, τ) (§16.3).
     /// The nuisance starts at its closed-form optimum for the starting point; the timing offset is

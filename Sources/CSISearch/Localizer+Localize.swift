@@ -21,26 +21,36 @@ extension Localizer {
                                   seconds: seconds(t0), valueEvaluations: 0, jacobianEvaluations: 0))
         var x = g.position
         var cost: Double
+        var starts: [Point3]
         // (b) local phase-sensitive grid
         t0 = clock.now
+        var result: RefinementResult? = nil
         if configuration.localGrid {
             let l = localStage(around: x, &s)
-            x = l.position; cost = l.cost
+            x = l.picks[0].position; cost = l.picks[0].cost
             stages.append(StageReport(stage: .local, candidates: l.scored, position: x, cost: cost,
                                       seconds: seconds(t0), valueEvaluations: l.scored, jacobianEvaluations: 0))
+            starts = l.picks.map(\.position)
         } else {
             s.candidates[0] = x
             scoreCandidates(count: 1, &s)
             cost = s.costs[0]
+            starts = [x]
         }
-        // (c) first refinement
-        var result: RefinementResult? = nil
+        // (c) first refinement, from each of the local stage's picks; the lowest refined cost wins
         if configuration.refinement != .none {
             t0 = clock.now
-            let r = refine(from: x, &s)
-            result = r; x = r.position; cost = r.cost
-            stages.append(StageReport(stage: .refine1, candidates: r.iterations, position: x, cost: cost, seconds: seconds(t0),
-                                      valueEvaluations: r.valueEvaluations, jacobianEvaluations: r.jacobianEvaluations))
+            var report = StageReport(stage: .refine1, candidates: 0, position: x, cost: cost, seconds: 0,
+                                     valueEvaluations: 0, jacobianEvaluations: 0)
+            for start in starts {
+                let r = refine(from: start, &s)
+                report.candidates += r.iterations
+                report.valueEvaluations += r.valueEvaluations; report.jacobianEvaluations += r.jacobianEvaluations
+                if result == nil || r.cost < result!.cost { result = r }
+            }
+            if let r = result { x = r.position; cost = r.cost }
+            report.position = x; report.cost = cost; report.seconds = seconds(t0)
+            stages.append(report)
         }
         // (d) circles, (e) second refinement of the best distinct candidates
         if configuration.circles {
@@ -68,7 +78,25 @@ extension Localizer {
                 x = c.picks[0].position; cost = c.picks[0].cost
             }
         }
-        return finish(position: x, cost: cost, refinement: result, stages: stages, &s)
+        var fix = finish(position: x, cost: cost, refinement: result, stages: stages, &s)
+        // (f) a suspect fix: search again, wider, from several starts.
+        if fix.status == .grossErrorSuspected && configuration.widenOnSuspect && configuration.refinement != .none {
+            t0 = clock.now
+            let w = localStage(around: g.position, widened: true, &s)
+            var report = StageReport(stage: .widened, candidates: w.scored, position: x, cost: cost, seconds: 0,
+                                     valueEvaluations: w.scored, jacobianEvaluations: 0)
+            var best: RefinementResult? = nil
+            for pick in w.picks {
+                let r = refine(from: pick.position, &s)
+                report.valueEvaluations += r.valueEvaluations; report.jacobianEvaluations += r.jacobianEvaluations
+                if best == nil || r.cost < best!.cost { best = r }
+            }
+            if let b = best, b.cost < cost { result = b; x = b.position; cost = b.cost }
+            report.position = x; report.cost = cost; report.seconds = seconds(t0)
+            stages.append(report)
+            fix = finish(position: x, cost: cost, refinement: result, stages: stages, &s)
+        }
+        return fix
     }
 
     /// Runs the configured refinement.

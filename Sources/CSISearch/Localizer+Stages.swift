@@ -51,16 +51,37 @@ extension Localizer {
         return best
     }
 
-    /// (b) Local phase-sensitive lattice around `center`. Returns the best node, its cost, the node count.
-    func localStage(around center: Point3, _ s: inout LocalizerScratch) -> (position: Point3, cost: Double, scored: Int) {
+    /// (b) Local phase-sensitive lattice around `center`. Returns up to `localCandidatesToRefine` distinct best
+    /// nodes (≥ λ₀/4 apart, cheapest first; never empty) and the node count.
+    func localStage(around center: Point3, widened: Bool = false, _ s: inout LocalizerScratch)
+        -> (picks: [(position: Point3, cost: Double)], scored: Int) {
         var n = 0
-        for o in localOffsets {
+        for o in widened ? widenedOffsets : localOffsets {
             let p = center + o
             if region.contains(p, margin: wavelength / 2) { s.candidates[n] = p; n += 1 }
         }
         if n == 0 { s.candidates[0] = center; n = 1 }
-        let i = scoreCandidates(count: n, &s)
-        return (s.candidates[i], s.costs[i], n)
+        scoreCandidates(count: n, &s)
+        let want = widened ? configuration.widenedCandidatesToRefine : max(1, configuration.localCandidatesToRefine)
+        return (distinctBest(count: n, want: want, &s), n)
+    }
+
+    /// Up to `want` cheapest of `s.candidates[0..<count]` that are pairwise ≥ λ₀/4 apart, cheapest first.
+    /// A candidate whose cost is not a number is never picked; if none is, the first candidate is returned
+    /// with an infinite cost (the fix is then flagged), so callers always get at least one pick.
+    func distinctBest(count: Int, want: Int, _ s: inout LocalizerScratch) -> [(position: Point3, cost: Double)] {
+        var picks: [(position: Point3, cost: Double)] = []
+        for _ in 0..<max(1, want) {
+            var bi = -1, bc = Double.infinity
+            for i in 0..<count where s.costs[i] < bc || (bi < 0 && s.costs[i] == bc) {
+                let p = s.candidates[i]
+                if picks.allSatisfy({ ($0.position - p).length >= wavelength / 4 }) { bi = i; bc = s.costs[i] }
+            }
+            if bi < 0 { break }
+            picks.append((s.candidates[bi], bc))
+        }
+        if picks.isEmpty { picks.append((s.candidates[0], .infinity)) }
+        return picks
     }
 
     /// (d) Circle candidates around `center` (whose cost is `centerCost`): returns up to
@@ -74,17 +95,7 @@ extension Localizer {
         }
         scoreCandidates(count: n, &s)
         s.candidates[n] = center; s.costs[n] = centerCost
-        var picks: [(position: Point3, cost: Double)] = []
-        let want = max(1, configuration.circleCandidatesToRefine)
-        for _ in 0..<want {
-            var bi = -1, bc = Double.infinity
-            for i in 0...n where s.costs[i] < bc {
-                let p = s.candidates[i]
-                if picks.allSatisfy({ ($0.position - p).length >= wavelength / 4 }) { bi = i; bc = s.costs[i] }
-            }
-            if bi < 0 { break }
-            picks.append((s.candidates[bi], bc))
-        }
+        let picks = distinctBest(count: n + 1, want: configuration.circleCandidatesToRefine, &s)
         return (picks, n)
     }
 }

@@ -22,6 +22,7 @@ public struct Localizer: Sendable {
     let transform: AngleDelayTransform
     let localOffsets: [Point3]
     let circleOffsets: [Point3]
+    let widenedOffsets: [Point3]
 
     /// - Parameters:
     ///   - region: default search region (e.g. the model's training box); the configuration may override it.
@@ -44,6 +45,10 @@ public struct Localizer: Sendable {
                                            step: configuration.localStepWavelengths * wavelength,
                                            dimension: region.dimension)
         circleOffsets = Self.circleOffsets(configuration, wavelength: wavelength)
+        widenedOffsets = configuration.widenOnSuspect
+            ? Self.latticeOffsets(halfWidth: configuration.widenedHalfWidthFactor * (configuration.localHalfWidth ?? configuration.globalSpacing),
+                                  step: configuration.localStepWavelengths * wavelength, dimension: region.dimension)
+            : []
     }
 
     /// A scratch space for one worker.
@@ -84,7 +89,7 @@ public struct Localizer: Sendable {
 
 /// Per-worker working memory of a `Localizer`: every buffer a frame needs, allocated once.
 public struct LocalizerScratch {
-    var match: MatchCost
+    var match: NuisanceMatch
     var workspace: AngleDelayTransform.Workspace
     var q1: [Float], q2: [Float]
     var candidates: [Point3]
@@ -99,11 +104,11 @@ public struct LocalizerScratch {
 
     init(_ l: Localizer) {
         let m = l.model, stride = m.valuesPerChannel
-        match = MatchCost(frequencies: m.frequencies, antennas: m.antennaCount, reference: l.reference,
+        match = NuisanceMatch(frequencies: m.frequencies, antennas: m.antennaCount, reference: l.reference,
                           nuisance: l.configuration.nuisance)
         workspace = AngleDelayTransform.Workspace(l.transform)
         q1 = .init(repeating: 0, count: max(l.transform.featureCount, l.dictionary.featureCount, stride)); q2 = q1
-        let n = max(l.localOffsets.count, l.circleOffsets.count) + 1
+        let n = max(l.localOffsets.count, l.circleOffsets.count, l.widenedOffsets.count) + 1
         candidates = .init(repeating: .zero, count: n)
         costs = .init(repeating: 0, count: n)
         values = .init(repeating: 0, count: Self.batch * stride)

@@ -29,6 +29,10 @@ public struct LocalizerConfiguration: Sendable, Codable, Equatable {
     public var localHalfWidth: Double? = nil
     /// Step of the local grid, in λ₀. λ₀/6 ≈ 1.4 cm (§10.3): < λ₀/2 so that a node falls in the true basin.
     public var localStepWavelengths: Double = 1.0 / 6.0
+    /// Number of best distinct local-grid nodes (≥ λ₀/4 apart) refined; the lowest refined cost wins.
+    /// 1 = as published. Without the common phase the true basin's nearest node is often not the cheapest
+    /// (`SearchMethod.configuration(nuisance:)` then refines 8; docs/localization.md).
+    public var localCandidatesToRefine: Int = 1
 
     // MARK: (c), (e) refinement
     /// Refinement run after the local grid and again after the circles.
@@ -57,6 +61,15 @@ public struct LocalizerConfiguration: Sendable, Codable, Equatable {
     /// Number of best distinct circle candidates (≥ λ₀/4 apart, the current solution included) refined;
     /// the lowest refined cost wins. 1 = as published.
     public var circleCandidatesToRefine: Int = 4
+
+    // MARK: (f) adaptive retry
+    /// When the fix's residual is above the noise level (it would be flagged `gross-error-suspected`), search
+    /// again on a local grid `widenedHalfWidthFactor` times wider around the global pick, refine its
+    /// `widenedCandidatesToRefine` best distinct nodes and keep the cheapest result. Costs nothing on frames
+    /// that fit; catches global picks that missed the true basin (docs/localization.md).
+    public var widenOnSuspect: Bool = true
+    public var widenedHalfWidthFactor: Double = 2.5
+    public var widenedCandidatesToRefine: Int = 8
 
     // MARK: beyond the paper
     /// Unknown nuisance parameters of measured CSI removed inside every phase-sensitive cost.
@@ -91,16 +104,6 @@ public enum RefinementMethod: String, Sendable, Codable, CaseIterable {
     case gradientDescent = "gd"
     /// Levenberg–Marquardt (Gauss–Newton with damping) on the location and nuisance parameters (§16.3).
     case levenbergMarquardt = "lm"
-}
-
-/// Unknown parameters of measured CSI that every phase-sensitive cost removes in closed form.
-public enum NuisanceModel: String, Sendable, Codable, CaseIterable {
-    /// The model's channel is compared as is.
-    case none
-    /// An unknown complex gain (common phase and gain).
-    case phaseAndGain = "phase-gain"
-    /// An unknown complex gain and an unknown timing offset (linear phase across subcarriers).
-    case phaseGainAndTiming = "phase-gain-timing"
 }
 
 /// Noise level used to decide whether a fix looks like a gross error.

@@ -1,3 +1,5 @@
+import CSIChannel
+
 /// The named variants of the search: the published ablations (method.md §10.2) and the improved default.
 ///
 /// `configuration` gives each one's complete `LocalizerConfiguration`; callers may still override fields.
@@ -22,14 +24,27 @@ public enum SearchMethod: String, Sendable, Codable, CaseIterable {
     }
 
     /// The configuration of this variant.
-    public var configuration: LocalizerConfiguration {
+    public var configuration: LocalizerConfiguration { configuration(nuisance: .none) }
+
+    /// The method's configuration for frames with these per-frame unknowns. Without a common phase (and
+    /// timing), the cost's spurious minima are set by phase differences between paths — not at the kλ₀ circles
+    /// of the strongest path, and often several λ₀ away — so `robust` then replaces the circles by a local grid
+    /// 2.5× wider whose 8 best distinct nodes are refined (docs/localization.md, "Unsynchronised frames").
+    public func configuration(nuisance: NuisanceModel) -> LocalizerConfiguration {
         var c = LocalizerConfiguration()
+        c.nuisance = nuisance
+        if self == .robust && nuisance != .none {
+            c.circles = false
+            c.localHalfWidth = 2.5 * c.globalSpacing
+            c.localCandidatesToRefine = 8
+        }
         guard self != .robust else { return c }
         // Everything published: one full-resolution global grid, published refinement and circles.
         c.globalPrescreenStride = 1
         c.refinement = .adam
         c.circleContractions = [1]
         c.circleCandidatesToRefine = 1
+        c.widenOnSuspect = false
         switch self {
         case .ongridPS: c.globalMeasure = .phaseSensitive; c.refinement = .none; c.circles = false
         case .ongridPI: c.globalMeasure = .phaseInsensitive; c.refinement = .none; c.circles = false

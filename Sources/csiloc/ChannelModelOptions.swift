@@ -18,6 +18,8 @@ struct ChannelModelOptions: ParsableArguments {
         var label: String
         /// The scene, when the model is the oracle (used to simulate test points).
         var scene: Scene?
+        /// The per-frame unknowns of the model's training survey (none for the oracle): the search default.
+        var nuisance: NuisanceModel = .none
     }
 
     /// The one function that turns options into a channel model.
@@ -26,7 +28,7 @@ struct ChannelModelOptions: ParsableArguments {
         if let path = model {
             let loaded = try ModelLoader.load(contentsOf: path)
             return Loaded(model: loaded.model, region: loaded.searchRegion,
-                          label: "\(loaded.header.kind)(\(loaded.digest.prefix(12)))", scene: nil)
+                          label: "\(loaded.header.kind)(\(loaded.digest.prefix(12)))", scene: nil, nuisance: loaded.nuisance)
         }
         if let path = oracleScene {
             let scene = try Scene.load(contentsOf: path)

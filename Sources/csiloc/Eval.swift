@@ -44,12 +44,18 @@ struct Eval: ParsableCommand {
             ChannelError.perLocation(loaded.model, positions: dataset.positions, reference: $0)
         }
         let seconds = Date().timeIntervalSince(t0)
-        let all = ChannelError.from(error: e, energy: n)
-        var split: [(String, ChannelError)] = []
+        // Also after each sample's own best gain, phase and timing offset: what a localizer removing those
+        // unknowns sees, and the only meaningful figure for a model of an unsynchronised survey.
+        let (ei, ni) = reference.withUnsafeBufferPointer {
+            ChannelError.perLocation(loaded.model, positions: dataset.positions, reference: $0, nuisance: .phaseGainAndTiming)
+        }
+        let all = ChannelError.from(error: e, energy: n), invariant = ChannelError.from(error: ei, energy: ni)
+        var split: [(String, ChannelError, ChannelError)] = []
         if let los = dataset.los {
-            let li = los.indices.filter { los[$0] }, ni = los.indices.filter { !los[$0] }
-            if !li.isEmpty { split.append(("los", ChannelError.from(error: li.map { e[$0] }, energy: li.map { n[$0] }))) }
-            if !ni.isEmpty { split.append(("nlos", ChannelError.from(error: ni.map { e[$0] }, energy: ni.map { n[$0] }))) }
+            for (name, idx) in [("los", los.indices.filter { los[$0] }), ("nlos", los.indices.filter { !los[$0] })] where !idx.isEmpty {
+                split.append((name, ChannelError.from(error: idx.map { e[$0] }, energy: idx.map { n[$0] }),
+                              ChannelError.from(error: idx.map { ei[$0] }, energy: idx.map { ni[$0] })))
+            }
         }
         if let picture, let scenePath = scene {
             let sc = try Scene.load(contentsOf: scenePath)
@@ -62,19 +68,23 @@ struct Eval: ParsableCommand {
             var fields = [
                 "\"model\":\"\(loaded.header.kind)\"", "\"model_digest\":\"\(loaded.digest)\"",
                 "\"nmse_db\":\(jsonNumber(all.nmseDB))", "\"nmse_sum_db\":\(jsonNumber(all.nmseSumDB))",
+                "\"nmse_invariant_db\":\(jsonNumber(invariant.nmseDB))", "\"model_nuisance\":\"\(loaded.nuisance.rawValue)\"",
                 "\"points\":\(all.points)", "\"seconds\":\(jsonNumber(seconds))",
                 "\"channels_per_second\":\(jsonNumber(Double(all.points) / max(seconds, 1e-9)))",
             ]
-            for (name, s) in split {
-                fields.append("\"\(name)\":{\"nmse_db\":\(jsonNumber(s.nmseDB)),\"nmse_sum_db\":\(jsonNumber(s.nmseSumDB)),\"points\":\(s.points)}")
+            for (name, s, inv) in split {
+                fields.append("\"\(name)\":{\"nmse_db\":\(jsonNumber(s.nmseDB)),\"nmse_sum_db\":\(jsonNumber(s.nmseSumDB)),\"nmse_invariant_db\":\(jsonNumber(inv.nmseDB)),\"points\":\(s.points)}")
             }
             print("{" + fields.joined(separator: ",") + "}")
         } else {
             print(String(format: "eval: %@ model %@ on %@: NMSE %.2f dB (mean of per-location ratios), %.2f dB (ratio of sums), %d points, %.0f channels/s",
                          loaded.header.kind, String(loaded.digest.prefix(12)), data, all.nmseDB, all.nmseSumDB, all.points,
                          Double(all.points) / max(seconds, 1e-9)))
-            for (name, s) in split {
-                print(String(format: "  %@: NMSE %.2f dB, ratio of sums %.2f dB, %d points", name.uppercased(), s.nmseDB, s.nmseSumDB, s.points))
+            print(String(format: "  after each sample's own gain, phase and timing offset: NMSE %.2f dB%@", invariant.nmseDB,
+                         loaded.nuisance == .none ? "" : " (the model was trained on an unsynchronised survey, \(loaded.nuisance.rawValue): this is its figure)"))
+            for (name, s, inv) in split {
+                print(String(format: "  %@: NMSE %.2f dB, ratio of sums %.2f dB, invariant %.2f dB, %d points", name.uppercased(),
+                             s.nmseDB, s.nmseSumDB, inv.nmseDB, s.points))
             }
         }
     }

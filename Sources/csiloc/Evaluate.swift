@@ -29,6 +29,9 @@ struct Evaluate: ParsableCommand {
     @Option(name: .long, help: "Method (repeatable; with --capture). Default: robust.")
     var method: [String] = []
 
+    @Option(name: .long, help: ArgumentHelp("Per-frame unknowns of the frames: auto (those the model was trained with), none, phase-gain, phase-gain-timing. A \"nuisance\" key in --config takes precedence.", valueName: "nuisance"))
+    var nuisance: NuisanceOption = .auto
+
     @Option(name: .long, help: "JSON object overriding configuration fields of the search methods.")
     var config: String?
 
@@ -115,7 +118,7 @@ struct Evaluate: ParsableCommand {
         var results: [MethodResult] = []
         for name in method.isEmpty ? ["robust"] : method {
             let m = SearchMethod(name: name)!
-            let c = try ConfigurationOverride.apply(config, to: m.configuration)
+            let c = try ConfigurationOverride.apply(config, method: m, nuisance: nuisance.model ?? loaded.nuisance)
             let t0 = Date()
             let localizer = Localizer(model: model, region: loaded.region, configuration: c, width: width)
             results.append(LocalizationRunner.run(localizer, name: m.rawValue, buildSeconds: Date().timeIntervalSince(t0),

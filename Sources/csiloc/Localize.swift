@@ -35,6 +35,9 @@ struct Localize: ParsableCommand {
     @Option(name: .long, help: "Seed of the added noise.")
     var seed: UInt64 = 1
 
+    @Option(name: .long, help: ArgumentHelp("Per-frame unknowns of the frames: auto (those the model was trained with), none, phase-gain, phase-gain-timing. A \"nuisance\" key in --config takes precedence.", valueName: "nuisance"))
+    var nuisance: NuisanceOption = .auto
+
     @Option(name: .long, help: "JSON object overriding configuration fields of the search methods.")
     var config: String?
 
@@ -89,7 +92,7 @@ struct Localize: ParsableCommand {
                 results.append(LocalizationRunner.runFingerprints(fp, buildSeconds: Date().timeIntervalSince(t0), test: test, width: width, flat: flat))
             } else {
                 let m = SearchMethod(name: name)!
-                let c = try ConfigurationOverride.apply(config, to: m.configuration)
+                let c = try ConfigurationOverride.apply(config, method: m, nuisance: nuisance.model ?? loaded.nuisance)
                 let t0 = Date()
                 let localizer = Localizer(model: model, region: loaded.region, configuration: c, width: width)
                 results.append(LocalizationRunner.run(localizer, name: m.rawValue, buildSeconds: Date().timeIntervalSince(t0), test: test, width: width))

@@ -37,6 +37,9 @@ struct Train: ParsableCommand {
     @Option(name: .long, help: "Start of --model inr: fit (warm start from an image-source fit's paths) or data (pre-fit from the data alone).")
     var inrStart: String = "fit"
 
+    @Option(name: .long, help: ArgumentHelp("Per-frame unknowns of the survey: auto (detect from close point pairs), none (phase-coherent), phase-gain (a random common phase and gain per frame), phase-gain-timing (also a timing offset). Recorded in the model; localizers then remove the same unknowns.", valueName: "nuisance"))
+    var nuisance: NuisanceOption = .auto
+
     @Option(name: .long, help: "Maximum number of propagation paths for the image-source fit.")
     var maxPaths: Int = 40
 
@@ -68,6 +71,7 @@ struct Train: ParsableCommand {
         options.maxPaths = maxPaths
         options.inrStart = ModelTrainer.INRStart(rawValue: inrStart)!
         options.frame = frame
+        options.nuisance = nuisance.model
         Interrupt.install()
         let checkpointPath = out + ".checkpoint"
         let file = try ModelTrainer(options: options).train(

@@ -67,10 +67,29 @@ import Testing
         #expect(cosine(AngleDelayTransform(antennas: Self.na, subcarriers: Self.ns)) < 0.9)
     }
 
+    /// What the timing-invariant features keep: the delay of one path relative to another from a different
+    /// direction (the range information). Moving the second path's delay by 20 ns changes the features clearly,
+    /// while a common timing offset does not.
+    @Test func timingInvariantFeaturesKeepRelativeDelaysAcrossDirections() {
+        let t = AngleDelayTransform(antennas: Self.na, subcarriers: Self.ns, timingInvariant: true)
+        func features(_ h: [Double]) -> [Float] {
+            var w = AngleDelayTransform.Workspace(t)
+            var f = [Float](repeating: 0, count: t.featureCount)
+            h.withUnsafeBufferPointer { p in f.withUnsafeMutableBufferPointer { _ = t.image(of: p.baseAddress!, into: $0.baseAddress!, workspace: &w) } }
+            return f
+        }
+        let a = features(Self.synthetic([(1, 0, 0.25, 20e-9), (0.7, 0.2, -0.5, 75e-9)]))
+        let b = features(Self.synthetic([(1, 0, 0.25, 20e-9), (0.7, 0.2, -0.5, 95e-9)]))
+        let shifted = features(Self.synthetic([(1, 0, 0.25, 33e-9), (0.7, 0.2, -0.5, 88e-9)]))   // both by 13 ns
+        func cosine(_ x: [Float], _ y: [Float]) -> Double { zip(x, y).reduce(0.0) { $0 + Double($1.0) * Double($1.1) } }
+        #expect(cosine(a, b) < 0.9, "relative delay lost: \(cosine(a, b))")
+        #expect(abs(cosine(a, shifted) - 1) < 1e-5)
+    }
+
     /// The closed-form nuisance removal gives the cost of the best gain, phase and timing offset.
     @Test func matchCostRemovesGainPhaseAndTimingInClosedForm() {
         let freqs = (0..<Self.ns).map { 3.5e9 + (Double($0) - 7.5) * 6.25e6 }
-        var m = MatchCost(frequencies: freqs, antennas: Self.na, reference: 3.5e9, nuisance: .phaseGainAndTiming)
+        var m = NuisanceMatch(frequencies: freqs, antennas: Self.na, reference: 3.5e9, nuisance: .phaseGainAndTiming)
         let f = Self.synthetic([(1, 0.2, 0.31, 20e-9), (0.5, -0.4, -0.52, 75e-9)])
         let h = SearchTestSupport.impaired(f, gain: 0.7, phase: 2.2, timing: -3.3e-9, frequencies: freqs)
         h.withUnsafeBufferPointer { m.load($0) }

@@ -1,3 +1,5 @@
+import CSIChannel
+
 /// The self-description of a model file: what model it is, the geometry and frequencies it was trained
 /// for, how channels were normalised, where and from what it was trained, how good it is, and what the
 /// trainer decided. Everything a localizer or a user needs without the training data.
@@ -21,6 +23,15 @@ public struct ModelHeader: Codable, Sendable, Equatable {
     public var physics: PhysicsInfo?
     /// Architecture of a neural part, as key/value text (its tensors carry the parameters).
     public var neural: [String: String]?
+    /// Per-frame unknowns of the survey the model was trained on (`NuisanceModel` raw value; absent = none).
+    /// Localizers remove the same unknowns from every frame unless configured otherwise.
+    public var nuisance: String?
+
+    /// The survey's per-frame unknowns (none for files written before they were recorded).
+    public var trainingNuisance: NuisanceModel? {
+        guard let nuisance else { return NuisanceModel.none }
+        return NuisanceModel(rawValue: nuisance)
+    }
 
     public struct TrainingInfo: Codable, Sendable, Equatable {
         public var points: Int

@@ -124,7 +124,7 @@ public enum NeuralBenchmarks {
         let result = ModelTrainer(options: options).fitPhysics(
             train: TrainingData(dataset: dataset, indices: train, scale: scale),
             validation: TrainingData(dataset: dataset, indices: validation, scale: scale),
-            dataset: dataset, share: 1, log: log, cancelled: { false }, checkpoint: nil, start: Date())
+            dataset: dataset, nuisance: .none, share: 1, log: log, cancelled: { false }, checkpoint: nil, start: Date())
         log("image-source fit: \(result.model.sources.count) paths, validation \(fixed(result.validationNMSEDB, 2)) dB")
         return result.model
     }

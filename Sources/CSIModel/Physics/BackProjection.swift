@@ -14,11 +14,17 @@ struct BackProjection {
     let points: [Point3]
     /// Per point: normalised power maps [m1][m2][n] flattened.
     let maps: [[Float]]
-    let mu1Count: Int, mu2Count: Int, tauCount: Int
+    let mu1Count: Int, mu2Count: Int
+    /// Delay cells per map; 1 when the delays are unknown (each map summed over delay: directions only).
+    let tauCount: Int
     let period: Double
     let planar: Bool
 
-    init(frame: ArrayFrame, frequencies: [Double], carrier: Double, points: [Point3], residuals: [[Double]], width: Int) {
+    /// - Parameter delayKnown: false when every point's timing offset is unknown (an unsynchronised survey before
+    ///   any source is known): the maps are then summed over delay and candidates are scored by direction
+    ///   alone, which the survey's spread of viewpoints triangulates.
+    init(frame: ArrayFrame, frequencies: [Double], carrier: Double, points: [Point3], residuals: [[Double]],
+         delayKnown: Bool = true, width: Int) {
         self.frame = frame; self.frequencies = frequencies; self.carrier = carrier; self.points = points
         let na = frame.offsets.count, ns = frequencies.count
         planar = frame.dimensionality >= 2
@@ -26,10 +32,11 @@ struct BackProjection {
         mu2Count = planar ? max(16, 4 * Self.extent(frame.offsets.map(\.y), carrier)) : 1
         let df = ns > 1 ? (frequencies.max()! - frequencies.min()!) / Double(ns - 1) : 1e6
         period = 1 / df
-        tauCount = max(16, 4 * ns)
+        let nt = max(16, 4 * ns)
+        tauCount = delayKnown ? nt : 1
         let k0 = 2 * Double.pi * carrier / speedOfLight
         let f0 = carrier
-        let m1 = mu1Count, m2 = mu2Count, nt = tauCount, period = self.period
+        let m1 = mu1Count, m2 = mu2Count, period = self.period
         // Steering tables.
         var aRe = [Double](repeating: 0, count: m1 * m2 * na), aIm = aRe
         for a in 0..<m1 { for b in 0..<m2 {
@@ -79,6 +86,11 @@ struct BackProjection {
                         map[ab * nt + n] = Float(pw); total += pw
                     }}
                     if total > 0 { let inv = Float(1 / total); for i in map.indices { map[i] *= inv } }
+                    if !delayKnown {
+                        var marginal = [Float](repeating: 0, count: m1 * m2)
+                        for ab in 0..<(m1 * m2) { for n in 0..<nt { marginal[ab] += map[ab * nt + n] } }
+                        map = marginal
+                    }
                     o[p] = map
                 }
             }
@@ -103,7 +115,7 @@ struct BackProjection {
             let u = w / d
             var tau = (d / speedOfLight).truncatingRemainder(dividingBy: period)
             if tau < 0 { tau += period }
-            let n = Int((tau / period * Double(tauCount)).rounded()) % tauCount
+            let n = tauCount == 1 ? 0 : Int((tau / period * Double(tauCount)).rounded()) % tauCount
             let i1 = Self.cell(u.dot(a1), mu1Count)
             let i2 = planar ? Self.cell(u.dot(a2), mu2Count) : 0
             total += Double(maps[p][(i1 * mu2Count + i2) * tauCount + n])

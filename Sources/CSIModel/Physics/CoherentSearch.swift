@@ -11,9 +11,14 @@ struct CoherentSearch {
     let points: [Point3]
     let residuals: [[Double]]
     let width: Int
+    /// Per-point unknowns of the residuals (an unsynchronised survey before any source is known): the score is
+    /// then summed over points of each point's own matched filter, maximised over its timing offset when that
+    /// is unknown too — range and elevation then come from the array and the band, not from phase across points.
+    var perPoint: NuisanceModel = .none
 
     /// Score of a unit-gain source at `c` with frame `f` (spherical wavefronts).
     func score(_ c: Point3, frame f: (Point3, Point3, Point3)) -> Double {
+        if perPoint != .none { return incoherentScore(c, frame: f) }
         let ns = frequencies.count
         let twoPiOverC = 2 * Double.pi / speedOfLight
         var cr = 0.0, ci = 0.0, energy = 0.0
@@ -38,6 +43,77 @@ struct CoherentSearch {
             }
         }
         return energy > 0 ? (cr * cr + ci * ci) / energy : 0
+    }
+
+    /// Σ_points max_τ |Σ_k e^{jω_kτ} c_k|² / ‖b‖², c_k = Σ_j conj(b_jk) R_jk (τ fixed at 0 without timing):
+    /// each point's own gain-, phase- (and timing-) free matched filter.
+    func incoherentScore(_ c: Point3, frame f: (Point3, Point3, Point3)) -> Double {
+        let ns = frequencies.count
+        let twoPiOverC = 2 * Double.pi / speedOfLight
+        let twiddles = timingTwiddles
+        let taus = twiddles.count / max(2 * ns, 1)
+        var total = 0.0
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * ns) { cb in
+            let cRe = cb.baseAddress!, cIm = cb.baseAddress! + ns
+            for (p, x) in points.enumerated() {
+                let r = residuals[p]
+                for k in 0..<ns { cRe[k] = 0; cIm[k] = 0 }
+                var energy = 0.0
+                for (j, o) in frame.offsets.enumerated() {
+                    let e = c + f.0 * o.x + f.1 * o.y + f.2 * o.z
+                    let d = (x - e).length
+                    let inv = 1 / d
+                    energy += Double(ns) * inv * inv
+                    let (s0, c0) = sinCos(twoPiOverC * frequencies[0] * d)
+                    let step = ns > 1 ? twoPiOverC * (frequencies[1] - frequencies[0]) * d : 0
+                    let (ss, sc) = sinCos(step)
+                    var pr = c0 * inv, pi = s0 * inv
+                    let base = 2 * j * ns
+                    for k in 0..<ns {
+                        let rr = r[base + 2 * k], ri = r[base + 2 * k + 1]
+                        cRe[k] += pr * rr - pi * ri; cIm[k] += pr * ri + pi * rr
+                        let nr = pr * sc - pi * ss; pi = pr * ss + pi * sc; pr = nr
+                    }
+                }
+                guard energy > 0 else { continue }
+                var best = 0.0
+                if taus == 0 {
+                    var sr = 0.0, si = 0.0
+                    for k in 0..<ns { sr += cRe[k]; si += cIm[k] }
+                    best = sr * sr + si * si
+                } else {
+                    for m in 0..<taus {
+                        var sr = 0.0, si = 0.0
+                        let w = m * 2 * ns
+                        for k in 0..<ns {
+                            let cs = twiddles[w + 2 * k], sn = twiddles[w + 2 * k + 1]
+                            sr += cs * cRe[k] - sn * cIm[k]; si += cs * cIm[k] + sn * cRe[k]
+                        }
+                        best = max(best, sr * sr + si * si)
+                    }
+                }
+                total += best / energy
+            }
+        }
+        return total
+    }
+
+    /// e^{jω_kτ_m} (interleaved, m-major) on 2N_s delays over one period of the subcarrier spacing, when the
+    /// timing offset is a per-point unknown (uniform spacing assumed, as by the range aliases); else empty.
+    var timingTwiddles: [Double] {
+        let ns = frequencies.count
+        guard perPoint == .phaseGainAndTiming, ns > 1 else { return [] }
+        let period = Double(ns - 1) / (frequencies.max()! - frequencies.min()!)
+        let taus = 2 * ns
+        var out = [Double](repeating: 0, count: taus * 2 * ns)
+        for m in 0..<taus {
+            let tau = Double(m) / Double(taus) * period
+            for k in 0..<ns {
+                let (sn, cs) = sinCos(2 * Double.pi * (frequencies[k] - frequencies[0]) * tau)
+                out[m * 2 * ns + 2 * k] = cs; out[m * 2 * ns + 2 * k + 1] = sn
+            }
+        }
+        return out
     }
 
     /// Best position over a spherical grid (azimuth, elevation, range) around `start` as seen from `origin`.

@@ -44,10 +44,15 @@ public struct ImageSourceFitter: Sendable {
         /// Use gain maps (width λ) while searching for paths too: slower per path, but blockage no longer
         /// looks like missing paths.
         public var gainMapsDuringSearch = true
-        /// Levenberg–Marquardt iterations per stage.
+        /// Levenberg–Marquardt iterations per stage (4× with a nuisance: the common delay of all sources is then
+        /// nearly absorbed by the frames' timing offsets, and LM converges slowly along that direction).
         public var iterations = 25
         /// Stop adding sources after this many seconds (nil: no limit).
         public var timeBudget: Double? = nil
+        /// Per-frame unknowns of the survey (docs/model.md, "Unsynchronised surveys"): every cost is then the
+        /// variable-projection one (each frame's own best gain, phase, timing offset), the first source is found
+        /// by per-frame (incoherent) searches, later ones on the survey aligned to the model found so far.
+        public var nuisance: NuisanceModel = .none
         public var seed: UInt64 = 1
         public var width = Parallel.defaultWidth
         public init() {}
@@ -87,6 +92,30 @@ public struct ImageSourceFitter: Sendable {
         let reach = train.positions.map { ($0 - centre).length }.max() ?? 1
         let stride = train.valuesPerSample
         var rng = SeededGenerator(seed: options.seed, stream: 0x4649_5400)   // "FIT"
+        let all = Array(0..<train.count)
+        /// The survey at `idx` as `model` would have produced it (each frame's nuisance removed against the
+        /// model's channel); the survey itself for a coherent one or before any source is known.
+        func aligned(_ model: ImageSourceModel?, _ idx: [Int]) -> [Double] {
+            var out = [Double](repeating: 0, count: idx.count * stride)
+            guard options.nuisance != .none, let model else {
+                for (i, m) in idx.enumerated() { for t in 0..<stride { out[i * stride + t] = train.channels[m * stride + t] } }
+                return out
+            }
+            let pred = model.channels(at: idx.map { train.positions[$0] })
+            out.withUnsafeMutableBufferPointer { ob in
+                nonisolated(unsafe) let ob = ob
+                Parallel.forEachChunk(count: idx.count, width: options.width, minChunk: 32) { range in
+                    var match = NuisanceMatch(model: model, nuisance: options.nuisance)
+                    for i in range {
+                        let m = idx[i]
+                        train.channels.withUnsafeBufferPointer { match.load(UnsafeBufferPointer(rebasing: $0[(m * stride)..<((m + 1) * stride)])) }
+                        let fit = pred.withUnsafeBufferPointer { match.evaluate($0.baseAddress! + i * stride) }
+                        match.align(alpha: fit.alpha, tau: fit.tau, into: ob.baseAddress! + i * stride)
+                    }
+                }
+            }
+            return out
+        }
         var decisions: [String] = []
         var history: [(Int, Double)] = []
         var phaseModel = ArrayPhaseModel.spherical
@@ -111,31 +140,46 @@ public struct ImageSourceFitter: Sendable {
             return ImageSourceProblem(positions: idx.map { train.positions[$0] }, channels: ch, frame: frame,
                                       frequencies: train.frequencies, carrier: train.carrier, phaseModel: phase,
                                       gainReference: centre, slopeAxes: slopes,
-                                      geometryFree: (0..<sources).map { free.contains($0) }, width: options.width)
+                                      geometryFree: (0..<sources).map { free.contains($0) }, width: options.width,
+                                      nuisance: options.nuisance)
         }
         func solveGains(_ p: ImageSourceProblem, _ sources: [ImageSource]) -> [ImageSource] {
             let fixed = ImageSourceProblem(positions: p.positions, channels: p.channels, frame: frame, frequencies: p.frequencies,
                                            carrier: p.carrier, phaseModel: p.phaseModel, gainReference: centre,
-                                           slopeAxes: p.slopeAxes, geometryFree: sources.map { _ in false }, width: options.width)
-            let (_, jtj, jtr) = fixed.normalEquations(sources)
-            let n = jtr.count
-            var a = jtj
-            var trace = 0.0
-            for i in 0..<n { trace += jtj[i * n + i] }
-            for i in 0..<n { a[i * n + i] += 1e-9 * trace / Double(max(n, 1)) + 1e-300 }
-            guard let step = Cholesky.solve(a, jtr.map { -$0 }, n: n) else { return sources }
-            return fixed.unpack(zip(fixed.pack(sources), step).map { $0 + $1 }, base: sources)
+                                           slopeAxes: p.slopeAxes, geometryFree: sources.map { _ in false }, width: options.width,
+                                           nuisance: p.nuisance)
+            // Linear in the gains for a coherent survey (one exact step); with a nuisance the gains and each
+            // frame's α couple, so a few Gauss–Newton steps, each kept only if it lowers the cost.
+            var current = sources
+            var currentCost = p.nuisance == .none ? 0 : fixed.cost(current)
+            for _ in 0..<(p.nuisance == .none ? 1 : 4) {
+                let (_, jtj, jtr) = fixed.normalEquations(current)
+                let n = jtr.count
+                var a = jtj
+                var trace = 0.0
+                for i in 0..<n { trace += jtj[i * n + i] }
+                for i in 0..<n { a[i * n + i] += 1e-9 * trace / Double(max(n, 1)) + 1e-300 }
+                guard let raw = Cholesky.solve(a, jtr.map { -$0 }, n: n) else { break }
+                let theta = fixed.pack(current)
+                let step = fixed.withoutGauge(raw, at: theta)
+                let next = fixed.unpack(zip(theta, step).map { $0 + $1 }, base: current)
+                if p.nuisance == .none { return next }
+                let nextCost = fixed.cost(next)
+                guard nextCost < currentCost else { break }
+                current = next; currentCost = nextCost
+            }
+            return current
         }
         func lm(_ p: ImageSourceProblem, _ sources: [ImageSource]) -> [ImageSource] {
             var opts = LevenbergMarquardt.Options()
-            opts.maxIterations = options.iterations
+            opts.maxIterations = options.iterations * (options.nuisance == .none ? 1 : 4)
             let solver = LevenbergMarquardt(options: opts)
             let base = sources
             let (theta, _) = solver.minimize(
                 p.pack(base),
                 normal: { p.normalEquations(p.unpack($0, base: base)) },
                 cost: { p.cost(p.unpack($0, base: base)) },
-                apply: { zip($0, $1).map { $0 + $1 } })
+                apply: { theta, step in zip(theta, p.withoutGauge(step, at: theta)).map { $0 + $1 } })
             var out = p.unpack(theta, base: base)
             if flat { for l in out.indices { out[l] = Self.mirrorAbove(out[l], z0: z0) } }
             return out
@@ -153,13 +197,13 @@ public struct ImageSourceFitter: Sendable {
         func judged(_ sources: [ImageSource], _ phase: ArrayPhaseModel) -> (model: ImageSourceModel, db: Double, mapped: Bool) {
             let plain = model(sources, phase)
             let plainDB = ChannelError.measure(plain, positions: validation.positions, reference: validation.channels,
-                                               width: options.width).nmseDB
+                                               nuisance: options.nuisance, width: options.width).nmseDB
             guard useMaps, !sources.isEmpty else { return (plain, plainDB, false) }
             var m = plain
-            let estimator = GainMapEstimator(model: m, positions: train.positions, channels: train.channels, width: options.width)
+            let estimator = GainMapEstimator(model: m, positions: train.positions, channels: aligned(m, all), width: options.width)
             m.gainMap = estimator.map(sigma: speedOfLight / train.carrier, local: estimator.localGains())
             let mappedDB = ChannelError.measure(m, positions: validation.positions, reference: validation.channels,
-                                                width: options.width).nmseDB
+                                                nuisance: options.nuisance, width: options.width).nmseDB
             return mappedDB < plainDB ? (m, mappedDB, true) : (plain, plainDB, false)
         }
         func mapped(_ sources: [ImageSource], _ phase: ArrayPhaseModel) -> ImageSourceModel { judged(sources, phase).model }
@@ -169,7 +213,8 @@ public struct ImageSourceFitter: Sendable {
         func residuals(_ sources: [ImageSource], _ idx: [Int]) -> [[Double]] {
             let m = residualModel ?? mapped(sources, phaseModel)
             let pred = m.channels(at: idx.map { train.positions[$0] })
-            return idx.enumerated().map { (i, p) in (0..<stride).map { train.channels[p * stride + $0] - pred[i * stride + $0] } }
+            let data = aligned(sources.isEmpty ? nil : m, idx)
+            return idx.indices.map { i in (0..<stride).map { data[i * stride + $0] - pred[i * stride + $0] } }
         }
 
         // Search widths of the coherent refinement: the array beamwidth and half the delay resolution.
@@ -194,8 +239,11 @@ public struct ImageSourceFitter: Sendable {
             residualModel = mapped(sources, phaseModel)
             defer { residualModel = nil }
             let bpIdx = subset(radius: nil, limit: options.backProjectionPoints)
+            // Before any source is known, an unsynchronised survey's frames share no phase or timing reference.
+            let perFrame: NuisanceModel = sources.isEmpty ? options.nuisance : .none
             let bp = BackProjection(frame: frame, frequencies: train.frequencies, carrier: train.carrier,
-                                    points: bpIdx.map { train.positions[$0] }, residuals: residuals(sources, bpIdx), width: options.width)
+                                    points: bpIdx.map { train.positions[$0] }, residuals: residuals(sources, bpIdx),
+                                    delayKnown: perFrame != .phaseGainAndTiming, width: options.width)
             let span = (frame.center - centre).length + reach
             let lower = Point3(centre.x - 2 * span, centre.y - 2 * span, flat ? z0 : (zs.min()! - 2 * span))
             let upper = Point3(centre.x + 2 * span, centre.y + 2 * span, (flat ? z0 : zs.max()!) + 2 * span)
@@ -203,7 +251,7 @@ public struct ImageSourceFitter: Sendable {
             let peaks = bp.search(box: (lower, upper), coarseStep: coarse, count: options.candidatesPerPath, width: options.width)
             let cIdx = Array(byDistance.prefix(min(options.coherentPoints, byDistance.count)))
             let coherent = CoherentSearch(frame: frame, frequencies: train.frequencies, points: cIdx.map { train.positions[$0] },
-                                          residuals: residuals(sources, cIdx), width: options.width)
+                                          residuals: residuals(sources, cIdx), width: options.width, perPoint: perFrame)
             let newIndex = sources.count
             // Images predicted from the reflectors found so far, scored on the residual; the best go first.
             let predicted = geometricCandidates(sources: sources, geometry: geometry, coherent: coherent)
@@ -331,7 +379,8 @@ public struct ImageSourceFitter: Sendable {
                 let p = problem(wholeArea, sources: sources.count, free: [], phase: phaseModel, slopes: [])
                 return solveGains(p, constant.sources)
             }()
-            let estimator = GainMapEstimator(model: constant, positions: train.positions, channels: train.channels, width: options.width)
+            let estimator = GainMapEstimator(model: constant, positions: train.positions, channels: aligned(constant, all),
+                                             width: options.width)
             let local = estimator.localGains()
             let lambda = speedOfLight / train.carrier
             var results: [String] = []
@@ -340,7 +389,8 @@ public struct ImageSourceFitter: Sendable {
                 let sigma = factor * lambda
                 var m = constant
                 m.gainMap = estimator.map(sigma: sigma, local: local)
-                let db = ChannelError.measure(m, positions: validation.positions, reference: validation.channels, width: options.width).nmseDB
+                let db = ChannelError.measure(m, positions: validation.positions, reference: validation.channels,
+                                              nuisance: options.nuisance, width: options.width).nmseDB
                 results.append(String(format: "σ = %.1f cm: %.2f dB", sigma * 100, db))
                 if db < (bestMap?.db ?? .infinity) { bestMap = (db, m) }
             }
@@ -353,6 +403,16 @@ public struct ImageSourceFitter: Sendable {
         var final = ImageSourceModel(sources: sources, frame: frame, frequencies: train.frequencies,
                                      carrier: train.carrier, phaseModel: phaseModel, gainReference: centre, scale: train.scale)
         final.gainMap = gainMap
+        if options.nuisance != .none && !sources.isEmpty {
+            let c = Self.gaugeFactor(final, train: train, nuisance: options.nuisance, width: options.width)
+            decisions.append(String(format: "unsynchronised survey (%@): gains pinned to the survey's mean frame gain (×%.3g, %.1f°)",
+                                    options.nuisance.rawValue, c.length, c.phase * 180 / .pi))
+            for l in final.sources.indices {
+                final.sources[l].gain = final.sources[l].gain * c
+                let g = final.sources[l].gainSlope
+                final.sources[l].gainSlope = (g.0 * c, g.1 * c, g.2 * c)
+            }
+        }
         return Result(model: final, validationNMSEDB: best, decisions: decisions, history: history)
     }
 
@@ -376,6 +436,34 @@ public struct ImageSourceFitter: Sendable {
             .sorted { scores[$0] > scores[$1] }
             .prefix(options.geometricCandidatesPerPath)
             .map { predictions[$0] }
+    }
+
+    /// The convention that pins what an unsynchronised survey cannot fix (docs/model.md): the global complex gain
+    /// c that makes the frames' own gains α_i (against the model × c) average to a real positive value and have
+    /// a mean square of 1. A phase-coherent survey (α_i ≈ 1) thus gives back the coherent model.
+    static func gaugeFactor(_ model: ImageSourceModel, train: TrainingData, nuisance: NuisanceModel, width: Int) -> Complex<Double> {
+        let stride = train.valuesPerSample
+        let count = min(train.count, 2000)
+        let idx = Array(0..<count)
+        // In the survey's normalised units (the file's model divides by `scale` when evaluated).
+        var normalised = ImageSourceModel(sources: model.sources, frame: model.frame, frequencies: model.frequencies,
+                                          carrier: model.carrier, phaseModel: model.phaseModel,
+                                          gainReference: model.gainReference, scale: 1)
+        normalised.gainMap = model.gainMap
+        let pred = normalised.channels(at: idx.map { train.positions[$0] })
+        var sum = Complex<Double>.zero, square = 0.0
+        var match = NuisanceMatch(model: model, nuisance: nuisance)
+        for i in idx {
+            train.channels.withUnsafeBufferPointer { match.load(UnsafeBufferPointer(rebasing: $0[(i * stride)..<((i + 1) * stride)])) }
+            let fit = pred.withUnsafeBufferPointer { match.evaluate($0.baseAddress! + i * stride) }
+            let a = Complex(fit.alpha.re, fit.alpha.im)
+            guard a.real.isFinite && a.imaginary.isFinite else { continue }
+            sum = sum + a; square += a.lengthSquared
+        }
+        guard sum.length > 0, square > 0 else { return Complex(1, 0) }
+        let rms = (square / Double(count)).squareRoot()
+        // Gains × c ⇒ α_i / c: phase of c = phase of mean α, |c| = rms |α|.
+        return Complex(length: rms, phase: sum.phase) ?? Complex(1, 0)
     }
 
     /// A source mirrored through the plane z = z0 (indistinguishable from a flat survey), kept above it.

@@ -6,6 +6,13 @@ import Numerics
 /// their exact Jacobian with respect to the source parameters, and the Gauss–Newton normal equations,
 /// accumulated in parallel over points without ever holding the whole Jacobian.
 ///
+/// With a `nuisance` (unsynchronised surveys), each point's channel is known only up to its own complex gain α
+/// (and timing offset τ). The problem is then the variable-projection one, min_θ Σ_i min_{α_i,τ_i}
+/// ‖α_i D(τ_i) F_i(θ) − H_i‖²: the residual is taken at each point's optimal (α_i, τ_i) (closed form and
+/// Newton polish, `NuisanceMatch`), and its Jacobian is α_i D(τ_i) ∂F_i/∂θ projected orthogonally to the
+/// nuisance directions (α D F, jα D F, ∂(α D F)/∂τ) — the Gauss–Newton Jacobian of the reduced problem
+/// (Kaufman). Its gradient Jᵀr is exact (envelope theorem: r is orthogonal to those directions).
+///
 /// Parameter layout, per source: [centre (3), rotation (3)] when its geometry is free, then [gain re, im]
 /// and, when gain slopes are on, [slope re, im] per varying axis.
 struct ImageSourceProblem: @unchecked Sendable {
@@ -22,6 +29,8 @@ struct ImageSourceProblem: @unchecked Sendable {
     /// Whether each source's geometry (centre, rotation) is a free parameter.
     let geometryFree: [Bool]
     let width: Int
+    /// Per-frame unknowns removed at every point (none: the survey is phase-coherent).
+    var nuisance: NuisanceModel = .none
 
     var valuesPerPoint: Int { 2 * frame.offsets.count * frequencies.count }
     var gainParameters: Int { 2 + 2 * slopeAxes.count }
@@ -76,13 +85,19 @@ struct ImageSourceProblem: @unchecked Sendable {
                 for task in range {
                     var acc = MultipathAccumulator(antennas: frame.offsets.count, frequencies: frequencies)
                     var m = [Double](repeating: 0, count: stride)
+                    var match = makeMatch()
                     var sum = 0.0
                     var p = task
                     while p < positions.count {
                         model.accumulate(at: positions[p], into: &acc, normalised: true)
                         m.withUnsafeMutableBufferPointer { acc.write(into: $0.baseAddress!) }
                         let base = p * stride
-                        for t in 0..<stride { let r = m[t] - channels[base + t]; sum += r * r }
+                        if match != nil {
+                            channels.withUnsafeBufferPointer { match!.load(UnsafeBufferPointer(rebasing: $0[base..<(base + stride)])) }
+                            sum += m.withUnsafeBufferPointer { match!.evaluate($0.baseAddress!).cost }
+                        } else {
+                            for t in 0..<stride { let r = m[t] - channels[base + t]; sum += r * r }
+                        }
                         p += tasks
                     }
                     out[task] = sum
@@ -90,6 +105,13 @@ struct ImageSourceProblem: @unchecked Sendable {
             }
         }
         return 0.5 * partial.reduce(0, +)
+    }
+
+    /// A per-thread nuisance matcher, nil for coherent surveys.
+    func makeMatch() -> NuisanceMatch? {
+        guard nuisance != .none else { return nil }
+        return NuisanceMatch(frequencies: frequencies, antennas: frame.offsets.count,
+                             reference: frequencies.reduce(0, +) / Double(max(frequencies.count, 1)), nuisance: nuisance)
     }
 
     func makeModel(_ sources: [ImageSource]) -> ImageSourceModel {
@@ -118,6 +140,7 @@ struct ImageSourceProblem: @unchecked Sendable {
                     var block = [Double](repeating: 0, count: pointsPerBlock * stride * n)
                     var resid = [Double](repeating: 0, count: pointsPerBlock * stride)
                     var cost = 0.0
+                    var match = makeMatch()
                     let mine = Array(Swift.stride(from: task, to: positions.count, by: tasks))
                     var start = 0
                     while start < mine.count {
@@ -128,6 +151,10 @@ struct ImageSourceProblem: @unchecked Sendable {
                                 for i in 0..<count {
                                     fillRows(point: mine[start + i], sources: sources, offsets: offsets, columns: n,
                                              jacobian: jb.baseAddress! + i * stride * n, residual: rb.baseAddress! + i * stride)
+                                    if match != nil {
+                                        project(point: mine[start + i], columns: n, match: &match!,
+                                                jacobian: jb.baseAddress! + i * stride * n, residual: rb.baseAddress! + i * stride)
+                                    }
                                 }
                             }
                         }
@@ -156,6 +183,7 @@ struct ImageSourceProblem: @unchecked Sendable {
         }
         // dsyrk filled the upper triangle; mirror it so that callers may read either.
         for i in 0..<n { for j in 0..<i { jtj[i * n + j] = jtj[j * n + i] } }
+        if nuisance != .none { pinGauge(&jtj, sources: sources, offsets: offsets, n: n) }
         return (0.5 * costParts.reduce(0, +), jtj, jtr)
     }
 
@@ -229,6 +257,123 @@ struct ImageSourceProblem: @unchecked Sendable {
                         jr[c + 1] = -bim * s; ji[c + 1] = bre * s
                     }
                 }
+            }
+        }
+    }
+}
+
+extension ImageSourceProblem {
+    /// With per-frame gains, scaling every source gain (and slope) by one complex factor changes no frame's cost.
+    /// These are the two directions (real scaling, rotation) in parameter space at θ, unnormalised.
+    func gaugeDirections(_ theta: [Double]) -> (v1: [Double], v2: [Double]) {
+        let n = theta.count
+        var v1 = [Double](repeating: 0, count: n), v2 = v1
+        var c = 0
+        for free in geometryFree {
+            if free { c += 6 }
+            for _ in 0..<(1 + slopeAxes.count) {
+                guard c + 1 < n else { break }
+                v1[c] = theta[c]; v1[c + 1] = theta[c + 1]
+                v2[c] = -theta[c + 1]; v2[c + 1] = theta[c]
+                c += 2
+            }
+        }
+        return (v1, v2)
+    }
+
+    /// A step with its components along the gauge directions at θ removed (nothing to remove for coherent
+    /// surveys): the cost is flat there, so any such component is round-off, and unchecked it lets the gains
+    /// drift without bound.
+    func withoutGauge(_ step: [Double], at theta: [Double]) -> [Double] {
+        guard nuisance != .none else { return step }
+        let (v1, v2) = gaugeDirections(theta)
+        let norm = v1.reduce(0) { $0 + $1 * $1 }   // = ‖v2‖², and v1 ⟂ v2
+        guard norm > 0, norm.isFinite else { return step }
+        var a = 0.0, b = 0.0
+        for i in step.indices { a += step[i] * v1[i]; b += step[i] * v2[i] }
+        return step.indices.map { step[$0] - (a * v1[$0] + b * v2[$0]) / norm }
+    }
+
+    /// Adds w·vvᵀ for both unit gauge directions to JᵀJ (which is singular along them), w = mean diagonal, so
+    /// that the damped normal equations stay well conditioned.
+    func pinGauge(_ jtj: inout [Double], sources: [ImageSource], offsets: [Int], n: Int) {
+        let (v1, v2) = gaugeDirections(pack(sources))
+        let norm = v1.reduce(0) { $0 + $1 * $1 }
+        guard norm > 0, norm.isFinite else { return }
+        var trace = 0.0
+        for i in 0..<n { trace += jtj[i * n + i] }
+        let w = max(trace / Double(n), .leastNormalMagnitude) / norm
+        for i in 0..<n where v1[i] != 0 || v2[i] != 0 {
+            for j in 0..<n { jtj[i * n + j] += w * (v1[i] * v1[j] + v2[i] * v2[j]) }
+        }
+    }
+
+    /// Turns one point's coherent rows (residual F − H, Jacobian ∂F/∂θ) into the variable-projection rows at the
+    /// point's optimal nuisance (see the type's comment). A point where the model is zero keeps its coherent rows,
+    /// so that the first gains can move off zero.
+    func project(point p: Int, columns n: Int, match: inout NuisanceMatch,
+                 jacobian: UnsafeMutablePointer<Double>, residual: UnsafeMutablePointer<Double>) {
+        let stride = valuesPerPoint, ns = frequencies.count, na = frame.offsets.count
+        let base = p * stride
+        channels.withUnsafeBufferPointer { match.load(UnsafeBufferPointer(rebasing: $0[base..<(base + stride)])) }
+        // F = residual + H.
+        for t in 0..<stride { residual[t] += channels[base + t] }
+        let fit = match.evaluate(residual)
+        guard fit.alpha.re != 0 || fit.alpha.im != 0 else {
+            for t in 0..<stride { residual[t] -= channels[base + t] }
+            return
+        }
+        let timing = nuisance == .phaseGainAndTiming
+        // Tangent directions of the nuisance at the optimum, as columns of t (stride × 3).
+        var t = [Double](repeating: 0, count: 3 * stride)
+        for k in 0..<ns {
+            let w = match.omega[k]
+            let (sn, cs) = sinCos(-w * fit.tau)
+            let br = fit.alpha.re * cs - fit.alpha.im * sn, bi = fit.alpha.re * sn + fit.alpha.im * cs
+            for j in 0..<na {
+                let i = 2 * (j * ns + k)
+                let fr = residual[i], fi = residual[i + 1]
+                let mr = br * fr - bi * fi, mi = br * fi + bi * fr
+                residual[i] = mr - channels[base + i]; residual[i + 1] = mi - channels[base + i + 1]
+                t[i] = mr; t[i + 1] = mi                                   // α D F
+                t[stride + i] = -mi; t[stride + i + 1] = mr                // j α D F
+                t[2 * stride + i] = w * mi; t[2 * stride + i + 1] = -w * mr  // −jω α D F
+                let rowRe = jacobian + i * n, rowIm = jacobian + (i + 1) * n
+                for c in 0..<n {
+                    let dr = rowRe[c], di = rowIm[c]
+                    rowRe[c] = br * dr - bi * di; rowIm[c] = br * di + bi * dr
+                }
+            }
+        }
+        // Orthonormal basis of the tangent space (Gram–Schmidt; the first two are already orthogonal).
+        let q = timing ? 3 : 2
+        for a in 0..<q {
+            for b in 0..<a {
+                var dot = 0.0
+                for i in 0..<stride { dot += t[a * stride + i] * t[b * stride + i] }
+                for i in 0..<stride { t[a * stride + i] -= dot * t[b * stride + i] }
+            }
+            var norm = 0.0
+            for i in 0..<stride { norm += t[a * stride + i] * t[a * stride + i] }
+            let inv = norm > 0 ? 1 / norm.squareRoot() : 0
+            for i in 0..<stride { t[a * stride + i] *= inv }
+        }
+        // J ← (I − QQᵀ) J, column by column of coefficients: c = Qᵀ J (q × n), then J −= Q c.
+        var coef = [Double](repeating: 0, count: q * n)
+        for i in 0..<stride {
+            let row = jacobian + i * n
+            for a in 0..<q {
+                let ta = t[a * stride + i]
+                if ta == 0 { continue }
+                for c in 0..<n { coef[a * n + c] += ta * row[c] }
+            }
+        }
+        for i in 0..<stride {
+            let row = jacobian + i * n
+            for a in 0..<q {
+                let ta = t[a * stride + i]
+                if ta == 0 { continue }
+                for c in 0..<n { row[c] -= ta * coef[a * n + c] }
             }
         }
     }

@@ -1,7 +1,8 @@
 import CSINumerics
 
 /// The phase-sensitive cost of candidate channels against one measured channel H, with the configured
-/// nuisance parameters removed in closed form (method.md §9; issue item 4.i):
+/// nuisance parameters removed in closed form (docs/method.md §9). Shared by the localizer (one frame
+/// against many candidate positions) and the trainers (each survey frame against the model's channel):
 ///
 ///   none:        C(F) = ‖H − F‖²
 ///   phase-gain:  C(F) = min_α ‖H − αF‖² = ‖H‖² − |⟨F,H⟩|²/‖F‖²
@@ -10,19 +11,20 @@ import CSINumerics
 ///
 /// with ω_k = 2π(f_k − f_ref). The slope is found on a grid of 2N_s delays over one period of the
 /// subcarrier spacing, then polished by Newton steps on |S(τ)|². Reused per frame (no allocation).
-struct MatchCost {
-    let na: Int, ns: Int
-    let nuisance: NuisanceModel
-    let omega: [Double]
+public struct NuisanceMatch: Sendable {
+    public let na: Int, ns: Int
+    public let nuisance: NuisanceModel
+    /// ω_k = 2π(f_k − f_ref), rad/s.
+    public let omega: [Double]
     /// Timing grid: τ_m and the table e^{jω_k τ_m} (m-major).
     let tauGrid: [Double]
     let gridRe: [Double], gridIm: [Double]
     /// The measured channel (interleaved) and its energy.
-    var h: [Double]
-    var energy: Double = 0
+    public internal(set) var h: [Double]
+    public internal(set) var energy: Double = 0
     var cRe: [Double], cIm: [Double]
 
-    init(frequencies: [Double], antennas: Int, reference: Double, nuisance: NuisanceModel) {
+    public init(frequencies: [Double], antennas: Int, reference: Double, nuisance: NuisanceModel) {
         na = antennas; ns = frequencies.count
         self.nuisance = nuisance
         omega = frequencies.map { 2 * Double.pi * ($0 - reference) }
@@ -43,14 +45,14 @@ struct MatchCost {
         cRe = .init(repeating: 0, count: ns); cIm = cRe
     }
 
-    mutating func load(_ measured: UnsafeBufferPointer<Double>) {
+    public mutating func load(_ measured: UnsafeBufferPointer<Double>) {
         var e = 0.0
         for i in 0..<h.count { h[i] = measured[i]; e += measured[i] * measured[i] }
         energy = e
     }
 
     /// The cost of candidate `f` (interleaved, antenna-major) and the nuisance estimate that achieves it.
-    mutating func evaluate(_ f: UnsafePointer<Double>) -> (cost: Double, alpha: (re: Double, im: Double), tau: Double) {
+    public mutating func evaluate(_ f: UnsafePointer<Double>) -> (cost: Double, alpha: (re: Double, im: Double), tau: Double) {
         switch nuisance {
         case .none:
             var s = 0.0
@@ -106,7 +108,7 @@ struct MatchCost {
     }
 
     /// S(τ), S'(τ), S''(τ) from the current c_k.
-    func spectrum(at tau: Double) -> ((re: Double, im: Double), (re: Double, im: Double), (re: Double, im: Double)) {
+    public func spectrum(at tau: Double) -> ((re: Double, im: Double), (re: Double, im: Double), (re: Double, im: Double)) {
         var s0 = (re: 0.0, im: 0.0), s1 = (re: 0.0, im: 0.0), s2 = (re: 0.0, im: 0.0)
         for k in 0..<ns {
             let (sn, cs) = sinCos(omega[k] * tau)
@@ -120,11 +122,38 @@ struct MatchCost {
     }
 }
 
-extension MatchCost {
+extension NuisanceMatch {
+    /// A matcher for channels of `model` (its subcarriers and antennas), timing referred to the mean frequency.
+    public init(model: some ChannelModel, nuisance: NuisanceModel) {
+        let f = model.frequencies
+        self.init(frequencies: f, antennas: model.antennaCount, reference: f.reduce(0, +) / Double(max(f.count, 1)),
+                  nuisance: nuisance)
+    }
+
+    /// Writes the measured channel loaded last, with the nuisance (α, τ) of `model` removed, into `out`:
+    /// H·e^{+jω_kτ}/α — the channel as the model would have produced it. Leaves H unchanged when α = 0.
+    public func align(alpha: (re: Double, im: Double), tau: Double, into out: UnsafeMutablePointer<Double>) {
+        let a2 = alpha.re * alpha.re + alpha.im * alpha.im
+        guard a2 > 0, a2.isFinite, tau.isFinite else {
+            for i in 0..<h.count { out[i] = h[i] }
+            return
+        }
+        for k in 0..<ns {
+            let (sn, cs) = sinCos(omega[k] * tau)
+            // (e^{jωτ} / α) = e^{jωτ} · conj(α) / |α|²
+            let zr = (cs * alpha.re + sn * alpha.im) / a2, zi = (sn * alpha.re - cs * alpha.im) / a2
+            for j in 0..<na {
+                let i = 2 * (j * ns + k)
+                let hr = h[i], hi = h[i + 1]
+                out[i] = hr * zr - hi * zi; out[i + 1] = hr * zi + hi * zr
+            }
+        }
+    }
+
     /// Real nuisance parameters estimated for a nuisance model.
-    static func degrees(_ n: NuisanceModel) -> Int {
+    public static func degrees(_ n: NuisanceModel) -> Int {
         switch n { case .none: 0; case .phaseAndGain: 2; case .phaseGainAndTiming: 3 }
     }
     /// max |ω_k|, the scale that makes the timing column of the Jacobian comparable to the others.
-    var omegaScale: Double { max(omega.map(abs).max() ?? 1, 1) }
+    public var omegaScale: Double { max(omega.map(abs).max() ?? 1, 1) }
 }

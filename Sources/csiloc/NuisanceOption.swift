@@ -1,0 +1,21 @@
+import ArgumentParser
+import CSIChannel
+
+/// `--nuisance`: the per-frame unknowns of a survey or of frames (docs/model.md, "Unsynchronised surveys").
+enum NuisanceOption: String, ExpressibleByArgument, CaseIterable {
+    /// Train: detect from the survey. Localize: use what the model was trained with.
+    case auto
+    case none
+    case phaseGain = "phase-gain"
+    case phaseGainTiming = "phase-gain-timing"
+
+    /// The explicit choice, nil for `auto`.
+    var model: NuisanceModel? {
+        switch self {
+        case .auto: nil
+        case .none: NuisanceModel.none
+        case .phaseGain: .phaseAndGain
+        case .phaseGainTiming: .phaseGainAndTiming
+        }
+    }
+}
