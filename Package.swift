@@ -1,10 +1,10 @@
 // swift-tools-version:6.1
 // csiloc: sub-wavelength localization from channel state information.
 //
-// Module graph (arrows point to what a module may import), following the data:
-//   CSINumerics ◄── CSIChannel ◄── (model, search: later issues)
-//   NumpyArchive ◄── CSIChannel        StrictYAML ◄── CSIChannel
-//   csiloc (CLI) ◄── everything above
+// Module graph, following the data (wire → ingest → model + search → publish): ZMQ and CSIWire carry frames
+// and fixes; CSIChannel holds the physics and the ChannelModel seam; CSIModel builds models, CSISearch inverts
+// any ChannelModel (the Localizer seam) and neither imports the other; CSILocDaemon and CSICapture run them;
+// csiloc and csilocd are thin executables. Diagram, one paragraph per module, threading: docs/architecture.md.
 import PackageDescription
 
 /// Numeric kernels vectorise only when the compiler may use FMA and wide vectors.

@@ -26,9 +26,20 @@ public enum PositionSampler {
         return points
     }
 
-    /// Number of points `grid(in:spacing:)` would return, without allocating them.
+    /// Number of points `grid(in:spacing:)` would return, without allocating them; `Int.max` when that number
+    /// does not fit (a tiny or non-finite spacing), so callers can bound it before anything traps.
     public static func gridCount(in region: Region, spacing: Double) -> Int {
-        func n(_ r: ClosedRange<Double>) -> Int { Int(((r.upperBound - r.lowerBound) / spacing + 1e-9).rounded(.down)) + 1 }
-        return n(region.x) * n(region.y) * (region.isFlat ? 1 : n(region.z))
+        func n(_ r: ClosedRange<Double>) -> Int {
+            let v = ((r.upperBound - r.lowerBound) / spacing + 1e-9).rounded(.down) + 1
+            return v.isFinite && v >= 1 && v < 1e15 ? Int(v) : Int.max
+        }
+        guard spacing > 0, spacing.isFinite else { return Int.max }
+        var total = 1
+        for axis in [n(region.x), n(region.y), region.isFlat ? 1 : n(region.z)] {
+            let (p, overflow) = total.multipliedReportingOverflow(by: axis)
+            if overflow { return Int.max }
+            total = p
+        }
+        return total
     }
 }

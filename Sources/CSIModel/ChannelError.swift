@@ -1,7 +1,7 @@
 import CSIChannel
 import CSINumerics
 
-/// Reconstruction error of a channel model against reference channels (method.md §5):
+/// Reconstruction error of a channel model against reference channels (docs/method.md §5):
 /// NMSE = mean over locations of ‖Ĥ − H‖²_F / ‖H‖²_F (the papers' metric) and the ratio of sums
 /// Σ‖Ĥ − H‖² / Σ‖H‖² (dominated by strong locations), both also in dB.
 public struct ChannelError: Sendable, Equatable {

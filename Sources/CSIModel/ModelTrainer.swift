@@ -82,22 +82,43 @@ public struct ModelTrainer: Sendable {
                            share: options.kind == .physics ? 0.9 : 0.5, log: log, cancelled: cancelled,
                            checkpoint: checkpoint, start: start)
             }
-            try checkExplains(result, nuisance: nuisance)
+            // A coherent survey that the physics explains badly may still be learnt by the network (checked on the
+            // final file below); an unsynchronised one cannot even be aligned then.
+            if options.kind == .physics || nuisance != .none { try checkExplains(result, nuisance: nuisance) }
             var decisions = result.decisions
+            // The survey as the fit would have produced it (each frame's nuisance removed), and its noise floor.
+            let (t, v) = (train.aligned(to: result.model, outputScale: train.scale, nuisance: nuisance, width: options.width),
+                          validation.aligned(to: result.model, outputScale: train.scale, nuisance: nuisance, width: options.width))
+            let floor = ResidualNoiseFloor.estimate(data: v.channels, predicted: result.model.channels(at: v.positions).map { $0 * train.scale },
+                                            antennas: v.antennaCount, subcarriers: v.subcarrierCount)
+            let atFloor = floor.whiteness > 0.8 && result.validationNMSEDB <= floor.floorDB + 1
+            log(String(format: "train: validation NMSE %.2f dB; %@%@", result.validationNMSEDB, floor.description,
+                       atFloor ? " — the fit is at the data's floor: what remains is measurement noise" : ""))
             if options.kind != .physics && !cancelled() {
+                if options.kind == .auto && atFloor {
+                    let decision = String(format: "neural residual: skipped, the physics fit (%.2f dB) is within 1 dB of the data's noise floor (%.2f dB)",
+                                          result.validationNMSEDB, floor.floorDB)
+                    log("train: decision: \(decision)")
+                    var file = try makeFile(physics: result.model, dataset: dataset, validation: validation, nuisance: nuisance,
+                                            decisions: decisions + [decision], start: start)
+                    file.header.validation.noiseFloorDB = floor.floorDB
+                    return file
+                }
                 // The network learns the residual of the survey as the fit would have produced it.
-                let (t, v) = (train.aligned(to: result.model, outputScale: train.scale, nuisance: nuisance, width: options.width),
-                              validation.aligned(to: result.model, outputScale: train.scale, nuisance: nuisance, width: options.width))
                 let neural = try NeuralStage.residual(after: result, train: t, validation: v, dataset: dataset,
                                                       trainer: self, log: log, cancelled: cancelled, start: start)
                 if var file = neural.file {
                     try record(nuisance, in: &file, validation: validation)
+                    file.header.validation.noiseFloorDB = floor.floorDB
                     return file
                 }
                 decisions.append(neural.decision)
             }
-            return try makeFile(physics: result.model, dataset: dataset, validation: validation, nuisance: nuisance,
-                                decisions: decisions, start: start)
+            if options.kind != .physics && nuisance == .none { try checkExplains(result, nuisance: nuisance) }
+            var file = try makeFile(physics: result.model, dataset: dataset, validation: validation, nuisance: nuisance,
+                                    decisions: decisions, start: start)
+            file.header.validation.noiseFloorDB = floor.floorDB
+            return file
         case .inr:
             var fit: ImageSourceFitter.Result? = nil
             if options.inrStart == .fit {

@@ -74,13 +74,16 @@ public struct NuisanceDetector: Sendable {
         func median(_ v: [Double]) -> Double { v.isEmpty ? .nan : v.sorted()[v.count / 2] }
         finding.coherent = median(coherent); finding.phaseFree = median(phaseFree)
         finding.timingFree = median(timingFree); finding.gainDB = median(gain)
-        // An unknown explains a mismatch when removing it takes away a substantial part (≥ 0.05 of the
-        // uncorrelated level) and at least half of what was there.
-        func explains(_ before: Double, _ after: Double) -> Bool { before - after > 0.05 && before > 2 * after }
-        let phase = explains(finding.coherent, finding.phaseFree)
-        let timing = explains(finding.phaseFree, finding.timingFree)
+        // A random common phase leaves close channels as good as uncorrelated (≈ 1), far above what the field's own
+        // change over a pair's separation gives (≲ 0.3 at λ/4), and removing it takes most of the mismatch away.
+        // A timing offset is declared when removing it takes away more than 0.1 and two thirds of what is left after
+        // the common phase (the field's own change, at λ/4, is a few hundredths). A gain spread alone (> 0.5 dB
+        // between pairs closer than λ/8, where path loss and fading change by a few hundredths of a dB) counts too.
+        let phase = finding.coherent > 0.5 && finding.coherent > 2.5 * finding.phaseFree
+        let timing = finding.phaseFree > 0.1 && finding.phaseFree > 3 * finding.timingFree
+        let gainSpread = separation <= lambda / 8 && finding.gainDB > 0.5
         if timing { finding.nuisance = .phaseGainAndTiming }
-        else if phase || finding.gainDB > 0.5 { finding.nuisance = .phaseAndGain }
+        else if phase || gainSpread { finding.nuisance = .phaseAndGain }
         return finding
     }
 

@@ -1,4 +1,4 @@
-/// Summary of localization errors: the percentiles quoted in method.md §8.3 and the gross-error share.
+/// Summary of localization errors: the percentiles quoted in docs/method.md §8.3 and the gross-error share.
 public struct ErrorStatistics: Sendable, Equatable {
     public let count: Int
     public let mean: Double

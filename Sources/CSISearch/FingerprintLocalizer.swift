@@ -1,7 +1,7 @@
 import CSIChannel
 import CSINumerics
 
-/// The k-nearest-neighbour fingerprinting baseline (method.md §8.3 "3-NN"): similarity −‖H − H_n‖_F over
+/// The k-nearest-neighbour fingerprinting baseline (docs/method.md §8.3 "3-NN"): similarity −‖H − H_n‖_F over
 /// a dictionary of measured channels, estimate = unweighted mean of the k best positions.
 ///
 /// −‖H − H_n‖² = 2·Re⟨H_n, H⟩ − ‖H_n‖² − ‖H‖², and Re⟨H_n, H⟩ is a real dot product of the interleaved

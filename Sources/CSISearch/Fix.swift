@@ -58,7 +58,7 @@ public struct NuisanceEstimate: Sendable, Equatable {
     public var timingOffset: Double = 0
 }
 
-/// The stages of the pipeline (method.md §10.1), and the adaptive retry of suspect fixes.
+/// The stages of the pipeline (docs/method.md §10.1), and the adaptive retry of suspect fixes.
 public enum SearchStage: String, Sendable, Codable, CaseIterable {
     case global, local, refine1 = "refine-1", circles, refine2 = "refine-2"
     /// Only for fixes whose cost is above the noise level: a wider local grid around the global pick,

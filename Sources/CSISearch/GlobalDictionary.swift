@@ -1,7 +1,7 @@
 import CSIChannel
 import CSINumerics
 
-/// The cached "virtual dictionary" f(G_G) of the global grid stage (method.md §10.1a, §10.5): the model
+/// The cached "virtual dictionary" f(G_G) of the global grid stage (docs/method.md §10.1a, §10.5): the model
 /// evaluated once on a regular grid over the search region and reduced to the features of one global
 /// measure, stored as Float32 rows. Built once per model and configuration and then only read, by any
 /// number of workers at once: it is a class with immutable storage so that it is shared, never copied.

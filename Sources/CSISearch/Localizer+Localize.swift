@@ -46,7 +46,7 @@ extension Localizer {
                 let r = refine(from: start, &s)
                 report.candidates += r.iterations
                 report.valueEvaluations += r.valueEvaluations; report.jacobianEvaluations += r.jacobianEvaluations
-                if result == nil || r.cost < result!.cost { result = r }
+                if result == nil || r.cost < result!.cost || result!.cost.isNaN { result = r }
             }
             if let r = result { x = r.position; cost = r.cost }
             report.position = x; report.cost = cost; report.seconds = seconds(t0)
@@ -68,7 +68,7 @@ extension Localizer {
                     let r = refine(from: pick.position, &s)
                     report.candidates += r.iterations
                     report.valueEvaluations += r.valueEvaluations; report.jacobianEvaluations += r.jacobianEvaluations
-                    if best == nil || r.cost < best!.cost { best = r }
+                    if best == nil || r.cost < best!.cost || best!.cost.isNaN { best = r }
                 }
                 // Keep the first refinement's result if nothing beat it (its point was a candidate anyway).
                 if let b = best, b.cost <= cost || result == nil { result = b; x = b.position; cost = b.cost }
@@ -80,7 +80,7 @@ extension Localizer {
         }
         var fix = finish(position: x, cost: cost, refinement: result, stages: stages, &s)
         // (f) a suspect fix: search again, wider, from several starts.
-        if fix.status == .grossErrorSuspected && configuration.widenOnSuspect && configuration.refinement != .none {
+        if fix.status == .grossErrorSuspected && !widenedOffsets.isEmpty && configuration.refinement != .none {
             t0 = clock.now
             let w = localStage(around: g.position, widened: true, &s)
             var report = StageReport(stage: .widened, candidates: w.scored, position: x, cost: cost, seconds: 0,
@@ -89,7 +89,7 @@ extension Localizer {
             for pick in w.picks {
                 let r = refine(from: pick.position, &s)
                 report.valueEvaluations += r.valueEvaluations; report.jacobianEvaluations += r.jacobianEvaluations
-                if best == nil || r.cost < best!.cost { best = r }
+                if best == nil || r.cost < best!.cost || best!.cost.isNaN { best = r }
             }
             if let b = best, b.cost < cost { result = b; x = b.position; cost = b.cost }
             report.position = x; report.cost = cost; report.seconds = seconds(t0)

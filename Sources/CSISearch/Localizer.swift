@@ -1,7 +1,7 @@
 import CSIChannel
 import CSINumerics
 
-/// Locates a transmitter by inverting any differentiable channel model (method.md §9–§11, §16):
+/// Locates a transmitter by inverting any differentiable channel model (docs/method.md §9–§11, §16):
 /// (a) a global grid over a cached dictionary, (b) a local phase-sensitive grid, (c) refinement,
 /// (d) circles at the spurious-minimum radii, (e) refinement again — as selected by the configuration.
 ///
@@ -41,13 +41,14 @@ public struct Localizer: Sendable {
                                         timingInvariant: configuration.nuisance == .phaseGainAndTiming)
         dictionary = GlobalDictionary(model: model, region: region, spacing: configuration.globalSpacing,
                                       measure: configuration.globalMeasure, transform: transform, width: width)
-        localOffsets = Self.latticeOffsets(halfWidth: configuration.localHalfWidth ?? configuration.globalSpacing,
+        let localHalfWidth = configuration.localHalfWidth ?? configuration.localHalfWidthSpacings * configuration.globalSpacing
+        localOffsets = Self.latticeOffsets(halfWidth: localHalfWidth, verticalHalfWidth: configuration.globalSpacing,
                                            step: configuration.localStepWavelengths * wavelength,
                                            dimension: region.dimension)
         circleOffsets = Self.circleOffsets(configuration, wavelength: wavelength)
-        widenedOffsets = configuration.widenOnSuspect
-            ? Self.latticeOffsets(halfWidth: configuration.widenedHalfWidthFactor * (configuration.localHalfWidth ?? configuration.globalSpacing),
-                                  step: configuration.localStepWavelengths * wavelength, dimension: region.dimension)
+        widenedOffsets = configuration.widenOnSuspect && region.dimension == 2
+            ? Self.latticeOffsets(halfWidth: configuration.widenedHalfWidthFactor * localHalfWidth, verticalHalfWidth: 0,
+                                  step: configuration.localStepWavelengths * wavelength, dimension: 2)
             : []
     }
 
@@ -58,11 +59,13 @@ public struct Localizer: Sendable {
     public var localGridSize: Int { configuration.localGrid ? localOffsets.count : 0 }
     public var circleSize: Int { configuration.circles ? circleOffsets.count : 0 }
 
-    /// Offsets of a square (cube) lattice of `step` covering ±`halfWidth`, centre included.
-    static func latticeOffsets(halfWidth: Double, step: Double, dimension: Int) -> [Point3] {
+    /// Offsets of a square lattice of `step` covering ±`halfWidth` horizontally (and ±`verticalHalfWidth`, at most
+    /// ±`halfWidth`, vertically in 3-D), centre included.
+    static func latticeOffsets(halfWidth: Double, verticalHalfWidth: Double, step: Double, dimension: Int) -> [Point3] {
         let n = max(0, Int((halfWidth / step + 1e-9).rounded(.down)))
+        let nz = max(0, Int((min(halfWidth, verticalHalfWidth) / step + 1e-9).rounded(.down)))
         var out: [Point3] = []
-        let zs = dimension == 3 ? Array(-n...n) : [0]
+        let zs = dimension == 3 ? Array(-nz...nz) : [0]
         for k in zs { for j in -n...n { for i in -n...n {
             out.append(Point3(Double(i) * step, Double(j) * step, Double(k) * step))
         } } }

@@ -1,6 +1,6 @@
 import CSIChannel
 
-/// Every parameter of the localization search (method.md §10, §16), in one value.
+/// Every parameter of the localization search (docs/method.md §10, §16), in one value.
 ///
 /// Build it from a named preset (`SearchMethod.configuration`) and override fields as needed; a `Localizer`
 /// is then built once per model and configuration. All lengths are metres; lengths tied to the phase
@@ -25,8 +25,11 @@ public struct LocalizerConfiguration: Sendable, Codable, Equatable {
     // MARK: (b) local phase-sensitive grid
     /// Whether to run the local phase-sensitive grid (all published variants do).
     public var localGrid: Bool = true
-    /// Half-width of the local square (cube) around the global pick, m; nil = `globalSpacing`.
+    /// Half-width of the local square around the global pick, m; nil = `localHalfWidthSpacings` × `globalSpacing`.
+    /// In 3-D the vertical half-width stays one `globalSpacing` (the cube would grow with its cube).
     public var localHalfWidth: Double? = nil
+    /// Default half-width of the local grid in global spacings (1 covers the global cell).
+    public var localHalfWidthSpacings: Double = 1
     /// Step of the local grid, in λ₀. λ₀/6 ≈ 1.4 cm (§10.3): < λ₀/2 so that a node falls in the true basin.
     public var localStepWavelengths: Double = 1.0 / 6.0
     /// Number of best distinct local-grid nodes (≥ λ₀/4 apart) refined; the lowest refined cost wins.
@@ -66,7 +69,8 @@ public struct LocalizerConfiguration: Sendable, Codable, Equatable {
     /// When the fix's residual is above the noise level (it would be flagged `gross-error-suspected`), search
     /// again on a local grid `widenedHalfWidthFactor` times wider around the global pick, refine its
     /// `widenedCandidatesToRefine` best distinct nodes and keep the cheapest result. Costs nothing on frames
-    /// that fit; catches global picks that missed the true basin (docs/localization.md).
+    /// that fit; catches global picks that missed the true basin (docs/localization.md). 2-D searches only (in
+    /// 3-D the wider lattice would cost hundreds of thousands of model values per frame).
     public var widenOnSuspect: Bool = true
     public var widenedHalfWidthFactor: Double = 2.5
     public var widenedCandidatesToRefine: Int = 8

@@ -1,6 +1,6 @@
 import CSIChannel
 
-/// The named variants of the search: the published ablations (method.md §10.2) and the improved default.
+/// The named variants of the search: the published ablations (docs/method.md §10.2) and the improved default.
 ///
 /// `configuration` gives each one's complete `LocalizerConfiguration`; callers may still override fields.
 public enum SearchMethod: String, Sendable, Codable, CaseIterable {
@@ -35,7 +35,7 @@ public enum SearchMethod: String, Sendable, Codable, CaseIterable {
         c.nuisance = nuisance
         if self == .robust && nuisance != .none {
             c.circles = false
-            c.localHalfWidth = 2.5 * c.globalSpacing
+            c.localHalfWidthSpacings = 2.5
             c.localCandidatesToRefine = 8
         }
         guard self != .robust else { return c }

@@ -32,7 +32,8 @@ import Testing
         options.kind = .physics
         options.maxPaths = 1
         options.width = 1
-        let file = try ModelTrainer(options: options).train(dataset: data)   // nuisance detected (auto)
+        options.nuisance = .phaseGainAndTiming
+        let file = try ModelTrainer(options: options).train(dataset: data)
         #expect(file.header.nuisance == NuisanceModel.phaseGainAndTiming.rawValue)
         try file.write(to: path)
     }

@@ -99,6 +99,12 @@ import Testing
             let finding = NuisanceDetector().detect(Self.survey(impairments, count: 2000, seed: UInt64(10 + i), region: patch))
             #expect(finding.decided && finding.nuisance == expected, "case \(i): \(finding)")
         }
+        // A coherent survey at survey density (pairs up to λ/4 apart, where the field itself changes): none.
+        let wide = Region(x: -3...3, y: -3...3, z: 1...1)
+        for (i, impairments) in [Impairments(), noisy].enumerated() {
+            let finding = NuisanceDetector().detect(Self.survey(impairments, count: 2000, seed: UInt64(30 + i), region: wide))
+            #expect(finding.nuisance == .none, "coherent sparse case \(i): \(finding)")
+        }
         // Too sparse to tell: undecided, and says so.
         let sparse = NuisanceDetector().detect(Self.survey(Self.unsynchronised, count: 30, seed: 1))
         #expect(!sparse.decided && sparse.nuisance == .none && sparse.description.contains("too few"))

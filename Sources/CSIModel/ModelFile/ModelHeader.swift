@@ -50,6 +50,9 @@ public struct ModelHeader: Codable, Sendable, Equatable {
         public var points: Int
         public var nmseDB: Double
         public var nmseSumDB: Double
+        /// The data's measurement-noise floor seen through the model's residual (`ResidualNoiseFloor`), dB: the lowest
+        /// validation NMSE any model can show on these data.
+        public var noiseFloorDB: Double?
     }
 
     public struct PhysicsInfo: Codable, Sendable, Equatable {

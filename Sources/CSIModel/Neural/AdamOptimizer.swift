@@ -1,6 +1,6 @@
 import Numerics
 
-/// Adam (Kingma & Ba) over a flat parameter array, with the cosine learning-rate decay of method.md §5
+/// Adam (Kingma & Ba) over a flat parameter array, with the cosine learning-rate decay of docs/method.md §5
 /// (lr₀ → lr_min over `totalSteps`). Deterministic: one fixed-order loop.
 public struct AdamOptimizer<Scalar: NeuralScalar>: Sendable {
     public var learningRate: Double

@@ -1,6 +1,6 @@
 import CSINumerics
 
-/// A complex fully connected layer in split form (method.md §4.3), on a batch stored as separate real and
+/// A complex fully connected layer in split form (docs/method.md §4.3), on a batch stored as separate real and
 /// imaginary row-major blocks:
 ///
 ///   Y_r = X_r W_rᵀ − X_i W_iᵀ + b_r,   Y_i = X_i W_rᵀ + X_r W_iᵀ + b_i   (4 real GEMMs).
@@ -20,7 +20,7 @@ struct ComplexDenseLayer: Sendable {
         biasIm = parameters.add("\(name).bias.im", shape: [outputs])
     }
 
-    /// Real and imaginary parts each He-uniform scaled by 1/√2 (method.md §5), zero biases.
+    /// Real and imaginary parts each He-uniform scaled by 1/√2 (docs/method.md §5), zero biases.
     func initialise<T: NeuralScalar>(_ p: inout [T], gain: Double = 1, rng: inout SeededGenerator) {
         let limit = (6.0 / Double(inputs)).squareRoot() * gain / 2.0.squareRoot()
         for i in 0..<(inputs * outputs) {

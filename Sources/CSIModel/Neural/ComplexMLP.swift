@@ -1,7 +1,7 @@
 import CSINumerics
 
 /// A complex multilayer perceptron with a real input: split-complex dense layers with ReLU_C
-/// (ReLU on real and imaginary parts separately, method.md §4.3) between them, linear complex output.
+/// (ReLU on real and imaginary parts separately, docs/method.md §4.3) between them, linear complex output.
 /// This is the amplitude branch of the MB-INR that produces z(x) ∈ ℂ^D.
 struct ComplexMLP: Sendable {
     let layers: [ComplexDenseLayer]

@@ -16,7 +16,7 @@ struct DenseLayer: Sendable {
         bias = parameters.add("\(name).bias", shape: [outputs])
     }
 
-    /// He-uniform weights U(±√(6/fan_in))·gain, zero biases (method.md §5).
+    /// He-uniform weights U(±√(6/fan_in))·gain, zero biases (docs/method.md §5).
     func initialise<T: NeuralScalar>(_ p: inout [T], gain: Double = 1, rng: inout SeededGenerator) {
         let limit = (6.0 / Double(inputs)).squareRoot() * gain
         for i in 0..<(inputs * outputs) { p[weight + i] = T((2 * rng.nextUnit() - 1) * limit) }

@@ -1,7 +1,7 @@
 import CSIChannel
 import CSINumerics
 
-/// Architecture of the baselines of method.md §6: a real MLP from the position (or from random Fourier
+/// Architecture of the baselines of docs/method.md §6: a real MLP from the position (or from random Fourier
 /// features of it) straight to the 2·N_a·N_s real and imaginary parts of H.
 public struct FieldMLPConfiguration: Sendable, Codable, Equatable {
     /// How the position enters the network.
@@ -9,7 +9,7 @@ public struct FieldMLPConfiguration: Sendable, Codable, Equatable {
         /// (x − o)/halfExtent: the plain MLP, which shows the spectral bias (stays near 0 dB).
         case coordinates
         /// [cos(B(x − o)), sin(B(x − o))] with B (features × d) Gaussian N(0, σ²) rad/m drawn from `seed`
-        /// (Tancik-style RFF; σ = 2π/λ in method.md §6.1). Phases in Float64.
+        /// (Tancik-style RFF; σ = 2π/λ in docs/method.md §6.1). Phases in Float64.
         case randomFourier(features: Int, sigma: Double, seed: UInt64)
     }
 

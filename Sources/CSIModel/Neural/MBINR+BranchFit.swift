@@ -3,7 +3,7 @@ import CSINumerics
 import Dispatch
 
 /// Per-sample regression targets for the branch outputs of an MB-INR (any subset), with weights. Used to
-/// start the network near a known solution before end-to-end training (method.md §16.1: from a standard
+/// start the network near a known solution before end-to-end training (docs/method.md §16.1: from a standard
 /// init the delays are far from the data and the model sits at 0 dB).
 public struct BranchTargets: Sendable {
     public var positions: [Point3]

@@ -108,7 +108,7 @@ extension MBINR {
         return out
     }
 
-    /// Initialisation (a) of method.md §16.1: every atom's delay τ_i(x) pre-fitted to the sample's dominant
+    /// Initialisation (a) of docs/method.md §16.1: every atom's delay τ_i(x) pre-fitted to the sample's dominant
     /// delay, every direction to the atom's own direction. Call before `NeuralTrainer.train`.
     @discardableResult
     /// With `perAtom`, each atom's delay is pre-fitted to `angleResolvedDelays` instead (the delay of the energy

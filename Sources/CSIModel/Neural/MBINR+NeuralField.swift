@@ -44,7 +44,7 @@ extension MBINR: NeuralField {
     }
 
     /// Ĥ at antennas and/or subcarriers other than the training ones (extrapolation): Ψ_a and Ψ_f are
-    /// closed-form in the antenna position and the frequency (method.md §12). Antenna positions are projected
+    /// closed-form in the antenna position and the frequency (docs/method.md §12). Antenna positions are projected
     /// on the training array's basis (offsets off that line/plane are ignored). Output: 2·N_a'·N_s' per position.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)

@@ -1,7 +1,7 @@
 import CSIChannel
 import CSINumerics
 
-/// The model-based implicit neural representation of method.md §4.2 (P2/P3):
+/// The model-based implicit neural representation of docs/method.md §4.2 (P2/P3):
 ///
 ///   Ĥ(x) = Ψ_a(x) diag(w(x) ⊙ ψ_x(x)) Ψ_f(x)ᵀ,
 ///

@@ -1,14 +1,14 @@
 import CSIChannel
 import CSINumerics
 
-/// Architecture of a model-based implicit neural representation (method.md §4.2): everything needed, with
+/// Architecture of a model-based implicit neural representation (docs/method.md §4.2): everything needed, with
 /// the parameter tensors, to rebuild the network bit-exactly. Codable so a model file can store it.
 public struct MBINRConfiguration: Sendable, Codable, Equatable {
     public var geometry: NeuralGeometry
     /// D, the number of planar-wave atoms.
     public var atomCount: Int
     /// In-plane wavenumber rings as fractions of 2π/λ_r. An elevated base station puts the in-plane
-    /// wavenumber of a path at cos(elevation)·2π/λ < 2π/λ, hence the inner rings (method.md §3.1).
+    /// wavenumber of a path at cos(elevation)·2π/λ < 2π/λ, hence the inner rings (docs/method.md §3.1).
     /// Atoms are shared out in proportion to the ring radius (equal arc spacing).
     public var rings: [Double]
     /// Hidden widths of the complex amplitude branch MLP_{ℂ,T1} (x → z ∈ ℂ^D).

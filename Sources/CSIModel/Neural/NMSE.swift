@@ -1,7 +1,7 @@
 import CSIChannel
 import CSINumerics
 
-/// Normalised mean squared error of a channel map, in both conventions of method.md §5:
+/// Normalised mean squared error of a channel map, in both conventions of docs/method.md §5:
 /// the mean over locations of ‖Ĥ − H‖²/‖H‖² and the ratio of sums Σ‖Ĥ − H‖² / Σ‖H‖², in dB.
 public struct NMSE: Sendable, Equatable {
     /// 10·log10(mean_x ‖Ĥ − H‖²/‖H‖²).

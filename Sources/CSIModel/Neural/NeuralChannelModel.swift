@@ -5,7 +5,7 @@ import CSINumerics
 ///
 ///   H(x) = base(x) + Ĥ_θ(x) / scale
 ///
-/// (`scale` = `TrainingData.scale`; with a base this is the residual composite of method.md §16.1 — the
+/// (`scale` = `TrainingData.scale`; with a base this is the residual composite of docs/method.md §16.1 — the
 /// network was trained on the targets scale·(H − base)). Localization and `NMSE.evaluate` use it like the
 /// simulator. `evaluate` runs Float32 networks in chunks of `chunkSize` on `threads` threads with
 /// single-threaded OpenBLAS; `evaluateWithJacobian` is the network's exact forward-mode Jacobian.

@@ -2,7 +2,7 @@ import CSIChannel
 import CSINumerics
 import Dispatch
 
-/// Mini-batch Adam training of any `NeuralField` on `TrainingData` (method.md §5): loss = mean over the batch
+/// Mini-batch Adam training of any `NeuralField` on `TrainingData` (docs/method.md §5): loss = mean over the batch
 /// of ‖Ĥ − H‖²_F, cosine learning-rate decay, validation NMSE after every `validationInterval` epochs, early
 /// stopping, and the best-validation parameters kept (also on cancellation or divergence).
 ///
@@ -82,7 +82,7 @@ public enum NeuralTrainer {
         var total = [S](repeating: 0, count: network.parameters.count)
 
         if let progress {
-            // Epoch 0: where the initialisation starts (method.md §16.1: a standard init sits at 0 dB).
+            // Epoch 0: where the initialisation starts (docs/method.md §16.1: a standard init sits at 0 dB).
             let trainN = trainMetricSet.nmse(of: network, threads: o.threads), valN = valSet.nmse(of: network, threads: o.threads)
             progress(TrainingProgress(stage: o.stage, epoch: 0, epochs: o.epochs, loss: .nan, trainNMSE: trainN.meanDB,
                                       validationNMSE: valN.meanDB, bestValidationNMSE: .infinity,

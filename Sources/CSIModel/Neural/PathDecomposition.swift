@@ -41,7 +41,7 @@ public enum PathAssignment: Sendable {
 }
 
 extension MBINR {
-    /// Branch targets reproducing `physics` at `positions` (initialisation (b) of the brief, method.md §16.1):
+    /// Branch targets reproducing `physics` at `positions` (initialisation (b) of the brief, docs/method.md §16.1):
     /// each path is given the free atom whose wave vector is nearest its direction (in-plane
     /// for a 2-D network; see `PathAssignment`); that atom's targets are τ_i = d_l/c,
     /// μ_i = arrayDirection on the array basis and

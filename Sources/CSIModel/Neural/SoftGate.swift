@@ -1,4 +1,4 @@
-/// The soft sparsity gate of the amplitude branch (method.md §4.3): w = z ⊙ softmax(|z| / T), softmax over
+/// The soft sparsity gate of the amplitude branch (docs/method.md §4.3): w = z ⊙ softmax(|z| / T), softmax over
 /// the D moduli of one sample (stable: the maximum is subtracted). Gates are real and non-negative, so w keeps
 /// the phase of z and the largest |z| dominate — a differentiable surrogate for ‖w‖₀ = L_p.
 enum SoftGate {

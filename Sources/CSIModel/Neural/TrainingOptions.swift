@@ -1,6 +1,6 @@
 import CSINumerics
 
-/// Settings of `NeuralTrainer` (defaults: method.md §5 proposals).
+/// Settings of `NeuralTrainer` (defaults: docs/method.md §5 proposals).
 public struct TrainingOptions: Sendable {
     public var learningRate = 1e-3
     /// The cosine decay ends here.

@@ -24,7 +24,7 @@ public struct TrainingReport: Sendable {
         return max(best, lv.meanDB - lt.meanDB)
     }
     /// Set when the train NMSE is more than 10 dB better than validation (at the best epoch or at the end):
-    /// the network memorises the training points (too few samples per λ², method.md §16.1), it is not an
+    /// the network memorises the training points (too few samples per λ², docs/method.md §16.1), it is not an
     /// optimiser problem.
     public var memorisationWarning: String? {
         var t = trainNMSE, v = validationNMSE
@@ -32,7 +32,7 @@ public struct TrainingReport: Sendable {
         let gap = v.meanDB - t.meanDB
         guard gap > 10 else { return nil }
         return "memorisation: train \(fixed(t.meanDB)) dB vs validation \(fixed(v.meanDB)) dB (gap \(fixed(gap)) dB) at "
-            + "\(fixed(samplesPerSquareWavelength, 2)) samples/λ²; a generic network needs ≳ 4–8 samples/λ² (method.md §16.1) "
+            + "\(fixed(samplesPerSquareWavelength, 2)) samples/λ²; a generic network needs ≳ 4–8 samples/λ² (docs/method.md §16.1) "
             + "— densify the survey, or train on the physics fit's residual"
     }
 }

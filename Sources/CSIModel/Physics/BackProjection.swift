@@ -2,7 +2,7 @@ import CSIChannel
 import CSINumerics
 
 /// Finds where a new image source is, blind, from the residual channels of a set of survey points
-/// (method.md §16.1 step 2): each point's angle–delay power map |Σ_jk R_jk e^{−jk₀(t_j μ₁ + s_j μ₂)} e^{+j2π(f_k−f₀)τ}|²
+/// (docs/method.md §16.1 step 2): each point's angle–delay power map |Σ_jk R_jk e^{−jk₀(t_j μ₁ + s_j μ₂)} e^{+j2π(f_k−f₀)τ}|²
 /// is computed once; every candidate position on a 3-D grid is scored by summing, over points, the power
 /// at the candidate's direction cosines and (wrapped) delay. Direction and delay do not depend on the
 /// carrier phase, so this works from any start. The image array's orientation is unknown: each candidate

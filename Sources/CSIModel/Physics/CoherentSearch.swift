@@ -2,7 +2,7 @@ import CSIChannel
 import CSINumerics
 
 /// Refines a rough source position by the gain-free coherent matched filter |⟨b(c), R⟩|² / ‖b‖² over points
-/// near the survey centre, where b(c) is the channel of a unit-gain source at c (method.md §16.1b). It
+/// near the survey centre, where b(c) is the channel of a unit-gain source at c (docs/method.md §16.1b). It
 /// resolves the elevation and range that angle–delay back-projection cannot, and tries the range aliases
 /// ρ ± c/Δf because delays are only known modulo 1/Δf.
 struct CoherentSearch {
@@ -14,7 +14,16 @@ struct CoherentSearch {
     /// Per-point unknowns of the residuals (an unsynchronised survey before any source is known): the score is
     /// then summed over points of each point's own matched filter, maximised over its timing offset when that
     /// is unknown too — range and elevation then come from the array and the band, not from phase across points.
-    var perPoint: NuisanceModel = .none
+    let perPoint: NuisanceModel
+    /// e^{jω_kτ_m} on the per-point timing grid (empty unless `perPoint` has a timing offset).
+    let timingTwiddles: [Double]
+
+    init(frame: ArrayFrame, frequencies: [Double], points: [Point3], residuals: [[Double]], width: Int,
+         perPoint: NuisanceModel = .none) {
+        self.frame = frame; self.frequencies = frequencies; self.points = points; self.residuals = residuals
+        self.width = width; self.perPoint = perPoint
+        timingTwiddles = Self.timingTwiddles(frequencies: frequencies, timing: perPoint == .phaseGainAndTiming)
+    }
 
     /// Score of a unit-gain source at `c` with frame `f` (spherical wavefronts).
     func score(_ c: Point3, frame f: (Point3, Point3, Point3)) -> Double {
@@ -100,10 +109,10 @@ struct CoherentSearch {
 
     /// e^{jω_kτ_m} (interleaved, m-major) on 2N_s delays over one period of the subcarrier spacing, when the
     /// timing offset is a per-point unknown (uniform spacing assumed, as by the range aliases); else empty.
-    var timingTwiddles: [Double] {
+    static func timingTwiddles(frequencies: [Double], timing: Bool) -> [Double] {
         let ns = frequencies.count
-        guard perPoint == .phaseGainAndTiming, ns > 1 else { return [] }
-        let period = Double(ns - 1) / (frequencies.max()! - frequencies.min()!)
+        guard timing, ns > 1, let lo = frequencies.min(), let hi = frequencies.max(), hi > lo else { return [] }
+        let period = Double(ns - 1) / (hi - lo)
         let taus = 2 * ns
         var out = [Double](repeating: 0, count: taus * 2 * ns)
         for m in 0..<taus {

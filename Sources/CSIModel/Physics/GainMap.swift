@@ -4,7 +4,7 @@ import Numerics
 /// Per-path complex gains on a regular grid over a flat survey area, interpolated bilinearly: the image-source
 /// model's answer to everything that makes a path's strength depend on where the receiver is — blockage
 /// (a direct path that vanishes behind an obstacle), element patterns, the 0.3–1.5 dB/m drift of ray-traced
-/// gains (method.md §16.1b). Outside the grid the border values hold.
+/// gains (docs/method.md §16.1b). Outside the grid the border values hold.
 public struct GainMap: Sendable, Equatable {
     /// Grid origin (x₀, y₀); nodes at x₀ + i·spacing, y₀ + j·spacing.
     public let originX: Double, originY: Double
@@ -13,6 +13,16 @@ public struct GainMap: Sendable, Equatable {
     public let paths: Int
     /// Node values, [path][j][i] complex interleaved.
     public let values: [Double]
+
+    /// The same map with every node value multiplied by `c`.
+    public func scaled(by c: Complex<Double>) -> GainMap {
+        var v = values
+        for i in Swift.stride(from: 0, to: v.count, by: 2) {
+            let re = v[i], im = v[i + 1]
+            v[i] = re * c.real - im * c.imaginary; v[i + 1] = re * c.imaginary + im * c.real
+        }
+        return GainMap(originX: originX, originY: originY, spacing: spacing, nx: nx, ny: ny, paths: paths, values: v)
+    }
 
     public init(originX: Double, originY: Double, spacing: Double, nx: Int, ny: Int, paths: Int, values: [Double]) {
         precondition(values.count == paths * nx * ny * 2, "gain map size mismatch")

@@ -1,6 +1,6 @@
 import CSIChannel
 
-/// Predicts further image sources from the ones already fitted (method.md §16.1b: "build the candidate grid
+/// Predicts further image sources from the ones already fitted (docs/method.md §16.1b: "build the candidate grid
 /// from the survey geometry — first- and second-order images of the base station across plausible walls").
 ///
 /// A fitted source that is a single reflection of the array reveals its reflector: the perpendicular

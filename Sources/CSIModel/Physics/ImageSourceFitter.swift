@@ -3,7 +3,7 @@ import CSINumerics
 import Foundation
 import Numerics
 
-/// Fits an `ImageSourceModel` to a survey, greedily and blind (method.md §16.1): find a new source by
+/// Fits an `ImageSourceModel` to a survey, greedily and blind (docs/method.md §16.1): find a new source by
 /// angle–delay back-projection of the residual, refine it by a coherent search, solve all gains by linear
 /// least squares, run Levenberg–Marquardt with a spatial continuation (a disk around the survey centre
 /// growing to the whole area), subtract, and repeat while the validation NMSE improves. Then choose the
@@ -22,6 +22,9 @@ public struct ImageSourceFitter: Sendable {
         public var continuationRadii: [Double] = [0.8, 1.6, 3.2, 6.4]
         /// Stop adding paths once the validation NMSE is below this (complex64 data resolve ≈ −140 dB).
         public var floorDB = -100.0
+        /// Stop adding paths once the validation NMSE is within this many dB of the data's measurement-noise floor
+        /// (`ResidualNoiseFloor`, estimated on the validation residual) and that residual looks white.
+        public var noiseFloorMarginDB = 0.5
         /// A new path that improves validation NMSE by less than this (dB) counts as slow progress: the search
         /// then checks whether gain maps would explain much more (≥ 3 dB) and, if so, continues with them.
         public var slowProgressDB = 1.0
@@ -96,6 +99,7 @@ public struct ImageSourceFitter: Sendable {
         /// The survey at `idx` as `model` would have produced it (each frame's nuisance removed against the
         /// model's channel); the survey itself for a coherent one or before any source is known.
         func aligned(_ model: ImageSourceModel?, _ idx: [Int]) -> [Double] {
+            if options.nuisance == .none && idx.count == train.count { return train.channels }   // `all`: nothing to align
             var out = [Double](repeating: 0, count: idx.count * stride)
             guard options.nuisance != .none, let model else {
                 for (i, m) in idx.enumerated() { for t in 0..<stride { out[i * stride + t] = train.channels[m * stride + t] } }
@@ -238,6 +242,17 @@ public struct ImageSourceFitter: Sendable {
             // 1. Back-projection of the residual.
             residualModel = mapped(sources, phaseModel)
             defer { residualModel = nil }
+            if !sources.isEmpty {
+                let m = residualModel!
+                let v = validation.aligned(to: m, outputScale: 1, nuisance: options.nuisance, width: options.width)
+                let floor = ResidualNoiseFloor.estimate(data: v.channels, predicted: m.channels(at: v.positions),
+                                                antennas: v.antennaCount, subcarriers: v.subcarrierCount)
+                if floor.whiteness > 0.8 && best <= floor.floorDB + options.noiseFloorMarginDB {
+                    decisions.append(String(format: "stopped at %d paths: validation NMSE %.2f dB is at the data's noise floor (%.2f dB; residual whiteness %.2f)",
+                                            sources.count, best, floor.floorDB, floor.whiteness))
+                    break
+                }
+            }
             let bpIdx = subset(radius: nil, limit: options.backProjectionPoints)
             // Before any source is known, an unsynchronised survey's frames share no phase or timing reference.
             let perFrame: NuisanceModel = sources.isEmpty ? options.nuisance : .none
@@ -412,6 +427,7 @@ public struct ImageSourceFitter: Sendable {
                 let g = final.sources[l].gainSlope
                 final.sources[l].gainSlope = (g.0 * c, g.1 * c, g.2 * c)
             }
+            if let map = final.gainMap { final.gainMap = map.scaled(by: c) }
         }
         return Result(model: final, validationNMSEDB: best, decisions: decisions, history: history)
     }
@@ -443,25 +459,26 @@ public struct ImageSourceFitter: Sendable {
     /// a mean square of 1. A phase-coherent survey (α_i ≈ 1) thus gives back the coherent model.
     static func gaugeFactor(_ model: ImageSourceModel, train: TrainingData, nuisance: NuisanceModel, width: Int) -> Complex<Double> {
         let stride = train.valuesPerSample
-        let count = min(train.count, 2000)
-        let idx = Array(0..<count)
+        // An evenly spaced subset of the survey (its order may follow space).
+        let step = max(1, train.count / 2000)
+        let idx = Array(Swift.stride(from: 0, to: train.count, by: step))
         // In the survey's normalised units (the file's model divides by `scale` when evaluated).
         var normalised = ImageSourceModel(sources: model.sources, frame: model.frame, frequencies: model.frequencies,
                                           carrier: model.carrier, phaseModel: model.phaseModel,
                                           gainReference: model.gainReference, scale: 1)
         normalised.gainMap = model.gainMap
         let pred = normalised.channels(at: idx.map { train.positions[$0] })
-        var sum = Complex<Double>.zero, square = 0.0
+        var sum = Complex<Double>.zero, square = 0.0, used = 0
         var match = NuisanceMatch(model: model, nuisance: nuisance)
-        for i in idx {
+        for (n, i) in idx.enumerated() {
             train.channels.withUnsafeBufferPointer { match.load(UnsafeBufferPointer(rebasing: $0[(i * stride)..<((i + 1) * stride)])) }
-            let fit = pred.withUnsafeBufferPointer { match.evaluate($0.baseAddress! + i * stride) }
+            let fit = pred.withUnsafeBufferPointer { match.evaluate($0.baseAddress! + n * stride) }
             let a = Complex(fit.alpha.re, fit.alpha.im)
             guard a.real.isFinite && a.imaginary.isFinite else { continue }
-            sum = sum + a; square += a.lengthSquared
+            sum = sum + a; square += a.lengthSquared; used += 1
         }
-        guard sum.length > 0, square > 0 else { return Complex(1, 0) }
-        let rms = (square / Double(count)).squareRoot()
+        guard sum.length > 0, square > 0, used > 0 else { return Complex(1, 0) }
+        let rms = (square / Double(used)).squareRoot()
         // Gains × c ⇒ α_i / c: phase of c = phase of mean α, |c| = rms |α|.
         return Complex(length: rms, phase: sum.phase) ?? Complex(1, 0)
     }

@@ -2,7 +2,7 @@ import CSIChannel
 import CSINumerics
 import Numerics
 
-/// The image-source location-to-channel model (method.md §16.1): the channel is a sum of L image arrays,
+/// The image-source location-to-channel model (docs/method.md §16.1): the channel is a sum of L image arrays,
 ///
 ///   H_jk(x) = Σ_l g_l(x) / d_lj(x) · exp(−j 2π f_k d_lj(x) / c),   d_lj = ‖x − c_l − Δ_lj‖,
 ///
