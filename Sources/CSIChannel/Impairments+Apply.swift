@@ -3,10 +3,11 @@ import CSINumerics
 extension Impairments {
     /// Applies the impairments to one channel matrix in place (interleaved, antenna-major, N_a × N_s):
     /// a random gain, a random common phase, a random timing offset (phase slope across subcarriers,
-    /// relative to `carrier`), then complex AWGN at the configured SNR relative to the impaired channel.
-    /// Draws only from `rng`, so the result depends on the generator's seed and stream alone.
+    /// relative to `carrier`), the drifts of frame number `frame`, then complex AWGN at the configured SNR
+    /// relative to the impaired channel. Draws only from `rng`, so the result depends on the generator's seed
+    /// and stream (and `frame`) alone.
     public func apply(to h: UnsafeMutableBufferPointer<Float>, antennas na: Int, frequencies: [Double],
-                      carrier: Double, rng: inout SeededGenerator) {
+                      carrier: Double, frame: Int = 0, rng: inout SeededGenerator) {
         let ns = frequencies.count
         precondition(h.count == 2 * na * ns, "channel buffer has the wrong size")
         guard isActive else { return }
@@ -16,6 +17,8 @@ extension Impairments {
         if randomCommonPhase { commonPhase = 2 * Double.pi * rng.nextUnit() }
         var tau = 0.0
         if maxTimingOffset != 0 { tau = (2 * rng.nextUnit() - 1) * maxTimingOffset }
+        commonPhase += Double(frame) * phaseDriftPerFrame
+        tau += Double(frame) * timingDriftPerFrame
         if gain != 1 || commonPhase != 0 || tau != 0 {
             for k in 0..<ns {
                 let phi = commonPhase - 2 * Double.pi * (frequencies[k] - carrier) * tau

@@ -83,16 +83,27 @@ public struct Impairments: Sendable, Equatable {
     public var maxTimingOffset: Double
     /// Standard deviation (dB) of a random per-sample gain (automatic gain control).
     public var gainStdDB: Double
+    /// Timing drift, seconds per frame: frame i (the sample index, a capture's order) gets i × this on top of its
+    /// offset — a sampling clock slowly walking away.
+    public var timingDriftPerFrame: Double = 0
+    /// Common-phase drift, radians per frame: frame i gets i × this on top of its phase — a residual carrier
+    /// frequency offset at a constant frame rate.
+    public var phaseDriftPerFrame: Double = 0
 
-    public init(snrDB: Double? = nil, randomCommonPhase: Bool = false, maxTimingOffset: Double = 0, gainStdDB: Double = 0) {
+    public init(snrDB: Double? = nil, randomCommonPhase: Bool = false, maxTimingOffset: Double = 0, gainStdDB: Double = 0,
+                timingDriftPerFrame: Double = 0, phaseDriftPerFrame: Double = 0) {
         self.snrDB = snrDB; self.randomCommonPhase = randomCommonPhase
         self.maxTimingOffset = maxTimingOffset; self.gainStdDB = gainStdDB
+        self.timingDriftPerFrame = timingDriftPerFrame; self.phaseDriftPerFrame = phaseDriftPerFrame
     }
 
     public static let none = Impairments()
 
     /// Whether any impairment is active.
-    public var isActive: Bool { snrDB != nil || randomCommonPhase || maxTimingOffset != 0 || gainStdDB != 0 }
+    public var isActive: Bool {
+        snrDB != nil || randomCommonPhase || maxTimingOffset != 0 || gainStdDB != 0
+            || timingDriftPerFrame != 0 || phaseDriftPerFrame != 0
+    }
 }
 
 /// Errors about a scene that are not located in a file.

@@ -43,6 +43,7 @@ struct ImpairmentSpec: Decodable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case snrDB = "snr_db", randomCommonPhase = "random_common_phase"
         case timingOffsetNs = "timing_offset_ns", gainStdDB = "gain_std_db"
+        case timingDriftNsPerFrame = "timing_drift_ns_per_frame", phaseDriftRadPerFrame = "phase_drift_rad_per_frame"
     }
     init() {}
     init(from decoder: any Decoder) throws {
@@ -54,8 +55,14 @@ struct ImpairmentSpec: Decodable {
         try c.require(tau >= 0 && tau.isFinite, .timingOffsetNs, "must be ≥ 0 (the maximum |offset|, ns)")
         let g = try c.value(.gainStdDB, default: 0.0)
         try c.require(g >= 0 && g.isFinite, .gainStdDB, "must be ≥ 0 dB")
+        let drift = try c.value(.timingDriftNsPerFrame, default: 0.0)
+        try c.require(drift.isFinite && abs(drift) <= 1e3, .timingDriftNsPerFrame, "must be a finite drift in ns per frame, |drift| ≤ 1000")
+        let phaseDrift = try c.value(.phaseDriftRadPerFrame, default: 0.0)
+        try c.require(phaseDrift.isFinite && abs(phaseDrift) <= 2 * Double.pi, .phaseDriftRadPerFrame,
+                      "must be a finite drift in rad per frame, |drift| ≤ 2π")
         impairments = Impairments(snrDB: snr, randomCommonPhase: try c.value(.randomCommonPhase, default: false),
-                                  maxTimingOffset: tau * 1e-9, gainStdDB: g)
+                                  maxTimingOffset: tau * 1e-9, gainStdDB: g,
+                                  timingDriftPerFrame: drift * 1e-9, phaseDriftPerFrame: phaseDrift)
     }
 }
 

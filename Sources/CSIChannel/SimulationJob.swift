@@ -57,7 +57,7 @@ public struct SimulationJob: Sendable {
         for (offset, i) in range.enumerated() {
             var rng = SeededGenerator(seed: seed, stream: 0x494D_5000_0000_0000 &+ UInt64(i))
             impairments.apply(to: UnsafeMutableBufferPointer(start: out + offset * stride, count: stride),
-                              antennas: na, frequencies: freqs, carrier: f0, rng: &rng)
+                              antennas: na, frequencies: freqs, carrier: f0, frame: i, rng: &rng)
         }
     }
 }

@@ -84,3 +84,43 @@ import Testing
         #expect(a != c)
     }
 }
+
+@Suite struct ImpairmentDriftTests {
+    /// Frame i of a drifting receiver carries i × the phase drift and i × the timing drift: the ratio of the
+    /// impaired to the clean channel is e^{j(iΔφ − 2π(f_k − f₀)·iΔτ)} exactly, and frame 0 is untouched.
+    @Test func driftsGrowLinearlyWithTheFrameNumber() {
+        let plan = ImpairmentsTests.plan
+        let clean = ImpairmentsTests.channel()
+        let imp = Impairments(timingDriftPerFrame: 0.3e-9, phaseDriftPerFrame: 0.05)
+        for frame in [0, 1, 17] {
+            var h = clean
+            var rng = SeededGenerator(seed: 1)
+            h.withUnsafeMutableBufferPointer {
+                imp.apply(to: $0, antennas: 4, frequencies: plan.frequencies, carrier: plan.carrier, frame: frame, rng: &rng)
+            }
+            for k in 0..<16 {
+                let expected = Double(frame) * 0.05 - 2 * Double.pi * (plan.frequencies[k] - plan.carrier) * Double(frame) * 0.3e-9
+                let want = Complex<Double>(length: 1, phase: expected)
+                for j in 0..<4 {
+                    let i = 2 * (j * 16 + k)
+                    let r = Complex(Double(h[i]), Double(h[i + 1])) / Complex(Double(clean[i]), Double(clean[i + 1]))
+                    #expect((r - want).length < 1e-5, "frame \(frame), antenna \(j), subcarrier \(k)")
+                }
+            }
+        }
+    }
+
+    @Test func sceneFileReadsTheDriftsAndRejectsAbsurdOnes() throws {
+        let base = """
+        name: t
+        array: {kind: ula, count: 2, center: [0, 0, 3], axis: [0, 1, 0]}
+        subcarriers: {carrier: 3.5e9, bandwidth: 1e8, count: 4}
+        ue: {region: {x: [-1, 1], y: [-1, 1], z: 1}}
+        """
+        let scene = try Scene.parse(yaml: base + "\nimpairments: {timing_drift_ns_per_frame: 0.5, phase_drift_rad_per_frame: -0.01}\n")
+        #expect(abs(scene.impairments.timingDriftPerFrame - 0.5e-9) < 1e-18 && scene.impairments.phaseDriftPerFrame == -0.01)
+        #expect(scene.impairments.isActive)
+        #expect(throws: (any Error).self) { try Scene.parse(yaml: base + "\nimpairments: {timing_drift_ns_per_frame: 1e9}\n") }
+        #expect(throws: (any Error).self) { try Scene.parse(yaml: base + "\nimpairments: {phase_drift_rad_per_frame: .nan}\n") }
+    }
+}

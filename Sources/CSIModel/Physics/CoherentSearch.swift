@@ -28,37 +28,48 @@ struct CoherentSearch {
     /// Score of a unit-gain source at `c` with frame `f` (spherical wavefronts).
     func score(_ c: Point3, frame f: (Point3, Point3, Point3)) -> Double {
         if perPoint != .none { return incoherentScore(c, frame: f) }
-        let ns = frequencies.count
-        let twoPiOverC = 2 * Double.pi / speedOfLight
         var cr = 0.0, ci = 0.0, energy = 0.0
         for (p, x) in points.enumerated() {
             let r = residuals[p]
-            for (j, o) in frame.offsets.enumerated() {
-                let e = c + f.0 * o.x + f.1 * o.y + f.2 * o.z
-                let d = (x - e).length
-                let inv = 1 / d
-                energy += Double(ns) * inv * inv
-                // conj(b_k) = e^{+j kf d}/d, rotated across subcarriers.
-                let (s0, c0) = sinCos(twoPiOverC * frequencies[0] * d)
-                let step = ns > 1 ? twoPiOverC * (frequencies[1] - frequencies[0]) * d : 0
-                let (ss, sc) = sinCos(step)
-                var pr = c0 * inv, pi = s0 * inv
-                let base = 2 * j * ns
-                for k in 0..<ns {
-                    let rr = r[base + 2 * k], ri = r[base + 2 * k + 1]
-                    cr += pr * rr - pi * ri; ci += pr * ri + pi * rr
-                    let nr = pr * sc - pi * ss; pi = pr * ss + pi * sc; pr = nr
-                }
+            energy += forEachConjugateSteering(of: c, frame: f, at: x) { i, _, pr, pi in
+                let rr = r[i], ri = r[i + 1]
+                cr += pr * rr - pi * ri; ci += pr * ri + pi * rr
             }
         }
         return energy > 0 ? (cr * cr + ci * ci) / energy : 0
+    }
+
+    /// Calls `body(i, k, re, im)` with conj(b_jk) = e^{+j2πf_k d_j/c}/d_j, the conjugate channel of a unit-gain source
+    /// at `c` (frame `f`) seen from `x`, for every element j and subcarrier k (i = 2(j·N_s + k), the interleaved
+    /// index); the phasor is rotated across the uniformly spaced subcarriers. Returns ‖b‖² = Σ_j N_s/d_j².
+    @inline(__always)
+    func forEachConjugateSteering(of c: Point3, frame f: (Point3, Point3, Point3), at x: Point3,
+                                  _ body: (_ i: Int, _ k: Int, _ re: Double, _ im: Double) -> Void) -> Double {
+        let ns = frequencies.count
+        let twoPiOverC = 2 * Double.pi / speedOfLight
+        var energy = 0.0
+        for (j, o) in frame.offsets.enumerated() {
+            let e = c + f.0 * o.x + f.1 * o.y + f.2 * o.z
+            let d = (x - e).length
+            let inv = 1 / d
+            energy += Double(ns) * inv * inv
+            let (s0, c0) = sinCos(twoPiOverC * frequencies[0] * d)
+            let step = ns > 1 ? twoPiOverC * (frequencies[1] - frequencies[0]) * d : 0
+            let (ss, sc) = sinCos(step)
+            var pr = c0 * inv, pi = s0 * inv
+            let base = 2 * j * ns
+            for k in 0..<ns {
+                body(base + 2 * k, k, pr, pi)
+                let nr = pr * sc - pi * ss; pi = pr * ss + pi * sc; pr = nr
+            }
+        }
+        return energy
     }
 
     /// Σ_points max_τ |Σ_k e^{jω_kτ} c_k|² / ‖b‖², c_k = Σ_j conj(b_jk) R_jk (τ fixed at 0 without timing):
     /// each point's own gain-, phase- (and timing-) free matched filter.
     func incoherentScore(_ c: Point3, frame f: (Point3, Point3, Point3)) -> Double {
         let ns = frequencies.count
-        let twoPiOverC = 2 * Double.pi / speedOfLight
         let twiddles = timingTwiddles
         let taus = twiddles.count / max(2 * ns, 1)
         var total = 0.0
@@ -67,22 +78,9 @@ struct CoherentSearch {
             for (p, x) in points.enumerated() {
                 let r = residuals[p]
                 for k in 0..<ns { cRe[k] = 0; cIm[k] = 0 }
-                var energy = 0.0
-                for (j, o) in frame.offsets.enumerated() {
-                    let e = c + f.0 * o.x + f.1 * o.y + f.2 * o.z
-                    let d = (x - e).length
-                    let inv = 1 / d
-                    energy += Double(ns) * inv * inv
-                    let (s0, c0) = sinCos(twoPiOverC * frequencies[0] * d)
-                    let step = ns > 1 ? twoPiOverC * (frequencies[1] - frequencies[0]) * d : 0
-                    let (ss, sc) = sinCos(step)
-                    var pr = c0 * inv, pi = s0 * inv
-                    let base = 2 * j * ns
-                    for k in 0..<ns {
-                        let rr = r[base + 2 * k], ri = r[base + 2 * k + 1]
-                        cRe[k] += pr * rr - pi * ri; cIm[k] += pr * ri + pi * rr
-                        let nr = pr * sc - pi * ss; pi = pr * ss + pi * sc; pr = nr
-                    }
+                let energy = forEachConjugateSteering(of: c, frame: f, at: x) { i, k, pr, pi in
+                    let rr = r[i], ri = r[i + 1]
+                    cRe[k] += pr * rr - pi * ri; cIm[k] += pr * ri + pi * rr
                 }
                 guard energy > 0 else { continue }
                 var best = 0.0

@@ -480,7 +480,7 @@ public struct ImageSourceFitter: Sendable {
         guard sum.length > 0, square > 0, used > 0 else { return Complex(1, 0) }
         let rms = (square / Double(used)).squareRoot()
         // Gains × c ⇒ α_i / c: phase of c = phase of mean α, |c| = rms |α|.
-        return Complex(length: rms, phase: sum.phase) ?? Complex(1, 0)
+        return Complex(length: rms, phase: sum.phase)
     }
 
     /// A source mirrored through the plane z = z0 (indistinguishable from a flat survey), kept above it.
