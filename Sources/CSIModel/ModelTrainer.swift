@@ -94,10 +94,19 @@ public struct ModelTrainer: Sendable {
             let atFloor = floor.whiteness > 0.8 && result.validationNMSEDB <= floor.floorDB + 1
             log(String(format: "train: validation NMSE %.2f dB; %@%@", result.validationNMSEDB, floor.description,
                        atFloor ? " — the fit is at the data's floor: what remains is measurement noise" : ""))
+            // What the survey's position labels account for (their error is no model's to learn).
+            let labels = LabelNoise.estimate(model: result.model, positions: v.positions, data: v.channels.map { $0 / train.scale },
+                                             dimensions: dataset.positions.allSatisfy { $0.z == dataset.positions[0].z } ? 2 : 3)
+            // Labels account for ≥ 3/4 of the validation error: the network's target would be mostly label error.
+            let labelBound = labels.correctedNMSEDB < result.validationNMSEDB - 6
+            log("train: labels: \(labels)" + (labelBound ? " — the remaining validation error is the labels'" : ""))
             if options.kind != .physics && !cancelled() {
-                if options.kind == .auto && atFloor {
-                    let decision = String(format: "neural residual: skipped, the physics fit (%.2f dB) is within 1 dB of the data's noise floor (%.2f dB)",
-                                          result.validationNMSEDB, floor.floorDB)
+                if options.kind == .auto && (atFloor || labelBound) {
+                    let decision = atFloor
+                        ? String(format: "neural residual: skipped, the physics fit (%.2f dB) is within 1 dB of the data's noise floor (%.2f dB)",
+                                 result.validationNMSEDB, floor.floorDB)
+                        : String(format: "neural residual: skipped, with each validation position corrected the physics fit reaches %.2f dB (as measured %.2f dB): survey positions off by ≈ %.2f mm, which no model can learn",
+                                 labels.correctedNMSEDB, result.validationNMSEDB, labels.rms * 1000)
                     log("train: decision: \(decision)")
                     var file = try makeFile(physics: result.model, dataset: dataset, validation: validation, nuisance: nuisance,
                                             decisions: decisions + [decision], start: start)
