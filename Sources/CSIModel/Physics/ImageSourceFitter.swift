@@ -252,6 +252,15 @@ public struct ImageSourceFitter: Sendable {
                                             sources.count, best, floor.floorDB, floor.whiteness))
                     break
                 }
+                // Survey labels off by δ leave J·δ in the residual, which no path can explain: if removing all the rest
+                // could not gain `minimumImprovementDB`, no new path can be accepted.
+                let labels = LabelNoise.estimate(model: m, positions: v.positions, data: v.channels, dimensions: flat ? 2 : 3)
+                let share = Foundation.pow(10, (labels.correctedNMSEDB - best) / 10)
+                if labels.samples > 0 && share < 1 && -decibels(1 - share) < options.minimumImprovementDB {
+                    decisions.append(String(format: "stopped at %d paths: the survey's position labels (off by ≈ %.2f mm) account for all but %.2f dB of the validation error (%.2f dB): no new path can gain %.2f dB",
+                                            sources.count, labels.rms * 1000, labels.correctedNMSEDB, best, options.minimumImprovementDB))
+                    break
+                }
             }
             let bpIdx = subset(radius: nil, limit: options.backProjectionPoints)
             // Before any source is known, an unsynchronised survey's frames share no phase or timing reference.
