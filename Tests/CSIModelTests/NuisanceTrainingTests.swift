@@ -125,5 +125,12 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: path) }
         try file.write(to: path)
         #expect(try ModelLoader.load(contentsOf: path).nuisance == .phaseGainAndTiming)
+        // A crafted header (the trailer is only a checksum) naming an unknown nuisance is rejected, naming it.
+        var crafted = file
+        crafted.header.nuisance = "phase-only-please"
+        try crafted.write(to: path)
+        #expect {
+            _ = try ModelLoader.load(contentsOf: path)
+        } throws: { "\($0)".contains("unknown nuisance 'phase-only-please'") }
     }
 }

@@ -441,57 +441,6 @@ public struct ImageSourceFitter: Sendable {
         return Result(model: final, validationNMSEDB: best, decisions: decisions, history: history)
     }
 
-    /// The best `geometricCandidatesPerPath` images predicted from the fitted sources' reflectors, by the share
-    /// of the residual energy (at the coherent-search points) their gain-free matched filter explains.
-    func geometricCandidates(sources: [ImageSource], geometry: ImageGeometry, coherent: CoherentSearch) -> [ImageSource] {
-        guard options.geometricCandidatesPerPath > 0 else { return [] }
-        let predictions = geometry.predictions(from: sources)
-        guard !predictions.isEmpty else { return [] }
-        let energy = coherent.residuals.reduce(0.0) { $0 + $1.reduce(0.0) { $0 + $1 * $1 } }
-        guard energy > 0 else { return [] }
-        var scores = [Double](repeating: 0, count: predictions.count)
-        scores.withUnsafeMutableBufferPointer { buf in
-            nonisolated(unsafe) let out = buf
-            Parallel.forEachChunk(count: predictions.count, width: options.width, minChunk: 4) { range in
-                for i in range { out[i] = coherent.score(predictions[i].center, frame: (predictions[i].e1, predictions[i].e2, predictions[i].e3)) / energy }
-            }
-        }
-        return predictions.indices
-            .filter { scores[$0] >= options.geometricMinimumShare }
-            .sorted { scores[$0] > scores[$1] }
-            .prefix(options.geometricCandidatesPerPath)
-            .map { predictions[$0] }
-    }
-
-    /// The convention that pins what an unsynchronised survey cannot fix (docs/model.md): the global complex gain
-    /// c that makes the frames' own gains α_i (against the model × c) average to a real positive value and have
-    /// a mean square of 1. A phase-coherent survey (α_i ≈ 1) thus gives back the coherent model.
-    static func gaugeFactor(_ model: ImageSourceModel, train: TrainingData, nuisance: NuisanceModel, width: Int) -> Complex<Double> {
-        let stride = train.valuesPerSample
-        // An evenly spaced subset of the survey (its order may follow space).
-        let step = max(1, train.count / 2000)
-        let idx = Array(Swift.stride(from: 0, to: train.count, by: step))
-        // In the survey's normalised units (the file's model divides by `scale` when evaluated).
-        var normalised = ImageSourceModel(sources: model.sources, frame: model.frame, frequencies: model.frequencies,
-                                          carrier: model.carrier, phaseModel: model.phaseModel,
-                                          gainReference: model.gainReference, scale: 1)
-        normalised.gainMap = model.gainMap
-        let pred = normalised.channels(at: idx.map { train.positions[$0] })
-        var sum = Complex<Double>.zero, square = 0.0, used = 0
-        var match = NuisanceMatch(model: model, nuisance: nuisance)
-        for (n, i) in idx.enumerated() {
-            train.channels.withUnsafeBufferPointer { match.load(UnsafeBufferPointer(rebasing: $0[(i * stride)..<((i + 1) * stride)])) }
-            let fit = pred.withUnsafeBufferPointer { match.evaluate($0.baseAddress! + n * stride) }
-            let a = Complex(fit.alpha.re, fit.alpha.im)
-            guard a.real.isFinite && a.imaginary.isFinite else { continue }
-            sum = sum + a; square += a.lengthSquared; used += 1
-        }
-        guard sum.length > 0, square > 0, used > 0 else { return Complex(1, 0) }
-        let rms = (square / Double(used)).squareRoot()
-        // Gains × c ⇒ α_i / c: phase of c = phase of mean α, |c| = rms |α|.
-        return Complex(length: rms, phase: sum.phase)
-    }
-
     /// A source mirrored through the plane z = z0 (indistinguishable from a flat survey), kept above it.
     static func mirrorAbove(_ s: ImageSource, z0: Double) -> ImageSource {
         s.center.z < z0 ? mirrored(s, z0: z0) : s
