@@ -17,6 +17,7 @@ enum NeuralStage {
         o.seed = trainer.options.seed
         o.stage = stage
         o.threads = trainer.options.width
+        if let e = trainer.options.maxEpochs { o.epochs = max(1, min(o.epochs, e)) }
         if let m = trainer.options.minutes { o.minutes = max(0.2, min(m * share, m - Date().timeIntervalSince(start) / 60)) }
         return o
     }

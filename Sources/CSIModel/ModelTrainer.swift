@@ -38,6 +38,9 @@ public struct ModelTrainer: Sendable {
         public var preset: Preset = .reference
         /// Overall time budget (nil: none).
         public var minutes: Double? = nil
+        /// Cap on the network's training epochs (nil: the preset's). With a cap and no `minutes`, training is
+        /// deterministic whatever the machine's speed.
+        public var maxEpochs: Int? = nil
         public var validationFraction = 0.1
         public var seed: UInt64 = 1
         public var maxPaths = 40
