@@ -7,6 +7,26 @@ enum NPYDecoder {
 
     static func readHeader(_ reader: EntryReader) throws -> NPYHeader {
         let context = reader.context
+        let fields = try readHeaderFields(reader)
+        let header: NPYHeader
+        switch ParsedDescr.parse(fields.descr) {
+        case .success(let descr): header = NPYHeader(descr: descr, fortranOrder: fields.fortranOrder, shape: fields.shape)
+        case .failure(let problem): throw context.error(problem.kind, problem.message)
+        }
+        let shapeText = NPYHeader.formatShape(header.shape)
+        guard let dataLength = NPYHeader.dataLength(header.shape, header.descr.dtype) else {
+            throw context.error(.shapeMismatch, "shape \(shapeText) of \(header.descr.text) is too large (size overflows)")
+        }
+        guard dataLength == reader.remaining else {
+            throw context.error(.shapeMismatch, "data length mismatch: shape \(shapeText) of \(header.descr.text) needs \(dataLength) bytes, found \(reader.remaining)")
+        }
+        return header
+    }
+
+    /// Reads the preamble and the header dictionary, leaving `reader` at the first data byte; the dtype is not
+    /// resolved and the data length not checked (each caller does both for the dtypes it accepts).
+    static func readHeaderFields(_ reader: EntryReader) throws -> NPYHeader.Fields {
+        let context = reader.context
         guard reader.remaining >= NPYHeader.prefixLength else {
             throw context.error(.badNPY, "not a .npy array: \(reader.remaining) bytes is too short for the header")
         }
@@ -18,15 +38,7 @@ enum NPYDecoder {
         guard headerLength <= NPYHeader.maxHeaderLength, headerLength <= reader.remaining else {
             throw context.error(.badNPY, "malformed .npy header: declares \(headerLength) header bytes, only \(min(reader.remaining, NPYHeader.maxHeaderLength)) allowed here")
         }
-        let header = try NPYHeader.parse(try reader.readBytes(headerLength), utf8: utf8, context)
-        let shapeText = NPYHeader.formatShape(header.shape)
-        guard let dataLength = NPYHeader.dataLength(header.shape, header.descr.dtype) else {
-            throw context.error(.shapeMismatch, "shape \(shapeText) of \(header.descr.text) is too large (size overflows)")
-        }
-        guard dataLength == reader.remaining else {
-            throw context.error(.shapeMismatch, "data length mismatch: shape \(shapeText) of \(header.descr.text) needs \(dataLength) bytes, found \(reader.remaining)")
-        }
-        return header
+        return try NPYHeader.parseFields(try reader.readBytes(headerLength), utf8: utf8, context)
     }
 
     /// The whole array as little-endian C-order bytes.

@@ -58,8 +58,26 @@ struct NPYHeader: Sendable, Equatable {
         }
     }
 
-    /// Parses the header dictionary text.
+    /// The header dictionary's entries before `descr` is resolved to a dtype: shared by the numeric path
+    /// (``parse(_:utf8:_:)``) and the string-scalar path (``NPYStringScalar``).
+    struct Fields: Sendable, Equatable {
+        /// The `descr` string as written (`<f8`, `<U10`).
+        var descr: String
+        var fortranOrder: Bool
+        var shape: [Int]
+    }
+
+    /// Parses the header dictionary text and resolves `descr` to a supported numeric dtype.
     static func parse(_ bytes: [UInt8], utf8: Bool, _ context: ErrorContext) throws -> NPYHeader {
+        let fields = try parseFields(bytes, utf8: utf8, context)
+        switch ParsedDescr.parse(fields.descr) {
+        case .success(let descr): return NPYHeader(descr: descr, fortranOrder: fields.fortranOrder, shape: fields.shape)
+        case .failure(let problem): throw context.error(problem.kind, problem.message)
+        }
+    }
+
+    /// Parses the header dictionary text: exactly the keys descr (a string), fortran_order and shape.
+    static func parseFields(_ bytes: [UInt8], utf8: Bool, _ context: ErrorContext) throws -> Fields {
         let text = utf8 ? String(decoding: bytes, as: UTF8.self) : String(String.UnicodeScalarView(bytes.map { Unicode.Scalar($0) }))
         let value: PyLiteral
         do {
@@ -81,13 +99,10 @@ struct NPYHeader: Sendable, Equatable {
             throw context.error(.badNPY, "malformed .npy header: missing key '\(key)' in \(quoted(text))")
         }
 
-        let descr: ParsedDescr
+        let descr: String
         switch fields["descr"]! {
         case .string(let string):
-            switch ParsedDescr.parse(string) {
-            case .success(let parsed): descr = parsed
-            case .failure(let problem): throw context.error(problem.kind, problem.message)
-            }
+            descr = string
         case .list:
             throw context.error(.unsupportedDType, "unsupported dtype: structured array (record fields) in \(quoted(text))")
         default:
@@ -106,7 +121,7 @@ struct NPYHeader: Sendable, Equatable {
             }
             shape.append(n)
         }
-        return NPYHeader(descr: descr, fortranOrder: fortranOrder, shape: shape)
+        return Fields(descr: descr, fortranOrder: fortranOrder, shape: shape)
     }
 
     private static func quoted(_ text: String) -> String {
@@ -119,7 +134,12 @@ struct NPYHeader: Sendable, Equatable {
     /// The complete preamble (magic, version, length, padded dict) exactly as NumPy writes it, so the array data
     /// that follows starts on a 64-byte boundary.
     static func encode(dtype: NPYDType, fortranOrder: Bool, shape: [Int]) -> [UInt8] {
-        var dict = "{'descr': '\(dtype.descr)', 'fortran_order': \(fortranOrder ? "True" : "False"), "
+        encode(descr: dtype.descr, fortranOrder: fortranOrder, shape: shape)
+    }
+
+    /// The preamble for any `descr` string (ASCII, e.g. `<U10` for a string scalar).
+    static func encode(descr: String, fortranOrder: Bool, shape: [Int]) -> [UInt8] {
+        var dict = "{'descr': '\(descr)', 'fortran_order': \(fortranOrder ? "True" : "False"), "
             + "'shape': \(formatShape(shape)), }"
         if let growthAxis = fortranOrder ? shape.last : shape.first {
             dict += String(repeating: " ", count: max(0, growthAxisMaxDigits - String(growthAxis).count))

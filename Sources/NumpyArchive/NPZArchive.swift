@@ -67,6 +67,13 @@ public final class NPZArchive: Sendable {
         return values.values[0]
     }
 
+    /// The single string stored under `key`, as `np.savez(f, nuisance="phase-gain")` writes a Python `str`: a
+    /// unicode (`<U n`, either byte order) or bytes (`|S n`, UTF-8) array of shape `()` or `(1,)`, with NumPy's
+    /// trailing NUL padding removed. Widths above 1 024, code points that are not Unicode scalars and invalid
+    /// UTF-8 are rejected; a numeric array under `key` is a ``NPZError/Kind/typeMismatch``. (The numeric readers,
+    /// in turn, reject string arrays as unsupported dtypes.)
+    public func string(_ key: String) throws -> String { try NPYStringScalar.read(try reader(for: key)) }
+
     private func values<Element>(_ key: String, _ decoding: Decoding<Element>) throws -> NPYValues<Element> {
         try NPYDecoder.readValues(try reader(for: key), decoding)
     }

@@ -49,6 +49,12 @@ public final class NPZWriter {
     /// Starts streaming the array `name` (stored as `name.npy`). The data appended must total exactly
     /// `product(shape) * dtype.itemSize` bytes.
     public func beginArray(name: String, dtype: NPYDType, shape: [Int]) throws {
+        try begin(name: name, descr: dtype.descr, shape: shape, dataLength: NPYHeader.dataLength(shape, dtype))
+    }
+
+    /// Opens the entry `name.npy` with the header for `descr` and `shape`; `dataLength` nil means the shape is
+    /// invalid (negative or overflowing).
+    private func begin(name: String, descr: String, shape: [Int], dataLength: Int?) throws {
         try checkWritable()
         if let open {
             throw error(.invalidArgument, name, "cannot begin while array '\(open.name)' is still open (call endArray first)")
@@ -57,10 +63,10 @@ public final class NPZWriter {
             throw error(.invalidArgument, name, "invalid array name (empty, containing NUL, or too long)")
         }
         guard !names.contains(name) else { throw error(.invalidArgument, name, "duplicate array name") }
-        guard let dataLength = NPYHeader.dataLength(shape, dtype) else {
+        guard let dataLength else {
             throw error(.invalidArgument, name, "invalid shape \(NPYHeader.formatShape(shape)) (negative or overflowing)")
         }
-        let header = NPYHeader.encode(dtype: dtype, fortranOrder: false, shape: shape)
+        let header = NPYHeader.encode(descr: descr, fortranOrder: false, shape: shape)
         try guarded {
             try zip.beginEntry(name: name + ".npy", size: header.count + dataLength)
             try header.withUnsafeBytes { try zip.write($0) }
@@ -125,6 +131,24 @@ public final class NPZWriter {
     /// Writes a 0-d float64 array (shape `()`), as NumPy stores a Python float.
     public func write(name: String, scalar: Double) throws {
         try write(name, .float64, [scalar], [])
+    }
+
+    /// Writes a 0-d unicode string (`<U n`, n its number of characters, at least 1), as `np.savez(f, name="text")`
+    /// stores a Python `str`; ``NPZArchive/string(_:)`` reads it back. At most 1 024 characters and no NUL (NumPy
+    /// strips trailing NULs, so they would not read back).
+    public func write(name: String, string: String) throws {
+        let scalars = Array(string.unicodeScalars)
+        guard scalars.count <= NPYStringScalar.maxWidth, !scalars.contains("\0") else {
+            throw error(.invalidArgument, name, "a string scalar must have at most \(NPYStringScalar.maxWidth) characters and no NUL, got \(scalars.count) characters")
+        }
+        let width = max(1, scalars.count)
+        var bytes = [UInt8](repeating: 0, count: 4 * width)  // an empty string is one NUL character, as in NumPy
+        for (i, scalar) in scalars.enumerated() {
+            for b in 0..<4 { bytes[4 * i + b] = UInt8(truncatingIfNeeded: scalar.value >> (8 * b)) }
+        }
+        try begin(name: name, descr: "<U\(width)", shape: [], dataLength: bytes.count)
+        try bytes.withUnsafeBytes { try append($0) }
+        try endArray()
     }
 
     /// Writes the central directory and moves the file to its final name. The writer cannot be used afterwards.

@@ -61,6 +61,33 @@ struct NumpyInteropTests {
         ])
     }
 
+    /// The string scalars NumPy writes (a `str`, a 0-d and a 1-element array, big-endian, `bytes`) read back; the one
+    /// Swift writes loads in NumPy as the same `str` with NumPy's own dtype.
+    @Test func stringScalarsBothWays() throws {
+        let dir = try TempDir()
+        let fromNumpy = dir.path("np.npz"), fromSwift = dir.path("swift.npz")
+        try Python.run("""
+            import sys, numpy as np
+            np.savez(sys.argv[1], a="phase-gain", b=np.array("phase"), c=np.bytes_(b"none"), d=np.array(["ph\\u00e4se"]),
+                     e=np.array("x", dtype=">U4"))
+            """, [fromNumpy])
+        let archive = try NPZArchive(path: fromNumpy)
+        #expect(try archive.string("a") == "phase-gain")
+        #expect(try archive.string("b") == "phase")
+        #expect(try archive.string("c") == "none")
+        #expect(try archive.string("d") == "ph\u{e4}se")
+        #expect(try archive.string("e") == "x")
+        let writer = try NPZWriter(path: fromSwift)
+        try writer.write(name: "nuisance", string: "phase-gain-timing \u{e9}")
+        try writer.finish()
+        let output = try Python.run("""
+            import sys, numpy as np
+            a = np.load(sys.argv[1])['nuisance']
+            print(a.dtype.str, a.shape, str(a) == "phase-gain-timing \\u00e9")
+            """, [fromSwift])
+        #expect(output == "<U19 () True\n")
+    }
+
     @Test func npyFilesMatchNumpyByteForByte() throws {
         let dir = try TempDir()
         var random = SeededBytes(seed: 12)
