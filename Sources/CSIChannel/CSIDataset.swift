@@ -11,6 +11,7 @@ import NumpyArchive
 /// | antennas | float64 | (Na, 3) | metres, same frame |
 /// | carrier | float64 | () | Hz |
 /// | los | bool | (M,) | optional |
+/// | nuisance | str | () | optional: the per-frame unknowns the receiver leaves (``declaredNuisance``) |
 public struct CSIDataset: Sendable {
     public var positions: [Point3]
     /// Interleaved complex64, antenna-major: sample m, antenna j, subcarrier k at 2·((m·Na + j)·Ns + k).
@@ -20,10 +21,15 @@ public struct CSIDataset: Sendable {
     public var carrier: Double
     /// Whether the direct path exists at each position, when known.
     public var los: [Bool]?
+    /// The per-frame unknowns (common phase, gain, timing offset) the dataset says its frames carry, from its
+    /// optional `nuisance` key; nil when it does not say (training then detects them). `phase` is read as
+    /// `phase-gain` (see ``NuisanceModel/declarableNames``).
+    public var declaredNuisance: NuisanceModel?
 
-    public init(positions: [Point3], csi: [Float], frequencies: [Double], antennas: [Point3], carrier: Double, los: [Bool]? = nil) {
+    public init(positions: [Point3], csi: [Float], frequencies: [Double], antennas: [Point3], carrier: Double, los: [Bool]? = nil,
+                declaredNuisance: NuisanceModel? = nil) {
         self.positions = positions; self.csi = csi; self.frequencies = frequencies
-        self.antennas = antennas; self.carrier = carrier; self.los = los
+        self.antennas = antennas; self.carrier = carrier; self.los = los; self.declaredNuisance = declaredNuisance
     }
 
     /// Number of samples (M).
@@ -70,13 +76,26 @@ public struct CSIDataset: Sendable {
             los = l.values
         }
         return CSIDataset(positions: points(pos.values), csi: csi.values, frequencies: freqs.values,
-                          antennas: points(ant.values), carrier: carrier, los: los)
+                          antennas: points(ant.values), carrier: carrier, los: los,
+                          declaredNuisance: try declaredNuisance(in: archive))
+    }
+
+    /// The optional `nuisance` key: a string scalar naming one of ``NuisanceModel/declarableNames``.
+    static func declaredNuisance(in archive: NPZArchive) throws -> NuisanceModel? {
+        guard archive.contains("nuisance") else { return nil }
+        let name = try archive.string("nuisance")
+        guard let nuisance = NuisanceModel(declaredName: name) else {
+            let shown = name.unicodeScalars.prefix(64).map { (0x20...0x7E).contains($0.value) ? String($0) : $0.escaped(asASCII: true) }.joined()
+            throw NPZError(.typeMismatch, file: archive.path, location: .key("nuisance"),
+                           "unknown value '\(shown)\(name.unicodeScalars.count > 64 ? "..." : "")'; accepted: \(NuisanceModel.declarableNames.joined(separator: ", "))")
+        }
+        return nuisance
     }
 
     /// Writes the dataset (numpy-loadable, deterministic bytes).
     public func write(to path: String) throws {
         let writer = try DatasetWriter(path: path, positions: positions, antennas: antennas, frequencies: frequencies,
-                                       carrier: carrier, los: los)
+                                       carrier: carrier, los: los, nuisance: declaredNuisance)
         try csi.withUnsafeBufferPointer { try writer.appendChannels($0) }
         try writer.finish()
     }

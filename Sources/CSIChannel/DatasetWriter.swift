@@ -3,21 +3,26 @@ import NumpyArchive
 /// Streams a dataset to an NPZ file: positions, antennas and frequencies up front, channels appended
 /// block by block (so datasets larger than memory can be written), then `finish()`.
 ///
-/// The file appears under its final name only when `finish()` succeeds.
+/// The file appears under its final name only when `finish()` succeeds. A declared nuisance is written last (key
+/// `nuisance`), so a dataset that declares none is byte-identical to one written before the key existed.
 public final class DatasetWriter {
     let path: String
     let writer: NPZWriter
     let expectedValues: Int
     var writtenValues = 0
     let los: [Bool]?
+    let nuisance: NuisanceModel?
     let tail: (frequencies: [Double], antennas: [Point3], carrier: Double)
 
-    public init(path: String, positions: [Point3], antennas: [Point3], frequencies: [Double], carrier: Double, los: [Bool]?) throws {
+    /// Opens `path` and writes the positions; `nuisance`, when given, is declared in the file's `nuisance` key.
+    public init(path: String, positions: [Point3], antennas: [Point3], frequencies: [Double], carrier: Double, los: [Bool]?,
+                nuisance: NuisanceModel? = nil) throws {
         if let los, los.count != positions.count {
             throw NPZError(.invalidArgument, file: path, location: .key("los"), "expected \(positions.count) values, got \(los.count)")
         }
         self.path = path
         self.los = los
+        self.nuisance = nuisance
         self.tail = (frequencies, antennas, carrier)
         self.expectedValues = 2 * positions.count * antennas.count * frequencies.count
         writer = try NPZWriter(path: path)
@@ -44,6 +49,7 @@ public final class DatasetWriter {
         try writer.write(name: "antennas", array: NPYArray(doubles: tail.antennas.flatMap { [$0.x, $0.y, $0.z] }, shape: [tail.antennas.count, 3]))
         try writer.write(name: "carrier", array: NPYArray(scalar: tail.carrier))
         if let los { try writer.write(name: "los", array: NPYArray(bools: los, shape: [los.count])) }
+        if let nuisance { try writer.write(name: "nuisance", string: nuisance.rawValue) }
         try writer.finish()
     }
 }

@@ -41,3 +41,17 @@ extension Impairments {
         }
     }
 }
+
+extension Impairments {
+    /// The per-frame nuisance these impairments put into simulated frames, as `csiloc simulate` declares it in
+    /// the dataset (docs/datasets.md, key `nuisance`); nil when they leave the frames coherent (none, or noise
+    /// only), so that the key is absent and training detects.
+    ///
+    /// A random common phase, a gain spread or a phase drift (constant within a frame: a common phase) →
+    /// `phase-gain`; a timing offset or a timing drift (a phase slope across subcarriers) → `phase-gain-timing`.
+    public var declaredNuisance: NuisanceModel? {
+        if maxTimingOffset != 0 || timingDriftPerFrame != 0 { return .phaseGainAndTiming }
+        if randomCommonPhase || gainStdDB != 0 || phaseDriftPerFrame != 0 { return .phaseAndGain }
+        return nil
+    }
+}

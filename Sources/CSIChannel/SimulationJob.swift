@@ -22,6 +22,10 @@ public struct SimulationJob: Sendable {
         self.blockSize = max(64, blockSize ?? (64 << 20) / perPoint)
     }
 
+    /// The per-frame nuisance the job's impairments leave in its channels, for the dataset to declare; nil when
+    /// the frames stay coherent (see ``Impairments/declaredNuisance``).
+    public var declaredNuisance: NuisanceModel? { impairments.declaredNuisance }
+
     /// Runs the job. `sink` receives consecutive blocks of complex64 channels (interleaved, antenna-major)
     /// in position order; `progress` is called with the number of points finished so far.
     public func run(width: Int = Parallel.defaultWidth, progress: ((Int) -> Void)? = nil,

@@ -51,8 +51,8 @@ public struct ModelTrainer: Sendable {
         public var inrStart: INRStart = .fit
         /// Work of the `inr` warm start: samples visited while fitting the branches to the fit's paths.
         public var inrWarmStartSampleVisits = 250_000
-        /// Per-frame unknowns of the survey (docs/model.md, "Unsynchronised surveys"); nil = detect them from
-        /// the data (`NuisanceDetector`).
+        /// Per-frame unknowns of the survey (docs/model.md, "Unsynchronised surveys"); nil = what the dataset
+        /// declares (`CSIDataset.declaredNuisance`), else detect them from the data (`NuisanceDetector`).
         public var nuisance: NuisanceModel? = nil
         public init() {}
     }
@@ -189,15 +189,27 @@ public struct ModelTrainer: Sendable {
         return result
     }
 
-    /// The per-frame unknowns to train with: the option, else what the survey shows (logged with the evidence).
+    /// The per-frame unknowns to train with: the option, else the dataset's declaration, else what the survey shows
+    /// (docs/model.md, "Unsynchronised surveys"); logged with the evidence. A declaration is followed even when the
+    /// detector (cheap: one pass over the survey's closest point pairs) sees more unknowns than declared, but that
+    /// is logged as a warning.
     func resolveNuisance(_ dataset: CSIDataset, log: (String) -> Void) -> NuisanceModel {
         if let n = options.nuisance {
             log("train: nuisance: \(n.rawValue) (given)")
             return n
         }
         let finding = NuisanceDetector().detect(dataset)
-        log("train: nuisance: auto → \(finding)")
-        return finding.nuisance
+        guard let declared = dataset.declaredNuisance else {
+            log("train: nuisance: auto → \(finding)")
+            return finding.nuisance
+        }
+        log("train: nuisance: \(declared.rawValue) (declared by the dataset)")
+        if finding.decided && finding.nuisance.exceeds(declared) {
+            log("train: WARNING: the dataset declares nuisance \(declared.rawValue), but the survey shows \(finding); following the declaration (train with --nuisance \(finding.nuisance.rawValue) if the declaration is wrong)")
+        } else {
+            log("train: nuisance: the survey shows \(finding)")
+        }
+        return declared
     }
 
     /// A fit that explains (almost) nothing is an error with advice, not a silent 0 dB model file.

@@ -29,7 +29,7 @@ struct Evaluate: ParsableCommand {
     @Option(name: .long, help: "Method (repeatable; with --capture). Default: robust.")
     var method: [String] = []
 
-    @Option(name: .long, help: ArgumentHelp("Per-frame unknowns of the frames: auto (those the model was trained with), none, phase-gain, phase-gain-timing. A \"nuisance\" key in --config takes precedence.", valueName: "nuisance"))
+    @Option(name: .long, help: ArgumentHelp("Per-frame unknowns of the frames: auto (those the model was trained with), none, phase (an alias of phase-gain), phase-gain, phase-gain-timing. A \"nuisance\" key in --config takes precedence.", valueName: "nuisance"))
     var nuisance: NuisanceOption = .auto
 
     @Option(name: .long, help: "JSON object overriding configuration fields of the search methods.")

@@ -3,9 +3,12 @@ import CSIChannel
 
 /// `--nuisance`: the per-frame unknowns of a survey or of frames (docs/model.md, "Unsynchronised surveys").
 enum NuisanceOption: String, ExpressibleByArgument, CaseIterable {
-    /// Train: detect from the survey. Localize: use what the model was trained with.
+    /// Train: what the dataset declares, else detect from the survey. Localize: use what the model was trained with.
     case auto
     case none
+    /// A random common phase with a calibrated gain: trained as `phase-gain` (one extra real unknown per frame, and
+    /// gain changes stay harmless).
+    case phase
     case phaseGain = "phase-gain"
     case phaseGainTiming = "phase-gain-timing"
 
@@ -14,7 +17,7 @@ enum NuisanceOption: String, ExpressibleByArgument, CaseIterable {
         switch self {
         case .auto: nil
         case .none: NuisanceModel.none
-        case .phaseGain: .phaseAndGain
+        case .phase, .phaseGain: .phaseAndGain
         case .phaseGainTiming: .phaseGainAndTiming
         }
     }

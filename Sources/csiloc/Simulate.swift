@@ -11,7 +11,9 @@ struct Simulate: ParsableCommand {
         Examples:
           csiloc simulate --scene etc/scenes/street.yaml --points 15000 --seed 1 --out train.npz
           csiloc simulate --scene etc/scenes/street.yaml --grid 0.0214 --out grid.npz
-        The dataset format is described in docs/datasets.md.
+        The dataset format is described in docs/datasets.md. Impairments that leave per-frame unknowns (random
+        phase, gain spread, phase drift: phase-gain; timing offset or drift: phase-gain-timing) are declared in the
+        file's 'nuisance' key, which csiloc train follows.
         """
     )
 
@@ -41,12 +43,13 @@ struct Simulate: ParsableCommand {
         if randomPhase { impairments.randomCommonPhase = true }
         let simulator = ChannelSimulator(scene: scene)
         let los = positions.map(simulator.hasLineOfSight(at:))
+        let job = SimulationJob(simulator: simulator, positions: positions, impairments: impairments, seed: sampling.seed)
+        // The frames' nuisance is declared (random phase, gain, timing); a clean or noise-only survey says nothing.
         let writer = try DatasetWriter(
             path: out, positions: positions, antennas: scene.array.positions,
             frequencies: scene.subcarriers.frequencies, carrier: scene.subcarriers.carrier,
-            los: scene.nlosRegions.isEmpty ? nil : los
+            los: scene.nlosRegions.isEmpty ? nil : los, nuisance: job.declaredNuisance
         )
-        let job = SimulationJob(simulator: simulator, positions: positions, impairments: impairments, seed: sampling.seed)
         let progress = ProgressLine("simulate", total: positions.count, unit: "channels", quiet: quiet)
         let start = Date()
         try job.run(width: threads ?? Parallel.defaultWidth, progress: progress.update) { block in
