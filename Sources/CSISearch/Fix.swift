@@ -60,7 +60,11 @@ public struct NuisanceEstimate: Sendable, Equatable {
 
 /// The stages of the pipeline (docs/method.md §10.1), and the adaptive retry of suspect fixes.
 public enum SearchStage: String, Sendable, Codable, CaseIterable {
-    case global, local, refine1 = "refine-1", circles, refine2 = "refine-2"
+    case global, local, refine1 = "refine-1"
+    /// 3-D searches with a linear array: the circle about the array axis, its best points refined
+    /// (`LocalizerConfiguration.arc`).
+    case arc
+    case circles, refine2 = "refine-2"
     /// Only for fixes whose cost is above the noise level: a wider local grid around the global pick,
     /// several starts refined (`LocalizerConfiguration.widenOnSuspect`).
     case widened

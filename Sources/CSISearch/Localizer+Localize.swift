@@ -52,6 +52,11 @@ extension Localizer {
             report.position = x; report.cost = cost; report.seconds = seconds(t0)
             stages.append(report)
         }
+        // (c') 3-D with a linear array: the circle about the array axis through the fix, its best distinct points
+        // refined
+        if arrayAxis != nil && configuration.refinement != .none {
+            arcSearch(&x, &cost, &result, &stages, &s)
+        }
         // (d) circles, (e) second refinement of the best distinct candidates
         if configuration.circles {
             t0 = clock.now
@@ -78,6 +83,10 @@ extension Localizer {
                 x = c.picks[0].position; cost = c.picks[0].cost
             }
         }
+        // (e') the circles and the second refinement may have moved the fix: its circle about the axis again
+        if arrayAxis != nil && configuration.refinement != .none && configuration.circles {
+            arcSearch(&x, &cost, &result, &stages, &s)
+        }
         var fix = finish(position: x, cost: cost, refinement: result, stages: stages, &s)
         // (f) a suspect fix: search again, wider, from several starts.
         if fix.status == .grossErrorSuspected && !widenedOffsets.isEmpty && configuration.refinement != .none {
@@ -97,6 +106,24 @@ extension Localizer {
             fix = finish(position: x, cost: cost, refinement: result, stages: stages, &s)
         }
         return fix
+    }
+
+    /// The arc stage and the refinement of its picks; keeps whichever result is cheapest.
+    func arcSearch(_ x: inout Point3, _ cost: inout Double, _ result: inout RefinementResult?, _ stages: inout [StageReport],
+                   _ s: inout LocalizerScratch) {
+        let clock = ContinuousClock(), t0 = clock.now
+        let a = arcStage(around: x, centerCost: cost, &s)
+        var report = StageReport(stage: .arc, candidates: a.scored, position: x, cost: cost, seconds: 0,
+                                 valueEvaluations: a.scored, jacobianEvaluations: 0)
+        for pick in a.picks where pick.position != x {
+            let r = refine(from: pick.position, &s)
+            report.valueEvaluations += r.valueEvaluations; report.jacobianEvaluations += r.jacobianEvaluations
+            if result == nil || r.cost < cost || cost.isNaN { result = r; x = r.position; cost = r.cost }
+        }
+        let d = clock.now - t0
+        report.position = x; report.cost = cost
+        report.seconds = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+        stages.append(report)
     }
 
     /// Runs the configured refinement.

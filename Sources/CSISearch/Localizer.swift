@@ -23,6 +23,10 @@ public struct Localizer: Sendable {
     let localOffsets: [Point3]
     let circleOffsets: [Point3]
     let widenedOffsets: [Point3]
+    /// The axis of the model's antennas when they are collinear and the search is 3-D (the arc stage), else nil.
+    let arrayAxis: ArrayAxis?
+    /// Arc samples per frame at most.
+    let arcLimit: Int
 
     /// - Parameters:
     ///   - region: default search region (e.g. the model's training box); the configuration may override it.
@@ -41,8 +45,12 @@ public struct Localizer: Sendable {
                                         timingInvariant: configuration.nuisance == .phaseGainAndTiming)
         dictionary = GlobalDictionary(model: model, region: region, spacing: configuration.globalSpacing,
                                       measure: configuration.globalMeasure, transform: transform, width: width)
+        arrayAxis = configuration.arc && region.dimension == 3
+            ? ArrayAxis(antennas: model.antennaPositions, tolerance: wavelength / 100) : nil
+        arcLimit = arrayAxis == nil ? 0 : max(0, min(configuration.arcMaxSamples, 1 << 14))
         let localHalfWidth = configuration.localHalfWidth ?? configuration.localHalfWidthSpacings * configuration.globalSpacing
-        localOffsets = Self.latticeOffsets(halfWidth: localHalfWidth, verticalHalfWidth: configuration.globalSpacing,
+        // With the arcs searching around a linear array's axis, the local lattice stays in the global pick's plane.
+        localOffsets = Self.latticeOffsets(halfWidth: localHalfWidth, verticalHalfWidth: configuration.localVerticalHalfWidth ?? configuration.globalSpacing,
                                            step: configuration.localStepWavelengths * wavelength,
                                            dimension: region.dimension)
         circleOffsets = Self.circleOffsets(configuration, wavelength: wavelength)
@@ -111,7 +119,7 @@ public struct LocalizerScratch {
                           nuisance: l.configuration.nuisance)
         workspace = AngleDelayTransform.Workspace(l.transform)
         q1 = .init(repeating: 0, count: max(l.transform.featureCount, l.dictionary.featureCount, stride)); q2 = q1
-        let n = max(l.localOffsets.count, l.circleOffsets.count, l.widenedOffsets.count) + 1
+        let n = max(l.localOffsets.count, l.circleOffsets.count, l.widenedOffsets.count, l.arcLimit) + 1
         candidates = .init(repeating: .zero, count: n)
         costs = .init(repeating: 0, count: n)
         values = .init(repeating: 0, count: Self.batch * stride)

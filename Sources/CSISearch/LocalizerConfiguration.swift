@@ -28,6 +28,8 @@ public struct LocalizerConfiguration: Sendable, Codable, Equatable {
     /// Half-width of the local square around the global pick, m; nil = `localHalfWidthSpacings` × `globalSpacing`.
     /// In 3-D the vertical half-width stays one `globalSpacing` (the cube would grow with its cube).
     public var localHalfWidth: Double? = nil
+    /// Vertical half-width of the local grid in 3-D, m; nil = `globalSpacing`.
+    public var localVerticalHalfWidth: Double? = nil
     /// Default half-width of the local grid in global spacings (1 covers the global cell).
     public var localHalfWidthSpacings: Double = 1
     /// Step of the local grid, in λ₀. λ₀/6 ≈ 1.4 cm (§10.3): < λ₀/2 so that a node falls in the true basin.
@@ -51,6 +53,19 @@ public struct LocalizerConfiguration: Sendable, Codable, Equatable {
     /// Adam learning rate in λ₀ (λ₀/200 ≈ 0.4 mm) and its decay per step (§10.3).
     public var adamLearningRateWavelengths: Double = 1.0 / 200.0
     public var adamDecay: Double = 0.97
+
+    // MARK: (c') arc about a linear array's axis (3-D searches only)
+    /// After the first refinement (and again after the second), score the phase-sensitive cost along the circle
+    /// about the array axis through the fix (inside the region) and refine its best distinct points: a linear
+    /// array cannot tell the points of that circle apart by the direct path (docs/localization.md, "UEs at any
+    /// height"). Runs only when the search region is 3-D and the model's antennas are collinear.
+    public var arc: Bool = true
+    /// Spacing of the arc samples, λ₀ (λ₀/8, as the circles).
+    public var arcSpacingWavelengths: Double = 0.125
+    /// At most this many arc samples per search (nearest the fix first).
+    public var arcMaxSamples: Int = 512
+    /// Number of best distinct arc points (≥ λ₀/4 apart, the fix included) refined.
+    public var arcCandidatesToRefine: Int = 4
 
     // MARK: (d) circles
     /// Whether to run the circle search (d) and the second refinement (e).
