@@ -75,6 +75,31 @@ public struct ModelTrainer: Sendable {
                    dataset.count, train.count, validation.count, dataset.antennaCount, dataset.subcarrierCount,
                    info0.densityPerLambda2, lambda * 100))
         let nuisance = resolveNuisance(dataset, log: log)
+        let flat = Self.flatSurveyNote(dataset)
+        if let flat { log("train: WARNING: \(flat)") }
+        var file = try trainModel(dataset: dataset, train: train, validation: validation, nuisance: nuisance, start: start,
+                                  log: log, cancelled: cancelled, checkpoint: checkpoint)
+        if let flat { file.header.decisions.append(flat) }
+        return file
+    }
+
+    /// A survey on one horizontal plane cannot tell a source from its mirror image through that plane: both give
+    /// the same channels at every surveyed point. Returns what to tell the user, nil when the survey spans heights
+    /// (more than λ/4).
+    static func flatSurveyNote(_ dataset: CSIDataset) -> String? {
+        guard let z0 = dataset.positions.first?.z else { return nil }
+        var lo = z0, hi = z0
+        for p in dataset.positions { lo = min(lo, p.z); hi = max(hi, p.z) }
+        let lambda = speedOfLight / dataset.carrier
+        guard hi - lo <= lambda / 4 else { return nil }
+        return String(format: "flat survey (every position at z = %.3f m%@): each fitted source could equally be its mirror image through that plane, so the model is exact on the plane only; off it (UEs at other heights) its predictions are not checked by validation and searches stay on the plane. Survey over the heights your UEs will have for a 3-D model (docs/model.md, \"UEs at any height\").",
+                      (lo + hi) / 2, hi > lo ? String(format: " ± %.1f mm", (hi - lo) / 2 * 1000) : "")
+    }
+
+    /// The training proper (see `train`).
+    private func trainModel(dataset: CSIDataset, train: TrainingData, validation: TrainingData, nuisance: NuisanceModel,
+                            start: Date, log: @escaping (String) -> Void, cancelled: @escaping @Sendable () -> Bool,
+                            checkpoint: (ModelFile) -> Void) throws -> ModelFile {
         if nuisance != .none && (options.kind == .mlp || options.kind == .rff || (options.kind == .inr && options.inrStart == .data)) {
             throw TrainingError.unsupportedNuisance(kind: options.kind.rawValue, nuisance: nuisance)
         }

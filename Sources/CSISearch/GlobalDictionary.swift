@@ -97,47 +97,55 @@ public final class GlobalDictionary: Sendable {
         }
     }
 
-    /// The best node for a query: every node when `stride == 1`, else the best of the full-resolution
+    /// The best nodes for a query: every node when `stride == 1`, else the best of the full-resolution
     /// neighbourhoods (±stride−1 nodes per axis) of the `keep` best nodes of the sub-grid of that stride.
-    /// Returns the node index, its score and the number of rows scored.
-    func best(q1: UnsafePointer<Float>, q2: UnsafePointer<Float>, stride s: Int, keep: Int)
-        -> (index: Int, score: Float, scored: Int) {
+    /// Returns up to `count` nodes (never none) at least `separation` metres apart, best first, with their
+    /// scores, and the number of rows scored.
+    func best(q1: UnsafePointer<Float>, q2: UnsafePointer<Float>, stride s: Int, keep: Int, count: Int = 1,
+              separation: Double = 0) -> (picks: [(index: Int, score: Float)], scored: Int) {
         features.withUnsafeBufferPointer { fb in
             let rows = fb.baseAddress!
-            if s <= 1 {
-                var best = -Float.infinity, bi = 0
-                for i in 0..<nodes.count {
-                    let v = score(i, q1, q2, rows: rows)
-                    if v > best { best = v; bi = i }
-                }
-                return (bi, best, nodes.count)
-            }
-            let nx = shape.x, ny = shape.y, nz = shape.z
-            var top = TopK(capacity: max(1, keep))
+            // Candidates: every node (stride 1, the best few kept), or each prescreened neighbourhood's best.
+            var candidates = TopK(capacity: max(1, count) * 16)
             var scored = 0
-            for iz in Swift.stride(from: 0, to: nz, by: nz > 1 ? s : 1) {
-                for iy in Swift.stride(from: 0, to: ny, by: s) {
-                    for ix in Swift.stride(from: 0, to: nx, by: s) {
-                        let i = (iz * ny + iy) * nx + ix
-                        top.insert(i, score(i, q1, q2, rows: rows)); scored += 1
-                    }
-                }
-            }
-            var best = -Float.infinity, bi = top.indices.first ?? 0
-            for c in top.indices {
-                let ix = c % nx, iy = (c / nx) % ny, iz = c / (nx * ny)
-                let zr = nz > 1 ? max(0, iz - s + 1)...min(nz - 1, iz + s - 1) : 0...0
-                for z in zr {
-                    for y in max(0, iy - s + 1)...min(ny - 1, iy + s - 1) {
-                        for x in max(0, ix - s + 1)...min(nx - 1, ix + s - 1) {
-                            let i = (z * ny + y) * nx + x
-                            let v = score(i, q1, q2, rows: rows); scored += 1
-                            if v > best { best = v; bi = i }
+            if s <= 1 {
+                for i in 0..<nodes.count { candidates.insert(i, score(i, q1, q2, rows: rows)) }
+                scored = nodes.count
+            } else {
+                let nx = shape.x, ny = shape.y, nz = shape.z
+                var top = TopK(capacity: max(1, keep))
+                for iz in Swift.stride(from: 0, to: nz, by: nz > 1 ? s : 1) {
+                    for iy in Swift.stride(from: 0, to: ny, by: s) {
+                        for ix in Swift.stride(from: 0, to: nx, by: s) {
+                            let i = (iz * ny + iy) * nx + ix
+                            top.insert(i, score(i, q1, q2, rows: rows)); scored += 1
                         }
                     }
                 }
+                for c in top.indices {
+                    var best = -Float.infinity, bi = c
+                    let ix = c % nx, iy = (c / nx) % ny, iz = c / (nx * ny)
+                    let zr = nz > 1 ? max(0, iz - s + 1)...min(nz - 1, iz + s - 1) : 0...0
+                    for z in zr {
+                        for y in max(0, iy - s + 1)...min(ny - 1, iy + s - 1) {
+                            for x in max(0, ix - s + 1)...min(nx - 1, ix + s - 1) {
+                                let i = (z * ny + y) * nx + x
+                                let v = score(i, q1, q2, rows: rows); scored += 1
+                                if v > best { best = v; bi = i }
+                            }
+                        }
+                    }
+                    candidates.insert(bi, best)
+                }
             }
-            return (bi, best, scored)
+            var picks: [(index: Int, score: Float)] = []
+            for (i, v) in zip(candidates.indices, candidates.scores) where picks.count < max(1, count) {
+                if picks.allSatisfy({ $0.index != i && (nodes[$0.index] - nodes[i]).length >= separation }) {
+                    picks.append((i, v))
+                }
+            }
+            if picks.isEmpty { picks.append((candidates.indices.first ?? 0, candidates.scores.first ?? -.infinity)) }
+            return (picks, scored)
         }
     }
 }

@@ -14,48 +14,19 @@ extension Localizer {
             let d = clock.now - t
             return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
         }
-        // (a) global grid
+        // (a) global grid: the best node, or the best few distinct ones
         var t0 = clock.now
         let g = globalStage(&s)
-        stages.append(StageReport(stage: .global, candidates: g.scored, position: g.position, cost: g.score,
-                                  seconds: seconds(t0), valueEvaluations: 0, jacobianEvaluations: 0))
-        var x = g.position
-        var cost: Double
-        var starts: [Point3]
-        // (b) local phase-sensitive grid
-        t0 = clock.now
+        stages.append(StageReport(stage: .global, candidates: g.scored, position: g.picks[0].position,
+                                  cost: g.picks[0].score, seconds: seconds(t0), valueEvaluations: 0, jacobianEvaluations: 0))
+        // (b) local grid, (c) first refinement, (c') arc — from each global pick; the lowest cost wins
+        var x = g.picks[0].position, cost = Double.infinity
         var result: RefinementResult? = nil
-        if configuration.localGrid {
-            let l = localStage(around: x, &s)
-            x = l.picks[0].position; cost = l.picks[0].cost
-            stages.append(StageReport(stage: .local, candidates: l.scored, position: x, cost: cost,
-                                      seconds: seconds(t0), valueEvaluations: l.scored, jacobianEvaluations: 0))
-            starts = l.picks.map(\.position)
-        } else {
-            s.candidates[0] = x
-            scoreCandidates(count: 1, &s)
-            cost = s.costs[0]
-            starts = [x]
-        }
-        // (c) first refinement, from each of the local stage's picks; the lowest refined cost wins
-        if configuration.refinement != .none {
-            t0 = clock.now
-            var report = StageReport(stage: .refine1, candidates: 0, position: x, cost: cost, seconds: 0,
-                                     valueEvaluations: 0, jacobianEvaluations: 0)
-            for start in starts {
-                let r = refine(from: start, &s)
-                report.candidates += r.iterations
-                report.valueEvaluations += r.valueEvaluations; report.jacobianEvaluations += r.jacobianEvaluations
-                if result == nil || r.cost < result!.cost || result!.cost.isNaN { result = r }
-            }
-            if let r = result { x = r.position; cost = r.cost }
-            report.position = x; report.cost = cost; report.seconds = seconds(t0)
-            stages.append(report)
-        }
-        // (c') 3-D with a linear array: the circle about the array axis through the fix, its best distinct points
-        // refined
-        if arrayAxis != nil && configuration.refinement != .none {
-            arcSearch(&x, &cost, &result, &stages, &s)
+        for (i, pick) in g.picks.enumerated() {
+            var px = pick.position, pcost = Double.nan
+            var presult: RefinementResult? = nil
+            descend(from: &px, cost: &pcost, result: &presult, stages: &stages, &s)
+            if i == 0 || pcost < cost || cost.isNaN { x = px; cost = pcost; result = presult }
         }
         // (d) circles, (e) second refinement of the best distinct candidates
         if configuration.circles {
@@ -91,7 +62,7 @@ extension Localizer {
         // (f) a suspect fix: search again, wider, from several starts.
         if fix.status == .grossErrorSuspected && !widenedOffsets.isEmpty && configuration.refinement != .none {
             t0 = clock.now
-            let w = localStage(around: g.position, widened: true, &s)
+            let w = localStage(around: g.picks[0].position, widened: true, &s)
             var report = StageReport(stage: .widened, candidates: w.scored, position: x, cost: cost, seconds: 0,
                                      valueEvaluations: w.scored, jacobianEvaluations: 0)
             var best: RefinementResult? = nil
@@ -106,6 +77,52 @@ extension Localizer {
             fix = finish(position: x, cost: cost, refinement: result, stages: stages, &s)
         }
         return fix
+    }
+
+    /// Stages (b) local grid, (c) first refinement and (c') arc from a global pick `x`: on return `x`, `cost`
+    /// and `result` hold the cheapest point found.
+    func descend(from x: inout Point3, cost: inout Double, result: inout RefinementResult?, stages: inout [StageReport],
+                 _ s: inout LocalizerScratch) {
+        let clock = ContinuousClock()
+        func seconds(_ t: ContinuousClock.Instant) -> Double {
+            let d = clock.now - t
+            return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+        }
+        var starts: [Point3]
+        // (b) local phase-sensitive grid
+        var t0 = clock.now
+        if configuration.localGrid {
+            let l = localStage(around: x, &s)
+            x = l.picks[0].position; cost = l.picks[0].cost
+            stages.append(StageReport(stage: .local, candidates: l.scored, position: x, cost: cost,
+                                      seconds: seconds(t0), valueEvaluations: l.scored, jacobianEvaluations: 0))
+            starts = l.picks.map(\.position)
+        } else {
+            s.candidates[0] = x
+            scoreCandidates(count: 1, &s)
+            cost = s.costs[0]
+            starts = [x]
+        }
+        // (c) first refinement, from each of the local stage's picks; the lowest refined cost wins
+        if configuration.refinement != .none {
+            t0 = clock.now
+            var report = StageReport(stage: .refine1, candidates: 0, position: x, cost: cost, seconds: 0,
+                                     valueEvaluations: 0, jacobianEvaluations: 0)
+            for start in starts {
+                let r = refine(from: start, &s)
+                report.candidates += r.iterations
+                report.valueEvaluations += r.valueEvaluations; report.jacobianEvaluations += r.jacobianEvaluations
+                if result == nil || r.cost < result!.cost || result!.cost.isNaN { result = r }
+            }
+            if let r = result { x = r.position; cost = r.cost }
+            report.position = x; report.cost = cost; report.seconds = seconds(t0)
+            stages.append(report)
+        }
+        // (c') 3-D with a linear array: the circle about the array axis through the fix, its best distinct points
+        // refined
+        if arrayAxis != nil && configuration.refinement != .none {
+            arcSearch(&x, &cost, &result, &stages, &s)
+        }
     }
 
     /// The arc stage and the refinement of its picks; keeps whichever result is cheapest.

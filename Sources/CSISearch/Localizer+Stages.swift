@@ -1,8 +1,9 @@
 import CSIChannel
 
 extension Localizer {
-    /// (a) The best global-grid node for the measured channel loaded in `s.match`.
-    func globalStage(_ s: inout LocalizerScratch) -> (position: Point3, score: Double, scored: Int) {
+    /// (a) The best global-grid node for the measured channel loaded in `s.match`, or the `globalStarts` best
+    /// nodes at least `globalStartSeparation` apart (best first), and the number of rows scored.
+    func globalStage(_ s: inout LocalizerScratch) -> (picks: [(position: Point3, score: Double)], scored: Int) {
         let stride = model.valuesPerChannel
         let h = s.match.h
         switch configuration.globalMeasure {
@@ -21,10 +22,12 @@ extension Localizer {
             s.q2.withUnsafeBufferPointer { q2 in
                 dictionary.best(q1: q1.baseAddress!, q2: q2.baseAddress!,
                                 stride: keepAll ? 1 : configuration.globalPrescreenStride,
-                                keep: configuration.globalPrescreenKeep)
+                                keep: configuration.globalPrescreenKeep,
+                                count: max(1, min(configuration.globalStarts, 64)),
+                                separation: configuration.globalStartSeparation)
             }
         }
-        return (dictionary.nodes[r.index], Double(r.score), r.scored)
+        return (r.picks.map { (dictionary.nodes[$0.index], Double($0.score)) }, r.scored)
     }
 
     /// Evaluates the model at `s.candidates[0..<count]` (in cache-sized batches) and writes each one's

@@ -19,6 +19,11 @@ public struct LocalizerConfiguration: Sendable, Codable, Equatable {
     public var globalPrescreenStride: Int = 4
     /// Coarse nodes kept by the prescreen.
     public var globalPrescreenKeep: Int = 8
+    /// Number of global picks (≥ `globalStartSeparation` apart, best first) from which the local grid, the first
+    /// refinement and the arc run; the cheapest result continues. 1 = as published.
+    public var globalStarts: Int = 1
+    /// Minimum distance between global picks, m.
+    public var globalStartSeparation: Double = 0.2
     /// Search region; nil = the region given when the `Localizer` is built (the model's training region).
     public var region: SearchRegion? = nil
 

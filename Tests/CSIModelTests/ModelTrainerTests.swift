@@ -54,4 +54,26 @@ import Testing
         #expect(file.header.decisions.contains { $0.contains("pre-fit from the data") })
         #expect(!file.header.decisions.contains { $0.contains("image-source fit") })
     }
+
+    /// A survey on one plane is flagged (log and model file); one that spans heights is not.
+    @Test func flatSurveyIsToldAndRecorded() throws {
+        var scene = try Self.tinyScene()
+        let flat = ImageSourceFitterTests.dataset(scene, count: 200, seed: 1)
+        let note = try #require(ModelTrainer.flatSurveyNote(flat))
+        #expect(note.contains("z = \(String(format: "%.3f", scene.ueRegion.z.lowerBound)) m") && note.contains("mirror"))
+        // Within λ/4 still flat (with its half-span given); beyond, not.
+        let lambda = speedOfLight / flat.carrier
+        var nearly = flat
+        nearly.positions[0].z += lambda / 5
+        #expect(ModelTrainer.flatSurveyNote(nearly)?.contains("±") == true)
+        scene.ueRegion = Region(x: scene.ueRegion.x, y: scene.ueRegion.y, z: 0...0.5)
+        #expect(ModelTrainer.flatSurveyNote(ImageSourceFitterTests.dataset(scene, count: 200, seed: 1)) == nil)
+        var options = ModelTrainer.Options()
+        options.kind = .physics
+        options.maxPaths = 3
+        var lines: [String] = []
+        let file = try ModelTrainer(options: options).train(dataset: flat, log: { lines.append($0) })
+        #expect(file.header.decisions.last == note)
+        #expect(lines.contains { $0.hasPrefix("train: WARNING: flat survey") })
+    }
 }

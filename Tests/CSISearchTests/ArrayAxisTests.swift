@@ -105,3 +105,28 @@ import Testing
             .stages.contains { $0.stage == .arc })
     }
 }
+
+/// Several global picks (`globalStarts`): distinct, best first, the first the single-start pick.
+@Suite struct GlobalStartsTests {
+    @Test func globalPicksAreDistinctBestFirstAndStartWithTheSinglePick() {
+        let scene = ArrayAxisTests.scene3D(), sim = ChannelSimulator(scene: scene)
+        let h = sim.channels(at: [Point3(0.25, -0.3, 1.1)])
+        var one = LocalizerConfiguration(); one.circles = false
+        var three = one; three.globalStarts = 3; three.globalStartSeparation = 0.15
+        let l1 = Localizer(model: sim, region: scene.ueRegion, configuration: one)
+        let l3 = Localizer(model: sim, region: scene.ueRegion, configuration: three)
+        var s1 = l1.makeScratch(), s3 = l3.makeScratch()
+        h.withUnsafeBufferPointer { s1.match.load($0); s3.match.load($0) }
+        let g1 = l1.globalStage(&s1), g3 = l3.globalStage(&s3)
+        #expect(g1.picks.count == 1 && g3.picks.count == 3)
+        #expect(g3.picks[0].position == g1.picks[0].position && g3.picks[0].score == g1.picks[0].score)
+        for i in 0..<3 {
+            if i > 0 { #expect(g3.picks[i].score <= g3.picks[i - 1].score) }
+            for j in 0..<i { #expect((g3.picks[i].position - g3.picks[j].position).length >= 0.15) }
+        }
+        // Each pick runs its own local grid and refinement; the cheapest result is kept.
+        let fix = h.withUnsafeBufferPointer { l3.localize($0, scratch: &s3) }
+        #expect(fix.stages.filter { $0.stage == .refine1 }.count == 3)
+        #expect(fix.cost <= (h.withUnsafeBufferPointer { l1.localize($0, scratch: &s1) }).cost * (1 + 1e-9) + 1e-30)
+    }
+}
