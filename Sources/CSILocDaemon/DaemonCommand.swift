@@ -18,7 +18,8 @@ public enum DaemonCommand {
     static let usage = """
         usage: csilocd --config FILE [--check]
           --config FILE   YAML configuration (see etc/csilocd.yaml)
-          --check         validate the configuration and load the model, then exit (0 ok, 78 error)
+          --check         validate the configuration, load the model, build the localizer and localize one
+                          synthetic frame, as a start or reload would; then exit (0 ok, 78 error)
         Runs in the foreground; SIGTERM/SIGINT drain and exit, SIGHUP reloads configuration and model.
         """
 
@@ -60,7 +61,9 @@ public enum DaemonCommand {
         return args.checkOnly ? check(configPath: args.configPath) : await serve(configPath: args.configPath)
     }
 
-    /// `--check`: parses the configuration and loads the model (building the localizer), prints a summary.
+    /// `--check`: exactly what a start or a reload does before serving — parse the configuration, load and
+    /// validate the model, validate the search and build the localizer (`ServingModel.load`, which also localizes
+    /// the model's own channel at the region's centre once) — then prints a summary.
     public static func check(configPath: String) -> Int32 {
         do {
             let configuration = try DaemonConfiguration.load(contentsOf: configPath)
@@ -70,7 +73,7 @@ public enum DaemonCommand {
             print("""
                 \(configPath): OK
                   model: \(model.identity) (\(model.antennaCount) antennas × \(model.subcarrierCount) subcarriers, frame '\(model.frameName)')
-                  search: \(configuration.search.method.rawValue), \(model.localizer.dictionary.nodes.count) cached grid nodes
+                  search: \(configuration.search.method.rawValue), \(model.localizer.dictionary.nodes.count) cached grid nodes (\((model.localizer.dictionary.memoryBytes + 524_288) >> 20) MiB), \(model.localizer.localGridSize) local nodes, \(model.localizer.circleSize) circle points; dry localization ok
                   input: \(configuration.input.bind ? "bind" : "connect") \(configuration.input.endpoint)
                   output: \(configuration.output.bind ? "bind" : "connect") \(configuration.output.endpoint)
                   workers: \(configuration.resolvedWorkers), queue: \(configuration.queue.perUE) per UE × \(configuration.queue.maxUEs) UEs

@@ -62,10 +62,51 @@ public final class ServingModel: Sendable {
         } catch {
             throw locatedError(configFile: configFile, text: configText, key: source.sourceKey, message: "\(error)")
         }
-        let localizer = Localizer(model: model, region: region,
-                                  configuration: configuration.search.localizerConfiguration(modelNuisance: modelNuisance),
-                                  width: width)
+        // One validation for start, reload and --check: every field, the region and every derived size
+        // (LocalizerConfiguration.validate); an error is located at the YAML key it comes from.
+        let search = configuration.search.localizerConfiguration(modelNuisance: modelNuisance)
+        let localizer: Localizer
+        do {
+            localizer = try Localizer(validating: model, region: region, configuration: search, width: width)
+        } catch let error as LocalizerConfigurationError {
+            let key = yamlKey(of: error, search: configuration.search, source: source, text: configText)
+            throw locatedError(configFile: configFile, text: configText, key: key, message: "\(error)")
+        }
+        try dryRun(localizer, configFile: configFile, configText: configText, sourceKey: source.sourceKey)
         return ServingModel(localizer: localizer, identity: identity, frameName: frameName, generation: generation)
+    }
+
+    /// Localizes the model's own channel at the centre of the search region once: a model whose channel there is
+    /// not finite, or a search that cannot give a finite fix for it, is refused before it serves a frame.
+    static func dryRun(_ localizer: Localizer, configFile: String, configText: String?, sourceKey: [String]) throws {
+        let r = localizer.region
+        let centre = (r.lower + r.upper) / 2
+        let model = localizer.model
+        var h = [Double](repeating: 0, count: model.valuesPerChannel)
+        [centre].withUnsafeBufferPointer { p in h.withUnsafeMutableBufferPointer { model.evaluate(p, into: $0) } }
+        func fail(_ message: String) -> YAMLFileError {
+            locatedError(configFile: configFile, text: configText, key: sourceKey, message: message)
+        }
+        let at = "(\(centre.x), \(centre.y), \(centre.z))"
+        guard h.allSatisfy(\.isFinite) else { throw fail("the model's channel at the search region's centre \(at) is not finite") }
+        let fix = localizer.localize(h)
+        guard fix.position.x.isFinite, fix.position.y.isFinite, fix.position.z.isFinite, !fix.cost.isNaN else {
+            throw fail("a dry localization of the model's own channel at \(at) gave no finite fix (position \(fix.position), cost \(fix.cost))")
+        }
+    }
+
+    /// The YAML key a validation error belongs to: the first of its fields set under `search:` in the file, else
+    /// the model source (the model's shape, frequencies or training region), else `search.method` (a preset value).
+    static func yamlKey(of error: LocalizerConfigurationError, search: SearchSettings, source: ModelSettings, text: String?) -> [String] {
+        var names: [String: String] = [:]
+        for key in SearchSettings.CodingKeys.allCases { names["\(key)"] = key.rawValue }
+        names["noiseFloor"] = SearchSettings.CodingKeys.noiseSNRdB.rawValue
+        let present = Set((text.flatMap { try? Yams.compose(yaml: $0) }?.mapping?["search"]?.mapping?.keys.compactMap(\.string)) ?? [])
+        for field in error.keys {
+            if let name = names[field], present.contains(name) { return ["search", name] }
+        }
+        if error.keys.contains("model") || (error.keys.contains("region") && search.region == nil) { return source.sourceKey }
+        return present.contains("method") ? ["search", "method"] : ["search"]
     }
 
     /// SHA-256 (hex) of a file's bytes.

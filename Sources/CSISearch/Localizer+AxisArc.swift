@@ -42,7 +42,8 @@ public struct ArrayAxis: Sendable, Equatable {
         let e1 = radial / r, e2 = direction.cross(e1)
         let step = spacing / r
         let centre = origin + direction * axial
-        let maxSteps = Int((Double.pi / step).rounded(.down))
+        // (bounded by `limit` before the conversion: a point far from the axis must not overflow it)
+        let maxSteps = Int(min((Double.pi / step).rounded(.down), Double(limit)))
         var out: [Point3] = []
         var open = (plus: true, minus: true)
         var k = 1

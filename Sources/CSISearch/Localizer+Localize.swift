@@ -178,7 +178,8 @@ extension Localizer {
         let ratio = cost / expected
         let status: FixStatus
         let threshold = 1 + configuration.grossErrorSigmas * (2 / max(2 * entries - dof, 1)).squareRoot()
-        if ratio > threshold { status = .grossErrorSuspected }
+        // A cost that is not a number (a model that returns NaN there) is never trusted.
+        if ratio > threshold || cost.isNaN { status = .grossErrorSuspected }
         else if r == nil { status = .onGrid }
         else if r!.converged { status = .converged }
         else { status = .notConverged }

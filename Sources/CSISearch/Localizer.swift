@@ -31,9 +31,26 @@ public struct Localizer: Sendable {
     /// - Parameters:
     ///   - region: default search region (e.g. the model's training box); the configuration may override it.
     ///   - width: threads used to build the dictionary.
+    /// Builds a localizer after `configuration.validate(model:region:limits:)`: every value read from a
+    /// configuration file, a command line or a model file goes through here, so a bad one is an error naming
+    /// the field and the limit, never a trap or an exhausted memory.
+    public init(validating model: any ChannelModel, region: Region, configuration: LocalizerConfiguration = .init(),
+                limits: LocalizerLimits = .default, width: Int = Parallel.defaultWidth) throws {
+        try configuration.validate(model: model, region: SearchRegion(region), limits: limits)
+        self.init(checked: model, region: region, configuration: configuration, width: width)
+    }
+
+    /// Builds a localizer from values known to be valid (tests, built-in presets); traps with the validation
+    /// error otherwise. Use `init(validating:…)` for anything that comes from outside the program.
     public init(model: any ChannelModel, region: Region, configuration: LocalizerConfiguration = .init(),
                 width: Int = Parallel.defaultWidth) {
-        precondition(model.antennaCount > 0 && model.subcarrierCount > 0, "the model has no antennas or subcarriers")
+        do { try configuration.validate(model: model, region: SearchRegion(region)) } catch {
+            preconditionFailure("invalid localizer configuration: \(error)")
+        }
+        self.init(checked: model, region: region, configuration: configuration, width: width)
+    }
+
+    private init(checked model: any ChannelModel, region: Region, configuration: LocalizerConfiguration, width: Int) {
         self.model = model
         self.configuration = configuration
         let region = configuration.region ?? SearchRegion(region)
@@ -50,10 +67,10 @@ public struct Localizer: Sendable {
         arcLimit = arrayAxis == nil ? 0 : max(0, min(configuration.arcMaxSamples, 1 << 14))
         let localHalfWidth = configuration.localHalfWidth ?? configuration.localHalfWidthSpacings * configuration.globalSpacing
         // With the arcs searching around a linear array's axis, the local lattice stays in the global pick's plane.
-        localOffsets = Self.latticeOffsets(halfWidth: localHalfWidth, verticalHalfWidth: configuration.localVerticalHalfWidth ?? configuration.globalSpacing,
+        localOffsets = !configuration.localGrid ? [] : Self.latticeOffsets(halfWidth: localHalfWidth, verticalHalfWidth: configuration.localVerticalHalfWidth ?? configuration.globalSpacing,
                                            step: configuration.localStepWavelengths * wavelength,
                                            dimension: region.dimension)
-        circleOffsets = Self.circleOffsets(configuration, wavelength: wavelength)
+        circleOffsets = configuration.circles ? Self.circleOffsets(configuration, wavelength: wavelength) : []
         widenedOffsets = configuration.widenOnSuspect && region.dimension == 2
             ? Self.latticeOffsets(halfWidth: configuration.widenedHalfWidthFactor * localHalfWidth, verticalHalfWidth: 0,
                                   step: configuration.localStepWavelengths * wavelength, dimension: 2)

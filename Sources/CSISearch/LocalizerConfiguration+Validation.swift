@@ -1,0 +1,229 @@
+import CSIChannel
+
+/// Upper bounds on what one `Localizer` may allocate and do per frame (docs/localization.md, "Limits").
+///
+/// Every size a `Localizer` derives from its configuration, region and model — the cached global grid, the
+/// local lattice, the circles, the widened lattice, the arc, a worker's scratch space — is checked against
+/// these before anything is allocated, so no configuration value can exhaust memory or trap.
+public struct LocalizerLimits: Sendable, Equatable, Codable {
+    /// Bytes of the cached global dictionary (features, energies and node positions). Default 1 GiB.
+    public var maxDictionaryBytes: Int
+    /// Points one stage scores for one frame (local lattice, circles, widened lattice, arc). Default 2¹⁸
+    /// (≈ 200× the robust method's widened lattice; one model evaluation each).
+    public var maxStageCandidates: Int
+    /// Bytes of one worker's scratch space (and the transform tables). Default 256 MiB.
+    public var maxScratchBytes: Int
+
+    public init(maxDictionaryBytes: Int = 1 << 30, maxStageCandidates: Int = 1 << 18, maxScratchBytes: Int = 256 << 20) {
+        self.maxDictionaryBytes = maxDictionaryBytes
+        self.maxStageCandidates = maxStageCandidates
+        self.maxScratchBytes = maxScratchBytes
+    }
+
+    public static let `default` = LocalizerLimits()
+
+    /// Largest |coordinate| of a search region, m (1000 km: any base station's coverage, far from Double's range).
+    public static let maxCoordinate = 1e6
+    /// Carrier (the configured one, or the mean model frequency) range, Hz.
+    public static let carrierRange: ClosedRange<Double> = 1e3...1e13
+    /// Largest antenna and subcarrier counts of a model.
+    public static let maxAntennas = 4096
+    public static let maxSubcarriers = 16384
+}
+
+/// A `LocalizerConfiguration` (with its region and model) that cannot be used: the offending field(s) and why.
+public struct LocalizerConfigurationError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// `LocalizerConfiguration` field names involved, the one to change first; `model` when the model's shape
+    /// or frequencies are at fault, `region` for the search region (the configuration's or the model's).
+    public let keys: [String]
+    public let message: String
+    public init(keys: [String], _ message: String) { self.keys = keys; self.message = message }
+    public var description: String { "\(keys.first ?? "configuration"): \(message)" }
+}
+
+/// The sizes a valid configuration leads to (what `validate` checked; for diagnostics and `csilocd --check`).
+public struct LocalizerPlan: Sendable, Equatable {
+    /// Carrier wavelength λ₀, m.
+    public var wavelength: Double
+    /// The search region actually used.
+    public var region: SearchRegion
+    public var globalNodes: Int
+    public var dictionaryBytes: Int
+    public var localNodes: Int
+    public var circleSamples: Int
+    public var widenedNodes: Int
+    public var arcSamples: Int
+    public var scratchBytes: Int
+}
+
+extension LocalizerConfiguration {
+    /// Checks every field, the search region (the configuration's, else `region`) and the model's shape, and
+    /// bounds every derived size by `limits` — with arithmetic that cannot overflow (sizes are computed in
+    /// floating point and compared with the limits before any conversion to `Int`).
+    ///
+    /// A configuration that passes builds a `Localizer` without trapping and within the limits; one that does
+    /// not throws a `LocalizerConfigurationError` naming the field and the limit.
+    @discardableResult
+    public func validate(model: any ChannelModel, region defaultRegion: SearchRegion,
+                         limits: LocalizerLimits = .default) throws -> LocalizerPlan {
+        func fail(_ key: String, _ message: String) -> LocalizerConfigurationError {
+            LocalizerConfigurationError(keys: [key], message)
+        }
+        func fail(_ keys: [String], _ message: String) -> LocalizerConfigurationError {
+            LocalizerConfigurationError(keys: keys, message)
+        }
+        func positive(_ v: Double, _ key: String) throws {
+            guard v.isFinite && v > 0 else { throw fail(key, "must be a finite number > 0, got \(v)") }
+        }
+        func nonNegative(_ v: Double, _ key: String) throws {
+            guard v.isFinite && v >= 0 else { throw fail(key, "must be a finite number ≥ 0, got \(v)") }
+        }
+        func integer(_ v: Int, _ key: String, _ range: ClosedRange<Int>) throws {
+            guard range.contains(v) else { throw fail(key, "must be in \(range.lowerBound)...\(range.upperBound), got \(v)") }
+        }
+
+        // Fields on their own.
+        try positive(globalSpacing, "globalSpacing")
+        try integer(globalPrescreenStride, "globalPrescreenStride", 1...1024)
+        try integer(globalPrescreenKeep, "globalPrescreenKeep", 1...10_000)
+        try integer(globalStarts, "globalStarts", 1...64)
+        try nonNegative(globalStartSeparation, "globalStartSeparation")
+        if let localHalfWidth { try nonNegative(localHalfWidth, "localHalfWidth") }
+        if let localVerticalHalfWidth { try nonNegative(localVerticalHalfWidth, "localVerticalHalfWidth") }
+        try nonNegative(localHalfWidthSpacings, "localHalfWidthSpacings")
+        try positive(localStepWavelengths, "localStepWavelengths")
+        try integer(localCandidatesToRefine, "localCandidatesToRefine", 1...1024)
+        try integer(maxIterations, "maxIterations", 0...100_000)
+        try nonNegative(stepTolerance, "stepTolerance")
+        try nonNegative(relativeStepTolerance, "relativeStepTolerance")
+        try integer(gradientSteps, "gradientSteps", 0...1_000_000)
+        try positive(adamLearningRateWavelengths, "adamLearningRateWavelengths")
+        guard adamDecay.isFinite && adamDecay > 0 && adamDecay <= 1 else {
+            throw fail("adamDecay", "must be in (0, 1], got \(adamDecay)")
+        }
+        try positive(arcSpacingWavelengths, "arcSpacingWavelengths")
+        try integer(arcMaxSamples, "arcMaxSamples", 0...(1 << 14))
+        try integer(arcCandidatesToRefine, "arcCandidatesToRefine", 1...1024)
+        guard circleOrders.count <= 64, circleOrders.allSatisfy({ (1...64).contains($0) }) else {
+            throw fail("circleOrders", "must be at most 64 integers in 1...64, got \(circleOrders.prefix(8))")
+        }
+        guard circleContractions.count <= 64, circleContractions.allSatisfy({ $0.isFinite && $0 > 0 && $0 <= 1 }) else {
+            throw fail("circleContractions", "must be at most 64 numbers in (0, 1], got \(circleContractions.prefix(8))")
+        }
+        try positive(circleArcSpacingWavelengths, "circleArcSpacingWavelengths")
+        try integer(circleCandidatesToRefine, "circleCandidatesToRefine", 1...1024)
+        try nonNegative(widenedHalfWidthFactor, "widenedHalfWidthFactor")
+        try integer(widenedCandidatesToRefine, "widenedCandidatesToRefine", 1...1024)
+        switch noiseFloor {
+        case .estimated: break
+        case .snrDB(let snr):
+            guard snr.isFinite && (-300...300).contains(snr) else { throw fail("noiseFloor", "the SNR must be in -300...300 dB, got \(snr)") }
+        case .variance(let v): try nonNegative(v, "noiseFloor")
+        }
+        try nonNegative(grossErrorSigmas, "grossErrorSigmas")
+        if let carrier, !(carrier.isFinite && LocalizerLimits.carrierRange.contains(carrier)) {
+            throw fail("carrier", "must be in \(LocalizerLimits.carrierRange.lowerBound)...\(LocalizerLimits.carrierRange.upperBound) Hz, got \(carrier)")
+        }
+
+        // The model's shape and frequencies.
+        let na = model.antennaCount, ns = model.subcarrierCount
+        guard (1...LocalizerLimits.maxAntennas).contains(na), (1...LocalizerLimits.maxSubcarriers).contains(ns) else {
+            throw fail("model", "the model has \(na) antennas × \(ns) subcarriers; allowed 1...\(LocalizerLimits.maxAntennas) × 1...\(LocalizerLimits.maxSubcarriers)")
+        }
+        let freqs = model.frequencies
+        guard freqs.allSatisfy({ $0.isFinite && $0 > 0 }) else { throw fail("model", "the model's frequencies must be finite and > 0") }
+        guard model.antennaPositions.allSatisfy({ $0.x.isFinite && $0.y.isFinite && $0.z.isFinite }) else {
+            throw fail("model", "the model's antenna positions must be finite")
+        }
+        let reference = carrier ?? freqs.reduce(0, +) / Double(freqs.count)
+        guard reference.isFinite, LocalizerLimits.carrierRange.contains(reference) else {
+            throw fail("carrier", "the model's mean frequency \(reference) Hz is outside \(LocalizerLimits.carrierRange.lowerBound)...\(LocalizerLimits.carrierRange.upperBound) Hz")
+        }
+        let wavelength = speedOfLight / reference
+
+        // The region.
+        let region = self.region ?? defaultRegion
+        let regionKey = self.region == nil ? "the model's training region" : "the search region"
+        for c in 0..<3 {
+            let lo = region.lower[c], hi = region.upper[c]
+            guard lo.isFinite, hi.isFinite, abs(lo) <= LocalizerLimits.maxCoordinate, abs(hi) <= LocalizerLimits.maxCoordinate else {
+                throw fail("region", "\(regionKey) must have finite coordinates within ±\(LocalizerLimits.maxCoordinate) m, got \(["x", "y", "z"][c]) [\(lo), \(hi)]")
+            }
+            guard lo <= hi else {
+                throw fail("region", "\(regionKey) is inverted on \(["x", "y", "z"][c]): [\(lo), \(hi)]")
+            }
+        }
+        let dimension = region.dimension
+
+        // (a) the global grid and its dictionary.
+        func axisNodes(_ c: Int) -> Double { ((region.upper[c] - region.lower[c]) / globalSpacing + 1e-9).rounded(.down) + 1 }
+        let nodes = axisNodes(0) * axisNodes(1) * (dimension == 3 ? axisNodes(2) : 1)
+        let features = Double(globalMeasure == .angleDelay ? 4 * na * ns : 2 * na * ns)
+        let rowBytes = features * 4 + (globalMeasure == .phaseSensitive ? 4 : 0) + Double(MemoryLayout<Point3>.stride)
+        let dictionaryBytes = nodes * rowBytes
+        guard nodes.isFinite, dictionaryBytes <= Double(limits.maxDictionaryBytes) else {
+            throw fail(["globalSpacing", "region"],
+                       "the global grid of \(globalSpacing) m over \(regionKey) has \(nodes) nodes: \(Self.mib(dictionaryBytes)) MiB of dictionary for \(na)×\(ns) channels, above the limit of \(Self.mib(Double(limits.maxDictionaryBytes))) MiB; use a coarser spacing or a smaller region")
+        }
+
+        // (b) the local lattice, (f) the widened lattice, (d) circles, (c') arc: points per frame and stage.
+        let maxStage = Double(limits.maxStageCandidates)
+        let step = localStepWavelengths * wavelength
+        let halfWidth = localHalfWidth ?? localHalfWidthSpacings * globalSpacing
+        let halfWidthKey = localHalfWidth == nil ? "localHalfWidthSpacings" : "localHalfWidth"
+        func latticeCount(_ half: Double, vertical: Double, dimension: Int) -> Double {
+            let n = (half / step + 1e-9).rounded(.down)
+            let nz = (min(half, vertical) / step + 1e-9).rounded(.down)
+            return (2 * n + 1) * (2 * n + 1) * (dimension == 3 ? 2 * nz + 1 : 1)
+        }
+        var localNodes = 0.0
+        if localGrid {
+            localNodes = latticeCount(halfWidth, vertical: localVerticalHalfWidth ?? globalSpacing, dimension: dimension)
+            guard localNodes.isFinite, localNodes <= maxStage else {
+                throw fail([halfWidthKey, "localStepWavelengths"],
+                           "the local grid of half-width \(halfWidth) m and step \(step) m (\(localStepWavelengths) λ₀) has \(localNodes) nodes per frame, above the limit of \(limits.maxStageCandidates)")
+            }
+        }
+        var widenedNodes = 0.0
+        if widenOnSuspect && dimension == 2 {
+            widenedNodes = latticeCount(widenedHalfWidthFactor * halfWidth, vertical: 0, dimension: 2)
+            guard widenedNodes.isFinite, widenedNodes <= maxStage else {
+                throw fail(["widenedHalfWidthFactor", halfWidthKey, "localStepWavelengths"],
+                           "the widened local grid (\(widenedHalfWidthFactor) × \(halfWidth) m, step \(step) m) has \(widenedNodes) nodes per frame, above the limit of \(limits.maxStageCandidates)")
+            }
+        }
+        var circleSamples = 0.0
+        if circles {
+            for k in circleOrders { for c in circleContractions {
+                circleSamples += max(4, (2 * Double.pi * Double(k) / (c * circleArcSpacingWavelengths)).rounded(.up))
+            } }
+            guard circleSamples.isFinite, circleSamples <= maxStage else {
+                throw fail(["circleArcSpacingWavelengths", "circleOrders", "circleContractions"],
+                           "the circles have \(circleSamples) points per frame, above the limit of \(limits.maxStageCandidates)")
+            }
+        }
+        let arcSamples = arc && dimension == 3 ? Double(arcMaxSamples) : 0
+        guard arcSamples <= maxStage else {
+            throw fail("arcMaxSamples", "must be at most \(limits.maxStageCandidates) (the per-stage limit)")
+        }
+
+        // One worker's scratch space (plus the transform tables): NuisanceMatch's timing grid and the
+        // angle–delay tables grow with N_s² and N_a².
+        let dna = Double(na), dns = Double(ns), elements = dna * dns
+        let m = max(2 * dns, 4)
+        let candidates = max(localNodes, circleSamples, widenedNodes, arcSamples) + 1
+        let scratchBytes = 8 * (2 * m * dns + m + 3 * dns) + 32 * (dna * dna + dns * dns) + 8 * 85 * elements
+            + 32 * candidates
+        guard scratchBytes <= Double(limits.maxScratchBytes) else {
+            throw fail("model", "a \(na)×\(ns) model needs \(Self.mib(scratchBytes)) MiB of working memory per worker, above the limit of \(Self.mib(Double(limits.maxScratchBytes))) MiB")
+        }
+        return LocalizerPlan(wavelength: wavelength, region: region, globalNodes: Int(nodes), dictionaryBytes: Int(dictionaryBytes),
+                             localNodes: Int(localNodes), circleSamples: Int(circleSamples), widenedNodes: Int(widenedNodes),
+                             arcSamples: Int(arcSamples), scratchBytes: Int(scratchBytes))
+    }
+
+    static func mib(_ bytes: Double) -> String {
+        let v = bytes / 1_048_576
+        return v < 1e7 ? String(Int(v.rounded())) : "\(v)"
+    }
+}
