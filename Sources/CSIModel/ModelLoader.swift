@@ -22,9 +22,8 @@ public enum ModelLoader {
 
     /// The channel model a (validated) model file describes; `path` names it in errors.
     public static func model(of file: ModelFile, path: String = "model") throws -> any ChannelModel {
-        guard file.header.trainingNuisance != nil else {
-            throw ModelFileError(file: path, "unknown nuisance '\(file.header.nuisance ?? "")' (known: \(NuisanceModel.allCases.map(\.rawValue).joined(separator: ", ")))")
-        }
+        // Every number of the file, before any of it is used (a valid checksum proves nothing).
+        try file.validate(path: path)
         let model: any ChannelModel
         switch file.header.kind {
         case "physics":

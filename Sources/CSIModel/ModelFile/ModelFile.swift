@@ -116,7 +116,12 @@ public struct ModelFile: Sendable {
                 guard !overflow else { throw ModelFileError(file: file, "tensor '\(name)': size overflows") }
                 elements = m
             }
-            let size = elements * (dtype == 1 ? 8 : 4)
+            // The data must fit in what is left of the file: checked before the multiplication can overflow.
+            let width = dtype == 1 ? 8 : 4
+            guard elements <= (r.end - r.offset) / width else {
+                throw ModelFileError(file: file, "tensor '\(name)': \(shape) elements do not fit in the \(r.end - r.offset) bytes left")
+            }
+            let size = elements * width
             let raw = try r.bytes(size)
             if dtype == 1 {
                 tensors.append(ModelTensor(name: name, shape: shape, doubles: raw.withUnsafeBytes { Array($0.bindMemory(to: Double.self)) }))

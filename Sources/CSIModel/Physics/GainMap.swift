@@ -32,8 +32,10 @@ public struct GainMap: Sendable, Equatable {
 
     /// Gain of `path` at `x` and its derivatives along x and y.
     @inlinable public func gain(path l: Int, at x: Point3) -> (value: Complex<Double>, dx: Complex<Double>, dy: Complex<Double>) {
-        let u = min(max((x.x - originX) / spacing, 0), Double(nx - 1))
-        let v = min(max((x.y - originY) / spacing, 0), Double(ny - 1))
+        // A position that is not a number (a diverged search) reads node (0, 0) instead of trapping in Int(_:).
+        let ru = (x.x - originX) / spacing, rv = (x.y - originY) / spacing
+        let u = ru.isNaN ? 0 : min(max(ru, 0), Double(nx - 1))
+        let v = rv.isNaN ? 0 : min(max(rv, 0), Double(ny - 1))
         let i = min(Int(u), max(nx - 2, 0)), j = min(Int(v), max(ny - 2, 0))
         let fu = nx > 1 ? u - Double(i) : 0, fv = ny > 1 ? v - Double(j) : 0
         let i1 = min(i + 1, nx - 1), j1 = min(j + 1, ny - 1)
