@@ -1,3 +1,4 @@
+import Foundation
 import NumpyArchive
 
 /// A set of channel measurements with known positions: the interchange format through which simulated,
@@ -51,15 +52,19 @@ public struct CSIDataset: Sendable {
             throw NPZError(.missingKey, file: path, location: .key(key),
                            "missing (a csiloc dataset needs positions, csi, frequencies, antennas, carrier; present: \(archive.keys.sorted().joined(separator: ", ")))")
         }
-        let pos = try archive.doubles("positions")
-        try pos.checkShape([nil, 3])
-        let freqs = try archive.doubles("frequencies")
-        try freqs.checkShape([nil])
-        let ant = try archive.doubles("antennas")
-        try ant.checkShape([nil, 3])
-        let m = pos.shape[0], na = ant.shape[0], ns = freqs.shape[0]
-        let csi = try archive.complexFloats("csi")
-        try csi.checkShape([m, na, ns])
+        // Every shape from its header first (cheap, even for compressed members), so that members which disagree
+        // are rejected before any of them is inflated: a small deflated file cannot make us expand hundreds of
+        // megabytes only to find a shape that does not fit.
+        let m = try archive.shape("positions", expecting: [nil, 3])[0]
+        let ns = try archive.shape("frequencies", expecting: [nil])[0]
+        let na = try archive.shape("antennas", expecting: [nil, 3])[0]
+        _ = try archive.shape("csi", expecting: [m, na, ns])
+        if archive.contains("los") { _ = try archive.shape("los", expecting: [m]) }
+        try checkFitsInMemory(path, m: m, na: na, ns: ns)
+        let pos = try archive.doubles("positions", shape: [m, 3])
+        let freqs = try archive.doubles("frequencies", shape: [ns])
+        let ant = try archive.doubles("antennas", shape: [na, 3])
+        let csi = try archive.complexFloats("csi", shape: [m, na, ns])
         let carrier = try archive.scalar("carrier")
         try check(carrier > 0 && carrier.isFinite, path, "carrier", "expected a positive frequency in Hz, found \(carrier)")
         try check(freqs.values.allSatisfy { $0 > 0 && $0.isFinite }, path, "frequencies", "expected positive, finite frequencies in Hz")
@@ -71,8 +76,7 @@ public struct CSIDataset: Sendable {
         }
         var los: [Bool]? = nil
         if archive.contains("los") {
-            let l = try archive.bools("los")
-            try l.checkShape([m])
+            let l = try archive.bools("los", shape: [m])
             los = l.values
         }
         return CSIDataset(positions: points(pos.values), csi: csi.values, frequencies: freqs.values,
@@ -102,6 +106,25 @@ public struct CSIDataset: Sendable {
 
     static func points(_ flat: [Double]) -> [Point3] {
         stride(from: 0, to: flat.count, by: 3).map { Point3(flat[$0], flat[$0 + 1], flat[$0 + 2]) }
+    }
+
+    /// The decoded dataset (csi as complex64, positions, antennas and frequencies as float64) must fit in this
+    /// machine's memory: a clear error instead of an allocation the kernel kills us for.
+    static func checkFitsInMemory(_ path: String, m: Int, na: Int, ns: Int) throws {
+        let physical = Int(clamping: ProcessInfo.processInfo.physicalMemory)
+        // positions and antennas 3 float64 each, frequencies 1 float64, csi one complex64 per (m, na, ns).
+        let terms = [[m, 24], [na, 24], [ns, 8], [m, na, ns, 8]]
+        var total: Int? = 0
+        for factors in terms {
+            let product = factors.reduce(Int?(1)) { p, f in p.flatMap { p in
+                let (r, o) = p.multipliedReportingOverflow(by: f); return o ? nil : r } }
+            total = total.flatMap { t in product.flatMap { p in
+                let (r, o) = t.addingReportingOverflow(p); return o ? nil : r } }
+        }
+        guard let total, total <= physical else {
+            throw NPZError(.shapeMismatch, file: path, location: .key("csi"),
+                           "shape (\(m), \(na), \(ns)) needs \(total.map { "\($0) bytes" } ?? "more than Int.max bytes") once decoded, more than this machine's \(physical) bytes of memory")
+        }
     }
 
     static func check(_ ok: Bool, _ file: String, _ key: String, _ message: String) throws {

@@ -41,9 +41,14 @@ enum NPYDecoder {
         return try NPYHeader.parseFields(try reader.readBytes(headerLength), utf8: utf8, context)
     }
 
+    /// Checks the header against what the caller will accept, before a single data byte is inflated or allocated:
+    /// a 600 MB member behind a wrong shape is rejected from its header alone.
+    typealias HeaderCheck = (NPYHeader, ErrorContext) throws -> Void
+
     /// The whole array as little-endian C-order bytes.
-    static func readArray(_ reader: EntryReader) throws -> NPYArray {
+    static func readArray(_ reader: EntryReader, check: HeaderCheck? = nil) throws -> NPYArray {
         let header = try readHeader(reader)
+        try check?(header, reader.context)
         return try readArray(reader, header)
     }
 
@@ -66,12 +71,14 @@ enum NPYDecoder {
     }
 
     /// The array converted to `Element`s (interleaved for complex targets) with its shape.
-    static func readValues<Element>(_ reader: EntryReader, _ decoding: Decoding<Element>) throws -> NPYValues<Element> {
+    static func readValues<Element>(_ reader: EntryReader, _ decoding: Decoding<Element>,
+                                    check: HeaderCheck? = nil) throws -> NPYValues<Element> {
         let header = try readHeader(reader)
         let dtype = header.descr.dtype
         guard decoding.accepts(dtype) else {
             throw reader.context.error(.typeMismatch, "expected dtype \(decoding.expected), found \(header.descr.text)")
         }
+        try check?(header, reader.context)
         let component = dtype.componentType
         let scalars = reader.remaining / component.itemSize
         if header.fortranOrder && header.shape.count > 1 {

@@ -43,26 +43,44 @@ public final class NPZArchive: Sendable {
                             bigEndian: header.descr.bigEndian)
     }
 
-    /// The array under `key` in its own dtype, normalised to little-endian C order.
-    public func array(_ key: String) throws -> NPYArray { try NPYDecoder.readArray(try reader(for: key)) }
+    /// The shape of `key` read from its header alone, checked against `expected` (`nil` entries match any length):
+    /// lets a reader of several related members check that they agree before inflating any of them.
+    public func shape(_ key: String, expecting expected: [Int?]) throws -> [Int] {
+        let reader = try reader(for: key)
+        let header = try NPYDecoder.readHeader(reader)
+        try NPYArray.checkShape(header.shape, expected, reader.context)
+        return header.shape
+    }
 
-    /// Real values as `Double` (from float32, float64 or integers), converted while reading.
-    public func doubles(_ key: String) throws -> NPYValues<Double> { try values(key, .real) }
-    /// Real values as `Float` (from float32, float64 or integers), converted while reading.
-    public func floats(_ key: String) throws -> NPYValues<Float> { try values(key, .real) }
+    /// The array under `key` in its own dtype, normalised to little-endian C order. With `shape` (`nil` entries
+    /// match any length) the header is checked before any data is inflated or allocated.
+    public func array(_ key: String, shape: [Int?]? = nil) throws -> NPYArray {
+        try NPYDecoder.readArray(try reader(for: key), check: Self.shapeCheck(shape))
+    }
+
+    /// Real values as `Double` (from float32, float64 or integers), converted while reading. With `shape` (`nil`
+    /// entries match any length, e.g. `[nil, 3]`) a member of another shape is rejected from its header, before
+    /// its data is inflated or memory is allocated for it.
+    public func doubles(_ key: String, shape: [Int?]? = nil) throws -> NPYValues<Double> { try values(key, .real, shape) }
+    /// Real values as `Float` (from float32, float64 or integers), converted while reading; `shape` as for
+    /// ``doubles(_:shape:)``.
+    public func floats(_ key: String, shape: [Int?]? = nil) throws -> NPYValues<Float> { try values(key, .real, shape) }
     /// Complex values as interleaved (re, im) `Float`s (from complex64 or complex128). For complex64 C-order data
-    /// the bytes go straight from the file into the result.
-    public func complexFloats(_ key: String) throws -> NPYValues<Float> { try values(key, .complex) }
-    /// Complex values as interleaved (re, im) `Double`s (from complex64 or complex128).
-    public func complexDoubles(_ key: String) throws -> NPYValues<Double> { try values(key, .complex) }
-    /// Flags from bool or integer arrays (non-zero is true).
-    public func bools(_ key: String) throws -> NPYValues<Bool> { try values(key, .bool) }
+    /// the bytes go straight from the file into the result. `shape` as for ``doubles(_:shape:)``.
+    public func complexFloats(_ key: String, shape: [Int?]? = nil) throws -> NPYValues<Float> { try values(key, .complex, shape) }
+    /// Complex values as interleaved (re, im) `Double`s (from complex64 or complex128); `shape` as for
+    /// ``doubles(_:shape:)``.
+    public func complexDoubles(_ key: String, shape: [Int?]? = nil) throws -> NPYValues<Double> { try values(key, .complex, shape) }
+    /// Flags from bool or integer arrays (non-zero is true); `shape` as for ``doubles(_:shape:)``.
+    public func bools(_ key: String, shape: [Int?]? = nil) throws -> NPYValues<Bool> { try values(key, .bool, shape) }
 
-    /// The single real value stored under `key` (shape `()` or one element), e.g. a carrier frequency.
+    /// The single real value stored under `key` (shape `()` or one element), e.g. a carrier frequency. A larger
+    /// array is rejected from its header, before its data is read.
     public func scalar(_ key: String) throws -> Double {
-        let values = try doubles(key)
-        guard values.values.count == 1 else {
-            throw values.context.error(.shapeMismatch, "expected a scalar (shape () or one element), found shape \(NPYHeader.formatShape(values.shape))")
+        let values = try NPYDecoder.readValues(try reader(for: key), Decoding<Double>.real) { header, context in
+            guard NPYHeader.elementCount(header.shape) == 1 else {
+                throw context.error(.shapeMismatch, "expected a scalar (shape () or one element), found shape \(NPYHeader.formatShape(header.shape))")
+            }
         }
         return values.values[0]
     }
@@ -74,8 +92,13 @@ public final class NPZArchive: Sendable {
     /// in turn, reject string arrays as unsupported dtypes.)
     public func string(_ key: String) throws -> String { try NPYStringScalar.read(try reader(for: key)) }
 
-    private func values<Element>(_ key: String, _ decoding: Decoding<Element>) throws -> NPYValues<Element> {
-        try NPYDecoder.readValues(try reader(for: key), decoding)
+    private func values<Element>(_ key: String, _ decoding: Decoding<Element>, _ shape: [Int?]?) throws -> NPYValues<Element> {
+        try NPYDecoder.readValues(try reader(for: key), decoding, check: Self.shapeCheck(shape))
+    }
+
+    private static func shapeCheck(_ expected: [Int?]?) -> NPYDecoder.HeaderCheck? {
+        guard let expected else { return nil }
+        return { header, context in try NPYArray.checkShape(header.shape, expected, context) }
     }
 
     private func normalized(_ key: String) -> String {

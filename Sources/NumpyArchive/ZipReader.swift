@@ -121,8 +121,10 @@ enum ZipReader {
         let bytes = file.bytes
         let declared = Int(exactly: bytes.u64(locator + 8)) ?? -1
         // Writers put the record right before the locator; fall back to that when the stored offset is off.
+        // `offset <= locator - size` rather than `offset + size <= locator`: a declared offset near Int.max would
+        // overflow the sum.
         for offset in [declared, locator - ZipFormat.zip64EndSize] {
-            if offset >= 0, offset + ZipFormat.zip64EndSize <= locator, bytes.u32(offset) == ZipFormat.zip64EndSignature {
+            if offset >= 0, offset <= locator - ZipFormat.zip64EndSize, bytes.u32(offset) == ZipFormat.zip64EndSignature {
                 return offset
             }
         }
