@@ -73,6 +73,12 @@ public struct DatasetImporter: Sendable {
         guard options.rateHz.isFinite, options.rateHz > 0 else {
             throw CaptureError.invalidRecord("rate must be a positive number of frames per second, got \(options.rateHz)")
         }
+        // The last timestamp, start + (count − 1) / rate, must be an Int64 of nanoseconds.
+        let lastOffsetNs = Double(max(dataset.count - 1, 0)) * 1e9 / options.rateHz
+        guard lastOffsetNs < 0x1p62, Double(options.startNs) + lastOffsetNs < 0x1p63 else {
+            throw CaptureError.invalidRecord(
+                "rate \(options.rateHz) Hz is too low for \(dataset.count) frames: the timestamps would not fit 64-bit nanoseconds")
+        }
         self.dataset = dataset
         self.options = options
     }
@@ -98,7 +104,8 @@ public struct DatasetImporter: Sendable {
 
     /// Timestamp of sample `index`, ns since the Unix epoch.
     public func timeNs(_ index: Int) -> Int64 {
-        options.startNs &+ Int64((Double(index) * 1e9 / options.rateHz).rounded())
+        let offset = (Double(index) * 1e9 / options.rateHz).rounded()
+        return options.startNs &+ (offset < 0x1p63 ? Int64(offset) : .max)  // init keeps real indices in range
     }
 
     /// The (impaired) channel of sample `index`: interleaved complex64, antenna-major.

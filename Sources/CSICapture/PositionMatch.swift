@@ -106,6 +106,8 @@ public struct PositionMatch: Sendable {
     /// Time between the first and the last matched fix's receipt, seconds (0 with fewer than two).
     public var spanSeconds: Double {
         guard let first = matched.map(\.tRecvNs).min(), let last = matched.map(\.tRecvNs).max() else { return 0 }
-        return Double(last - first) / 1e9
+        // Receive times are read from a file: their difference may not fit an Int64.
+        let (span, overflow) = last.subtractingReportingOverflow(first)
+        return (overflow ? Double(last) - Double(first) : Double(span)) / 1e9
     }
 }

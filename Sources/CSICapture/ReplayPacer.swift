@@ -34,19 +34,31 @@ public struct ReplayPacer: Sendable {
         guard case .factor(let factor) = speed else { return .zero }
         let origin = passOriginNs ?? tRecvNs
         passOriginNs = origin
-        let recorded = max(tRecvNs &- origin, passSpanNs)   // never backwards within a pass
+        // Receive times come from a file: any two Int64s, whose difference may not fit an Int64 (it saturates).
+        let (span, overflow) = tRecvNs.subtractingReportingOverflow(origin)
+        let recorded = max(overflow ? (tRecvNs > origin ? .max : .min) : span, passSpanNs)   // never backwards within a pass
         passSpanNs = recorded
         passCount += 1
         let due = max(passStartNs + Double(recorded) / factor, lastDueNs)
         lastDueNs = due
-        return .nanoseconds(Int64(due.rounded()))
+        return Self.duration(nanoseconds: due)
+    }
+
+    /// Longest offset handed out: about 292 years (`Int64.max` ns); later offsets (from extreme receive times or
+    /// a tiny speed factor) are clamped to it instead of trapping in the conversion.
+    public static let maximumDue = Duration.nanoseconds(Int64.max)
+
+    static func duration(nanoseconds: Double) -> Duration {
+        // 2^63 is the first Double above Int64.max; `Int64(_:)` traps from there on (and on infinity).
+        guard nanoseconds < 0x1p63 else { return maximumDue }
+        return .nanoseconds(Int64(max(nanoseconds, 0).rounded()))
     }
 
     /// Starts the next pass of a looped replay: it begins one mean inter-arrival time (of the pass just
     /// finished, scaled) after that pass's last record.
     public mutating func startNextPass() {
         if case .factor(let factor) = speed, passCount > 1 {
-            lastDueNs += Double(passSpanNs) / Double(passCount - 1) / factor
+            lastDueNs = min(lastDueNs + Double(passSpanNs) / Double(passCount - 1) / factor, 0x1p63)
         }
         passStartNs = lastDueNs
         passOriginNs = nil

@@ -27,6 +27,13 @@ public struct CRC32C: Sendable, Hashable {
     /// Starts a new, empty checksum.
     public init() {}
 
+    /// Continues a checksum whose ``value`` so far was `value` (the CRC of the bytes fed before).
+    static func resuming(_ value: UInt32) -> CRC32C {
+        var crc = CRC32C()
+        crc.state = value ^ 0xFFFF_FFFF
+        return crc
+    }
+
     /// The CRC of all bytes passed to `update(_:)` so far (final XOR applied).
     public var value: UInt32 { state ^ 0xFFFF_FFFF }
 
@@ -64,6 +71,48 @@ public struct CRC32C: Sendable, Hashable {
         var crc = CRC32C()
         crc.update(buffer)
         return crc.value
+    }
+
+    // MARK: - Combination (GF(2) arithmetic, as zlib's crc32_combine)
+
+    /// `crc` advanced over `byteCount` more bytes in the sense of CRC combination: for any `A` and `B`,
+    /// `checksum(A + B) == shift(checksum(A), byteCount: B.count) ^ checksum(B)`. O(log byteCount).
+    static func shift(_ crc: UInt32, byteCount: Int) -> UInt32 {
+        multiplyModP(xPower8n(byteCount), crc)
+    }
+
+    /// a·b modulo the polynomial, both reflected (bit 31 is x⁰).
+    static func multiplyModP(_ a: UInt32, _ b: UInt32) -> UInt32 {
+        var a = a, b = b, product: UInt32 = 0
+        while a != 0 {
+            if a & 0x8000_0000 != 0 { product ^= b }
+            a <<= 1
+            b = b & 1 != 0 ? (b >> 1) ^ polynomial : b >> 1
+        }
+        return product
+    }
+
+    /// x^(2^k) mod P for k = 0..<67 (enough for any `Int` byte count: k goes up to 3 + 63).
+    private static let powersOfTwo: [UInt32] = {
+        var table = [UInt32](repeating: 0, count: 67)
+        var p: UInt32 = 1 << 30   // x¹
+        for k in 0..<67 {
+            table[k] = p
+            p = multiplyModP(p, p)
+        }
+        return table
+    }()
+
+    /// x^(8n) mod P.
+    private static func xPower8n(_ n: Int) -> UInt32 {
+        var p: UInt32 = 1 << 31   // x⁰
+        var n = UInt(n), k = 3
+        while n != 0 {
+            if n & 1 != 0 { p = multiplyModP(powersOfTwo[k], p) }
+            n >>= 1
+            k += 1
+        }
+        return p
     }
 
     // MARK: - Slicing-by-8 core

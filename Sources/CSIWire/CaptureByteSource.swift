@@ -8,7 +8,7 @@ import Darwin
 ///
 /// The reader asks for ranges with ``ensure(_:_:)``; the window reads more as needed and drops bytes below
 /// the offset passed to ``discard(below:)``, so memory stays bounded by the largest record looked at
-/// (≤ 64 MiB plus a chunk), whatever the file size.
+/// (≤ 64 MiB plus a chunk, plus at most a third of that not yet dropped: ≈ 87 MiB), whatever the file size.
 final class CaptureByteSource {
     private static let chunkSize = 1 << 20
 
@@ -37,6 +37,9 @@ final class CaptureByteSource {
         if let fd { _ = close(fd) }
     }
 
+    /// The first byte still held: offsets below it were discarded.
+    var windowStart: Int64 { bufferStart }
+
     /// One past the last byte loaded so far (the file size once ``atEOF``).
     var loadedEnd: Int64 { bufferStart + Int64(buffer.count) }
 
@@ -61,10 +64,14 @@ final class CaptureByteSource {
         return buffer[start..<start + count]
     }
 
-    /// Lets the window forget bytes before `offset` (done in large steps to keep it cheap).
+    /// Lets the window forget bytes before `offset` (done in large steps to keep it cheap: at least a chunk and
+    /// at least a quarter of what is held, so each byte is moved at most three times even when a long record
+    /// candidate has filled the window to 64 MiB — dropping 1 MiB at a time from a 64 MiB window made a scan
+    /// through it quadratic).
     func discard(below offset: Int64) {
         let drop = Int(min(offset - bufferStart, Int64(buffer.count)))
-        guard drop >= CaptureByteSource.chunkSize || (drop > 0 && drop == buffer.count) else { return }
+        guard (drop >= CaptureByteSource.chunkSize && drop >= buffer.count / 4) || (drop > 0 && drop == buffer.count)
+        else { return }
         buffer.removeFirst(drop)
         bufferStart += Int64(drop)
     }

@@ -10,7 +10,11 @@ import Darwin
 /// a valid record (torn final write, flipped bits, garbage), it **resynchronizes**: it scans forward byte by
 /// byte for the next record marker whose record is complete, CRC-valid and well-formed, continues from
 /// there, and logs the skipped stretch in ``report``. A damaged file header only costs the metadata. No
-/// byte sequence makes the reader trap or allocate more than one maximal record (64 MiB) plus a 1 MiB chunk.
+/// byte sequence makes the reader trap or allocate more than one maximal record (64 MiB) plus a 1 MiB chunk
+/// (and up to a third of that again in bytes not yet dropped). Resynchronization is linear in the damaged
+/// length: while scanning, a candidate record's CRC comes from running CRCs of the window (``RangeCRC``) in
+/// O(log n) instead of being recomputed over its whole body, so a stretch packed with record markers that
+/// announce long bodies costs about as much as a clean scan.
 ///
 /// Damage is never thrown; only I/O failures are. Not thread-safe: use one reader from one task or thread.
 ///
@@ -129,9 +133,11 @@ public final class CaptureReader {
 
     // MARK: - Records
 
-    /// Tries to read one record starting exactly at `offset`.
-    private func attempt(at offset: Int64) throws(CaptureError) -> Attempt {
-        source.discard(below: offset)
+    /// Tries to read one record starting exactly at `offset`. `rangeCRC`, while resynchronizing, gives the
+    /// CRC of the body without reading all of it.
+    private func attempt(at offset: Int64, rangeCRC: RangeCRC? = nil) throws(CaptureError) -> Attempt {
+        // While resynchronizing, keep one checkpoint step below the candidate for the range CRCs.
+        source.discard(below: rangeCRC == nil ? offset : offset - Int64(RangeCRC.step))
         guard try source.ensure(offset, 8) else {
             return source.loadedEnd <= offset ? .end : .damaged(.truncatedRecord)
         }
@@ -146,7 +152,8 @@ public final class CaptureReader {
         }
         let body = source.slice(offset + 8, length)
         let storedCRC = ByteCoding.load(UInt32.self, from: source.slice(offset + 8 + Int64(length), 4), at: 0)
-        guard CRC32C.checksum(body) == storedCRC else { return .damaged(.recordCRCMismatch) }
+        let crc = rangeCRC?.checksum(of: offset + 8, length, in: source) ?? CRC32C.checksum(body)
+        guard crc == storedCRC else { return .damaged(.recordCRCMismatch) }
         guard let record = CaptureFormat.decodeBody(body) else { return .damaged(.badRecordBody) }
         return .record(record, next: offset + Int64(CaptureFormat.recordOverheadBytes + length))
     }
@@ -155,8 +162,9 @@ public final class CaptureReader {
     /// entry, or `[damageAt, end of file)` when none is left.
     private func resync(damageAt start: Int64, scanFrom: Int64, reason: Reason) throws(CaptureError) -> CaptureRecord? {
         var candidate = scanFrom
+        let rangeCRC = RangeCRC()
         while let found = try findMarker(from: candidate) {
-            if case .record(let record, let next) = try attempt(at: found) {
+            if case .record(let record, let next) = try attempt(at: found, rangeCRC: rangeCRC) {
                 report.record(.init(offset: start, byteCount: found - start, reason: reason))
                 position = next
                 report.recordsRead += 1
@@ -178,8 +186,67 @@ public final class CaptureReader {
                 return at
             }
             at += 1
-            source.discard(below: at)
+            source.discard(below: at - Int64(RangeCRC.step))  // see attempt(at:rangeCRC:)
         }
         return nil
+    }
+}
+
+/// CRC-32C of any range at or after the resync scan position without re-reading the range: checkpoints hold the
+/// CRC of `[anchor, anchor + i·step)`, extended forward as needed (each byte is fed once per anchor), and
+///
+///     crc[a, b) = crc[anchor, b) ⊕ shift(crc[anchor, a), b − a)
+///
+/// (``CRC32C/shift(_:byteCount:)`` multiplies by x^(8·(b−a)) mod P), so a candidate record costs two partial
+/// steps of at most `step` bytes and a few GF(2) products, however long the body it announces. The anchor
+/// restarts when the window has dropped the bytes a query would need (rare: the window drops in large steps).
+final class RangeCRC {
+    /// Checkpoint spacing, bytes.
+    static let step = 256
+
+    private var anchor: Int64 = 0
+    /// `checkpoints[i - dropped]` = CRC of `[anchor, anchor + i·step)`.
+    private var checkpoints: [UInt32] = []
+    private var dropped = 0
+
+    /// The CRC-32C of `[offset, offset + count)`; the range must be loaded in `source`.
+    func checksum(of offset: Int64, _ count: Int, in source: CaptureByteSource) -> UInt32 {
+        let step = Int64(Self.step)
+        let floor = checkpoints.isEmpty ? offset : anchor + (offset - anchor) / step * step
+        if checkpoints.isEmpty || offset < anchor || floor < anchor + Int64(dropped) * step || floor < source.windowStart
+            || anchor + Int64(dropped + checkpoints.count - 1) * step < source.windowStart {
+            anchor = offset
+            checkpoints = [0]
+            dropped = 0
+        } else {
+            // Forget checkpoints below the one `offset` needs (queries only move forward); keep the last, from
+            // which the table extends.
+            let first = min(Int((floor - anchor) / step) - dropped, checkpoints.count - 1)
+            if first > 4096 && first > checkpoints.count / 2 {
+                checkpoints.removeFirst(first)
+                dropped += first
+            }
+        }
+        let start = prefix(offset, source)
+        let end = prefix(offset + Int64(count), source)
+        return end ^ CRC32C.shift(start, byteCount: count)
+    }
+
+    /// CRC of `[anchor, position)`.
+    private func prefix(_ position: Int64, _ source: CaptureByteSource) -> UInt32 {
+        let step = Int64(Self.step)
+        let index = Int((position - anchor) / step)
+        while dropped + checkpoints.count - 1 < index {
+            let from = anchor + Int64(dropped + checkpoints.count - 1) * step
+            var crc = CRC32C.resuming(checkpoints[checkpoints.count - 1])
+            crc.update(source.slice(from, Self.step))
+            checkpoints.append(crc.value)
+        }
+        let base = anchor + Int64(index) * step
+        let tail = Int(position - base)
+        guard tail > 0 else { return checkpoints[index - dropped] }
+        var crc = CRC32C.resuming(checkpoints[index - dropped])
+        crc.update(source.slice(base, tail))
+        return crc.value
     }
 }

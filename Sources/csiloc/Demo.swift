@@ -79,7 +79,7 @@ struct Demo: ParsableCommand {
         importOptions.sourceName = "demo"
         let capturePath = out + "/demo.csicap"
         try DatasetImporter(dataset: test, options: importOptions).write(to: capturePath, overwrite: true)
-        printError("demo: \(frameCount) frames at \(Int(snrDb)) dB SNR in \(capturePath)")
+        printError("demo: \(frameCount) frames at \(String(format: "%g", snrDb)) dB SNR in \(capturePath)")
 
         // 3. The daemon, in-process, on ipc endpoints.
         let run = try DemoRun(directory: out, modelPath: modelPath)

@@ -73,7 +73,7 @@ final class DemoRun: Sendable {
                 let fixes = box.fixes.withLock { $0 }
                 guard fixes.count > shown, let f = fixes.last else { continue }
                 shown = fixes.count
-                let i = Int(f.seq)
+                let i = Int(clamping: f.seq)
                 let err = i < truth.count ? (f.position - truth[i]).length * 100 : .nan
                 row(String(format: "%6d %4d %12.5f %11.5f %12.4f %13.2f  %@", i, f.ueID, f.position.x, f.position.y, err, f.latencyMs, f.status.rawValue))
             }

@@ -54,7 +54,7 @@ enum DemoSummary {
                        snapshot: DaemonMetrics.Snapshot, picture: String, elapsed: Double) throws {
         var errors: [Double] = [], estimates: [Point3] = [], latencies: [Double] = []
         var seen = Set<UInt64>()
-        for f in fixes where Int(f.seq) < truth.count && seen.insert(f.seq).inserted {
+        for f in fixes where f.seq < UInt64(truth.count) && seen.insert(f.seq).inserted {
             let p = f.position
             estimates.append(p)
             errors.append((p - truth[Int(f.seq)]).length)

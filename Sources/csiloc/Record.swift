@@ -43,7 +43,7 @@ struct Record: AsyncParsableCommand {
 
     func validate() throws {
         if duration != nil && count != nil { throw ValidationError("give either --duration or --count, not both") }
-        if let duration, !(duration > 0 && duration.isFinite) { throw ValidationError("--duration must be positive") }
+        if let duration, !(duration > 0 && duration <= 1e9) { throw ValidationError("--duration must be in (0, 1e9] s") }
         if let count, count < 1 { throw ValidationError("--count must be positive") }
     }
 

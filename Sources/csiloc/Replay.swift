@@ -45,7 +45,8 @@ struct Replay: AsyncParsableCommand {
 
     func validate() throws {
         if ReplaySpeed(argument: speed) == nil { throw ValidationError("--speed must be a positive number or 'max', got '\(speed)'") }
-        if !(waitSubscribers >= 0 && waitSubscribers.isFinite) { throw ValidationError("--wait-subscribers must be ≥ 0") }
+        // ≤ 10⁹ s keeps the nanosecond count an Int64.
+        if !(waitSubscribers >= 0 && waitSubscribers <= 1e9) { throw ValidationError("--wait-subscribers must be in 0...1e9 s") }
     }
 
     func run() async throws {
