@@ -64,6 +64,9 @@ public enum SearchStage: String, Sendable, Codable, CaseIterable {
     /// 3-D searches with a linear array: the circle about the array axis, its best points refined
     /// (`LocalizerConfiguration.arc`).
     case arc
+    /// Frames with a nuisance (2-D): refinements from the fix plus each near-repeat offset of the model
+    /// (`LocalizerConfiguration.ambiguityStage`).
+    case ambiguity
     case circles, refine2 = "refine-2"
     /// Only for fixes whose cost is above the noise level: a wider local grid around the global pick,
     /// several starts refined (`LocalizerConfiguration.widenOnSuspect`).

@@ -123,6 +123,21 @@ extension Localizer {
         if arrayAxis != nil && configuration.refinement != .none {
             arcSearch(&x, &cost, &result, &stages, &s)
         }
+        // (c'') the model's near-repeats around the fix
+        if let map = ambiguityMap {
+            t0 = clock.now
+            var report = StageReport(stage: .ambiguity, candidates: 0, position: x, cost: cost, seconds: 0,
+                                     valueEvaluations: 0, jacobianEvaluations: 0)
+            let from = x
+            for v in map.vectors(at: from) where region.contains(from + v, margin: wavelength / 2) {
+                let r = refine(from: from + v, &s)
+                report.candidates += 1
+                report.valueEvaluations += r.valueEvaluations; report.jacobianEvaluations += r.jacobianEvaluations
+                if result == nil || r.cost < cost || cost.isNaN { result = r; x = r.position; cost = r.cost }
+            }
+            report.position = x; report.cost = cost; report.seconds = seconds(t0)
+            stages.append(report)
+        }
     }
 
     /// The arc stage and the refinement of its picks; keeps whichever result is cheapest.

@@ -27,6 +27,8 @@ public struct Localizer: Sendable {
     let arrayAxis: ArrayAxis?
     /// Arc samples per frame at most.
     let arcLimit: Int
+    /// Near-repeat offsets of the model per cell (2-D searches with `ambiguityStage`), else nil.
+    public let ambiguityMap: AmbiguityMap?
 
     /// - Parameters:
     ///   - region: default search region (e.g. the model's training box); the configuration may override it.
@@ -75,6 +77,13 @@ public struct Localizer: Sendable {
             ? Self.latticeOffsets(halfWidth: configuration.widenedHalfWidthFactor * localHalfWidth, verticalHalfWidth: 0,
                                   step: configuration.localStepWavelengths * wavelength, dimension: 2)
             : []
+        ambiguityMap = configuration.ambiguityStage && region.dimension == 2 && configuration.refinement != .none
+            ? AmbiguityMap.build(model: model, region: region, reference: reference, nuisance: configuration.nuisance,
+                                 cellSize: configuration.ambiguityCellSize, radius: configuration.ambiguityRadius,
+                                 step: configuration.localStepWavelengths * wavelength,
+                                 count: configuration.ambiguityVectors, maxMismatch: configuration.ambiguityMaxMismatch,
+                                 width: width)
+            : nil
     }
 
     /// A scratch space for one worker.

@@ -207,6 +207,22 @@ extension LocalizerConfiguration {
             throw fail("arcMaxSamples", "must be at most \(limits.maxStageCandidates) (the per-stage limit)")
         }
 
+        // (c'') the ambiguity map, built once: its cells and lattices.
+        if ambiguityStage && dimension == 2 {
+            try positive(ambiguityCellSize, "ambiguityCellSize")
+            try positive(ambiguityRadius, "ambiguityRadius")
+            try integer(ambiguityVectors, "ambiguityVectors", 1...64)
+            try positive(ambiguityMaxMismatch, "ambiguityMaxMismatch")
+            let cells = max(1, ((region.upper.x - region.lower.x) / ambiguityCellSize).rounded(.up))
+                * max(1, ((region.upper.y - region.lower.y) / ambiguityCellSize).rounded(.up))
+            let side = 2 * max(1, (ambiguityRadius / step).rounded(.down)) + 1
+            let evaluations = cells * (side * side + 3 * Double(ambiguityVectors) * 81)
+            guard side * side <= maxStage, evaluations.isFinite, evaluations <= 5e7 else {
+                throw fail(["ambiguityCellSize", "ambiguityRadius", "localStepWavelengths"],
+                           "the ambiguity map (\(cells) cells, \(side)² offsets each) needs \(evaluations) model evaluations to build, above the limit of 5e7; use larger cells, a smaller radius or a smaller region")
+            }
+        }
+
         // One worker's scratch space (plus the transform tables): NuisanceMatch's timing grid and the
         // angle–delay tables grow with N_s² and N_a².
         let dna = Double(na), dns = Double(ns), elements = dna * dns

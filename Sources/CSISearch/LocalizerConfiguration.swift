@@ -72,6 +72,19 @@ public struct LocalizerConfiguration: Sendable, Codable, Equatable {
     /// Number of best distinct arc points (≥ λ₀/4 apart, the fix included) refined.
     public var arcCandidatesToRefine: Int = 4
 
+    // MARK: (c'') ambiguity vectors (2-D searches)
+    /// After the first refinement, refine from the fix plus each near-repeat offset of the model around it
+    /// (`AmbiguityMap`, built once with the localizer) and keep the cheapest. `SearchMethod.configuration(nuisance:)`
+    /// turns it on for frames with a nuisance, where the spurious minima are such near-repeats
+    /// (docs/localization.md, "Unsynchronised frames").
+    public var ambiguityStage: Bool = false
+    /// Cell edge of the map, m; offsets searched within ±`ambiguityRadius`, m; vectors kept per cell.
+    public var ambiguityCellSize: Double = 0.5
+    public var ambiguityRadius: Double = 0.3
+    public var ambiguityVectors: Int = 8
+    /// A near-repeat's mismatch (nuisance-free, relative to the channel's energy) must be below this.
+    public var ambiguityMaxMismatch: Double = 0.05
+
     // MARK: (d) circles
     /// Whether to run the circle search (d) and the second refinement (e).
     public var circles: Bool = true

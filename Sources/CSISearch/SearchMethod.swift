@@ -37,6 +37,7 @@ public enum SearchMethod: String, Sendable, Codable, CaseIterable {
             c.circles = false
             c.localHalfWidthSpacings = 2.5
             c.localCandidatesToRefine = 8
+            c.ambiguityStage = true
         }
         guard self != .robust else { return c }
         // Everything published: one full-resolution global grid, published refinement and circles.
