@@ -5,10 +5,11 @@ import CSIWire
 ///
 /// Status mapping: `converged` and `on-grid` (the configured method has no refinement) → `ok`;
 /// `not-converged` and `gross-error-suspected` → `suspect` (a position exists but a plausibility check
-/// failed); a non-finite position → `failed` (coordinates `null`).
+/// failed); a non-finite position, or a cost that is not a number (the model gave NaN there) → `failed`
+/// (coordinates `null`).
 enum FixFormatter {
     static func status(of fix: Fix) -> PositionFix.Status {
-        guard fix.position.x.isFinite, fix.position.y.isFinite, fix.position.z.isFinite else { return .failed }
+        guard fix.position.x.isFinite, fix.position.y.isFinite, fix.position.z.isFinite, !fix.cost.isNaN else { return .failed }
         switch fix.status {
         case .converged, .onGrid: return .ok
         case .notConverged, .grossErrorSuspected: return .suspect

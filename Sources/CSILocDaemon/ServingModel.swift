@@ -98,12 +98,20 @@ public final class ServingModel: Sendable {
     /// The YAML key a validation error belongs to: the first of its fields set under `search:` in the file, else
     /// the model source (the model's shape, frequencies or training region), else `search.method` (a preset value).
     static func yamlKey(of error: LocalizerConfigurationError, search: SearchSettings, source: ModelSettings, text: String?) -> [String] {
-        var names: [String: String] = [:]
-        for key in SearchSettings.CodingKeys.allCases { names["\(key)"] = key.rawValue }
-        names["noiseFloor"] = SearchSettings.CodingKeys.noiseSNRdB.rawValue
+        typealias K = SearchSettings.CodingKeys
+        // LocalizerConfiguration field → `search:` key (the same names, snake_case with units).
+        let names: [String: K] = [
+            "region": .region, "globalMeasure": .globalMeasure, "globalSpacing": .globalSpacing,
+            "globalPrescreenStride": .globalPrescreenStride, "globalPrescreenKeep": .globalPrescreenKeep,
+            "localGrid": .localGrid, "localHalfWidth": .localHalfWidth, "localStepWavelengths": .localStepWavelengths,
+            "refinement": .refinement, "maxIterations": .maxIterations, "gradientSteps": .gradientSteps,
+            "circles": .circles, "circleOrders": .circleOrders, "circleContractions": .circleContractions,
+            "circleCandidatesToRefine": .circleCandidatesToRefine, "arc": .arc, "nuisance": .nuisance,
+            "noiseFloor": .noiseSNRdB, "grossErrorSigmas": .grossErrorSigmas, "carrier": .carrier,
+        ]
         let present = Set((text.flatMap { try? Yams.compose(yaml: $0) }?.mapping?["search"]?.mapping?.keys.compactMap(\.string)) ?? [])
         for field in error.keys {
-            if let name = names[field], present.contains(name) { return ["search", name] }
+            if let name = names[field]?.rawValue, present.contains(name) { return ["search", name] }
         }
         if error.keys.contains("model") || (error.keys.contains("region") && search.region == nil) { return source.sourceKey }
         return present.contains("method") ? ["search", "method"] : ["search"]

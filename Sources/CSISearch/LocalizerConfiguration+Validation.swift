@@ -143,7 +143,7 @@ extension LocalizerConfiguration {
 
         // The region.
         let region = self.region ?? defaultRegion
-        let regionKey = self.region == nil ? "the model's training region" : "the search region"
+        let regionKey = self.region == nil ? "the default search region (the model's training box)" : "the search region"
         for c in 0..<3 {
             let lo = region.lower[c], hi = region.upper[c]
             guard lo.isFinite, hi.isFinite, abs(lo) <= LocalizerLimits.maxCoordinate, abs(hi) <= LocalizerLimits.maxCoordinate else {

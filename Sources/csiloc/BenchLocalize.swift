@@ -83,7 +83,7 @@ struct BenchLocalize: ParsableCommand {
             } else {
                 let method = SearchMethod(name: name)!
                 let t0 = Date()
-                let localizer = Localizer(model: loaded.model, region: loaded.region, configuration: try ConfigurationOverride.apply(config, method: method, nuisance: loaded.nuisance), width: width)
+                let localizer = try Localizer(validating: loaded.model, region: loaded.region, configuration: ConfigurationOverride.apply(config, method: method, nuisance: loaded.nuisance), width: width)
                 let build = Date().timeIntervalSince(t0)
                 for (label, set) in [("clean", clean), (String(format: "%g dB", snrDb), noisy)] {
                     results.append((label, LocalizationRunner.run(localizer, name: method.rawValue, buildSeconds: build, test: set, width: width)))

@@ -120,7 +120,7 @@ struct Evaluate: ParsableCommand {
             let m = SearchMethod(name: name)!
             let c = try ConfigurationOverride.apply(config, method: m, nuisance: nuisance.model ?? loaded.nuisance)
             let t0 = Date()
-            let localizer = Localizer(model: model, region: loaded.region, configuration: c, width: width)
+            let localizer = try Localizer(validating: model, region: loaded.region, configuration: c, width: width)
             results.append(LocalizationRunner.run(localizer, name: m.rawValue, buildSeconds: Date().timeIntervalSince(t0),
                                                   test: test, width: width))
         }
