@@ -8,8 +8,19 @@ import Yams
 /// `StrictYAML` call `rejectUnknownKeys` in their `init(from:)`, and every failure is reported as a
 /// `YAMLFileError` naming the file, line, column and dotted key path, with the offending line quoted.
 public enum StrictYAML {
+    /// Most nodes a document may expand to once its aliases are resolved (each alias counts as the node it
+    /// repeats): bounds the work of composing and decoding any accepted document, whatever its anchors.
+    public static let maxExpandedNodes = 100_000
+    /// Deepest nesting of mappings and lists accepted (composing and decoding recurse).
+    public static let maxDepth = 64
+
     /// Decodes `T` from YAML text; `file` is used in error messages only.
+    ///
+    /// Before anything is built, a linear pass over the event stream rejects documents that would expand past
+    /// ``maxExpandedNodes`` through aliases, nest deeper than ``maxDepth``, or use a mapping or list as a mapping
+    /// key (hashing keys built from nested aliases is exponential), with the error located at the offending node.
     public static func decode<T: Decodable>(_ type: T.Type, from text: String, file: String) throws -> T {
+        try checkExpansion(text, file: file)
         let node: Node
         do {
             guard let composed = try Yams.compose(yaml: text) else {
@@ -28,6 +39,19 @@ public enum StrictYAML {
             throw error
         } catch {
             throw YAMLFileError(file: file, line: nil, column: nil, path: "", message: "\(error)", snippet: nil)
+        }
+    }
+
+    /// Throws a located error if `text` expands past ``maxExpandedNodes``, nests past ``maxDepth`` or has a
+    /// complex mapping key (see ``decode(_:from:file:)``); for callers that compose YAML themselves.
+    public static func checkExpansion(_ text: String, file: String) throws {
+        do {
+            try ExpansionGuard.check(text, maxNodes: maxExpandedNodes, maxDepth: maxDepth)
+        } catch {
+            let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+            let snippet = error.line <= lines.count
+                ? String(lines[error.line - 1]) + "\n" + String(repeating: " ", count: max(0, error.column - 1)) + "^" : nil
+            throw YAMLFileError(file: file, line: error.line, column: error.column, path: "", message: error.message, snippet: snippet)
         }
     }
 
