@@ -25,7 +25,7 @@ struct Demo: ParsableCommand {
     @Flag(name: .long, help: "First-contact preset: a smaller survey and fewer frames (about a minute on 2 cores).")
     var fast = false
 
-    @Option(name: .long, help: "Scene YAML.")
+    @Option(name: .long, help: "Scene YAML (the default is compiled in: it works from any directory).")
     var scene = "etc/scenes/street.yaml"
 
     @Option(name: .long, help: "Frames to replay through the daemon (default 300, 150 with --fast).")
@@ -53,14 +53,14 @@ struct Demo: ParsableCommand {
 
     func run() throws {
         let t0 = Date()
-        let sceneValue = try Scene.load(contentsOf: scene)
+        let (sceneValue, sceneText) = try Scene.loadFileOrBuiltin(scene)
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let surveyPoints = 15000   // ≈ 1.1 per λ² on the reference scene: the density the papers use
         let frameCount = frames ?? (fast ? 150 : 300)
         printError("demo: scene \(sceneValue.name) (\(sceneValue.array.count) antennas × \(sceneValue.subcarriers.count) subcarriers, λ = \(String(format: "%.2f", sceneValue.subcarriers.wavelength * 100)) cm)")
 
         // 1. Model: cached or trained on a simulated survey.
-        let modelPath = try DemoModelCache.model(scene: sceneValue, scenePath: scene, points: surveyPoints, seed: seed,
+        let modelPath = try DemoModelCache.model(scene: sceneValue, sceneText: sceneText, points: surveyPoints, seed: seed,
                                                   kind: fast ? .physics : .auto, retrain: retrain)
         let loaded = try ModelLoader.load(contentsOf: modelPath)
         printError("demo: model \(loaded.header.kind) \(loaded.digest.prefix(12)) — validation NMSE \(String(format: "%.1f", loaded.header.validation.nmseDB)) dB")

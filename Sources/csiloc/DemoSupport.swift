@@ -14,10 +14,9 @@ enum DemoModelCache {
         return (env["HOME"] ?? NSTemporaryDirectory()) + "/.cache/csiloc"
     }
 
-    /// A model for `scene`: from the cache when one was trained for the same scene file content, survey size,
-    /// seed and kind; otherwise simulated and trained now (and cached).
-    static func model(scene: Scene, scenePath: String, points: Int, seed: UInt64, kind: ModelTrainer.Kind, retrain: Bool) throws -> String {
-        let text = (try? String(contentsOfFile: scenePath, encoding: .utf8)) ?? scene.name
+    /// A model for `scene`: from the cache when one was trained for the same scene text (the file's, or the
+    /// built-in copy's: the same bytes), survey size, seed and kind; otherwise simulated and trained now (and cached).
+    static func model(scene: Scene, sceneText text: String, points: Int, seed: UInt64, kind: ModelTrainer.Kind, retrain: Bool) throws -> String {
         let key = String(SHA256.hex(Array("\(text)|\(points)|\(seed)|\(kind.rawValue)|\(csilocVersion)".utf8)).prefix(16))
         let path = directory + "/demo-\(scene.name)-\(key).csimodel"
         if !retrain, FileManager.default.fileExists(atPath: path), (try? ModelLoader.load(contentsOf: path)) != nil {

@@ -3,7 +3,7 @@ import CSIChannel
 
 /// Options that select a scene and optionally resize it.
 struct SceneOptions: ParsableArguments {
-    @Option(name: .long, help: "Scene YAML file (see etc/scenes/ and docs/scenes.md).")
+    @Option(name: .long, help: "Scene YAML file (see etc/scenes/ and docs/scenes.md; the default is also compiled in).")
     var scene: String = "etc/scenes/street.yaml"
 
     @Option(name: .long, help: "Override the number of antennas (same spacing).")
@@ -19,7 +19,7 @@ struct SceneOptions: ParsableArguments {
         if let subcarriers, !(1...65_536).contains(subcarriers) {
             throw ValidationError("--subcarriers must be in 1...65536, got \(subcarriers)")
         }
-        return try Scene.load(contentsOf: scene).resized(antennas: antennas, subcarriers: subcarriers)
+        return try Scene.loadFileOrBuiltin(scene).scene.resized(antennas: antennas, subcarriers: subcarriers)
     }
 }
 
