@@ -9,7 +9,10 @@ internal import CYaml
 /// * **complex mapping keys** (a mapping or a list as a key, directly or through an alias): Yams hashes every key
 ///   of a mapping to find duplicates, and a key built from nested aliases is exponential to hash; no csiloc file
 ///   has a use for them (keys are names);
-/// * **nesting** deeper than ``StrictYAML/maxDepth`` (the composer and the decoder are recursive).
+/// * **nesting** deeper than ``StrictYAML/maxDepth`` (the composer and the decoder are recursive);
+/// * **base-60 integers that overflow**: Yams reads a plain `1:30:00` as a YAML 1.1 sexagesimal integer with
+///   trapping arithmetic, so `port: 1:0:0:0:0:0:0:0:0:0:0` (60¹¹) or `9223372036854775807:0` would crash the
+///   decoder; such a scalar is rejected (quoted, it stays a string).
 ///
 /// Syntax errors are left to Yams, which reports them with context.
 enum ExpansionGuard {
@@ -70,6 +73,11 @@ enum ExpansionGuard {
             case YAML_DOCUMENT_START_EVENT:
                 anchors = [:]   // anchors do not cross documents
             case YAML_SCALAR_EVENT:
+                if event.data.scalar.style == YAML_PLAIN_SCALAR_STYLE, let value = event.data.scalar.value,
+                   overflowsAsSexagesimal(UnsafeBufferPointer(start: value, count: Int(event.data.scalar.length))) {
+                    let text = String(decoding: UnsafeBufferPointer(start: value, count: min(Int(event.data.scalar.length), 80)), as: UTF8.self)
+                    throw fail("'\(text)' reads as a base-60 (sexagesimal) integer too large for 64 bits; quote it if it is text")
+                }
                 if let name = anchorName(event.data.scalar.anchor) { anchors[name] = (1, true) }
                 try completed(1)
             case YAML_ALIAS_EVENT:
@@ -106,5 +114,41 @@ enum ExpansionGuard {
                 break
             }
         }
+    }
+
+    /// Whether a plain scalar has the shape Yams evaluates as a sexagesimal integer (`[sign]digits(:[sign]digits)+`,
+    /// underscores ignored) with a value or a place value (Yams computes 60^k for every component) that leaves
+    /// ±2⁶² — conservative for both Int64 and UInt64 targets.
+    static func overflowsAsSexagesimal(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard bytes.contains(UInt8(ascii: ":")) else { return false }
+        var components: [Double] = []
+        var current = 0.0, digits = 0, signAllowed = true
+        for byte in bytes {
+            switch byte {
+            case UInt8(ascii: "_"): continue
+            case UInt8(ascii: "+"), UInt8(ascii: "-"):
+                guard signAllowed else { return false }
+                signAllowed = false
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                current = current * 10 + Double(byte - UInt8(ascii: "0"))
+                digits += 1
+                signAllowed = false
+            case UInt8(ascii: ":"):
+                guard digits > 0 else { return false }
+                components.append(current)
+                current = 0; digits = 0; signAllowed = true
+            default:
+                return false  // not a number: Yams leaves it a string
+            }
+        }
+        guard digits > 0 else { return false }
+        components.append(current)
+        if components.count > 10 { return true }  // 60^11 overflows whatever the digits
+        var value = 0.0, place = 1.0
+        for component in components.reversed() {
+            value += component * place
+            place *= 60
+        }
+        return value >= 0x1p62
     }
 }

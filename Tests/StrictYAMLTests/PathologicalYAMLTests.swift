@@ -73,3 +73,26 @@ private struct Anything: Decodable {
         #expect(throws: YAMLFileError.self) { try StrictYAML.decode(Anything.self, from: "a: *missing\n", file: "bad.yaml") }
     }
 }
+
+/// Issue 13, class 5: Yams evaluates plain `a:b:c` scalars as base-60 integers with trapping arithmetic.
+@Suite struct SexagesimalOverflowTests {
+    private struct Port: Decodable { var port: Int64?; var count: UInt64?; var small: Int32? }
+
+    @Test("base-60 integers that overflow 64 bits are errors, not traps; small ones and quoted ones still work")
+    func sexagesimal() throws {
+        for text in ["port: 1:0:0:0:0:0:0:0:0:0:0", "port: 9223372036854775807:0", "count: 1:18000000000000000000",
+                     "small: -1:2:3:4:5:6:7:8:9:10:11:12", "port: 1_000_000_000_000_000_000:0"] {
+            do {
+                _ = try StrictYAML.decode(Port.self, from: text, file: "s.yaml")
+                Issue.record("accepted: \(text)")
+            } catch let error as YAMLFileError {
+                #expect(error.line == 1 && error.message.contains("sexagesimal"), "\(error)")
+            }
+        }
+        #expect(try StrictYAML.decode(Port.self, from: "port: 1:30", file: "s.yaml").port == 90)
+        #expect(try StrictYAML.decode(Port.self, from: "small: -1:0:0", file: "s.yaml").small == -3600)
+        struct Text: Decodable { var name: String }
+        #expect(try StrictYAML.decode(Text.self, from: "name: '1:0:0:0:0:0:0:0:0:0:0:0'", file: "s.yaml").name == "1:0:0:0:0:0:0:0:0:0:0:0")
+        #expect(try StrictYAML.decode(Text.self, from: "name: fe80::1", file: "s.yaml").name == "fe80::1")
+    }
+}
