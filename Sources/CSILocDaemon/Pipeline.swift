@@ -37,6 +37,9 @@ public final class Pipeline: Sendable {
     /// Monotonic ns of the last finished frame or of the last time the pipeline was seen idle.
     private let lastProgressNs = Atomic<Int64>(monotonicNanoseconds())
 
+    /// Most parts a message may have (protocol v1 uses 3 or 4); more is `oversized`.
+    static let maxParts = 16
+
     /// Creates the output socket (so an endpoint error surfaces here, before anything runs).
     public init(configuration: DaemonConfiguration, model: ServingModel, metrics: DaemonMetrics, logger: Logger) throws {
         self.configuration = configuration
@@ -90,8 +93,11 @@ public final class Pipeline: Sendable {
         let input = configuration.input
         var subConfig = Subscriber.Configuration(endpoints: [input.bind ? .bind(input.endpoint) : .connect(input.endpoint)],
                                                  topics: input.topics)
-        subConfig.maxParts = 16
+        subConfig.maxParts = Self.maxParts
         subConfig.maxTotalBytes = input.maxMessageBytes
+        // A part above the whole-message limit is refused by libzmq before it is read or allocated
+        // (ZMQ_MAXMSGSIZE; the peer is disconnected and reconnects), so a 1 GiB part costs nothing.
+        subConfig.maxPartBytes = Int64(input.maxMessageBytes)
         subConfig.receiveHighWaterMark = Int32(input.receiveHighWaterMark)
         subConfig.threadName = "csilocd-recv"
         do {
@@ -99,7 +105,7 @@ public final class Pipeline: Sendable {
                 context: context, configuration: subConfig,
                 onOversized: { [self] parts, bytes in
                     metrics.received()
-                    reject("oversized", "message of \(parts) parts, \(bytes) bytes exceeds the input limits (input.max_message_bytes, 16 parts)")
+                    reject("oversized", "message of \(parts) parts, \(bytes) bytes exceeds the input limits (input.max_message_bytes, \(Self.maxParts) parts)")
                 },
                 onMessage: { [self] parts in ingest(parts) })
             subscriber.withLock { $0 = sub }

@@ -28,8 +28,10 @@ extension Socket {
         try setInt(ZMQ_RCVHWM, messages, "ZMQ_RCVHWM")
     }
 
-    /// Largest inbound message libzmq accepts, in bytes (`ZMQ_MAXMSGSIZE`);
-    /// a peer sending more is disconnected. `nil` means no limit.
+    /// Largest inbound message *part* libzmq accepts, in bytes (`ZMQ_MAXMSGSIZE`,
+    /// checked per ZMTP frame as soon as its length is read, before allocation);
+    /// a peer sending more is disconnected. `nil` means no limit. It does not
+    /// bound the number of parts of a multipart message.
     public func setMaxMessageSize(_ bytes: Int64?) throws(ZMQError) {
         var value: Int64 = bytes ?? -1
         try setRaw(ZMQ_MAXMSGSIZE, &value, MemoryLayout<Int64>.size, "ZMQ_MAXMSGSIZE")

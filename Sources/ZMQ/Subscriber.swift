@@ -50,6 +50,12 @@ public final class Subscriber: Sendable {
         public var maxParts: Int = 64
         /// Messages with more bytes in all are drained and reported as oversized.
         public var maxTotalBytes: Int = 64 << 20
+        /// `ZMQ_MAXMSGSIZE`: largest single *part* libzmq accepts, checked when the part's length arrives,
+        /// before anything is allocated; a peer announcing more is disconnected (it reconnects) and the
+        /// message never surfaces. `nil` = no limit (libzmq assembles any part, e.g. 1 GiB, in memory).
+        /// libzmq has no limit on the number of parts of one message: ``maxParts`` is applied after
+        /// libzmq has queued the whole message.
+        public var maxPartBytes: Int64? = nil
         /// `ZMQ_RCVHWM`, in messages.
         public var receiveHighWaterMark: Int32 = 1000
         /// `ZMQ_RECONNECT_IVL` (backoff disabled, see ``Socket/setReconnectInterval(_:)``).
@@ -166,6 +172,7 @@ public final class Subscriber: Sendable {
     private func makeSocket() throws(ZMQError) -> Socket {
         let socket = try Socket(context: context, kind: .sub)
         try socket.setReceiveHighWaterMark(configuration.receiveHighWaterMark)
+        try socket.setMaxMessageSize(configuration.maxPartBytes)
         try socket.setReconnectInterval(configuration.reconnectInterval)
         for prefix in configuration.prefixes { try socket.subscribe(prefix) }
         for endpoint in configuration.endpoints {
