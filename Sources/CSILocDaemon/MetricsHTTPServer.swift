@@ -6,26 +6,48 @@ import Glibc
 
 /// A minimal HTTP/1.0 server for Prometheus scraping: `GET /metrics` and `GET /healthz`, nothing else.
 ///
-/// One thread, one connection at a time, `poll` with a short timeout so ``stop()`` is noticed; requests are
-/// read with a 2 s deadline and a 8 KiB cap, so a stuck or hostile client delays scrapes but cannot wedge
-/// or grow the server. Enough for a scraper on loopback; not a general web server (and meant to listen on
-/// loopback only — the address is explicit in the configuration).
+/// One thread multiplexes every connection with `poll(2)` on non-blocking sockets, so idle or slow clients
+/// (an idle socket, a slowloris sending a byte a second) never delay a scrape:
+/// - at most ``Limits/maxConnections`` connections are open; a new one evicts the oldest, so a flood of
+///   idle sockets cannot keep a scraper out (nor exhaust the process's file descriptors, which libzmq needs);
+/// - each connection has one absolute deadline from accept (``Limits/deadline``) to send its request and
+///   read the answer, however slowly it trickles bytes; then it is closed;
+/// - requests are capped at ``Limits/maxRequestBytes`` (the header block; bodies are not read);
+/// - `accept` failing with `EMFILE`/`ENFILE` closes the oldest connection or pauses accepting for 100 ms,
+///   never ends the server.
+/// `HTTP/1.0`, `Connection: close`. It listens only on the configured address (keep it on loopback; the
+/// address is explicit in the configuration). Why hand-written rather than a library: docs/daemon.md.
 public final class MetricsHTTPServer: Sendable {
     /// Produces the `/metrics` body.
     public typealias Exposition = @Sendable () -> [UInt8]
     /// `/healthz`: whether to answer 200 or 503.
     public typealias Health = @Sendable () -> Bool
 
+    /// Bounds on what clients can hold.
+    public struct Limits: Sendable {
+        /// Open connections at once; the oldest is closed to make room for a new one.
+        public var maxConnections = 64
+        /// From accept to the last byte of the answer.
+        public var deadline: Duration = .seconds(2)
+        /// Largest request header block read.
+        public var maxRequestBytes = 8192
+
+        public init() {}
+    }
+
     private let fd: Int32
     /// The bound port (resolved when the configuration asked for port 0).
     public let port: UInt16
+    private let limits: Limits
     private let stopRequested = Atomic(false)
     private let finished = DispatchSemaphore(value: 0)
 
     /// Binds and listens; throws with `errno`'s text on failure (address in use, bad address…).
-    public init(address: ListenAddress, exposition: @escaping Exposition, health: @escaping Health) throws {
+    public init(address: ListenAddress, limits: Limits = Limits(), exposition: @escaping Exposition,
+                health: @escaping Health) throws {
+        self.limits = limits
         let family = address.isIPv6 ? AF_INET6 : AF_INET
-        let fd = socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        let fd = socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
         guard fd >= 0 else { throw Self.failure("socket", address) }
         var one: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
@@ -45,7 +67,7 @@ public final class MetricsHTTPServer: Sendable {
             bound = withUnsafePointer(to: &sa) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                 bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
         }
-        guard bound == 0, listen(fd, 16) == 0 else {
+        guard bound == 0, listen(fd, 128) == 0 else {
             let error = Self.failure("bind/listen", address)
             close(fd)
             throw error
@@ -68,7 +90,7 @@ public final class MetricsHTTPServer: Sendable {
         thread.start()
     }
 
-    /// Stops the thread (within ~200 ms) and closes the socket. Call once.
+    /// Stops the thread (within ~200 ms) and closes the sockets. Call once.
     public func stop() {
         guard !stopRequested.exchange(true, ordering: .acquiringAndReleasing) else { return }
         finished.wait()
@@ -80,29 +102,91 @@ public final class MetricsHTTPServer: Sendable {
                        userInfo: [NSLocalizedDescriptionKey: "metrics.listen \(address): \(what) failed: \(text)"])
     }
 
+    /// One client: what it sent, what it is owed, and when it is cut off.
+    private struct Connection {
+        let fd: Int32
+        var deadline: ContinuousClock.Instant
+        var request: [UInt8] = []
+        /// The answer once the request is complete; `written` bytes of it are sent.
+        var response: [UInt8]?
+        var written = 0
+    }
+
     private func serve(exposition: Exposition, health: Health) {
+        var connections: [Connection] = []  // in accept order: the first is the oldest
+        var acceptPausedUntil = ContinuousClock.now
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        defer { for c in connections { close(c.fd) } }
         while !stopRequested.load(ordering: .acquiring) {
-            var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            guard poll(&pfd, 1, 200) > 0 else { continue }
-            let client = accept(fd, nil, nil)
-            guard client >= 0 else { continue }
-            handle(client, exposition: exposition, health: health)
-            close(client)
+            let now = ContinuousClock.now
+            let listening = now >= acceptPausedUntil
+            var fds = [pollfd(fd: listening ? fd : -1, events: Int16(POLLIN), revents: 0)]
+            for c in connections {
+                fds.append(pollfd(fd: c.fd, events: Int16(c.response == nil ? POLLIN : POLLOUT), revents: 0))
+            }
+            var wait = Duration.milliseconds(200)
+            if let next = connections.map(\.deadline).min() { wait = min(wait, max(.zero, next - now)) }
+            if !listening { wait = min(wait, max(.zero, acceptPausedUntil - now)) }
+            let waitMs = Int32(wait.components.seconds * 1000 + wait.components.attoseconds / 1_000_000_000_000_000) + 1
+            guard poll(&fds, nfds_t(fds.count), waitMs) >= 0 else { continue }  // EINTR
+
+            // Existing connections first (their indices match `fds[1...]`), then new ones.
+            var closing = Set<Int>()
+            for index in connections.indices where fds[index + 1].revents != 0 {
+                if !progress(&connections[index], buffer: &buffer, exposition: exposition, health: health) {
+                    closing.insert(index)
+                }
+            }
+            let after = ContinuousClock.now
+            for index in connections.indices where connections[index].deadline <= after { closing.insert(index) }
+            if !closing.isEmpty {
+                for index in closing { close(connections[index].fd) }
+                connections = connections.indices.filter { !closing.contains($0) }.map { connections[$0] }
+            }
+            guard listening, fds[0].revents != 0 else { continue }
+            for _ in 0..<limits.maxConnections {  // drain the backlog, bounded per round
+                let client = accept(fd, nil, nil)
+                if client < 0 {
+                    if errno == EMFILE || errno == ENFILE {
+                        if connections.isEmpty {
+                            acceptPausedUntil = ContinuousClock.now + .milliseconds(100)
+                        } else {
+                            close(connections.removeFirst().fd)
+                            continue
+                        }
+                    }
+                    break  // EAGAIN: backlog empty; anything else: try again next round
+                }
+                _ = fcntl(client, F_SETFD, FD_CLOEXEC)
+                _ = fcntl(client, F_SETFL, fcntl(client, F_GETFL) | O_NONBLOCK)
+                if connections.count >= limits.maxConnections { close(connections.removeFirst().fd) }
+                connections.append(Connection(fd: client, deadline: ContinuousClock.now + limits.deadline))
+            }
         }
     }
 
-    private func handle(_ client: Int32, exposition: Exposition, health: Health) {
-        var request: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 2048)
-        let deadline = ContinuousClock.now + .seconds(2)
-        while request.count < 8192, !request.containsHeaderEnd, ContinuousClock.now < deadline {
-            var pfd = pollfd(fd: client, events: Int16(POLLIN), revents: 0)
-            guard poll(&pfd, 1, 100) >= 0 else { return }
-            guard pfd.revents != 0 else { continue }
-            let n = buffer.withUnsafeMutableBytes { recv(client, $0.baseAddress, $0.count, 0) }
-            guard n > 0 else { break }
-            request += buffer[0..<n]
+    /// Reads or writes what the socket allows. Returns whether to keep the connection.
+    private func progress(_ c: inout Connection, buffer: inout [UInt8], exposition: Exposition, health: Health) -> Bool {
+        if c.response == nil {
+            let room = min(buffer.count, limits.maxRequestBytes - c.request.count)
+            let n = buffer.withUnsafeMutableBytes { recv(c.fd, $0.baseAddress, room, 0) }
+            if n < 0 { return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR }
+            c.request += buffer[0..<n]
+            // Answer when the header block is complete, the cap is reached, or the client half-closed.
+            guard n == 0 || c.request.count >= limits.maxRequestBytes || c.request.containsHeaderEnd else { return true }
+            c.response = Self.response(to: c.request, exposition: exposition, health: health)
         }
+        guard let response = c.response else { return true }
+        while c.written < response.count {
+            let n = response[c.written...].withUnsafeBytes { send(c.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n < 0 { return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR }
+            c.written += n
+        }
+        return false  // all sent: close
+    }
+
+    /// The whole answer (head and body) to a request's first line.
+    static func response(to request: [UInt8], exposition: Exposition, health: Health) -> [UInt8] {
         let line = String(decoding: request.prefix { $0 != UInt8(ascii: "\r") && $0 != UInt8(ascii: "\n") }, as: UTF8.self)
         let parts = line.split(separator: " ")
         let (status, type, body): (String, String, [UInt8])
@@ -120,12 +204,7 @@ public final class MetricsHTTPServer: Sendable {
         let head = "HTTP/1.0 \(status)\r\nContent-Type: \(type)\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n"
         var response = Array(head.utf8)
         if parts.first != "HEAD" { response += body }
-        var offset = 0
-        while offset < response.count {
-            let n = response[offset...].withUnsafeBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            guard n > 0 else { return }
-            offset += n
-        }
+        return response
     }
 }
 
