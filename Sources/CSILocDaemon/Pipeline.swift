@@ -171,8 +171,9 @@ public final class Pipeline: Sendable {
             metrics.sequenceGap(receiver: frame.header.receiverID, missing: Int(clamping: missing))
         case .reset:
             metrics.sequenceReset()
-            logger.notice("sequence reset (publisher restart?)",
-                          metadata: ["receiver": .stringConvertible(frame.header.receiverID), "seq": .stringConvertible(frame.header.seq)])
+            // Input-driven like a rejection (a feed repeating seq 0 resets on every frame): rate-limited.
+            rateLog.log(logger, level: .notice, key: "sequence_reset", "sequence reset (publisher restart?)",
+                        metadata: ["receiver": .stringConvertible(frame.header.receiverID), "seq": .stringConvertible(frame.header.seq)])
         case .first, .inOrder, .untracked:
             break
         }

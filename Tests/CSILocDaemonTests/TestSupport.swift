@@ -113,12 +113,12 @@ final class Harness: Sendable {
 
     /// Starts the daemon from `yaml` (written to a file), connects both test sockets and handshakes
     /// (probe frames from receiver ``probeReceiver`` until a probe fix comes back: PUB/SUB slow joiner).
-    init(_ tag: String, yaml: (String) -> String) throws {
+    init(_ tag: String, logger customLogger: Logger? = nil, yaml: (String) -> String) throws {
         directory = makeTemporaryDirectory(tag)
         configPath = directory + "/csilocd.yaml"
         try yaml(directory).write(toFile: configPath, atomically: true, encoding: .utf8)
-        var logger = Logger(label: "csilocd-test")
-        logger.logLevel = .error
+        var logger = customLogger ?? Logger(label: "csilocd-test")
+        if customLogger == nil { logger.logLevel = .error }
         daemon = try Daemon(configPath: configPath, logger: logger)
         try daemon.start()
         context = try Context()
