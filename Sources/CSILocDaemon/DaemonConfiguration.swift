@@ -90,7 +90,8 @@ public struct InputSettings: Sendable, Equatable, Decodable {
     public var topics: [String]
     /// `ZMQ_RCVHWM`, messages; beyond it the publisher drops (visible as sequence gaps).
     public var receiveHighWaterMark: Int
-    /// Messages above this many bytes (all parts) are discarded unread and counted as `oversized`.
+    /// Messages above this many bytes (all parts) are discarded and counted as `oversized`; a single part above
+    /// it is refused by libzmq before it is read (`ZMQ_MAXMSGSIZE`, the connection drops).
     public var maxMessageBytes: Int
     /// Largest accepted `n_ant · n_sc`.
     public var maxElements: Int
