@@ -102,7 +102,7 @@ public struct AmbiguityMap: Sendable {
                         var bi = 0
                         for i in 1..<k where costs[i] < costs[bi] { bi = i }
                         let o = points[bi] - centre
-                        if costs[bi] / energy < maxMismatch,
+                        if costs[bi] / energy < maxMismatch, o.length > exclusion,
                            polished.allSatisfy({ ($0.offset - o).length > exclusion }) {
                             polished.append((costs[bi] / energy, o))
                         }

@@ -124,10 +124,20 @@ extension Localizer {
             arcSearch(&x, &cost, &result, &stages, &s)
         }
         // (c'') the model's near-repeats around the fix
-        if let map = ambiguityMap {
-            t0 = clock.now
-            var report = StageReport(stage: .ambiguity, candidates: 0, position: x, cost: cost, seconds: 0,
-                                     valueEvaluations: 0, jacobianEvaluations: 0)
+        if ambiguityMap != nil {
+            ambiguitySearch(&x, &cost, &result, &stages, &s)
+        }
+    }
+
+    /// The ambiguity stage: refinements from the fix plus each near-repeat offset of its cell, repeated from each
+    /// better point found (a fix two near-repeats away from the truth needs two steps), at most `ambiguityRounds`.
+    func ambiguitySearch(_ x: inout Point3, _ cost: inout Double, _ result: inout RefinementResult?,
+                         _ stages: inout [StageReport], _ s: inout LocalizerScratch) {
+        guard let map = ambiguityMap else { return }
+        let clock = ContinuousClock(), t0 = clock.now
+        var report = StageReport(stage: .ambiguity, candidates: 0, position: x, cost: cost, seconds: 0,
+                                 valueEvaluations: 0, jacobianEvaluations: 0)
+        for _ in 0..<max(1, configuration.ambiguityRounds) {
             let from = x
             for v in map.vectors(at: from) where region.contains(from + v, margin: wavelength / 2) {
                 let r = refine(from: from + v, &s)
@@ -135,9 +145,20 @@ extension Localizer {
                 report.valueEvaluations += r.valueEvaluations; report.jacobianEvaluations += r.jacobianEvaluations
                 if result == nil || r.cost < cost || cost.isNaN { result = r; x = r.position; cost = r.cost }
             }
-            report.position = x; report.cost = cost; report.seconds = seconds(t0)
-            stages.append(report)
+            if x == from { break }
         }
+        // A start far from its basin's centre may stop at the iteration cap: continue from where it stopped.
+        for _ in 0..<3 {
+            guard let r = result, !r.converged, r.position == x else { break }
+            let again = refine(from: x, &s)
+            report.valueEvaluations += again.valueEvaluations; report.jacobianEvaluations += again.jacobianEvaluations
+            guard again.cost <= cost else { break }
+            result = again; x = again.position; cost = again.cost
+        }
+        let d = clock.now - t0
+        report.position = x; report.cost = cost
+        report.seconds = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+        stages.append(report)
     }
 
     /// The arc stage and the refinement of its picks; keeps whichever result is cheapest.

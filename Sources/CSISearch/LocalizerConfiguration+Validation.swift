@@ -213,6 +213,7 @@ extension LocalizerConfiguration {
             try positive(ambiguityRadius, "ambiguityRadius")
             try integer(ambiguityVectors, "ambiguityVectors", 1...64)
             try positive(ambiguityMaxMismatch, "ambiguityMaxMismatch")
+            try integer(ambiguityRounds, "ambiguityRounds", 1...16)
             let cells = max(1, ((region.upper.x - region.lower.x) / ambiguityCellSize).rounded(.up))
                 * max(1, ((region.upper.y - region.lower.y) / ambiguityCellSize).rounded(.up))
             let side = 2 * max(1, (ambiguityRadius / step).rounded(.down)) + 1

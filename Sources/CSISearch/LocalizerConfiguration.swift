@@ -81,9 +81,11 @@ public struct LocalizerConfiguration: Sendable, Codable, Equatable {
     /// Cell edge of the map, m; offsets searched within ±`ambiguityRadius`, m; vectors kept per cell.
     public var ambiguityCellSize: Double = 0.5
     public var ambiguityRadius: Double = 0.3
-    public var ambiguityVectors: Int = 8
+    public var ambiguityVectors: Int = 12
     /// A near-repeat's mismatch (nuisance-free, relative to the channel's energy) must be below this.
-    public var ambiguityMaxMismatch: Double = 0.05
+    public var ambiguityMaxMismatch: Double = 0.2
+    /// The stage repeats from each better point it finds, at most this many rounds.
+    public var ambiguityRounds: Int = 3
 
     // MARK: (d) circles
     /// Whether to run the circle search (d) and the second refinement (e).

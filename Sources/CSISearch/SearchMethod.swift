@@ -29,14 +29,15 @@ public enum SearchMethod: String, Sendable, Codable, CaseIterable {
     /// The method's configuration for frames with these per-frame unknowns. Without a common phase (and
     /// timing), the cost's spurious minima are set by phase differences between paths — not at the kλ₀ circles
     /// of the strongest path, and often several λ₀ away — so `robust` then replaces the circles by a local grid
-    /// 2.5× wider whose 8 best distinct nodes are refined (docs/localization.md, "Unsynchronised frames").
+    /// 2× wider whose 4 best distinct nodes are refined, and by the ambiguity stage, which refines from the fix plus
+    /// each near-repeat offset of the model (docs/localization.md, "Unsynchronised frames").
     public func configuration(nuisance: NuisanceModel) -> LocalizerConfiguration {
         var c = LocalizerConfiguration()
         c.nuisance = nuisance
         if self == .robust && nuisance != .none {
             c.circles = false
-            c.localHalfWidthSpacings = 2.5
-            c.localCandidatesToRefine = 8
+            c.localHalfWidthSpacings = 2
+            c.localCandidatesToRefine = 4
             c.ambiguityStage = true
         }
         guard self != .robust else { return c }
