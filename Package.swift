@@ -74,11 +74,13 @@ let package = Package(
         ),
         // MARK: localization search over any channel model
         .target(name: "CSISearch", dependencies: ["CSIChannel", "CSINumerics"], swiftSettings: numericFlags),
+        // MARK: per-(receiver, UE) constant-velocity tracking of fixes (no dependencies: numbers in, numbers out)
+        .target(name: "CSITracking"),
         // MARK: daemon: config, pipeline, metrics endpoint, sd_notify, lifecycle (csilocd is its thin main)
         .target(
             name: "CSILocDaemon",
             dependencies: [
-                "CSIChannel", "CSIModel", "CSISearch", "CSIWire", "StrictYAML", "ZMQ",
+                "CSIChannel", "CSIModel", "CSISearch", "CSITracking", "CSIWire", "StrictYAML", "ZMQ",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -92,7 +94,7 @@ let package = Package(
         .executableTarget(
             name: "csiloc",
             dependencies: [
-                "CSIChannel", "CSINumerics", "CSIModel", "CSISearch", "NumpyArchive", "CSIPlot",
+                "CSIChannel", "CSINumerics", "CSIModel", "CSISearch", "CSITracking", "NumpyArchive", "CSIPlot",
                 "CSILocDaemon", "CSIWire", "ZMQ", "CSICapture",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -105,6 +107,7 @@ let package = Package(
         .testTarget(name: "NumpyArchiveTests", dependencies: ["NumpyArchive"]),
         .testTarget(name: "ZMQTests", dependencies: ["ZMQ"]),
         .testTarget(name: "CSIWireTests", dependencies: ["CSIWire"]),
+        .testTarget(name: "CSITrackingTests", dependencies: ["CSITracking"]),
         .testTarget(name: "CSILocDaemonTests", dependencies: [
             "CSILocDaemon", "CSIChannel", "CSIModel", "CSINumerics", "CSISearch", "CSIWire", "ZMQ",
         ]),
