@@ -11,7 +11,7 @@ extension PositionFix {
 
     // MARK: - Encoding
 
-    /// The JSON object of this fix. Non-finite numbers become `null`; `truth_error_m` and `stages` are
+    /// The JSON object of this fix. Non-finite numbers become `null`; `truth_error_m`, `stages` and `track` are
     /// omitted when `nil`, `ellipse` is `null` when `nil`.
     public func jsonValue() -> JSONValue {
         var members: [String: JSONValue] = [
@@ -44,6 +44,7 @@ extension PositionFix {
         }
         if let truthErrorM { members["truth_error_m"] = .double(truthErrorM) }
         if let stages { members["stages"] = stages }
+        if let track { members["track"] = track.jsonValue() }
         return .object(members)
     }
 
@@ -85,7 +86,8 @@ extension PositionFix {
     ///
     /// Required: `class` = "FIX", `v` = 1, `seq`, `receiver`, `ue`, `t_capture_ns`, `t_publish_ns`, `x`, `y`,
     /// `z`, `status`. Optional with defaults: `frame` (""), `cov` ([]), `ellipse` (none), `cost` and
-    /// `latency_ms` (NaN), `model` (""), `truth_error_m`, `stages`. Numbers may be `null` (→ NaN). Unknown
+    /// `latency_ms` (NaN), `model` (""), `truth_error_m`, `stages`, `track` (which, when present, requires
+    /// `x`, `y`, `z`, `vx`, `vy`, `vz` and `event`). Numbers may be `null` (→ NaN). Unknown
     /// members are ignored.
     public init(json: JSONValue) throws(DecodingError) {
         guard let object = json.objectValue else { throw DecodingError(message: "body is not a JSON object") }
@@ -98,7 +100,7 @@ extension PositionFix {
         }
         let statusText = try reader.string("status")
         guard let status = Status(rawValue: statusText) else {
-            throw DecodingError(message: "'status' \"\(statusText)\" is not ok, suspect or failed")
+            throw DecodingError(message: "'status' \"\(statusText)\" is not ok, suspect, outlier or failed")
         }
         let covariance = try reader.optionalDoubleArray("cov") ?? []
         guard [0, 4, 9].contains(covariance.count) else {
@@ -114,6 +116,7 @@ extension PositionFix {
                 confidence: try inner.double("confidence"))
         }
         let stages = try reader.optionalObject("stages").map(JSONValue.object)
+        let track = try reader.optionalObject("track").map { (members) throws(DecodingError) in try Track(json: members) }
 
         self.init(
             seq: try reader.integer("seq", as: UInt64.self),
@@ -130,13 +133,14 @@ extension PositionFix {
             latencyMs: try reader.optionalDouble("latency_ms") ?? .nan,
             model: try reader.optionalString("model") ?? "",
             truthErrorM: try reader.optionalDouble("truth_error_m"),
-            stages: stages)
+            stages: stages,
+            track: track)
         self.ellipse = ellipse
     }
 }
 
 /// Typed access to the members of a JSON object with error messages that name the member.
-private struct MemberReader {
+struct MemberReader {
     let object: [String: JSONValue]
     var path = ""
 

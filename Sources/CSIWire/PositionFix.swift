@@ -17,6 +17,9 @@ public struct PositionFix: Sendable, Equatable {
         case ok
         /// A fix was produced but a plausibility check failed (high cost, boundary hit, …).
         case suspect
+        /// A fix the localizer trusted but that fell outside the innovation gate of its UE's track: the track
+        /// did not use it (`track` then holds the prediction).
+        case outlier
         /// No usable fix; coordinates may be NaN (`null`).
         case failed
     }
@@ -51,6 +54,8 @@ public struct PositionFix: Sendable, Equatable {
     public var truthErrorM: Double?
     /// Optional per-stage diagnostics (timings, iteration counts, …); must be a JSON object when set.
     public var stages: JSONValue?
+    /// The UE's track at this fix's time, when the daemon tracks (`tracking.enabled`).
+    public var track: Track?
 
     /// Creates a fix. ``ellipse`` is computed from `covariance` at `ellipseConfidence` (no ellipse when that
     /// is `nil` or the covariance does not give one).
@@ -69,7 +74,8 @@ public struct PositionFix: Sendable, Equatable {
         latencyMs: Double = .nan,
         model: String = "",
         truthErrorM: Double? = nil,
-        stages: JSONValue? = nil
+        stages: JSONValue? = nil,
+        track: Track? = nil
     ) {
         self.seq = seq
         self.receiverID = receiverID
@@ -86,6 +92,7 @@ public struct PositionFix: Sendable, Equatable {
         self.model = model
         self.truthErrorM = truthErrorM
         self.stages = stages
+        self.track = track
     }
 
     /// The topic this fix is published on (`pos/v1/<receiver>/<ue>`).
