@@ -10,7 +10,7 @@ import Synchronization
 ///
 /// What a reload (SIGHUP) changes: the model and the search settings (swapped atomically: frames in flight
 /// finish with the old model, the next frame uses the new one) and `log.level`. Sockets, workers, queue
-/// bounds and the metrics address stay as started; a change to them is logged as "needs a restart". On any
+/// bounds, tracking and the metrics address stay as started; a change to them is logged as "needs a restart". On any
 /// error the old configuration and model stay and the error is logged and counted.
 public final class Daemon: Sendable {
     /// The configuration file this daemon reads (again on reload).
@@ -167,6 +167,7 @@ public final class Daemon: Sendable {
         if a.metrics != b.metrics { keys.append("metrics") }
         if a.log.format != b.log.format || a.log.rejectionIntervalSeconds != b.log.rejectionIntervalSeconds { keys.append("log") }
         if a.watchdog != b.watchdog { keys.append("watchdog") }
+        if a.tracking != b.tracking { keys.append("tracking") }
         return keys
     }
 

@@ -25,9 +25,11 @@ public struct DaemonConfiguration: Sendable, Equatable, Decodable {
     public var log: LogSettings
     /// When the systemd watchdog stops being fed.
     public var watchdog: WatchdogSettings
+    /// Per-(receiver, UE) tracking of the fixes (off by default).
+    public var tracking: TrackingSettings
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case input, output, model, search, workers, queue, metrics, log, watchdog
+        case input, output, model, search, workers, queue, metrics, log, watchdog, tracking
     }
 
     public init(from decoder: any Decoder) throws {
@@ -43,6 +45,7 @@ public struct DaemonConfiguration: Sendable, Equatable, Decodable {
         metrics = try c.value(.metrics, default: MetricsSettings.defaults)
         log = try c.value(.log, default: LogSettings.defaults)
         watchdog = try c.value(.watchdog, default: WatchdogSettings.defaults)
+        tracking = try c.value(.tracking, default: TrackingSettings.defaults)
     }
 
     /// The number of worker threads this configuration asks for, with `0` resolved to the online cores.

@@ -1,4 +1,5 @@
 import CSISearch
+import CSITracking
 import CSIWire
 import CoreMetrics
 import Foundation
@@ -38,6 +39,9 @@ public final class DaemonMetrics: Sendable {
         public var reloadsOK = 0, reloadsFailed = 0
         /// CPU time the workers spent inside `Localizer.localize`, s (the rest of the daemon's CPU is overhead).
         public var localizeCPUSeconds = 0.0
+        /// Tracking: fixes per `track.event`, tracks held, tracks forgotten after inactivity or evicted by the cap.
+        public var trackEvents: [String: Int] = [:]
+        public var tracks = 0, tracksExpired = 0, tracksEvicted = 0
         /// Frames not yet accounted for as processed, superseded, dropped or rejected.
         public var outstanding: Int { received - processed - superseded - dropped - rejected }
     }
@@ -61,6 +65,9 @@ public final class DaemonMetrics: Sendable {
     private let queueDepthGauge, inFlightGauge, workersGauge, generationGauge: CoreMetrics.Gauge
     private let stageTimers: [String: CoreMetrics.Timer]
     private let searchStageTimers: [SearchStage: CoreMetrics.Timer]
+    private let trackEventCounters: [String: CoreMetrics.Counter]
+    private let tracksRemovedCounters: [String: CoreMetrics.Counter]
+    private let tracksGauge: CoreMetrics.Gauge
 
     /// Pipeline stages with a latency histogram (`csilocd_stage_seconds{stage=…}`).
     public enum Stage: String, Sendable, CaseIterable {
@@ -90,7 +97,7 @@ public final class DaemonMetrics: Sendable {
         rejectedCounters = Dictionary(uniqueKeysWithValues: reasons.map { ($0, counter("frames_rejected_total", [("reason", $0)])) })
         droppedCounters = Dictionary(uniqueKeysWithValues: DropReason.allCases.map {
             ($0, counter("frames_dropped_total", [("reason", $0.rawValue)])) })
-        publishedCounters = Dictionary(uniqueKeysWithValues: ["ok", "suspect", "failed"].map {
+        publishedCounters = Dictionary(uniqueKeysWithValues: PositionFix.Status.allCases.map(\.rawValue).map {
             ($0, counter("fixes_published_total", [("status", $0)])) })
         reloadCounters = [true: counter("model_reloads_total", [("result", "ok")]),
                           false: counter("model_reloads_total", [("result", "error")])]
@@ -102,6 +109,11 @@ public final class DaemonMetrics: Sendable {
             ($0.rawValue, CoreMetrics.Timer(label: "csilocd_stage_seconds", dimensions: [("stage", $0.rawValue)], factory: factory)) })
         searchStageTimers = Dictionary(uniqueKeysWithValues: SearchStage.allCases.map {
             ($0, CoreMetrics.Timer(label: "csilocd_search_stage_seconds", dimensions: [("stage", $0.rawValue)], factory: factory)) })
+        trackEventCounters = Dictionary(uniqueKeysWithValues: TrackEvent.allCases.map {
+            ($0.rawValue, counter("track_events_total", [("event", $0.rawValue)])) })
+        tracksRemovedCounters = Dictionary(uniqueKeysWithValues: ["expired", "evicted"].map {
+            ($0, counter("tracks_removed_total", [("reason", $0)])) })
+        tracksGauge = CoreMetrics.Gauge(label: "csilocd_tracks", factory: factory)
         for (_, c) in rejectedCounters { c.increment(by: 0) }
         for (_, c) in droppedCounters { c.increment(by: 0) }
     }
@@ -207,6 +219,22 @@ public final class DaemonMetrics: Sendable {
     func reload(succeeded: Bool) {
         reloadCounters[succeeded]!.increment()
         counts.withLock { if succeeded { $0.snapshot.reloadsOK += 1 } else { $0.snapshot.reloadsFailed += 1 } }
+    }
+
+    /// One fix went through the tracker; `tracks`, `expired`, `evicted` are the tracker's totals after it.
+    func tracked(event: TrackEvent?, tracks: Int, expired: Int, evicted: Int) {
+        if let event { trackEventCounters[event.rawValue]?.increment() }
+        tracksGauge.record(tracks)
+        let (newlyExpired, newlyEvicted) = counts.withLock { c -> (Int, Int) in
+            if let event { c.snapshot.trackEvents[event.rawValue, default: 0] += 1 }
+            let delta = (expired - c.snapshot.tracksExpired, evicted - c.snapshot.tracksEvicted)
+            c.snapshot.tracks = tracks
+            c.snapshot.tracksExpired = max(c.snapshot.tracksExpired, expired)
+            c.snapshot.tracksEvicted = max(c.snapshot.tracksEvicted, evicted)
+            return delta
+        }
+        if newlyExpired > 0 { tracksRemovedCounters["expired"]!.increment(by: newlyExpired) }
+        if newlyEvicted > 0 { tracksRemovedCounters["evicted"]!.increment(by: newlyEvicted) }
     }
 
     func setWorkers(_ n: Int) { workersGauge.record(n) }

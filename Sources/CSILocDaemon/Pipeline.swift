@@ -1,4 +1,5 @@
 import CSISearch
+import CSITracking
 import CSIWire
 import Dispatch
 import Foundation
@@ -29,6 +30,8 @@ public final class Pipeline: Sendable {
     private let model: Mutex<ServingModel>
     private let subscriber = Mutex<Subscriber?>(nil)
     private let sequences = Mutex(SequenceTracker())
+    /// Tracks per (receiver, UE) when `tracking.enabled` (a few µs per fix under the lock).
+    private let tracker: Mutex<Tracker>?
     private let workersDone = DispatchGroup()
     private let workerCount: Int
     private let started = Atomic(false)
@@ -51,6 +54,7 @@ public final class Pipeline: Sendable {
         decoder = FrameDecoder(limits: .init(maxElements: configuration.input.maxElements),
                                crcPolicy: configuration.input.requireCRC ? .require : .verifyIfPresent)
         workerCount = configuration.resolvedWorkers
+        tracker = configuration.tracking.enabled ? Mutex(Tracker(configuration: configuration.tracking.tracker)) : nil
         context = try Context()
         let out = configuration.output
         do {
@@ -234,8 +238,9 @@ public final class Pipeline: Sendable {
     private func publish(_ fix: Fix, item: PendingFrame, model serving: ServingModel) {
         let t0 = ContinuousClock.now
         let latencyMs = seconds(since: item.received) * 1000
-        let positionFix = FixFormatter.positionFix(fix, frame: item.frame, model: serving, publishNs: wallClockNanoseconds(),
+        var positionFix = FixFormatter.positionFix(fix, frame: item.frame, model: serving, publishNs: wallClockNanoseconds(),
                                                    latencyMs: latencyMs, includeStages: configuration.output.includeStages)
+        if tracker != nil { track(&positionFix, fix: fix, item: item, dimension: serving.localizer.region.dimension) }
         do {
             try publisher.publish(positionFix.messageParts())
             metrics.published(status: positionFix.status.rawValue, publishSeconds: seconds(since: t0),
@@ -244,6 +249,24 @@ public final class Pipeline: Sendable {
             metrics.publishFailed()
             rateLog.log(logger, level: .error, key: "publish_error", "publishing a fix failed: \(error)")
         }
+    }
+}
+
+extension Pipeline {
+    /// Runs the fix through its UE's track (time base: `t_capture_ns`, else the monotonic receive time) and
+    /// publishes the track with it (docs/daemon.md, "Tracking").
+    private func track(_ positionFix: inout PositionFix, fix: Fix, item: PendingFrame, dimension: Int) {
+        let now = monotonicNanoseconds()
+        let received = now - Int64(seconds(since: item.received) * 1e9)
+        let measurement = FixTracking.measurement(fix, status: positionFix.status, captureNs: item.frame.header.tCaptureNs,
+                                                  receivedMonotonicNs: received, dimension: dimension)
+        let key = TrackKey(receiver: item.frame.header.receiverID, ue: item.frame.header.ueID)
+        let estimate = tracker?.withLock { t in
+            let e = t.process(measurement, key: key, nowNs: now)
+            metrics.tracked(event: e?.event, tracks: t.count, expired: t.expiredTotal, evicted: t.evictedTotal)
+            return e
+        }
+        FixTracking.apply(estimate, to: &positionFix)
     }
 }
 
