@@ -27,6 +27,11 @@ let package = Package(
         .executable(name: "csilocd", targets: ["csilocd"]),
         .library(name: "CSIChannel", targets: ["CSIChannel"]),
         .library(name: "CSISearch", targets: ["CSISearch"]),
+        // For the fuzz harnesses' package (Fuzz/Package.swift, docs/fuzzing.md), which depends on this one by path.
+        .library(name: "CSIWire", targets: ["CSIWire"]),
+        .library(name: "NumpyArchive", targets: ["NumpyArchive"]),
+        .library(name: "CSIModel", targets: ["CSIModel"]),
+        .library(name: "CSILocDaemon", targets: ["CSILocDaemon"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),

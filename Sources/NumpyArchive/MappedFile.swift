@@ -13,9 +13,12 @@ final class MappedFile: @unchecked Sendable {
     let path: String
     let count: Int
     private let base: UnsafeRawPointer?
+    /// Whether `base` is a heap copy (``init(copying:name:)``) rather than a mapping.
+    private let isHeapCopy: Bool
 
     init(path: String) throws {
         self.path = path
+        isHeapCopy = false
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             throw NPZError(.io, file: path, "cannot open for reading: \(String(cString: strerror(errno)))")
@@ -40,8 +43,28 @@ final class MappedFile: @unchecked Sendable {
         base = UnsafeRawPointer(mapped)
     }
 
+    /// A heap copy of `bytes` standing in for a file named `name` (errors start with it): archives held in memory,
+    /// and the fuzz harnesses (Fuzz/), which must not touch the file system per input.
+    init(copying bytes: UnsafeRawBufferPointer, name: String) {
+        path = name
+        count = bytes.count
+        isHeapCopy = true
+        if bytes.isEmpty {
+            base = nil
+            return
+        }
+        let copy = UnsafeMutableRawPointer.allocate(byteCount: bytes.count, alignment: 16)
+        copy.copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+        base = UnsafeRawPointer(copy)
+    }
+
     deinit {
-        if let base { munmap(UnsafeMutableRawPointer(mutating: base), count) }
+        guard let base else { return }
+        if isHeapCopy {
+            UnsafeMutableRawPointer(mutating: base).deallocate()
+        } else {
+            munmap(UnsafeMutableRawPointer(mutating: base), count)
+        }
     }
 
     /// The mapped bytes; empty for an empty file.
@@ -51,7 +74,8 @@ final class MappedFile: @unchecked Sendable {
     /// a multi-gigabyte member does not leave the whole file resident next to the decoded array. The mapping
     /// stays valid: touching those pages again re-reads them from the file.
     func release(_ range: Range<Int>) {
-        guard let base else { return }
+        // MADV_DONTNEED on heap memory would zero it: only mappings are released.
+        guard let base, !isHeapCopy else { return }
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
         let start = (range.lowerBound + page - 1) / page * page
         let end = range.upperBound / page * page

@@ -20,9 +20,18 @@ public final class NPZArchive: Sendable {
     private let entries: [String: ZipEntry]
 
     /// Maps the file and reads the zip central directory; throws if it is not a readable zip archive.
-    public init(path: String) throws {
-        self.path = path
-        file = try MappedFile(path: path)
+    public convenience init(path: String) throws {
+        try self.init(file: try MappedFile(path: path))
+    }
+
+    /// Reads an archive held in memory (copied); `name` stands for the path in error messages.
+    public convenience init(bytes: [UInt8], name: String = "<memory>") throws {
+        try self.init(file: bytes.withUnsafeBytes { MappedFile(copying: $0, name: name) })
+    }
+
+    private init(file: MappedFile) throws {
+        path = file.path
+        self.file = file
         var keys: [String] = []
         var entries: [String: ZipEntry] = [:]
         for entry in try ZipReader.entries(of: file) where entry.name.hasSuffix(".npy") {
@@ -119,6 +128,16 @@ extension NPYArray {
     /// Reads a single-array `.npy` file.
     public init(contentsOfNPYFile path: String) throws {
         self = try NPYDecoder.readArray(EntryReader(wholeFile: try MappedFile(path: path)))
+    }
+
+    /// Reads a single-array `.npy` file held in memory; `name` stands for the path in error messages. With
+    /// `shape` (`nil` entries match any length) the header is checked before any data is allocated.
+    public init(npyBytes bytes: [UInt8], name: String = "<memory>", shape: [Int?]? = nil) throws {
+        let file = bytes.withUnsafeBytes { MappedFile(copying: $0, name: name) }
+        let check: NPYDecoder.HeaderCheck? = shape.map { expected in
+            { header, context in try NPYArray.checkShape(header.shape, expected, context) }
+        }
+        self = try NPYDecoder.readArray(EntryReader(wholeFile: file), check: check)
     }
 
     /// Writes this array as a `.npy` file (version 1.0 header, 64-byte aligned data, as NumPy writes it),
