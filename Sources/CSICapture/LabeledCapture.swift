@@ -15,6 +15,8 @@ public struct LabeledCapture: Sendable {
     public var keys: [FrameKey] = []
     /// True position of each labelled frame (metres, scene frame).
     public var truths: [Point3] = []
+    /// Time of each labelled frame, ns: its `t_capture_ns`, or the record's receive time when that is 0.
+    public var times: [Int64] = []
     /// The extension's `los` member of each labelled frame, when present and boolean.
     public var los: [Bool?] = []
     /// Channels back to back (interleaved complex64, antenna-major, `2 · antennaCount · subcarrierCount`
@@ -61,7 +63,7 @@ public struct LabeledCapture: Sendable {
         set.metadata = reader.metadata
         while let record = try reader.next() {
             set.recordsRead += 1
-            set.add(record.parts, decoder: decoder, keepSamples: keepSamples)
+            set.add(record.parts, decoder: decoder, keepSamples: keepSamples, receivedNs: record.tRecvNs)
         }
         set.report = reader.report
         return set
@@ -72,12 +74,13 @@ public struct LabeledCapture: Sendable {
         guard n < count else { return }
         keys.removeLast(count - n)
         truths.removeLast(truths.count - n)
+        times.removeLast(times.count - n)
         los.removeLast(los.count - n)
         if !samples.isEmpty { samples.removeLast(samples.count - n * 2 * antennaCount * subcarrierCount) }
     }
 
     /// Decodes one message and adds it when it is a labelled CSI frame.
-    public mutating func add(_ parts: [[UInt8]], decoder: FrameDecoder, keepSamples: Bool) {
+    public mutating func add(_ parts: [[UInt8]], decoder: FrameDecoder, keepSamples: Bool, receivedNs: Int64 = 0) {
         guard let topic = parts.first, WireTopic(parsing: topic)?.kind == .csi else {
             rejected["not_csi", default: 0] += 1
             return
@@ -102,6 +105,7 @@ public struct LabeledCapture: Sendable {
         }
         keys.append(FrameKey(frame.header))
         truths.append(truth)
+        times.append(frame.header.tCaptureNs != 0 ? frame.header.tCaptureNs : receivedNs)
         los.append(frame.extension?.members["los"]?.boolValue)
         if keepSamples { samples.append(contentsOf: frame.samples) }
     }

@@ -30,3 +30,11 @@ public enum FixTracking {
         if e.event == .outlier, positionFix.status != .failed { positionFix.status = .outlier }
     }
 }
+
+extension FixTracking {
+    /// The tracker's view of a fix whose published status is the daemon's (`ok`/`suspect`/`failed`).
+    public static func measurement(_ fix: Fix, captureNs: Int64, receivedMonotonicNs: Int64, dimension: Int) -> TrackMeasurement {
+        measurement(fix, status: FixFormatter.status(of: fix), captureNs: captureNs, receivedMonotonicNs: receivedMonotonicNs,
+                    dimension: dimension)
+    }
+}

@@ -18,6 +18,14 @@ extension Evaluate {
         let los = match.completeLoS
         let latencies = match.matched.map(\.fix.latencyMs).filter(\.isFinite)
         let latency = ErrorStatistics(errors: latencies, grossThreshold: .infinity).median
+        var trackScore: TrackScore?
+        if track {
+            trackScore = Self.score(tracks: match.matched.map(\.fix.track), raw: match.matched.map(\.fix.position),
+                                    truths: match.matched.map(\.truth), keys: match.matched.map(\.key),
+                                    times: match.matched.map(\.fix.tCaptureNs), horizontal: horizontal, wavelength: wavelength,
+                                    seconds: match.spanSeconds)
+            trackScore?.result.name = "daemon track"
+        }
         if json {
             var m = LocalizationReport.json(result, wavelength: wavelength, los: los)
             for key in ["threads", "build_seconds"] { m[key] = nil }
@@ -33,6 +41,7 @@ extension Evaluate {
                 "truth_capture_damage": CaptureDamageText.json(frames.report),
             ]
             for (k, v) in m where k != "method" { out[k] = v }
+            if let t = trackScore { out["track"] = Self.trackJSON(t, wavelength: wavelength) }
             print(LocalizationReport.encode(out))
         } else {
             print(String(format: "evaluate: %@ against the truth of %@, %d fixes matched (of %d position records, %d truth frames), λ₀ = %.3f cm (%@)%@",
@@ -45,11 +54,15 @@ extension Evaluate {
             print("  estimates digest \(EstimatesDigest.sha256(result.estimates))")
             print("  unmatched: \(match.missingFrames) truth frames without a fix, \(match.unmatchedFixes) fixes without truth, "
                   + "\(match.failed) failed fixes, \(match.duplicateFixes) duplicate fixes, \(match.undecodable) undecodable records")
+            if let t = trackScore {
+                LocalizationReport.errorLines(t.result, wavelength: wavelength, los: nil).forEach { print($0) }
+                Self.trackLines(t).forEach { print($0) }
+            }
         }
         CaptureDamageText.lines(match.report, file: positions, command: "evaluate").forEach(printError)
         CaptureDamageText.lines(frames.report, file: truth, command: "evaluate").forEach(printError)
         if let picture {
-            try ErrorPictures.cdf([result], wavelength: wavelength, title: "Localization error CDF — live fixes, \(positions)")
+            try ErrorPictures.cdf([result] + (trackScore.map { [$0.result] } ?? []), wavelength: wavelength, title: "Localization error CDF — live fixes, \(positions)")
                 .write(toFile: picture, atomically: true, encoding: .utf8)
         }
     }

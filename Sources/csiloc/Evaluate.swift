@@ -18,6 +18,9 @@ struct Evaluate: ParsableCommand {
           csiloc evaluate --capture test.csicap --oracle-scene etc/scenes/tiny-los.yaml
         From what a daemon published, matched to the truth by (receiver, ue, seq):
           csiloc evaluate --positions fixes.csicap --truth test.csicap [--json] [--picture cdf.svg]
+        --track also scores the track: offline, the fixes run through csilocd's tracker in capture order (timed by
+        t_capture_ns; --track-config '{acceleration_psd: 1, gate_probability: 0.9999}' sets the keys of the daemon's
+        tracking: section); from a position feed, the 'track' member the daemon published.
         """
     )
 
@@ -53,6 +56,12 @@ struct Evaluate: ParsableCommand {
     @Option(name: .long, help: "Carrier frequency in Hz for λ₀ when the truth capture's metadata has none.")
     var carrier: Double?
 
+    @Flag(name: .long, help: "Also score the track output (csilocd's tracker; docs/daemon.md, \"Tracking\").")
+    var track = false
+
+    @Option(name: .long, help: "With --capture --track: the tracker's settings, a YAML/JSON mapping of the daemon's tracking: keys.")
+    var trackConfig: String?
+
     @Flag(name: .long, help: "Print one JSON object instead of text.")
     var json = false
 
@@ -72,6 +81,7 @@ struct Evaluate: ParsableCommand {
             if truth != nil { throw ValidationError("--truth goes with --positions; a --capture carries its own truth") }
         }
         if let limit, limit < 1 { throw ValidationError("--limit must be positive") }
+        if trackConfig != nil && !(track && capture != nil) { throw ValidationError("--track-config goes with --capture --track") }
         if let carrier, !(carrier > 0 && carrier.isFinite) { throw ValidationError("--carrier must be a positive frequency in Hz") }
         for m in method where SearchMethod(name: m) == nil {
             throw ValidationError("unknown method '\(m)'; known: \(SearchMethod.allCases.map(\.rawValue).joined(separator: ", ")), default")
@@ -96,6 +106,8 @@ struct Evaluate: ParsableCommand {
         var test: TestSet
         var wavelength: Double
         var wavelengthSource: String
+        /// With `--track`: the first method's fixes through the tracker.
+        var track: TrackScore?
     }
 
     /// Loads the model and the capture, localizes every labelled frame with each method.
@@ -124,8 +136,14 @@ struct Evaluate: ParsableCommand {
             results.append(LocalizationRunner.run(localizer, name: m.rawValue, buildSeconds: Date().timeIntervalSince(t0),
                                                   test: test, width: width))
         }
+        var trackScore: TrackScore?
+        if track, let fixes = results.first?.fixes {
+            trackScore = Self.trackOffline(fixes, frames: frames, region: loaded.region, configuration: try trackerConfiguration(),
+                                           wavelength: wavelength)
+            trackScore?.result.name = results[0].name + "+track"
+        }
         return Outcome(file: path, label: loaded.label, results: results, frames: frames, test: test,
-                       wavelength: wavelength, wavelengthSource: source)
+                       wavelength: wavelength, wavelengthSource: source, track: trackScore)
     }
 
     /// λ₀ from the capture's carrier (as `localize` takes the dataset's), else `--carrier`, else the mean
@@ -153,6 +171,7 @@ struct Evaluate: ParsableCommand {
                 "wavelength_source": o.wavelengthSource,
             ]
             if let first = methods.first { for (k, v) in first where k != "method" { out[k] = v } }
+            if let t = o.track { out["track"] = Self.trackJSON(t, wavelength: o.wavelength) }
             print(LocalizationReport.encode(out))
         } else {
             print(String(format: "evaluate: %@ with %@, %d frames with truth (of %d records), λ₀ = %.3f cm (%@)",
@@ -162,11 +181,15 @@ struct Evaluate: ParsableCommand {
                 LocalizationReport.stages(r).forEach { print($0) }
                 print("  estimates digest \(EstimatesDigest.sha256(r.estimates))")
             }
+            if let t = o.track {
+                LocalizationReport.errorLines(t.result, wavelength: o.wavelength, los: nil).forEach { print($0) }
+                Self.trackLines(t).forEach { print($0) }
+            }
             if let line = Self.accountingLine(frames) { print(line) }
         }
         CaptureDamageText.lines(frames.report, file: o.file, command: "evaluate").forEach(printError)
         if let picture {
-            try ErrorPictures.cdf(o.results, wavelength: o.wavelength, title: "Localization error CDF — \(o.label), \(o.file)")
+            try ErrorPictures.cdf(o.results + (o.track.map { [$0.result] } ?? []), wavelength: o.wavelength, title: "Localization error CDF — \(o.label), \(o.file)")
                 .write(toFile: picture, atomically: true, encoding: .utf8)
         }
     }
