@@ -121,7 +121,9 @@ status=0
 locked "$binary" "$work" "${dict[@]}" "${parallel[@]}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
     -max_len="${FUZZ_MAX_LEN:-65536}" -print_final_stats=1 -artifact_prefix="$root/Fuzz/crashes/$target-" "$@" \
     >"$log" 2>&1 || status=$?
-grep -E '^(#[0-9]+ +DONE|Done [0-9]+ runs|stat::number_of_executed_units|stat::average_exec_per_sec|stat::peak_rss_mb|==[0-9]+==|SUMMARY|artifact_prefix|Test unit written|fuzz invariant)' "$log" || true
+# The last progress line (in -fork mode the only summary: "#RUNS: cov: .. exec/s N .. time: Ns"), then the stats.
+grep -E '^#[0-9]+' "$log" | tail -1 || true
+grep -E '^(Done [0-9]+ runs|stat::number_of_executed_units|stat::average_exec_per_sec|stat::peak_rss_mb|==[0-9]+==|SUMMARY|artifact_prefix|Test unit written|fuzz invariant)' "$log" || true
 if [ "$status" -ne 0 ]; then
     echo "fuzz: $target FAILED (exit $status); full log: $log" >&2
     tail -60 "$log" >&2
