@@ -1,8 +1,9 @@
 /// Settings of the per-(receiver, UE) tracker (the daemon's `tracking:` section, docs/daemon.md).
 public struct TrackerConfiguration: Sendable, Equatable {
     /// Spectral density of the white acceleration noise per axis, m²/s³ (≈ σ_a² · τ for accelerations of
-    /// standard deviation σ_a that last τ seconds: 0.5–2 for walking, 5–20 for vehicles).
-    public var accelerationPSD: Double = 1.0
+    /// standard deviation σ_a that last τ seconds). 10 keeps a walker's sharp turns inside the gate at 20–100 Hz
+    /// while λ/2 ambiguities stay outside (docs/daemon.md, "Tracking", measured).
+    public var accelerationPSD: Double = 10
     /// Probability of the χ² innovation gate: a fix whose normalized innovation squared exceeds the χ² quantile
     /// of this probability (2 or 3 degrees of freedom) is an outlier.
     public var gateProbability: Double = 0.9999
