@@ -128,7 +128,10 @@ public final class MetricsHTTPServer: Sendable {
             if let next = connections.map(\.deadline).min() { wait = min(wait, max(.zero, next - now)) }
             if !listening { wait = min(wait, max(.zero, acceptPausedUntil - now)) }
             let waitMs = Int32(wait.components.seconds * 1000 + wait.components.attoseconds / 1_000_000_000_000_000) + 1
-            guard poll(&fds, nfds_t(fds.count), waitMs) >= 0 else { continue }  // EINTR
+            guard poll(&fds, nfds_t(fds.count), waitMs) >= 0 else {
+                if errno != EINTR { usleep(10_000) }   // a persistent error must not spin the thread
+                continue
+            }
 
             // Existing connections first (their indices match `fds[1...]`), then new ones.
             var closing = Set<Int>()
@@ -171,9 +174,12 @@ public final class MetricsHTTPServer: Sendable {
             let room = min(buffer.count, limits.maxRequestBytes - c.request.count)
             let n = buffer.withUnsafeMutableBytes { recv(c.fd, $0.baseAddress, room, 0) }
             if n < 0 { return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR }
+            let before = c.request.count
             c.request += buffer[0..<n]
-            // Answer when the header block is complete, the cap is reached, or the client half-closed.
-            guard n == 0 || c.request.count >= limits.maxRequestBytes || c.request.containsHeaderEnd else { return true }
+            // Answer when the header block is complete, the cap is reached, or the client half-closed (only the
+            // new bytes and the 3 before them can complete the terminator).
+            guard n == 0 || c.request.count >= limits.maxRequestBytes || c.request.containsHeaderEnd(from: before - 3)
+            else { return true }
             c.response = Self.response(to: c.request, exposition: exposition, health: health)
         }
         guard let response = c.response else { return true }
@@ -209,10 +215,17 @@ public final class MetricsHTTPServer: Sendable {
 }
 
 extension Array where Element == UInt8 {
-    /// Whether an HTTP request's header block is complete (`\r\n\r\n` or `\n\n`).
-    fileprivate var containsHeaderEnd: Bool {
-        let crlf: [UInt8] = [13, 10, 13, 10]
-        if count >= 4, (0...(count - 4)).contains(where: { Array(self[$0..<($0 + 4)]) == crlf }) { return true }
-        return count >= 2 && (0...(count - 2)).contains { self[$0] == 10 && self[$0 + 1] == 10 }
+    /// Whether an HTTP request's header block is complete (`\r\n\r\n` or `\n\n`), looking only at terminators that
+    /// end at or after `start` (bytes appended since the last check), without allocating.
+    fileprivate func containsHeaderEnd(from start: Int) -> Bool {
+        var i = Swift.max(1, start)
+        while i < count {
+            if self[i] == 10 {
+                if self[i - 1] == 10 { return true }
+                if i >= 3 && self[i - 1] == 13 && self[i - 2] == 10 && self[i - 3] == 13 { return true }
+            }
+            i += 1
+        }
+        return false
     }
 }

@@ -53,17 +53,24 @@ public struct AmbiguityMap: Sendable {
                 var match = NuisanceMatch(frequencies: model.frequencies, antennas: model.antennaCount,
                                           reference: reference, nuisance: nuisance)
                 let stride = model.valuesPerChannel
-                var points = [Point3](repeating: .zero, count: side * side)
-                var values = [Double](repeating: 0, count: side * side * stride)
-                var costs = [Double](repeating: 0, count: side * side)
+                // The polish lattice has 81 points whatever the radius; model values in batches (memory: one batch).
+                let capacity = Swift.max(side * side, 81), batch = 32
+                var points = [Point3](repeating: .zero, count: capacity)
+                var values = [Double](repeating: 0, count: batch * stride)
+                var costs = [Double](repeating: 0, count: capacity)
                 func score(_ count: Int) {
-                    points.withUnsafeBufferPointer { p in
-                        values.withUnsafeMutableBufferPointer { v in
-                            model.evaluate(UnsafeBufferPointer(rebasing: p[0..<count]), into: v)
+                    var start = 0
+                    while start < count {
+                        let n = Swift.min(batch, count - start)
+                        points.withUnsafeBufferPointer { p in
+                            values.withUnsafeMutableBufferPointer { v in
+                                model.evaluate(UnsafeBufferPointer(rebasing: p[start..<(start + n)]), into: v)
+                            }
                         }
-                    }
-                    values.withUnsafeBufferPointer { v in
-                        for i in 0..<count { costs[i] = match.evaluate(v.baseAddress! + i * stride).cost }
+                        values.withUnsafeBufferPointer { v in
+                            for i in 0..<n { costs[start + i] = match.evaluate(v.baseAddress! + i * stride).cost }
+                        }
+                        start += n
                     }
                 }
                 for cell in cells {

@@ -166,6 +166,16 @@ extension LocalizerConfiguration {
                        "the global grid of \(globalSpacing) m over \(regionKey) has \(nodes) nodes: \(Self.mib(dictionaryBytes)) MiB of dictionary for \(na)×\(ns) channels, above the limit of \(Self.mib(Double(limits.maxDictionaryBytes))) MiB; use a coarser spacing or a smaller region")
         }
 
+        // The prescreen's rescans: `keep` neighbourhoods of (2·stride − 1)^d rows per frame.
+        if globalMeasure == .angleDelay && globalPrescreenStride > 1 {
+            let side = Double(2 * globalPrescreenStride - 1)
+            let rescans = Double(globalPrescreenKeep) * side * side * (dimension == 3 ? side : 1)
+            guard rescans <= Double(limits.maxStageCandidates) else {
+                throw fail(["globalPrescreenKeep", "globalPrescreenStride"],
+                           "the prescreen rescans \(globalPrescreenKeep) neighbourhoods of \(Int(side)) nodes per axis: \(rescans) rows per frame, above the limit of \(limits.maxStageCandidates)")
+            }
+        }
+
         // (b) the local lattice, (f) the widened lattice, (d) circles, (c') arc: points per frame and stage.
         let maxStage = Double(limits.maxStageCandidates)
         let step = localStepWavelengths * wavelength

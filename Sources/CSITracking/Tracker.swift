@@ -102,6 +102,8 @@ public struct Tracker: Sendable {
         var tStartNs: Int64
         var updates: Int
         var consecutiveOutliers: Int
+        /// Fixes in a row timed more than `restartAfterSeconds` before the last update (a clock that went back).
+        var consecutiveStale = 0
         var lastActivityNs: Int64
         var z: Double
     }
@@ -147,8 +149,12 @@ public struct Tracker: Sendable {
 
         let (delta, overflow) = m.timeNs.subtractingReportingOverflow(track.tUpdateNs)
         let dt = Double(delta) * 1e-9
+        // A fix far older than the last update is a stalled frame (several workers finish one UE's frames out of
+        // order) unless such fixes keep coming: then the clock went back.
+        let stale = !overflow && dt < -configuration.restartAfterSeconds
+        track.consecutiveStale = stale ? track.consecutiveStale + 1 : 0
         let clockBroken = overflow || m.clock != track.clock || d != track.filter.dimension
-            || dt < -configuration.restartAfterSeconds
+            || (stale && track.consecutiveStale >= configuration.outliersToRestart)
         if clockBroken || dt > configuration.restartAfterSeconds {
             guard usable else {
                 if clockBroken { return nil }
@@ -160,7 +166,15 @@ public struct Tracker: Sendable {
                             timeNs: m.timeNs, nis: nil)
         }
         if dt <= 0 {
-            return estimate(track, filter: predicted(track, dt), event: .late, timeNs: m.timeNs, nis: nil)
+            // Late or duplicate: never updates the track, but is still gated (against the track taken back to the
+            // fix's time), so a wrong fix that finished late is not published as good.
+            let back = predicted(track, dt)
+            let z = Array([m.position.x, m.position.y, m.position.z][0..<d])
+            if usable, let innovation = back.innovation(measurement: z, covariance: r),
+               !(innovation.nis <= (d == 2 ? gate2 : gate3)) {
+                return estimate(track, filter: back, event: .outlier, timeNs: m.timeNs, nis: innovation.nis)
+            }
+            return estimate(track, filter: back, event: .late, timeNs: m.timeNs, nis: nil)
         }
         let prediction = predicted(track, dt)
         guard usable else {

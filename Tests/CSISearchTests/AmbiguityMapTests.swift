@@ -98,4 +98,20 @@ import Testing
         let fix = Self.localizer.localize(Self.sim.channels(at: [Point3(0.1, -0.2, 1)]))
         #expect(fix.stages.map(\.stage) == [.global, .local, .refine1, .ambiguity])
     }
+
+    /// Offset lattices smaller than the 9 × 9 polish lattice (radius ≤ 3 steps) build without trapping, and a
+    /// prescreen that would rescan too much per frame is refused by validation.
+    @Test func smallLatticesBuildAndHugePrescreensAreRefused() throws {
+        var c = SearchMethod.robust.configuration(nuisance: .phaseGainAndTiming)
+        for radius in [0.016, 0.03, 0.05] {
+            c.ambiguityRadius = radius
+            let l = try Localizer(validating: Self.sim, region: Self.scene.ueRegion, configuration: c)
+            #expect(l.ambiguityMap != nil)
+        }
+        var p = LocalizerConfiguration()
+        p.globalPrescreenStride = 64; p.globalPrescreenKeep = 10_000
+        #expect(throws: LocalizerConfigurationError.self) {
+            _ = try Localizer(validating: Self.sim, region: Self.scene.ueRegion, configuration: p)
+        }
+    }
 }

@@ -156,6 +156,10 @@ import Testing
         let older = try #require(olderResult)
         #expect(older.event == .late && older.updates == 50)
         #expect(Self.distance(older.position, walk.truth(45)) < 0.01)   // extrapolated back to the fix's time
+        // A late fix 30 cm off is gated like a timely one: published as an outlier, the track untouched.
+        let lateJumpResult = tracker.process(walk.fix(46, offset: SIMD3(0.3, 0, 0)), key: Self.key, nowNs: walk.time(50))
+        let lateJump = try #require(lateJumpResult)
+        #expect(lateJump.event == .outlier && lateJump.updates == 50)
         let flaggedResult = tracker.process(walk.fix(50, offset: SIMD3(0.5, 0, 0), usable: false), key: Self.key, nowNs: walk.time(50))
 
         let flagged = try #require(flaggedResult)
@@ -180,8 +184,15 @@ import Testing
 
         let e = try #require(eResult)
         #expect(e.event == .updated && e.dimension == 3 && e.positionCovariance.count == 9)
-        // A clock that jumps back by more than the restart gap (publisher restarted) restarts too.
-        #expect(tracker.process(walk.fix(-500, dimension: 3, clock: .receive), key: Self.key, nowNs: walk.time(13))?.event == .restartedClock)
+        // One fix from further back than the restart gap is a stalled frame: never an update, never a restart…
+        let stalled = tracker.process(walk.fix(-500, dimension: 3, clock: .receive), key: Self.key, nowNs: walk.time(13))
+        #expect(stalled?.event == .late || stalled?.event == .outlier)
+        // …but a clock that stays back (publisher restarted) restarts the track after `outliersToRestart` such fixes.
+        let needed = Self.configuration().outliersToRestart
+        for k in 1..<needed {
+            let e = tracker.process(walk.fix(-500 + k, dimension: 3, clock: .receive), key: Self.key, nowNs: walk.time(13))?.event
+            #expect(k < needed - 1 ? e != .restartedClock : e == .restartedClock, "fix \(k + 1) from the past: \(String(describing: e))")
+        }
         // Extreme times do not trap.
         var m = walk.fix(14, dimension: 3, clock: .receive)
         m.timeNs = .min
