@@ -82,8 +82,11 @@ enum NeuralStage {
 
     /// Trains a network alone (`inr` as published, or a baseline).
     /// `warmStart`: for `inr`, an image-source fit whose paths give the network its starting point.
+    /// `nuisance`: the survey's per-frame unknowns, removed inside the loss (variable projection, docs/model-neural.md);
+    /// the NMSEs the trainer reports are then nuisance-invariant (the caller records the nuisance in the file).
     static func alone(kind: ModelTrainer.Kind, train: TrainingData, validation: TrainingData, dataset: CSIDataset,
-                      trainer: ModelTrainer, warmStart fit: ImageSourceFitter.Result?, log: @escaping (String) -> Void, cancelled: @escaping @Sendable () -> Bool,
+                      trainer: ModelTrainer, warmStart fit: ImageSourceFitter.Result?, nuisance: NuisanceModel = .none,
+                      log: @escaping (String) -> Void, cancelled: @escaping @Sendable () -> Bool,
                       start: Date) throws -> ModelFile {
         let geometry = NeuralGeometry(data: train)
         let p = preset(trainer.options.preset)
@@ -112,6 +115,7 @@ enum NeuralStage {
             }
             log("train: \(startDecision)")
             var options = trainingOptions(trainer, stage: kind.rawValue, share: 1, start: start)
+            options.nuisance = nuisance
             if fit != nil {
                 // Near a good solution already: ramp the learning rate up so the first Adam steps do not undo the
                 // warm start, and let validation recover from the early excursions before stopping (measured on the
@@ -121,13 +125,15 @@ enum NeuralStage {
             }
             report = NeuralTrainer.train(&net, train: train, validation: validation, options: options, cancellation: cancel,
                                          progress: progressLine(log))
-            model = NeuralChannelModel(network: net, scale: train.scale)
-            file = try bareFile(kind: kind.rawValue, dataset: dataset, trainer: trainer, start: start, scale: train.scale)
+            let scale = storedScale(train.scale, report)
+            model = NeuralChannelModel(network: net, scale: scale)
+            file = try bareFile(kind: kind.rawValue, dataset: dataset, trainer: trainer, start: start, scale: scale)
             try attach(network: net, to: &file, kind: kind.rawValue, report: report)
         default:
             let cfg = kind == .mlp ? p.mlp(geometry: geometry) : p.rff(geometry: geometry, seed: trainer.options.seed)
             var net = try FieldMLP<Float>(configuration: cfg, seed: trainer.options.seed)
             var options = trainingOptions(trainer, stage: kind.rawValue, share: 1, start: start)
+            options.nuisance = nuisance
             if fit != nil {
                 // Near a good solution already: ramp the learning rate up so the first Adam steps do not undo the
                 // warm start, and let validation recover from the early excursions before stopping (measured on the
@@ -137,19 +143,46 @@ enum NeuralStage {
             }
             report = NeuralTrainer.train(&net, train: train, validation: validation, options: options, cancellation: cancel,
                                          progress: progressLine(log))
-            model = NeuralChannelModel(network: net, scale: train.scale)
-            file = try bareFile(kind: kind.rawValue, dataset: dataset, trainer: trainer, start: start, scale: train.scale)
+            let scale = storedScale(train.scale, report)
+            model = NeuralChannelModel(network: net, scale: scale)
+            file = try bareFile(kind: kind.rawValue, dataset: dataset, trainer: trainer, start: start, scale: scale)
             try attach(network: net, to: &file, kind: kind.rawValue, report: report)
         }
         if let w = report.memorisationWarning { log("train: WARNING: \(w)") }
         let err = ChannelError.measure(model, positions: validation.positions, reference: validation.channels.map { $0 / validation.scale })
         file.header.validation = .init(points: validation.count, nmseDB: err.nmseDB, nmseSumDB: err.nmseSumDB)
         file.header.decisions += (fit?.decisions ?? []) + (startDecision.isEmpty ? [] : [startDecision])
-        file.header.decisions.append(String(format: "%@ alone: %.2f samples/λ², train NMSE %.2f dB, validation %.2f dB, gap %.1f dB%@",
+        if nuisance != .none {
+            let decision = variableProjectionDecision(kind: kind, nuisance: nuisance, model: model, validation: validation,
+                                                      report: report)
+            log("train: decision: \(decision)")
+            file.header.decisions.append(decision)
+        }
+        file.header.decisions.append(String(format: "%@ alone: %.2f samples/λ², train NMSE %.2f dB, validation %.2f dB%@, gap %.1f dB%@",
                                             kind.rawValue, report.samplesPerSquareWavelength, report.trainNMSE.meanDB,
-                                            report.validationNMSE.meanDB, report.generalisationGap,
-                                            report.memorisationWarning.map { " — " + $0 } ?? ""))
+                                            report.validationNMSE.meanDB, nuisance == .none ? "" : " (nuisance-invariant)",
+                                            report.generalisationGap, report.memorisationWarning.map { " — " + $0 } ?? ""))
         return file
+    }
+
+    /// The scale a network alone is stored with: the data's, and after variable-projection training also the gain
+    /// the network ended in (`TrainingReport.outputEnergyRatio`), so that the model's mean energy over the training
+    /// points is the survey's — the gauge convention (docs/model-neural.md). Changes no nuisance-invariant figure.
+    static func storedScale(_ scale: Double, _ report: TrainingReport) -> Double {
+        guard let r = report.outputEnergyRatio, r.isFinite, r > 0 else { return scale }
+        return scale * r.squareRoot()
+    }
+
+    /// How a network alone was fitted to an unsynchronised survey, and the gauge it ended in.
+    static func variableProjectionDecision(kind: ModelTrainer.Kind, nuisance: NuisanceModel, model: some ChannelModel,
+                                           validation: TrainingData, report: TrainingReport) -> String {
+        let predicted = model.channels(at: validation.positions)
+        let modelEnergy = predicted.reduce(0) { $0 + $1 * $1 }
+        let surveyEnergy = validation.channels.reduce(0) { $0 + $1 * $1 } / (validation.scale * validation.scale)
+        let unknowns = nuisance == .phaseGainAndTiming ? "gain, phase and timing offset" : "gain and phase"
+        return String(format: "%@ fitted by variable projection (nuisance %@): each frame's %@ removed in closed form inside the loss (gradient by the envelope theorem), validation and early stopping on the nuisance-invariant NMSE; gauge: the loss does not see the model's gain, which ended at %+.2f dB of the survey's energy and is rescaled to match it on the training points (%+.2f dB on validation); the model's phase and delay are conventions, so only nuisance-invariant NMSEs are meaningful",
+                      kind.rawValue, nuisance.rawValue, unknowns, decibels(report.outputEnergyRatio ?? 1),
+                      decibels(modelEnergy / max(surveyEnergy, .leastNormalMagnitude)))
     }
 
     static func bareFile(kind: String, dataset: CSIDataset, trainer: ModelTrainer, start: Date, scale: Double) throws -> ModelFile {

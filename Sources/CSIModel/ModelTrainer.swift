@@ -100,9 +100,6 @@ public struct ModelTrainer: Sendable {
     private func trainModel(dataset: CSIDataset, train: TrainingData, validation: TrainingData, nuisance: NuisanceModel,
                             start: Date, log: @escaping (String) -> Void, cancelled: @escaping @Sendable () -> Bool,
                             checkpoint: (ModelFile) -> Void) throws -> ModelFile {
-        if nuisance != .none && (options.kind == .mlp || options.kind == .rff || (options.kind == .inr && options.inrStart == .data)) {
-            throw TrainingError.unsupportedNuisance(kind: options.kind.rawValue, nuisance: nuisance)
-        }
         switch options.kind {
         case .physics, .auto, .hybrid:
             let result = withoutActuallyEscaping(checkpoint) { checkpoint in
@@ -163,6 +160,8 @@ public struct ModelTrainer: Sendable {
                 fit = fitPhysics(train: train, validation: validation, dataset: dataset, nuisance: nuisance, share: 0.3, log: log,
                                  cancelled: cancelled, checkpoint: nil, start: start)
             }
+            // From a fit, the network learns the survey aligned to it; from the data alone there is nothing to align
+            // to, so the network itself is fitted by variable projection (each frame's unknowns removed in its loss).
             var (t, v) = (train, validation)
             if let fit, nuisance != .none {
                 try checkExplains(fit, nuisance: nuisance)
@@ -170,12 +169,17 @@ public struct ModelTrainer: Sendable {
                 v = validation.aligned(to: fit.model, outputScale: train.scale, nuisance: nuisance, width: options.width)
             }
             var file = try NeuralStage.alone(kind: .inr, train: t, validation: v, dataset: dataset, trainer: self,
-                                             warmStart: fit, log: log, cancelled: cancelled, start: start)
+                                             warmStart: fit, nuisance: fit == nil ? nuisance : .none, log: log,
+                                             cancelled: cancelled, start: start)
             try record(nuisance, in: &file, validation: validation)
             return file
         case .mlp, .rff:
-            return try NeuralStage.alone(kind: options.kind, train: train, validation: validation, dataset: dataset,
-                                         trainer: self, warmStart: nil, log: log, cancelled: cancelled, start: start)
+            // On an unsynchronised survey the network is fitted by variable projection (docs/model-neural.md).
+            var file = try NeuralStage.alone(kind: options.kind, train: train, validation: validation, dataset: dataset,
+                                             trainer: self, warmStart: nil, nuisance: nuisance, log: log,
+                                             cancelled: cancelled, start: start)
+            try record(nuisance, in: &file, validation: validation)
+            return file
         }
     }
 
@@ -280,14 +284,11 @@ public let csilocVersion = "0.1.0"
 public enum TrainingError: Error, CustomStringConvertible, Sendable {
     case tooFewSamples(Int)
     case unavailable(String)
-    case unsupportedNuisance(kind: String, nuisance: NuisanceModel)
     case explainsNothing(validationDB: Double, paths: Int, nuisance: NuisanceModel, decisions: [String])
     public var description: String {
         switch self {
         case .tooFewSamples(let n): return "the dataset has \(n) samples; training needs at least 20"
         case .unavailable(let k): return "model kind '\(k)' is not available in this build"
-        case .unsupportedNuisance(let k, let n):
-            return "model kind '\(k)' cannot learn from a survey with per-frame unknowns (\(n.rawValue)): it has no channel to align the frames to; use --model auto, physics, hybrid or inr (with --inr-start fit)"
         case .explainsNothing(let db, let paths, let n, let decisions):
             let advice = n == .none
                 ? "if the receiver does not keep phase and timing from frame to frame, train with --nuisance phase-gain-timing (or phase-gain)"

@@ -6,6 +6,10 @@ import Dispatch
 /// of ‖Ĥ − H‖²_F, cosine learning-rate decay, validation NMSE after every `validationInterval` epochs, early
 /// stopping, and the best-validation parameters kept (also on cancellation or divergence).
 ///
+/// On an unsynchronised survey (`TrainingOptions.nuisance`) the loss is the variable-projection cost
+/// min_{α,τ} ‖H − α D(τ) Ĥ‖²_F (plus an optional gauge penalty), every NMSE is nuisance-invariant, and the report
+/// gives the output gain the network ended in (`NeuralTrainer+Nuisance.swift`). Deterministic in the same way.
+///
 /// Both cores: every batch is cut into `options.shards` fixed slices whose gradients are computed on worker
 /// threads (OpenBLAS set to 1 thread) and summed in slice order — measured faster than OpenBLAS's own
 /// threads for these small GEMMs, and deterministic: same seed and options ⇒ bit-identical parameters
@@ -21,6 +25,7 @@ public enum NeuralTrainer {
                                              cancellation: CancellationFlag? = nil,
                                              progress: ((TrainingProgress) -> Void)? = nil) -> TrainingReport {
         precondition(!training.isEmpty && !validation.isEmpty, "need training and validation samples")
+        precondition(o.nuisance == .none || targets == nil, "with a nuisance the targets are the channels")
         let goal = targets ?? data.channels
         var rng = SeededGenerator(seed: o.seed, stream: 0x5452_4D53)   // "TRMS"
         let metricIdx = Array(training.shuffled(using: &rng).prefix(o.trainMetricSamples))
@@ -42,6 +47,7 @@ public enum NeuralTrainer {
                                              progress: ((TrainingProgress) -> Void)? = nil) -> TrainingReport {
         precondition(train.count > 0 && validation.count > 0, "need training and validation samples")
         precondition(abs(train.scale - validation.scale) <= 1e-12 * train.scale, "training and validation must share one scale")
+        precondition(o.nuisance == .none || (trainTargets == nil && validationTargets == nil), "with a nuisance the targets are the channels")
         let all = Array(0..<train.count)
         var rng = SeededGenerator(seed: o.seed, stream: 0x5452_4D53)   // "TRMS"
         let metricIdx = Array(all.shuffled(using: &rng).prefix(o.trainMetricSamples))
@@ -80,10 +86,17 @@ public enum NeuralTrainer {
         let shards = max(1, min(o.shards, batch))
         let shardGrads = (0..<shards).map { _ in SharedBuffer<S>(count: network.parameters.count) }
         var total = [S](repeating: 0, count: network.parameters.count)
+        // Variable projection (unsynchronised survey): the batch's channels in Float64 and one workspace per slice.
+        let nuisance = o.nuisance, vpLoss = NuisanceLoss(o)
+        let batchH = nuisance == .none ? nil : SharedBuffer<Double>(count: batch * stride)
+        let workspaces = nuisance == .none ? [] : (0..<shards).map { _ in
+            NuisanceWorkspace<S>(geometry: network.geometry, nuisance: nuisance, capacity: batch / shards + 1)
+        }
 
         if let progress {
             // Epoch 0: where the initialisation starts (docs/method.md §16.1: a standard init sits at 0 dB).
-            let trainN = trainMetricSet.nmse(of: network, threads: o.threads), valN = valSet.nmse(of: network, threads: o.threads)
+            let trainN = trainMetricSet.nmse(of: network, threads: o.threads, nuisance: nuisance)
+            let valN = valSet.nmse(of: network, threads: o.threads, nuisance: nuisance)
             progress(TrainingProgress(stage: o.stage, epoch: 0, epochs: o.epochs, loss: .nan, trainNMSE: trainN.meanDB,
                                       validationNMSE: valN.meanDB, bestValidationNMSE: .infinity,
                                       learningRate: adam.currentLearningRate, elapsedSeconds: elapsed(), etaSeconds: .nan))
@@ -96,13 +109,26 @@ public enum NeuralTrainer {
             for s0 in Swift.stride(from: 0, to: n, by: batch) {
                 if cancellation?.isCancelled == true { stop = .cancelled; break training }
                 let nb = min(batch, n - s0)
-                for r in 0..<nb {
-                    let m = order[s0 + r]
-                    batchPos.buffer[r] = trainSet.positions[m]
-                    for t in 0..<stride { batchTgt.buffer[r * stride + t] = targetsS[m * stride + t] }
-                }
-                let loss = shardedGradient(network, positions: batchPos, targets: batchTgt, count: nb, stride: stride,
+                let loss: Double
+                if let batchH {
+                    for r in 0..<nb {
+                        let m = order[s0 + r]
+                        batchPos.buffer[r] = trainSet.positions[m]
+                        for t in 0..<stride { batchH.buffer[r * stride + t] = trainSet.targets[m * stride + t] }
+                    }
+                    let sums = shardedNuisanceGradient(network, positions: batchPos, channels: batchH, count: nb, stride: stride,
+                                                       loss: vpLoss, threads: o.threads, workspaces: workspaces,
+                                                       grads: shardGrads, total: &total)
+                    loss = sums.objective.isFinite ? sums.cost : .nan
+                } else {
+                    for r in 0..<nb {
+                        let m = order[s0 + r]
+                        batchPos.buffer[r] = trainSet.positions[m]
+                        for t in 0..<stride { batchTgt.buffer[r * stride + t] = targetsS[m * stride + t] }
+                    }
+                    loss = shardedGradient(network, positions: batchPos, targets: batchTgt, count: nb, stride: stride,
                                            shards: shards, threads: o.threads, grads: shardGrads, total: &total)
+                }
                 guard loss.isFinite else { stop = .diverged; break training }
                 epochLoss += loss
                 adam.update(&network.parameters.values, gradient: total)
@@ -116,8 +142,8 @@ public enum NeuralTrainer {
             }
             let outOfTime = o.minutes.map { elapsed() > $0 * 60 } ?? false
             if epoch % o.validationInterval == 0 || epoch == o.epochs || outOfTime {
-                let trainN = trainMetricSet.nmse(of: network, threads: o.threads)
-                let valN = valSet.nmse(of: network, threads: o.threads)
+                let trainN = trainMetricSet.nmse(of: network, threads: o.threads, nuisance: nuisance)
+                let valN = valSet.nmse(of: network, threads: o.threads, nuisance: nuisance)
                 lastTrain = trainN; lastVal = valN
                 if valN.meanDB < bestVal {
                     bestVal = valN.meanDB; best = network.parameters.values; bestEpoch = epoch; sinceBest = 0
@@ -134,11 +160,14 @@ public enum NeuralTrainer {
             if outOfTime { stop = .timeBudget; break }
         }
         if bestEpoch > 0 { network.parameters.values = best } else {
-            bestTrain = trainMetricSet.nmse(of: network, threads: o.threads); bestValN = valSet.nmse(of: network, threads: o.threads)
+            bestTrain = trainMetricSet.nmse(of: network, threads: o.threads, nuisance: nuisance)
+            bestValN = valSet.nmse(of: network, threads: o.threads, nuisance: nuisance)
         }
-        return TrainingReport(stop: stop, epochsRun: epoch, bestEpoch: bestEpoch, seconds: elapsed(), trainNMSE: bestTrain,
-                              validationNMSE: bestValN, lastTrainNMSE: lastTrain, lastValidationNMSE: lastVal,
-                              samplesPerSquareWavelength: samplesPerSquareWavelength(trainSet.positions, wavelength: network.geometry.wavelength))
+        var report = TrainingReport(stop: stop, epochsRun: epoch, bestEpoch: bestEpoch, seconds: elapsed(), trainNMSE: bestTrain,
+                                    validationNMSE: bestValN, lastTrainNMSE: lastTrain, lastValidationNMSE: lastVal,
+                                    samplesPerSquareWavelength: samplesPerSquareWavelength(trainSet.positions, wavelength: network.geometry.wavelength))
+        if nuisance != .none { report.outputEnergyRatio = trainMetricSet.energyRatio(of: network, threads: o.threads) }
+        return report
     }
 
     /// Gradient of the mean batch loss into `total` (slices computed on worker threads, summed in order);

@@ -1,3 +1,4 @@
+import CSIChannel
 import CSINumerics
 
 /// Settings of `NeuralTrainer` (defaults: docs/method.md §5 proposals).
@@ -30,6 +31,21 @@ public struct TrainingOptions: Sendable {
     public var trainMetricSamples = 2000
     /// Label passed to the progress callback.
     public var stage = "train"
+    /// Per-frame unknowns of the survey (docs/model-neural.md, "Unsynchronised surveys"). `.none`: the loss is
+    /// ‖Ĥ − H‖² (bit-identical to training without this option). Otherwise each sample's loss is the
+    /// variable-projection cost min_{α,τ} ‖H − α D(τ) Ĥ‖² (gradient by the envelope theorem, through pseudo-targets)
+    /// and every NMSE the trainer reports, validation and early stopping included, is nuisance-invariant.
+    /// Needs the channels as targets (no residual targets).
+    public var nuisance: NuisanceModel = .none
+    /// With a nuisance: weight γ of the gauge penalty γ·Q·(Σ_b‖Ĥ_b‖²/Σ_b‖H_b‖² − 1)² per batch (Q = Σ_b‖H_b‖², or the
+    /// batch size with `normalisePerSample`). The cost does not see the model's gain; the penalty would hold its mean
+    /// energy at the survey's. Default 0: every γ > 0 measured cost invariant NMSE (up to 5 dB for RFF on a small
+    /// two-path scene, ≤ 0.3 dB on the street patch; docs/model-neural.md), so the gain is left free while training
+    /// and fixed afterwards from `TrainingReport.outputEnergyRatio` (exact: a real factor changes no invariant cost).
+    public var gaugeWeight = 0.0
+    /// With a nuisance: weight each sample's cost (and penalty) by 1/‖H‖² (every sample counts alike, the NMSE
+    /// the trainer reports) instead of 1 (strong samples count more, like the loss without a nuisance).
+    public var normalisePerSample = false
 
     public init() {}
 }
@@ -39,7 +55,8 @@ public struct TrainingProgress: Sendable {
     public var stage: String
     public var epoch: Int
     public var epochs: Int
-    /// Mean ‖Ĥ − H‖²_F per sample over the last epoch (network units).
+    /// Mean ‖Ĥ − H‖²_F per sample over the last epoch (network units); with a nuisance, the mean
+    /// variable-projection cost min_{α,τ} ‖H − α D(τ) Ĥ‖²_F (not normalised and without the gauge penalty).
     public var loss: Double
     /// Per-location-mean NMSE on the train subset and on validation, dB.
     public var trainNMSE: Double

@@ -17,6 +17,11 @@ public struct TrainingReport: Sendable {
     public var lastValidationNMSE: NMSE? = nil
     /// Training samples per λ² of the positions' x–y bounding box (the Landau density for |k| ≤ 2π/λ is π ≈ 3.1).
     public var samplesPerSquareWavelength: Double
+    /// With a nuisance (`TrainingOptions.nuisance`): Σ‖Ĥ‖²/Σ‖H‖² over the train-metric subset at the kept
+    /// parameters — the gain the network ended in, which the variable-projection cost does not see. Dividing the
+    /// outputs by its square root (multiplying `NeuralChannelModel`'s `scale` by it) makes the model's mean energy
+    /// the survey's and changes no nuisance-invariant figure. nil without a nuisance.
+    public var outputEnergyRatio: Double? = nil
     /// validation − train, dB (per-location mean), the larger of the best-epoch and last-validation gaps.
     public var generalisationGap: Double {
         let best = validationNMSE.meanDB - trainNMSE.meanDB
