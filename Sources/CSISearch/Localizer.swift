@@ -132,6 +132,8 @@ public struct LocalizerScratch {
     var candidates: [Point3]
     var costs: [Double]
     var values: [Double]
+    /// Per-candidate correlations with the measured channel (batch × N_s complex) and energies (batch).
+    var correlations: [Double], energies: [Double]
     var value: [Double], jacobian: [Double]
     /// The measured channel converted to Float64 (complex64 entry points).
     var input: [Double]
@@ -149,6 +151,8 @@ public struct LocalizerScratch {
         candidates = .init(repeating: .zero, count: n)
         costs = .init(repeating: 0, count: n)
         values = .init(repeating: 0, count: Self.batch * stride)
+        correlations = .init(repeating: 0, count: Self.batch * 2 * m.subcarrierCount)
+        energies = .init(repeating: 0, count: Self.batch)
         value = .init(repeating: 0, count: stride); input = value; jacobian = .init(repeating: 0, count: 3 * stride)
     }
 }
