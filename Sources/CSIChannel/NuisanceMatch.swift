@@ -16,6 +16,8 @@ public struct NuisanceMatch: Sendable {
     public let nuisance: NuisanceModel
     /// ω_k = 2π(f_k − f_ref), rad/s.
     public let omega: [Double]
+    /// Δω when the subcarriers are evenly spaced (then S(τ) is summed by rotation: two sin/cos per τ, not N_s).
+    let omegaStep: Double?
     /// Timing grid: τ_m and the table e^{jω_k τ_m} (m-major).
     let tauGrid: [Double]
     let gridRe: [Double], gridIm: [Double]
@@ -30,6 +32,7 @@ public struct NuisanceMatch: Sendable {
         na = antennas; ns = frequencies.count
         self.nuisance = nuisance
         omega = frequencies.map { 2 * Double.pi * ($0 - reference) }
+        omegaStep = SubcarrierPlan(frequencies: frequencies).uniformSpacing.map { 2 * Double.pi * $0 }
         let span = (frequencies.max() ?? 0) - (frequencies.min() ?? 0)
         let df = ns > 1 ? span / Double(ns - 1) : 1
         let period = 1 / max(df, 1)
@@ -131,7 +134,6 @@ public struct NuisanceMatch: Sendable {
         }
         var tau = bestTau
         let step = tauGrid.count > 1 ? tauGrid[1] - tauGrid[0] : 0
-        var (s, _, _) = spectrum(at: tau)
         for _ in 0..<4 {
             let (s0, s1, s2) = spectrum(at: tau)
             // P = |S|², P' = 2 Re(conj S · S'), P'' = 2(|S'|² + Re(conj S · S''))
@@ -141,7 +143,7 @@ public struct NuisanceMatch: Sendable {
             let next = tau - max(-step, min(step, d1 / d2))
             tau = next
         }
-        s = spectrum(at: tau).0
+        var s = spectrum(at: tau).0
         var p = s.re * s.re + s.im * s.im
         if p < best { tau = bestTau; s = spectrum(at: tau).0; p = s.re * s.re + s.im * s.im }
         return (max(0, energy - p / ff), (s.re / ff, s.im / ff), tau)
@@ -150,6 +152,24 @@ public struct NuisanceMatch: Sendable {
     /// S(τ), S'(τ), S''(τ) from the current c_k.
     public func spectrum(at tau: Double) -> ((re: Double, im: Double), (re: Double, im: Double), (re: Double, im: Double)) {
         var s0 = (re: 0.0, im: 0.0), s1 = (re: 0.0, im: 0.0), s2 = (re: 0.0, im: 0.0)
+        if let dw = omegaStep, ns > 0, ns <= 4096 {
+            // e^{jω_kτ} = e^{jω_0τ}·(e^{jΔωτ})^k, re-anchored exactly every 64 subcarriers.
+            var k0 = 0
+            while k0 < ns {
+                var (zi, zr) = sinCos(omega[k0] * tau)
+                let (ri, rr) = sinCos(dw * tau)
+                for k in k0..<min(ns, k0 + 64) {
+                    let tr = zr * cRe[k] - zi * cIm[k], ti = zr * cIm[k] + zi * cRe[k]
+                    let w = omega[k]
+                    s0.re += tr; s0.im += ti
+                    s1.re += -w * ti; s1.im += w * tr
+                    s2.re += -w * w * tr; s2.im += -w * w * ti
+                    let nr = zr * rr - zi * ri; zi = zr * ri + zi * rr; zr = nr
+                }
+                k0 += 64
+            }
+            return (s0, s1, s2)
+        }
         for k in 0..<ns {
             let (sn, cs) = sinCos(omega[k] * tau)
             let tr = cs * cRe[k] - sn * cIm[k], ti = cs * cIm[k] + sn * cRe[k]
