@@ -1,0 +1,21 @@
+/// `csiloc bench localize --json`: the run's size and one ``MethodReport`` per method and condition.
+public struct BenchLocalizeReport: Codable, Sendable, Equatable {
+    /// Always `localize`.
+    public var benchmark = "localize"
+    public var scene: String
+    public var points: Int
+    public var threads: Int
+    public var snrDB: Double
+    /// Each method's `clean` entry, then its noisy one (`condition`).
+    public var methods: [MethodReport]
+
+    enum CodingKeys: String, CodingKey { case benchmark, scene, points, threads, snrDB = "snr_db", methods }
+
+    public init(scene: String, points: Int, threads: Int, snrDB: Double, methods: [MethodReport]) {
+        self.scene = scene
+        self.points = points
+        self.threads = threads
+        self.snrDB = snrDB
+        self.methods = methods
+    }
+}
