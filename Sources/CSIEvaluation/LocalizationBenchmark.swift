@@ -41,6 +41,8 @@ public struct LocalizationBenchmark: Sendable {
     public var antennaCount: Int, subcarrierCount: Int, pathCount: Int
     public var clean: TestSet
     public var entries: [Entry]
+    /// What one model evaluation costs (measured on one thread before the runs).
+    public var throughput: ModelThroughput
 
     public var wavelength: Double { scene.subcarriers.wavelength }
 
@@ -54,6 +56,7 @@ public struct LocalizationBenchmark: Sendable {
         let noisy = clean.withNoise(snrDB: request.snrDB, seed: request.seed, antennas: sim.antennaCount, frequencies: sim.frequencies,
                                     carrier: scene.subcarriers.carrier)
         let sets = [("clean", clean), (String(format: "%g dB", request.snrDB), noisy)]
+        let throughput = ModelThroughput.measure(loaded.model, region: loaded.region)
         var entries: [Entry] = []
         for method in request.methods {
             switch method {
@@ -78,12 +81,14 @@ public struct LocalizationBenchmark: Sendable {
             }
         }
         return LocalizationBenchmark(request: request, scene: scene, modelLabel: loaded.label, antennaCount: sim.antennaCount,
-                                     subcarrierCount: sim.subcarrierCount, pathCount: sim.paths.count, clean: clean, entries: entries)
+                                     subcarrierCount: sim.subcarrierCount, pathCount: sim.paths.count, clean: clean, entries: entries,
+                                     throughput: throughput)
     }
 
     /// The `--json` report.
     public var report: BenchLocalizeReport {
         BenchLocalizeReport(scene: scene.name, points: request.points, threads: request.threads, snrDB: request.snrDB,
+                            modelThroughput: throughput,
                             methods: entries.flatMap { e in e.runs.map { run in
                                 var m = MethodReport(run.result, wavelength: wavelength, los: clean.los)
                                 m.condition = run.condition
@@ -94,7 +99,8 @@ public struct LocalizationBenchmark: Sendable {
     /// The text report; with `diagnose`, each search method's residual diagnostics too.
     public func lines(diagnose: Bool) -> [String] {
         var lines = [String(format: "bench localize: %@, %d test points, N_a=%d, N_s=%d, %d paths, λ₀ = %.3f cm, %d threads",
-                            modelLabel, request.points, antennaCount, subcarrierCount, pathCount, 100 * wavelength, request.threads)]
+                            modelLabel, request.points, antennaCount, subcarrierCount, pathCount, 100 * wavelength, request.threads),
+                     throughput.line]
         for e in entries {
             if let l = e.localizer, case .search(let m) = e.method {
                 lines.append(String(format: "%@: global %d nodes (%.1f MB cache), local %d, circles %d points",

@@ -63,7 +63,9 @@ public struct Localizer: Sendable {
         transform = AngleDelayTransform(antennas: model.antennaCount, subcarriers: model.subcarrierCount,
                                         timingInvariant: configuration.nuisance == .phaseGainAndTiming)
         dictionary = GlobalDictionary(model: model, region: region, spacing: configuration.globalSpacing,
-                                      measure: configuration.globalMeasure, transform: transform, width: width)
+                                      measure: configuration.globalMeasure, transform: transform,
+                                      prescreenStride: configuration.globalMeasure == .angleDelay ? configuration.globalPrescreenStride : 1,
+                                      width: width)
         arrayAxis = configuration.arc && region.dimension == 3
             ? ArrayAxis(antennas: model.antennaPositions, tolerance: wavelength / 100) : nil
         arcLimit = arrayAxis == nil ? 0 : max(0, min(configuration.arcMaxSamples, 1 << 14))

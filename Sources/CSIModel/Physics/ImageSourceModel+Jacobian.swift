@@ -20,7 +20,7 @@ extension ImageSourceModel {
         // Layout of the temporary buffer (Doubles): 8 accumulators (value, ∂x, ∂y, ∂z; re and im) of ns × padded,
         // then per-antenna inputs of `padded` each: B re/im, step re/im, n_x, n_y, n_z, a re (3), a im (3),
         // distance, direction phase.
-        let accSize = 8 * ns * padded, perAntenna = 15
+        let accSize = 8 * ns * padded, perAntenna = 19
         withUnsafeTemporaryAllocation(of: Double.self, capacity: accSize + perAntenna * padded) { buffer in
             let base = buffer.baseAddress!
             base.update(repeating: 0, count: accSize + perAntenna * padded)
@@ -30,6 +30,7 @@ extension ImageSourceModel {
             let aRe = (ant + 7 * padded, ant + 8 * padded, ant + 9 * padded)
             let aIm = (ant + 10 * padded, ant + 11 * padded, ant + 12 * padded)
             let dist = ant + 13 * padded, dirPhase = ant + 14 * padded
+            let sines = ant + 15 * padded, cosines = ant + 17 * padded   // 2·padded each
             for (l, src) in sources.enumerated() {
                 var g = src.gain(at: x, reference: gainReference) * inv
                 var gs = (src.gainSlope.0 * inv, src.gainSlope.1 * inv, src.gainSlope.2 * inv)
@@ -59,11 +60,12 @@ extension ImageSourceModel {
                 while k < ns {
                     let k1 = min(ns, k + 64)
                     let kf = twoPiOverC * frequencies[k]
+                    // Phases of B (into bRe) and of the step (into sRe), then one vectorised sin/cos of both.
+                    for j in 0..<na { bRe[j] = dirPhase[j] - kf * dist[j]; bRe[padded + j] = -dk * dist[j] }
+                    VectorMath.sinCos(bRe, sin: sines, cos: cosines, count: 2 * padded)
                     for j in 0..<na {
-                        let (sn, cs) = sinCos(dirPhase[j] - kf * dist[j])
-                        bRe[j] = cs / dist[j]; bIm[j] = sn / dist[j]
-                        let (ss, sc) = sinCos(-dk * dist[j])
-                        sRe[j] = sc; sIm[j] = ss
+                        bRe[j] = cosines[j] / dist[j]; bIm[j] = sines[j] / dist[j]
+                        sRe[j] = cosines[padded + j]; sIm[j] = sines[padded + j]
                     }
                     Self.jacobianBlock(from: k, to: k1, kf0: kf, dk: dk, groups: groups, padded: padded,
                                        planeSize: ns * padded, acc: acc, antennas: ant, g: g, gs: gs)
