@@ -4,7 +4,8 @@
 // Module graph, following the data (wire → ingest → model + search → publish): ZMQ and CSIWire carry frames
 // and fixes; CSIChannel holds the physics and the ChannelModel seam; CSIModel builds models, CSISearch inverts
 // any ChannelModel (the Localizer seam) and neither imports the other; CSILocDaemon and CSICapture run them;
-// csiloc and csilocd are thin executables. Diagram, one paragraph per module, threading: docs/architecture.md.
+// CSIEvaluation measures them (runner, statistics, reports, daemon harness, benchmarks, demo); csiloc and csilocd
+// are thin executables. Diagram, one paragraph per module, threading: docs/architecture.md.
 import PackageDescription
 
 /// Numeric kernels vectorise only when the compiler may use FMA and wide vectors.
@@ -32,6 +33,7 @@ let package = Package(
         .library(name: "NumpyArchive", targets: ["NumpyArchive"]),
         .library(name: "CSIModel", targets: ["CSIModel"]),
         .library(name: "CSILocDaemon", targets: ["CSILocDaemon"]),
+        .library(name: "CSIEvaluation", targets: ["CSIEvaluation"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -95,11 +97,21 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "csilocd", dependencies: ["CSILocDaemon"]),
+        // MARK: evaluation: test sets, the localization runner, statistics, typed reports, pictures, the in-process
+        // daemon harness, benchmarks and the demo (everything csiloc's commands compute; docs/architecture.md)
+        .target(
+            name: "CSIEvaluation",
+            dependencies: [
+                "CSIChannel", "CSINumerics", "CSIModel", "CSISearch", "CSITracking", "CSIWire", "CSICapture",
+                "CSILocDaemon", "CSIPlot", "NumpyArchive", "StrictYAML", "ZMQ",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // MARK: executables
         .executableTarget(
             name: "csiloc",
             dependencies: [
-                "CSIChannel", "CSINumerics", "CSIModel", "CSISearch", "CSITracking", "NumpyArchive", "CSIPlot",
+                "CSIEvaluation", "CSIChannel", "CSINumerics", "CSIModel", "CSISearch", "NumpyArchive",
                 "CSILocDaemon", "CSIWire", "ZMQ", "CSICapture",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -114,10 +126,15 @@ let package = Package(
         .testTarget(name: "CSIWireTests", dependencies: ["CSIWire"]),
         .testTarget(name: "CSITrackingTests", dependencies: ["CSITracking"]),
         .testTarget(name: "CSILocDaemonTests", dependencies: [
-            "CSILocDaemon", "CSIChannel", "CSIModel", "CSINumerics", "CSISearch", "CSIWire", "ZMQ",
+            "CSILocDaemon", "CSIEvaluation", "CSIChannel", "CSIModel", "CSINumerics", "CSISearch", "CSIWire", "ZMQ",
+        ]),
+        .testTarget(name: "CSIEvaluationTests", dependencies: [
+            "CSIEvaluation", "CSILocDaemon", "CSIChannel", "CSINumerics", "CSISearch", "CSIWire", "CSICapture", "ZMQ",
         ]),
         .testTarget(name: "CSICaptureTests", dependencies: ["CSICapture", "CSIWire", "ZMQ", "CSIChannel", "CSINumerics"]),
-        .testTarget(name: "CSILocTests", dependencies: ["csiloc", "CSICapture", "CSIWire", "CSIChannel", "NumpyArchive"]),
+        .testTarget(name: "CSILocTests", dependencies: [
+            "csiloc", "CSIEvaluation", "CSICapture", "CSIWire", "CSIChannel", "NumpyArchive",
+        ]),
         .testTarget(name: "CSISearchTests", dependencies: [
             "CSISearch", "CSIChannel", "CSINumerics", .product(name: "Numerics", package: "swift-numerics"),
         ]),

@@ -19,9 +19,41 @@ public protocol ChannelModel: Sendable {
     /// (3 consecutive blocks of 2·N_a·N_s Doubles, same layout as H).
     func evaluateWithJacobian(at position: Point3, value: UnsafeMutableBufferPointer<Double>,
                               jacobian: UnsafeMutableBufferPointer<Double>)
+
+    /// What a search needs to score candidates against a measured channel H, without the channels themselves:
+    /// for each position b, the per-subcarrier correlations c_bk = Σ_j conj(F_jk(x_b))·H_jk (N_s complex,
+    /// interleaved, at `correlations + 2·b·N_s`) and the energy ‖F(x_b)‖² (`energies[b]`).
+    /// `hRe`/`hIm` hold H subcarrier-major and split (element (j, k) at k·N_a + j, as `NuisanceMatch` keeps it).
+    /// `scratch` has room for `positions.count · valuesPerChannel` Doubles. The default evaluates the channels
+    /// into `scratch` and correlates them; models with a cheaper fused form (no channel written) override it.
+    func correlate(_ positions: UnsafeBufferPointer<Point3>, hRe: UnsafePointer<Double>, hIm: UnsafePointer<Double>,
+                   correlations: UnsafeMutablePointer<Double>, energies: UnsafeMutablePointer<Double>,
+                   scratch: UnsafeMutableBufferPointer<Double>)
 }
 
 extension ChannelModel {
+    public func correlate(_ positions: UnsafeBufferPointer<Point3>, hRe: UnsafePointer<Double>, hIm: UnsafePointer<Double>,
+                          correlations: UnsafeMutablePointer<Double>, energies: UnsafeMutablePointer<Double>,
+                          scratch: UnsafeMutableBufferPointer<Double>) {
+        let na = antennaCount, ns = subcarrierCount, stride = valuesPerChannel
+        precondition(scratch.count >= positions.count * stride, "scratch buffer too small")
+        evaluate(positions, into: scratch)
+        for b in 0..<positions.count {
+            let f = scratch.baseAddress! + b * stride, c = correlations + 2 * b * ns
+            var e = 0.0
+            for k in 0..<ns { c[2 * k] = 0; c[2 * k + 1] = 0 }
+            for j in 0..<na {
+                for k in 0..<ns {
+                    let fr = f[2 * (j * ns + k)], fi = f[2 * (j * ns + k) + 1]
+                    let hr = hRe[k * na + j], hi = hIm[k * na + j]
+                    e += fr * fr + fi * fi
+                    c[2 * k] += fr * hr + fi * hi; c[2 * k + 1] += fr * hi - fi * hr
+                }
+            }
+            energies[b] = e
+        }
+    }
+
     /// N_a.
     public var antennaCount: Int { antennaPositions.count }
     /// N_s.

@@ -141,6 +141,44 @@ public struct MultipathAccumulator: Sendable {
         }}}}}}
     }
 
+    /// The correlations c_k = Σ_j conj(scale·T_jk)·H_jk of the accumulated channel with H (subcarrier-major and
+    /// split, like the accumulator) into `correlations` (N_s complex, interleaved); returns ‖scale·T‖².
+    /// Four antennas at a time in SIMD registers; no channel is written.
+    public func correlate(hRe: UnsafePointer<Double>, hIm: UnsafePointer<Double>, scale: Double,
+                          into correlations: UnsafeMutablePointer<Double>) -> Double {
+        let na = antennaCount, ns = frequencies.count
+        typealias V = SIMD4<Double>
+        var energy = V.zero
+        var tail = 0.0
+        tRe.withUnsafeBufferPointer { trb in
+        tIm.withUnsafeBufferPointer { tib in
+            let tr = UnsafeRawPointer(trb.baseAddress!), ti = UnsafeRawPointer(tib.baseAddress!)
+            let hr = UnsafeRawPointer(hRe), hi = UnsafeRawPointer(hIm)
+            let stride = MemoryLayout<Double>.stride
+            for k in 0..<ns {
+                var cr = V.zero, ci = V.zero
+                var j = 0
+                while j + 4 <= na {
+                    let o = (k * na + j) * stride
+                    let a = tr.loadUnaligned(fromByteOffset: o, as: V.self), b = ti.loadUnaligned(fromByteOffset: o, as: V.self)
+                    let x = hr.loadUnaligned(fromByteOffset: o, as: V.self), y = hi.loadUnaligned(fromByteOffset: o, as: V.self)
+                    cr += a * x + b * y; ci += a * y - b * x
+                    energy += a * a + b * b
+                    j += 4
+                }
+                var sr = cr.sum(), si = ci.sum()
+                while j < na {
+                    let a = trb[k * na + j], b = tib[k * na + j], x = hRe[k * na + j], y = hIm[k * na + j]
+                    sr += a * x + b * y; si += a * y - b * x
+                    tail += a * a + b * b
+                    j += 1
+                }
+                correlations[2 * k] = sr * scale; correlations[2 * k + 1] = si * scale
+            }
+        }}
+        return (energy.sum() + tail) * scale * scale
+    }
+
     /// Writes the accumulated channel antenna-major and interleaved, multiplied by `scale`.
     public func write(into out: UnsafeMutablePointer<Double>, scale: Double = 1) {
         let na = antennaCount, ns = frequencies.count

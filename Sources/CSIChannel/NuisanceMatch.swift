@@ -16,18 +16,23 @@ public struct NuisanceMatch: Sendable {
     public let nuisance: NuisanceModel
     /// ω_k = 2π(f_k − f_ref), rad/s.
     public let omega: [Double]
+    /// Δω when the subcarriers are evenly spaced (then S(τ) is summed by rotation: two sin/cos per τ, not N_s).
+    let omegaStep: Double?
     /// Timing grid: τ_m and the table e^{jω_k τ_m} (m-major).
     let tauGrid: [Double]
     let gridRe: [Double], gridIm: [Double]
     /// The measured channel (interleaved) and its energy.
     public internal(set) var h: [Double]
     public internal(set) var energy: Double = 0
+    /// The measured channel subcarrier-major and split (k·N_a + j), the layout of `ChannelModel.correlate`.
+    public internal(set) var hRe: [Double], hIm: [Double]
     var cRe: [Double], cIm: [Double]
 
     public init(frequencies: [Double], antennas: Int, reference: Double, nuisance: NuisanceModel) {
         na = antennas; ns = frequencies.count
         self.nuisance = nuisance
         omega = frequencies.map { 2 * Double.pi * ($0 - reference) }
+        omegaStep = SubcarrierPlan(frequencies: frequencies).uniformSpacing.map { 2 * Double.pi * $0 }
         let span = (frequencies.max() ?? 0) - (frequencies.min() ?? 0)
         let df = ns > 1 ? span / Double(ns - 1) : 1
         let period = 1 / max(df, 1)
@@ -42,6 +47,7 @@ public struct NuisanceMatch: Sendable {
         }
         gridRe = gr; gridIm = gi
         h = .init(repeating: 0, count: 2 * na * ns)
+        hRe = .init(repeating: 0, count: na * ns); hIm = hRe
         cRe = .init(repeating: 0, count: ns); cIm = cRe
     }
 
@@ -49,6 +55,38 @@ public struct NuisanceMatch: Sendable {
         var e = 0.0
         for i in 0..<h.count { h[i] = measured[i]; e += measured[i] * measured[i] }
         energy = e
+        for j in 0..<na {
+            for k in 0..<ns {
+                hRe[k * na + j] = measured[2 * (j * ns + k)]; hIm[k * na + j] = measured[2 * (j * ns + k) + 1]
+            }
+        }
+    }
+
+    /// The cost of a candidate given by its correlations with the measured channel, c_k = Σ_j conj(F_jk)·H_jk
+    /// (`correlations`: N_s complex, interleaved), and its energy ‖F‖² — what `ChannelModel.correlate` returns.
+    /// Same quantity as `evaluate`, with `none` computed as ‖H‖² − 2·Re Σ_k c_k + ‖F‖² (the candidate scorer's
+    /// form: exact to rounding of ‖H‖², which is all a ranking of grid candidates needs).
+    public mutating func cost(correlations c: UnsafePointer<Double>, modelEnergy ff: Double)
+        -> (cost: Double, alpha: (re: Double, im: Double), tau: Double) {
+        // A model value that is not a number gives a cost that is not a number (the search flags it).
+        var check = ff
+        for k in 0..<ns { check += c[2 * k] + c[2 * k + 1] }
+        if check.isNaN { return (.nan, (0, 0), 0) }
+        switch nuisance {
+        case .none:
+            var re = 0.0
+            for k in 0..<ns { re += c[2 * k] }
+            return (max(0, energy - 2 * re + ff), (1, 0), 0)
+        case .phaseAndGain:
+            var re = 0.0, im = 0.0
+            for k in 0..<ns { re += c[2 * k]; im += c[2 * k + 1] }
+            guard ff > 0 else { return (energy, (0, 0), 0) }
+            return (max(0, energy - (re * re + im * im) / ff), (re / ff, im / ff), 0)
+        case .phaseGainAndTiming:
+            for k in 0..<ns { cRe[k] = c[2 * k]; cIm[k] = c[2 * k + 1] }
+            guard ff > 0 else { return (energy, (0, 0), 0) }
+            return timingFit(modelEnergy: ff)
+        }
     }
 
     /// The cost of candidate `f` (interleaved, antenna-major) and the nuisance estimate that achieves it.
@@ -78,38 +116,60 @@ public struct NuisanceMatch: Sendable {
                 }
             }
             guard ff > 0 else { return (energy, (0, 0), 0) }
-            var best = -1.0, bestTau = 0.0
-            for m in 0..<tauGrid.count {
-                var sr = 0.0, si = 0.0
-                for k in 0..<ns {
-                    let wr = gridRe[m * ns + k], wi = gridIm[m * ns + k]
-                    sr += wr * cRe[k] - wi * cIm[k]; si += wr * cIm[k] + wi * cRe[k]
-                }
-                let p = sr * sr + si * si
-                if p > best { best = p; bestTau = tauGrid[m] }
-            }
-            var tau = bestTau
-            let step = tauGrid.count > 1 ? tauGrid[1] - tauGrid[0] : 0
-            var (s, _, _) = spectrum(at: tau)
-            for _ in 0..<4 {
-                let (s0, s1, s2) = spectrum(at: tau)
-                // P = |S|², P' = 2 Re(conj S · S'), P'' = 2(|S'|² + Re(conj S · S''))
-                let d1 = 2 * (s0.re * s1.re + s0.im * s1.im)
-                let d2 = 2 * (s1.re * s1.re + s1.im * s1.im + s0.re * s2.re + s0.im * s2.im)
-                guard d2 < 0 else { break }
-                let next = tau - max(-step, min(step, d1 / d2))
-                tau = next
-            }
-            s = spectrum(at: tau).0
-            var p = s.re * s.re + s.im * s.im
-            if p < best { tau = bestTau; s = spectrum(at: tau).0; p = s.re * s.re + s.im * s.im }
-            return (max(0, energy - p / ff), (s.re / ff, s.im / ff), tau)
+            return timingFit(modelEnergy: ff)
         }
+    }
+
+    /// max over τ of |S(τ)|² from the current c_k (grid of 2N_s delays, then Newton), α and the cost.
+    mutating func timingFit(modelEnergy ff: Double) -> (cost: Double, alpha: (re: Double, im: Double), tau: Double) {
+        var best = -1.0, bestTau = 0.0
+        for m in 0..<tauGrid.count {
+            var sr = 0.0, si = 0.0
+            for k in 0..<ns {
+                let wr = gridRe[m * ns + k], wi = gridIm[m * ns + k]
+                sr += wr * cRe[k] - wi * cIm[k]; si += wr * cIm[k] + wi * cRe[k]
+            }
+            let p = sr * sr + si * si
+            if p > best { best = p; bestTau = tauGrid[m] }
+        }
+        var tau = bestTau
+        let step = tauGrid.count > 1 ? tauGrid[1] - tauGrid[0] : 0
+        for _ in 0..<4 {
+            let (s0, s1, s2) = spectrum(at: tau)
+            // P = |S|², P' = 2 Re(conj S · S'), P'' = 2(|S'|² + Re(conj S · S''))
+            let d1 = 2 * (s0.re * s1.re + s0.im * s1.im)
+            let d2 = 2 * (s1.re * s1.re + s1.im * s1.im + s0.re * s2.re + s0.im * s2.im)
+            guard d2 < 0 else { break }
+            let next = tau - max(-step, min(step, d1 / d2))
+            tau = next
+        }
+        var s = spectrum(at: tau).0
+        var p = s.re * s.re + s.im * s.im
+        if p < best { tau = bestTau; s = spectrum(at: tau).0; p = s.re * s.re + s.im * s.im }
+        return (max(0, energy - p / ff), (s.re / ff, s.im / ff), tau)
     }
 
     /// S(τ), S'(τ), S''(τ) from the current c_k.
     public func spectrum(at tau: Double) -> ((re: Double, im: Double), (re: Double, im: Double), (re: Double, im: Double)) {
         var s0 = (re: 0.0, im: 0.0), s1 = (re: 0.0, im: 0.0), s2 = (re: 0.0, im: 0.0)
+        if let dw = omegaStep, ns > 0, ns <= 4096 {
+            // e^{jω_kτ} = e^{jω_0τ}·(e^{jΔωτ})^k, re-anchored exactly every 64 subcarriers.
+            var k0 = 0
+            while k0 < ns {
+                var (zi, zr) = sinCos(omega[k0] * tau)
+                let (ri, rr) = sinCos(dw * tau)
+                for k in k0..<min(ns, k0 + 64) {
+                    let tr = zr * cRe[k] - zi * cIm[k], ti = zr * cIm[k] + zi * cRe[k]
+                    let w = omega[k]
+                    s0.re += tr; s0.im += ti
+                    s1.re += -w * ti; s1.im += w * tr
+                    s2.re += -w * w * tr; s2.im += -w * w * ti
+                    let nr = zr * rr - zi * ri; zi = zr * ri + zi * rr; zr = nr
+                }
+                k0 += 64
+            }
+            return (s0, s1, s2)
+        }
         for k in 0..<ns {
             let (sn, cs) = sinCos(omega[k] * tau)
             let tr = cs * cRe[k] - sn * cIm[k], ti = cs * cIm[k] + sn * cRe[k]

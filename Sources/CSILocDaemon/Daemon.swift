@@ -13,8 +13,9 @@ import Synchronization
 /// bounds, tracking and the metrics address stay as started; a change to them is logged as "needs a restart". On any
 /// error the old configuration and model stay and the error is logged and counted.
 public final class Daemon: Sendable {
-    /// The configuration file this daemon reads (again on reload).
-    public let configPath: String
+    /// The configuration file this daemon reads (again on reload); nil for a daemon made from a configuration
+    /// value, which cannot reload.
+    public let configPath: String?
     public let metrics: DaemonMetrics
     public let pipeline: Pipeline
     private let logger: Logger
@@ -25,22 +26,44 @@ public final class Daemon: Sendable {
     private let generation = Atomic(1)
     private let stopped = Atomic(false)
 
-    /// Loads the configuration and the model and creates the output socket; nothing runs until ``start()``.
+    /// Loads the configuration file and the model and creates the output socket; nothing runs until ``start()``.
+    /// ``reload()`` re-reads the file.
     ///
     /// - Throws: `YAMLFileError` (configuration or model, located), `ZMQError` (output endpoint).
-    public init(configPath: String, logger: Logger, levelControl: LineLogHandler.LevelControl? = nil) throws {
-        self.configPath = configPath
-        self.logger = logger
-        self.levelControl = levelControl
+    public convenience init(configPath: String, logger: Logger, levelControl: LineLogHandler.LevelControl? = nil) throws {
         let text = try Self.readText(configPath)
         let configuration = try DaemonConfiguration.parse(yaml: text, file: configPath)
-        let model = try ServingModel.load(configuration, configFile: configPath, configText: text, generation: 1,
-                                          width: ProcessInfo.processInfo.activeProcessorCount)
+        try self.init(configuration: configuration, source: (configPath, text), logger: logger, levelControl: levelControl)
+    }
+
+    /// Loads the model of `configuration` and creates the output socket; nothing runs until ``start()``.
+    ///
+    /// The value is used as given: the range checks of the YAML decoder do not run on it (build it with
+    /// ``DaemonConfiguration/init(model:)`` and change fields, or parse YAML for untrusted input); the search
+    /// configuration is validated against the model as always. Relative model paths are relative to the
+    /// working directory. Such a daemon has no file to reload: ``reload()`` fails (and counts the failure).
+    ///
+    /// - Throws: `YAMLFileError` (model, located at its key in `<configuration>`), `ZMQError` (output endpoint).
+    public convenience init(configuration: DaemonConfiguration, logger: Logger, levelControl: LineLogHandler.LevelControl? = nil) throws {
+        try self.init(configuration: configuration, source: nil, logger: logger, levelControl: levelControl)
+    }
+
+    /// - Parameter source: the file the configuration was read from and its text (for reloads and error locations).
+    private init(configuration: DaemonConfiguration, source: (path: String, text: String)?, logger: Logger,
+                 levelControl: LineLogHandler.LevelControl?) throws {
+        configPath = source?.path
+        self.logger = logger
+        self.levelControl = levelControl
+        let model = try ServingModel.load(configuration, configFile: source?.path ?? Self.valueSource, configText: source?.text,
+                                          generation: 1, width: ProcessInfo.processInfo.activeProcessorCount)
         current = Mutex(configuration)
         metrics = DaemonMetrics()
         pipeline = try Pipeline(configuration: configuration, model: model, metrics: metrics, logger: logger)
         levelControl?.level = Logger.Level(rawValue: configuration.log.level) ?? .info
     }
+
+    /// How errors name the configuration of a daemon made from a value.
+    static let valueSource = "<configuration>"
 
     /// The configuration in effect (after the last successful reload).
     public var configuration: DaemonConfiguration { current.withLock { $0 } }
@@ -104,10 +127,14 @@ public final class Daemon: Sendable {
         defer { reloadInProgress.withLock { $0 = false } }
         SDNotify.reloading()
         defer { SDNotify.ready(status: "serving (generation \(pipeline.currentModel.generation))") }
-        logger.info("reloading", metadata: ["config": .string(configPath)])
+        logger.info("reloading", metadata: ["config": .string(configPath ?? Self.valueSource)])
         let next: DaemonConfiguration
         let model: ServingModel
         do {
+            guard let configPath else {
+                throw YAMLFileError(file: Self.valueSource, line: nil, column: nil, path: "",
+                                    message: "this daemon was made from a configuration value: there is no file to reload", snippet: nil)
+            }
             let text = try Self.readText(configPath)
             next = try DaemonConfiguration.parse(yaml: text, file: configPath)
             model = try ServingModel.load(next, configFile: configPath, configText: text,

@@ -48,6 +48,22 @@ public struct DaemonConfiguration: Sendable, Equatable, Decodable {
         tracking = try c.value(.tracking, default: TrackingSettings.defaults)
     }
 
+    /// Every key at its default and the model as given: the value to start a daemon from in code
+    /// (`Daemon(configuration:logger:)`); change fields before use. The decoder's range checks do not apply
+    /// to fields set this way.
+    public init(model: ModelSettings) {
+        input = InputSettings.defaults
+        output = OutputSettings.defaults
+        self.model = model
+        search = SearchSettings.defaults
+        workers = 0
+        queue = QueueSettings.defaults
+        metrics = MetricsSettings.defaults
+        log = LogSettings.defaults
+        watchdog = WatchdogSettings.defaults
+        tracking = TrackingSettings.defaults
+    }
+
     /// The number of worker threads this configuration asks for, with `0` resolved to the online cores.
     public var resolvedWorkers: Int {
         workers > 0 ? workers : max(1, ProcessInfo.processInfo.activeProcessorCount)
@@ -196,6 +212,9 @@ public struct MetricsSettings: Sendable, Equatable, Decodable {
 
     /// Every key at its default (decoding an empty mapping keeps the defaults in one place).
     static let defaults: MetricsSettings = try! StrictYAML.decode(MetricsSettings.self, from: "{}", file: "<defaults>")
+
+    /// No metrics endpoint (`listen: off`).
+    public static let disabled: MetricsSettings = try! StrictYAML.decode(MetricsSettings.self, from: "{listen: 'off'}", file: "<disabled>")
 
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)

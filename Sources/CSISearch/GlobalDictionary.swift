@@ -19,14 +19,22 @@ public final class GlobalDictionary: Sendable {
     /// Floats per row.
     public let featureCount: Int
     let features: [Float]
+    /// The rows of the prescreen sub-grid (every `prescreenStride`-th node per axis) copied contiguously, and
+    /// their node indices: the prescreen then streams a compact, cache-resident block instead of every
+    /// `prescreenStride`-th row of the whole dictionary.
+    let prescreenStride: Int
+    let prescreenRows: [Float]
+    let prescreenNodes: [Int]
     /// ‖F‖² per node (PS only).
     let energies: [Float]
     let transform: AngleDelayTransform
 
     /// Evaluates `model` on the grid of `spacing` over `region` on `width` threads and stores the features.
     /// - Parameter transform: the angle–delay transform used for queries (angle–delay measure only).
+    /// - Parameter prescreenStride: the sub-grid `best(…stride:)` will be called with (its rows are copied
+    ///   contiguously; other strides still work, reading the full rows).
     public init(model: any ChannelModel, region: SearchRegion, spacing: Double, measure: GlobalMeasure,
-                transform: AngleDelayTransform? = nil, width: Int = Parallel.defaultWidth) {
+                transform: AngleDelayTransform? = nil, prescreenStride: Int = 1, width: Int = Parallel.defaultWidth) {
         let r = region.region
         self.measure = measure
         let nodes = PositionSampler.grid(in: r, spacing: spacing)
@@ -79,15 +87,41 @@ public final class GlobalDictionary: Sendable {
         }
         self.features = features
         self.energies = energies
+        let ps = max(1, prescreenStride)
+        self.prescreenStride = ps
+        var subNodes: [Int] = []
+        if ps > 1 {
+            let (nx, ny, nz) = (shape.x, shape.y, shape.z)
+            for iz in Swift.stride(from: 0, to: nz, by: nz > 1 ? ps : 1) {
+                for iy in Swift.stride(from: 0, to: ny, by: ps) {
+                    for ix in Swift.stride(from: 0, to: nx, by: ps) { subNodes.append((iz * ny + iy) * nx + ix) }
+                }
+            }
+        }
+        var sub = [Float](repeating: 0, count: subNodes.count * fc)
+        for (r, i) in subNodes.enumerated() {
+            for e in 0..<fc { sub[r * fc + e] = features[i * fc + e] }
+        }
+        prescreenNodes = subNodes
+        prescreenRows = sub
     }
 
     /// Bytes held by the cached features.
-    public var memoryBytes: Int { features.count * MemoryLayout<Float>.size + energies.count * MemoryLayout<Float>.size }
+    public var memoryBytes: Int {
+        (features.count + prescreenRows.count + energies.count) * MemoryLayout<Float>.size
+            + prescreenNodes.count * MemoryLayout<Int>.size
+    }
 
     /// Score of node `i` for the query (higher is better). `q1`, `q2` as described in the type's comment.
     @inline(__always)
     func score(_ i: Int, _ q1: UnsafePointer<Float>, _ q2: UnsafePointer<Float>, rows: UnsafePointer<Float>) -> Float {
-        let row = rows + i * featureCount
+        score(i, node: i, q1, q2, rows: rows)
+    }
+
+    /// Score of node `node` whose features are row `r` of `rows`.
+    @inline(__always)
+    func score(_ r: Int, node i: Int, _ q1: UnsafePointer<Float>, _ q2: UnsafePointer<Float>, rows: UnsafePointer<Float>) -> Float {
+        let row = rows + r * featureCount
         switch measure {
         case .angleDelay: return DenseKernels.dot(row, q1, count: featureCount)
         case .phaseSensitive: return 2 * DenseKernels.dot(row, q1, count: featureCount) - energies[i]
@@ -114,11 +148,19 @@ public final class GlobalDictionary: Sendable {
             } else {
                 let nx = shape.x, ny = shape.y, nz = shape.z
                 var top = TopK(capacity: max(1, keep))
-                for iz in Swift.stride(from: 0, to: nz, by: nz > 1 ? s : 1) {
-                    for iy in Swift.stride(from: 0, to: ny, by: s) {
-                        for ix in Swift.stride(from: 0, to: nx, by: s) {
-                            let i = (iz * ny + iy) * nx + ix
-                            top.insert(i, score(i, q1, q2, rows: rows)); scored += 1
+                if s == prescreenStride {
+                    prescreenRows.withUnsafeBufferPointer { sub in
+                        for (r, i) in prescreenNodes.enumerated() {
+                            top.insert(i, score(r, node: i, q1, q2, rows: sub.baseAddress!)); scored += 1
+                        }
+                    }
+                } else {
+                    for iz in Swift.stride(from: 0, to: nz, by: nz > 1 ? s : 1) {
+                        for iy in Swift.stride(from: 0, to: ny, by: s) {
+                            for ix in Swift.stride(from: 0, to: nx, by: s) {
+                                let i = (iz * ny + iy) * nx + ix
+                                top.insert(i, score(i, q1, q2, rows: rows)); scored += 1
+                            }
                         }
                     }
                 }

@@ -30,22 +30,26 @@ extension Localizer {
         return (r.picks.map { (dictionary.nodes[$0.index], Double($0.score)) }, r.scored)
     }
 
-    /// Evaluates the model at `s.candidates[0..<count]` (in cache-sized batches) and writes each one's
-    /// phase-sensitive cost to `s.costs`. Returns the index of the cheapest.
+    /// Scores `s.candidates[0..<count]` (in cache-sized batches, through the model's fused `correlate`) and writes
+    /// each one's phase-sensitive cost, nuisance removed, to `s.costs`. Returns the index of the cheapest.
     @discardableResult
     func scoreCandidates(count: Int, _ s: inout LocalizerScratch) -> Int {
-        let stride = model.valuesPerChannel, batch = LocalizerScratch.batch
+        let ns = model.subcarrierCount, batch = LocalizerScratch.batch
         var best = 0, bestCost = Double.infinity
         var start = 0
         while start < count {
             let n = min(batch, count - start)
             s.candidates.withUnsafeBufferPointer { p in
-                s.values.withUnsafeMutableBufferPointer { v in
-                    model.evaluate(UnsafeBufferPointer(rebasing: p[start..<(start + n)]), into: v)
-                }
-            }
+            s.values.withUnsafeMutableBufferPointer { v in
+            s.correlations.withUnsafeMutableBufferPointer { c in
+            s.energies.withUnsafeMutableBufferPointer { e in
+            s.match.hRe.withUnsafeBufferPointer { hr in
+            s.match.hIm.withUnsafeBufferPointer { hi in
+                model.correlate(UnsafeBufferPointer(rebasing: p[start..<(start + n)]), hRe: hr.baseAddress!, hIm: hi.baseAddress!,
+                                correlations: c.baseAddress!, energies: e.baseAddress!, scratch: v)
+            }}}}}}
             for b in 0..<n {
-                let c = s.values.withUnsafeBufferPointer { v in s.match.evaluate(v.baseAddress! + b * stride).cost }
+                let c = s.correlations.withUnsafeBufferPointer { s.match.cost(correlations: $0.baseAddress! + 2 * b * ns, modelEnergy: s.energies[b]).cost }
                 s.costs[start + b] = c
                 if c < bestCost { bestCost = c; best = start + b }
             }

@@ -63,7 +63,9 @@ public struct Localizer: Sendable {
         transform = AngleDelayTransform(antennas: model.antennaCount, subcarriers: model.subcarrierCount,
                                         timingInvariant: configuration.nuisance == .phaseGainAndTiming)
         dictionary = GlobalDictionary(model: model, region: region, spacing: configuration.globalSpacing,
-                                      measure: configuration.globalMeasure, transform: transform, width: width)
+                                      measure: configuration.globalMeasure, transform: transform,
+                                      prescreenStride: configuration.globalMeasure == .angleDelay ? configuration.globalPrescreenStride : 1,
+                                      width: width)
         arrayAxis = configuration.arc && region.dimension == 3
             ? ArrayAxis(antennas: model.antennaPositions, tolerance: wavelength / 100) : nil
         arcLimit = arrayAxis == nil ? 0 : max(0, min(configuration.arcMaxSamples, 1 << 14))
@@ -132,6 +134,8 @@ public struct LocalizerScratch {
     var candidates: [Point3]
     var costs: [Double]
     var values: [Double]
+    /// Per-candidate correlations with the measured channel (batch × N_s complex) and energies (batch).
+    var correlations: [Double], energies: [Double]
     var value: [Double], jacobian: [Double]
     /// The measured channel converted to Float64 (complex64 entry points).
     var input: [Double]
@@ -149,6 +153,8 @@ public struct LocalizerScratch {
         candidates = .init(repeating: .zero, count: n)
         costs = .init(repeating: 0, count: n)
         values = .init(repeating: 0, count: Self.batch * stride)
+        correlations = .init(repeating: 0, count: Self.batch * 2 * m.subcarrierCount)
+        energies = .init(repeating: 0, count: Self.batch)
         value = .init(repeating: 0, count: stride); input = value; jacobian = .init(repeating: 0, count: 3 * stride)
     }
 }

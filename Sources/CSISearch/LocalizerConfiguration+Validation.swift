@@ -160,7 +160,11 @@ extension LocalizerConfiguration {
         let nodes = axisNodes(0) * axisNodes(1) * (dimension == 3 ? axisNodes(2) : 1)
         let features = Double(globalMeasure == .angleDelay ? 4 * na * ns : 2 * na * ns)
         let rowBytes = features * 4 + (globalMeasure == .phaseSensitive ? 4 : 0) + Double(MemoryLayout<Point3>.stride)
-        let dictionaryBytes = nodes * rowBytes
+        // Plus the prescreen sub-grid's contiguous copy (angle–delay with a stride): at most ⌈n/stride⌉ per axis.
+        let stride = globalMeasure == .angleDelay ? Double(max(1, globalPrescreenStride)) : 1
+        func subNodes(_ c: Int) -> Double { (axisNodes(c) / stride).rounded(.up) }
+        let prescreenNodes = stride > 1 ? subNodes(0) * subNodes(1) * (dimension == 3 ? subNodes(2) : 1) : 0
+        let dictionaryBytes = nodes * rowBytes + prescreenNodes * (features * 4 + 8)
         guard nodes.isFinite, dictionaryBytes <= Double(limits.maxDictionaryBytes) else {
             throw fail(["globalSpacing", "region"],
                        "the global grid of \(globalSpacing) m over \(regionKey) has \(nodes) nodes: \(Self.mib(dictionaryBytes)) MiB of dictionary for \(na)×\(ns) channels, above the limit of \(Self.mib(Double(limits.maxDictionaryBytes))) MiB; use a coarser spacing or a smaller region")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CSIChannel
+import CSIEvaluation
 import CSINumerics
 import CSISearch
 import Foundation
@@ -56,63 +57,24 @@ struct BenchLocalize: ParsableCommand {
             throw ValidationError("bench localize simulates test points: give --oracle-scene, or --model with --scene")
         }
         let names = methods.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
-        for n in names where n != "3nn" && SearchMethod(name: n) == nil {
-            throw ValidationError("unknown method '\(n)'; known: \(SearchMethod.allCases.map(\.rawValue).joined(separator: ", ")), default, 3nn")
-        }
-        let sim = ChannelSimulator(scene: scene)
-        let width = threads ?? Parallel.defaultWidth
-        let wavelength = scene.subcarriers.wavelength
-        let clean = TestSet.simulate(sim, count: points, seed: seed)
-        let noisy = clean.withNoise(snrDB: snrDb, seed: seed, antennas: sim.antennaCount, frequencies: sim.frequencies,
-                                    carrier: scene.subcarriers.carrier)
-        var output: [[String: Any]] = []
-        if !json {
-            print(String(format: "bench localize: %@, %d test points, N_a=%d, N_s=%d, %d paths, λ₀ = %.3f cm, %d threads",
-                         loaded.label, points, sim.antennaCount, sim.subcarrierCount, sim.paths.count, 100 * wavelength, width))
-        }
-        for name in names {
-            var results: [(String, MethodResult)] = []
-            if name == "3nn" {
-                let t0 = Date()
-                let train = TestSet.simulate(sim, count: trainingPoints, seed: seed &+ 1_000_003)
-                let fp = FingerprintLocalizer(positions: train.positions, csi: train.csi, valuesPerChannel: train.valuesPerChannel)
-                let build = Date().timeIntervalSince(t0)
-                for (label, set) in [("clean", clean), (String(format: "%g dB", snrDb), noisy)] {
-                    results.append((label, LocalizationRunner.runFingerprints(fp, buildSeconds: build, test: set, width: width, flat: scene.ueRegion.isFlat)))
-                }
-            } else {
-                let method = SearchMethod(name: name)!
-                let t0 = Date()
-                let localizer = try Localizer(validating: loaded.model, region: loaded.region, configuration: ConfigurationOverride.apply(config, method: method, nuisance: loaded.nuisance), width: width)
-                let build = Date().timeIntervalSince(t0)
-                for (label, set) in [("clean", clean), (String(format: "%g dB", snrDb), noisy)] {
-                    results.append((label, LocalizationRunner.run(localizer, name: method.rawValue, buildSeconds: build, test: set, width: width)))
-                }
-                if !json {
-                    print(String(format: "%@: global %d nodes (%.1f MB cache), local %d, circles %d points",
-                                 method.rawValue, localizer.dictionary.nodes.count, Double(localizer.dictionary.memoryBytes) / 1e6,
-                                 localizer.localGridSize, localizer.circleSize))
-                }
+        var chosen: [LocalizationMethod] = []
+        for n in names {
+            guard let m = LocalizationMethod(name: n) else {
+                throw ValidationError("unknown method '\(n)'; known: \(LocalizationMethod.names)")
             }
-            for (label, r) in results {
-                if json {
-                    var o = LocalizationReport.json(r, wavelength: wavelength, los: clean.los)
-                    o["condition"] = label
-                    output.append(o)
-                } else {
-                    print("\(r.name) [\(label)]")
-                    LocalizationReport.summary(r, wavelength: wavelength, los: clean.los).forEach { print($0) }
-                    LocalizationReport.stages(r).forEach { print($0) }
-                    if diagnose {
-                        LocalizationReport.residualDiagnostics(r, truth: clean.positions, wavelength: wavelength,
-                                                               dimension: scene.ueRegion.isFlat ? 2 : 3).forEach { print($0) }
-                    }
-                }
-            }
+            chosen.append(m)
         }
+        var request = LocalizationBenchmark.Request(methods: chosen, threads: threads ?? Parallel.defaultWidth)
+        request.points = points
+        request.snrDB = snrDb
+        request.trainingPoints = trainingPoints
+        request.seed = seed
+        request.configPatch = config
+        let bench = try LocalizationBenchmark.run(model: loaded, scene: scene, request: request)
         if json {
-            print(LocalizationReport.encode(["benchmark": "localize", "scene": scene.name, "points": points,
-                                             "threads": width, "snr_db": snrDb, "methods": output]))
+            print(try ReportJSON.encode(bench.report))
+        } else {
+            bench.lines(diagnose: diagnose).forEach { print($0) }
         }
     }
 }

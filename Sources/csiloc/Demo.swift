@@ -1,18 +1,14 @@
 import ArgumentParser
-import CSICapture
 import CSIChannel
+import CSIEvaluation
 import CSILocDaemon
 import CSIModel
-import CSISearch
-import CSIWire
 import Foundation
-import Logging
-import Synchronization
-import ZMQ
 
 /// `csiloc demo`: the whole system on the built-in reference scene, in one process — simulate a survey, train
-/// (or reuse a cached) model, start the daemon on ipc endpoints, replay a synthetic capture through it, show
-/// the fixes live, and end with a summary and an error CDF.
+/// (or reuse a cached) model (``DemoModelCache``), start the daemon on ipc endpoints (``DemoSession``), replay a
+/// synthetic capture (``DemoCapture``) through it, show the fixes live, and end with a summary and an error CDF
+/// (``DemoSummary``).
 struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "End-to-end demo: simulate, train, serve with csilocd, replay, evaluate.",
@@ -60,38 +56,32 @@ struct Demo: ParsableCommand {
         printError("demo: scene \(sceneValue.name) (\(sceneValue.array.count) antennas × \(sceneValue.subcarriers.count) subcarriers, λ = \(String(format: "%.2f", sceneValue.subcarriers.wavelength * 100)) cm)")
 
         // 1. Model: cached or trained on a simulated survey.
+        let progress = ProgressLine("demo: simulate survey", total: surveyPoints, unit: "channels")
+        let hooks = DemoModelCache.Hooks(log: { printError($0) }, progress: { progress.update($0) }, willTrain: { Interrupt.install() },
+                                         cancelled: { Interrupt.isRequested })
         let modelPath = try DemoModelCache.model(scene: sceneValue, sceneText: sceneText, points: surveyPoints, seed: seed,
-                                                  kind: fast ? .physics : .auto, retrain: retrain)
+                                                  kind: fast ? .physics : .auto, retrain: retrain, hooks: hooks)
         let loaded = try ModelLoader.load(contentsOf: modelPath)
         printError("demo: model \(loaded.header.kind) \(loaded.digest.prefix(12)) — validation NMSE \(String(format: "%.1f", loaded.header.validation.nmseDB)) dB")
 
         // 2. A synthetic capture: test points the model never saw, with noise, ground truth attached.
-        let sim = ChannelSimulator(scene: sceneValue)
-        let positions = PositionSampler.uniform(in: sceneValue.ueRegion, count: frameCount, seed: seed &+ 7)
-        var csi = [Float](repeating: 0, count: frameCount * sim.valuesPerChannel)
-        positions.withUnsafeBufferPointer { p in csi.withUnsafeMutableBufferPointer { sim.evaluateFloat(p, into: $0) } }
-        let test = CSIDataset(positions: positions, csi: csi, frequencies: sceneValue.subcarriers.frequencies,
-                              antennas: sceneValue.array.positions, carrier: sceneValue.subcarriers.carrier)
-        var importOptions = DatasetImporter.Options()
-        importOptions.snrDB = snrDb
-        importOptions.rateHz = rate
-        importOptions.seed = seed
-        importOptions.sourceName = "demo"
         let capturePath = out + "/demo.csicap"
-        try DatasetImporter(dataset: test, options: importOptions).write(to: capturePath, overwrite: true)
+        let positions = try DemoCapture.write(scene: sceneValue, count: frameCount, seed: seed, snrDB: snrDb, rate: rate, to: capturePath)
         printError("demo: \(frameCount) frames at \(String(format: "%g", snrDb)) dB SNR in \(capturePath)")
 
         // 3. The daemon, in-process, on ipc endpoints.
-        let run = try DemoRun(directory: out, modelPath: modelPath)
-        defer { run.close() }
-        printError("demo: csilocd serving on \(run.daemon.pipeline.inputEndpoint ?? "?") → \(run.daemon.pipeline.outputEndpoint)")
+        let session = try DemoSession(directory: out, model: ModelSettings(path: modelPath))
+        defer { session.close() }
+        printError("demo: csilocd serving on \(session.daemon.pipeline.inputEndpoint ?? "?") → \(session.daemon.pipeline.outputEndpoint)")
 
         // 4. Replay, with a live table of the fixes as they come back.
         print("   seq   ue        x (m)       y (m)    error (cm)   latency (ms)  status")
-        let replay = try run.replay(capturePath: capturePath, expected: frameCount, truth: positions) { line in print(line) }
-        let fixes = run.fixes()
-        try DemoSummary.report(fixes: fixes, truth: positions, wavelength: sceneValue.subcarriers.wavelength, replay: replay,
-                               snapshot: run.daemon.metrics.snapshot(), picture: out + "/demo-cdf.svg",
-                               elapsed: Date().timeIntervalSince(t0))
+        let replay = try session.replay(capturePath: capturePath, expected: frameCount, truth: positions) { line in print(line) }
+        let summary = DemoSummary(fixes: session.fixes, truth: positions, wavelength: sceneValue.subcarriers.wavelength, replay: replay,
+                                  snapshot: session.daemon.metrics.snapshot(), elapsed: Date().timeIntervalSince(t0))
+        summary.lines.forEach { print($0) }
+        let picture = out + "/demo-cdf.svg"
+        try ErrorPictures.write(summary.cdfSVG, to: picture)
+        print("demo: error CDF in \(picture)")
     }
 }

@@ -1,10 +1,7 @@
 import ArgumentParser
-import CSICapture
-import CSIChannel
+import CSIEvaluation
 import CSINumerics
 import CSISearch
-import CSIWire
-import Foundation
 
 /// `csiloc evaluate`: localization errors of a capture, either localized here with a model (offline) or
 /// from the position fixes a live daemon published (recorded with `csiloc record`). Prints the same
@@ -90,116 +87,37 @@ struct Evaluate: ParsableCommand {
 
     func run() throws {
         if let positions, let truth {
-            try runPositions(positions: positions, truth: truth)
+            let run = try PositionsEvaluation.run(positions: positions, truth: truth, horizontal: horizontal, carrier: carrier, track: track)
+            if json { print(try ReportJSON.encode(run.report)) } else { run.lines.forEach { print($0) } }
+            run.damageLines.forEach(printError)
+            if let picture {
+                try ErrorPictures.write(ErrorPictures.cdf(run.pictureResults, wavelength: run.wavelength,
+                                                          title: "Localization error CDF — live fixes, \(positions)"), to: picture)
+            }
         } else if let capture {
-            let outcome = try evaluateCapture(capture)
-            try report(outcome)
+            try report(try evaluateCapture(capture))
         }
-    }
-
-    /// Everything the offline evaluation found, for printing (and for tests).
-    struct Outcome {
-        var file: String
-        var label: String
-        var results: [MethodResult]
-        var frames: LabeledCapture
-        var test: TestSet
-        var wavelength: Double
-        var wavelengthSource: String
-        /// With `--track`: the first method's fixes through the tracker.
-        var track: TrackScore?
     }
 
     /// Loads the model and the capture, localizes every labelled frame with each method.
-    func evaluateCapture(_ path: String) throws -> Outcome {
-        let loaded = try modelOptions.loadModel()
-        var frames = try LabeledCapture.load(path: path)
-        let model = loaded.model
-        guard frames.count > 0 else {
-            throw ValidationError("\(path): no CSI frame with a truth (\(frames.recordsRead) records, \(frames.withoutTruth) without truth, rejected \(frames.rejected))")
-        }
-        guard frames.antennaCount == model.antennaCount, frames.subcarrierCount == model.subcarrierCount else {
-            throw ValidationError("\(path): \(frames.antennaCount) antennas × \(frames.subcarrierCount) subcarriers, but the model has \(model.antennaCount) × \(model.subcarrierCount)")
-        }
-        if let limit, limit < frames.count { frames.truncate(to: limit) }
-        let test = TestSet(positions: frames.truths, csi: frames.samples, valuesPerChannel: model.valuesPerChannel,
-                           los: frames.completeLoS)
-        let (wavelength, source) = Self.wavelength(metadata: frames.metadata, carrier: carrier,
-                                                   fallbackFrequencies: model.frequencies)
-        let width = threads ?? Parallel.defaultWidth
-        var results: [MethodResult] = []
-        for name in method.isEmpty ? ["robust"] : method {
-            let m = SearchMethod(name: name)!
-            let c = try ConfigurationOverride.apply(config, method: m, nuisance: nuisance.model ?? loaded.nuisance)
-            let t0 = Date()
-            let localizer = try Localizer(validating: model, region: loaded.region, configuration: c, width: width)
-            results.append(LocalizationRunner.run(localizer, name: m.rawValue, buildSeconds: Date().timeIntervalSince(t0),
-                                                  test: test, width: width))
-        }
-        var trackScore: TrackScore?
-        if track, let fixes = results.first?.fixes {
-            trackScore = Self.trackOffline(fixes, frames: frames, region: loaded.region, configuration: try trackerConfiguration(),
-                                           wavelength: wavelength)
-            trackScore?.result.name = results[0].name + "+track"
-        }
-        return Outcome(file: path, label: loaded.label, results: results, frames: frames, test: test,
-                       wavelength: wavelength, wavelengthSource: source, track: trackScore)
+    func evaluateCapture(_ path: String) throws -> CaptureEvaluation {
+        var request = CaptureEvaluation.Request(threads: threads ?? Parallel.defaultWidth)
+        request.methods = (method.isEmpty ? ["robust"] : method).compactMap(SearchMethod.init(name:))
+        request.configPatch = config
+        request.nuisance = nuisance.model
+        request.limit = limit
+        request.carrier = carrier
+        request.tracker = track ? try TrackScoring.trackerConfiguration(trackConfig) : nil
+        return try CaptureEvaluation.run(capture: path, model: try modelOptions.loadModel(), request: request)
     }
 
-    /// λ₀ from the capture's carrier (as `localize` takes the dataset's), else `--carrier`, else the mean
-    /// subcarrier frequency.
-    static func wavelength(metadata: CaptureMetadata?, carrier: Double?, fallbackFrequencies: [Double]) -> (Double, String) {
-        if let carrier { return (speedOfLight / carrier, "--carrier") }
-        if let c = metadata?.carrier, c > 0, c.isFinite { return (speedOfLight / c, "capture carrier") }
-        let mean = fallbackFrequencies.reduce(0, +) / Double(max(fallbackFrequencies.count, 1))
-        return (speedOfLight / mean, "mean subcarrier frequency")
-    }
-
-    /// Prints the text or JSON summary and draws the picture.
-    func report(_ o: Outcome) throws {
-        let frames = o.frames
-        if json {
-            let methods = o.results.map { r -> [String: Any] in
-                var m = LocalizationReport.json(r, wavelength: o.wavelength, los: o.test.los)
-                m["estimates_digest"] = EstimatesDigest.sha256(r.estimates)
-                return m
-            }
-            var out: [String: Any] = [
-                "capture": o.file, "model": o.label, "points": o.test.count, "condition": "as recorded", "methods": methods,
-                "records": frames.recordsRead, "without_truth": frames.withoutTruth, "rejected": frames.rejected,
-                "dimension_mismatch": frames.dimensionMismatch, "capture_damage": CaptureDamageText.json(frames.report),
-                "wavelength_source": o.wavelengthSource,
-            ]
-            if let first = methods.first { for (k, v) in first where k != "method" { out[k] = v } }
-            if let t = o.track { out["track"] = Self.trackJSON(t, wavelength: o.wavelength) }
-            print(LocalizationReport.encode(out))
-        } else {
-            print(String(format: "evaluate: %@ with %@, %d frames with truth (of %d records), λ₀ = %.3f cm (%@)",
-                         o.file, o.label, o.test.count, frames.recordsRead, 100 * o.wavelength, o.wavelengthSource))
-            for r in o.results {
-                LocalizationReport.summary(r, wavelength: o.wavelength, los: o.test.los).forEach { print($0) }
-                LocalizationReport.stages(r).forEach { print($0) }
-                print("  estimates digest \(EstimatesDigest.sha256(r.estimates))")
-            }
-            if let t = o.track {
-                LocalizationReport.errorLines(t.result, wavelength: o.wavelength, los: nil).forEach { print($0) }
-                Self.trackLines(t).forEach { print($0) }
-            }
-            if let line = Self.accountingLine(frames) { print(line) }
-        }
-        CaptureDamageText.lines(frames.report, file: o.file, command: "evaluate").forEach(printError)
+    /// Prints the text or JSON summary and the damage warnings, and draws the picture.
+    func report(_ o: CaptureEvaluation) throws {
+        if json { print(try ReportJSON.encode(o.report)) } else { o.lines.forEach { print($0) } }
+        CaptureDamageText.lines(o.frames.report, file: o.file, command: "evaluate").forEach(printError)
         if let picture {
-            try ErrorPictures.cdf(o.results + (o.track.map { [$0.result] } ?? []), wavelength: o.wavelength, title: "Localization error CDF — \(o.label), \(o.file)")
-                .write(toFile: picture, atomically: true, encoding: .utf8)
+            try ErrorPictures.write(ErrorPictures.cdf(o.pictureResults, wavelength: o.wavelength,
+                                                      title: "Localization error CDF — \(o.label), \(o.file)"), to: picture)
         }
-    }
-
-    /// Records that did not contribute, or `nil` when all did.
-    static func accountingLine(_ f: LabeledCapture) -> String? {
-        var parts: [String] = []
-        if f.withoutTruth > 0 { parts.append("\(f.withoutTruth) frames without truth") }
-        for (reason, n) in f.rejected.sorted(by: { $0.key < $1.key }) { parts.append("\(n) rejected (\(reason))") }
-        if f.dimensionMismatch > 0 { parts.append("\(f.dimensionMismatch) frames of other dimensions") }
-        return parts.isEmpty ? nil : "  not evaluated: " + parts.joined(separator: ", ")
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CSICapture
+import CSIEvaluation
 import CSIWire
 import Foundation
 import ZMQ

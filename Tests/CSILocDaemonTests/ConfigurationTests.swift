@@ -23,6 +23,13 @@ struct ConfigurationTests {
         #expect(shipped.search == (try DaemonConfiguration.parse(yaml: "model: {path: x}", file: "x").search))
     }
 
+    @Test func aValueWithDefaultsEqualsTheParsedMinimalFile() throws {
+        let parsed = try DaemonConfiguration.parse(yaml: "model: {oracle_scene: /abs/scene.yaml}", file: "min.yaml")
+        #expect(DaemonConfiguration(model: ModelSettings(oracleScene: "/abs/scene.yaml")) == parsed)
+        let off = try DaemonConfiguration.parse(yaml: "model: {path: /m}\nmetrics: {listen: off}", file: "off.yaml")
+        #expect(MetricsSettings.disabled == off.metrics && MetricsSettings.disabled.address == nil)
+    }
+
     @Test func overridesReachTheLocalizerConfiguration() throws {
         let yaml = """
             model: {oracle_scene: scene.yaml}

@@ -57,7 +57,7 @@ struct EndToEndTests {
         let s = harness.snapshot()
         #expect(s.rejected == 0 && s.superseded == 0 && s.dropped == 0)
         #expect(s.sequenceGaps == 0)
-        #expect(harness.sink.undecodable.load(ordering: .relaxed) == 0)
+        #expect(harness.undecodable == 0)
     }
 
     @Test func sequenceGapsAreCountedPerReceiver() async throws {

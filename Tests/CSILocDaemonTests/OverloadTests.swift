@@ -1,3 +1,4 @@
+import CSIEvaluation
 import CSIWire
 import Foundation
 import Testing
@@ -16,7 +17,7 @@ struct OverloadTests {
         let pool = Dictionary(uniqueKeysWithValues: ues.map { ue in
             (ue, TinyFrames.make(count: 200, receiver: 1, ue: ue, seed: UInt64(ue)).map(TinyFrames.parts)) })
         let baseline = harness.snapshot()
-        let rssBefore = residentKiB()
+        let rssBefore = ProcessStatistics.residentKiB()
         let result = try await onThread { () -> (sent: Int, maxDepth: Int, lastSeq: UInt64) in
             var seq: UInt64 = 0
             var maxDepth = 0
@@ -49,7 +50,7 @@ struct OverloadTests {
         #expect(received >= 5 * processed, "received \(received), processed \(processed)")
         // Bounded: never more than per_ue × UEs frames queued, and RSS did not run away.
         #expect(result.maxDepth <= 2 * ues.count)
-        let rssGrowthKiB = residentKiB() - rssBefore
+        let rssGrowthKiB = ProcessStatistics.residentKiB() - rssBefore
         #expect(rssGrowthKiB < 64 * 1024, "RSS grew by \(rssGrowthKiB) KiB")
         // Accounting identity.
         #expect(s.received == s.processed + s.superseded + s.dropped + s.rejected)

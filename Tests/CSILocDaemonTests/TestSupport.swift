@@ -1,8 +1,8 @@
 import CSIChannel
+import CSIEvaluation
 import CSIWire
 import Foundation
 import Logging
-import Synchronization
 import ZMQ
 
 @testable import CSILocDaemon
@@ -71,13 +71,6 @@ func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async thr
     }
 }
 
-/// Resident set size of this process, KiB (`VmRSS` in /proc/self/status).
-func residentKiB(pid: String = "self") -> Int {
-    guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-          let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return 0 }
-    return Int(line.split(separator: " ", omittingEmptySubsequences: true)[1]) ?? 0
-}
-
 /// Simulated frames of the tiny scene with their true positions.
 struct TinyFrames {
     static let scene = try! Scene.load(contentsOf: tinyScenePath)
@@ -100,72 +93,45 @@ struct TinyFrames {
     static func parts(_ frame: CSIFrame) -> [[UInt8]] { try! FrameEncoder().encode(frame) }
 }
 
-/// A daemon running in-process, a publisher feeding it and a subscriber collecting its fixes.
+/// The shared in-process harness (`CSIEvaluation.DaemonHarness`) around a daemon started from a YAML file in a
+/// fresh directory, so that tests can rewrite the file and reload.
 final class Harness: Sendable {
     let directory: String
     let configPath: String
-    let daemon: Daemon
-    let context: Context
-    let feed: Publisher
-    let sink = FixSink()
-    private let subscriber: Subscriber
+    let shared: DaemonHarness
     static let probeReceiver: UInt32 = 4_000_000_000
 
-    /// Starts the daemon from `yaml` (written to a file), connects both test sockets and handshakes
-    /// (probe frames from receiver ``probeReceiver`` until a probe fix comes back: PUB/SUB slow joiner).
+    /// Starts the daemon from `yaml` (written to a file), connects the harness's sockets and handshakes with
+    /// probe frames from receiver ``probeReceiver`` (PUB/SUB slow joiner).
     init(_ tag: String, logger customLogger: Logger? = nil, yaml: (String) -> String) throws {
         directory = makeTemporaryDirectory(tag)
         configPath = directory + "/csilocd.yaml"
         try yaml(directory).write(toFile: configPath, atomically: true, encoding: .utf8)
         var logger = customLogger ?? Logger(label: "csilocd-test")
         if customLogger == nil { logger.logLevel = .error }
-        daemon = try Daemon(configPath: configPath, logger: logger)
-        try daemon.start()
-        context = try Context()
-        feed = try Publisher(context: context, connect: [daemon.pipeline.inputEndpoint!], sendHighWaterMark: 100_000,
-                             linger: .milliseconds(500))
-        let sink = self.sink
-        var config = Subscriber.Configuration(endpoints: [.connect(daemon.pipeline.outputEndpoint)], topics: ["pos/v1/"])
-        config.receiveHighWaterMark = 100_000
-        subscriber = try Subscriber(context: context, configuration: config) { parts in
-            if let fix = try? PositionFix(parts: parts) { sink.fixes.withLock { $0.append(fix) } } else { sink.undecodable.add(1, ordering: .relaxed) }
-        }
-        var seq: UInt64 = 0
-        let probe = TinyFrames.make(count: 1, receiver: Self.probeReceiver, ue: 1)[0]
-        let ok = waitUntil(timeout: .seconds(20)) {
-            var frame = probe
-            frame.header.seq = seq
-            seq += 1
-            try? feed.publish(TinyFrames.parts(frame))
-            usleep(20_000)
-            return sink.fixes.withLock { $0.contains { $0.receiverID == Self.probeReceiver } }
-        }
-        precondition(ok, "handshake with the daemon failed")
+        shared = try DaemonHarness(starting: Daemon(configPath: configPath, logger: logger))
+        try shared.handshake(probe: TinyFrames.make(count: 1, receiver: Self.probeReceiver, ue: 1)[0], timeout: .seconds(20))
         usleep(50_000)
     }
 
+    var daemon: Daemon { shared.daemon }
+    var feed: Publisher { shared.feed }
+
     /// Fixes received so far, probes excluded.
-    var received: [PositionFix] { sink.fixes.withLock { $0.filter { $0.receiverID != Self.probeReceiver } } }
+    var received: [PositionFix] { shared.fixes }
+
+    /// Messages on the fix feed that were not fixes.
+    var undecodable: Int { shared.undecodable }
 
     /// The daemon's counters (they include the handshake's probe frames: compare against a baseline).
     func snapshot() -> DaemonMetrics.Snapshot { daemon.metrics.snapshot() }
 
-    func send(_ frame: CSIFrame) { try! feed.publish(TinyFrames.parts(frame)) }
-    func send(parts: [[UInt8]]) { try! feed.publish(parts) }
+    func send(_ frame: CSIFrame) { try! shared.send(frame) }
+    func send(parts: [[UInt8]]) { try! shared.send(parts: parts) }
 
     /// Stops the daemon (drain) and the test sockets, removes the directory.
     func close() {
-        daemon.stop()
-        subscriber.stop()
-        subscriber.join()
-        feed.close()
-        context.terminate()
+        shared.close(subscriberTimeout: nil)
         try? FileManager.default.removeItem(atPath: directory)
     }
-}
-
-/// Where the test subscriber puts what it receives.
-final class FixSink: Sendable {
-    let fixes = Mutex<[PositionFix]>([])
-    let undecodable = Atomic(0)
 }

@@ -1,5 +1,6 @@
 import CSICapture
 import CSIChannel
+import CSIEvaluation
 import CSIWire
 import Foundation
 import NumpyArchive
@@ -160,7 +161,7 @@ struct CaptureCommandTests {
         let match = try PositionMatch.match(positionsPath: "\(dir)/fixes.csicap",
                                             truth: LabeledCapture.load(path: truth, keepSamples: false))
         #expect(match.matched.count == 9 && match.missingFrames == 1)
-        let result = Evaluate.methodResult(match, horizontal: false)
+        let result = PositionsEvaluation.methodResult(match, horizontal: false)
         #expect(result.errors == Array(outcome.results[0].errors.prefix(9)))
         try Evaluate.parse(["--positions", "\(dir)/fixes.csicap", "--truth", truth, "--json",
                             "--picture", "\(dir)/cdf.svg"]).run()

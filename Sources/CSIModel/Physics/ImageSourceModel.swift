@@ -88,6 +88,18 @@ public struct ImageSourceModel: ChannelModel {
     /// Plane wave adds the direction term j k₀ g (Δ − u(u·Δ))/d.
     public func evaluateWithJacobian(at x: Point3, value: UnsafeMutableBufferPointer<Double>,
                                      jacobian: UnsafeMutableBufferPointer<Double>) {
+        precondition(value.count >= valuesPerChannel && jacobian.count >= 3 * valuesPerChannel, "output buffers too small")
+        if let df = SubcarrierPlan(frequencies: frequencies).uniformSpacing, antennaCount > 0, subcarrierCount > 0 {
+            fastJacobian(at: x, spacing: df, value: value.baseAddress!, jacobian: jacobian.baseAddress!)
+        } else {
+            referenceJacobian(at: x, value: value, jacobian: jacobian)
+        }
+    }
+
+    /// The closed-form value and Jacobian entry by entry (any subcarrier plan; the reference the fast form is
+    /// tested against).
+    func referenceJacobian(at x: Point3, value: UnsafeMutableBufferPointer<Double>,
+                           jacobian: UnsafeMutableBufferPointer<Double>) {
         let na = antennaCount, ns = subcarrierCount, stride = valuesPerChannel
         precondition(value.count >= stride && jacobian.count >= 3 * stride, "output buffers too small")
         value.update(repeating: 0)

@@ -1,13 +1,13 @@
-import ArgumentParser
 import CSIChannel
-import CSIModel
 import CSIPlot
 import Foundation
 
-extension Eval {
-    /// Truth vs reconstruction (real part of one antenna/subcarrier entry) over a square λ/4 patch, and their
-    /// 2-D spatial spectra (|DFT|, dB): the papers' figure. Truth comes from the exact simulator of `scene`.
-    static func picture(model: any ChannelModel, label: String, scene: Scene, center: Point3, size: Double, path: String) throws {
+/// `csiloc eval --picture`: truth vs reconstruction (real part of one antenna/subcarrier entry) over a square
+/// λ/4-spaced patch, and their 2-D spatial spectra (|DFT|, dB) — the papers' figure. Truth comes from the exact
+/// simulator of a scene.
+public enum ReconstructionPatch {
+    /// The figure as SVG: the patch of side ≈ `size` m centred on `center`.
+    public static func svg(model: any ChannelModel, label: String, scene: Scene, center: Point3, size: Double) -> String {
         let lambda = scene.subcarriers.wavelength
         let step = lambda / 4
         let n = max(8, Int((size / step).rounded()))
@@ -35,11 +35,8 @@ extension Eval {
             Heatmap(width: n, height: n, values: mSpec, colorMap: .magnitude, title: "model |DFT| (dB)", range: (hi - 60)...hi),
         ]
         let caption = String(format: "%.2f m × %.2f m patch at (%.2f, %.2f, %.2f), λ/4 grid, antenna 0, subcarrier %d; patch NMSE %.2f dB",
-                              Double(n - 1) * step, Double(n - 1) * step, center.x, center.y, center.z, k, nmse)
-        let svg = FigureSVG.panels(panels, caption: caption)
-        guard FileManager.default.createFile(atPath: path, contents: Data(svg.utf8)) else {
-            throw ValidationError("cannot write \(path)")
-        }
+                             Double(n - 1) * step, Double(n - 1) * step, center.x, center.y, center.z, k, nmse)
+        return FigureSVG.panels(panels, caption: caption)
     }
 
     /// |2-D DFT|² in dB of an n×n complex field (Hann-windowed against edge leakage), zero frequency centred.

@@ -1,0 +1,215 @@
+import CSIChannel
+import CSILocDaemon
+import CSISearch
+import CSIWire
+import Foundation
+import Logging
+import Synchronization
+
+/// `csiloc bench daemon`: throughput and latency through a real `csilocd` pipeline (ZeroMQ over loopback TCP,
+/// decode, queue, workers, JSON, PUB) against the bare in-process localizer on the same frames, plus the process
+/// RSS after 10³ frames and at the end (memory must not grow with the frame count).
+///
+/// The feed is closed-loop: at most `window` frames are outstanding, so the daemon is kept busy without overload
+/// (nothing superseded); frames rotate over 64 UEs. The daemon runs in this process (``DaemonHarness``), so RSS
+/// covers daemon + client; the client's share is constant.
+public struct DaemonBenchmark: Sendable {
+    /// What to run.
+    public struct Request: Sendable {
+        /// Scene whose exact simulator is served (the daemon's `model.oracle_scene`).
+        public var scenePath: String
+        /// Frames sent through the daemon (and localized in-process, capped at ``inProcessCap``).
+        public var frames = 20_000
+        /// Distinct simulated positions, cycled.
+        public var distinct = 1000
+        /// Daemon workers and in-process threads.
+        public var workers: Int
+        /// Frames outstanding at once (nil: 4 × workers).
+        public var window: Int?
+        public var method: SearchMethod = .robust
+
+        public init(scenePath: String, workers: Int) {
+            self.scenePath = scenePath
+            self.workers = workers
+        }
+    }
+
+    /// Frames localized in-process at most.
+    public static let inProcessCap = 20_000
+    /// Receiver id of the handshake probes (the benchmark's frames use receiver 1).
+    static let probeReceiver: UInt32 = 2
+
+    /// The in-process reference.
+    public struct InProcess: Sendable {
+        public var frames: Int
+        public var rate: Double
+        /// Per-frame latency, ms.
+        public var latencyMs: EmpiricalDistribution
+        public var errors: [Double]
+        public var cpuSecondsPerFrame: Double
+    }
+
+    /// Through the daemon.
+    public struct ThroughDaemon: Sendable {
+        public var rate: Double
+        /// The fixes' `latency_ms` (receipt → publish) and the client's round trip, ms.
+        public var latencyMs: EmpiricalDistribution
+        public var roundTripMs: EmpiricalDistribution
+        public var rssAfter1kKiB: Int
+        public var rssAtEndKiB: Int
+        public var maxError: Double
+        public var over1mm: Int
+        /// CPU time of the daemon's own threads (`csilocd-*`) while the frames went through.
+        public var daemonCPUSeconds: Double
+        /// Of which inside `Localizer.localize` (the daemon's `csilocd_localize_cpu_seconds_total`).
+        public var solverCPUSeconds: Double
+    }
+
+    public var request: Request
+    public var sceneName: String
+    public var antennaCount: Int, subcarrierCount: Int
+    public var inProcess: InProcess
+    public var daemon: ThroughDaemon
+
+    /// Runs the in-process reference, then the daemon. `heading` receives the first line before anything runs.
+    ///
+    /// - Throws: scene errors, daemon start errors, `ZMQError`, ``DaemonHarness/HarnessError``.
+    public static func run(_ request: Request, heading: (String) -> Void = { _ in }) throws -> DaemonBenchmark {
+        let scenePath = URL(fileURLWithPath: request.scenePath).standardizedFileURL.path
+        let scene = try Scene.load(contentsOf: scenePath)
+        let sim = ChannelSimulator(scene: scene)
+        let test = TestSet.simulate(sim, count: request.distinct, seed: 11)
+        heading(String(format: "bench daemon: oracle(%@) %d×%d, %@, %d workers, %d frames (%d distinct)",
+                       scene.name, sim.antennaCount, sim.subcarrierCount, request.method.rawValue, request.workers,
+                       request.frames, request.distinct))
+        let localizer = Localizer(model: sim, region: scene.ueRegion, configuration: request.method.configuration, width: request.workers)
+        let inProcess = runInProcess(localizer, test: test, frames: min(request.frames, inProcessCap), workers: request.workers)
+        let frames = try (0..<test.count).map { k in
+            CSIFrame(seq: 0, receiverID: 1, ueID: 0, antennaCount: UInt16(sim.antennaCount),
+                     subcarrierCount: UInt16(sim.subcarrierCount), samples: Array(test.channel(k)),
+                     extension: try FrameExtension(truth: test.positions[k]))
+        }
+        var probe = frames[0]
+        probe.header.receiverID = probeReceiver
+        let daemon = try runDaemon(request, scenePath: scenePath, frames: try frames.map(EncodedFrame.init), probe: probe)
+        return DaemonBenchmark(request: request, sceneName: scene.name, antennaCount: sim.antennaCount,
+                               subcarrierCount: sim.subcarrierCount, inProcess: inProcess, daemon: daemon)
+    }
+
+    /// The same localizer configuration, one scratch per thread, frame i on thread i mod workers.
+    static func runInProcess(_ localizer: Localizer, test: TestSet, frames: Int, workers: Int) -> InProcess {
+        let latencies = Mutex<[Double]>([])
+        let localErrors = Mutex<[Double]>([])
+        let localCPU = Mutex(0.0)
+        let stride = test.valuesPerChannel, distinct = test.count
+        let t0 = ContinuousClock.now
+        test.csi.withUnsafeBufferPointer { csi in
+            nonisolated(unsafe) let csi = csi
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                var scratch = localizer.makeScratch()
+                var mine: [Double] = []
+                var errors: [Double] = []
+                let cpu0 = ProcessStatistics.threadCPUSeconds()
+                for i in Swift.stride(from: w, to: frames, by: workers) {
+                    let k = i % distinct
+                    let s = ContinuousClock.now
+                    let fix = localizer.localize(complex64: UnsafeBufferPointer(rebasing: csi[(k * stride)..<((k + 1) * stride)]), scratch: &scratch)
+                    mine.append(ProcessStatistics.seconds(since: s) * 1000)
+                    let d = fix.position - test.positions[k]
+                    errors.append((d * d).sum().squareRoot())
+                }
+                latencies.withLock { $0 += mine }
+                localCPU.withLock { [cpu = ProcessStatistics.threadCPUSeconds() - cpu0] in $0 += cpu }
+                localErrors.withLock { $0 += errors }
+            }
+        }
+        let seconds = ProcessStatistics.seconds(since: t0)
+        return InProcess(frames: frames, rate: Double(frames) / seconds, latencyMs: EmpiricalDistribution(latencies.withLock { $0 }),
+                         errors: localErrors.withLock { $0 }, cpuSecondsPerFrame: localCPU.withLock { $0 } / Double(frames))
+    }
+
+    /// What the fix subscriber thread accumulates.
+    final class Sink: Sendable {
+        struct State {
+            var count = 0
+            var latency: [Double] = []
+            var roundTrip: [Double] = []
+            var maxError = 0.0
+            var over1mm = 0
+        }
+        let state = Mutex(State())
+        let sent = Mutex<[UInt64: ContinuousClock.Instant]>([:])
+
+        func received(_ fix: PositionFix) {
+            let now = ContinuousClock.now
+            let start = sent.withLock { $0.removeValue(forKey: fix.seq) }
+            state.withLock {
+                $0.count += 1
+                $0.latency.append(fix.latencyMs)
+                if let start { $0.roundTrip.append(ProcessStatistics.seconds(since: start, now: now) * 1000) }
+                $0.maxError = max($0.maxError, fix.truthErrorM ?? .infinity)
+                if (fix.truthErrorM ?? .infinity) > 1e-3 { $0.over1mm += 1 }
+            }
+        }
+        var count: Int { state.withLock { $0.count } }
+    }
+
+    /// The daemon's configuration: loopback TCP on free ports, deep queues, no metrics endpoint, errors only.
+    static func configuration(_ request: Request, scenePath: String) -> DaemonConfiguration {
+        var c = DaemonConfiguration(model: ModelSettings(oracleScene: scenePath))
+        c.input.endpoint = "tcp://127.0.0.1:*"
+        c.input.bind = true
+        c.output.endpoint = "tcp://127.0.0.1:*"
+        c.output.bind = true
+        c.output.sendHighWaterMark = 1_000_000
+        c.search.method = request.method
+        c.workers = request.workers
+        c.queue.perUE = 1024
+        c.queue.maxUEs = 1024
+        c.metrics = .disabled
+        c.log.level = "error"
+        return c
+    }
+
+    /// Sends `request.frames` frames (cycling over `encoded`, seq = frame index, UE = index mod 64) through a
+    /// daemon after a handshake with `probe`.
+    static func runDaemon(_ request: Request, scenePath: String, frames encoded: [EncodedFrame], probe: CSIFrame) throws -> ThroughDaemon {
+        var logger = Logger(label: "bench")
+        logger.logLevel = .error
+        let sink = Sink()
+        var options = DaemonHarness.Options()
+        options.feedHighWaterMark = 1_000_000
+        options.feedLinger = .zero
+        options.fixHighWaterMark = 1_000_000
+        options.keepsFixes = false
+        let harness = try DaemonHarness(configuration: configuration(request, scenePath: scenePath), logger: logger, options: options,
+                                        onFix: sink.received)
+        defer { harness.close() }
+        try harness.handshake(probe: probe)
+        let frames = request.frames
+        let window = request.window ?? 4 * request.workers
+        var rssAfter1k = 0
+        let cpu0 = ProcessStatistics.cpuSeconds(ofThreadsNamed: "csilocd-")
+        let solver0 = harness.daemon.metrics.snapshot().localizeCPUSeconds
+        let t0 = ContinuousClock.now
+        for i in 0..<frames {
+            while i - sink.count >= window { usleep(20) }
+            if i == min(1000, frames - 1) { rssAfter1k = ProcessStatistics.residentKiB() }
+            let parts = encoded[i % encoded.count].parts(seq: UInt64(i), receiverID: 1, ueID: UInt32(i % 64))
+            sink.sent.withLock { $0[UInt64(i)] = .now }
+            try harness.send(parts: parts)
+        }
+        while sink.count < frames {
+            usleep(100)
+            if ProcessStatistics.seconds(since: t0) > 3600 { break }
+        }
+        let elapsed = ProcessStatistics.seconds(since: t0)
+        let daemonCPU = ProcessStatistics.cpuSeconds(ofThreadsNamed: "csilocd-") - cpu0
+        let solverCPU = harness.daemon.metrics.snapshot().localizeCPUSeconds - solver0
+        let state = sink.state.withLock { $0 }
+        return ThroughDaemon(rate: Double(frames) / elapsed, latencyMs: EmpiricalDistribution(state.latency),
+                             roundTripMs: EmpiricalDistribution(state.roundTrip), rssAfter1kKiB: rssAfter1k,
+                             rssAtEndKiB: ProcessStatistics.residentKiB(), maxError: state.maxError, over1mm: state.over1mm,
+                             daemonCPUSeconds: daemonCPU, solverCPUSeconds: solverCPU)
+    }
+}

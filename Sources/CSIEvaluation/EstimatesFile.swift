@@ -1,0 +1,34 @@
+import CSIChannel
+import CSISearch
+import Foundation
+import NumpyArchive
+
+/// `csiloc localize --out`: the estimates of a run as an NPZ file.
+///
+/// Keys: `positions` (M,3); per method `estimates_<m>` (M,3), `errors_<m>` (M,), and for search methods
+/// `status_<m>` (M,) (0 converged, 1 on-grid, 2 not converged, 3 gross error suspected) and `covariance_<m>`
+/// (M,d,d) (NaN when unavailable); `<m>` is the method name with `-` as `_`. A single method is also written
+/// without suffix.
+public enum EstimatesFile {
+    public static func write(_ results: [MethodResult], truth: [Point3], to path: String) throws {
+        let w = try NPZWriter(path: path)
+        let m = truth.count
+        try w.write(name: "positions", doubles: truth.flatMap { [$0.x, $0.y, $0.z] }, shape: [m, 3])
+        for r in results {
+            var suffixes = ["_" + r.name.replacingOccurrences(of: "-", with: "_")]
+            if results.count == 1 { suffixes.append("") }
+            for sfx in suffixes {
+                try w.write(name: "estimates" + sfx, doubles: r.estimates.flatMap { [$0.x, $0.y, $0.z] }, shape: [m, 3])
+                try w.write(name: "errors" + sfx, doubles: r.errors, shape: [m])
+                if let fixes = r.fixes {
+                    let codes: [FixStatus] = [.converged, .onGrid, .notConverged, .grossErrorSuspected]
+                    try w.write(name: "status" + sfx, doubles: fixes.map { Double(codes.firstIndex(of: $0.status) ?? 0) }, shape: [m])
+                    let d = fixes.first?.covariance?.dimension ?? 2
+                    try w.write(name: "covariance" + sfx,
+                                doubles: fixes.flatMap { $0.covariance?.matrix ?? [Double](repeating: .nan, count: d * d) }, shape: [m, d, d])
+                }
+            }
+        }
+        try w.finish()
+    }
+}

@@ -1,0 +1,35 @@
+/// One entry of a report's `methods` array: the method's name, its ``MethodFigures`` and, in `bench localize`,
+/// the condition (`clean`, `5 dB`) the figures were measured under.
+public struct MethodReport: Codable, Sendable, Equatable {
+    public var method: String
+    public var figures: MethodFigures
+    public var condition: String?
+
+    enum CodingKeys: String, CodingKey { case method, condition }
+
+    public init(method: String, figures: MethodFigures, condition: String? = nil) {
+        self.method = method
+        self.figures = figures
+        self.condition = condition
+    }
+
+    /// The report of `r` (gross errors above λ₀/2).
+    public init(_ r: MethodResult, wavelength: Double, los: [Bool]?) {
+        self.init(method: r.name, figures: MethodFigures(r, wavelength: wavelength, los: los))
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        method = try c.decode(String.self, forKey: .method)
+        condition = try c.decodeIfPresent(String.self, forKey: .condition)
+        figures = try MethodFigures(from: decoder)
+    }
+
+    /// The figures' keys and `method` (and `condition`) in one object.
+    public func encode(to encoder: any Encoder) throws {
+        try figures.encode(to: encoder)
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(method, forKey: .method)
+        try c.encodeIfPresent(condition, forKey: .condition)
+    }
+}

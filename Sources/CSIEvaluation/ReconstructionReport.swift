@@ -1,0 +1,54 @@
+/// `csiloc eval --json` (docs/model.md): the model, its NMSE as given, as a ratio of sums and after each
+/// sample's own gain, phase and timing, and the LoS/NLoS subsets when the dataset has LoS flags.
+public struct ReconstructionReport: Codable, Sendable, Equatable {
+    /// NMSE figures of one subset.
+    public struct Subset: Codable, Sendable, Equatable {
+        @FiniteOrNull public var nmseDB: Double
+        @FiniteOrNull public var nmseSumDB: Double
+        @FiniteOrNull public var nmseInvariantDB: Double
+        public var points: Int
+
+        enum CodingKeys: String, CodingKey {
+            case nmseDB = "nmse_db", nmseSumDB = "nmse_sum_db", nmseInvariantDB = "nmse_invariant_db", points
+        }
+
+        public init(nmseDB: Double, nmseSumDB: Double, nmseInvariantDB: Double, points: Int) {
+            self.nmseDB = nmseDB
+            self.nmseSumDB = nmseSumDB
+            self.nmseInvariantDB = nmseInvariantDB
+            self.points = points
+        }
+    }
+
+    /// The model's kind (`physics`, `hybrid`, …).
+    public var model: String
+    public var modelDigest: String
+    @FiniteOrNull public var nmseDB: Double
+    @FiniteOrNull public var nmseSumDB: Double
+    @FiniteOrNull public var nmseInvariantDB: Double
+    public var modelNuisance: String
+    public var points: Int
+    @FiniteOrNull public var seconds: Double
+    @FiniteOrNull public var channelsPerSecond: Double
+    public var los: Subset?
+    public var nlos: Subset?
+
+    enum CodingKeys: String, CodingKey {
+        case model, modelDigest = "model_digest", nmseDB = "nmse_db", nmseSumDB = "nmse_sum_db"
+        case nmseInvariantDB = "nmse_invariant_db", modelNuisance = "model_nuisance", points, seconds
+        case channelsPerSecond = "channels_per_second", los, nlos
+    }
+
+    public init(model: String, modelDigest: String, nmseDB: Double, nmseSumDB: Double, nmseInvariantDB: Double,
+                modelNuisance: String, points: Int, seconds: Double, channelsPerSecond: Double) {
+        self.model = model
+        self.modelDigest = modelDigest
+        self.nmseDB = nmseDB
+        self.nmseSumDB = nmseSumDB
+        self.nmseInvariantDB = nmseInvariantDB
+        self.modelNuisance = modelNuisance
+        self.points = points
+        self.seconds = seconds
+        self.channelsPerSecond = channelsPerSecond
+    }
+}

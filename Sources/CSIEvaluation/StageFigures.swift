@@ -1,0 +1,21 @@
+/// One row of the stage table, per frame.
+public struct StageFigures: Codable, Sendable, Equatable {
+    public var stage: String
+    @FiniteOrNull public var secondsPerFrame: Double
+    @FiniteOrNull public var candidatesPerFrame: Double
+    @FiniteOrNull public var valuesPerFrame: Double
+    @FiniteOrNull public var jacobiansPerFrame: Double
+
+    enum CodingKeys: String, CodingKey {
+        case stage, secondsPerFrame = "seconds_per_frame", candidatesPerFrame = "candidates_per_frame"
+        case valuesPerFrame = "values_per_frame", jacobiansPerFrame = "jacobians_per_frame"
+    }
+
+    public init(_ row: StageTable.Row) {
+        stage = row.stage.rawValue
+        secondsPerFrame = row.seconds
+        candidatesPerFrame = row.candidates
+        valuesPerFrame = row.values
+        jacobiansPerFrame = row.jacobians
+    }
+}
