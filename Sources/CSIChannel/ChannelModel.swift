@@ -29,9 +29,15 @@ public protocol ChannelModel: Sendable {
     func correlate(_ positions: UnsafeBufferPointer<Point3>, hRe: UnsafePointer<Double>, hIm: UnsafePointer<Double>,
                    correlations: UnsafeMutablePointer<Double>, energies: UnsafeMutablePointer<Double>,
                    scratch: UnsafeMutableBufferPointer<Double>)
+
+    /// For a composite model (a correction on top of a cheaper base, e.g. a network on the image sources), the
+    /// base: searches may rank grid candidates with it and refine with the full model. nil (the default) otherwise.
+    var scoringBase: (any ChannelModel)? { get }
 }
 
 extension ChannelModel {
+    public var scoringBase: (any ChannelModel)? { nil }
+
     public func correlate(_ positions: UnsafeBufferPointer<Point3>, hRe: UnsafePointer<Double>, hIm: UnsafePointer<Double>,
                           correlations: UnsafeMutablePointer<Double>, energies: UnsafeMutablePointer<Double>,
                           scratch: UnsafeMutableBufferPointer<Double>) {

@@ -45,7 +45,7 @@ extension Localizer {
             s.energies.withUnsafeMutableBufferPointer { e in
             s.match.hRe.withUnsafeBufferPointer { hr in
             s.match.hIm.withUnsafeBufferPointer { hi in
-                model.correlate(UnsafeBufferPointer(rebasing: p[start..<(start + n)]), hRe: hr.baseAddress!, hIm: hi.baseAddress!,
+                scorer.correlate(UnsafeBufferPointer(rebasing: p[start..<(start + n)]), hRe: hr.baseAddress!, hIm: hi.baseAddress!,
                                 correlations: c.baseAddress!, energies: e.baseAddress!, scratch: v)
             }}}}}}
             for b in 0..<n {

@@ -11,6 +11,8 @@ import CSINumerics
 /// so one worker per core runs without locks.
 public struct Localizer: Sendable {
     public let model: any ChannelModel
+    /// The model that ranks grid candidates: `model.scoringBase` with `scoreWithBase`, else `model`.
+    let scorer: any ChannelModel
     public let configuration: LocalizerConfiguration
     /// The searched box (the configuration's, else the one given at construction).
     public let region: SearchRegion
@@ -54,6 +56,7 @@ public struct Localizer: Sendable {
 
     private init(checked model: any ChannelModel, region: Region, configuration: LocalizerConfiguration, width: Int) {
         self.model = model
+        self.scorer = configuration.scoreWithBase ? (model.scoringBase ?? model) : model
         self.configuration = configuration
         let region = configuration.region ?? SearchRegion(region)
         self.region = region

@@ -43,6 +43,11 @@ public struct LocalizerConfiguration: Sendable, Codable, Equatable {
     /// 1 = as published. Without the common phase the true basin's nearest node is often not the cheapest
     /// (`SearchMethod.configuration(nuisance:)` then refines 8; docs/localization.md).
     public var localCandidatesToRefine: Int = 1
+    /// With a composite model (`ChannelModel.scoringBase`: a hybrid's network on its image sources), rank the grid
+    /// stages' candidates (local grid, arc, circles, widened grid) with the base alone and refine with the full
+    /// model: the base costs ≈ 1 % of the network per candidate, and a residual the network adds moves a
+    /// candidate's cost by far less than a grid step does (docs/localization.md, "Speed"). False: the full model.
+    public var scoreWithBase: Bool = true
 
     // MARK: (c), (e) refinement
     /// Refinement run after the local grid and again after the circles.

@@ -23,6 +23,8 @@ public struct NeuralChannelModel<Network: NeuralField>: ChannelModel {
     }
 
     public var antennaPositions: [Point3] { network.geometry.antennas }
+    /// The base model (the hybrid's image sources): the search's grid stages may rank candidates with it.
+    public var scoringBase: (any ChannelModel)? { base }
     public var frequencies: [Double] { network.geometry.frequencies }
 
     @_specialize(where Network == MBINR<Float>)
