@@ -160,4 +160,25 @@ import Testing
             "unsynchronised survey (phase-gain-timing): gains pinned to the survey's mean frame gain (×21.8, -110.5°)",
         ], result)
     }
+
+    /// The decision kinds the fits above do not reach render exactly as the fitter's text did before decisions
+    /// became typed values (users read them in model files and training logs).
+    @Test func otherDecisionsRenderAsBefore() {
+        typealias D = ImageSourceFitter.Decision
+        let cases: [(D, String)] = [
+            (.timeBudgetReached, "stopped adding paths: time budget"),
+            (.numericalFloor(paths: 6, validationDB: -151.99),
+             "stopped at 6 paths: validation NMSE -152.0 dB is at the data's numerical floor"),
+            (.noiseFloor(paths: 5, validationDB: -20.08, floorDB: -20.18, whiteness: 0.93),
+             "stopped at 5 paths: validation NMSE -20.08 dB is at the data's noise floor (-20.18 dB; residual whiteness 0.93)"),
+            (.labelNoise(paths: 4, labelErrorRMS: 0.002, correctedDB: -60.5, validationDB: -40.25, requiredGainDB: 0.25),
+             "stopped at 4 paths: the survey's position labels (off by ≈ 2.00 mm) account for all but -60.50 dB of the validation error (-40.25 dB): no new path can gain 0.25 dB"),
+            (.searchStalled(paths: 3, validationDB: -12.34, withGainMapsDB: -15.5),
+             "path search stalled at 3 paths (-12.34 dB): continuing with gain maps during the search (-15.50 dB)"),
+            (.maximumPaths(40), "stopped at the maximum of 40 paths"),
+            (.gaugePinned(nuisance: .phaseAndGain, factor: Complex(0, 2)),
+             "unsynchronised survey (phase-gain): gains pinned to the survey's mean frame gain (×2, 90.0°)"),
+        ]
+        for (decision, text) in cases { #expect(decision.description == text) }
+    }
 }
