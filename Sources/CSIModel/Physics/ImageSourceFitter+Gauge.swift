@@ -4,6 +4,21 @@ import Foundation
 import Numerics
 
 extension ImageSourceFitter {
+    /// `model` with the gauge convention applied (`gaugeFactor`: every gain, gain slope and gain-map value
+    /// multiplied by it), and the factor.
+    static func pinnedToGauge(_ model: ImageSourceModel, train: TrainingData, nuisance: NuisanceModel,
+                              width: Int) -> (model: ImageSourceModel, factor: Complex<Double>) {
+        var pinned = model
+        let c = gaugeFactor(model, train: train, nuisance: nuisance, width: width)
+        for l in pinned.sources.indices {
+            pinned.sources[l].gain = pinned.sources[l].gain * c
+            let g = pinned.sources[l].gainSlope
+            pinned.sources[l].gainSlope = (g.0 * c, g.1 * c, g.2 * c)
+        }
+        if let map = pinned.gainMap { pinned.gainMap = map.scaled(by: c) }
+        return (pinned, c)
+    }
+
     /// The convention that pins what an unsynchronised survey cannot fix (docs/model.md): the global complex gain
     /// c that makes the frames' own gains α_i (against the model × c) average to a real positive value and have
     /// a mean square of 1. A phase-coherent survey (α_i ≈ 1) thus gives back the coherent model.

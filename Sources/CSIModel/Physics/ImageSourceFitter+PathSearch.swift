@@ -1,0 +1,143 @@
+import CSIChannel
+import CSINumerics
+import Foundation
+import Numerics
+
+/// The greedy, blind path search (docs/model.md, "The image-source fit", steps 2–6): for each new path, candidates
+/// from the residual (`PathCandidateSearch`), each tried through the continuation fit (`CandidateTrial`) and kept
+/// if it improves validation NMSE by `minimumImprovementDB`; stops when no candidate does or a `StoppingRules`
+/// rule applies.
+///
+/// The search first judges models with constant gains. When it stalls or progresses slowly, it switches to also
+/// trying per-path gains mapped over the survey (width λ), keeping whichever is better on validation (and using it
+/// for the residual): blockage then no longer masquerades as missing paths, while an exactly representable scene
+/// is fitted exactly before any smoothing map is involved.
+struct PathSearch {
+    let context: FitContext
+    let reporter: FitReporter
+    let candidateSearch: PathCandidateSearch
+    let trial: CandidateTrial
+    let stoppingRules: StoppingRules
+
+    init(context: FitContext, reporter: FitReporter, wholeArea: [Int]) {
+        self.context = context
+        self.reporter = reporter
+        candidateSearch = PathCandidateSearch(context: context)
+        trial = CandidateTrial(context: context, reporter: reporter, wholeArea: wholeArea)
+        stoppingRules = StoppingRules(context: context)
+    }
+
+    /// Whether the search may switch to judging candidates with gain maps (flat surveys only).
+    var mayUseGainMaps: Bool { context.options.tryGainMaps && context.options.gainMapsDuringSearch && context.isFlat }
+
+    /// Adds paths to `state` (sources, validation NMSE, history, decisions) until the search stops.
+    func run(_ state: inout FitState, sampler: inout PointSampler) {
+        while state.sources.count < context.options.maxSources && !reporter.cancelled() {
+            if let stop = stoppingRules.beforeSearch(state, elapsed: reporter.elapsed) { state.decisions.append(stop); break }
+            reporter.report(.backProjection(path: state.sources.count + 1), sources: state.sources.count,
+                            validationDB: state.validationDB)
+            let residualModel = context.judge(state.sources, state.phaseModel, gainMaps: state.gainMapsInSearch).model
+            if let stop = stoppingRules.onResidual(state, residualModel: residualModel) { state.decisions.append(stop); break }
+            let found = candidateSearch.run(sources: state.sources, residualModel: residualModel, sampler: &sampler)
+            guard let lastDB = addPath(from: found, to: &state, sampler: &sampler) else { continue }
+            if let stalled = switchToGainMaps(afterStallOf: state) {
+                state.gainMapsInSearch = true
+                state.decisions.append(stalled.decision)
+                if let mapped = stalled.mapped { state.validationDB = mapped; state.acceptedWithMap = true }
+                continue
+            }
+            state.decisions.append(.noCandidateImproved(paths: state.sources.count, candidates: found.candidates.count,
+                                                        validationDB: state.validationDB, lastCandidateDB: lastDB))
+            break
+        }
+    }
+
+    /// Tries `found`'s candidates in order and accepts the first that improves validation NMSE by
+    /// `minimumImprovementDB`. Returns nil once one is accepted, else the validation NMSE of the last one tried.
+    func addPath(from found: PathCandidates, to state: inout FitState, sampler: inout PointSampler) -> Double? {
+        var lastDB = state.validationDB
+        for (attempt, candidate) in found.candidates.enumerated() where !reporter.cancelled() {
+            if candidate.origin == .backProjection {
+                reporter.report(.coherentSearch(path: state.sources.count + 1, candidate: attempt + 1), sources: state.sources.count,
+                                validationDB: state.validationDB)
+            }
+            let position = candidateSearch.refined(candidate, by: found.coherent)
+            let outcome = trial.run(state.sources + [ImageSource(center: position, frame: candidate.frame)], state: state,
+                                    sampler: &sampler)
+            lastDB = outcome.validationDB
+            if outcome.validationDB <= state.validationDB - context.options.minimumImprovementDB {
+                accept(outcome, predicted: candidate.origin == .predicted, into: &state)
+                return nil
+            }
+        }
+        return lastDB
+    }
+
+    /// Makes `outcome` the model so far, reports it as a checkpoint, and switches the search to gain maps if the
+    /// path gained little while gain maps would explain much more (≥ 3 dB): something other than missing paths
+    /// (blockage, patterns) then dominates.
+    func accept(_ outcome: CandidateTrial.Outcome, predicted: Bool, into state: inout FitState) {
+        let gain = state.validationDB - outcome.validationDB
+        if let comparison = outcome.phaseComparison { state.decisions.append(comparison) }
+        state.phaseModel = outcome.phaseModel
+        state.acceptedWithMap = outcome.mapped
+        state.sources = outcome.sources
+        state.validationDB = outcome.validationDB
+        state.history.append((state.sources.count, outcome.validationDB))
+        if predicted { state.predictedAccepted += 1 }
+        reporter.checkpoint(context.model(state.sources, state.phaseModel, scale: context.train.scale), outcome.validationDB)
+        guard mayUseGainMaps && !state.gainMapsInSearch && gain < context.options.slowProgressDB else { return }
+        let j = context.judge(state.sources, state.phaseModel, gainMaps: true)
+        guard j.mapped && j.validationDB < outcome.validationDB - 3 else { return }
+        state.gainMapsInSearch = true
+        state.decisions.append(.slowProgress(paths: state.sources.count, validationDB: outcome.validationDB, lastPathGainDB: gain,
+                                             withGainMapsDB: j.validationDB))
+        state.validationDB = j.validationDB
+        state.acceptedWithMap = true
+    }
+
+    /// When no candidate improved a constant-gain model, the search continues judging with gain maps: the decision
+    /// and the mapped model's validation NMSE if the map judged better (nil: no switch possible).
+    func switchToGainMaps(afterStallOf state: FitState) -> (decision: ImageSourceFitter.Decision, mapped: Double?)? {
+        guard mayUseGainMaps && !state.gainMapsInSearch && !state.sources.isEmpty else { return nil }
+        let j = context.judge(state.sources, state.phaseModel, gainMaps: true)
+        return (.searchStalled(paths: state.sources.count, validationDB: state.validationDB, withGainMapsDB: j.validationDB),
+                j.mapped ? j.validationDB : nil)
+    }
+}
+
+/// When the path search stops before looking for another path.
+struct StoppingRules {
+    let context: FitContext
+
+    /// The rules that need no residual: the time budget and the data's numerical floor.
+    func beforeSearch(_ state: FitState, elapsed: Double) -> ImageSourceFitter.Decision? {
+        if let budget = context.options.timeBudget, elapsed > budget { return .timeBudgetReached }
+        if state.validationDB < context.options.floorDB {
+            return .numericalFloor(paths: state.sources.count, validationDB: state.validationDB)
+        }
+        return nil
+    }
+
+    /// The rules on the validation residual against `residualModel` (the model so far; none before any path): at
+    /// the measurement-noise floor, or within reach of what the survey's position labels allow.
+    func onResidual(_ state: FitState, residualModel m: ImageSourceModel) -> ImageSourceFitter.Decision? {
+        guard !state.sources.isEmpty else { return nil }
+        let options = context.options, best = state.validationDB
+        let v = context.validation.aligned(to: m, outputScale: 1, nuisance: options.nuisance, width: options.width)
+        let floor = ResidualNoiseFloor.estimate(data: v.channels, predicted: m.channels(at: v.positions),
+                                                antennas: v.antennaCount, subcarriers: v.subcarrierCount)
+        if floor.whiteness > 0.8 && best <= floor.floorDB + options.noiseFloorMarginDB {
+            return .noiseFloor(paths: state.sources.count, validationDB: best, floorDB: floor.floorDB, whiteness: floor.whiteness)
+        }
+        // Survey labels off by δ leave J·δ in the residual, which no path can explain: if removing all the rest
+        // could not gain `minimumImprovementDB`, no new path can be accepted.
+        let labels = LabelNoise.estimate(model: m, positions: v.positions, data: v.channels, dimensions: context.isFlat ? 2 : 3)
+        let share = Foundation.pow(10, (labels.correctedNMSEDB - best) / 10)
+        if labels.samples > 0 && share < 1 && -decibels(1 - share) < options.minimumImprovementDB {
+            return .labelNoise(paths: state.sources.count, labelErrorRMS: labels.rms, correctedDB: labels.correctedNMSEDB,
+                               validationDB: best, requiredGainDB: options.minimumImprovementDB)
+        }
+        return nil
+    }
+}

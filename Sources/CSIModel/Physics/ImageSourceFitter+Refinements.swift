@@ -1,0 +1,104 @@
+import CSIChannel
+import CSINumerics
+import Foundation
+import Numerics
+
+/// The second look at the array phase model (docs/model.md, "The image-source fit"): the phase model was chosen on
+/// the first path alone; with all paths in place every source is refitted jointly under the other model, which
+/// replaces the current one only if better by `minimumImprovementDB`.
+struct PhaseModelReview {
+    let context: FitContext
+    let wholeArea: [Int]
+
+    /// The refit under the other phase model, when it wins.
+    struct Switch {
+        var sources: [ImageSource]
+        var phaseModel: ArrayPhaseModel
+        var validationDB: Double
+        var mapped: Bool
+    }
+
+    func run(_ state: FitState) -> (decision: ImageSourceFitter.Decision, switch: Switch?) {
+        let other: ArrayPhaseModel = state.phaseModel == .spherical ? .planeWave : .spherical
+        let p = context.problem(wholeArea, sources: state.sources.count, free: Set(state.sources.indices), phase: other,
+                                slopes: state.slopeAxes)
+        let alt = context.refit(p, state.sources)
+        let j = context.judge(alt, other, gainMaps: state.gainMapsInSearch)
+        let switched = j.validationDB < state.validationDB - context.options.minimumImprovementDB
+        let decision = ImageSourceFitter.Decision.phaseModelReview(
+            paths: state.sources.count, current: state.phaseModel, currentDB: state.validationDB, other: other,
+            otherDB: j.validationDB, switched: switched)
+        return (decision, switched ? Switch(sources: alt, phaseModel: other, validationDB: j.validationDB, mapped: j.mapped) : nil)
+    }
+}
+
+/// Gains varying linearly with position (along x, y, and z for a 3-D survey), every source refitted with them;
+/// kept only if better on validation by `minimumImprovementDB`.
+struct GainSlopeTrial {
+    let context: FitContext
+    let wholeArea: [Int]
+
+    /// The refit with gain slopes, when it is kept.
+    struct Slopes {
+        var sources: [ImageSource]
+        var axes: [Int]
+        var validationDB: Double
+    }
+
+    func run(_ state: FitState) -> (decision: ImageSourceFitter.Decision, kept: Slopes?) {
+        let axes = context.isFlat ? [0, 1] : [0, 1, 2]
+        let p = context.problem(wholeArea, sources: state.sources.count, free: Set(state.sources.indices), phase: state.phaseModel,
+                                slopes: axes)
+        let alt = context.refit(p, state.sources)
+        let altDB = context.judge(alt, state.phaseModel, gainMaps: state.gainMapsInSearch).validationDB
+        let keep = altDB < state.validationDB - context.options.minimumImprovementDB
+        return (.gainSlopes(slopedDB: altDB, constantDB: state.validationDB, kept: keep),
+                keep ? Slopes(sources: alt, axes: axes, validationDB: altDB) : nil)
+    }
+}
+
+/// Per-path gain maps (flat surveys; blockage, element patterns, gain drift): at every survey point the path
+/// gains are solved by ridge-regularised least squares, smoothed onto a grid with a Gaussian kernel of width λ/2,
+/// λ or 2λ and interpolated bilinearly (`GainMapEstimator`). The best width is kept if it beats the model so far
+/// by `minimumImprovementDB`, or roughly matches it when the search already relied on a map.
+struct GainMapTrial {
+    let context: FitContext
+    let wholeArea: [Int]
+
+    /// Kernel widths tried, in wavelengths.
+    static let widthsInWavelengths = [0.5, 1.0, 2.0]
+
+    /// The sources (constant gains, refitted as the ridge target) with the best map, when it is kept.
+    struct Kept {
+        var model: ImageSourceModel
+        var validationDB: Double
+    }
+
+    func run(_ state: FitState) -> (decision: ImageSourceFitter.Decision, kept: Kept?) {
+        var constant = context.model(state.sources, state.phaseModel)
+        for l in constant.sources.indices { constant.sources[l].gainSlope = (.zero, .zero, .zero) }
+        // Global gains refitted without slopes as the ridge target.
+        let p = context.problem(wholeArea, sources: state.sources.count, free: [], phase: state.phaseModel, slopes: [])
+        constant.sources = context.solveGains(p, constant.sources)
+        let estimator = GainMapEstimator(model: constant, positions: context.train.positions,
+                                         channels: context.aligned(constant, context.allPoints), width: context.options.width)
+        let local = estimator.localGains()
+        let lambda = context.wavelength
+        var widths: [ImageSourceFitter.Decision.GainMapWidth] = []
+        var best: Kept? = nil
+        for factor in Self.widthsInWavelengths {
+            let sigma = factor * lambda
+            var m = constant
+            m.gainMap = estimator.map(sigma: sigma, local: local)
+            let db = context.validationDB(m)
+            widths.append(.init(sigma: sigma, validationDB: db))
+            if db < (best?.validationDB ?? .infinity) { best = Kept(model: m, validationDB: db) }
+        }
+        // Keep the best map if it beats constant/linear gains, or if the search already relied on a map.
+        let current = state.validationDB
+        if let b = best, b.validationDB < current - context.options.minimumImprovementDB || (state.acceptedWithMap && b.validationDB <= current + 0.05) {
+            return (.gainMaps(widths: widths, keptSpacing: b.model.gainMap!.spacing), b)
+        }
+        return (.gainMaps(widths: widths, keptSpacing: nil), nil)
+    }
+}
