@@ -25,8 +25,7 @@ public enum CurveCertificateFile {
     /// Reads a public certificate (`NAME.key`). A file that also holds a secret key is refused, so that a
     /// configuration never points peers' allow-lists at a secret.
     public static func readPublicKey(at path: String) throws(CurveKeyFileError) -> CurveKey {
-        let bytes = try readFile(path, isSecret: false)
-        let entries = try parse(bytes, path: path)
+        let entries = try parse(try readFile(path).bytes, path: path)
         guard entries.secretKey == nil else { throw CurveKeyFileError(path: path, problem: .unexpectedSecretKey) }
         guard let publicKey = entries.publicKey else { throw CurveKeyFileError(path: path, problem: .missingPublicKey) }
         return publicKey
@@ -35,9 +34,11 @@ public enum CurveCertificateFile {
     /// Reads a secret certificate (`NAME.key_secret`): both keys, checked against each other; refuses a file
     /// that group or other can access.
     public static func readKeyPair(at path: String) throws(CurveKeyFileError) -> CurveKeyPair {
-        let bytes = try readFile(path, isSecret: true)
+        let (bytes, mode) = try readFile(path)
         let entries = try parse(bytes, path: path)
+        // Kind first (a public file given by mistake is named as such), then its permissions.
         guard let secretKey = entries.secretKey else { throw CurveKeyFileError(path: path, problem: .missingSecretKey) }
+        guard mode & 0o077 == 0 else { throw CurveKeyFileError(path: path, problem: .exposed(mode: mode)) }
         guard let publicKey = entries.publicKey else { throw CurveKeyFileError(path: path, problem: .missingPublicKey) }
         let derived: CurveKeyPair
         do {
@@ -175,9 +176,9 @@ public enum CurveCertificateFile {
 
     // MARK: - File access
 
-    /// Reads at most ``maxFileBytes`` of a regular file; for a secret file, refuses group/other access. The
-    /// checks are made on the opened descriptor (`fstat`), not the path, so a swapped file cannot slip by.
-    static func readFile(_ path: String, isSecret: Bool) throws(CurveKeyFileError) -> [UInt8] {
+    /// Reads at most ``maxFileBytes`` of a regular file, with its permission bits. The checks are made on the
+    /// opened descriptor (`fstat`), not the path, so a swapped file cannot slip by.
+    static func readFile(_ path: String) throws(CurveKeyFileError) -> (bytes: [UInt8], mode: UInt32) {
         // O_NONBLOCK: opening a FIFO must not hang; regular files ignore it.
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)
         guard fd >= 0 else { throw CurveKeyFileError(path: path, problem: .unreadable(errno: errno)) }
@@ -185,9 +186,6 @@ public enum CurveCertificateFile {
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw CurveKeyFileError(path: path, problem: .unreadable(errno: errno)) }
         guard info.st_mode & S_IFMT == S_IFREG else { throw CurveKeyFileError(path: path, problem: .notARegularFile) }
-        if isSecret, info.st_mode & 0o077 != 0 {
-            throw CurveKeyFileError(path: path, problem: .exposed(mode: UInt32(info.st_mode & 0o7777)))
-        }
         guard info.st_size <= maxFileBytes else {
             throw CurveKeyFileError(path: path, problem: .tooLarge(bytes: Int(info.st_size)))
         }
@@ -203,7 +201,7 @@ public enum CurveCertificateFile {
             count += n
         }
         guard count <= maxFileBytes else { throw CurveKeyFileError(path: path, problem: .tooLarge(bytes: count)) }
-        return Array(bytes[..<count])
+        return (Array(bytes[..<count]), UInt32(info.st_mode & 0o7777))
     }
 
     /// Creates `path` with `mode` (exclusive: an existing file is first removed when `overwrite`), writes
