@@ -1,6 +1,6 @@
 /// Whether a ZeroMQ endpoint is reachable beyond this host: the daemon warns at start when it binds such an
 /// endpoint without CURVE (anyone who can reach it may read the fixes, or inject CSI frames).
-enum EndpointExposure: Equatable {
+public enum EndpointExposure: Sendable, Equatable {
     /// `ipc://`, `inproc://`: not on the network.
     case local
     /// TCP on a loopback address or interface (`127.0.0.0/8`, `::1`, `localhost`, `lo`).
@@ -9,7 +9,7 @@ enum EndpointExposure: Equatable {
     case network
 
     /// Classifies `endpoint` (already validated as `transport://address`).
-    init(endpoint: String) {
+    public init(endpoint: String) {
         if endpoint.hasPrefix("ipc://") || endpoint.hasPrefix("inproc://") {
             self = .local
             return

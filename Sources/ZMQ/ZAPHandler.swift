@@ -67,6 +67,15 @@ public final class ZAPHandler: Sendable {
         }
     }
 
+    /// A handler for one socket: `nil` unless `security` is a CURVE server, else a handler letting `clients`
+    /// in under the server's domain. For tools with a single socket per context (record, replay, proxy).
+    public static func serving(
+        _ security: SocketSecurity, clients: Set<CurveKey>, context: Context, threadName: String = "zmq-zap"
+    ) throws(ZMQError) -> ZAPHandler? {
+        guard case .curveServer(_, let domain) = security else { return nil }
+        return try ZAPHandler(context: context, allowLists: [domain: clients], threadName: threadName)
+    }
+
     /// Replaces the allow-list of `domain` (e.g. on a configuration reload). Applies to the next handshake;
     /// established connections stay.
     public func setAllowList(_ keys: Set<CurveKey>, domain: String) {
