@@ -62,7 +62,7 @@ struct CurveCommandTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try Import.parse([try simulateTiny(dir, points: 20), "--out", "\(dir)/a.csicap", "--rate", "200"]).run()
         for name in ["replayer", "recorder", "other"] { try Keygen.parse(["--out", "\(dir)/\(name)"]).run() }
-        let port = 20_000 + Int(getpid() % 20_000)
+        let port = freeTCPPort()
         let replayOptions = try Replay.parse(["\(dir)/a.csicap", "--to", "tcp://127.0.0.1:\(port)",
                                               "--curve-secret-key", "\(dir)/replayer.key_secret", "--curve-allow", "\(dir)/recorder.key"])
         let recorderKey = listed ? "recorder" : "other"
@@ -97,7 +97,7 @@ struct CurveCommandTests {
         try await onThread {
             let context = try Context()
             let publishers = try (0..<2).map { _ in try Publisher(context: context, bind: ["tcp://127.0.0.1:*"]) }
-            let port = 40_000 + Int(getpid() % 20_000)
+            let port = freeTCPPort()
             let process = Process()
             process.executableURL = URL(fileURLWithPath: RunAnywhereTests.csiloc!)
             process.arguments = ["proxy", "--frontend"] + publishers.map(\.lastEndpoint) + ["--backend", "tcp://127.0.0.1:\(port)", "--quiet"]
@@ -149,4 +149,21 @@ private func waitUntil(timeout: Duration, _ condition: () -> Bool) -> Bool {
         usleep(2000)
     }
     return condition()
+}
+
+/// A TCP port on 127.0.0.1 that was free a moment ago (bind to port 0, read it, close), for peers that must
+/// bind a known port themselves (a subprocess).
+private func freeTCPPort() -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+            bind(fd, pointer, length) == 0 ? getsockname(fd, pointer, &length) : -1
+        }
+    }
+    return Int(UInt16(bigEndian: address.sin_port))
 }
