@@ -179,6 +179,47 @@ struct CurveDaemonTests {
         #expect(try await consumerSees(within: .seconds(10)))
     }
 
+    /// The start-up warning for a network bind without CURVE reaches the log, and CURVE silences it; a refused
+    /// client is logged with its key.
+    @Test func startWarnsAboutPlaintextNetworkBindsAndLogsRefusals() async throws {
+        let dir = makeTemporaryDirectory("curve-warn-log")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let keys = try TestKeys(dir)
+        for curve in [false, true] {
+            var configuration = DaemonConfiguration(model: ModelSettings(oracleScene: tinyScenePath))
+            configuration.output.endpoint = "tcp://0.0.0.0:*"
+            configuration.input.endpoint = "tcp://127.0.0.1:*"
+            configuration.input.bind = true
+            configuration.workers = 1
+            configuration.metrics = .disabled
+            if curve {
+                configuration.curve = CurveSettings(keyPair: keys.daemon, input: .plaintext,
+                                                    output: .server(clients: [keys.consumer.publicKey]))
+            }
+            let lines = LogLines()
+            let daemon = try Daemon(configuration: configuration, logger: Logger(label: "w") { _ in CapturingLogHandler(lines: lines) })
+            try daemon.start()
+            if curve {  // an unlisted consumer tries
+                let context = try Context()
+                var config = Subscriber.Configuration(endpoints: [.connect(daemon.pipeline.outputEndpoint.replacingOccurrences(of: "0.0.0.0", with: "127.0.0.1"))],
+                                                      topics: ["pos/v1/"])
+                config.security = .curveClient(keyPair: keys.stranger, serverKey: keys.daemon.publicKey)
+                let subscriber = try Subscriber(context: context, configuration: config) { _ in }
+                _ = try await onThread { waitUntil(timeout: .seconds(5)) { lines.all.contains { $0.contains("CURVE client refused") } } }
+                subscriber.stop()
+                subscriber.join()
+                context.terminate()
+            }
+            daemon.stop()
+            let warnings = lines.all.filter { $0.hasPrefix("warning") && $0.contains("non-loopback") }
+            #expect(warnings.count == (curve ? 0 : 1), "\(lines.all)")
+            #expect(warnings.allSatisfy { $0.contains("output binds the non-loopback address tcp://0.0.0.0:*") })
+            let refusal = lines.all.first { $0.contains("CURVE client refused") }
+            #expect((refusal != nil) == curve)
+            if let refusal { #expect(refusal.contains(keys.stranger.publicKey.z85) && refusal.contains("curve.output_clients")) }
+        }
+    }
+
     /// `input.bind: false`: csilocd connects to a CURVE-server publisher, pinning its key; the publisher's own
     /// ZAP handler decides whether the daemon's key may subscribe.
     @Test(arguments: [true, false])
