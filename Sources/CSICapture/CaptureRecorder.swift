@@ -44,6 +44,12 @@ public final class CaptureRecorder {
         public var tool = "csiloc record"
         public var toolVersion = ""
 
+        /// Plaintext, or CURVE: a client when connecting (pins the server's key), a server when binding (a ZAP
+        /// handler runs in the context while the socket is open and lets ``allowedClients`` in).
+        public var security: SocketSecurity = .plaintext
+        /// With a CURVE server ``security``: the client public keys let in.
+        public var allowedClients: Set<CurveKey> = []
+
         /// Creates a configuration.
         public init(endpoint: String, path: String) {
             self.endpoint = endpoint
@@ -106,6 +112,8 @@ public final class CaptureRecorder {
         if !configuration.overwrite, FileManager.default.fileExists(atPath: configuration.path) {
             throw CaptureError.open(path: configuration.path, errno: EEXIST)
         }
+        let zap = try ZAPHandler.serving(configuration.security, clients: configuration.allowedClients, context: context)
+        defer { zap?.stop() }  // after the socket is closed (defers run in reverse)
         let socket = try makeSocket()
         defer { socket.close() }
         let clock = ContinuousClock()
@@ -155,6 +163,7 @@ public final class CaptureRecorder {
 
     private func makeSocket() throws(ZMQError) -> Socket {
         let socket = try Socket(context: context, kind: .sub)
+        try socket.setSecurity(configuration.security)
         try socket.setReceiveHighWaterMark(configuration.receiveHighWaterMark)
         try socket.setReconnectInterval(.milliseconds(100))
         try socket.subscribe(configuration.topicPrefix)

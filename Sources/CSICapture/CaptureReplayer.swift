@@ -41,6 +41,12 @@ public final class CaptureReplayer {
         /// How long closing the socket may keep delivering the messages still queued.
         public var linger: Duration = .seconds(2)
 
+        /// Plaintext, or CURVE: a client when connecting (pins the server's key), a server when binding (a ZAP
+        /// handler runs in the context while the socket is open and lets ``allowedClients`` in).
+        public var security: SocketSecurity = .plaintext
+        /// With a CURVE server ``security``: the client public keys let in.
+        public var allowedClients: Set<CurveKey> = []
+
         /// Creates a configuration.
         public init(path: String, endpoint: String) {
             self.path = path
@@ -91,6 +97,8 @@ public final class CaptureReplayer {
         // Open the file first so that a missing file fails before any socket exists.
         var reader = try CaptureReader(path: configuration.path)
         progress.metadata = reader.metadata
+        let zap = try ZAPHandler.serving(configuration.security, clients: configuration.allowedClients, context: context)
+        defer { zap?.stop() }  // after the socket is closed (defers run in reverse)
         let socket = try makeSocket()
         defer { socket.close() }
         progress.subscriberSeen = try waitForSubscription(socket, stop: stop)
@@ -149,6 +157,7 @@ public final class CaptureReplayer {
 
     private func makeSocket() throws(ZMQError) -> Socket {
         let socket = try Socket(context: context, kind: .xpub)
+        try socket.setSecurity(configuration.security)
         try socket.setSendHighWaterMark(configuration.sendHighWaterMark)
         try socket.setLinger(configuration.linger)
         if configuration.connect {

@@ -27,6 +27,9 @@ public final class DaemonHarness: Sendable {
         public var subscriberThreadName = "harness-fixes"
         /// Keep every decoded fix (``fixes``); off for long benchmarks, whose memory is measured.
         public var keepsFixes = true
+        /// The harness's CURVE key pair, for a daemon with `curve:`: the feed and the fix subscriber are CURVE
+        /// clients of the daemon's public key wherever the daemon is a CURVE server (list this key there).
+        public var curveKeys: CurveKeyPair?
 
         public init() {}
     }
@@ -64,12 +67,15 @@ public final class DaemonHarness: Sendable {
             let context = try Context()
             made = context
             let collector = FixCollector(keepsFixes: options.keepsFixes, onFix: onFix)
+            let curve = daemon.configuration.curve
             let feed = try Publisher(context: context, connect: [input], sendHighWaterMark: options.feedHighWaterMark,
-                                     linger: options.feedLinger)
+                                     linger: options.feedLinger,
+                                     security: try Self.clientSecurity(curve, server: curve.map { $0.input != .plaintext } ?? false, options))
             var config = Subscriber.Configuration(endpoints: [.connect(daemon.pipeline.outputEndpoint)],
                                                   topics: [WireTopic.prefix(.position)])
             config.receiveHighWaterMark = options.fixHighWaterMark
             config.threadName = options.subscriberThreadName
+            config.security = try Self.clientSecurity(curve, server: curve.map { $0.output != .plaintext } ?? false, options)
             subscriber = try Subscriber(context: context, configuration: config) { parts in collector.receive(parts) }
             self.context = context
             self.collector = collector
@@ -80,6 +86,15 @@ public final class DaemonHarness: Sendable {
             made?.terminate()
             throw error
         }
+    }
+
+    /// Plaintext, or a CURVE client of the daemon when `server` (its socket is a CURVE server).
+    private static func clientSecurity(_ curve: CurveSettings?, server: Bool, _ options: Options) throws -> SocketSecurity {
+        guard let curve, server else { return .plaintext }
+        guard let keys = options.curveKeys else {
+            throw HarnessError(message: "the daemon uses CURVE: give the harness a key pair (Options.curveKeys) the daemon allows")
+        }
+        return .curveClient(keyPair: keys, serverKey: curve.keyPair.publicKey)
     }
 
     /// Sends `probe` (seq 0, 1, …) every 20 ms until a fix for its receiver comes back; from then on, fixes of

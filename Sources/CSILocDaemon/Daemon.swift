@@ -89,12 +89,14 @@ public final class Daemon: Sendable {
             throw error
         }
         let model = pipeline.currentModel
+        for warning in Self.exposureWarnings(configuration) { logger.warning("\(warning)") }
         logger.info("serving", metadata: [
             "input": .string(configuration.input.endpoint), "input_bind": .stringConvertible(configuration.input.bind),
             "output": .string(pipeline.outputEndpoint), "model": .string(model.identity),
             "shape": .string("\(model.antennaCount)x\(model.subcarrierCount)"),
             "method": .string(configuration.search.method.rawValue),
             "workers": .stringConvertible(configuration.resolvedWorkers),
+            "curve": .string(configuration.curve?.summary ?? "off"),
             "metrics": .string(metricsPort.map { "\(configuration.metrics.address!.host):\($0)" } ?? "off"),
         ])
         SDNotify.ready(status: "serving \(model.antennaCount)x\(model.subcarrierCount) frames")
@@ -150,10 +152,14 @@ public final class Daemon: Sendable {
             logger.warning("configuration key changed but needs a restart; still using the old value", metadata: ["key": .string(key)])
         }
         pipeline.swap(model: model)
+        if let curve = next.curve, previous.curve?.withoutAllowLists == curve.withoutAllowLists {
+            pipeline.updateAllowLists(curve)
+        }
         current.withLock {
             $0.model = next.model
             $0.search = next.search
             $0.log.level = next.log.level
+            if let curve = next.curve, $0.curve?.withoutAllowLists == curve.withoutAllowLists { $0.curve = curve }
         }
         levelControl?.level = Logger.Level(rawValue: next.log.level) ?? .info
         metrics.reload(succeeded: true)
@@ -195,7 +201,24 @@ public final class Daemon: Sendable {
         if a.log.format != b.log.format || a.log.rejectionIntervalSeconds != b.log.rejectionIntervalSeconds { keys.append("log") }
         if a.watchdog != b.watchdog { keys.append("watchdog") }
         if a.tracking != b.tracking { keys.append("tracking") }
+        // The allow-lists are reloaded; everything else under `curve` is fixed at start.
+        if a.curve?.withoutAllowLists != b.curve?.withoutAllowLists { keys.append("curve") }
         return keys
+    }
+
+    /// One line per socket bound to a network address without CURVE (logged at start, printed by `--check`).
+    static func exposureWarnings(_ configuration: DaemonConfiguration) -> [String] {
+        var warnings: [String] = []
+        let input = configuration.input, output = configuration.output
+        let inputEncrypted = configuration.curve.map { $0.input != .plaintext } ?? false
+        let outputEncrypted = configuration.curve.map { $0.output != .plaintext } ?? false
+        if input.bind, !inputEncrypted, EndpointExposure(endpoint: input.endpoint) == .network {
+            warnings.append("input binds the non-loopback address \(input.endpoint) without CURVE: anyone who can reach it can inject CSI frames (docs/daemon.md, Security)")
+        }
+        if output.bind, !outputEncrypted, EndpointExposure(endpoint: output.endpoint) == .network {
+            warnings.append("output binds the non-loopback address \(output.endpoint) without CURVE: anyone who can reach it can read the fixes (docs/daemon.md, Security)")
+        }
+        return warnings
     }
 
     static func readText(_ path: String) throws -> String {

@@ -78,7 +78,9 @@ public enum DaemonCommand {
                   output: \(configuration.output.bind ? "bind" : "connect") \(configuration.output.endpoint)
                   workers: \(configuration.resolvedWorkers), queue: \(configuration.queue.perUE) per UE × \(configuration.queue.maxUEs) UEs
                   metrics: \(configuration.metrics.address?.description ?? "off")
+                  curve: \(configuration.curve.map { "\($0.summary) (\($0.secretKeyFile ?? "set in code"))" } ?? "off")
                 """)
+            for warning in Daemon.exposureWarnings(configuration) { print("  warning: \(warning)") }
             return exitOK
         } catch {
             FileHandle.standardError.write(Data("csilocd: \(error)\n".utf8))

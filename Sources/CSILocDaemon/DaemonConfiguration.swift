@@ -27,9 +27,11 @@ public struct DaemonConfiguration: Sendable, Equatable, Decodable {
     public var watchdog: WatchdogSettings
     /// Per-(receiver, UE) tracking of the fixes (off by default).
     public var tracking: TrackingSettings
+    /// CurveZMQ on the sockets; `nil` (no `curve:` section): plaintext.
+    public var curve: CurveSettings?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case input, output, model, search, workers, queue, metrics, log, watchdog, tracking
+        case input, output, model, search, workers, queue, metrics, log, watchdog, tracking, curve
     }
 
     public init(from decoder: any Decoder) throws {
@@ -46,6 +48,7 @@ public struct DaemonConfiguration: Sendable, Equatable, Decodable {
         log = try c.value(.log, default: LogSettings.defaults)
         watchdog = try c.value(.watchdog, default: WatchdogSettings.defaults)
         tracking = try c.value(.tracking, default: TrackingSettings.defaults)
+        curve = c.contains(.curve) ? try CurveSettings(from: c.superDecoder(forKey: .curve), inputBinds: input.bind) : nil
     }
 
     /// Every key at its default and the model as given: the value to start a daemon from in code
@@ -62,6 +65,7 @@ public struct DaemonConfiguration: Sendable, Equatable, Decodable {
         log = LogSettings.defaults
         watchdog = WatchdogSettings.defaults
         tracking = TrackingSettings.defaults
+        curve = nil
     }
 
     /// The number of worker threads this configuration asks for, with `0` resolved to the online cores.
@@ -69,11 +73,13 @@ public struct DaemonConfiguration: Sendable, Equatable, Decodable {
         workers > 0 ? workers : max(1, ProcessInfo.processInfo.activeProcessorCount)
     }
 
-    /// Parses YAML text; relative model/scene paths are resolved against `baseDirectory`.
+    /// Parses YAML text; relative model/scene/key paths are resolved against `baseDirectory` (default: the
+    /// directory of `file`). Key files under `curve:` are read here.
     public static func parse(yaml: String, file: String, baseDirectory: String? = nil) throws -> DaemonConfiguration {
-        var config = try StrictYAML.decode(DaemonConfiguration.self, from: yaml, file: file)
         // (NSString.deletingLastPathComponent traps on some inputs in swift-corelibs-foundation; this is plain.)
         let base = baseDirectory ?? file.lastIndex(of: "/").map { String(file[..<$0]) } ?? ""
+        var config = try StrictYAML.decode(DaemonConfiguration.self, from: yaml, file: file,
+                                           userInfo: [CurveSettings.baseDirectoryKey: base])
         config.model.resolvePaths(relativeTo: base)
         return config
     }

@@ -42,6 +42,8 @@ public final class DaemonMetrics: Sendable {
         /// Tracking: fixes per `track.event`, tracks held, tracks forgotten after inactivity or evicted by the cap.
         public var trackEvents: [String: Int] = [:]
         public var tracks = 0, tracksExpired = 0, tracksEvicted = 0
+        /// CURVE handshakes answered by the ZAP handler, keyed `"<socket>/<allowed|refused>"` (e.g. `output/refused`).
+        public var curveAuthentications: [String: Int] = [:]
         /// Frames not yet accounted for as processed, superseded, dropped or rejected.
         public var outstanding: Int { received - processed - superseded - dropped - rejected }
     }
@@ -68,6 +70,8 @@ public final class DaemonMetrics: Sendable {
     private let trackEventCounters: [String: CoreMetrics.Counter]
     private let tracksRemovedCounters: [String: CoreMetrics.Counter]
     private let tracksGauge: CoreMetrics.Gauge
+    /// `csilocd_curve_auth_total{socket, result}`, keyed `"<socket>/<result>"`.
+    private let curveAuthCounters: [String: CoreMetrics.Counter]
 
     /// Pipeline stages with a latency histogram (`csilocd_stage_seconds{stage=…}`).
     public enum Stage: String, Sendable, CaseIterable {
@@ -114,6 +118,9 @@ public final class DaemonMetrics: Sendable {
         tracksRemovedCounters = Dictionary(uniqueKeysWithValues: ["expired", "evicted"].map {
             ($0, counter("tracks_removed_total", [("reason", $0)])) })
         tracksGauge = CoreMetrics.Gauge(label: "csilocd_tracks", factory: factory)
+        curveAuthCounters = Dictionary(uniqueKeysWithValues: ["input", "output"].flatMap { socket in
+            ["allowed", "refused"].map { ("\(socket)/\($0)", counter("curve_auth_total", [("socket", socket), ("result", $0)])) }
+        })
         for (_, c) in rejectedCounters { c.increment(by: 0) }
         for (_, c) in droppedCounters { c.increment(by: 0) }
     }
@@ -235,6 +242,13 @@ public final class DaemonMetrics: Sendable {
         }
         if newlyExpired > 0 { tracksRemovedCounters["expired"]!.increment(by: newlyExpired) }
         if newlyEvicted > 0 { tracksRemovedCounters["evicted"]!.increment(by: newlyEvicted) }
+    }
+
+    /// The ZAP handler let a CURVE client of `socket` (`input`/`output`) in, or refused it.
+    func curveAuthentication(socket: String, allowed: Bool) {
+        let key = "\(socket)/\(allowed ? "allowed" : "refused")"
+        curveAuthCounters[key]?.increment()
+        counts.withLock { $0.snapshot.curveAuthentications[key, default: 0] += 1 }
     }
 
     func setWorkers(_ n: Int) { workersGauge.record(n) }

@@ -25,6 +25,8 @@ public final class Pipeline: Sendable {
     private let rateLog: RateLimitedLog
     private let context: Context
     private let publisher: Publisher
+    /// Answers the CURVE handshakes of the server sockets (`curve:` with a server role); bound before them.
+    private let zap: ZAPHandler?
     private let queue: LatestWinsQueue
     private let decoder: FrameDecoder
     private let model: Mutex<ServingModel>
@@ -49,7 +51,8 @@ public final class Pipeline: Sendable {
         self.metrics = metrics
         self.logger = logger
         self.model = Mutex(model)
-        rateLog = RateLimitedLog(intervalSeconds: configuration.log.rejectionIntervalSeconds)
+        let rateLog = RateLimitedLog(intervalSeconds: configuration.log.rejectionIntervalSeconds)
+        self.rateLog = rateLog
         queue = LatestWinsQueue(perUE: configuration.queue.perUE, maxUEs: configuration.queue.maxUEs)
         decoder = FrameDecoder(limits: .init(maxElements: configuration.input.maxElements),
                                crcPolicy: configuration.input.requireCRC ? .require : .verifyIfPresent)
@@ -57,14 +60,25 @@ public final class Pipeline: Sendable {
         tracker = configuration.tracking.enabled ? Mutex(Tracker(configuration: configuration.tracking.tracker)) : nil
         context = try Context()
         let out = configuration.output
+        var handler: ZAPHandler?
         do {
+            // The ZAP handler first: a CURVE server socket refuses every client until it is bound.
+            if let curve = configuration.curve, !curve.allowLists.isEmpty {
+                handler = try ZAPHandler(context: context, allowLists: curve.allowLists, threadName: "csilocd-zap",
+                                         onDecision: { [metrics, logger, rateLog] decision in
+                                             Self.record(decision, metrics: metrics, logger: logger, rateLog: rateLog)
+                                         })
+            }
             publisher = try Publisher(context: context, bind: out.bind ? [out.endpoint] : [],
                                       connect: out.bind ? [] : [out.endpoint],
-                                      sendHighWaterMark: Int32(out.sendHighWaterMark), linger: .milliseconds(out.lingerMs))
+                                      sendHighWaterMark: Int32(out.sendHighWaterMark), linger: .milliseconds(out.lingerMs),
+                                      security: configuration.curve?.outputSocketSecurity ?? .plaintext)
         } catch {
+            handler?.stop()
             context.terminate()
             throw error
         }
+        zap = handler
         metrics.setWorkers(workerCount)
         metrics.setGeneration(model.generation)
     }
@@ -104,6 +118,7 @@ public final class Pipeline: Sendable {
         subConfig.maxPartBytes = Int64(input.maxMessageBytes)
         subConfig.receiveHighWaterMark = Int32(input.receiveHighWaterMark)
         subConfig.threadName = "csilocd-recv"
+        subConfig.security = configuration.curve?.inputSocketSecurity ?? .plaintext
         do {
             let sub = try Subscriber(
                 context: context, configuration: subConfig,
@@ -117,6 +132,15 @@ public final class Pipeline: Sendable {
             queue.close()
             workersDone.wait()
             throw error
+        }
+    }
+
+    /// Replaces the CURVE allow-lists (a reload): later handshakes use them, established connections stay.
+    /// Only the domains of the server roles started with are updated.
+    public func updateAllowLists(_ curve: CurveSettings) {
+        guard let zap else { return }
+        for (domain, keys) in curve.allowLists where configuration.curve?.allowLists[domain] != nil {
+            zap.setAllowList(keys, domain: domain)
         }
     }
 
@@ -140,6 +164,8 @@ public final class Pipeline: Sendable {
         if started.load(ordering: .acquiring) { workersDone.wait() }
         logger.info("pipeline drained", metadata: ["drained_frames": .stringConvertible(pending)])
         publisher.close()
+        // After the server sockets are closed (an unbound handler must never leave a CURVE socket open to all).
+        zap?.stop()
         context.terminate()
     }
 
@@ -195,6 +221,17 @@ public final class Pipeline: Sendable {
             rateLog.log(logger, level: .warning, key: closed ? "shutting_down" : "ue_limit",
                         "frame dropped: \(closed ? "draining" : "queue.max_ues UEs already pending")")
         }
+    }
+
+    /// Counts a ZAP decision; a refused client is logged (rate-limited per socket: a scanner can retry fast).
+    private static func record(_ decision: ZAPHandler.Decision, metrics: DaemonMetrics, logger: Logger, rateLog: RateLimitedLog) {
+        let socket = decision.domain == CurveSettings.inputDomain ? "input" : "output"
+        metrics.curveAuthentication(socket: socket, allowed: decision.allowed)
+        guard !decision.allowed else { return }
+        let list = socket == "input" ? "curve.input_clients" : "curve.output_clients"
+        rateLog.log(logger, level: .warning, key: "curve_refused_\(socket)", "CURVE client refused: its key is not in \(list)",
+                    metadata: ["socket": .string(socket), "client_key": .string(decision.clientKey?.z85 ?? "none"),
+                               "address": .string(decision.address)])
     }
 
     private func reject(_ reason: String, _ message: String) {

@@ -14,25 +14,28 @@ public enum StrictYAML {
     /// Deepest nesting of mappings and lists accepted (composing and decoding recurse).
     public static let maxDepth = 64
 
-    /// Decodes `T` from YAML text; `file` is used in error messages only.
+    /// Decodes `T` from YAML text; `file` is used in error messages only; `userInfo` reaches every
+    /// `init(from:)` as `decoder.userInfo` (e.g. the directory relative paths are resolved against).
     ///
     /// Before anything is built, a linear pass over the event stream rejects documents that would expand past
     /// ``maxExpandedNodes`` through aliases, nest deeper than ``maxDepth``, or use a mapping or list as a mapping
     /// key (hashing keys built from nested aliases is exponential), with the error located at the offending node.
-    public static func decode<T: Decodable>(_ type: T.Type, from text: String, file: String) throws -> T {
+    public static func decode<T: Decodable>(
+        _ type: T.Type, from text: String, file: String, userInfo: [CodingUserInfoKey: any Sendable] = [:]
+    ) throws -> T {
         try checkExpansion(text, file: file)
         let node: Node
         do {
             guard let composed = try Yams.compose(yaml: text) else {
                 // An empty document decodes like an empty mapping, so that all defaults apply.
-                return try decode(type, from: "{}", file: file)
+                return try decode(type, from: "{}", file: file, userInfo: userInfo)
             }
             node = composed
         } catch let error as YamlError {
             throw YAMLFileError(file: file, line: nil, column: nil, path: "", message: "YAML syntax error: \(error)", snippet: nil)
         }
         do {
-            return try YAMLDecoder().decode(type, from: node)
+            return try YAMLDecoder().decode(type, from: node, userInfo: userInfo)
         } catch let error as DecodingError {
             throw YAMLFileError(decodingError: error, root: node, text: text, file: file)
         } catch let error as YAMLFileError {

@@ -27,16 +27,19 @@ public final class Publisher: Sendable {
     ///   - connect: endpoints to connect to (e.g. a bound subscriber or proxy).
     ///   - sendHighWaterMark: per-subscriber queue length before dropping.
     ///   - linger: how long ``close()`` keeps unsent messages; `.zero` drops.
+    ///   - security: plaintext, or CURVE (a server needs a ``ZAPHandler`` running in `context` first).
     public init(
         context: Context,
         bind: [String] = [],
         connect: [String] = [],
         sendHighWaterMark: Int32 = 1000,
-        linger: Duration? = .zero
+        linger: Duration? = .zero,
+        security: SocketSecurity = .plaintext
     ) throws(ZMQError) {
         let socket = try Socket(context: context, kind: .pub)
         try socket.setSendHighWaterMark(sendHighWaterMark)
         try socket.setLinger(linger)
+        try socket.setSecurity(security)
         for endpoint in bind { try socket.bind(endpoint) }
         for endpoint in connect { try socket.connect(endpoint) }
         lastEndpoint = (bind.isEmpty && connect.isEmpty) ? "" : try socket.lastEndpoint

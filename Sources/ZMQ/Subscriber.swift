@@ -64,6 +64,8 @@ public final class Subscriber: Sendable {
         public var stopCheckInterval: Duration = .milliseconds(100)
         /// Name of the thread, for debuggers and `top -H`.
         public var threadName: String = "zmq-subscriber"
+        /// Plaintext, or CURVE (a server needs a ``ZAPHandler`` running in the context first).
+        public var security: SocketSecurity = .plaintext
 
         public init(endpoints: [Endpoint], prefixes: [[UInt8]] = [[]]) {
             self.endpoints = endpoints
@@ -174,6 +176,7 @@ public final class Subscriber: Sendable {
         try socket.setReceiveHighWaterMark(configuration.receiveHighWaterMark)
         try socket.setMaxMessageSize(configuration.maxPartBytes)
         try socket.setReconnectInterval(configuration.reconnectInterval)
+        try socket.setSecurity(configuration.security)
         for prefix in configuration.prefixes { try socket.subscribe(prefix) }
         for endpoint in configuration.endpoints {
             switch endpoint {

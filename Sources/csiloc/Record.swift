@@ -14,6 +14,8 @@ struct Record: AsyncParsableCommand {
         Examples:
           csiloc record --from tcp://gnb1:5556 --out run1.csicap --duration 60
           csiloc record --from tcp://localhost:5557 --topic pos/v1/ --out fixes.csicap
+          csiloc record --from tcp://gnb1:5556 --out fixes.csicap --topic pos/v1/ \\
+              --curve-secret-key me.key_secret --curve-server-key csilocd.key      # CURVE client
         """
     )
 
@@ -41,7 +43,10 @@ struct Record: AsyncParsableCommand {
     @Flag(name: .long, help: "No progress line.")
     var quiet = false
 
+    @OptionGroup var curve: CurveOptions
+
     func validate() throws {
+        try curve.validate(binding: bind)
         if duration != nil && count != nil { throw ValidationError("give either --duration or --count, not both") }
         if let duration, !(duration > 0 && duration <= 1e9) { throw ValidationError("--duration must be in (0, 1e9] s") }
         if let count, count < 1 { throw ValidationError("--count must be positive") }
@@ -55,6 +60,7 @@ struct Record: AsyncParsableCommand {
         config.count = count
         config.overwrite = force
         config.toolVersion = CSILocVersion.string
+        (config.security, config.allowedClients) = try curve.security(binding: bind, zapDomain: "csiloc-record")
         TerminationSignals.install()
         let context = try Context()
         defer { context.terminate() }

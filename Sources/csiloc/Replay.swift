@@ -17,6 +17,8 @@ struct Replay: AsyncParsableCommand {
           csiloc replay run1.csicap --to tcp://*:5556                  # real time, once
           csiloc replay run1.csicap --to tcp://*:5556 --speed max --loop
           csiloc replay run1.csicap --to tcp://daemon:5556 --connect --speed 10
+          csiloc replay run1.csicap --to tcp://*:5556 --curve-secret-key gnb.key_secret \\
+              --curve-allow csilocd.key                                # CURVE server for csilocd's input
         """
     )
 
@@ -44,7 +46,10 @@ struct Replay: AsyncParsableCommand {
     @Flag(name: .long, help: "No progress line.")
     var quiet = false
 
+    @OptionGroup var curve: CurveOptions
+
     func validate() throws {
+        try curve.validate(binding: !connect)
         if ReplaySpeed(argument: speed) == nil { throw ValidationError("--speed must be a positive number or 'max', got '\(speed)'") }
         // ≤ 10⁹ s keeps the nanosecond count an Int64.
         if !(waitSubscribers >= 0 && waitSubscribers <= 1e9) { throw ValidationError("--wait-subscribers must be in 0...1e9 s") }
@@ -57,6 +62,7 @@ struct Replay: AsyncParsableCommand {
         config.topicPrefix = topic
         config.connect = connect
         config.waitForSubscribers = .nanoseconds(Int64(waitSubscribers * 1e9))
+        (config.security, config.allowedClients) = try curve.security(binding: !connect, zapDomain: "csiloc-replay")
         TerminationSignals.install()
         let context = try Context()
         defer { context.terminate() }

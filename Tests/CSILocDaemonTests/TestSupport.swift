@@ -103,13 +103,19 @@ final class Harness: Sendable {
 
     /// Starts the daemon from `yaml` (written to a file), connects the harness's sockets and handshakes with
     /// probe frames from receiver ``probeReceiver`` (PUB/SUB slow joiner).
-    init(_ tag: String, logger customLogger: Logger? = nil, yaml: (String) -> String) throws {
+    /// - Parameter curveKeys: the harness's CURVE key pair, for a configuration with `curve:` (see
+    ///   `DaemonHarness.Options.curveKeys`); `prepare` may write key files into the directory first.
+    init(_ tag: String, logger customLogger: Logger? = nil, curveKeys: CurveKeyPair? = nil,
+         prepare: (String) throws -> Void = { _ in }, yaml: (String) -> String) throws {
         directory = makeTemporaryDirectory(tag)
         configPath = directory + "/csilocd.yaml"
+        try prepare(directory)
         try yaml(directory).write(toFile: configPath, atomically: true, encoding: .utf8)
         var logger = customLogger ?? Logger(label: "csilocd-test")
         if customLogger == nil { logger.logLevel = .error }
-        shared = try DaemonHarness(starting: Daemon(configPath: configPath, logger: logger))
+        var options = DaemonHarness.Options()
+        options.curveKeys = curveKeys
+        shared = try DaemonHarness(starting: Daemon(configPath: configPath, logger: logger), options: options)
         try shared.handshake(probe: TinyFrames.make(count: 1, receiver: Self.probeReceiver, ue: 1)[0], timeout: .seconds(20))
         usleep(50_000)
     }
