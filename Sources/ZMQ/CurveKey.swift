@@ -1,6 +1,3 @@
-import CZMQ
-import Glibc
-
 /// A CurveZMQ public key: 32 bytes, written as 40 Z85 characters. Not secret: it names a peer (allow-lists,
 /// a server's key that clients pin), so it prints itself.
 public struct CurveKey: Sendable, Hashable, CustomStringConvertible {
@@ -28,75 +25,4 @@ public struct CurveKey: Sendable, Hashable, CustomStringConvertible {
     public var z85: String { Z85.encode(bytes)! }
 
     public var description: String { z85 }
-}
-
-/// A CurveZMQ secret key. Kept apart from ``CurveKey`` so it never ends up in a log line or an allow-list by
-/// accident: its `description` is redacted and the Z85 text is only available through ``z85``.
-public struct CurveSecretKey: Sendable, Hashable, CustomStringConvertible {
-    /// The 32 raw bytes.
-    public let bytes: [UInt8]
-
-    /// A key from its raw bytes; `nil` unless there are exactly 32.
-    public init?(bytes: [UInt8]) {
-        guard bytes.count == CurveKey.byteCount else { return nil }
-        self.bytes = bytes
-    }
-
-    /// A key from its Z85 text; `nil` unless it is exactly 40 valid Z85 characters.
-    public init?(z85: String) {
-        guard z85.utf8.count == CurveKey.z85Count, let bytes = Z85.decode(z85) else { return nil }
-        self.init(bytes: bytes)
-    }
-
-    /// The 40-character Z85 form (for writing a secret key file; never log it).
-    public var z85: String { Z85.encode(bytes)! }
-
-    public var description: String { "CurveSecretKey(redacted)" }
-}
-
-/// A CurveZMQ key pair: what a CURVE server needs, and what a CURVE client presents to a server.
-public struct CurveKeyPair: Sendable, Hashable {
-    public let publicKey: CurveKey
-    public let secretKey: CurveSecretKey
-
-    /// Whether this libzmq was built with CURVE (`zmq_has("curve")`): without it every CURVE option fails.
-    public static var isAvailable: Bool { zmq_has("curve") != 0 }
-
-    /// A fresh key pair from libzmq's `zmq_curve_keypair` (libsodium or tweetnacl randomness).
-    ///
-    /// - Throws: `ENOTSUP` when libzmq has no CURVE.
-    public static func generate() throws(ZMQError) -> CurveKeyPair {
-        var publicText = [CChar](repeating: 0, count: CurveKey.z85Count + 1)
-        var secretText = [CChar](repeating: 0, count: CurveKey.z85Count + 1)
-        guard zmq_curve_keypair(&publicText, &secretText) == 0 else { throw ZMQError.last("zmq_curve_keypair") }
-        defer { for index in secretText.indices { secretText[index] = 0 } }
-        guard let publicKey = CurveKey(z85: cText(publicText)),
-              let secretKey = CurveSecretKey(z85: cText(secretText))
-        else { throw ZMQError(code: EPROTO, operation: "zmq_curve_keypair") }
-        return CurveKeyPair(publicKey: publicKey, secretKey: secretKey)
-    }
-
-    /// The pair of `secretKey`, its public key derived by libzmq (`zmq_curve_public`).
-    ///
-    /// - Throws: `ENOTSUP` when libzmq has no CURVE.
-    public init(secretKey: CurveSecretKey) throws(ZMQError) {
-        var publicText = [CChar](repeating: 0, count: CurveKey.z85Count + 1)
-        let rc = secretKey.z85.withCString { zmq_curve_public(&publicText, $0) }
-        guard rc == 0 else { throw ZMQError.last("zmq_curve_public") }
-        guard let publicKey = CurveKey(z85: cText(publicText)) else {
-            throw ZMQError(code: EPROTO, operation: "zmq_curve_public")
-        }
-        self.init(publicKey: publicKey, secretKey: secretKey)
-    }
-
-    /// A pair from both halves, unchecked (``CurveCertificateFile`` checks that they belong together).
-    public init(publicKey: CurveKey, secretKey: CurveSecretKey) {
-        self.publicKey = publicKey
-        self.secretKey = secretKey
-    }
-}
-
-/// The text of a NUL-terminated C buffer.
-private func cText(_ buffer: [CChar]) -> String {
-    String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }
