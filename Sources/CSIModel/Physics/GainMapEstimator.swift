@@ -65,42 +65,82 @@ struct GainMapEstimator {
         return out
     }
 
-    /// Kernel-smoothed gains on a grid of step `sigma` over the survey footprint (flat surveys).
-    func map(sigma: Double, local: [[Complex<Double>]]) -> GainMap {
+    /// Per path, the straight-edged cells inside which its local gains are nearly constant (`GainSegmentation`).
+    func segmentations(local: [[Complex<Double>]], options: GainSegmentation.Options = .init()) -> [GainSegmentation] {
         let l = model.sources.count
+        let xy = positions.map { ($0.x, $0.y) }
+        var out = [GainSegmentation](repeating: GainSegmentation(), count: l)
+        out.withUnsafeMutableBufferPointer { buf in
+            nonisolated(unsafe) let o = buf
+            Parallel.forEachChunk(count: l, width: width, minChunk: 1) { range in
+                for s in range { o[s] = GainSegmentation.fit(xy: xy, values: local.map { $0[s] }, options: options) }
+            }
+        }
+        return out
+    }
+
+    /// Kernel-smoothed gains on a grid over the survey footprint (flat surveys): Gaussian kernel of width `sigma`,
+    /// nodes `spacing` apart (default `sigma`). With `segmentations`, a node averages only the points in its own
+    /// cell of that path's partition (and, when none is within reach, the cell's mean), so a path's gain keeps
+    /// its straight jumps (blockage edges) instead of being smoothed across them.
+    func map(sigma: Double, spacing: Double? = nil, local: [[Complex<Double>]], segmentations: [GainSegmentation]? = nil) -> GainMap {
+        let l = model.sources.count
+        let step = spacing ?? sigma
         let xs = positions.map(\.x), ys = positions.map(\.y)
         let x0 = xs.min()!, y0 = ys.min()!
-        let nx = Int(((xs.max()! - x0) / sigma).rounded(.up)) + 1, ny = Int(((ys.max()! - y0) / sigma).rounded(.up)) + 1
-        // Bucket points by grid cell for the kernel sums.
-        var buckets = [[Int]](repeating: [], count: nx * ny)
+        let nx = Int(((xs.max()! - x0) / step).rounded(.up)) + 1, ny = Int(((ys.max()! - y0) / step).rounded(.up)) + 1
+        // Bucket points by σ-sized cells for the kernel sums (3σ reach).
+        let bx = Int(((xs.max()! - x0) / sigma).rounded(.up)) + 1, by = Int(((ys.max()! - y0) / sigma).rounded(.up)) + 1
+        var buckets = [[Int]](repeating: [], count: bx * by)
         for (p, x) in positions.enumerated() {
-            let i = min(nx - 1, max(0, Int(((x.x - x0) / sigma).rounded()))), j = min(ny - 1, max(0, Int(((x.y - y0) / sigma).rounded())))
-            buckets[j * nx + i].append(p)
+            let i = min(bx - 1, max(0, Int(((x.x - x0) / sigma).rounded()))), j = min(by - 1, max(0, Int(((x.y - y0) / sigma).rounded())))
+            buckets[j * bx + i].append(p)
+        }
+        // Each point's cell per path, and each cell's mean gain (the fallback of nodes with no point of their cell nearby).
+        let pointCell: [[Int]]? = segmentations.map { segs in segs.map { seg in positions.map { seg.cell(x: $0.x, y: $0.y) } } }
+        var cellMean: [[Complex<Double>]] = []
+        if let segs = segmentations, let pc = pointCell {
+            cellMean = (0..<l).map { s in
+                var sum = [Complex<Double>](repeating: .zero, count: segs[s].cellCount), count = [Int](repeating: 0, count: segs[s].cellCount)
+                for p in positions.indices { sum[pc[s][p]] = sum[pc[s][p]] + local[p][s]; count[pc[s][p]] += 1 }
+                return (0..<segs[s].cellCount).map { c in count[c] > 0 ? sum[c] * Complex(1 / Double(count[c]), 0) : model.sources[s].gain }
+            }
         }
         var values = [Double](repeating: 0, count: l * nx * ny * 2)
         let reach = 3
-        for j in 0..<ny {
-            for i in 0..<nx {
-                let node = Point3(x0 + Double(i) * sigma, y0 + Double(j) * sigma, 0)
-                var wsum = 0.0
-                var acc = [Complex<Double>](repeating: .zero, count: l)
-                for b in max(0, j - reach)...min(ny - 1, j + reach) {
-                    for a in max(0, i - reach)...min(nx - 1, i + reach) {
-                        for p in buckets[b * nx + a] {
-                            let dx = positions[p].x - node.x, dy = positions[p].y - node.y
-                            let w = Double.exp(-(dx * dx + dy * dy) / (2 * sigma * sigma))
-                            wsum += w
-                            for s in 0..<l { acc[s] = acc[s] + local[p][s] * Complex(w, 0) }
+        let (cellBuckets, means) = (buckets, cellMean)
+        values.withUnsafeMutableBufferPointer { buf in
+            nonisolated(unsafe) let out = buf
+            Parallel.forEachChunk(count: ny, width: width, minChunk: 1) { rows in
+                var acc = [Complex<Double>](repeating: .zero, count: l), wsum = [Double](repeating: 0, count: l)
+                var nodeCell = [Int](repeating: 0, count: l)
+                for j in rows {
+                    for i in 0..<nx {
+                        let node = Point3(x0 + Double(i) * step, y0 + Double(j) * step, 0)
+                        for s in 0..<l { acc[s] = .zero; wsum[s] = 0; nodeCell[s] = segmentations?[s].cell(x: node.x, y: node.y) ?? 0 }
+                        let ci = min(bx - 1, max(0, Int(((node.x - x0) / sigma).rounded()))), cj = min(by - 1, max(0, Int(((node.y - y0) / sigma).rounded())))
+                        for b in max(0, cj - reach)...min(by - 1, cj + reach) {
+                            for a in max(0, ci - reach)...min(bx - 1, ci + reach) {
+                                for p in cellBuckets[b * bx + a] {
+                                    let dx = positions[p].x - node.x, dy = positions[p].y - node.y
+                                    let w = Double.exp(-(dx * dx + dy * dy) / (2 * sigma * sigma))
+                                    for s in 0..<l where pointCell == nil || pointCell![s][p] == nodeCell[s] {
+                                        wsum[s] += w
+                                        acc[s] = acc[s] + local[p][s] * Complex(w, 0)
+                                    }
+                                }
+                            }
+                        }
+                        for s in 0..<l {
+                            let fallback = means.isEmpty ? model.sources[s].gain : means[s][nodeCell[s]]
+                            let g = wsum[s] > 1e-9 ? acc[s] * Complex(1 / wsum[s], 0) : fallback
+                            let k = 2 * ((s * ny + j) * nx + i)
+                            out[k] = g.real; out[k + 1] = g.imaginary
                         }
                     }
                 }
-                for s in 0..<l {
-                    let g = wsum > 1e-9 ? acc[s] * Complex(1 / wsum, 0) : model.sources[s].gain
-                    let k = 2 * ((s * ny + j) * nx + i)
-                    values[k] = g.real; values[k + 1] = g.imaginary
-                }
             }
         }
-        return GainMap(originX: x0, originY: y0, spacing: sigma, nx: nx, ny: ny, paths: l, values: values)
+        return GainMap(originX: x0, originY: y0, spacing: step, nx: nx, ny: ny, paths: l, values: values)
     }
 }

@@ -42,7 +42,7 @@ struct PathCandidateSearch {
     func run(sources: [ImageSource], residualModel: ImageSourceModel, sampler: inout PointSampler) -> PathCandidates {
         let options = context.options, train = context.train, frame = context.frame, centre = context.centre
         let residuals = { (idx: [Int]) in context.residuals(against: residualModel, alignToModel: !sources.isEmpty, idx) }
-        let bpIdx = sampler.points(within: nil, limit: options.backProjectionPoints)
+        let bpIdx = sampler.points(within: context.focusRadius, limit: options.backProjectionPoints)
         // Before any source is known, an unsynchronised survey's frames share no phase or timing reference.
         let perFrame: NuisanceModel = sources.isEmpty ? options.nuisance : .none
         let bp = BackProjection(frame: frame, frequencies: train.frequencies, carrier: train.carrier,
@@ -89,7 +89,7 @@ struct PathCandidateSearch {
     /// also sweeping the roll about its axis); a predicted one as it is.
     func refined(_ candidate: PathCandidate, by coherent: CoherentSearch) -> Point3 {
         guard candidate.origin == .backProjection else { return candidate.position }
-        return coherent.refine(start: candidate.position, frame: candidate.frame, origin: context.centre,
+        return coherent.refine(start: candidate.position, frame: candidate.frame, origin: context.focus,
                                uniformSpacing: context.uniformSpacing, minimumZ: context.flatHeight,
                                angularHalfWidth: context.angularHalfWidth, rangeHalfWidth: context.rangeHalfWidth,
                                coneAxis: context.frame.dimensionality == 1 ? candidate.frame.0 : nil).position

@@ -22,8 +22,13 @@ struct FitContext: Sendable {
     let reach: Double
     /// Subcarrier spacing when the subcarriers are evenly spaced (delays are then known modulo its inverse).
     let uniformSpacing: Double?
-    /// Survey point indices sorted by distance to `centre`, for disks.
-    let byDistance: [Int]
+    /// Where candidates are looked for and the continuation's disks are centred: `centre`, or a sub-region's centre
+    /// (`focused(on:radius:)`) when the search looks for a path the whole survey hides.
+    private(set) var focus: Point3
+    /// Radius of the sub-region in focus (nil: the whole survey): the back-projection uses its points only.
+    private(set) var focusRadius: Double? = nil
+    /// Survey point indices sorted by distance to `focus`, for disks.
+    private(set) var byDistance: [Int]
     /// Half-widths of the coherent search: the array beamwidth (rad) and half the delay resolution (m).
     let angularHalfWidth: Double, rangeHalfWidth: Double
 
@@ -35,6 +40,7 @@ struct FitContext: Sendable {
         let centre = train.positions.reduce(Point3.zero, +) / Double(max(train.count, 1))
         self.frame = frame
         self.centre = centre
+        self.focus = centre
         let zs = train.positions.map(\.z)
         flatHeight = (zs.max() ?? 0) - (zs.min() ?? 0) < 1e-6 ? (zs.first ?? 0) : nil
         heights = (zs.min() ?? 0)...(zs.max() ?? 0)
@@ -50,6 +56,16 @@ struct FitContext: Sendable {
     }
 
     var isFlat: Bool { flatHeight != nil }
+
+    /// The same survey with the search focused on the disk of `radius` around `point` (candidates, coherent search
+    /// and continuation disks there; models, gains and validation unchanged).
+    func focused(on point: Point3, radius: Double) -> FitContext {
+        var c = self
+        c.focus = point
+        c.focusRadius = radius
+        c.byDistance = train.positions.indices.sorted { (train.positions[$0] - point).length < (train.positions[$1] - point).length }
+        return c
+    }
     /// Every training point.
     var allPoints: [Int] { Array(0..<train.count) }
     /// Carrier wavelength (m).
@@ -167,10 +183,23 @@ struct FitContext: Sendable {
         guard gainMaps, !sources.isEmpty else { return Judgement(model: plain, validationDB: plainDB, mapped: false) }
         var m = plain
         let estimator = GainMapEstimator(model: m, positions: train.positions, channels: aligned(m, allPoints), width: options.width)
-        m.gainMap = estimator.map(sigma: speedOfLight / train.carrier, local: estimator.localGains())
+        let local = estimator.localGains()
+        m.gainMap = estimator.map(sigma: wavelength, local: local)
+        var best = Judgement(model: plain, validationDB: plainDB, mapped: false)
         let mappedDB = validationDB(m)
-        return mappedDB < plainDB ? Judgement(model: m, validationDB: mappedDB, mapped: true)
-            : Judgement(model: plain, validationDB: plainDB, mapped: false)
+        if mappedDB < best.validationDB { best = Judgement(model: m, validationDB: mappedDB, mapped: true) }
+        if options.cellGainMaps {
+            // Smoothed only inside straight-edged cells: a path blocked over part of the area keeps its edges.
+            let segmentations = estimator.segmentations(local: local)
+            if segmentations.contains(where: { $0.cellCount > 1 }) {
+                var c = plain
+                c.gainMap = estimator.map(sigma: wavelength, spacing: GainMapTrial.cellMapSpacing(context: self, paths: sources.count),
+                                          local: local, segmentations: segmentations)
+                let cellDB = validationDB(c)
+                if cellDB < best.validationDB { best = Judgement(model: c, validationDB: cellDB, mapped: true) }
+            }
+        }
+        return best
     }
 
     /// Validation NMSE (dB) of `model`, each frame after its own nuisance.
@@ -200,10 +229,10 @@ struct PointSampler {
         rng = SeededGenerator(seed: context.options.seed, stream: 0x4649_5400)   // "FIT"
     }
 
-    /// The points within `radius` of the survey centre (nil: all; at least the 40 nearest), at most `limit` of
+    /// The points within `radius` of the survey centre (the focus; nil: all; at least the 40 nearest), at most `limit` of
     /// them drawn at random, in index order.
     mutating func points(within radius: Double?, limit: Int) -> [Int] {
-        let (positions, centre, byDistance) = (context.train.positions, context.centre, context.byDistance)
+        let (positions, centre, byDistance) = (context.train.positions, context.focus, context.byDistance)
         var inside = radius.map { r in byDistance.filter { (positions[$0] - centre).length <= r } } ?? byDistance
         if inside.count < 40 { inside = Array(byDistance.prefix(min(byDistance.count, 40))) }
         if inside.count > limit {

@@ -26,7 +26,10 @@ extension ImageSourceFitter {
         case searchStalled(paths: Int, validationDB: Double, withGainMapsDB: Double)
         /// The path search stopped: none of `candidates` for path `paths + 1` improved the validation NMSE
         /// (`lastCandidateDB`: the last one tried).
-        case noCandidateImproved(paths: Int, candidates: Int, validationDB: Double, lastCandidateDB: Double)
+        case noCandidateImproved(paths: Int, candidates: Int, validationDB: Double, lastCandidateDB: Double, subRegions: Int = 0)
+        /// Path `path` was found only by focusing the search on a sub-region (disk of `radius` around `focus`), after
+        /// no candidate from the whole survey improved.
+        case subRegionPath(path: Int, focus: Point3, radius: Double)
         /// The path search stopped at `Options.maxSources`.
         case maximumPaths(Int)
         /// How many of the paths came from images predicted by the reflectors found (`ImageGeometry`).
@@ -38,9 +41,9 @@ extension ImageSourceFitter {
         case phaseModel(ArrayPhaseModel)
         /// Gains varying linearly with position against constant gains (validation NMSE of each).
         case gainSlopes(slopedDB: Double, constantDB: Double, kept: Bool)
-        /// Per-path gain maps, one validation NMSE per kernel width; `keptSpacing`: the grid step (= kernel width)
-        /// of the map kept, nil if none was.
-        case gainMaps(widths: [GainMapWidth], keptSpacing: Double?)
+        /// Per-path gain maps, one validation NMSE per kernel width (smoothed across the whole area, or only inside
+        /// each path's straight-edged cells, `GainSegmentation`); `kept`: the one kept, nil if none was.
+        case gainMaps(widths: [GainMapWidth], kept: GainMapWidth?)
         /// An unsynchronised survey's gains pinned by the gauge convention: multiplied by `factor`.
         case gaugePinned(nuisance: NuisanceModel, factor: Complex<Double>)
 
@@ -49,6 +52,12 @@ extension ImageSourceFitter {
             /// Kernel width σ (m).
             public var sigma: Double
             public var validationDB: Double
+            /// Smoothed only inside each path's cells (`GainSegmentation`, cells in all paths), not across them.
+            public var cells: Int? = nil
+
+            var label: String {
+                String(format: "σ = %.1f cm", sigma * 100) + (cells.map { ", \($0) cells" } ?? "")
+            }
         }
 
         /// The decision as logged and recorded in model files.
@@ -72,9 +81,13 @@ extension ImageSourceFitter {
             case let .searchStalled(paths, db, mappedDB):
                 return String(format: "path search stalled at %d paths (%.2f dB): continuing with gain maps during the search (%.2f dB)",
                               paths, db, mappedDB)
-            case let .noCandidateImproved(paths, candidates, db, lastDB):
+            case let .noCandidateImproved(paths, candidates, db, lastDB, subRegions):
                 return String(format: "stopped at %d paths: none of %d candidates for path %d improved validation NMSE (%.2f dB; last %.2f dB)",
                               paths, candidates, paths + 1, db, lastDB)
+                    + (subRegions > 0 ? ", nor those found in \(subRegions) sub-regions of the survey" : "")
+            case let .subRegionPath(path, focus, radius):
+                return String(format: "path %d found by searching the sub-region within %.2f m of (%.2f, %.2f, %.2f) (none from the whole survey improved)",
+                              path, radius, focus.x, focus.y, focus.z)
             case let .maximumPaths(n):
                 return "stopped at the maximum of \(n) paths"
             case let .predictedPaths(predicted, paths):
@@ -86,10 +99,10 @@ extension ImageSourceFitter {
                 return "array phase model: \(model.rawValue)"
             case let .gainSlopes(slopedDB, constantDB, kept):
                 return String(format: "linear gain variation: %.2f dB vs %.2f dB constant → %@", slopedDB, constantDB, kept ? "kept" : "not kept")
-            case let .gainMaps(widths, keptSpacing):
-                let results = widths.map { String(format: "σ = %.1f cm: %.2f dB", $0.sigma * 100, $0.validationDB) }
+            case let .gainMaps(widths, kept):
+                let results = widths.map { $0.label + String(format: ": %.2f dB", $0.validationDB) }
                 return "per-path gain maps (validation NMSE): " + results.joined(separator: ", ")
-                    + (keptSpacing.map { String(format: " → kept σ = %.1f cm", $0 * 100) } ?? " → not kept")
+                    + (kept.map { " → kept " + $0.label } ?? " → not kept")
             case let .gaugePinned(nuisance, c):
                 return String(format: "unsynchronised survey (%@): gains pinned to the survey's mean frame gain (×%.3g, %.1f°)",
                               nuisance.rawValue, c.length, c.phase * 180 / .pi)

@@ -46,8 +46,15 @@ struct PathSearch {
                 if let mapped = stalled.mapped { state.validationDB = mapped; state.acceptedWithMap = true }
                 continue
             }
+            // Look wider before giving up: a path blocked over much of the survey shows on the residual of a part.
+            let regions = subRegions(residualModel: residualModel)
+            if let region = addPathInSubRegions(regions, residualModel: residualModel, to: &state) {
+                state.decisions.append(.subRegionPath(path: state.sources.count, focus: region.focus, radius: region.radius))
+                continue
+            }
             state.decisions.append(.noCandidateImproved(paths: state.sources.count, candidates: found.candidates.count,
-                                                        validationDB: state.validationDB, lastCandidateDB: lastDB))
+                                                        validationDB: state.validationDB, lastCandidateDB: lastDB,
+                                                        subRegions: regions.count))
             break
         }
     }
@@ -55,6 +62,12 @@ struct PathSearch {
     /// Tries `found`'s candidates in order and accepts the first that improves validation NMSE by
     /// `minimumImprovementDB`. Returns nil once one is accepted, else the validation NMSE of the last one tried.
     func addPath(from found: PathCandidates, to state: inout FitState, sampler: inout PointSampler) -> Double? {
+        addPath(from: found, to: &state, sampler: &sampler, search: candidateSearch, trial: trial)
+    }
+
+    /// `addPath` with the candidate search and trial of a (possibly focused) context.
+    func addPath(from found: PathCandidates, to state: inout FitState, sampler: inout PointSampler,
+                 search candidateSearch: PathCandidateSearch, trial: CandidateTrial) -> Double? {
         var lastDB = state.validationDB
         for (attempt, candidate) in found.candidates.enumerated() where !reporter.cancelled() {
             if candidate.origin == .backProjection {
@@ -71,6 +84,53 @@ struct PathSearch {
             }
         }
         return lastDB
+    }
+
+    /// A sub-region of the survey the search may focus on: a disk around `focus`.
+    struct SubRegion { var focus: Point3; var radius: Double }
+
+    /// Up to `Options.subRegionsPerPath` disjoint disks of radius `Options.subRegionRadiusFraction` × the survey's
+    /// reach, centred on survey points, holding the most residual energy against `residualModel` (greedy: the best
+    /// disk, then the best whose centre is outside the disks chosen so far).
+    func subRegions(residualModel: ImageSourceModel) -> [SubRegion] {
+        let options = context.options
+        guard options.subRegionsPerPath > 0, !context.byDistance.isEmpty else { return [] }
+        let idx = context.allPoints
+        let energy = context.residuals(against: residualModel, alignToModel: true, idx).map { $0.reduce(0.0) { $0 + $1 * $1 } }
+        let positions = context.train.positions
+        let radius = options.subRegionRadiusFraction * context.reach
+        guard radius > 0, radius.isFinite else { return [] }
+        // Residual energy in the disk around every survey point (O(N²) distance tests; N ≤ a few 10⁴).
+        var inDisk = [Double](repeating: 0, count: idx.count)
+        inDisk.withUnsafeMutableBufferPointer { buf in
+            nonisolated(unsafe) let out = buf
+            Parallel.forEachChunk(count: idx.count, width: options.width, minChunk: 64) { range in
+                for c in range {
+                    var sum = 0.0
+                    for p in idx where (positions[p] - positions[c]).length <= radius { sum += energy[p] }
+                    out[c] = sum
+                }
+            }
+        }
+        var chosen: [SubRegion] = []
+        for c in idx.sorted(by: { inDisk[$0] > inDisk[$1] }) where chosen.count < options.subRegionsPerPath {
+            if chosen.allSatisfy({ (positions[c] - $0.focus).length > radius }) { chosen.append(SubRegion(focus: positions[c], radius: radius)) }
+        }
+        return chosen
+    }
+
+    /// Tries the candidates found in each sub-region (search focused there) and accepts the first that improves
+    /// validation NMSE; returns the region it came from.
+    func addPathInSubRegions(_ regions: [SubRegion], residualModel: ImageSourceModel, to state: inout FitState) -> SubRegion? {
+        for region in regions where !reporter.cancelled() {
+            let focused = context.focused(on: region.focus, radius: region.radius)
+            var sampler = PointSampler(context: focused)
+            let search = PathCandidateSearch(context: focused)
+            let found = search.run(sources: state.sources, residualModel: residualModel, sampler: &sampler)
+            let focusedTrial = CandidateTrial(context: focused, reporter: reporter, wholeArea: trial.wholeArea)
+            if addPath(from: found, to: &state, sampler: &sampler, search: search, trial: focusedTrial) == nil { return region }
+        }
+        return nil
     }
 
     /// Makes `outcome` the model so far, reports it as a checkpoint, and switches the search to gain maps if the

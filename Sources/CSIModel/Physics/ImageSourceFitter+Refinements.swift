@@ -67,6 +67,8 @@ struct GainMapTrial {
 
     /// Kernel widths tried, in wavelengths.
     static let widthsInWavelengths = [0.5, 1.0, 2.0]
+    /// Most complex gains a cell-wise map may hold (paths × nodes): 16 MB in a model file.
+    static let maximumCellMapValues = 1 << 20
 
     /// The sources (constant gains, refitted as the ridge target) with the best map, when it is kept.
     struct Kept {
@@ -85,20 +87,43 @@ struct GainMapTrial {
         let local = estimator.localGains()
         let lambda = context.wavelength
         var widths: [ImageSourceFitter.Decision.GainMapWidth] = []
-        var best: Kept? = nil
+        var best: (kept: Kept, width: ImageSourceFitter.Decision.GainMapWidth)? = nil
+        func consider(_ m: ImageSourceModel, _ width: ImageSourceFitter.Decision.GainMapWidth) {
+            widths.append(width)
+            if width.validationDB < (best?.kept.validationDB ?? .infinity) { best = (Kept(model: m, validationDB: width.validationDB), width) }
+        }
         for factor in Self.widthsInWavelengths {
             let sigma = factor * lambda
             var m = constant
             m.gainMap = estimator.map(sigma: sigma, local: local)
-            let db = context.validationDB(m)
-            widths.append(.init(sigma: sigma, validationDB: db))
-            if db < (best?.validationDB ?? .infinity) { best = Kept(model: m, validationDB: db) }
+            consider(m, .init(sigma: sigma, validationDB: context.validationDB(m)))
+        }
+        // The same smoothed only inside straight-edged cells (blockage edges kept sharp), on a finer grid.
+        let segmentations = context.options.cellGainMaps ? estimator.segmentations(local: local) : []
+        let cells = segmentations.reduce(0) { $0 + $1.cellCount }
+        if context.options.cellGainMaps && cells > segmentations.count {
+            let spacing = Self.cellMapSpacing(context: context, paths: constant.sources.count)
+            for factor in Self.widthsInWavelengths {
+                let sigma = factor * lambda
+                var m = constant
+                m.gainMap = estimator.map(sigma: sigma, spacing: min(spacing, sigma), local: local, segmentations: segmentations)
+                consider(m, .init(sigma: sigma, validationDB: context.validationDB(m), cells: cells))
+            }
         }
         // Keep the best map if it beats constant/linear gains, or if the search already relied on a map.
         let current = state.validationDB
-        if let b = best, b.validationDB < current - context.options.minimumImprovementDB || (state.acceptedWithMap && b.validationDB <= current + 0.05) {
-            return (.gainMaps(widths: widths, keptSpacing: b.model.gainMap!.spacing), b)
+        if let b = best, b.kept.validationDB < current - context.options.minimumImprovementDB || (state.acceptedWithMap && b.kept.validationDB <= current + 0.05) {
+            return (.gainMaps(widths: widths, kept: b.width), b.kept)
         }
-        return (.gainMaps(widths: widths, keptSpacing: nil), nil)
+        return (.gainMaps(widths: widths, kept: nil), nil)
+    }
+
+    /// Grid step of cell-wise maps: λ/4 (a blockage edge blurs over one step), coarser when the map would hold more
+    /// than `maximumCellMapValues` complex gains.
+    static func cellMapSpacing(context: FitContext, paths: Int) -> Double {
+        let xs = context.train.positions.map(\.x), ys = context.train.positions.map(\.y)
+        let area = max((xs.max()! - xs.min()!) * (ys.max()! - ys.min()!), 1e-6)
+        let budgetSpacing = (area * Double(max(paths, 1)) / Double(maximumCellMapValues)).squareRoot()
+        return max(context.wavelength / 4, budgetSpacing)
     }
 }

@@ -33,6 +33,11 @@ public struct ImageSourceFitter: Sendable {
         public var slowProgressDB = 1.0
         /// Back-projection peaks tried for each new path before giving up.
         public var candidatesPerPath = 3
+        /// When none of a path's candidates improves, the search looks again in this many sub-regions (disks of
+        /// `subRegionRadiusFraction` × the survey's reach holding the most residual energy) before it stops: a path
+        /// blocked over much of the survey is found where it is seen (0: never).
+        public var subRegionsPerPath = 3
+        public var subRegionRadiusFraction = 0.4
         /// Images predicted from the reflectors the fitted sources reveal (`ImageGeometry`), tried before the
         /// back-projection peaks for each new path, best matched-filter score first.
         public var geometricCandidatesPerPath = 2
@@ -50,6 +55,9 @@ public struct ImageSourceFitter: Sendable {
         /// Use gain maps (width λ) while searching for paths too: slower per path, but blockage no longer
         /// looks like missing paths.
         public var gainMapsDuringSearch = true
+        /// Whether gain maps may also be smoothed only inside straight-edged cells of each path's local gains
+        /// (`GainSegmentation`: blockage edges kept sharp), during the search and in the final gain-map stage.
+        public var cellGainMaps = true
         /// Levenberg–Marquardt iterations per stage (4× with a nuisance: the common delay of all sources is then
         /// nearly absorbed by the frames' timing offsets, and LM converges slowly along that direction).
         public var iterations = 25

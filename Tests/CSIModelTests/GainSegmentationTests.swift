@@ -1,0 +1,101 @@
+@testable import CSIChannel
+@testable import CSIModel
+import CSINumerics
+import Foundation
+import Numerics
+import Testing
+
+/// `GainSegmentation`: straight cuts where a path's gain jumps (blockage), none where it only drifts; and the
+/// fitter's cell-wise gain maps on a survey whose direct path is blocked over a corner.
+@Suite struct GainSegmentationTests {
+    /// Uniform points in [−1, 1]² and complex gains from `gain` plus white noise of standard deviation `noise`.
+    static func samples(_ count: Int, seed: UInt64, noise: Double, gain: (Double, Double) -> Complex<Double>)
+        -> (xy: [(Double, Double)], values: [Complex<Double>]) {
+        var rng = SeededGenerator(seed: seed, stream: 7)
+        var xy: [(Double, Double)] = [], values: [Complex<Double>] = []
+        for _ in 0..<count {
+            let x = Double.random(in: -1...1, using: &rng), y = Double.random(in: -1...1, using: &rng)
+            xy.append((x, y))
+            values.append(gain(x, y) + Complex(noise * rng.nextGaussian(), noise * rng.nextGaussian()))
+        }
+        return (xy, values)
+    }
+
+    @Test func oneCutFollowsAStraightBlockageEdge() throws {
+        let angle = 37 * Double.pi / 180, (nx, ny) = (Double.cos(angle), Double.sin(angle)), edge = 0.2
+        let g = Complex(0.6, -0.8)
+        let data = Self.samples(1500, seed: 1, noise: 0.02) { x, y in nx * x + ny * y < edge ? g : .zero }
+        let seg = GainSegmentation.fit(xy: data.xy, values: data.values)
+        #expect(seg.cellCount == 2)
+        let cut = try #require(seg.cuts.first)
+        // The same line whichever way the cut's normal points.
+        let sign = cut.nx * nx + cut.ny * ny > 0 ? 1.0 : -1.0
+        let misalignment = Double.acos(min(1, abs(cut.nx * nx + cut.ny * ny))) * 180 / .pi
+        #expect(misalignment <= 2, "cut direction off by \(misalignment)°")
+        #expect(abs(sign * cut.threshold - edge) <= 0.02, "threshold \(sign * cut.threshold) vs \(edge)")
+    }
+
+    @Test func aBlockedCornerIsCutOutAndNewPointsLandInTheRightCell() {
+        let g = Complex(1.0, 0.3)
+        let blocked = { (x: Double, y: Double) in x > 0.5 && y > 0.5 }
+        // Enough points that each cut can leave the 20 a cell needs near the corner (the greedy first cut is oblique).
+        let data = Self.samples(6000, seed: 2, noise: 0.02) { x, y in blocked(x, y) ? .zero : g }
+        let seg = GainSegmentation.fit(xy: data.xy, values: data.values)
+        #expect(seg.cellCount >= 3)
+        // Fresh points: those of one cell must all be blocked or all visible (a few near the edges may fall either way;
+        // a single oblique cut through the corner misplaces 2.5 %).
+        let fresh = Self.samples(4000, seed: 3, noise: 0) { _, _ in .zero }.xy
+        var votes = [Int: (blocked: Int, visible: Int)]()
+        for (x, y) in fresh {
+            let c = seg.cell(x: x, y: y)
+            var v = votes[c] ?? (0, 0)
+            if blocked(x, y) { v.blocked += 1 } else { v.visible += 1 }
+            votes[c] = v
+        }
+        let misplaced = votes.values.reduce(0) { $0 + min($1.blocked, $1.visible) }
+        #expect(Double(misplaced) / Double(fresh.count) < 0.02, "\(misplaced) of \(fresh.count) points in a cell of the other kind")
+    }
+
+    @Test func aSmoothGainDriftIsNotCut() {
+        // A 10 % linear drift over the area (element pattern, spreading): a cut would gain ≈ 0.25 % of the energy.
+        let data = Self.samples(1500, seed: 4, noise: 0.02) { x, y in Complex(1 + 0.1 * x, 0.05 * y) }
+        #expect(GainSegmentation.fit(xy: data.xy, values: data.values).cellCount == 1)
+    }
+
+    @Test func tooFewPointsOrNoEnergyGiveOneCell() {
+        let few = Self.samples(30, seed: 5, noise: 0) { x, _ in x < 0 ? Complex(1, 0) : .zero }
+        #expect(GainSegmentation.fit(xy: few.xy, values: few.values).cellCount == 1)
+        let none = Self.samples(500, seed: 6, noise: 0) { _, _ in .zero }
+        #expect(GainSegmentation.fit(xy: none.xy, values: none.values).cellCount == 1)
+    }
+
+    /// Direct path + wall reflection seen by an 8-element line array 6 m away; the direct path vanishes for x > 0.2
+    /// (one straight blockage edge across the survey).
+    static let halfBlockedScene = Scene(
+        name: "half-blocked",
+        array: .ula(count: 8, spacing: 0.0428, center: Point3(-6, 0.5, 3), axis: Point3(0, 1, 0)),
+        subcarriers: SubcarrierPlan(carrier: 3.5e9, bandwidth: 1e8, count: 8),
+        planes: [ReflectingPlane(name: "wall", point: Point3(0, 4, 0), normal: Point3(0, -1, 0), reflection: Complex(-0.6, 0.1))],
+        maxReflectionOrder: 1, ueRegion: Region(x: -1...1, y: -1...1, z: 1...1),
+        nlosRegions: [Region(x: 0.2...2, y: -2...2, z: 0...2)])
+
+    /// Maps smoothed only inside each path's cells keep the blockage edge, Gaussian maps blur it over their kernel.
+    @Test func cellMapsBeatGaussianMapsAcrossABlockageEdge() throws {
+        let data = ImageSourceFitterTests.dataset(Self.halfBlockedScene, count: 600, seed: 3)
+        let split = TrainingData.split(count: data.count, validationFraction: 0.15, seed: 1)
+        let tr = TrainingData(dataset: data, indices: split.train)
+        let va = TrainingData(dataset: data, indices: split.validation, scale: tr.scale)
+        var options = ImageSourceFitter.Options()
+        options.maxSources = 2
+        options.candidatesPerPath = 2
+        options.subRegionsPerPath = 0
+        options.tryGainSlopes = false
+        let result = ImageSourceFitter(options: options).fit(train: tr, validation: va)
+        let widths = try #require(result.decisionValues.compactMap { d -> [ImageSourceFitter.Decision.GainMapWidth]? in
+            if case let .gainMaps(widths, _) = d { return widths } else { return nil }
+        }.first)
+        let gaussian = widths.filter { $0.cells == nil }.map(\.validationDB).min() ?? 0
+        let cells = widths.filter { $0.cells != nil }.map(\.validationDB).min() ?? 0
+        #expect(cells < gaussian - 1, "\(result.decisions)")
+    }
+}
