@@ -1,0 +1,87 @@
+import Numerics
+
+/// The scalar uniform-theory-of-diffraction (UTD) coefficient of a wedge (Kouyoumjian & Pathak 1974), in the
+/// e^{jωt} convention of the simulator (a path of length d carries e^{−jkd}):
+///
+///   D = −e^{−jπ/4} / (2n √(2πk) sin β₀) · [ cot((π + β⁻)/2n) F(kL a⁺(β⁻)) + cot((π − β⁻)/2n) F(kL a⁻(β⁻))
+///        + Γ₀ cot((π − β⁺)/2n) F(kL a⁻(β⁺)) + Γₙ cot((π + β⁺)/2n) F(kL a⁺(β⁺)) ],
+///
+/// β∓ = φ ∓ φ′ (angles from face 0 through free space, exterior angle nπ), a±(β) = 2cos²((2nπN± − β)/2) with N±
+/// the integer nearest (β ± π)/(2nπ), F the transition function and L the distance parameter (s s′ sin²β₀ /
+/// (s + s′) for spherical waves, s for a plane wave at normal incidence).
+///
+/// The scalar model: the two reflection-boundary terms carry the faces' reflection coefficients Γ₀, Γₙ (the
+/// heuristic of Luebbers 1984). Γ = −1 on both faces is exactly the soft (Dirichlet) coefficient of a perfect
+/// conductor, Γ = +1 the hard (Neumann) one; with Γ equal to the coefficient of the reflecting plane that models
+/// the face, GO + UTD is continuous across that face's reflection boundary (docs/scenes.md, "Diffraction").
+public enum DiffractionCoefficient {
+    /// The coefficient D (units √m) for observation angle `phi`, incidence angle `phiPrime` (both in [0, nπ]),
+    /// wedge factor `n` (exterior angle nπ, 1 < n ≤ 2), distance parameter `distance` (L, m), wavenumber `k`
+    /// (rad/m), sin β₀ and the faces' reflection coefficients.
+    public static func wedge(phi: Double, phiPrime: Double, n: Double, distance L: Double, wavenumber k: Double,
+                             sinBeta0: Double, reflection0: Complex<Double>, reflectionN: Complex<Double>) -> Complex<Double> {
+        let bm = phi - phiPrime, bp = phi + phiPrime
+        let kl = k * L
+        var sum = term(beta: bm, sign: 1, n: n, kl: kl)
+        sum += term(beta: bm, sign: -1, n: n, kl: kl)
+        sum += reflection0 * term(beta: bp, sign: -1, n: n, kl: kl)
+        sum += reflectionN * term(beta: bp, sign: 1, n: n, kl: kl)
+        // −e^{−jπ/4} / (2n √(2πk) sin β₀)
+        let scale = Complex(length: 1 / (2 * n * (2 * Double.pi * k).squareRoot() * sinBeta0), phase: -Double.pi / 4) * Complex(-1, 0)
+        return scale * sum
+    }
+
+    /// cot((π + sign·β)/2n) · F(kL a^{sign}(β)), with its finite limit n[√(2πkL) sgn ε − 2kLε e^{jπ/4}] e^{jπ/4}
+    /// at the (measure-zero) boundary itself, where the cotangent is infinite and F vanishes.
+    static func term(beta: Double, sign: Double, n: Double, kl: Double) -> Complex<Double> {
+        let arg = (Double.pi + sign * beta) / (2 * n)
+        // Distance of arg from the nearest multiple of π: the boundary is at 0.
+        let m = (arg / Double.pi).rounded()
+        let delta = arg - m * Double.pi
+        if abs(delta) < 1e-13 {
+            let eps = 2 * n * delta
+            let s: Double = eps > 0 ? 1 : (eps < 0 ? -1 : 0)
+            let inner = Complex(s * (2 * Double.pi * kl).squareRoot(), 0)
+                - Complex(length: 2 * kl * eps, phase: Double.pi / 4)
+            return Complex(n, 0) * inner * Complex(length: 1, phase: Double.pi / 4)
+        }
+        let nPlus = ((beta + sign * Double.pi) / (2 * Double.pi * n)).rounded()
+        let c = Double.cos((2 * n * Double.pi * nPlus - beta) / 2)
+        let a = 2 * c * c
+        return Complex(1 / Double.tan(delta), 0) * transition(kl * a)
+    }
+
+    /// The UTD transition function F(X) = 2j√X e^{jX} ∫_{√X}^∞ e^{−jτ²} dτ for X ≥ 0 (F(0) = 0, F → 1 as X → ∞).
+    public static func transition(_ x: Double) -> Complex<Double> {
+        guard x > 0 else { return .zero }
+        let v = x.squareRoot()
+        return Complex(0, 2 * v) * Complex(length: 1, phase: x) * fresnelTail(v)
+    }
+
+    /// ∫_v^∞ e^{−jτ²} dτ for v ≥ 0: the power series of ∫_0^v below v = 2, the continued fraction of the
+    /// complementary error function above, (√π/2) e^{−jπ/4} erfc(e^{jπ/4} v). Relative error ≲ 1e-14.
+    public static func fresnelTail(_ v: Double) -> Complex<Double> {
+        let half = Complex(length: Double.pi.squareRoot() / 2, phase: -Double.pi / 4)
+        if v < 2 {
+            // Σ (−j)^m v^{2m+1} / (m! (2m+1))
+            var p = Complex(v, 0), total = Complex<Double>.zero
+            let step = Complex(0, -v * v)
+            for m in 0..<60 {
+                total += p / Complex(Double(2 * m + 1), 0)
+                p = p * step / Complex(Double(m + 1), 0)
+                if p.length < 1e-18 * total.length { break }
+            }
+            return half - total
+        }
+        // erfc(z) = e^{−z²}/√π · 1/(z + ½/(z + 1/(z + (3/2)/(z + …)))), z = e^{jπ/4} v (Re z > 0).
+        let z = Complex(length: v, phase: Double.pi / 4)
+        let terms = 12 + Int(300 / (v * v))
+        var f = z
+        for m in stride(from: terms, through: 1, by: -1) {
+            f = z + Complex(Double(m) / 2, 0) / f
+        }
+        // e^{−z²} = e^{−j v²}
+        let erfc = Complex(length: 1 / Double.pi.squareRoot(), phase: -v * v) / f
+        return half * erfc
+    }
+}
