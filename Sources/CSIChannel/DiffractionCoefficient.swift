@@ -27,7 +27,9 @@ public enum DiffractionCoefficient {
         sum += reflection0 * term(beta: bp, sign: -1, n: n, kl: kl)
         sum += reflectionN * term(beta: bp, sign: 1, n: n, kl: kl)
         // −e^{−jπ/4} / (2n √(2πk) sin β₀)
-        let scale = Complex(length: 1 / (2 * n * (2 * Double.pi * k).squareRoot() * sinBeta0), phase: -Double.pi / 4) * Complex(-1, 0)
+        // −e^{−jπ/4} = (−1 + j)/√2
+        let r = 0.5.squareRoot() / (2 * n * (2 * Double.pi * k).squareRoot() * sinBeta0)
+        let scale = Complex(-r, r)
         return scale * sum
     }
 
@@ -54,34 +56,69 @@ public enum DiffractionCoefficient {
     /// The UTD transition function F(X) = 2j√X e^{jX} ∫_{√X}^∞ e^{−jτ²} dτ for X ≥ 0 (F(0) = 0, F → 1 as X → ∞).
     public static func transition(_ x: Double) -> Complex<Double> {
         guard x > 0 else { return .zero }
+        if x >= asymptoticThreshold {
+            // F(X) ~ Σ_m (−1)^m (2m−1)!! / (2jX)^m; ten terms leave < 1e-12 for X ≥ 60 (no trigonometry: the
+            // common case away from the shadow and reflection boundaries).
+            var re = 1.0, im = 0.0, termRe = 1.0, termIm = 0.0
+            let inv = 1 / (2 * x)
+            for m in 1...10 {
+                // term *= −(2m−1) / (2jX) = j(2m−1)/(2X)
+                let f = Double(2 * m - 1) * inv
+                (termRe, termIm) = (-termIm * f, termRe * f)
+                re += termRe; im += termIm
+            }
+            return Complex(re, im)
+        }
         let v = x.squareRoot()
+        if v >= 2 {
+            // With the continued fraction f of `fresnelTail`, e^{jX} cancels its e^{−jv²}: F = v e^{jπ/4} / f.
+            let f = erfcContinuedFraction(v)
+            return Complex(v * 0.5.squareRoot(), v * 0.5.squareRoot()) / Complex(f.re, f.im)
+        }
         return Complex(0, 2 * v) * Complex(length: 1, phase: x) * fresnelTail(v)
     }
+
+    /// The continued fraction z + ½/(z + 1/(z + (3/2)/(z + …))) at z = e^{jπ/4} v, v ≥ 2, evaluated from the tail
+    /// in real arithmetic: erfc(z) = e^{−z²} / (√π · it).
+    static func erfcContinuedFraction(_ v: Double) -> (re: Double, im: Double) {
+        let zr = v * 0.5.squareRoot(), zi = zr
+        let terms = 12 + Int(300 / (v * v))
+        var fr = zr, fi = zi
+        for m in stride(from: terms, through: 1, by: -1) {
+            let c = Double(m) / 2 / (fr * fr + fi * fi)
+            (fr, fi) = (zr + c * fr, zi - c * fi)
+        }
+        return (fr, fi)
+    }
+
+    /// (√π/2) e^{−jπ/4} = ∫_0^∞ e^{−jτ²} dτ.
+    static let halfIntegral = (re: Double.pi.squareRoot() / 2 * 0.5.squareRoot(), im: -Double.pi.squareRoot() / 2 * 0.5.squareRoot())
+
+    /// Above this argument `transition` uses its asymptotic series.
+    static let asymptoticThreshold = 60.0
 
     /// ∫_v^∞ e^{−jτ²} dτ for v ≥ 0: the power series of ∫_0^v below v = 2, the continued fraction of the
     /// complementary error function above, (√π/2) e^{−jπ/4} erfc(e^{jπ/4} v). Relative error ≲ 1e-14.
     public static func fresnelTail(_ v: Double) -> Complex<Double> {
-        let half = Complex(length: Double.pi.squareRoot() / 2, phase: -Double.pi / 4)
+        let half = Complex(halfIntegral.re, halfIntegral.im)
         if v < 2 {
-            // Σ (−j)^m v^{2m+1} / (m! (2m+1))
-            var p = Complex(v, 0), total = Complex<Double>.zero
-            let step = Complex(0, -v * v)
+            // Σ (−j)^m v^{2m+1} / (m! (2m+1)), in real arithmetic.
+            var pr = v, pi = 0.0, tr = 0.0, ti = 0.0
+            let v2 = v * v
             for m in 0..<60 {
-                total += p / Complex(Double(2 * m + 1), 0)
-                p = p * step / Complex(Double(m + 1), 0)
-                if p.length < 1e-18 * total.length { break }
+                let w = 1 / Double(2 * m + 1)
+                tr += pr * w; ti += pi * w
+                // p *= −j v² / (m + 1)
+                let f = v2 / Double(m + 1)
+                (pr, pi) = (pi * f, -pr * f)
+                if abs(pr) + abs(pi) < 1e-18 * (abs(tr) + abs(ti)) { break }
             }
-            return half - total
+            return half - Complex(tr, ti)
         }
         // erfc(z) = e^{−z²}/√π · 1/(z + ½/(z + 1/(z + (3/2)/(z + …)))), z = e^{jπ/4} v (Re z > 0).
-        let z = Complex(length: v, phase: Double.pi / 4)
-        let terms = 12 + Int(300 / (v * v))
-        var f = z
-        for m in stride(from: terms, through: 1, by: -1) {
-            f = z + Complex(Double(m) / 2, 0) / f
-        }
+        let (fr, fi) = erfcContinuedFraction(v)
         // e^{−z²} = e^{−j v²}
-        let erfc = Complex(length: 1 / Double.pi.squareRoot(), phase: -v * v) / f
+        let erfc = Complex(length: 1 / Double.pi.squareRoot(), phase: -v * v) / Complex(fr, fi)
         return half * erfc
     }
 }

@@ -76,7 +76,7 @@ import Testing
         #expect(DiffractionCoefficient.transition(0) == .zero)
         let big = 400.0
         #expect((DiffractionCoefficient.transition(big) - Complex(1 - 3 / (4 * big * big), 1 / (2 * big))).length < 1e-6)
-        for x in [0.01, 0.5, 3.9, 4.1, 12.0] {
+        for x in [0.01, 0.5, 3.9, 4.1, 12.0, 59.9, 60.1, 250.0] {
             let v = x.squareRoot()
             let tail = Complex(length: Double.pi.squareRoot(), phase: -Double.pi / 4) - Self.fresnelFromMinusInfinity(v)
             let reference = Complex(0, 2 * v) * Complex(length: 1, phase: x) * tail
