@@ -4,7 +4,8 @@ import CSINumerics
 extension ChannelSimulator {
     /// Exact H(x) and ∂H/∂x in closed form. For one term T = Γ g / d · e^{−j k_f d}:
     ///   ∂T/∂x = Γ e^{−j k_f d} / d · (∇g − g n / d − j k_f g n),   n = (x − a)/d,  k_f = 2π f / c.
-    /// A path's existence is piecewise constant in x, so it contributes no derivative.
+    /// A path's existence is piecewise constant in x, so it contributes no derivative. Diffracted paths: see
+    /// `addDiffraction(at:value:jacobian:)`.
     public func evaluateWithJacobian(at x: Point3, value: UnsafeMutableBufferPointer<Double>,
                                      jacobian: UnsafeMutableBufferPointer<Double>) {
         let na = antennaCount, ns = subcarrierCount, stride = valuesPerChannel
@@ -21,7 +22,7 @@ extension ChannelSimulator {
             if path.order == 0 && losBlocked { continue }
             let gamma = path.gain
             let lb = path.linear.apply(boresight)
-            for j in 0..<na where path.reaches(x, antenna: j, planes: planes) {
+            for j in 0..<na where path.reaches(x, antenna: j, planes: planes, edges: scene.edges) {
                 let delta = x - path.images[j]
                 let d = delta.length
                 let n = delta / d
@@ -46,5 +47,6 @@ extension ChannelSimulator {
                 }
             }
         }
+        if !diffractedPaths.isEmpty { addDiffraction(at: x, value: v, jacobian: jac) }
     }
 }

@@ -7,12 +7,15 @@ import CSINumerics
 ///
 /// with d_{l,j} the unfolded length of path l from antenna j (distance to its image), Γ_l the product of
 /// reflection coefficients, and g_j the element pattern toward the departure direction u_l. Paths that do
-/// not reach x (a bounce outside a finite plane, or the direct path inside an NLoS region) are omitted.
+/// not reach x (a bounce outside a finite plane, a leg crossing a wedge face, or the direct path inside an NLoS
+/// region) are omitted. Scenes with edges add the diffracted paths (`DiffractedPath`, docs/scenes.md).
 ///
 /// Float64 throughout; the sum over subcarriers is done by `MultipathAccumulator` (phase rotation).
 public struct ChannelSimulator: ChannelModel {
     public let scene: Scene
     public let paths: [PropagationPath]
+    /// The diffracted paths (empty without edges).
+    public let diffractedPaths: [DiffractedPath]
     public let antennaPositions: [Point3]
     public let frequencies: [Double]
     let hasPattern: Bool
@@ -20,20 +23,27 @@ public struct ChannelSimulator: ChannelModel {
     public init(scene: Scene) {
         self.scene = scene
         self.paths = PropagationPath.enumerate(in: scene)
+        self.diffractedPaths = DiffractedPath.enumerate(in: scene)
         self.antennaPositions = scene.array.positions
         self.frequencies = scene.subcarriers.frequencies
         self.hasPattern = scene.array.pattern != .isotropic
     }
 
-    /// Which paths reach `x` from antenna 0 (used for LoS labels and diagnostics).
+    /// Which image-source paths reach `x` from antenna 0 (diagnostics; diffracted paths: `diffractedPathsReaching`).
     public func pathsReaching(_ x: Point3) -> [PropagationPath] {
         paths.filter { p in
-            !(p.order == 0 && scene.isLineOfSightBlocked(at: x)) && p.reaches(x, antenna: 0, planes: scene.planes)
+            !(p.order == 0 && scene.isLineOfSightBlocked(at: x)) && p.reaches(x, antenna: 0, planes: scene.planes, edges: scene.edges)
         }
     }
 
-    /// Whether the direct path reaches `x` (the `los` label of datasets).
-    public func hasLineOfSight(at x: Point3) -> Bool { !scene.isLineOfSightBlocked(at: x) }
+    /// Whether the direct path reaches `x` (the `los` label of datasets): `x` is outside every NLoS region and
+    /// the segment from the array centre to `x` crosses no wedge face.
+    public func hasLineOfSight(at x: Point3) -> Bool {
+        !scene.isLineOfSightBlocked(at: x) && !scene.isBlockedByEdges(from: scene.array.center, to: x)
+    }
+
+    /// Whether datasets of this scene carry `los` labels (NLoS regions or edges make them informative).
+    public var labelsLineOfSight: Bool { !scene.nlosRegions.isEmpty || !scene.edges.isEmpty }
 
     public func evaluate(_ positions: UnsafeBufferPointer<Point3>, into output: UnsafeMutableBufferPointer<Double>) {
         let stride = valuesPerChannel
@@ -61,14 +71,14 @@ public struct ChannelSimulator: ChannelModel {
     func accumulate(at x: Point3, into acc: inout MultipathAccumulator) {
         let na = antennaCount
         acc.clear()
-        let planes = scene.planes
+        let planes = scene.planes, edges = scene.edges
         let losBlocked = scene.isLineOfSightBlocked(at: x)
         for path in paths {
             if path.order == 0 && losBlocked { continue }
             var any = false
             let g = path.gain
             for j in 0..<na {
-                guard path.reaches(x, antenna: j, planes: planes) else {
+                guard path.reaches(x, antenna: j, planes: planes, edges: edges) else {
                     acc.amplitudeRe[j] = 0; acc.amplitudeIm[j] = 0; continue
                 }
                 let delta = x - path.images[j]
@@ -84,5 +94,6 @@ public struct ChannelSimulator: ChannelModel {
             }
             if any { acc.addPath() }
         }
+        if !diffractedPaths.isEmpty { accumulateDiffraction(at: x, into: &acc) }
     }
 }

@@ -66,6 +66,13 @@ public struct MultipathAccumulator: Sendable {
         }
     }
 
+    /// Adds one complex value to the accumulated channel at antenna `j`, subcarrier `k` (terms whose amplitude
+    /// depends on frequency, such as diffracted paths).
+    mutating func add(antenna j: Int, subcarrier k: Int, re: Double, im: Double) {
+        tRe[k * antennaCount + j] += re
+        tIm[k * antennaCount + j] += im
+    }
+
     /// Sets `cur` = amplitude · e^{−j2π f τ} and `step` = e^{−j2π Δf τ} for every antenna, through one
     /// vectorised sin/cos of 2·N_a phases.
     mutating func anchor(at frequency: Double, step df: Double) {

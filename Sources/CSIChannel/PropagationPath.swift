@@ -34,6 +34,23 @@ public struct PropagationPath: Sendable {
         return true
     }
 
+    /// `reaches(_:antenna:planes:)`, and no leg of the path crosses a face of one of `edges`.
+    @inlinable public func reaches(_ x: Point3, antenna j: Int, planes: [ReflectingPlane], edges: [DiffractingEdge]) -> Bool {
+        if edges.isEmpty { return reaches(x, antenna: j, planes: planes) }
+        var from = x
+        var i = planeSequence.count
+        while i > 0 {
+            let plane = planes[planeSequence[i - 1]]
+            guard let r = plane.crossing(from: from, to: partialImages[i][j]) else { return false }
+            for e in edges where e.blocks(from: from, to: r) { return false }
+            from = r
+            i -= 1
+        }
+        let a = partialImages[0][j]
+        for e in edges where e.blocks(from: from, to: a) { return false }
+        return true
+    }
+
     /// All paths of `scene` up to its maximum reflection order (no plane twice in a row).
     public static func enumerate(in scene: Scene) -> [PropagationPath] {
         let antennas = scene.array.positions

@@ -16,14 +16,16 @@ public struct Scene: Sendable {
     public var ueRegion: Region
     /// Regions in which the direct (line-of-sight) path is blocked.
     public var nlosRegions: [Region]
+    /// Diffracting wedges: they add diffracted paths and their faces block the rays that cross them.
+    public var edges: [DiffractingEdge]
     public var impairments: Impairments
 
     public init(name: String, frame: String = "scene", array: AntennaArray, subcarriers: SubcarrierPlan,
                 planes: [ReflectingPlane] = [], maxReflectionOrder: Int = 1, ueRegion: Region,
-                nlosRegions: [Region] = [], impairments: Impairments = .none) {
+                nlosRegions: [Region] = [], edges: [DiffractingEdge] = [], impairments: Impairments = .none) {
         self.name = name; self.frame = frame; self.array = array; self.subcarriers = subcarriers
         self.planes = planes; self.maxReflectionOrder = maxReflectionOrder; self.ueRegion = ueRegion
-        self.nlosRegions = nlosRegions; self.impairments = impairments
+        self.nlosRegions = nlosRegions; self.edges = edges; self.impairments = impairments
     }
 
     /// The same scene with another number of antennas and/or subcarriers (same spacing, same band), for
@@ -46,11 +48,22 @@ public struct Scene: Sendable {
         return s
     }
 
-    /// Whether the direct path to `x` is blocked by one of the NLoS regions.
+    /// Whether the direct path to `x` is blocked by one of the NLoS regions (the boxes only; wedge faces block
+    /// per antenna, see `isBlockedByEdges`).
     @inlinable public func isLineOfSightBlocked(at x: Point3) -> Bool {
         for r in nlosRegions where r.contains(x) { return true }
         return false
     }
+
+    /// Whether the segment a → b crosses a face of one of the edges.
+    @inlinable public func isBlockedByEdges(from a: Point3, to b: Point3) -> Bool {
+        for e in edges where e.blocks(from: a, to: b) { return true }
+        return false
+    }
+
+    /// Whether any path of the scene is not a pure image-source path (diffraction), so that the scene cannot be
+    /// described by point sources alone.
+    public var hasDiffraction: Bool { !edges.isEmpty }
 }
 
 /// An axis-aligned box; a flat region when `z.lowerBound == z.upperBound` (a UE plane at one height).

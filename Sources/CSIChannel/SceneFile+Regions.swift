@@ -102,6 +102,7 @@ extension SceneFile {
         }
         return Scene(name: name, frame: frame, array: arr, subcarriers: p, planes: planes.map(\.plane),
                      maxReflectionOrder: maxOrder, ueRegion: ue.region, nlosRegions: nlosRegions.map(\.region),
+                     edges: edges.map(\.edge),
                      impairments: impairments.impairments)
     }
 }

@@ -12,10 +12,11 @@ struct SceneFile: Decodable {
     var maxOrder: Int
     var ue: UESpec
     var nlosRegions: [RegionSpec]
+    var edges: [EdgeSpec]
     var impairments: ImpairmentSpec
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case name, frame, array, subcarriers, planes, ue, impairments
+        case name, frame, array, subcarriers, planes, ue, impairments, edges
         case maxOrder = "max_order", nlosRegions = "nlos_regions"
     }
 
@@ -31,6 +32,7 @@ struct SceneFile: Decodable {
         try c.require((0...4).contains(maxOrder), .maxOrder, "must be in 0...4, got \(maxOrder)")
         ue = try c.decode(UESpec.self, forKey: .ue)
         nlosRegions = try c.value(.nlosRegions, default: [])
+        edges = try c.value(.edges, default: [])
         impairments = try c.value(.impairments, default: ImpairmentSpec())
     }
 }

@@ -46,7 +46,7 @@ public struct TestSet: Sendable {
         let positions = PositionSampler.uniform(in: sim.scene.ueRegion, count: count, seed: seed)
         var csi = [Float](repeating: 0, count: count * sim.valuesPerChannel)
         positions.withUnsafeBufferPointer { p in csi.withUnsafeMutableBufferPointer { sim.evaluateFloat(p, into: $0) } }
-        let los = sim.scene.nlosRegions.isEmpty ? nil : positions.map(sim.hasLineOfSight(at:))
+        let los = sim.labelsLineOfSight ? positions.map(sim.hasLineOfSight(at:)) : nil
         return TestSet(positions: positions, csi: csi, valuesPerChannel: sim.valuesPerChannel, los: los)
     }
 

@@ -76,7 +76,7 @@ struct Simulate: ParsableCommand {
         let writer = try DatasetWriter(
             path: out, positions: positions, antennas: scene.array.positions,
             frequencies: scene.subcarriers.frequencies, carrier: scene.subcarriers.carrier,
-            los: scene.nlosRegions.isEmpty ? nil : los, nuisance: job.declaredNuisance
+            los: simulator.labelsLineOfSight ? los : nil, nuisance: job.declaredNuisance
         )
         let progress = ProgressLine("simulate", total: positions.count, unit: "channels", quiet: quiet)
         let start = Date()
@@ -88,9 +88,10 @@ struct Simulate: ParsableCommand {
         if !quiet {
             let lambda = scene.subcarriers.wavelength
             let density = Double(positions.count) / (scene.ueRegion.footprintArea / (lambda * lambda))
-            printError(String(format: "simulate: wrote %@: %d positions × %d antennas × %d subcarriers, %d paths, %.2f samples/λ², %.1f s",
+            let diffracted = simulator.diffractedPaths.isEmpty ? "" : " + \(simulator.diffractedPaths.count) diffracted"
+            printError(String(format: "simulate: wrote %@: %d positions × %d antennas × %d subcarriers, %d paths%@, %.2f samples/λ², %.1f s",
                               out, positions.count, scene.array.count, scene.subcarriers.count,
-                              simulator.paths.count, density, elapsed))
+                              simulator.paths.count, diffracted, density, elapsed))
             if let trajectory {
                 let t = Trajectory(kind: trajectory, speed: speed, rate: rate ?? 100)
                 printError(String(format: "simulate: %@ path at %.2f m/s, %g samples/s (%.1f s); import it with --rate %g",

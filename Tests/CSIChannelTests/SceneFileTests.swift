@@ -6,7 +6,7 @@ import Testing
 @Suite struct SceneFileTests {
     static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    @Test(arguments: ["street.yaml", "street-pattern.yaml", "room.yaml", "tiny-los.yaml"])
+    @Test(arguments: ["street.yaml", "street-pattern.yaml", "street-corner.yaml", "room.yaml", "tiny-los.yaml"])
     func shippedScenesLoad(_ file: String) throws {
         let scene = try Scene.load(contentsOf: Self.repoRoot.appendingPathComponent("etc/scenes/\(file)").path)
         #expect(scene.array.count >= 1)

@@ -18,7 +18,7 @@ import Testing
     /// Every shipped scene with every method and nuisance (2-D, and 3-D over 0.6 m of height) stays well inside
     /// the default limits: the limits reject only what no deployment needs.
     @Test func everyPresetOnEveryShippedSceneIsWithinTheDefaultLimits() throws {
-        for name in ["tiny-los", "street", "street-patch", "street-pattern", "room"] {
+        for name in ["tiny-los", "street", "street-patch", "street-pattern", "street-corner", "room"] {
             let scene = try Self.scene(name)
             let sim = ChannelSimulator(scene: scene)
             var tall = SearchRegion(scene.ueRegion)

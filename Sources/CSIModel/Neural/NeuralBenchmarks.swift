@@ -47,6 +47,9 @@ public enum NeuralBenchmarks {
 
     /// Runs one benchmark; `log` receives progress lines.
     public static func run(_ r: Request, log: @escaping (String) -> Void) throws -> Result {
+        if r.start == .physics && r.scene.hasDiffraction {
+            throw SceneError.invalid("--start physics needs a pure image-source scene: '\(r.scene.name)' has \(r.scene.edges.count) diffracting edge(s), whose paths are not point sources (use --start fit or prefit)")
+        }
         let sim = ChannelSimulator(scene: r.scene)
         let all = PositionSampler.uniform(in: r.scene.ueRegion, count: r.trainCount, seed: r.seed)
         let testPos = PositionSampler.uniform(in: r.scene.ueRegion, count: r.testCount, seed: r.seed &+ 1000)
