@@ -80,6 +80,7 @@ public struct ModelTrainer: Sendable {
         var file = try trainModel(dataset: dataset, train: train, validation: validation, nuisance: nuisance, start: start,
                                   log: log, cancelled: cancelled, checkpoint: checkpoint)
         if let flat { file.header.decisions.append(flat) }
+        try recordQuality(in: &file, validation: validation, log: log)
         return file
     }
 
