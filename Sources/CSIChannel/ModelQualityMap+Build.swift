@@ -2,7 +2,8 @@ import Foundation
 
 extension ModelQualityMap {
     /// Builds the map from per-sample NMSEs (`ratios[i]` = ‖H_i − Ĥ_i‖²/‖H_i‖² at `positions[i]`) over the box
-    /// `lower`…`upper` (the training region), and whether the model is fooled at each (`fooled`; none when nil).
+    /// `lower`…`upper` (the training region), and whether the localizer's fix of each was a gross error (`fooled`;
+    /// no ambiguity recorded when nil).
     ///
     /// Grid rule (docs/model.md, "Quality map"): about N / `minimumSamples` cells, square (cubic) as far as the
     /// box allows — the cell side is (volume of the spanned axes / cells)^(1/d), each spanned axis gets
@@ -29,7 +30,7 @@ extension ModelQualityMap {
             }
         }
         let cell = (0..<3).map { shape[$0] > 1 || extent[$0] > 1e-9 ? extent[$0] / Double(shape[$0]) : 1.0 }
-        var map = ModelQualityMap(lower: [lower.x, lower.y, lower.z], cell: cell, shape: shape, nmse: [], logSpread: [], ambiguity: [], samples: [])
+        var map = ModelQualityMap(lower: [lower.x, lower.y, lower.z], cell: cell, shape: shape, nmse: [], logSpread: [], ambiguity: fooled == nil ? nil : [], samples: [])
         // Samples per cell.
         var members = [[Int]](repeating: [], count: map.cellCount)
         for i in usable {
@@ -58,7 +59,7 @@ extension ModelQualityMap {
                     let variance = logs.reduce(0) { $0 + ($1 - logMean) * ($1 - logMean) } / Double(max(1, logs.count - 1))
                     map.nmse.append(mean)
                     map.logSpread.append(variance.squareRoot())
-                    map.ambiguity.append(fooled.map { f in Double(pooled.filter { f[$0] }.count) / Double(pooled.count) } ?? 0)
+                    if let fooled { map.ambiguity?.append(Double(pooled.filter { fooled[$0] }.count) / Double(pooled.count)) }
                     map.samples.append(pooled.count)
                 }
             }

@@ -7,9 +7,7 @@ import Foundation
 ///
 /// Each cell holds the mean per-sample NMSE (‖H − Ĥ‖²/‖H‖², nuisance removed when the model has one) of the
 /// validation samples it pools, the standard deviation of their natural logarithm (the spread of the model
-/// error between positions), and the fraction of them where the model is *fooled* — a neighbouring point the
-/// localizer searches fits the measured channel better than the model at the true position
-/// (`QualityMeasurement` in CSIModel). A cell with too few samples of its own pools its neighbours' (rings of cells around
+/// error between positions), and the fraction of them the localizer gets wrong (gross errors, > λ₀/2). A cell with too few samples of its own pools its neighbours' (rings of cells around
 /// it until `minimumSamples` are reached), so every cell has a value; `samples` counts what it pooled.
 public struct ModelQualityMap: Codable, Sendable, Equatable {
     /// Lower corner of the grid, m ([x, y, z]).
@@ -22,13 +20,13 @@ public struct ModelQualityMap: Codable, Sendable, Equatable {
     public var nmse: [Double]
     /// Standard deviation of ln(per-sample NMSE) of each cell.
     public var logSpread: [Double]
-    /// Fraction (0…1) of each cell's samples where the model is fooled: the chance that a fix there is a
-    /// neighbouring minimum however well it fits.
-    public var ambiguity: [Double]
+    /// Fraction (0…1) of each cell's validation samples that the localizer placed more than λ₀/2 from their truth
+    /// (nil when not measured): the chance that a fix there is a neighbouring minimum however well it fits.
+    public var ambiguity: [Double]?
     /// Validation samples pooled by each cell.
     public var samples: [Int]
 
-    public init(lower: [Double], cell: [Double], shape: [Int], nmse: [Double], logSpread: [Double], ambiguity: [Double], samples: [Int]) {
+    public init(lower: [Double], cell: [Double], shape: [Int], nmse: [Double], logSpread: [Double], ambiguity: [Double]? = nil, samples: [Int]) {
         self.lower = lower; self.cell = cell; self.shape = shape; self.nmse = nmse; self.logSpread = logSpread
         self.ambiguity = ambiguity; self.samples = samples
     }
@@ -85,7 +83,7 @@ public struct ModelQualityMap: Codable, Sendable, Equatable {
             let c = index(idx[0], idx[1], idx[2])
             value += weight * nmse[c]
             spread += weight * logSpread[c]
-            fooled += weight * ambiguity[c]
+            fooled += weight * (ambiguity?[c] ?? 0)
         }
         return (value, spread, fooled)
     }

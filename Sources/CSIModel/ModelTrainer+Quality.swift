@@ -13,13 +13,22 @@ extension ModelTrainer {
         let model = try ModelLoader.model(of: file)
         let nuisance = file.header.trainingNuisance ?? .none
         let t = file.header.training
-        guard let map = QualityMeasurement.map(model: model, positions: validation.positions,
-                                               reference: validation.channels.map { $0 / validation.scale }, nuisance: nuisance,
-                                               lower: Point3(t.boundsMin[0], t.boundsMin[1], t.boundsMin[2]),
-                                               upper: Point3(t.boundsMax[0], t.boundsMax[1], t.boundsMax[2]), width: options.width) else { return }
+        let reference = validation.channels.map { $0 / validation.scale }
+        let ratios = QualityMeasurement.ratios(model: model, positions: validation.positions, reference: reference, nuisance: nuisance,
+                                               width: options.width)
+        var gross: [Bool]? = nil
+        if let localize = options.localizeValidation {
+            let fixes = try localize(file, validation.positions, reference)
+            gross = QualityMeasurement.grossErrors(fixes: fixes, truth: validation.positions, frequencies: file.header.frequencies,
+                                                   flat: file.header.training.height != nil)
+            log(String(format: "train: localized the %d validation samples: %d gross errors (> λ₀/2)", fixes.count, gross!.filter { $0 }.count))
+        }
+        guard let map = ModelQualityMap.build(positions: validation.positions, ratios: ratios, fooled: gross,
+                                              lower: Point3(t.boundsMin[0], t.boundsMin[1], t.boundsMin[2]),
+                                              upper: Point3(t.boundsMax[0], t.boundsMax[1], t.boundsMax[2])) else { return }
         file.header.quality = map
-        let fooled = map.ambiguity.filter { $0 > 0.5 }.count
-        log(String(format: "train: quality map: %d × %d × %d cells of %.2f × %.2f m, ≥ %d validation samples each; median cell %.2f dB, worst %.2f dB; %d cells where a neighbouring point fits most samples better than the truth (fixes there are model-untrusted)",
+        let fooled = map.ambiguity?.filter { $0 > 0.5 }.count ?? 0
+        log(String(format: "train: quality map: %d × %d × %d cells of %.2f × %.2f m, ≥ %d validation samples each; median cell %.2f dB, worst %.2f dB; %d cells where most validation fixes are gross errors (fixes there are model-untrusted)",
                    map.shape[0], map.shape[1], map.shape[2], map.cell[0], map.cell[1], ModelQualityMap.defaultMinimumSamples,
                    decibels(map.medianNMSE), decibels(map.nmse.max() ?? .nan), fooled))
         if let advice = Self.densityAdvice(map) {

@@ -46,15 +46,15 @@ import Testing
         rejects("nmse[2]") { $0.nmse[2] = -0.1 }
         rejects("nmse[3]") { $0.nmse[3] = 1e300 }
         rejects("logSpread[0]") { $0.logSpread[0] = -1 }
-        rejects("ambiguity[3]") { $0.ambiguity[3] = 1.5 }
-        rejects("ambiguity[0]") { $0.ambiguity[0] = -0.1 }
+        rejects("ambiguity[3]") { $0.ambiguity![3] = 1.5 }
+        rejects("ambiguity[0]") { $0.ambiguity![0] = -0.1 }
         rejects("one entry per cell") { $0.ambiguity = [0] }
         rejects("samples[1]") { $0.samples[1] = 0 }
         rejects("samples[1]") { $0.samples[1] = 81 }                     // more than the validation points
         rejects("does not match the training box") { $0.lower[0] = -0.5 }
         rejects("does not match the training box") { $0.cell[0] = 0.25 }
         rejects("does not match the training box") {
-            $0.shape = [2, 2, 2]; $0.nmse += $0.nmse; $0.logSpread += $0.logSpread; $0.ambiguity += $0.ambiguity; $0.samples += $0.samples
+            $0.shape = [2, 2, 2]; $0.nmse += $0.nmse; $0.logSpread += $0.logSpread; $0.ambiguity! += $0.ambiguity!; $0.samples += $0.samples
         }
     }
 
@@ -69,27 +69,51 @@ import Testing
     }
 }
 
-/// `QualityMeasurement`: the per-sample NMSE and the "fooled" test on channels whose labels the test controls.
+/// The trainer's quality map with a localizer plugged in: the map's ambiguity is the share of gross fixes per cell.
 @Suite struct QualityMeasurementTests {
-    static let f0 = 3.5e9
-    static var lambda: Double { speedOfLight / f0 }
-    static let scene = Scene(name: "q", array: .ula(count: 8, spacing: speedOfLight / 3.5e9 / 2, center: Point3(-4, 0.3, 2.5), axis: Point3(0, 1, 0)),
-                             subcarriers: SubcarrierPlan(carrier: 3.5e9, bandwidth: 100e6, count: 8), planes: [], maxReflectionOrder: 0,
-                             ueRegion: Region(x: -0.6...0.6, y: -0.6...0.6, z: 1...1))
+    @Test func grossErrorsAreFixesMoreThanHalfAWavelengthOff() {
+        let lambda = speedOfLight / 3.5e9
+        let truth = [Point3(0, 0, 1), Point3(0, 0, 1), Point3(0, 0, 1)]
+        let fixes = [Point3(0.49 * lambda, 0, 1), Point3(0.51 * lambda, 0, 1), Point3(0, 0, 9)]
+        #expect(QualityMeasurement.grossErrors(fixes: fixes, truth: truth, frequencies: [3.4e9, 3.6e9], flat: true) == [false, true, false])
+        #expect(QualityMeasurement.grossErrors(fixes: fixes, truth: truth, frequencies: [3.5e9], flat: false) == [false, true, true])
+        #expect(QualityMeasurement.grossErrors(fixes: [Point3(.nan, 0, 1)], truth: [truth[0]], frequencies: [3.5e9], flat: true) == [true])
+    }
 
-    @Test func aSampleLabelledOneWavelengthOffIsFooledAndACorrectOneIsNot() {
-        let sim = ChannelSimulator(scene: Self.scene)
-        let positions = [Point3(0.1, 0.05, 1), Point3(-0.2, 0.1, 1)]
-        // The second sample's channel is measured λ east of its label: the circle point at angle 0, radius λ, is
-        // exactly where it was measured, so it fits perfectly while the label does not.
-        let measured = sim.channels(at: [positions[0], positions[1] + Point3(Self.lambda, 0, 0)])
-        let s = QualityMeasurement.samples(model: sim, positions: positions, reference: measured, nuisance: .none,
-                                           lower: Point3(-0.6, -0.6, 1), upper: Point3(0.6, 0.6, 1), width: 1)
-        #expect(s.fooled == [false, true])
-        #expect(s.ratios[0] < 1e-20)
-        // The wrong label's NMSE, by hand: ‖H(x + λ) − H(x)‖² / ‖H(x + λ)‖².
-        let h = measured[(2 * 64)...].map { $0 }, f = sim.channels(at: [positions[1]])
-        let byHand = zip(h, f).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } / h.reduce(0) { $0 + $1 * $1 }
-        #expect(abs(s.ratios[1] - byHand) < 1e-9 * byHand)
+    /// A stand-in localizer that is right for x < 0 and 0.3 m off for x ≥ 0: the recorded ambiguity is 0 in cells
+    /// wholly left of x = 0 and 1 in cells wholly right of it (each pooling only its own samples).
+    @Test func theAmbiguityIsTheShareOfGrossValidationFixesPerCell() throws {
+        let scene = Scene(name: "q", array: .ula(count: 4, spacing: speedOfLight / 3.5e9 / 2, center: Point3(-4, 0, 2), axis: Point3(0, 1, 0)),
+                          subcarriers: SubcarrierPlan(carrier: 3.5e9, bandwidth: 40e6, count: 4), planes: [], maxReflectionOrder: 0,
+                          ueRegion: Region(x: -1...1, y: -0.5...0.5, z: 0...0))
+        let positions = PositionSampler.uniform(in: scene.ueRegion, count: 1600, seed: 4)
+        let sim = ChannelSimulator(scene: scene)
+        let dataset = CSIDataset(positions: positions, csi: sim.channels(at: positions).map(Float.init),
+                                 frequencies: scene.subcarriers.frequencies, antennas: scene.array.positions, carrier: scene.subcarriers.carrier)
+        var options = ModelTrainer.Options()
+        options.kind = .physics
+        options.maxPaths = 1
+        options.nuisance = NuisanceModel.none
+        options.localizeValidation = { _, positions, _ in positions.map { $0.x < 0 ? $0 : $0 + Point3(0.3, 0, 0) } }
+        let file = try ModelTrainer(options: options).train(dataset: dataset)
+        let map = try #require(file.header.quality)
+        let ambiguity = try #require(map.ambiguity)
+        // The validation samples (the trainer's split) in each cell: cells with 20 of their own pool nothing.
+        let validation = TrainingData.split(count: positions.count, validationFraction: options.validationFraction, seed: options.seed).validation
+        var own = [Int](repeating: 0, count: map.cellCount)
+        for v in validation { let (i, j, k) = map.cellIndices(of: positions[v]); own[map.index(i, j, k)] += 1 }
+        var checked = 0
+        for i in 0..<map.shape[0] {
+            for j in 0..<map.shape[1] {
+                let c = map.index(i, j, 0), x0 = map.lower[0] + Double(i) * map.cell[0]
+                guard own[c] >= ModelQualityMap.defaultMinimumSamples else { continue }
+                #expect(map.samples[c] == own[c])
+                if x0 + map.cell[0] <= 0 { #expect(ambiguity[c] == 0, "cell \(i), \(j)"); checked += 1 }
+                if x0 >= 0 { #expect(ambiguity[c] == 1, "cell \(i), \(j)"); checked += 1 }
+            }
+        }
+        #expect(checked >= 2)
+        #expect(file.header.decisions.contains { $0.hasPrefix("survey more densely") } == false)
+        #expect(CraftedModelFileTests.verdict(file) == "accepted")
     }
 }

@@ -108,9 +108,9 @@ import Testing
     }
 
     @Test func aRegionTooPoorToTrustMakesItsFixesModelUntrusted() {
-        // The right half declared ambiguous (a neighbour fits every validation sample there better than the truth).
+        // The right half declared ambiguous (every validation fix there was a gross error).
         var map = Self.map()
-        for k in 0..<map.cellCount where map.center(k % map.shape[0], k / map.shape[0], 0).x > 0 { map.ambiguity[k] = 1 }
+        map.ambiguity = (0..<map.cellCount).map { map.center($0 % map.shape[0], $0 / map.shape[0], 0).x > 0 ? 1 : 0 }
         var c = Self.configuration()
         #expect(c.untrustedAmbiguity == 0.5)
         let localizer = Localizer(model: Self.sim, region: Self.scene.ueRegion, configuration: c, quality: map)

@@ -26,11 +26,11 @@ extension ModelQualityMap {
             guard !overflow, m <= Self.maxCells else { throw fail("\(shape) is more than \(Self.maxCells) cells") }
             cells = m
         }
-        guard nmse.count == cells, logSpread.count == cells, ambiguity.count == cells, samples.count == cells else {
-            throw fail("nmse, logSpread, ambiguity and samples must have one entry per cell (\(cells)), got \(nmse.count), \(logSpread.count), \(ambiguity.count), \(samples.count)")
+        guard nmse.count == cells, logSpread.count == cells, (ambiguity?.count ?? cells) == cells, samples.count == cells else {
+            throw fail("nmse, logSpread, ambiguity and samples must have one entry per cell (\(cells)), got \(nmse.count), \(logSpread.count), \(ambiguity?.count ?? cells), \(samples.count)")
         }
-        if let i = ambiguity.firstIndex(where: { !($0.isFinite && $0 >= 0 && $0 <= 1) }) {
-            throw fail("ambiguity[\(i)] = \(ambiguity[i]) is not a fraction in [0, 1]")
+        if let a = ambiguity, let i = a.firstIndex(where: { !($0.isFinite && $0 >= 0 && $0 <= 1) }) {
+            throw fail("ambiguity[\(i)] = \(a[i]) is not a fraction in [0, 1]")
         }
         if let i = nmse.firstIndex(where: { !($0.isFinite && $0 >= 0 && $0 <= Self.maxNMSE) }) {
             throw fail("nmse[\(i)] = \(nmse[i]) is not a finite number in [0, \(Self.maxNMSE)]")
