@@ -23,6 +23,9 @@ public struct Fix: Sendable {
     /// The cost a correct fix would stay below: the noise part of the χ² test plus the allowed model error
     /// (docs/localization.md, "Uncertainty and status").
     public var costThreshold: Double = .nan
+    /// Whether the cost is above what noise alone would leave (the noise-only test, whatever the model's quality
+    /// map allows): what triggers the widened search (f), which finds cheaper minima on poor models too.
+    public var aboveNoise: Bool = false
     /// Estimated nuisance parameters (gain 1, phase 0, offset 0 when not estimated).
     public var nuisance: NuisanceEstimate
     /// One report per stage that ran, in order.

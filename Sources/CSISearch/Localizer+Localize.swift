@@ -60,7 +60,7 @@ extension Localizer {
         }
         var fix = finish(position: x, cost: cost, refinement: result, stages: stages, &s)
         // (f) a suspect fix: search again, wider, from several starts.
-        if fix.status == .grossErrorSuspected && !widenedOffsets.isEmpty && configuration.refinement != .none {
+        if (fix.status == .grossErrorSuspected || fix.aboveNoise) && !widenedOffsets.isEmpty && configuration.refinement != .none {
             t0 = clock.now
             let w = localStage(around: g.picks[0].position, widened: true, &s)
             var report = StageReport(stage: .widened, candidates: w.scored, position: x, cost: cost, seconds: 0,
@@ -236,6 +236,7 @@ extension Localizer {
         return Fix(position: position, covariance: r?.covariance, status: status, cost: cost,
                    relativeResidual: energy > 0 ? cost / energy : 0, noiseRatio: ratio, noiseVariance: sigma2,
                    modelNMSE: modelNMSE, costThreshold: costThreshold,
+                   aboveNoise: cost > expected + configuration.grossErrorSigmas * noiseVariance.squareRoot() || cost.isNaN,
                    nuisance: r?.nuisance ?? NuisanceEstimate(), stages: stages)
     }
 }
