@@ -72,8 +72,12 @@ if [ "$mode" = --write-seeds ]; then
             "$csiloc" simulate --scene etc/scenes/tiny-los.yaml --points 300 --seed 1 --out "$tmp/t.npz" >/dev/null
             "$csiloc" train --data "$tmp/t.npz" --out "$tmp/a.csimodel" --model physics >/dev/null 2>&1
             "$csiloc" train --data "$tmp/t.npz" --out "$tmp/b.csimodel" --model physics --nuisance phase-gain-timing >/dev/null 2>&1
+            # 800 points: 80 validation samples, a 2 × 2 quality map (300 give one cell).
+            "$csiloc" simulate --scene etc/scenes/tiny-los.yaml --points 800 --seed 2 --out "$tmp/m.npz" >/dev/null
+            "$csiloc" train --data "$tmp/m.npz" --out "$tmp/c.csimodel" --model physics --max-paths 2 >/dev/null 2>&1
             head -c -32 "$tmp/a.csimodel" > "$seeds/physics-body"
             head -c -32 "$tmp/b.csimodel" > "$seeds/physics-pgt-body"
+            head -c -32 "$tmp/c.csimodel" > "$seeds/physics-map-body"
             ls -l "$seeds" ;;
         *)
             build "$product"

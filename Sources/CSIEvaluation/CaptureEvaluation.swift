@@ -61,7 +61,7 @@ public struct CaptureEvaluation: Sendable {
         for m in request.methods {
             let c = try ConfigurationPatch.apply(request.configPatch, method: m, nuisance: request.nuisance ?? loaded.nuisance)
             results.append(try LocalizationRunner.run(name: m.rawValue, model: model, region: loaded.region, configuration: c,
-                                                      test: test, width: request.threads))
+                                                      test: test, width: request.threads, quality: loaded.quality))
         }
         var trackScore: TrackScore?
         if let tracker = request.tracker, let fixes = results.first?.fixes {

@@ -63,7 +63,7 @@ public struct DatasetLocalization: Sendable {
             case .search(let m):
                 let c = try ConfigurationPatch.apply(request.configPatch, method: m, nuisance: request.nuisance ?? loaded.nuisance)
                 results.append(try LocalizationRunner.run(name: m.rawValue, model: model, region: loaded.region, configuration: c,
-                                                          test: test, width: width))
+                                                          test: test, width: width, quality: loaded.quality))
             }
         }
         return DatasetLocalization(data: data, model: loaded, test: test,

@@ -50,6 +50,7 @@ public enum DemoModelCache {
         var options = ModelTrainer.Options()
         options.kind = kind
         options.seed = seed
+        options.localizeValidation = QualityCalibration.hook(width: options.width)
         options.frame = scene.frame
         options.minutes = 4
         options.preset = .small

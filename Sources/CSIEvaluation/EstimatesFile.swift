@@ -6,8 +6,9 @@ import NumpyArchive
 /// `csiloc localize --out`: the estimates of a run as an NPZ file.
 ///
 /// Keys: `positions` (M,3); per method `estimates_<m>` (M,3), `errors_<m>` (M,), and for search methods
-/// `status_<m>` (M,) (0 converged, 1 on-grid, 2 not converged, 3 gross error suspected) and `covariance_<m>`
-/// (M,d,d) (NaN when unavailable); `<m>` is the method name with `-` as `_`. A single method is also written
+/// `status_<m>` (M,) (0 converged, 1 on-grid, 2 not converged, 3 gross error suspected, 4 model untrusted),
+/// `cost_<m>`, `cost_threshold_<m>`, `relative_residual_<m>`, `noise_ratio_<m>`, `model_nmse_<m>` (M,) (the
+/// `Fix` fields; NaN model NMSE without a quality map) and `covariance_<m>` (M,d,d) (NaN when unavailable); `<m>` is the method name with `-` as `_`. A single method is also written
 /// without suffix.
 public enum EstimatesFile {
     public static func write(_ results: [MethodResult], truth: [Point3], to path: String) throws {
@@ -21,8 +22,13 @@ public enum EstimatesFile {
                 try w.write(name: "estimates" + sfx, doubles: r.estimates.flatMap { [$0.x, $0.y, $0.z] }, shape: [m, 3])
                 try w.write(name: "errors" + sfx, doubles: r.errors, shape: [m])
                 if let fixes = r.fixes {
-                    let codes: [FixStatus] = [.converged, .onGrid, .notConverged, .grossErrorSuspected]
+                    let codes: [FixStatus] = [.converged, .onGrid, .notConverged, .grossErrorSuspected, .modelUntrusted]
                     try w.write(name: "status" + sfx, doubles: fixes.map { Double(codes.firstIndex(of: $0.status) ?? 0) }, shape: [m])
+                    try w.write(name: "cost" + sfx, doubles: fixes.map(\.cost), shape: [m])
+                    try w.write(name: "cost_threshold" + sfx, doubles: fixes.map(\.costThreshold), shape: [m])
+                    try w.write(name: "relative_residual" + sfx, doubles: fixes.map(\.relativeResidual), shape: [m])
+                    try w.write(name: "noise_ratio" + sfx, doubles: fixes.map(\.noiseRatio), shape: [m])
+                    try w.write(name: "model_nmse" + sfx, doubles: fixes.map { $0.modelNMSE ?? .nan }, shape: [m])
                     let d = fixes.first?.covariance?.dimension ?? 2
                     try w.write(name: "covariance" + sfx,
                                 doubles: fixes.flatMap { $0.covariance?.matrix ?? [Double](repeating: .nan, count: d * d) }, shape: [m, d, d])

@@ -13,8 +13,12 @@ public struct EvaluationModel: Sendable {
     public var scene: Scene?
     /// The per-frame unknowns of the model's training survey (none for the oracle): the search default.
     public var nuisance: NuisanceModel
+    /// The model file's quality map (nil for the oracle and older files): localizers judge fixes with it.
+    public var quality: ModelQualityMap?
 
-    public init(model: any ChannelModel, region: Region, label: String, scene: Scene? = nil, nuisance: NuisanceModel = .none) {
+    public init(model: any ChannelModel, region: Region, label: String, scene: Scene? = nil, nuisance: NuisanceModel = .none,
+                quality: ModelQualityMap? = nil) {
+        self.quality = quality
         self.model = model
         self.region = region
         self.label = label
@@ -26,7 +30,8 @@ public struct EvaluationModel: Sendable {
     public static func load(modelFile path: String) throws -> EvaluationModel {
         let loaded = try ModelLoader.load(contentsOf: path)
         return EvaluationModel(model: loaded.model, region: loaded.searchRegion,
-                               label: "\(loaded.header.kind)(\(loaded.digest.prefix(12)))", scene: nil, nuisance: loaded.nuisance)
+                               label: "\(loaded.header.kind)(\(loaded.digest.prefix(12)))", scene: nil, nuisance: loaded.nuisance,
+                               quality: loaded.header.quality)
     }
 
     /// The exact simulator of a scene file, searched over the scene's UE region.

@@ -72,7 +72,7 @@ public struct LocalizationBenchmark: Sendable {
                 let t0 = Date()
                 let localizer = try Localizer(validating: loaded.model, region: loaded.region,
                                               configuration: ConfigurationPatch.apply(request.configPatch, method: m, nuisance: loaded.nuisance),
-                                              width: width)
+                                              width: width, quality: loaded.quality)
                 let build = Date().timeIntervalSince(t0)
                 entries.append(Entry(runs: sets.map { ($0.0, LocalizationRunner.run(localizer, name: m.rawValue, buildSeconds: build, test: $0.1, width: width)) },
                                      localizer: (localizer.dictionary.nodes.count, localizer.dictionary.memoryBytes,

@@ -31,11 +31,15 @@ public enum LocalizationReport {
     public static func throughputLine(_ r: MethodResult, wavelength: Double) -> String {
         var tail = String(format: "  %-22@ %.1f frames/s on %d threads (build %.2f s)", "", r.framesPerSecond, r.threads, r.buildSeconds)
         if let fixes = r.fixes {
-            let flagged = fixes.filter { $0.status == .grossErrorSuspected }.count
+            let flagged = fixes.filter { $0.status.isFlagged }.count
             let gross = zip(fixes, r.errors).filter { $0.1 > wavelength / 2 }
-            let caught = gross.filter { $0.0.status == .grossErrorSuspected }.count
-            tail += String(format: "; flagged %d (%.1f %%), catching %d of %d gross errors", flagged,
-                           100 * Double(flagged) / Double(max(1, fixes.count)), caught, gross.count)
+            let caught = gross.filter { $0.0.status.isFlagged }.count
+            let untrusted = fixes.filter { $0.status == .modelUntrusted }.count
+            tail += String(format: "; flagged %d (%.1f %%%@), catching %d of %d gross errors (%.1f %%) and %d of %d good fixes (%.1f %%)", flagged,
+                           100 * Double(flagged) / Double(max(1, fixes.count)),
+                           untrusted > 0 ? String(format: ", %d model-untrusted", untrusted) : "", caught, gross.count,
+                           100 * Double(caught) / Double(max(1, gross.count)), flagged - caught, fixes.count - gross.count,
+                           100 * Double(flagged - caught) / Double(max(1, fixes.count - gross.count)))
         }
         return tail
     }

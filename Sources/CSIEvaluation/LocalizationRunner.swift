@@ -8,9 +8,9 @@ public enum LocalizationRunner {
     ///
     /// - Throws: `LocalizerConfigurationError` naming the bad field when the configuration does not fit the model.
     public static func run(name: String, model: any ChannelModel, region: Region, configuration: LocalizerConfiguration,
-                           test: TestSet, width: Int) throws -> MethodResult {
+                           test: TestSet, width: Int, quality: ModelQualityMap? = nil) throws -> MethodResult {
         let t0 = Date()
-        let localizer = try Localizer(validating: model, region: region, configuration: configuration, width: width)
+        let localizer = try Localizer(validating: model, region: region, configuration: configuration, width: width, quality: quality)
         return run(localizer, name: name, buildSeconds: Date().timeIntervalSince(t0), test: test, width: width)
     }
 

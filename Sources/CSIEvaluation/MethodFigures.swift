@@ -59,7 +59,7 @@ public struct MethodFigures: Codable, Sendable, Equatable {
         }
         if let fixes = r.fixes {
             stages = StageTable(fixes).rows.map(StageFigures.init)
-            flaggedRate = Double(fixes.filter { $0.status == .grossErrorSuspected }.count) / Double(max(1, fixes.count))
+            flaggedRate = Double(fixes.filter { $0.status.isFlagged }.count) / Double(max(1, fixes.count))
         }
     }
 }

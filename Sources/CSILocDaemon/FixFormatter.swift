@@ -4,7 +4,7 @@ import CSIWire
 /// Turns the localizer's `Fix` for a frame into the wire's `PositionFix` (docs/protocol.md §3).
 ///
 /// Status mapping: `converged` and `on-grid` (the configured method has no refinement) → `ok`;
-/// `not-converged` and `gross-error-suspected` → `suspect` (a position exists but a plausibility check
+/// `not-converged`, `gross-error-suspected` and `model-untrusted` → `suspect` (a position exists but a plausibility check
 /// failed); a non-finite position, or a cost that is not a number (the model gave NaN there) → `failed`
 /// (coordinates `null`).
 enum FixFormatter {
@@ -12,7 +12,7 @@ enum FixFormatter {
         guard fix.position.x.isFinite, fix.position.y.isFinite, fix.position.z.isFinite, !fix.cost.isNaN else { return .failed }
         switch fix.status {
         case .converged, .onGrid: return .ok
-        case .notConverged, .grossErrorSuspected: return .suspect
+        case .notConverged, .grossErrorSuspected, .modelUntrusted: return .suspect
         }
     }
 

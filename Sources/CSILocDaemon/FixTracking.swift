@@ -17,7 +17,7 @@ public enum FixTracking {
         TrackMeasurement(
             timeNs: captureNs != 0 ? captureNs : receivedMonotonicNs, clock: captureNs != 0 ? .capture : .receive,
             position: fix.position, covariance: fix.covariance?.matrix ?? [], dimension: dimension,
-            usable: status != .failed && fix.status != .grossErrorSuspected)
+            usable: status != .failed && !fix.status.isFlagged)
     }
 
     /// Sets `track` from the tracker's estimate and marks a gated-out fix `outlier`.

@@ -32,6 +32,12 @@ public struct SearchSettings: Sendable, Equatable, Decodable {
     /// Known SNR, dB (sets `noiseFloor = .snrDB`); absent = estimated per frame.
     public var noiseSNRdB: Double?
     public var grossErrorSigmas: Double?
+    /// Whether the fix status allows for the model's local error (its quality map); default true.
+    public var modelQuality: Bool?
+    /// Quantile of the local model NMSE allowed at a correct fix, in standard deviations of its log (0...10).
+    public var modelErrorSigmas: Double?
+    /// Local model ambiguity (0...1) above which fixes are `model-untrusted`.
+    public var untrustedAmbiguity: Double?
     public var carrier: Double?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
@@ -43,6 +49,7 @@ public struct SearchSettings: Sendable, Equatable, Decodable {
         case circles, circleOrders = "circle_orders", circleContractions = "circle_contractions"
         case circleCandidatesToRefine = "circle_candidates_to_refine", arc
         case nuisance, noiseSNRdB = "noise_snr_db", grossErrorSigmas = "gross_error_sigmas", carrier = "carrier_hz"
+        case modelQuality = "model_quality", modelErrorSigmas = "model_error_sigmas", untrustedAmbiguity = "untrusted_ambiguity"
     }
 
     /// Every key at its default (the `robust` method, nothing overridden).
@@ -79,6 +86,11 @@ public struct SearchSettings: Sendable, Equatable, Decodable {
         noiseSNRdB = try c.decodeIfPresent(Double.self, forKey: .noiseSNRdB)
         try c.require(noiseSNRdB.map { $0.isFinite && (-50...200).contains($0) } ?? true, .noiseSNRdB, "must be in -50...200 dB")
         grossErrorSigmas = try Self.positive(c, .grossErrorSigmas)
+        modelQuality = try c.decodeIfPresent(Bool.self, forKey: .modelQuality)
+        modelErrorSigmas = try c.decodeIfPresent(Double.self, forKey: .modelErrorSigmas)
+        try c.require(modelErrorSigmas.map { $0.isFinite && (0...10).contains($0) } ?? true, .modelErrorSigmas, "must be in 0...10")
+        untrustedAmbiguity = try c.decodeIfPresent(Double.self, forKey: .untrustedAmbiguity)
+        try c.require(untrustedAmbiguity.map { $0.isFinite && (0...1).contains($0) } ?? true, .untrustedAmbiguity, "must be in 0...1")
         carrier = try Self.positive(c, .carrier)
     }
 
@@ -109,6 +121,9 @@ public struct SearchSettings: Sendable, Equatable, Decodable {
         if let nuisance { l.nuisance = nuisance }
         if let noiseSNRdB { l.noiseFloor = .snrDB(noiseSNRdB) }
         if let grossErrorSigmas { l.grossErrorSigmas = grossErrorSigmas }
+        if let modelQuality { l.modelQuality = modelQuality }
+        if let modelErrorSigmas { l.modelErrorSigmas = modelErrorSigmas }
+        if let untrustedAmbiguity { l.untrustedAmbiguity = untrustedAmbiguity }
         if let carrier { l.carrier = carrier }
         return l
     }

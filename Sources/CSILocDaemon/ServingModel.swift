@@ -44,6 +44,7 @@ public final class ServingModel: Sendable {
         let identity: String
         let frameName: String
         var modelNuisance = NuisanceModel.none
+        var quality: ModelQualityMap? = nil
         do {
             if let scenePath = source.oracleScene {
                 let scene = try Scene.load(contentsOf: scenePath)
@@ -55,6 +56,7 @@ public final class ServingModel: Sendable {
                 let loaded = try ModelLoader.load(contentsOf: source.path ?? "")
                 model = loaded.model
                 modelNuisance = loaded.nuisance
+                quality = loaded.header.quality
                 region = loaded.searchRegion
                 identity = loaded.digest
                 frameName = loaded.header.frame
@@ -67,7 +69,7 @@ public final class ServingModel: Sendable {
         let search = configuration.search.localizerConfiguration(modelNuisance: modelNuisance)
         let localizer: Localizer
         do {
-            localizer = try Localizer(validating: model, region: region, configuration: search, width: width)
+            localizer = try Localizer(validating: model, region: region, configuration: search, width: width, quality: quality)
         } catch let error as LocalizerConfigurationError {
             let key = yamlKey(of: error, search: configuration.search, source: source, text: configText)
             throw locatedError(configFile: configFile, text: configText, key: key, message: "\(error)")
@@ -108,6 +110,7 @@ public final class ServingModel: Sendable {
             "circles": .circles, "circleOrders": .circleOrders, "circleContractions": .circleContractions,
             "circleCandidatesToRefine": .circleCandidatesToRefine, "arc": .arc, "nuisance": .nuisance,
             "noiseFloor": .noiseSNRdB, "grossErrorSigmas": .grossErrorSigmas, "carrier": .carrier,
+            "modelErrorSigmas": .modelErrorSigmas, "untrustedAmbiguity": .untrustedAmbiguity, "modelQuality": .modelQuality,
         ]
         let present = Set((text.flatMap { try? Yams.compose(yaml: $0) }?.mapping?["search"]?.mapping?.keys.compactMap(\.string)) ?? [])
         for field in error.keys {

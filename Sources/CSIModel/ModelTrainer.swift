@@ -54,6 +54,11 @@ public struct ModelTrainer: Sendable {
         /// Per-frame unknowns of the survey (docs/model.md, "Unsynchronised surveys"); nil = what the dataset
         /// declares (`CSIDataset.declaredNuisance`), else detect them from the data (`NuisanceDetector`).
         public var nuisance: NuisanceModel? = nil
+        /// Localizes the validation samples (`positions`, measured `channels` in raw units, 2·Na·Ns Doubles each)
+        /// with the finished model file and returns the fixes; their gross errors per region become the quality
+        /// map's `ambiguity` (docs/model.md, "Quality map"). Set by `csiloc train` (the localizer is not part of
+        /// this module); nil = no ambiguity recorded.
+        public var localizeValidation: (@Sendable (_ file: ModelFile, _ positions: [Point3], _ channels: [Double]) throws -> [Point3])? = nil
         public init() {}
     }
 
@@ -80,6 +85,7 @@ public struct ModelTrainer: Sendable {
         var file = try trainModel(dataset: dataset, train: train, validation: validation, nuisance: nuisance, start: start,
                                   log: log, cancelled: cancelled, checkpoint: checkpoint)
         if let flat { file.header.decisions.append(flat) }
+        try recordQuality(in: &file, validation: validation, log: log)
         return file
     }
 

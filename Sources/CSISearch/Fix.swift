@@ -17,6 +17,15 @@ public struct Fix: Sendable {
     public var noiseRatio: Double
     /// Noise variance per complex entry used for `noiseRatio` (known or estimated).
     public var noiseVariance: Double
+    /// The model's local validation NMSE at the fix (linear; from the model's quality map), nil when the model
+    /// records none or `modelQuality` is off.
+    public var modelNMSE: Double? = nil
+    /// The cost a correct fix would stay below: the noise part of the χ² test plus the allowed model error
+    /// (docs/localization.md, "Uncertainty and status").
+    public var costThreshold: Double = .nan
+    /// Whether the cost is above what noise alone would leave (the noise-only test, whatever the model's quality
+    /// map allows): what triggers the widened search (f), which finds cheaper minima on poor models too.
+    public var aboveNoise: Bool = false
     /// Estimated nuisance parameters (gain 1, phase 0, offset 0 when not estimated).
     public var nuisance: NuisanceEstimate
     /// One report per stage that ran, in order.
@@ -36,8 +45,18 @@ public enum FixStatus: String, Sendable, Codable {
     case onGrid = "on-grid"
     /// Refinement hit its iteration cap before the step tolerance.
     case notConverged = "not-converged"
-    /// The residual is far above the noise level: probably a neighbouring (spurious) minimum or a bad model.
+    /// The residual is far above the noise level (plus the model's local error, when the model records it):
+    /// probably a neighbouring (spurious) minimum or a bad model.
     case grossErrorSuspected = "gross-error-suspected"
+    /// The residual is plausible, but where the fix is the model is too poor to tell a position from its
+    /// neighbouring minima (local ambiguity above `untrustedAmbiguity`): no residual can vouch for it.
+    case modelUntrusted = "model-untrusted"
+}
+
+extension FixStatus {
+    /// Whether the status says the position should not be trusted (`gross-error-suspected`, `model-untrusted`):
+    /// what reports count as flagged.
+    public var isFlagged: Bool { self == .grossErrorSuspected || self == .modelUntrusted }
 }
 
 /// A 2×2 (2-D search) or 3×3 covariance of the position, m², row-major.

@@ -60,7 +60,7 @@ extension Localizer {
         }
         var fix = finish(position: x, cost: cost, refinement: result, stages: stages, &s)
         // (f) a suspect fix: search again, wider, from several starts.
-        if fix.status == .grossErrorSuspected && !widenedOffsets.isEmpty && configuration.refinement != .none {
+        if (fix.status == .grossErrorSuspected || fix.aboveNoise) && !widenedOffsets.isEmpty && configuration.refinement != .none {
             t0 = clock.now
             let w = localStage(around: g.picks[0].position, widened: true, &s)
             var report = StageReport(stage: .widened, candidates: w.scored, position: x, cost: cost, seconds: 0,
@@ -213,14 +213,30 @@ extension Localizer {
         let expected = max((2 * entries - dof) / 2 * sigma2, .leastNormalMagnitude)
         let ratio = cost / expected
         let status: FixStatus
-        let threshold = 1 + configuration.grossErrorSigmas * (2 / max(2 * entries - dof, 1)).squareRoot()
+        // What a correct fix leaves on top of the noise: the model's local error (an upper quantile of its NMSE
+        // across positions) times the frame's energy, M. The cost is then a non-central χ²: mean
+        // (N − dof/2)σ² + M, variance (N − dof/2)σ⁴ + 2σ²M (the second term: the noise's cross term with the model
+        // error); flagged beyond `grossErrorSigmas` standard deviations. With M = 0 this is the noise-only test,
+        // noiseRatio > 1 + grossErrorSigmas·√(2/(2N − dof)).
+        var modelNMSE: Double? = nil, allowed = 0.0, untrusted = false
+        if configuration.modelQuality, let q = quality, position.x.isFinite, position.y.isFinite, position.z.isFinite {
+            let local = q.local(at: position)
+            modelNMSE = local.nmse
+            allowed = ModelQualityMap.quantile(nmse: local.nmse, logSpread: local.logSpread, sigmas: configuration.modelErrorSigmas) * energy
+            untrusted = local.ambiguity > configuration.untrustedAmbiguity
+        }
+        let noiseVariance = max(entries - dof / 2, 0.5) * sigma2 * sigma2
+        let costThreshold = expected + allowed + configuration.grossErrorSigmas * (noiseVariance + 2 * sigma2 * allowed).squareRoot()
         // A cost that is not a number (a model that returns NaN there) is never trusted.
-        if ratio > threshold || cost.isNaN { status = .grossErrorSuspected }
+        if cost > costThreshold || cost.isNaN { status = .grossErrorSuspected }
+        else if untrusted { status = .modelUntrusted }
         else if r == nil { status = .onGrid }
         else if r!.converged { status = .converged }
         else { status = .notConverged }
         return Fix(position: position, covariance: r?.covariance, status: status, cost: cost,
                    relativeResidual: energy > 0 ? cost / energy : 0, noiseRatio: ratio, noiseVariance: sigma2,
+                   modelNMSE: modelNMSE, costThreshold: costThreshold,
+                   aboveNoise: cost > expected + configuration.grossErrorSigmas * noiseVariance.squareRoot() || cost.isNaN,
                    nuisance: r?.nuisance ?? NuisanceEstimate(), stages: stages)
     }
 }

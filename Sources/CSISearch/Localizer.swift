@@ -31,6 +31,9 @@ public struct Localizer: Sendable {
     let arcLimit: Int
     /// Near-repeat offsets of the model per cell (2-D searches with `ambiguityStage`), else nil.
     public let ambiguityMap: AmbiguityMap?
+    /// The model's local quality (validation NMSE per region), when its file records it: the fix status allows
+    /// for the model's error there (docs/localization.md, "Uncertainty and status").
+    public let quality: ModelQualityMap?
 
     /// - Parameters:
     ///   - region: default search region (e.g. the model's training box); the configuration may override it.
@@ -38,24 +41,27 @@ public struct Localizer: Sendable {
     /// Builds a localizer after `configuration.validate(model:region:limits:)`: every value read from a
     /// configuration file, a command line or a model file goes through here, so a bad one is an error naming
     /// the field and the limit, never a trap or an exhausted memory.
+    ///   - quality: the model's quality map (`ModelHeader.quality`), used for the fix status; nil = noise alone.
     public init(validating model: any ChannelModel, region: Region, configuration: LocalizerConfiguration = .init(),
-                limits: LocalizerLimits = .default, width: Int = Parallel.defaultWidth) throws {
+                limits: LocalizerLimits = .default, width: Int = Parallel.defaultWidth, quality: ModelQualityMap? = nil) throws {
         try configuration.validate(model: model, region: SearchRegion(region), limits: limits)
-        self.init(checked: model, region: region, configuration: configuration, width: width)
+        self.init(checked: model, region: region, configuration: configuration, width: width, quality: quality)
     }
 
     /// Builds a localizer from values known to be valid (tests, built-in presets); traps with the validation
     /// error otherwise. Use `init(validating:…)` for anything that comes from outside the program.
     public init(model: any ChannelModel, region: Region, configuration: LocalizerConfiguration = .init(),
-                width: Int = Parallel.defaultWidth) {
+                width: Int = Parallel.defaultWidth, quality: ModelQualityMap? = nil) {
         do { try configuration.validate(model: model, region: SearchRegion(region)) } catch {
             preconditionFailure("invalid localizer configuration: \(error)")
         }
-        self.init(checked: model, region: region, configuration: configuration, width: width)
+        self.init(checked: model, region: region, configuration: configuration, width: width, quality: quality)
     }
 
-    private init(checked model: any ChannelModel, region: Region, configuration: LocalizerConfiguration, width: Int) {
+    private init(checked model: any ChannelModel, region: Region, configuration: LocalizerConfiguration, width: Int,
+                 quality: ModelQualityMap?) {
         self.model = model
+        self.quality = quality
         self.scorer = configuration.scoreWithBase ? (model.scoringBase ?? model) : model
         self.configuration = configuration
         let region = configuration.region ?? SearchRegion(region)

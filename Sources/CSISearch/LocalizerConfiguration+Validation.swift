@@ -121,6 +121,11 @@ extension LocalizerConfiguration {
         case .variance(let v): try nonNegative(v, "noiseFloor")
         }
         try nonNegative(grossErrorSigmas, "grossErrorSigmas")
+        try nonNegative(modelErrorSigmas, "modelErrorSigmas")
+        guard modelErrorSigmas <= 10 else { throw fail("modelErrorSigmas", "must be in 0...10, got \(modelErrorSigmas)") }
+        guard untrustedAmbiguity.isFinite, (0...1).contains(untrustedAmbiguity) else {
+            throw fail("untrustedAmbiguity", "must be in 0...1, got \(untrustedAmbiguity)")
+        }
         if let carrier, !(carrier.isFinite && LocalizerLimits.carrierRange.contains(carrier)) {
             throw fail("carrier", "must be in \(LocalizerLimits.carrierRange.lowerBound)...\(LocalizerLimits.carrierRange.upperBound) Hz, got \(carrier)")
         }

@@ -123,6 +123,18 @@ public struct LocalizerConfiguration: Sendable, Codable, Equatable {
     /// A fix is flagged `grossErrorSuspected` when residual / expected-noise-residual exceeds
     /// 1 + grossErrorSigmas·√(2/(2N_aN_s − dof)), i.e. this many standard deviations of its χ² distribution.
     public var grossErrorSigmas: Double = 4
+    /// With a model that records its quality map (`ModelQualityMap`, model files from `csiloc train`): a correct
+    /// fix leaves the noise plus the model's local error, so the test above allows, on top of the noise, the local
+    /// NMSE's upper quantile times ‖H‖² (docs/localization.md, "Uncertainty and status"). false = noise alone.
+    public var modelQuality: Bool = true
+    /// The quantile of the local per-sample NMSE (log-normal across positions) allowed at a correct fix, in
+    /// standard deviations of its logarithm: 2 → 97.7 % of correct positions.
+    public var modelErrorSigmas: Double = 2
+    /// A fix where the model's local ambiguity (the fraction of validation samples a neighbouring point fits
+    /// better than the truth, `ModelQualityMap.ambiguity`) is above this is `model-untrusted` (`suspect` on the
+    /// wire) whatever its cost: there a fix is more likely a neighbouring minimum than the truth, and a wrong fix
+    /// fits better than a correct one would. 0.5 = flag where wrong is more likely than right; 1 = never.
+    public var untrustedAmbiguity: Double = 0.5
     /// Carrier used for λ₀ and the timing-offset reference, Hz; nil = the mean model frequency.
     public var carrier: Double? = nil
 

@@ -7,7 +7,7 @@ import CSIModel
 struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Reconstruction error (NMSE) of a model on a dataset.",
-        discussion: "Example: csiloc eval --model out/street.csimodel --data out/test.npz [--json]"
+        discussion: "Example: csiloc eval --model out/street.csimodel --data out/test.npz [--json] [--map quality.svg]"
     )
 
     @Option(name: .long, help: "Model file.")
@@ -24,6 +24,9 @@ struct Eval: ParsableCommand {
 
     @Option(name: .long, help: "Scene YAML giving the ground truth for --picture.")
     var scene: String?
+
+    @Option(name: .long, help: "Print the per-region NMSE map (validation, recorded at training, and this dataset's) and draw it into this SVG (docs/model.md, \"Quality map\").")
+    var map: String?
 
     @Option(name: .long, help: "Side of the --picture patch in metres (centred on the training area).")
     var patchSize: Double = 2.5
@@ -44,6 +47,14 @@ struct Eval: ParsableCommand {
                                               center: c, size: patchSize)
             try ErrorPictures.write(svg, to: picture)
             if !json { print("eval: wrote \(picture)") }
+        }
+        if let map {
+            let report = try QualityMapReport.run(model: loaded, dataset: dataset, data: data)
+            try ErrorPictures.write(report.svg, to: map)
+            if !json {
+                report.lines.forEach { print($0) }
+                print("eval: wrote \(map)")
+            }
         }
         if json {
             print(try ReportJSON.encode(evaluation.report))

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CSIChannel
+import CSIEvaluation
 import CSIModel
 import Foundation
 
@@ -72,6 +73,7 @@ struct Train: ParsableCommand {
         options.inrStart = ModelTrainer.INRStart(rawValue: inrStart)!
         options.frame = frame
         options.nuisance = nuisance.model
+        options.localizeValidation = QualityCalibration.hook(width: options.width)
         Interrupt.install()
         let checkpointPath = out + ".checkpoint"
         let file = try ModelTrainer(options: options).train(

@@ -40,11 +40,15 @@ struct ConfigurationTests {
               circles: false
               nuisance: phase-gain
               noise_snr_db: 20
+              model_quality: false
+              model_error_sigmas: 3
+              untrusted_ambiguity: 0.75
             metrics: {listen: off}
             """
         let c = try DaemonConfiguration.parse(yaml: yaml, file: "/etc/csilocd/x.yaml")
         let l = c.search.localizerConfiguration
         #expect(l.maxIterations == 30 && !l.circles && l.nuisance == .phaseAndGain && l.noiseFloor == .snrDB(20))
+        #expect(!l.modelQuality && l.modelErrorSigmas == 3 && l.untrustedAmbiguity == 0.75)
         #expect(l.refinement == .adam)  // from the offgrid-pi preset
         #expect(l.region?.lower.y == -2 && l.region?.upper.z == 0.5)
         #expect(c.metrics.address == nil)
@@ -61,6 +65,9 @@ struct ConfigurationTests {
         ("model: {oracle_scene: s.yaml}\nqueue:\n  per_ue: 0\n", 3, "queue.per_ue", "1...1024"),
         ("model: {oracle_scene: s.yaml}\nsearch:\n  method: esprit\n", 3, "search.method", "unknown method"),
         ("model: {oracle_scene: s.yaml}\nsearch:\n  global_spacing_m: -1\n", 3, "search.global_spacing_m", "> 0"),
+        ("model: {oracle_scene: s.yaml}\nsearch:\n  untrusted_ambiguity: 1.5\n", 3, "search.untrusted_ambiguity", "0...1"),
+        ("model: {oracle_scene: s.yaml}\nsearch:\n  model_error_sigmas: -1\n", 3, "search.model_error_sigmas", "0...10"),
+        ("model: {oracle_scene: s.yaml}\nsearch:\n  model_quality: sometimes\n", 3, "search.model_quality", "wrong type"),
         ("model: {oracle_scene: s.yaml}\noutput:\n  endpoint: 5556\n", 3, "output.endpoint", "not a ZeroMQ endpoint"),
         ("model: {oracle_scene: s.yaml}\nmetrics:\n  listen: localhost\n", 3, "metrics.listen", "host:port"),
         ("model: {oracle_scene: s.yaml}\nlog:\n  level: loud\n", 3, "log.level", "must be one of"),

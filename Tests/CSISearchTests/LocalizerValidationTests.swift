@@ -93,6 +93,10 @@ import Testing
         #expect(key { $0.noiseFloor = .snrDB(.nan) } == "noiseFloor")
         #expect(key { $0.noiseFloor = .variance(-1) } == "noiseFloor")
         #expect(key { $0.grossErrorSigmas = .infinity } == "grossErrorSigmas")
+        #expect(key { $0.modelErrorSigmas = -1 } == "modelErrorSigmas")
+        #expect(key { $0.modelErrorSigmas = 11 } == "modelErrorSigmas")
+        #expect(key { $0.untrustedAmbiguity = .nan } == "untrustedAmbiguity")
+        #expect(key { $0.untrustedAmbiguity = 1.01 } == "untrustedAmbiguity")
         // Regions: inverted, not finite, astronomically large (the configuration's, or the model's default).
         let p = Point3(0, 0, 1.5)
         let inverted = SearchRegion(lower: Point3(1, 0, 1.5), upper: Point3(0, 1, 1.5))

@@ -79,6 +79,7 @@ extension ModelFile {
                 }
             }
         }
+        if let q = h.quality { try q.validate(training: t, validationPoints: h.validation.points, path: path) }
         if let json = h.neural?["architecture"], let architecture = try? JSONDecoder().decode(NeuralArchitecture.self, from: Data(json.utf8)) {
             try architecture.validate(antennas: h.antennas.count, subcarriers: h.frequencies.count, path: path)
         }

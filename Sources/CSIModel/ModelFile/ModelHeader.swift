@@ -26,6 +26,9 @@ public struct ModelHeader: Codable, Sendable, Equatable {
     /// Per-frame unknowns of the survey the model was trained on (`NuisanceModel` raw value; absent = none).
     /// Localizers remove the same unknowns from every frame unless configured otherwise.
     public var nuisance: String?
+    /// The validation NMSE per region of the training box (`ModelQualityMap`, docs/model.md "Quality map"); absent
+    /// in files written before it was recorded (localizers then judge fixes by the noise alone).
+    public var quality: ModelQualityMap?
 
     /// The survey's per-frame unknowns (none for files written before they were recorded).
     public var trainingNuisance: NuisanceModel? {
