@@ -35,7 +35,7 @@ import Testing
         let context = FitContext(train: tr, validation: va, options: options)
         let reporter = FitReporter(start: Date(), progress: { _ in }, cancelled: { false }, checkpoint: { _, _ in })
         let search = PathSearch(context: context, reporter: reporter, wholeArea: context.allPoints)
-        let regions = search.subRegions(residualModel: context.model(first.model.sources, first.model.phaseModel))
+        let regions = search.subRegions(residualModel: context.model(first.model.sources, first.model.phaseModel), radiusFraction: 0.4)
         #expect(regions.count == options.subRegionsPerPath)
         let best = try #require(regions.first)
         // Most of the best disk's points see the wall.

@@ -27,6 +27,9 @@ struct PathSearch {
         stoppingRules = StoppingRules(context: context)
     }
 
+    /// Whether the fit's time budget is spent (checked between candidates, so a path's search ends within one trial).
+    var overBudget: Bool { context.options.timeBudget.map { reporter.elapsed > $0 } ?? false }
+
     /// Whether the search may switch to judging candidates with gain maps (flat surveys only).
     var mayUseGainMaps: Bool { context.options.tryGainMaps && context.options.gainMapsDuringSearch && context.isFlat }
 
@@ -46,12 +49,19 @@ struct PathSearch {
                 if let mapped = stalled.mapped { state.validationDB = mapped; state.acceptedWithMap = true }
                 continue
             }
+            if overBudget { state.decisions.append(.timeBudgetReached); break }
             // Look wider before giving up: a path blocked over much of the survey shows on the residual of a part.
-            let regions = subRegions(residualModel: residualModel)
-            if let region = addPathInSubRegions(regions, residualModel: residualModel, to: &state) {
-                state.decisions.append(.subRegionPath(path: state.sources.count, focus: region.focus, radius: region.radius))
-                continue
+            var regions: [SubRegion] = [], foundInRegion = false
+            for fraction in context.options.subRegionRadiusFractions where !foundInRegion {
+                let tier = subRegions(residualModel: residualModel, radiusFraction: fraction)
+                regions += tier
+                if let region = addPathInSubRegions(tier, residualModel: residualModel, to: &state) {
+                    state.decisions.append(.subRegionPath(path: state.sources.count, focus: region.focus, radius: region.radius))
+                    foundInRegion = true
+                }
             }
+            if foundInRegion { continue }
+            if overBudget { state.decisions.append(.timeBudgetReached); break }
             state.decisions.append(.noCandidateImproved(paths: state.sources.count, candidates: found.candidates.count,
                                                         validationDB: state.validationDB, lastCandidateDB: lastDB,
                                                         subRegions: regions.count))
@@ -69,7 +79,7 @@ struct PathSearch {
     func addPath(from found: PathCandidates, to state: inout FitState, sampler: inout PointSampler,
                  search candidateSearch: PathCandidateSearch, trial: CandidateTrial) -> Double? {
         var lastDB = state.validationDB
-        for (attempt, candidate) in found.candidates.enumerated() where !reporter.cancelled() {
+        for (attempt, candidate) in found.candidates.enumerated() where !reporter.cancelled() && !overBudget {
             if candidate.origin == .backProjection {
                 reporter.report(.coherentSearch(path: state.sources.count + 1, candidate: attempt + 1), sources: state.sources.count,
                                 validationDB: state.validationDB)
@@ -89,16 +99,16 @@ struct PathSearch {
     /// A sub-region of the survey the search may focus on: a disk around `focus`.
     struct SubRegion { var focus: Point3; var radius: Double }
 
-    /// Up to `Options.subRegionsPerPath` disjoint disks of radius `Options.subRegionRadiusFraction` × the survey's
-    /// reach, centred on survey points, holding the most residual energy against `residualModel` (greedy: the best
-    /// disk, then the best whose centre is outside the disks chosen so far).
-    func subRegions(residualModel: ImageSourceModel) -> [SubRegion] {
+    /// Up to `Options.subRegionsPerPath` disjoint disks of radius `radiusFraction` × the survey's reach, centred on
+    /// survey points, holding the most residual energy against `residualModel` (greedy: the best disk, then the best
+    /// whose centre is outside the disks chosen so far).
+    func subRegions(residualModel: ImageSourceModel, radiusFraction: Double) -> [SubRegion] {
         let options = context.options
         guard options.subRegionsPerPath > 0, !context.byDistance.isEmpty else { return [] }
         let idx = context.allPoints
         let energy = context.residuals(against: residualModel, alignToModel: true, idx).map { $0.reduce(0.0) { $0 + $1 * $1 } }
         let positions = context.train.positions
-        let radius = options.subRegionRadiusFraction * context.reach
+        let radius = radiusFraction * context.reach
         guard radius > 0, radius.isFinite else { return [] }
         // Residual energy in the disk around every survey point (O(N²) distance tests; N ≤ a few 10⁴).
         var inDisk = [Double](repeating: 0, count: idx.count)
@@ -122,7 +132,7 @@ struct PathSearch {
     /// Tries the candidates found in each sub-region (search focused there) and accepts the first that improves
     /// validation NMSE; returns the region it came from.
     func addPathInSubRegions(_ regions: [SubRegion], residualModel: ImageSourceModel, to state: inout FitState) -> SubRegion? {
-        for region in regions where !reporter.cancelled() {
+        for region in regions where !reporter.cancelled() && !overBudget {
             let focused = context.focused(on: region.focus, radius: region.radius)
             var sampler = PointSampler(context: focused)
             let search = PathCandidateSearch(context: focused)

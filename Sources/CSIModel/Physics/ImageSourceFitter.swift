@@ -34,10 +34,10 @@ public struct ImageSourceFitter: Sendable {
         /// Back-projection peaks tried for each new path before giving up.
         public var candidatesPerPath = 3
         /// When none of a path's candidates improves, the search looks again in this many sub-regions (disks of
-        /// `subRegionRadiusFraction` × the survey's reach holding the most residual energy) before it stops: a path
-        /// blocked over much of the survey is found where it is seen (0: never).
+        /// each of `subRegionRadiusFractions` × the survey's reach, largest first, holding the most residual energy)
+        /// before it stops: a path blocked over much of the survey is found where it is seen (0: never).
         public var subRegionsPerPath = 3
-        public var subRegionRadiusFraction = 0.4
+        public var subRegionRadiusFractions = [0.4]
         /// Images predicted from the reflectors the fitted sources reveal (`ImageGeometry`), tried before the
         /// back-projection peaks for each new path, best matched-filter score first.
         public var geometricCandidatesPerPath = 2
