@@ -119,7 +119,7 @@ let package = Package(
         // MARK: tests (mirror the modules)
         .testTarget(name: "CSINumericsTests", dependencies: ["CSINumerics"]),
         .testTarget(name: "StrictYAMLTests", dependencies: ["StrictYAML"]),
-        .testTarget(name: "CSIChannelTests", dependencies: ["CSIChannel", "NumpyArchive"]),
+        .testTarget(name: "CSIChannelTests", dependencies: ["CSIChannel", "CSINumerics", "NumpyArchive"]),
         .testTarget(name: "CSIModelTests", dependencies: ["CSIModel", "CSIChannel", "CSINumerics"]),
         .testTarget(name: "NumpyArchiveTests", dependencies: ["NumpyArchive"]),
         .testTarget(name: "ZMQTests", dependencies: ["ZMQ"]),

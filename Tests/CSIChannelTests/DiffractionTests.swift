@@ -1,4 +1,5 @@
 @testable import CSIChannel
+import CSINumerics
 import Foundation
 import Numerics
 import Testing
@@ -93,7 +94,7 @@ import Testing
                           edges: [edge])
         let path = DiffractedPath(edge: 0)
         var checked = 0
-        var rng = SplitMix(state: 7)
+        var rng = SeededGenerator(seed: 7)
         for _ in 0..<40 {
             let a = Point3(Double.random(in: -6...6, using: &rng), Double.random(in: -6...6, using: &rng), Double.random(in: -2...6, using: &rng))
             let x = Point3(Double.random(in: -6...6, using: &rng), Double.random(in: -6...6, using: &rng), Double.random(in: -2...6, using: &rng))
@@ -116,18 +117,6 @@ import Testing
             checked += 1
         }
         #expect(checked >= 5)
-    }
-
-    /// A small deterministic generator (SplitMix64) for reproducible random geometry.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
     }
 
     /// A right-angled corner (n = 1.5) with both faces as reflecting planes whose Γ the edge shares, a ground, and a
