@@ -97,6 +97,15 @@ import Testing
         return (record, result)
     }
 
+    /// Default options without the features added after the lock was recorded (tested on their own: cell-wise gain
+    /// maps, sub-region search).
+    static func lockedOptions() -> ImageSourceFitter.Options {
+        var options = ImageSourceFitter.Options()
+        options.cellGainMaps = false
+        options.subRegionsPerPath = 0
+        return options
+    }
+
     /// Checks the decisions' text verbatim and the whole record by its digest.
     static func check(_ record: Record, digest: String, decisions expected: [String], _ result: ImageSourceFitter.Result) {
         #expect(result.decisions == expected)
@@ -107,9 +116,7 @@ import Testing
     /// comparison, the second look switching to plane-wave, gain slopes kept, then a gain map kept.
     @Test func blockedTwoPathFitIsUnchanged() {
         let data = ImageSourceFitterTests.dataset(Self.blockedScene, count: 500, seed: 3)
-        var options = ImageSourceFitter.Options()
-        options.cellGainMaps = false      // features added after the lock was recorded: tested on their own
-        options.subRegionsPerPath = 0
+        var options = Self.lockedOptions()
         options.maxSources = 3
         options.candidatesPerPath = 2
         let (record, result) = Self.record(data, options)
@@ -127,9 +134,7 @@ import Testing
     /// a path that no candidate improves, and a final gain map kept because the search relied on one.
     @Test func corridorFitIsUnchanged() {
         let data = ImageSourceFitterTests.dataset(Self.corridorScene, count: 400, seed: 5)
-        var options = ImageSourceFitter.Options()
-        options.cellGainMaps = false      // features added after the lock was recorded: tested on their own
-        options.subRegionsPerPath = 0
+        var options = Self.lockedOptions()
         options.maxSources = 6
         options.candidatesPerPath = 2
         let (record, result) = Self.record(data, options)
@@ -149,9 +154,7 @@ import Testing
     /// source, the aligned survey for the second, the nuisance-aware gains and LM, and the gauge convention.
     @Test func unsynchronisedTwoPathFitIsUnchanged() {
         let data = NuisanceTrainingTests.survey(NuisanceTrainingTests.unsynchronised, count: 300, seed: 3)
-        var options = ImageSourceFitter.Options()
-        options.cellGainMaps = false      // features added after the lock was recorded: tested on their own
-        options.subRegionsPerPath = 0
+        var options = Self.lockedOptions()
         options.maxSources = 2
         options.candidatesPerPath = 2
         options.nuisance = .phaseGainAndTiming

@@ -96,6 +96,9 @@ struct PathSearch {
         return lastDB
     }
 
+    /// Most survey points tried as sub-region centres.
+    static let maximumSubRegionCentres = 4000
+
     /// A sub-region of the survey the search may focus on: a disk around `focus`.
     struct SubRegion { var focus: Point3; var radius: Double }
 
@@ -110,20 +113,24 @@ struct PathSearch {
         let positions = context.train.positions
         let radius = radiusFraction * context.reach
         guard radius > 0, radius.isFinite else { return [] }
-        // Residual energy in the disk around every survey point (O(N²) distance tests; N ≤ a few 10⁴).
-        var inDisk = [Double](repeating: 0, count: idx.count)
+        // Residual energy in the disk around each candidate centre: every survey point, or an even subsample of
+        // at most `maximumSubRegionCentres` of them (the cost is N × centres distance tests).
+        let step = max(1, (idx.count + Self.maximumSubRegionCentres - 1) / Self.maximumSubRegionCentres)
+        let centres = Swift.stride(from: 0, to: idx.count, by: step).map { idx[$0] }
+        var inDisk = [Double](repeating: 0, count: centres.count)
         inDisk.withUnsafeMutableBufferPointer { buf in
             nonisolated(unsafe) let out = buf
-            Parallel.forEachChunk(count: idx.count, width: options.width, minChunk: 64) { range in
-                for c in range {
+            Parallel.forEachChunk(count: centres.count, width: options.width, minChunk: 64) { range in
+                for k in range {
                     var sum = 0.0
-                    for p in idx where (positions[p] - positions[c]).length <= radius { sum += energy[p] }
-                    out[c] = sum
+                    for p in idx where (positions[p] - positions[centres[k]]).length <= radius { sum += energy[p] }
+                    out[k] = sum
                 }
             }
         }
         var chosen: [SubRegion] = []
-        for c in idx.sorted(by: { inDisk[$0] > inDisk[$1] }) where chosen.count < options.subRegionsPerPath {
+        for k in centres.indices.sorted(by: { inDisk[$0] > inDisk[$1] }) where chosen.count < options.subRegionsPerPath {
+            let c = centres[k]
             if chosen.allSatisfy({ (positions[c] - $0.focus).length > radius }) { chosen.append(SubRegion(focus: positions[c], radius: radius)) }
         }
         return chosen
