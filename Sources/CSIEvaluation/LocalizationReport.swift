@@ -46,7 +46,7 @@ public enum LocalizationReport {
 
     /// Noise ratios (residual / expected noise residual) after the first refinement and at the end, split
     /// by whether that stage's position was within λ₀/2 of the truth: how well the residual separates
-    /// correct fixes from neighbouring minima (the basis of the status and of `skipCirclesBelowNoiseRatio`).
+    /// correct fixes from neighbouring minima (the basis of the fix status).
     /// Percentiles by ``EmpiricalDistribution``.
     public static func residualDiagnostics(_ r: MethodResult, truth: [Point3], wavelength: Double, dimension: Int) -> [String] {
         guard let fixes = r.fixes, !fixes.isEmpty else { return [] }
@@ -77,10 +77,12 @@ public enum LocalizationReport {
         guard let fixes = r.fixes, !fixes.isEmpty else { return [] }
         let table = StageTable(fixes).rows
         let total = table.reduce(0) { $0 + $1.seconds }
-        var lines = ["  stage        time share   µs/frame   candidates/frame   values/frame   jacobians/frame"]
+        var lines = ["  stage        ran     time share   µs/frame   candidates/frame   values/frame   jacobians/frame"]
         for s in table {
-            lines.append(String(format: "  %-10@   %8.1f %%   %8.1f   %16.1f   %12.1f   %15.2f", s.stage.rawValue,
-                                100 * s.seconds / max(total, 1e-300), 1e6 * s.seconds, s.candidates, s.values, s.jacobians))
+            let name = s.stage.rawValue.padding(toLength: max(10, s.stage.rawValue.count), withPad: " ", startingAt: 0)
+            lines.append(String(format: "  %@ %5.1f %%   %8.1f %%   %8.1f   %16.1f   %12.1f   %15.2f", name,
+                                100 * s.ranFraction, 100 * s.seconds / max(total, 1e-300), 1e6 * s.seconds, s.candidates,
+                                s.values, s.jacobians))
         }
         let v = table.reduce(0) { $0 + $1.values }, j = table.reduce(0) { $0 + $1.jacobians }
         lines.append(String(format: "  total        %.1f µs/frame of one core, %.1f values + %.2f Jacobians per frame", 1e6 * total, v, j))

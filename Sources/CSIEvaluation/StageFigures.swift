@@ -5,10 +5,12 @@ public struct StageFigures: Codable, Sendable, Equatable {
     @FiniteOrNull public var candidatesPerFrame: Double
     @FiniteOrNull public var valuesPerFrame: Double
     @FiniteOrNull public var jacobiansPerFrame: Double
+    /// Fraction of frames that ran the stage.
+    @FiniteOrNull public var ranFraction: Double
 
     enum CodingKeys: String, CodingKey {
         case stage, secondsPerFrame = "seconds_per_frame", candidatesPerFrame = "candidates_per_frame"
-        case valuesPerFrame = "values_per_frame", jacobiansPerFrame = "jacobians_per_frame"
+        case valuesPerFrame = "values_per_frame", jacobiansPerFrame = "jacobians_per_frame", ranFraction = "ran_fraction"
     }
 
     public init(_ row: StageTable.Row) {
@@ -17,5 +19,6 @@ public struct StageFigures: Codable, Sendable, Equatable {
         candidatesPerFrame = row.candidates
         valuesPerFrame = row.values
         jacobiansPerFrame = row.jacobians
+        ranFraction = row.ranFraction
     }
 }

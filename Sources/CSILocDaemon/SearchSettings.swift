@@ -26,6 +26,8 @@ public struct SearchSettings: Sendable, Equatable, Decodable {
     public var circleOrders: [Int]?
     public var circleContractions: [Double]?
     public var circleCandidatesToRefine: Int?
+    /// Circles only where they could change the fix (`LocalizerConfiguration.adaptiveCircles`); default true.
+    public var adaptiveCircles: Bool?
     /// 3-D searches with a linear array: the arc stage about the array axis.
     public var arc: Bool?
     public var nuisance: NuisanceModel?
@@ -47,7 +49,7 @@ public struct SearchSettings: Sendable, Equatable, Decodable {
         case localGrid = "local_grid", localHalfWidth = "local_half_width_m", localStepWavelengths = "local_step_wavelengths"
         case refinement, maxIterations = "max_iterations", gradientSteps = "gradient_steps"
         case circles, circleOrders = "circle_orders", circleContractions = "circle_contractions"
-        case circleCandidatesToRefine = "circle_candidates_to_refine", arc
+        case circleCandidatesToRefine = "circle_candidates_to_refine", adaptiveCircles = "adaptive_circles", arc
         case nuisance, noiseSNRdB = "noise_snr_db", grossErrorSigmas = "gross_error_sigmas", carrier = "carrier_hz"
         case modelQuality = "model_quality", modelErrorSigmas = "model_error_sigmas", untrustedAmbiguity = "untrusted_ambiguity"
     }
@@ -81,6 +83,7 @@ public struct SearchSettings: Sendable, Equatable, Decodable {
         try c.require(circleContractions.map { !$0.isEmpty && $0.allSatisfy { $0 > 0 && $0 <= 1 } } ?? true,
                       .circleContractions, "must be a non-empty list of numbers in (0, 1]")
         circleCandidatesToRefine = try Self.integer(c, .circleCandidatesToRefine, 1...64)
+        adaptiveCircles = try c.decodeIfPresent(Bool.self, forKey: .adaptiveCircles)
         arc = try c.decodeIfPresent(Bool.self, forKey: .arc)
         nuisance = try Self.decodeEnum(c, .nuisance)
         noiseSNRdB = try c.decodeIfPresent(Double.self, forKey: .noiseSNRdB)
@@ -117,6 +120,7 @@ public struct SearchSettings: Sendable, Equatable, Decodable {
         if let circleOrders { l.circleOrders = circleOrders }
         if let circleContractions { l.circleContractions = circleContractions }
         if let circleCandidatesToRefine { l.circleCandidatesToRefine = circleCandidatesToRefine }
+        if let adaptiveCircles { l.adaptiveCircles = adaptiveCircles }
         if let arc { l.arc = arc }
         if let nuisance { l.nuisance = nuisance }
         if let noiseSNRdB { l.noiseFloor = .snrDB(noiseSNRdB) }

@@ -28,8 +28,9 @@ extension Localizer {
             descend(from: &px, cost: &pcost, result: &presult, stages: &stages, &s)
             if i == 0 || pcost < cost || cost.isNaN { x = px; cost = pcost; result = presult }
         }
-        // (d) circles, (e) second refinement of the best distinct candidates
-        if configuration.circles {
+        // (d) circles, (e) second refinement of the best distinct candidates — where they could change the fix
+        let runCircles = configuration.circles && circlesNeeded(at: x, cost: cost, &s)
+        if runCircles {
             t0 = clock.now
             let c = circleStage(around: x, centerCost: cost, &s)
             stages.append(StageReport(stage: .circles, candidates: c.scored, position: c.picks[0].position,
@@ -55,7 +56,7 @@ extension Localizer {
             }
         }
         // (e') the circles and the second refinement may have moved the fix: its circle about the axis again
-        if arrayAxis != nil && configuration.refinement != .none && configuration.circles {
+        if arrayAxis != nil && configuration.refinement != .none && runCircles {
             arcSearch(&x, &cost, &result, &stages, &s)
         }
         var fix = finish(position: x, cost: cost, refinement: result, stages: stages, &s)
@@ -193,6 +194,36 @@ extension Localizer {
     /// Noise level, residual ratio and status.
     func finish(position: Point3, cost: Double, refinement r: RefinementResult?, stages: [StageReport],
                 _ s: inout LocalizerScratch) -> Fix {
+        let t = noiseTest(at: position, &s)
+        let energy = s.match.energy
+        let status: FixStatus
+        // A cost that is not a number (a model that returns NaN there) is never trusted.
+        if cost > t.costThreshold || cost.isNaN { status = .grossErrorSuspected }
+        else if t.untrusted { status = .modelUntrusted }
+        else if r == nil { status = .onGrid }
+        else if r!.converged { status = .converged }
+        else { status = .notConverged }
+        return Fix(position: position, covariance: r?.covariance, status: status, cost: cost,
+                   relativeResidual: energy > 0 ? cost / energy : 0, noiseRatio: cost / t.expected, noiseVariance: t.sigma2,
+                   modelNMSE: t.modelNMSE, costThreshold: t.costThreshold,
+                   aboveNoise: cost > t.expected + configuration.grossErrorSigmas * t.noiseVariance.squareRoot() || cost.isNaN,
+                   nuisance: r?.nuisance ?? NuisanceEstimate(), stages: stages)
+    }
+
+    /// What a correct fix at `position` may cost for the frame loaded in `s.match`.
+    struct NoiseTest {
+        /// Per-entry noise variance, the expected noise residual (N − dof/2)σ² and its variance.
+        var sigma2, expected, noiseVariance: Double
+        /// The model's local NMSE (when it records a quality map) and the model error allowed on top of the
+        /// noise, in units of cost.
+        var modelNMSE: Double?
+        var allowed: Double
+        var untrusted: Bool
+        /// Above this a fix is flagged `gross-error-suspected`.
+        var costThreshold: Double
+    }
+
+    func noiseTest(at position: Point3, _ s: inout LocalizerScratch) -> NoiseTest {
         let entries = Double(model.antennaCount * model.subcarrierCount)
         let energy = s.match.energy
         let sigma2: Double
@@ -211,8 +242,6 @@ extension Localizer {
         }
         let dof = Double(parameterCount)
         let expected = max((2 * entries - dof) / 2 * sigma2, .leastNormalMagnitude)
-        let ratio = cost / expected
-        let status: FixStatus
         // What a correct fix leaves on top of the noise: the model's local error (an upper quantile of its NMSE
         // across positions) times the frame's energy, M. The cost is then a non-central χ²: mean
         // (N − dof/2)σ² + M, variance (N − dof/2)σ⁴ + 2σ²M (the second term: the noise's cross term with the model
@@ -227,17 +256,8 @@ extension Localizer {
         }
         let noiseVariance = max(entries - dof / 2, 0.5) * sigma2 * sigma2
         let costThreshold = expected + allowed + configuration.grossErrorSigmas * (noiseVariance + 2 * sigma2 * allowed).squareRoot()
-        // A cost that is not a number (a model that returns NaN there) is never trusted.
-        if cost > costThreshold || cost.isNaN { status = .grossErrorSuspected }
-        else if untrusted { status = .modelUntrusted }
-        else if r == nil { status = .onGrid }
-        else if r!.converged { status = .converged }
-        else { status = .notConverged }
-        return Fix(position: position, covariance: r?.covariance, status: status, cost: cost,
-                   relativeResidual: energy > 0 ? cost / energy : 0, noiseRatio: ratio, noiseVariance: sigma2,
-                   modelNMSE: modelNMSE, costThreshold: costThreshold,
-                   aboveNoise: cost > expected + configuration.grossErrorSigmas * noiseVariance.squareRoot() || cost.isNaN,
-                   nuisance: r?.nuisance ?? NuisanceEstimate(), stages: stages)
+        return NoiseTest(sigma2: sigma2, expected: expected, noiseVariance: noiseVariance, modelNMSE: modelNMSE,
+                         allowed: allowed, untrusted: untrusted, costThreshold: costThreshold)
     }
 }
 

@@ -34,6 +34,9 @@ public struct Localizer: Sendable {
     /// The model's local quality (validation NMSE per region), when its file records it: the fix status allows
     /// for the model's error there (docs/localization.md, "Uncertainty and status").
     public let quality: ModelQualityMap?
+    /// The smallest mismatch of the model's spurious circle minima per cell, when the circles are adaptive
+    /// (`adaptiveCircles`): the circle stage then runs only on frames where it could change the fix.
+    public private(set) var circleMap: CircleMismatchMap?
 
     /// - Parameters:
     ///   - region: default search region (e.g. the model's training box); the configuration may override it.
@@ -95,6 +98,11 @@ public struct Localizer: Sendable {
                                  count: configuration.ambiguityVectors, maxMismatch: configuration.ambiguityMaxMismatch,
                                  width: width)
             : nil
+        circleMap = nil
+        if configuration.circles && configuration.adaptiveCircles && configuration.refinement != .none {
+            circleMap = CircleMismatchMap.build(self, cellSize: configuration.circleMapCellSize,
+                                                samples: configuration.circleMapSamples, width: width)
+        }
     }
 
     /// A scratch space for one worker.

@@ -104,6 +104,15 @@ public struct LocalizerConfiguration: Sendable, Codable, Equatable {
     /// Number of best distinct circle candidates (≥ λ₀/4 apart, the current solution included) refined;
     /// the lowest refined cost wins. 1 = as published.
     public var circleCandidatesToRefine: Int = 4
+    /// Run the circles (and the second refinement) only where they could change the fix: skipped when the first
+    /// refinement's cost is below what any circle-reachable wrong minimum would cost (a bound from the model's
+    /// own spurious circle minima around the fix, `CircleMismatchMap`, that holds whatever the noise level;
+    /// docs/localization.md, "Adaptive circles"). false = always run them (as published).
+    public var adaptiveCircles: Bool = true
+    /// Cell edge of the circle mismatch map, m (its value at a fix is the minimum over the 3 × 3 (× 3) cells around).
+    public var circleMapCellSize: Double = 1.0
+    /// Sample points per cell and axis where the map is measured.
+    public var circleMapSamples: Int = 2
 
     // MARK: (f) adaptive retry
     /// When the fix's residual is above the noise level (it would be flagged `gross-error-suspected`), search

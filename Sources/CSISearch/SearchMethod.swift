@@ -47,6 +47,7 @@ public enum SearchMethod: String, Sendable, Codable, CaseIterable {
         c.circleContractions = [1]
         c.circleCandidatesToRefine = 1
         c.widenOnSuspect = false
+        c.adaptiveCircles = false
         switch self {
         case .ongridPS: c.globalMeasure = .phaseSensitive; c.refinement = .none; c.circles = false
         case .ongridPI: c.globalMeasure = .phaseInsensitive; c.refinement = .none; c.circles = false

@@ -17,7 +17,9 @@ import Testing
             #expect(SearchTestSupport.horizontalError(fix.position, x) < 1e-6, "truth \(x), fix \(fix.position)")
             #expect(fix.status == .converged)
             #expect(fix.covariance?.dimension == 2)
-            #expect(fix.stages.map(\.stage) == [.global, .local, .refine1, .circles, .refine2])
+            // The circles run only where they could change the fix (adaptiveCircles, CircleMismatchMapTests).
+            let stages = fix.stages.map(\.stage)
+            #expect(stages == [.global, .local, .refine1, .circles, .refine2] || stages == [.global, .local, .refine1])
         }
     }
 
@@ -33,7 +35,8 @@ import Testing
             case .offgridPSNoCircles: [.global, .local, .refine1]
             default: [.global, .local, .refine1, .circles, .refine2]
             }
-            #expect(fix.stages.map(\.stage) == expected, "\(method)")
+            let ran = fix.stages.map(\.stage)
+            #expect(ran == expected || (method == .robust && ran == [.global, .local, .refine1]), "\(method)")
             // Accuracy only where the method is meant to find the basin: a PS global grid lands on a
             // neighbouring minimum most of the time (method.md §8.3), so its variants are not held to it.
             let error = SearchTestSupport.horizontalError(fix.position, x)
