@@ -98,6 +98,8 @@ struct PathSearch {
 
     /// Most survey points tried as sub-region centres.
     static let maximumSubRegionCentres = 4000
+    /// Survey points whose residuals are held at once while the sub-regions are measured.
+    static let residualChunk = 1024
 
     /// A sub-region of the survey the search may focus on: a disk around `focus`.
     struct SubRegion { var focus: Point3; var radius: Double }
@@ -109,8 +111,17 @@ struct PathSearch {
         let options = context.options
         guard options.subRegionsPerPath > 0, !context.byDistance.isEmpty else { return [] }
         let idx = context.allPoints
-        let energy = context.residuals(against: residualModel, alignToModel: true, idx).map { $0.reduce(0.0) { $0 + $1 * $1 } }
         let positions = context.train.positions
+        // Residual energy per survey point, computed in chunks: the residuals of a whole survey at once would be
+        // N × 2·N_a·N_s doubles (61 MB for 15 000 points of 16 × 16).
+        var pointEnergy = [Double](repeating: 0, count: positions.count)
+        for start in Swift.stride(from: 0, to: idx.count, by: Self.residualChunk) {
+            let chunk = Array(idx[start..<min(start + Self.residualChunk, idx.count)])
+            for (p, r) in zip(chunk, context.residuals(against: residualModel, alignToModel: true, chunk)) {
+                pointEnergy[p] = r.reduce(0.0) { $0 + $1 * $1 }
+            }
+        }
+        let energy = pointEnergy
         let radius = radiusFraction * context.reach
         guard radius > 0, radius.isFinite else { return [] }
         // Residual energy in the disk around each candidate centre: every survey point, or an even subsample of
