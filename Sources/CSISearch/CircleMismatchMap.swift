@@ -83,14 +83,18 @@ public struct CircleMismatchMap: Sendable {
     }
 
     /// Measures the map for `localizer`'s model, circles, refinement and nuisance, `samples` points per cell and
-    /// axis (validated by `LocalizerConfiguration.validate`, which bounds the work).
-    static func build(_ localizer: Localizer, cellSize: Double, samples: Int, width: Int) -> CircleMismatchMap {
+    /// axis (validated by `LocalizerConfiguration.validate`, which bounds the work). `spurious` gives the smallest
+    /// relative mismatch of the spurious minima the stage escapes from a sample point (the circles by default; the
+    /// ambiguity stage's near-repeats with `Localizer.spuriousAmbiguityMismatch`).
+    static func build(_ localizer: Localizer, cellSize: Double, samples: Int, width: Int,
+                      spurious: @escaping @Sendable (Localizer, Point3, inout LocalizerScratch) -> Double = { l, p, s in
+                          l.spuriousCircleMismatch(at: p, want: l.configuration.circleCandidatesToRefine + 1,
+                                                   wavelength: l.wavelength, &s)
+                      }) -> CircleMismatchMap {
         let grid = Grid(region: localizer.region, cellSize: cellSize)
         let lo = localizer.region.lower, hi = localizer.region.upper
         let three = localizer.region.dimension == 3
         let cells = grid.nx * grid.ny * grid.nz
-        let want = localizer.configuration.circleCandidatesToRefine + 1
-        let wavelength = localizer.wavelength
         var result = [Double](repeating: .infinity, count: cells)
         result.withUnsafeMutableBufferPointer { out in
             nonisolated(unsafe) let out = out
@@ -105,13 +109,33 @@ public struct CircleMismatchMap: Sendable {
                         }
                         let p = Point3(coordinate(i, sx, lo.x, hi.x), coordinate(j, sy, lo.y, hi.y),
                                        three ? coordinate(k, sz, lo.z, hi.z) : lo.z)
-                        best = Swift.min(best, localizer.spuriousCircleMismatch(at: p, want: want, wavelength: wavelength, &s))
+                        best = Swift.min(best, spurious(localizer, p, &s))
                     } } }
                     out[cell] = best
                 }
             }
         }
         return CircleMismatchMap(grid: grid, mismatch: result)
+    }
+}
+
+extension Localizer {
+    /// The smallest relative cost of a spurious minimum the ambiguity stage reaches from `p` (refinements from `p`
+    /// plus each near-repeat offset of its cell) when the frame is the model's own noiseless channel at `p`.
+    func spuriousAmbiguityMismatch(at p: Point3, _ s: inout LocalizerScratch) -> Double {
+        guard let ambiguityMap else { return .infinity }
+        let f = model.channels(at: [p])
+        guard f.allSatisfy(\.isFinite) else { return .infinity }
+        f.withUnsafeBufferPointer { s.match.load($0) }
+        let energy = s.match.energy
+        guard energy > 0, energy.isFinite else { return .infinity }
+        var smallest = Double.infinity
+        for v in ambiguityMap.vectors(at: p) where region.contains(p + v, margin: wavelength / 2) {
+            let r = refine(from: p + v, &s)
+            guard r.cost.isFinite, (r.position - p).length > wavelength / 8 else { continue }
+            smallest = Swift.min(smallest, r.cost / energy)
+        }
+        return smallest
     }
 }
 

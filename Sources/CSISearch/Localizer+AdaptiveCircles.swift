@@ -11,6 +11,16 @@ extension Localizer {
     /// docs/localization.md, "Adaptive circles".
     func circlesNeeded(at x: Point3, cost: Double, _ s: inout LocalizerScratch) -> Bool {
         guard let map = circleMap else { return true }
+        return stageNeeded(map, at: x, cost: cost, &s)
+    }
+
+    /// The same test for the ambiguity stage (c''), against the mismatch of the model's near-repeats.
+    func ambiguityNeeded(at x: Point3, cost: Double, _ s: inout LocalizerScratch) -> Bool {
+        guard let map = ambiguityMismatchMap else { return true }
+        return stageNeeded(map, at: x, cost: cost, &s)
+    }
+
+    private func stageNeeded(_ map: CircleMismatchMap, at x: Point3, cost: Double, _ s: inout LocalizerScratch) -> Bool {
         guard cost.isFinite, cost >= 0, x.x.isFinite, x.y.isFinite, x.z.isFinite else { return true }
         let test = noiseTest(at: x, &s)
         guard cost <= test.costThreshold, !test.untrusted else { return true }

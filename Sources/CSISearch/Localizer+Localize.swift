@@ -125,7 +125,7 @@ extension Localizer {
             arcSearch(&x, &cost, &result, &stages, &s)
         }
         // (c'') the model's near-repeats around the fix
-        if ambiguityMap != nil {
+        if ambiguityMap != nil && ambiguityNeeded(at: x, cost: cost, &s) {
             ambiguitySearch(&x, &cost, &result, &stages, &s)
         }
     }

@@ -37,6 +37,8 @@ public struct Localizer: Sendable {
     /// The smallest mismatch of the model's spurious circle minima per cell, when the circles are adaptive
     /// (`adaptiveCircles`): the circle stage then runs only on frames where it could change the fix.
     public private(set) var circleMap: CircleMismatchMap?
+    /// The same for the ambiguity stage's near-repeats (`adaptiveAmbiguity`, searches with an ambiguity map).
+    public private(set) var ambiguityMismatchMap: CircleMismatchMap?
 
     /// - Parameters:
     ///   - region: default search region (e.g. the model's training box); the configuration may override it.
@@ -99,9 +101,16 @@ public struct Localizer: Sendable {
                                  width: width)
             : nil
         circleMap = nil
+        ambiguityMismatchMap = nil
         if configuration.circles && configuration.adaptiveCircles && configuration.refinement != .none {
             circleMap = CircleMismatchMap.build(self, cellSize: configuration.circleMapCellSize,
                                                 samples: configuration.circleMapSamples, width: width)
+        }
+        if ambiguityMap != nil && configuration.adaptiveAmbiguity {
+            ambiguityMismatchMap = CircleMismatchMap.build(self, cellSize: configuration.circleMapCellSize,
+                                                           samples: configuration.circleMapSamples, width: width) { l, p, s in
+                l.spuriousAmbiguityMismatch(at: p, &s)
+            }
         }
     }
 

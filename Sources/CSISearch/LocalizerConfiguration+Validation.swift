@@ -221,18 +221,20 @@ extension LocalizerConfiguration {
                            "the circles have \(circleSamples) points per frame, above the limit of \(limits.maxStageCandidates)")
             }
         }
-        // The circle mismatch map, built once: cells × samples × (circle points + refinements).
-        if circles && adaptiveCircles && refinement != .none {
+        // The mismatch maps of the adaptive stages, built once: cells × samples × (candidates + refinements).
+        if refinement != .none && ((circles && adaptiveCircles) || (ambiguityStage && adaptiveAmbiguity && dimension == 2)) {
             try positive(circleMapCellSize, "circleMapCellSize")
             try integer(circleMapSamples, "circleMapSamples", 1...8)
             let grid = CircleMismatchMap.Grid(region: region, cellSize: circleMapCellSize)
             let cells = Double(grid.nx * grid.ny * grid.nz)
             let perAxis = Double(circleMapSamples)
             let samples = cells * perAxis * perAxis * (dimension == 3 ? perAxis : 1)
-            let evaluations = samples * (circleSamples + 8 * Double(maxIterations + 1))
+            let circleWork = circles && adaptiveCircles ? circleSamples + 8 * (Double(maxIterations) + 1) : 0
+            let ambiguityWork = ambiguityStage && adaptiveAmbiguity ? Double(ambiguityVectors) * (Double(maxIterations) + 1) : 0
+            let evaluations = samples * (circleWork + ambiguityWork)
             guard evaluations.isFinite, evaluations <= 5e7 else {
                 throw fail(["circleMapCellSize", "circleMapSamples"],
-                           "the circle mismatch map (\(Int(cells)) cells, \(Int(samples)) samples) needs \(evaluations) model evaluations to build, above the limit of 5e7; use larger cells, fewer samples, a smaller region or adaptiveCircles: false")
+                           "the mismatch map of the adaptive stages (\(Int(cells)) cells, \(Int(samples)) samples) needs \(evaluations) model evaluations to build, above the limit of 5e7; use larger cells, fewer samples, a smaller region, or adaptiveCircles/adaptiveAmbiguity: false")
             }
         }
         let arcSamples = arc && dimension == 3 ? Double(arcMaxSamples) : 0

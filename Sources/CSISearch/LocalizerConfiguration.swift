@@ -91,6 +91,10 @@ public struct LocalizerConfiguration: Sendable, Codable, Equatable {
     public var ambiguityMaxMismatch: Double = 0.2
     /// The stage repeats from each better point it finds, at most this many rounds.
     public var ambiguityRounds: Int = 3
+    /// Run the ambiguity stage only where a near-repeat could still be the fix: the test of `adaptiveCircles`
+    /// against the mismatch of the model's refined near-repeats (measured on the same cells,
+    /// `circleMapCellSize` × `circleMapSamples`). false = on every frame.
+    public var adaptiveAmbiguity: Bool = true
 
     // MARK: (d) circles
     /// Whether to run the circle search (d) and the second refinement (e).

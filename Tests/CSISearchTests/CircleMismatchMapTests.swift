@@ -103,6 +103,28 @@ import Testing
         #expect(skipped > 0, "the circles never skipped on clean and 20 dB frames")
     }
 
+    /// The same for the ambiguity stage on unsynchronised frames (random phase, gain and timing; clean and 20 dB).
+    @Test func adaptiveAmbiguityChangesNoFix() {
+        let c = SearchMethod.robust.configuration(nuisance: .phaseGainAndTiming)
+        var always = c; always.adaptiveAmbiguity = false
+        let adaptive = Localizer(model: Self.sim, region: Self.scene.ueRegion, configuration: c)
+        let reference = Localizer(model: Self.sim, region: Self.scene.ueRegion, configuration: always)
+        #expect(adaptive.ambiguityMismatchMap != nil && reference.ambiguityMismatchMap == nil)
+        var rng = SeededGenerator(seed: 6)
+        var skipped = 0
+        for (i, x) in PositionSampler.uniform(in: Self.scene.ueRegion, count: 12, seed: 10).enumerated() {
+            let clean = SearchTestSupport.impaired(Self.sim.channels(at: [x]), gain: 0.5 + rng.nextUnit(),
+                                                   phase: 6 * rng.nextUnit(), timing: 4e-9 * (rng.nextUnit() - 0.5),
+                                                   frequencies: Self.sim.frequencies)
+            let h = i % 2 == 0 ? clean : SearchTestSupport.noisy(clean, snrDB: 20, rng: &rng)
+            let a = adaptive.localize(h), b = reference.localize(h)
+            if !a.stages.contains(where: { $0.stage == .ambiguity }) { skipped += 1 } else { #expect(a.position == b.position) }
+            #expect(SearchTestSupport.horizontalError(a.position, b.position) < SearchTestSupport.wavelength / 8,
+                    "frame \(i): adaptive \(a.position), always \(b.position)")
+        }
+        #expect(skipped > 0, "the ambiguity stage never skipped")
+    }
+
     @Test func validationBoundsTheMapAndLargeRegionsGetCoarserCells() throws {
         var c = LocalizerConfiguration()
         c.circleMapSamples = 0
