@@ -28,6 +28,8 @@ public struct SearchSettings: Sendable, Equatable, Decodable {
     public var circleCandidatesToRefine: Int?
     /// Circles only where they could change the fix (`LocalizerConfiguration.adaptiveCircles`); default true.
     public var adaptiveCircles: Bool?
+    /// The ambiguity stage only where a near-repeat could still be the fix (`adaptiveAmbiguity`); default true.
+    public var adaptiveAmbiguity: Bool?
     /// 3-D searches with a linear array: the arc stage about the array axis.
     public var arc: Bool?
     public var nuisance: NuisanceModel?
@@ -50,6 +52,7 @@ public struct SearchSettings: Sendable, Equatable, Decodable {
         case refinement, maxIterations = "max_iterations", gradientSteps = "gradient_steps"
         case circles, circleOrders = "circle_orders", circleContractions = "circle_contractions"
         case circleCandidatesToRefine = "circle_candidates_to_refine", adaptiveCircles = "adaptive_circles", arc
+        case adaptiveAmbiguity = "adaptive_ambiguity"
         case nuisance, noiseSNRdB = "noise_snr_db", grossErrorSigmas = "gross_error_sigmas", carrier = "carrier_hz"
         case modelQuality = "model_quality", modelErrorSigmas = "model_error_sigmas", untrustedAmbiguity = "untrusted_ambiguity"
     }
@@ -84,6 +87,7 @@ public struct SearchSettings: Sendable, Equatable, Decodable {
                       .circleContractions, "must be a non-empty list of numbers in (0, 1]")
         circleCandidatesToRefine = try Self.integer(c, .circleCandidatesToRefine, 1...64)
         adaptiveCircles = try c.decodeIfPresent(Bool.self, forKey: .adaptiveCircles)
+        adaptiveAmbiguity = try c.decodeIfPresent(Bool.self, forKey: .adaptiveAmbiguity)
         arc = try c.decodeIfPresent(Bool.self, forKey: .arc)
         nuisance = try Self.decodeEnum(c, .nuisance)
         noiseSNRdB = try c.decodeIfPresent(Double.self, forKey: .noiseSNRdB)
@@ -121,6 +125,7 @@ public struct SearchSettings: Sendable, Equatable, Decodable {
         if let circleContractions { l.circleContractions = circleContractions }
         if let circleCandidatesToRefine { l.circleCandidatesToRefine = circleCandidatesToRefine }
         if let adaptiveCircles { l.adaptiveCircles = adaptiveCircles }
+        if let adaptiveAmbiguity { l.adaptiveAmbiguity = adaptiveAmbiguity }
         if let arc { l.arc = arc }
         if let nuisance { l.nuisance = nuisance }
         if let noiseSNRdB { l.noiseFloor = .snrDB(noiseSNRdB) }
