@@ -125,6 +125,7 @@ let package = Package(
         .testTarget(name: "ZMQTests", dependencies: ["ZMQ"]),
         .testTarget(name: "CSIWireTests", dependencies: ["CSIWire"]),
         .testTarget(name: "CSITrackingTests", dependencies: ["CSITracking"]),
+        .testTarget(name: "CSIPlotTests", dependencies: ["CSIPlot", "CSINumerics"]),
         .testTarget(name: "CSILocDaemonTests", dependencies: [
             "CSILocDaemon", "CSIEvaluation", "CSIChannel", "CSIModel", "CSINumerics", "CSISearch", "CSIWire", "ZMQ",
         ]),
