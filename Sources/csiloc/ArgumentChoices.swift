@@ -1,9 +1,9 @@
-import ArgumentParser
+public import ArgumentParser
 import CSICapture
 import CSIChannel
-import CSIEvaluation
+public import CSIEvaluation
 import CSIModel
-import CSISearch
+public import CSISearch
 import Foundation
 
 // The enumerated options' values are the libraries' own enums, one per concept (the daemon's `search.method` is

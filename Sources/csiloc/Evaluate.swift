@@ -1,4 +1,5 @@
 import ArgumentParser
+import CSICapture
 import CSIEvaluation
 import CSINumerics
 import CSISearch
