@@ -3,9 +3,10 @@
 //
 // Module graph, following the data (wire → ingest → model + search → publish): ZMQ and CSIWire carry frames
 // and fixes; CSIChannel holds the physics and the ChannelModel seam; CSIModel builds models, CSISearch inverts
-// any ChannelModel (the Localizer seam) and neither imports the other; CSILocDaemon and CSICapture run them;
-// CSIEvaluation measures them (runner, statistics, reports, daemon harness, benchmarks, demo); csiloc and csilocd
-// are thin executables. Diagram, one paragraph per module, threading: docs/architecture.md.
+// any ChannelModel (the Localizer seam) and neither imports the other; CSITracking tracks the fixes; CSILocDaemon
+// and CSICapture run them; CSIEvaluation measures them (runner, statistics, reports, daemon harness, benchmarks,
+// demo) and CSIPlot draws its figures; CSINumerics, NumpyArchive and StrictYAML are the plumbing; csiloc and
+// csilocd are thin executables. Diagram, one paragraph per module, threading: docs/architecture.md.
 import PackageDescription
 
 /// Numeric kernels vectorise only when the compiler may use FMA and wide vectors.
