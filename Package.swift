@@ -3,9 +3,10 @@
 //
 // Module graph, following the data (wire → ingest → model + search → publish): ZMQ and CSIWire carry frames
 // and fixes; CSIChannel holds the physics and the ChannelModel seam; CSIModel builds models, CSISearch inverts
-// any ChannelModel (the Localizer seam) and neither imports the other; CSILocDaemon and CSICapture run them;
-// CSIEvaluation measures them (runner, statistics, reports, daemon harness, benchmarks, demo); csiloc and csilocd
-// are thin executables. Diagram, one paragraph per module, threading: docs/architecture.md.
+// any ChannelModel (the Localizer seam) and neither imports the other; CSITracking tracks the fixes; CSILocDaemon
+// and CSICapture run them; CSIEvaluation measures them (runner, statistics, reports, daemon harness, benchmarks,
+// demo) and CSIPlot draws its figures; CSINumerics, NumpyArchive and StrictYAML are the plumbing; csiloc and
+// csilocd are thin executables. Diagram, one paragraph per module, threading: docs/architecture.md.
 import PackageDescription
 
 /// Numeric kernels vectorise only when the compiler may use FMA and wide vectors.
@@ -93,6 +94,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
@@ -114,29 +116,52 @@ let package = Package(
                 "CSIEvaluation", "CSIChannel", "CSINumerics", "CSIModel", "CSISearch", "NumpyArchive",
                 "CSILocDaemon", "CSIWire", "ZMQ", "CSICapture",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Numerics", package: "swift-numerics"),
             ]
         ),
         // MARK: tests (mirror the modules)
-        .testTarget(name: "CSINumericsTests", dependencies: ["CSINumerics"]),
+        .testTarget(name: "CSINumericsTests", dependencies: ["CSINumerics", .product(name: "Numerics", package: "swift-numerics")]),
         .testTarget(name: "StrictYAMLTests", dependencies: ["StrictYAML"]),
-        .testTarget(name: "CSIChannelTests", dependencies: ["CSIChannel", "CSINumerics", "NumpyArchive"]),
-        .testTarget(name: "CSIModelTests", dependencies: ["CSIModel", "CSIChannel", "CSINumerics"]),
-        .testTarget(name: "NumpyArchiveTests", dependencies: ["NumpyArchive"]),
+        .testTarget(name: "CSIChannelTests", dependencies: [
+            "CSIChannel", "CSINumerics", "NumpyArchive", "StrictYAML", "CZlib", .product(name: "Numerics", package: "swift-numerics"),
+        ]),
+        .testTarget(name: "CSIModelTests", dependencies: [
+            "CSIModel", "CSIChannel", "CSINumerics", .product(name: "Numerics", package: "swift-numerics"),
+        ]),
+        .testTarget(name: "NumpyArchiveTests", dependencies: ["NumpyArchive", "CZlib"]),
         .testTarget(name: "ZMQTests", dependencies: ["ZMQ"]),
         .testTarget(name: "CSIWireTests", dependencies: ["CSIWire"]),
         .testTarget(name: "CSITrackingTests", dependencies: ["CSITracking"]),
+        .testTarget(name: "CSIPlotTests", dependencies: ["CSIPlot", "CSINumerics"]),
         .testTarget(name: "CSILocDaemonTests", dependencies: [
-            "CSILocDaemon", "CSIEvaluation", "CSIChannel", "CSIModel", "CSINumerics", "CSISearch", "CSIWire", "ZMQ",
+            "CSILocDaemon", "CSIEvaluation", "CSIChannel", "CSIModel", "CSINumerics", "CSISearch", "CSITracking", "CSIWire", "StrictYAML",
+            "ZMQ", .product(name: "Logging", package: "swift-log"), .product(name: "Numerics", package: "swift-numerics"),
         ]),
         .testTarget(name: "CSIEvaluationTests", dependencies: [
             "CSIEvaluation", "CSILocDaemon", "CSIChannel", "CSINumerics", "CSISearch", "CSIWire", "CSICapture", "ZMQ",
+            .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "CSICaptureTests", dependencies: ["CSICapture", "CSIWire", "ZMQ", "CSIChannel", "CSINumerics"]),
         .testTarget(name: "CSILocTests", dependencies: [
-            "csiloc", "CSIEvaluation", "CSICapture", "CSIWire", "CSIChannel", "NumpyArchive",
+            "csiloc", "CSIEvaluation", "CSICapture", "CSIWire", "CSIChannel", "CSIModel", "CSISearch", "NumpyArchive", "ZMQ",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "CSISearchTests", dependencies: [
             "CSISearch", "CSIChannel", "CSINumerics", .product(name: "Numerics", package: "swift-numerics"),
         ]),
     ]
 )
+
+// Every Swift target: `any` on existentials, members visible only through modules a file imports, and imports
+// internal unless a file declares them `public import` (its public API shows that module's types); as swift-log
+// and hummingbird do.
+for target in package.targets where [.executable, .test, .regular].contains(target.type) {
+    var settings = target.swiftSettings ?? []
+    // https://github.com/apple/swift-evolution/blob/main/proposals/0335-existential-any.md
+    settings.append(.enableUpcomingFeature("ExistentialAny"))
+    // https://github.com/swiftlang/swift-evolution/blob/main/proposals/0444-member-import-visibility.md
+    settings.append(.enableUpcomingFeature("MemberImportVisibility"))
+    // https://github.com/swiftlang/swift-evolution/blob/main/proposals/0409-access-level-on-imports.md
+    settings.append(.enableUpcomingFeature("InternalImportsByDefault"))
+    target.swiftSettings = settings
+}

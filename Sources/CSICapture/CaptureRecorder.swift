@@ -1,6 +1,6 @@
-import CSIWire
+public import CSIWire
 import Foundation
-import ZMQ
+public import ZMQ
 
 /// Records a live ZeroMQ feed (CSI frames or position fixes) into a `*.csicap` capture file: the engine of
 /// `csiloc record`.

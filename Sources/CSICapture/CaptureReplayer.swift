@@ -1,6 +1,6 @@
-import CSIWire
+public import CSIWire
 import Foundation
-import ZMQ
+public import ZMQ
 
 /// Re-publishes a `*.csicap` capture on a ZeroMQ socket, paced by the recorded receive times: the engine of
 /// `csiloc replay`, meant to be reused by the demo and by daemon tests.

@@ -1,6 +1,6 @@
-import CSIChannel
+public import CSIChannel
 import CSINumerics
-import CSIWire
+public import CSIWire
 import Foundation
 
 /// Turns an NPZ dataset (`CSIDataset`, docs/datasets.md) into a CSI capture: one protocol v1 message per

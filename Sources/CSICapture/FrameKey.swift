@@ -1,4 +1,4 @@
-import CSIWire
+public import CSIWire
 
 /// Identifies one CSI snapshot across the pipeline: a position fix names the frame it was computed from by
 /// the same `(receiver, ue, seq)`.

@@ -1,5 +1,5 @@
-import CSIChannel
-import CSIWire
+public import CSIChannel
+public import CSIWire
 
 /// The CSI frames of a capture that carry a ground truth, decoded and laid out for localization: the input
 /// of `csiloc evaluate` (offline: ``samples`` go to the localizer; from a position feed: ``truths`` are

@@ -1,5 +1,5 @@
-import CSIChannel
-import CSIWire
+public import CSIChannel
+public import CSIWire
 
 /// Position fixes (what a daemon published, recorded with `csiloc record`) matched to the ground truth of
 /// the CSI capture that was replayed into it, by `(receiver, ue, seq)`: the input of

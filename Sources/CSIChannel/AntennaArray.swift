@@ -87,7 +87,7 @@ public enum ElementPattern: Sendable, Equatable {
 }
 
 #if canImport(Glibc)
-import Glibc
+public import Glibc
 #elseif canImport(Darwin)
-import Darwin
+public import Darwin
 #endif

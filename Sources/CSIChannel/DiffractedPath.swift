@@ -1,4 +1,4 @@
-import Numerics
+public import Numerics
 
 /// One diffracted path of the simulator: antenna → [plane] → edge → [plane] → receiver, at most one reflection
 /// on either side of the edge (docs/scenes.md, "Diffraction").

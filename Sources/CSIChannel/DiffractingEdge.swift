@@ -1,4 +1,4 @@
-import Numerics
+public import Numerics
 
 /// A finite straight wedge edge (a building corner, a wall's end, a knife edge) that diffracts, and whose two
 /// faces block the rays that cross them.

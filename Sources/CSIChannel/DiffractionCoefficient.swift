@@ -1,4 +1,4 @@
-import Numerics
+public import Numerics
 
 /// The scalar uniform-theory-of-diffraction (UTD) coefficient of a wedge (Kouyoumjian & Pathak 1974), in the
 /// e^{jωt} convention of the simulator (a path of length d carries e^{−jkd}):

@@ -1,4 +1,4 @@
-import CSINumerics
+public import CSINumerics
 
 extension Impairments {
     /// Applies the impairments to one channel matrix in place (interleaved, antenna-major, N_a × N_s):

@@ -1,4 +1,4 @@
-import Numerics
+public import Numerics
 
 /// One specular propagation path of the image-source model: the sequence of planes it bounces on
 /// (antenna side first), its complex gain, and the image of every antenna through those reflections.

@@ -1,4 +1,4 @@
-import Numerics
+public import Numerics
 
 /// A planar reflector (wall, ground, ceiling) for the image-source model.
 public struct ReflectingPlane: Sendable, Equatable {

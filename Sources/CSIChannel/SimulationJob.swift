@@ -1,4 +1,4 @@
-import CSINumerics
+public import CSINumerics
 
 /// Simulates the channel at many positions on all cores and hands the result to a sink in order, block by
 /// block, so that datasets far larger than memory can be streamed to disk.

@@ -1,4 +1,4 @@
-import CSIWire
+public import CSIWire
 
 /// One damaged stretch in a report's `capture_damage`: `{"offset":…,"bytes":…,"reason":…}`.
 public struct CaptureDamageEntry: Codable, Sendable, Equatable {

@@ -1,4 +1,4 @@
-import CSIWire
+public import CSIWire
 
 /// How the capture commands report damage that `CaptureReader` skipped: a count, then one line per damaged
 /// stretch (at most ``maxEntries``), as warnings; in JSON, one ``CaptureDamageEntry`` per stretch. Damage never

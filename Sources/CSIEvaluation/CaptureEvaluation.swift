@@ -1,8 +1,9 @@
-import CSICapture
-import CSIChannel
-import CSISearch
-import CSITracking
-import CSIWire
+public import CSICapture
+public import CSIChannel
+public import CSISearch
+public import CSITracking
+public import CSIWire
+import Foundation
 
 /// `csiloc evaluate --capture`: every labelled frame of a CSI capture localized in-process with each method and
 /// scored against its truth, optionally also through the daemon's tracker.

@@ -1,5 +1,5 @@
-import CSIChannel
-import CSISearch
+public import CSIChannel
+public import CSISearch
 import Foundation
 
 /// `--config '{"circleArcSpacingWavelengths": 0.25}'`: overrides fields of a method's configuration with a

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The text report of `csiloc bench daemon`.
 extension DaemonBenchmark {
     /// The lines after the heading: in-process figures, daemon figures, CPU per frame, the daemon's errors, RSS.

@@ -1,6 +1,6 @@
 import CSIChannel
 import CSILocDaemon
-import CSISearch
+public import CSISearch
 import CSIWire
 import Foundation
 import Logging

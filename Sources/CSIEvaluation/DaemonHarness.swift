@@ -1,9 +1,9 @@
-import CSILocDaemon
-import CSIWire
+public import CSILocDaemon
+public import CSIWire
 import Foundation
-import Logging
+public import Logging
 import Synchronization
-import ZMQ
+public import ZMQ
 
 /// A `csilocd` running in this process, a publisher connected to its input and a subscriber collecting its
 /// fixes: the set-up of the daemon tests, `csiloc demo` and `csiloc bench daemon`.

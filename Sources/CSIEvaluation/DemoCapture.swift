@@ -1,5 +1,5 @@
 import CSICapture
-import CSIChannel
+public import CSIChannel
 
 /// The synthetic capture `csiloc demo` replays: test points the model never saw, with noise and truth.
 public enum DemoCapture {

@@ -1,5 +1,5 @@
-import CSIChannel
-import CSIModel
+public import CSIChannel
+public import CSIModel
 import Foundation
 
 /// Where `csiloc demo` keeps its trained model between runs: `$XDG_CACHE_HOME/csiloc`, else `~/.cache/csiloc`.

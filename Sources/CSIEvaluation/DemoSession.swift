@@ -1,7 +1,7 @@
-import CSICapture
-import CSIChannel
-import CSILocDaemon
-import CSIWire
+public import CSICapture
+public import CSIChannel
+public import CSILocDaemon
+public import CSIWire
 import Foundation
 import Logging
 import Synchronization

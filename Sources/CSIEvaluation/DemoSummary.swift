@@ -1,7 +1,8 @@
-import CSICapture
-import CSIChannel
-import CSILocDaemon
-import CSIWire
+public import CSICapture
+public import CSIChannel
+public import CSILocDaemon
+public import CSIWire
+import Foundation
 
 /// The closing summary of `csiloc demo`: the fixes the daemon published, scored against the capture's truth.
 public struct DemoSummary: Sendable {

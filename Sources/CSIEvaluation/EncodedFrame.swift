@@ -1,4 +1,4 @@
-import CSIWire
+public import CSIWire
 
 /// A CSI frame encoded once by `FrameEncoder` (payload, CRC, extension), re-sent with another seq, receiver or
 /// UE: only the 64-byte header and the topic are rebuilt per message. The CRC covers the payload only, so it

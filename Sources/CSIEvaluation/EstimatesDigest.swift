@@ -1,4 +1,4 @@
-import CSIChannel
+public import CSIChannel
 import CSIModel
 
 /// A fingerprint of a run's estimates: SHA-256 over the little-endian IEEE-754 bits of every estimate's

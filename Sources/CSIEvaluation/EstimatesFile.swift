@@ -1,4 +1,4 @@
-import CSIChannel
+public import CSIChannel
 import CSISearch
 import Foundation
 import NumpyArchive

@@ -1,4 +1,4 @@
-import CSIChannel
+public import CSIChannel
 import CSIModel
 
 /// A channel model to localize with, from a trained model file or a scene's exact simulator (the oracle),

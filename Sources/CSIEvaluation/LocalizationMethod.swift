@@ -1,4 +1,4 @@
-import CSISearch
+public import CSISearch
 
 /// A method the localization commands compare: a named search variant or the 3-NN fingerprint baseline.
 public enum LocalizationMethod: Sendable, Equatable {

@@ -1,5 +1,5 @@
-import CSIChannel
-import CSISearch
+public import CSIChannel
+public import CSISearch
 import Foundation
 
 /// Runs localizers over a ``TestSet``: builds them (timed), localizes every frame (timed), scores the estimates.

@@ -1,5 +1,5 @@
-import CSIChannel
-import CSISearch
+public import CSIChannel
+public import CSISearch
 
 /// One method's results over a test set, for summaries, reports, pictures and estimate files.
 public struct MethodResult: Sendable {

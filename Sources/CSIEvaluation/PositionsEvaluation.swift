@@ -1,6 +1,7 @@
-import CSICapture
+public import CSICapture
 import CSIChannel
 import CSIWire
+import Foundation
 
 /// `csiloc evaluate --positions POS.csicap --truth CSI.csicap`: the errors of the fixes a daemon published,
 /// matched to the replayed capture's truth by (receiver, ue, seq).

@@ -1,6 +1,6 @@
-import CSIChannel
-import CSIModel
-import CSINumerics
+public import CSIChannel
+public import CSIModel
+public import CSINumerics
 import CSISearch
 
 /// The localizer run on a model's own validation samples at the end of training: where its fixes are gross errors,

@@ -1,5 +1,5 @@
-import CSIChannel
-import CSIModel
+public import CSIChannel
+public import CSIModel
 import CSINumerics
 import CSIPlot
 import Foundation

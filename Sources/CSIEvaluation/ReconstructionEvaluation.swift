@@ -1,5 +1,5 @@
-import CSIChannel
-import CSIModel
+public import CSIChannel
+public import CSIModel
 import Foundation
 
 /// `csiloc eval`: the reconstruction NMSE of a model on a dataset, as given and after each sample's own best

@@ -1,4 +1,4 @@
-import CSIChannel
+public import CSIChannel
 import CSIPlot
 import Foundation
 

@@ -1,4 +1,4 @@
-import CSIChannel
+public import CSIChannel
 import Foundation
 
 /// `csiloc bench simulate`: channels per second of the simulator (nothing is written to disk).

@@ -1,3 +1,5 @@
+import CSISearch
+
 /// One row of the stage table, per frame.
 public struct StageFigures: Codable, Sendable, Equatable {
     public var stage: String

@@ -1,4 +1,4 @@
-import CSISearch
+public import CSISearch
 
 /// Mean per frame of each search stage's diagnostics over a set of fixes (the stage table of the reports).
 public struct StageTable: Sendable {

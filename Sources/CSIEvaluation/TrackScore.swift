@@ -1,3 +1,5 @@
+import Foundation
+
 /// What tracking did to a set of frames (`csiloc evaluate --track`).
 public struct TrackScore: Sendable {
     /// The track's positions (the raw fix where no track existed) scored like a method.

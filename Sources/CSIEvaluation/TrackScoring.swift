@@ -1,9 +1,9 @@
-import CSICapture
-import CSIChannel
+public import CSICapture
+public import CSIChannel
 import CSILocDaemon
-import CSISearch
-import CSITracking
-import CSIWire
+public import CSISearch
+public import CSITracking
+public import CSIWire
 import StrictYAML
 
 /// Scores tracks against the truth (`csiloc evaluate --track`): offline, by running the daemon's tracker over

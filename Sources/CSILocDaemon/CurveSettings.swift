@@ -1,6 +1,6 @@
 import Foundation
 import StrictYAML
-import ZMQ
+public import ZMQ
 
 /// `curve:` — CurveZMQ encryption and client authentication on the daemon's sockets (docs/daemon.md,
 /// "Security"). Absent: both sockets are plaintext.

@@ -1,7 +1,8 @@
+import CSISearch
 import Foundation
-import Logging
+public import Logging
+public import ServiceLifecycle
 import StrictYAML
-import ServiceLifecycle
 import Synchronization
 
 /// One running `csilocd`: the configuration it was started with, the pipeline, the metrics endpoint, and

@@ -1,7 +1,9 @@
+import CSISearch
 import Foundation
 import Logging
 import ServiceLifecycle
 import StrictYAML
+import UnixSignals
 
 /// The `csilocd` command line: `csilocd --config FILE [--check]`. Lives in the library so tests can run it
 /// in-process and check exit codes; the executable's `main` only calls ``run(arguments:)``.

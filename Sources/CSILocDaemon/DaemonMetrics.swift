@@ -3,7 +3,7 @@ import CSITracking
 import CSIWire
 import CoreMetrics
 import Foundation
-import Prometheus
+public import Prometheus
 import Synchronization
 
 /// Every counter, gauge and histogram of one daemon instance, exported through swift-metrics into a

@@ -1,6 +1,6 @@
-import CSISearch
-import CSITracking
-import CSIWire
+public import CSISearch
+public import CSITracking
+public import CSIWire
 
 /// The glue between the localizer's fixes, the tracker and the published `track` member: what a fix tells the
 /// tracker, and what the tracker's answer changes in the published fix. Shared by the daemon's workers and

@@ -1,5 +1,5 @@
 import Foundation
-import Logging
+public import Logging
 import Synchronization
 
 /// A swift-log handler writing one logfmt or JSON line per record to standard error (journald adds the

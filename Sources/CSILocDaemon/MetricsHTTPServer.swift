@@ -96,7 +96,7 @@ public final class MetricsHTTPServer: Sendable {
         finished.wait()
     }
 
-    private static func failure(_ what: String, _ address: ListenAddress) -> Error {
+    private static func failure(_ what: String, _ address: ListenAddress) -> any Error {
         let text = String(cString: strerror(errno))
         return NSError(domain: "csilocd", code: Int(errno),
                        userInfo: [NSLocalizedDescriptionKey: "metrics.listen \(address): \(what) failed: \(text)"])

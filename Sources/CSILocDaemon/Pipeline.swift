@@ -3,7 +3,7 @@ import CSITracking
 import CSIWire
 import Dispatch
 import Foundation
-import Logging
+public import Logging
 import Synchronization
 import ZMQ
 

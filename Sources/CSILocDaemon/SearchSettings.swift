@@ -1,5 +1,5 @@
-import CSIChannel
-import CSISearch
+public import CSIChannel
+public import CSISearch
 import StrictYAML
 
 /// `search:` — a named search method (docs/localization.md) plus overrides of the `LocalizerConfiguration`

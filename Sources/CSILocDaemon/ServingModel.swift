@@ -1,6 +1,6 @@
 import CSIChannel
 import CSIModel
-import CSISearch
+public import CSISearch
 import Foundation
 import StrictYAML
 import Yams

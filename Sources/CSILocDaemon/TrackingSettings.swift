@@ -1,4 +1,4 @@
-import CSITracking
+public import CSITracking
 import StrictYAML
 
 /// `tracking:` — a constant-velocity Kalman filter per (receiver, UE) on the fixes (docs/daemon.md, "Tracking").

@@ -1,5 +1,5 @@
-import CSIChannel
-import CSINumerics
+public import CSIChannel
+public import CSINumerics
 
 /// Reconstruction error of a channel model against reference channels (docs/method.md §5):
 /// NMSE = mean over locations of ‖Ĥ − H‖²_F / ‖H‖²_F (the papers' metric) and the ratio of sums

@@ -1,4 +1,4 @@
-import CSIChannel
+public import CSIChannel
 import Numerics
 
 extension ImageSourceModel {

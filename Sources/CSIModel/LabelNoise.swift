@@ -1,5 +1,6 @@
-import CSIChannel
+public import CSIChannel
 import CSINumerics
+import Foundation
 
 /// How much of a model's validation error is the survey's position labels: a label off by δ makes the residual
 /// H(x + δ) − f(x) ≈ J(x)·δ, with J = ∂f/∂x — structured like the channel itself, so no noise estimate sees it, and

@@ -1,4 +1,4 @@
-import CSIChannel
+public import CSIChannel
 
 /// A model ready to serve: the channel function, its header, its identity and its default search region.
 public struct LoadedModel: Sendable {

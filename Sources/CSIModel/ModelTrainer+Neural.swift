@@ -1,4 +1,4 @@
-import CSIChannel
+public import CSIChannel
 import CSINumerics
 import Foundation
 import Numerics
@@ -9,11 +9,9 @@ enum NeuralStage {
     /// Below this validation NMSE the physics fit leaves nothing a network could learn at survey density.
     static let physicsGoodEnoughDB = -40.0
 
-    static func preset(_ p: ModelTrainer.Preset) -> NeuralPreset { p == .small ? .small : .reference }
-
     /// The preset's options within the time budget: `share` of it, and no more than what is left.
     static func trainingOptions(_ trainer: ModelTrainer, stage: String, share: Double, start: Date) -> TrainingOptions {
-        var o = preset(trainer.options.preset).trainingOptions
+        var o = trainer.options.preset.trainingOptions
         o.seed = trainer.options.seed
         o.stage = stage
         o.threads = trainer.options.width
@@ -46,7 +44,7 @@ enum NeuralStage {
             return (nil, decision)
         }
         let geometry = NeuralGeometry(data: train)
-        var net = try MBINR<Float>(configuration: preset(trainer.options.preset).mbinr(geometry: geometry), seed: trainer.options.seed)
+        var net = try MBINR<Float>(configuration: trainer.options.preset.mbinr(geometry: geometry), seed: trainer.options.seed)
         // Align the atoms with the fitted paths (delays, directions) but start with (almost) no amplitude:
         // the network's output is the residual, which is small.
         let warmPoints = Array(train.positions.prefix(4000))
@@ -89,7 +87,7 @@ enum NeuralStage {
                       log: @escaping (String) -> Void, cancelled: @escaping @Sendable () -> Bool,
                       start: Date) throws -> ModelFile {
         let geometry = NeuralGeometry(data: train)
-        let p = preset(trainer.options.preset)
+        let p = trainer.options.preset
         let cancel = CancellationFlag()
         let watcher = Thread { while !cancel.isCancelled { if cancelled() { cancel.cancel() }; usleep(200_000) } }
         watcher.start()

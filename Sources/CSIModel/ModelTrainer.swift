@@ -1,4 +1,4 @@
-import CSIChannel
+public import CSIChannel
 import CSINumerics
 import Foundation
 
@@ -30,8 +30,8 @@ public struct ModelTrainer: Sendable {
         case data
     }
 
-    /// Model size presets.
-    public enum Preset: String, Sendable, CaseIterable { case small, reference }
+    /// Model size presets: the networks' (one enum for `csiloc train --preset` and `csiloc bench inr --preset`).
+    public typealias Preset = NeuralPreset
 
     public struct Options: Sendable {
         public var kind: Kind = .auto

@@ -1,5 +1,6 @@
-import CSIChannel
+public import CSIChannel
 import CSINumerics
+import Foundation
 
 /// Tells from a survey alone which per-frame unknowns its receiver left in the channels (docs/model.md,
 /// "Unsynchronised surveys"): pairs of survey points much closer than a wavelength must have nearly the same

@@ -1,5 +1,5 @@
-import CSIChannel
-import CSINumerics
+public import CSIChannel
+public import CSINumerics
 import Foundation
 
 /// What a model's quality map is made of, measured on samples with known positions (the validation split at

@@ -1,5 +1,5 @@
-import CSIChannel
-import CSINumerics
+public import CSIChannel
+public import CSINumerics
 
 /// A dataset prepared for fitting and training: the channels scaled by one global real factor so that the
 /// mean of ‖H‖²_F/(N_a N_s) over the training samples is 1 (path loss still carries location information,

@@ -32,43 +32,64 @@ public struct CDFChart: Sendable {
         self.yLabel = yLabel
     }
 
-    /// The chart: whole decades from below the smallest positive x (at least 10⁻⁷) to above the largest x and
-    /// every marker; legend on the right.
+    /// The chart: decade ticks (10ⁿ) from below the smallest positive x (at least 10⁻⁷) to above the largest x and
+    /// every marker, fractions 0…1 in steps of 0.2; the legend inside the plot where it covers no curve, marker
+    /// or marker label (``LegendPlacement``), else right of the plot.
     public func svg() -> String {
-        let w = 760.0, h = 460.0, left = 70.0, right = 190.0, top = 40.0, bottom = 60.0
-        let pw = w - left - right, ph = h - top - bottom
-        let lo = floor(log10(max(extent.minPositive ?? 1e-4, 1e-7)))
-        let hi = ceil(log10(max(extent.max ?? 100, markers.map(\.x).max() ?? 0)))
-        func X(_ v: Double) -> Double { left + (log10(max(v, pow(10, lo))) - lo) / max(hi - lo, 1) * pw }
-        func Y(_ f: Double) -> Double { top + (1 - f) * ph }
+        let w = 760.0, h = 460.0, top = 40.0, right = 24.0
+        let finiteMarkers = markers.map(\.x).filter { $0.isFinite && $0 > 0 }
+        let lower = min(max(extent.minPositive ?? 1e-4, 1e-7), finiteMarkers.min() ?? .infinity)
+        let upper = max(extent.max ?? 100, finiteMarkers.max() ?? 0)
+        let frame = AxisFrame(x: .decades(covering: lower, upper), y: .linear(covering: 0, 1, count: 6), xLabel: xLabel, yLabel: yLabel)
+        let left = frame.leftMargin, bottom = frame.bottomMargin
+        let drawn = series.enumerated().filter { !$0.element.points.isEmpty }
+        let legendWidth = 49 + (drawn.map { TextMetrics.width($0.element.name, size: 13) }.max() ?? 0)
+        let legendHeight = 22 * Double(drawn.count) + 6
+        // Inside the full-width plot if a free spot exists, else beside a narrower plot.
+        var plot = PlotRect(x: left, y: top, width: w - left - right, height: h - top - bottom)
+        var legend = drawn.isEmpty ? nil : placement(plot: plot, frame: frame).inside(width: legendWidth, height: legendHeight)
+        if legend == nil && !drawn.isEmpty {
+            plot.width = w - left - right - legendWidth - 16
+            legend = PlotRect(x: plot.maxX + 16, y: top, width: legendWidth, height: legendHeight)
+        }
+        func X(_ v: Double) -> Double { plot.x + frame.x.fraction(v) * plot.width }
+        func Y(_ f: Double) -> Double { plot.maxY - frame.y.fraction(f) * plot.height }
         var s = SVGElements.header(w, h, title)
-        // Grid and axes.
-        for d in Int(lo)...Int(hi) {
-            let x = X(pow(10, Double(d)))
-            s += SVGElements.line(x, top, x, top + ph, "#dddddd")
-            s += SVGElements.text(x, top + ph + 18, "10^\(d)", anchor: "middle", size: 12)
-        }
-        for f in stride(from: 0.0, through: 1.0, by: 0.25) {
-            s += SVGElements.line(left, Y(f), left + pw, Y(f), "#dddddd")
-            s += SVGElements.text(left - 8, Y(f) + 4, String(format: "%.2f", f), anchor: "end", size: 12)
-        }
-        s += "<rect x=\"\(left)\" y=\"\(top)\" width=\"\(pw)\" height=\"\(ph)\" fill=\"none\" stroke=\"#333\"/>\n"
-        for (label, v) in markers {
+        s += frame.svg(plot: plot, grid: true)
+        for (label, v) in markers where v.isFinite {
             let x = X(v)
-            s += "<line x1=\"\(x)\" y1=\"\(top)\" x2=\"\(x)\" y2=\"\(top + ph)\" stroke=\"#555\" stroke-dasharray=\"4,3\"/>\n"
+            s += "<line class=\"marker\" x1=\"\(x)\" y1=\"\(top)\" x2=\"\(x)\" y2=\"\(plot.maxY)\" stroke=\"#555\" stroke-dasharray=\"4,3\"/>\n"
             s += SVGElements.text(x + 3, top + 12, label, anchor: "start", size: 11)
         }
-        s += SVGElements.text(left + pw / 2, h - 15, xLabel, anchor: "middle", size: 14)
-        s += "<text x=\"18\" y=\"\(top + ph / 2)\" font-size=\"14\" text-anchor=\"middle\" transform=\"rotate(-90 18 \(top + ph / 2))\">\(yLabel)</text>\n"
-        // Curves.
-        for (i, c) in series.enumerated() where !c.points.isEmpty {
-            let pts = c.points.map { String(format: "%.1f,%.1f", X($0.x), Y($0.fraction)) }
+        for (i, c) in drawn {
+            let pts = c.points.filter { $0.x.isFinite && $0.fraction.isFinite }.map { String(format: "%.1f,%.1f", X($0.x), Y($0.fraction)) }
             let colour = SVGElements.palette[i % SVGElements.palette.count]
-            s += "<polyline fill=\"none\" stroke=\"\(colour)\" stroke-width=\"2\" points=\"\(pts.joined(separator: " "))\"/>\n"
-            let ly = top + 20 + Double(i) * 22
-            s += SVGElements.line(left + pw + 15, ly - 4, left + pw + 40, ly - 4, colour, width: 3)
-            s += SVGElements.text(left + pw + 46, ly, c.name, anchor: "start", size: 13)
+            s += "<polyline class=\"curve\" fill=\"none\" stroke=\"\(colour)\" stroke-width=\"2\" points=\"\(pts.joined(separator: " "))\"/>\n"
+        }
+        if let legend {
+            s += "<g class=\"legend\">\n" + SVGElements.rect(legend, fill: "white", stroke: "#999", role: "legend-box")
+            for (row, (i, c)) in drawn.enumerated() {
+                let colour = SVGElements.palette[i % SVGElements.palette.count]
+                let ly = legend.y + 18 + Double(row) * 22
+                s += SVGElements.line(legend.x + 8, ly - 4, legend.x + 33, ly - 4, colour, width: 3)
+                s += SVGElements.text(legend.x + 39, ly, c.name, anchor: "start", size: 13)
+            }
+            s += "</g>\n"
         }
         return s + "</svg>\n"
+    }
+
+    /// The data a legend inside `plot` must not cover: the curves, the marker lines and their labels.
+    func placement(plot: PlotRect, frame: AxisFrame) -> LegendPlacement {
+        func X(_ v: Double) -> Double { plot.x + frame.x.fraction(v) * plot.width }
+        func Y(_ f: Double) -> Double { plot.maxY - frame.y.fraction(f) * plot.height }
+        var p = LegendPlacement(plot: plot)
+        p.polylines = series.map { $0.points.filter { $0.x.isFinite && $0.fraction.isFinite }.map { (x: X($0.x), y: Y($0.fraction)) } }
+        for (label, v) in markers where v.isFinite {
+            p.polylines.append([(x: X(v), y: plot.y), (x: X(v), y: plot.maxY)])
+            p.obstacles.append(PlotRect(x: X(v) + 3, y: plot.y + 12 - TextMetrics.ascent(size: 11),
+                                        width: TextMetrics.width(label, size: 11), height: 11))
+        }
+        return p
     }
 }

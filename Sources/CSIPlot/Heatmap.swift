@@ -53,25 +53,40 @@ public struct Heatmap: Sendable {
     }
 }
 
-/// Lays out heatmap panels in a row with titles into one self-contained SVG (PNG rasters embedded).
+/// Lays out heatmap panels in a row with titles into one self-contained SVG (PNG rasters embedded), each with a
+/// colour bar ticked in round steps (``AxisTicks``) inside its value range.
 public enum FigureSVG {
     public static func panels(_ panels: [Heatmap], caption: String, pixel: Int = 3) -> String {
-        let pad = 20, titleH = 22
-        let cellW = panels.map { $0.width * pixel }.max() ?? 100, cellH = panels.map { $0.height * pixel }.max() ?? 100
-        let w = pad + panels.count * (cellW + pad), h = titleH + cellH + 2 * pad + 20
-        var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(w)\" height=\"\(h)\" font-family=\"sans-serif\" font-size=\"13\">\n"
-        s += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
-        for (i, p) in panels.enumerated() {
-            let x = pad + i * (cellW + pad)
-            s += "<text x=\"\(x)\" y=\"\(pad + 4)\">\(escape(p.title))</text>\n"
+        let pad = 20.0, titleH = 22.0, barGap = 8.0, barWidth = 12.0, tickSize = 11
+        let cellH = Double(panels.map { $0.height * pixel }.max() ?? 100)
+        var x = pad, body = ""
+        for p in panels {
+            let pw = Double(p.width * pixel), ph = Double(p.height * pixel), y0 = pad + titleH - 10
+            body += "<text x=\"\(Int(x))\" y=\"\(Int(pad) + 4)\">\(SVGElements.escape(p.title))</text>\n"
             let data = Data(p.png()).base64EncodedString()
-            s += "<image x=\"\(x)\" y=\"\(pad + titleH - 10)\" width=\"\(p.width * pixel)\" height=\"\(p.height * pixel)\" style=\"image-rendering:pixelated\" href=\"data:image/png;base64,\(data)\"/>\n"
+            body += "<image x=\"\(Int(x))\" y=\"\(Int(y0))\" width=\"\(Int(pw))\" height=\"\(Int(ph))\" style=\"image-rendering:pixelated\" href=\"data:image/png;base64,\(data)\"/>\n"
+            // Colour bar: the panel's colour map bottom (low) to top (high), ticks inside the range.
+            let r = p.effectiveRange, bx = x + pw + barGap
+            for i in 0..<64 {
+                let t = (Double(i) + 0.5) / 64
+                let c = p.colorMap == .diverging ? Heatmap.diverging(t) : Heatmap.viridis(t)
+                body += String(format: "<rect x=\"%.1f\" y=\"%.2f\" width=\"%.0f\" height=\"%.2f\" fill=\"#%02x%02x%02x\"/>\n",
+                               bx, y0 + ph * (1 - Double(i + 1) / 64), barWidth, ph / 64 + 0.3, c.0, c.1, c.2)
+            }
+            let ticks = AxisTicks.linear(covering: r.lowerBound, r.upperBound, count: max(4, Int(ph / 30)))
+            var widest = 0.0
+            for (v, label) in zip(ticks.values, ticks.labels) where r.contains(v) {
+                let ty = y0 + ph * (1 - (v - r.lowerBound) / (r.upperBound - r.lowerBound))
+                body += SVGElements.line(bx + barWidth, ty, bx + barWidth + 3, ty, "#333")
+                body += label.svg(x: bx + barWidth + 5, y: ty + 4, anchor: "start", size: tickSize, role: "bartick")
+                widest = max(widest, label.width(size: Double(tickSize)))
+            }
+            x = (bx + barWidth + 5 + widest + pad).rounded(.up)
         }
-        s += "<text x=\"\(pad)\" y=\"\(h - 10)\" fill=\"#444\">\(escape(caption))</text>\n</svg>\n"
+        let w = Int(max(x, 100)), h = Int(titleH + cellH + 2 * pad + 20)
+        var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(w)\" height=\"\(h)\" font-family=\"sans-serif\" font-size=\"13\">\n"
+        s += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n" + body
+        s += "<text x=\"\(Int(pad))\" y=\"\(h - 10)\" fill=\"#444\">\(SVGElements.escape(caption))</text>\n</svg>\n"
         return s
-    }
-
-    static func escape(_ t: String) -> String {
-        t.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
     }
 }

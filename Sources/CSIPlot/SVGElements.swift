@@ -1,7 +1,6 @@
 import Foundation
 
-/// The few SVG elements the hand-drawn charts use (document header, line, text), written as the charts
-/// always wrote them so that their output stays byte-identical.
+/// The few SVG elements the charts use (document header, line, text, rectangle).
 enum SVGElements {
     static func header(_ w: Double, _ h: Double, _ title: String) -> String {
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(w))\" height=\"\(Int(h))\" viewBox=\"0 0 \(Int(w)) \(Int(h))\" font-family=\"sans-serif\">\n"
@@ -14,8 +13,24 @@ enum SVGElements {
 
     /// A text element; `&` and `<` in `s` are escaped.
     static func text(_ x: Double, _ y: Double, _ s: String, anchor: String, size: Int) -> String {
-        let escaped = s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-        return String(format: "<text x=\"%.1f\" y=\"%.1f\" font-size=\"%d\" text-anchor=\"%@\">", x, y, size, anchor) + escaped + "</text>\n"
+        String(format: "<text x=\"%.1f\" y=\"%.1f\" font-size=\"%d\" text-anchor=\"%@\">", x, y, size, anchor) + escape(s) + "</text>\n"
+    }
+
+    /// A text element turned 90° anticlockwise about its anchor (a y-axis label, reading upwards), with a class.
+    static func verticalText(_ x: Double, _ y: Double, _ s: String, size: Int, role: String) -> String {
+        String(format: "<text class=\"%@\" x=\"%.1f\" y=\"%.1f\" font-size=\"%d\" text-anchor=\"middle\" transform=\"rotate(-90 %.1f %.1f)\">",
+               role, x, y, size, x, y) + escape(s) + "</text>\n"
+    }
+
+    /// A rectangle with a class, fill and stroke.
+    static func rect(_ r: PlotRect, fill: String, stroke: String, role: String) -> String {
+        String(format: "<rect class=\"%@\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%@\" stroke=\"%@\"/>\n",
+               role, r.x, r.y, r.width, r.height, fill, stroke)
+    }
+
+    /// `s` with `&`, `<` and `>` escaped for SVG text.
+    static func escape(_ s: String) -> String {
+        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
     }
 
     /// Line colours of successive series.

@@ -27,37 +27,41 @@ public struct ScatterMapChart: Sendable {
         self.yLabel = yLabel
     }
 
+    /// The chart: x and y ticks in round steps covering the ranges (one scale for both axes, so distances read
+    /// true), points coloured by log₁₀ value, and a colour bar with one tick per decade (10ⁿ with the unit).
     public func svg() -> String {
-        let w = 640.0, h = 560.0, left = 60.0, top = 40.0, plot = 440.0
-        let sx = xRange.upperBound - xRange.lowerBound, sy = yRange.upperBound - yRange.lowerBound
-        let scale = plot / max(sx, sy, 1e-9)
-        func X(_ v: Double) -> Double { left + (v - xRange.lowerBound) * scale }
-        func Y(_ v: Double) -> Double { top + (yRange.upperBound - v) * scale }
-        let lo = decades.lowerBound, hi = decades.upperBound
+        let top = 40.0, plotSize = 440.0
+        let frame = AxisFrame(x: .linear(covering: xRange.lowerBound, xRange.upperBound),
+                              y: .linear(covering: yRange.lowerBound, yRange.upperBound), xLabel: xLabel, yLabel: yLabel)
+        let left = frame.leftMargin
+        let sx = frame.x.range.upperBound - frame.x.range.lowerBound, sy = frame.y.range.upperBound - frame.y.range.lowerBound
+        let scale = plotSize / max(sx, sy)
+        let plot = PlotRect(x: left, y: top, width: sx * scale, height: sy * scale)
+        func X(_ v: Double) -> Double { plot.x + (v - frame.x.range.lowerBound) * scale }
+        func Y(_ v: Double) -> Double { plot.maxY - (v - frame.y.range.lowerBound) * scale }
+        let bar = AxisTicks.decades(covering: pow(10, decades.lowerBound), pow(10, decades.upperBound), maxCount: 12)
+        let lo = log10(bar.values[0]), hi = log10(bar.values[bar.values.count - 1])
+        let unitWidth = TextMetrics.width(" " + valueUnit, size: 11)
+        let barX = plot.maxX + 30, barLabelWidth = (bar.labels.map { $0.width(size: 11) }.max() ?? 0) + unitWidth
+        let w = (barX + 18 + 6 + barLabelWidth + AxisFrame.pad).rounded(.up), h = (plot.maxY + frame.bottomMargin).rounded(.up)
         var s = SVGElements.header(w, h, title)
-        s += "<rect x=\"\(left)\" y=\"\(top)\" width=\"\(sx * scale)\" height=\"\(sy * scale)\" fill=\"#f7f7f7\" stroke=\"#333\"/>\n"
-        let radius = max(1.5, min(5, plot / Double(max(points.count, 1)).squareRoot() / 3))
-        for p in points where p.value.isFinite {
-            let t = (log10(max(p.value, 1e-6)) - lo) / (hi - lo)
+        s += SVGElements.rect(plot, fill: "#f7f7f7", stroke: "none", role: "background")
+        let radius = max(1.5, min(5, plotSize / Double(max(points.count, 1)).squareRoot() / 3))
+        for p in points where p.value.isFinite && p.x.isFinite && p.y.isFinite {
+            let t = (log10(max(p.value, 1e-300)) - lo) / (hi - lo)
             s += String(format: "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\" fill=\"%@\"/>\n", X(p.x), Y(p.y), radius, SVGElements.ramp(t))
         }
-        for v in [xRange.lowerBound, (xRange.lowerBound + xRange.upperBound) / 2, xRange.upperBound] {
-            s += SVGElements.text(X(v), top + sy * scale + 18, String(format: "%g", v), anchor: "middle", size: 12)
-        }
-        for v in [yRange.lowerBound, (yRange.lowerBound + yRange.upperBound) / 2, yRange.upperBound] {
-            s += SVGElements.text(left - 6, Y(v) + 4, String(format: "%g", v), anchor: "end", size: 12)
-        }
-        s += SVGElements.text(left + sx * scale / 2, top + sy * scale + 38, xLabel, anchor: "middle", size: 14)
-        s += SVGElements.text(18, top + sy * scale / 2, yLabel, anchor: "middle", size: 14)
-        // Colour bar.
-        let bx = left + plot + 40, bh = plot
+        s += frame.svg(plot: plot, grid: false)
+        // Colour bar, as tall as the plot.
+        let bh = plot.height
         for i in 0..<100 {
             let t = Double(i) / 99
-            s += String(format: "<rect x=\"%.1f\" y=\"%.1f\" width=\"18\" height=\"%.2f\" fill=\"%@\"/>\n", bx, top + (1 - t) * bh - bh / 100, bh / 100 + 0.5, SVGElements.ramp(t))
+            s += String(format: "<rect x=\"%.1f\" y=\"%.1f\" width=\"18\" height=\"%.2f\" fill=\"%@\"/>\n", barX, top + (1 - t) * bh - bh / 100, bh / 100 + 0.5, SVGElements.ramp(t))
         }
-        for d in Int(lo)...Int(hi) {
-            let y = top + (1 - (Double(d) - lo) / (hi - lo)) * bh
-            s += SVGElements.text(bx + 24, y + 4, "10^\(d) \(valueUnit)", anchor: "start", size: 11)
+        for (v, label) in zip(bar.values, bar.labels) {
+            let y = plot.maxY - bar.fraction(v) * bh
+            s += SVGElements.line(barX + 18, y, barX + 22, y, "#333")
+            s += label.svg(x: barX + 24, y: y + 4, anchor: "start", size: 11, role: "bartick", suffix: " " + valueUnit)
         }
         return s + "</svg>\n"
     }

@@ -1,4 +1,4 @@
-import CSIChannel
+public import CSIChannel
 import CSINumerics
 
 /// Where the model's channel nearly repeats itself, up to the frames' nuisance, around each cell of a flat region.

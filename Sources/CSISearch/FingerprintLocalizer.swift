@@ -1,5 +1,5 @@
-import CSIChannel
-import CSINumerics
+public import CSIChannel
+public import CSINumerics
 
 /// The k-nearest-neighbour fingerprinting baseline (docs/method.md §8.3 "3-NN"): similarity −‖H − H_n‖_F over
 /// a dictionary of measured channels, estimate = unweighted mean of the k best positions.

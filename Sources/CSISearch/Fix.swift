@@ -1,4 +1,4 @@
-import CSIChannel
+public import CSIChannel
 
 /// The result of localizing one channel: the position, its uncertainty, a status, and per-stage
 /// diagnostics (what each stage proposed, at what cost, how long it took, how many model evaluations).

@@ -1,5 +1,5 @@
-import CSIChannel
-import CSINumerics
+public import CSIChannel
+public import CSINumerics
 
 /// The cached "virtual dictionary" f(G_G) of the global grid stage (docs/method.md §10.1a, §10.5): the model
 /// evaluated once on a regular grid over the search region and reduced to the features of one global

@@ -1,5 +1,5 @@
 import CSIChannel
-import CSINumerics
+public import CSINumerics
 
 extension Localizer {
     /// Localizes one measured channel (interleaved complex, antenna-major, 2·N_a·N_s Doubles).

@@ -1,5 +1,5 @@
-import CSIChannel
-import CSINumerics
+public import CSIChannel
+public import CSINumerics
 
 /// Locates a transmitter by inverting any differentiable channel model (docs/method.md §9–§11, §16):
 /// (a) a global grid over a cached dictionary, (b) a local phase-sensitive grid, (c) refinement,

@@ -1,4 +1,4 @@
-import CSIChannel
+public import CSIChannel
 
 /// Upper bounds on what one `Localizer` may allocate and do per frame (docs/localization.md, "Limits").
 ///

@@ -1,4 +1,4 @@
-import CSIChannel
+public import CSIChannel
 
 /// Every parameter of the localization search (docs/method.md §10, §16), in one value.
 ///

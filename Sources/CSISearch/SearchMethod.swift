@@ -1,4 +1,4 @@
-import CSIChannel
+public import CSIChannel
 
 /// The named variants of the search: the published ablations (docs/method.md §10.2) and the improved default.
 ///

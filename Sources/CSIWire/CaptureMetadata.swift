@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The SigMF-like metadata object at the start of a capture file: who wrote it, what it holds, and
 /// (optionally) the receiver geometry needed to interpret CSI without the live `meta` stream.

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import Yams
 
 /// Strict YAML decoding for configuration and scene files.

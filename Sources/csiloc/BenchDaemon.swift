@@ -28,12 +28,11 @@ struct BenchDaemon: ParsableCommand {
     var window: Int?
 
     @Option(name: .long, help: "Search method.")
-    var method: String = "robust"
+    var method: SearchMethod = .robust
 
     func validate() throws {
         guard frames >= 1, distinct >= 1, workers >= 1 else { throw ValidationError("--frames, --distinct and --workers must be ≥ 1") }
         if let window, window < 1 { throw ValidationError("--window must be ≥ 1") }
-        guard SearchMethod(name: method) != nil else { throw ValidationError("unknown method '\(method)'") }
     }
 
     func run() throws {
@@ -41,7 +40,7 @@ struct BenchDaemon: ParsableCommand {
         request.frames = frames
         request.distinct = distinct
         request.window = window
-        request.method = SearchMethod(name: method) ?? .robust
+        request.method = method
         let bench = try DaemonBenchmark.run(request) { print($0) }
         bench.lines.forEach { print($0) }
     }

@@ -25,10 +25,10 @@ struct BenchINR: ParsableCommand {
     var patch: Double?
     @Option(help: "Training + validation samples.") var train = 15_000
     @Option(help: "Test samples (independent positions).") var test = 2_000
-    @Option(help: "mbinr | mlp | rff") var model = "mbinr"
-    @Option(help: "small | reference") var preset = "small"
-    @Option(help: "MB-INR start: standard | prefit | fit (image-source fit of the training data) | physics (the simulator's exact paths)")
-    var start = "prefit"
+    @Option(help: "Network.") var model: NeuralBenchmarks.ModelKind = .mbinr
+    @Option(help: "Size preset.") var preset: NeuralPreset = .small
+    @Option(help: "MB-INR start: standard, prefit, fit (image-source fit of the training data) or physics (the simulator's exact paths).")
+    var start: NeuralBenchmarks.Start = .prefit
     @Option(help: "Time budget of the image-source fit for --start fit, minutes.") var fitMinutes: Double?
     @Option(help: "Training epochs (upper bound).") var epochs: Int?
     @Option(help: "Wall-clock budget, minutes.") var minutes: Double?
@@ -49,15 +49,11 @@ struct BenchINR: ParsableCommand {
             let r = scene.ueRegion, cx = (r.x.lowerBound + r.x.upperBound) / 2, cy = (r.y.lowerBound + r.y.upperBound) / 2
             scene.ueRegion = Region(x: (cx - s / 2)...(cx + s / 2), y: (cy - s / 2)...(cy + s / 2), z: r.z)
         }
-        guard let kind = NeuralBenchmarks.ModelKind(rawValue: model), let pre = NeuralPreset(rawValue: preset),
-              let st = NeuralBenchmarks.Start(rawValue: start) else {
-            throw ValidationError("--model mbinr|mlp|rff, --preset small|reference, --start standard|prefit|fit|physics")
-        }
         var req = NeuralBenchmarks.Request(scene: scene)
-        req.trainCount = train; req.testCount = test; req.model = kind; req.preset = pre; req.start = st
+        req.trainCount = train; req.testCount = test; req.model = model; req.preset = preset; req.start = start
         req.holdOutOddSubcarriers = holdOutSubcarriers; req.seed = seed; req.warmStartEpochs = warmStartEpochs
         req.fitMinutes = fitMinutes
-        var o = pre.trainingOptions
+        var o = preset.trainingOptions
         if let epochs { o.epochs = epochs }
         if let minutes { o.minutes = minutes }
         if let batch { o.batchSize = batch }
@@ -69,7 +65,7 @@ struct BenchINR: ParsableCommand {
         if let blasThreads { o.blasThreads = blasThreads }
         o.seed = seed
         req.options = o
-        FileHandle.standardOutput.write(Data(("bench inr: scene \(scene.name), region x \(scene.ueRegion.x) y \(scene.ueRegion.y), model \(model), preset \(preset), start \(start)\n").utf8))
+        FileHandle.standardOutput.write(Data(("bench inr: scene \(scene.name), region x \(scene.ueRegion.x) y \(scene.ueRegion.y), model \(model.rawValue), preset \(preset.rawValue), start \(start.rawValue)\n").utf8))
         _ = try NeuralBenchmarks.run(req) { line in FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
     }
 }

@@ -20,7 +20,7 @@ struct BenchLocalize: ParsableCommand {
     var points: Int = 500
 
     @Option(name: .long, help: "Comma-separated methods: \(SearchMethod.allCases.map(\.rawValue).joined(separator: ", ")), default, 3nn.")
-    var methods: String = "robust,offgrid-pi,3nn"
+    var methods = LocalizationMethodList(argument: "robust,offgrid-pi,3nn")!
 
     @Option(name: .long, help: "SNR of the noisy pass, dB (the clean pass always runs).")
     var snrDb: Double = 5
@@ -56,15 +56,7 @@ struct BenchLocalize: ParsableCommand {
         guard let scene = try loaded.scene ?? scene.map({ try Scene.load(contentsOf: $0) }) else {
             throw ValidationError("bench localize simulates test points: give --oracle-scene, or --model with --scene")
         }
-        let names = methods.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
-        var chosen: [LocalizationMethod] = []
-        for n in names {
-            guard let m = LocalizationMethod(name: n) else {
-                throw ValidationError("unknown method '\(n)'; known: \(LocalizationMethod.names)")
-            }
-            chosen.append(m)
-        }
-        var request = LocalizationBenchmark.Request(methods: chosen, threads: threads ?? Parallel.defaultWidth)
+        var request = LocalizationBenchmark.Request(methods: methods.methods, threads: threads ?? Parallel.defaultWidth)
         request.points = points
         request.snrDB = snrDb
         request.trainingPoints = trainingPoints

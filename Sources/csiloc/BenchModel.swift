@@ -3,6 +3,7 @@ import CSIChannel
 import CSIModel
 import CSINumerics
 import Foundation
+import Numerics
 
 /// `csiloc bench model`: fit/train a location-to-channel model on one dataset and report its test NMSE and time.
 struct BenchModel: ParsableCommand {

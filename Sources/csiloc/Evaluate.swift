@@ -1,4 +1,5 @@
 import ArgumentParser
+import CSICapture
 import CSIEvaluation
 import CSINumerics
 import CSISearch
@@ -27,7 +28,7 @@ struct Evaluate: ParsableCommand {
     @OptionGroup var modelOptions: ChannelModelOptions
 
     @Option(name: .long, help: "Method (repeatable; with --capture). Default: robust.")
-    var method: [String] = []
+    var method: [SearchMethod] = []
 
     @Option(name: .long, help: ArgumentHelp("Per-frame unknowns of the frames: auto (those the model was trained with), none, phase (an alias of phase-gain), phase-gain, phase-gain-timing. A \"nuisance\" key in --config takes precedence.", valueName: "nuisance"))
     var nuisance: NuisanceOption = .auto
@@ -80,9 +81,6 @@ struct Evaluate: ParsableCommand {
         if let limit, limit < 1 { throw ValidationError("--limit must be positive") }
         if trackConfig != nil && !(track && capture != nil) { throw ValidationError("--track-config goes with --capture --track") }
         if let carrier, !(carrier > 0 && carrier.isFinite) { throw ValidationError("--carrier must be a positive frequency in Hz") }
-        for m in method where SearchMethod(name: m) == nil {
-            throw ValidationError("unknown method '\(m)'; known: \(SearchMethod.allCases.map(\.rawValue).joined(separator: ", ")), default")
-        }
     }
 
     func run() throws {
@@ -102,7 +100,7 @@ struct Evaluate: ParsableCommand {
     /// Loads the model and the capture, localizes every labelled frame with each method.
     func evaluateCapture(_ path: String) throws -> CaptureEvaluation {
         var request = CaptureEvaluation.Request(threads: threads ?? Parallel.defaultWidth)
-        request.methods = (method.isEmpty ? ["robust"] : method).compactMap(SearchMethod.init(name:))
+        request.methods = method.isEmpty ? [.robust] : method
         request.configPatch = config
         request.nuisance = nuisance.model
         request.limit = limit

@@ -28,7 +28,7 @@ struct Import: ParsableCommand {
     var snrDb: Double?
 
     @Option(name: .long, help: "'random': a uniformly random common phase per frame; 'none' (default).")
-    var phaseOffset: String = "none"
+    var phaseOffset: PhaseOffsetOption = .none
 
     @Option(name: .long, help: "Frame rate of the synthetic timestamps, Hz.")
     var rate: Double = 100
@@ -43,7 +43,7 @@ struct Import: ParsableCommand {
     var seed: UInt64 = 1
 
     @Option(name: .long, help: "Sample format on the wire: cf32 (exact) or ci16 (int16 × per-frame scale).")
-    var format: String = "cf32"
+    var format: DatasetImporter.SampleEncoding = .cf32
 
     @Option(name: .long, help: "Import only the first N samples.")
     var limit: Int?
@@ -52,8 +52,6 @@ struct Import: ParsableCommand {
     var force = false
 
     func validate() throws {
-        if !["none", "random"].contains(phaseOffset) { throw ValidationError("--phase-offset must be 'random' or 'none'") }
-        if DatasetImporter.SampleEncoding(rawValue: format) == nil { throw ValidationError("--format must be cf32 or ci16") }
         if !(rate > 0 && rate.isFinite) { throw ValidationError("--rate must be a positive number of frames per second") }
         if let limit, limit < 1 { throw ValidationError("--limit must be positive") }
         if let snrDb, !snrDb.isFinite { throw ValidationError("--snr-db must be finite") }
@@ -63,12 +61,12 @@ struct Import: ParsableCommand {
         let dataset = try CSIDataset.load(contentsOf: data)
         var options = DatasetImporter.Options()
         options.snrDB = snrDb
-        options.randomPhase = phaseOffset == "random"
+        options.randomPhase = phaseOffset == .random
         options.rateHz = rate
         options.receiverID = receiver
         options.ueID = ue
         options.seed = seed
-        options.encoding = DatasetImporter.SampleEncoding(rawValue: format)!
+        options.encoding = format
         options.sourceName = URL(fileURLWithPath: data).lastPathComponent
         options.toolVersion = CSILocVersion.string
         let importer = try DatasetImporter(dataset: dataset, options: options)
@@ -76,6 +74,6 @@ struct Import: ParsableCommand {
         let progress = ProgressLine("import", total: total, unit: "frames", quiet: total < 10_000)
         let n = try importer.write(to: out, limit: total, overwrite: force) { progress.update($0) }
         let size = (try? FileManager.default.attributesOfItem(atPath: out)[.size] as? Int64) ?? 0
-        print("import: \(n) frames (\(dataset.antennaCount) antennas × \(dataset.subcarrierCount) subcarriers, \(format)) from \(data) → \(out) (\(StatusLine.bytes(size)), \(String(format: "%g", Double(n) / rate)) s at \(String(format: "%g", rate)) Hz)")
+        print("import: \(n) frames (\(dataset.antennaCount) antennas × \(dataset.subcarrierCount) subcarriers, \(format.rawValue)) from \(data) → \(out) (\(StatusLine.bytes(size)), \(String(format: "%g", Double(n) / rate)) s at \(String(format: "%g", rate)) Hz)")
     }
 }

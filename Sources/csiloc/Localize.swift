@@ -22,7 +22,7 @@ struct Localize: ParsableCommand {
     @OptionGroup var modelOptions: ChannelModelOptions
 
     @Option(name: .long, help: "Method (repeatable). Default: robust.")
-    var method: [String] = []
+    var method: [LocalizationMethod] = []
 
     @Option(name: .long, help: "Training dataset for the 3-NN baseline (method 3nn).")
     var fingerprints: String?
@@ -59,16 +59,13 @@ struct Localize: ParsableCommand {
 
     func validate() throws {
         if let limit, limit < 1 { throw ValidationError("--limit must be positive") }
-        for m in method where LocalizationMethod(name: m) == nil {
-            throw ValidationError("unknown method '\(m)'; known: \(LocalizationMethod.names)")
-        }
-        if method.contains("3nn") && fingerprints == nil { throw ValidationError("method 3nn needs --fingerprints train.npz") }
+        if method.contains(.nearestNeighbours) && fingerprints == nil { throw ValidationError("method 3nn needs --fingerprints train.npz") }
     }
 
     func run() throws {
         let loaded = try modelOptions.loadModel()
         var request = DatasetLocalization.Request(threads: threads ?? Parallel.defaultWidth)
-        request.methods = (method.isEmpty ? ["robust"] : method).compactMap(LocalizationMethod.init(name:))
+        request.methods = method.isEmpty ? [.search(.robust)] : method
         request.fingerprints = fingerprints
         request.snrDB = snrDb
         request.seed = seed

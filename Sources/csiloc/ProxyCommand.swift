@@ -1,4 +1,5 @@
 import ArgumentParser
+import CSICapture
 import CSILocDaemon
 import Foundation
 import ZMQ

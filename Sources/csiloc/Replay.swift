@@ -29,7 +29,7 @@ struct Replay: AsyncParsableCommand {
     var to: String
 
     @Option(name: .long, help: "Pace: 1 = recorded pace, N = N times faster, max = as fast as possible.")
-    var speed: String = "1"
+    var speed: ReplaySpeed = .realTime
 
     @Flag(name: .long, help: "Start over at the end of the file, until interrupted.")
     var loop = false
@@ -50,14 +50,13 @@ struct Replay: AsyncParsableCommand {
 
     func validate() throws {
         try curve.validate(binding: !connect)
-        if ReplaySpeed(argument: speed) == nil { throw ValidationError("--speed must be a positive number or 'max', got '\(speed)'") }
         // ≤ 10⁹ s keeps the nanosecond count an Int64.
         if !(waitSubscribers >= 0 && waitSubscribers <= 1e9) { throw ValidationError("--wait-subscribers must be in 0...1e9 s") }
     }
 
     func run() async throws {
         var config = CaptureReplayer.Configuration(path: file, endpoint: to)
-        config.speed = ReplaySpeed(argument: speed)!
+        config.speed = speed
         config.loop = loop
         config.topicPrefix = topic
         config.connect = connect

@@ -100,5 +100,3 @@ struct Simulate: ParsableCommand {
         }
     }
 }
-
-extension Trajectory.Kind: ExpressibleByArgument {}

@@ -23,11 +23,11 @@ struct Train: ParsableCommand {
     @Option(name: .long, help: "Output model file.")
     var out: String
 
-    @Option(name: .long, help: "Model kind: auto, physics, inr, hybrid, mlp, rff.")
-    var model: String = "auto"
+    @Option(name: .long, help: "Model kind.")
+    var model: ModelTrainer.Kind = .auto
 
-    @Option(name: .long, help: "Size preset for neural parts: small or reference.")
-    var preset: String = "reference"
+    @Option(name: .long, help: "Size preset for neural parts.")
+    var preset: ModelTrainer.Preset = .reference
 
     @Option(name: .long, help: "Time budget in minutes (the best model within it is kept).")
     var minutes: Double?
@@ -36,7 +36,7 @@ struct Train: ParsableCommand {
     var validation: Double = 0.1
 
     @Option(name: .long, help: "Start of --model inr: fit (warm start from an image-source fit's paths) or data (pre-fit from the data alone).")
-    var inrStart: String = "fit"
+    var inrStart: ModelTrainer.INRStart = .fit
 
     @Option(name: .long, help: ArgumentHelp("Per-frame unknowns of the survey: auto (what the dataset's 'nuisance' key declares, else detect from close point pairs), none (phase-coherent), phase (a random common phase; an alias of phase-gain, whose free gain costs one real unknown per frame), phase-gain (a random common phase and gain per frame), phase-gain-timing (also a timing offset). Recorded in the model; localizers then remove the same unknowns.", valueName: "nuisance"))
     var nuisance: NuisanceOption = .auto
@@ -51,11 +51,6 @@ struct Train: ParsableCommand {
     var seed: UInt64 = 1
 
     func validate() throws {
-        guard ModelTrainer.Kind(rawValue: model) != nil else {
-            throw ValidationError("--model must be one of \(ModelTrainer.Kind.allCases.map(\.rawValue).joined(separator: ", ")), got '\(model)'")
-        }
-        guard ModelTrainer.Preset(rawValue: preset) != nil else { throw ValidationError("--preset must be small or reference, got '\(preset)'") }
-        guard ModelTrainer.INRStart(rawValue: inrStart) != nil else { throw ValidationError("--inr-start must be fit or data, got '\(inrStart)'") }
         guard validation > 0 && validation < 0.5 else { throw ValidationError("--validation must be in (0, 0.5), got \(validation)") }
         if let minutes, !(minutes > 0) { throw ValidationError("--minutes must be positive") }
         guard (1...128).contains(maxPaths) else { throw ValidationError("--max-paths must be in 1...128") }
@@ -64,13 +59,13 @@ struct Train: ParsableCommand {
     func run() throws {
         let dataset = try CSIDataset.load(contentsOf: data)
         var options = ModelTrainer.Options()
-        options.kind = ModelTrainer.Kind(rawValue: model)!
-        options.preset = ModelTrainer.Preset(rawValue: preset)!
+        options.kind = model
+        options.preset = preset
         options.minutes = minutes
         options.validationFraction = validation
         options.seed = seed
         options.maxPaths = maxPaths
-        options.inrStart = ModelTrainer.INRStart(rawValue: inrStart)!
+        options.inrStart = inrStart
         options.frame = frame
         options.nuisance = nuisance.model
         options.localizeValidation = QualityCalibration.hook(width: options.width)

@@ -1,5 +1,6 @@
 @testable import CSIChannel
 import Foundation
+import Numerics
 import NumpyArchive
 import Testing
 

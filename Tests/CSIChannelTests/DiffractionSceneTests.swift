@@ -1,5 +1,6 @@
 @testable import CSIChannel
 import Foundation
+import Numerics
 import Testing
 
 /// The `edges:` key of scene files and the shipped street-corner scene.

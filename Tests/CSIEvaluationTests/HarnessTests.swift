@@ -1,3 +1,4 @@
+import CSICapture
 import CSIChannel
 import CSIEvaluation
 import CSILocDaemon

@@ -3,6 +3,8 @@ import StrictYAML
 import Testing
 
 @testable import CSILocDaemon
+import CSIChannel
+import CSISearch
 
 /// Configuration errors name file, line and key; `--check` exits 78 on them and 0 on a good file.
 struct ConfigurationTests {

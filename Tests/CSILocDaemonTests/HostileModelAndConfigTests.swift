@@ -7,6 +7,7 @@ import Testing
 @testable import CSILocDaemon
 @testable import CSIModel
 @testable import CSISearch
+import CSIWire
 
 /// Issue 13, classes 2–4 from the daemon's side: configuration values and crafted model files that used to pass
 /// `--check` and then trap (at start, on SIGHUP or on the first frame) or ask for gigabytes are configuration

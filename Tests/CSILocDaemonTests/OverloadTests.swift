@@ -4,6 +4,7 @@ import Foundation
 import Testing
 
 @testable import CSILocDaemon
+import ZMQ
 
 /// A publisher far faster than the workers: memory stays bounded, the newest frames win, and every
 /// received frame is accounted for exactly once.

@@ -3,6 +3,7 @@ import Foundation
 import Testing
 
 @testable import CSILocDaemon
+import CSISearch
 
 /// SIGHUP's reload (good and bad configurations) and SIGTERM's drain, driven in-process.
 @Suite(.serialized)

@@ -8,6 +8,7 @@ import Testing
 import ZMQ
 
 @testable import csiloc
+import ArgumentParser
 
 /// Package root (for etc/scenes), from this file's path.
 let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

@@ -5,6 +5,7 @@ import Testing
 import ZMQ
 
 @testable import csiloc
+import ArgumentParser
 
 /// `csiloc keygen`, the `--curve-*` options of record and replay, and `csiloc proxy` as a process (SIGTERM).
 @Suite("CURVE commands: keygen, record/replay keys, proxy", .serialized)

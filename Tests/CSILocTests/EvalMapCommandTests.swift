@@ -5,6 +5,7 @@ import Foundation
 import Testing
 
 @testable import csiloc
+import ArgumentParser
 
 @Suite struct EvalMapCommandTests {
     /// `csiloc train` records the quality map; `csiloc eval --map` measures the same grid on a test set and draws

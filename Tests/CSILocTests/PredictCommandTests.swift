@@ -4,6 +4,7 @@ import NumpyArchive
 import Testing
 
 @testable import csiloc
+import ArgumentParser
 
 @Suite struct PredictCommandTests {
     /// `csiloc predict` writes the model's channels as a dataset at the given positions, in their order: they

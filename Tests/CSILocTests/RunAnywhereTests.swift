@@ -4,6 +4,7 @@ import NumpyArchive
 import Testing
 
 @testable import csiloc
+import ArgumentParser
 
 /// Issue 13, class 9: the commands whose default scene is the shipped `etc/scenes/street.yaml` (the demo,
 /// simulate, predict) run from any directory with only the binaries: the scene is compiled in.

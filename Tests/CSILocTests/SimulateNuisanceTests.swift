@@ -4,6 +4,7 @@ import NumpyArchive
 import Testing
 
 @testable import csiloc
+import ArgumentParser
 
 /// `csiloc simulate` declares the per-frame nuisance its impairments create; `--nuisance phase` is an alias.
 @Suite struct SimulateNuisanceTests {

@@ -1,6 +1,7 @@
 @testable import CSIChannel
 @testable import CSIModel
 import Foundation
+import Numerics
 import Testing
 
 /// Crafted model files (issue 13, class 2): the SHA-256 trailer is only a checksum, so each of these has a valid

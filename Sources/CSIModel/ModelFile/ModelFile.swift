@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The on-disk form of a trained location-to-channel model: versioned, self-describing, checksummed.
 ///

@@ -1,4 +1,4 @@
-import CSIChannel
+public import CSIChannel
 
 /// The self-description of a model file: what model it is, the geometry and frequencies it was trained
 /// for, how channels were normalised, where and from what it was trained, how good it is, and what the

@@ -1,4 +1,5 @@
 import CSINumerics
+import Numerics
 
 /// C = op(A)·op(B) (+ beta·C) for complex matrices in split form (separate real/imaginary row-major blocks),
 /// as four real GEMMs. op = optional transpose (`transA/B`) and optional conjugation (`conjA/B`):

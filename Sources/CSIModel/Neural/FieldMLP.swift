@@ -1,4 +1,4 @@
-import CSIChannel
+public import CSIChannel
 import CSINumerics
 
 /// Architecture of the baselines of docs/method.md §6: a real MLP from the position (or from random Fourier

@@ -1,5 +1,5 @@
-import CSIChannel
-import CSINumerics
+public import CSIChannel
+public import CSINumerics
 import Dispatch
 
 /// Per-sample regression targets for the branch outputs of an MB-INR (any subset), with weights. Used to

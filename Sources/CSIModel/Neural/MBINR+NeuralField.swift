@@ -1,4 +1,4 @@
-import CSIChannel
+public import CSIChannel
 
 extension MBINR: NeuralField {
     public var architecture: NeuralArchitecture { .mbinr(configuration) }

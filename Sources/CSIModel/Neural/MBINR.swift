@@ -1,5 +1,6 @@
 import CSIChannel
 import CSINumerics
+import Numerics
 
 /// The model-based implicit neural representation of docs/method.md §4.2 (P2/P3):
 ///

@@ -1,4 +1,4 @@
-import CSIChannel
+public import CSIChannel
 import CSINumerics
 
 /// Architecture of a model-based implicit neural representation (docs/method.md §4.2): everything needed, with

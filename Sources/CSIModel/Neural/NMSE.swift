@@ -1,5 +1,5 @@
-import CSIChannel
-import CSINumerics
+public import CSIChannel
+public import CSINumerics
 
 /// Normalised mean squared error of a channel map, in both conventions of docs/method.md §5:
 /// the mean over locations of ‖Ĥ − H‖²/‖H‖² and the ratio of sums Σ‖Ĥ − H‖² / Σ‖H‖², in dB.

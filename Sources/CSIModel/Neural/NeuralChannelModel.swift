@@ -1,4 +1,4 @@
-import CSIChannel
+public import CSIChannel
 import CSINumerics
 
 /// A trained network as a `ChannelModel` in the dataset's raw units, optionally on top of a base model:

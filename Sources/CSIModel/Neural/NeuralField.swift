@@ -1,4 +1,4 @@
-import CSIChannel
+public import CSIChannel
 
 /// A trainable location-to-channel network: what the trainer, the gradient checks and the `ChannelModel`
 /// adapter need. Outputs are in the network's units (the scaled channels of `TrainingData`), interleaved

@@ -1,4 +1,4 @@
-import CSIChannel
+public import CSIChannel
 import CSINumerics
 
 /// The physical frame a network lives in: the antennas and subcarriers it outputs, the reference frequency of

@@ -1,5 +1,5 @@
-import CSINumerics
-import Numerics
+public import CSINumerics
+public import Numerics
 
 /// The scalar type of a network: Float for training and inference, Double for gradient checks and for
 /// evaluation where rounding matters. Every layer is generic over it, so the Double instantiation used by

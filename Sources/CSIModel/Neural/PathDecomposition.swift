@@ -1,6 +1,6 @@
-import CSIChannel
+public import CSIChannel
 import CSINumerics
-import Numerics
+public import Numerics
 
 /// One propagation path at a location, in closed form (what the image-source fit knows).
 public struct PathComponent: Sendable, Equatable {

@@ -1,3 +1,5 @@
+import Numerics
+
 /// The soft sparsity gate of the amplitude branch (docs/method.md §4.3): w = z ⊙ softmax(|z| / T), softmax over
 /// the D moduli of one sample (stable: the maximum is subtracted). Gates are real and non-negative, so w keeps
 /// the phase of z and the largest |z| dominate — a differentiable surrogate for ‖w‖₀ = L_p.

@@ -1,4 +1,4 @@
-import CSIChannel
+public import CSIChannel
 import CSINumerics
 
 /// Settings of `NeuralTrainer` (defaults: docs/method.md §5 proposals).

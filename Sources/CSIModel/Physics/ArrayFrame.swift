@@ -1,4 +1,4 @@
-import CSIChannel
+public import CSIChannel
 
 /// The base-station array seen as a rigid body: its centre, three orthonormal axes and each element's
 /// offsets along them. An image array (the array mirrored through one or more reflectors) has the same

@@ -1,5 +1,6 @@
 import CSIChannel
 import CSINumerics
+import Numerics
 
 /// Refines a rough source position by the gain-free coherent matched filter |⟨b(c), R⟩|² / ‖b‖² over points
 /// near the survey centre, where b(c) is the channel of a unit-gain source at c (docs/method.md §16.1b). It

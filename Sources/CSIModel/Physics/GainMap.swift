@@ -1,5 +1,5 @@
-import CSIChannel
-import Numerics
+public import CSIChannel
+public import Numerics
 
 /// Per-path complex gains on a regular grid over a flat survey area, interpolated bilinearly: the image-source
 /// model's answer to everything that makes a path's strength depend on where the receiver is — blockage

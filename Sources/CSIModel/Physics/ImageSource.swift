@@ -1,5 +1,5 @@
-import CSIChannel
-import Numerics
+public import CSIChannel
+public import Numerics
 
 /// One fitted propagation path: an image of the base-station array (centre + frame) and a complex gain
 /// that is constant or varies linearly with the receiver position.

@@ -1,7 +1,7 @@
-import CSIChannel
+public import CSIChannel
 import CSINumerics
 import Foundation
-import Numerics
+public import Numerics
 
 extension ImageSourceFitter {
     /// One thing the fit decided, with the numbers it decided on. Rendered to text (`description`) only where it

@@ -1,6 +1,6 @@
-import CSIChannel
+public import CSIChannel
 import CSINumerics
-import Numerics
+public import Numerics
 
 /// The image-source location-to-channel model (docs/method.md §16.1): the channel is a sum of L image arrays,
 ///
