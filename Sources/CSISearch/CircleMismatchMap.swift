@@ -1,4 +1,4 @@
-import CSIChannel
+public import CSIChannel
 import CSINumerics
 
 /// How different from the truth the spurious minima that the circle stage exists to escape are, per cell of the
