@@ -43,6 +43,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        // The live map's HTTP server (CSIView): no dependencies of its own, ~X s of a clean release build
+        // (docs/daemon.md, "Live map").
+        .package(url: "https://github.com/swhitty/FlyingFox.git", from: "0.27.1"),
     ],
     targets: [
         // MARK: numerics
@@ -107,12 +110,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // MARK: live map: fixes from a ZeroMQ feed → bounded state → one embedded page + Server-Sent Events (docs/daemon.md)
+        .target(name: "CSIView", dependencies: ["CSIWire", "ZMQ", .product(name: "FlyingFox", package: "FlyingFox")]),
         // MARK: executables
         .executableTarget(
             name: "csiloc",
             dependencies: [
                 "CSIEvaluation", "CSIChannel", "CSINumerics", "CSIModel", "CSISearch", "NumpyArchive",
-                "CSILocDaemon", "CSIWire", "ZMQ", "CSICapture",
+                "CSILocDaemon", "CSIWire", "ZMQ", "CSICapture", "CSIView",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -131,6 +136,7 @@ let package = Package(
         .testTarget(name: "CSIEvaluationTests", dependencies: [
             "CSIEvaluation", "CSILocDaemon", "CSIChannel", "CSINumerics", "CSISearch", "CSIWire", "CSICapture", "ZMQ",
         ]),
+        .testTarget(name: "CSIViewTests", dependencies: ["CSIView", "CSIWire", "ZMQ"]),
         .testTarget(name: "CSICaptureTests", dependencies: ["CSICapture", "CSIWire", "ZMQ", "CSIChannel", "CSINumerics"]),
         .testTarget(name: "CSILocTests", dependencies: [
             "csiloc", "CSIEvaluation", "CSICapture", "CSIWire", "CSIChannel", "NumpyArchive",
