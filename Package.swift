@@ -4,8 +4,8 @@
 // Module graph, following the data (wire → ingest → model + search → publish): ZMQ and CSIWire carry frames
 // and fixes; CSIChannel holds the physics and the ChannelModel seam; CSIModel builds models, CSISearch inverts
 // any ChannelModel (the Localizer seam) and neither imports the other; CSILocDaemon and CSICapture run them;
-// CSIEvaluation measures them (runner, statistics, reports, daemon harness, benchmarks, demo); csiloc and csilocd
-// are thin executables. Diagram, one paragraph per module, threading: docs/architecture.md.
+// CSIEvaluation measures them (runner, statistics, reports, daemon harness, benchmarks, demo); CSIView serves the
+// live map; csiloc and csilocd are thin executables. Diagram, one paragraph per module, threading: docs/architecture.md.
 import PackageDescription
 
 /// Numeric kernels vectorise only when the compiler may use FMA and wide vectors.
@@ -43,7 +43,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
-        // The live map's HTTP server (CSIView): no dependencies of its own, ~X s of a clean release build
+        // The live map's HTTP server (CSIView): no dependencies of its own, 21–23 s of a clean release build on 2 cores vs 174 s for hummingbird + websocket
         // (docs/daemon.md, "Live map").
         .package(url: "https://github.com/swhitty/FlyingFox.git", from: "0.27.1"),
     ],
