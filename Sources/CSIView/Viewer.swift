@@ -85,8 +85,9 @@ public final class Viewer: Sendable {
 
     /// Listens, starts the update and metrics tasks; returns once the server accepts connections.
     ///
-    /// - Throws: ``ViewError`` when the address cannot be bound within 5 s.
-    public func start() async throws {
+    /// - Throws: ``ViewError`` when the address cannot be bound (at once), or the server is not listening within
+    ///   `timeout` (a starved machine).
+    public func start(timeout: Duration = .seconds(60)) async throws {
         await server.appendRoute("GET /") { _ in
             HTTPResponse(statusCode: .ok, headers: [.contentType: "text/html; charset=utf-8", .init("Cache-Control"): "no-store"],
                          body: Data(ViewPage.html.utf8))
@@ -117,12 +118,17 @@ public final class Viewer: Sendable {
                                 body: HTTPBodySequence(from: stream, suggestedBufferSize: 65_536))
         }
         let server = server
-        let serving = Task { do { try await server.run() } catch {} }
-        do {
-            try await server.waitUntilListening(timeout: 5)
-        } catch {
-            serving.cancel()
-            throw ViewError("could not listen on \(configuration.listen.authority(port: configuration.listen.port)): \(error)")
+        let failure = FailureNote()
+        let serving = Task { do { try await server.run() } catch { failure.set("\(error)") } }
+        let deadline = ContinuousClock.now + timeout
+        let authority = configuration.listen.authority(port: configuration.listen.port)
+        while !(await server.isListening) {
+            if let message = failure.message { throw ViewError("could not listen on \(authority): \(message)") }
+            guard ContinuousClock.now < deadline else {
+                serving.cancel()
+                throw ViewError("could not listen on \(authority): not listening after \(timeout)")
+            }
+            try? await Task.sleep(for: .milliseconds(10))
         }
         if let address = await server.listeningAddress {
             switch address {
@@ -182,4 +188,11 @@ public final class Viewer: Sendable {
         context.shutdown()
         context.terminate()
     }
+}
+
+/// The server task's error, if it ended with one (read by ``Viewer/start(timeout:)`` while it waits).
+private final class FailureNote: Sendable {
+    private let state = Mutex<String?>(nil)
+    func set(_ message: String) { state.withLock { $0 = message } }
+    var message: String? { state.withLock { $0 } }
 }

@@ -35,7 +35,7 @@ struct View: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Scene YAML whose UE region is the map's area.", valueName: "file"))
     var scene: String?
 
-    @Option(name: .long, help: ArgumentHelp("The map's area, metres: x0:x1,y0:y1.", valueName: "region"))
+    @Option(name: .long, help: ArgumentHelp("The map's area, metres: x0:x1,y0:y1 (write --region=-5:5,0:12 when x0 < 0).", valueName: "region"))
     var region: String?
 
     @Option(name: .long, help: ArgumentHelp("The daemon's metrics URL, e.g. http://127.0.0.1:9464/metrics (else: counts seen by the viewer).", valueName: "url"))

@@ -7,7 +7,7 @@ import Testing
     @Test func optionsAreValidated() throws {
         let ok: [[String]] = [
             ["--from", "tcp://127.0.0.1:5557"],
-            ["--from", "ipc:///tmp/pos.ipc", "--listen", "[::1]:0", "--region", "-5:5,0:12"],
+            ["--from", "ipc:///tmp/pos.ipc", "--listen", "[::1]:0", "--region=-5:5,0:12"],
             ["--from", "tcp://h:1", "--listen", "0.0.0.0:8090", "--allow-remote"],
             ["--from", "tcp://h:1", "--curve-secret-key", "a", "--curve-server-key", "b", "--metrics", "http://127.0.0.1:9464/metrics"],
         ]

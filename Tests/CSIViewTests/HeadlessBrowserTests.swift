@@ -12,7 +12,9 @@ struct HeadlessBrowserTests {
             let publishing = Task { try await f.publish(until: { Task.isCancelled }, timeout: .seconds(120)) }
             defer { publishing.cancel() }
             // fixes flow before the browser starts, so the first snapshot already has some
-            while f.viewer.state.snapshot().counters.fixes < 5 { try await Task.sleep(for: .milliseconds(20)) }
+            let deadline = ContinuousClock.now + .seconds(60)
+            while f.viewer.state.snapshot().counters.fixes < 5, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+            try #require(f.viewer.state.snapshot().counters.fixes >= 5, "no fixes reached the viewer")
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("csiview-\(UUID().uuidString)").path
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(atPath: directory) }

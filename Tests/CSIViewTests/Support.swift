@@ -30,7 +30,7 @@ struct ViewerFixture {
     }
 
     /// Publishes fixes 0, 1, … every 20 ms until `done()` or `timeout` (PUB drops until the subscription arrives).
-    func publish(until done: () -> Bool, timeout: Duration = .seconds(20)) async throws {
+    func publish(until done: () -> Bool, timeout: Duration = .seconds(60)) async throws {
         let deadline = ContinuousClock.now + timeout
         var k = 0
         while !done(), ContinuousClock.now < deadline {
@@ -56,7 +56,7 @@ struct ViewerFixture {
 }
 
 /// A connected blocking TCP socket to 127.0.0.1:`port` with a receive timeout.
-func connectLoopback(port: UInt16, receiveTimeout: Double = 5) throws -> Int32 {
+func connectLoopback(port: UInt16, receiveTimeout: Double = 30) throws -> Int32 {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
     var sa = sockaddr_in()
