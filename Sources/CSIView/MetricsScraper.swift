@@ -33,7 +33,7 @@ public struct MetricsScraper: Sendable {
         self.path = c.path.isEmpty ? "/metrics" : c.path
     }
 
-    /// One scrape: the series whose names start with `prefix` (histogram buckets left out).
+    /// One scrape: the series whose names start with `prefix` (histograms and summaries left out).
     ///
     /// - Throws: socket errors, ``ViewError`` for a non-200 answer or a timeout.
     public func scrape(prefix: String = "csilocd_", timeout: Duration = .seconds(2)) async throws -> [String: Double] {
@@ -61,14 +61,17 @@ public struct MetricsScraper: Sendable {
     }
 
     /// Sample lines of the Prometheus text format (`name{labels} value [timestamp]`) whose name starts with
-    /// `prefix`; comments, histogram buckets, unparsable and non-finite values are skipped.
+    /// `prefix`; comments, histogram and summary series (`_bucket`, `_sum`, `_count`: timings, which the page does
+    /// not show), unparsable and non-finite values are skipped — csilocd's counters and gauges then fit in
+    /// ``ViewLimits/maxMetricSeries``.
     static func parse(_ text: String, prefix: String) -> [String: Double] {
         var series: [String: Double] = [:]
         for line in text.split(separator: "\n") where line.hasPrefix(prefix) {
             let nameEnd = line.lastIndex(of: "}").map { line.index(after: $0) } ?? line.firstIndex(of: " ") ?? line.endIndex
             let name = String(line[..<nameEnd])
             guard let field = line[nameEnd...].split(separator: " ").first, let value = Double(field), value.isFinite else { continue }
-            if name.contains("_bucket{") { continue }
+            let base = name.prefix { $0 != "{" }
+            if base.hasSuffix("_bucket") || base.hasSuffix("_sum") || base.hasSuffix("_count") { continue }
             series[name] = value
         }
         return series

@@ -47,6 +47,8 @@ import Testing
         csilocd_frames_rejected_total{reason="bad crc"} 5 1700000000000
         csilocd_queue_depth 3.5
         csilocd_stage_seconds_bucket{stage="search",le="0.1"} 9
+        csilocd_stage_seconds_sum{stage="search"} 1.5
+        csilocd_stage_seconds_count{stage="search"} 12
         csilocd_workers NaN
         other_metric 1
         csilocd_broken
