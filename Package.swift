@@ -5,8 +5,9 @@
 // and fixes; CSIChannel holds the physics and the ChannelModel seam; CSIModel builds models, CSISearch inverts
 // any ChannelModel (the Localizer seam) and neither imports the other; CSITracking tracks the fixes; CSILocDaemon
 // and CSICapture run them; CSIEvaluation measures them (runner, statistics, reports, daemon harness, benchmarks,
-// demo) and CSIPlot draws its figures; CSINumerics, NumpyArchive and StrictYAML are the plumbing; csiloc and
-// csilocd are thin executables. Diagram, one paragraph per module, threading: docs/architecture.md.
+// demo) and CSIPlot draws its figures; CSIView serves the live map; CSINumerics, NumpyArchive and StrictYAML are
+// the plumbing; csiloc and csilocd are thin executables. Diagram, one paragraph per module, threading:
+// docs/architecture.md.
 import PackageDescription
 
 /// Numeric kernels vectorise only when the compiler may use FMA and wide vectors.
@@ -44,6 +45,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        // The live map's HTTP server (CSIView): no dependencies of its own, 21–23 s of a clean release build on 2 cores vs 174 s for hummingbird + websocket
+        // (docs/daemon.md, "Live map").
+        .package(url: "https://github.com/swhitty/FlyingFox.git", from: "0.27.1"),
     ],
     targets: [
         // MARK: numerics
@@ -109,12 +113,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // MARK: live map: fixes from a ZeroMQ feed → bounded state → one embedded page + Server-Sent Events (docs/daemon.md)
+        .target(name: "CSIView", dependencies: ["CSIWire", "ZMQ", .product(name: "FlyingFox", package: "FlyingFox")]),
         // MARK: executables
         .executableTarget(
             name: "csiloc",
             dependencies: [
                 "CSIEvaluation", "CSIChannel", "CSINumerics", "CSIModel", "CSISearch", "NumpyArchive",
-                "CSILocDaemon", "CSIWire", "ZMQ", "CSICapture",
+                "CSILocDaemon", "CSIWire", "ZMQ", "CSICapture", "CSIView",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Numerics", package: "swift-numerics"),
             ]
@@ -141,6 +147,7 @@ let package = Package(
             "CSIEvaluation", "CSILocDaemon", "CSIChannel", "CSINumerics", "CSISearch", "CSIWire", "CSICapture", "ZMQ",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .testTarget(name: "CSIViewTests", dependencies: ["CSIView", "CSIWire", "ZMQ"]),
         .testTarget(name: "CSICaptureTests", dependencies: ["CSICapture", "CSIWire", "ZMQ", "CSIChannel", "CSINumerics"]),
         .testTarget(name: "CSILocTests", dependencies: [
             "csiloc", "CSIEvaluation", "CSICapture", "CSIWire", "CSIChannel", "CSIModel", "CSISearch", "NumpyArchive", "ZMQ",

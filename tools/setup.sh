@@ -11,6 +11,8 @@ packages=(
   libyaml-dev       # listed by the client's design card; Yams vendors its own libyaml, so nothing links it
   python3-numpy     # optional: tests check NPZ round trips against numpy when it is importable
   python3-zmq       # optional: tools/csi_publisher.py (the pyzmq client) and the pyzmq interop tests
+  chromium          # optional: the live map's headless-browser test (HeadlessBrowserTests; 31 s to install here)
+  fonts-liberation  # text in chromium's screenshots
 )
 
 if [[ "${CSILOC_SKIP_APT:-0}" != "1" ]]; then

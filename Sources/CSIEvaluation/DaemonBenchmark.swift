@@ -5,6 +5,7 @@ import CSIWire
 import Foundation
 import Logging
 import Synchronization
+import ZMQ
 
 /// `csiloc bench daemon`: throughput and latency through a real `csilocd` pipeline (ZeroMQ over loopback TCP,
 /// decode, queue, workers, JSON, PUB) against the bare in-process localizer on the same frames, plus the process
@@ -27,6 +28,10 @@ public struct DaemonBenchmark: Sendable {
         /// Frames outstanding at once (nil: 4 × workers).
         public var window: Int?
         public var method: SearchMethod = .robust
+        /// CurveZMQ on both daemon sockets: a server key pair and the harness's client key pair are generated
+        /// into a temporary directory (written and read back like `csiloc keygen`'s files) and the harness's key
+        /// is the only one allowed on either socket.
+        public var curve = false
 
         public init(scenePath: String, workers: Int) {
             self.scenePath = scenePath
@@ -79,9 +84,9 @@ public struct DaemonBenchmark: Sendable {
         let scene = try Scene.load(contentsOf: scenePath)
         let sim = ChannelSimulator(scene: scene)
         let test = TestSet.simulate(sim, count: request.distinct, seed: 11)
-        heading(String(format: "bench daemon: oracle(%@) %d×%d, %@, %d workers, %d frames (%d distinct)",
+        heading(String(format: "bench daemon: oracle(%@) %d×%d, %@, %d workers, %d frames (%d distinct), %@",
                        scene.name, sim.antennaCount, sim.subcarrierCount, request.method.rawValue, request.workers,
-                       request.frames, request.distinct))
+                       request.frames, request.distinct, request.curve ? "CURVE on both sockets" : "plaintext"))
         let localizer = Localizer(model: sim, region: scene.ueRegion, configuration: request.method.configuration, width: request.workers)
         let inProcess = runInProcess(localizer, test: test, frames: min(request.frames, inProcessCap), workers: request.workers)
         let frames = try (0..<test.count).map { k in
@@ -182,7 +187,14 @@ public struct DaemonBenchmark: Sendable {
         options.feedLinger = .zero
         options.fixHighWaterMark = 1_000_000
         options.keepsFixes = false
-        let harness = try DaemonHarness(configuration: configuration(request, scenePath: scenePath), logger: logger, options: options,
+        var configuration = configuration(request, scenePath: scenePath)
+        if request.curve {
+            let keys = try curveKeys()
+            configuration.curve = CurveSettings(keyPair: keys.server, input: .server(clients: [keys.client.publicKey]),
+                                                output: .server(clients: [keys.client.publicKey]))
+            options.curveKeys = keys.client
+        }
+        let harness = try DaemonHarness(configuration: configuration, logger: logger, options: options,
                                         onFix: sink.received)
         defer { harness.close() }
         try harness.handshake(probe: probe)
@@ -211,5 +223,17 @@ public struct DaemonBenchmark: Sendable {
                              roundTripMs: EmpiricalDistribution(state.roundTrip), rssAfter1kKiB: rssAfter1k,
                              rssAtEndKiB: ProcessStatistics.residentKiB(), maxError: state.maxError, over1mm: state.over1mm,
                              daemonCPUSeconds: daemonCPU, solverCPUSeconds: solverCPU)
+    }
+
+    /// A fresh server and client key pair, written to a temporary directory as key files, read back, and the
+    /// directory removed.
+    static func curveKeys() throws -> (server: CurveKeyPair, client: CurveKeyPair) {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("csiloc-bench-curve-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false,
+                                                attributes: [.posixPermissions: 0o700])
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let server = try CurveCertificateFile.write(try CurveKeyPair.generate(), prefix: directory + "/server")
+        let client = try CurveCertificateFile.write(try CurveKeyPair.generate(), prefix: directory + "/client")
+        return (try CurveCertificateFile.readKeyPair(at: server.secretPath), try CurveCertificateFile.readKeyPair(at: client.secretPath))
     }
 }

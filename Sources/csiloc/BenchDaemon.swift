@@ -9,7 +9,11 @@ struct BenchDaemon: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "daemon",
         abstract: "Frames/s and latency through the daemon vs the in-process localizer; RSS vs frame count.",
-        discussion: "Example: csiloc bench daemon --oracle-scene etc/scenes/tiny-los.yaml --frames 100000"
+        discussion: """
+        Examples:
+          csiloc bench daemon --oracle-scene etc/scenes/tiny-los.yaml --frames 100000
+          csiloc bench daemon --frames 20000 --curve      # CurveZMQ on the feed and the fix socket (fresh keys)
+        """
     )
 
     @Option(name: .long, help: "Scene whose exact simulator is served (the daemon's model.oracle_scene).")
@@ -30,6 +34,9 @@ struct BenchDaemon: ParsableCommand {
     @Option(name: .long, help: "Search method.")
     var method: SearchMethod = .robust
 
+    @Flag(name: .long, help: "CurveZMQ on both daemon sockets: fresh server and client key pairs in a temporary directory.")
+    var curve = false
+
     func validate() throws {
         guard frames >= 1, distinct >= 1, workers >= 1 else { throw ValidationError("--frames, --distinct and --workers must be ≥ 1") }
         if let window, window < 1 { throw ValidationError("--window must be ≥ 1") }
@@ -41,6 +48,7 @@ struct BenchDaemon: ParsableCommand {
         request.distinct = distinct
         request.window = window
         request.method = method
+        request.curve = curve
         let bench = try DaemonBenchmark.run(request) { print($0) }
         bench.lines.forEach { print($0) }
     }

@@ -9,7 +9,7 @@ struct CSILoc: AsyncParsableCommand {
         abstract: "Sub-wavelength localization from channel state information.",
         version: CSILocVersion.string,
         subcommands: [Demo.self, Simulate.self, Train.self, Eval.self, Predict.self, Localize.self, Bench.self,
-                      Record.self, Replay.self, Import.self, Evaluate.self, Keygen.self, ProxyCommand.self]
+                      Record.self, Replay.self, Import.self, Evaluate.self, Keygen.self, ProxyCommand.self, View.self]
     )
 }
 

@@ -1,0 +1,198 @@
+import CSIWire
+import FlyingFox
+import FlyingSocks
+import Foundation
+import Synchronization
+public import ZMQ
+
+/// `csiloc view`: subscribes to a csilocd position feed (`pos/v1/`, docs/protocol.md §2) and serves the live map
+/// on a loopback HTTP address (docs/daemon.md, "Live map"):
+///
+/// - `GET /` — the page (self-contained HTML, CSS and JS: ``ViewPage``; no CDN, no build step);
+/// - `GET /events` — Server-Sent Events: `state` events carrying a ``ViewSnapshot`` as JSON, at most one per
+///   ``ViewLimits/updateInterval`` and only when something changed, keep-alive comments in between;
+///   `GET /events?limit=N` ends the stream after N events (for headless browsers, which wait for the network
+///   to go idle: the page at `/?limit=N` asks for that and then stops instead of reconnecting);
+/// - `GET /state` — the current ``ViewSnapshot`` (for scripts and tests).
+///
+/// Threads: the ZeroMQ subscriber thread feeds ``ViewState``; one task sends updates, one scrapes the daemon's
+/// `/metrics`; FlyingFox serves the connections. Everything is bounded by ``ViewLimits``.
+public final class Viewer: Sendable {
+    /// What to view and where to serve it.
+    public struct Configuration: Sendable {
+        /// The fix feed (a daemon's `output.endpoint`, or a `csiloc proxy` backend), connected to.
+        public var endpoint: String
+        /// Subscription prefixes (default `pos/v1/`: every receiver).
+        public var topics: [String] = [WireTopic.prefix(.position)]
+        public var listen: ViewListenAddress
+        public var area: MapArea?
+        public var limits = ViewLimits()
+        /// The daemon's metrics endpoint, scraped every ``metricsInterval``.
+        public var metrics: MetricsScraper?
+        public var metricsInterval: Duration = .seconds(2)
+        /// The subscriber's socket security (CURVE client: `--curve-*`).
+        public var security: SocketSecurity = .plaintext
+
+        public init(endpoint: String, listen: ViewListenAddress) {
+            self.endpoint = endpoint
+            self.listen = listen
+        }
+    }
+
+    /// Largest `?limit=` of `GET /events`.
+    public static let maxEventLimit = 100_000
+
+    public let configuration: Configuration
+    public let state: ViewState
+    private let broadcaster: EventBroadcaster
+    private let server: HTTPServer
+    private let context: Context
+    private let subscriber: Subscriber
+    private let tasks = Mutex<[Task<Void, Never>]>([])
+    private let boundPort = Mutex<UInt16>(0)
+
+    /// Connects the subscriber and prepares the server (``start()`` listens).
+    ///
+    /// - Throws: ``ViewError`` for bad limits, `ZMQError` for a bad endpoint or key.
+    public init(configuration: Configuration) throws {
+        try configuration.limits.validate()
+        self.configuration = configuration
+        let state = ViewState(limits: configuration.limits, area: configuration.area, source: configuration.endpoint)
+        self.state = state
+        broadcaster = EventBroadcaster(limits: configuration.limits) { state.setClients(current: $0, dropped: $1, refused: $2) }
+        let listen = configuration.listen
+        let address: any SocketAddress = listen.isIPv6
+            ? try sockaddr_in6.inet6(ip6: listen.host, port: listen.port)
+            : try sockaddr_in.inet(ip4: listen.host, port: listen.port)
+        server = HTTPServer(config: HTTPServer.Configuration(address: address, timeout: configuration.limits.requestTimeout,
+                                                             logger: .disabled))
+        let context = try Context()
+        var sub = Subscriber.Configuration(endpoints: [.connect(configuration.endpoint)], topics: configuration.topics)
+        sub.threadName = "csiloc-view"
+        sub.maxTotalBytes = 1 << 20
+        sub.receiveHighWaterMark = 10_000
+        sub.security = configuration.security
+        do {
+            subscriber = try Subscriber(context: context, configuration: sub) { parts in
+                if let fix = try? PositionFix(parts: parts) { state.ingest(fix) } else { state.countUndecodable() }
+            }
+        } catch {
+            context.terminate()
+            throw error
+        }
+        self.context = context
+    }
+
+    /// Listens, starts the update and metrics tasks; returns once the server accepts connections.
+    ///
+    /// - Throws: ``ViewError`` when the address cannot be bound (at once), or the server is not listening within
+    ///   `timeout` (a starved machine).
+    public func start(timeout: Duration = .seconds(60)) async throws {
+        await server.appendRoute("GET /") { _ in
+            HTTPResponse(statusCode: .ok, headers: [.contentType: "text/html; charset=utf-8", .init("Cache-Control"): "no-store"],
+                         body: Data(ViewPage.html.utf8))
+        }
+        await server.appendRoute("GET /state") { [state] _ in
+            HTTPResponse(statusCode: .ok, headers: [.contentType: "application/json", .init("Cache-Control"): "no-store"],
+                         body: try ViewPage.encoder.encode(state.snapshot()))
+        }
+        await server.appendRoute("GET /events") { [state, broadcaster] request in
+            // ?limit=N: end the stream after N events (headless browsers wait for the network to go idle)
+            var limit: Int?
+            if let text = request.query.first(where: { $0.name == "limit" })?.value {
+                guard let n = Int(text), (1...Self.maxEventLimit).contains(n) else {
+                    return HTTPResponse(statusCode: .badRequest, headers: [.contentType: "text/plain"],
+                                        body: Data("limit must be an integer in 1...\(Self.maxEventLimit)\n".utf8))
+                }
+                limit = n
+            }
+            var first = ServerSentEvent.retry
+            first.append(ServerSentEvent.event("state", data: try ViewPage.encoder.encode(state.snapshot())))
+            guard let id = broadcaster.subscribe(first: first) else {
+                return HTTPResponse(statusCode: .serviceUnavailable, headers: [.contentType: "text/plain", .init("Retry-After"): "5"],
+                                    body: Data("too many viewers\n".utf8))
+            }
+            let stream = EventStream(lease: EventStream.Lease(id: id, broadcaster: broadcaster), limit: limit)
+            return HTTPResponse(statusCode: .ok,
+                                headers: [.contentType: "text/event-stream", .init("Cache-Control"): "no-store", .init("X-Accel-Buffering"): "no"],
+                                body: HTTPBodySequence(from: stream, suggestedBufferSize: 65_536))
+        }
+        let server = server
+        let failure = FailureNote()
+        let serving = Task { do { try await server.run() } catch { failure.set("\(error)") } }
+        let deadline = ContinuousClock.now + timeout
+        let authority = configuration.listen.authority(port: configuration.listen.port)
+        while !(await server.isListening) {
+            if let message = failure.message { throw ViewError("could not listen on \(authority): \(message)") }
+            guard ContinuousClock.now < deadline else {
+                serving.cancel()
+                throw ViewError("could not listen on \(authority): not listening after \(timeout)")
+            }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        if let address = await server.listeningAddress {
+            switch address {
+            case .ip4(_, let port), .ip6(_, let port): boundPort.withLock { $0 = port }
+            default: break
+            }
+        }
+        var started = [serving, Task { [self] in await sendUpdates() }]
+        if let scraper = configuration.metrics { started.append(Task { [self] in await scrape(scraper) }) }
+        tasks.withLock { $0 += started }
+    }
+
+    /// The port the server listens on (the kernel's choice for port 0); 0 before ``start()``.
+    public var port: UInt16 { boundPort.withLock { $0 } }
+
+    /// The page's URL, e.g. `http://127.0.0.1:8090/`.
+    public var url: String { "http://\(configuration.listen.authority(port: port))/" }
+
+    /// Sends a `state` event when the state changed, at most once per update interval; a keep-alive comment
+    /// when nothing changed for the keep-alive interval.
+    private func sendUpdates() async {
+        let limits = configuration.limits
+        var sent: UInt64 = .max
+        var lastSend = ContinuousClock.now
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(limits.updateInterval))
+            let version = state.version
+            if version != sent, broadcaster.clientCount > 0, let json = try? ViewPage.encoder.encode(state.snapshot()) {
+                broadcaster.broadcast(ServerSentEvent.event("state", data: json))
+                sent = version
+                lastSend = .now
+            } else if ContinuousClock.now - lastSend >= .seconds(limits.keepAliveInterval) {
+                broadcaster.broadcast(ServerSentEvent.keepAlive)
+                lastSend = .now
+            }
+        }
+    }
+
+    private func scrape(_ scraper: MetricsScraper) async {
+        while !Task.isCancelled {
+            do {
+                state.setMetrics(url: scraper.url, series: try await scraper.scrape(), error: nil)
+            } catch {
+                state.setMetrics(url: scraper.url, series: nil, error: "\(error)")
+            }
+            try? await Task.sleep(for: configuration.metricsInterval)
+        }
+    }
+
+    /// Ends the streams, stops the server (waiting at most 1 s for connections), the tasks and the subscriber.
+    public func stop() async {
+        broadcaster.close()
+        await server.stop(timeout: 1)
+        for task in tasks.withLock({ $0 }) { task.cancel() }
+        subscriber.stop()
+        _ = subscriber.join(timeout: .seconds(5))
+        context.shutdown()
+        context.terminate()
+    }
+}
+
+/// The server task's error, if it ended with one (read by ``Viewer/start(timeout:)`` while it waits).
+private final class FailureNote: Sendable {
+    private let state = Mutex<String?>(nil)
+    func set(_ message: String) { state.withLock { $0 = message } }
+    var message: String? { state.withLock { $0 } }
+}
