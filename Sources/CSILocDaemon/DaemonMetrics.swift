@@ -21,6 +21,9 @@ public final class DaemonMetrics: Sendable {
     public enum DaemonReason: String, Sendable, CaseIterable {
         /// `n_ant`/`n_sc` differ from the served model's.
         case shapeMismatch = "shape_mismatch"
+        /// More parts than ``Pipeline`` accepts in one message (protocol v1 uses 3 or 4): drained and dropped
+        /// without a copy (docs/daemon.md, "Memory ceiling").
+        case tooManyParts = "too_many_parts"
     }
 
     /// Why a valid frame was dropped without being localized.
