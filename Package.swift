@@ -36,6 +36,7 @@ let package = Package(
         .library(name: "CSIModel", targets: ["CSIModel"]),
         .library(name: "CSILocDaemon", targets: ["CSILocDaemon"]),
         .library(name: "CSIEvaluation", targets: ["CSIEvaluation"]),
+        .library(name: "ZMQ", targets: ["ZMQ"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),

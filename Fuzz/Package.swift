@@ -32,5 +32,6 @@ let package = Package(
         harness("FuzzModel", ["CSIModel", "CSIChannel"]),
         harness("FuzzConfig", ["CSILocDaemon", "CSISearch", "CSIChannel"]),
         harness("FuzzScene", ["CSIChannel"]),
+        harness("FuzzCurve", ["ZMQ"]),
     ]
 )

@@ -7,7 +7,7 @@
 #   tools/fuzz.sh --build                               build every harness only
 #   tools/fuzz.sh --list                                name the targets
 #
-# Targets: frame fix capture npz npy model config scene.
+# Targets: frame fix capture npz npy model config scene curve.
 # Builds (when needed) into .build-fuzz/ with -sanitize=fuzzer,address, release mode, so the main .build is never
 # touched. The run works on a copy of the seeds in a temporary corpus (new inputs do not land in the repository;
 # FUZZ_KEEP_CORPUS=DIR keeps them in DIR instead, to resume a long campaign in chunks). A crashing input is saved
@@ -17,13 +17,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-targets=(frame fix capture npz npy model config scene)
+targets=(frame fix capture npz npy model config scene curve)
 scratch="$root/.build-fuzz"
 
 product_of() {
     case "$1" in
         frame) echo FuzzFrame ;; fix) echo FuzzFix ;; capture) echo FuzzCapture ;; npz) echo FuzzNPZ ;;
         npy) echo FuzzNPY ;; model) echo FuzzModel ;; config) echo FuzzConfig ;; scene) echo FuzzScene ;;
+        curve) echo FuzzCurve ;;
         *) echo "unknown fuzz target '$1' (targets: ${targets[*]})" >&2; exit 2 ;;
     esac
 }

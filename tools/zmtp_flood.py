@@ -7,13 +7,14 @@ resident set (VmRSS in /proc/PID/status) while it sends. Standard library only.
 
     csilocd --config flood.yaml &            # input: {endpoint: tcp://127.0.0.1:5555, bind: true}
     tools/zmtp_flood.py --connect 127.0.0.1:5555 --pid $! huge --bytes 1073741824
-    tools/zmtp_flood.py --connect 127.0.0.1:5555 --pid $! parts --count 3000000
+    tools/zmtp_flood.py --connect 127.0.0.1:5555 --pid $! parts --count 3000000 [--topic]
     tools/zmtp_flood.py --connect 127.0.0.1:5555 --pid $! max --size 16777216 --count 200
     tools/zmtp_flood.py --connect 127.0.0.1:5555 --pid $! split --size 16777216 --parts 64
 
 Modes:
   huge   one message whose single part announces --bytes, then streams zeros until done or disconnected
-  parts  one message of --count empty parts (2 wire bytes each) and a last 1-byte part
+  parts  one message of --count empty parts (2 wire bytes each) and a last 1-byte part; --topic puts the
+         subscribed topic first (the daemon counts it, too_many_parts; without, libzmq drops it unseen)
   max    --count messages [topic, 64-byte header, payload] of --size bytes in all (garbage: rejected
          after the copy, so this measures libzmq's queue and the receive copy)
   split  one message of --parts parts of --size bytes each (every part within the per-part limit)
@@ -94,7 +95,9 @@ def huge(n):
         left -= min(left, len(zeros))
 
 
-def parts(count):
+def parts(count, topic):
+    if topic:  # a first part the daemon subscribes to: the message reaches it and is counted (too_many_parts)
+        yield frame(TOPIC, more=True)
     batch = b"\x01\x00" * 65536
     left = count
     while left > 0:
@@ -127,6 +130,7 @@ def main():
     sub = ap.add_subparsers(dest="mode", required=True)
     p = sub.add_parser("huge"); p.add_argument("--bytes", type=int, default=1 << 30)
     p = sub.add_parser("parts"); p.add_argument("--count", type=int, default=3_000_000)
+    p.add_argument("--topic", action="store_true", help=f"start with the subscribed topic {TOPIC.decode()} (else an empty part)")
     p = sub.add_parser("max"); p.add_argument("--size", type=int, default=16 << 20); p.add_argument("--count", type=int, default=200)
     p = sub.add_parser("split"); p.add_argument("--size", type=int, default=16 << 20); p.add_argument("--parts", type=int, default=64)
     a = ap.parse_args()
@@ -139,7 +143,7 @@ def main():
     if a.mode == "huge":
         sent, outcome = send_all(s, huge(a.bytes))
     elif a.mode == "parts":
-        sent, outcome = send_all(s, parts(a.count))
+        sent, outcome = send_all(s, parts(a.count, a.topic))
     elif a.mode == "max":
         sent, outcome = send_all(s, max_messages(a.size, a.count))
     else:

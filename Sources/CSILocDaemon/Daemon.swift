@@ -184,11 +184,13 @@ public final class Daemon: Sendable {
         ])
     }
 
-    /// The lifecycle services of this daemon: SIGHUP handling plus drain on shutdown, and the watchdog.
+    /// The lifecycle services of this daemon: SIGHUP handling plus drain on shutdown, the watchdog, and the
+    /// return of freed memory after a burst.
     public var services: [any Service] {
         [DaemonService(daemon: self),
          WatchdogService(interval: SDNotify.watchdogInterval, stallSeconds: configuration.watchdog.stallSeconds,
-                         pipeline: pipeline, logger: logger)]
+                         pipeline: pipeline, logger: logger),
+         MemoryReclaimService(logger: logger)]
     }
 
     /// Dotted keys whose change a reload cannot apply.

@@ -21,6 +21,9 @@ public final class DaemonMetrics: Sendable {
     public enum DaemonReason: String, Sendable, CaseIterable {
         /// `n_ant`/`n_sc` differ from the served model's.
         case shapeMismatch = "shape_mismatch"
+        /// More parts than ``Pipeline`` accepts in one message (protocol v1 uses 3 or 4): drained and dropped
+        /// without a copy (docs/daemon.md, "Memory ceiling").
+        case tooManyParts = "too_many_parts"
     }
 
     /// Why a valid frame was dropped without being localized.
@@ -44,12 +47,25 @@ public final class DaemonMetrics: Sendable {
         public var tracks = 0, tracksExpired = 0, tracksEvicted = 0
         /// CURVE handshakes answered by the ZAP handler, keyed `"<socket>/<allowed|refused>"` (e.g. `output/refused`).
         public var curveAuthentications: [String: Int] = [:]
+        /// All zero (e.g. the baseline of a difference).
+        public init() {}
+
         /// Frames not yet accounted for as processed, superseded, dropped or rejected.
         public var outstanding: Int { received - processed - superseded - dropped - rejected }
     }
 
     private struct Counts {
         var snapshot = Snapshot()
+        /// Version of the queue depth in `snapshot.queued` (``QueueDepth``).
+        var depthVersion: UInt64 = 0
+
+        /// Takes `depth` unless a later one was recorded already; whether it did.
+        mutating func record(_ depth: QueueDepth) -> Bool {
+            guard depth.version > depthVersion else { return false }
+            depthVersion = depth.version
+            snapshot.queued = depth.frames
+            return true
+        }
     }
 
     private let counts = Mutex(Counts())
@@ -152,12 +168,12 @@ public final class DaemonMetrics: Sendable {
         }
     }
 
-    func queued(superseded: Int, depth: Int) {
+    func queued(superseded: Int, depth: QueueDepth) {
         if superseded > 0 { supersededCounter.increment(by: superseded) }
-        queueDepthGauge.record(depth)
         counts.withLock {
             $0.snapshot.superseded += superseded
-            $0.snapshot.queued = depth
+            // Under the lock, so that the gauge too ends at the latest depth.
+            if $0.record(depth) { queueDepthGauge.record(depth.frames) }
         }
     }
 
@@ -166,11 +182,10 @@ public final class DaemonMetrics: Sendable {
         counts.withLock { $0.snapshot.dropped += 1 }
     }
 
-    func taken(depth: Int, waited seconds: Double) {
-        queueDepthGauge.record(depth)
+    func taken(depth: QueueDepth, waited seconds: Double) {
         stageTimers["queue"]!.recordNanoseconds(Int64(seconds * 1e9))
         let inFlight = counts.withLock {
-            $0.snapshot.queued = depth
+            if $0.record(depth) { queueDepthGauge.record(depth.frames) }
             $0.snapshot.inFlight += 1
             return $0.snapshot.inFlight
         }

@@ -10,6 +10,14 @@ struct PendingFrame: Sendable {
     var enqueued: ContinuousClock.Instant
 }
 
+/// The queue's depth right after a `put` or `take`, with the order of that change: the receive thread and the
+/// workers report depths outside the queue's lock, so a report may arrive after a later one; the metrics keep
+/// the one with the highest `version` (a stale depth would stay on `csilocd_queue_depth` until the next frame).
+struct QueueDepth: Equatable, Sendable {
+    var frames: Int
+    var version: UInt64
+}
+
 /// The bounded hand-off between the receive thread and the workers: one slot of at most `perUE` frames per
 /// (receiver, UE), served round-robin across UEs.
 ///
@@ -29,7 +37,7 @@ final class LatestWinsQueue: @unchecked Sendable {
 
     enum PutResult: Equatable {
         /// Queued; `superseded` older frames of the same UE were discarded to make room.
-        case queued(superseded: Int, depth: Int)
+        case queued(superseded: Int, depth: QueueDepth)
         /// Not queued: too many UEs pending, or the queue is closed.
         case dropped(closed: Bool)
     }
@@ -42,6 +50,8 @@ final class LatestWinsQueue: @unchecked Sendable {
     private var order: [Key] = []
     private var head = 0
     private var depth = 0
+    /// Bumped with every change of `depth`, so that reports made outside the lock can be ordered.
+    private var depthVersion: UInt64 = 0
     private var closed = false
 
     init(perUE: Int, maxUEs: Int) {
@@ -72,12 +82,13 @@ final class LatestWinsQueue: @unchecked Sendable {
             depth += 1
         }
         condition.signal()
-        return .queued(superseded: superseded, depth: depth)
+        depthVersion += 1
+        return .queued(superseded: superseded, depth: QueueDepth(frames: depth, version: depthVersion))
     }
 
     /// The next frame (round-robin over UEs, oldest kept frame of that UE first), blocking until one is
     /// available; `nil` once the queue is closed and empty.
-    func take() -> (item: PendingFrame, depth: Int)? {
+    func take() -> (item: PendingFrame, depth: QueueDepth)? {
         condition.lock()
         defer { condition.unlock() }
         while head == order.count, !closed { condition.wait() }
@@ -100,7 +111,8 @@ final class LatestWinsQueue: @unchecked Sendable {
             head = 0
         }
         depth -= 1
-        return (item, depth)
+        depthVersion += 1
+        return (item, QueueDepth(frames: depth, version: depthVersion))
     }
 
     /// Stops accepting frames and wakes every waiting worker; queued frames are still handed out.

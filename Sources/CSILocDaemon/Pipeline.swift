@@ -42,8 +42,14 @@ public final class Pipeline: Sendable {
     /// Monotonic ns of the last finished frame or of the last time the pipeline was seen idle.
     private let lastProgressNs = Atomic<Int64>(monotonicNanoseconds())
 
-    /// Most parts a message may have (protocol v1 uses 3 or 4); more is `oversized`.
+    /// Most parts a message may have (protocol v1 uses 3 or 4); more is `too_many_parts`, drained and dropped
+    /// part by part without a copy.
     static let maxParts = 16
+
+    /// A dropped message of at least this many parts made libzmq allocate ≥ 64 B per part on its I/O thread;
+    /// once it is drained the daemon hands that memory back to the system (`malloc_trim`), so a burst of
+    /// many-part messages does not stay in the resident set (docs/daemon.md, "Memory ceiling").
+    static let trimAfterParts = 16_384
 
     /// Creates the output socket (so an endpoint error surfaces here, before anything runs).
     public init(configuration: DaemonConfiguration, model: ServingModel, metrics: DaemonMetrics, logger: Logger) throws {
@@ -122,10 +128,7 @@ public final class Pipeline: Sendable {
         do {
             let sub = try Subscriber(
                 context: context, configuration: subConfig,
-                onOversized: { [self] parts, bytes in
-                    metrics.received()
-                    reject("oversized", "message of \(parts) parts, \(bytes) bytes exceeds the input limits (input.max_message_bytes, \(Self.maxParts) parts)")
-                },
+                onOversized: { [self] parts, bytes in dropOversized(parts: parts, bytes: bytes) },
                 onMessage: { [self] parts in ingest(parts) })
             subscriber.withLock { $0 = sub }
         } catch {
@@ -220,6 +223,19 @@ public final class Pipeline: Sendable {
             metrics.dropped(closed ? .shuttingDown : .ueLimit)
             rateLog.log(logger, level: .warning, key: closed ? "shutting_down" : "ue_limit",
                         "frame dropped: \(closed ? "draining" : "queue.max_ues UEs already pending")")
+        }
+    }
+
+    /// Counts a message the subscriber drained without copying: too many parts, else too many bytes in all.
+    private func dropOversized(parts: Int, bytes: Int) {
+        metrics.received()
+        if parts > Self.maxParts {
+            reject(DaemonMetrics.DaemonReason.tooManyParts.rawValue,
+                   "message of \(parts) parts (\(bytes) bytes) exceeds the limit of \(Self.maxParts) parts; drained and dropped")
+            if parts >= Self.trimAfterParts { returnFreedMemory() }
+        } else {
+            reject(FrameRejection.Reason.oversized.rawValue,
+                   "message of \(parts) parts, \(bytes) bytes exceeds input.max_message_bytes (\(configuration.input.maxMessageBytes))")
         }
     }
 

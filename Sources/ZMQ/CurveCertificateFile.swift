@@ -25,20 +25,41 @@ public enum CurveCertificateFile {
     /// Reads a public certificate (`NAME.key`). A file that also holds a secret key is refused, so that a
     /// configuration never points peers' allow-lists at a secret.
     public static func readPublicKey(at path: String) throws(CurveKeyFileError) -> CurveKey {
-        let entries = try parse(try readFile(path).bytes, path: path)
-        guard entries.secretKey == nil else { throw CurveKeyFileError(path: path, problem: .unexpectedSecretKey) }
-        guard let publicKey = entries.publicKey else { throw CurveKeyFileError(path: path, problem: .missingPublicKey) }
-        return publicKey
+        try publicKey(of: parse(try readFile(path).bytes, path: path), path: path)
     }
 
     /// Reads a secret certificate (`NAME.key_secret`): both keys, checked against each other; refuses a file
     /// that group or other can access.
     public static func readKeyPair(at path: String) throws(CurveKeyFileError) -> CurveKeyPair {
         let (bytes, mode) = try readFile(path)
-        let entries = try parse(bytes, path: path)
+        return try keyPair(of: parse(bytes, path: path), mode: mode, path: path)
+    }
+
+    /// A public certificate's content, checked like ``readPublicKey(at:)`` checks a file's; `name` stands for
+    /// the path in errors.
+    public static func publicKey(certificate bytes: [UInt8], name: String) throws(CurveKeyFileError) -> CurveKey {
+        guard bytes.count <= maxFileBytes else { throw CurveKeyFileError(path: name, problem: .tooLarge(bytes: bytes.count)) }
+        return try publicKey(of: parse(bytes, path: name), path: name)
+    }
+
+    /// A secret certificate's content, checked like ``readKeyPair(at:)`` checks a file's except for the file's
+    /// permissions; `name` stands for the path in errors.
+    public static func keyPair(certificate bytes: [UInt8], name: String) throws(CurveKeyFileError) -> CurveKeyPair {
+        guard bytes.count <= maxFileBytes else { throw CurveKeyFileError(path: name, problem: .tooLarge(bytes: bytes.count)) }
+        return try keyPair(of: parse(bytes, path: name), mode: nil, path: name)
+    }
+
+    private static func publicKey(of entries: Entries, path: String) throws(CurveKeyFileError) -> CurveKey {
+        guard entries.secretKey == nil else { throw CurveKeyFileError(path: path, problem: .unexpectedSecretKey) }
+        guard let publicKey = entries.publicKey else { throw CurveKeyFileError(path: path, problem: .missingPublicKey) }
+        return publicKey
+    }
+
+    /// `mode`: the file's permission bits (`nil`: content only).
+    private static func keyPair(of entries: Entries, mode: UInt32?, path: String) throws(CurveKeyFileError) -> CurveKeyPair {
         // Kind first (a public file given by mistake is named as such), then its permissions.
         guard let secretKey = entries.secretKey else { throw CurveKeyFileError(path: path, problem: .missingSecretKey) }
-        guard mode & 0o077 == 0 else { throw CurveKeyFileError(path: path, problem: .exposed(mode: mode)) }
+        if let mode, mode & 0o077 != 0 { throw CurveKeyFileError(path: path, problem: .exposed(mode: mode)) }
         guard let publicKey = entries.publicKey else { throw CurveKeyFileError(path: path, problem: .missingPublicKey) }
         let derived: CurveKeyPair
         do {

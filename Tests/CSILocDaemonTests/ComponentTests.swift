@@ -15,21 +15,37 @@ struct ComponentTests {
 
     @Test func latestWinsQueuePolicy() {
         let q = LatestWinsQueue(perUE: 2, maxUEs: 2)
-        #expect(q.put(Self.pending(1, seq: 0)) == .queued(superseded: 0, depth: 1))
-        #expect(q.put(Self.pending(1, seq: 1)) == .queued(superseded: 0, depth: 2))
-        #expect(q.put(Self.pending(1, seq: 2)) == .queued(superseded: 1, depth: 2))  // seq 0 superseded
-        #expect(q.put(Self.pending(2, seq: 3)) == .queued(superseded: 0, depth: 3))
+        func depth(_ frames: Int, _ version: UInt64) -> QueueDepth { QueueDepth(frames: frames, version: version) }
+        #expect(q.put(Self.pending(1, seq: 0)) == .queued(superseded: 0, depth: depth(1, 1)))
+        #expect(q.put(Self.pending(1, seq: 1)) == .queued(superseded: 0, depth: depth(2, 2)))
+        #expect(q.put(Self.pending(1, seq: 2)) == .queued(superseded: 1, depth: depth(2, 3)))  // seq 0 superseded
+        #expect(q.put(Self.pending(2, seq: 3)) == .queued(superseded: 0, depth: depth(3, 4)))
         #expect(q.put(Self.pending(3, seq: 4)) == .dropped(closed: false))  // third UE: max_ues
         // Round-robin across UEs, oldest kept frame of a UE first.
         #expect(q.take()?.item.frame.header.seq == 1)
         #expect(q.take()?.item.frame.header.seq == 3)
-        #expect(q.take()?.item.frame.header.seq == 2)
+        let last = q.take()
+        #expect(last?.item.frame.header.seq == 2 && last?.depth == depth(0, 7))
         #expect(q.count == 0 && q.pendingUEs == 0)
-        #expect(q.put(Self.pending(1, seq: 5)) == .queued(superseded: 0, depth: 1))
+        #expect(q.put(Self.pending(1, seq: 5)) == .queued(superseded: 0, depth: depth(1, 8)))
         q.close()
         #expect(q.put(Self.pending(1, seq: 6)) == .dropped(closed: true))
         #expect(q.take()?.item.frame.header.seq == 5)  // drained after close
         #expect(q.take() == nil)
+    }
+
+    /// The receive thread and a worker report the depth outside the queue's lock; a report that arrives late
+    /// (the soak caught `csilocd_queue_depth` stuck at 1 on an empty queue) must not overwrite a newer one.
+    @Test func aLateQueueDepthReportDoesNotWin() {
+        let metrics = DaemonMetrics()
+        metrics.queued(superseded: 0, depth: QueueDepth(frames: 1, version: 1))
+        metrics.taken(depth: QueueDepth(frames: 0, version: 3), waited: 0)  // put (2) and take (3) raced:
+        metrics.queued(superseded: 0, depth: QueueDepth(frames: 1, version: 2))  // the put's report comes last
+        #expect(metrics.snapshot().queued == 0)
+        let text = String(decoding: metrics.exposition(), as: UTF8.self)
+        #expect(text.contains("csilocd_queue_depth 0"))
+        metrics.queued(superseded: 0, depth: QueueDepth(frames: 1, version: 4))
+        #expect(metrics.snapshot().queued == 1)
     }
 
     @Test func queueWakesBlockedWorkersOnClose() async throws {

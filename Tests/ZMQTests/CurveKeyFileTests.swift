@@ -216,3 +216,32 @@ enum Python {
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 }
+
+/// The in-memory readers (what the `curve` fuzz harness drives, docs/fuzzing.md) check content exactly as the
+/// file readers do, minus the file's own checks (kind, permissions).
+@Suite("CURVE certificate content")
+struct CurveCertificateContentTests {
+    @Test func contentReadersAgreeWithFileReaders() throws {
+        let dir = NSTemporaryDirectory() + "/csiloc-curve-content-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let pair = try CurveKeyPair.generate()
+        let (publicPath, secretPath) = try CurveCertificateFile.write(pair, prefix: dir + "/node")
+        let publicBytes = Array(try Data(contentsOf: URL(fileURLWithPath: publicPath)))
+        let secretBytes = Array(try Data(contentsOf: URL(fileURLWithPath: secretPath)))
+        #expect(try CurveCertificateFile.publicKey(certificate: publicBytes, name: "a.key") == pair.publicKey)
+        #expect(try CurveCertificateFile.keyPair(certificate: secretBytes, name: "a.key_secret") == pair)
+        // The wrong kind, named by the name given.
+        #expect(throws: CurveKeyFileError(path: "a.key", problem: .unexpectedSecretKey)) {
+            try CurveCertificateFile.publicKey(certificate: secretBytes, name: "a.key")
+        }
+        #expect(throws: CurveKeyFileError(path: "b", problem: .missingSecretKey)) {
+            try CurveCertificateFile.keyPair(certificate: publicBytes, name: "b")
+        }
+        // Content above the file limit is refused before parsing, as a file of that size is.
+        let big = [UInt8](repeating: UInt8(ascii: "#"), count: CurveCertificateFile.maxFileBytes + 1)
+        #expect(throws: CurveKeyFileError(path: "c", problem: .tooLarge(bytes: big.count))) {
+            try CurveCertificateFile.publicKey(certificate: big, name: "c")
+        }
+    }
+}
