@@ -25,10 +25,11 @@ public struct CircleMismatchMap: Sendable {
         public init(region: SearchRegion, cellSize requested: Double) {
             let lo = region.lower, hi = region.upper
             let extents = [hi.x - lo.x, hi.y - lo.y, region.dimension == 3 ? hi.z - lo.z : 0]
-            var cell = requested
+            // At least the edge that puts `maxCells` along the longest side; doubled (exact, also for subnormal
+            // edges) until the cells are few enough. Counts in Double: no conversion before they are known small.
+            var cell = Swift.max(requested, (extents.max() ?? 0) / Double(Self.maxCells))
             func counts(_ c: Double) -> [Double] { extents.map { Swift.max(1, ($0 / c).rounded(.up)) } }
-            // Counts in Double: no conversion before they are known to be small.
-            while counts(cell).reduce(1, *) > Double(Self.maxCells) { cell *= 1.25 }
+            while counts(cell).reduce(1, *) > Double(Self.maxCells) { cell *= 2 }
             let n = counts(cell)
             origin = lo
             cellSize = cell
@@ -47,16 +48,19 @@ public struct CircleMismatchMap: Sendable {
     /// Per cell (x fastest, then y, then z): the smallest relative mismatch of a spurious circle minimum found
     /// around its samples; +∞ where none was found.
     public let mismatch: [Double]
+    /// Cells on each side of a fix's cell that `mismatch(near:)` reads: enough to cover the stage's reach (the
+    /// largest circle radius, or the ambiguity radius), so the truth of a spurious fix is always inside.
+    public let neighbourhood: Int
 
-    /// The smallest mismatch of the cell containing `p` and its neighbours (3 × 3, or 3 × 3 × 3 in 3-D): a fix and
-    /// the truth it may be a spurious minimum of are at most 2λ₀/0.7 apart, well within one cell.
+    /// The smallest mismatch of the cell containing `p` and of the cells within the stage's reach around it.
     public func mismatch(near p: Point3) -> Double {
         let i = grid.index(p.x - grid.origin.x, grid.nx), j = grid.index(p.y - grid.origin.y, grid.ny)
         let k = grid.index(p.z - grid.origin.z, grid.nz)
+        let n = neighbourhood
         var m = Double.infinity
-        for c in Swift.max(0, k - 1)...Swift.min(grid.nz - 1, k + 1) {
-            for b in Swift.max(0, j - 1)...Swift.min(grid.ny - 1, j + 1) {
-                for a in Swift.max(0, i - 1)...Swift.min(grid.nx - 1, i + 1) {
+        for c in Swift.max(0, k - n)...Swift.min(grid.nz - 1, k + n) {
+            for b in Swift.max(0, j - n)...Swift.min(grid.ny - 1, j + n) {
+                for a in Swift.max(0, i - n)...Swift.min(grid.nx - 1, i + n) {
                     m = Swift.min(m, mismatch[(c * grid.ny + b) * grid.nx + a])
                 }
             }
@@ -86,7 +90,7 @@ public struct CircleMismatchMap: Sendable {
     /// axis (validated by `LocalizerConfiguration.validate`, which bounds the work). `spurious` gives the smallest
     /// relative mismatch of the spurious minima the stage escapes from a sample point (the circles by default; the
     /// ambiguity stage's near-repeats with `Localizer.spuriousAmbiguityMismatch`).
-    static func build(_ localizer: Localizer, cellSize: Double, samples: Int, width: Int,
+    static func build(_ localizer: Localizer, cellSize: Double, samples: Int, reach: Double, width: Int,
                       spurious: @escaping @Sendable (Localizer, Point3, inout LocalizerScratch) -> Double = { l, p, s in
                           l.spuriousCircleMismatch(at: p, want: l.configuration.circleCandidatesToRefine + 1,
                                                    wavelength: l.wavelength, &s)
@@ -115,7 +119,9 @@ public struct CircleMismatchMap: Sendable {
                 }
             }
         }
-        return CircleMismatchMap(grid: grid, mismatch: result)
+        // (reach and cell are finite and > 0; the count is clamped by the grid before any conversion)
+        let cellsOfReach = Swift.min((reach / grid.cellSize).rounded(.up), Double(Swift.max(grid.nx, grid.ny, grid.nz)))
+        return CircleMismatchMap(grid: grid, mismatch: result, neighbourhood: Swift.max(1, Int(cellsOfReach.isFinite ? cellsOfReach : 1)))
     }
 }
 

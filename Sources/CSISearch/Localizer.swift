@@ -103,12 +103,14 @@ public struct Localizer: Sendable {
         circleMap = nil
         ambiguityMismatchMap = nil
         if configuration.circles && configuration.adaptiveCircles && configuration.refinement != .none {
+            let reach = circleOffsets.reduce(0.0) { Swift.max($0, $1.length) }
             circleMap = CircleMismatchMap.build(self, cellSize: configuration.circleMapCellSize,
-                                                samples: configuration.circleMapSamples, width: width)
+                                                samples: configuration.circleMapSamples, reach: reach, width: width)
         }
         if ambiguityMap != nil && configuration.adaptiveAmbiguity {
             ambiguityMismatchMap = CircleMismatchMap.build(self, cellSize: configuration.circleMapCellSize,
-                                                           samples: configuration.circleMapSamples, width: width) { l, p, s in
+                                                           samples: configuration.circleMapSamples,
+                                                           reach: configuration.ambiguityRadius, width: width) { l, p, s in
                 l.spuriousAmbiguityMismatch(at: p, &s)
             }
         }

@@ -229,8 +229,11 @@ extension LocalizerConfiguration {
             let cells = Double(grid.nx * grid.ny * grid.nz)
             let perAxis = Double(circleMapSamples)
             let samples = cells * perAxis * perAxis * (dimension == 3 ? perAxis : 1)
-            let circleWork = circles && adaptiveCircles ? circleSamples + 8 * (Double(maxIterations) + 1) : 0
-            let ambiguityWork = ambiguityStage && adaptiveAmbiguity ? Double(ambiguityVectors) * (Double(maxIterations) + 1) : 0
+            // A refinement: up to maxIterations + 1 Jacobians, each worth (dimension + 1) model values.
+            let refinementWork = (Double(maxIterations) + 1) * (Double(dimension) + 1)
+            let circleWork = circles && adaptiveCircles
+                ? circleSamples + (Double(circleCandidatesToRefine) + 1) * refinementWork : 0
+            let ambiguityWork = ambiguityStage && adaptiveAmbiguity ? Double(ambiguityVectors) * refinementWork : 0
             let evaluations = samples * (circleWork + ambiguityWork)
             guard evaluations.isFinite, evaluations <= 5e7 else {
                 throw fail(["circleMapCellSize", "circleMapSamples"],

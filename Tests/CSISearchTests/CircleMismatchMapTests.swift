@@ -103,6 +103,45 @@ import Testing
         #expect(skipped > 0, "the circles never skipped on clean and 20 dB frames")
     }
 
+    /// A fix at a spurious circle minimum — found here by scoring the circles around the truth and refining their
+    /// best points, the frame being the truth's channel — never skips the circles, clean or at 20 dB; the truth does.
+    @Test func aSpuriousFixNeverSkipsTheCircles() {
+        let localizer = Localizer(model: Self.sim, region: Self.scene.ueRegion)
+        var s = localizer.makeScratch()
+        var rng = SeededGenerator(seed: 8)
+        var spurious = 0
+        for truth in PositionSampler.uniform(in: Self.scene.ueRegion, count: 8, seed: 12) {
+            let clean = Self.sim.channels(at: [truth])
+            var n = 0
+            for o in localizer.circleOffsets where localizer.region.contains(truth + o, margin: localizer.wavelength / 2) {
+                s.candidates[n] = truth + o; n += 1
+            }
+            clean.withUnsafeBufferPointer { s.match.load($0) }
+            localizer.scoreCandidates(count: n, &s)
+            let starts = localizer.distinctBest(count: n, want: 4, &s).map(\.position)
+            let map = try! #require(localizer.circleMap)
+            for h in [clean, SearchTestSupport.noisy(clean, snrDB: 20, rng: &rng)] {
+                h.withUnsafeBufferPointer { s.match.load($0) }
+                _ = localizer.globalStage(&s)   // the frame's noise estimate, as a search has it
+                for start in starts {
+                    let r = localizer.refine(from: start, &s)
+                    guard SearchTestSupport.horizontalError(r.position, truth) > localizer.wavelength / 4 else { continue }
+                    spurious += 1
+                    #expect(localizer.circlesNeeded(at: r.position, cost: r.cost, &s), "spurious fix \(r.position) of \(truth)")
+                    // …because of the bound itself, not only the noise test.
+                    let bound = CircleMismatchMap.wrongFixCostBound(
+                        mismatch: map.mismatch(near: r.position), signalEnergy: s.match.energy - r.cost, modelError: 0,
+                        entries: localizer.model.antennaCount * localizer.model.subcarrierCount,
+                        parameters: localizer.parameterCount, sigmas: localizer.configuration.grossErrorSigmas)
+                    #expect(r.cost >= bound, "spurious fix \(r.position): cost \(r.cost) below the bound \(bound)")
+                }
+                let atTruth = localizer.refine(from: truth, &s)
+                if h == clean { #expect(!localizer.circlesNeeded(at: atTruth.position, cost: atTruth.cost, &s), "truth \(truth)") }
+            }
+        }
+        #expect(spurious >= 8, "too few spurious minima to test the rule")
+    }
+
     /// The same for the ambiguity stage on unsynchronised frames (random phase, gain and timing; clean and 20 dB).
     @Test func adaptiveAmbiguityChangesNoFix() {
         let c = SearchMethod.robust.configuration(nuisance: .phaseGainAndTiming)
