@@ -56,15 +56,17 @@ public struct AxisTicks: Sendable, Equatable {
     /// for the lower, 10² for the upper), every 1, 2, 5, 10… decades so that there are at most `maxCount` ticks.
     public static func decades(covering lower: Double, _ upper: Double, maxCount: Int = 10) -> AxisTicks {
         let a = lower.isFinite && lower > 0 ? lower : 1e-4, b = upper.isFinite && upper > 0 ? upper : 1e2
-        var lo = log10(min(a, b)).rounded(.down), hi = log10(max(a, b)).rounded(.up)
+        // Exponents within ±307 keep every tick a normal, finite Double (10⁻³²⁴ is 0, 10³⁰⁹ is ∞).
+        var lo = max(-307, log10(min(a, b)).rounded(.down)), hi = min(307, log10(max(a, b)).rounded(.up))
         if hi <= lo { hi = lo + 1 }
         var every = 1.0
-        for candidate in [1.0, 2, 5, 10, 20, 50, 100] where (hi - lo) / candidate + 1 <= Double(max(maxCount, 2)) {
+        // 1, 2, 5 × 10ⁿ decades apart until the ticks fit (at most 615 decades: the loop ends by 1 000).
+        for candidate in [1.0, 2, 5, 10, 20, 50, 100, 200, 500, 1000] {
             every = candidate
-            break
+            if (hi - lo) / candidate + 1 <= Double(max(maxCount, 2)) { break }
         }
-        lo = (lo / every).rounded(.down) * every
-        hi = (hi / every).rounded(.up) * every
+        lo = max(-307, (lo / every).rounded(.down) * every)
+        hi = min(308, (hi / every).rounded(.up) * every)
         let exponents = stride(from: lo, through: hi, by: every).map { Int($0) }
         return AxisTicks(values: exponents.map { pow(10, Double($0)) },
                          labels: exponents.map { TickLabel(text: "10", superscript: TickLabel.minusSign($0)) },

@@ -73,4 +73,15 @@ struct AxisTicksTests {
         for (v, label) in zip(wide.values, wide.labels) { #expect(Self.value(label) == v) }
         #expect(abs(wide.fraction(1) - 0.6) < 1e-12)
     }
+
+    /// Bounds at the ends of Double's range (a CDF of errors down to 10⁻³²⁰, a cost near 10³⁰⁸) and the widest span:
+    /// every tick finite and positive, positions finite, at most `maxCount` ticks.
+    @Test func extremeDecadesStayFiniteAndFew() {
+        for (lo, hi) in [(1e-320, 1.0), (1.0, 1.7e308), (4.9e-324, 1.7e308), (1e-310, 1e-309)] {
+            let t = AxisTicks.decades(covering: lo, hi, maxCount: 8)
+            #expect(t.values.allSatisfy { $0.isFinite && $0 > 0 }, "\(lo)…\(hi): \(t.values)")
+            #expect(t.values.count >= 2 && t.values.count <= 8, "\(lo)…\(hi): \(t.values.count) ticks")
+            #expect(t.values.allSatisfy { t.fraction($0).isFinite })
+        }
+    }
 }
