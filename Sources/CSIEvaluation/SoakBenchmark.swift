@@ -65,6 +65,20 @@ public struct SoakBenchmark: Sendable {
 
         /// Whether the daemon receives it at all.
         public var reachesDaemon: Bool { self != .unsubscribedTopic }
+
+        /// The reason the daemon rejects it under (`csilocd_frames_rejected_total`), `nil` for a message the
+        /// subscription filters.
+        public var expectedReason: String? {
+            switch self {
+            case .badSize: "size_mismatch"
+            case .nan: "non_finite_sample"
+            case .garbage: "bad_magic"
+            case .wrongTopic: "bad_topic"
+            case .unsubscribedTopic: nil
+            case .oversized: "oversized"
+            case .tooManyParts: "too_many_parts"
+            }
+        }
     }
 
     /// The daemon's receive limit in the soak (`input.max_message_bytes`): the oversized messages exceed it.

@@ -190,7 +190,7 @@ public final class Daemon: Sendable {
         [DaemonService(daemon: self),
          WatchdogService(interval: SDNotify.watchdogInterval, stallSeconds: configuration.watchdog.stallSeconds,
                          pipeline: pipeline, logger: logger),
-         MemoryReclaimService(logger: logger)]
+         MemoryReclaimService(trimmer: pipeline.trimmer, logger: logger)]
     }
 
     /// Dotted keys whose change a reload cannot apply.

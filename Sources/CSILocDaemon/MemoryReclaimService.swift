@@ -10,11 +10,14 @@ import ServiceLifecycle
 /// `Pipeline.maxParts` parts (`too_many_parts`) and libzmq drops one whose topic was not subscribed, but glibc
 /// keeps the freed small blocks in the I/O thread's arena: 3·10⁶ empty parts left +184 MiB resident. Every
 /// `interval` this service reads the resident set and, when it grew more than `growthBytes` above the last
-/// level it settled at, calls `malloc_trim(0)` (docs/daemon.md, "Memory ceiling"). A daemon whose memory is
-/// flat never trims.
+/// level it settled at, calls `malloc_trim(0)` on a thread of its own (``MemoryTrimmer/trimAndWait()``: a trim
+/// can take a while and must not hold a thread of the concurrency pool) (docs/daemon.md, "Memory ceiling"). A
+/// daemon whose memory is flat never trims.
 struct MemoryReclaimService: Service {
     var interval: Duration = .seconds(1)
     var growthBytes = 32 << 20
+    /// Shared with the pipeline's requested trims, so that two never run at once.
+    let trimmer: MemoryTrimmer
     let logger: Logger
 
     func run() async throws {
@@ -27,7 +30,7 @@ struct MemoryReclaimService: Service {
                     settled = min(settled, rss)
                     continue
                 }
-                returnFreedMemory()
+                await trimmer.trimAndWait()
                 let after = residentBytes() ?? rss
                 if after < rss - growthBytes / 2 {
                     logger.info("returned freed memory to the system",

@@ -47,9 +47,12 @@ public final class Pipeline: Sendable {
     static let maxParts = 16
 
     /// A dropped message of at least this many parts made libzmq allocate ≥ 64 B per part on its I/O thread;
-    /// once it is drained the daemon hands that memory back to the system (`malloc_trim`), so a burst of
-    /// many-part messages does not stay in the resident set (docs/daemon.md, "Memory ceiling").
+    /// once it is drained the daemon hands that memory back to the system (`malloc_trim` through ``trimmer``, at
+    /// most once a second, off the receive thread), so a burst of many-part messages does not stay in the resident set (docs/daemon.md, "Memory ceiling").
     static let trimAfterParts = 16_384
+
+    /// Runs those trims off the receive thread, at most one a second (shared with ``MemoryReclaimService``).
+    let trimmer = MemoryTrimmer()
 
     /// Creates the output socket (so an endpoint error surfaces here, before anything runs).
     public init(configuration: DaemonConfiguration, model: ServingModel, metrics: DaemonMetrics, logger: Logger) throws {
@@ -232,7 +235,7 @@ public final class Pipeline: Sendable {
         if parts > Self.maxParts {
             reject(DaemonMetrics.DaemonReason.tooManyParts.rawValue,
                    "message of \(parts) parts (\(bytes) bytes) exceeds the limit of \(Self.maxParts) parts; drained and dropped")
-            if parts >= Self.trimAfterParts { returnFreedMemory() }
+            if parts >= Self.trimAfterParts { trimmer.request() }
         } else {
             reject(FrameRejection.Reason.oversized.rawValue,
                    "message of \(parts) parts, \(bytes) bytes exceeds input.max_message_bytes (\(configuration.input.maxMessageBytes))")

@@ -41,6 +41,34 @@ struct PartFloodTests {
         #expect(text.contains("csilocd_frames_rejected_total{reason=\"too_many_parts\"} 3"))
     }
 
+    /// A burst of messages of `Pipeline.trimAfterParts` parts each (each ≈ 32 KB on the wire) asks for a trim per
+    /// message; the pipeline starts at most one a second, off the receive thread.
+    @Test func aBurstOfManyPartMessagesTrimsAtMostOnceASecond() async throws {
+        let harness = try await onThread { try Harness("trim") { _ in testConfigYAML(perUE: 16) } }
+        defer { harness.close() }
+        let before = harness.snapshot()
+        let trimsBefore = harness.daemon.pipeline.trimmer.count
+        let frames = TinyFrames.make(count: 1, receiver: 2, ue: 7, firstSeq: 900)
+        let good = TinyFrames.parts(frames[0])
+        let many = [good[0]] + [[UInt8]](repeating: [0], count: Pipeline.trimAfterParts - 1)
+        #expect(many.count == Pipeline.trimAfterParts)
+        let start = ContinuousClock.now
+        let burst = 12
+        for _ in 0..<burst { harness.send(parts: many) }
+        harness.send(frames[0])
+        let served = try await onThread {
+            waitUntil(timeout: .seconds(60)) { harness.received.contains { $0.seq == 900 } }
+        }
+        let elapsed = ContinuousClock.now - start
+        #expect(served)
+        let after = harness.snapshot()
+        #expect(after.rejectedByReason["too_many_parts", default: 0] - before.rejectedByReason["too_many_parts", default: 0] == burst)
+        let trims = harness.daemon.pipeline.trimmer.count - trimsBefore
+        // One at the first message, then at most one per second of the burst.
+        #expect(trims >= 1 && trims <= 1 + Int(elapsed.components.seconds))
+        #expect(trims < burst)
+    }
+
     /// The resident-set reader behind the memory reclaim agrees with the kernel's own `VmRSS` line.
     @Test func residentBytesMatchesProcStatus() throws {
         let status = try String(contentsOfFile: "/proc/self/status", encoding: .utf8)
