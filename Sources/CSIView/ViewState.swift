@@ -74,6 +74,16 @@ public final class ViewState: Sendable {
         }
     }
 
+    /// Counts a snapshot that could not be encoded (``ViewSnapshot/Counters/encodeFailures``); returns the count.
+    @discardableResult
+    func countEncodeFailure() -> Int {
+        state.withLock { s in
+            s.counters.encodeFailures += 1
+            s.version &+= 1
+            return s.counters.encodeFailures
+        }
+    }
+
     /// Counts a message on the feed that is not a fix.
     public func countUndecodable() {
         state.withLock { $0.undecodable() }
@@ -160,7 +170,7 @@ public final class ViewState: Sendable {
 
     static func track(_ t: PositionFix.Track) -> ViewSnapshot.Track? {
         guard let p = drawable(t.position.x, t.position.y), t.velocity.x.isFinite, t.velocity.y.isFinite else { return nil }
-        return ViewSnapshot.Track(x: p[0], y: p[1], vx: t.velocity.x, vy: t.velocity.y, speedMps: t.speedMps,
+        return ViewSnapshot.Track(x: p[0], y: p[1], vx: t.velocity.x, vy: t.velocity.y, speedMps: finite(t.speedMps),
                                   ellipse: UncertaintyEllipse(covariance: t.covariance, confidence: PositionFix.defaultConfidence).flatMap(ellipse),
                                   event: t.event)
     }
@@ -171,7 +181,8 @@ public final class ViewState: Sendable {
         let sorted = errors.sorted()
         func rank(_ q: Double) -> Double { sorted[min(sorted.count - 1, max(0, Int((q * Double(sorted.count)).rounded(.up)) - 1))] }
         let n = sorted.count
-        let median = n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2
+        // halves first: the sum of two finite errors near Double.greatestFiniteMagnitude overflows
+        let median = n % 2 == 1 ? sorted[n / 2] : sorted[n / 2 - 1] / 2 + sorted[n / 2] / 2
         return ViewSnapshot.Errors(count: n, medianM: median, p95M: rank(0.95), maxM: sorted[n - 1])
     }
 

@@ -92,11 +92,14 @@ public final class Viewer: Sendable {
             HTTPResponse(statusCode: .ok, headers: [.contentType: "text/html; charset=utf-8", .init("Cache-Control"): "no-store"],
                          body: Data(ViewPage.html.utf8))
         }
-        await server.appendRoute("GET /state") { [state] _ in
-            HTTPResponse(statusCode: .ok, headers: [.contentType: "application/json", .init("Cache-Control"): "no-store"],
-                         body: try ViewPage.encoder.encode(state.snapshot()))
+        await server.appendRoute("GET /state") { [self] _ in
+            guard let json = encodedSnapshot() else {
+                return HTTPResponse(statusCode: .internalServerError, headers: [.contentType: "text/plain"],
+                                    body: Data("the state could not be encoded (counted in encode_failures)\n".utf8))
+            }
+            return HTTPResponse(statusCode: .ok, headers: [.contentType: "application/json", .init("Cache-Control"): "no-store"], body: json)
         }
-        await server.appendRoute("GET /events") { [state, broadcaster] request in
+        await server.appendRoute("GET /events") { [self, broadcaster] request in
             // ?limit=N: end the stream after N events (headless browsers wait for the network to go idle)
             var limit: Int?
             if let text = request.query.first(where: { $0.name == "limit" })?.value {
@@ -107,7 +110,7 @@ public final class Viewer: Sendable {
                 limit = n
             }
             var first = ServerSentEvent.retry
-            first.append(ServerSentEvent.event("state", data: try ViewPage.encoder.encode(state.snapshot())))
+            if let json = encodedSnapshot() { first.append(ServerSentEvent.event("state", data: json)) }
             guard let id = broadcaster.subscribe(first: first) else {
                 return HTTPResponse(statusCode: .serviceUnavailable, headers: [.contentType: "text/plain", .init("Retry-After"): "5"],
                                     body: Data("too many viewers\n".utf8))
@@ -156,7 +159,7 @@ public final class Viewer: Sendable {
         while !Task.isCancelled {
             try? await Task.sleep(for: .seconds(limits.updateInterval))
             let version = state.version
-            if version != sent, broadcaster.clientCount > 0, let json = try? ViewPage.encoder.encode(state.snapshot()) {
+            if version != sent, broadcaster.clientCount > 0, let json = encodedSnapshot() {
                 broadcaster.broadcast(ServerSentEvent.event("state", data: json))
                 sent = version
                 lastSend = .now
@@ -164,6 +167,20 @@ public final class Viewer: Sendable {
                 broadcaster.broadcast(ServerSentEvent.keepAlive)
                 lastSend = .now
             }
+        }
+    }
+
+    /// The current snapshot as JSON; `nil` when it cannot be encoded — counted
+    /// (``ViewSnapshot/Counters/encodeFailures``) and logged on standard error (the 1st, then every 100th).
+    func encodedSnapshot() -> Data? {
+        do {
+            return try ViewPage.encoder.encode(state.snapshot())
+        } catch {
+            let n = state.countEncodeFailure()
+            if n == 1 || n % 100 == 0 {
+                FileHandle.standardError.write(Data("csiloc view: could not encode the state (\(n) failures so far): \(error)\n".utf8))
+            }
+            return nil
         }
     }
 

@@ -98,7 +98,7 @@ import Testing
         let e = try #require(u.ellipse)
         #expect(abs(e.semiMajorM - 2 * k) < 1e-9 && abs(e.semiMinorM - k) < 1e-9 && abs(e.orientationDeg) < 1e-9)
         let t = try #require(u.track)
-        #expect(abs(t.speedMps - 1) < 1e-12)   // √(0.6² + 0.8²)
+        #expect(abs(try #require(t.speedMps) - 1) < 1e-12)   // √(0.6² + 0.8²)
         let te = try #require(t.ellipse)        // diag(1, 9): major axis along y, semi-axes 3k and k
         #expect(abs(te.semiMajorM - 3 * k) < 1e-9 && abs(te.semiMinorM - k) < 1e-9 && abs(te.orientationDeg - 90) < 1e-9)
         #expect(u.trackTail == [[1, 1]])
@@ -120,6 +120,24 @@ import Testing
         #expect((ues[1]["ellipse"] as? [String: Any])?["semi_major_m"] != nil)
         #expect(text.range(of: #""counters":\{"clients":0,"clients_dropped":0"#, options: .regularExpression) != nil)
         // decodes back to the same snapshot
+        #expect(try JSONDecoder().decode(ViewSnapshot.self, from: data) == snapshot)
+    }
+
+    @Test func aHugeFiniteVelocityStillEncodes() throws {
+        // 1e200 m/s is finite, but √(vx² + vy²) overflows to +inf, which JSONEncoder refuses
+        let v = 1e200
+        #expect(!(v * v).isFinite)
+        let track = PositionFix.Track(position: SIMD3(1, 1, 1.5), velocity: SIMD3(v, v, 0), covariance: [1, 0, 0, 1],
+                                      velocityCovariance: [1, 0, 0, 1], event: "updated", updates: 1, ageSeconds: 1, sinceUpdateSeconds: 0)
+        let state = ViewState()
+        // two huge finite truth errors: their plain mean overflows too
+        state.ingest(fix(1, x: 0, y: 0, truth: .greatestFiniteMagnitude, track: track))
+        state.ingest(fix(2, ue: 2, x: 0, y: 0, truth: .greatestFiniteMagnitude))
+        let snapshot = state.snapshot()
+        let data = try ViewPage.encoder.encode(snapshot)
+        let t = try #require(snapshot.ues.first?.track)
+        #expect(t.speedMps == nil && t.vx == v)
+        #expect(snapshot.errors?.medianM == .greatestFiniteMagnitude)
         #expect(try JSONDecoder().decode(ViewSnapshot.self, from: data) == snapshot)
     }
 
