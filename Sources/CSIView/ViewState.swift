@@ -6,8 +6,10 @@ import Synchronization
 /// scraped metrics — bounded by ``ViewLimits`` whatever the feed sends. Thread-safe: the fix subscriber thread
 /// writes, the update task reads ``snapshot(now:)``.
 public final class ViewState: Sendable {
+    /// What the page draws of a UE — never the whole fix (its `stages`, `model` and `frame` may fill a 1 MiB
+    /// message): numbers, the status and the track's event capped at ``maxStringBytes``.
     struct Entry {
-        var latest: PositionFix
+        var latest: ViewSnapshot.UE
         var receivedAt: ContinuousClock.Instant
         var tail = Ring<[Double]>()
         var trackTail = Ring<[Double]>()
@@ -43,6 +45,7 @@ public final class ViewState: Sendable {
     public func ingest(_ fix: PositionFix, now: ContinuousClock.Instant = .now) {
         let key = UInt64(fix.receiverID) << 32 | UInt64(fix.ueID)
         let limits = limits
+        let latest = Self.slim(fix)
         state.withLock { s in
             s.version &+= 1
             s.counters.fixes += 1
@@ -57,8 +60,8 @@ public final class ViewState: Sendable {
                 s.ues[oldest] = nil
                 s.counters.uesEvicted += 1
             }
-            var entry = s.ues[key] ?? Entry(latest: fix, receivedAt: now)
-            entry.latest = fix
+            var entry = s.ues[key] ?? Entry(latest: latest, receivedAt: now)
+            entry.latest = latest
             entry.receivedAt = now
             entry.fixes += 1
             if fix.status != .failed, let p = Self.drawable(fix.position.x, fix.position.y) {
@@ -124,15 +127,12 @@ public final class ViewState: Sendable {
     public func snapshot(now: ContinuousClock.Instant = .now) -> ViewSnapshot {
         let (s, entries) = state.withLock { s in (s, s.ues.sorted { $0.key < $1.key }.map(\.value)) }
         let ues = entries.map { e -> ViewSnapshot.UE in
-            let f = e.latest
-            let position = f.status == .failed ? nil : Self.drawable(f.position.x, f.position.y)
-            return ViewSnapshot.UE(
-                receiver: f.receiverID, ue: f.ueID, seq: f.seq, status: f.status.rawValue,
-                x: position?[0], y: position?[1], z: position == nil ? nil : finite(f.position.z),
-                ellipse: position == nil ? nil : f.ellipse.flatMap(Self.ellipse),
-                truthErrorM: f.truthErrorM.flatMap(finite), latencyMs: finite(f.latencyMs),
-                track: f.track.flatMap(Self.track), tail: e.tail.elements, trackTail: e.trackTail.elements, fixes: e.fixes,
-                ageS: Self.seconds(now - e.receivedAt))
+            var u = e.latest
+            u.tail = e.tail.elements
+            u.trackTail = e.trackTail.elements
+            u.fixes = e.fixes
+            u.ageS = Self.seconds(now - e.receivedAt)
+            return u
         }
         var metrics = s.metrics
         if let at = s.metricsAt { metrics?.ageS = Self.seconds(now - at) }
@@ -141,6 +141,28 @@ public final class ViewState: Sendable {
     }
 
     // MARK: helpers
+
+    /// Longest string kept from a fix (the track's `event`), bytes of UTF-8.
+    static let maxStringBytes = 32
+
+    /// The fields of `fix` the page draws, without tails, count or age (filled in by ``snapshot(now:)``).
+    static func slim(_ f: PositionFix) -> ViewSnapshot.UE {
+        let position = f.status == .failed ? nil : drawable(f.position.x, f.position.y)
+        return ViewSnapshot.UE(
+            receiver: f.receiverID, ue: f.ueID, seq: f.seq, status: f.status.rawValue,
+            x: position?[0], y: position?[1], z: position == nil ? nil : finite(f.position.z),
+            ellipse: position == nil ? nil : f.ellipse.flatMap(ellipse),
+            truthErrorM: f.truthErrorM.flatMap(finite), latencyMs: finite(f.latencyMs),
+            track: f.track.flatMap(track), tail: [], trackTail: [], fixes: 0, ageS: 0)
+    }
+
+    /// `text` cut to at most `maxBytes` of UTF-8 at a character boundary.
+    static func capped(_ text: String, maxBytes: Int = maxStringBytes) -> String {
+        guard text.utf8.count > maxBytes else { return text }
+        var out = ""
+        for c in text where out.utf8.count + c.utf8.count <= maxBytes { out.append(c) }
+        return out
+    }
 
     /// `[x, y]` when both are finite and within ``MapArea/maxCoordinate``.
     static func drawable(_ x: Double, _ y: Double) -> [Double]? {
@@ -172,7 +194,7 @@ public final class ViewState: Sendable {
         guard let p = drawable(t.position.x, t.position.y), t.velocity.x.isFinite, t.velocity.y.isFinite else { return nil }
         return ViewSnapshot.Track(x: p[0], y: p[1], vx: t.velocity.x, vy: t.velocity.y, speedMps: finite(t.speedMps),
                                   ellipse: UncertaintyEllipse(covariance: t.covariance, confidence: PositionFix.defaultConfidence).flatMap(ellipse),
-                                  event: t.event)
+                                  event: capped(t.event))
     }
 
     /// Median, 95th percentile (nearest rank on the sorted window) and maximum; `nil` for no errors.

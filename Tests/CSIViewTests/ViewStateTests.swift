@@ -141,6 +141,34 @@ import Testing
         #expect(try JSONDecoder().decode(ViewSnapshot.self, from: data) == snapshot)
     }
 
+    @Test func aHugeFixIsNotKeptWhole() throws {
+        // ~1 MiB of stages, model and frame, and a 100 KiB event: the page draws none of it
+        let big = String(repeating: "é", count: 50_000)
+        let stages = JSONValue.array((0..<5_000).map { .string("stage \($0) " + String(repeating: "x", count: 150)) })
+        let track = PositionFix.Track(position: SIMD3(1, 1, 1.5), velocity: SIMD3(0, 0, 0), covariance: [1, 0, 0, 1],
+                                      velocityCovariance: [1, 0, 0, 1], event: big, updates: 1, ageSeconds: 1, sinceUpdateSeconds: 0)
+        var f = fix(1, x: 0, y: 0, track: track)
+        f.stages = stages
+        f.model = big
+        f.frame = big
+        let state = ViewState()
+        state.ingest(f)
+        let data = try ViewPage.encoder.encode(state.snapshot())
+        #expect(data.count < 2_000)
+        let event = try #require(state.snapshot().ues.first?.track?.event)
+        #expect(event == String(repeating: "é", count: 16))   // 2 bytes each: 32 bytes
+        #expect(ViewState.capped("ab") == "ab")
+    }
+
+    @Test func tailPositionsOverAllUEsAreBounded() {
+        var limits = ViewLimits()
+        limits.maxUEs = 10_000
+        limits.tailLength = 1_000
+        #expect(throws: ViewError.self) { try limits.validate() }
+        limits.tailLength = 100
+        #expect(throws: Never.self) { try limits.validate() }
+    }
+
     @Test func metricsAreCappedAndKeptOnError() {
         var limits = ViewLimits()
         limits.maxMetricSeries = 2
