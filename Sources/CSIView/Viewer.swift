@@ -32,6 +32,10 @@ public final class Viewer: Sendable {
         public var metricsInterval: Duration = .seconds(2)
         /// The subscriber's socket security (CURVE client: `--curve-*`).
         public var security: SocketSecurity = .plaintext
+        /// Answer requests whatever their `Host` header (`--allow-remote`). Otherwise only the listen address,
+        /// `localhost`, `127.0.0.1` and `[::1]` (with or without the port) are served; any other host gets `421`,
+        /// so a page elsewhere cannot read the map through a DNS name rebound to 127.0.0.1.
+        public var allowAnyHost = false
 
         public init(endpoint: String, listen: ViewListenAddress) {
             self.endpoint = endpoint
@@ -88,6 +92,14 @@ public final class Viewer: Sendable {
     /// - Throws: ``ViewError`` when the address cannot be bound (at once), or the server is not listening within
     ///   `timeout` (a starved machine).
     public func start(timeout: Duration = .seconds(60)) async throws {
+        await server.appendRoute("*") { [self] request in
+            // first route: turns away foreign Host headers, else passes on (FlyingFox tries the next route)
+            guard configuration.allowAnyHost || Self.isLocalHost(request.headers[.host], listen: configuration.listen, port: port) else {
+                return HTTPResponse(statusCode: HTTPStatusCode(421, phrase: "Misdirected Request"), headers: [.contentType: "text/plain"],
+                                    body: Data("this viewer answers only to its own address (Host: \(configuration.listen.authority(port: port)))\n".utf8))
+            }
+            throw HTTPUnhandledError()
+        }
         await server.appendRoute("GET /") { _ in
             HTTPResponse(statusCode: .ok, headers: [.contentType: "text/html; charset=utf-8", .init("Cache-Control"): "no-store"],
                          body: Data(ViewPage.html.utf8))
@@ -149,6 +161,14 @@ public final class Viewer: Sendable {
 
     /// The page's URL, e.g. `http://127.0.0.1:8090/`.
     public var url: String { "http://\(configuration.listen.authority(port: port))/" }
+
+    /// Whether `host` (a request's `Host` header) names this viewer: the listen host, `localhost`, `127.0.0.1` or
+    /// `[::1]`, each bare or with `port`, case-insensitively. A missing header is refused.
+    static func isLocalHost(_ host: String?, listen: ViewListenAddress, port: UInt16) -> Bool {
+        guard let host = host?.trimmingCharacters(in: .whitespaces).lowercased() else { return false }
+        let listenHost = listen.isIPv6 ? "[\(listen.host.lowercased())]" : listen.host
+        return Set([listenHost, "localhost", "127.0.0.1", "[::1]"]).contains { h in host == h || host == "\(h):\(port)" }
+    }
 
     /// Sends a `state` event when the state changed, at most once per update interval; a keep-alive comment
     /// when nothing changed for the keep-alive interval.
