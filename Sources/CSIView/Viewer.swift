@@ -54,6 +54,8 @@ public final class Viewer: Sendable {
     private let subscriber: Subscriber
     private let tasks = Mutex<[Task<Void, Never>]>([])
     private let boundPort = Mutex<UInt16>(0)
+    /// The last encoded snapshot: its version, when it was encoded, the JSON; and the encodings so far.
+    private let encoded = Mutex<(version: UInt64, at: ContinuousClock.Instant, json: Data?, count: Int)>((0, .now, nil, 0))
 
     /// Connects the subscriber and prepares the server (``start()`` listens).
     ///
@@ -121,12 +123,14 @@ public final class Viewer: Sendable {
                 }
                 limit = n
             }
-            var first = ServerSentEvent.retry
-            if let json = encodedSnapshot() { first.append(ServerSentEvent.event("state", data: json)) }
-            guard let id = broadcaster.subscribe(first: first) else {
+            // the place first: a refused browser costs no snapshot
+            guard let id = broadcaster.reserve() else {
                 return HTTPResponse(statusCode: .serviceUnavailable, headers: [.contentType: "text/plain", .init("Retry-After"): "5"],
                                     body: Data("too many viewers\n".utf8))
             }
+            var first = ServerSentEvent.retry
+            if let json = encodedSnapshot() { first.append(ServerSentEvent.event("state", data: json)) }
+            broadcaster.prepend(id, first)
             let stream = EventStream(lease: EventStream.Lease(id: id, broadcaster: broadcaster), limit: limit)
             return HTTPResponse(statusCode: .ok,
                                 headers: [.contentType: "text/event-stream", .init("Cache-Control"): "no-store", .init("X-Accel-Buffering"): "no"],
@@ -192,9 +196,20 @@ public final class Viewer: Sendable {
 
     /// The current snapshot as JSON; `nil` when it cannot be encoded — counted
     /// (``ViewSnapshot/Counters/encodeFailures``) and logged on standard error (the 1st, then every 100th).
+    /// The last JSON is reused while the state's version is unchanged and it is younger than the update interval
+    /// (the UEs' ages in it are that stale at most).
     func encodedSnapshot() -> Data? {
+        let version = state.version
+        let now = ContinuousClock.now
+        let maxAge = Duration.seconds(configuration.limits.updateInterval)
+        if let json = encoded.withLock({ $0.json != nil && $0.version == version && now - $0.at < maxAge ? $0.json : nil }) {
+            return json
+        }
         do {
-            return try ViewPage.encoder.encode(state.snapshot())
+            let snapshot = state.snapshot(now: now)
+            let json = try ViewPage.encoder.encode(snapshot)
+            encoded.withLock { $0 = (snapshot.version, now, json, $0.count + 1) }
+            return json
         } catch {
             let n = state.countEncodeFailure()
             if n == 1 || n % 100 == 0 {
@@ -203,6 +218,9 @@ public final class Viewer: Sendable {
             return nil
         }
     }
+
+    /// Snapshots encoded so far (not counting reuses).
+    var encodeCount: Int { encoded.withLock { $0.count } }
 
     private func scrape(_ scraper: MetricsScraper) async {
         while !Task.isCancelled {

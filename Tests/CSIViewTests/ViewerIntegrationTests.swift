@@ -82,6 +82,25 @@ import ZMQ
     }
 
     /// GET with `Connection: close`, everything until EOF.
+    @Test func refusedStreamsCostNoSnapshotAndAnUnchangedOneIsReused() async throws {
+        var limits = ViewLimits()
+        limits.maxClients = 1
+        limits.updateInterval = 60   // no update in between: every encoding below is a request's
+        try await ViewerFixture.with(limits: limits) { f in
+            let first = try connectLoopback(port: f.viewer.port)
+            defer { close(first) }
+            sendText(first, "GET /events HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            _ = try await onThread { receive(first) { $0.contains("event: state") } }
+            let n = f.viewer.encodeCount
+            for _ in 0..<3 { #expect(try await get(f.viewer.port, "/events").hasPrefix("HTTP/1.1 503")) }
+            #expect(f.viewer.encodeCount == n)
+            let a = try await get(f.viewer.port, "/state")
+            let b = try await get(f.viewer.port, "/state")
+            #expect(f.viewer.encodeCount == n + 1)
+            #expect(a.split(separator: "\r\n\r\n").last == b.split(separator: "\r\n\r\n").last)
+        }
+    }
+
     @Test func foreignHostHeadersAreRefused() async throws {
         try await ViewerFixture.with { f in
             let port = f.viewer.port
