@@ -20,7 +20,6 @@ public final class ViewState: Sendable {
         var ues: [UInt64: Entry] = [:]
         var counters = ViewSnapshot.Counters()
         var errors = Ring<Double>()
-        var bounds: (x: ClosedRange<Double>, y: ClosedRange<Double>)?
         var metrics: ViewSnapshot.DaemonMetrics?
         var metricsAt: ContinuousClock.Instant?
         var version: UInt64 = 0
@@ -66,11 +65,9 @@ public final class ViewState: Sendable {
             entry.fixes += 1
             if fix.status != .failed, let p = Self.drawable(fix.position.x, fix.position.y) {
                 entry.tail.append(p, capacity: limits.tailLength)
-                s.bounds = Self.extend(s.bounds, p)
             }
             if let t = fix.track, let p = Self.drawable(t.position.x, t.position.y) {
                 if entry.trackTail.last != p { entry.trackTail.append(p, capacity: limits.tailLength) }
-                s.bounds = Self.extend(s.bounds, p)
             }
             s.ues[key] = entry
             if let e = fix.truthErrorM, e.isFinite, e >= 0 { s.errors.append(e, capacity: limits.errorWindow) }
@@ -136,7 +133,12 @@ public final class ViewState: Sendable {
         }
         var metrics = s.metrics
         if let at = s.metricsAt { metrics?.ageS = Self.seconds(now - at) }
-        return ViewSnapshot(area: area ?? s.bounds.flatMap(Self.paddedArea), ues: ues, counters: s.counters,
+        // the auto area: the bounds of what is drawn now, so it shrinks again once a stray point left the tails
+        var bounds: (x: ClosedRange<Double>, y: ClosedRange<Double>)?
+        if area == nil {
+            for u in ues { for p in u.tail + u.trackTail { bounds = Self.extend(bounds, p) } }
+        }
+        return ViewSnapshot(area: area ?? bounds.flatMap(Self.paddedArea), ues: ues, counters: s.counters,
                             errors: Self.errorStatistics(s.errors.elements), metrics: metrics, source: source, version: s.version)
     }
 
@@ -175,11 +177,12 @@ public final class ViewState: Sendable {
         return (min(b.x.lowerBound, p[0])...max(b.x.upperBound, p[0]), min(b.y.lowerBound, p[1])...max(b.y.upperBound, p[1]))
     }
 
-    /// The fixes' bounds with a 10 % margin (at least 0.5 m each side), as the map's area.
+    /// The fixes' bounds with a 10 % margin (at least 0.5 m each side), as the map's area, clamped to
+    /// ±``MapArea/maxCoordinate``.
     static func paddedArea(_ b: (x: ClosedRange<Double>, y: ClosedRange<Double>)) -> MapArea? {
         func pad(_ r: ClosedRange<Double>) -> ClosedRange<Double> {
             let m = max(0.1 * (r.upperBound - r.lowerBound), 0.5)
-            return (r.lowerBound - m)...(r.upperBound + m)
+            return max(r.lowerBound - m, -MapArea.maxCoordinate)...min(r.upperBound + m, MapArea.maxCoordinate)
         }
         return try? MapArea(source: "fixes", x: pad(b.x), y: pad(b.y))
     }

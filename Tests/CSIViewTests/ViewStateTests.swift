@@ -76,6 +76,19 @@ import Testing
         #expect(ViewState(area: given).snapshot().area == given)
     }
 
+    @Test func theAutoAreaShrinksOnceAStrayPointLeftTheTails() throws {
+        var limits = ViewLimits()
+        limits.tailLength = 2
+        let state = ViewState(limits: limits)
+        state.ingest(fix(1, x: 1e6, y: 0))
+        // one point at the edge: the margin is clamped to the largest coordinate
+        #expect(state.snapshot().area == (try MapArea(source: "fixes", x: (1e6 - 0.5)...1e6, y: -0.5...0.5)))
+        state.ingest(fix(2, x: 0, y: 0))
+        state.ingest(fix(3, x: 1, y: 1))
+        // the stray point is out of the 2-point tail: span 1 m → margin 0.5 m
+        #expect(state.snapshot().area == (try MapArea(source: "fixes", x: -0.5...1.5, y: -0.5...1.5)))
+    }
+
     @Test func errorStatisticsByHand() {
         let state = ViewState()
         // errors 1..20 cm: median (10 + 11)/2 = 10.5 cm; p95 nearest rank ⌈0.95·20⌉ = 19th = 19 cm; max 20 cm
