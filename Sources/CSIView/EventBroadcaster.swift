@@ -31,6 +31,14 @@ final class EventBroadcaster: Sendable {
 
     /// A new client's id with `first` queued for it, or `nil` at the client cap or after ``close()``.
     func subscribe(first: Data) -> Int? {
+        guard let id = reserve() else { return nil }
+        prepend(id, first)
+        return id
+    }
+
+    /// A new client's id with nothing queued yet, or `nil` at the client cap or after ``close()`` (counted as
+    /// refused) — before any work is done for it.
+    func reserve() -> Int? {
         let (id, counts) = state.withLock { s -> (Int?, (Int, Int, Int)) in
             guard !s.closed, s.clients.count < limits.maxClients else {
                 s.refused += 1
@@ -38,11 +46,28 @@ final class EventBroadcaster: Sendable {
             }
             let id = s.nextID
             s.nextID += 1
-            s.clients[id] = Client(queue: [first])
+            s.clients[id] = Client()
             return (id, (s.clients.count, s.dropped, s.refused))
         }
         onChange(counts.0, counts.1, counts.2)
         return id
+    }
+
+    /// Puts `event` ahead of the client's queue (its first event, prepared after ``reserve()``); hands it over at
+    /// once when the client is waiting.
+    func prepend(_ id: Int, _ event: Data) {
+        let waiting = state.withLock { s -> CheckedContinuation<Data?, Never>? in
+            guard var client = s.clients[id] else { return nil }
+            if let w = client.waiting {
+                client.waiting = nil
+                s.clients[id] = client
+                return w
+            }
+            client.queue.insert(event, at: 0)
+            s.clients[id] = client
+            return nil
+        }
+        waiting?.resume(returning: event)
     }
 
     /// Queues `event` for every client; drops the clients whose queue is full.

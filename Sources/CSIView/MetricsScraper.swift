@@ -1,4 +1,3 @@
-import FlyingFox
 import FlyingSocks
 import Foundation
 
@@ -37,16 +36,16 @@ public struct MetricsScraper: Sendable {
     ///
     /// - Throws: socket errors, ``ViewError`` for a non-200 answer or a timeout.
     public func scrape(prefix: String = "csilocd_", timeout: Duration = .seconds(2)) async throws -> [String: Double] {
-        let request = HTTPRequest(method: .GET, version: .http11, path: path, query: [], headers: [.host: "\(host):\(port)", .connection: "close"], body: Data())
-        let (host, port) = (host, port)
+        let (host, port, path) = (host, port, path)
         let body: Data = try await withThrowingTaskGroup(of: Data?.self) { group in
             group.addTask {
-                var client = HTTPClient()
-                let response = host.contains(":")
-                    ? try await client.sendHTTPRequest(request, to: try sockaddr_in6.inet6(ip6: host, port: port))
-                    : try await client.sendHTTPRequest(request, to: try sockaddr_in.inet(ip4: host, port: port))
-                guard response.statusCode == .ok else { throw ViewError("GET \(request.path) answered \(response.statusCode.code)") }
-                return try await response.bodyData
+                let socket = host.contains(":")
+                    ? try await AsyncSocket.connected(to: try sockaddr_in6.inet6(ip6: host, port: port))
+                    : try await AsyncSocket.connected(to: try sockaddr_in.inet(ip4: host, port: port))
+                defer { try? socket.close() }
+                let authority = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+                try await socket.write(Data("GET \(path) HTTP/1.1\r\nHost: \(authority)\r\nConnection: close\r\n\r\n".utf8))
+                return try await Self.readBody(path: path, maxBytes: Self.maxBodyBytes) { try await socket.read(atMost: 65_536) }
             }
             group.addTask {
                 try await Task.sleep(for: timeout)
@@ -57,7 +56,80 @@ public struct MetricsScraper: Sendable {
             guard let first else { throw ViewError("no answer within \(timeout)") }
             return first
         }
-        return Self.parse(String(decoding: body.prefix(4 << 20), as: UTF8.self), prefix: prefix)
+        return Self.parse(String(decoding: body, as: UTF8.self), prefix: prefix)
+    }
+
+    /// Largest `/metrics` body read (csilocd's is a few KiB).
+    static let maxBodyBytes = 4 << 20
+    /// Largest answer read: the body, its headers and chunk framing.
+    static let maxAnswerBytes = maxBodyBytes + 65_536
+
+    /// Reads an HTTP/1.1 answer (to a `Connection: close` request) through `read` — which returns `[]` or throws
+    /// `SocketError.disconnected` at the end — and returns its body. Never holds more than ``maxAnswerBytes``:
+    /// a `Content-Length` above `maxBytes` is refused as soon as the headers are in, a longer answer when it
+    /// passes the cap (FlyingFox's client would read any body whole first).
+    ///
+    /// - Throws: ``ViewError`` for a status other than 200, a size beyond the cap or a malformed answer.
+    static func readBody(path: String, maxBytes: Int, read: () async throws -> [UInt8]) async throws -> Data {
+        var raw: [UInt8] = []
+        var bodyStart: Int?
+        var contentLength: Int?
+        var chunked = false
+        let separator: [UInt8] = Array("\r\n\r\n".utf8)
+        while true {
+            let bytes: [UInt8]
+            do { bytes = try await read() } catch SocketError.disconnected { break }
+            if bytes.isEmpty { break }
+            raw += bytes
+            guard raw.count <= maxAnswerBytes else { throw ViewError("the metrics answer exceeds \(maxAnswerBytes) bytes") }
+            if bodyStart == nil, let end = raw.firstRange(of: separator) {
+                bodyStart = end.upperBound
+                let head = String(decoding: raw[..<end.lowerBound], as: UTF8.self).split(separator: "\r\n")
+                let status = head.first?.split(separator: " ", maxSplits: 2) ?? []
+                guard status.count >= 2 else { throw ViewError("GET \(path): not an HTTP answer") }
+                guard status[1] == "200" else { throw ViewError("GET \(path) answered \(status[1])") }
+                for line in head.dropFirst() {
+                    let parts = line.split(separator: ":", maxSplits: 1)
+                    guard parts.count == 2 else { continue }
+                    let value = parts[1].trimmingCharacters(in: .whitespaces)
+                    switch parts[0].lowercased() {
+                    case "content-length":
+                        guard let n = Int(value), n >= 0 else { throw ViewError("GET \(path): bad Content-Length '\(value)'") }
+                        guard n <= maxBytes else { throw ViewError("the metrics body of \(n) bytes exceeds \(maxBytes) bytes") }
+                        contentLength = n
+                    case "transfer-encoding":
+                        chunked = value.lowercased().hasSuffix("chunked")
+                    default: break
+                    }
+                }
+            }
+            if let start = bodyStart, let n = contentLength, !chunked, raw.count - start >= n { break }
+        }
+        guard let start = bodyStart else { throw ViewError("GET \(path): the answer ended before its headers") }
+        var body = Array(raw[start...])
+        if chunked { body = try dechunk(body, path: path) } else if let n = contentLength { body = Array(body.prefix(n)) }
+        guard body.count <= maxBytes else { throw ViewError("the metrics body exceeds \(maxBytes) bytes") }
+        return Data(body)
+    }
+
+    /// The data of a `Transfer-Encoding: chunked` body (`SIZE-HEX[;ext]\r\nDATA\r\n` … `0\r\n\r\n`).
+    static func dechunk(_ bytes: [UInt8], path: String) throws(ViewError) -> [UInt8] {
+        var out: [UInt8] = []
+        var i = 0
+        let crlf: [UInt8] = [13, 10]
+        while true {
+            guard let lineEnd = bytes[i...].firstRange(of: crlf) else { throw ViewError("GET \(path): truncated chunked body") }
+            let sizeText = String(decoding: bytes[i..<lineEnd.lowerBound], as: UTF8.self).split(separator: ";").first ?? ""
+            guard let size = Int(sizeText.trimmingCharacters(in: .whitespaces), radix: 16), size >= 0 else {
+                throw ViewError("GET \(path): bad chunk size '\(sizeText)'")
+            }
+            if size == 0 { return out }
+            let dataStart = lineEnd.upperBound
+            guard size <= bytes.count - dataStart else { throw ViewError("GET \(path): truncated chunked body") }
+            out += bytes[dataStart..<(dataStart + size)]
+            i = dataStart + size + 2
+            guard i <= bytes.count else { throw ViewError("GET \(path): truncated chunked body") }
+        }
     }
 
     /// Sample lines of the Prometheus text format (`name{labels} value [timestamp]`) whose name starts with

@@ -19,6 +19,10 @@ public struct ViewLimits: Sendable, Equatable {
     /// Prometheus series kept from the daemon's `/metrics`.
     public var maxMetricSeries = 64
 
+    /// Largest ``maxUEs`` × ``tailLength``: the positions kept per tail kind over all UEs (≈ 100 B each with
+    /// both tails).
+    public static let maxTailPositions = 1_000_000
+
     public init() {}
 
     /// Checks every bound: positive and within sane maxima.
@@ -31,6 +35,9 @@ public struct ViewLimits: Sendable, Equatable {
         ]
         for (name, value, range) in integers where !range.contains(value) {
             throw ViewError("\(name) \(value) must be in \(range.lowerBound)...\(range.upperBound)")
+        }
+        guard maxUEs * tailLength <= Self.maxTailPositions else {
+            throw ViewError("max UEs (--max-ues) \(maxUEs) × tail length (--tail) \(tailLength) = \(maxUEs * tailLength) tail positions: at most \(Self.maxTailPositions) — lower one of them")
         }
         let seconds: [(String, Double, ClosedRange<Double>)] = [
             ("update interval", updateInterval, 0.01...60), ("keep-alive interval", keepAliveInterval, 0.1...3600),

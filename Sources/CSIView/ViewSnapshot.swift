@@ -19,7 +19,8 @@ public struct ViewSnapshot: Sendable, Equatable, Codable {
     public struct Track: Sendable, Equatable, Codable {
         public var x: Double, y: Double
         public var vx: Double, vy: Double
-        public var speedMps: Double
+        /// √(vx² + vy²); absent when that overflows (a hostile velocity of 1e200 m/s).
+        public var speedMps: Double?
         public var ellipse: Ellipse?
         public var event: String
 
@@ -67,10 +68,13 @@ public struct ViewSnapshot: Sendable, Equatable, Codable {
         public var clients = 0, clientsDropped = 0
         /// Browsers turned away (``ViewLimits/maxClients``).
         public var clientsRefused = 0
+        /// Snapshots that could not be encoded as JSON (a bug: every number is finite or left out).
+        public var encodeFailures = 0
 
         enum CodingKeys: String, CodingKey {
             case fixes, ok, suspect, outlier, failed, undecodable, clients
             case uesEvicted = "ues_evicted", clientsDropped = "clients_dropped", clientsRefused = "clients_refused"
+            case encodeFailures = "encode_failures"
         }
     }
 

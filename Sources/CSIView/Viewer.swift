@@ -32,6 +32,10 @@ public final class Viewer: Sendable {
         public var metricsInterval: Duration = .seconds(2)
         /// The subscriber's socket security (CURVE client: `--curve-*`).
         public var security: SocketSecurity = .plaintext
+        /// Answer requests whatever their `Host` header (`--allow-remote`). Otherwise only the listen address,
+        /// `localhost`, `127.0.0.1` and `[::1]` (with or without the port) are served; any other host gets `421`,
+        /// so a page elsewhere cannot read the map through a DNS name rebound to 127.0.0.1.
+        public var allowAnyHost = false
 
         public init(endpoint: String, listen: ViewListenAddress) {
             self.endpoint = endpoint
@@ -50,6 +54,8 @@ public final class Viewer: Sendable {
     private let subscriber: Subscriber
     private let tasks = Mutex<[Task<Void, Never>]>([])
     private let boundPort = Mutex<UInt16>(0)
+    /// The last encoded snapshot: its version, when it was encoded, the JSON; and the encodings so far.
+    private let encoded = Mutex<(version: UInt64, at: ContinuousClock.Instant, json: Data?, count: Int)>((0, .now, nil, 0))
 
     /// Connects the subscriber and prepares the server (``start()`` listens).
     ///
@@ -88,15 +94,26 @@ public final class Viewer: Sendable {
     /// - Throws: ``ViewError`` when the address cannot be bound (at once), or the server is not listening within
     ///   `timeout` (a starved machine).
     public func start(timeout: Duration = .seconds(60)) async throws {
+        await server.appendRoute("*") { [self] request in
+            // first route: turns away foreign Host headers, else passes on (FlyingFox tries the next route)
+            guard configuration.allowAnyHost || Self.isLocalHost(request.headers[.host], listen: configuration.listen, port: port) else {
+                return HTTPResponse(statusCode: HTTPStatusCode(421, phrase: "Misdirected Request"), headers: [.contentType: "text/plain"],
+                                    body: Data("this viewer answers only to its own address (Host: \(configuration.listen.authority(port: port)))\n".utf8))
+            }
+            throw HTTPUnhandledError()
+        }
         await server.appendRoute("GET /") { _ in
             HTTPResponse(statusCode: .ok, headers: [.contentType: "text/html; charset=utf-8", .init("Cache-Control"): "no-store"],
                          body: Data(ViewPage.html.utf8))
         }
-        await server.appendRoute("GET /state") { [state] _ in
-            HTTPResponse(statusCode: .ok, headers: [.contentType: "application/json", .init("Cache-Control"): "no-store"],
-                         body: try ViewPage.encoder.encode(state.snapshot()))
+        await server.appendRoute("GET /state") { [self] _ in
+            guard let json = encodedSnapshot() else {
+                return HTTPResponse(statusCode: .internalServerError, headers: [.contentType: "text/plain"],
+                                    body: Data("the state could not be encoded (counted in encode_failures)\n".utf8))
+            }
+            return HTTPResponse(statusCode: .ok, headers: [.contentType: "application/json", .init("Cache-Control"): "no-store"], body: json)
         }
-        await server.appendRoute("GET /events") { [state, broadcaster] request in
+        await server.appendRoute("GET /events") { [self, broadcaster] request in
             // ?limit=N: end the stream after N events (headless browsers wait for the network to go idle)
             var limit: Int?
             if let text = request.query.first(where: { $0.name == "limit" })?.value {
@@ -106,12 +123,14 @@ public final class Viewer: Sendable {
                 }
                 limit = n
             }
-            var first = ServerSentEvent.retry
-            first.append(ServerSentEvent.event("state", data: try ViewPage.encoder.encode(state.snapshot())))
-            guard let id = broadcaster.subscribe(first: first) else {
+            // the place first: a refused browser costs no snapshot
+            guard let id = broadcaster.reserve() else {
                 return HTTPResponse(statusCode: .serviceUnavailable, headers: [.contentType: "text/plain", .init("Retry-After"): "5"],
                                     body: Data("too many viewers\n".utf8))
             }
+            var first = ServerSentEvent.retry
+            if let json = encodedSnapshot() { first.append(ServerSentEvent.event("state", data: json)) }
+            broadcaster.prepend(id, first)
             let stream = EventStream(lease: EventStream.Lease(id: id, broadcaster: broadcaster), limit: limit)
             return HTTPResponse(statusCode: .ok,
                                 headers: [.contentType: "text/event-stream", .init("Cache-Control"): "no-store", .init("X-Accel-Buffering"): "no"],
@@ -147,6 +166,14 @@ public final class Viewer: Sendable {
     /// The page's URL, e.g. `http://127.0.0.1:8090/`.
     public var url: String { "http://\(configuration.listen.authority(port: port))/" }
 
+    /// Whether `host` (a request's `Host` header) names this viewer: the listen host, `localhost`, `127.0.0.1` or
+    /// `[::1]`, each bare or with `port`, case-insensitively. A missing header is refused.
+    static func isLocalHost(_ host: String?, listen: ViewListenAddress, port: UInt16) -> Bool {
+        guard let host = host?.trimmingCharacters(in: .whitespaces).lowercased() else { return false }
+        let listenHost = listen.isIPv6 ? "[\(listen.host.lowercased())]" : listen.host
+        return Set([listenHost, "localhost", "127.0.0.1", "[::1]"]).contains { h in host == h || host == "\(h):\(port)" }
+    }
+
     /// Sends a `state` event when the state changed, at most once per update interval; a keep-alive comment
     /// when nothing changed for the keep-alive interval.
     private func sendUpdates() async {
@@ -156,7 +183,7 @@ public final class Viewer: Sendable {
         while !Task.isCancelled {
             try? await Task.sleep(for: .seconds(limits.updateInterval))
             let version = state.version
-            if version != sent, broadcaster.clientCount > 0, let json = try? ViewPage.encoder.encode(state.snapshot()) {
+            if version != sent, broadcaster.clientCount > 0, let json = encodedSnapshot() {
                 broadcaster.broadcast(ServerSentEvent.event("state", data: json))
                 sent = version
                 lastSend = .now
@@ -166,6 +193,34 @@ public final class Viewer: Sendable {
             }
         }
     }
+
+    /// The current snapshot as JSON; `nil` when it cannot be encoded — counted
+    /// (``ViewSnapshot/Counters/encodeFailures``) and logged on standard error (the 1st, then every 100th).
+    /// The last JSON is reused while the state's version is unchanged and it is younger than the update interval
+    /// (the UEs' ages in it are that stale at most).
+    func encodedSnapshot() -> Data? {
+        let version = state.version
+        let now = ContinuousClock.now
+        let maxAge = Duration.seconds(configuration.limits.updateInterval)
+        if let json = encoded.withLock({ $0.json != nil && $0.version == version && now - $0.at < maxAge ? $0.json : nil }) {
+            return json
+        }
+        do {
+            let snapshot = state.snapshot(now: now)
+            let json = try ViewPage.encoder.encode(snapshot)
+            encoded.withLock { $0 = (snapshot.version, now, json, $0.count + 1) }
+            return json
+        } catch {
+            let n = state.countEncodeFailure()
+            if n == 1 || n % 100 == 0 {
+                FileHandle.standardError.write(Data("csiloc view: could not encode the state (\(n) failures so far): \(error)\n".utf8))
+            }
+            return nil
+        }
+    }
+
+    /// Snapshots encoded so far (not counting reuses).
+    var encodeCount: Int { encoded.withLock { $0.count } }
 
     private func scrape(_ scraper: MetricsScraper) async {
         while !Task.isCancelled {

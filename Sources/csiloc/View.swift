@@ -27,7 +27,7 @@ struct View: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Where to serve the page: HOST:PORT (port 0: any free port).", valueName: "address"))
     var listen = "127.0.0.1:8090"
 
-    @Flag(name: .long, help: "Accept a non-loopback --listen address (the page shows where people are).")
+    @Flag(name: .long, help: "Accept a non-loopback --listen address and any Host header (the page shows where people are).")
     var allowRemote = false
 
     @Option(name: .long, help: ArgumentHelp("Model file whose search region is the map's area.", valueName: "file"))
@@ -86,6 +86,7 @@ struct View: AsyncParsableCommand {
 
     func run() async throws {
         var config = Viewer.Configuration(endpoint: from, listen: try ViewListenAddress(parsing: listen, allowNonLoopback: allowRemote))
+        config.allowAnyHost = allowRemote
         if !topic.isEmpty { config.topics = topic }
         config.area = try area()
         config.limits = try limits()

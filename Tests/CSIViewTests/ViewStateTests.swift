@@ -76,6 +76,19 @@ import Testing
         #expect(ViewState(area: given).snapshot().area == given)
     }
 
+    @Test func theAutoAreaShrinksOnceAStrayPointLeftTheTails() throws {
+        var limits = ViewLimits()
+        limits.tailLength = 2
+        let state = ViewState(limits: limits)
+        state.ingest(fix(1, x: 1e6, y: 0))
+        // one point at the edge: the margin is clamped to the largest coordinate
+        #expect(state.snapshot().area == (try MapArea(source: "fixes", x: (1e6 - 0.5)...1e6, y: -0.5...0.5)))
+        state.ingest(fix(2, x: 0, y: 0))
+        state.ingest(fix(3, x: 1, y: 1))
+        // the stray point is out of the 2-point tail: span 1 m → margin 0.5 m
+        #expect(state.snapshot().area == (try MapArea(source: "fixes", x: -0.5...1.5, y: -0.5...1.5)))
+    }
+
     @Test func errorStatisticsByHand() {
         let state = ViewState()
         // errors 1..20 cm: median (10 + 11)/2 = 10.5 cm; p95 nearest rank ⌈0.95·20⌉ = 19th = 19 cm; max 20 cm
@@ -98,7 +111,7 @@ import Testing
         let e = try #require(u.ellipse)
         #expect(abs(e.semiMajorM - 2 * k) < 1e-9 && abs(e.semiMinorM - k) < 1e-9 && abs(e.orientationDeg) < 1e-9)
         let t = try #require(u.track)
-        #expect(abs(t.speedMps - 1) < 1e-12)   // √(0.6² + 0.8²)
+        #expect(abs(try #require(t.speedMps) - 1) < 1e-12)   // √(0.6² + 0.8²)
         let te = try #require(t.ellipse)        // diag(1, 9): major axis along y, semi-axes 3k and k
         #expect(abs(te.semiMajorM - 3 * k) < 1e-9 && abs(te.semiMinorM - k) < 1e-9 && abs(te.orientationDeg - 90) < 1e-9)
         #expect(u.trackTail == [[1, 1]])
@@ -121,6 +134,52 @@ import Testing
         #expect(text.range(of: #""counters":\{"clients":0,"clients_dropped":0"#, options: .regularExpression) != nil)
         // decodes back to the same snapshot
         #expect(try JSONDecoder().decode(ViewSnapshot.self, from: data) == snapshot)
+    }
+
+    @Test func aHugeFiniteVelocityStillEncodes() throws {
+        // 1e200 m/s is finite, but √(vx² + vy²) overflows to +inf, which JSONEncoder refuses
+        let v = 1e200
+        #expect(!(v * v).isFinite)
+        let track = PositionFix.Track(position: SIMD3(1, 1, 1.5), velocity: SIMD3(v, v, 0), covariance: [1, 0, 0, 1],
+                                      velocityCovariance: [1, 0, 0, 1], event: "updated", updates: 1, ageSeconds: 1, sinceUpdateSeconds: 0)
+        let state = ViewState()
+        // two huge finite truth errors: their plain mean overflows too
+        state.ingest(fix(1, x: 0, y: 0, truth: .greatestFiniteMagnitude, track: track))
+        state.ingest(fix(2, ue: 2, x: 0, y: 0, truth: .greatestFiniteMagnitude))
+        let snapshot = state.snapshot()
+        let data = try ViewPage.encoder.encode(snapshot)
+        let t = try #require(snapshot.ues.first?.track)
+        #expect(t.speedMps == nil && t.vx == v)
+        #expect(snapshot.errors?.medianM == .greatestFiniteMagnitude)
+        #expect(try JSONDecoder().decode(ViewSnapshot.self, from: data) == snapshot)
+    }
+
+    @Test func aHugeFixIsNotKeptWhole() throws {
+        // ~1 MiB of stages, model and frame, and a 100 KiB event: the page draws none of it
+        let big = String(repeating: "é", count: 50_000)
+        let stages = JSONValue.array((0..<5_000).map { .string("stage \($0) " + String(repeating: "x", count: 150)) })
+        let track = PositionFix.Track(position: SIMD3(1, 1, 1.5), velocity: SIMD3(0, 0, 0), covariance: [1, 0, 0, 1],
+                                      velocityCovariance: [1, 0, 0, 1], event: big, updates: 1, ageSeconds: 1, sinceUpdateSeconds: 0)
+        var f = fix(1, x: 0, y: 0, track: track)
+        f.stages = stages
+        f.model = big
+        f.frame = big
+        let state = ViewState()
+        state.ingest(f)
+        let data = try ViewPage.encoder.encode(state.snapshot())
+        #expect(data.count < 2_000)
+        let event = try #require(state.snapshot().ues.first?.track?.event)
+        #expect(event == String(repeating: "é", count: 16))   // 2 bytes each: 32 bytes
+        #expect(ViewState.capped("ab") == "ab")
+    }
+
+    @Test func tailPositionsOverAllUEsAreBounded() {
+        var limits = ViewLimits()
+        limits.maxUEs = 10_000
+        limits.tailLength = 1_000
+        #expect(throws: ViewError.self) { try limits.validate() }
+        limits.tailLength = 100
+        #expect(throws: Never.self) { try limits.validate() }
     }
 
     @Test func metricsAreCappedAndKeptOnError() {

@@ -51,7 +51,7 @@ import ZMQ
             // the one allowed stream, then a second one: 503
             let first = try connectLoopback(port: f.viewer.port)
             defer { close(first) }
-            sendText(first, "GET /events HTTP/1.1\r\nHost: x\r\n\r\n")
+            sendText(first, "GET /events HTTP/1.1\r\nHost: localhost\r\n\r\n")
             _ = try await onThread { receive(first) { $0.contains("event: state") } }
             let refused = try await get(f.viewer.port, "/events")
             #expect(refused.hasPrefix("HTTP/1.1 503"))
@@ -67,7 +67,7 @@ import ZMQ
         limits.keepAliveInterval = 0.1
         try await ViewerFixture.with(limits: limits) { f in
             let fd = try connectLoopback(port: f.viewer.port)
-            sendText(fd, "GET /events HTTP/1.1\r\nHost: x\r\n\r\n")
+            sendText(fd, "GET /events HTTP/1.1\r\nHost: localhost\r\n\r\n")
             _ = try await onThread { receive(fd) { $0.contains("event: state") } }
             close(fd)
             // the keep-alive write fails, the response is released, the client removed
@@ -76,17 +76,58 @@ import ZMQ
             #expect(f.viewer.state.snapshot().counters.clients == 0)
             let again = try connectLoopback(port: f.viewer.port)
             defer { close(again) }
-            sendText(again, "GET /events HTTP/1.1\r\nHost: x\r\n\r\n")
+            sendText(again, "GET /events HTTP/1.1\r\nHost: localhost\r\n\r\n")
             #expect(try await onThread { receive(again) { $0.contains("event: state") } }.hasPrefix("HTTP/1.1 200"))
         }
     }
 
     /// GET with `Connection: close`, everything until EOF.
-    func get(_ port: UInt16, _ path: String) async throws -> String {
+    @Test func refusedStreamsCostNoSnapshotAndAnUnchangedOneIsReused() async throws {
+        var limits = ViewLimits()
+        limits.maxClients = 1
+        limits.updateInterval = 60   // no update in between: every encoding below is a request's
+        try await ViewerFixture.with(limits: limits) { f in
+            let first = try connectLoopback(port: f.viewer.port)
+            defer { close(first) }
+            sendText(first, "GET /events HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            _ = try await onThread { receive(first) { $0.contains("event: state") } }
+            let n = f.viewer.encodeCount
+            for _ in 0..<3 { #expect(try await get(f.viewer.port, "/events").hasPrefix("HTTP/1.1 503")) }
+            #expect(f.viewer.encodeCount == n)
+            let a = try await get(f.viewer.port, "/state")
+            let b = try await get(f.viewer.port, "/state")
+            #expect(f.viewer.encodeCount == n + 1)
+            #expect(a.split(separator: "\r\n\r\n").last == b.split(separator: "\r\n\r\n").last)
+        }
+    }
+
+    @Test func foreignHostHeadersAreRefused() async throws {
+        try await ViewerFixture.with { f in
+            let port = f.viewer.port
+            // DNS rebinding: a name of the attacker's that resolves to 127.0.0.1
+            for host in ["evil.example", "evil.example:\(port)", "127.0.0.1.evil.example", "localhost:1", ""] {
+                for path in ["/", "/state", "/events", "/nothing"] {
+                    let answer = try await get(port, path, host: host)
+                    #expect(answer.hasPrefix("HTTP/1.1 421"), "Host: \(host) \(path)")
+                }
+            }
+            for host in ["127.0.0.1:\(port)", "127.0.0.1", "localhost:\(port)", "LocalHost", "[::1]:\(port)"] {
+                let answer = try await get(port, "/state", host: host)
+                #expect(answer.hasPrefix("HTTP/1.1 200"), "Host: \(host)")
+            }
+            #expect(try await get(port, "/nothing").hasPrefix("HTTP/1.1 404"))
+        }
+        let listen = try ViewListenAddress(parsing: "[::1]:0")
+        #expect(Viewer.isLocalHost("[::1]:8090", listen: listen, port: 8090))
+        #expect(!Viewer.isLocalHost(nil, listen: listen, port: 8090))
+        #expect(!Viewer.isLocalHost("[::1]:8091", listen: listen, port: 8090))
+    }
+
+    func get(_ port: UInt16, _ path: String, host: String = "127.0.0.1") async throws -> String {
         try await onThread {
             let fd = try connectLoopback(port: port, receiveTimeout: 30)
             defer { close(fd) }
-            sendText(fd, "GET \(path) HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            sendText(fd, "GET \(path) HTTP/1.1\r\nHost: \(host)\r\nConnection: close\r\n\r\n")
             return receive(fd) { _ in false }
         }
     }
@@ -101,7 +142,7 @@ import ZMQ
             let stream = try await onThread {
                 let fd = try connectLoopback(port: f.viewer.port, receiveTimeout: 30)
                 defer { close(fd) }
-                sendText(fd, "GET /events?limit=3 HTTP/1.1\r\nHost: x\r\n\r\n")
+                sendText(fd, "GET /events?limit=3 HTTP/1.1\r\nHost: localhost\r\n\r\n")
                 return receive(fd) { $0.hasSuffix("\r\n0\r\n\r\n") }
             }
             #expect(stream.hasSuffix("\r\n0\r\n\r\n"))
