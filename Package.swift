@@ -127,36 +127,56 @@ let package = Package(
             ]
         ),
         // MARK: tests (mirror the modules)
-        .testTarget(name: "CSINumericsTests", dependencies: ["CSINumerics", .product(name: "Numerics", package: "swift-numerics")]),
+        .testTarget(
+            name: "CSINumericsTests",
+            dependencies: ["CSINumerics", .product(name: "Numerics", package: "swift-numerics")]),
         .testTarget(name: "StrictYAMLTests", dependencies: ["StrictYAML"]),
-        .testTarget(name: "CSIChannelTests", dependencies: [
-            "CSIChannel", "CSINumerics", "NumpyArchive", "StrictYAML", "CZlib", .product(name: "Numerics", package: "swift-numerics"),
-        ]),
-        .testTarget(name: "CSIModelTests", dependencies: [
-            "CSIModel", "CSIChannel", "CSINumerics", .product(name: "Numerics", package: "swift-numerics"),
-        ]),
+        .testTarget(
+            name: "CSIChannelTests",
+            dependencies: [
+                "CSIChannel", "CSINumerics", "NumpyArchive", "StrictYAML", "CZlib",
+                .product(name: "Numerics", package: "swift-numerics"),
+            ]),
+        .testTarget(
+            name: "CSIModelTests",
+            dependencies: [
+                "CSIModel", "CSIChannel", "CSINumerics", .product(name: "Numerics", package: "swift-numerics"),
+            ]),
         .testTarget(name: "NumpyArchiveTests", dependencies: ["NumpyArchive", "CZlib"]),
         .testTarget(name: "ZMQTests", dependencies: ["ZMQ"]),
         .testTarget(name: "CSIWireTests", dependencies: ["CSIWire"]),
         .testTarget(name: "CSITrackingTests", dependencies: ["CSITracking"]),
         .testTarget(name: "CSIPlotTests", dependencies: ["CSIPlot", "CSINumerics"]),
-        .testTarget(name: "CSILocDaemonTests", dependencies: [
-            "CSILocDaemon", "CSIEvaluation", "CSIChannel", "CSIModel", "CSINumerics", "CSISearch", "CSITracking", "CSIWire", "StrictYAML",
-            "ZMQ", .product(name: "Logging", package: "swift-log"), .product(name: "Numerics", package: "swift-numerics"),
-        ]),
-        .testTarget(name: "CSIEvaluationTests", dependencies: [
-            "CSIEvaluation", "CSILocDaemon", "CSIChannel", "CSINumerics", "CSISearch", "CSIWire", "CSICapture", "ZMQ",
-            .product(name: "Logging", package: "swift-log"),
-        ]),
+        .testTarget(
+            name: "CSILocDaemonTests",
+            dependencies: [
+                "CSILocDaemon", "CSIEvaluation", "CSIChannel", "CSIModel", "CSINumerics", "CSISearch", "CSITracking",
+                "CSIWire", "StrictYAML",
+                "ZMQ", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Numerics", package: "swift-numerics"),
+            ]),
+        .testTarget(
+            name: "CSIEvaluationTests",
+            dependencies: [
+                "CSIEvaluation", "CSILocDaemon", "CSIChannel", "CSINumerics", "CSISearch", "CSIWire", "CSICapture",
+                "ZMQ",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .testTarget(name: "CSIViewTests", dependencies: ["CSIView", "CSIWire", "ZMQ"]),
-        .testTarget(name: "CSICaptureTests", dependencies: ["CSICapture", "CSIWire", "ZMQ", "CSIChannel", "CSINumerics"]),
-        .testTarget(name: "CSILocTests", dependencies: [
-            "csiloc", "CSIEvaluation", "CSICapture", "CSIWire", "CSIChannel", "CSIModel", "CSISearch", "NumpyArchive", "ZMQ",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
-        .testTarget(name: "CSISearchTests", dependencies: [
-            "CSISearch", "CSIChannel", "CSINumerics", .product(name: "Numerics", package: "swift-numerics"),
-        ]),
+        .testTarget(
+            name: "CSICaptureTests", dependencies: ["CSICapture", "CSIWire", "ZMQ", "CSIChannel", "CSINumerics"]),
+        .testTarget(
+            name: "CSILocTests",
+            dependencies: [
+                "csiloc", "CSIEvaluation", "CSICapture", "CSIWire", "CSIChannel", "CSIModel", "CSISearch",
+                "NumpyArchive", "ZMQ",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .testTarget(
+            name: "CSISearchTests",
+            dependencies: [
+                "CSISearch", "CSIChannel", "CSINumerics", .product(name: "Numerics", package: "swift-numerics"),
+            ]),
     ]
 )
 

@@ -112,8 +112,9 @@ public final class CaptureRecorder {
         if !configuration.overwrite, FileManager.default.fileExists(atPath: configuration.path) {
             throw CaptureError.open(path: configuration.path, errno: EEXIST)
         }
-        let zap = try ZAPHandler.serving(configuration.security, clients: configuration.allowedClients, context: context)
-        defer { zap?.stop() }  // after the socket is closed (defers run in reverse)
+        let zap = try ZAPHandler.serving(
+            configuration.security, clients: configuration.allowedClients, context: context)
+        defer { zap?.stop() } // after the socket is closed (defers run in reverse)
         let socket = try makeSocket()
         defer { socket.close() }
         let clock = ContinuousClock()

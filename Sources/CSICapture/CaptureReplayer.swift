@@ -97,8 +97,9 @@ public final class CaptureReplayer {
         // Open the file first so that a missing file fails before any socket exists.
         var reader = try CaptureReader(path: configuration.path)
         progress.metadata = reader.metadata
-        let zap = try ZAPHandler.serving(configuration.security, clients: configuration.allowedClients, context: context)
-        defer { zap?.stop() }  // after the socket is closed (defers run in reverse)
+        let zap = try ZAPHandler.serving(
+            configuration.security, clients: configuration.allowedClients, context: context)
+        defer { zap?.stop() } // after the socket is closed (defers run in reverse)
         let socket = try makeSocket()
         defer { socket.close() }
         progress.subscriberSeen = try waitForSubscription(socket, stop: stop)
@@ -139,7 +140,8 @@ public final class CaptureReplayer {
                 }
             }
             progress.report = reader.report
-            let more = configuration.loop && sentThisPass > 0
+            let more =
+                configuration.loop && sentThisPass > 0
                 && configuration.passes.map { progress.passes < $0 } ?? true
             guard more else { break }
             pacer.startNextPass()

@@ -68,16 +68,19 @@ public struct DatasetImporter: Sendable {
             dataset.subcarrierCount > 0, dataset.subcarrierCount <= Int(UInt16.max)
         else {
             throw CaptureError.invalidRecord(
-                "\(dataset.antennaCount) antennas × \(dataset.subcarrierCount) subcarriers do not fit protocol v1 (1…65535 each)")
+                "\(dataset.antennaCount) antennas × \(dataset.subcarrierCount) subcarriers do not fit protocol v1 (1…65535 each)"
+            )
         }
         guard options.rateHz.isFinite, options.rateHz > 0 else {
-            throw CaptureError.invalidRecord("rate must be a positive number of frames per second, got \(options.rateHz)")
+            throw CaptureError.invalidRecord(
+                "rate must be a positive number of frames per second, got \(options.rateHz)")
         }
         // The last timestamp, start + (count − 1) / rate, must be an Int64 of nanoseconds.
         let lastOffsetNs = Double(max(dataset.count - 1, 0)) * 1e9 / options.rateHz
         guard lastOffsetNs < 0x1p62, Double(options.startNs) + lastOffsetNs < 0x1p63 else {
             throw CaptureError.invalidRecord(
-                "rate \(options.rateHz) Hz is too low for \(dataset.count) frames: the timestamps would not fit 64-bit nanoseconds")
+                "rate \(options.rateHz) Hz is too low for \(dataset.count) frames: the timestamps would not fit 64-bit nanoseconds"
+            )
         }
         self.dataset = dataset
         self.options = options
@@ -105,7 +108,7 @@ public struct DatasetImporter: Sendable {
     /// Timestamp of sample `index`, ns since the Unix epoch.
     public func timeNs(_ index: Int) -> Int64 {
         let offset = (Double(index) * 1e9 / options.rateHz).rounded()
-        return options.startNs &+ (offset < 0x1p63 ? Int64(offset) : .max)  // init keeps real indices in range
+        return options.startNs &+ (offset < 0x1p63 ? Int64(offset) : .max) // init keeps real indices in range
     }
 
     /// The (impaired) channel of sample `index`: interleaved complex64, antenna-major.
@@ -115,8 +118,9 @@ public struct DatasetImporter: Sendable {
         if impairments.isActive {
             var rng = SeededGenerator(seed: options.seed, stream: Self.noiseStream(index))
             h.withUnsafeMutableBufferPointer {
-                impairments.apply(to: $0, antennas: dataset.antennaCount, frequencies: dataset.frequencies,
-                                  carrier: dataset.carrier, rng: &rng)
+                impairments.apply(
+                    to: $0, antennas: dataset.antennaCount, frequencies: dataset.frequencies,
+                    carrier: dataset.carrier, rng: &rng)
             }
         }
         return h
@@ -134,10 +138,11 @@ public struct DatasetImporter: Sendable {
             antennaCount: UInt16(dataset.antennaCount), subcarrierCount: UInt16(dataset.subcarrierCount),
             samples: samples, tCaptureNs: t, tPublishNs: t,
             extension: try FrameExtension(truth: p, extra: members))
-        let encoding: FrameEncoder.Encoding = switch options.encoding {
-        case .cf32: .complexFloat32
-        case .ci16: .complexInt16(scale: FrameEncoder.int16Scale(for: samples))
-        }
+        let encoding: FrameEncoder.Encoding =
+            switch options.encoding {
+            case .cf32: .complexFloat32
+            case .ci16: .complexInt16(scale: FrameEncoder.int16Scale(for: samples))
+            }
         return CaptureRecord(tRecvNs: t, parts: try FrameEncoder(encoding: encoding).encode(frame))
     }
 
@@ -145,12 +150,15 @@ public struct DatasetImporter: Sendable {
     ///
     /// - Parameter progress: called after each record with the number written so far.
     @discardableResult
-    public func write(to path: String, limit: Int? = nil, overwrite: Bool = false,
-                      progress: (Int) -> Void = { _ in }) throws -> Int {
+    public func write(
+        to path: String, limit: Int? = nil, overwrite: Bool = false,
+        progress: (Int) -> Void = { _ in }
+    ) throws -> Int {
         let n = min(limit ?? count, count)
         // Batch writes: the importer is not a live recorder, durability per record buys nothing here.
-        let writer = try CaptureWriter(path: path, metadata: metadata(),
-                                       flushPolicy: .init(everyRecords: 256), overwrite: overwrite)
+        let writer = try CaptureWriter(
+            path: path, metadata: metadata(),
+            flushPolicy: .init(everyRecords: 256), overwrite: overwrite)
         for i in 0..<n {
             try writer.append(record(i))
             progress(i + 1)

@@ -81,8 +81,10 @@ public struct PositionMatch: Sendable {
                 result.failed += 1
                 continue
             }
-            result.matched.append(Pair(key: key, fix: fix, truth: truth.truths[i], los: truth.los[i],
-                                       tRecvNs: record.tRecvNs))
+            result.matched.append(
+                Pair(
+                    key: key, fix: fix, truth: truth.truths[i], los: truth.los[i],
+                    tRecvNs: record.tRecvNs))
         }
         result.missingFrames = Set(truth.keys).subtracting(seen).count
         return result

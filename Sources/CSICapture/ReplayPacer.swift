@@ -36,7 +36,7 @@ public struct ReplayPacer: Sendable {
         passOriginNs = origin
         // Receive times come from a file: any two Int64s, whose difference may not fit an Int64 (it saturates).
         let (span, overflow) = tRecvNs.subtractingReportingOverflow(origin)
-        let recorded = max(overflow ? (tRecvNs > origin ? .max : .min) : span, passSpanNs)   // never backwards within a pass
+        let recorded = max(overflow ? (tRecvNs > origin ? .max : .min) : span, passSpanNs) // never backwards within a pass
         passSpanNs = recorded
         passCount += 1
         let due = max(passStartNs + Double(recorded) / factor, lastDueNs)

@@ -20,19 +20,24 @@ public struct AntennaArray: Sendable, Equatable {
     public let pattern: ElementPattern
 
     /// A uniform linear array of `count` elements centred on `center`.
-    public static func ula(count: Int, spacing: Double, center: Point3, axis: Point3, pattern: ElementPattern = .isotropic) -> AntennaArray {
+    public static func ula(
+        count: Int, spacing: Double, center: Point3, axis: Point3, pattern: ElementPattern = .isotropic
+    ) -> AntennaArray {
         let a = axis.normalized
         let positions = (0..<count).map { i -> Point3 in
             let offset: Double = (Double(i) - Double(count - 1) / 2) * spacing
             return center + a * offset
         }
-        return AntennaArray(kind: .ula, positions: positions, center: center, axis: a, axis2: nil,
-                            spacing: spacing, shape: [count], pattern: pattern)
+        return AntennaArray(
+            kind: .ula, positions: positions, center: center, axis: a, axis2: nil,
+            spacing: spacing, shape: [count], pattern: pattern)
     }
 
     /// A uniform planar array of `rows × cols` elements centred on `center`.
-    public static func upa(rows: Int, cols: Int, spacing: Double, center: Point3, axis: Point3, axis2: Point3,
-                           pattern: ElementPattern = .isotropic) -> AntennaArray {
+    public static func upa(
+        rows: Int, cols: Int, spacing: Double, center: Point3, axis: Point3, axis2: Point3,
+        pattern: ElementPattern = .isotropic
+    ) -> AntennaArray {
         let a = axis.normalized, b = axis2.normalized
         var positions: [Point3] = []
         positions.reserveCapacity(rows * cols)
@@ -43,8 +48,9 @@ public struct AntennaArray: Sendable, Equatable {
                 positions.append(center + a * offsetA + b * offsetB)
             }
         }
-        return AntennaArray(kind: .upa, positions: positions, center: center, axis: a, axis2: b,
-                            spacing: spacing, shape: [rows, cols], pattern: pattern)
+        return AntennaArray(
+            kind: .upa, positions: positions, center: center, axis: a, axis2: b,
+            spacing: spacing, shape: [rows, cols], pattern: pattern)
     }
 
     /// Number of elements (N_a).

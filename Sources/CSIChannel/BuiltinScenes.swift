@@ -6,48 +6,48 @@
 public enum BuiltinScenes {
     /// `etc/scenes/street.yaml`.
     public static let street = #"""
-    # Reference street scene (csiloc): a 10 m × 10 m survey area in a street canyon, seen by an elevated
-    # 16-element ULA at 3.5 GHz over 100 MHz (16 subcarriers). Paths: the direct path plus first-order
-    # reflections from the ground, the two building façades and a strong wall across the street end
-    # (a reflection arriving opposite to the direct path — the case that breaks naive phase-insensitive search).
-    # Coordinates: metres, right-handed, z up, origin at the centre of the survey area (ground level).
-    name: street
-    frame: street-local
-    array:
-      kind: ula
-      count: 16
-      # spacing: omitted = half the carrier wavelength (4.28 cm)
-      center: [-15.0, 2.0, 8.0]
-      axis: [0, 1, 0]
-    subcarriers:
-      carrier: 3.5e9
-      bandwidth: 100e6
-      count: 16
-    planes:
-      - name: ground
-        point: [0, 0, 0]
-        normal: [0, 0, 1]
-        reflection: [-0.55, 0.08]
-      - name: facade-north
-        point: [0, 8, 0]
-        normal: [0, -1, 0]
-        reflection: [0.42, -0.21]
-      - name: facade-south
-        point: [0, -8, 0]
-        normal: [0, 1, 0]
-        reflection: [-0.30, 0.28]
-      - name: end-wall
-        point: [12, 0, 0]
-        normal: [-1, 0, 0]
-        reflection: [0.15, 0.68]
-    max_order: 1
-    ue:
-      region: {x: [-5, 5], y: [-5, 5], z: 1.5}
+        # Reference street scene (csiloc): a 10 m × 10 m survey area in a street canyon, seen by an elevated
+        # 16-element ULA at 3.5 GHz over 100 MHz (16 subcarriers). Paths: the direct path plus first-order
+        # reflections from the ground, the two building façades and a strong wall across the street end
+        # (a reflection arriving opposite to the direct path — the case that breaks naive phase-insensitive search).
+        # Coordinates: metres, right-handed, z up, origin at the centre of the survey area (ground level).
+        name: street
+        frame: street-local
+        array:
+          kind: ula
+          count: 16
+          # spacing: omitted = half the carrier wavelength (4.28 cm)
+          center: [-15.0, 2.0, 8.0]
+          axis: [0, 1, 0]
+        subcarriers:
+          carrier: 3.5e9
+          bandwidth: 100e6
+          count: 16
+        planes:
+          - name: ground
+            point: [0, 0, 0]
+            normal: [0, 0, 1]
+            reflection: [-0.55, 0.08]
+          - name: facade-north
+            point: [0, 8, 0]
+            normal: [0, -1, 0]
+            reflection: [0.42, -0.21]
+          - name: facade-south
+            point: [0, -8, 0]
+            normal: [0, 1, 0]
+            reflection: [-0.30, 0.28]
+          - name: end-wall
+            point: [12, 0, 0]
+            normal: [-1, 0, 0]
+            reflection: [0.15, 0.68]
+        max_order: 1
+        ue:
+          region: {x: [-5, 5], y: [-5, 5], z: 1.5}
 
-    """#
+        """#
 
     /// Built-in scene texts by name.
     public static let byName: [String: String] = [
-        "street": street,
+        "street": street
     ]
 }

@@ -27,8 +27,11 @@ public struct CSIDataset: Sendable {
     /// `phase-gain` (see ``NuisanceModel/declarableNames``).
     public var declaredNuisance: NuisanceModel?
 
-    public init(positions: [Point3], csi: [Float], frequencies: [Double], antennas: [Point3], carrier: Double, los: [Bool]? = nil,
-                declaredNuisance: NuisanceModel? = nil) {
+    public init(
+        positions: [Point3], csi: [Float], frequencies: [Double], antennas: [Point3], carrier: Double,
+        los: [Bool]? = nil,
+        declaredNuisance: NuisanceModel? = nil
+    ) {
         self.positions = positions; self.csi = csi; self.frequencies = frequencies
         self.antennas = antennas; self.carrier = carrier; self.los = los; self.declaredNuisance = declaredNuisance
     }
@@ -49,8 +52,10 @@ public struct CSIDataset: Sendable {
     public static func load(contentsOf path: String) throws -> CSIDataset {
         let archive = try NPZArchive(path: path)
         for key in ["positions", "csi", "frequencies", "antennas", "carrier"] where !archive.contains(key) {
-            throw NPZError(.missingKey, file: path, location: .key(key),
-                           "missing (a csiloc dataset needs positions, csi, frequencies, antennas, carrier; present: \(archive.keys.sorted().joined(separator: ", ")))")
+            throw NPZError(
+                .missingKey, file: path, location: .key(key),
+                "missing (a csiloc dataset needs positions, csi, frequencies, antennas, carrier; present: \(archive.keys.sorted().joined(separator: ", ")))"
+            )
         }
         // Every shape from its header first (cheap, even for compressed members), so that members which disagree
         // are rejected before any of them is inflated: a small deflated file cannot make us expand hundreds of
@@ -66,22 +71,28 @@ public struct CSIDataset: Sendable {
         let ant = try archive.doubles("antennas", shape: [na, 3])
         let csi = try archive.complexFloats("csi", shape: [m, na, ns])
         let carrier = try archive.scalar("carrier")
-        try check(carrier > 0 && carrier.isFinite, path, "carrier", "expected a positive frequency in Hz, found \(carrier)")
-        try check(freqs.values.allSatisfy { $0 > 0 && $0.isFinite }, path, "frequencies", "expected positive, finite frequencies in Hz")
-        try check(pos.values.allSatisfy(\.isFinite), path, "positions", "expected finite coordinates (found NaN or Inf)")
+        try check(
+            carrier > 0 && carrier.isFinite, path, "carrier", "expected a positive frequency in Hz, found \(carrier)")
+        try check(
+            freqs.values.allSatisfy { $0 > 0 && $0.isFinite }, path, "frequencies",
+            "expected positive, finite frequencies in Hz")
+        try check(
+            pos.values.allSatisfy(\.isFinite), path, "positions", "expected finite coordinates (found NaN or Inf)")
         try check(ant.values.allSatisfy(\.isFinite), path, "antennas", "expected finite coordinates (found NaN or Inf)")
         if let bad = csi.values.firstIndex(where: { !$0.isFinite }) {
-            throw NPZError(.typeMismatch, file: path, location: .key("csi"),
-                           "expected finite values, found \(csi.values[bad]) in sample \(bad / (2 * na * ns))")
+            throw NPZError(
+                .typeMismatch, file: path, location: .key("csi"),
+                "expected finite values, found \(csi.values[bad]) in sample \(bad / (2 * na * ns))")
         }
         var los: [Bool]? = nil
         if archive.contains("los") {
             let l = try archive.bools("los", shape: [m])
             los = l.values
         }
-        return CSIDataset(positions: points(pos.values), csi: csi.values, frequencies: freqs.values,
-                          antennas: points(ant.values), carrier: carrier, los: los,
-                          declaredNuisance: try declaredNuisance(in: archive))
+        return CSIDataset(
+            positions: points(pos.values), csi: csi.values, frequencies: freqs.values,
+            antennas: points(ant.values), carrier: carrier, los: los,
+            declaredNuisance: try declaredNuisance(in: archive))
     }
 
     /// The optional `nuisance` key: a string scalar naming one of ``NuisanceModel/declarableNames``.
@@ -89,17 +100,22 @@ public struct CSIDataset: Sendable {
         guard archive.contains("nuisance") else { return nil }
         let name = try archive.string("nuisance")
         guard let nuisance = NuisanceModel(declaredName: name) else {
-            let shown = name.unicodeScalars.prefix(64).map { (0x20...0x7E).contains($0.value) ? String($0) : $0.escaped(asASCII: true) }.joined()
-            throw NPZError(.typeMismatch, file: archive.path, location: .key("nuisance"),
-                           "unknown value '\(shown)\(name.unicodeScalars.count > 64 ? "..." : "")'; accepted: \(NuisanceModel.declarableNames.joined(separator: ", "))")
+            let shown = name.unicodeScalars.prefix(64).map {
+                (0x20...0x7E).contains($0.value) ? String($0) : $0.escaped(asASCII: true)
+            }.joined()
+            throw NPZError(
+                .typeMismatch, file: archive.path, location: .key("nuisance"),
+                "unknown value '\(shown)\(name.unicodeScalars.count > 64 ? "..." : "")'; accepted: \(NuisanceModel.declarableNames.joined(separator: ", "))"
+            )
         }
         return nuisance
     }
 
     /// Writes the dataset (numpy-loadable, deterministic bytes).
     public func write(to path: String) throws {
-        let writer = try DatasetWriter(path: path, positions: positions, antennas: antennas, frequencies: frequencies,
-                                       carrier: carrier, los: los, nuisance: declaredNuisance)
+        let writer = try DatasetWriter(
+            path: path, positions: positions, antennas: antennas, frequencies: frequencies,
+            carrier: carrier, los: los, nuisance: declaredNuisance)
         try csi.withUnsafeBufferPointer { try writer.appendChannels($0) }
         try writer.finish()
     }
@@ -116,14 +132,22 @@ public struct CSIDataset: Sendable {
         let terms = [[m, 24], [na, 24], [ns, 8], [m, na, ns, 8]]
         var total: Int? = 0
         for factors in terms {
-            let product = factors.reduce(Int?(1)) { p, f in p.flatMap { p in
-                let (r, o) = p.multipliedReportingOverflow(by: f); return o ? nil : r } }
-            total = total.flatMap { t in product.flatMap { p in
-                let (r, o) = t.addingReportingOverflow(p); return o ? nil : r } }
+            let product = factors.reduce(Int?(1)) { p, f in
+                p.flatMap { p in
+                    let (r, o) = p.multipliedReportingOverflow(by: f); return o ? nil : r
+                }
+            }
+            total = total.flatMap { t in
+                product.flatMap { p in
+                    let (r, o) = t.addingReportingOverflow(p); return o ? nil : r
+                }
+            }
         }
         guard let total, total <= physical else {
-            throw NPZError(.shapeMismatch, file: path, location: .key("csi"),
-                           "shape (\(m), \(na), \(ns)) needs \(total.map { "\($0) bytes" } ?? "more than Int.max bytes") once decoded, more than this machine's \(physical) bytes of memory")
+            throw NPZError(
+                .shapeMismatch, file: path, location: .key("csi"),
+                "shape (\(m), \(na), \(ns)) needs \(total.map { "\($0) bytes" } ?? "more than Int.max bytes") once decoded, more than this machine's \(physical) bytes of memory"
+            )
         }
     }
 

@@ -17,8 +17,9 @@ public protocol ChannelModel: Sendable {
 
     /// Writes H(x) into `value` (2·N_a·N_s Doubles) and ∂H/∂x_c for c = x, y, z into `jacobian`
     /// (3 consecutive blocks of 2·N_a·N_s Doubles, same layout as H).
-    func evaluateWithJacobian(at position: Point3, value: UnsafeMutableBufferPointer<Double>,
-                              jacobian: UnsafeMutableBufferPointer<Double>)
+    func evaluateWithJacobian(
+        at position: Point3, value: UnsafeMutableBufferPointer<Double>,
+        jacobian: UnsafeMutableBufferPointer<Double>)
 
     /// What a search needs to score candidates against a measured channel H, without the channels themselves:
     /// for each position b, the per-subcarrier correlations c_bk = Σ_j conj(F_jk(x_b))·H_jk (N_s complex,
@@ -26,9 +27,10 @@ public protocol ChannelModel: Sendable {
     /// `hRe`/`hIm` hold H subcarrier-major and split (element (j, k) at k·N_a + j, as `NuisanceMatch` keeps it).
     /// `scratch` has room for `positions.count · valuesPerChannel` Doubles. The default evaluates the channels
     /// into `scratch` and correlates them; models with a cheaper fused form (no channel written) override it.
-    func correlate(_ positions: UnsafeBufferPointer<Point3>, hRe: UnsafePointer<Double>, hIm: UnsafePointer<Double>,
-                   correlations: UnsafeMutablePointer<Double>, energies: UnsafeMutablePointer<Double>,
-                   scratch: UnsafeMutableBufferPointer<Double>)
+    func correlate(
+        _ positions: UnsafeBufferPointer<Point3>, hRe: UnsafePointer<Double>, hIm: UnsafePointer<Double>,
+        correlations: UnsafeMutablePointer<Double>, energies: UnsafeMutablePointer<Double>,
+        scratch: UnsafeMutableBufferPointer<Double>)
 
     /// For a composite model (a correction on top of a cheaper base, e.g. a network on the image sources), the
     /// base: searches may rank grid candidates with it and refine with the full model. nil (the default) otherwise.
@@ -38,9 +40,11 @@ public protocol ChannelModel: Sendable {
 extension ChannelModel {
     public var scoringBase: (any ChannelModel)? { nil }
 
-    public func correlate(_ positions: UnsafeBufferPointer<Point3>, hRe: UnsafePointer<Double>, hIm: UnsafePointer<Double>,
-                          correlations: UnsafeMutablePointer<Double>, energies: UnsafeMutablePointer<Double>,
-                          scratch: UnsafeMutableBufferPointer<Double>) {
+    public func correlate(
+        _ positions: UnsafeBufferPointer<Point3>, hRe: UnsafePointer<Double>, hIm: UnsafePointer<Double>,
+        correlations: UnsafeMutablePointer<Double>, energies: UnsafeMutablePointer<Double>,
+        scratch: UnsafeMutableBufferPointer<Double>
+    ) {
         let na = antennaCount, ns = subcarrierCount, stride = valuesPerChannel
         precondition(scratch.count >= positions.count * stride, "scratch buffer too small")
         evaluate(positions, into: scratch)

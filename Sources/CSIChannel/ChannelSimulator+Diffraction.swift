@@ -34,7 +34,8 @@ extension ChannelSimulator {
     /// k ≈ 73 rad/m). Within h of a boundary where the path ends (Q leaving the edge) the difference is one-sided;
     /// at a shadow boundary itself E jumps (compensating the GO jump), a measure-zero set where the Jacobian is
     /// not defined.
-    func addDiffraction(at x: Point3, value v: UnsafeMutablePointer<Double>, jacobian jac: UnsafeMutablePointer<Double>) {
+    func addDiffraction(at x: Point3, value v: UnsafeMutablePointer<Double>, jacobian jac: UnsafeMutablePointer<Double>)
+    {
         let ns = subcarrierCount, stride = valuesPerChannel, h = Self.envelopeStep
         let kw = frequencies.map { 2 * Double.pi * $0 / speedOfLight }
         for path in diffractedPaths {

@@ -1,13 +1,15 @@
-import Numerics
 import CSINumerics
+import Numerics
 
 extension ChannelSimulator {
     /// Exact H(x) and ∂H/∂x in closed form. For one term T = Γ g / d · e^{−j k_f d}:
     ///   ∂T/∂x = Γ e^{−j k_f d} / d · (∇g − g n / d − j k_f g n),   n = (x − a)/d,  k_f = 2π f / c.
     /// A path's existence is piecewise constant in x, so it contributes no derivative. Diffracted paths: see
     /// `addDiffraction(at:value:jacobian:)`.
-    public func evaluateWithJacobian(at x: Point3, value: UnsafeMutableBufferPointer<Double>,
-                                     jacobian: UnsafeMutableBufferPointer<Double>) {
+    public func evaluateWithJacobian(
+        at x: Point3, value: UnsafeMutableBufferPointer<Double>,
+        jacobian: UnsafeMutableBufferPointer<Double>
+    ) {
         let na = antennaCount, ns = subcarrierCount, stride = valuesPerChannel
         precondition(value.count >= stride && jacobian.count >= 3 * stride, "output buffers too small")
         value.update(repeating: 0)
@@ -28,7 +30,7 @@ extension ChannelSimulator {
                 let n = delta / d
                 let (g, grad) = pattern.gainAndGradient(u: path.linear.applyTransposed(n), lb: lb, n: n, d: d)
                 if g == 0 && grad == .zero { continue }
-                let realPart = grad - n * (g / d)       // multiplies e^{jφ}Γ/d
+                let realPart = grad - n * (g / d) // multiplies e^{jφ}Γ/d
                 for k in 0..<ns {
                     let kf = 2 * Double.pi * frequencies[k] / speedOfLight
                     let (sn, cs) = sinCos(-kf * d)

@@ -1,5 +1,5 @@
-import Numerics
 import CSINumerics
+import Numerics
 
 /// The exact multipath channel of a `Scene` by the image-source method:
 ///
@@ -32,7 +32,8 @@ public struct ChannelSimulator: ChannelModel {
     /// Which image-source paths reach `x` from antenna 0 (diagnostics; diffracted paths: `diffractedPathsReaching`).
     public func pathsReaching(_ x: Point3) -> [PropagationPath] {
         paths.filter { p in
-            !(p.order == 0 && scene.isLineOfSightBlocked(at: x)) && p.reaches(x, antenna: 0, planes: scene.planes, edges: scene.edges)
+            !(p.order == 0 && scene.isLineOfSightBlocked(at: x))
+                && p.reaches(x, antenna: 0, planes: scene.planes, edges: scene.edges)
         }
     }
 
@@ -57,7 +58,8 @@ public struct ChannelSimulator: ChannelModel {
 
     /// Evaluates into complex64 (interleaved Float), the dataset and wire format. Uses the same Float64
     /// computation and rounds once at the end.
-    public func evaluateFloat(_ positions: UnsafeBufferPointer<Point3>, into output: UnsafeMutableBufferPointer<Float>) {
+    public func evaluateFloat(_ positions: UnsafeBufferPointer<Point3>, into output: UnsafeMutableBufferPointer<Float>)
+    {
         let stride = valuesPerChannel
         precondition(output.count >= positions.count * stride, "output buffer too small")
         var acc = MultipathAccumulator(antennas: antennaCount, frequencies: frequencies)

@@ -15,10 +15,14 @@ public final class DatasetWriter {
     let tail: (frequencies: [Double], antennas: [Point3], carrier: Double)
 
     /// Opens `path` and writes the positions; `nuisance`, when given, is declared in the file's `nuisance` key.
-    public init(path: String, positions: [Point3], antennas: [Point3], frequencies: [Double], carrier: Double, los: [Bool]?,
-                nuisance: NuisanceModel? = nil) throws {
+    public init(
+        path: String, positions: [Point3], antennas: [Point3], frequencies: [Double], carrier: Double, los: [Bool]?,
+        nuisance: NuisanceModel? = nil
+    ) throws {
         if let los, los.count != positions.count {
-            throw NPZError(.invalidArgument, file: path, location: .key("los"), "expected \(positions.count) values, got \(los.count)")
+            throw NPZError(
+                .invalidArgument, file: path, location: .key("los"),
+                "expected \(positions.count) values, got \(los.count)")
         }
         self.path = path
         self.los = los
@@ -26,14 +30,19 @@ public final class DatasetWriter {
         self.tail = (frequencies, antennas, carrier)
         self.expectedValues = 2 * positions.count * antennas.count * frequencies.count
         writer = try NPZWriter(path: path)
-        try writer.write(name: "positions", array: NPYArray(doubles: positions.flatMap { [$0.x, $0.y, $0.z] }, shape: [positions.count, 3]))
-        try writer.beginArray(name: "csi", dtype: .complex64, shape: [positions.count, antennas.count, frequencies.count])
+        try writer.write(
+            name: "positions",
+            array: NPYArray(doubles: positions.flatMap { [$0.x, $0.y, $0.z] }, shape: [positions.count, 3]))
+        try writer.beginArray(
+            name: "csi", dtype: .complex64, shape: [positions.count, antennas.count, frequencies.count])
     }
 
     /// Appends channels (interleaved complex64, antenna-major) for the next samples in position order.
     public func appendChannels(_ values: UnsafeBufferPointer<Float>) throws {
         guard writtenValues + values.count <= expectedValues else {
-            throw NPZError(.invalidArgument, file: path, location: .key("csi"), "more channel values than positions × antennas × subcarriers")
+            throw NPZError(
+                .invalidArgument, file: path, location: .key("csi"),
+                "more channel values than positions × antennas × subcarriers")
         }
         try writer.append(UnsafeRawBufferPointer(values))
         writtenValues += values.count
@@ -42,11 +51,16 @@ public final class DatasetWriter {
     /// Writes the remaining keys and closes the file.
     public func finish() throws {
         guard writtenValues == expectedValues else {
-            throw NPZError(.invalidArgument, file: path, location: .key("csi"), "expected \(expectedValues / 2) complex values, got \(writtenValues / 2)")
+            throw NPZError(
+                .invalidArgument, file: path, location: .key("csi"),
+                "expected \(expectedValues / 2) complex values, got \(writtenValues / 2)")
         }
         try writer.endArray()
-        try writer.write(name: "frequencies", array: NPYArray(doubles: tail.frequencies, shape: [tail.frequencies.count]))
-        try writer.write(name: "antennas", array: NPYArray(doubles: tail.antennas.flatMap { [$0.x, $0.y, $0.z] }, shape: [tail.antennas.count, 3]))
+        try writer.write(
+            name: "frequencies", array: NPYArray(doubles: tail.frequencies, shape: [tail.frequencies.count]))
+        try writer.write(
+            name: "antennas",
+            array: NPYArray(doubles: tail.antennas.flatMap { [$0.x, $0.y, $0.z] }, shape: [tail.antennas.count, 3]))
         try writer.write(name: "carrier", array: NPYArray(scalar: tail.carrier))
         if let los { try writer.write(name: "los", array: NPYArray(bools: los, shape: [los.count])) }
         if let nuisance { try writer.write(name: "nuisance", string: nuisance.rawValue) }

@@ -76,7 +76,8 @@ public struct DiffractedPath: Sendable, Equatable {
         }
         let cs = wedge.cylindrical(source), cr = wedge.cylindrical(receiver)
         guard wedge.isExterior(cs.phi), wedge.isExterior(cr.phi),
-              let zq = wedge.diffractionPoint(source: cs, receiver: cr) else { return nil }
+            let zq = wedge.diffractionPoint(source: cs, receiver: cr)
+        else { return nil }
         let q = wedge.origin + wedge.direction * zq
         // The real vertices of the path, antenna first.
         var vertices = [a]
@@ -101,8 +102,9 @@ public struct DiffractedPath: Sendable, Equatable {
         let g = scene.array.pattern.gain(toward: departure)
         var grad = out / s
         if let p = planeAfter { grad = scene.planes[p].mirrorDirection(grad) }
-        return Geometry(point: q, sPrime: sPrime, s: s, phiPrime: cs.phi, phi: cr.phi, sinBeta0: cs.rho / sPrime,
-                        gain: gamma * Complex(g, 0), lengthGradient: grad)
+        return Geometry(
+            point: q, sPrime: sPrime, s: s, phiPrime: cs.phi, phi: cr.phi, sinBeta0: cs.rho / sPrime,
+            gain: gamma * Complex(g, 0), lengthGradient: grad)
     }
 
     /// The term's complex envelope at wavenumber k (everything but e^{−jk(s+s′)}):
@@ -111,8 +113,9 @@ public struct DiffractedPath: Sendable, Equatable {
         let wedge = scene.edges[edge]
         let sum = g.s + g.sPrime
         let distance = g.s * g.sPrime * g.sinBeta0 * g.sinBeta0 / sum
-        let d = DiffractionCoefficient.wedge(phi: g.phi, phiPrime: g.phiPrime, n: wedge.n, distance: distance, wavenumber: k,
-                                             sinBeta0: g.sinBeta0, reflection0: wedge.reflection.0, reflectionN: wedge.reflection.1)
+        let d = DiffractionCoefficient.wedge(
+            phi: g.phi, phiPrime: g.phiPrime, n: wedge.n, distance: distance, wavenumber: k,
+            sinBeta0: g.sinBeta0, reflection0: wedge.reflection.0, reflectionN: wedge.reflection.1)
         return g.gain * d * Complex(1 / (g.s * g.sPrime * sum).squareRoot(), 0)
     }
 }

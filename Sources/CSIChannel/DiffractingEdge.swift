@@ -30,8 +30,10 @@ public struct DiffractingEdge: Sendable, Equatable {
     /// Unit vector along face n.
     public let faceN: Point3
 
-    public init(name: String, origin: Point3, direction: Point3, length: Double, face0: Point3, n: Double,
-                faceDepth: (Double, Double), reflection: (Complex<Double>, Complex<Double>) = (Complex(-1, 0), Complex(-1, 0))) {
+    public init(
+        name: String, origin: Point3, direction: Point3, length: Double, face0: Point3, n: Double,
+        faceDepth: (Double, Double), reflection: (Complex<Double>, Complex<Double>) = (Complex(-1, 0), Complex(-1, 0))
+    ) {
         self.name = name
         self.origin = origin
         let e = direction.normalized
@@ -48,7 +50,8 @@ public struct DiffractingEdge: Sendable, Equatable {
     }
 
     public static func == (a: DiffractingEdge, b: DiffractingEdge) -> Bool {
-        a.name == b.name && a.origin == b.origin && a.direction == b.direction && a.length == b.length && a.face0 == b.face0
+        a.name == b.name && a.origin == b.origin && a.direction == b.direction && a.length == b.length
+            && a.face0 == b.face0
             && a.n == b.n && a.faceDepth == b.faceDepth && a.reflection == b.reflection
     }
 
@@ -69,8 +72,10 @@ public struct DiffractingEdge: Sendable, Equatable {
     /// The diffraction point of the ray `source → edge → receiver` from the Keller cone (equal angles to the
     /// edge): in cylindrical coordinates z_Q = (z_r ρ_s + z_s ρ_r) / (ρ_s + ρ_r), the straight line of the
     /// unfolded path. Nil when it is off the finite edge or an end lies on the edge's line.
-    @inlinable public func diffractionPoint(source s: (z: Double, rho: Double, phi: Double),
-                                            receiver r: (z: Double, rho: Double, phi: Double)) -> Double? {
+    @inlinable public func diffractionPoint(
+        source s: (z: Double, rho: Double, phi: Double),
+        receiver r: (z: Double, rho: Double, phi: Double)
+    ) -> Double? {
         guard s.rho > 1e-9, r.rho > 1e-9 else { return nil }
         let z = (r.z * s.rho + s.z * r.rho) / (s.rho + r.rho)
         guard z >= 0, z <= length else { return nil }

@@ -18,8 +18,10 @@ public enum DiffractionCoefficient {
     /// The coefficient D (units √m) for observation angle `phi`, incidence angle `phiPrime` (both in [0, nπ]),
     /// wedge factor `n` (exterior angle nπ, 1 < n ≤ 2), distance parameter `distance` (L, m), wavenumber `k`
     /// (rad/m), sin β₀ and the faces' reflection coefficients.
-    public static func wedge(phi: Double, phiPrime: Double, n: Double, distance L: Double, wavenumber k: Double,
-                             sinBeta0: Double, reflection0: Complex<Double>, reflectionN: Complex<Double>) -> Complex<Double> {
+    public static func wedge(
+        phi: Double, phiPrime: Double, n: Double, distance L: Double, wavenumber k: Double,
+        sinBeta0: Double, reflection0: Complex<Double>, reflectionN: Complex<Double>
+    ) -> Complex<Double> {
         let bm = phi - phiPrime, bp = phi + phiPrime
         let kl = k * L
         var sum = term(beta: bm, sign: 1, n: n, kl: kl)
@@ -43,7 +45,8 @@ public enum DiffractionCoefficient {
         if abs(delta) < 1e-13 {
             let eps = 2 * n * delta
             let s: Double = eps > 0 ? 1 : (eps < 0 ? -1 : 0)
-            let inner = Complex(s * (2 * Double.pi * kl).squareRoot(), 0)
+            let inner =
+                Complex(s * (2 * Double.pi * kl).squareRoot(), 0)
                 - Complex(length: 2 * kl * eps, phase: Double.pi / 4)
             return Complex(n, 0) * inner * Complex(length: 1, phase: Double.pi / 4)
         }
@@ -92,7 +95,9 @@ public enum DiffractionCoefficient {
     }
 
     /// (√π/2) e^{−jπ/4} = ∫_0^∞ e^{−jτ²} dτ.
-    static let halfIntegral = (re: Double.pi.squareRoot() / 2 * 0.5.squareRoot(), im: -Double.pi.squareRoot() / 2 * 0.5.squareRoot())
+    static let halfIntegral = (
+        re: Double.pi.squareRoot() / 2 * 0.5.squareRoot(), im: -Double.pi.squareRoot() / 2 * 0.5.squareRoot()
+    )
 
     /// Above this argument `transition` uses its asymptotic series.
     static let asymptoticThreshold = 60.0

@@ -6,13 +6,15 @@ extension Impairments {
     /// relative to `carrier`), the drifts of frame number `frame`, then complex AWGN at the configured SNR
     /// relative to the impaired channel. Draws only from `rng`, so the result depends on the generator's seed
     /// and stream (and `frame`) alone.
-    public func apply(to h: UnsafeMutableBufferPointer<Float>, antennas na: Int, frequencies: [Double],
-                      carrier: Double, frame: Int = 0, rng: inout SeededGenerator) {
+    public func apply(
+        to h: UnsafeMutableBufferPointer<Float>, antennas na: Int, frequencies: [Double],
+        carrier: Double, frame: Int = 0, rng: inout SeededGenerator
+    ) {
         let ns = frequencies.count
         precondition(h.count == 2 * na * ns, "channel buffer has the wrong size")
         guard isActive else { return }
         var gain = 1.0
-        if gainStdDB != 0 { gain = fromDecibels(rng.nextGaussian() * gainStdDB / 2) }   // amplitude: dB/20
+        if gainStdDB != 0 { gain = fromDecibels(rng.nextGaussian() * gainStdDB / 2) } // amplitude: dB/20
         var commonPhase = 0.0
         if randomCommonPhase { commonPhase = 2 * Double.pi * rng.nextUnit() }
         var tau = 0.0

@@ -11,10 +11,14 @@ extension ModelQualityMap {
     /// `minimumSamples` on average. An axis the box does not span (a flat survey) gets one cell. A cell with fewer
     /// samples than `minimumSamples` pools the rings of cells around it until it has them.
     /// Returns nil when there are no usable samples.
-    public static func build(positions: [Point3], ratios: [Double], fooled: [Bool]? = nil, lower: Point3, upper: Point3,
-                             minimumSamples: Int = defaultMinimumSamples) -> ModelQualityMap? {
-        let usable = positions.indices.filter { ratios[$0].isFinite && ratios[$0] >= 0 && positions[$0].x.isFinite
-            && positions[$0].y.isFinite && positions[$0].z.isFinite }
+    public static func build(
+        positions: [Point3], ratios: [Double], fooled: [Bool]? = nil, lower: Point3, upper: Point3,
+        minimumSamples: Int = defaultMinimumSamples
+    ) -> ModelQualityMap? {
+        let usable = positions.indices.filter {
+            ratios[$0].isFinite && ratios[$0] >= 0 && positions[$0].x.isFinite
+                && positions[$0].y.isFinite && positions[$0].z.isFinite
+        }
         guard !usable.isEmpty, minimumSamples >= 1 else { return nil }
         let extent = (0..<3).map { max(0, upper[$0] - lower[$0]) }
         let spanned = (0..<3).filter { extent[$0] > 1e-9 }
@@ -25,12 +29,18 @@ extension ModelQualityMap {
             let side = Foundation.pow(volume / Double(target), 1 / Double(spanned.count))
             for a in spanned { shape[a] = max(1, Int((extent[a] / side).rounded())) }
             // Rounding may overshoot the target: take cells off the axis with the smallest cells.
-            while shape.reduce(1, *) > target, let a = spanned.filter({ shape[$0] > 1 }).min(by: { extent[$0] / Double(shape[$0]) < extent[$1] / Double(shape[$1]) }) {
+            while shape.reduce(1, *) > target,
+                let a = spanned.filter({ shape[$0] > 1 }).min(by: {
+                    extent[$0] / Double(shape[$0]) < extent[$1] / Double(shape[$1])
+                })
+            {
                 shape[a] -= 1
             }
         }
         let cell = (0..<3).map { shape[$0] > 1 || extent[$0] > 1e-9 ? extent[$0] / Double(shape[$0]) : 1.0 }
-        var map = ModelQualityMap(lower: [lower.x, lower.y, lower.z], cell: cell, shape: shape, nmse: [], logSpread: [], ambiguity: fooled == nil ? nil : [], samples: [])
+        var map = ModelQualityMap(
+            lower: [lower.x, lower.y, lower.z], cell: cell, shape: shape, nmse: [], logSpread: [],
+            ambiguity: fooled == nil ? nil : [], samples: [])
         // Samples per cell.
         var members = [[Int]](repeating: [], count: map.cellCount)
         for i in usable {
@@ -46,7 +56,9 @@ extension ModelQualityMap {
                         pooled = []
                         for kk in max(0, k - ring)...min(shape[2] - 1, k + ring) {
                             for jj in max(0, j - ring)...min(shape[1] - 1, j + ring) {
-                                for ii in max(0, i - ring)...min(shape[0] - 1, i + ring) { pooled += members[map.index(ii, jj, kk)] }
+                                for ii in max(0, i - ring)...min(shape[0] - 1, i + ring) {
+                                    pooled += members[map.index(ii, jj, kk)]
+                                }
                             }
                         }
                         if pooled.count >= minimumSamples || pooled.count == usable.count { break }
@@ -56,10 +68,13 @@ extension ModelQualityMap {
                     let mean = r.reduce(0, +) / Double(r.count)
                     let logs = r.map { Foundation.log(max($0, 1e-30)) }
                     let logMean = logs.reduce(0, +) / Double(logs.count)
-                    let variance = logs.reduce(0) { $0 + ($1 - logMean) * ($1 - logMean) } / Double(max(1, logs.count - 1))
+                    let variance =
+                        logs.reduce(0) { $0 + ($1 - logMean) * ($1 - logMean) } / Double(max(1, logs.count - 1))
                     map.nmse.append(mean)
                     map.logSpread.append(variance.squareRoot())
-                    if let fooled { map.ambiguity?.append(Double(pooled.filter { fooled[$0] }.count) / Double(pooled.count)) }
+                    if let fooled {
+                        map.ambiguity?.append(Double(pooled.filter { fooled[$0] }.count) / Double(pooled.count))
+                    }
                     map.samples.append(pooled.count)
                 }
             }

@@ -26,7 +26,10 @@ public struct ModelQualityMap: Codable, Sendable, Equatable {
     /// Validation samples pooled by each cell.
     public var samples: [Int]
 
-    public init(lower: [Double], cell: [Double], shape: [Int], nmse: [Double], logSpread: [Double], ambiguity: [Double]? = nil, samples: [Int]) {
+    public init(
+        lower: [Double], cell: [Double], shape: [Int], nmse: [Double], logSpread: [Double], ambiguity: [Double]? = nil,
+        samples: [Int]
+    ) {
         self.lower = lower; self.cell = cell; self.shape = shape; self.nmse = nmse; self.logSpread = logSpread
         self.ambiguity = ambiguity; self.samples = samples
     }
@@ -41,7 +44,9 @@ public struct ModelQualityMap: Codable, Sendable, Equatable {
 
     /// Centre of cell (i, j, k).
     public func center(_ i: Int, _ j: Int, _ k: Int) -> Point3 {
-        Point3(lower[0] + (Double(i) + 0.5) * cell[0], lower[1] + (Double(j) + 0.5) * cell[1], lower[2] + (Double(k) + 0.5) * cell[2])
+        Point3(
+            lower[0] + (Double(i) + 0.5) * cell[0], lower[1] + (Double(j) + 0.5) * cell[1],
+            lower[2] + (Double(k) + 0.5) * cell[2])
     }
 
     /// Flat index of cell (i, j, k).
@@ -66,9 +71,13 @@ public struct ModelQualityMap: Codable, Sendable, Equatable {
         for a in 0..<3 {
             let t = (p[a] - lower[a]) / cell[a] - 0.5
             let n = shape[a]
-            if !t.isFinite || n == 1 || t <= 0 { lo[a] = 0; w[a] = 0 }
-            else if t >= Double(n - 1) { lo[a] = n - 1; w[a] = 0 }
-            else { lo[a] = Int(t.rounded(.down)); w[a] = t - Double(lo[a]) }
+            if !t.isFinite || n == 1 || t <= 0 {
+                lo[a] = 0; w[a] = 0
+            } else if t >= Double(n - 1) {
+                lo[a] = n - 1; w[a] = 0
+            } else {
+                lo[a] = Int(t.rounded(.down)); w[a] = t - Double(lo[a])
+            }
         }
         var value = 0.0, spread = 0.0, fooled = 0.0
         for corner in 0..<8 {

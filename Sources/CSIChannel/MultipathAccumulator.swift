@@ -78,28 +78,36 @@ public struct MultipathAccumulator: Sendable {
     mutating func anchor(at frequency: Double, step df: Double) {
         let na = antennaCount, twoPi = 2 * Double.pi
         phase.withUnsafeMutableBufferPointer { ph in
-        sines.withUnsafeMutableBufferPointer { sb in
-        cosines.withUnsafeMutableBufferPointer { cb in
-        delay.withUnsafeBufferPointer { tau in
-            for j in 0..<na {
-                ph[j] = -twoPi * frequency * tau[j]
-                ph[na + j] = -twoPi * df * tau[j]
-            }
-            VectorMath.sinCos(ph.baseAddress!, sin: sb.baseAddress!, cos: cb.baseAddress!, count: 2 * na)
-            amplitudeRe.withUnsafeBufferPointer { ar in
-            amplitudeIm.withUnsafeBufferPointer { ai in
-            curRe.withUnsafeMutableBufferPointer { cr in
-            curIm.withUnsafeMutableBufferPointer { ci in
-            stepRe.withUnsafeMutableBufferPointer { sr in
-            stepIm.withUnsafeMutableBufferPointer { si in
-                for j in 0..<na {
-                    let sn = sb[j], cs = cb[j]
-                    cr[j] = ar[j] * cs - ai[j] * sn
-                    ci[j] = ar[j] * sn + ai[j] * cs
-                    sr[j] = cb[na + j]; si[j] = sb[na + j]
+            sines.withUnsafeMutableBufferPointer { sb in
+                cosines.withUnsafeMutableBufferPointer { cb in
+                    delay.withUnsafeBufferPointer { tau in
+                        for j in 0..<na {
+                            ph[j] = -twoPi * frequency * tau[j]
+                            ph[na + j] = -twoPi * df * tau[j]
+                        }
+                        VectorMath.sinCos(ph.baseAddress!, sin: sb.baseAddress!, cos: cb.baseAddress!, count: 2 * na)
+                        amplitudeRe.withUnsafeBufferPointer { ar in
+                            amplitudeIm.withUnsafeBufferPointer { ai in
+                                curRe.withUnsafeMutableBufferPointer { cr in
+                                    curIm.withUnsafeMutableBufferPointer { ci in
+                                        stepRe.withUnsafeMutableBufferPointer { sr in
+                                            stepIm.withUnsafeMutableBufferPointer { si in
+                                                for j in 0..<na {
+                                                    let sn = sb[j], cs = cb[j]
+                                                    cr[j] = ar[j] * cs - ai[j] * sn
+                                                    ci[j] = ar[j] * sn + ai[j] * cs
+                                                    sr[j] = cb[na + j]; si[j] = sb[na + j]
+                                                }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
                 }
-            }}}}}}
-        }}}}
+            }
+        }
     }
 
     /// For k in k0..<k1: t[k] += cur; cur *= step. Four antennas at a time in SIMD registers (the phasors
@@ -110,79 +118,94 @@ public struct MultipathAccumulator: Sendable {
         typealias V = SIMD4<Double>
         let stride = MemoryLayout<Double>.stride
         curRe.withUnsafeMutableBufferPointer { cr in
-        curIm.withUnsafeMutableBufferPointer { ci in
-        stepRe.withUnsafeBufferPointer { sr in
-        stepIm.withUnsafeBufferPointer { si in
-        tRe.withUnsafeMutableBufferPointer { tr in
-        tIm.withUnsafeMutableBufferPointer { ti in
-            let trRaw = UnsafeMutableRawPointer(tr.baseAddress!), tiRaw = UnsafeMutableRawPointer(ti.baseAddress!)
-            var j0 = 0
-            while j0 + 4 <= na {
-                var re = UnsafeRawPointer(cr.baseAddress! + j0).loadUnaligned(as: V.self)
-                var im = UnsafeRawPointer(ci.baseAddress! + j0).loadUnaligned(as: V.self)
-                let stRe = UnsafeRawPointer(sr.baseAddress! + j0).loadUnaligned(as: V.self)
-                let stIm = UnsafeRawPointer(si.baseAddress! + j0).loadUnaligned(as: V.self)
-                for k in k0..<k1 {
-                    let offset = (k * na + j0) * stride
-                    trRaw.storeBytes(of: trRaw.loadUnaligned(fromByteOffset: offset, as: V.self) + re, toByteOffset: offset, as: V.self)
-                    tiRaw.storeBytes(of: tiRaw.loadUnaligned(fromByteOffset: offset, as: V.self) + im, toByteOffset: offset, as: V.self)
-                    let nextRe = re * stRe - im * stIm
-                    im = re * stIm + im * stRe
-                    re = nextRe
+            curIm.withUnsafeMutableBufferPointer { ci in
+                stepRe.withUnsafeBufferPointer { sr in
+                    stepIm.withUnsafeBufferPointer { si in
+                        tRe.withUnsafeMutableBufferPointer { tr in
+                            tIm.withUnsafeMutableBufferPointer { ti in
+                                let trRaw = UnsafeMutableRawPointer(tr.baseAddress!),
+                                    tiRaw = UnsafeMutableRawPointer(ti.baseAddress!)
+                                var j0 = 0
+                                while j0 + 4 <= na {
+                                    var re = UnsafeRawPointer(cr.baseAddress! + j0).loadUnaligned(as: V.self)
+                                    var im = UnsafeRawPointer(ci.baseAddress! + j0).loadUnaligned(as: V.self)
+                                    let stRe = UnsafeRawPointer(sr.baseAddress! + j0).loadUnaligned(as: V.self)
+                                    let stIm = UnsafeRawPointer(si.baseAddress! + j0).loadUnaligned(as: V.self)
+                                    for k in k0..<k1 {
+                                        let offset = (k * na + j0) * stride
+                                        trRaw.storeBytes(
+                                            of: trRaw.loadUnaligned(fromByteOffset: offset, as: V.self) + re,
+                                            toByteOffset: offset, as: V.self)
+                                        tiRaw.storeBytes(
+                                            of: tiRaw.loadUnaligned(fromByteOffset: offset, as: V.self) + im,
+                                            toByteOffset: offset, as: V.self)
+                                        let nextRe = re * stRe - im * stIm
+                                        im = re * stIm + im * stRe
+                                        re = nextRe
+                                    }
+                                    UnsafeMutableRawPointer(cr.baseAddress! + j0).storeBytes(of: re, as: V.self)
+                                    UnsafeMutableRawPointer(ci.baseAddress! + j0).storeBytes(of: im, as: V.self)
+                                    j0 += 4
+                                }
+                                for j in j0..<na {
+                                    var re = cr[j], im = ci[j]
+                                    for k in k0..<k1 {
+                                        tr[k * na + j] += re
+                                        ti[k * na + j] += im
+                                        let nextRe = re * sr[j] - im * si[j]
+                                        im = re * si[j] + im * sr[j]
+                                        re = nextRe
+                                    }
+                                    cr[j] = re; ci[j] = im
+                                }
+                            }
+                        }
+                    }
                 }
-                UnsafeMutableRawPointer(cr.baseAddress! + j0).storeBytes(of: re, as: V.self)
-                UnsafeMutableRawPointer(ci.baseAddress! + j0).storeBytes(of: im, as: V.self)
-                j0 += 4
             }
-            for j in j0..<na {
-                var re = cr[j], im = ci[j]
-                for k in k0..<k1 {
-                    tr[k * na + j] += re
-                    ti[k * na + j] += im
-                    let nextRe = re * sr[j] - im * si[j]
-                    im = re * si[j] + im * sr[j]
-                    re = nextRe
-                }
-                cr[j] = re; ci[j] = im
-            }
-        }}}}}}
+        }
     }
 
     /// The correlations c_k = Σ_j conj(scale·T_jk)·H_jk of the accumulated channel with H (subcarrier-major and
     /// split, like the accumulator) into `correlations` (N_s complex, interleaved); returns ‖scale·T‖².
     /// Four antennas at a time in SIMD registers; no channel is written.
-    public func correlate(hRe: UnsafePointer<Double>, hIm: UnsafePointer<Double>, scale: Double,
-                          into correlations: UnsafeMutablePointer<Double>) -> Double {
+    public func correlate(
+        hRe: UnsafePointer<Double>, hIm: UnsafePointer<Double>, scale: Double,
+        into correlations: UnsafeMutablePointer<Double>
+    ) -> Double {
         let na = antennaCount, ns = frequencies.count
         typealias V = SIMD4<Double>
         var energy = V.zero
         var tail = 0.0
         tRe.withUnsafeBufferPointer { trb in
-        tIm.withUnsafeBufferPointer { tib in
-            let tr = UnsafeRawPointer(trb.baseAddress!), ti = UnsafeRawPointer(tib.baseAddress!)
-            let hr = UnsafeRawPointer(hRe), hi = UnsafeRawPointer(hIm)
-            let stride = MemoryLayout<Double>.stride
-            for k in 0..<ns {
-                var cr = V.zero, ci = V.zero
-                var j = 0
-                while j + 4 <= na {
-                    let o = (k * na + j) * stride
-                    let a = tr.loadUnaligned(fromByteOffset: o, as: V.self), b = ti.loadUnaligned(fromByteOffset: o, as: V.self)
-                    let x = hr.loadUnaligned(fromByteOffset: o, as: V.self), y = hi.loadUnaligned(fromByteOffset: o, as: V.self)
-                    cr += a * x + b * y; ci += a * y - b * x
-                    energy += a * a + b * b
-                    j += 4
+            tIm.withUnsafeBufferPointer { tib in
+                let tr = UnsafeRawPointer(trb.baseAddress!), ti = UnsafeRawPointer(tib.baseAddress!)
+                let hr = UnsafeRawPointer(hRe), hi = UnsafeRawPointer(hIm)
+                let stride = MemoryLayout<Double>.stride
+                for k in 0..<ns {
+                    var cr = V.zero, ci = V.zero
+                    var j = 0
+                    while j + 4 <= na {
+                        let o = (k * na + j) * stride
+                        let a = tr.loadUnaligned(fromByteOffset: o, as: V.self),
+                            b = ti.loadUnaligned(fromByteOffset: o, as: V.self)
+                        let x = hr.loadUnaligned(fromByteOffset: o, as: V.self),
+                            y = hi.loadUnaligned(fromByteOffset: o, as: V.self)
+                        cr += a * x + b * y; ci += a * y - b * x
+                        energy += a * a + b * b
+                        j += 4
+                    }
+                    var sr = cr.sum(), si = ci.sum()
+                    while j < na {
+                        let a = trb[k * na + j], b = tib[k * na + j], x = hRe[k * na + j], y = hIm[k * na + j]
+                        sr += a * x + b * y; si += a * y - b * x
+                        tail += a * a + b * b
+                        j += 1
+                    }
+                    correlations[2 * k] = sr * scale; correlations[2 * k + 1] = si * scale
                 }
-                var sr = cr.sum(), si = ci.sum()
-                while j < na {
-                    let a = trb[k * na + j], b = tib[k * na + j], x = hRe[k * na + j], y = hIm[k * na + j]
-                    sr += a * x + b * y; si += a * y - b * x
-                    tail += a * a + b * b
-                    j += 1
-                }
-                correlations[2 * k] = sr * scale; correlations[2 * k + 1] = si * scale
             }
-        }}
+        }
         return (energy.sum() + tail) * scale * scale
     }
 

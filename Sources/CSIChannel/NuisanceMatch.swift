@@ -66,8 +66,11 @@ public struct NuisanceMatch: Sendable {
     /// (`correlations`: N_s complex, interleaved), and its energy ‖F‖² — what `ChannelModel.correlate` returns.
     /// Same quantity as `evaluate`, with `none` computed as ‖H‖² − 2·Re Σ_k c_k + ‖F‖² (the candidate scorer's
     /// form: exact to rounding of ‖H‖², which is all a ranking of grid candidates needs).
-    public mutating func cost(correlations c: UnsafePointer<Double>, modelEnergy ff: Double)
-        -> (cost: Double, alpha: (re: Double, im: Double), tau: Double) {
+    public mutating func cost(
+        correlations c: UnsafePointer<Double>, modelEnergy ff: Double
+    )
+        -> (cost: Double, alpha: (re: Double, im: Double), tau: Double)
+    {
         // A model value that is not a number gives a cost that is not a number (the search flags it).
         var check = ff
         for k in 0..<ns { check += c[2 * k] + c[2 * k + 1] }
@@ -90,7 +93,9 @@ public struct NuisanceMatch: Sendable {
     }
 
     /// The cost of candidate `f` (interleaved, antenna-major) and the nuisance estimate that achieves it.
-    public mutating func evaluate(_ f: UnsafePointer<Double>) -> (cost: Double, alpha: (re: Double, im: Double), tau: Double) {
+    public mutating func evaluate(
+        _ f: UnsafePointer<Double>
+    ) -> (cost: Double, alpha: (re: Double, im: Double), tau: Double) {
         switch nuisance {
         case .none:
             var s = 0.0
@@ -150,7 +155,9 @@ public struct NuisanceMatch: Sendable {
     }
 
     /// S(τ), S'(τ), S''(τ) from the current c_k.
-    public func spectrum(at tau: Double) -> ((re: Double, im: Double), (re: Double, im: Double), (re: Double, im: Double)) {
+    public func spectrum(
+        at tau: Double
+    ) -> ((re: Double, im: Double), (re: Double, im: Double), (re: Double, im: Double)) {
         var s0 = (re: 0.0, im: 0.0), s1 = (re: 0.0, im: 0.0), s2 = (re: 0.0, im: 0.0)
         if let dw = omegaStep, ns > 0, ns <= 4096 {
             // e^{jω_kτ} = e^{jω_0τ}·(e^{jΔωτ})^k, re-anchored exactly every 64 subcarriers.
@@ -175,8 +182,8 @@ public struct NuisanceMatch: Sendable {
             let tr = cs * cRe[k] - sn * cIm[k], ti = cs * cIm[k] + sn * cRe[k]
             let w = omega[k]
             s0.re += tr; s0.im += ti
-            s1.re += -w * ti; s1.im += w * tr            // j ω · t
-            s2.re += -w * w * tr; s2.im += -w * w * ti   // −ω² · t
+            s1.re += -w * ti; s1.im += w * tr // j ω · t
+            s2.re += -w * w * tr; s2.im += -w * w * ti // −ω² · t
         }
         return (s0, s1, s2)
     }
@@ -186,8 +193,9 @@ extension NuisanceMatch {
     /// A matcher for channels of `model` (its subcarriers and antennas), timing referred to the mean frequency.
     public init(model: some ChannelModel, nuisance: NuisanceModel) {
         let f = model.frequencies
-        self.init(frequencies: f, antennas: model.antennaCount, reference: f.reduce(0, +) / Double(max(f.count, 1)),
-                  nuisance: nuisance)
+        self.init(
+            frequencies: f, antennas: model.antennaCount, reference: f.reduce(0, +) / Double(max(f.count, 1)),
+            nuisance: nuisance)
     }
 
     /// Writes the measured channel loaded last, with the nuisance (α, τ) of `model` removed, into `out`:
@@ -212,7 +220,11 @@ extension NuisanceMatch {
 
     /// Real nuisance parameters estimated for a nuisance model.
     public static func degrees(_ n: NuisanceModel) -> Int {
-        switch n { case .none: 0; case .phaseAndGain: 2; case .phaseGainAndTiming: 3 }
+        switch n {
+        case .none: 0;
+        case .phaseAndGain: 2;
+        case .phaseGainAndTiming: 3
+        }
     }
     /// max |ω_k|, the scale that makes the timing column of the Jacobian comparable to the others.
     public var omegaScale: Double { max(omega.map(abs).max() ?? 1, 1) }

@@ -4,7 +4,7 @@ import CSINumerics
 public enum PositionSampler {
     /// `count` points uniform in `region` (uniform in z too unless the region is flat), from `seed`.
     public static func uniform(in region: Region, count: Int, seed: UInt64) -> [Point3] {
-        var rng = SeededGenerator(seed: seed, stream: 0x5053_414D)   // "PSAM"
+        var rng = SeededGenerator(seed: seed, stream: 0x5053_414D) // "PSAM"
         func draw(_ r: ClosedRange<Double>) -> Double {
             r.lowerBound + (r.upperBound - r.lowerBound) * rng.nextUnit()
         }

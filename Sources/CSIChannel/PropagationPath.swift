@@ -35,7 +35,9 @@ public struct PropagationPath: Sendable {
     }
 
     /// `reaches(_:antenna:planes:)`, and no leg of the path crosses a face of one of `edges`.
-    @inlinable public func reaches(_ x: Point3, antenna j: Int, planes: [ReflectingPlane], edges: [DiffractingEdge]) -> Bool {
+    @inlinable public func reaches(
+        _ x: Point3, antenna j: Int, planes: [ReflectingPlane], edges: [DiffractingEdge]
+    ) -> Bool {
         if edges.isEmpty { return reaches(x, antenna: j, planes: planes) }
         var from = x
         var i = planeSequence.count
@@ -55,7 +57,8 @@ public struct PropagationPath: Sendable {
     public static func enumerate(in scene: Scene) -> [PropagationPath] {
         let antennas = scene.array.positions
         var result: [PropagationPath] = [
-            PropagationPath(planeSequence: [], gain: Complex(1, 0), linear: .identity, images: antennas, partialImages: [antennas])
+            PropagationPath(
+                planeSequence: [], gain: Complex(1, 0), linear: .identity, images: antennas, partialImages: [antennas])
         ]
         var frontier = result
         let planes = scene.planes
@@ -65,13 +68,14 @@ public struct PropagationPath: Sendable {
             for path in frontier {
                 for (p, plane) in planes.enumerated() where path.planeSequence.last != p {
                     let images = path.images.map(plane.mirror)
-                    next.append(PropagationPath(
-                        planeSequence: path.planeSequence + [p],
-                        gain: path.gain * plane.reflection,
-                        linear: plane.reflectionMatrix.multiplied(by: path.linear),
-                        images: images,
-                        partialImages: path.partialImages + [images]
-                    ))
+                    next.append(
+                        PropagationPath(
+                            planeSequence: path.planeSequence + [p],
+                            gain: path.gain * plane.reflection,
+                            linear: plane.reflectionMatrix.multiplied(by: path.linear),
+                            images: images,
+                            partialImages: path.partialImages + [images]
+                        ))
                 }
             }
             result += next

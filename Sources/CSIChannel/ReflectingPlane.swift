@@ -20,8 +20,10 @@ public struct ReflectingPlane: Sendable, Equatable {
         public let halfV: Double
     }
 
-    public init(name: String, point: Point3, normal: Point3, reflection: Complex<Double>,
-                extent: (u: Point3, size: (Double, Double))? = nil) {
+    public init(
+        name: String, point: Point3, normal: Point3, reflection: Complex<Double>,
+        extent: (u: Point3, size: (Double, Double))? = nil
+    ) {
         self.name = name
         self.point = point
         let n = normal.normalized
@@ -42,7 +44,8 @@ public struct ReflectingPlane: Sendable, Equatable {
     /// The linear part of the reflection, I − 2nnᵀ.
     public var reflectionMatrix: Matrix3 {
         let n = normal
-        return Matrix3(Point3(1, 0, 0) - n * (2 * n.x), Point3(0, 1, 0) - n * (2 * n.y), Point3(0, 0, 1) - n * (2 * n.z))
+        return Matrix3(
+            Point3(1, 0, 0) - n * (2 * n.x), Point3(0, 1, 0) - n * (2 * n.y), Point3(0, 0, 1) - n * (2 * n.z))
     }
 
     /// Where the segment `a → b` crosses the plane, if it crosses strictly inside the extent.

@@ -9,7 +9,7 @@ extension Scene {
         let name = url.deletingPathExtension().lastPathComponent
         let parent = url.deletingLastPathComponent()
         guard url.pathExtension == "yaml", parent.lastPathComponent == "scenes",
-              parent.deletingLastPathComponent().lastPathComponent == "etc", BuiltinScenes.byName[name] != nil
+            parent.deletingLastPathComponent().lastPathComponent == "etc", BuiltinScenes.byName[name] != nil
         else { return nil }
         return name
     }
@@ -18,7 +18,9 @@ extension Scene {
     /// scene (``builtinName(for:)``), the compiled-in copy of it (``BuiltinScenes``), so that `csiloc demo` and the
     /// other commands' default `etc/scenes/street.yaml` work from any directory with only the binaries.
     public static func loadFileOrBuiltin(_ path: String) throws -> (scene: Scene, text: String) {
-        if !FileManager.default.fileExists(atPath: path), let name = builtinName(for: path), let text = BuiltinScenes.byName[name] {
+        if !FileManager.default.fileExists(atPath: path), let name = builtinName(for: path),
+            let text = BuiltinScenes.byName[name]
+        {
             return (try parse(yaml: text, file: "<built-in \(name)> (etc/scenes/\(name).yaml)"), text)
         }
         let scene = try load(contentsOf: path)

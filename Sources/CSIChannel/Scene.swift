@@ -20,9 +20,11 @@ public struct Scene: Sendable {
     public var edges: [DiffractingEdge]
     public var impairments: Impairments
 
-    public init(name: String, frame: String = "scene", array: AntennaArray, subcarriers: SubcarrierPlan,
-                planes: [ReflectingPlane] = [], maxReflectionOrder: Int = 1, ueRegion: Region,
-                nlosRegions: [Region] = [], edges: [DiffractingEdge] = [], impairments: Impairments = .none) {
+    public init(
+        name: String, frame: String = "scene", array: AntennaArray, subcarriers: SubcarrierPlan,
+        planes: [ReflectingPlane] = [], maxReflectionOrder: Int = 1, ueRegion: Region,
+        nlosRegions: [Region] = [], edges: [DiffractingEdge] = [], impairments: Impairments = .none
+    ) {
         self.name = name; self.frame = frame; self.array = array; self.subcarriers = subcarriers
         self.planes = planes; self.maxReflectionOrder = maxReflectionOrder; self.ueRegion = ueRegion
         self.nlosRegions = nlosRegions; self.edges = edges; self.impairments = impairments
@@ -40,9 +42,12 @@ public struct Scene: Sendable {
                 s.array = .ula(count: n, spacing: a.spacing, center: a.center, axis: a.axis, pattern: a.pattern)
             case .upa:
                 let side = Int(Double(n).squareRoot().rounded())
-                guard side * side == n else { throw SceneError.invalid("a UPA can only be resized to a square number of antennas, got \(n)") }
-                s.array = .upa(rows: side, cols: side, spacing: a.spacing, center: a.center, axis: a.axis,
-                               axis2: a.axis2 ?? Point3(0, 0, 1), pattern: a.pattern)
+                guard side * side == n else {
+                    throw SceneError.invalid("a UPA can only be resized to a square number of antennas, got \(n)")
+                }
+                s.array = .upa(
+                    rows: side, cols: side, spacing: a.spacing, center: a.center, axis: a.axis,
+                    axis2: a.axis2 ?? Point3(0, 0, 1), pattern: a.pattern)
             }
         }
         return s
@@ -103,8 +108,10 @@ public struct Impairments: Sendable, Equatable {
     /// frequency offset at a constant frame rate.
     public var phaseDriftPerFrame: Double = 0
 
-    public init(snrDB: Double? = nil, randomCommonPhase: Bool = false, maxTimingOffset: Double = 0, gainStdDB: Double = 0,
-                timingDriftPerFrame: Double = 0, phaseDriftPerFrame: Double = 0) {
+    public init(
+        snrDB: Double? = nil, randomCommonPhase: Bool = false, maxTimingOffset: Double = 0, gainStdDB: Double = 0,
+        timingDriftPerFrame: Double = 0, phaseDriftPerFrame: Double = 0
+    ) {
         self.snrDB = snrDB; self.randomCommonPhase = randomCommonPhase
         self.maxTimingOffset = maxTimingOffset; self.gainStdDB = gainStdDB
         self.timingDriftPerFrame = timingDriftPerFrame; self.phaseDriftPerFrame = phaseDriftPerFrame
@@ -123,6 +130,8 @@ public struct Impairments: Sendable, Equatable {
 public enum SceneError: Error, CustomStringConvertible, Sendable {
     case invalid(String)
     public var description: String {
-        switch self { case .invalid(let m): return m }
+        switch self {
+        case .invalid(let m): return m
+        }
     }
 }

@@ -17,12 +17,14 @@ struct RegionSpec: Decodable {
                 throw DecodingError.keyNotFound(key, .init(codingPath: c.codingPath, debugDescription: "missing"))
             }
             let pair = try c.decode([Double].self, forKey: key)
-            try c.require(pair.count == 2 && pair.allSatisfy(\.isFinite) && pair[0] <= pair[1], key,
-                          "must be [min, max] with min ≤ max, or a single number")
+            try c.require(
+                pair.count == 2 && pair.allSatisfy(\.isFinite) && pair[0] <= pair[1], key,
+                "must be [min, max] with min ≤ max, or a single number")
             return pair[0]...pair[1]
         }
-        region = Region(x: try range(.x, nil), y: try range(.y, nil),
-                        z: try range(.z, -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude))
+        region = Region(
+            x: try range(.x, nil), y: try range(.y, nil),
+            z: try range(.z, -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude))
     }
 }
 
@@ -33,7 +35,9 @@ struct UESpec: Decodable {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         region = try c.decode(RegionSpec.self, forKey: .region).region
-        try c.require(region.z.lowerBound > -1e300 && region.z.upperBound < 1e300, .region, "the UE region needs 'z' (a height or [min, max])")
+        try c.require(
+            region.z.lowerBound > -1e300 && region.z.upperBound < 1e300, .region,
+            "the UE region needs 'z' (a height or [min, max])")
         try c.require(region.footprintArea > 0, .region, "the UE region must have a positive x–y area")
     }
 }
@@ -50,19 +54,25 @@ struct ImpairmentSpec: Decodable {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let snr = try c.decodeIfPresent(Double.self, forKey: .snrDB)
-        if let snr { try c.require(snr.isFinite && snr > -50 && snr < 200, .snrDB, "must be a finite SNR in dB in (-50, 200)") }
+        if let snr {
+            try c.require(snr.isFinite && snr > -50 && snr < 200, .snrDB, "must be a finite SNR in dB in (-50, 200)")
+        }
         let tau = try c.value(.timingOffsetNs, default: 0.0)
         try c.require(tau >= 0 && tau.isFinite, .timingOffsetNs, "must be ≥ 0 (the maximum |offset|, ns)")
         let g = try c.value(.gainStdDB, default: 0.0)
         try c.require(g >= 0 && g.isFinite, .gainStdDB, "must be ≥ 0 dB")
         let drift = try c.value(.timingDriftNsPerFrame, default: 0.0)
-        try c.require(drift.isFinite && abs(drift) <= 1e3, .timingDriftNsPerFrame, "must be a finite drift in ns per frame, |drift| ≤ 1000")
+        try c.require(
+            drift.isFinite && abs(drift) <= 1e3, .timingDriftNsPerFrame,
+            "must be a finite drift in ns per frame, |drift| ≤ 1000")
         let phaseDrift = try c.value(.phaseDriftRadPerFrame, default: 0.0)
-        try c.require(phaseDrift.isFinite && abs(phaseDrift) <= 2 * Double.pi, .phaseDriftRadPerFrame,
-                      "must be a finite drift in rad per frame, |drift| ≤ 2π")
-        impairments = Impairments(snrDB: snr, randomCommonPhase: try c.value(.randomCommonPhase, default: false),
-                                  maxTimingOffset: tau * 1e-9, gainStdDB: g,
-                                  timingDriftPerFrame: drift * 1e-9, phaseDriftPerFrame: phaseDrift)
+        try c.require(
+            phaseDrift.isFinite && abs(phaseDrift) <= 2 * Double.pi, .phaseDriftRadPerFrame,
+            "must be a finite drift in rad per frame, |drift| ≤ 2π")
+        impairments = Impairments(
+            snrDB: snr, randomCommonPhase: try c.value(.randomCommonPhase, default: false),
+            maxTimingOffset: tau * 1e-9, gainStdDB: g,
+            timingDriftPerFrame: drift * 1e-9, phaseDriftPerFrame: phaseDrift)
     }
 }
 
@@ -97,12 +107,14 @@ extension SceneFile {
             arr = .ula(count: array.count ?? 1, spacing: spacing, center: center, axis: axis, pattern: pat)
         case .upa:
             let s = array.shape ?? [1, 1], a2 = array.axis2 ?? [0, 0, 1]
-            arr = .upa(rows: s[0], cols: s[1], spacing: spacing, center: center, axis: axis,
-                       axis2: Point3(a2[0], a2[1], a2[2]), pattern: pat)
+            arr = .upa(
+                rows: s[0], cols: s[1], spacing: spacing, center: center, axis: axis,
+                axis2: Point3(a2[0], a2[1], a2[2]), pattern: pat)
         }
-        return Scene(name: name, frame: frame, array: arr, subcarriers: p, planes: planes.map(\.plane),
-                     maxReflectionOrder: maxOrder, ueRegion: ue.region, nlosRegions: nlosRegions.map(\.region),
-                     edges: edges.map(\.edge),
-                     impairments: impairments.impairments)
+        return Scene(
+            name: name, frame: frame, array: arr, subcarriers: p, planes: planes.map(\.plane),
+            maxReflectionOrder: maxOrder, ueRegion: ue.region, nlosRegions: nlosRegions.map(\.region),
+            edges: edges.map(\.edge),
+            impairments: impairments.impairments)
     }
 }

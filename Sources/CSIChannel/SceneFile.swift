@@ -61,8 +61,12 @@ struct ArraySpec: Decodable {
         axis2 = try c.decodeIfPresent([Double].self, forKey: .axis2)
         pattern = try c.value(.pattern, default: PatternSpec())
         try c.require(center.count == 3 && center.allSatisfy(\.isFinite), .center, "must be 3 finite numbers [x, y, z]")
-        try c.require(axis.count == 3 && axis.allSatisfy(\.isFinite) && axis.contains { $0 != 0 }, .axis, "must be a non-zero vector [x, y, z]")
-        if let spacing { try c.require(spacing > 0 && spacing.isFinite, .spacing, "must be > 0 metres, got \(spacing)") }
+        try c.require(
+            axis.count == 3 && axis.allSatisfy(\.isFinite) && axis.contains { $0 != 0 }, .axis,
+            "must be a non-zero vector [x, y, z]")
+        if let spacing {
+            try c.require(spacing > 0 && spacing.isFinite, .spacing, "must be > 0 metres, got \(spacing)")
+        }
         switch kind {
         case .ula:
             try c.require(count != nil, .count, "a ULA needs 'count' (number of elements)")
@@ -70,8 +74,11 @@ struct ArraySpec: Decodable {
             try c.require(shape == nil, .shape, "'shape' is for kind: upa; a ULA uses 'count'")
         case .upa:
             try c.require(shape?.count == 2, .shape, "a UPA needs 'shape: [rows, cols]'")
-            try c.require((shape ?? []).allSatisfy { (1...256).contains($0) }, .shape, "rows and cols must be in 1...256")
-            try c.require(axis2?.count == 3 && (axis2 ?? []).contains { $0 != 0 }, .axis2, "a UPA needs 'axis2: [x, y, z]', the second array axis")
+            try c.require(
+                (shape ?? []).allSatisfy { (1...256).contains($0) }, .shape, "rows and cols must be in 1...256")
+            try c.require(
+                axis2?.count == 3 && (axis2 ?? []).contains { $0 != 0 }, .axis2,
+                "a UPA needs 'axis2: [x, y, z]', the second array axis")
         }
     }
 }
@@ -92,8 +99,9 @@ struct PatternSpec: Decodable {
         boresight = try c.decodeIfPresent([Double].self, forKey: .boresight)
         try c.require(exponent > 0 && exponent <= 64, .exponent, "must be in (0, 64], got \(exponent)")
         if kind == .cosine {
-            try c.require(boresight?.count == 3 && (boresight ?? []).contains { $0 != 0 }, .boresight,
-                          "a cosine pattern needs 'boresight: [x, y, z]'")
+            try c.require(
+                boresight?.count == 3 && (boresight ?? []).contains { $0 != 0 }, .boresight,
+                "a cosine pattern needs 'boresight: [x, y, z]'")
         }
     }
 }
@@ -105,17 +113,21 @@ struct SubcarrierSpec: Decodable {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         if let list = try c.decodeIfPresent([Double].self, forKey: .frequencies) {
-            try c.require(!list.isEmpty && list.count <= 65_536 && list.allSatisfy { $0 > 0 && $0.isFinite }, .frequencies,
-                          "must be a non-empty list of positive frequencies in Hz")
-            try c.require(!c.contains(.bandwidth) && !c.contains(.count), .frequencies,
-                          "give either 'frequencies' or 'carrier' + 'bandwidth' + 'count', not both")
+            try c.require(
+                !list.isEmpty && list.count <= 65_536 && list.allSatisfy { $0 > 0 && $0.isFinite }, .frequencies,
+                "must be a non-empty list of positive frequencies in Hz")
+            try c.require(
+                !c.contains(.bandwidth) && !c.contains(.count), .frequencies,
+                "give either 'frequencies' or 'carrier' + 'bandwidth' + 'count', not both")
             plan = SubcarrierPlan(frequencies: list, carrier: try c.decodeIfPresent(Double.self, forKey: .carrier))
         } else {
             let carrier = try c.decode(Double.self, forKey: .carrier)
             let bandwidth = try c.decode(Double.self, forKey: .bandwidth)
             let count = try c.decode(Int.self, forKey: .count)
-            try c.require(carrier > 0 && carrier.isFinite, .carrier, "must be a positive frequency in Hz, got \(carrier)")
-            try c.require(bandwidth >= 0 && bandwidth < carrier, .bandwidth, "must be in [0, carrier), got \(bandwidth)")
+            try c.require(
+                carrier > 0 && carrier.isFinite, .carrier, "must be a positive frequency in Hz, got \(carrier)")
+            try c.require(
+                bandwidth >= 0 && bandwidth < carrier, .bandwidth, "must be in [0, carrier), got \(bandwidth)")
             try c.require((1...65_536).contains(count), .count, "must be in 1...65536, got \(count)")
             plan = SubcarrierPlan(carrier: carrier, bandwidth: bandwidth, count: count)
         }
@@ -134,7 +146,9 @@ struct PlaneSpec: Decodable {
             u = try c.decode([Double].self, forKey: .u)
             size = try c.decode([Double].self, forKey: .size)
             try c.require(u.count == 3 && u.contains { $0 != 0 }, .u, "must be a non-zero in-plane vector [x, y, z]")
-            try c.require(size.count == 2 && size.allSatisfy { $0 > 0 && $0.isFinite }, .size, "must be [width, height] in metres, both > 0")
+            try c.require(
+                size.count == 2 && size.allSatisfy { $0 > 0 && $0.isFinite }, .size,
+                "must be [width, height] in metres, both > 0")
         }
     }
     init(from decoder: any Decoder) throws {
@@ -146,13 +160,18 @@ struct PlaneSpec: Decodable {
         let refl = try c.decode([Double].self, forKey: .reflection)
         try c.require(point.count == 3 && point.allSatisfy(\.isFinite), .point, "must be 3 finite numbers [x, y, z]")
         try c.require(normal.count == 3 && normal.contains { $0 != 0 }, .normal, "must be a non-zero vector [x, y, z]")
-        try c.require(refl.count == 2 && refl.allSatisfy(\.isFinite), .reflection, "must be [real, imaginary] of the reflection coefficient")
-        try c.require((refl[0] * refl[0] + refl[1] * refl[1]) <= 1 + 1e-12, .reflection, "magnitude must be ≤ 1 (a passive reflector)")
+        try c.require(
+            refl.count == 2 && refl.allSatisfy(\.isFinite), .reflection,
+            "must be [real, imaginary] of the reflection coefficient")
+        try c.require(
+            (refl[0] * refl[0] + refl[1] * refl[1]) <= 1 + 1e-12, .reflection,
+            "magnitude must be ≤ 1 (a passive reflector)")
         let extent = try c.decodeIfPresent(ExtentSpec.self, forKey: .extent)
         let n = Point3(normal[0], normal[1], normal[2])
         if let extent {
             let u = Point3(extent.u[0], extent.u[1], extent.u[2])
-            try c.require(abs(u.normalized.dot(n.normalized)) < 0.999, .extent, "'u' must not be parallel to the normal")
+            try c.require(
+                abs(u.normalized.dot(n.normalized)) < 0.999, .extent, "'u' must not be parallel to the normal")
         }
         plane = ReflectingPlane(
             name: name, point: Point3(point[0], point[1], point[2]), normal: n,

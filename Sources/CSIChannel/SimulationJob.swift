@@ -13,7 +13,9 @@ public struct SimulationJob: Sendable {
     /// Points per block handed to the sink (bounded memory: ~64 MB of complex64 per block by default).
     public let blockSize: Int
 
-    public init(simulator: ChannelSimulator, positions: [Point3], impairments: Impairments, seed: UInt64, blockSize: Int? = nil) {
+    public init(
+        simulator: ChannelSimulator, positions: [Point3], impairments: Impairments, seed: UInt64, blockSize: Int? = nil
+    ) {
         self.simulator = simulator
         self.positions = positions
         self.impairments = impairments
@@ -28,8 +30,10 @@ public struct SimulationJob: Sendable {
 
     /// Runs the job. `sink` receives consecutive blocks of complex64 channels (interleaved, antenna-major)
     /// in position order; `progress` is called with the number of points finished so far.
-    public func run(width: Int = Parallel.defaultWidth, progress: ((Int) -> Void)? = nil,
-                    sink: (UnsafeBufferPointer<Float>) throws -> Void) rethrows {
+    public func run(
+        width: Int = Parallel.defaultWidth, progress: ((Int) -> Void)? = nil,
+        sink: (UnsafeBufferPointer<Float>) throws -> Void
+    ) rethrows {
         let stride = simulator.valuesPerChannel
         var block = [Float](repeating: 0, count: min(blockSize, max(positions.count, 1)) * stride)
         var start = 0
@@ -39,8 +43,9 @@ public struct SimulationJob: Sendable {
             block.withUnsafeMutableBufferPointer { out in
                 nonisolated(unsafe) let out = out
                 Parallel.forEachChunk(count: n, width: width, minChunk: 16) { range in
-                    self.simulate(range: (blockStart + range.lowerBound)..<(blockStart + range.upperBound),
-                                  into: out.baseAddress! + range.lowerBound * stride)
+                    self.simulate(
+                        range: (blockStart + range.lowerBound)..<(blockStart + range.upperBound),
+                        into: out.baseAddress! + range.lowerBound * stride)
                 }
             }
             try block.withUnsafeBufferPointer { try sink(UnsafeBufferPointer(rebasing: $0[0..<(n * stride)])) }
@@ -53,15 +58,17 @@ public struct SimulationJob: Sendable {
     func simulate(range: Range<Int>, into out: UnsafeMutablePointer<Float>) {
         let stride = simulator.valuesPerChannel
         positions.withUnsafeBufferPointer { p in
-            simulator.evaluateFloat(UnsafeBufferPointer(rebasing: p[range]),
-                                    into: UnsafeMutableBufferPointer(start: out, count: range.count * stride))
+            simulator.evaluateFloat(
+                UnsafeBufferPointer(rebasing: p[range]),
+                into: UnsafeMutableBufferPointer(start: out, count: range.count * stride))
         }
         guard impairments.isActive else { return }
         let na = simulator.antennaCount, freqs = simulator.frequencies, f0 = simulator.scene.subcarriers.carrier
         for (offset, i) in range.enumerated() {
             var rng = SeededGenerator(seed: seed, stream: 0x494D_5000_0000_0000 &+ UInt64(i))
-            impairments.apply(to: UnsafeMutableBufferPointer(start: out + offset * stride, count: stride),
-                              antennas: na, frequencies: freqs, carrier: f0, frame: i, rng: &rng)
+            impairments.apply(
+                to: UnsafeMutableBufferPointer(start: out + offset * stride, count: stride),
+                antennas: na, frequencies: freqs, carrier: f0, frame: i, rng: &rng)
         }
     }
 }

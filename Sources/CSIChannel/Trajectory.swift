@@ -47,7 +47,7 @@ public struct Trajectory: Sendable, Equatable {
     /// `count` positions, sample k at time k / rate, starting uniformly at random in the region with a random
     /// heading; the same seed gives the same path.
     public func positions(in region: Region, count: Int, seed: UInt64) -> [Point3] {
-        var rng = SeededGenerator(seed: seed, stream: 0x5452_414A)   // "TRAJ"
+        var rng = SeededGenerator(seed: seed, stream: 0x5452_414A) // "TRAJ"
         func draw(_ r: ClosedRange<Double>) -> Double { r.lowerBound + (r.upperBound - r.lowerBound) * rng.nextUnit() }
         var x = draw(region.x), y = draw(region.y)
         let z = (region.z.lowerBound + region.z.upperBound) / 2

@@ -11,10 +11,14 @@ public struct BenchLocalizeReport: Codable, Sendable, Equatable {
     /// Each method's `clean` entry, then its noisy one (`condition`).
     public var methods: [MethodReport]
 
-    enum CodingKeys: String, CodingKey { case benchmark, scene, points, threads, snrDB = "snr_db", modelThroughput = "model_throughput", methods }
+    enum CodingKeys: String, CodingKey {
+        case benchmark, scene, points, threads, snrDB = "snr_db", modelThroughput = "model_throughput", methods
+    }
 
-    public init(scene: String, points: Int, threads: Int, snrDB: Double, modelThroughput: ModelThroughput? = nil,
-                methods: [MethodReport]) {
+    public init(
+        scene: String, points: Int, threads: Int, snrDB: Double, modelThroughput: ModelThroughput? = nil,
+        methods: [MethodReport]
+    ) {
         self.modelThroughput = modelThroughput
         self.scene = scene
         self.points = points

@@ -14,5 +14,7 @@ public struct CaptureDamageEntry: Codable, Sendable, Equatable {
     }
 
     /// Every entry of `report`.
-    public static func all(_ report: CaptureReadReport) -> [CaptureDamageEntry] { report.damage.map(CaptureDamageEntry.init) }
+    public static func all(_ report: CaptureReadReport) -> [CaptureDamageEntry] {
+        report.damage.map(CaptureDamageEntry.init)
+    }
 }

@@ -9,7 +9,9 @@ public enum CaptureDamageText {
     /// The warning lines for `report` (none for a clean file).
     public static func lines(_ report: CaptureReadReport, file: String, command: String) -> [String] {
         guard !report.isClean else { return [] }
-        var lines = ["\(command): warning: \(file) is damaged: \(report.damage.count) stretch(es), \(report.bytesSkipped) bytes skipped, \(report.recordsRead) intact records read"]
+        var lines = [
+            "\(command): warning: \(file) is damaged: \(report.damage.count) stretch(es), \(report.bytesSkipped) bytes skipped, \(report.recordsRead) intact records read"
+        ]
         for entry in report.damage.prefix(maxEntries) { lines.append("  \(entry)") }
         if report.damage.count > maxEntries { lines.append("  … \(report.damage.count - maxEntries) more") }
         return lines

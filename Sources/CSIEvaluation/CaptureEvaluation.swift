@@ -44,38 +44,53 @@ public struct CaptureEvaluation: Sendable {
     ///
     /// - Throws: `CaptureError` (unreadable file), ``EvaluationError`` (no labelled frame, or frames of another
     ///   shape than the model's), ``ConfigurationPatch/PatchError``, `LocalizerConfigurationError`.
-    public static func run(capture path: String, model loaded: EvaluationModel, request: Request) throws -> CaptureEvaluation {
+    public static func run(
+        capture path: String, model loaded: EvaluationModel, request: Request
+    ) throws -> CaptureEvaluation {
         var frames = try LabeledCapture.load(path: path)
         let model = loaded.model
         guard frames.count > 0 else {
-            throw EvaluationError("\(path): no CSI frame with a truth (\(frames.recordsRead) records, \(frames.withoutTruth) without truth, rejected \(frames.rejected))")
+            throw EvaluationError(
+                "\(path): no CSI frame with a truth (\(frames.recordsRead) records, \(frames.withoutTruth) without truth, rejected \(frames.rejected))"
+            )
         }
         guard frames.antennaCount == model.antennaCount, frames.subcarrierCount == model.subcarrierCount else {
-            throw EvaluationError("\(path): \(frames.antennaCount) antennas × \(frames.subcarrierCount) subcarriers, but the model has \(model.antennaCount) × \(model.subcarrierCount)")
+            throw EvaluationError(
+                "\(path): \(frames.antennaCount) antennas × \(frames.subcarrierCount) subcarriers, but the model has \(model.antennaCount) × \(model.subcarrierCount)"
+            )
         }
         if let limit = request.limit, limit < frames.count { frames.truncate(to: limit) }
-        let test = TestSet(positions: frames.truths, csi: frames.samples, valuesPerChannel: model.valuesPerChannel,
-                           los: frames.completeLoS)
-        let (wavelength, source) = Self.wavelength(metadata: frames.metadata, carrier: request.carrier,
-                                                   fallbackFrequencies: model.frequencies)
+        let test = TestSet(
+            positions: frames.truths, csi: frames.samples, valuesPerChannel: model.valuesPerChannel,
+            los: frames.completeLoS)
+        let (wavelength, source) = Self.wavelength(
+            metadata: frames.metadata, carrier: request.carrier,
+            fallbackFrequencies: model.frequencies)
         var results: [MethodResult] = []
         for m in request.methods {
-            let c = try ConfigurationPatch.apply(request.configPatch, method: m, nuisance: request.nuisance ?? loaded.nuisance)
-            results.append(try LocalizationRunner.run(name: m.rawValue, model: model, region: loaded.region, configuration: c,
-                                                      test: test, width: request.threads, quality: loaded.quality))
+            let c = try ConfigurationPatch.apply(
+                request.configPatch, method: m, nuisance: request.nuisance ?? loaded.nuisance)
+            results.append(
+                try LocalizationRunner.run(
+                    name: m.rawValue, model: model, region: loaded.region, configuration: c,
+                    test: test, width: request.threads, quality: loaded.quality))
         }
         var trackScore: TrackScore?
         if let tracker = request.tracker, let fixes = results.first?.fixes {
-            trackScore = TrackScoring.offline(fixes, frames: frames, region: loaded.region, configuration: tracker, wavelength: wavelength)
+            trackScore = TrackScoring.offline(
+                fixes, frames: frames, region: loaded.region, configuration: tracker, wavelength: wavelength)
             trackScore?.result.name = results[0].name + "+track"
         }
-        return CaptureEvaluation(file: path, label: loaded.label, results: results, frames: frames, test: test,
-                                 wavelength: wavelength, wavelengthSource: source, track: trackScore)
+        return CaptureEvaluation(
+            file: path, label: loaded.label, results: results, frames: frames, test: test,
+            wavelength: wavelength, wavelengthSource: source, track: trackScore)
     }
 
     /// λ₀ from `carrier` when given, else the capture's carrier (as `localize` takes the dataset's), else the
     /// mean subcarrier frequency; with where it came from.
-    public static func wavelength(metadata: CaptureMetadata?, carrier: Double?, fallbackFrequencies: [Double]) -> (Double, String) {
+    public static func wavelength(
+        metadata: CaptureMetadata?, carrier: Double?, fallbackFrequencies: [Double]
+    ) -> (Double, String) {
         if let carrier { return (speedOfLight / carrier, "--carrier") }
         if let c = metadata?.carrier, c > 0, c.isFinite { return (speedOfLight / c, "capture carrier") }
         let mean = fallbackFrequencies.reduce(0, +) / Double(max(fallbackFrequencies.count, 1))
@@ -99,8 +114,11 @@ public struct CaptureEvaluation: Sendable {
     /// The text summary: a heading, each method's summary, stage table and estimates digest, the track, and the
     /// frames that did not count.
     public var lines: [String] {
-        var lines = [String(format: "evaluate: %@ with %@, %d frames with truth (of %d records), λ₀ = %.3f cm (%@)",
-                            file, label, test.count, frames.recordsRead, 100 * wavelength, wavelengthSource)]
+        var lines = [
+            String(
+                format: "evaluate: %@ with %@, %d frames with truth (of %d records), λ₀ = %.3f cm (%@)",
+                file, label, test.count, frames.recordsRead, 100 * wavelength, wavelengthSource)
+        ]
         for r in results {
             lines += LocalizationReport.summary(r, wavelength: wavelength, los: test.los)
             lines += LocalizationReport.stages(r)

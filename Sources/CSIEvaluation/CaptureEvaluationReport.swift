@@ -21,13 +21,16 @@ public struct CaptureEvaluationReport: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case capture, model, points, condition, methods, records, withoutTruth = "without_truth", rejected
-        case dimensionMismatch = "dimension_mismatch", captureDamage = "capture_damage", wavelengthSource = "wavelength_source"
+        case dimensionMismatch = "dimension_mismatch", captureDamage = "capture_damage", wavelengthSource =
+            "wavelength_source"
         case track
     }
 
-    public init(capture: String, model: String, points: Int, methods: [MethodReport], records: Int, withoutTruth: Int,
-                rejected: [String: Int], dimensionMismatch: Int, captureDamage: [CaptureDamageEntry], wavelengthSource: String,
-                track: TrackReport?) {
+    public init(
+        capture: String, model: String, points: Int, methods: [MethodReport], records: Int, withoutTruth: Int,
+        rejected: [String: Int], dimensionMismatch: Int, captureDamage: [CaptureDamageEntry], wavelengthSource: String,
+        track: TrackReport?
+    ) {
         self.capture = capture
         self.model = model
         self.points = points
@@ -70,6 +73,10 @@ public struct CaptureEvaluationReport: Codable, Sendable, Equatable {
         try c.encode(captureDamage, forKey: .captureDamage)
         try c.encode(wavelengthSource, forKey: .wavelengthSource)
         try c.encodeIfPresent(track, forKey: .track)
-        if let first = methods.first { try first.figures.encode(to: encoder) } else { try c.encode(points, forKey: .points) }
+        if let first = methods.first {
+            try first.figures.encode(to: encoder)
+        } else {
+            try c.encode(points, forKey: .points)
+        }
     }
 }

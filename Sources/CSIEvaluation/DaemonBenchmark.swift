@@ -84,21 +84,28 @@ public struct DaemonBenchmark: Sendable {
         let scene = try Scene.load(contentsOf: scenePath)
         let sim = ChannelSimulator(scene: scene)
         let test = TestSet.simulate(sim, count: request.distinct, seed: 11)
-        heading(String(format: "bench daemon: oracle(%@) %d×%d, %@, %d workers, %d frames (%d distinct), %@",
-                       scene.name, sim.antennaCount, sim.subcarrierCount, request.method.rawValue, request.workers,
-                       request.frames, request.distinct, request.curve ? "CURVE on both sockets" : "plaintext"))
-        let localizer = Localizer(model: sim, region: scene.ueRegion, configuration: request.method.configuration, width: request.workers)
-        let inProcess = runInProcess(localizer, test: test, frames: min(request.frames, inProcessCap), workers: request.workers)
+        heading(
+            String(
+                format: "bench daemon: oracle(%@) %d×%d, %@, %d workers, %d frames (%d distinct), %@",
+                scene.name, sim.antennaCount, sim.subcarrierCount, request.method.rawValue, request.workers,
+                request.frames, request.distinct, request.curve ? "CURVE on both sockets" : "plaintext"))
+        let localizer = Localizer(
+            model: sim, region: scene.ueRegion, configuration: request.method.configuration, width: request.workers)
+        let inProcess = runInProcess(
+            localizer, test: test, frames: min(request.frames, inProcessCap), workers: request.workers)
         let frames = try (0..<test.count).map { k in
-            CSIFrame(seq: 0, receiverID: 1, ueID: 0, antennaCount: UInt16(sim.antennaCount),
-                     subcarrierCount: UInt16(sim.subcarrierCount), samples: Array(test.channel(k)),
-                     extension: try FrameExtension(truth: test.positions[k]))
+            CSIFrame(
+                seq: 0, receiverID: 1, ueID: 0, antennaCount: UInt16(sim.antennaCount),
+                subcarrierCount: UInt16(sim.subcarrierCount), samples: Array(test.channel(k)),
+                extension: try FrameExtension(truth: test.positions[k]))
         }
         var probe = frames[0]
         probe.header.receiverID = probeReceiver
-        let daemon = try runDaemon(request, scenePath: scenePath, frames: try frames.map(EncodedFrame.init), probe: probe)
-        return DaemonBenchmark(request: request, sceneName: scene.name, antennaCount: sim.antennaCount,
-                               subcarrierCount: sim.subcarrierCount, inProcess: inProcess, daemon: daemon)
+        let daemon = try runDaemon(
+            request, scenePath: scenePath, frames: try frames.map(EncodedFrame.init), probe: probe)
+        return DaemonBenchmark(
+            request: request, sceneName: scene.name, antennaCount: sim.antennaCount,
+            subcarrierCount: sim.subcarrierCount, inProcess: inProcess, daemon: daemon)
     }
 
     /// The same localizer configuration, one scratch per thread, frame i on thread i mod workers.
@@ -118,7 +125,9 @@ public struct DaemonBenchmark: Sendable {
                 for i in Swift.stride(from: w, to: frames, by: workers) {
                     let k = i % distinct
                     let s = ContinuousClock.now
-                    let fix = localizer.localize(complex64: UnsafeBufferPointer(rebasing: csi[(k * stride)..<((k + 1) * stride)]), scratch: &scratch)
+                    let fix = localizer.localize(
+                        complex64: UnsafeBufferPointer(rebasing: csi[(k * stride)..<((k + 1) * stride)]),
+                        scratch: &scratch)
                     mine.append(ProcessStatistics.seconds(since: s) * 1000)
                     let d = fix.position - test.positions[k]
                     errors.append((d * d).sum().squareRoot())
@@ -129,8 +138,9 @@ public struct DaemonBenchmark: Sendable {
             }
         }
         let seconds = ProcessStatistics.seconds(since: t0)
-        return InProcess(frames: frames, rate: Double(frames) / seconds, latencyMs: EmpiricalDistribution(latencies.withLock { $0 }),
-                         errors: localErrors.withLock { $0 }, cpuSecondsPerFrame: localCPU.withLock { $0 } / Double(frames))
+        return InProcess(
+            frames: frames, rate: Double(frames) / seconds, latencyMs: EmpiricalDistribution(latencies.withLock { $0 }),
+            errors: localErrors.withLock { $0 }, cpuSecondsPerFrame: localCPU.withLock { $0 } / Double(frames))
     }
 
     /// What the fix subscriber thread accumulates.
@@ -178,7 +188,9 @@ public struct DaemonBenchmark: Sendable {
 
     /// Sends `request.frames` frames (cycling over `encoded`, seq = frame index, UE = index mod 64) through a
     /// daemon after a handshake with `probe`.
-    static func runDaemon(_ request: Request, scenePath: String, frames encoded: [EncodedFrame], probe: CSIFrame) throws -> ThroughDaemon {
+    static func runDaemon(
+        _ request: Request, scenePath: String, frames encoded: [EncodedFrame], probe: CSIFrame
+    ) throws -> ThroughDaemon {
         var logger = Logger(label: "bench")
         logger.logLevel = .error
         let sink = Sink()
@@ -190,12 +202,14 @@ public struct DaemonBenchmark: Sendable {
         var configuration = configuration(request, scenePath: scenePath)
         if request.curve {
             let keys = try curveKeys()
-            configuration.curve = CurveSettings(keyPair: keys.server, input: .server(clients: [keys.client.publicKey]),
-                                                output: .server(clients: [keys.client.publicKey]))
+            configuration.curve = CurveSettings(
+                keyPair: keys.server, input: .server(clients: [keys.client.publicKey]),
+                output: .server(clients: [keys.client.publicKey]))
             options.curveKeys = keys.client
         }
-        let harness = try DaemonHarness(configuration: configuration, logger: logger, options: options,
-                                        onFix: sink.received)
+        let harness = try DaemonHarness(
+            configuration: configuration, logger: logger, options: options,
+            onFix: sink.received)
         defer { harness.close() }
         try harness.handshake(probe: probe)
         let frames = request.frames
@@ -219,21 +233,28 @@ public struct DaemonBenchmark: Sendable {
         let daemonCPU = ProcessStatistics.cpuSeconds(ofThreadsNamed: "csilocd-") - cpu0
         let solverCPU = harness.daemon.metrics.snapshot().localizeCPUSeconds - solver0
         let state = sink.state.withLock { $0 }
-        return ThroughDaemon(rate: Double(frames) / elapsed, latencyMs: EmpiricalDistribution(state.latency),
-                             roundTripMs: EmpiricalDistribution(state.roundTrip), rssAfter1kKiB: rssAfter1k,
-                             rssAtEndKiB: ProcessStatistics.residentKiB(), maxError: state.maxError, over1mm: state.over1mm,
-                             daemonCPUSeconds: daemonCPU, solverCPUSeconds: solverCPU)
+        return ThroughDaemon(
+            rate: Double(frames) / elapsed, latencyMs: EmpiricalDistribution(state.latency),
+            roundTripMs: EmpiricalDistribution(state.roundTrip), rssAfter1kKiB: rssAfter1k,
+            rssAtEndKiB: ProcessStatistics.residentKiB(), maxError: state.maxError, over1mm: state.over1mm,
+            daemonCPUSeconds: daemonCPU, solverCPUSeconds: solverCPU)
     }
 
     /// A fresh server and client key pair, written to a temporary directory as key files, read back, and the
     /// directory removed.
     static func curveKeys() throws -> (server: CurveKeyPair, client: CurveKeyPair) {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("csiloc-bench-curve-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false,
-                                                attributes: [.posixPermissions: 0o700])
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "csiloc-bench-curve-\(UUID().uuidString)"
+        ).path
+        try FileManager.default.createDirectory(
+            atPath: directory, withIntermediateDirectories: false,
+            attributes: [.posixPermissions: 0o700])
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let server = try CurveCertificateFile.write(try CurveKeyPair.generate(), prefix: directory + "/server")
         let client = try CurveCertificateFile.write(try CurveKeyPair.generate(), prefix: directory + "/client")
-        return (try CurveCertificateFile.readKeyPair(at: server.secretPath), try CurveCertificateFile.readKeyPair(at: client.secretPath))
+        return (
+            try CurveCertificateFile.readKeyPair(at: server.secretPath),
+            try CurveCertificateFile.readKeyPair(at: client.secretPath)
+        )
     }
 }

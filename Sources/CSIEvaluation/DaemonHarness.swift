@@ -50,32 +50,45 @@ public final class DaemonHarness: Sendable {
     /// Starts a daemon made from `configuration` and connects the harness.
     ///
     /// - Throws: what `Daemon(configuration:logger:)` and `start()` throw, `ZMQError`, ``HarnessError``.
-    public convenience init(configuration: DaemonConfiguration, logger: Logger, options: Options = Options(),
-                            onFix: @escaping @Sendable (PositionFix) -> Void = { _ in }) throws {
-        try self.init(starting: try Daemon(configuration: configuration, logger: logger), options: options, onFix: onFix)
+    public convenience init(
+        configuration: DaemonConfiguration, logger: Logger, options: Options = Options(),
+        onFix: @escaping @Sendable (PositionFix) -> Void = { _ in }
+    ) throws {
+        try self.init(
+            starting: try Daemon(configuration: configuration, logger: logger), options: options, onFix: onFix)
     }
 
     /// Starts `daemon` (not yet started) and connects the harness; on failure the daemon is stopped again.
-    public init(starting daemon: Daemon, options: Options = Options(), onFix: @escaping @Sendable (PositionFix) -> Void = { _ in }) throws {
+    public init(
+        starting daemon: Daemon, options: Options = Options(),
+        onFix: @escaping @Sendable (PositionFix) -> Void = { _ in }
+    ) throws {
         self.daemon = daemon
         try daemon.start()
         var made: Context?
         do {
             guard let input = daemon.pipeline.inputEndpoint else {
-                throw HarnessError(message: "the daemon's input \(daemon.configuration.input.endpoint) is not bound: the harness connects to it")
+                throw HarnessError(
+                    message:
+                        "the daemon's input \(daemon.configuration.input.endpoint) is not bound: the harness connects to it"
+                )
             }
             let context = try Context()
             made = context
             let collector = FixCollector(keepsFixes: options.keepsFixes, onFix: onFix)
             let curve = daemon.configuration.curve
-            let feed = try Publisher(context: context, connect: [input], sendHighWaterMark: options.feedHighWaterMark,
-                                     linger: options.feedLinger,
-                                     security: try Self.clientSecurity(curve, server: curve.map { $0.input != .plaintext } ?? false, options))
-            var config = Subscriber.Configuration(endpoints: [.connect(daemon.pipeline.outputEndpoint)],
-                                                  topics: [WireTopic.prefix(.position)])
+            let feed = try Publisher(
+                context: context, connect: [input], sendHighWaterMark: options.feedHighWaterMark,
+                linger: options.feedLinger,
+                security: try Self.clientSecurity(curve, server: curve.map { $0.input != .plaintext } ?? false, options)
+            )
+            var config = Subscriber.Configuration(
+                endpoints: [.connect(daemon.pipeline.outputEndpoint)],
+                topics: [WireTopic.prefix(.position)])
             config.receiveHighWaterMark = options.fixHighWaterMark
             config.threadName = options.subscriberThreadName
-            config.security = try Self.clientSecurity(curve, server: curve.map { $0.output != .plaintext } ?? false, options)
+            config.security = try Self.clientSecurity(
+                curve, server: curve.map { $0.output != .plaintext } ?? false, options)
             subscriber = try Subscriber(context: context, configuration: config) { parts in collector.receive(parts) }
             self.context = context
             self.collector = collector
@@ -89,10 +102,13 @@ public final class DaemonHarness: Sendable {
     }
 
     /// Plaintext, or a CURVE client of the daemon when `server` (its socket is a CURVE server).
-    private static func clientSecurity(_ curve: CurveSettings?, server: Bool, _ options: Options) throws -> SocketSecurity {
+    private static func clientSecurity(
+        _ curve: CurveSettings?, server: Bool, _ options: Options
+    ) throws -> SocketSecurity {
         guard let curve, server else { return .plaintext }
         guard let keys = options.curveKeys else {
-            throw HarnessError(message: "the daemon uses CURVE: give the harness a key pair (Options.curveKeys) the daemon allows")
+            throw HarnessError(
+                message: "the daemon uses CURVE: give the harness a key pair (Options.curveKeys) the daemon allows")
         }
         return .curveClient(keyPair: keys, serverKey: curve.keyPair.publicKey)
     }
@@ -108,7 +124,10 @@ public final class DaemonHarness: Sendable {
         var seq: UInt64 = 0
         while collector.probesReceived == 0 {
             guard ContinuousClock.now < deadline else {
-                throw HarnessError(message: "no fix for the probe frames of receiver \(probe.header.receiverID) within \(timeout): is the daemon serving \(probe.antennaCount)×\(probe.subcarrierCount) frames?")
+                throw HarnessError(
+                    message:
+                        "no fix for the probe frames of receiver \(probe.header.receiverID) within \(timeout): is the daemon serving \(probe.antennaCount)×\(probe.subcarrierCount) frames?"
+                )
             }
             try feed.publish(encoded.parts(seq: seq, receiverID: probe.header.receiverID, ueID: probe.header.ueID))
             seq += 1

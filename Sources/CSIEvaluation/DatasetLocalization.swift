@@ -39,48 +39,64 @@ public struct DatasetLocalization: Sendable {
     ///
     /// - Throws: dataset errors, ``EvaluationError`` (a shape other than the model's, 3-NN without fingerprints),
     ///   ``ConfigurationPatch/PatchError``, `LocalizerConfigurationError`.
-    public static func run(data: String, model loaded: EvaluationModel, request: Request) throws -> DatasetLocalization {
+    public static func run(data: String, model loaded: EvaluationModel, request: Request) throws -> DatasetLocalization
+    {
         let dataset = try CSIDataset.load(contentsOf: data)
         let model = loaded.model
         guard dataset.antennaCount == model.antennaCount, dataset.subcarrierCount == model.subcarrierCount else {
-            throw EvaluationError("\(data): \(dataset.antennaCount) antennas × \(dataset.subcarrierCount) subcarriers, but the model has \(model.antennaCount) × \(model.subcarrierCount)")
+            throw EvaluationError(
+                "\(data): \(dataset.antennaCount) antennas × \(dataset.subcarrierCount) subcarriers, but the model has \(model.antennaCount) × \(model.subcarrierCount)"
+            )
         }
         var test = TestSet(dataset: dataset, limit: request.limit)
         if let snr = request.snrDB {
-            test = test.withNoise(snrDB: snr, seed: request.seed, antennas: dataset.antennaCount, frequencies: dataset.frequencies,
-                                  carrier: dataset.carrier)
+            test = test.withNoise(
+                snrDB: snr, seed: request.seed, antennas: dataset.antennaCount, frequencies: dataset.frequencies,
+                carrier: dataset.carrier)
         }
         let width = request.threads
         var results: [MethodResult] = []
         for method in request.methods {
             switch method {
             case .nearestNeighbours:
-                guard let path = request.fingerprints else { throw EvaluationError("method 3nn needs a fingerprint dataset (--fingerprints train.npz)") }
+                guard let path = request.fingerprints else {
+                    throw EvaluationError("method 3nn needs a fingerprint dataset (--fingerprints train.npz)")
+                }
                 let t0 = Date()
                 let fp = FingerprintLocalizer(dataset: try CSIDataset.load(contentsOf: path))
-                results.append(LocalizationRunner.runFingerprints(fp, buildSeconds: Date().timeIntervalSince(t0), test: test, width: width,
-                                                                  flat: loaded.region.isFlat))
+                results.append(
+                    LocalizationRunner.runFingerprints(
+                        fp, buildSeconds: Date().timeIntervalSince(t0), test: test, width: width,
+                        flat: loaded.region.isFlat))
             case .search(let m):
-                let c = try ConfigurationPatch.apply(request.configPatch, method: m, nuisance: request.nuisance ?? loaded.nuisance)
-                results.append(try LocalizationRunner.run(name: m.rawValue, model: model, region: loaded.region, configuration: c,
-                                                          test: test, width: width, quality: loaded.quality))
+                let c = try ConfigurationPatch.apply(
+                    request.configPatch, method: m, nuisance: request.nuisance ?? loaded.nuisance)
+                results.append(
+                    try LocalizationRunner.run(
+                        name: m.rawValue, model: model, region: loaded.region, configuration: c,
+                        test: test, width: width, quality: loaded.quality))
             }
         }
-        return DatasetLocalization(data: data, model: loaded, test: test,
-                                   condition: request.snrDB.map { String(format: "%g dB SNR", $0) } ?? "as recorded",
-                                   wavelength: speedOfLight / dataset.carrier, results: results)
+        return DatasetLocalization(
+            data: data, model: loaded, test: test,
+            condition: request.snrDB.map { String(format: "%g dB SNR", $0) } ?? "as recorded",
+            wavelength: speedOfLight / dataset.carrier, results: results)
     }
 
     /// The `--json` report.
     public var report: LocalizeReport {
-        LocalizeReport(data: data, model: model.label, points: test.count, condition: condition,
-                       methods: results.map { MethodReport($0, wavelength: wavelength, los: test.los) })
+        LocalizeReport(
+            data: data, model: model.label, points: test.count, condition: condition,
+            methods: results.map { MethodReport($0, wavelength: wavelength, los: test.los) })
     }
 
     /// The text summary: a heading, then each method's summary and stage table.
     public var lines: [String] {
-        var lines = [String(format: "localize: %@ with %@, %d samples (%@), λ₀ = %.3f cm", data, model.label, test.count, condition,
-                            100 * wavelength)]
+        var lines = [
+            String(
+                format: "localize: %@ with %@, %d samples (%@), λ₀ = %.3f cm", data, model.label, test.count, condition,
+                100 * wavelength)
+        ]
         for r in results {
             lines += LocalizationReport.summary(r, wavelength: wavelength, los: test.los)
             lines += LocalizationReport.stages(r)

@@ -5,13 +5,16 @@ public import CSIChannel
 public enum DemoCapture {
     /// Writes `count` frames of `scene` (uniform positions from `seed + 7`) at `snrDB` and `rate` frames/s to
     /// `path` (replaced); returns the true positions in frame (seq) order.
-    public static func write(scene: Scene, count: Int, seed: UInt64, snrDB: Double, rate: Double, to path: String) throws -> [Point3] {
+    public static func write(
+        scene: Scene, count: Int, seed: UInt64, snrDB: Double, rate: Double, to path: String
+    ) throws -> [Point3] {
         let sim = ChannelSimulator(scene: scene)
         let positions = PositionSampler.uniform(in: scene.ueRegion, count: count, seed: seed &+ 7)
         var csi = [Float](repeating: 0, count: count * sim.valuesPerChannel)
         positions.withUnsafeBufferPointer { p in csi.withUnsafeMutableBufferPointer { sim.evaluateFloat(p, into: $0) } }
-        let test = CSIDataset(positions: positions, csi: csi, frequencies: scene.subcarriers.frequencies,
-                              antennas: scene.array.positions, carrier: scene.subcarriers.carrier)
+        let test = CSIDataset(
+            positions: positions, csi: csi, frequencies: scene.subcarriers.frequencies,
+            antennas: scene.array.positions, carrier: scene.subcarriers.carrier)
         var options = DatasetImporter.Options()
         options.snrDB = snrDB
         options.rateHz = rate

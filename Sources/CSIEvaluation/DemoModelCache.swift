@@ -18,8 +18,10 @@ public enum DemoModelCache {
         public var willTrain: () -> Void
         public var cancelled: @Sendable () -> Bool
 
-        public init(log: @escaping (String) -> Void, progress: @escaping (Int) -> Void = { _ in },
-                    willTrain: @escaping () -> Void = {}, cancelled: @escaping @Sendable () -> Bool = { false }) {
+        public init(
+            log: @escaping (String) -> Void, progress: @escaping (Int) -> Void = { _ in },
+            willTrain: @escaping () -> Void = {}, cancelled: @escaping @Sendable () -> Bool = { false }
+        ) {
             self.log = log
             self.progress = progress
             self.willTrain = willTrain
@@ -30,9 +32,12 @@ public enum DemoModelCache {
     /// The path of a model for `scene`: from the cache when one was trained for the same scene text (the file's,
     /// or the built-in copy's: the same bytes), survey size, seed, kind and tool version; otherwise a survey of
     /// `points` positions is simulated and a model trained on it now (4 minutes at most, small preset) and cached.
-    public static func model(scene: Scene, sceneText text: String, points: Int, seed: UInt64, kind: ModelTrainer.Kind,
-                             retrain: Bool, hooks: Hooks) throws -> String {
-        let key = String(SHA256.hex(Array("\(text)|\(points)|\(seed)|\(kind.rawValue)|\(csilocVersion)".utf8)).prefix(16))
+    public static func model(
+        scene: Scene, sceneText text: String, points: Int, seed: UInt64, kind: ModelTrainer.Kind,
+        retrain: Bool, hooks: Hooks
+    ) throws -> String {
+        let key = String(
+            SHA256.hex(Array("\(text)|\(points)|\(seed)|\(kind.rawValue)|\(csilocVersion)".utf8)).prefix(16))
         let path = directory + "/demo-\(scene.name)-\(key).csimodel"
         if !retrain, FileManager.default.fileExists(atPath: path), (try? ModelLoader.load(contentsOf: path)) != nil {
             hooks.log("demo: reusing cached model \(path)")
@@ -45,8 +50,9 @@ public enum DemoModelCache {
         csi.reserveCapacity(points * sim.valuesPerChannel)
         SimulationJob(simulator: sim, positions: positions, impairments: .none, seed: seed)
             .run(progress: hooks.progress) { block in csi.append(contentsOf: block) }
-        let dataset = CSIDataset(positions: positions, csi: csi, frequencies: scene.subcarriers.frequencies,
-                                 antennas: scene.array.positions, carrier: scene.subcarriers.carrier)
+        let dataset = CSIDataset(
+            positions: positions, csi: csi, frequencies: scene.subcarriers.frequencies,
+            antennas: scene.array.positions, carrier: scene.subcarriers.carrier)
         var options = ModelTrainer.Options()
         options.kind = kind
         options.seed = seed
@@ -54,9 +60,11 @@ public enum DemoModelCache {
         options.frame = scene.frame
         options.minutes = 4
         options.preset = .small
-        hooks.log("demo: training the model (\(kind.rawValue)) on \(points) simulated survey points (cached for next time)")
+        hooks.log(
+            "demo: training the model (\(kind.rawValue)) on \(points) simulated survey points (cached for next time)")
         hooks.willTrain()
-        let file = try ModelTrainer(options: options).train(dataset: dataset, log: hooks.log, cancelled: hooks.cancelled)
+        let file = try ModelTrainer(options: options).train(
+            dataset: dataset, log: hooks.log, cancelled: hooks.cancelled)
         try file.write(to: path)
         return path
     }

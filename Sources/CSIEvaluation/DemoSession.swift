@@ -20,8 +20,9 @@ public final class DemoSession: Sendable {
         logger.logLevel = .warning
         var options = DaemonHarness.Options()
         options.subscriberThreadName = "demo-fixes"
-        harness = try DaemonHarness(configuration: Self.configuration(directory: directory, model: model),
-                                    logger: logger, options: options)
+        harness = try DaemonHarness(
+            configuration: Self.configuration(directory: directory, model: model),
+            logger: logger, options: options)
     }
 
     /// The daemon's configuration: bound ipc sockets in `directory`, `model` with absolute paths, up to 4 frames
@@ -29,7 +30,8 @@ public final class DemoSession: Sendable {
     public static func configuration(directory: String, model: ModelSettings) -> DaemonConfiguration {
         func absolute(_ path: String?) -> String? { path.map { URL(fileURLWithPath: $0).standardizedFileURL.path } }
         let dir = URL(fileURLWithPath: directory).standardizedFileURL.path
-        var c = DaemonConfiguration(model: ModelSettings(path: absolute(model.path), oracleScene: absolute(model.oracleScene)))
+        var c = DaemonConfiguration(
+            model: ModelSettings(path: absolute(model.path), oracleScene: absolute(model.oracleScene)))
         c.input.endpoint = "ipc://\(dir)/csi.ipc"
         c.input.bind = true
         c.output.endpoint = "ipc://\(dir)/pos.ipc"
@@ -46,7 +48,9 @@ public final class DemoSession: Sendable {
     /// Replays the capture at its recorded pace into the daemon, passing a table row (seq, UE, x, y, error cm,
     /// latency ms, status) of the latest fix to `row` about four times a second, then waits (at most 10 s) for
     /// `expected` fixes.
-    public func replay(capturePath: String, expected: Int, truth: [Point3], row: @escaping @Sendable (String) -> Void) throws -> CaptureReplayer.Progress {
+    public func replay(
+        capturePath: String, expected: Int, truth: [Point3], row: @escaping @Sendable (String) -> Void
+    ) throws -> CaptureReplayer.Progress {
         var config = CaptureReplayer.Configuration(path: capturePath, endpoint: daemon.pipeline.inputEndpoint ?? "")
         config.connect = true
         config.waitForSubscribers = .seconds(5)
@@ -61,7 +65,10 @@ public final class DemoSession: Sendable {
                 shown = fixes.count
                 let i = Int(clamping: f.seq)
                 let err = i < truth.count ? (f.position - truth[i]).length * 100 : .nan
-                row(String(format: "%6d %4d %12.5f %11.5f %12.4f %13.2f  %@", i, f.ueID, f.position.x, f.position.y, err, f.latencyMs, f.status.rawValue))
+                row(
+                    String(
+                        format: "%6d %4d %12.5f %11.5f %12.4f %13.2f  %@", i, f.ueID, f.position.x, f.position.y, err,
+                        f.latencyMs, f.status.rawValue))
             }
         }
         printer.start()

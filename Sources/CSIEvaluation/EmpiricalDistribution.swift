@@ -45,7 +45,9 @@ public struct EmpiricalDistribution: Sendable, Equatable {
         guard let last = sorted.last else { return [] }
         let n = sorted.count
         let step = max(1, n / max(maxPoints, 1))
-        var points = Swift.stride(from: 0, to: n, by: step).map { CDFPoint(value: sorted[$0], fraction: Double($0 + 1) / Double(n)) }
+        var points = Swift.stride(from: 0, to: n, by: step).map {
+            CDFPoint(value: sorted[$0], fraction: Double($0 + 1) / Double(n))
+        }
         points.append(CDFPoint(value: last, fraction: 1))
         return points
     }

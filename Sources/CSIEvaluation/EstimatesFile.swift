@@ -19,19 +19,26 @@ public enum EstimatesFile {
             var suffixes = ["_" + r.name.replacingOccurrences(of: "-", with: "_")]
             if results.count == 1 { suffixes.append("") }
             for sfx in suffixes {
-                try w.write(name: "estimates" + sfx, doubles: r.estimates.flatMap { [$0.x, $0.y, $0.z] }, shape: [m, 3])
+                try w.write(
+                    name: "estimates" + sfx, doubles: r.estimates.flatMap { [$0.x, $0.y, $0.z] }, shape: [m, 3])
                 try w.write(name: "errors" + sfx, doubles: r.errors, shape: [m])
                 if let fixes = r.fixes {
-                    let codes: [FixStatus] = [.converged, .onGrid, .notConverged, .grossErrorSuspected, .modelUntrusted]
-                    try w.write(name: "status" + sfx, doubles: fixes.map { Double(codes.firstIndex(of: $0.status) ?? 0) }, shape: [m])
+                    let codes: [FixStatus] = [
+                        .converged, .onGrid, .notConverged, .grossErrorSuspected, .modelUntrusted,
+                    ]
+                    try w.write(
+                        name: "status" + sfx, doubles: fixes.map { Double(codes.firstIndex(of: $0.status) ?? 0) },
+                        shape: [m])
                     try w.write(name: "cost" + sfx, doubles: fixes.map(\.cost), shape: [m])
                     try w.write(name: "cost_threshold" + sfx, doubles: fixes.map(\.costThreshold), shape: [m])
                     try w.write(name: "relative_residual" + sfx, doubles: fixes.map(\.relativeResidual), shape: [m])
                     try w.write(name: "noise_ratio" + sfx, doubles: fixes.map(\.noiseRatio), shape: [m])
                     try w.write(name: "model_nmse" + sfx, doubles: fixes.map { $0.modelNMSE ?? .nan }, shape: [m])
                     let d = fixes.first?.covariance?.dimension ?? 2
-                    try w.write(name: "covariance" + sfx,
-                                doubles: fixes.flatMap { $0.covariance?.matrix ?? [Double](repeating: .nan, count: d * d) }, shape: [m, d, d])
+                    try w.write(
+                        name: "covariance" + sfx,
+                        doubles: fixes.flatMap { $0.covariance?.matrix ?? [Double](repeating: .nan, count: d * d) },
+                        shape: [m, d, d])
                 }
             }
         }

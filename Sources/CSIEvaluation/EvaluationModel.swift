@@ -16,8 +16,10 @@ public struct EvaluationModel: Sendable {
     /// The model file's quality map (nil for the oracle and older files): localizers judge fixes with it.
     public var quality: ModelQualityMap?
 
-    public init(model: any ChannelModel, region: Region, label: String, scene: Scene? = nil, nuisance: NuisanceModel = .none,
-                quality: ModelQualityMap? = nil) {
+    public init(
+        model: any ChannelModel, region: Region, label: String, scene: Scene? = nil, nuisance: NuisanceModel = .none,
+        quality: ModelQualityMap? = nil
+    ) {
         self.quality = quality
         self.model = model
         self.region = region
@@ -29,9 +31,10 @@ public struct EvaluationModel: Sendable {
     /// A trained model file (`csiloc train`).
     public static func load(modelFile path: String) throws -> EvaluationModel {
         let loaded = try ModelLoader.load(contentsOf: path)
-        return EvaluationModel(model: loaded.model, region: loaded.searchRegion,
-                               label: "\(loaded.header.kind)(\(loaded.digest.prefix(12)))", scene: nil, nuisance: loaded.nuisance,
-                               quality: loaded.header.quality)
+        return EvaluationModel(
+            model: loaded.model, region: loaded.searchRegion,
+            label: "\(loaded.header.kind)(\(loaded.digest.prefix(12)))", scene: nil, nuisance: loaded.nuisance,
+            quality: loaded.header.quality)
     }
 
     /// The exact simulator of a scene file, searched over the scene's UE region.
@@ -41,6 +44,7 @@ public struct EvaluationModel: Sendable {
 
     /// The exact simulator of `scene`, searched over its UE region.
     public static func oracle(_ scene: Scene) -> EvaluationModel {
-        EvaluationModel(model: ChannelSimulator(scene: scene), region: scene.ueRegion, label: "oracle(\(scene.name))", scene: scene)
+        EvaluationModel(
+            model: ChannelSimulator(scene: scene), region: scene.ueRegion, label: "oracle(\(scene.name))", scene: scene)
     }
 }

@@ -15,9 +15,11 @@ public enum LocalizationReport {
         var lines: [String] = []
         func line(_ label: String, _ errors: [Double]) -> String {
             let s = ErrorStatistics(errors: errors, grossThreshold: wavelength / 2)
-            return String(format: "  %-22@ n=%5d  median %9.4f cm (%.2e λ)  p75 %8.3f  p90 %8.3f  p95 %8.3f  p99 %8.3f cm  gross %5.1f %%",
-                          label, s.count, s.median * 100, s.median / wavelength, s.p75 * 100, s.p90 * 100,
-                          s.p95 * 100, s.p99 * 100, 100 * s.grossErrorRate)
+            return String(
+                format:
+                    "  %-22@ n=%5d  median %9.4f cm (%.2e λ)  p75 %8.3f  p90 %8.3f  p95 %8.3f  p99 %8.3f cm  gross %5.1f %%",
+                label, s.count, s.median * 100, s.median / wavelength, s.p75 * 100, s.p90 * 100,
+                s.p95 * 100, s.p99 * 100, 100 * s.grossErrorRate)
         }
         lines.append(line(r.name, r.errors))
         if let split = LoSSplit(errors: r.errors, los: los) {
@@ -29,17 +31,22 @@ public enum LocalizationReport {
 
     /// The last line of ``summary``: frames/s, threads, build time and, for localizer fixes, the flags.
     public static func throughputLine(_ r: MethodResult, wavelength: Double) -> String {
-        var tail = String(format: "  %-22@ %.1f frames/s on %d threads (build %.2f s)", "", r.framesPerSecond, r.threads, r.buildSeconds)
+        var tail = String(
+            format: "  %-22@ %.1f frames/s on %d threads (build %.2f s)", "", r.framesPerSecond, r.threads,
+            r.buildSeconds)
         if let fixes = r.fixes {
             let flagged = fixes.filter { $0.status.isFlagged }.count
             let gross = zip(fixes, r.errors).filter { $0.1 > wavelength / 2 }
             let caught = gross.filter { $0.0.status.isFlagged }.count
             let untrusted = fixes.filter { $0.status == .modelUntrusted }.count
-            tail += String(format: "; flagged %d (%.1f %%%@), catching %d of %d gross errors (%.1f %%) and %d of %d good fixes (%.1f %%)", flagged,
-                           100 * Double(flagged) / Double(max(1, fixes.count)),
-                           untrusted > 0 ? String(format: ", %d model-untrusted", untrusted) : "", caught, gross.count,
-                           100 * Double(caught) / Double(max(1, gross.count)), flagged - caught, fixes.count - gross.count,
-                           100 * Double(flagged - caught) / Double(max(1, fixes.count - gross.count)))
+            tail += String(
+                format:
+                    "; flagged %d (%.1f %%%@), catching %d of %d gross errors (%.1f %%) and %d of %d good fixes (%.1f %%)",
+                flagged,
+                100 * Double(flagged) / Double(max(1, fixes.count)),
+                untrusted > 0 ? String(format: ", %d model-untrusted", untrusted) : "", caught, gross.count,
+                100 * Double(caught) / Double(max(1, gross.count)), flagged - caught, fixes.count - gross.count,
+                100 * Double(flagged - caught) / Double(max(1, fixes.count - gross.count)))
         }
         return tail
     }
@@ -48,13 +55,16 @@ public enum LocalizationReport {
     /// by whether that stage's position was within λ₀/2 of the truth: how well the residual separates
     /// correct fixes from neighbouring minima (the basis of the fix status).
     /// Percentiles by ``EmpiricalDistribution``.
-    public static func residualDiagnostics(_ r: MethodResult, truth: [Point3], wavelength: Double, dimension: Int) -> [String] {
+    public static func residualDiagnostics(
+        _ r: MethodResult, truth: [Point3], wavelength: Double, dimension: Int
+    ) -> [String] {
         guard let fixes = r.fixes, !fixes.isEmpty else { return [] }
         func q(_ v: [Double]) -> String {
             let d = EmpiricalDistribution(v)
             guard let first = d.sorted.first, let last = d.sorted.last else { return "—" }
-            return String(format: "n=%d min %.3g p5 %.3g p50 %.3g p95 %.3g max %.3g", d.count, first, d.quantile(0.05),
-                          d.quantile(0.5), d.quantile(0.95), last)
+            return String(
+                format: "n=%d min %.3g p5 %.3g p50 %.3g p95 %.3g max %.3g", d.count, first, d.quantile(0.05),
+                d.quantile(0.5), d.quantile(0.95), last)
         }
         var lines: [String] = []
         for stage in [SearchStage.refine1, .refine2] {
@@ -80,12 +90,17 @@ public enum LocalizationReport {
         var lines = ["  stage        ran     time share   µs/frame   candidates/frame   values/frame   jacobians/frame"]
         for s in table {
             let name = s.stage.rawValue.padding(toLength: max(10, s.stage.rawValue.count), withPad: " ", startingAt: 0)
-            lines.append(String(format: "  %@ %5.1f %%   %8.1f %%   %8.1f   %16.1f   %12.1f   %15.2f", name,
-                                100 * s.ranFraction, 100 * s.seconds / max(total, 1e-300), 1e6 * s.seconds, s.candidates,
-                                s.values, s.jacobians))
+            lines.append(
+                String(
+                    format: "  %@ %5.1f %%   %8.1f %%   %8.1f   %16.1f   %12.1f   %15.2f", name,
+                    100 * s.ranFraction, 100 * s.seconds / max(total, 1e-300), 1e6 * s.seconds, s.candidates,
+                    s.values, s.jacobians))
         }
         let v = table.reduce(0) { $0 + $1.values }, j = table.reduce(0) { $0 + $1.jacobians }
-        lines.append(String(format: "  total        %.1f µs/frame of one core, %.1f values + %.2f Jacobians per frame", 1e6 * total, v, j))
+        lines.append(
+            String(
+                format: "  total        %.1f µs/frame of one core, %.1f values + %.2f Jacobians per frame", 1e6 * total,
+                v, j))
         return lines
     }
 }

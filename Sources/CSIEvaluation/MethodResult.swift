@@ -15,8 +15,10 @@ public struct MethodResult: Sendable {
     public var buildSeconds: Double
     public var threads: Int
 
-    public init(name: String, estimates: [Point3], errors: [Double], fixes: [Fix]? = nil, seconds: Double,
-                buildSeconds: Double = 0, threads: Int = 0) {
+    public init(
+        name: String, estimates: [Point3], errors: [Double], fixes: [Fix]? = nil, seconds: Double,
+        buildSeconds: Double = 0, threads: Int = 0
+    ) {
         self.name = name
         self.estimates = estimates
         self.errors = errors

@@ -29,10 +29,12 @@ public struct PositionsEvaluationReport: Codable, Sendable, Equatable {
         case truthCaptureDamage = "truth_capture_damage", track
     }
 
-    public init(positions: String, truth: String, method: MethodReport, matched: Int, failed: Int, duplicateFixes: Int,
-                unmatchedFixes: Int, missingFrames: Int, undecodable: Int, positionRecords: Int, truthFrames: Int,
-                latencyMsMedian: Double, horizontal: Bool, wavelengthSource: String, captureDamage: [CaptureDamageEntry],
-                truthCaptureDamage: [CaptureDamageEntry], track: TrackReport?) {
+    public init(
+        positions: String, truth: String, method: MethodReport, matched: Int, failed: Int, duplicateFixes: Int,
+        unmatchedFixes: Int, missingFrames: Int, undecodable: Int, positionRecords: Int, truthFrames: Int,
+        latencyMsMedian: Double, horizontal: Bool, wavelengthSource: String, captureDamage: [CaptureDamageEntry],
+        truthCaptureDamage: [CaptureDamageEntry], track: TrackReport?
+    ) {
         self.positions = positions
         self.truth = truth
         self.method = method
@@ -59,7 +61,8 @@ public struct PositionsEvaluationReport: Codable, Sendable, Equatable {
         condition = try c.decode(String.self, forKey: .condition)
         let methods = try c.decode([MethodReport].self, forKey: .methods)
         guard methods.count == 1 else {
-            throw DecodingError.dataCorruptedError(forKey: .methods, in: c, debugDescription: "expected exactly one method, got \(methods.count)")
+            throw DecodingError.dataCorruptedError(
+                forKey: .methods, in: c, debugDescription: "expected exactly one method, got \(methods.count)")
         }
         method = methods[0]
         matched = try c.decode(Int.self, forKey: .matched)

@@ -27,10 +27,12 @@ public enum ProcessStatistics {
         let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
         var total = 0.0
         for tid in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? [] {
-            guard let comm = try? String(contentsOfFile: "/proc/self/task/\(tid)/comm", encoding: .utf8), comm.hasPrefix(prefix),
-                  let stat = try? String(contentsOfFile: "/proc/self/task/\(tid)/stat", encoding: .utf8),
-                  let fields = statFields(stat), fields.count > 12,
-                  let user = Double(fields[11]), let system = Double(fields[12]) else { continue }
+            guard let comm = try? String(contentsOfFile: "/proc/self/task/\(tid)/comm", encoding: .utf8),
+                comm.hasPrefix(prefix),
+                let stat = try? String(contentsOfFile: "/proc/self/task/\(tid)/stat", encoding: .utf8),
+                let fields = statFields(stat), fields.count > 12,
+                let user = Double(fields[11]), let system = Double(fields[12])
+            else { continue }
             total += (user + system) / ticks
         }
         return total

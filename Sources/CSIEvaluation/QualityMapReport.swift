@@ -17,15 +17,19 @@ public struct QualityMapReport: Sendable {
 
     /// Measures `loaded` on `dataset` per region (nuisance-invariant when the model has a nuisance): on the recorded
     /// map's grid when there is one, else on a grid chosen by the training rule over the model's training box.
-    public static func run(model loaded: LoadedModel, dataset: CSIDataset, data: String) throws(EvaluationError) -> QualityMapReport {
+    public static func run(
+        model loaded: LoadedModel, dataset: CSIDataset, data: String
+    ) throws(EvaluationError) -> QualityMapReport {
         try ReconstructionEvaluation.checkCompatible(loaded, dataset, data)
         let reference = dataset.csi.map(Double.init)
         let (e, n) = reference.withUnsafeBufferPointer {
-            ChannelError.perLocation(loaded.model, positions: dataset.positions, reference: $0, nuisance: loaded.nuisance)
+            ChannelError.perLocation(
+                loaded.model, positions: dataset.positions, reference: $0, nuisance: loaded.nuisance)
         }
         let ratios = zip(e, n).map { $1 > 0 ? $0 / $1 : Double.nan }
         let t = loaded.header.training
-        let lower = Point3(t.boundsMin[0], t.boundsMin[1], t.boundsMin[2]), upper = Point3(t.boundsMax[0], t.boundsMax[1], t.boundsMax[2])
+        let lower = Point3(t.boundsMin[0], t.boundsMin[1], t.boundsMin[2]),
+            upper = Point3(t.boundsMax[0], t.boundsMax[1], t.boundsMax[2])
         let test: ModelQualityMap?
         if let recorded = loaded.header.quality {
             test = measure(on: recorded, positions: dataset.positions, ratios: ratios)
@@ -38,7 +42,8 @@ public struct QualityMapReport: Sendable {
     /// The NMSE per cell of `grid` from samples that fall in it (no pooling: a cell without test samples has 0
     /// samples and NaN NMSE).
     static func measure(on grid: ModelQualityMap, positions: [Point3], ratios: [Double]) -> ModelQualityMap {
-        var sums = [Double](repeating: 0, count: grid.cellCount), logs = [[Double]](repeating: [], count: grid.cellCount)
+        var sums = [Double](repeating: 0, count: grid.cellCount),
+            logs = [[Double]](repeating: [], count: grid.cellCount)
         for (p, r) in zip(positions, ratios) where r.isFinite && r >= 0 {
             let (i, j, k) = grid.cellIndices(of: p)
             let c = grid.index(i, j, k)
@@ -58,16 +63,22 @@ public struct QualityMapReport: Sendable {
     /// Text tables, one per height layer: NMSE in dB per cell, rows from high y (top) to low y, columns by x.
     public static func table(_ map: ModelQualityMap, title: String) -> [String] {
         let (nx, ny, nz) = (map.shape[0], map.shape[1], map.shape[2])
-        var lines = [String(format: "%@: %d × %d × %d cells of %.2f × %.2f × %.2f m; NMSE dB per cell (samples in brackets)",
-                            title, nx, ny, nz, map.cell[0], map.cell[1], map.cell[2])]
+        var lines = [
+            String(
+                format: "%@: %d × %d × %d cells of %.2f × %.2f × %.2f m; NMSE dB per cell (samples in brackets)",
+                title, nx, ny, nz, map.cell[0], map.cell[1], map.cell[2])
+        ]
         for k in 0..<nz {
             if nz > 1 { lines.append(String(format: "  z = %.2f m", map.center(0, 0, k).z)) }
             lines.append("  y \\ x   " + (0..<nx).map { String(format: "%12.2f", map.center($0, 0, k).x) }.joined())
             for j in (0..<ny).reversed() {
                 let cells = (0..<nx).map { i -> String in
                     let c = map.index(i, j, k)
-                    guard map.nmse[c].isFinite, map.samples[c] > 0 else { return String(repeating: " ", count: 11) + "–" }
-                    return String(format: "%7.1f", decibels(map.nmse[c])) + String(format: "%-5@", "(\(map.samples[c]))")
+                    guard map.nmse[c].isFinite, map.samples[c] > 0 else {
+                        return String(repeating: " ", count: 11) + "–"
+                    }
+                    return String(format: "%7.1f", decibels(map.nmse[c]))
+                        + String(format: "%-5@", "(\(map.samples[c]))")
                 }
                 lines.append(String(format: "  %7.2f ", map.center(0, j, k).y) + cells.joined())
             }
@@ -78,7 +89,9 @@ public struct QualityMapReport: Sendable {
     /// The report's tables.
     public var lines: [String] {
         var out: [String] = []
-        if let validation { out += Self.table(validation, title: "validation (recorded at training)") } else {
+        if let validation {
+            out += Self.table(validation, title: "validation (recorded at training)")
+        } else {
             out.append("validation: the model file records no quality map (trained before csiloc recorded one)")
         }
         if let test { out += Self.table(test, title: "test (\(data))") }
@@ -101,17 +114,23 @@ public struct QualityMapReport: Sendable {
                     let j = ny - 1 - row / scale
                     for col in 0..<(nx * scale) {
                         let c = map.index(col / scale, j, k)
-                        values.append(map.nmse[c].isFinite && map.nmse[c] > 0 && map.samples[c] > 0 ? decibels(map.nmse[c]) : .nan)
+                        values.append(
+                            map.nmse[c].isFinite && map.nmse[c] > 0 && map.samples[c] > 0 ? decibels(map.nmse[c]) : .nan
+                        )
                     }
                 }
                 let layer = nz > 1 ? String(format: ", z = %.2f m", map.center(0, 0, k).z) : ""
-                panels.append(Heatmap(width: nx * scale, height: ny * scale, values: values, colorMap: .magnitude,
-                                      title: "\(name) NMSE\(layer)", range: range))
+                panels.append(
+                    Heatmap(
+                        width: nx * scale, height: ny * scale, values: values, colorMap: .magnitude,
+                        title: "\(name) NMSE\(layer)", range: range))
             }
         }
         let lo = validation?.lower ?? test?.lower ?? [0, 0, 0]
-        let caption = String(format: "NMSE per cell, dB: dark %.1f … bright %.1f; x right from %.2f m, y up from %.2f m; cells without samples are drawn at the low end (– in the table)",
-                             range.lowerBound, range.upperBound, lo[0], lo[1])
+        let caption = String(
+            format:
+                "NMSE per cell, dB: dark %.1f … bright %.1f; x right from %.2f m, y up from %.2f m; cells without samples are drawn at the low end (– in the table)",
+            range.lowerBound, range.upperBound, lo[0], lo[1])
         return FigureSVG.panels(panels, caption: caption, pixel: 1)
     }
 }

@@ -39,8 +39,10 @@ public struct ReconstructionReport: Codable, Sendable, Equatable {
         case channelsPerSecond = "channels_per_second", los, nlos
     }
 
-    public init(model: String, modelDigest: String, nmseDB: Double, nmseSumDB: Double, nmseInvariantDB: Double,
-                modelNuisance: String, points: Int, seconds: Double, channelsPerSecond: Double) {
+    public init(
+        model: String, modelDigest: String, nmseDB: Double, nmseSumDB: Double, nmseInvariantDB: Double,
+        modelNuisance: String, points: Int, seconds: Double, channelsPerSecond: Double
+    ) {
         self.model = model
         self.modelDigest = modelDigest
         self.nmseDB = nmseDB

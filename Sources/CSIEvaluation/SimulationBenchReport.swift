@@ -18,8 +18,10 @@ public struct SimulationBenchReport: Codable, Sendable, Equatable {
         case channelsPerS = "channels_per_s", entriesPerS = "entries_per_s"
     }
 
-    public init(scene: String, points: Int, antennas: Int, subcarriers: Int, paths: Int, threads: Int, wallS: Double,
-                cpuS: Double, channelsPerS: Double, entriesPerS: Double) {
+    public init(
+        scene: String, points: Int, antennas: Int, subcarriers: Int, paths: Int, threads: Int, wallS: Double,
+        cpuS: Double, channelsPerS: Double, entriesPerS: Double
+    ) {
         self.scene = scene
         self.points = points
         self.antennas = antennas

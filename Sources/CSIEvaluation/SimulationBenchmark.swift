@@ -13,8 +13,10 @@ public struct SimulationBenchmark: Sendable {
     public var checksum: Double
 
     /// Simulates the channels of `scene` at `positions` (with the scene's impairments) on `threads` threads.
-    public static func run(scene: Scene, positions: [Point3], seed: UInt64, threads: Int,
-                           progress: ((Int) -> Void)? = nil) -> SimulationBenchmark {
+    public static func run(
+        scene: Scene, positions: [Point3], seed: UInt64, threads: Int,
+        progress: ((Int) -> Void)? = nil
+    ) -> SimulationBenchmark {
         let simulator = ChannelSimulator(scene: scene)
         let job = SimulationJob(simulator: simulator, positions: positions, impairments: scene.impairments, seed: seed)
         var checksum = 0.0
@@ -26,9 +28,10 @@ public struct SimulationBenchmark: Sendable {
             checksum += Double(s)
         }
         let wall = Date().timeIntervalSince(t0)
-        return SimulationBenchmark(sceneName: scene.name, points: positions.count, antennaCount: simulator.antennaCount,
-                                   subcarrierCount: simulator.subcarrierCount, pathCount: simulator.paths.count, threads: threads,
-                                   wallSeconds: wall, cpuSeconds: ProcessStatistics.processCPUSeconds() - cpu0, checksum: checksum)
+        return SimulationBenchmark(
+            sceneName: scene.name, points: positions.count, antennaCount: simulator.antennaCount,
+            subcarrierCount: simulator.subcarrierCount, pathCount: simulator.paths.count, threads: threads,
+            wallSeconds: wall, cpuSeconds: ProcessStatistics.processCPUSeconds() - cpu0, checksum: checksum)
     }
 
     public var channelsPerSecond: Double { Double(points) / wallSeconds }
@@ -37,16 +40,21 @@ public struct SimulationBenchmark: Sendable {
 
     /// The `--json` report.
     public var report: SimulationBenchReport {
-        SimulationBenchReport(scene: sceneName, points: points, antennas: antennaCount, subcarriers: subcarrierCount, paths: pathCount,
-                              threads: threads, wallS: wallSeconds, cpuS: cpuSeconds, channelsPerS: channelsPerSecond,
-                              entriesPerS: entriesPerSecond)
+        SimulationBenchReport(
+            scene: sceneName, points: points, antennas: antennaCount, subcarriers: subcarrierCount, paths: pathCount,
+            threads: threads, wallS: wallSeconds, cpuS: cpuSeconds, channelsPerS: channelsPerSecond,
+            entriesPerS: entriesPerSecond)
     }
 
     /// The text report.
     public var lines: [String] {
-        [String(format: "bench simulate: scene %@, %d points × %d antennas × %d subcarriers, %d paths, %d threads",
+        [
+            String(
+                format: "bench simulate: scene %@, %d points × %d antennas × %d subcarriers, %d paths, %d threads",
                 sceneName, points, antennaCount, subcarrierCount, pathCount, threads),
-         String(format: "  wall %.2f s, CPU %.2f s, %.0f channels/s, %.3g channel entries/s (checksum %.6g)",
-                wallSeconds, cpuSeconds, channelsPerSecond, entriesPerSecond, checksum)]
+            String(
+                format: "  wall %.2f s, CPU %.2f s, %.0f channels/s, %.3g channel entries/s (checksum %.6g)",
+                wallSeconds, cpuSeconds, channelsPerSecond, entriesPerSecond, checksum),
+        ]
     }
 }

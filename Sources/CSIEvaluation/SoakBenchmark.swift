@@ -98,32 +98,41 @@ public struct SoakBenchmark: Sendable {
         let sim = ChannelSimulator(scene: scene)
         let test = TestSet.simulate(sim, count: 256, seed: 23)
         let frames = try (0..<test.count).map { k in
-            try EncodedFrame(CSIFrame(seq: 0, receiverID: validReceiver, ueID: 0, antennaCount: UInt16(sim.antennaCount),
-                                      subcarrierCount: UInt16(sim.subcarrierCount), samples: Array(test.channel(k))))
+            try EncodedFrame(
+                CSIFrame(
+                    seq: 0, receiverID: validReceiver, ueID: 0, antennaCount: UInt16(sim.antennaCount),
+                    subcarrierCount: UInt16(sim.subcarrierCount), samples: Array(test.channel(k))))
         }
-        let malformed = try malformedMessages(sample: CSIFrame(seq: 0, receiverID: malformedReceiver, ueID: 1,
-                                                               antennaCount: UInt16(sim.antennaCount),
-                                                               subcarrierCount: UInt16(sim.subcarrierCount),
-                                                               samples: Array(test.channel(0))))
+        let malformed = try malformedMessages(
+            sample: CSIFrame(
+                seq: 0, receiverID: malformedReceiver, ueID: 1,
+                antennaCount: UInt16(sim.antennaCount),
+                subcarrierCount: UInt16(sim.subcarrierCount),
+                samples: Array(test.channel(0))))
         var logger = Logger(label: "soak")
         logger.logLevel = .critical
         let live = LiveSink()
         var options = DaemonHarness.Options()
         options.keepsFixes = false
         options.feedLinger = .zero
-        let harness = try DaemonHarness(configuration: configuration(request, scenePath: scenePath), logger: logger,
-                                        options: options, onFix: live.received)
+        let harness = try DaemonHarness(
+            configuration: configuration(request, scenePath: scenePath), logger: logger,
+            options: options, onFix: live.received)
         defer { harness.close() }
-        var probe = CSIFrame(seq: 0, receiverID: probeReceiver, ueID: 0, antennaCount: UInt16(sim.antennaCount),
-                             subcarrierCount: UInt16(sim.subcarrierCount), samples: Array(test.channel(0)))
+        var probe = CSIFrame(
+            seq: 0, receiverID: probeReceiver, ueID: 0, antennaCount: UInt16(sim.antennaCount),
+            subcarrierCount: UInt16(sim.subcarrierCount), samples: Array(test.channel(0)))
         probe.header.seq = 0
         try harness.handshake(probe: probe)
         guard let input = harness.daemon.pipeline.inputEndpoint else {
             throw DaemonHarness.HarnessError(message: "the daemon's input is not bound")
         }
-        var run = SoakRun(request: request, harness: harness, input: input, frames: frames, malformed: malformed, live: live)
-        return SoakBenchmark(report: try run.execute(scene: scene.name, shape: [sim.antennaCount, sim.subcarrierCount],
-                                                    progress: progress))
+        var run = SoakRun(
+            request: request, harness: harness, input: input, frames: frames, malformed: malformed, live: live)
+        return SoakBenchmark(
+            report: try run.execute(
+                scene: scene.name, shape: [sim.antennaCount, sim.subcarrierCount],
+                progress: progress))
     }
 
     /// The daemon: loopback TCP on free ports, default queue (1 frame per UE, 1024 UEs), a 64 KiB message limit,
@@ -160,7 +169,10 @@ public struct SoakBenchmark: Sendable {
             case .garbage: return (kind, [good[0], garbageHeader, good[2]])
             case .wrongTopic: return (kind, [Array("csi/v1/x/1".utf8)] + good.dropFirst())
             case .unsubscribedTopic: return (kind, [Array("pos/v1/9/1".utf8)] + good.dropFirst())
-            case .oversized: return (kind, [good[0], good[1], [UInt8](repeating: 0, count: half), [UInt8](repeating: 0, count: half)])
+            case .oversized:
+                return (
+                    kind, [good[0], good[1], [UInt8](repeating: 0, count: half), [UInt8](repeating: 0, count: half)]
+                )
             case .tooManyParts: return (kind, good + [[UInt8]](repeating: [0], count: 20))
             }
         }

@@ -20,7 +20,8 @@ public struct SoakReport: Codable, Sendable, Equatable {
         public var total: Int { valid + malformed.values.reduce(0, +) }
         /// Malformed messages the daemon can receive (topic subscribed).
         public var malformedReachingDaemon: Int {
-            malformed.filter { SoakBenchmark.MalformedKind(rawValue: $0.key)?.reachesDaemon ?? true }.values.reduce(0, +)
+            malformed.filter { SoakBenchmark.MalformedKind(rawValue: $0.key)?.reachesDaemon ?? true }.values.reduce(
+                0, +)
         }
         /// Filtered by the subscription before the daemon.
         public var unsubscribed: Int { total - valid - malformedReachingDaemon }
@@ -152,7 +153,8 @@ public struct SoakReport: Codable, Sendable, Equatable {
         r.checks.rssFirstKiB = rss.firstKiB
         r.checks.rssLastKiB = rss.lastKiB
         r.checks.rssMaxKiB = rss.maxKiB
-        r.checks.passed = r.checks.survived && daemonIdentityHolds && offeredAccountedFor && rejectionsAsExpected
+        r.checks.passed =
+            r.checks.survived && daemonIdentityHolds && offeredAccountedFor && rejectionsAsExpected
             && rss.flatWithin10Percent
         return r
     }

@@ -18,12 +18,14 @@ struct SoakRun {
     static let feedHighWaterMark: Int32 = 1000
 
     private func connectPublisher() throws -> Publisher {
-        try Publisher(context: harness.context, connect: [input], sendHighWaterMark: Self.feedHighWaterMark, linger: .zero)
+        try Publisher(
+            context: harness.context, connect: [input], sendHighWaterMark: Self.feedHighWaterMark, linger: .zero)
     }
 
     private func validParts(seq: UInt64) -> [[UInt8]] {
-        frames[Int(seq % UInt64(frames.count))].parts(seq: seq, receiverID: SoakBenchmark.validReceiver,
-                                                      ueID: UInt32(seq % UInt64(SoakBenchmark.ues)))
+        frames[Int(seq % UInt64(frames.count))].parts(
+            seq: seq, receiverID: SoakBenchmark.validReceiver,
+            ueID: UInt32(seq % UInt64(SoakBenchmark.ues)))
     }
 
     mutating func execute(scene: String, shape: [Int], progress: (String) -> Void) throws -> SoakReport {
@@ -39,8 +41,11 @@ struct SoakRun {
         }
         let capacity = try measureCapacity(publisher, seq: &seq)
         let rate = request.overload * capacity
-        progress(String(format: "bench soak: capacity %.0f frames/s (closed loop, %d frames); offering %d messages at %.0f/s (%.1f×), 1 in %d malformed",
-                        capacity, request.capacityFrames, request.frames, rate, request.overload, request.malformedEvery))
+        progress(
+            String(
+                format:
+                    "bench soak: capacity %.0f frames/s (closed loop, %d frames); offering %d messages at %.0f/s (%.1f×), 1 in %d malformed",
+                capacity, request.capacityFrames, request.frames, rate, request.overload, request.malformedEvery))
 
         let stalled = try Socket(context: harness.context, kind: .sub)
         defer { stalled.close() }
@@ -70,7 +75,10 @@ struct SoakRun {
                 samples.append(.init(message: i, seconds: now, rssKiB: ProcessStatistics.residentKiB()))
                 if now >= nextSample { nextSample += request.sampleInterval }
                 if samples.count % 10 == 0 {
-                    progress(String(format: "  %.0f s: %d messages offered, RSS %.1f MiB", now, i, Double(samples.last!.rssKiB) / 1024))
+                    progress(
+                        String(
+                            format: "  %.0f s: %d messages offered, RSS %.1f MiB", now, i,
+                            Double(samples.last!.rssKiB) / 1024))
                 }
             }
             if i < stall.atMessage { stalledReads += drain(stalled) }
@@ -106,7 +114,10 @@ struct SoakRun {
         offeredValid += 1
         let answered = waitUntil(seconds: 30) { (live.lastSeq ?? 0) >= marker }
         let drained = waitUntilSettled()
-        samples.append(.init(message: request.frames, seconds: ProcessStatistics.seconds(since: t0), rssKiB: ProcessStatistics.residentKiB()))
+        samples.append(
+            .init(
+                message: request.frames, seconds: ProcessStatistics.seconds(since: t0),
+                rssKiB: ProcessStatistics.residentKiB()))
         publisher.close()
         let end = harness.daemon.metrics.snapshot()
         restart.processedAfter = end.processed - base.processed - restart.processedBefore
@@ -114,16 +125,21 @@ struct SoakRun {
         stall.liveFixesAfterStall = live.count - stall.liveFixesAtStall
 
         let counters = SoakReport.DaemonCounters(base: base, end: end)
-        let offered = SoakReport.Offered(valid: offeredValid, malformed: Dictionary(uniqueKeysWithValues: offeredMalformed.map { ($0.rawValue, $1) }),
-                                         publishErrors: publishErrors, seconds: offerSeconds,
-                                         rate: Double(request.frames) / offerSeconds)
-        let survival = SoakReport.Survival(markerAnswered: answered, drained: drained,
-                                           makingProgress: harness.daemon.pipeline.isMakingProgress(stallSeconds: 30),
-                                           liveFixes: live.count - liveBase, restart: restart, stalledSubscriber: stall)
-        return SoakReport(scene: scene, shape: shape, workers: request.workers, capacityRate: capacity,
-                          targetRate: rate, overload: request.overload, offered: offered,
-                          daemon: counters, rss: SoakReport.Memory(samples: samples, warmUpMessages: warmUp),
-                          survival: survival).summarized()
+        let offered = SoakReport.Offered(
+            valid: offeredValid,
+            malformed: Dictionary(uniqueKeysWithValues: offeredMalformed.map { ($0.rawValue, $1) }),
+            publishErrors: publishErrors, seconds: offerSeconds,
+            rate: Double(request.frames) / offerSeconds)
+        let survival = SoakReport.Survival(
+            markerAnswered: answered, drained: drained,
+            makingProgress: harness.daemon.pipeline.isMakingProgress(stallSeconds: 30),
+            liveFixes: live.count - liveBase, restart: restart, stalledSubscriber: stall)
+        return SoakReport(
+            scene: scene, shape: shape, workers: request.workers, capacityRate: capacity,
+            targetRate: rate, overload: request.overload, offered: offered,
+            daemon: counters, rss: SoakReport.Memory(samples: samples, warmUpMessages: warmUp),
+            survival: survival
+        ).summarized()
     }
 
     /// Closed loop, `4 × workers` frames outstanding (UEs rotate, so nothing is superseded): frames/s.
@@ -135,7 +151,8 @@ struct SoakRun {
             let deadline = ContinuousClock.now.advanced(by: .seconds(10))
             while i - (live.count - start) >= window {
                 guard ContinuousClock.now < deadline else {
-                    throw DaemonHarness.HarnessError(message: "capacity measurement: no fix for 10 s with \(window) frames outstanding")
+                    throw DaemonHarness.HarnessError(
+                        message: "capacity measurement: no fix for 10 s with \(window) frames outstanding")
                 }
                 usleep(20)
             }
@@ -149,7 +166,9 @@ struct SoakRun {
     /// Reads whatever the subscriber has queued; the number of messages.
     private func drain(_ socket: Socket) -> Int {
         var n = 0
-        while let message = try? socket.tryReceiveMultipart(maxParts: 8, maxTotalBytes: 1 << 20), message.parts != nil { n += 1 }
+        while let message = try? socket.tryReceiveMultipart(maxParts: 8, maxTotalBytes: 1 << 20), message.parts != nil {
+            n += 1
+        }
         return n
     }
 
@@ -160,7 +179,9 @@ struct SoakRun {
             let s = harness.daemon.metrics.snapshot()
             defer { last = s.received }
             return s.queued == 0 && s.inFlight == 0 && s.received == last
-        } pause: { usleep(500_000) }
+        } pause: {
+            usleep(500_000)
+        }
     }
 
     private func waitUntil(seconds: Double, _ condition: () -> Bool, pause: () -> Void = { usleep(10_000) }) -> Bool {

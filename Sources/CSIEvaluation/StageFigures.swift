@@ -12,7 +12,8 @@ public struct StageFigures: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case stage, secondsPerFrame = "seconds_per_frame", candidatesPerFrame = "candidates_per_frame"
-        case valuesPerFrame = "values_per_frame", jacobiansPerFrame = "jacobians_per_frame", ranFraction = "ran_fraction"
+        case valuesPerFrame = "values_per_frame", jacobiansPerFrame = "jacobians_per_frame", ranFraction =
+            "ran_fraction"
     }
 
     public init(_ row: StageTable.Row) {

@@ -20,15 +20,18 @@ public struct StageTable: Sendable {
             for f in fixes {
                 var ran = false
                 for s in f.stages where s.stage == stage {
-                    t += s.seconds; c += Double(s.candidates); v += Double(s.valueEvaluations); j += Double(s.jacobianEvaluations)
+                    t += s.seconds; c += Double(s.candidates); v += Double(s.valueEvaluations);
+                    j += Double(s.jacobianEvaluations)
                     n += 1; ran = true
                 }
                 if ran { frames += 1 }
             }
             if n > 0 {
                 let m = Double(fixes.count)
-                rows.append(Row(stage: stage, seconds: t / m, candidates: c / m, values: v / m, jacobians: j / m,
-                                 ranFraction: Double(frames) / m))
+                rows.append(
+                    Row(
+                        stage: stage, seconds: t / m, candidates: c / m, values: v / m, jacobians: j / m,
+                        ranFraction: Double(frames) / m))
             }
         }
         self.rows = rows

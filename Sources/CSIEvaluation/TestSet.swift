@@ -22,19 +22,22 @@ public struct TestSet: Sendable {
     /// The first `n` test points of a dataset (all of them when `n` is nil or larger).
     public init(dataset: CSIDataset, limit n: Int? = nil) {
         let n = min(n ?? dataset.count, dataset.count)
-        self.init(positions: Array(dataset.positions.prefix(n)), csi: Array(dataset.csi.prefix(n * dataset.valuesPerSample)),
-                  valuesPerChannel: dataset.valuesPerSample, los: dataset.los.map { Array($0.prefix(n)) })
+        self.init(
+            positions: Array(dataset.positions.prefix(n)), csi: Array(dataset.csi.prefix(n * dataset.valuesPerSample)),
+            valuesPerChannel: dataset.valuesPerSample, los: dataset.los.map { Array($0.prefix(n)) })
     }
 
     /// Adds complex AWGN at `snrDB` per location (σ² = ‖H‖²/(N_a N_s 10^(SNR/10))), point i from stream i.
-    public func withNoise(snrDB: Double, seed: UInt64, antennas: Int, frequencies: [Double], carrier: Double) -> TestSet {
+    public func withNoise(snrDB: Double, seed: UInt64, antennas: Int, frequencies: [Double], carrier: Double) -> TestSet
+    {
         var out = self
         let m = valuesPerChannel
         out.csi.withUnsafeMutableBufferPointer { b in
             for i in 0..<count {
                 var rng = SeededGenerator(seed: seed, stream: 0x4C4F_4341_0000_0000 &+ UInt64(i))
-                Impairments(snrDB: snrDB).apply(to: UnsafeMutableBufferPointer(rebasing: b[(i * m)..<((i + 1) * m)]),
-                                                antennas: antennas, frequencies: frequencies, carrier: carrier, rng: &rng)
+                Impairments(snrDB: snrDB).apply(
+                    to: UnsafeMutableBufferPointer(rebasing: b[(i * m)..<((i + 1) * m)]),
+                    antennas: antennas, frequencies: frequencies, carrier: carrier, rng: &rng)
             }
         }
         return out

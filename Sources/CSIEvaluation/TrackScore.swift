@@ -26,10 +26,15 @@ public struct TrackScore: Sendable {
     public var lines: [String] {
         let eventList = events.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
         var lines = ["  track events: \(eventList)\(untracked > 0 ? ", no track \(untracked)" : "")"]
-        lines.append("  gate: \(outlierGross) outliers were gross fixes, \(outlierFine) were not; \(grossAccepted) gross fixes updated a track")
+        lines.append(
+            "  gate: \(outlierGross) outliers were gross fixes, \(outlierFine) were not; \(grossAccepted) gross fixes updated a track"
+        )
         if let e = speedStatistics {
-            lines.append(String(format: "  speed (tracks ≥ 1 s old): relative error median %.1f %%, p90 %.1f %%, %.1f %% of frames off by > 10 %%",
-                                100 * e.median, 100 * e.p90, 100 * e.grossErrorRate))
+            lines.append(
+                String(
+                    format:
+                        "  speed (tracks ≥ 1 s old): relative error median %.1f %%, p90 %.1f %%, %.1f %% of frames off by > 10 %%",
+                    100 * e.median, 100 * e.p90, 100 * e.grossErrorRate))
         }
         return lines
     }

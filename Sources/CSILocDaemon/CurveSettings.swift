@@ -76,10 +76,13 @@ public struct CurveSettings: Sendable, Equatable {
         secretKeyFile = secretPath
         let encryptInput = try c.value(.input, default: true)
         let encryptOutput = try c.value(.output, default: true)
-        try c.require(encryptInput || encryptOutput, .output, "neither input nor output uses CURVE: remove the curve section")
+        try c.require(
+            encryptInput || encryptOutput, .output, "neither input nor output uses CURVE: remove the curve section")
 
         if encryptOutput {
-            try c.require(c.contains(.outputClients), .outputClients, "required with curve.output: true: the public key files of the consumers allowed to subscribe")
+            try c.require(
+                c.contains(.outputClients), .outputClients,
+                "required with curve.output: true: the public key files of the consumers allowed to subscribe")
             output = .server(clients: try Self.readClients(c, .outputClients, base: base))
         } else {
             try c.require(!c.contains(.outputClients), .outputClients, "only with curve.output: true")
@@ -92,19 +95,30 @@ public struct CurveSettings: Sendable, Equatable {
             try c.require(!c.contains(.inputServerKey), .inputServerKey, "only with curve.input: true")
             input = .plaintext
         case (true, true):
-            try c.require(!c.contains(.inputServerKey), .inputServerKey, "only with input.bind: false (csilocd connects to a CURVE server); with input.bind: true list the publishers in input_clients")
-            try c.require(c.contains(.inputClients), .inputClients, "required with input.bind: true: the public key files of the publishers allowed to connect")
+            try c.require(
+                !c.contains(.inputServerKey), .inputServerKey,
+                "only with input.bind: false (csilocd connects to a CURVE server); with input.bind: true list the publishers in input_clients"
+            )
+            try c.require(
+                c.contains(.inputClients), .inputClients,
+                "required with input.bind: true: the public key files of the publishers allowed to connect")
             input = .server(clients: try Self.readClients(c, .inputClients, base: base))
         case (true, false):
-            try c.require(!c.contains(.inputClients), .inputClients, "only with input.bind: true (csilocd is the CURVE server); with input.bind: false give the publisher's key in input_server_key")
-            try c.require(c.contains(.inputServerKey), .inputServerKey, "required with input.bind: false: the public key file of the CSI publisher (the CURVE server)")
+            try c.require(
+                !c.contains(.inputClients), .inputClients,
+                "only with input.bind: true (csilocd is the CURVE server); with input.bind: false give the publisher's key in input_server_key"
+            )
+            try c.require(
+                c.contains(.inputServerKey), .inputServerKey,
+                "required with input.bind: false: the public key file of the CSI publisher (the CURVE server)")
             let serverKeyName = try c.decode(String.self, forKey: .inputServerKey)
             try c.require(!serverKeyName.isEmpty, .inputServerKey, "must not be empty")
             let path = resolve(serverKeyName, base)
             do {
                 input = .client(serverKey: try CurveCertificateFile.readPublicKey(at: path))
             } catch {
-                throw DecodingError.dataCorruptedError(forKey: .inputServerKey, in: c, debugDescription: error.description)
+                throw DecodingError.dataCorruptedError(
+                    forKey: .inputServerKey, in: c, debugDescription: error.description)
             }
         }
     }
@@ -119,7 +133,8 @@ public struct CurveSettings: Sendable, Equatable {
         var keys: [CurveKey: Int] = [:]
         for (index, raw) in paths.enumerated() {
             func fail(_ message: String) -> DecodingError {
-                .dataCorrupted(.init(codingPath: c.codingPath + [key, AnyCodingKey(intValue: index)!], debugDescription: message))
+                .dataCorrupted(
+                    .init(codingPath: c.codingPath + [key, AnyCodingKey(intValue: index)!], debugDescription: message))
             }
             guard !raw.isEmpty else { throw fail("must not be empty") }
             let path = resolve(raw, base)
@@ -172,15 +187,17 @@ public struct CurveSettings: Sendable, Equatable {
 
     /// One line for `--check` and the start log: each socket's role.
     var summary: String {
-        let inputText = switch input {
-        case .plaintext: "plaintext"
-        case .server(let clients): "server, \(clients.count) allowed publisher\(clients.count == 1 ? "" : "s")"
-        case .client(let serverKey): "client of \(serverKey.z85)"
-        }
-        let outputText = switch output {
-        case .plaintext: "plaintext"
-        case .server(let clients): "server, \(clients.count) allowed consumer\(clients.count == 1 ? "" : "s")"
-        }
+        let inputText =
+            switch input {
+            case .plaintext: "plaintext"
+            case .server(let clients): "server, \(clients.count) allowed publisher\(clients.count == 1 ? "" : "s")"
+            case .client(let serverKey): "client of \(serverKey.z85)"
+            }
+        let outputText =
+            switch output {
+            case .plaintext: "plaintext"
+            case .server(let clients): "server, \(clients.count) allowed consumer\(clients.count == 1 ? "" : "s")"
+            }
         return "public key \(keyPair.publicKey.z85); input: \(inputText); output: \(outputText)"
     }
 }

@@ -31,10 +31,12 @@ public final class Daemon: Sendable {
     /// ``reload()`` re-reads the file.
     ///
     /// - Throws: `YAMLFileError` (configuration or model, located), `ZMQError` (output endpoint).
-    public convenience init(configPath: String, logger: Logger, levelControl: LineLogHandler.LevelControl? = nil) throws {
+    public convenience init(configPath: String, logger: Logger, levelControl: LineLogHandler.LevelControl? = nil) throws
+    {
         let text = try Self.readText(configPath)
         let configuration = try DaemonConfiguration.parse(yaml: text, file: configPath)
-        try self.init(configuration: configuration, source: (configPath, text), logger: logger, levelControl: levelControl)
+        try self.init(
+            configuration: configuration, source: (configPath, text), logger: logger, levelControl: levelControl)
     }
 
     /// Loads the model of `configuration` and creates the output socket; nothing runs until ``start()``.
@@ -45,18 +47,23 @@ public final class Daemon: Sendable {
     /// working directory. Such a daemon has no file to reload: ``reload()`` fails (and counts the failure).
     ///
     /// - Throws: `YAMLFileError` (model, located at its key in `<configuration>`), `ZMQError` (output endpoint).
-    public convenience init(configuration: DaemonConfiguration, logger: Logger, levelControl: LineLogHandler.LevelControl? = nil) throws {
+    public convenience init(
+        configuration: DaemonConfiguration, logger: Logger, levelControl: LineLogHandler.LevelControl? = nil
+    ) throws {
         try self.init(configuration: configuration, source: nil, logger: logger, levelControl: levelControl)
     }
 
     /// - Parameter source: the file the configuration was read from and its text (for reloads and error locations).
-    private init(configuration: DaemonConfiguration, source: (path: String, text: String)?, logger: Logger,
-                 levelControl: LineLogHandler.LevelControl?) throws {
+    private init(
+        configuration: DaemonConfiguration, source: (path: String, text: String)?, logger: Logger,
+        levelControl: LineLogHandler.LevelControl?
+    ) throws {
         configPath = source?.path
         self.logger = logger
         self.levelControl = levelControl
-        let model = try ServingModel.load(configuration, configFile: source?.path ?? Self.valueSource, configText: source?.text,
-                                          generation: 1, width: ProcessInfo.processInfo.activeProcessorCount)
+        let model = try ServingModel.load(
+            configuration, configFile: source?.path ?? Self.valueSource, configText: source?.text,
+            generation: 1, width: ProcessInfo.processInfo.activeProcessorCount)
         current = Mutex(configuration)
         metrics = DaemonMetrics()
         pipeline = try Pipeline(configuration: configuration, model: model, metrics: metrics, logger: logger)
@@ -86,20 +93,25 @@ public final class Daemon: Sendable {
         do {
             try pipeline.start()
         } catch {
-            metricsServer.withLock { $0?.stop(); $0 = nil }
+            metricsServer.withLock {
+                $0?.stop(); $0 = nil
+            }
             throw error
         }
         let model = pipeline.currentModel
         for warning in Self.exposureWarnings(configuration) { logger.warning("\(warning)") }
-        logger.info("serving", metadata: [
-            "input": .string(configuration.input.endpoint), "input_bind": .stringConvertible(configuration.input.bind),
-            "output": .string(pipeline.outputEndpoint), "model": .string(model.identity),
-            "shape": .string("\(model.antennaCount)x\(model.subcarrierCount)"),
-            "method": .string(configuration.search.method.rawValue),
-            "workers": .stringConvertible(configuration.resolvedWorkers),
-            "curve": .string(configuration.curve?.summary ?? "off"),
-            "metrics": .string(metricsPort.map { "\(configuration.metrics.address!.host):\($0)" } ?? "off"),
-        ])
+        logger.info(
+            "serving",
+            metadata: [
+                "input": .string(configuration.input.endpoint),
+                "input_bind": .stringConvertible(configuration.input.bind),
+                "output": .string(pipeline.outputEndpoint), "model": .string(model.identity),
+                "shape": .string("\(model.antennaCount)x\(model.subcarrierCount)"),
+                "method": .string(configuration.search.method.rawValue),
+                "workers": .stringConvertible(configuration.resolvedWorkers),
+                "curve": .string(configuration.curve?.summary ?? "off"),
+                "metrics": .string(metricsPort.map { "\(configuration.metrics.address!.host):\($0)" } ?? "off"),
+            ])
         SDNotify.ready(status: "serving \(model.antennaCount)x\(model.subcarrierCount) frames")
     }
 
@@ -135,22 +147,28 @@ public final class Daemon: Sendable {
         let model: ServingModel
         do {
             guard let configPath else {
-                throw YAMLFileError(file: Self.valueSource, line: nil, column: nil, path: "",
-                                    message: "this daemon was made from a configuration value: there is no file to reload", snippet: nil)
+                throw YAMLFileError(
+                    file: Self.valueSource, line: nil, column: nil, path: "",
+                    message: "this daemon was made from a configuration value: there is no file to reload", snippet: nil
+                )
             }
             let text = try Self.readText(configPath)
             next = try DaemonConfiguration.parse(yaml: text, file: configPath)
-            model = try ServingModel.load(next, configFile: configPath, configText: text,
-                                          generation: generation.add(1, ordering: .relaxed).newValue,
-                                          width: ProcessInfo.processInfo.activeProcessorCount)
+            model = try ServingModel.load(
+                next, configFile: configPath, configText: text,
+                generation: generation.add(1, ordering: .relaxed).newValue,
+                width: ProcessInfo.processInfo.activeProcessorCount)
         } catch {
             metrics.reload(succeeded: false)
-            logger.error("reload failed; keeping the running configuration and model", metadata: ["error": .string("\(error)")])
+            logger.error(
+                "reload failed; keeping the running configuration and model", metadata: ["error": .string("\(error)")])
             return false
         }
         let previous = configuration
         for key in Self.restartOnlyChanges(from: previous, to: next) {
-            logger.warning("configuration key changed but needs a restart; still using the old value", metadata: ["key": .string(key)])
+            logger.warning(
+                "configuration key changed but needs a restart; still using the old value",
+                metadata: ["key": .string(key)])
         }
         pipeline.swap(model: model)
         if let curve = next.curve, previous.curve?.withoutAllowLists == curve.withoutAllowLists {
@@ -164,8 +182,12 @@ public final class Daemon: Sendable {
         }
         levelControl?.level = Logger.Level(rawValue: next.log.level) ?? .info
         metrics.reload(succeeded: true)
-        logger.info("reloaded", metadata: ["model": .string(model.identity), "generation": .stringConvertible(model.generation),
-                                           "method": .string(next.search.method.rawValue)])
+        logger.info(
+            "reloaded",
+            metadata: [
+                "model": .string(model.identity), "generation": .stringConvertible(model.generation),
+                "method": .string(next.search.method.rawValue),
+            ])
         return true
     }
 
@@ -175,22 +197,29 @@ public final class Daemon: Sendable {
         guard !stopped.exchange(true, ordering: .acquiringAndReleasing) else { return }
         SDNotify.stopping()
         pipeline.drainAndStop()
-        metricsServer.withLock { $0?.stop(); $0 = nil }
+        metricsServer.withLock {
+            $0?.stop(); $0 = nil
+        }
         let s = metrics.snapshot()
-        logger.info("stopped", metadata: [
-            "received": .stringConvertible(s.received), "processed": .stringConvertible(s.processed),
-            "superseded": .stringConvertible(s.superseded), "dropped": .stringConvertible(s.dropped),
-            "rejected": .stringConvertible(s.rejected), "published": .stringConvertible(s.published),
-        ])
+        logger.info(
+            "stopped",
+            metadata: [
+                "received": .stringConvertible(s.received), "processed": .stringConvertible(s.processed),
+                "superseded": .stringConvertible(s.superseded), "dropped": .stringConvertible(s.dropped),
+                "rejected": .stringConvertible(s.rejected), "published": .stringConvertible(s.published),
+            ])
     }
 
     /// The lifecycle services of this daemon: SIGHUP handling plus drain on shutdown, the watchdog, and the
     /// return of freed memory after a burst.
     public var services: [any Service] {
-        [DaemonService(daemon: self),
-         WatchdogService(interval: SDNotify.watchdogInterval, stallSeconds: configuration.watchdog.stallSeconds,
-                         pipeline: pipeline, logger: logger),
-         MemoryReclaimService(trimmer: pipeline.trimmer, logger: logger)]
+        [
+            DaemonService(daemon: self),
+            WatchdogService(
+                interval: SDNotify.watchdogInterval, stallSeconds: configuration.watchdog.stallSeconds,
+                pipeline: pipeline, logger: logger),
+            MemoryReclaimService(trimmer: pipeline.trimmer, logger: logger),
+        ]
     }
 
     /// Dotted keys whose change a reload cannot apply.
@@ -201,7 +230,9 @@ public final class Daemon: Sendable {
         if a.workers != b.workers { keys.append("workers") }
         if a.queue != b.queue { keys.append("queue") }
         if a.metrics != b.metrics { keys.append("metrics") }
-        if a.log.format != b.log.format || a.log.rejectionIntervalSeconds != b.log.rejectionIntervalSeconds { keys.append("log") }
+        if a.log.format != b.log.format || a.log.rejectionIntervalSeconds != b.log.rejectionIntervalSeconds {
+            keys.append("log")
+        }
         if a.watchdog != b.watchdog { keys.append("watchdog") }
         if a.tracking != b.tracking { keys.append("tracking") }
         // The allow-lists are reloaded; everything else under `curve` is fixed at start.
@@ -216,10 +247,14 @@ public final class Daemon: Sendable {
         let inputEncrypted = configuration.curve.map { $0.input != .plaintext } ?? false
         let outputEncrypted = configuration.curve.map { $0.output != .plaintext } ?? false
         if input.bind, !inputEncrypted, EndpointExposure(endpoint: input.endpoint) == .network {
-            warnings.append("input binds the non-loopback address \(input.endpoint) without CURVE: anyone who can reach it can inject CSI frames (docs/daemon.md, Security)")
+            warnings.append(
+                "input binds the non-loopback address \(input.endpoint) without CURVE: anyone who can reach it can inject CSI frames (docs/daemon.md, Security)"
+            )
         }
         if output.bind, !outputEncrypted, EndpointExposure(endpoint: output.endpoint) == .network {
-            warnings.append("output binds the non-loopback address \(output.endpoint) without CURVE: anyone who can reach it can read the fixes (docs/daemon.md, Security)")
+            warnings.append(
+                "output binds the non-loopback address \(output.endpoint) without CURVE: anyone who can reach it can read the fixes (docs/daemon.md, Security)"
+            )
         }
         return warnings
     }
@@ -228,8 +263,9 @@ public final class Daemon: Sendable {
         do {
             return try String(contentsOfFile: path, encoding: .utf8)
         } catch {
-            throw YAMLFileError(file: path, line: nil, column: nil, path: "",
-                                message: "cannot read file: \(error.localizedDescription)", snippet: nil)
+            throw YAMLFileError(
+                file: path, line: nil, column: nil, path: "",
+                message: "cannot read file: \(error.localizedDescription)", snippet: nil)
         }
     }
 }

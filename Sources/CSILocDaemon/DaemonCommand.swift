@@ -43,7 +43,11 @@ public enum DaemonCommand {
                 i += 1
             case "--check", "--check-config": check = true
             default:
-                if arguments[i].hasPrefix("--config=") { config = String(arguments[i].dropFirst("--config=".count)) } else { return nil }
+                if arguments[i].hasPrefix("--config=") {
+                    config = String(arguments[i].dropFirst("--config=".count))
+                } else {
+                    return nil
+                }
             }
             i += 1
         }
@@ -70,9 +74,11 @@ public enum DaemonCommand {
         do {
             let configuration = try DaemonConfiguration.load(contentsOf: configPath)
             let text = try Daemon.readText(configPath)
-            let model = try ServingModel.load(configuration, configFile: configPath, configText: text, generation: 1,
-                                              width: ProcessInfo.processInfo.activeProcessorCount)
-            print("""
+            let model = try ServingModel.load(
+                configuration, configFile: configPath, configText: text, generation: 1,
+                width: ProcessInfo.processInfo.activeProcessorCount)
+            print(
+                """
                 \(configPath): OK
                   model: \(model.identity) (\(model.antennaCount) antennas × \(model.subcarrierCount) subcarriers, frame '\(model.frameName)')
                   search: \(configuration.search.method.rawValue), \(model.localizer.dictionary.nodes.count) cached grid nodes (\((model.localizer.dictionary.memoryBytes + 524_288) >> 20) MiB), \(model.localizer.localGridSize) local nodes, \(model.localizer.circleSize) circle points; dry localization ok
@@ -118,7 +124,8 @@ public enum DaemonCommand {
             daemon.stop()
             return exitFailure
         }
-        let group = ServiceGroup(services: daemon.services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        let group = ServiceGroup(
+            services: daemon.services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         do {
             try await group.run()
         } catch {

@@ -48,7 +48,8 @@ public struct DaemonConfiguration: Sendable, Equatable, Decodable {
         log = try c.value(.log, default: LogSettings.defaults)
         watchdog = try c.value(.watchdog, default: WatchdogSettings.defaults)
         tracking = try c.value(.tracking, default: TrackingSettings.defaults)
-        curve = c.contains(.curve) ? try CurveSettings(from: c.superDecoder(forKey: .curve), inputBinds: input.bind) : nil
+        curve =
+            c.contains(.curve) ? try CurveSettings(from: c.superDecoder(forKey: .curve), inputBinds: input.bind) : nil
     }
 
     /// Every key at its default and the model as given: the value to start a daemon from in code
@@ -78,8 +79,9 @@ public struct DaemonConfiguration: Sendable, Equatable, Decodable {
     public static func parse(yaml: String, file: String, baseDirectory: String? = nil) throws -> DaemonConfiguration {
         // (NSString.deletingLastPathComponent traps on some inputs in swift-corelibs-foundation; this is plain.)
         let base = baseDirectory ?? file.lastIndex(of: "/").map { String(file[..<$0]) } ?? ""
-        var config = try StrictYAML.decode(DaemonConfiguration.self, from: yaml, file: file,
-                                           userInfo: [CurveSettings.baseDirectoryKey: base])
+        var config = try StrictYAML.decode(
+            DaemonConfiguration.self, from: yaml, file: file,
+            userInfo: [CurveSettings.baseDirectoryKey: base])
         config.model.resolvePaths(relativeTo: base)
         return config
     }
@@ -90,8 +92,9 @@ public struct DaemonConfiguration: Sendable, Equatable, Decodable {
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
-            throw YAMLFileError(file: path, line: nil, column: nil, path: "",
-                                message: "cannot read file: \(error.localizedDescription)", snippet: nil)
+            throw YAMLFileError(
+                file: path, line: nil, column: nil, path: "",
+                message: "cannot read file: \(error.localizedDescription)", snippet: nil)
         }
         return try parse(yaml: text, file: path)
     }
@@ -136,11 +139,14 @@ public struct InputSettings: Sendable, Equatable, Decodable {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         endpoint = try c.value(.endpoint, default: "tcp://127.0.0.1:5555")
-        try c.require(isValidEndpoint(endpoint), .endpoint, "not a ZeroMQ endpoint: '\(endpoint)' (e.g. tcp://127.0.0.1:5555, ipc:///run/csilocd/csi.ipc)")
+        try c.require(
+            isValidEndpoint(endpoint), .endpoint,
+            "not a ZeroMQ endpoint: '\(endpoint)' (e.g. tcp://127.0.0.1:5555, ipc:///run/csilocd/csi.ipc)")
         bind = try c.value(.bind, default: false)
         topics = try c.value(.topics, default: ["csi/v1/"])
-        try c.require(topics.allSatisfy { $0.hasPrefix("csi/v1/") || "csi/v1/".hasPrefix($0) }, .topics,
-                      "every topic must be a prefix of or start with csi/v1/")
+        try c.require(
+            topics.allSatisfy { $0.hasPrefix("csi/v1/") || "csi/v1/".hasPrefix($0) }, .topics,
+            "every topic must be a prefix of or start with csi/v1/")
         receiveHighWaterMark = try c.value(.receiveHighWaterMark, default: 1000)
         try c.require((1...1_000_000).contains(receiveHighWaterMark), .receiveHighWaterMark, "must be in 1...1000000")
         maxMessageBytes = try c.value(.maxMessageBytes, default: 16 << 20)
@@ -220,7 +226,8 @@ public struct MetricsSettings: Sendable, Equatable, Decodable {
     static let defaults: MetricsSettings = try! StrictYAML.decode(MetricsSettings.self, from: "{}", file: "<defaults>")
 
     /// No metrics endpoint (`listen: off`).
-    public static let disabled: MetricsSettings = try! StrictYAML.decode(MetricsSettings.self, from: "{listen: 'off'}", file: "<disabled>")
+    public static let disabled: MetricsSettings = try! StrictYAML.decode(
+        MetricsSettings.self, from: "{listen: 'off'}", file: "<disabled>")
 
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
@@ -236,7 +243,8 @@ public struct MetricsSettings: Sendable, Equatable, Decodable {
             address = nil
         } else {
             address = ListenAddress(parsing: listen)
-            try c.require(address != nil, .listen, "expected host:port with a numeric IPv4 or [IPv6] host, got '\(listen)'")
+            try c.require(
+                address != nil, .listen, "expected host:port with a numeric IPv4 or [IPv6] host, got '\(listen)'")
         }
     }
 }
@@ -268,8 +276,9 @@ public struct LogSettings: Sendable, Equatable, Decodable {
         try c.require(LogLineFormat(rawValue: formatName) != nil, .format, "must be logfmt or json")
         format = LogLineFormat(rawValue: formatName)!
         rejectionIntervalSeconds = try c.value(.rejectionIntervalSeconds, default: 10.0)
-        try c.require(rejectionIntervalSeconds >= 0 && rejectionIntervalSeconds <= 3600, .rejectionIntervalSeconds,
-                      "must be in 0...3600")
+        try c.require(
+            rejectionIntervalSeconds >= 0 && rejectionIntervalSeconds <= 3600, .rejectionIntervalSeconds,
+            "must be in 0...3600")
     }
 }
 
@@ -282,7 +291,8 @@ public struct WatchdogSettings: Sendable, Equatable, Decodable {
     enum CodingKeys: String, CodingKey, CaseIterable { case stallSeconds = "stall_s" }
 
     /// Every key at its default (decoding an empty mapping keeps the defaults in one place).
-    static let defaults: WatchdogSettings = try! StrictYAML.decode(WatchdogSettings.self, from: "{}", file: "<defaults>")
+    static let defaults: WatchdogSettings = try! StrictYAML.decode(
+        WatchdogSettings.self, from: "{}", file: "<defaults>")
 
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)

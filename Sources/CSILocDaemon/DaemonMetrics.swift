@@ -70,7 +70,8 @@ public final class DaemonMetrics: Sendable {
 
     private let counts = Mutex(Counts())
     private let localizeCPUCounter: CoreMetrics.FloatingPointCounter
-    private let receivedCounter, decodedCounter, supersededCounter, processedCounter, publishErrorCounter: CoreMetrics.Counter
+    private let receivedCounter, decodedCounter, supersededCounter, processedCounter,
+        publishErrorCounter: CoreMetrics.Counter
     private let sequenceResetCounter: CoreMetrics.Counter
     /// Gap counters per receiver id, created on first use; at most ``maxLabelledReceivers`` labels, the rest
     /// share `receiver="other"` (a hostile feed must not blow up the label cardinality).
@@ -114,29 +115,55 @@ public final class DaemonMetrics: Sendable {
         publishErrorCounter = counter("publish_errors_total")
         sequenceResetCounter = counter("sequence_resets_total")
         let reasons = FrameRejection.Reason.allCases.map(\.rawValue) + DaemonReason.allCases.map(\.rawValue)
-        rejectedCounters = Dictionary(uniqueKeysWithValues: reasons.map { ($0, counter("frames_rejected_total", [("reason", $0)])) })
-        droppedCounters = Dictionary(uniqueKeysWithValues: DropReason.allCases.map {
-            ($0, counter("frames_dropped_total", [("reason", $0.rawValue)])) })
-        publishedCounters = Dictionary(uniqueKeysWithValues: PositionFix.Status.allCases.map(\.rawValue).map {
-            ($0, counter("fixes_published_total", [("status", $0)])) })
-        reloadCounters = [true: counter("model_reloads_total", [("result", "ok")]),
-                          false: counter("model_reloads_total", [("result", "error")])]
+        rejectedCounters = Dictionary(
+            uniqueKeysWithValues: reasons.map { ($0, counter("frames_rejected_total", [("reason", $0)])) })
+        droppedCounters = Dictionary(
+            uniqueKeysWithValues: DropReason.allCases.map {
+                ($0, counter("frames_dropped_total", [("reason", $0.rawValue)]))
+            })
+        publishedCounters = Dictionary(
+            uniqueKeysWithValues: PositionFix.Status.allCases.map(\.rawValue).map {
+                ($0, counter("fixes_published_total", [("status", $0)]))
+            })
+        reloadCounters = [
+            true: counter("model_reloads_total", [("result", "ok")]),
+            false: counter("model_reloads_total", [("result", "error")]),
+        ]
         queueDepthGauge = CoreMetrics.Gauge(label: "csilocd_queue_depth", factory: factory)
         inFlightGauge = CoreMetrics.Gauge(label: "csilocd_frames_in_flight", factory: factory)
         workersGauge = CoreMetrics.Gauge(label: "csilocd_workers", factory: factory)
         generationGauge = CoreMetrics.Gauge(label: "csilocd_model_generation", factory: factory)
-        stageTimers = Dictionary(uniqueKeysWithValues: Stage.allCases.map {
-            ($0.rawValue, CoreMetrics.Timer(label: "csilocd_stage_seconds", dimensions: [("stage", $0.rawValue)], factory: factory)) })
-        searchStageTimers = Dictionary(uniqueKeysWithValues: SearchStage.allCases.map {
-            ($0, CoreMetrics.Timer(label: "csilocd_search_stage_seconds", dimensions: [("stage", $0.rawValue)], factory: factory)) })
-        trackEventCounters = Dictionary(uniqueKeysWithValues: TrackEvent.allCases.map {
-            ($0.rawValue, counter("track_events_total", [("event", $0.rawValue)])) })
-        tracksRemovedCounters = Dictionary(uniqueKeysWithValues: ["expired", "evicted"].map {
-            ($0, counter("tracks_removed_total", [("reason", $0)])) })
+        stageTimers = Dictionary(
+            uniqueKeysWithValues: Stage.allCases.map {
+                (
+                    $0.rawValue,
+                    CoreMetrics.Timer(
+                        label: "csilocd_stage_seconds", dimensions: [("stage", $0.rawValue)], factory: factory)
+                )
+            })
+        searchStageTimers = Dictionary(
+            uniqueKeysWithValues: SearchStage.allCases.map {
+                (
+                    $0,
+                    CoreMetrics.Timer(
+                        label: "csilocd_search_stage_seconds", dimensions: [("stage", $0.rawValue)], factory: factory)
+                )
+            })
+        trackEventCounters = Dictionary(
+            uniqueKeysWithValues: TrackEvent.allCases.map {
+                ($0.rawValue, counter("track_events_total", [("event", $0.rawValue)]))
+            })
+        tracksRemovedCounters = Dictionary(
+            uniqueKeysWithValues: ["expired", "evicted"].map {
+                ($0, counter("tracks_removed_total", [("reason", $0)]))
+            })
         tracksGauge = CoreMetrics.Gauge(label: "csilocd_tracks", factory: factory)
-        curveAuthCounters = Dictionary(uniqueKeysWithValues: ["input", "output"].flatMap { socket in
-            ["allowed", "refused"].map { ("\(socket)/\($0)", counter("curve_auth_total", [("socket", socket), ("result", $0)])) }
-        })
+        curveAuthCounters = Dictionary(
+            uniqueKeysWithValues: ["input", "output"].flatMap { socket in
+                ["allowed", "refused"].map {
+                    ("\(socket)/\($0)", counter("curve_auth_total", [("socket", socket), ("result", $0)]))
+                }
+            })
         for (_, c) in rejectedCounters { c.increment(by: 0) }
         for (_, c) in droppedCounters { c.increment(by: 0) }
     }
@@ -228,7 +255,8 @@ public final class DaemonMetrics: Sendable {
             var label = String(receiver)
             if counters[label] == nil, counters.count >= Self.maxLabelledReceivers { label = "other" }
             if let c = counters[label] { return c }
-            let c = CoreMetrics.Counter(label: "csilocd_sequence_gap_frames_total", dimensions: [("receiver", label)], factory: factory)
+            let c = CoreMetrics.Counter(
+                label: "csilocd_sequence_gap_frames_total", dimensions: [("receiver", label)], factory: factory)
             counters[label] = c
             return c
         }

@@ -15,7 +15,7 @@ public enum EndpointExposure: Sendable, Equatable {
             return
         }
         guard endpoint.hasPrefix("tcp://") else {
-            self = .network  // pgm://, epgm://
+            self = .network // pgm://, epgm://
             return
         }
         var host = Substring(endpoint.dropFirst("tcp://".count))

@@ -9,15 +9,19 @@ import CSIWire
 /// (coordinates `null`).
 enum FixFormatter {
     static func status(of fix: Fix) -> PositionFix.Status {
-        guard fix.position.x.isFinite, fix.position.y.isFinite, fix.position.z.isFinite, !fix.cost.isNaN else { return .failed }
+        guard fix.position.x.isFinite, fix.position.y.isFinite, fix.position.z.isFinite, !fix.cost.isNaN else {
+            return .failed
+        }
         switch fix.status {
         case .converged, .onGrid: return .ok
         case .notConverged, .grossErrorSuspected, .modelUntrusted: return .suspect
         }
     }
 
-    static func positionFix(_ fix: Fix, frame: CSIFrame, model: ServingModel, publishNs: Int64, latencyMs: Double,
-                            includeStages: Bool) -> PositionFix {
+    static func positionFix(
+        _ fix: Fix, frame: CSIFrame, model: ServingModel, publishNs: Int64, latencyMs: Double,
+        includeStages: Bool
+    ) -> PositionFix {
         let status = status(of: fix)
         let position = status == .failed ? SIMD3<Double>(repeating: .nan) : fix.position
         var truthError: Double?

@@ -12,8 +12,10 @@ public enum FixTracking {
     ///   receive time (`.receive`). Never the wall clock.
     /// - Usable: not for fixes the search flagged as gross errors, nor failed ones (status `failed`): they only
     ///   get the track's prediction.
-    public static func measurement(_ fix: Fix, status: PositionFix.Status, captureNs: Int64, receivedMonotonicNs: Int64,
-                                   dimension: Int) -> TrackMeasurement {
+    public static func measurement(
+        _ fix: Fix, status: PositionFix.Status, captureNs: Int64, receivedMonotonicNs: Int64,
+        dimension: Int
+    ) -> TrackMeasurement {
         TrackMeasurement(
             timeNs: captureNs != 0 ? captureNs : receivedMonotonicNs, clock: captureNs != 0 ? .capture : .receive,
             position: fix.position, covariance: fix.covariance?.matrix ?? [], dimension: dimension,
@@ -33,8 +35,11 @@ public enum FixTracking {
 
 extension FixTracking {
     /// The tracker's view of a fix whose published status is the daemon's (`ok`/`suspect`/`failed`).
-    public static func measurement(_ fix: Fix, captureNs: Int64, receivedMonotonicNs: Int64, dimension: Int) -> TrackMeasurement {
-        measurement(fix, status: FixFormatter.status(of: fix), captureNs: captureNs, receivedMonotonicNs: receivedMonotonicNs,
-                    dimension: dimension)
+    public static func measurement(
+        _ fix: Fix, captureNs: Int64, receivedMonotonicNs: Int64, dimension: Int
+    ) -> TrackMeasurement {
+        measurement(
+            fix, status: FixFormatter.status(of: fix), captureNs: captureNs, receivedMonotonicNs: receivedMonotonicNs,
+            dimension: dimension)
     }
 }

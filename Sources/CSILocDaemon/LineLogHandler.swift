@@ -48,17 +48,21 @@ public struct LineLogHandler: LogHandler {
         var merged = metadata
         if let provided = metadataProvider?.get() { merged.merge(provided) { $1 } }
         if let extra = event.metadata { merged.merge(extra) { $1 } }
-        let line = Self.render(format: format, time: Date(), level: event.level, label: label,
-                               message: "\(event.message)", metadata: merged)
+        let line = Self.render(
+            format: format, time: Date(), level: event.level, label: label,
+            message: "\(event.message)", metadata: merged)
         var bytes = Array(line.utf8)
         bytes.append(10)
         bytes.withUnsafeBytes { _ = write(fd, $0.baseAddress, $0.count) }
     }
 
     /// Renders one line (no newline). Keys are sorted so lines diff and grep predictably.
-    static func render(format: LogLineFormat, time: Date, level: Logger.Level, label: String, message: String,
-                       metadata: Logger.Metadata) -> String {
-        let ts = time.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
+    static func render(
+        format: LogLineFormat, time: Date, level: Logger.Level, label: String, message: String,
+        metadata: Logger.Metadata
+    ) -> String {
+        let ts = time.formatted(
+            .iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
         let fields = metadata.sorted { $0.key < $1.key }.map { ($0.key, "\($0.value)") }
         switch format {
         case .logfmt:
@@ -66,14 +70,16 @@ public struct LineLogHandler: LogHandler {
             for (k, v) in fields { s += " \(k)=\(logfmtValue(v))" }
             return s
         case .json:
-            var s = "{\"ts\":\(jsonString(ts)),\"level\":\(jsonString(level.rawValue)),\"logger\":\(jsonString(label)),\"msg\":\(jsonString(message))"
+            var s =
+                "{\"ts\":\(jsonString(ts)),\"level\":\(jsonString(level.rawValue)),\"logger\":\(jsonString(label)),\"msg\":\(jsonString(message))"
             for (k, v) in fields { s += ",\(jsonString(k)):\(jsonString(v))" }
             return s + "}"
         }
     }
 
     static func logfmtValue(_ v: String) -> String {
-        let needsQuotes = v.isEmpty || v.contains { $0 == " " || $0 == "=" || $0 == "\"" || $0.asciiValue.map { $0 < 0x20 } ?? false }
+        let needsQuotes =
+            v.isEmpty || v.contains { $0 == " " || $0 == "=" || $0 == "\"" || $0.asciiValue.map { $0 < 0x20 } ?? false }
         guard needsQuotes else { return v }
         return jsonString(v)
     }
@@ -88,7 +94,11 @@ public struct LineLogHandler: LogHandler {
             case "\r": s += "\\r"
             case "\t": s += "\\t"
             default:
-                if scalar.value < 0x20 { s += String(format: "\\u%04x", scalar.value) } else { s.unicodeScalars.append(scalar) }
+                if scalar.value < 0x20 {
+                    s += String(format: "\\u%04x", scalar.value)
+                } else {
+                    s.unicodeScalars.append(scalar)
+                }
             }
         }
         return s + "\""

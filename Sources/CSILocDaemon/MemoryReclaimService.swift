@@ -33,8 +33,12 @@ struct MemoryReclaimService: Service {
                 await trimmer.trimAndWait()
                 let after = residentBytes() ?? rss
                 if after < rss - growthBytes / 2 {
-                    logger.info("returned freed memory to the system",
-                                metadata: ["rss_before_mib": .stringConvertible(rss >> 20), "rss_after_mib": .stringConvertible(after >> 20)])
+                    logger.info(
+                        "returned freed memory to the system",
+                        metadata: [
+                            "rss_before_mib": .stringConvertible(rss >> 20),
+                            "rss_after_mib": .stringConvertible(after >> 20),
+                        ])
                 }
                 settled = after
             }

@@ -39,7 +39,9 @@ final class MemoryTrimmer: Sendable {
         let now = monotonicNanoseconds()
         let last = lastStartNs.load(ordering: .relaxed)
         guard last == .min || now - last >= minimumIntervalNs else { return false }
-        guard lastStartNs.compareExchange(expected: last, desired: now, ordering: .relaxed).exchanged else { return false }
+        guard lastStartNs.compareExchange(expected: last, desired: now, ordering: .relaxed).exchanged else {
+            return false
+        }
         guard !running.exchange(true, ordering: .acquiring) else { return false }
         let thread = Thread { [self] in runTrim() }
         thread.name = "csilocd-trim"

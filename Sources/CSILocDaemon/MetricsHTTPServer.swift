@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -43,11 +44,14 @@ public final class MetricsHTTPServer: Sendable {
     private let finished = DispatchSemaphore(value: 0)
 
     /// Binds and listens; throws with `errno`'s text on failure (address in use, bad address…).
-    public init(address: ListenAddress, limits: Limits = Limits(), exposition: @escaping Exposition,
-                health: @escaping Health) throws {
+    public init(
+        address: ListenAddress, limits: Limits = Limits(), exposition: @escaping Exposition,
+        health: @escaping Health
+    ) throws {
         self.limits = limits
         let family = address.isIPv6 ? AF_INET6 : AF_INET
-        let fd = socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+        let fd = socket(
+            family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
         guard fd >= 0 else { throw Self.failure("socket", address) }
         var one: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
@@ -56,16 +60,26 @@ public final class MetricsHTTPServer: Sendable {
             var sa = sockaddr_in6()
             sa.sin6_family = sa_family_t(AF_INET6)
             sa.sin6_port = address.port.bigEndian
-            guard inet_pton(AF_INET6, address.host, &sa.sin6_addr) == 1 else { close(fd); throw Self.failure("inet_pton", address) }
-            bound = withUnsafePointer(to: &sa) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) } }
+            guard inet_pton(AF_INET6, address.host, &sa.sin6_addr) == 1 else {
+                close(fd); throw Self.failure("inet_pton", address)
+            }
+            bound = withUnsafePointer(to: &sa) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
+                }
+            }
         } else {
             var sa = sockaddr_in()
             sa.sin_family = sa_family_t(AF_INET)
             sa.sin_port = address.port.bigEndian
-            guard inet_pton(AF_INET, address.host, &sa.sin_addr) == 1 else { close(fd); throw Self.failure("inet_pton", address) }
-            bound = withUnsafePointer(to: &sa) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+            guard inet_pton(AF_INET, address.host, &sa.sin_addr) == 1 else {
+                close(fd); throw Self.failure("inet_pton", address)
+            }
+            bound = withUnsafePointer(to: &sa) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
         }
         guard bound == 0, listen(fd, 128) == 0 else {
             let error = Self.failure("bind/listen", address)
@@ -74,10 +88,13 @@ public final class MetricsHTTPServer: Sendable {
         }
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-        _ = withUnsafeMutablePointer(to: &storage) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        _ = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
         port = withUnsafePointer(to: &storage) { p in
-            address.isIPv6 ? p.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { UInt16(bigEndian: $0.pointee.sin6_port) }
-                           : p.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { UInt16(bigEndian: $0.pointee.sin_port) }
+            address.isIPv6
+                ? p.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { UInt16(bigEndian: $0.pointee.sin6_port) }
+                : p.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { UInt16(bigEndian: $0.pointee.sin_port) }
         }
         self.fd = fd
         let thread = Thread { [self] in
@@ -98,8 +115,9 @@ public final class MetricsHTTPServer: Sendable {
 
     private static func failure(_ what: String, _ address: ListenAddress) -> any Error {
         let text = String(cString: strerror(errno))
-        return NSError(domain: "csilocd", code: Int(errno),
-                       userInfo: [NSLocalizedDescriptionKey: "metrics.listen \(address): \(what) failed: \(text)"])
+        return NSError(
+            domain: "csilocd", code: Int(errno),
+            userInfo: [NSLocalizedDescriptionKey: "metrics.listen \(address): \(what) failed: \(text)"])
     }
 
     /// One client: what it sent, what it is owed, and when it is cut off.
@@ -113,7 +131,7 @@ public final class MetricsHTTPServer: Sendable {
     }
 
     private func serve(exposition: Exposition, health: Health) {
-        var connections: [Connection] = []  // in accept order: the first is the oldest
+        var connections: [Connection] = [] // in accept order: the first is the oldest
         var acceptPausedUntil = ContinuousClock.now
         var buffer = [UInt8](repeating: 0, count: 4096)
         defer { for c in connections { close(c.fd) } }
@@ -129,7 +147,7 @@ public final class MetricsHTTPServer: Sendable {
             if !listening { wait = min(wait, max(.zero, acceptPausedUntil - now)) }
             let waitMs = Int32(wait.components.seconds * 1000 + wait.components.attoseconds / 1_000_000_000_000_000) + 1
             guard poll(&fds, nfds_t(fds.count), waitMs) >= 0 else {
-                if errno != EINTR { usleep(10_000) }   // a persistent error must not spin the thread
+                if errno != EINTR { usleep(10_000) } // a persistent error must not spin the thread
                 continue
             }
 
@@ -147,7 +165,7 @@ public final class MetricsHTTPServer: Sendable {
                 connections = connections.indices.filter { !closing.contains($0) }.map { connections[$0] }
             }
             guard listening, fds[0].revents != 0 else { continue }
-            for _ in 0..<limits.maxConnections {  // drain the backlog, bounded per round
+            for _ in 0..<limits.maxConnections { // drain the backlog, bounded per round
                 let client = accept(fd, nil, nil)
                 if client < 0 {
                     if errno == EMFILE || errno == ENFILE {
@@ -158,7 +176,7 @@ public final class MetricsHTTPServer: Sendable {
                             continue
                         }
                     }
-                    break  // EAGAIN: backlog empty; anything else: try again next round
+                    break // EAGAIN: backlog empty; anything else: try again next round
                 }
                 _ = fcntl(client, F_SETFD, FD_CLOEXEC)
                 _ = fcntl(client, F_SETFL, fcntl(client, F_GETFL) | O_NONBLOCK)
@@ -169,7 +187,8 @@ public final class MetricsHTTPServer: Sendable {
     }
 
     /// Reads or writes what the socket allows. Returns whether to keep the connection.
-    private func progress(_ c: inout Connection, buffer: inout [UInt8], exposition: Exposition, health: Health) -> Bool {
+    private func progress(_ c: inout Connection, buffer: inout [UInt8], exposition: Exposition, health: Health) -> Bool
+    {
         if c.response == nil {
             let room = min(buffer.count, limits.maxRequestBytes - c.request.count)
             let n = buffer.withUnsafeMutableBytes { recv(c.fd, $0.baseAddress, room, 0) }
@@ -188,26 +207,30 @@ public final class MetricsHTTPServer: Sendable {
             if n < 0 { return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR }
             c.written += n
         }
-        return false  // all sent: close
+        return false // all sent: close
     }
 
     /// The whole answer (head and body) to a request's first line.
     static func response(to request: [UInt8], exposition: Exposition, health: Health) -> [UInt8] {
-        let line = String(decoding: request.prefix { $0 != UInt8(ascii: "\r") && $0 != UInt8(ascii: "\n") }, as: UTF8.self)
+        let line = String(
+            decoding: request.prefix { $0 != UInt8(ascii: "\r") && $0 != UInt8(ascii: "\n") }, as: UTF8.self)
         let parts = line.split(separator: " ")
         let (status, type, body): (String, String, [UInt8])
         if parts.count >= 2, parts[0] == "GET" || parts[0] == "HEAD" {
             switch parts[1].split(separator: "?").first.map(String.init) ?? "" {
             case "/metrics": (status, type, body) = ("200 OK", "text/plain; version=0.0.4; charset=utf-8", exposition())
             case "/healthz":
-                (status, type, body) = health() ? ("200 OK", "text/plain", Array("ok\n".utf8))
-                                                : ("503 Service Unavailable", "text/plain", Array("stalled\n".utf8))
+                (status, type, body) =
+                    health()
+                    ? ("200 OK", "text/plain", Array("ok\n".utf8))
+                    : ("503 Service Unavailable", "text/plain", Array("stalled\n".utf8))
             default: (status, type, body) = ("404 Not Found", "text/plain", Array("not found\n".utf8))
             }
         } else {
             (status, type, body) = ("400 Bad Request", "text/plain", Array("bad request\n".utf8))
         }
-        let head = "HTTP/1.0 \(status)\r\nContent-Type: \(type)\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n"
+        let head =
+            "HTTP/1.0 \(status)\r\nContent-Type: \(type)\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n"
         var response = Array(head.utf8)
         if parts.first != "HEAD" { response += body }
         return response

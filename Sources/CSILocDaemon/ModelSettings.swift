@@ -24,11 +24,15 @@ public struct ModelSettings: Sendable, Equatable, Decodable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         path = try c.decodeIfPresent(String.self, forKey: .path)
         oracleScene = try c.decodeIfPresent(String.self, forKey: .oracleScene)
-        try c.require(!(path != nil && oracleScene != nil), .oracleScene, "give either model.path or model.oracle_scene, not both")
+        try c.require(
+            !(path != nil && oracleScene != nil), .oracleScene, "give either model.path or model.oracle_scene, not both"
+        )
         if path == nil, oracleScene == nil {
-            throw DecodingError.dataCorrupted(.init(
-                codingPath: decoder.codingPath,
-                debugDescription: "give model.path (a model file) or model.oracle_scene (a scene, for tests and demos)"))
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: decoder.codingPath,
+                    debugDescription:
+                        "give model.path (a model file) or model.oracle_scene (a scene, for tests and demos)"))
         }
         try c.require(path.map { !$0.isEmpty } ?? true, .path, "must not be empty")
         try c.require(oracleScene.map { !$0.isEmpty } ?? true, .oracleScene, "must not be empty")

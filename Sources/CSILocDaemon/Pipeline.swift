@@ -55,7 +55,8 @@ public final class Pipeline: Sendable {
     let trimmer = MemoryTrimmer()
 
     /// Creates the output socket (so an endpoint error surfaces here, before anything runs).
-    public init(configuration: DaemonConfiguration, model: ServingModel, metrics: DaemonMetrics, logger: Logger) throws {
+    public init(configuration: DaemonConfiguration, model: ServingModel, metrics: DaemonMetrics, logger: Logger) throws
+    {
         self.configuration = configuration
         self.metrics = metrics
         self.logger = logger
@@ -63,8 +64,9 @@ public final class Pipeline: Sendable {
         let rateLog = RateLimitedLog(intervalSeconds: configuration.log.rejectionIntervalSeconds)
         self.rateLog = rateLog
         queue = LatestWinsQueue(perUE: configuration.queue.perUE, maxUEs: configuration.queue.maxUEs)
-        decoder = FrameDecoder(limits: .init(maxElements: configuration.input.maxElements),
-                               crcPolicy: configuration.input.requireCRC ? .require : .verifyIfPresent)
+        decoder = FrameDecoder(
+            limits: .init(maxElements: configuration.input.maxElements),
+            crcPolicy: configuration.input.requireCRC ? .require : .verifyIfPresent)
         workerCount = configuration.resolvedWorkers
         tracker = configuration.tracking.enabled ? Mutex(Tracker(configuration: configuration.tracking.tracker)) : nil
         context = try Context()
@@ -73,15 +75,17 @@ public final class Pipeline: Sendable {
         do {
             // The ZAP handler first: a CURVE server socket refuses every client until it is bound.
             if let curve = configuration.curve, !curve.allowLists.isEmpty {
-                handler = try ZAPHandler(context: context, allowLists: curve.allowLists, threadName: "csilocd-zap",
-                                         onDecision: { [metrics, logger, rateLog] decision in
-                                             Self.record(decision, metrics: metrics, logger: logger, rateLog: rateLog)
-                                         })
+                handler = try ZAPHandler(
+                    context: context, allowLists: curve.allowLists, threadName: "csilocd-zap",
+                    onDecision: { [metrics, logger, rateLog] decision in
+                        Self.record(decision, metrics: metrics, logger: logger, rateLog: rateLog)
+                    })
             }
-            publisher = try Publisher(context: context, bind: out.bind ? [out.endpoint] : [],
-                                      connect: out.bind ? [] : [out.endpoint],
-                                      sendHighWaterMark: Int32(out.sendHighWaterMark), linger: .milliseconds(out.lingerMs),
-                                      security: configuration.curve?.outputSocketSecurity ?? .plaintext)
+            publisher = try Publisher(
+                context: context, bind: out.bind ? [out.endpoint] : [],
+                connect: out.bind ? [] : [out.endpoint],
+                sendHighWaterMark: Int32(out.sendHighWaterMark), linger: .milliseconds(out.lingerMs),
+                security: configuration.curve?.outputSocketSecurity ?? .plaintext)
         } catch {
             handler?.stop()
             context.terminate()
@@ -118,8 +122,9 @@ public final class Pipeline: Sendable {
             thread.start()
         }
         let input = configuration.input
-        var subConfig = Subscriber.Configuration(endpoints: [input.bind ? .bind(input.endpoint) : .connect(input.endpoint)],
-                                                 topics: input.topics)
+        var subConfig = Subscriber.Configuration(
+            endpoints: [input.bind ? .bind(input.endpoint) : .connect(input.endpoint)],
+            topics: input.topics)
         subConfig.maxParts = Self.maxParts
         subConfig.maxTotalBytes = input.maxMessageBytes
         // A part above the whole-message limit is refused by libzmq before it is read or allocated
@@ -208,15 +213,21 @@ public final class Pipeline: Sendable {
         case .reset:
             metrics.sequenceReset()
             // Input-driven like a rejection (a feed repeating seq 0 resets on every frame): rate-limited.
-            rateLog.log(logger, level: .notice, key: "sequence_reset", "sequence reset (publisher restart?)",
-                        metadata: ["receiver": .stringConvertible(frame.header.receiverID), "seq": .stringConvertible(frame.header.seq)])
+            rateLog.log(
+                logger, level: .notice, key: "sequence_reset", "sequence reset (publisher restart?)",
+                metadata: [
+                    "receiver": .stringConvertible(frame.header.receiverID),
+                    "seq": .stringConvertible(frame.header.seq),
+                ])
         case .first, .inOrder, .untracked:
             break
         }
         let serving = currentModel
         guard frame.antennaCount == serving.antennaCount, frame.subcarrierCount == serving.subcarrierCount else {
-            reject(DaemonMetrics.DaemonReason.shapeMismatch.rawValue,
-                   "frame is \(frame.antennaCount)×\(frame.subcarrierCount), the model serves \(serving.antennaCount)×\(serving.subcarrierCount)")
+            reject(
+                DaemonMetrics.DaemonReason.shapeMismatch.rawValue,
+                "frame is \(frame.antennaCount)×\(frame.subcarrierCount), the model serves \(serving.antennaCount)×\(serving.subcarrierCount)"
+            )
             return
         }
         switch queue.put(PendingFrame(frame: frame, received: received, enqueued: .now)) {
@@ -224,8 +235,9 @@ public final class Pipeline: Sendable {
             metrics.queued(superseded: superseded, depth: depth)
         case .dropped(let closed):
             metrics.dropped(closed ? .shuttingDown : .ueLimit)
-            rateLog.log(logger, level: .warning, key: closed ? "shutting_down" : "ue_limit",
-                        "frame dropped: \(closed ? "draining" : "queue.max_ues UEs already pending")")
+            rateLog.log(
+                logger, level: .warning, key: closed ? "shutting_down" : "ue_limit",
+                "frame dropped: \(closed ? "draining" : "queue.max_ues UEs already pending")")
         }
     }
 
@@ -233,24 +245,33 @@ public final class Pipeline: Sendable {
     private func dropOversized(parts: Int, bytes: Int) {
         metrics.received()
         if parts > Self.maxParts {
-            reject(DaemonMetrics.DaemonReason.tooManyParts.rawValue,
-                   "message of \(parts) parts (\(bytes) bytes) exceeds the limit of \(Self.maxParts) parts; drained and dropped")
+            reject(
+                DaemonMetrics.DaemonReason.tooManyParts.rawValue,
+                "message of \(parts) parts (\(bytes) bytes) exceeds the limit of \(Self.maxParts) parts; drained and dropped"
+            )
             if parts >= Self.trimAfterParts { trimmer.request() }
         } else {
-            reject(FrameRejection.Reason.oversized.rawValue,
-                   "message of \(parts) parts, \(bytes) bytes exceeds input.max_message_bytes (\(configuration.input.maxMessageBytes))")
+            reject(
+                FrameRejection.Reason.oversized.rawValue,
+                "message of \(parts) parts, \(bytes) bytes exceeds input.max_message_bytes (\(configuration.input.maxMessageBytes))"
+            )
         }
     }
 
     /// Counts a ZAP decision; a refused client is logged (rate-limited per socket: a scanner can retry fast).
-    private static func record(_ decision: ZAPHandler.Decision, metrics: DaemonMetrics, logger: Logger, rateLog: RateLimitedLog) {
+    private static func record(
+        _ decision: ZAPHandler.Decision, metrics: DaemonMetrics, logger: Logger, rateLog: RateLimitedLog
+    ) {
         let socket = decision.domain == CurveSettings.inputDomain ? "input" : "output"
         metrics.curveAuthentication(socket: socket, allowed: decision.allowed)
         guard !decision.allowed else { return }
         let list = socket == "input" ? "curve.input_clients" : "curve.output_clients"
-        rateLog.log(logger, level: .warning, key: "curve_refused_\(socket)", "CURVE client refused: its key is not in \(list)",
-                    metadata: ["socket": .string(socket), "client_key": .string(decision.clientKey?.z85 ?? "none"),
-                               "address": .string(decision.address)])
+        rateLog.log(
+            logger, level: .warning, key: "curve_refused_\(socket)", "CURVE client refused: its key is not in \(list)",
+            metadata: [
+                "socket": .string(socket), "client_key": .string(decision.clientKey?.z85 ?? "none"),
+                "address": .string(decision.address),
+            ])
     }
 
     private func reject(_ reason: String, _ message: String) {
@@ -269,8 +290,10 @@ public final class Pipeline: Sendable {
             let frame = item.frame
             guard frame.antennaCount == serving.antennaCount, frame.subcarrierCount == serving.subcarrierCount else {
                 // Queued for a model that was swapped out since.
-                reject(DaemonMetrics.DaemonReason.shapeMismatch.rawValue,
-                       "frame is \(frame.antennaCount)×\(frame.subcarrierCount), the reloaded model serves \(serving.antennaCount)×\(serving.subcarrierCount)")
+                reject(
+                    DaemonMetrics.DaemonReason.shapeMismatch.rawValue,
+                    "frame is \(frame.antennaCount)×\(frame.subcarrierCount), the reloaded model serves \(serving.antennaCount)×\(serving.subcarrierCount)"
+                )
                 metrics.finished(localized: false)
                 continue
             }
@@ -283,8 +306,9 @@ public final class Pipeline: Sendable {
             let fix = frame.samples.withUnsafeBufferPointer {
                 serving.localizer.localize(complex64: $0, scratch: &scratch!)
             }
-            metrics.localized(seconds: seconds(since: t0), cpuSeconds: Double(threadCPUNanoseconds() - cpu0) * 1e-9,
-                              stages: fix.stages)
+            metrics.localized(
+                seconds: seconds(since: t0), cpuSeconds: Double(threadCPUNanoseconds() - cpu0) * 1e-9,
+                stages: fix.stages)
             publish(fix, item: item, model: serving)
             metrics.finished(localized: true)
             lastProgressNs.store(monotonicNanoseconds(), ordering: .relaxed)
@@ -294,13 +318,15 @@ public final class Pipeline: Sendable {
     private func publish(_ fix: Fix, item: PendingFrame, model serving: ServingModel) {
         let t0 = ContinuousClock.now
         let latencyMs = seconds(since: item.received) * 1000
-        var positionFix = FixFormatter.positionFix(fix, frame: item.frame, model: serving, publishNs: wallClockNanoseconds(),
-                                                   latencyMs: latencyMs, includeStages: configuration.output.includeStages)
+        var positionFix = FixFormatter.positionFix(
+            fix, frame: item.frame, model: serving, publishNs: wallClockNanoseconds(),
+            latencyMs: latencyMs, includeStages: configuration.output.includeStages)
         if tracker != nil { track(&positionFix, fix: fix, item: item, dimension: serving.localizer.region.dimension) }
         do {
             try publisher.publish(positionFix.messageParts())
-            metrics.published(status: positionFix.status.rawValue, publishSeconds: seconds(since: t0),
-                              totalSeconds: seconds(since: item.received))
+            metrics.published(
+                status: positionFix.status.rawValue, publishSeconds: seconds(since: t0),
+                totalSeconds: seconds(since: item.received))
         } catch {
             metrics.publishFailed()
             rateLog.log(logger, level: .error, key: "publish_error", "publishing a fix failed: \(error)")
@@ -314,8 +340,9 @@ extension Pipeline {
     private func track(_ positionFix: inout PositionFix, fix: Fix, item: PendingFrame, dimension: Int) {
         let now = monotonicNanoseconds()
         let received = now - Int64(seconds(since: item.received) * 1e9)
-        let measurement = FixTracking.measurement(fix, status: positionFix.status, captureNs: item.frame.header.tCaptureNs,
-                                                  receivedMonotonicNs: received, dimension: dimension)
+        let measurement = FixTracking.measurement(
+            fix, status: positionFix.status, captureNs: item.frame.header.tCaptureNs,
+            receivedMonotonicNs: received, dimension: dimension)
         let key = TrackKey(receiver: item.frame.header.receiverID, ue: item.frame.header.ueID)
         let estimate = tracker?.withLock { t in
             let e = t.process(measurement, key: key, nowNs: now)

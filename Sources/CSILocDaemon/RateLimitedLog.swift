@@ -20,8 +20,10 @@ final class RateLimitedLog: Sendable {
     }
 
     /// Logs `message` unless `key` was logged less than an interval ago.
-    func log(_ logger: Logger, level: Logger.Level, key: String, _ message: @autoclosure () -> Logger.Message,
-             metadata: @autoclosure () -> Logger.Metadata = [:]) {
+    func log(
+        _ logger: Logger, level: Logger.Level, key: String, _ message: @autoclosure () -> Logger.Message,
+        metadata: @autoclosure () -> Logger.Metadata = [:]
+    ) {
         let now = ContinuousClock.now
         let suppressed: Int? = entries.withLock { table in
             if var e = table[key], now - e.lastLogged < interval {

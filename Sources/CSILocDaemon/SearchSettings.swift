@@ -48,13 +48,15 @@ public struct SearchSettings: Sendable, Equatable, Decodable {
         case method, region
         case globalMeasure = "global_measure", globalSpacing = "global_spacing_m"
         case globalPrescreenStride = "global_prescreen_stride", globalPrescreenKeep = "global_prescreen_keep"
-        case localGrid = "local_grid", localHalfWidth = "local_half_width_m", localStepWavelengths = "local_step_wavelengths"
+        case localGrid = "local_grid", localHalfWidth = "local_half_width_m", localStepWavelengths =
+            "local_step_wavelengths"
         case refinement, maxIterations = "max_iterations", gradientSteps = "gradient_steps"
         case circles, circleOrders = "circle_orders", circleContractions = "circle_contractions"
         case circleCandidatesToRefine = "circle_candidates_to_refine", adaptiveCircles = "adaptive_circles", arc
         case adaptiveAmbiguity = "adaptive_ambiguity"
         case nuisance, noiseSNRdB = "noise_snr_db", grossErrorSigmas = "gross_error_sigmas", carrier = "carrier_hz"
-        case modelQuality = "model_quality", modelErrorSigmas = "model_error_sigmas", untrustedAmbiguity = "untrusted_ambiguity"
+        case modelQuality = "model_quality", modelErrorSigmas = "model_error_sigmas", untrustedAmbiguity =
+            "untrusted_ambiguity"
     }
 
     /// Every key at its default (the `robust` method, nothing overridden).
@@ -65,7 +67,8 @@ public struct SearchSettings: Sendable, Equatable, Decodable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let methodName = try c.value(.method, default: "robust")
         let known = SearchMethod.allCases.map(\.rawValue).joined(separator: ", ")
-        try c.require(SearchMethod(name: methodName) != nil, .method, "unknown method '\(methodName)'; known: \(known), default")
+        try c.require(
+            SearchMethod(name: methodName) != nil, .method, "unknown method '\(methodName)'; known: \(known), default")
         method = SearchMethod(name: methodName)!
         region = try c.decodeIfPresent(RegionBox.self, forKey: .region)?.region
         globalMeasure = try Self.decodeEnum(c, .globalMeasure)
@@ -80,24 +83,31 @@ public struct SearchSettings: Sendable, Equatable, Decodable {
         gradientSteps = try Self.integer(c, .gradientSteps, 1...100_000)
         circles = try c.decodeIfPresent(Bool.self, forKey: .circles)
         circleOrders = try c.decodeIfPresent([Int].self, forKey: .circleOrders)
-        try c.require(circleOrders.map { !$0.isEmpty && $0.allSatisfy { (1...16).contains($0) } } ?? true,
-                      .circleOrders, "must be a non-empty list of integers in 1...16")
+        try c.require(
+            circleOrders.map { !$0.isEmpty && $0.allSatisfy { (1...16).contains($0) } } ?? true,
+            .circleOrders, "must be a non-empty list of integers in 1...16")
         circleContractions = try c.decodeIfPresent([Double].self, forKey: .circleContractions)
-        try c.require(circleContractions.map { !$0.isEmpty && $0.allSatisfy { $0 > 0 && $0 <= 1 } } ?? true,
-                      .circleContractions, "must be a non-empty list of numbers in (0, 1]")
+        try c.require(
+            circleContractions.map { !$0.isEmpty && $0.allSatisfy { $0 > 0 && $0 <= 1 } } ?? true,
+            .circleContractions, "must be a non-empty list of numbers in (0, 1]")
         circleCandidatesToRefine = try Self.integer(c, .circleCandidatesToRefine, 1...64)
         adaptiveCircles = try c.decodeIfPresent(Bool.self, forKey: .adaptiveCircles)
         adaptiveAmbiguity = try c.decodeIfPresent(Bool.self, forKey: .adaptiveAmbiguity)
         arc = try c.decodeIfPresent(Bool.self, forKey: .arc)
         nuisance = try Self.decodeEnum(c, .nuisance)
         noiseSNRdB = try c.decodeIfPresent(Double.self, forKey: .noiseSNRdB)
-        try c.require(noiseSNRdB.map { $0.isFinite && (-50...200).contains($0) } ?? true, .noiseSNRdB, "must be in -50...200 dB")
+        try c.require(
+            noiseSNRdB.map { $0.isFinite && (-50...200).contains($0) } ?? true, .noiseSNRdB, "must be in -50...200 dB")
         grossErrorSigmas = try Self.positive(c, .grossErrorSigmas)
         modelQuality = try c.decodeIfPresent(Bool.self, forKey: .modelQuality)
         modelErrorSigmas = try c.decodeIfPresent(Double.self, forKey: .modelErrorSigmas)
-        try c.require(modelErrorSigmas.map { $0.isFinite && (0...10).contains($0) } ?? true, .modelErrorSigmas, "must be in 0...10")
+        try c.require(
+            modelErrorSigmas.map { $0.isFinite && (0...10).contains($0) } ?? true, .modelErrorSigmas,
+            "must be in 0...10")
         untrustedAmbiguity = try c.decodeIfPresent(Double.self, forKey: .untrustedAmbiguity)
-        try c.require(untrustedAmbiguity.map { $0.isFinite && (0...1).contains($0) } ?? true, .untrustedAmbiguity, "must be in 0...1")
+        try c.require(
+            untrustedAmbiguity.map { $0.isFinite && (0...1).contains($0) } ?? true, .untrustedAmbiguity,
+            "must be in 0...1")
         carrier = try Self.positive(c, .carrier)
     }
 
@@ -154,8 +164,9 @@ public struct SearchSettings: Sendable, Equatable, Decodable {
     private static func decodeEnum<E: RawRepresentable & CaseIterable>(_ c: Container, _ key: CodingKeys) throws -> E?
     where E.RawValue == String {
         guard let name = try c.decodeIfPresent(String.self, forKey: key) else { return nil }
-        try c.require(E(rawValue: name) != nil, key,
-                      "unknown value '\(name)'; allowed: \(E.allCases.map(\.rawValue).joined(separator: ", "))")
+        try c.require(
+            E(rawValue: name) != nil, key,
+            "unknown value '\(name)'; allowed: \(E.allCases.map(\.rawValue).joined(separator: ", "))")
         return E(rawValue: name)
     }
 }
@@ -172,10 +183,15 @@ struct RegionBox: Decodable {
         let x = try c.decode([Double].self, forKey: .x)
         let y = try c.decode([Double].self, forKey: .y)
         let z: [Double]
-        if let height = try? c.decode(Double.self, forKey: .z) { z = [height, height] } else { z = try c.decode([Double].self, forKey: .z) }
+        if let height = try? c.decode(Double.self, forKey: .z) {
+            z = [height, height]
+        } else {
+            z = try c.decode([Double].self, forKey: .z)
+        }
         for (key, range) in [(CodingKeys.x, x), (.y, y), (.z, z)] {
-            try c.require(range.count == 2 && range.allSatisfy(\.isFinite) && range[0] <= range[1], key,
-                          "must be [min, max] with min ≤ max (z may be one height)")
+            try c.require(
+                range.count == 2 && range.allSatisfy(\.isFinite) && range[0] <= range[1], key,
+                "must be [min, max] with min ≤ max (z may be one height)")
         }
         try c.require(x[0] < x[1] && y[0] < y[1], .x, "the x and y extents must be > 0")
         region = SearchRegion(lower: Point3(x[0], y[0], z[0]), upper: Point3(x[1], y[1], z[1]))

@@ -36,8 +36,10 @@ public final class ServingModel: Sendable {
     ///
     /// - Parameter configText: the configuration's YAML text, used to locate a load error at its key.
     /// - Throws: `YAMLFileError` located at `model.path`/`model.oracle_scene`, with the loader's message.
-    public static func load(_ configuration: DaemonConfiguration, configFile: String, configText: String?,
-                            generation: Int, width: Int) throws -> ServingModel {
+    public static func load(
+        _ configuration: DaemonConfiguration, configFile: String, configText: String?,
+        generation: Int, width: Int
+    ) throws -> ServingModel {
         let source = configuration.model
         let model: any ChannelModel
         let region: Region
@@ -69,7 +71,8 @@ public final class ServingModel: Sendable {
         let search = configuration.search.localizerConfiguration(modelNuisance: modelNuisance)
         let localizer: Localizer
         do {
-            localizer = try Localizer(validating: model, region: region, configuration: search, width: width, quality: quality)
+            localizer = try Localizer(
+                validating: model, region: region, configuration: search, width: width, quality: quality)
         } catch let error as LocalizerConfigurationError {
             let key = yamlKey(of: error, search: configuration.search, source: source, text: configText)
             throw locatedError(configFile: configFile, text: configText, key: key, message: "\(error)")
@@ -90,16 +93,22 @@ public final class ServingModel: Sendable {
             locatedError(configFile: configFile, text: configText, key: sourceKey, message: message)
         }
         let at = "(\(centre.x), \(centre.y), \(centre.z))"
-        guard h.allSatisfy(\.isFinite) else { throw fail("the model's channel at the search region's centre \(at) is not finite") }
+        guard h.allSatisfy(\.isFinite) else {
+            throw fail("the model's channel at the search region's centre \(at) is not finite")
+        }
         let fix = localizer.localize(h)
         guard fix.position.x.isFinite, fix.position.y.isFinite, fix.position.z.isFinite, !fix.cost.isNaN else {
-            throw fail("a dry localization of the model's own channel at \(at) gave no finite fix (position \(fix.position), cost \(fix.cost))")
+            throw fail(
+                "a dry localization of the model's own channel at \(at) gave no finite fix (position \(fix.position), cost \(fix.cost))"
+            )
         }
     }
 
     /// The YAML key a validation error belongs to: the first of its fields set under `search:` in the file, else
     /// the model source (the model's shape, frequencies or training region), else `search.method` (a preset value).
-    static func yamlKey(of error: LocalizerConfigurationError, search: SearchSettings, source: ModelSettings, text: String?) -> [String] {
+    static func yamlKey(
+        of error: LocalizerConfigurationError, search: SearchSettings, source: ModelSettings, text: String?
+    ) -> [String] {
         typealias K = SearchSettings.CodingKeys
         // LocalizerConfiguration field → `search:` key (the same names, snake_case with units).
         let names: [String: K] = [
@@ -110,13 +119,18 @@ public final class ServingModel: Sendable {
             "circles": .circles, "circleOrders": .circleOrders, "circleContractions": .circleContractions,
             "circleCandidatesToRefine": .circleCandidatesToRefine, "arc": .arc, "nuisance": .nuisance,
             "noiseFloor": .noiseSNRdB, "grossErrorSigmas": .grossErrorSigmas, "carrier": .carrier,
-            "modelErrorSigmas": .modelErrorSigmas, "untrustedAmbiguity": .untrustedAmbiguity, "modelQuality": .modelQuality,
+            "modelErrorSigmas": .modelErrorSigmas, "untrustedAmbiguity": .untrustedAmbiguity,
+            "modelQuality": .modelQuality,
         ]
-        let present = Set((text.flatMap { try? Yams.compose(yaml: $0) }?.mapping?["search"]?.mapping?.keys.compactMap(\.string)) ?? [])
+        let present = Set(
+            (text.flatMap { try? Yams.compose(yaml: $0) }?.mapping?["search"]?.mapping?.keys.compactMap(\.string)) ?? []
+        )
         for field in error.keys {
             if let name = names[field]?.rawValue, present.contains(name) { return ["search", name] }
         }
-        if error.keys.contains("model") || (error.keys.contains("region") && search.region == nil) { return source.sourceKey }
+        if error.keys.contains("model") || (error.keys.contains("region") && search.region == nil) {
+            return source.sourceKey
+        }
         return present.contains("method") ? ["search", "method"] : ["search"]
     }
 
@@ -138,7 +152,8 @@ public final class ServingModel: Sendable {
                 node = pair.value
             }
         }
-        return YAMLFileError(file: configFile, line: mark?.line, column: mark?.column, path: key.joined(separator: "."),
-                             message: message, snippet: text.flatMap { mark?.snippet(from: $0) })
+        return YAMLFileError(
+            file: configFile, line: mark?.line, column: mark?.column, path: key.joined(separator: "."),
+            message: message, snippet: text.flatMap { mark?.snippet(from: $0) })
     }
 }

@@ -22,7 +22,8 @@ public struct TrackingSettings: Sendable, Equatable, Decodable {
     }
 
     /// Every key at its default (decoding an empty mapping keeps the defaults in one place).
-    static let defaults: TrackingSettings = try! StrictYAML.decode(TrackingSettings.self, from: "{}", file: "<defaults>")
+    static let defaults: TrackingSettings = try! StrictYAML.decode(
+        TrackingSettings.self, from: "{}", file: "<defaults>")
 
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)

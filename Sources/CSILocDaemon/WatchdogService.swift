@@ -23,8 +23,13 @@ struct WatchdogService: Service {
                 let healthy = pipeline.isMakingProgress(stallSeconds: stallSeconds)
                 if healthy { SDNotify.watchdog() }
                 if healthy != wasHealthy {
-                    if healthy { logger.notice("pipeline progressing again; watchdog pings resumed") }
-                    else { logger.error("pipeline stalled; withholding watchdog pings", metadata: ["stall_s": .stringConvertible(stallSeconds)]) }
+                    if healthy {
+                        logger.notice("pipeline progressing again; watchdog pings resumed")
+                    } else {
+                        logger.error(
+                            "pipeline stalled; withholding watchdog pings",
+                            metadata: ["stall_s": .stringConvertible(stallSeconds)])
+                    }
                     wasHealthy = healthy
                 }
                 do { try await Task.sleep(for: interval) } catch { break }

@@ -15,9 +15,11 @@ public struct ChannelError: Sendable, Equatable {
     /// Per-location error ratios of `model` at `positions` against `reference` (2·Na·Ns Doubles per location,
     /// in the model's output units), on all cores. With a `nuisance`, each location's error is taken after its
     /// own best gain, phase (and timing offset): min ‖H − α D(τ) Ĥ‖² (docs/model.md, "Unsynchronised surveys").
-    public static func perLocation(_ model: some ChannelModel, positions: [Point3], reference: UnsafeBufferPointer<Double>,
-                                   nuisance: NuisanceModel = .none,
-                                   width: Int = Parallel.defaultWidth) -> (error: [Double], energy: [Double]) {
+    public static func perLocation(
+        _ model: some ChannelModel, positions: [Point3], reference: UnsafeBufferPointer<Double>,
+        nuisance: NuisanceModel = .none,
+        width: Int = Parallel.defaultWidth
+    ) -> (error: [Double], energy: [Double]) {
         let stride = model.valuesPerChannel
         precondition(reference.count >= positions.count * stride, "reference channels too short")
         var err = [Double](repeating: 0, count: positions.count), energy = err
@@ -28,7 +30,9 @@ public struct ChannelError: Sendable, Equatable {
                 Parallel.forEachChunk(count: positions.count, width: width, minChunk: 32) { range in
                     var out = [Double](repeating: 0, count: range.count * stride)
                     positions.withUnsafeBufferPointer { p in
-                        out.withUnsafeMutableBufferPointer { model.evaluate(UnsafeBufferPointer(rebasing: p[range]), into: $0) }
+                        out.withUnsafeMutableBufferPointer {
+                            model.evaluate(UnsafeBufferPointer(rebasing: p[range]), into: $0)
+                        }
                     }
                     var match = nuisance == .none ? nil : NuisanceMatch(model: model, nuisance: nuisance)
                     for (i, m) in range.enumerated() {
@@ -52,8 +56,10 @@ public struct ChannelError: Sendable, Equatable {
     }
 
     /// NMSE of `model` at `positions` against `reference`.
-    public static func measure(_ model: some ChannelModel, positions: [Point3], reference: [Double],
-                               nuisance: NuisanceModel = .none, width: Int = Parallel.defaultWidth) -> ChannelError {
+    public static func measure(
+        _ model: some ChannelModel, positions: [Point3], reference: [Double],
+        nuisance: NuisanceModel = .none, width: Int = Parallel.defaultWidth
+    ) -> ChannelError {
         let (e, n) = reference.withUnsafeBufferPointer {
             perLocation(model, positions: positions, reference: $0, nuisance: nuisance, width: width)
         }
@@ -64,7 +70,8 @@ public struct ChannelError: Sendable, Equatable {
     public static func from(error e: [Double], energy n: [Double]) -> ChannelError {
         var mean = 0.0, se = 0.0, sn = 0.0, count = 0
         for i in e.indices where n[i] > 0 { mean += e[i] / n[i]; count += 1; se += e[i]; sn += n[i] }
-        return ChannelError(meanRatio: count > 0 ? mean / Double(count) : .nan,
-                            ratioOfSums: sn > 0 ? se / sn : .nan, points: e.count)
+        return ChannelError(
+            meanRatio: count > 0 ? mean / Double(count) : .nan,
+            ratioOfSums: sn > 0 ? se / sn : .nan, points: e.count)
     }
 }

@@ -9,22 +9,34 @@ extension ImageSourceModel {
     public var tensors: [ModelTensor] {
         var flat: [Double] = []
         for s in sources {
-            flat += [s.center.x, s.center.y, s.center.z, s.e1.x, s.e1.y, s.e1.z, s.e2.x, s.e2.y, s.e2.z, s.e3.x, s.e3.y, s.e3.z]
+            flat += [
+                s.center.x, s.center.y, s.center.z, s.e1.x, s.e1.y, s.e1.z, s.e2.x, s.e2.y, s.e2.z, s.e3.x, s.e3.y,
+                s.e3.z,
+            ]
             flat += [s.gain.real, s.gain.imaginary]
-            flat += [s.gainSlope.0.real, s.gainSlope.0.imaginary, s.gainSlope.1.real, s.gainSlope.1.imaginary,
-                     s.gainSlope.2.real, s.gainSlope.2.imaginary]
+            flat += [
+                s.gainSlope.0.real, s.gainSlope.0.imaginary, s.gainSlope.1.real, s.gainSlope.1.imaginary,
+                s.gainSlope.2.real, s.gainSlope.2.imaginary,
+            ]
         }
         var out = [ModelTensor(name: "physics.sources", shape: [sources.count, Self.sourceColumns], doubles: flat)]
-        if let m = gainMap { out.append(ModelTensor(name: "physics.gain_map", shape: [m.paths, m.ny, m.nx, 2], doubles: m.values)) }
+        if let m = gainMap {
+            out.append(ModelTensor(name: "physics.gain_map", shape: [m.paths, m.ny, m.nx, 2], doubles: m.values))
+        }
         return out
     }
 
     /// Description stored in the header.
     public var physicsInfo: ModelHeader.PhysicsInfo {
-        let axes = (0..<3).filter { a in sources.contains { s in [s.gainSlope.0, s.gainSlope.1, s.gainSlope.2][a] != .zero } }
-        return ModelHeader.PhysicsInfo(phaseModel: phaseModel.rawValue, gainReference: [gainReference.x, gainReference.y, gainReference.z],
-                                       sources: sources.count, slopeAxes: axes,
-                                       gainMap: gainMap.map { .init(originX: $0.originX, originY: $0.originY, spacing: $0.spacing, nx: $0.nx, ny: $0.ny) })
+        let axes = (0..<3).filter { a in
+            sources.contains { s in [s.gainSlope.0, s.gainSlope.1, s.gainSlope.2][a] != .zero }
+        }
+        return ModelHeader.PhysicsInfo(
+            phaseModel: phaseModel.rawValue, gainReference: [gainReference.x, gainReference.y, gainReference.z],
+            sources: sources.count, slopeAxes: axes,
+            gainMap: gainMap.map {
+                .init(originX: $0.originX, originY: $0.originY, spacing: $0.spacing, nx: $0.nx, ny: $0.ny)
+            })
     }
 
     /// Rebuilds the model from a file.
@@ -35,7 +47,9 @@ extension ImageSourceModel {
             throw ModelFileError(file: path, "unknown array phase model '\(info.phaseModel)'")
         }
         let t = try file.tensor("physics.sources", shape: [info.sources, Self.sourceColumns], file: path)
-        guard t.isDouble, info.gainReference.count == 3 else { throw ModelFileError(file: path, "tensor 'physics.sources' must be float64") }
+        guard t.isDouble, info.gainReference.count == 3 else {
+            throw ModelFileError(file: path, "tensor 'physics.sources' must be float64")
+        }
         let v = t.doubles
         var sources: [ImageSource] = []
         for l in 0..<info.sources {
@@ -46,14 +60,18 @@ extension ImageSourceModel {
             sources.append(s)
         }
         let g = info.gainReference
-        self.init(sources: sources, antennas: try h.antennaPoints(file: path), frequencies: h.frequencies, carrier: h.carrier,
-                  phaseModel: phase, gainReference: Point3(g[0], g[1], g[2]), scale: h.scale)
+        self.init(
+            sources: sources, antennas: try h.antennaPoints(file: path), frequencies: h.frequencies, carrier: h.carrier,
+            phaseModel: phase, gainReference: Point3(g[0], g[1], g[2]), scale: h.scale)
         if let gm = info.gainMap {
-            guard gm.nx >= 1, gm.ny >= 1, gm.spacing > 0, gm.spacing.isFinite else { throw ModelFileError(file: path, "invalid gain map grid") }
+            guard gm.nx >= 1, gm.ny >= 1, gm.spacing > 0, gm.spacing.isFinite else {
+                throw ModelFileError(file: path, "invalid gain map grid")
+            }
             let t = try file.tensor("physics.gain_map", shape: [info.sources, gm.ny, gm.nx, 2], file: path)
             guard t.isDouble else { throw ModelFileError(file: path, "tensor 'physics.gain_map' must be float64") }
-            gainMap = GainMap(originX: gm.originX, originY: gm.originY, spacing: gm.spacing, nx: gm.nx, ny: gm.ny,
-                              paths: info.sources, values: t.doubles)
+            gainMap = GainMap(
+                originX: gm.originX, originY: gm.originY, spacing: gm.spacing, nx: gm.nx, ny: gm.ny,
+                paths: info.sources, values: t.doubles)
         }
     }
 }

@@ -17,14 +17,18 @@ public struct LabelNoise: Sendable, CustomStringConvertible {
     public var samples: Int
 
     public var description: String {
-        String(format: "survey positions look off by %.2f mm RMS per axis; with each sample's position corrected the model's error is %.2f dB (as measured %.2f dB, %d samples)",
-               rms * 1000, correctedNMSEDB, measuredNMSEDB, samples)
+        String(
+            format:
+                "survey positions look off by %.2f mm RMS per axis; with each sample's position corrected the model's error is %.2f dB (as measured %.2f dB, %d samples)",
+            rms * 1000, correctedNMSEDB, measuredNMSEDB, samples)
     }
 
     /// Estimates from `data` (2·N_a·N_s Doubles per position, in the model's output units) at `positions`, on at
     /// most `limit` samples; `dimensions` = 2 for flat surveys (x, y), else 3.
-    public static func estimate(model: any ChannelModel, positions: [Point3], data: [Double], dimensions: Int,
-                                limit: Int = 1500) -> LabelNoise {
+    public static func estimate(
+        model: any ChannelModel, positions: [Point3], data: [Double], dimensions: Int,
+        limit: Int = 1500
+    ) -> LabelNoise {
         let stride = model.valuesPerChannel
         let count = min(limit, positions.count, data.count / max(stride, 1))
         var value = [Double](repeating: 0, count: stride), jac = [Double](repeating: 0, count: 3 * stride)
@@ -32,7 +36,9 @@ public struct LabelNoise: Sendable, CustomStringConvertible {
         let d = max(1, min(3, dimensions))
         for m in 0..<count {
             value.withUnsafeMutableBufferPointer { v in
-                jac.withUnsafeMutableBufferPointer { j in model.evaluateWithJacobian(at: positions[m], value: v, jacobian: j) }
+                jac.withUnsafeMutableBufferPointer { j in
+                    model.evaluateWithJacobian(at: positions[m], value: v, jacobian: j)
+                }
             }
             // r = H − f; normal equations (JᵀJ) δ = Jᵀr over the real-stacked entries.
             var energy = 0.0, rr = 0.0
@@ -48,7 +54,8 @@ public struct LabelNoise: Sendable, CustomStringConvertible {
             }
             for a in 0..<d { for b in 0..<a { jtj[b * d + a] = jtj[a * d + b] } }
             guard energy > 0, rr.isFinite, let delta = Cholesky.solve(jtj, jtr, n: d),
-                  delta.allSatisfy(\.isFinite) else { continue }
+                delta.allSatisfy(\.isFinite)
+            else { continue }
             // ‖r − Jδ‖² = ‖r‖² − δᵀJᵀr at the least-squares δ.
             var explained = 0.0
             for a in 0..<d { explained += delta[a] * jtr[a] }
@@ -58,7 +65,8 @@ public struct LabelNoise: Sendable, CustomStringConvertible {
             used += 1
         }
         guard used > 0 else { return LabelNoise(rms: .nan, correctedNMSEDB: .nan, measuredNMSEDB: .nan, samples: 0) }
-        return LabelNoise(rms: (sumSquare / Double(used * d)).squareRoot(), correctedNMSEDB: decibels(corrected / Double(used)),
-                          measuredNMSEDB: decibels(measured / Double(used)), samples: used)
+        return LabelNoise(
+            rms: (sumSquare / Double(used * d)).squareRoot(), correctedNMSEDB: decibels(corrected / Double(used)),
+            measuredNMSEDB: decibels(measured / Double(used)), samples: used)
     }
 }

@@ -29,11 +29,17 @@ public enum ModelLoader {
         case "physics":
             model = try ImageSourceModel(file: file, path: path)
         default:
-            if let custom = try extraKinds(file, path) { model = custom } else {
-                throw ModelFileError(file: path, "unsupported model kind '\(file.header.kind)' (this csiloc reads: \(knownKinds.joined(separator: ", ")))")
+            if let custom = try extraKinds(file, path) {
+                model = custom
+            } else {
+                throw ModelFileError(
+                    file: path,
+                    "unsupported model kind '\(file.header.kind)' (this csiloc reads: \(knownKinds.joined(separator: ", ")))"
+                )
             }
         }
-        guard model.antennaCount == file.header.antennas.count, model.subcarrierCount == file.header.frequencies.count else {
+        guard model.antennaCount == file.header.antennas.count, model.subcarrierCount == file.header.frequencies.count
+        else {
             throw ModelFileError(file: path, "parameters do not match the header's antennas/frequencies")
         }
         return model

@@ -16,7 +16,9 @@ enum NeuralStage {
         o.stage = stage
         o.threads = trainer.options.width
         if let e = trainer.options.maxEpochs { o.epochs = max(1, min(o.epochs, e)) }
-        if let m = trainer.options.minutes { o.minutes = max(0.2, min(m * share, m - Date().timeIntervalSince(start) / 60)) }
+        if let m = trainer.options.minutes {
+            o.minutes = max(0.2, min(m * share, m - Date().timeIntervalSince(start) / 60))
+        }
         return o
     }
 
@@ -25,55 +27,76 @@ enum NeuralStage {
         return { p in
             guard Date().timeIntervalSince(last) > 2 || p.epoch == p.epochs else { return }
             last = Date()
-            log(String(format: "train: %@ — epoch %d/%d, loss %.4g, train NMSE %.2f dB, validation %.2f dB (best %.2f), %.0f s, ETA %.0f s",
-                       p.stage, p.epoch, p.epochs, p.loss, p.trainNMSE, p.validationNMSE, p.bestValidationNMSE, p.elapsedSeconds, p.etaSeconds))
+            log(
+                String(
+                    format:
+                        "train: %@ — epoch %d/%d, loss %.4g, train NMSE %.2f dB, validation %.2f dB (best %.2f), %.0f s, ETA %.0f s",
+                    p.stage, p.epoch, p.epochs, p.loss, p.trainNMSE, p.validationNMSE, p.bestValidationNMSE,
+                    p.elapsedSeconds, p.etaSeconds))
         }
     }
 
     /// Trains an MB-INR on the residual of the fit; returns a hybrid model file when it improves validation
     /// NMSE (or always for `hybrid`), else nil (the caller keeps the physics model).
-    static func residual(after fit: ImageSourceFitter.Result, train: TrainingData, validation: TrainingData, dataset: CSIDataset,
-                         trainer: ModelTrainer, log: @escaping (String) -> Void, cancelled: @escaping @Sendable () -> Bool,
-                         start: Date) throws -> (file: ModelFile?, decision: String) {
+    static func residual(
+        after fit: ImageSourceFitter.Result, train: TrainingData, validation: TrainingData, dataset: CSIDataset,
+        trainer: ModelTrainer, log: @escaping (String) -> Void, cancelled: @escaping @Sendable () -> Bool,
+        start: Date
+    ) throws -> (file: ModelFile?, decision: String) {
         let physics = fit.model
-        let physicsDB = ChannelError.measure(physics, positions: validation.positions,
-                                             reference: validation.channels.map { $0 / validation.scale }).nmseDB
+        let physicsDB = ChannelError.measure(
+            physics, positions: validation.positions,
+            reference: validation.channels.map { $0 / validation.scale }
+        ).nmseDB
         if trainer.options.kind == .auto && physicsDB < physicsGoodEnoughDB {
-            let decision = String(format: "neural residual: skipped, the physics fit already reaches %.1f dB on validation", physicsDB)
+            let decision = String(
+                format: "neural residual: skipped, the physics fit already reaches %.1f dB on validation", physicsDB)
             log("train: decision: \(decision)")
             return (nil, decision)
         }
         let geometry = NeuralGeometry(data: train)
-        var net = try MBINR<Float>(configuration: trainer.options.preset.mbinr(geometry: geometry), seed: trainer.options.seed)
+        var net = try MBINR<Float>(
+            configuration: trainer.options.preset.mbinr(geometry: geometry), seed: trainer.options.seed)
         // Align the atoms with the fitted paths (delays, directions) but start with (almost) no amplitude:
         // the network's output is the residual, which is small.
         let warmPoints = Array(train.positions.prefix(4000))
-        let branchLoss = net.warmStart(from: physics, positions: warmPoints, scale: train.scale * 1e-3,
-                                       epochs: trainer.options.preset == .small ? 5 : 15, seed: trainer.options.seed)
-        log(String(format: "train: inr — warm start from %d fitted paths (branch loss %.3g)", physics.sources.count, branchLoss))
+        let branchLoss = net.warmStart(
+            from: physics, positions: warmPoints, scale: train.scale * 1e-3,
+            epochs: trainer.options.preset == .small ? 5 : 15, seed: trainer.options.seed)
+        log(
+            String(
+                format: "train: inr — warm start from %d fitted paths (branch loss %.3g)", physics.sources.count,
+                branchLoss))
         let cancel = CancellationFlag()
         let watcher = Thread { while !cancel.isCancelled { if cancelled() { cancel.cancel() }; usleep(200_000) } }
         watcher.start()
         defer { cancel.cancel() }
-        let report = NeuralTrainer.train(&net, train: train, validation: validation,
-                                         trainTargets: train.residualTargets(base: physics),
-                                         validationTargets: validation.residualTargets(base: physics),
-                                         options: trainingOptions(trainer, stage: "inr on physics residual", share: 0.5, start: start),
-                                         cancellation: cancel, progress: progressLine(log))
+        let report = NeuralTrainer.train(
+            &net, train: train, validation: validation,
+            trainTargets: train.residualTargets(base: physics),
+            validationTargets: validation.residualTargets(base: physics),
+            options: trainingOptions(trainer, stage: "inr on physics residual", share: 0.5, start: start),
+            cancellation: cancel, progress: progressLine(log))
         if let w = report.memorisationWarning { log("train: WARNING: \(w)") }
         let hybrid = NeuralChannelModel(network: net, scale: train.scale, base: physics)
-        let hybridDB = ChannelError.measure(hybrid, positions: validation.positions,
-                                            reference: validation.channels.map { $0 / validation.scale }).nmseDB
+        let hybridDB = ChannelError.measure(
+            hybrid, positions: validation.positions,
+            reference: validation.channels.map { $0 / validation.scale }
+        ).nmseDB
         let keep = trainer.options.kind == .hybrid || hybridDB < physicsDB - 0.1
-        let decision = String(format: "neural residual (MB-INR, %@ preset, %.2f samples/λ², train/validation gap %.1f dB): validation %.2f dB vs physics %.2f dB → %@",
-                              trainer.options.preset.rawValue, report.samplesPerSquareWavelength, report.generalisationGap,
-                              hybridDB, physicsDB, keep ? "kept (hybrid model)" : "not kept")
+        let decision = String(
+            format:
+                "neural residual (MB-INR, %@ preset, %.2f samples/λ², train/validation gap %.1f dB): validation %.2f dB vs physics %.2f dB → %@",
+            trainer.options.preset.rawValue, report.samplesPerSquareWavelength, report.generalisationGap,
+            hybridDB, physicsDB, keep ? "kept (hybrid model)" : "not kept")
         log("train: decision: \(decision)")
         guard keep else { return (nil, decision) }
-        var file = try trainer.makeFile(physics: physics, dataset: dataset, validation: validation,
-                                        decisions: fit.decisions + [decision], start: start)
+        var file = try trainer.makeFile(
+            physics: physics, dataset: dataset, validation: validation,
+            decisions: fit.decisions + [decision], start: start)
         try attach(network: net, to: &file, kind: "hybrid", report: report)
-        let err = ChannelError.measure(hybrid, positions: validation.positions, reference: validation.channels.map { $0 / validation.scale })
+        let err = ChannelError.measure(
+            hybrid, positions: validation.positions, reference: validation.channels.map { $0 / validation.scale })
         file.header.validation = .init(points: validation.count, nmseDB: err.nmseDB, nmseSumDB: err.nmseSumDB)
         return (file, decision)
     }
@@ -82,10 +105,12 @@ enum NeuralStage {
     /// `warmStart`: for `inr`, an image-source fit whose paths give the network its starting point.
     /// `nuisance`: the survey's per-frame unknowns, removed inside the loss (variable projection, docs/model-neural.md);
     /// the NMSEs the trainer reports are then nuisance-invariant (the caller records the nuisance in the file).
-    static func alone(kind: ModelTrainer.Kind, train: TrainingData, validation: TrainingData, dataset: CSIDataset,
-                      trainer: ModelTrainer, warmStart fit: ImageSourceFitter.Result?, nuisance: NuisanceModel = .none,
-                      log: @escaping (String) -> Void, cancelled: @escaping @Sendable () -> Bool,
-                      start: Date) throws -> ModelFile {
+    static func alone(
+        kind: ModelTrainer.Kind, train: TrainingData, validation: TrainingData, dataset: CSIDataset,
+        trainer: ModelTrainer, warmStart fit: ImageSourceFitter.Result?, nuisance: NuisanceModel = .none,
+        log: @escaping (String) -> Void, cancelled: @escaping @Sendable () -> Bool,
+        start: Date
+    ) throws -> ModelFile {
         let geometry = NeuralGeometry(data: train)
         let p = trainer.options.preset
         let cancel = CancellationFlag()
@@ -103,12 +128,16 @@ enum NeuralStage {
                 // A fixed number of sample visits of branch fitting whatever the survey size (by default ≈ 1 000
                 // Adam steps: 70 epochs of a 2 m patch survey, 19 of the full street, 460 of a 540-point survey).
                 let epochs = max(5, min(1000, trainer.options.inrWarmStartSampleVisits / max(1, train.count)))
-                let l = net.warmStart(from: fit.model, positions: train.positions, scale: train.scale,
-                                      epochs: epochs, seed: trainer.options.seed)
-                startDecision = String(format: "inr start: warm start from the image-source fit (%d paths, validation %.2f dB; branch loss %.3g)",
-                                       fit.model.sources.count, fit.validationNMSEDB, l)
+                let l = net.warmStart(
+                    from: fit.model, positions: train.positions, scale: train.scale,
+                    epochs: epochs, seed: trainer.options.seed)
+                startDecision = String(
+                    format:
+                        "inr start: warm start from the image-source fit (%d paths, validation %.2f dB; branch loss %.3g)",
+                    fit.model.sources.count, fit.validationNMSEDB, l)
             } else {
-                let l = net.prefitDelays(positions: train.positions, channels: train.channels, epochs: 10, seed: trainer.options.seed)
+                let l = net.prefitDelays(
+                    positions: train.positions, channels: train.channels, epochs: 10, seed: trainer.options.seed)
                 startDecision = String(format: "inr start: delay/direction pre-fit from the data (branch loss %.3g)", l)
             }
             log("train: \(startDecision)")
@@ -121,8 +150,9 @@ enum NeuralStage {
                 options.warmupEpochs = 3
                 options.patience = max(options.patience, 60)
             }
-            report = NeuralTrainer.train(&net, train: train, validation: validation, options: options, cancellation: cancel,
-                                         progress: progressLine(log))
+            report = NeuralTrainer.train(
+                &net, train: train, validation: validation, options: options, cancellation: cancel,
+                progress: progressLine(log))
             let scale = storedScale(train.scale, report)
             model = NeuralChannelModel(network: net, scale: scale)
             file = try bareFile(kind: kind.rawValue, dataset: dataset, trainer: trainer, start: start, scale: scale)
@@ -139,27 +169,32 @@ enum NeuralStage {
                 options.warmupEpochs = 3
                 options.patience = max(options.patience, 60)
             }
-            report = NeuralTrainer.train(&net, train: train, validation: validation, options: options, cancellation: cancel,
-                                         progress: progressLine(log))
+            report = NeuralTrainer.train(
+                &net, train: train, validation: validation, options: options, cancellation: cancel,
+                progress: progressLine(log))
             let scale = storedScale(train.scale, report)
             model = NeuralChannelModel(network: net, scale: scale)
             file = try bareFile(kind: kind.rawValue, dataset: dataset, trainer: trainer, start: start, scale: scale)
             try attach(network: net, to: &file, kind: kind.rawValue, report: report)
         }
         if let w = report.memorisationWarning { log("train: WARNING: \(w)") }
-        let err = ChannelError.measure(model, positions: validation.positions, reference: validation.channels.map { $0 / validation.scale })
+        let err = ChannelError.measure(
+            model, positions: validation.positions, reference: validation.channels.map { $0 / validation.scale })
         file.header.validation = .init(points: validation.count, nmseDB: err.nmseDB, nmseSumDB: err.nmseSumDB)
         file.header.decisions += (fit?.decisions ?? []) + (startDecision.isEmpty ? [] : [startDecision])
         if nuisance != .none {
-            let decision = variableProjectionDecision(kind: kind, nuisance: nuisance, model: model, validation: validation,
-                                                      report: report)
+            let decision = variableProjectionDecision(
+                kind: kind, nuisance: nuisance, model: model, validation: validation,
+                report: report)
             log("train: decision: \(decision)")
             file.header.decisions.append(decision)
         }
-        file.header.decisions.append(String(format: "%@ alone: %.2f samples/λ², train NMSE %.2f dB, validation %.2f dB%@, gap %.1f dB%@",
-                                            kind.rawValue, report.samplesPerSquareWavelength, report.trainNMSE.meanDB,
-                                            report.validationNMSE.meanDB, nuisance == .none ? "" : " (nuisance-invariant)",
-                                            report.generalisationGap, report.memorisationWarning.map { " — " + $0 } ?? ""))
+        file.header.decisions.append(
+            String(
+                format: "%@ alone: %.2f samples/λ², train NMSE %.2f dB, validation %.2f dB%@, gap %.1f dB%@",
+                kind.rawValue, report.samplesPerSquareWavelength, report.trainNMSE.meanDB,
+                report.validationNMSE.meanDB, nuisance == .none ? "" : " (nuisance-invariant)",
+                report.generalisationGap, report.memorisationWarning.map { " — " + $0 } ?? ""))
         return file
     }
 
@@ -172,36 +207,50 @@ enum NeuralStage {
     }
 
     /// How a network alone was fitted to an unsynchronised survey, and the gauge it ended in.
-    static func variableProjectionDecision(kind: ModelTrainer.Kind, nuisance: NuisanceModel, model: some ChannelModel,
-                                           validation: TrainingData, report: TrainingReport) -> String {
+    static func variableProjectionDecision(
+        kind: ModelTrainer.Kind, nuisance: NuisanceModel, model: some ChannelModel,
+        validation: TrainingData, report: TrainingReport
+    ) -> String {
         let predicted = model.channels(at: validation.positions)
         let modelEnergy = predicted.reduce(0) { $0 + $1 * $1 }
         let surveyEnergy = validation.channels.reduce(0) { $0 + $1 * $1 } / (validation.scale * validation.scale)
         let unknowns = nuisance == .phaseGainAndTiming ? "gain, phase and timing offset" : "gain and phase"
-        return String(format: "%@ fitted by variable projection (nuisance %@): each frame's %@ removed in closed form inside the loss (gradient by the envelope theorem), validation and early stopping on the nuisance-invariant NMSE; gauge: the loss does not see the model's gain, which ended at %+.2f dB of the survey's energy and is rescaled to match it on the training points (%+.2f dB on validation); the model's phase and delay are conventions, so only nuisance-invariant NMSEs are meaningful",
-                      kind.rawValue, nuisance.rawValue, unknowns, decibels(report.outputEnergyRatio ?? 1),
-                      decibels(modelEnergy / max(surveyEnergy, .leastNormalMagnitude)))
+        return String(
+            format:
+                "%@ fitted by variable projection (nuisance %@): each frame's %@ removed in closed form inside the loss (gradient by the envelope theorem), validation and early stopping on the nuisance-invariant NMSE; gauge: the loss does not see the model's gain, which ended at %+.2f dB of the survey's energy and is rescaled to match it on the training points (%+.2f dB on validation); the model's phase and delay are conventions, so only nuisance-invariant NMSEs are meaningful",
+            kind.rawValue, nuisance.rawValue, unknowns, decibels(report.outputEnergyRatio ?? 1),
+            decibels(modelEnergy / max(surveyEnergy, .leastNormalMagnitude)))
     }
 
-    static func bareFile(kind: String, dataset: CSIDataset, trainer: ModelTrainer, start: Date, scale: Double) throws -> ModelFile {
+    static func bareFile(
+        kind: String, dataset: CSIDataset, trainer: ModelTrainer, start: Date, scale: Double
+    ) throws -> ModelFile {
         let header = ModelHeader(
             kind: kind, toolVersion: csilocVersion, created: iso8601Now(), frame: trainer.options.frame,
-            antennas: dataset.antennas.map { [$0.x, $0.y, $0.z] }, frequencies: dataset.frequencies, carrier: dataset.carrier,
-            scale: scale, training: .init(dataset: dataset, seed: trainer.options.seed, seconds: Date().timeIntervalSince(start)),
+            antennas: dataset.antennas.map { [$0.x, $0.y, $0.z] }, frequencies: dataset.frequencies,
+            carrier: dataset.carrier,
+            scale: scale,
+            training: .init(dataset: dataset, seed: trainer.options.seed, seconds: Date().timeIntervalSince(start)),
             validation: .init(points: 0, nmseDB: .nan, nmseSumDB: .nan), decisions: [], physics: nil, neural: nil)
         return ModelFile(header: header, tensors: [])
     }
 
     /// Adds a network's architecture (JSON in the header) and parameters (tensors `neural.*`) to a file.
-    static func attach<N: NeuralField>(network: N, to file: inout ModelFile, kind: String, report: TrainingReport) throws {
+    static func attach<N: NeuralField>(
+        network: N, to file: inout ModelFile, kind: String, report: TrainingReport
+    ) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let arch = String(decoding: try encoder.encode(network.architecture), as: UTF8.self)
         file.header.kind = kind
-        file.header.neural = ["architecture": arch, "parameters": "\(network.parameters.count)",
-                              "epochs": "\(report.epochsRun)", "best_epoch": "\(report.bestEpoch)",
-                              "samples_per_lambda2": String(format: "%.3f", report.samplesPerSquareWavelength)]
-        let tensors = network.parameters.tensors.map { ModelTensor(name: "neural." + $0.name, shape: $0.shape, floats: $0.values) }
+        file.header.neural = [
+            "architecture": arch, "parameters": "\(network.parameters.count)",
+            "epochs": "\(report.epochsRun)", "best_epoch": "\(report.bestEpoch)",
+            "samples_per_lambda2": String(format: "%.3f", report.samplesPerSquareWavelength),
+        ]
+        let tensors = network.parameters.tensors.map {
+            ModelTensor(name: "neural." + $0.name, shape: $0.shape, floats: $0.values)
+        }
         file.tensors += tensors
     }
 }
@@ -215,8 +264,9 @@ extension ImageSourceModel: PathDecomposition {
             let v = x - s.center, d = v.length, u = v / d
             let g = gainMap?.gain(path: id, at: x).value ?? s.gain(at: x, reference: gainReference)
             let amplitude = g * Complex(length: 1 / (d * scale), phase: -k0 * d)
-            return PathComponent(id: id, delay: d / speedOfLight, direction: u, amplitude: amplitude,
-                                 arrayDirection: a.0 * u.dot(s.e1) + a.1 * u.dot(s.e2) + a.2 * u.dot(s.e3))
+            return PathComponent(
+                id: id, delay: d / speedOfLight, direction: u, amplitude: amplitude,
+                arrayDirection: a.0 * u.dot(s.e1) + a.1 * u.dot(s.e2) + a.2 * u.dot(s.e3))
         }
     }
 }

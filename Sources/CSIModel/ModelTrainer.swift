@@ -58,7 +58,8 @@ public struct ModelTrainer: Sendable {
         /// with the finished model file and returns the fixes; their gross errors per region become the quality
         /// map's `ambiguity` (docs/model.md, "Quality map"). Set by `csiloc train` (the localizer is not part of
         /// this module); nil = no ambiguity recorded.
-        public var localizeValidation: (@Sendable (_ file: ModelFile, _ positions: [Point3], _ channels: [Double]) throws -> [Point3])? = nil
+        public var localizeValidation:
+            (@Sendable (_ file: ModelFile, _ positions: [Point3], _ channels: [Double]) throws -> [Point3])? = nil
         public init() {}
     }
 
@@ -67,23 +68,31 @@ public struct ModelTrainer: Sendable {
 
     /// Trains on `dataset`. `log` receives progress lines; `cancelled` is polled between steps (the best model
     /// so far is returned); `checkpoint` receives intermediate model files.
-    public func train(dataset: CSIDataset, log: @escaping (String) -> Void = { _ in }, cancelled: @escaping @Sendable () -> Bool = { false },
-                      checkpoint: (ModelFile) -> Void = { _ in }) throws -> ModelFile {
+    public func train(
+        dataset: CSIDataset, log: @escaping (String) -> Void = { _ in },
+        cancelled: @escaping @Sendable () -> Bool = { false },
+        checkpoint: (ModelFile) -> Void = { _ in }
+    ) throws -> ModelFile {
         let start = Date()
         guard dataset.count >= 20 else { throw TrainingError.tooFewSamples(dataset.count) }
-        let split = TrainingData.split(count: dataset.count, validationFraction: options.validationFraction, seed: options.seed)
+        let split = TrainingData.split(
+            count: dataset.count, validationFraction: options.validationFraction, seed: options.seed)
         let train = TrainingData(dataset: dataset, indices: split.train)
         let validation = TrainingData(dataset: dataset, indices: split.validation, scale: train.scale)
         let lambda = speedOfLight / dataset.carrier
         let info0 = ModelHeader.TrainingInfo(dataset: dataset, seed: options.seed, seconds: 0)
-        log(String(format: "train: %d samples (%d train, %d validation), %d antennas × %d subcarriers, %.2f samples/λ² (λ = %.2f cm)",
-                   dataset.count, train.count, validation.count, dataset.antennaCount, dataset.subcarrierCount,
-                   info0.densityPerLambda2, lambda * 100))
+        log(
+            String(
+                format:
+                    "train: %d samples (%d train, %d validation), %d antennas × %d subcarriers, %.2f samples/λ² (λ = %.2f cm)",
+                dataset.count, train.count, validation.count, dataset.antennaCount, dataset.subcarrierCount,
+                info0.densityPerLambda2, lambda * 100))
         let nuisance = resolveNuisance(dataset, log: log)
         let flat = Self.flatSurveyNote(dataset)
         if let flat { log("train: WARNING: \(flat)") }
-        var file = try trainModel(dataset: dataset, train: train, validation: validation, nuisance: nuisance, start: start,
-                                  log: log, cancelled: cancelled, checkpoint: checkpoint)
+        var file = try trainModel(
+            dataset: dataset, train: train, validation: validation, nuisance: nuisance, start: start,
+            log: log, cancelled: cancelled, checkpoint: checkpoint)
         if let flat { file.header.decisions.append(flat) }
         try recordQuality(in: &file, validation: validation, log: log)
         return file
@@ -98,55 +107,73 @@ public struct ModelTrainer: Sendable {
         for p in dataset.positions { lo = min(lo, p.z); hi = max(hi, p.z) }
         let lambda = speedOfLight / dataset.carrier
         guard hi - lo <= lambda / 4 else { return nil }
-        return String(format: "flat survey (every position at z = %.3f m%@): each fitted source could equally be its mirror image through that plane, so the model is exact on the plane only; off it (UEs at other heights) its predictions are not checked by validation and searches stay on the plane. Survey over the heights your UEs will have for a 3-D model (docs/model.md, \"UEs at any height\").",
-                      (lo + hi) / 2, hi > lo ? String(format: " ± %.1f mm", (hi - lo) / 2 * 1000) : "")
+        return String(
+            format:
+                "flat survey (every position at z = %.3f m%@): each fitted source could equally be its mirror image through that plane, so the model is exact on the plane only; off it (UEs at other heights) its predictions are not checked by validation and searches stay on the plane. Survey over the heights your UEs will have for a 3-D model (docs/model.md, \"UEs at any height\").",
+            (lo + hi) / 2, hi > lo ? String(format: " ± %.1f mm", (hi - lo) / 2 * 1000) : "")
     }
 
     /// The training proper (see `train`).
-    private func trainModel(dataset: CSIDataset, train: TrainingData, validation: TrainingData, nuisance: NuisanceModel,
-                            start: Date, log: @escaping (String) -> Void, cancelled: @escaping @Sendable () -> Bool,
-                            checkpoint: (ModelFile) -> Void) throws -> ModelFile {
+    private func trainModel(
+        dataset: CSIDataset, train: TrainingData, validation: TrainingData, nuisance: NuisanceModel,
+        start: Date, log: @escaping (String) -> Void, cancelled: @escaping @Sendable () -> Bool,
+        checkpoint: (ModelFile) -> Void
+    ) throws -> ModelFile {
         switch options.kind {
         case .physics, .auto, .hybrid:
             let result = withoutActuallyEscaping(checkpoint) { checkpoint in
-                fitPhysics(train: train, validation: validation, dataset: dataset, nuisance: nuisance,
-                           share: options.kind == .physics ? 0.9 : 0.5, log: log, cancelled: cancelled,
-                           checkpoint: checkpoint, start: start)
+                fitPhysics(
+                    train: train, validation: validation, dataset: dataset, nuisance: nuisance,
+                    share: options.kind == .physics ? 0.9 : 0.5, log: log, cancelled: cancelled,
+                    checkpoint: checkpoint, start: start)
             }
             // A coherent survey that the physics explains badly may still be learnt by the network (checked on the
             // final file below); an unsynchronised one cannot even be aligned then.
             if options.kind == .physics || nuisance != .none { try checkExplains(result, nuisance: nuisance) }
             var decisions = result.decisions
             // The survey as the fit would have produced it (each frame's nuisance removed), and its noise floor.
-            let (t, v) = (train.aligned(to: result.model, outputScale: train.scale, nuisance: nuisance, width: options.width),
-                          validation.aligned(to: result.model, outputScale: train.scale, nuisance: nuisance, width: options.width))
-            let floor = ResidualNoiseFloor.estimate(data: v.channels, predicted: result.model.channels(at: v.positions).map { $0 * train.scale },
-                                            antennas: v.antennaCount, subcarriers: v.subcarrierCount)
+            let (t, v) = (
+                train.aligned(to: result.model, outputScale: train.scale, nuisance: nuisance, width: options.width),
+                validation.aligned(to: result.model, outputScale: train.scale, nuisance: nuisance, width: options.width)
+            )
+            let floor = ResidualNoiseFloor.estimate(
+                data: v.channels, predicted: result.model.channels(at: v.positions).map { $0 * train.scale },
+                antennas: v.antennaCount, subcarriers: v.subcarrierCount)
             let atFloor = floor.whiteness > 0.8 && result.validationNMSEDB <= floor.floorDB + 1
-            log(String(format: "train: validation NMSE %.2f dB; %@%@", result.validationNMSEDB, floor.description,
-                       atFloor ? " — the fit is at the data's floor: what remains is measurement noise" : ""))
+            log(
+                String(
+                    format: "train: validation NMSE %.2f dB; %@%@", result.validationNMSEDB, floor.description,
+                    atFloor ? " — the fit is at the data's floor: what remains is measurement noise" : ""))
             // What the survey's position labels account for (their error is no model's to learn).
-            let labels = LabelNoise.estimate(model: result.model, positions: v.positions, data: v.channels.map { $0 / train.scale },
-                                             dimensions: dataset.positions.allSatisfy { $0.z == dataset.positions[0].z } ? 2 : 3)
+            let labels = LabelNoise.estimate(
+                model: result.model, positions: v.positions, data: v.channels.map { $0 / train.scale },
+                dimensions: dataset.positions.allSatisfy { $0.z == dataset.positions[0].z } ? 2 : 3)
             // Labels account for ≥ 3/4 of the validation error: the network's target would be mostly label error.
             let labelBound = labels.correctedNMSEDB < result.validationNMSEDB - 6
             log("train: labels: \(labels)" + (labelBound ? " — the remaining validation error is the labels'" : ""))
             if options.kind != .physics && !cancelled() {
                 if options.kind == .auto && (atFloor || labelBound) {
-                    let decision = atFloor
-                        ? String(format: "neural residual: skipped, the physics fit (%.2f dB) is within 1 dB of the data's noise floor (%.2f dB)",
-                                 result.validationNMSEDB, floor.floorDB)
-                        : String(format: "neural residual: skipped, with each validation position corrected the physics fit reaches %.2f dB (as measured %.2f dB): survey positions off by ≈ %.2f mm, which no model can learn",
-                                 labels.correctedNMSEDB, result.validationNMSEDB, labels.rms * 1000)
+                    let decision =
+                        atFloor
+                        ? String(
+                            format:
+                                "neural residual: skipped, the physics fit (%.2f dB) is within 1 dB of the data's noise floor (%.2f dB)",
+                            result.validationNMSEDB, floor.floorDB)
+                        : String(
+                            format:
+                                "neural residual: skipped, with each validation position corrected the physics fit reaches %.2f dB (as measured %.2f dB): survey positions off by ≈ %.2f mm, which no model can learn",
+                            labels.correctedNMSEDB, result.validationNMSEDB, labels.rms * 1000)
                     log("train: decision: \(decision)")
-                    var file = try makeFile(physics: result.model, dataset: dataset, validation: validation, nuisance: nuisance,
-                                            decisions: decisions + [decision], start: start)
+                    var file = try makeFile(
+                        physics: result.model, dataset: dataset, validation: validation, nuisance: nuisance,
+                        decisions: decisions + [decision], start: start)
                     file.header.validation.noiseFloorDB = floor.floorDB
                     return file
                 }
                 // The network learns the residual of the survey as the fit would have produced it.
-                let neural = try NeuralStage.residual(after: result, train: t, validation: v, dataset: dataset,
-                                                      trainer: self, log: log, cancelled: cancelled, start: start)
+                let neural = try NeuralStage.residual(
+                    after: result, train: t, validation: v, dataset: dataset,
+                    trainer: self, log: log, cancelled: cancelled, start: start)
                 if var file = neural.file {
                     try record(nuisance, in: &file, validation: validation)
                     file.header.validation.noiseFloorDB = floor.floorDB
@@ -155,16 +182,20 @@ public struct ModelTrainer: Sendable {
                 decisions.append(neural.decision)
             }
             if options.kind != .physics && nuisance == .none { try checkExplains(result, nuisance: nuisance) }
-            var file = try makeFile(physics: result.model, dataset: dataset, validation: validation, nuisance: nuisance,
-                                    decisions: decisions, start: start)
+            var file = try makeFile(
+                physics: result.model, dataset: dataset, validation: validation, nuisance: nuisance,
+                decisions: decisions, start: start)
             file.header.validation.noiseFloorDB = floor.floorDB
             return file
         case .inr:
             var fit: ImageSourceFitter.Result? = nil
             if options.inrStart == .fit {
-                log("train: inr — image-source fit first, to warm-start the network from its paths (--inr-start data skips it)")
-                fit = fitPhysics(train: train, validation: validation, dataset: dataset, nuisance: nuisance, share: 0.3, log: log,
-                                 cancelled: cancelled, checkpoint: nil, start: start)
+                log(
+                    "train: inr — image-source fit first, to warm-start the network from its paths (--inr-start data skips it)"
+                )
+                fit = fitPhysics(
+                    train: train, validation: validation, dataset: dataset, nuisance: nuisance, share: 0.3, log: log,
+                    cancelled: cancelled, checkpoint: nil, start: start)
             }
             // From a fit, the network learns the survey aligned to it; from the data alone there is nothing to align
             // to, so the network itself is fitted by variable projection (each frame's unknowns removed in its loss).
@@ -172,18 +203,21 @@ public struct ModelTrainer: Sendable {
             if let fit, nuisance != .none {
                 try checkExplains(fit, nuisance: nuisance)
                 t = train.aligned(to: fit.model, outputScale: train.scale, nuisance: nuisance, width: options.width)
-                v = validation.aligned(to: fit.model, outputScale: train.scale, nuisance: nuisance, width: options.width)
+                v = validation.aligned(
+                    to: fit.model, outputScale: train.scale, nuisance: nuisance, width: options.width)
             }
-            var file = try NeuralStage.alone(kind: .inr, train: t, validation: v, dataset: dataset, trainer: self,
-                                             warmStart: fit, nuisance: fit == nil ? nuisance : .none, log: log,
-                                             cancelled: cancelled, start: start)
+            var file = try NeuralStage.alone(
+                kind: .inr, train: t, validation: v, dataset: dataset, trainer: self,
+                warmStart: fit, nuisance: fit == nil ? nuisance : .none, log: log,
+                cancelled: cancelled, start: start)
             try record(nuisance, in: &file, validation: validation)
             return file
         case .mlp, .rff:
             // On an unsynchronised survey the network is fitted by variable projection (docs/model-neural.md).
-            var file = try NeuralStage.alone(kind: options.kind, train: train, validation: validation, dataset: dataset,
-                                             trainer: self, warmStart: nil, nuisance: nuisance, log: log,
-                                             cancelled: cancelled, start: start)
+            var file = try NeuralStage.alone(
+                kind: options.kind, train: train, validation: validation, dataset: dataset,
+                trainer: self, warmStart: nil, nuisance: nuisance, log: log,
+                cancelled: cancelled, start: start)
             try record(nuisance, in: &file, validation: validation)
             return file
         }
@@ -191,9 +225,11 @@ public struct ModelTrainer: Sendable {
 
     /// The image-source fit with progress lines, within `share` of the time budget; `checkpoint` (if any)
     /// receives a physics model file each time a path is accepted.
-    func fitPhysics(train: TrainingData, validation: TrainingData, dataset: CSIDataset, nuisance: NuisanceModel, share: Double,
-                    log: @escaping (String) -> Void, cancelled: @escaping @Sendable () -> Bool,
-                    checkpoint: ((ModelFile) -> Void)?, start: Date) -> ImageSourceFitter.Result {
+    func fitPhysics(
+        train: TrainingData, validation: TrainingData, dataset: CSIDataset, nuisance: NuisanceModel, share: Double,
+        log: @escaping (String) -> Void, cancelled: @escaping @Sendable () -> Bool,
+        checkpoint: ((ModelFile) -> Void)?, start: Date
+    ) -> ImageSourceFitter.Result {
         var fitOptions = ImageSourceFitter.Options()
         fitOptions.maxSources = options.maxPaths
         fitOptions.seed = options.seed
@@ -206,17 +242,24 @@ public struct ModelTrainer: Sendable {
             progress: { p in
                 if Date().timeIntervalSince(lastLine) > 2 {
                     lastLine = Date()
-                    log(String(format: "train: physics — %@; %d paths; validation NMSE %@; %.0f s", p.stage, p.sources,
-                               p.validationNMSEDB.map { String(format: "%.2f dB", $0) } ?? "–", p.elapsed))
+                    log(
+                        String(
+                            format: "train: physics — %@; %d paths; validation NMSE %@; %.0f s", p.stage, p.sources,
+                            p.validationNMSEDB.map { String(format: "%.2f dB", $0) } ?? "–", p.elapsed))
                 }
             },
             cancelled: cancelled,
             checkpoint: { model, db in
-                log(String(format: "train: physics — accepted path %d, validation NMSE %.2f dB, %.0f s", model.sources.count, db,
-                           Date().timeIntervalSince(start)))
+                log(
+                    String(
+                        format: "train: physics — accepted path %d, validation NMSE %.2f dB, %.0f s",
+                        model.sources.count, db,
+                        Date().timeIntervalSince(start)))
                 if let checkpoint,
-                   let file = try? makeFile(physics: model, dataset: dataset, validation: validation, nuisance: nuisance,
-                                            decisions: [], start: start) {
+                    let file = try? makeFile(
+                        physics: model, dataset: dataset, validation: validation, nuisance: nuisance,
+                        decisions: [], start: start)
+                {
                     checkpoint(file)
                 }
             })
@@ -240,7 +283,9 @@ public struct ModelTrainer: Sendable {
         }
         log("train: nuisance: \(declared.rawValue) (declared by the dataset)")
         if finding.decided && finding.nuisance.exceeds(declared) {
-            log("train: WARNING: the dataset declares nuisance \(declared.rawValue), but the survey shows \(finding); following the declaration (train with --nuisance \(finding.nuisance.rawValue) if the declaration is wrong)")
+            log(
+                "train: WARNING: the dataset declares nuisance \(declared.rawValue), but the survey shows \(finding); following the declaration (train with --nuisance \(finding.nuisance.rawValue) if the declaration is wrong)"
+            )
         } else {
             log("train: nuisance: the survey shows \(finding)")
         }
@@ -250,8 +295,9 @@ public struct ModelTrainer: Sendable {
     /// A fit that explains (almost) nothing is an error with advice, not a silent 0 dB model file.
     func checkExplains(_ fit: ImageSourceFitter.Result, nuisance: NuisanceModel) throws {
         guard fit.model.sources.isEmpty || fit.validationNMSEDB > -1 else { return }
-        throw TrainingError.explainsNothing(validationDB: fit.validationNMSEDB, paths: fit.model.sources.count,
-                                            nuisance: nuisance, decisions: fit.decisions)
+        throw TrainingError.explainsNothing(
+            validationDB: fit.validationNMSEDB, paths: fit.model.sources.count,
+            nuisance: nuisance, decisions: fit.decisions)
     }
 
     /// Records the survey's nuisance in a model file and measures its validation NMSE with it (on the survey as
@@ -260,20 +306,25 @@ public struct ModelTrainer: Sendable {
         guard nuisance != .none else { return }
         file.header.nuisance = nuisance.rawValue
         let loaded = try ModelLoader.model(of: file)
-        let err = ChannelError.measure(loaded, positions: validation.positions,
-                                       reference: validation.channels.map { $0 / validation.scale }, nuisance: nuisance,
-                                       width: options.width)
+        let err = ChannelError.measure(
+            loaded, positions: validation.positions,
+            reference: validation.channels.map { $0 / validation.scale }, nuisance: nuisance,
+            width: options.width)
         file.header.validation = .init(points: validation.count, nmseDB: err.nmseDB, nmseSumDB: err.nmseSumDB)
     }
 
-    func makeFile(physics model: ImageSourceModel, dataset: CSIDataset, validation: TrainingData, nuisance: NuisanceModel = .none,
-                  decisions: [String], start: Date) throws -> ModelFile {
-        let err = ChannelError.measure(model, positions: validation.positions,
-                                       reference: validation.channels.map { $0 / validation.scale }, nuisance: nuisance,
-                                       width: options.width)
+    func makeFile(
+        physics model: ImageSourceModel, dataset: CSIDataset, validation: TrainingData, nuisance: NuisanceModel = .none,
+        decisions: [String], start: Date
+    ) throws -> ModelFile {
+        let err = ChannelError.measure(
+            model, positions: validation.positions,
+            reference: validation.channels.map { $0 / validation.scale }, nuisance: nuisance,
+            width: options.width)
         let header = ModelHeader(
             kind: "physics", toolVersion: csilocVersion, created: iso8601Now(), frame: options.frame,
-            antennas: dataset.antennas.map { [$0.x, $0.y, $0.z] }, frequencies: dataset.frequencies, carrier: dataset.carrier,
+            antennas: dataset.antennas.map { [$0.x, $0.y, $0.z] }, frequencies: dataset.frequencies,
+            carrier: dataset.carrier,
             scale: model.scale,
             training: .init(dataset: dataset, seed: options.seed, seconds: Date().timeIntervalSince(start)),
             validation: .init(points: validation.count, nmseDB: err.nmseDB, nmseSumDB: err.nmseSumDB),
@@ -296,12 +347,14 @@ public enum TrainingError: Error, CustomStringConvertible, Sendable {
         case .tooFewSamples(let n): return "the dataset has \(n) samples; training needs at least 20"
         case .unavailable(let k): return "model kind '\(k)' is not available in this build"
         case .explainsNothing(let db, let paths, let n, let decisions):
-            let advice = n == .none
+            let advice =
+                n == .none
                 ? "if the receiver does not keep phase and timing from frame to frame, train with --nuisance phase-gain-timing (or phase-gain)"
                 : "check that positions and channels belong together (same order, same frame) and that the survey covers more than a few wavelengths"
-            return String(format: "the fit explains nothing: %d paths, validation NMSE %.2f dB (nuisance %@); no model written. %@. Fit decisions: %@",
-                          paths, db, n.rawValue, advice, decisions.joined(separator: "; "))
+            return String(
+                format:
+                    "the fit explains nothing: %d paths, validation NMSE %.2f dB (nuisance %@); no model written. %@. Fit decisions: %@",
+                paths, db, n.rawValue, advice, decisions.joined(separator: "; "))
         }
     }
 }
-

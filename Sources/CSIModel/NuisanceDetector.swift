@@ -21,11 +21,15 @@ public struct NuisanceDetector: Sendable {
         public var coherent: Double, phaseFree: Double, timingFree: Double, gainDB: Double
         public var description: String {
             guard decided else {
-                return String(format: "%@ — only %d point pairs closer than %.1f cm, too few to tell; set --nuisance if the receiver is not phase-synchronised",
-                              nuisance.rawValue, pairs, separation * 100)
+                return String(
+                    format:
+                        "%@ — only %d point pairs closer than %.1f cm, too few to tell; set --nuisance if the receiver is not phase-synchronised",
+                    nuisance.rawValue, pairs, separation * 100)
             }
-            return String(format: "%@ — %d point pairs closer than %.1f cm differ by %.2f as recorded, %.2f after a common phase, %.2f after phase and timing (median; 0 = equal, 1 = uncorrelated); gain difference %.2f dB",
-                          nuisance.rawValue, pairs, separation * 100, coherent, phaseFree, timingFree, gainDB)
+            return String(
+                format:
+                    "%@ — %d point pairs closer than %.1f cm differ by %.2f as recorded, %.2f after a common phase, %.2f after phase and timing (median; 0 = equal, 1 = uncorrelated); gain difference %.2f dB",
+                nuisance.rawValue, pairs, separation * 100, coherent, phaseFree, timingFree, gainDB)
         }
     }
 
@@ -43,13 +47,15 @@ public struct NuisanceDetector: Sendable {
             separation *= 2
             used = closePairs(data.positions, limit: separation)
         }
-        var finding = Finding(nuisance: .none, decided: used.count >= minimumPairs, pairs: used.count, separation: separation,
-                              coherent: .nan, phaseFree: .nan, timingFree: .nan, gainDB: .nan)
+        var finding = Finding(
+            nuisance: .none, decided: used.count >= minimumPairs, pairs: used.count, separation: separation,
+            coherent: .nan, phaseFree: .nan, timingFree: .nan, gainDB: .nan)
         guard finding.decided else { return finding }
         let na = data.antennaCount, ns = data.subcarrierCount, stride = data.valuesPerSample
         let f = data.frequencies
-        var match = NuisanceMatch(frequencies: f, antennas: na, reference: f.reduce(0, +) / Double(max(ns, 1)),
-                                  nuisance: .phaseGainAndTiming)
+        var match = NuisanceMatch(
+            frequencies: f, antennas: na, reference: f.reduce(0, +) / Double(max(ns, 1)),
+            nuisance: .phaseGainAndTiming)
         var coherent: [Double] = [], phaseFree: [Double] = [], timingFree: [Double] = [], gain: [Double] = []
         var a = [Double](repeating: 0, count: stride), b = a
         for (i, j) in used {
@@ -68,7 +74,7 @@ public struct NuisanceDetector: Sendable {
             // max_τ |S(τ)|² = ‖a‖² − min_{α,τ} ‖a − α D(τ) b‖² · … : from the matcher's cost with b as the model.
             a.withUnsafeBufferPointer { match.load($0) }
             let cost = b.withUnsafeBufferPointer { match.evaluate($0.baseAddress!).cost }
-            let best = ((ea - cost) * eb).squareRoot()   // |S(τ*)|
+            let best = ((ea - cost) * eb).squareRoot() // |S(τ*)|
             timingFree.append(1 - 2 * best / sum)
             gain.append(abs(decibels(ea / eb)))
         }
@@ -83,8 +89,11 @@ public struct NuisanceDetector: Sendable {
         let phase = finding.coherent > 0.5 && finding.coherent > 2.5 * finding.phaseFree
         let timing = finding.phaseFree > 0.1 && finding.phaseFree > 3 * finding.timingFree
         let gainSpread = separation <= lambda / 8 && finding.gainDB > 0.5
-        if timing { finding.nuisance = .phaseGainAndTiming }
-        else if phase || gainSpread { finding.nuisance = .phaseAndGain }
+        if timing {
+            finding.nuisance = .phaseGainAndTiming
+        } else if phase || gainSpread {
+            finding.nuisance = .phaseAndGain
+        }
         return finding
     }
 
@@ -92,7 +101,8 @@ public struct NuisanceDetector: Sendable {
     func closePairs(_ positions: [Point3], limit: Double) -> [(Int, Int)] {
         guard limit > 0, positions.count > 1 else { return [] }
         func cell(_ p: Point3) -> SIMD3<Int> {
-            SIMD3(Int((p.x / limit).rounded(.down)), Int((p.y / limit).rounded(.down)), Int((p.z / limit).rounded(.down)))
+            SIMD3(
+                Int((p.x / limit).rounded(.down)), Int((p.y / limit).rounded(.down)), Int((p.z / limit).rounded(.down)))
         }
         var grid: [SIMD3<Int>: [Int]] = [:]
         for (i, p) in positions.enumerated() where p.x.isFinite && p.y.isFinite && p.z.isFinite {
@@ -103,12 +113,16 @@ public struct NuisanceDetector: Sendable {
         for (i, p) in positions.enumerated() where p.x.isFinite && p.y.isFinite && p.z.isFinite {
             let c = cell(p)
             var best = -1, bestDistance = limit
-            for dz in -1...1 { for dy in -1...1 { for dx in -1...1 {
-                for j in grid[c &+ SIMD3(dx, dy, dz)] ?? [] where j != i {
-                    let d = (positions[j] - p).length
-                    if d < bestDistance { bestDistance = d; best = j }
+            for dz in -1...1 {
+                for dy in -1...1 {
+                    for dx in -1...1 {
+                        for j in grid[c &+ SIMD3(dx, dy, dz)] ?? [] where j != i {
+                            let d = (positions[j] - p).length
+                            if d < bestDistance { bestDistance = d; best = j }
+                        }
+                    }
                 }
-            }}}
+            }
             guard best >= 0 else { continue }
             let key = Int64(min(i, best)) << 32 | Int64(max(i, best))
             if seen.insert(key).inserted { out.append((min(i, best), max(i, best))) }

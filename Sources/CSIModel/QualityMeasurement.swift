@@ -8,8 +8,10 @@ import Foundation
 public enum QualityMeasurement {
     /// Per-sample NMSE ‖H − f(x)‖²/‖H‖² (after the sample's own nuisance; NaN for an all-zero channel).
     /// `reference` holds the measured channels in the model's output units (2·Na·Ns Doubles per sample).
-    public static func ratios(model: some ChannelModel, positions: [Point3], reference: [Double], nuisance: NuisanceModel,
-                              width: Int = Parallel.defaultWidth) -> [Double] {
+    public static func ratios(
+        model: some ChannelModel, positions: [Point3], reference: [Double], nuisance: NuisanceModel,
+        width: Int = Parallel.defaultWidth
+    ) -> [Double] {
         let (e, n) = reference.withUnsafeBufferPointer {
             ChannelError.perLocation(model, positions: positions, reference: $0, nuisance: nuisance, width: width)
         }

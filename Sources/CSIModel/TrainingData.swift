@@ -49,8 +49,10 @@ public struct TrainingData: Sendable {
     /// The survey as `model` would have produced it: each sample's own nuisance (gain, phase, timing offset)
     /// against the model's channel removed. `outputScale` converts the model's output to these normalised units
     /// (`scale` for a model that outputs raw units). Unchanged for `.none`.
-    public func aligned(to model: some ChannelModel, outputScale: Double, nuisance: NuisanceModel,
-                        width: Int = Parallel.defaultWidth) -> TrainingData {
+    public func aligned(
+        to model: some ChannelModel, outputScale: Double, nuisance: NuisanceModel,
+        width: Int = Parallel.defaultWidth
+    ) -> TrainingData {
         guard nuisance != .none else { return self }
         let stride = valuesPerSample
         let pred = model.channels(at: positions).map { $0 * outputScale }
@@ -60,7 +62,9 @@ public struct TrainingData: Sendable {
             Parallel.forEachChunk(count: count, width: width, minChunk: 32) { range in
                 var match = NuisanceMatch(model: model, nuisance: nuisance)
                 for i in range {
-                    channels.withUnsafeBufferPointer { match.load(UnsafeBufferPointer(rebasing: $0[(i * stride)..<((i + 1) * stride)])) }
+                    channels.withUnsafeBufferPointer {
+                        match.load(UnsafeBufferPointer(rebasing: $0[(i * stride)..<((i + 1) * stride)]))
+                    }
                     let fit = pred.withUnsafeBufferPointer { match.evaluate($0.baseAddress! + i * stride) }
                     match.align(alpha: fit.alpha, tau: fit.tau, into: ob.baseAddress! + i * stride)
                 }
@@ -70,9 +74,10 @@ public struct TrainingData: Sendable {
     }
 
     /// A deterministic split of `0..<count` into training and validation indices.
-    public static func split(count: Int, validationFraction: Double, seed: UInt64) -> (train: [Int], validation: [Int]) {
+    public static func split(count: Int, validationFraction: Double, seed: UInt64) -> (train: [Int], validation: [Int])
+    {
         var order = Array(0..<count)
-        var rng = SeededGenerator(seed: seed, stream: 0x53504C54)   // "SPLT"
+        var rng = SeededGenerator(seed: seed, stream: 0x5350_4C54) // "SPLT"
         order.shuffle(using: &rng)
         let nVal = min(count - 1, max(1, Int((Double(count) * validationFraction).rounded())))
         return (Array(order[nVal...]).sorted(), Array(order[..<nVal]).sorted())

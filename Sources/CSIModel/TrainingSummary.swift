@@ -17,8 +17,10 @@ extension ModelHeader.TrainingInfo {
         let digest = sha.finalize().map { String(format: "%02x", $0) }.joined()
         let lambda = speedOfLight / dataset.carrier
         let area = max((hi[0] - lo[0]) * (hi[1] - lo[1]), 1e-12)
-        self.init(points: ps.count, boundsMin: lo, boundsMax: hi, height: hi[2] - lo[2] < 1e-9 ? lo[2] : nil,
-                  digest: digest, densityPerLambda2: Double(ps.count) / (area / (lambda * lambda)), seed: seed, seconds: seconds)
+        self.init(
+            points: ps.count, boundsMin: lo, boundsMax: hi, height: hi[2] - lo[2] < 1e-9 ? lo[2] : nil,
+            digest: digest, densityPerLambda2: Double(ps.count) / (area / (lambda * lambda)), seed: seed,
+            seconds: seconds)
     }
 }
 

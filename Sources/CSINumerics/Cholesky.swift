@@ -8,7 +8,7 @@ public enum Cholesky {
         var l = [Double](repeating: 0, count: n * n)
         for i in 0..<n {
             for j in 0...i {
-                var s = a[j * n + i]   // upper triangle: A[j][i] == A[i][j]
+                var s = a[j * n + i] // upper triangle: A[j][i] == A[i][j]
                 for k in 0..<j { s -= l[i * n + k] * l[j * n + k] }
                 if i == j {
                     guard s > 0, s.isFinite else { return nil }

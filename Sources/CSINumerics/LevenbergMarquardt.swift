@@ -30,8 +30,10 @@ public struct LevenbergMarquardt {
     /// Minimises from `theta`. `normal(θ)` returns the normal equations; `cost(θ)` only the cost (cheaper);
     /// `apply(θ, δ)` returns the updated parameters (so rotations and other manifolds can be handled by
     /// the caller). Returns the best parameters found and a report.
-    public func minimize(_ theta: [Double], normal: ([Double]) -> Normal, cost: ([Double]) -> Double,
-                         apply: ([Double], [Double]) -> [Double]) -> (theta: [Double], report: Report) {
+    public func minimize(
+        _ theta: [Double], normal: ([Double]) -> Normal, cost: ([Double]) -> Double,
+        apply: ([Double], [Double]) -> [Double]
+    ) -> (theta: [Double], report: Report) {
         var theta = theta
         var current = normal(theta)
         var evaluations = 1
@@ -67,6 +69,9 @@ public struct LevenbergMarquardt {
                 if lambda > 1e12 { break outer }
             }
         }
-        return (theta, Report(initialCost: initial, finalCost: current.cost, iterations: iterations, evaluations: evaluations))
+        return (
+            theta,
+            Report(initialCost: initial, finalCost: current.cost, iterations: iterations, evaluations: evaluations)
+        )
     }
 }

@@ -4,8 +4,10 @@ extension VectorMath {
     /// polynomials on [−π/4, π/4] in Float32, eight lanes at a time. Error below 4·10⁻⁷ (Float32 rounding) for
     /// |x| ≤ 10⁵ — for candidate scoring, where the exact Float64 `sinCos` is not needed.
     @inlinable
-    public static func sinCosFloat(_ x: UnsafePointer<Double>, sin s: UnsafeMutablePointer<Float>,
-                                   cos c: UnsafeMutablePointer<Float>, count: Int) {
+    public static func sinCosFloat(
+        _ x: UnsafePointer<Double>, sin s: UnsafeMutablePointer<Float>,
+        cos c: UnsafeMutablePointer<Float>, count: Int
+    ) {
         var i = 0
         while i + 8 <= count {
             let lo = Lanes(x[i], x[i + 1], x[i + 2], x[i + 3]), hi = Lanes(x[i + 4], x[i + 5], x[i + 6], x[i + 7])
@@ -29,10 +31,12 @@ extension VectorMath {
         let qlo = (lo * twoOverPi).rounded(.toNearestOrEven), qhi = (hi * twoOverPi).rounded(.toNearestOrEven)
         var rlo = lo.addingProduct(-qlo, Lanes(repeating: p1)), rhi = hi.addingProduct(-qhi, Lanes(repeating: p1))
         rlo = rlo.addingProduct(-qlo, Lanes(repeating: p2)); rhi = rhi.addingProduct(-qhi, Lanes(repeating: p2))
-        let r = F(Float(rlo[0]), Float(rlo[1]), Float(rlo[2]), Float(rlo[3]),
-                  Float(rhi[0]), Float(rhi[1]), Float(rhi[2]), Float(rhi[3]))
-        let q = F(Float(qlo[0]), Float(qlo[1]), Float(qlo[2]), Float(qlo[3]),
-                  Float(qhi[0]), Float(qhi[1]), Float(qhi[2]), Float(qhi[3]))
+        let r = F(
+            Float(rlo[0]), Float(rlo[1]), Float(rlo[2]), Float(rlo[3]),
+            Float(rhi[0]), Float(rhi[1]), Float(rhi[2]), Float(rhi[3]))
+        let q = F(
+            Float(qlo[0]), Float(qlo[1]), Float(qlo[2]), Float(qlo[3]),
+            Float(qhi[0]), Float(qhi[1]), Float(qhi[2]), Float(qhi[3]))
         let r2 = r * r
         // sin r = r(1 − r²/3! + r⁴/5! − r⁶/7! + r⁸/9!), cos r = 1 − r²/2! + r⁴/4! − r⁶/6! + r⁸/8!
         var ps = F(repeating: 2.755_731_922e-6)

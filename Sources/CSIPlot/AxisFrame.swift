@@ -19,7 +19,8 @@ struct AxisFrame {
     /// Space needed left of the plot: y axis label, its gap, the widest tick label, the tick gap.
     var leftMargin: Double {
         let l = Double(Self.labelSize)
-        return Self.pad + TextMetrics.ascent(size: l) + TextMetrics.descent(size: l) + Self.labelGap + widestYTick + Self.tickGap
+        return Self.pad + TextMetrics.ascent(size: l) + TextMetrics.descent(size: l) + Self.labelGap + widestYTick
+            + Self.tickGap
     }
 
     /// Space needed below the plot: tick labels (raised superscripts included), the x axis label.
@@ -43,19 +44,29 @@ struct AxisFrame {
             let px = plot.x + x.fraction(v) * plot.width
             if grid { s += SVGElements.line(px, plot.y, px, plot.maxY, "#dddddd") }
             s += SVGElements.line(px, plot.maxY, px, plot.maxY + Self.tickLength, "#333")
-            s += label.svg(x: px, y: plot.maxY + Self.tickGap + TextMetrics.ascent(size: t), anchor: "middle", size: Self.tickSize, role: "xtick")
+            s += label.svg(
+                x: px, y: plot.maxY + Self.tickGap + TextMetrics.ascent(size: t), anchor: "middle", size: Self.tickSize,
+                role: "xtick")
         }
         for (v, label) in zip(y.values, y.labels) {
             let py = plot.maxY - y.fraction(v) * plot.height
             if grid { s += SVGElements.line(plot.x, py, plot.maxX, py, "#dddddd") }
             s += SVGElements.line(plot.x - Self.tickLength, py, plot.x, py, "#333")
-            s += label.svg(x: plot.x - Self.tickGap, y: py + TextMetrics.ascent(size: t) / 2, anchor: "end", size: Self.tickSize, role: "ytick")
+            s += label.svg(
+                x: plot.x - Self.tickGap, y: py + TextMetrics.ascent(size: t) / 2, anchor: "end", size: Self.tickSize,
+                role: "ytick")
         }
         s += SVGElements.rect(plot, fill: "none", stroke: "#333", role: "frame")
         let l = Double(Self.labelSize)
-        let xBaseline = plot.maxY + Self.tickGap + TextMetrics.ascent(size: t) + TextMetrics.descent(size: t) + Self.labelGap + TextMetrics.ascent(size: l)
-        s += "<g class=\"xlabel\">" + SVGElements.text(plot.x + plot.width / 2, xBaseline, xLabel, anchor: "middle", size: Self.labelSize) + "</g>\n"
-        s += SVGElements.verticalText(yLabelBaseline(plotX: plot.x), plot.y + plot.height / 2, yLabel, size: Self.labelSize, role: "ylabel")
+        let xBaseline =
+            plot.maxY + Self.tickGap + TextMetrics.ascent(size: t) + TextMetrics.descent(size: t) + Self.labelGap
+            + TextMetrics.ascent(size: l)
+        s +=
+            "<g class=\"xlabel\">"
+            + SVGElements.text(plot.x + plot.width / 2, xBaseline, xLabel, anchor: "middle", size: Self.labelSize)
+            + "</g>\n"
+        s += SVGElements.verticalText(
+            yLabelBaseline(plotX: plot.x), plot.y + plot.height / 2, yLabel, size: Self.labelSize, role: "ylabel")
         return s
     }
 }

@@ -68,9 +68,10 @@ public struct AxisTicks: Sendable, Equatable {
         lo = max(-307, (lo / every).rounded(.down) * every)
         hi = min(308, (hi / every).rounded(.up) * every)
         let exponents = stride(from: lo, through: hi, by: every).map { Int($0) }
-        return AxisTicks(values: exponents.map { pow(10, Double($0)) },
-                         labels: exponents.map { TickLabel(text: "10", superscript: TickLabel.minusSign($0)) },
-                         isLogarithmic: true)
+        return AxisTicks(
+            values: exponents.map { pow(10, Double($0)) },
+            labels: exponents.map { TickLabel(text: "10", superscript: TickLabel.minusSign($0)) },
+            isLogarithmic: true)
     }
 
     /// Heckbert's rounded nice number: 1, 2, 5 or 10 times the power of ten at or below `x`, whichever is nearest
@@ -118,7 +119,8 @@ struct NiceStep {
         var fraction = String(digits.dropFirst())
         while fraction.hasSuffix("0") { fraction.removeLast() }
         let body = digits.prefix(1) + (fraction.isEmpty ? "" : "." + fraction)
-        return TickLabel(text: (n < 0 ? TickLabel.minus : "") + body + "×10",
-                         superscript: TickLabel.minusSign(exponent + digits.count - 1))
+        return TickLabel(
+            text: (n < 0 ? TickLabel.minus : "") + body + "×10",
+            superscript: TickLabel.minusSign(exponent + digits.count - 1))
     }
 }

@@ -22,8 +22,11 @@ public struct CDFChart: Sendable {
     public var xLabel: String
     public var yLabel: String
 
-    public init(title: String, series: [Series], markers: [(label: String, x: Double)], extent: (minPositive: Double?, max: Double?),
-                xLabel: String, yLabel: String) {
+    public init(
+        title: String, series: [Series], markers: [(label: String, x: Double)],
+        extent: (minPositive: Double?, max: Double?),
+        xLabel: String, yLabel: String
+    ) {
         self.title = title
         self.series = series
         self.markers = markers
@@ -40,14 +43,16 @@ public struct CDFChart: Sendable {
         let finiteMarkers = markers.map(\.x).filter { $0.isFinite && $0 > 0 }
         let lower = min(max(extent.minPositive ?? 1e-4, 1e-7), finiteMarkers.min() ?? .infinity)
         let upper = max(extent.max ?? 100, finiteMarkers.max() ?? 0)
-        let frame = AxisFrame(x: .decades(covering: lower, upper), y: .linear(covering: 0, 1, count: 6), xLabel: xLabel, yLabel: yLabel)
+        let frame = AxisFrame(
+            x: .decades(covering: lower, upper), y: .linear(covering: 0, 1, count: 6), xLabel: xLabel, yLabel: yLabel)
         let left = frame.leftMargin, bottom = frame.bottomMargin
         let drawn = series.enumerated().filter { !$0.element.points.isEmpty }
         let legendWidth = 49 + (drawn.map { TextMetrics.width($0.element.name, size: 13) }.max() ?? 0)
         let legendHeight = 22 * Double(drawn.count) + 6
         // Inside the full-width plot if a free spot exists, else beside a narrower plot.
         var plot = PlotRect(x: left, y: top, width: w - left - right, height: h - top - bottom)
-        var legend = drawn.isEmpty ? nil : placement(plot: plot, frame: frame).inside(width: legendWidth, height: legendHeight)
+        var legend =
+            drawn.isEmpty ? nil : placement(plot: plot, frame: frame).inside(width: legendWidth, height: legendHeight)
         if legend == nil && !drawn.isEmpty {
             plot.width = w - left - right - legendWidth - 16
             legend = PlotRect(x: plot.maxX + 16, y: top, width: legendWidth, height: legendHeight)
@@ -58,13 +63,17 @@ public struct CDFChart: Sendable {
         s += frame.svg(plot: plot, grid: true)
         for (label, v) in markers where v.isFinite {
             let x = X(v)
-            s += "<line class=\"marker\" x1=\"\(x)\" y1=\"\(top)\" x2=\"\(x)\" y2=\"\(plot.maxY)\" stroke=\"#555\" stroke-dasharray=\"4,3\"/>\n"
+            s +=
+                "<line class=\"marker\" x1=\"\(x)\" y1=\"\(top)\" x2=\"\(x)\" y2=\"\(plot.maxY)\" stroke=\"#555\" stroke-dasharray=\"4,3\"/>\n"
             s += SVGElements.text(x + 3, top + 12, label, anchor: "start", size: 11)
         }
         for (i, c) in drawn {
-            let pts = c.points.filter { $0.x.isFinite && $0.fraction.isFinite }.map { String(format: "%.1f,%.1f", X($0.x), Y($0.fraction)) }
+            let pts = c.points.filter { $0.x.isFinite && $0.fraction.isFinite }.map {
+                String(format: "%.1f,%.1f", X($0.x), Y($0.fraction))
+            }
             let colour = SVGElements.palette[i % SVGElements.palette.count]
-            s += "<polyline class=\"curve\" fill=\"none\" stroke=\"\(colour)\" stroke-width=\"2\" points=\"\(pts.joined(separator: " "))\"/>\n"
+            s +=
+                "<polyline class=\"curve\" fill=\"none\" stroke=\"\(colour)\" stroke-width=\"2\" points=\"\(pts.joined(separator: " "))\"/>\n"
         }
         if let legend {
             s += "<g class=\"legend\">\n" + SVGElements.rect(legend, fill: "white", stroke: "#999", role: "legend-box")
@@ -84,11 +93,15 @@ public struct CDFChart: Sendable {
         func X(_ v: Double) -> Double { plot.x + frame.x.fraction(v) * plot.width }
         func Y(_ f: Double) -> Double { plot.maxY - frame.y.fraction(f) * plot.height }
         var p = LegendPlacement(plot: plot)
-        p.polylines = series.map { $0.points.filter { $0.x.isFinite && $0.fraction.isFinite }.map { (x: X($0.x), y: Y($0.fraction)) } }
+        p.polylines = series.map {
+            $0.points.filter { $0.x.isFinite && $0.fraction.isFinite }.map { (x: X($0.x), y: Y($0.fraction)) }
+        }
         for (label, v) in markers where v.isFinite {
             p.polylines.append([(x: X(v), y: plot.y), (x: X(v), y: plot.maxY)])
-            p.obstacles.append(PlotRect(x: X(v) + 3, y: plot.y + 12 - TextMetrics.ascent(size: 11),
-                                        width: TextMetrics.width(label, size: 11), height: 11))
+            p.obstacles.append(
+                PlotRect(
+                    x: X(v) + 3, y: plot.y + 12 - TextMetrics.ascent(size: 11),
+                    width: TextMetrics.width(label, size: 11), height: 11))
         }
         return p
     }

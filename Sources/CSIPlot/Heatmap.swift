@@ -11,8 +11,11 @@ public struct Heatmap: Sendable {
     /// Value range mapped to the colour map (nil: symmetric max for diverging, min…max for magnitude).
     public var range: ClosedRange<Double>?
 
-    public init(width: Int, height: Int, values: [Double], colorMap: ColorMap, title: String, range: ClosedRange<Double>? = nil) {
-        self.width = width; self.height = height; self.values = values; self.colorMap = colorMap; self.title = title; self.range = range
+    public init(
+        width: Int, height: Int, values: [Double], colorMap: ColorMap, title: String, range: ClosedRange<Double>? = nil
+    ) {
+        self.width = width; self.height = height; self.values = values; self.colorMap = colorMap; self.title = title;
+        self.range = range
     }
 
     var effectiveRange: ClosedRange<Double> {
@@ -45,7 +48,9 @@ public struct Heatmap: Sendable {
 
     /// A viridis-like ramp (piecewise linear through five anchor colours).
     static func viridis(_ t: Double) -> (UInt8, UInt8, UInt8) {
-        let stops: [(Double, Double, Double)] = [(68, 1, 84), (59, 82, 139), (33, 145, 140), (94, 201, 98), (253, 231, 37)]
+        let stops: [(Double, Double, Double)] = [
+            (68, 1, 84), (59, 82, 139), (33, 145, 140), (94, 201, 98), (253, 231, 37),
+        ]
         let x = t * Double(stops.count - 1)
         let i = min(stops.count - 2, Int(x)), f = x - Double(i)
         let a = stops[i], b = stops[i + 1]
@@ -64,14 +69,16 @@ public enum FigureSVG {
             let pw = Double(p.width * pixel), ph = Double(p.height * pixel), y0 = pad + titleH - 10
             body += "<text x=\"\(Int(x))\" y=\"\(Int(pad) + 4)\">\(SVGElements.escape(p.title))</text>\n"
             let data = Data(p.png()).base64EncodedString()
-            body += "<image x=\"\(Int(x))\" y=\"\(Int(y0))\" width=\"\(Int(pw))\" height=\"\(Int(ph))\" style=\"image-rendering:pixelated\" href=\"data:image/png;base64,\(data)\"/>\n"
+            body +=
+                "<image x=\"\(Int(x))\" y=\"\(Int(y0))\" width=\"\(Int(pw))\" height=\"\(Int(ph))\" style=\"image-rendering:pixelated\" href=\"data:image/png;base64,\(data)\"/>\n"
             // Colour bar: the panel's colour map bottom (low) to top (high), ticks inside the range.
             let r = p.effectiveRange, bx = x + pw + barGap
             for i in 0..<64 {
                 let t = (Double(i) + 0.5) / 64
                 let c = p.colorMap == .diverging ? Heatmap.diverging(t) : Heatmap.viridis(t)
-                body += String(format: "<rect x=\"%.1f\" y=\"%.2f\" width=\"%.0f\" height=\"%.2f\" fill=\"#%02x%02x%02x\"/>\n",
-                               bx, y0 + ph * (1 - Double(i + 1) / 64), barWidth, ph / 64 + 0.3, c.0, c.1, c.2)
+                body += String(
+                    format: "<rect x=\"%.1f\" y=\"%.2f\" width=\"%.0f\" height=\"%.2f\" fill=\"#%02x%02x%02x\"/>\n",
+                    bx, y0 + ph * (1 - Double(i + 1) / 64), barWidth, ph / 64 + 0.3, c.0, c.1, c.2)
             }
             let ticks = AxisTicks.linear(covering: r.lowerBound, r.upperBound, count: max(4, Int(ph / 30)))
             var widest = 0.0
@@ -84,7 +91,8 @@ public enum FigureSVG {
             x = (bx + barWidth + 5 + widest + pad).rounded(.up)
         }
         let w = Int(max(x, 100)), h = Int(titleH + cellH + 2 * pad + 20)
-        var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(w)\" height=\"\(h)\" font-family=\"sans-serif\" font-size=\"13\">\n"
+        var s =
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(w)\" height=\"\(h)\" font-family=\"sans-serif\" font-size=\"13\">\n"
         s += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n" + body
         s += "<text x=\"\(Int(pad))\" y=\"\(h - 10)\" fill=\"#444\">\(SVGElements.escape(caption))</text>\n</svg>\n"
         return s

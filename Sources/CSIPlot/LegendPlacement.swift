@@ -22,8 +22,11 @@ struct LegendPlacement {
         let i = Self.inset
         let left = plot.x + i, right = plot.maxX - i - width, top = plot.y + i, bottom = plot.maxY - i - height
         let midX = plot.x + (plot.width - width) / 2, midY = plot.y + (plot.height - height) / 2
-        return [(left, top), (right, top), (right, bottom), (left, bottom), (midX, top), (right, midY), (midX, bottom), (left, midY)]
-            .map { PlotRect(x: $0.0, y: $0.1, width: width, height: height) }
+        return [
+            (left, top), (right, top), (right, bottom), (left, bottom), (midX, top), (right, midY), (midX, bottom),
+            (left, midY),
+        ]
+        .map { PlotRect(x: $0.0, y: $0.1, width: width, height: height) }
     }
 
     /// How much data `box` would cover.

@@ -8,7 +8,7 @@ public enum PNGEncoder {
         var raw = [UInt8]()
         raw.reserveCapacity((width * 3 + 1) * height)
         for y in 0..<height {
-            raw.append(0)   // filter: none
+            raw.append(0) // filter: none
             raw += rgb[(y * width * 3)..<((y + 1) * width * 3)]
         }
         var destLen = compressBound(uLong(raw.count))
@@ -21,7 +21,7 @@ public enum PNGEncoder {
         var out: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
         var ihdr = [UInt8]()
         ihdr.appendBE(UInt32(width)); ihdr.appendBE(UInt32(height))
-        ihdr += [8, 2, 0, 0, 0]   // 8-bit, RGB, deflate, no filter method, no interlace
+        ihdr += [8, 2, 0, 0, 0] // 8-bit, RGB, deflate, no filter method, no interlace
         chunk("IHDR", ihdr, into: &out)
         chunk("IDAT", compressed, into: &out)
         chunk("IEND", [], into: &out)
@@ -38,5 +38,7 @@ public enum PNGEncoder {
 }
 
 extension Array where Element == UInt8 {
-    mutating func appendBE(_ v: UInt32) { append(contentsOf: [UInt8(v >> 24), UInt8((v >> 16) & 0xff), UInt8((v >> 8) & 0xff), UInt8(v & 0xff)]) }
+    mutating func appendBE(_ v: UInt32) {
+        append(contentsOf: [UInt8(v >> 24), UInt8((v >> 16) & 0xff), UInt8((v >> 8) & 0xff), UInt8(v & 0xff)])
+    }
 }

@@ -15,8 +15,11 @@ public struct ScatterMapChart: Sendable {
     public var xLabel: String
     public var yLabel: String
 
-    public init(title: String, points: [(x: Double, y: Double, value: Double)], xRange: ClosedRange<Double>, yRange: ClosedRange<Double>,
-                decades: ClosedRange<Double>, valueUnit: String, xLabel: String, yLabel: String) {
+    public init(
+        title: String, points: [(x: Double, y: Double, value: Double)], xRange: ClosedRange<Double>,
+        yRange: ClosedRange<Double>,
+        decades: ClosedRange<Double>, valueUnit: String, xLabel: String, yLabel: String
+    ) {
         self.title = title
         self.points = points
         self.xRange = xRange
@@ -31,10 +34,12 @@ public struct ScatterMapChart: Sendable {
     /// true), points coloured by log₁₀ value, and a colour bar with one tick per decade (10ⁿ with the unit).
     public func svg() -> String {
         let top = 40.0, plotSize = 440.0
-        let frame = AxisFrame(x: .linear(covering: xRange.lowerBound, xRange.upperBound),
-                              y: .linear(covering: yRange.lowerBound, yRange.upperBound), xLabel: xLabel, yLabel: yLabel)
+        let frame = AxisFrame(
+            x: .linear(covering: xRange.lowerBound, xRange.upperBound),
+            y: .linear(covering: yRange.lowerBound, yRange.upperBound), xLabel: xLabel, yLabel: yLabel)
         let left = frame.leftMargin
-        let sx = frame.x.range.upperBound - frame.x.range.lowerBound, sy = frame.y.range.upperBound - frame.y.range.lowerBound
+        let sx = frame.x.range.upperBound - frame.x.range.lowerBound,
+            sy = frame.y.range.upperBound - frame.y.range.lowerBound
         let scale = plotSize / max(sx, sy)
         let plot = PlotRect(x: left, y: top, width: sx * scale, height: sy * scale)
         func X(_ v: Double) -> Double { plot.x + (v - frame.x.range.lowerBound) * scale }
@@ -43,20 +48,25 @@ public struct ScatterMapChart: Sendable {
         let lo = log10(bar.values[0]), hi = log10(bar.values[bar.values.count - 1])
         let unitWidth = TextMetrics.width(" " + valueUnit, size: 11)
         let barX = plot.maxX + 30, barLabelWidth = (bar.labels.map { $0.width(size: 11) }.max() ?? 0) + unitWidth
-        let w = (barX + 18 + 6 + barLabelWidth + AxisFrame.pad).rounded(.up), h = (plot.maxY + frame.bottomMargin).rounded(.up)
+        let w = (barX + 18 + 6 + barLabelWidth + AxisFrame.pad).rounded(.up),
+            h = (plot.maxY + frame.bottomMargin).rounded(.up)
         var s = SVGElements.header(w, h, title)
         s += SVGElements.rect(plot, fill: "#f7f7f7", stroke: "none", role: "background")
         let radius = max(1.5, min(5, plotSize / Double(max(points.count, 1)).squareRoot() / 3))
         for p in points where p.value.isFinite && p.x.isFinite && p.y.isFinite {
             let t = (log10(max(p.value, 1e-300)) - lo) / (hi - lo)
-            s += String(format: "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\" fill=\"%@\"/>\n", X(p.x), Y(p.y), radius, SVGElements.ramp(t))
+            s += String(
+                format: "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\" fill=\"%@\"/>\n", X(p.x), Y(p.y), radius,
+                SVGElements.ramp(t))
         }
         s += frame.svg(plot: plot, grid: false)
         // Colour bar, as tall as the plot.
         let bh = plot.height
         for i in 0..<100 {
             let t = Double(i) / 99
-            s += String(format: "<rect x=\"%.1f\" y=\"%.1f\" width=\"18\" height=\"%.2f\" fill=\"%@\"/>\n", barX, top + (1 - t) * bh - bh / 100, bh / 100 + 0.5, SVGElements.ramp(t))
+            s += String(
+                format: "<rect x=\"%.1f\" y=\"%.1f\" width=\"18\" height=\"%.2f\" fill=\"%@\"/>\n", barX,
+                top + (1 - t) * bh - bh / 100, bh / 100 + 0.5, SVGElements.ramp(t))
         }
         for (v, label) in zip(bar.values, bar.labels) {
             let y = plot.maxY - bar.fraction(v) * bh

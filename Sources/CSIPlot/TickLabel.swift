@@ -23,16 +23,20 @@ public struct TickLabel: Sendable, Equatable {
 
     /// Width of the label in pixels at font size `size`, as the chart layouts reserve it.
     public func width(size: Double) -> Double {
-        TextMetrics.width(text, size: size) + (superscript.map { TextMetrics.width($0, size: size * Self.superscriptScale) } ?? 0)
+        TextMetrics.width(text, size: size)
+            + (superscript.map { TextMetrics.width($0, size: size * Self.superscriptScale) } ?? 0)
     }
 
     /// The label as an SVG text element of class `role` (`&` and `<` escaped), the superscript as a raised, smaller
     /// tspan, then `suffix` (a unit) back on the baseline.
     func svg(x: Double, y: Double, anchor: String, size: Int, role: String, suffix: String = "") -> String {
-        var s = String(format: "<text class=\"%@\" x=\"%.1f\" y=\"%.1f\" font-size=\"%d\" text-anchor=\"%@\">", role, x, y, size, anchor)
+        var s = String(
+            format: "<text class=\"%@\" x=\"%.1f\" y=\"%.1f\" font-size=\"%d\" text-anchor=\"%@\">", role, x, y, size,
+            anchor)
         s += SVGElements.escape(text)
         if let superscript {
-            s += String(format: "<tspan baseline-shift=\"super\" font-size=\"%.1f\">", Double(size) * Self.superscriptScale)
+            s += String(
+                format: "<tspan baseline-shift=\"super\" font-size=\"%.1f\">", Double(size) * Self.superscriptScale)
             s += SVGElements.escape(superscript) + "</tspan>"
         }
         return s + SVGElements.escape(suffix) + "</text>\n"

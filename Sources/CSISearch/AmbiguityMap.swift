@@ -37,9 +37,11 @@ public struct AmbiguityMap: Sendable {
     /// within ±`radius` on a lattice of `step`, local minima of the nuisance-free mismatch (relative to the
     /// centre's energy) below `maxMismatch`, each polished on a 9 × 9 lattice of `step`/4; the `count` best are kept.
     /// Cell and lattice counts must have been bounded by the caller (`LocalizerConfiguration` validation).
-    static func build(model: any ChannelModel, region: SearchRegion, reference: Double, nuisance: NuisanceModel,
-                      cellSize: Double, radius: Double, step: Double, count: Int, maxMismatch: Double,
-                      width: Int) -> AmbiguityMap {
+    static func build(
+        model: any ChannelModel, region: SearchRegion, reference: Double, nuisance: NuisanceModel,
+        cellSize: Double, radius: Double, step: Double, count: Int, maxMismatch: Double,
+        width: Int
+    ) -> AmbiguityMap {
         let lo = region.lower, hi = region.upper
         let nx = Swift.max(1, Int(((hi.x - lo.x) / cellSize).rounded(.up)))
         let ny = Swift.max(1, Int(((hi.y - lo.y) / cellSize).rounded(.up)))
@@ -50,8 +52,9 @@ public struct AmbiguityMap: Sendable {
         result.withUnsafeMutableBufferPointer { out in
             nonisolated(unsafe) let out = out
             Parallel.forEachChunk(count: nx * ny, width: width) { cells in
-                var match = NuisanceMatch(frequencies: model.frequencies, antennas: model.antennaCount,
-                                          reference: reference, nuisance: nuisance)
+                var match = NuisanceMatch(
+                    frequencies: model.frequencies, antennas: model.antennaCount,
+                    reference: reference, nuisance: nuisance)
                 let stride = model.valuesPerChannel
                 // The polish lattice has 81 points whatever the radius; model values in batches (memory: one batch).
                 let capacity = Swift.max(side * side, 81), batch = 32
@@ -74,43 +77,53 @@ public struct AmbiguityMap: Sendable {
                     }
                 }
                 for cell in cells {
-                    let centre = Point3(Swift.min(lo.x + (Double(cell % nx) + 0.5) * cellSize, hi.x),
-                                        Swift.min(lo.y + (Double(cell / nx) + 0.5) * cellSize, hi.y), lo.z)
+                    let centre = Point3(
+                        Swift.min(lo.x + (Double(cell % nx) + 0.5) * cellSize, hi.x),
+                        Swift.min(lo.y + (Double(cell / nx) + 0.5) * cellSize, hi.y), lo.z)
                     let f0 = model.channels(at: [centre])
                     f0.withUnsafeBufferPointer { match.load($0) }
                     let energy = match.energy
                     guard energy > 0, energy.isFinite else { continue }
-                    for j in 0..<side { for i in 0..<side {
-                        points[j * side + i] = centre + Point3(Double(i - n) * step, Double(j - n) * step, 0)
-                    } }
+                    for j in 0..<side {
+                        for i in 0..<side {
+                            points[j * side + i] = centre + Point3(Double(i - n) * step, Double(j - n) * step, 0)
+                        }
+                    }
                     score(side * side)
                     // Local minima of the lattice (8-neighbourhood), away from the centre's own basin.
                     var minima: [(cost: Double, offset: Point3)] = []
-                    for j in 1..<(side - 1) { for i in 1..<(side - 1) {
-                        let c = costs[j * side + i]
-                        guard c.isFinite, c / energy < maxMismatch * 4 else { continue }
-                        var isMin = true
-                        for dj in -1...1 { for di in -1...1 where (di, dj) != (0, 0) {
-                            if costs[(j + dj) * side + i + di] < c { isMin = false }
-                        } }
-                        let o = points[j * side + i] - centre
-                        if isMin && o.length > exclusion { minima.append((c, o)) }
-                    } }
+                    for j in 1..<(side - 1) {
+                        for i in 1..<(side - 1) {
+                            let c = costs[j * side + i]
+                            guard c.isFinite, c / energy < maxMismatch * 4 else { continue }
+                            var isMin = true
+                            for dj in -1...1 {
+                                for di in -1...1 where (di, dj) != (0, 0) {
+                                    if costs[(j + dj) * side + i + di] < c { isMin = false }
+                                }
+                            }
+                            let o = points[j * side + i] - centre
+                            if isMin && o.length > exclusion { minima.append((c, o)) }
+                        }
+                    }
                     minima.sort { $0.cost < $1.cost }
                     // Polish the most promising on a finer lattice.
                     var polished: [(cost: Double, offset: Point3)] = []
                     let fine = step / 4
                     for m in minima.prefix(3 * count) {
                         var k = 0
-                        for j in -4...4 { for i in -4...4 {
-                            points[k] = centre + m.offset + Point3(Double(i) * fine, Double(j) * fine, 0); k += 1
-                        } }
+                        for j in -4...4 {
+                            for i in -4...4 {
+                                points[k] = centre + m.offset + Point3(Double(i) * fine, Double(j) * fine, 0); k += 1
+                            }
+                        }
                         score(k)
                         var bi = 0
                         for i in 1..<k where costs[i] < costs[bi] { bi = i }
                         let o = points[bi] - centre
                         if costs[bi] / energy < maxMismatch, o.length > exclusion,
-                           polished.allSatisfy({ ($0.offset - o).length > exclusion }) {
+                            polished.allSatisfy({ ($0.offset - o).length > exclusion })
+                        {
                             polished.append((costs[bi] / energy, o))
                         }
                     }

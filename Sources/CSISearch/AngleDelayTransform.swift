@@ -21,7 +21,7 @@ public struct AngleDelayTransform: Sendable {
     public let timingInvariant: Bool
     /// Length of a feature vector: (2N_a)·(2N_s) magnitudes.
     public var featureCount: Int { 4 * antennas * subcarriers }
-    let antennaRe: [Double], antennaIm: [Double]       // (2N_a) × N_a
+    let antennaRe: [Double], antennaIm: [Double] // (2N_a) × N_a
     let subcarrierRe: [Double], subcarrierIm: [Double] // (2N_s) × N_s
 
     public init(antennas: Int, subcarriers: Int, timingInvariant: Bool = false) {
@@ -54,8 +54,10 @@ public struct AngleDelayTransform: Sendable {
     /// `out` (`featureCount` Floats) and returns the per-entry noise variance estimated from the median
     /// power of the N_a·N_s un-padded bins (median of an exponential = ln 2 · mean).
     @discardableResult
-    public func image(of h: UnsafePointer<Double>, into out: UnsafeMutablePointer<Float>,
-                      workspace w: inout Workspace) -> Double {
+    public func image(
+        of h: UnsafePointer<Double>, into out: UnsafeMutablePointer<Float>,
+        workspace w: inout Workspace
+    ) -> Double {
         let na = antennas, ns = subcarriers, np = 2 * na, nq = 2 * ns
         // A[p][k] = Σ_j H[j][k] W^{pj}
         for p in 0..<np {

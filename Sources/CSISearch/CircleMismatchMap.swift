@@ -74,8 +74,10 @@ public struct CircleMismatchMap: Sendable {
     /// deviations of both noise terms (N′ = N − p/2, W the mismatch energy, d its residual); the minimum over σ of
     /// that is W(1 − z²/(2(N′ − z√N′))). A model error of energy at most `modelError` can lower W to (√W − √e)².
     /// Returns 0 (nothing can be ruled out) when N′ is too small for the bound.
-    public static func wrongFixCostBound(mismatch: Double, signalEnergy: Double, modelError: Double,
-                                         entries: Int, parameters: Int, sigmas z: Double) -> Double {
+    public static func wrongFixCostBound(
+        mismatch: Double, signalEnergy: Double, modelError: Double,
+        entries: Int, parameters: Int, sigmas z: Double
+    ) -> Double {
         let nPrime = Double(entries) - Double(parameters) / 2
         let a = nPrime - z * nPrime.squareRoot()
         guard a > 0, z >= 0, mismatch >= 0, signalEnergy >= 0, modelError >= 0 else { return 0 }
@@ -90,11 +92,14 @@ public struct CircleMismatchMap: Sendable {
     /// axis (validated by `LocalizerConfiguration.validate`, which bounds the work). `spurious` gives the smallest
     /// relative mismatch of the spurious minima the stage escapes from a sample point (the circles by default; the
     /// ambiguity stage's near-repeats with `Localizer.spuriousAmbiguityMismatch`).
-    static func build(_ localizer: Localizer, cellSize: Double, samples: Int, reach: Double, width: Int,
-                      spurious: @escaping @Sendable (Localizer, Point3, inout LocalizerScratch) -> Double = { l, p, s in
-                          l.spuriousCircleMismatch(at: p, want: l.configuration.circleCandidatesToRefine + 1,
-                                                   wavelength: l.wavelength, &s)
-                      }) -> CircleMismatchMap {
+    static func build(
+        _ localizer: Localizer, cellSize: Double, samples: Int, reach: Double, width: Int,
+        spurious: @escaping @Sendable (Localizer, Point3, inout LocalizerScratch) -> Double = { l, p, s in
+            l.spuriousCircleMismatch(
+                at: p, want: l.configuration.circleCandidatesToRefine + 1,
+                wavelength: l.wavelength, &s)
+        }
+    ) -> CircleMismatchMap {
         let grid = Grid(region: localizer.region, cellSize: cellSize)
         let lo = localizer.region.lower, hi = localizer.region.upper
         let three = localizer.region.dimension == 3
@@ -107,21 +112,30 @@ public struct CircleMismatchMap: Sendable {
                 for cell in range {
                     let i = cell % grid.nx, j = (cell / grid.nx) % grid.ny, k = cell / (grid.nx * grid.ny)
                     var best = Double.infinity
-                    for sz in 0..<(three ? samples : 1) { for sy in 0..<samples { for sx in 0..<samples {
-                        func coordinate(_ index: Int, _ sub: Int, _ origin: Double, _ upper: Double) -> Double {
-                            Swift.min(origin + (Double(index) + (Double(sub) + 0.5) / Double(samples)) * grid.cellSize, upper)
+                    for sz in 0..<(three ? samples : 1) {
+                        for sy in 0..<samples {
+                            for sx in 0..<samples {
+                                func coordinate(_ index: Int, _ sub: Int, _ origin: Double, _ upper: Double) -> Double {
+                                    Swift.min(
+                                        origin + (Double(index) + (Double(sub) + 0.5) / Double(samples))
+                                            * grid.cellSize,
+                                        upper)
+                                }
+                                let p = Point3(
+                                    coordinate(i, sx, lo.x, hi.x), coordinate(j, sy, lo.y, hi.y),
+                                    three ? coordinate(k, sz, lo.z, hi.z) : lo.z)
+                                best = Swift.min(best, spurious(localizer, p, &s))
+                            }
                         }
-                        let p = Point3(coordinate(i, sx, lo.x, hi.x), coordinate(j, sy, lo.y, hi.y),
-                                       three ? coordinate(k, sz, lo.z, hi.z) : lo.z)
-                        best = Swift.min(best, spurious(localizer, p, &s))
-                    } } }
+                    }
                     out[cell] = best
                 }
             }
         }
         // (reach and cell are finite and > 0; the count is clamped by the grid before any conversion)
         let cellsOfReach = Swift.min((reach / grid.cellSize).rounded(.up), Double(Swift.max(grid.nx, grid.ny, grid.nz)))
-        return CircleMismatchMap(grid: grid, mismatch: result, neighbourhood: Swift.max(1, Int(cellsOfReach.isFinite ? cellsOfReach : 1)))
+        return CircleMismatchMap(
+            grid: grid, mismatch: result, neighbourhood: Swift.max(1, Int(cellsOfReach.isFinite ? cellsOfReach : 1)))
     }
 }
 

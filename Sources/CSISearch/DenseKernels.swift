@@ -9,10 +9,18 @@ enum DenseKernels {
         let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
         while i + 32 <= count {
             let o = i * 4
-            s0 += ra.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self) * rb.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
-            s1 += ra.loadUnaligned(fromByteOffset: o + 32, as: SIMD8<Float>.self) * rb.loadUnaligned(fromByteOffset: o + 32, as: SIMD8<Float>.self)
-            s2 += ra.loadUnaligned(fromByteOffset: o + 64, as: SIMD8<Float>.self) * rb.loadUnaligned(fromByteOffset: o + 64, as: SIMD8<Float>.self)
-            s3 += ra.loadUnaligned(fromByteOffset: o + 96, as: SIMD8<Float>.self) * rb.loadUnaligned(fromByteOffset: o + 96, as: SIMD8<Float>.self)
+            s0 +=
+                ra.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
+                * rb.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
+            s1 +=
+                ra.loadUnaligned(fromByteOffset: o + 32, as: SIMD8<Float>.self)
+                * rb.loadUnaligned(fromByteOffset: o + 32, as: SIMD8<Float>.self)
+            s2 +=
+                ra.loadUnaligned(fromByteOffset: o + 64, as: SIMD8<Float>.self)
+                * rb.loadUnaligned(fromByteOffset: o + 64, as: SIMD8<Float>.self)
+            s3 +=
+                ra.loadUnaligned(fromByteOffset: o + 96, as: SIMD8<Float>.self)
+                * rb.loadUnaligned(fromByteOffset: o + 96, as: SIMD8<Float>.self)
             i += 32
         }
         var s = ((s0 + s1) + (s2 + s3)).sum()
@@ -22,8 +30,10 @@ enum DenseKernels {
 
     /// Two dot products of one row with two queries, reading the row once.
     @inline(__always)
-    static func dot2(_ row: UnsafePointer<Float>, _ q1: UnsafePointer<Float>, _ q2: UnsafePointer<Float>,
-                     count: Int) -> (Float, Float) {
+    static func dot2(
+        _ row: UnsafePointer<Float>, _ q1: UnsafePointer<Float>, _ q2: UnsafePointer<Float>,
+        count: Int
+    ) -> (Float, Float) {
         var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), b0 = SIMD8<Float>(), b1 = SIMD8<Float>()
         var i = 0
         let r = UnsafeRawPointer(row), p = UnsafeRawPointer(q1), q = UnsafeRawPointer(q2)

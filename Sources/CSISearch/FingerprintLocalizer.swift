@@ -32,8 +32,9 @@ public final class FingerprintLocalizer: Sendable {
     }
 
     public convenience init(dataset: CSIDataset, neighbours: Int = 3) {
-        self.init(positions: dataset.positions, csi: dataset.csi, valuesPerChannel: dataset.valuesPerSample,
-                  neighbours: neighbours)
+        self.init(
+            positions: dataset.positions, csi: dataset.csi, valuesPerChannel: dataset.valuesPerSample,
+            neighbours: neighbours)
     }
 
     /// Bytes of the fingerprint dictionary.
@@ -46,7 +47,12 @@ public final class FingerprintLocalizer: Sendable {
         rows.withUnsafeBufferPointer { rb in
             query.withUnsafeBufferPointer { q in
                 for n in 0..<positions.count {
-                    top.insert(n, 2 * DenseKernels.dot(rb.baseAddress! + n * valuesPerChannel, q.baseAddress!, count: valuesPerChannel) - energies[n])
+                    top.insert(
+                        n,
+                        2
+                            * DenseKernels.dot(
+                                rb.baseAddress! + n * valuesPerChannel, q.baseAddress!, count: valuesPerChannel)
+                            - energies[n])
                 }
             }
         }
@@ -84,14 +90,17 @@ public final class FingerprintLocalizer: Sendable {
     }
 
     /// Estimates on `width` threads.
-    public func locateAll(_ queries: UnsafeBufferPointer<Float>, count: Int, width: Int = Parallel.defaultWidth) -> [Point3] {
+    public func locateAll(
+        _ queries: UnsafeBufferPointer<Float>, count: Int, width: Int = Parallel.defaultWidth
+    ) -> [Point3] {
         var out = [Point3](repeating: .zero, count: count)
         let m = valuesPerChannel
         out.withUnsafeMutableBufferPointer { ob in
             nonisolated(unsafe) let ob = ob, queries = queries
             Parallel.forEachChunk(count: count, width: width, minChunk: Self.block) { range in
-                let r = locate(UnsafeBufferPointer(rebasing: queries[(range.lowerBound * m)..<(range.upperBound * m)]),
-                               count: range.count)
+                let r = locate(
+                    UnsafeBufferPointer(rebasing: queries[(range.lowerBound * m)..<(range.upperBound * m)]),
+                    count: range.count)
                 for (i, p) in zip(range, r) { ob[i] = p }
             }
         }

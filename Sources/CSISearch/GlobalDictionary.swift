@@ -33,16 +33,20 @@ public final class GlobalDictionary: Sendable {
     /// - Parameter transform: the angle–delay transform used for queries (angle–delay measure only).
     /// - Parameter prescreenStride: the sub-grid `best(…stride:)` will be called with (its rows are copied
     ///   contiguously; other strides still work, reading the full rows).
-    public init(model: any ChannelModel, region: SearchRegion, spacing: Double, measure: GlobalMeasure,
-                transform: AngleDelayTransform? = nil, prescreenStride: Int = 1, width: Int = Parallel.defaultWidth) {
+    public init(
+        model: any ChannelModel, region: SearchRegion, spacing: Double, measure: GlobalMeasure,
+        transform: AngleDelayTransform? = nil, prescreenStride: Int = 1, width: Int = Parallel.defaultWidth
+    ) {
         let r = region.region
         self.measure = measure
         let nodes = PositionSampler.grid(in: r, spacing: spacing)
         self.nodes = nodes
         func count(_ lo: Double, _ hi: Double) -> Int { Int(((hi - lo) / spacing + 1e-9).rounded(.down)) + 1 }
-        shape = SIMD3(count(r.x.lowerBound, r.x.upperBound), count(r.y.lowerBound, r.y.upperBound),
-                      region.isFlat ? 1 : count(r.z.lowerBound, r.z.upperBound))
-        let transform = transform ?? AngleDelayTransform(antennas: model.antennaCount, subcarriers: model.subcarrierCount)
+        shape = SIMD3(
+            count(r.x.lowerBound, r.x.upperBound), count(r.y.lowerBound, r.y.upperBound),
+            region.isFlat ? 1 : count(r.z.lowerBound, r.z.upperBound))
+        let transform =
+            transform ?? AngleDelayTransform(antennas: model.antennaCount, subcarriers: model.subcarrierCount)
         self.transform = transform
         let stride = model.valuesPerChannel
         let fc = measure == .angleDelay ? transform.featureCount : stride
@@ -120,7 +124,9 @@ public final class GlobalDictionary: Sendable {
 
     /// Score of node `node` whose features are row `r` of `rows`.
     @inline(__always)
-    func score(_ r: Int, node i: Int, _ q1: UnsafePointer<Float>, _ q2: UnsafePointer<Float>, rows: UnsafePointer<Float>) -> Float {
+    func score(
+        _ r: Int, node i: Int, _ q1: UnsafePointer<Float>, _ q2: UnsafePointer<Float>, rows: UnsafePointer<Float>
+    ) -> Float {
         let row = rows + r * featureCount
         switch measure {
         case .angleDelay: return DenseKernels.dot(row, q1, count: featureCount)
@@ -135,8 +141,10 @@ public final class GlobalDictionary: Sendable {
     /// neighbourhoods (±stride−1 nodes per axis) of the `keep` best nodes of the sub-grid of that stride.
     /// Returns up to `count` nodes (never none) at least `separation` metres apart, best first, with their
     /// scores, and the number of rows scored.
-    func best(q1: UnsafePointer<Float>, q2: UnsafePointer<Float>, stride s: Int, keep: Int, count: Int = 1,
-              separation: Double = 0) -> (picks: [(index: Int, score: Float)], scored: Int) {
+    func best(
+        q1: UnsafePointer<Float>, q2: UnsafePointer<Float>, stride s: Int, keep: Int, count: Int = 1,
+        separation: Double = 0
+    ) -> (picks: [(index: Int, score: Float)], scored: Int) {
         features.withUnsafeBufferPointer { fb in
             let rows = fb.baseAddress!
             // Candidates: every node (stride 1, the best few kept), or each prescreened neighbourhood's best.

@@ -18,8 +18,16 @@ extension GlobalMeasure {
             let t = AngleDelayTransform(antennas: antennas, subcarriers: subcarriers)
             var w = AngleDelayTransform.Workspace(t)
             var fa = [Float](repeating: 0, count: t.featureCount), fb = fa
-            a.withUnsafeBufferPointer { p in fa.withUnsafeMutableBufferPointer { _ = t.image(of: p.baseAddress!, into: $0.baseAddress!, workspace: &w) } }
-            b.withUnsafeBufferPointer { p in fb.withUnsafeMutableBufferPointer { _ = t.image(of: p.baseAddress!, into: $0.baseAddress!, workspace: &w) } }
+            a.withUnsafeBufferPointer { p in
+                fa.withUnsafeMutableBufferPointer {
+                    _ = t.image(of: p.baseAddress!, into: $0.baseAddress!, workspace: &w)
+                }
+            }
+            b.withUnsafeBufferPointer { p in
+                fb.withUnsafeMutableBufferPointer {
+                    _ = t.image(of: p.baseAddress!, into: $0.baseAddress!, workspace: &w)
+                }
+            }
             return zip(fa, fb).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
         }
     }

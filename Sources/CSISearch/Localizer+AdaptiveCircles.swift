@@ -20,7 +20,8 @@ extension Localizer {
         return stageNeeded(map, at: x, cost: cost, &s)
     }
 
-    private func stageNeeded(_ map: CircleMismatchMap, at x: Point3, cost: Double, _ s: inout LocalizerScratch) -> Bool {
+    private func stageNeeded(_ map: CircleMismatchMap, at x: Point3, cost: Double, _ s: inout LocalizerScratch) -> Bool
+    {
         guard cost.isFinite, cost >= 0, x.x.isFinite, x.y.isFinite, x.z.isFinite else { return true }
         let test = noiseTest(at: x, &s)
         guard cost <= test.costThreshold, !test.untrusted else { return true }

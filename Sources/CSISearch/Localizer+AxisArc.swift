@@ -20,7 +20,8 @@ public struct ArrayAxis: Sendable, Equatable {
         guard antennas.count >= 2 else { return nil }
         let centroid = antennas.reduce(Point3.zero, +) / Double(antennas.count)
         guard let far = antennas.max(by: { ($0 - centroid).length < ($1 - centroid).length }),
-              (far - centroid).length > tolerance else { return nil }
+            (far - centroid).length > tolerance
+        else { return nil }
         let u = (far - centroid).normalized
         for a in antennas {
             let w = a - centroid
@@ -64,11 +65,16 @@ extension Localizer {
     /// The arc stage (3-D searches with a linear array): phase-sensitive costs along the circle about the array
     /// axis through `center` (whose cost is `centerCost`), inside the search region. Returns up to
     /// `arcCandidatesToRefine` distinct best points (≥ λ₀/4 apart, `center` included) and the count scored.
-    func arcStage(around center: Point3, centerCost: Double, _ s: inout LocalizerScratch)
-        -> (picks: [(position: Point3, cost: Double)], scored: Int) {
+    func arcStage(
+        around center: Point3, centerCost: Double, _ s: inout LocalizerScratch
+    )
+        -> (picks: [(position: Point3, cost: Double)], scored: Int)
+    {
         guard let axis = arrayAxis else { return ([(center, centerCost)], 0) }
-        let points = axis.arc(through: center, spacing: configuration.arcSpacingWavelengths * wavelength,
-                              limit: arcLimit) { region.contains($0, margin: wavelength / 2) }
+        let points = axis.arc(
+            through: center, spacing: configuration.arcSpacingWavelengths * wavelength,
+            limit: arcLimit
+        ) { region.contains($0, margin: wavelength / 2) }
         for (i, p) in points.enumerated() { s.candidates[i] = p }
         scoreCandidates(count: points.count, &s)
         s.candidates[points.count] = center; s.costs[points.count] = centerCost

@@ -1,6 +1,6 @@
-import Foundation
 import CSIChannel
 import CSINumerics
+import Foundation
 
 extension Localizer {
     /// Gradient descent on the projected cost C(x) = min_{α,τ} ‖H − α D(τ) f(x)‖² (§10.1c, §10.3): Adam
@@ -44,9 +44,10 @@ extension Localizer {
             (cost, grad, nuisance) = costAndGradient(at: x, &s); jac += 1
             if cost < best.1 { best = (x, cost, nuisance) }
         }
-        return RefinementResult(position: best.0, cost: best.1, nuisance: best.2, covariance: nil,
-                                iterations: configuration.gradientSteps, converged: true,
-                                valueEvaluations: vals, jacobianEvaluations: jac)
+        return RefinementResult(
+            position: best.0, cost: best.1, nuisance: best.2, covariance: nil,
+            iterations: configuration.gradientSteps, converged: true,
+            valueEvaluations: vals, jacobianEvaluations: jac)
     }
 
     /// Projected cost, its gradient in x (z component 0 for 2-D searches) and the optimal nuisance.
@@ -56,22 +57,24 @@ extension Localizer {
         let na = model.antennaCount, ns = model.subcarrierCount, m = model.valuesPerChannel
         var g = Point3.zero
         s.value.withUnsafeBufferPointer { vb in
-        s.jacobian.withUnsafeBufferPointer { jb in
-        s.match.h.withUnsafeBufferPointer { hb in
-            let f = vb.baseAddress!, jf = jb.baseAddress!, h = hb.baseAddress!
-            for k in 0..<ns {
-                let (sn, cs) = sinCos(-s.match.omega[k] * fit.tau)
-                let br = fit.alpha.re * cs - fit.alpha.im * sn, bi = fit.alpha.re * sn + fit.alpha.im * cs
-                for j in 0..<na {
-                    let i = 2 * (j * ns + k)
-                    let rr = h[i] - (br * f[i] - bi * f[i + 1]), ri = h[i + 1] - (br * f[i + 1] + bi * f[i])
-                    for c in 0..<region.dimension {
-                        let dr = jf[c * m + i], di = jf[c * m + i + 1]
-                        g[c] -= 2 * (rr * (br * dr - bi * di) + ri * (br * di + bi * dr))
+            s.jacobian.withUnsafeBufferPointer { jb in
+                s.match.h.withUnsafeBufferPointer { hb in
+                    let f = vb.baseAddress!, jf = jb.baseAddress!, h = hb.baseAddress!
+                    for k in 0..<ns {
+                        let (sn, cs) = sinCos(-s.match.omega[k] * fit.tau)
+                        let br = fit.alpha.re * cs - fit.alpha.im * sn, bi = fit.alpha.re * sn + fit.alpha.im * cs
+                        for j in 0..<na {
+                            let i = 2 * (j * ns + k)
+                            let rr = h[i] - (br * f[i] - bi * f[i + 1]), ri = h[i + 1] - (br * f[i + 1] + bi * f[i])
+                            for c in 0..<region.dimension {
+                                let dr = jf[c * m + i], di = jf[c * m + i + 1]
+                                g[c] -= 2 * (rr * (br * dr - bi * di) + ri * (br * di + bi * dr))
+                            }
+                        }
                     }
                 }
             }
-        }}}
+        }
         var n = NuisanceEstimate()
         n.gain = (fit.alpha.re * fit.alpha.re + fit.alpha.im * fit.alpha.im).squareRoot()
         n.phase = Foundation.atan2(fit.alpha.im, fit.alpha.re)

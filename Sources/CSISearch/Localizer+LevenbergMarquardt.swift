@@ -1,6 +1,6 @@
-import Foundation
 import CSIChannel
 import CSINumerics
+import Foundation
 
 extension Localizer {
     /// Number of real parameters of the refinement: the searched coordinates plus the nuisance ones.
@@ -31,7 +31,9 @@ extension Localizer {
             while !accepted {
                 var a = lin.normal
                 for i in 0..<n { a[i * n + i] += mu * max(lin.normal[i * n + i], 1e-300) }
-                guard let step = Cholesky.solve(a, lin.gradient, n: n) else { mu *= 10; if mu > 1e12 { break }; continue }
+                guard let step = Cholesky.solve(a, lin.gradient, n: n) else {
+                    mu *= 10; if mu > 1e12 { break }; continue
+                }
                 // Stop without evaluating a step that changes nothing measurable: shorter than the absolute
                 // tolerance, or below 1 % of a standard deviation of the estimate (Mahalanobis norm with
                 // σ̂² = residual/(m − n)) — with noise, GN converges only linearly and further steps are moot.
@@ -39,7 +41,9 @@ extension Localizer {
                 for c in 0..<d { length += step[c] * step[c] }
                 for i in 0..<n { for j in 0..<n { quad += step[i] * lin.normal[i * n + j] * step[j] } }
                 let sigma2 = lin.cost / Double(max(model.valuesPerChannel - n, 1))
-                if length.squareRoot() < configuration.stepTolerance || quad < configuration.relativeStepTolerance * configuration.relativeStepTolerance * sigma2 {
+                if length.squareRoot() < configuration.stepTolerance
+                    || quad < configuration.relativeStepTolerance * configuration.relativeStepTolerance * sigma2
+                {
                     converged = true; accepted = true; break
                 }
                 var trial = p
@@ -81,9 +85,10 @@ extension Localizer {
             nuisance.phase = atan2(p[d + 1], p[d])
         }
         if n > d + 2 { nuisance.timingOffset = p[d + 2] / tauScale }
-        return RefinementResult(position: position(p), cost: lin.cost, nuisance: nuisance, covariance: covariance,
-                                iterations: iterations, converged: converged, valueEvaluations: vals,
-                                jacobianEvaluations: jac)
+        return RefinementResult(
+            position: position(p), cost: lin.cost, nuisance: nuisance, covariance: covariance,
+            iterations: iterations, converged: converged, valueEvaluations: vals,
+            jacobianEvaluations: jac)
     }
 
     /// The position part of a parameter vector (z fixed at the plane's height for 2-D searches).
@@ -103,13 +108,18 @@ extension Localizer {
     /// Evaluates f at `x` into `s.value`.
     func evaluateValue(at x: Point3, _ s: inout LocalizerScratch) {
         withUnsafePointer(to: x) { px in
-            s.value.withUnsafeMutableBufferPointer { v in model.evaluate(UnsafeBufferPointer(start: px, count: 1), into: v) }
+            s.value.withUnsafeMutableBufferPointer { v in
+                model.evaluate(UnsafeBufferPointer(start: px, count: 1), into: v)
+            }
         }
     }
 
     /// Cost ‖r‖², normal matrix JᵀJ and JᵀR (row-major, n × n and n) at parameters `p`.
-    func linearize(_ p: [Double], tauScale: Double, _ s: inout LocalizerScratch)
-        -> (cost: Double, normal: [Double], gradient: [Double]) {
+    func linearize(
+        _ p: [Double], tauScale: Double, _ s: inout LocalizerScratch
+    )
+        -> (cost: Double, normal: [Double], gradient: [Double])
+    {
         let d = region.dimension, n = parameterCount
         let na = model.antennaCount, ns = model.subcarrierCount, m = model.valuesPerChannel
         evaluateJacobian(at: position(p), &s)
@@ -120,41 +130,43 @@ extension Localizer {
         var cost = 0.0
         withUnsafeTemporaryAllocation(of: Double.self, capacity: 12) { col in
             s.value.withUnsafeBufferPointer { vb in
-            s.jacobian.withUnsafeBufferPointer { jb in
-            s.match.h.withUnsafeBufferPointer { hb in
-                let f = vb.baseAddress!, jf = jb.baseAddress!, h = hb.baseAddress!
-                for k in 0..<ns {
-                    let w = s.match.omega[k]
-                    let (sn, cs) = sinCos(-w * tau)
-                    // β = α e^{−jωτ}
-                    let br = ar * cs - ai * sn, bi = ar * sn + ai * cs
-                    for j in 0..<na {
-                        let i = 2 * (j * ns + k)
-                        let fr = f[i], fi = f[i + 1]
-                        let mr = br * fr - bi * fi, mi = br * fi + bi * fr
-                        let rr = h[i] - mr, ri = h[i + 1] - mi
-                        cost += rr * rr + ri * ri
-                        for c in 0..<d {
-                            let dr = jf[c * m + i], di = jf[c * m + i + 1]
-                            col[2 * c] = br * dr - bi * di; col[2 * c + 1] = br * di + bi * dr
-                        }
-                        if hasGain {
-                            let gr = cs * fr - sn * fi, gi = cs * fi + sn * fr   // e^{−jωτ} f
-                            col[2 * d] = gr; col[2 * d + 1] = gi
-                            col[2 * d + 2] = -gi; col[2 * d + 3] = gr
-                        }
-                        if hasTiming {
-                            let q = w / tauScale                                  // −j q M
-                            col[2 * d + 4] = q * mi; col[2 * d + 5] = -q * mr
-                        }
-                        for a in 0..<n {
-                            let car = col[2 * a], cai = col[2 * a + 1]
-                            gradient[a] += car * rr + cai * ri
-                            for b in 0...a { normal[a * n + b] += car * col[2 * b] + cai * col[2 * b + 1] }
+                s.jacobian.withUnsafeBufferPointer { jb in
+                    s.match.h.withUnsafeBufferPointer { hb in
+                        let f = vb.baseAddress!, jf = jb.baseAddress!, h = hb.baseAddress!
+                        for k in 0..<ns {
+                            let w = s.match.omega[k]
+                            let (sn, cs) = sinCos(-w * tau)
+                            // β = α e^{−jωτ}
+                            let br = ar * cs - ai * sn, bi = ar * sn + ai * cs
+                            for j in 0..<na {
+                                let i = 2 * (j * ns + k)
+                                let fr = f[i], fi = f[i + 1]
+                                let mr = br * fr - bi * fi, mi = br * fi + bi * fr
+                                let rr = h[i] - mr, ri = h[i + 1] - mi
+                                cost += rr * rr + ri * ri
+                                for c in 0..<d {
+                                    let dr = jf[c * m + i], di = jf[c * m + i + 1]
+                                    col[2 * c] = br * dr - bi * di; col[2 * c + 1] = br * di + bi * dr
+                                }
+                                if hasGain {
+                                    let gr = cs * fr - sn * fi, gi = cs * fi + sn * fr // e^{−jωτ} f
+                                    col[2 * d] = gr; col[2 * d + 1] = gi
+                                    col[2 * d + 2] = -gi; col[2 * d + 3] = gr
+                                }
+                                if hasTiming {
+                                    let q = w / tauScale // −j q M
+                                    col[2 * d + 4] = q * mi; col[2 * d + 5] = -q * mr
+                                }
+                                for a in 0..<n {
+                                    let car = col[2 * a], cai = col[2 * a + 1]
+                                    gradient[a] += car * rr + cai * ri
+                                    for b in 0...a { normal[a * n + b] += car * col[2 * b] + cai * col[2 * b + 1] }
+                                }
+                            }
                         }
                     }
                 }
-            }}}
+            }
         }
         for a in 0..<n { for b in 0..<a { normal[b * n + a] = normal[a * n + b] } }
         return (cost, normal, gradient)

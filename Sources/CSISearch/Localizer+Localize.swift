@@ -5,7 +5,8 @@ extension Localizer {
     /// Localizes one measured channel (interleaved complex, antenna-major, 2·N_a·N_s Doubles).
     /// Pure apart from `scratch`, which must come from this localizer's `makeScratch()`.
     public func localize(_ channel: UnsafeBufferPointer<Double>, scratch s: inout LocalizerScratch) -> Fix {
-        precondition(channel.count == model.valuesPerChannel, "expected \(model.valuesPerChannel) values, got \(channel.count)")
+        precondition(
+            channel.count == model.valuesPerChannel, "expected \(model.valuesPerChannel) values, got \(channel.count)")
         s.match.load(channel)
         let clock = ContinuousClock()
         var stages: [StageReport] = []
@@ -17,8 +18,10 @@ extension Localizer {
         // (a) global grid: the best node, or the best few distinct ones
         var t0 = clock.now
         let g = globalStage(&s)
-        stages.append(StageReport(stage: .global, candidates: g.scored, position: g.picks[0].position,
-                                  cost: g.picks[0].score, seconds: seconds(t0), valueEvaluations: 0, jacobianEvaluations: 0))
+        stages.append(
+            StageReport(
+                stage: .global, candidates: g.scored, position: g.picks[0].position,
+                cost: g.picks[0].score, seconds: seconds(t0), valueEvaluations: 0, jacobianEvaluations: 0))
         // (b) local grid, (c) first refinement, (c') arc — from each global pick; the lowest cost wins
         var x = g.picks[0].position, cost = Double.infinity
         var result: RefinementResult? = nil
@@ -33,13 +36,16 @@ extension Localizer {
         if runCircles {
             t0 = clock.now
             let c = circleStage(around: x, centerCost: cost, &s)
-            stages.append(StageReport(stage: .circles, candidates: c.scored, position: c.picks[0].position,
-                                      cost: c.picks[0].cost, seconds: seconds(t0), valueEvaluations: c.scored,
-                                      jacobianEvaluations: 0))
+            stages.append(
+                StageReport(
+                    stage: .circles, candidates: c.scored, position: c.picks[0].position,
+                    cost: c.picks[0].cost, seconds: seconds(t0), valueEvaluations: c.scored,
+                    jacobianEvaluations: 0))
             if configuration.refinement != .none {
                 t0 = clock.now
-                var report = StageReport(stage: .refine2, candidates: 0, position: x, cost: cost, seconds: 0,
-                                         valueEvaluations: 0, jacobianEvaluations: 0)
+                var report = StageReport(
+                    stage: .refine2, candidates: 0, position: x, cost: cost, seconds: 0,
+                    valueEvaluations: 0, jacobianEvaluations: 0)
                 var best: RefinementResult? = nil
                 for pick in c.picks {
                     let r = refine(from: pick.position, &s)
@@ -61,11 +67,14 @@ extension Localizer {
         }
         var fix = finish(position: x, cost: cost, refinement: result, stages: stages, &s)
         // (f) a suspect fix: search again, wider, from several starts.
-        if (fix.status == .grossErrorSuspected || fix.aboveNoise) && !widenedOffsets.isEmpty && configuration.refinement != .none {
+        if (fix.status == .grossErrorSuspected || fix.aboveNoise) && !widenedOffsets.isEmpty
+            && configuration.refinement != .none
+        {
             t0 = clock.now
             let w = localStage(around: g.picks[0].position, widened: true, &s)
-            var report = StageReport(stage: .widened, candidates: w.scored, position: x, cost: cost, seconds: 0,
-                                     valueEvaluations: w.scored, jacobianEvaluations: 0)
+            var report = StageReport(
+                stage: .widened, candidates: w.scored, position: x, cost: cost, seconds: 0,
+                valueEvaluations: w.scored, jacobianEvaluations: 0)
             var best: RefinementResult? = nil
             for pick in w.picks {
                 let r = refine(from: pick.position, &s)
@@ -82,8 +91,10 @@ extension Localizer {
 
     /// Stages (b) local grid, (c) first refinement and (c') arc from a global pick `x`: on return `x`, `cost`
     /// and `result` hold the cheapest point found.
-    func descend(from x: inout Point3, cost: inout Double, result: inout RefinementResult?, stages: inout [StageReport],
-                 _ s: inout LocalizerScratch) {
+    func descend(
+        from x: inout Point3, cost: inout Double, result: inout RefinementResult?, stages: inout [StageReport],
+        _ s: inout LocalizerScratch
+    ) {
         let clock = ContinuousClock()
         func seconds(_ t: ContinuousClock.Instant) -> Double {
             let d = clock.now - t
@@ -95,8 +106,10 @@ extension Localizer {
         if configuration.localGrid {
             let l = localStage(around: x, &s)
             x = l.picks[0].position; cost = l.picks[0].cost
-            stages.append(StageReport(stage: .local, candidates: l.scored, position: x, cost: cost,
-                                      seconds: seconds(t0), valueEvaluations: l.scored, jacobianEvaluations: 0))
+            stages.append(
+                StageReport(
+                    stage: .local, candidates: l.scored, position: x, cost: cost,
+                    seconds: seconds(t0), valueEvaluations: l.scored, jacobianEvaluations: 0))
             starts = l.picks.map(\.position)
         } else {
             s.candidates[0] = x
@@ -107,8 +120,9 @@ extension Localizer {
         // (c) first refinement, from each of the local stage's picks; the lowest refined cost wins
         if configuration.refinement != .none {
             t0 = clock.now
-            var report = StageReport(stage: .refine1, candidates: 0, position: x, cost: cost, seconds: 0,
-                                     valueEvaluations: 0, jacobianEvaluations: 0)
+            var report = StageReport(
+                stage: .refine1, candidates: 0, position: x, cost: cost, seconds: 0,
+                valueEvaluations: 0, jacobianEvaluations: 0)
             for start in starts {
                 let r = refine(from: start, &s)
                 report.candidates += r.iterations
@@ -132,12 +146,15 @@ extension Localizer {
 
     /// The ambiguity stage: refinements from the fix plus each near-repeat offset of its cell, repeated from each
     /// better point found (a fix two near-repeats away from the truth needs two steps), at most `ambiguityRounds`.
-    func ambiguitySearch(_ x: inout Point3, _ cost: inout Double, _ result: inout RefinementResult?,
-                         _ stages: inout [StageReport], _ s: inout LocalizerScratch) {
+    func ambiguitySearch(
+        _ x: inout Point3, _ cost: inout Double, _ result: inout RefinementResult?,
+        _ stages: inout [StageReport], _ s: inout LocalizerScratch
+    ) {
         guard let map = ambiguityMap else { return }
         let clock = ContinuousClock(), t0 = clock.now
-        var report = StageReport(stage: .ambiguity, candidates: 0, position: x, cost: cost, seconds: 0,
-                                 valueEvaluations: 0, jacobianEvaluations: 0)
+        var report = StageReport(
+            stage: .ambiguity, candidates: 0, position: x, cost: cost, seconds: 0,
+            valueEvaluations: 0, jacobianEvaluations: 0)
         for _ in 0..<max(1, configuration.ambiguityRounds) {
             let from = x
             for v in map.vectors(at: from) where region.contains(from + v, margin: wavelength / 2) {
@@ -163,12 +180,15 @@ extension Localizer {
     }
 
     /// The arc stage and the refinement of its picks; keeps whichever result is cheapest.
-    func arcSearch(_ x: inout Point3, _ cost: inout Double, _ result: inout RefinementResult?, _ stages: inout [StageReport],
-                   _ s: inout LocalizerScratch) {
+    func arcSearch(
+        _ x: inout Point3, _ cost: inout Double, _ result: inout RefinementResult?, _ stages: inout [StageReport],
+        _ s: inout LocalizerScratch
+    ) {
         let clock = ContinuousClock(), t0 = clock.now
         let a = arcStage(around: x, centerCost: cost, &s)
-        var report = StageReport(stage: .arc, candidates: a.scored, position: x, cost: cost, seconds: 0,
-                                 valueEvaluations: a.scored, jacobianEvaluations: 0)
+        var report = StageReport(
+            stage: .arc, candidates: a.scored, position: x, cost: cost, seconds: 0,
+            valueEvaluations: a.scored, jacobianEvaluations: 0)
         for pick in a.picks where pick.position != x {
             let r = refine(from: pick.position, &s)
             report.valueEvaluations += r.valueEvaluations; report.jacobianEvaluations += r.jacobianEvaluations
@@ -186,28 +206,39 @@ extension Localizer {
         case .levenbergMarquardt: return levenbergMarquardt(from: x, &s)
         case .adam: return gradientDescent(from: x, adam: true, &s)
         case .gradientDescent: return gradientDescent(from: x, adam: false, &s)
-        case .none: return RefinementResult(position: x, cost: .infinity, nuisance: .init(), covariance: nil,
-                                            iterations: 0, converged: false, valueEvaluations: 0, jacobianEvaluations: 0)
+        case .none:
+            return RefinementResult(
+                position: x, cost: .infinity, nuisance: .init(), covariance: nil,
+                iterations: 0, converged: false, valueEvaluations: 0, jacobianEvaluations: 0)
         }
     }
 
     /// Noise level, residual ratio and status.
-    func finish(position: Point3, cost: Double, refinement r: RefinementResult?, stages: [StageReport],
-                _ s: inout LocalizerScratch) -> Fix {
+    func finish(
+        position: Point3, cost: Double, refinement r: RefinementResult?, stages: [StageReport],
+        _ s: inout LocalizerScratch
+    ) -> Fix {
         let t = noiseTest(at: position, &s)
         let energy = s.match.energy
         let status: FixStatus
         // A cost that is not a number (a model that returns NaN there) is never trusted.
-        if cost > t.costThreshold || cost.isNaN { status = .grossErrorSuspected }
-        else if t.untrusted { status = .modelUntrusted }
-        else if r == nil { status = .onGrid }
-        else if r!.converged { status = .converged }
-        else { status = .notConverged }
-        return Fix(position: position, covariance: r?.covariance, status: status, cost: cost,
-                   relativeResidual: energy > 0 ? cost / energy : 0, noiseRatio: cost / t.expected, noiseVariance: t.sigma2,
-                   modelNMSE: t.modelNMSE, costThreshold: t.costThreshold,
-                   aboveNoise: cost > t.expected + configuration.grossErrorSigmas * t.noiseVariance.squareRoot() || cost.isNaN,
-                   nuisance: r?.nuisance ?? NuisanceEstimate(), stages: stages)
+        if cost > t.costThreshold || cost.isNaN {
+            status = .grossErrorSuspected
+        } else if t.untrusted {
+            status = .modelUntrusted
+        } else if r == nil {
+            status = .onGrid
+        } else if r!.converged {
+            status = .converged
+        } else {
+            status = .notConverged
+        }
+        return Fix(
+            position: position, covariance: r?.covariance, status: status, cost: cost,
+            relativeResidual: energy > 0 ? cost / energy : 0, noiseRatio: cost / t.expected, noiseVariance: t.sigma2,
+            modelNMSE: t.modelNMSE, costThreshold: t.costThreshold,
+            aboveNoise: cost > t.expected + configuration.grossErrorSigmas * t.noiseVariance.squareRoot() || cost.isNaN,
+            nuisance: r?.nuisance ?? NuisanceEstimate(), stages: stages)
     }
 
     /// What a correct fix at `position` may cost for the frame loaded in `s.match`.
@@ -234,7 +265,8 @@ extension Localizer {
             if configuration.globalMeasure != .angleDelay {
                 s.match.h.withUnsafeBufferPointer { hb in
                     s.q1.withUnsafeMutableBufferPointer { q in
-                        s.noiseEstimate = transform.image(of: hb.baseAddress!, into: q.baseAddress!, workspace: &s.workspace)
+                        s.noiseEstimate = transform.image(
+                            of: hb.baseAddress!, into: q.baseAddress!, workspace: &s.workspace)
                     }
                 }
             }
@@ -251,20 +283,25 @@ extension Localizer {
         if configuration.modelQuality, let q = quality, position.x.isFinite, position.y.isFinite, position.z.isFinite {
             let local = q.local(at: position)
             modelNMSE = local.nmse
-            allowed = ModelQualityMap.quantile(nmse: local.nmse, logSpread: local.logSpread, sigmas: configuration.modelErrorSigmas) * energy
+            allowed =
+                ModelQualityMap.quantile(
+                    nmse: local.nmse, logSpread: local.logSpread, sigmas: configuration.modelErrorSigmas) * energy
             untrusted = local.ambiguity > configuration.untrustedAmbiguity
         }
         let noiseVariance = max(entries - dof / 2, 0.5) * sigma2 * sigma2
-        let costThreshold = expected + allowed + configuration.grossErrorSigmas * (noiseVariance + 2 * sigma2 * allowed).squareRoot()
-        return NoiseTest(sigma2: sigma2, expected: expected, noiseVariance: noiseVariance, modelNMSE: modelNMSE,
-                         allowed: allowed, untrusted: untrusted, costThreshold: costThreshold)
+        let costThreshold =
+            expected + allowed + configuration.grossErrorSigmas * (noiseVariance + 2 * sigma2 * allowed).squareRoot()
+        return NoiseTest(
+            sigma2: sigma2, expected: expected, noiseVariance: noiseVariance, modelNMSE: modelNMSE,
+            allowed: allowed, untrusted: untrusted, costThreshold: costThreshold)
     }
 }
 
 extension Localizer {
     /// Localizes a complex64 channel (the dataset and wire format), converting it in the scratch space.
     public func localize(complex64 channel: UnsafeBufferPointer<Float>, scratch s: inout LocalizerScratch) -> Fix {
-        precondition(channel.count == model.valuesPerChannel, "expected \(model.valuesPerChannel) values, got \(channel.count)")
+        precondition(
+            channel.count == model.valuesPerChannel, "expected \(model.valuesPerChannel) values, got \(channel.count)")
         for i in 0..<channel.count { s.input[i] = Double(channel[i]) }
         let input = s.input
         return input.withUnsafeBufferPointer { localize($0, scratch: &s) }
@@ -277,8 +314,10 @@ extension Localizer {
     }
 
     /// Localizes `count` complex64 channels stored back to back, on `width` threads (one scratch per chunk).
-    public func localizeAll(complex64 csi: UnsafeBufferPointer<Float>, count: Int,
-                            width: Int = Parallel.defaultWidth) -> [Fix] {
+    public func localizeAll(
+        complex64 csi: UnsafeBufferPointer<Float>, count: Int,
+        width: Int = Parallel.defaultWidth
+    ) -> [Fix] {
         let stride = model.valuesPerChannel
         precondition(csi.count >= count * stride, "csi holds fewer than \(count) channels")
         var out = [Fix?](repeating: nil, count: count)
@@ -287,7 +326,8 @@ extension Localizer {
             Parallel.forEachChunk(count: count, width: width, minChunk: 4) { range in
                 var s = makeScratch()
                 for i in range {
-                    ob[i] = localize(complex64: UnsafeBufferPointer(rebasing: csi[(i * stride)..<((i + 1) * stride)]), scratch: &s)
+                    ob[i] = localize(
+                        complex64: UnsafeBufferPointer(rebasing: csi[(i * stride)..<((i + 1) * stride)]), scratch: &s)
                 }
             }
         }

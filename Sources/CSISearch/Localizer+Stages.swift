@@ -10,7 +10,8 @@ extension Localizer {
         case .angleDelay:
             h.withUnsafeBufferPointer { hb in
                 s.q1.withUnsafeMutableBufferPointer { q in
-                    s.noiseEstimate = transform.image(of: hb.baseAddress!, into: q.baseAddress!, workspace: &s.workspace)
+                    s.noiseEstimate = transform.image(
+                        of: hb.baseAddress!, into: q.baseAddress!, workspace: &s.workspace)
                 }
             }
         case .phaseSensitive, .phaseInsensitive:
@@ -20,11 +21,12 @@ extension Localizer {
         let keepAll = configuration.globalMeasure != .angleDelay
         let r = s.q1.withUnsafeBufferPointer { q1 in
             s.q2.withUnsafeBufferPointer { q2 in
-                dictionary.best(q1: q1.baseAddress!, q2: q2.baseAddress!,
-                                stride: keepAll ? 1 : configuration.globalPrescreenStride,
-                                keep: configuration.globalPrescreenKeep,
-                                count: max(1, min(configuration.globalStarts, 64)),
-                                separation: configuration.globalStartSeparation)
+                dictionary.best(
+                    q1: q1.baseAddress!, q2: q2.baseAddress!,
+                    stride: keepAll ? 1 : configuration.globalPrescreenStride,
+                    keep: configuration.globalPrescreenKeep,
+                    count: max(1, min(configuration.globalStarts, 64)),
+                    separation: configuration.globalStartSeparation)
             }
         }
         return (r.picks.map { (dictionary.nodes[$0.index], Double($0.score)) }, r.scored)
@@ -40,16 +42,25 @@ extension Localizer {
         while start < count {
             let n = min(batch, count - start)
             s.candidates.withUnsafeBufferPointer { p in
-            s.values.withUnsafeMutableBufferPointer { v in
-            s.correlations.withUnsafeMutableBufferPointer { c in
-            s.energies.withUnsafeMutableBufferPointer { e in
-            s.match.hRe.withUnsafeBufferPointer { hr in
-            s.match.hIm.withUnsafeBufferPointer { hi in
-                scorer.correlate(UnsafeBufferPointer(rebasing: p[start..<(start + n)]), hRe: hr.baseAddress!, hIm: hi.baseAddress!,
-                                correlations: c.baseAddress!, energies: e.baseAddress!, scratch: v)
-            }}}}}}
+                s.values.withUnsafeMutableBufferPointer { v in
+                    s.correlations.withUnsafeMutableBufferPointer { c in
+                        s.energies.withUnsafeMutableBufferPointer { e in
+                            s.match.hRe.withUnsafeBufferPointer { hr in
+                                s.match.hIm.withUnsafeBufferPointer { hi in
+                                    scorer.correlate(
+                                        UnsafeBufferPointer(rebasing: p[start..<(start + n)]), hRe: hr.baseAddress!,
+                                        hIm: hi.baseAddress!,
+                                        correlations: c.baseAddress!, energies: e.baseAddress!, scratch: v)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
             for b in 0..<n {
-                let c = s.correlations.withUnsafeBufferPointer { s.match.cost(correlations: $0.baseAddress! + 2 * b * ns, modelEnergy: s.energies[b]).cost }
+                let c = s.correlations.withUnsafeBufferPointer {
+                    s.match.cost(correlations: $0.baseAddress! + 2 * b * ns, modelEnergy: s.energies[b]).cost
+                }
                 s.costs[start + b] = c
                 if c < bestCost { bestCost = c; best = start + b }
             }
@@ -60,8 +71,11 @@ extension Localizer {
 
     /// (b) Local phase-sensitive lattice around `center`. Returns up to `localCandidatesToRefine` distinct best
     /// nodes (≥ λ₀/4 apart, cheapest first; never empty) and the node count.
-    func localStage(around center: Point3, widened: Bool = false, _ s: inout LocalizerScratch)
-        -> (picks: [(position: Point3, cost: Double)], scored: Int) {
+    func localStage(
+        around center: Point3, widened: Bool = false, _ s: inout LocalizerScratch
+    )
+        -> (picks: [(position: Point3, cost: Double)], scored: Int)
+    {
         var n = 0
         for o in widened ? widenedOffsets : localOffsets {
             let p = center + o
@@ -93,8 +107,11 @@ extension Localizer {
 
     /// (d) Circle candidates around `center` (whose cost is `centerCost`): returns up to
     /// `circleCandidatesToRefine` distinct best points (≥ λ₀/4 apart), the centre included as a candidate.
-    func circleStage(around center: Point3, centerCost: Double, _ s: inout LocalizerScratch)
-        -> (picks: [(position: Point3, cost: Double)], scored: Int) {
+    func circleStage(
+        around center: Point3, centerCost: Double, _ s: inout LocalizerScratch
+    )
+        -> (picks: [(position: Point3, cost: Double)], scored: Int)
+    {
         var n = 0
         for o in circleOffsets {
             let p = center + o

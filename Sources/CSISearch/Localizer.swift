@@ -47,24 +47,30 @@ public struct Localizer: Sendable {
     /// configuration file, a command line or a model file goes through here, so a bad one is an error naming
     /// the field and the limit, never a trap or an exhausted memory.
     ///   - quality: the model's quality map (`ModelHeader.quality`), used for the fix status; nil = noise alone.
-    public init(validating model: any ChannelModel, region: Region, configuration: LocalizerConfiguration = .init(),
-                limits: LocalizerLimits = .default, width: Int = Parallel.defaultWidth, quality: ModelQualityMap? = nil) throws {
+    public init(
+        validating model: any ChannelModel, region: Region, configuration: LocalizerConfiguration = .init(),
+        limits: LocalizerLimits = .default, width: Int = Parallel.defaultWidth, quality: ModelQualityMap? = nil
+    ) throws {
         try configuration.validate(model: model, region: SearchRegion(region), limits: limits)
         self.init(checked: model, region: region, configuration: configuration, width: width, quality: quality)
     }
 
     /// Builds a localizer from values known to be valid (tests, built-in presets); traps with the validation
     /// error otherwise. Use `init(validating:…)` for anything that comes from outside the program.
-    public init(model: any ChannelModel, region: Region, configuration: LocalizerConfiguration = .init(),
-                width: Int = Parallel.defaultWidth, quality: ModelQualityMap? = nil) {
+    public init(
+        model: any ChannelModel, region: Region, configuration: LocalizerConfiguration = .init(),
+        width: Int = Parallel.defaultWidth, quality: ModelQualityMap? = nil
+    ) {
         do { try configuration.validate(model: model, region: SearchRegion(region)) } catch {
             preconditionFailure("invalid localizer configuration: \(error)")
         }
         self.init(checked: model, region: region, configuration: configuration, width: width, quality: quality)
     }
 
-    private init(checked model: any ChannelModel, region: Region, configuration: LocalizerConfiguration, width: Int,
-                 quality: ModelQualityMap?) {
+    private init(
+        checked model: any ChannelModel, region: Region, configuration: LocalizerConfiguration, width: Int,
+        quality: ModelQualityMap?
+    ) {
         self.model = model
         self.quality = quality
         self.scorer = configuration.scoreWithBase ? (model.scoringBase ?? model) : model
@@ -74,43 +80,59 @@ public struct Localizer: Sendable {
         let freqs = model.frequencies
         reference = configuration.carrier ?? freqs.reduce(0, +) / Double(freqs.count)
         wavelength = speedOfLight / reference
-        transform = AngleDelayTransform(antennas: model.antennaCount, subcarriers: model.subcarrierCount,
-                                        timingInvariant: configuration.nuisance == .phaseGainAndTiming)
-        dictionary = GlobalDictionary(model: model, region: region, spacing: configuration.globalSpacing,
-                                      measure: configuration.globalMeasure, transform: transform,
-                                      prescreenStride: configuration.globalMeasure == .angleDelay ? configuration.globalPrescreenStride : 1,
-                                      width: width)
-        arrayAxis = configuration.arc && region.dimension == 3
+        transform = AngleDelayTransform(
+            antennas: model.antennaCount, subcarriers: model.subcarrierCount,
+            timingInvariant: configuration.nuisance == .phaseGainAndTiming)
+        dictionary = GlobalDictionary(
+            model: model, region: region, spacing: configuration.globalSpacing,
+            measure: configuration.globalMeasure, transform: transform,
+            prescreenStride: configuration.globalMeasure == .angleDelay ? configuration.globalPrescreenStride : 1,
+            width: width)
+        arrayAxis =
+            configuration.arc && region.dimension == 3
             ? ArrayAxis(antennas: model.antennaPositions, tolerance: wavelength / 100) : nil
         arcLimit = arrayAxis == nil ? 0 : max(0, min(configuration.arcMaxSamples, 1 << 14))
-        let localHalfWidth = configuration.localHalfWidth ?? configuration.localHalfWidthSpacings * configuration.globalSpacing
+        let localHalfWidth =
+            configuration.localHalfWidth ?? configuration.localHalfWidthSpacings * configuration.globalSpacing
         // With the arcs searching around a linear array's axis, the local lattice stays in the global pick's plane.
-        localOffsets = !configuration.localGrid ? [] : Self.latticeOffsets(halfWidth: localHalfWidth, verticalHalfWidth: configuration.localVerticalHalfWidth ?? configuration.globalSpacing,
-                                           step: configuration.localStepWavelengths * wavelength,
-                                           dimension: region.dimension)
+        localOffsets =
+            !configuration.localGrid
+            ? []
+            : Self.latticeOffsets(
+                halfWidth: localHalfWidth,
+                verticalHalfWidth: configuration.localVerticalHalfWidth ?? configuration.globalSpacing,
+                step: configuration.localStepWavelengths * wavelength,
+                dimension: region.dimension)
         circleOffsets = configuration.circles ? Self.circleOffsets(configuration, wavelength: wavelength) : []
-        widenedOffsets = configuration.widenOnSuspect && region.dimension == 2
-            ? Self.latticeOffsets(halfWidth: configuration.widenedHalfWidthFactor * localHalfWidth, verticalHalfWidth: 0,
-                                  step: configuration.localStepWavelengths * wavelength, dimension: 2)
+        widenedOffsets =
+            configuration.widenOnSuspect && region.dimension == 2
+            ? Self.latticeOffsets(
+                halfWidth: configuration.widenedHalfWidthFactor * localHalfWidth, verticalHalfWidth: 0,
+                step: configuration.localStepWavelengths * wavelength, dimension: 2)
             : []
-        ambiguityMap = configuration.ambiguityStage && region.dimension == 2 && configuration.refinement != .none
-            ? AmbiguityMap.build(model: model, region: region, reference: reference, nuisance: configuration.nuisance,
-                                 cellSize: configuration.ambiguityCellSize, radius: configuration.ambiguityRadius,
-                                 step: configuration.localStepWavelengths * wavelength,
-                                 count: configuration.ambiguityVectors, maxMismatch: configuration.ambiguityMaxMismatch,
-                                 width: width)
+        ambiguityMap =
+            configuration.ambiguityStage && region.dimension == 2 && configuration.refinement != .none
+            ? AmbiguityMap.build(
+                model: model, region: region, reference: reference, nuisance: configuration.nuisance,
+                cellSize: configuration.ambiguityCellSize, radius: configuration.ambiguityRadius,
+                step: configuration.localStepWavelengths * wavelength,
+                count: configuration.ambiguityVectors, maxMismatch: configuration.ambiguityMaxMismatch,
+                width: width)
             : nil
         circleMap = nil
         ambiguityMismatchMap = nil
         if configuration.circles && configuration.adaptiveCircles && configuration.refinement != .none {
             let reach = circleOffsets.reduce(0.0) { Swift.max($0, $1.length) }
-            circleMap = CircleMismatchMap.build(self, cellSize: configuration.circleMapCellSize,
-                                                samples: configuration.circleMapSamples, reach: reach, width: width)
+            circleMap = CircleMismatchMap.build(
+                self, cellSize: configuration.circleMapCellSize,
+                samples: configuration.circleMapSamples, reach: reach, width: width)
         }
         if ambiguityMap != nil && configuration.adaptiveAmbiguity {
-            ambiguityMismatchMap = CircleMismatchMap.build(self, cellSize: configuration.circleMapCellSize,
-                                                           samples: configuration.circleMapSamples,
-                                                           reach: configuration.ambiguityRadius, width: width) { l, p, s in
+            ambiguityMismatchMap = CircleMismatchMap.build(
+                self, cellSize: configuration.circleMapCellSize,
+                samples: configuration.circleMapSamples,
+                reach: configuration.ambiguityRadius, width: width
+            ) { l, p, s in
                 l.spuriousAmbiguityMismatch(at: p, &s)
             }
         }
@@ -130,9 +152,13 @@ public struct Localizer: Sendable {
         let nz = max(0, Int((min(halfWidth, verticalHalfWidth) / step + 1e-9).rounded(.down)))
         var out: [Point3] = []
         let zs = dimension == 3 ? Array(-nz...nz) : [0]
-        for k in zs { for j in -n...n { for i in -n...n {
-            out.append(Point3(Double(i) * step, Double(j) * step, Double(k) * step))
-        } } }
+        for k in zs {
+            for j in -n...n {
+                for i in -n...n {
+                    out.append(Point3(Double(i) * step, Double(j) * step, Double(k) * step))
+                }
+            }
+        }
         return out
     }
 
@@ -173,8 +199,9 @@ public struct LocalizerScratch {
 
     init(_ l: Localizer) {
         let m = l.model, stride = m.valuesPerChannel
-        match = NuisanceMatch(frequencies: m.frequencies, antennas: m.antennaCount, reference: l.reference,
-                          nuisance: l.configuration.nuisance)
+        match = NuisanceMatch(
+            frequencies: m.frequencies, antennas: m.antennaCount, reference: l.reference,
+            nuisance: l.configuration.nuisance)
         workspace = AngleDelayTransform.Workspace(l.transform)
         q1 = .init(repeating: 0, count: max(l.transform.featureCount, l.dictionary.featureCount, stride)); q2 = q1
         let n = max(l.localOffsets.count, l.circleOffsets.count, l.widenedOffsets.count, l.arcLimit) + 1

@@ -14,7 +14,8 @@ public struct LocalizerLimits: Sendable, Equatable, Codable {
     /// Bytes of one worker's scratch space (and the transform tables). Default 256 MiB.
     public var maxScratchBytes: Int
 
-    public init(maxDictionaryBytes: Int = 1 << 30, maxStageCandidates: Int = 1 << 18, maxScratchBytes: Int = 256 << 20) {
+    public init(maxDictionaryBytes: Int = 1 << 30, maxStageCandidates: Int = 1 << 18, maxScratchBytes: Int = 256 << 20)
+    {
         self.maxDictionaryBytes = maxDictionaryBytes
         self.maxStageCandidates = maxStageCandidates
         self.maxScratchBytes = maxScratchBytes
@@ -64,8 +65,10 @@ extension LocalizerConfiguration {
     /// A configuration that passes builds a `Localizer` without trapping and within the limits; one that does
     /// not throws a `LocalizerConfigurationError` naming the field and the limit.
     @discardableResult
-    public func validate(model: any ChannelModel, region defaultRegion: SearchRegion,
-                         limits: LocalizerLimits = .default) throws -> LocalizerPlan {
+    public func validate(
+        model: any ChannelModel, region defaultRegion: SearchRegion,
+        limits: LocalizerLimits = .default
+    ) throws -> LocalizerPlan {
         func fail(_ key: String, _ message: String) -> LocalizerConfigurationError {
             LocalizerConfigurationError(keys: [key], message)
         }
@@ -79,7 +82,9 @@ extension LocalizerConfiguration {
             guard v.isFinite && v >= 0 else { throw fail(key, "must be a finite number ≥ 0, got \(v)") }
         }
         func integer(_ v: Int, _ key: String, _ range: ClosedRange<Int>) throws {
-            guard range.contains(v) else { throw fail(key, "must be in \(range.lowerBound)...\(range.upperBound), got \(v)") }
+            guard range.contains(v) else {
+                throw fail(key, "must be in \(range.lowerBound)...\(range.upperBound), got \(v)")
+            }
         }
 
         // Fields on their own.
@@ -108,7 +113,8 @@ extension LocalizerConfiguration {
             throw fail("circleOrders", "must be at most 64 integers in 1...64, got \(circleOrders.prefix(8))")
         }
         guard circleContractions.count <= 64, circleContractions.allSatisfy({ $0.isFinite && $0 > 0 && $0 <= 1 }) else {
-            throw fail("circleContractions", "must be at most 64 numbers in (0, 1], got \(circleContractions.prefix(8))")
+            throw fail(
+                "circleContractions", "must be at most 64 numbers in (0, 1], got \(circleContractions.prefix(8))")
         }
         try positive(circleArcSpacingWavelengths, "circleArcSpacingWavelengths")
         try integer(circleCandidatesToRefine, "circleCandidatesToRefine", 1...1024)
@@ -117,42 +123,63 @@ extension LocalizerConfiguration {
         switch noiseFloor {
         case .estimated: break
         case .snrDB(let snr):
-            guard snr.isFinite && (-300...300).contains(snr) else { throw fail("noiseFloor", "the SNR must be in -300...300 dB, got \(snr)") }
+            guard snr.isFinite && (-300...300).contains(snr) else {
+                throw fail("noiseFloor", "the SNR must be in -300...300 dB, got \(snr)")
+            }
         case .variance(let v): try nonNegative(v, "noiseFloor")
         }
         try nonNegative(grossErrorSigmas, "grossErrorSigmas")
         try nonNegative(modelErrorSigmas, "modelErrorSigmas")
-        guard modelErrorSigmas <= 10 else { throw fail("modelErrorSigmas", "must be in 0...10, got \(modelErrorSigmas)") }
+        guard modelErrorSigmas <= 10 else {
+            throw fail("modelErrorSigmas", "must be in 0...10, got \(modelErrorSigmas)")
+        }
         guard untrustedAmbiguity.isFinite, (0...1).contains(untrustedAmbiguity) else {
             throw fail("untrustedAmbiguity", "must be in 0...1, got \(untrustedAmbiguity)")
         }
         if let carrier, !(carrier.isFinite && LocalizerLimits.carrierRange.contains(carrier)) {
-            throw fail("carrier", "must be in \(LocalizerLimits.carrierRange.lowerBound)...\(LocalizerLimits.carrierRange.upperBound) Hz, got \(carrier)")
+            throw fail(
+                "carrier",
+                "must be in \(LocalizerLimits.carrierRange.lowerBound)...\(LocalizerLimits.carrierRange.upperBound) Hz, got \(carrier)"
+            )
         }
 
         // The model's shape and frequencies.
         let na = model.antennaCount, ns = model.subcarrierCount
         guard (1...LocalizerLimits.maxAntennas).contains(na), (1...LocalizerLimits.maxSubcarriers).contains(ns) else {
-            throw fail("model", "the model has \(na) antennas × \(ns) subcarriers; allowed 1...\(LocalizerLimits.maxAntennas) × 1...\(LocalizerLimits.maxSubcarriers)")
+            throw fail(
+                "model",
+                "the model has \(na) antennas × \(ns) subcarriers; allowed 1...\(LocalizerLimits.maxAntennas) × 1...\(LocalizerLimits.maxSubcarriers)"
+            )
         }
         let freqs = model.frequencies
-        guard freqs.allSatisfy({ $0.isFinite && $0 > 0 }) else { throw fail("model", "the model's frequencies must be finite and > 0") }
+        guard freqs.allSatisfy({ $0.isFinite && $0 > 0 }) else {
+            throw fail("model", "the model's frequencies must be finite and > 0")
+        }
         guard model.antennaPositions.allSatisfy({ $0.x.isFinite && $0.y.isFinite && $0.z.isFinite }) else {
             throw fail("model", "the model's antenna positions must be finite")
         }
         let reference = carrier ?? freqs.reduce(0, +) / Double(freqs.count)
         guard reference.isFinite, LocalizerLimits.carrierRange.contains(reference) else {
-            throw fail("carrier", "the model's mean frequency \(reference) Hz is outside \(LocalizerLimits.carrierRange.lowerBound)...\(LocalizerLimits.carrierRange.upperBound) Hz")
+            throw fail(
+                "carrier",
+                "the model's mean frequency \(reference) Hz is outside \(LocalizerLimits.carrierRange.lowerBound)...\(LocalizerLimits.carrierRange.upperBound) Hz"
+            )
         }
         let wavelength = speedOfLight / reference
 
         // The region.
         let region = self.region ?? defaultRegion
-        let regionKey = self.region == nil ? "the default search region (the model's training box)" : "the search region"
+        let regionKey =
+            self.region == nil ? "the default search region (the model's training box)" : "the search region"
         for c in 0..<3 {
             let lo = region.lower[c], hi = region.upper[c]
-            guard lo.isFinite, hi.isFinite, abs(lo) <= LocalizerLimits.maxCoordinate, abs(hi) <= LocalizerLimits.maxCoordinate else {
-                throw fail("region", "\(regionKey) must have finite coordinates within ±\(LocalizerLimits.maxCoordinate) m, got \(["x", "y", "z"][c]) [\(lo), \(hi)]")
+            guard lo.isFinite, hi.isFinite, abs(lo) <= LocalizerLimits.maxCoordinate,
+                abs(hi) <= LocalizerLimits.maxCoordinate
+            else {
+                throw fail(
+                    "region",
+                    "\(regionKey) must have finite coordinates within ±\(LocalizerLimits.maxCoordinate) m, got \(["x", "y", "z"][c]) [\(lo), \(hi)]"
+                )
             }
             guard lo <= hi else {
                 throw fail("region", "\(regionKey) is inverted on \(["x", "y", "z"][c]): [\(lo), \(hi)]")
@@ -161,7 +188,9 @@ extension LocalizerConfiguration {
         let dimension = region.dimension
 
         // (a) the global grid and its dictionary.
-        func axisNodes(_ c: Int) -> Double { ((region.upper[c] - region.lower[c]) / globalSpacing + 1e-9).rounded(.down) + 1 }
+        func axisNodes(_ c: Int) -> Double {
+            ((region.upper[c] - region.lower[c]) / globalSpacing + 1e-9).rounded(.down) + 1
+        }
         let nodes = axisNodes(0) * axisNodes(1) * (dimension == 3 ? axisNodes(2) : 1)
         let features = Double(globalMeasure == .angleDelay ? 4 * na * ns : 2 * na * ns)
         let rowBytes = features * 4 + (globalMeasure == .phaseSensitive ? 4 : 0) + Double(MemoryLayout<Point3>.stride)
@@ -171,8 +200,10 @@ extension LocalizerConfiguration {
         let prescreenNodes = stride > 1 ? subNodes(0) * subNodes(1) * (dimension == 3 ? subNodes(2) : 1) : 0
         let dictionaryBytes = nodes * rowBytes + prescreenNodes * (features * 4 + 8)
         guard nodes.isFinite, dictionaryBytes <= Double(limits.maxDictionaryBytes) else {
-            throw fail(["globalSpacing", "region"],
-                       "the global grid of \(globalSpacing) m over \(regionKey) has \(nodes) nodes: \(Self.mib(dictionaryBytes)) MiB of dictionary for \(na)×\(ns) channels, above the limit of \(Self.mib(Double(limits.maxDictionaryBytes))) MiB; use a coarser spacing or a smaller region")
+            throw fail(
+                ["globalSpacing", "region"],
+                "the global grid of \(globalSpacing) m over \(regionKey) has \(nodes) nodes: \(Self.mib(dictionaryBytes)) MiB of dictionary for \(na)×\(ns) channels, above the limit of \(Self.mib(Double(limits.maxDictionaryBytes))) MiB; use a coarser spacing or a smaller region"
+            )
         }
 
         // The prescreen's rescans: `keep` neighbourhoods of (2·stride − 1)^d rows per frame.
@@ -180,8 +211,10 @@ extension LocalizerConfiguration {
             let side = Double(2 * globalPrescreenStride - 1)
             let rescans = Double(globalPrescreenKeep) * side * side * (dimension == 3 ? side : 1)
             guard rescans <= Double(limits.maxStageCandidates) else {
-                throw fail(["globalPrescreenKeep", "globalPrescreenStride"],
-                           "the prescreen rescans \(globalPrescreenKeep) neighbourhoods of \(Int(side)) nodes per axis: \(rescans) rows per frame, above the limit of \(limits.maxStageCandidates)")
+                throw fail(
+                    ["globalPrescreenKeep", "globalPrescreenStride"],
+                    "the prescreen rescans \(globalPrescreenKeep) neighbourhoods of \(Int(side)) nodes per axis: \(rescans) rows per frame, above the limit of \(limits.maxStageCandidates)"
+                )
             }
         }
 
@@ -197,32 +230,44 @@ extension LocalizerConfiguration {
         }
         var localNodes = 0.0
         if localGrid {
-            localNodes = latticeCount(halfWidth, vertical: localVerticalHalfWidth ?? globalSpacing, dimension: dimension)
+            localNodes = latticeCount(
+                halfWidth, vertical: localVerticalHalfWidth ?? globalSpacing, dimension: dimension)
             guard localNodes.isFinite, localNodes <= maxStage else {
-                throw fail([halfWidthKey, "localStepWavelengths"],
-                           "the local grid of half-width \(halfWidth) m and step \(step) m (\(localStepWavelengths) λ₀) has \(localNodes) nodes per frame, above the limit of \(limits.maxStageCandidates)")
+                throw fail(
+                    [halfWidthKey, "localStepWavelengths"],
+                    "the local grid of half-width \(halfWidth) m and step \(step) m (\(localStepWavelengths) λ₀) has \(localNodes) nodes per frame, above the limit of \(limits.maxStageCandidates)"
+                )
             }
         }
         var widenedNodes = 0.0
         if widenOnSuspect && dimension == 2 {
             widenedNodes = latticeCount(widenedHalfWidthFactor * halfWidth, vertical: 0, dimension: 2)
             guard widenedNodes.isFinite, widenedNodes <= maxStage else {
-                throw fail(["widenedHalfWidthFactor", halfWidthKey, "localStepWavelengths"],
-                           "the widened local grid (\(widenedHalfWidthFactor) × \(halfWidth) m, step \(step) m) has \(widenedNodes) nodes per frame, above the limit of \(limits.maxStageCandidates)")
+                throw fail(
+                    ["widenedHalfWidthFactor", halfWidthKey, "localStepWavelengths"],
+                    "the widened local grid (\(widenedHalfWidthFactor) × \(halfWidth) m, step \(step) m) has \(widenedNodes) nodes per frame, above the limit of \(limits.maxStageCandidates)"
+                )
             }
         }
         var circleSamples = 0.0
         if circles {
-            for k in circleOrders { for c in circleContractions {
-                circleSamples += max(4, (2 * Double.pi * Double(k) / (c * circleArcSpacingWavelengths)).rounded(.up))
-            } }
+            for k in circleOrders {
+                for c in circleContractions {
+                    circleSamples += max(
+                        4, (2 * Double.pi * Double(k) / (c * circleArcSpacingWavelengths)).rounded(.up))
+                }
+            }
             guard circleSamples.isFinite, circleSamples <= maxStage else {
-                throw fail(["circleArcSpacingWavelengths", "circleOrders", "circleContractions"],
-                           "the circles have \(circleSamples) points per frame, above the limit of \(limits.maxStageCandidates)")
+                throw fail(
+                    ["circleArcSpacingWavelengths", "circleOrders", "circleContractions"],
+                    "the circles have \(circleSamples) points per frame, above the limit of \(limits.maxStageCandidates)"
+                )
             }
         }
         // The mismatch maps of the adaptive stages, built once: cells × samples × (candidates + refinements).
-        if refinement != .none && ((circles && adaptiveCircles) || (ambiguityStage && adaptiveAmbiguity && dimension == 2)) {
+        if refinement != .none
+            && ((circles && adaptiveCircles) || (ambiguityStage && adaptiveAmbiguity && dimension == 2))
+        {
             try positive(circleMapCellSize, "circleMapCellSize")
             try integer(circleMapSamples, "circleMapSamples", 1...8)
             let grid = CircleMismatchMap.Grid(region: region, cellSize: circleMapCellSize)
@@ -231,13 +276,16 @@ extension LocalizerConfiguration {
             let samples = cells * perAxis * perAxis * (dimension == 3 ? perAxis : 1)
             // A refinement: up to maxIterations + 1 Jacobians, each worth (dimension + 1) model values.
             let refinementWork = (Double(maxIterations) + 1) * (Double(dimension) + 1)
-            let circleWork = circles && adaptiveCircles
+            let circleWork =
+                circles && adaptiveCircles
                 ? circleSamples + (Double(circleCandidatesToRefine) + 1) * refinementWork : 0
             let ambiguityWork = ambiguityStage && adaptiveAmbiguity ? Double(ambiguityVectors) * refinementWork : 0
             let evaluations = samples * (circleWork + ambiguityWork)
             guard evaluations.isFinite, evaluations <= 5e7 else {
-                throw fail(["circleMapCellSize", "circleMapSamples"],
-                           "the mismatch map of the adaptive stages (\(Int(cells)) cells, \(Int(samples)) samples) needs \(evaluations) model evaluations to build, above the limit of 5e7; use larger cells, fewer samples, a smaller region, or adaptiveCircles/adaptiveAmbiguity: false")
+                throw fail(
+                    ["circleMapCellSize", "circleMapSamples"],
+                    "the mismatch map of the adaptive stages (\(Int(cells)) cells, \(Int(samples)) samples) needs \(evaluations) model evaluations to build, above the limit of 5e7; use larger cells, fewer samples, a smaller region, or adaptiveCircles/adaptiveAmbiguity: false"
+                )
             }
         }
         let arcSamples = arc && dimension == 3 ? Double(arcMaxSamples) : 0
@@ -252,13 +300,16 @@ extension LocalizerConfiguration {
             try integer(ambiguityVectors, "ambiguityVectors", 1...64)
             try positive(ambiguityMaxMismatch, "ambiguityMaxMismatch")
             try integer(ambiguityRounds, "ambiguityRounds", 1...16)
-            let cells = max(1, ((region.upper.x - region.lower.x) / ambiguityCellSize).rounded(.up))
+            let cells =
+                max(1, ((region.upper.x - region.lower.x) / ambiguityCellSize).rounded(.up))
                 * max(1, ((region.upper.y - region.lower.y) / ambiguityCellSize).rounded(.up))
             let side = 2 * max(1, (ambiguityRadius / step).rounded(.down)) + 1
             let evaluations = cells * (side * side + 3 * Double(ambiguityVectors) * 81)
             guard side * side <= maxStage, evaluations.isFinite, evaluations <= 5e7 else {
-                throw fail(["ambiguityCellSize", "ambiguityRadius", "localStepWavelengths"],
-                           "the ambiguity map (\(cells) cells, \(side)² offsets each) needs \(evaluations) model evaluations to build, above the limit of 5e7; use larger cells, a smaller radius or a smaller region")
+                throw fail(
+                    ["ambiguityCellSize", "ambiguityRadius", "localStepWavelengths"],
+                    "the ambiguity map (\(cells) cells, \(side)² offsets each) needs \(evaluations) model evaluations to build, above the limit of 5e7; use larger cells, a smaller radius or a smaller region"
+                )
             }
         }
 
@@ -267,14 +318,19 @@ extension LocalizerConfiguration {
         let dna = Double(na), dns = Double(ns), elements = dna * dns
         let m = max(2 * dns, 4)
         let candidates = max(localNodes, circleSamples, widenedNodes, arcSamples) + 1
-        let scratchBytes = 8 * (2 * m * dns + m + 3 * dns) + 32 * (dna * dna + dns * dns) + 8 * 85 * elements
+        let scratchBytes =
+            8 * (2 * m * dns + m + 3 * dns) + 32 * (dna * dna + dns * dns) + 8 * 85 * elements
             + 32 * candidates
         guard scratchBytes <= Double(limits.maxScratchBytes) else {
-            throw fail("model", "a \(na)×\(ns) model needs \(Self.mib(scratchBytes)) MiB of working memory per worker, above the limit of \(Self.mib(Double(limits.maxScratchBytes))) MiB")
+            throw fail(
+                "model",
+                "a \(na)×\(ns) model needs \(Self.mib(scratchBytes)) MiB of working memory per worker, above the limit of \(Self.mib(Double(limits.maxScratchBytes))) MiB"
+            )
         }
-        return LocalizerPlan(wavelength: wavelength, region: region, globalNodes: Int(nodes), dictionaryBytes: Int(dictionaryBytes),
-                             localNodes: Int(localNodes), circleSamples: Int(circleSamples), widenedNodes: Int(widenedNodes),
-                             arcSamples: Int(arcSamples), scratchBytes: Int(scratchBytes))
+        return LocalizerPlan(
+            wavelength: wavelength, region: region, globalNodes: Int(nodes), dictionaryBytes: Int(dictionaryBytes),
+            localNodes: Int(localNodes), circleSamples: Int(circleSamples), widenedNodes: Int(widenedNodes),
+            arcSamples: Int(arcSamples), scratchBytes: Int(scratchBytes))
     }
 
     static func mib(_ bytes: Double) -> String {

@@ -191,8 +191,9 @@ public struct SearchRegion: Sendable, Codable, Equatable {
     public var upper: Point3
     public init(lower: Point3, upper: Point3) { self.lower = lower; self.upper = upper }
     public init(_ r: Region) {
-        self.init(lower: Point3(r.x.lowerBound, r.y.lowerBound, r.z.lowerBound),
-                  upper: Point3(r.x.upperBound, r.y.upperBound, r.z.upperBound))
+        self.init(
+            lower: Point3(r.x.lowerBound, r.y.lowerBound, r.z.lowerBound),
+            upper: Point3(r.x.upperBound, r.y.upperBound, r.z.upperBound))
     }
     public var region: Region { Region(x: lower.x...upper.x, y: lower.y...upper.y, z: lower.z...upper.z) }
     /// Whether the search is 2-D (a plane at one height).
@@ -207,7 +208,9 @@ public struct SearchRegion: Sendable, Codable, Equatable {
     /// `p` clamped to the box (grown by `margin`).
     func clamped(_ p: Point3, margin: Double = 0) -> Point3 {
         var q = p
-        for c in 0..<3 { q[c] = min(max(q[c], lower[c] - (c < dimension ? margin : 0)), upper[c] + (c < dimension ? margin : 0)) }
+        for c in 0..<3 {
+            q[c] = min(max(q[c], lower[c] - (c < dimension ? margin : 0)), upper[c] + (c < dimension ? margin : 0))
+        }
         return q
     }
 }

@@ -3,7 +3,9 @@ struct TopK {
     let capacity: Int
     private(set) var indices: [Int] = []
     private(set) var scores: [Float] = []
-    init(capacity: Int) { self.capacity = capacity; indices.reserveCapacity(capacity + 1); scores.reserveCapacity(capacity + 1) }
+    init(capacity: Int) {
+        self.capacity = capacity; indices.reserveCapacity(capacity + 1); scores.reserveCapacity(capacity + 1)
+    }
 
     /// A NaN score is never kept (it would compare neither above nor below the others).
     mutating func insert(_ index: Int, _ score: Float) {

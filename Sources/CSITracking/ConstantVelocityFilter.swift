@@ -86,7 +86,9 @@ public struct ConstantVelocityFilter: Sendable, Equatable {
 
     /// Innovation `ν = z − p`, its covariance `S = P_pp + R` and the normalized innovation squared `νᵀ S⁻¹ ν`
     /// (`nil` when S is not positive definite).
-    public func innovation(measurement z: [Double], covariance r: [Double]) -> (residual: [Double], s: [Double], nis: Double)? {
+    public func innovation(
+        measurement z: [Double], covariance r: [Double]
+    ) -> (residual: [Double], s: [Double], nis: Double)? {
         let d = dimension
         var s = positionCovariance
         for k in 0..<(d * d) { s[k] += r[k] }
@@ -102,7 +104,8 @@ public struct ConstantVelocityFilter: Sendable, Equatable {
     public func updated(measurement z: [Double], covariance r: [Double]) -> ConstantVelocityFilter? {
         let d = dimension, n = self.n
         guard let (residual, s, _) = innovation(measurement: z, covariance: r),
-              let sInv = SmallMatrix.inverseSPD(s, d) else { return nil }
+            let sInv = SmallMatrix.inverseSPD(s, d)
+        else { return nil }
         // K = P Hᵀ S⁻¹: the first d columns of P times S⁻¹ (n × d).
         var k = [Double](repeating: 0, count: n * d)
         for i in 0..<n {
@@ -117,7 +120,8 @@ public struct ConstantVelocityFilter: Sendable, Equatable {
         // Joseph form: (I − K H) P (I − K H)ᵀ + K R Kᵀ.
         var ikh = SmallMatrix.identity(n)
         for i in 0..<n { for j in 0..<d { ikh[i * n + j] -= k[i * d + j] } }
-        var p = SmallMatrix.multiply(SmallMatrix.multiply(ikh, covariance, n, n, n), SmallMatrix.transpose(ikh, n, n), n, n, n)
+        var p = SmallMatrix.multiply(
+            SmallMatrix.multiply(ikh, covariance, n, n, n), SmallMatrix.transpose(ikh, n, n), n, n, n)
         let krk = SmallMatrix.multiply(SmallMatrix.multiply(k, r, n, d, d), SmallMatrix.transpose(k, n, d), n, d, n)
         for i in 0..<(n * n) { p[i] += krk[i] }
         SmallMatrix.symmetrize(&p, n)
@@ -139,7 +143,9 @@ enum SmallMatrix {
     /// (r × k) · (k × c).
     static func multiply(_ a: [Double], _ b: [Double], _ r: Int, _ k: Int, _ c: Int) -> [Double] {
         var out = [Double](repeating: 0, count: r * c)
-        for i in 0..<r { for m in 0..<k { let aim = a[i * k + m]; for j in 0..<c { out[i * c + j] += aim * b[m * c + j] } } }
+        for i in 0..<r {
+            for m in 0..<k { let aim = a[i * k + m]; for j in 0..<c { out[i * c + j] += aim * b[m * c + j] } }
+        }
         return out
     }
 
@@ -150,7 +156,11 @@ enum SmallMatrix {
     }
 
     static func symmetrize(_ a: inout [Double], _ n: Int) {
-        for i in 0..<n { for j in (i + 1)..<max(i + 1, n) { let m = (a[i * n + j] + a[j * n + i]) / 2; a[i * n + j] = m; a[j * n + i] = m } }
+        for i in 0..<n {
+            for j in (i + 1)..<max(i + 1, n) {
+                let m = (a[i * n + j] + a[j * n + i]) / 2; a[i * n + j] = m; a[j * n + i] = m
+            }
+        }
     }
 
     /// Inverse of a symmetric positive-definite n × n matrix by Cholesky; `nil` when it is not (or not finite).
@@ -179,7 +189,11 @@ enum SmallMatrix {
             }
         }
         var inv = [Double](repeating: 0, count: n * n)
-        for i in 0..<n { for j in 0..<n { var s = 0.0; for k in max(i, j)..<n { s += li[k * n + i] * li[k * n + j] }; inv[i * n + j] = s } }
+        for i in 0..<n {
+            for j in 0..<n {
+                var s = 0.0; for k in max(i, j)..<n { s += li[k * n + i] * li[k * n + j] }; inv[i * n + j] = s
+            }
+        }
         guard inv.allSatisfy(\.isFinite) else { return nil }
         return inv
     }

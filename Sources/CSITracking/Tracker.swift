@@ -32,7 +32,9 @@ public struct TrackMeasurement: Sendable {
     /// track, the track is only predicted to their time.
     public var usable: Bool
 
-    public init(timeNs: Int64, clock: TrackClock, position: SIMD3<Double>, covariance: [Double], dimension: Int, usable: Bool) {
+    public init(
+        timeNs: Int64, clock: TrackClock, position: SIMD3<Double>, covariance: [Double], dimension: Int, usable: Bool
+    ) {
         self.timeNs = timeNs
         self.clock = clock
         self.position = position
@@ -96,7 +98,7 @@ public struct Tracker: Sendable {
     public let gate2: Double, gate3: Double
 
     struct TrackState {
-        var filter: ConstantVelocityFilter   // at tUpdateNs
+        var filter: ConstantVelocityFilter // at tUpdateNs
         var clock: TrackClock
         var tUpdateNs: Int64
         var tStartNs: Int64
@@ -153,7 +155,8 @@ public struct Tracker: Sendable {
         // order) unless such fixes keep coming: then the clock went back.
         let stale = !overflow && dt < -configuration.restartAfterSeconds
         track.consecutiveStale = stale ? track.consecutiveStale + 1 : 0
-        let clockBroken = overflow || m.clock != track.clock || d != track.filter.dimension
+        let clockBroken =
+            overflow || m.clock != track.clock || d != track.filter.dimension
             || (stale && track.consecutiveStale >= configuration.outliersToRestart)
         if clockBroken || dt > configuration.restartAfterSeconds {
             guard usable else {
@@ -162,8 +165,9 @@ public struct Tracker: Sendable {
                 return estimate(track, filter: predicted(track, dt), event: .unused, timeNs: m.timeNs, nis: nil)
             }
             track = start(m, r: r, nowNs: nowNs)
-            return estimate(track, filter: track.filter, event: clockBroken ? .restartedClock : .restartedGap,
-                            timeNs: m.timeNs, nis: nil)
+            return estimate(
+                track, filter: track.filter, event: clockBroken ? .restartedClock : .restartedGap,
+                timeNs: m.timeNs, nis: nil)
         }
         if dt <= 0 {
             // Late or duplicate: never updates the track, but is still gated (against the track taken back to the
@@ -171,7 +175,8 @@ public struct Tracker: Sendable {
             let back = predicted(track, dt)
             let z = Array([m.position.x, m.position.y, m.position.z][0..<d])
             if usable, let innovation = back.innovation(measurement: z, covariance: r),
-               !(innovation.nis <= (d == 2 ? gate2 : gate3)) {
+                !(innovation.nis <= (d == 2 ? gate2 : gate3))
+            {
                 return estimate(track, filter: back, event: .outlier, timeNs: m.timeNs, nis: innovation.nis)
             }
             return estimate(track, filter: back, event: .late, timeNs: m.timeNs, nis: nil)
@@ -182,8 +187,9 @@ public struct Tracker: Sendable {
         }
         let z = Array([m.position.x, m.position.y, m.position.z][0..<d])
         guard let innovation = prediction.innovation(measurement: z, covariance: r),
-              innovation.nis <= (d == 2 ? gate2 : gate3),
-              let updated = prediction.updated(measurement: z, covariance: r) else {
+            innovation.nis <= (d == 2 ? gate2 : gate3),
+            let updated = prediction.updated(measurement: z, covariance: r)
+        else {
             let nis = prediction.innovation(measurement: z, covariance: r)?.nis ?? .infinity
             track.consecutiveOutliers += 1
             if track.consecutiveOutliers >= configuration.outliersToRestart {
@@ -211,9 +217,11 @@ public struct Tracker: Sendable {
 
     private func start(_ m: TrackMeasurement, r: [Double], nowNs: Int64) -> TrackState {
         let p = Array([m.position.x, m.position.y, m.position.z][0..<m.dimension])
-        return TrackState(filter: ConstantVelocityFilter(position: p, positionCovariance: r, speedSigma: configuration.initialSpeedSigmaMps),
-                          clock: m.clock, tUpdateNs: m.timeNs, tStartNs: m.timeNs, updates: 1, consecutiveOutliers: 0,
-                          lastActivityNs: nowNs, z: m.position.z)
+        return TrackState(
+            filter: ConstantVelocityFilter(
+                position: p, positionCovariance: r, speedSigma: configuration.initialSpeedSigmaMps),
+            clock: m.clock, tUpdateNs: m.timeNs, tStartNs: m.timeNs, updates: 1, consecutiveOutliers: 0,
+            lastActivityNs: nowNs, z: m.position.z)
     }
 
     /// The fix's covariance (symmetrized) plus the floor on the diagonal; the default when it is missing,
@@ -233,8 +241,10 @@ public struct Tracker: Sendable {
         return r
     }
 
-    private func estimate(_ track: TrackState, filter: ConstantVelocityFilter, event: TrackEvent, timeNs: Int64,
-                          nis: Double?) -> TrackEstimate {
+    private func estimate(
+        _ track: TrackState, filter: ConstantVelocityFilter, event: TrackEvent, timeNs: Int64,
+        nis: Double?
+    ) -> TrackEstimate {
         let d = filter.dimension
         let p = filter.position, v = filter.velocity
         func seconds(_ a: Int64, _ b: Int64) -> Double {

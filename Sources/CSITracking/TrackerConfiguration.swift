@@ -50,12 +50,15 @@ public struct TrackerConfiguration: Sendable, Equatable {
     public func validate() throws(InvalidValue) {
         func check(_ value: Double, _ range: ClosedRange<Double>, _ key: String) throws(InvalidValue) {
             guard value.isFinite, range.contains(value) else {
-                throw InvalidValue(key: key, message: "must be a finite number in \(range.lowerBound)...\(range.upperBound), got \(value)")
+                throw InvalidValue(
+                    key: key,
+                    message: "must be a finite number in \(range.lowerBound)...\(range.upperBound), got \(value)")
             }
         }
         func check(_ value: Int, _ range: ClosedRange<Int>, _ key: String) throws(InvalidValue) {
             guard range.contains(value) else {
-                throw InvalidValue(key: key, message: "must be in \(range.lowerBound)...\(range.upperBound), got \(value)")
+                throw InvalidValue(
+                    key: key, message: "must be in \(range.lowerBound)...\(range.upperBound), got \(value)")
             }
         }
         try check(accelerationPSD, Limits.accelerationPSD, "acceleration_psd")

@@ -19,8 +19,11 @@ public struct MapArea: Sendable, Equatable, Codable {
     public init(source: String, x: ClosedRange<Double>, y: ClosedRange<Double>) throws(ViewError) {
         for (name, r) in [("x", x), ("y", y)] {
             guard r.lowerBound.isFinite, r.upperBound.isFinite, r.lowerBound < r.upperBound,
-                  abs(r.lowerBound) <= Self.maxCoordinate, abs(r.upperBound) <= Self.maxCoordinate else {
-                throw ViewError("the map's \(name) range \(r.lowerBound)...\(r.upperBound) must be finite, increasing and within ±\(Self.maxCoordinate) m")
+                abs(r.lowerBound) <= Self.maxCoordinate, abs(r.upperBound) <= Self.maxCoordinate
+            else {
+                throw ViewError(
+                    "the map's \(name) range \(r.lowerBound)...\(r.upperBound) must be finite, increasing and within ±\(Self.maxCoordinate) m"
+                )
             }
         }
         self.source = source
@@ -33,7 +36,11 @@ public struct MapArea: Sendable, Equatable, Codable {
     /// - Throws: ``ViewError`` naming the text.
     public init(parsing text: String) throws(ViewError) {
         let parts = text.split(separator: ",", omittingEmptySubsequences: false)
-        let ranges = parts.map { $0.split(separator: ":", omittingEmptySubsequences: false).map { Double($0.trimmingCharacters(in: .whitespaces)) } }
+        let ranges = parts.map {
+            $0.split(separator: ":", omittingEmptySubsequences: false).map {
+                Double($0.trimmingCharacters(in: .whitespaces))
+            }
+        }
         guard ranges.count == 2, ranges.allSatisfy({ $0.count == 2 && $0.allSatisfy { $0 != nil } }) else {
             throw ViewError("'\(text)' is not a region: give x0:x1,y0:y1 in metres, e.g. -5:5,0:12")
         }

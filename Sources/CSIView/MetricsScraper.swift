@@ -39,13 +39,17 @@ public struct MetricsScraper: Sendable {
         let (host, port, path) = (host, port, path)
         let body: Data = try await withThrowingTaskGroup(of: Data?.self) { group in
             group.addTask {
-                let socket = host.contains(":")
+                let socket =
+                    host.contains(":")
                     ? try await AsyncSocket.connected(to: try sockaddr_in6.inet6(ip6: host, port: port))
                     : try await AsyncSocket.connected(to: try sockaddr_in.inet(ip4: host, port: port))
                 defer { try? socket.close() }
                 let authority = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
-                try await socket.write(Data("GET \(path) HTTP/1.1\r\nHost: \(authority)\r\nConnection: close\r\n\r\n".utf8))
-                return try await Self.readBody(path: path, maxBytes: Self.maxBodyBytes) { try await socket.read(atMost: 65_536) }
+                try await socket.write(
+                    Data("GET \(path) HTTP/1.1\r\nHost: \(authority)\r\nConnection: close\r\n\r\n".utf8))
+                return try await Self.readBody(path: path, maxBytes: Self.maxBodyBytes) {
+                    try await socket.read(atMost: 65_536)
+                }
             }
             group.addTask {
                 try await Task.sleep(for: timeout)
@@ -81,7 +85,9 @@ public struct MetricsScraper: Sendable {
             do { bytes = try await read() } catch SocketError.disconnected { break }
             if bytes.isEmpty { break }
             raw += bytes
-            guard raw.count <= maxAnswerBytes else { throw ViewError("the metrics answer exceeds \(maxAnswerBytes) bytes") }
+            guard raw.count <= maxAnswerBytes else {
+                throw ViewError("the metrics answer exceeds \(maxAnswerBytes) bytes")
+            }
             if bodyStart == nil, let end = raw.firstRange(of: separator) {
                 bodyStart = end.upperBound
                 let head = String(decoding: raw[..<end.lowerBound], as: UTF8.self).split(separator: "\r\n")
@@ -94,8 +100,12 @@ public struct MetricsScraper: Sendable {
                     let value = parts[1].trimmingCharacters(in: .whitespaces)
                     switch parts[0].lowercased() {
                     case "content-length":
-                        guard let n = Int(value), n >= 0 else { throw ViewError("GET \(path): bad Content-Length '\(value)'") }
-                        guard n <= maxBytes else { throw ViewError("the metrics body of \(n) bytes exceeds \(maxBytes) bytes") }
+                        guard let n = Int(value), n >= 0 else {
+                            throw ViewError("GET \(path): bad Content-Length '\(value)'")
+                        }
+                        guard n <= maxBytes else {
+                            throw ViewError("the metrics body of \(n) bytes exceeds \(maxBytes) bytes")
+                        }
                         contentLength = n
                     case "transfer-encoding":
                         chunked = value.lowercased().hasSuffix("chunked")
@@ -107,7 +117,11 @@ public struct MetricsScraper: Sendable {
         }
         guard let start = bodyStart else { throw ViewError("GET \(path): the answer ended before its headers") }
         var body = Array(raw[start...])
-        if chunked { body = try dechunk(body, path: path) } else if let n = contentLength { body = Array(body.prefix(n)) }
+        if chunked {
+            body = try dechunk(body, path: path)
+        } else if let n = contentLength {
+            body = Array(body.prefix(n))
+        }
         guard body.count <= maxBytes else { throw ViewError("the metrics body exceeds \(maxBytes) bytes") }
         return Data(body)
     }
@@ -118,8 +132,11 @@ public struct MetricsScraper: Sendable {
         var i = 0
         let crlf: [UInt8] = [13, 10]
         while true {
-            guard let lineEnd = bytes[i...].firstRange(of: crlf) else { throw ViewError("GET \(path): truncated chunked body") }
-            let sizeText = String(decoding: bytes[i..<lineEnd.lowerBound], as: UTF8.self).split(separator: ";").first ?? ""
+            guard let lineEnd = bytes[i...].firstRange(of: crlf) else {
+                throw ViewError("GET \(path): truncated chunked body")
+            }
+            let sizeText =
+                String(decoding: bytes[i..<lineEnd.lowerBound], as: UTF8.self).split(separator: ";").first ?? ""
             guard let size = Int(sizeText.trimmingCharacters(in: .whitespaces), radix: 16), size >= 0 else {
                 throw ViewError("GET \(path): bad chunk size '\(sizeText)'")
             }
@@ -139,9 +156,11 @@ public struct MetricsScraper: Sendable {
     static func parse(_ text: String, prefix: String) -> [String: Double] {
         var series: [String: Double] = [:]
         for line in text.split(separator: "\n") where line.hasPrefix(prefix) {
-            let nameEnd = line.lastIndex(of: "}").map { line.index(after: $0) } ?? line.firstIndex(of: " ") ?? line.endIndex
+            let nameEnd =
+                line.lastIndex(of: "}").map { line.index(after: $0) } ?? line.firstIndex(of: " ") ?? line.endIndex
             let name = String(line[..<nameEnd])
-            guard let field = line[nameEnd...].split(separator: " ").first, let value = Double(field), value.isFinite else { continue }
+            guard let field = line[nameEnd...].split(separator: " ").first, let value = Double(field), value.isFinite
+            else { continue }
             let base = name.prefix { $0 != "{" }
             if base.hasSuffix("_bucket") || base.hasSuffix("_sum") || base.hasSuffix("_count") { continue }
             series[name] = value

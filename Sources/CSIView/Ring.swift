@@ -8,7 +8,7 @@ struct Ring<Element> {
         if storage.count < capacity {
             storage.append(element)
         } else if capacity > 0 {
-            if storage.count > capacity {   // the capacity shrank: keep the newest
+            if storage.count > capacity { // the capacity shrank: keep the newest
                 storage = Array(elements.suffix(capacity - 1))
                 head = 0
                 storage.append(element)

@@ -30,14 +30,18 @@ public struct ViewLimits: Sendable, Equatable {
     /// - Throws: ``ViewError`` naming the bound.
     public func validate() throws(ViewError) {
         let integers: [(String, Int, ClosedRange<Int>)] = [
-            ("max UEs", maxUEs, 1...100_000), ("tail length", tailLength, 1...10_000), ("error window", errorWindow, 1...1_000_000),
-            ("max clients", maxClients, 1...1000), ("client queue", clientQueue, 1...10_000), ("max metric series", maxMetricSeries, 0...10_000),
+            ("max UEs", maxUEs, 1...100_000), ("tail length", tailLength, 1...10_000),
+            ("error window", errorWindow, 1...1_000_000),
+            ("max clients", maxClients, 1...1000), ("client queue", clientQueue, 1...10_000),
+            ("max metric series", maxMetricSeries, 0...10_000),
         ]
         for (name, value, range) in integers where !range.contains(value) {
             throw ViewError("\(name) \(value) must be in \(range.lowerBound)...\(range.upperBound)")
         }
         guard maxUEs * tailLength <= Self.maxTailPositions else {
-            throw ViewError("max UEs (--max-ues) \(maxUEs) × tail length (--tail) \(tailLength) = \(maxUEs * tailLength) tail positions: at most \(Self.maxTailPositions) — lower one of them")
+            throw ViewError(
+                "max UEs (--max-ues) \(maxUEs) × tail length (--tail) \(tailLength) = \(maxUEs * tailLength) tail positions: at most \(Self.maxTailPositions) — lower one of them"
+            )
         }
         let seconds: [(String, Double, ClosedRange<Double>)] = [
             ("update interval", updateInterval, 0.01...60), ("keep-alive interval", keepAliveInterval, 0.1...3600),

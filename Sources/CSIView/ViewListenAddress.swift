@@ -40,7 +40,9 @@ public struct ViewListenAddress: Sendable, Equatable {
         }
         let loopback = family == AF_INET ? buffer[0] == 127 : buffer == [UInt8](repeating: 0, count: 15) + [1]
         guard loopback || allowNonLoopback else {
-            throw ViewError("listen address '\(text)' is not loopback: the map shows where people are; bind 127.0.0.1, or pass --allow-remote to serve it to the network")
+            throw ViewError(
+                "listen address '\(text)' is not loopback: the map shows where people are; bind 127.0.0.1, or pass --allow-remote to serve it to the network"
+            )
         }
         self.host = host
         self.port = port

@@ -11,7 +11,8 @@ public struct ViewSnapshot: Sendable, Equatable, Codable {
         public var confidence: Double
 
         enum CodingKeys: String, CodingKey {
-            case semiMajorM = "semi_major_m", semiMinorM = "semi_minor_m", orientationDeg = "orientation_deg", confidence
+            case semiMajorM = "semi_major_m", semiMinorM = "semi_minor_m", orientationDeg = "orientation_deg",
+                confidence
         }
     }
 

@@ -55,7 +55,8 @@ public final class ViewState: Sendable {
             case .failed: s.counters.failed += 1
             }
             if s.ues[key] == nil, s.ues.count >= limits.maxUEs,
-               let oldest = s.ues.min(by: { $0.value.receivedAt < $1.value.receivedAt })?.key {
+                let oldest = s.ues.min(by: { $0.value.receivedAt < $1.value.receivedAt })?.key
+            {
                 s.ues[oldest] = nil
                 s.counters.uesEvicted += 1
             }
@@ -92,7 +93,10 @@ public final class ViewState: Sendable {
     /// Records the browsers streaming, dropped and refused (from ``EventBroadcaster``).
     func setClients(current: Int, dropped: Int, refused: Int) {
         state.withLock { s in
-            guard s.counters.clients != current || s.counters.clientsDropped != dropped || s.counters.clientsRefused != refused else { return }
+            guard
+                s.counters.clients != current || s.counters.clientsDropped != dropped
+                    || s.counters.clientsRefused != refused
+            else { return }
             s.counters.clients = current
             s.counters.clientsDropped = dropped
             s.counters.clientsRefused = refused
@@ -102,14 +106,17 @@ public final class ViewState: Sendable {
 
     /// Records a scrape of the daemon's `/metrics`: the series (kept: the first ``ViewLimits/maxMetricSeries`` by
     /// name), or the error, which keeps the last series.
-    public func setMetrics(url: String, series: [String: Double]?, error: String?, now: ContinuousClock.Instant = .now) {
+    public func setMetrics(url: String, series: [String: Double]?, error: String?, now: ContinuousClock.Instant = .now)
+    {
         let cap = limits.maxMetricSeries
         state.withLock { s in
             var m = s.metrics ?? ViewSnapshot.DaemonMetrics(url: url, series: [:])
             m.url = url
             m.error = error
             if let series {
-                m.series = Dictionary(uniqueKeysWithValues: series.filter { $0.value.isFinite }.sorted { $0.key < $1.key }.prefix(cap).map { ($0.key, $0.value) })
+                m.series = Dictionary(
+                    uniqueKeysWithValues: series.filter { $0.value.isFinite }.sorted { $0.key < $1.key }.prefix(cap).map
+                    { ($0.key, $0.value) })
                 s.metricsAt = now
             }
             s.metrics = m
@@ -138,8 +145,9 @@ public final class ViewState: Sendable {
         if area == nil {
             for u in ues { for p in u.tail + u.trackTail { bounds = Self.extend(bounds, p) } }
         }
-        return ViewSnapshot(area: area ?? bounds.flatMap(Self.paddedArea), ues: ues, counters: s.counters,
-                            errors: Self.errorStatistics(s.errors.elements), metrics: metrics, source: source, version: s.version)
+        return ViewSnapshot(
+            area: area ?? bounds.flatMap(Self.paddedArea), ues: ues, counters: s.counters,
+            errors: Self.errorStatistics(s.errors.elements), metrics: metrics, source: source, version: s.version)
     }
 
     // MARK: helpers
@@ -168,13 +176,19 @@ public final class ViewState: Sendable {
 
     /// `[x, y]` when both are finite and within ``MapArea/maxCoordinate``.
     static func drawable(_ x: Double, _ y: Double) -> [Double]? {
-        guard x.isFinite, y.isFinite, abs(x) <= MapArea.maxCoordinate, abs(y) <= MapArea.maxCoordinate else { return nil }
+        guard x.isFinite, y.isFinite, abs(x) <= MapArea.maxCoordinate, abs(y) <= MapArea.maxCoordinate else {
+            return nil
+        }
         return [x, y]
     }
 
-    static func extend(_ b: (x: ClosedRange<Double>, y: ClosedRange<Double>)?, _ p: [Double]) -> (x: ClosedRange<Double>, y: ClosedRange<Double>) {
+    static func extend(
+        _ b: (x: ClosedRange<Double>, y: ClosedRange<Double>)?, _ p: [Double]
+    ) -> (x: ClosedRange<Double>, y: ClosedRange<Double>) {
         guard let b else { return (p[0]...p[0], p[1]...p[1]) }
-        return (min(b.x.lowerBound, p[0])...max(b.x.upperBound, p[0]), min(b.y.lowerBound, p[1])...max(b.y.upperBound, p[1]))
+        return (
+            min(b.x.lowerBound, p[0])...max(b.x.upperBound, p[0]), min(b.y.lowerBound, p[1])...max(b.y.upperBound, p[1])
+        )
     }
 
     /// The fixes' bounds with a 10 % margin (at least 0.5 m each side), as the map's area, clamped to
@@ -189,22 +203,31 @@ public final class ViewState: Sendable {
 
     static func ellipse(_ e: UncertaintyEllipse) -> ViewSnapshot.Ellipse? {
         guard e.semiMajorM.isFinite, e.semiMinorM.isFinite, e.orientationDeg.isFinite, e.confidence.isFinite,
-              e.semiMajorM >= 0, e.semiMinorM >= 0, e.semiMajorM <= MapArea.maxCoordinate else { return nil }
-        return ViewSnapshot.Ellipse(semiMajorM: e.semiMajorM, semiMinorM: e.semiMinorM, orientationDeg: e.orientationDeg, confidence: e.confidence)
+            e.semiMajorM >= 0, e.semiMinorM >= 0, e.semiMajorM <= MapArea.maxCoordinate
+        else { return nil }
+        return ViewSnapshot.Ellipse(
+            semiMajorM: e.semiMajorM, semiMinorM: e.semiMinorM, orientationDeg: e.orientationDeg,
+            confidence: e.confidence)
     }
 
     static func track(_ t: PositionFix.Track) -> ViewSnapshot.Track? {
-        guard let p = drawable(t.position.x, t.position.y), t.velocity.x.isFinite, t.velocity.y.isFinite else { return nil }
-        return ViewSnapshot.Track(x: p[0], y: p[1], vx: t.velocity.x, vy: t.velocity.y, speedMps: finite(t.speedMps),
-                                  ellipse: UncertaintyEllipse(covariance: t.covariance, confidence: PositionFix.defaultConfidence).flatMap(ellipse),
-                                  event: capped(t.event))
+        guard let p = drawable(t.position.x, t.position.y), t.velocity.x.isFinite, t.velocity.y.isFinite else {
+            return nil
+        }
+        return ViewSnapshot.Track(
+            x: p[0], y: p[1], vx: t.velocity.x, vy: t.velocity.y, speedMps: finite(t.speedMps),
+            ellipse: UncertaintyEllipse(covariance: t.covariance, confidence: PositionFix.defaultConfidence).flatMap(
+                ellipse),
+            event: capped(t.event))
     }
 
     /// Median, 95th percentile (nearest rank on the sorted window) and maximum; `nil` for no errors.
     static func errorStatistics(_ errors: [Double]) -> ViewSnapshot.Errors? {
         guard !errors.isEmpty else { return nil }
         let sorted = errors.sorted()
-        func rank(_ q: Double) -> Double { sorted[min(sorted.count - 1, max(0, Int((q * Double(sorted.count)).rounded(.up)) - 1))] }
+        func rank(_ q: Double) -> Double {
+            sorted[min(sorted.count - 1, max(0, Int((q * Double(sorted.count)).rounded(.up)) - 1))]
+        }
         let n = sorted.count
         // halves first: the sum of two finite errors near Double.greatestFiniteMagnitude overflows
         let median = n % 2 == 1 ? sorted[n / 2] : sorted[n / 2 - 1] / 2 + sorted[n / 2] / 2

@@ -55,7 +55,8 @@ public final class Viewer: Sendable {
     private let tasks = Mutex<[Task<Void, Never>]>([])
     private let boundPort = Mutex<UInt16>(0)
     /// The last encoded snapshot: its version, when it was encoded, the JSON; and the encodings so far.
-    private let encoded = Mutex<(version: UInt64, at: ContinuousClock.Instant, json: Data?, count: Int)>((0, .now, nil, 0))
+    private let encoded = Mutex<(version: UInt64, at: ContinuousClock.Instant, json: Data?, count: Int)>(
+        (0, .now, nil, 0))
 
     /// Connects the subscriber and prepares the server (``start()`` listens).
     ///
@@ -65,13 +66,18 @@ public final class Viewer: Sendable {
         self.configuration = configuration
         let state = ViewState(limits: configuration.limits, area: configuration.area, source: configuration.endpoint)
         self.state = state
-        broadcaster = EventBroadcaster(limits: configuration.limits) { state.setClients(current: $0, dropped: $1, refused: $2) }
+        broadcaster = EventBroadcaster(limits: configuration.limits) {
+            state.setClients(current: $0, dropped: $1, refused: $2)
+        }
         let listen = configuration.listen
-        let address: any SocketAddress = listen.isIPv6
+        let address: any SocketAddress =
+            listen.isIPv6
             ? try sockaddr_in6.inet6(ip6: listen.host, port: listen.port)
             : try sockaddr_in.inet(ip4: listen.host, port: listen.port)
-        server = HTTPServer(config: HTTPServer.Configuration(address: address, timeout: configuration.limits.requestTimeout,
-                                                             logger: .disabled))
+        server = HTTPServer(
+            config: HTTPServer.Configuration(
+                address: address, timeout: configuration.limits.requestTimeout,
+                logger: .disabled))
         let context = try Context()
         var sub = Subscriber.Configuration(endpoints: [.connect(configuration.endpoint)], topics: configuration.topics)
         sub.threadName = "csiloc-view"
@@ -96,45 +102,63 @@ public final class Viewer: Sendable {
     public func start(timeout: Duration = .seconds(60)) async throws {
         await server.appendRoute("*") { [self] request in
             // first route: turns away foreign Host headers, else passes on (FlyingFox tries the next route)
-            guard configuration.allowAnyHost || Self.isLocalHost(request.headers[.host], listen: configuration.listen, port: port) else {
-                return HTTPResponse(statusCode: HTTPStatusCode(421, phrase: "Misdirected Request"), headers: [.contentType: "text/plain"],
-                                    body: Data("this viewer answers only to its own address (Host: \(configuration.listen.authority(port: port)))\n".utf8))
+            guard
+                configuration.allowAnyHost
+                    || Self.isLocalHost(request.headers[.host], listen: configuration.listen, port: port)
+            else {
+                return HTTPResponse(
+                    statusCode: HTTPStatusCode(421, phrase: "Misdirected Request"),
+                    headers: [.contentType: "text/plain"],
+                    body: Data(
+                        "this viewer answers only to its own address (Host: \(configuration.listen.authority(port: port)))\n"
+                            .utf8))
             }
             throw HTTPUnhandledError()
         }
         await server.appendRoute("GET /") { _ in
-            HTTPResponse(statusCode: .ok, headers: [.contentType: "text/html; charset=utf-8", .init("Cache-Control"): "no-store"],
-                         body: Data(ViewPage.html.utf8))
+            HTTPResponse(
+                statusCode: .ok,
+                headers: [.contentType: "text/html; charset=utf-8", .init("Cache-Control"): "no-store"],
+                body: Data(ViewPage.html.utf8))
         }
         await server.appendRoute("GET /state") { [self] _ in
             guard let json = encodedSnapshot() else {
-                return HTTPResponse(statusCode: .internalServerError, headers: [.contentType: "text/plain"],
-                                    body: Data("the state could not be encoded (counted in encode_failures)\n".utf8))
+                return HTTPResponse(
+                    statusCode: .internalServerError, headers: [.contentType: "text/plain"],
+                    body: Data("the state could not be encoded (counted in encode_failures)\n".utf8))
             }
-            return HTTPResponse(statusCode: .ok, headers: [.contentType: "application/json", .init("Cache-Control"): "no-store"], body: json)
+            return HTTPResponse(
+                statusCode: .ok, headers: [.contentType: "application/json", .init("Cache-Control"): "no-store"],
+                body: json)
         }
         await server.appendRoute("GET /events") { [self, broadcaster] request in
             // ?limit=N: end the stream after N events (headless browsers wait for the network to go idle)
             var limit: Int?
             if let text = request.query.first(where: { $0.name == "limit" })?.value {
                 guard let n = Int(text), (1...Self.maxEventLimit).contains(n) else {
-                    return HTTPResponse(statusCode: .badRequest, headers: [.contentType: "text/plain"],
-                                        body: Data("limit must be an integer in 1...\(Self.maxEventLimit)\n".utf8))
+                    return HTTPResponse(
+                        statusCode: .badRequest, headers: [.contentType: "text/plain"],
+                        body: Data("limit must be an integer in 1...\(Self.maxEventLimit)\n".utf8))
                 }
                 limit = n
             }
             // the place first: a refused browser costs no snapshot
             guard let id = broadcaster.reserve() else {
-                return HTTPResponse(statusCode: .serviceUnavailable, headers: [.contentType: "text/plain", .init("Retry-After"): "5"],
-                                    body: Data("too many viewers\n".utf8))
+                return HTTPResponse(
+                    statusCode: .serviceUnavailable, headers: [.contentType: "text/plain", .init("Retry-After"): "5"],
+                    body: Data("too many viewers\n".utf8))
             }
             var first = ServerSentEvent.retry
             if let json = encodedSnapshot() { first.append(ServerSentEvent.event("state", data: json)) }
             broadcaster.prepend(id, first)
             let stream = EventStream(lease: EventStream.Lease(id: id, broadcaster: broadcaster), limit: limit)
-            return HTTPResponse(statusCode: .ok,
-                                headers: [.contentType: "text/event-stream", .init("Cache-Control"): "no-store", .init("X-Accel-Buffering"): "no"],
-                                body: HTTPBodySequence(from: stream, suggestedBufferSize: 65_536))
+            return HTTPResponse(
+                statusCode: .ok,
+                headers: [
+                    .contentType: "text/event-stream", .init("Cache-Control"): "no-store",
+                    .init("X-Accel-Buffering"): "no",
+                ],
+                body: HTTPBodySequence(from: stream, suggestedBufferSize: 65_536))
         }
         let server = server
         let failure = FailureNote()
@@ -171,7 +195,8 @@ public final class Viewer: Sendable {
     static func isLocalHost(_ host: String?, listen: ViewListenAddress, port: UInt16) -> Bool {
         guard let host = host?.trimmingCharacters(in: .whitespaces).lowercased() else { return false }
         let listenHost = listen.isIPv6 ? "[\(listen.host.lowercased())]" : listen.host
-        return Set([listenHost, "localhost", "127.0.0.1", "[::1]"]).contains { h in host == h || host == "\(h):\(port)" }
+        return Set([listenHost, "localhost", "127.0.0.1", "[::1]"]).contains { h in host == h || host == "\(h):\(port)"
+        }
     }
 
     /// Sends a `state` event when the state changed, at most once per update interval; a keep-alive comment
@@ -202,7 +227,9 @@ public final class Viewer: Sendable {
         let version = state.version
         let now = ContinuousClock.now
         let maxAge = Duration.seconds(configuration.limits.updateInterval)
-        if let json = encoded.withLock({ $0.json != nil && $0.version == version && now - $0.at < maxAge ? $0.json : nil }) {
+        if let json = encoded.withLock({
+            $0.json != nil && $0.version == version && now - $0.at < maxAge ? $0.json : nil
+        }) {
             return json
         }
         do {
@@ -213,7 +240,8 @@ public final class Viewer: Sendable {
         } catch {
             let n = state.countEncodeFailure()
             if n == 1 || n % 100 == 0 {
-                FileHandle.standardError.write(Data("csiloc view: could not encode the state (\(n) failures so far): \(error)\n".utf8))
+                FileHandle.standardError.write(
+                    Data("csiloc view: could not encode the state (\(n) failures so far): \(error)\n".utf8))
             }
             return nil
         }

@@ -95,7 +95,7 @@ public struct CRC32C: Sendable, Hashable {
     /// x^(2^k) mod P for k = 0..<67 (enough for any `Int` byte count: k goes up to 3 + 63).
     private static let powersOfTwo: [UInt32] = {
         var table = [UInt32](repeating: 0, count: 67)
-        var p: UInt32 = 1 << 30   // x¹
+        var p: UInt32 = 1 << 30 // x¹
         for k in 0..<67 {
             table[k] = p
             p = multiplyModP(p, p)
@@ -105,7 +105,7 @@ public struct CRC32C: Sendable, Hashable {
 
     /// x^(8n) mod P.
     private static func xPower8n(_ n: Int) -> UInt32 {
-        var p: UInt32 = 1 << 31   // x⁰
+        var p: UInt32 = 1 << 31 // x⁰
         var n = UInt(n), k = 3
         while n != 0 {
             if n & 1 != 0 { p = multiplyModP(powersOfTwo[k], p) }
@@ -146,7 +146,8 @@ public struct CRC32C: Sendable, Hashable {
             while i + 8 <= count {
                 let lo = UInt32(littleEndian: buffer.loadUnaligned(fromByteOffset: i, as: UInt32.self)) ^ crc
                 let hi = UInt32(littleEndian: buffer.loadUnaligned(fromByteOffset: i + 4, as: UInt32.self))
-                crc = t[7 * 256 + Int(lo & 0xFF)]
+                crc =
+                    t[7 * 256 + Int(lo & 0xFF)]
                     ^ t[6 * 256 + Int((lo >> 8) & 0xFF)]
                     ^ t[5 * 256 + Int((lo >> 16) & 0xFF)]
                     ^ t[4 * 256 + Int(lo >> 24)]

@@ -43,7 +43,8 @@ extension CSIFrameHeader {
 
         let version = u16(Offset.version)
         guard version == CSIFrameHeader.currentVersion else {
-            throw FrameRejection(.badVersion, "header_version is \(version), only \(CSIFrameHeader.currentVersion) is supported")
+            throw FrameRejection(
+                .badVersion, "header_version is \(version), only \(CSIFrameHeader.currentVersion) is supported")
         }
         let headerLength = u16(Offset.headerLength)
         guard Int(headerLength) >= minimum, Int(headerLength) == bytes.count else {

@@ -186,7 +186,7 @@ public final class CaptureReader {
                 return at
             }
             at += 1
-            source.discard(below: at - Int64(RangeCRC.step))  // see attempt(at:rangeCRC:)
+            source.discard(below: at - Int64(RangeCRC.step)) // see attempt(at:rangeCRC:)
         }
         return nil
     }
@@ -213,8 +213,10 @@ final class RangeCRC {
     func checksum(of offset: Int64, _ count: Int, in source: CaptureByteSource) -> UInt32 {
         let step = Int64(Self.step)
         let floor = checkpoints.isEmpty ? offset : anchor + (offset - anchor) / step * step
-        if checkpoints.isEmpty || offset < anchor || floor < anchor + Int64(dropped) * step || floor < source.windowStart
-            || anchor + Int64(dropped + checkpoints.count - 1) * step < source.windowStart {
+        if checkpoints.isEmpty || offset < anchor || floor < anchor + Int64(dropped) * step
+            || floor < source.windowStart
+            || anchor + Int64(dropped + checkpoints.count - 1) * step < source.windowStart
+        {
             anchor = offset
             checkpoints = [0]
             dropped = 0

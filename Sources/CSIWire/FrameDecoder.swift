@@ -91,7 +91,8 @@ public struct FrameDecoder: Sendable {
         guard elements <= limits.maxElements else {
             throw FrameRejection(
                 .oversized,
-                "n_ant·n_sc = \(header.antennaCount)·\(header.subcarrierCount) = \(elements), limit \(limits.maxElements)")
+                "n_ant·n_sc = \(header.antennaCount)·\(header.subcarrierCount) = \(elements), limit \(limits.maxElements)"
+            )
         }
         let (expectedBytes, overflow) = elements.multipliedReportingOverflow(by: format.bytesPerSample)
         guard !overflow, payload.count == expectedBytes else {
@@ -128,7 +129,8 @@ public struct FrameDecoder: Sendable {
             guard actual == header.crc32c else {
                 throw FrameRejection(
                     .crcMismatch,
-                    "payload CRC-32C is 0x\(String(actual, radix: 16)), header says 0x\(String(header.crc32c, radix: 16))")
+                    "payload CRC-32C is 0x\(String(actual, radix: 16)), header says 0x\(String(header.crc32c, radix: 16))"
+                )
             }
         }
     }

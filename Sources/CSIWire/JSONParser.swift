@@ -35,7 +35,7 @@ struct JSONParser {
 
     private mutating func parseObject(depth: Int) throws(JSONParseError) -> JSONValue {
         guard depth <= maxDepth else { throw fail("nesting deeper than \(maxDepth)") }
-        index += 1  // "{"
+        index += 1 // "{"
         var members: [String: JSONValue] = [:]
         skipWhitespace()
         if peek() == UInt8(ascii: "}") {
@@ -65,7 +65,7 @@ struct JSONParser {
 
     private mutating func parseArray(depth: Int) throws(JSONParseError) -> JSONValue {
         guard depth <= maxDepth else { throw fail("nesting deeper than \(maxDepth)") }
-        index += 1  // "["
+        index += 1 // "["
         var elements: [JSONValue] = []
         skipWhitespace()
         if peek() == UInt8(ascii: "]") {
@@ -111,7 +111,7 @@ struct JSONParser {
     }
 
     private mutating func parseString() throws(JSONParseError) -> String {
-        index += 1  // opening quote
+        index += 1 // opening quote
         var scalars = String.UnicodeScalarView()
         var runStart = index
         while true {

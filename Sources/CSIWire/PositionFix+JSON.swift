@@ -116,7 +116,8 @@ extension PositionFix {
                 confidence: try inner.double("confidence"))
         }
         let stages = try reader.optionalObject("stages").map(JSONValue.object)
-        let track = try reader.optionalObject("track").map { (members) throws(DecodingError) in try Track(json: members) }
+        let track = try reader.optionalObject("track").map { (members) throws(DecodingError) in try Track(json: members)
+        }
 
         self.init(
             seq: try reader.integer("seq", as: UInt64.self),

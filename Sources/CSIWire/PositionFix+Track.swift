@@ -25,8 +25,10 @@ extension PositionFix {
         /// Normalized innovation squared of the fix against the track's prediction (NaN when not gated).
         public var nis: Double
 
-        public init(position: SIMD3<Double>, velocity: SIMD3<Double>, covariance: [Double], velocityCovariance: [Double],
-                    event: String, updates: Int, ageSeconds: Double, sinceUpdateSeconds: Double, nis: Double = .nan) {
+        public init(
+            position: SIMD3<Double>, velocity: SIMD3<Double>, covariance: [Double], velocityCovariance: [Double],
+            event: String, updates: Int, ageSeconds: Double, sinceUpdateSeconds: Double, nis: Double = .nan
+        ) {
             self.position = position
             self.velocity = velocity
             self.covariance = covariance
@@ -67,7 +69,8 @@ extension PositionFix {
         public var epsMps: Double {
             let d = dimension
             guard velocityCovariance.count == d * d else { return .nan }
-            let a = velocityCovariance[0], b = (velocityCovariance[1] + velocityCovariance[d]) / 2, c = velocityCovariance[d + 1]
+            let a = velocityCovariance[0], b = (velocityCovariance[1] + velocityCovariance[d]) / 2,
+                c = velocityCovariance[d + 1]
             let s = speedMps
             guard s > 0 else { return 2 * ((a + c) / 2).squareRoot() }
             let ux = velocity.x / s, uy = velocity.y / s

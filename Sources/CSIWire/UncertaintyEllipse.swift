@@ -59,7 +59,7 @@ public struct UncertaintyEllipse: Sendable, Hashable {
         var degrees = 0.5 * atan2(2 * b, a - c) * 180 / Double.pi
         if degrees < 0 { degrees += 180 }
         if degrees >= 180 { degrees -= 180 }
-        if degrees == 0 { degrees = 0 }  // no "-0.0" in JSON
+        if degrees == 0 { degrees = 0 } // no "-0.0" in JSON
         self.init(
             semiMajorM: k * major.squareRoot(),
             semiMinorM: k * minor.squareRoot(),

@@ -88,7 +88,9 @@ final class AtomicFileOutput {
         while done < bytes.count {
             let pointer = bytes.baseAddress! + done
             let length = min(bytes.count - done, 1 << 30)
-            let result = offset.map { pwrite(descriptor, pointer, length, off_t($0 + done)) } ?? posixWrite(descriptor, pointer, length)
+            let result =
+                offset.map { pwrite(descriptor, pointer, length, off_t($0 + done)) }
+                ?? posixWrite(descriptor, pointer, length)
             if result < 0 {
                 if errno == EINTR { continue }
                 throw failure("cannot write")

@@ -8,7 +8,7 @@ enum ElementConversion {
         case 2: swap(base, n, UInt16.self)
         case 4: swap(base, n, UInt32.self)
         case 8: swap(base, n, UInt64.self)
-        default: break  // one-byte components have no byte order
+        default: break // one-byte components have no byte order
         }
     }
 
@@ -21,10 +21,12 @@ enum ElementConversion {
     }
 
     /// Copies a Fortran-order (first index fastest) array into C order (last index fastest).
-    static func fortranToC(_ source: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer,
-                           shape: [Int], itemSize: Int) {
+    static func fortranToC(
+        _ source: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer,
+        shape: [Int], itemSize: Int
+    ) {
         guard shape.count > 1, let count = NPYHeader.elementCount(shape), count > 0 else {
-            destination.copyMemory(from: source)  // 0-D and 1-D arrays are the same in both orders
+            destination.copyMemory(from: source) // 0-D and 1-D arrays are the same in both orders
             return
         }
         var fortranStrides = [Int](repeating: itemSize, count: shape.count)
@@ -34,7 +36,7 @@ enum ElementConversion {
         let lastAxis = shape.count - 1
         let rowLength = shape[lastAxis]
         let rowStride = fortranStrides[lastAxis]
-        var index = [Int](repeating: 0, count: lastAxis)  // all axes but the last
+        var index = [Int](repeating: 0, count: lastAxis) // all axes but the last
         var sourceOffset = 0
         var out = 0
         for _ in 0..<(count / rowLength) {
@@ -138,31 +140,36 @@ struct Decoding<Element> {
 
 extension Decoding where Element == Double {
     static var real: Self {
-        Self(expected: "float32, float64 or an integer type",
-             accepts: { $0.isFloatingPoint || $0.isInteger }, isIdentity: { $0 == .float64 },
-             convert: ElementConversion.toDouble)
+        Self(
+            expected: "float32, float64 or an integer type",
+            accepts: { $0.isFloatingPoint || $0.isInteger }, isIdentity: { $0 == .float64 },
+            convert: ElementConversion.toDouble)
     }
     static var complex: Self {
-        Self(expected: "complex64 or complex128", accepts: { $0.isComplex }, isIdentity: { $0 == .float64 },
-             convert: ElementConversion.toDouble)
+        Self(
+            expected: "complex64 or complex128", accepts: { $0.isComplex }, isIdentity: { $0 == .float64 },
+            convert: ElementConversion.toDouble)
     }
 }
 
 extension Decoding where Element == Float {
     static var real: Self {
-        Self(expected: "float32, float64 or an integer type",
-             accepts: { $0.isFloatingPoint || $0.isInteger }, isIdentity: { $0 == .float32 },
-             convert: ElementConversion.toFloat)
+        Self(
+            expected: "float32, float64 or an integer type",
+            accepts: { $0.isFloatingPoint || $0.isInteger }, isIdentity: { $0 == .float32 },
+            convert: ElementConversion.toFloat)
     }
     static var complex: Self {
-        Self(expected: "complex64 or complex128", accepts: { $0.isComplex }, isIdentity: { $0 == .float32 },
-             convert: ElementConversion.toFloat)
+        Self(
+            expected: "complex64 or complex128", accepts: { $0.isComplex }, isIdentity: { $0 == .float32 },
+            convert: ElementConversion.toFloat)
     }
 }
 
 extension Decoding where Element == Bool {
     static var bool: Self {
-        Self(expected: "bool or an integer type", accepts: { $0 == .bool || $0.isInteger }, isIdentity: { _ in false },
-             convert: ElementConversion.toBool)
+        Self(
+            expected: "bool or an integer type", accepts: { $0 == .bool || $0.isInteger }, isIdentity: { _ in false },
+            convert: ElementConversion.toBool)
     }
 }

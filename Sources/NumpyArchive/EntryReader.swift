@@ -12,7 +12,7 @@ final class EntryReader {
     let totalSize: Int
     private(set) var produced = 0
 
-    private let file: MappedFile  // keeps the mapping alive
+    private let file: MappedFile // keeps the mapping alive
     private let input: UnsafeRawBufferPointer
     /// File offset of `input`.
     private let inputOffset: Int
@@ -48,12 +48,18 @@ final class EntryReader {
         switch entry.method {
         case 0:
             guard entry.compressedSize == entry.uncompressedSize else {
-                throw where_.error(.corrupt, "corrupt zip: stored entry declares \(entry.compressedSize) compressed but \(entry.uncompressedSize) uncompressed bytes")
+                throw where_.error(
+                    .corrupt,
+                    "corrupt zip: stored entry declares \(entry.compressedSize) compressed but \(entry.uncompressedSize) uncompressed bytes"
+                )
             }
         case 8:
             let (bound, overflow) = entry.compressedSize.multipliedReportingOverflow(by: ZipFormat.maxDeflateRatio)
             guard overflow || entry.uncompressedSize <= bound + 1024 else {
-                throw where_.error(.corrupt, "corrupt zip: declares \(entry.uncompressedSize) bytes from \(entry.compressedSize) deflated bytes, more than deflate can expand")
+                throw where_.error(
+                    .corrupt,
+                    "corrupt zip: declares \(entry.uncompressedSize) bytes from \(entry.compressedSize) deflated bytes, more than deflate can expand"
+                )
             }
             let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
             stream.initialize(to: z_stream())
@@ -64,7 +70,8 @@ final class EntryReader {
             }
             self.stream = stream
         default:
-            throw where_.error(.unsupportedZip, "unsupported compression method \(entry.method) (expected 0 stored or 8 deflate)")
+            throw where_.error(
+                .unsupportedZip, "unsupported compression method \(entry.method) (expected 0 stored or 8 deflate)")
         }
     }
 
@@ -113,11 +120,15 @@ final class EntryReader {
         }
     }
 
-    private func inflate(_ stream: UnsafeMutablePointer<z_stream>, into base: UnsafeMutableRawPointer, count: Int) throws {
+    private func inflate(
+        _ stream: UnsafeMutablePointer<z_stream>, into base: UnsafeMutableRawPointer, count: Int
+    ) throws {
         var written = 0
         while written < count {
             guard !streamEnded else {
-                throw entryContext.error(.corrupt, "deflate stream ends after \(produced + written) bytes, but the entry declares \(totalSize)")
+                throw entryContext.error(
+                    .corrupt,
+                    "deflate stream ends after \(produced + written) bytes, but the entry declares \(totalSize)")
             }
             let before = inputPosition
             let (wrote, status) = step(stream, out: base + written, capacity: count - written)
@@ -134,11 +145,14 @@ final class EntryReader {
     }
 
     /// One `inflate` call; returns bytes produced and zlib's status.
-    private func step(_ stream: UnsafeMutablePointer<z_stream>, out: UnsafeMutableRawPointer, capacity: Int) -> (Int, Int32) {
+    private func step(
+        _ stream: UnsafeMutablePointer<z_stream>, out: UnsafeMutableRawPointer, capacity: Int
+    ) -> (Int, Int32) {
         let inputLeft = input.count - inputPosition
         let inChunk = uInt(min(inputLeft, Self.zlibChunk))
         let outChunk = uInt(min(capacity, Self.zlibChunk))
-        stream.pointee.next_in = UnsafeMutablePointer(mutating: input.baseAddress!.assumingMemoryBound(to: Bytef.self) + inputPosition)
+        stream.pointee.next_in = UnsafeMutablePointer(
+            mutating: input.baseAddress!.assumingMemoryBound(to: Bytef.self) + inputPosition)
         stream.pointee.avail_in = inChunk
         stream.pointee.next_out = out.assumingMemoryBound(to: Bytef.self)
         stream.pointee.avail_out = outChunk
@@ -152,7 +166,10 @@ final class EntryReader {
         switch status {
         case Z_OK where !progressed, Z_BUF_ERROR:
             // No progress although there was room for output: the input is used up.
-            throw entryContext.error(.corrupt, "corrupt deflate stream: compressed data ends before the stream does (after \(produced) of \(totalSize) bytes)")
+            throw entryContext.error(
+                .corrupt,
+                "corrupt deflate stream: compressed data ends before the stream does (after \(produced) of \(totalSize) bytes)"
+            )
         case Z_OK, Z_STREAM_END:
             return
         default:
@@ -168,15 +185,18 @@ final class EntryReader {
             var spare: UInt8 = 0
             let (wrote, status) = step(stream, out: &spare, capacity: 1)
             if wrote > 0 {
-                throw entryContext.error(.corrupt, "deflate stream holds more than the \(totalSize) bytes the entry declares")
+                throw entryContext.error(
+                    .corrupt, "deflate stream holds more than the \(totalSize) bytes the entry declares")
             }
             try check(status, progressed: false)
             guard streamEnded else {
-                throw entryContext.error(.corrupt, "corrupt deflate stream: no end-of-stream marker after \(totalSize) bytes")
+                throw entryContext.error(
+                    .corrupt, "corrupt deflate stream: no end-of-stream marker after \(totalSize) bytes")
             }
         }
         if let expectedCRC, crc.value != expectedCRC {
-            throw entryContext.error(.crcMismatch, "CRC-32 mismatch: archive records \(hex(expectedCRC)), data gives \(hex(crc.value))")
+            throw entryContext.error(
+                .crcMismatch, "CRC-32 mismatch: archive records \(hex(expectedCRC)), data gives \(hex(crc.value))")
         }
     }
 

@@ -19,10 +19,13 @@ public struct NPYArray: Sendable, Equatable, CustomStringConvertible {
     public init(dtype: NPYDType, shape: [Int], bytes: [UInt8]) throws {
         let context = ErrorContext(file: "<in-memory array>", location: nil)
         guard let length = NPYHeader.dataLength(shape, dtype) else {
-            throw context.error(.invalidArgument, "shape \(NPYHeader.formatShape(shape)) is invalid (negative or overflowing)")
+            throw context.error(
+                .invalidArgument, "shape \(NPYHeader.formatShape(shape)) is invalid (negative or overflowing)")
         }
         guard length == bytes.count else {
-            throw context.error(.invalidArgument, "shape \(NPYHeader.formatShape(shape)) of \(dtype.descr) needs \(length) bytes, got \(bytes.count)")
+            throw context.error(
+                .invalidArgument,
+                "shape \(NPYHeader.formatShape(shape)) of \(dtype.descr) needs \(length) bytes, got \(bytes.count)")
         }
         self.init(validated: dtype, shape: shape, bytes: bytes, context: context)
     }
@@ -37,14 +40,22 @@ public struct NPYArray: Sendable, Equatable, CustomStringConvertible {
     /// Builds an array from Swift scalars laid out in C order (`scalarsPerElement` 2 for interleaved complex).
     init<T>(_ dtype: NPYDType, scalars: [T], shape: [Int]) throws {
         let context = ErrorContext(file: "<in-memory array>", location: nil)
-        let needed = NPYHeader.elementCount(shape).map { $0.multipliedReportingOverflow(by: dtype.componentsPerElement) }
+        let needed = NPYHeader.elementCount(shape).map {
+            $0.multipliedReportingOverflow(by: dtype.componentsPerElement)
+        }
         guard let needed, !needed.overflow else {
-            throw context.error(.invalidArgument, "shape \(NPYHeader.formatShape(shape)) is invalid (negative or overflowing)")
+            throw context.error(
+                .invalidArgument, "shape \(NPYHeader.formatShape(shape)) is invalid (negative or overflowing)")
         }
         guard needed.partialValue == scalars.count else {
-            throw context.error(.invalidArgument, "shape \(NPYHeader.formatShape(shape)) of \(dtype.rawValue) needs \(needed.partialValue) values, got \(scalars.count)")
+            throw context.error(
+                .invalidArgument,
+                "shape \(NPYHeader.formatShape(shape)) of \(dtype.rawValue) needs \(needed.partialValue) values, got \(scalars.count)"
+            )
         }
-        self.init(validated: dtype, shape: shape, bytes: scalars.withUnsafeBytes { littleEndianBytes($0, dtype) }, context: context)
+        self.init(
+            validated: dtype, shape: shape, bytes: scalars.withUnsafeBytes { littleEndianBytes($0, dtype) },
+            context: context)
     }
 
     /// A float64 array from C-order values; throws if `doubles.count` does not match `shape`.
@@ -52,15 +63,20 @@ public struct NPYArray: Sendable, Equatable, CustomStringConvertible {
     /// A float32 array from C-order values; throws if `floats.count` does not match `shape`.
     public init(floats: [Float], shape: [Int]) throws { try self.init(.float32, scalars: floats, shape: shape) }
     /// `values` interleaves real and imaginary parts: `2 * product(shape)` floats.
-    public init(complexFloats values: [Float], shape: [Int]) throws { try self.init(.complex64, scalars: values, shape: shape) }
+    public init(complexFloats values: [Float], shape: [Int]) throws {
+        try self.init(.complex64, scalars: values, shape: shape)
+    }
     /// `values` interleaves real and imaginary parts: `2 * product(shape)` doubles.
-    public init(complexDoubles values: [Double], shape: [Int]) throws { try self.init(.complex128, scalars: values, shape: shape) }
+    public init(complexDoubles values: [Double], shape: [Int]) throws {
+        try self.init(.complex128, scalars: values, shape: shape)
+    }
     /// A bool array from C-order values; throws if `bools.count` does not match `shape`.
     public init(bools: [Bool], shape: [Int]) throws { try self.init(.bool, scalars: bools, shape: shape) }
     /// A 0-d float64 array (shape `()`), as NumPy saves a Python float.
     public init(scalar: Double) {
-        self.init(validated: .float64, shape: [], bytes: [scalar].withUnsafeBytes { littleEndianBytes($0, .float64) },
-                  context: ErrorContext(file: "<in-memory array>", location: nil))
+        self.init(
+            validated: .float64, shape: [], bytes: [scalar].withUnsafeBytes { littleEndianBytes($0, .float64) },
+            context: ErrorContext(file: "<in-memory array>", location: nil))
     }
 
     /// Number of elements (product of the shape; 1 for a 0-d array).
@@ -88,7 +104,9 @@ public struct NPYArray: Sendable, Equatable, CustomStringConvertible {
     /// The single real value of a 0-d (or one-element) array, such as a carrier frequency.
     public func scalar() throws -> Double {
         guard count == 1 else {
-            throw context.error(.shapeMismatch, "expected a scalar (shape () or one element), found shape \(NPYHeader.formatShape(shape))")
+            throw context.error(
+                .shapeMismatch,
+                "expected a scalar (shape () or one element), found shape \(NPYHeader.formatShape(shape))")
         }
         return try doubles()[0]
     }
@@ -101,7 +119,9 @@ public struct NPYArray: Sendable, Equatable, CustomStringConvertible {
     static func checkShape(_ shape: [Int], _ expected: [Int?], _ context: ErrorContext) throws {
         let matches = shape.count == expected.count && zip(shape, expected).allSatisfy { $1 == nil || $0 == $1 }
         guard matches else {
-            let pattern = expected.count == 1 ? "(\(expected[0].map(String.init) ?? "*"),)"
+            let pattern =
+                expected.count == 1
+                ? "(\(expected[0].map(String.init) ?? "*"),)"
                 : "(" + expected.map { $0.map(String.init) ?? "*" }.joined(separator: ", ") + ")"
             throw context.error(.shapeMismatch, "expected shape \(pattern), found \(NPYHeader.formatShape(shape))")
         }
@@ -112,7 +132,9 @@ public struct NPYArray: Sendable, Equatable, CustomStringConvertible {
             throw context.error(.typeMismatch, "expected dtype \(decoding.expected), found \(dtype.descr)")
         }
         let component = dtype.componentType
-        return bytes.withUnsafeBytes { decoding.decode($0, component: component, scalars: $0.count / component.itemSize) }
+        return bytes.withUnsafeBytes {
+            decoding.decode($0, component: component, scalars: $0.count / component.itemSize)
+        }
     }
 }
 

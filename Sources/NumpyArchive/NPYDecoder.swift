@@ -10,15 +10,20 @@ enum NPYDecoder {
         let fields = try readHeaderFields(reader)
         let header: NPYHeader
         switch ParsedDescr.parse(fields.descr) {
-        case .success(let descr): header = NPYHeader(descr: descr, fortranOrder: fields.fortranOrder, shape: fields.shape)
+        case .success(let descr):
+            header = NPYHeader(descr: descr, fortranOrder: fields.fortranOrder, shape: fields.shape)
         case .failure(let problem): throw context.error(problem.kind, problem.message)
         }
         let shapeText = NPYHeader.formatShape(header.shape)
         guard let dataLength = NPYHeader.dataLength(header.shape, header.descr.dtype) else {
-            throw context.error(.shapeMismatch, "shape \(shapeText) of \(header.descr.text) is too large (size overflows)")
+            throw context.error(
+                .shapeMismatch, "shape \(shapeText) of \(header.descr.text) is too large (size overflows)")
         }
         guard dataLength == reader.remaining else {
-            throw context.error(.shapeMismatch, "data length mismatch: shape \(shapeText) of \(header.descr.text) needs \(dataLength) bytes, found \(reader.remaining)")
+            throw context.error(
+                .shapeMismatch,
+                "data length mismatch: shape \(shapeText) of \(header.descr.text) needs \(dataLength) bytes, found \(reader.remaining)"
+            )
         }
         return header
     }
@@ -36,7 +41,10 @@ enum NPYDecoder {
         }
         let headerLength = try reader.readBytes(lengthBytes).reversed().reduce(0) { $0 << 8 | Int($1) }
         guard headerLength <= NPYHeader.maxHeaderLength, headerLength <= reader.remaining else {
-            throw context.error(.badNPY, "malformed .npy header: declares \(headerLength) header bytes, only \(min(reader.remaining, NPYHeader.maxHeaderLength)) allowed here")
+            throw context.error(
+                .badNPY,
+                "malformed .npy header: declares \(headerLength) header bytes, only \(min(reader.remaining, NPYHeader.maxHeaderLength)) allowed here"
+            )
         }
         return try NPYHeader.parseFields(try reader.readBytes(headerLength), utf8: utf8, context)
     }
@@ -57,13 +65,16 @@ enum NPYDecoder {
         var bytes = try reader.readBytes(reader.remaining)
         try reader.finish()
         if header.descr.bigEndian {
-            bytes.withUnsafeMutableBytes { ElementConversion.swapBytes($0, componentSize: dtype.componentType.itemSize) }
+            bytes.withUnsafeMutableBytes {
+                ElementConversion.swapBytes($0, componentSize: dtype.componentType.itemSize)
+            }
         }
         if header.fortranOrder && header.shape.count > 1 {
             let fortran = bytes
             fortran.withUnsafeBytes { source in
                 bytes.withUnsafeMutableBytes { destination in
-                    ElementConversion.fortranToC(source, into: destination, shape: header.shape, itemSize: dtype.itemSize)
+                    ElementConversion.fortranToC(
+                        source, into: destination, shape: header.shape, itemSize: dtype.itemSize)
                 }
             }
         }
@@ -71,8 +82,10 @@ enum NPYDecoder {
     }
 
     /// The array converted to `Element`s (interleaved for complex targets) with its shape.
-    static func readValues<Element>(_ reader: EntryReader, _ decoding: Decoding<Element>,
-                                    check: HeaderCheck? = nil) throws -> NPYValues<Element> {
+    static func readValues<Element>(
+        _ reader: EntryReader, _ decoding: Decoding<Element>,
+        check: HeaderCheck? = nil
+    ) throws -> NPYValues<Element> {
         let header = try readHeader(reader)
         let dtype = header.descr.dtype
         guard decoding.accepts(dtype) else {
@@ -100,8 +113,10 @@ enum NPYDecoder {
         return NPYValues(shape: header.shape, values: values, context: reader.context)
     }
 
-    private static func readConverting<Element>(_ reader: EntryReader, _ descr: ParsedDescr, _ decoding: Decoding<Element>,
-                                                into destination: UnsafeMutablePointer<Element>) throws {
+    private static func readConverting<Element>(
+        _ reader: EntryReader, _ descr: ParsedDescr, _ decoding: Decoding<Element>,
+        into destination: UnsafeMutablePointer<Element>
+    ) throws {
         let component = descr.dtype.componentType
         let chunk = max(component.itemSize, conversionChunk / component.itemSize * component.itemSize)
         let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: min(chunk, reader.remaining), alignment: 16)

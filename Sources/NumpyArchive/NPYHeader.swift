@@ -5,7 +5,7 @@ struct NPYHeader: Sendable, Equatable {
     var fortranOrder: Bool
     var shape: [Int]
 
-    static let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]  // "\x93NUMPY"
+    static let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59] // "\x93NUMPY"
     /// Magic plus the two version bytes.
     static let prefixLength = 8
     /// Header dictionaries longer than this are rejected before anything is allocated for them.
@@ -78,7 +78,10 @@ struct NPYHeader: Sendable, Equatable {
 
     /// Parses the header dictionary text: exactly the keys descr (a string), fortran_order and shape.
     static func parseFields(_ bytes: [UInt8], utf8: Bool, _ context: ErrorContext) throws -> Fields {
-        let text = utf8 ? String(decoding: bytes, as: UTF8.self) : String(String.UnicodeScalarView(bytes.map { Unicode.Scalar($0) }))
+        let text =
+            utf8
+            ? String(decoding: bytes, as: UTF8.self)
+            : String(String.UnicodeScalarView(bytes.map { Unicode.Scalar($0) }))
         let value: PyLiteral
         do {
             value = try PyLiteralParser.parseAll(text)
@@ -91,7 +94,8 @@ struct NPYHeader: Sendable, Equatable {
         var fields: [String: PyLiteral] = [:]
         for (key, item) in items {
             guard ["descr", "fortran_order", "shape"].contains(key) else {
-                throw context.error(.badNPY, "malformed .npy header: unexpected key '\(key)' (expected descr, fortran_order, shape)")
+                throw context.error(
+                    .badNPY, "malformed .npy header: unexpected key '\(key)' (expected descr, fortran_order, shape)")
             }
             fields[key] = item
         }
@@ -104,12 +108,14 @@ struct NPYHeader: Sendable, Equatable {
         case .string(let string):
             descr = string
         case .list:
-            throw context.error(.unsupportedDType, "unsupported dtype: structured array (record fields) in \(quoted(text))")
+            throw context.error(
+                .unsupportedDType, "unsupported dtype: structured array (record fields) in \(quoted(text))")
         default:
             throw context.error(.badNPY, "malformed .npy header: 'descr' must be a string in \(quoted(text))")
         }
         guard case .bool(let fortranOrder) = fields["fortran_order"]! else {
-            throw context.error(.badNPY, "malformed .npy header: 'fortran_order' must be True or False in \(quoted(text))")
+            throw context.error(
+                .badNPY, "malformed .npy header: 'fortran_order' must be True or False in \(quoted(text))")
         }
         guard case .tuple(let dims) = fields["shape"]! else {
             throw context.error(.badNPY, "malformed .npy header: 'shape' must be a tuple in \(quoted(text))")
@@ -117,7 +123,8 @@ struct NPYHeader: Sendable, Equatable {
         var shape: [Int] = []
         for dim in dims {
             guard case .int(let n) = dim, n >= 0 else {
-                throw context.error(.badNPY, "malformed .npy header: shape entries must be non-negative integers in \(quoted(text))")
+                throw context.error(
+                    .badNPY, "malformed .npy header: shape entries must be non-negative integers in \(quoted(text))")
             }
             shape.append(n)
         }
@@ -139,14 +146,17 @@ struct NPYHeader: Sendable, Equatable {
 
     /// The preamble for any `descr` string (ASCII, e.g. `<U10` for a string scalar).
     static func encode(descr: String, fortranOrder: Bool, shape: [Int]) -> [UInt8] {
-        var dict = "{'descr': '\(descr)', 'fortran_order': \(fortranOrder ? "True" : "False"), "
+        var dict =
+            "{'descr': '\(descr)', 'fortran_order': \(fortranOrder ? "True" : "False"), "
             + "'shape': \(formatShape(shape)), }"
         if let growthAxis = fortranOrder ? shape.last : shape.first {
             dict += String(repeating: " ", count: max(0, growthAxisMaxDigits - String(growthAxis).count))
         }
-        let text = Array(dict.utf8)  // ASCII only
+        let text = Array(dict.utf8) // ASCII only
         // Version 1.0 has a 16-bit header length; 2.0 (32-bit) only when that does not fit, as NumPy does.
-        func padding(_ lengthBytes: Int) -> Int { alignment - (magic.count + 2 + lengthBytes + text.count + 1) % alignment }
+        func padding(_ lengthBytes: Int) -> Int {
+            alignment - (magic.count + 2 + lengthBytes + text.count + 1) % alignment
+        }
         let lengthBytes = text.count + padding(2) + 1 <= Int(UInt16.max) ? 2 : 4
         let headerLength = text.count + padding(lengthBytes) + 1
         var out = magic + [lengthBytes == 2 ? 1 : 2, 0]

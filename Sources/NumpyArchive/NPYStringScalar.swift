@@ -36,7 +36,8 @@ struct NPYStringScalar: Sendable, Equatable {
     /// string dtype or one wider than ``maxWidth``.
     static func parse(_ descr: String, _ context: ErrorContext) throws -> NPYStringScalar? {
         let scalars = Array(descr.unicodeScalars)
-        guard scalars.count >= 2, "<>|=".unicodeScalars.contains(scalars[0]), scalars[1] == "U" || scalars[1] == "S" else {
+        guard scalars.count >= 2, "<>|=".unicodeScalars.contains(scalars[0]), scalars[1] == "U" || scalars[1] == "S"
+        else {
             return nil
         }
         let (order, kind) = (scalars[0], scalars[1])
@@ -45,8 +46,11 @@ struct NPYStringScalar: Sendable, Equatable {
             throw context.error(.badNPY, "invalid dtype descr '\(shown(descr))' (expected a width after '\(kind)')")
         }
         // At most 4 digits before converting: a width of any length cannot overflow, and leading zeros stay suspicious.
-        guard digits.count <= 4, let width = Int(String(String.UnicodeScalarView(digits))), (1...maxWidth).contains(width) else {
-            throw context.error(.unsupportedDType, "unsupported string dtype '\(shown(descr))': widths 1 to \(maxWidth) are accepted")
+        guard digits.count <= 4, let width = Int(String(String.UnicodeScalarView(digits))),
+            (1...maxWidth).contains(width)
+        else {
+            throw context.error(
+                .unsupportedDType, "unsupported string dtype '\(shown(descr))': widths 1 to \(maxWidth) are accepted")
         }
         if kind == "S" { return NPYStringScalar(encoding: .bytes, width: width, descr: descr) }
         guard order != "|" else {
@@ -62,14 +66,20 @@ struct NPYStringScalar: Sendable, Equatable {
         let context = reader.context
         let fields = try NPYDecoder.readHeaderFields(reader)
         guard let string = try parse(fields.descr, context) else {
-            throw context.error(.typeMismatch, "expected a string (dtype <U n or |S n, shape () or (1,)), found \(shown(fields.descr))")
+            throw context.error(
+                .typeMismatch, "expected a string (dtype <U n or |S n, shape () or (1,)), found \(shown(fields.descr))")
         }
         let shapeText = NPYHeader.formatShape(fields.shape)
         guard fields.shape == [] || fields.shape == [1] else {
-            throw context.error(.shapeMismatch, "expected a single string (shape () or (1,)), found shape \(shapeText) of \(string.descr)")
+            throw context.error(
+                .shapeMismatch,
+                "expected a single string (shape () or (1,)), found shape \(shapeText) of \(string.descr)")
         }
         guard let length = string.dataLength, length == reader.remaining else {
-            throw context.error(.shapeMismatch, "data length mismatch: shape \(shapeText) of \(string.descr) needs \(string.dataLength.map(String.init) ?? "too many") bytes, found \(reader.remaining)")
+            throw context.error(
+                .shapeMismatch,
+                "data length mismatch: shape \(shapeText) of \(string.descr) needs \(string.dataLength.map(String.init) ?? "too many") bytes, found \(reader.remaining)"
+            )
         }
         let bytes = try reader.readBytes(length)
         try reader.finish()
@@ -88,7 +98,10 @@ struct NPYStringScalar: Sendable, Equatable {
             while units.last == 0 { units.removeLast() }
             for (index, unit) in units.enumerated() {
                 guard let scalar = Unicode.Scalar(unit) else {
-                    throw context.error(.typeMismatch, "string of \(descr) holds code point 0x\(String(unit, radix: 16, uppercase: true)) at character \(index), which is not a Unicode scalar (a surrogate or above 0x10FFFF)")
+                    throw context.error(
+                        .typeMismatch,
+                        "string of \(descr) holds code point 0x\(String(unit, radix: 16, uppercase: true)) at character \(index), which is not a Unicode scalar (a surrogate or above 0x10FFFF)"
+                    )
                 }
                 text.append(scalar)
             }
@@ -115,6 +128,7 @@ struct NPYStringScalar: Sendable, Equatable {
 
     /// A descr from a hostile header, shortened for a message.
     private static func shown(_ descr: String) -> String {
-        descr.unicodeScalars.count > 40 ? String(String.UnicodeScalarView(descr.unicodeScalars.prefix(40))) + "..." : descr
+        descr.unicodeScalars.count > 40
+            ? String(String.UnicodeScalarView(descr.unicodeScalars.prefix(40))) + "..." : descr
     }
 }

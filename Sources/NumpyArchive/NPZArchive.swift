@@ -36,7 +36,7 @@ public final class NPZArchive: Sendable {
         var entries: [String: ZipEntry] = [:]
         for entry in try ZipReader.entries(of: file) where entry.name.hasSuffix(".npy") {
             let key = String(entry.name.dropLast(4))
-            if entries.updateValue(entry, forKey: key) == nil { keys.append(key) }  // a duplicate name: last wins, as in Python
+            if entries.updateValue(entry, forKey: key) == nil { keys.append(key) } // a duplicate name: last wins, as in Python
         }
         self.keys = keys
         self.entries = entries
@@ -48,8 +48,9 @@ public final class NPZArchive: Sendable {
     /// Dtype and shape of `key` from its header alone (cheap even for huge or compressed members).
     public func info(_ key: String) throws -> NPYArrayInfo {
         let header = try NPYDecoder.readHeader(try reader(for: key))
-        return NPYArrayInfo(dtype: header.descr.dtype, shape: header.shape, fortranOrder: header.fortranOrder,
-                            bigEndian: header.descr.bigEndian)
+        return NPYArrayInfo(
+            dtype: header.descr.dtype, shape: header.shape, fortranOrder: header.fortranOrder,
+            bigEndian: header.descr.bigEndian)
     }
 
     /// The shape of `key` read from its header alone, checked against `expected` (`nil` entries match any length):
@@ -70,16 +71,22 @@ public final class NPZArchive: Sendable {
     /// Real values as `Double` (from float32, float64 or integers), converted while reading. With `shape` (`nil`
     /// entries match any length, e.g. `[nil, 3]`) a member of another shape is rejected from its header, before
     /// its data is inflated or memory is allocated for it.
-    public func doubles(_ key: String, shape: [Int?]? = nil) throws -> NPYValues<Double> { try values(key, .real, shape) }
+    public func doubles(_ key: String, shape: [Int?]? = nil) throws -> NPYValues<Double> {
+        try values(key, .real, shape)
+    }
     /// Real values as `Float` (from float32, float64 or integers), converted while reading; `shape` as for
     /// ``doubles(_:shape:)``.
     public func floats(_ key: String, shape: [Int?]? = nil) throws -> NPYValues<Float> { try values(key, .real, shape) }
     /// Complex values as interleaved (re, im) `Float`s (from complex64 or complex128). For complex64 C-order data
     /// the bytes go straight from the file into the result. `shape` as for ``doubles(_:shape:)``.
-    public func complexFloats(_ key: String, shape: [Int?]? = nil) throws -> NPYValues<Float> { try values(key, .complex, shape) }
+    public func complexFloats(_ key: String, shape: [Int?]? = nil) throws -> NPYValues<Float> {
+        try values(key, .complex, shape)
+    }
     /// Complex values as interleaved (re, im) `Double`s (from complex64 or complex128); `shape` as for
     /// ``doubles(_:shape:)``.
-    public func complexDoubles(_ key: String, shape: [Int?]? = nil) throws -> NPYValues<Double> { try values(key, .complex, shape) }
+    public func complexDoubles(_ key: String, shape: [Int?]? = nil) throws -> NPYValues<Double> {
+        try values(key, .complex, shape)
+    }
     /// Flags from bool or integer arrays (non-zero is true); `shape` as for ``doubles(_:shape:)``.
     public func bools(_ key: String, shape: [Int?]? = nil) throws -> NPYValues<Bool> { try values(key, .bool, shape) }
 
@@ -88,7 +95,9 @@ public final class NPZArchive: Sendable {
     public func scalar(_ key: String) throws -> Double {
         let values = try NPYDecoder.readValues(try reader(for: key), Decoding<Double>.real) { header, context in
             guard NPYHeader.elementCount(header.shape) == 1 else {
-                throw context.error(.shapeMismatch, "expected a scalar (shape () or one element), found shape \(NPYHeader.formatShape(header.shape))")
+                throw context.error(
+                    .shapeMismatch,
+                    "expected a scalar (shape () or one element), found shape \(NPYHeader.formatShape(header.shape))")
             }
         }
         return values.values[0]
@@ -101,7 +110,9 @@ public final class NPZArchive: Sendable {
     /// in turn, reject string arrays as unsupported dtypes.)
     public func string(_ key: String) throws -> String { try NPYStringScalar.read(try reader(for: key)) }
 
-    private func values<Element>(_ key: String, _ decoding: Decoding<Element>, _ shape: [Int?]?) throws -> NPYValues<Element> {
+    private func values<Element>(
+        _ key: String, _ decoding: Decoding<Element>, _ shape: [Int?]?
+    ) throws -> NPYValues<Element> {
         try NPYDecoder.readValues(try reader(for: key), decoding, check: Self.shapeCheck(shape))
     }
 

@@ -57,14 +57,16 @@ public final class NPZWriter {
     private func begin(name: String, descr: String, shape: [Int], dataLength: Int?) throws {
         try checkWritable()
         if let open {
-            throw error(.invalidArgument, name, "cannot begin while array '\(open.name)' is still open (call endArray first)")
+            throw error(
+                .invalidArgument, name, "cannot begin while array '\(open.name)' is still open (call endArray first)")
         }
         guard !name.isEmpty, !name.utf8.contains(0), name.utf8.count + 4 <= ZipFormat.max16 else {
             throw error(.invalidArgument, name, "invalid array name (empty, containing NUL, or too long)")
         }
         guard !names.contains(name) else { throw error(.invalidArgument, name, "duplicate array name") }
         guard let dataLength else {
-            throw error(.invalidArgument, name, "invalid shape \(NPYHeader.formatShape(shape)) (negative or overflowing)")
+            throw error(
+                .invalidArgument, name, "invalid shape \(NPYHeader.formatShape(shape)) (negative or overflowing)")
         }
         let header = NPYHeader.encode(descr: descr, fortranOrder: false, shape: shape)
         try guarded {
@@ -82,7 +84,10 @@ public final class NPZWriter {
             throw NPZError(.invalidArgument, file: path, "append called with no open array (call beginArray first)")
         }
         guard bytes.count <= current.declared - current.appended else {
-            throw error(.invalidArgument, current.name, "appending \(bytes.count) bytes would exceed the declared \(current.declared) (already have \(current.appended))")
+            throw error(
+                .invalidArgument, current.name,
+                "appending \(bytes.count) bytes would exceed the declared \(current.declared) (already have \(current.appended))"
+            )
         }
         try guarded { try zip.write(bytes) }
         open!.appended += bytes.count
@@ -95,7 +100,9 @@ public final class NPZWriter {
             throw NPZError(.invalidArgument, file: path, "endArray called with no open array")
         }
         guard current.appended == current.declared else {
-            throw error(.invalidArgument, current.name, "appended \(current.appended) bytes, but the declared shape and dtype need \(current.declared)")
+            throw error(
+                .invalidArgument, current.name,
+                "appended \(current.appended) bytes, but the declared shape and dtype need \(current.declared)")
         }
         try guarded { try zip.endEntry() }
         open = nil
@@ -139,10 +146,13 @@ public final class NPZWriter {
     public func write(name: String, string: String) throws {
         let scalars = Array(string.unicodeScalars)
         guard scalars.count <= NPYStringScalar.maxWidth, !scalars.contains("\0") else {
-            throw error(.invalidArgument, name, "a string scalar must have at most \(NPYStringScalar.maxWidth) characters and no NUL, got \(scalars.count) characters")
+            throw error(
+                .invalidArgument, name,
+                "a string scalar must have at most \(NPYStringScalar.maxWidth) characters and no NUL, got \(scalars.count) characters"
+            )
         }
         let width = max(1, scalars.count)
-        var bytes = [UInt8](repeating: 0, count: 4 * width)  // an empty string is one NUL character, as in NumPy
+        var bytes = [UInt8](repeating: 0, count: 4 * width) // an empty string is one NUL character, as in NumPy
         for (i, scalar) in scalars.enumerated() {
             for b in 0..<4 { bytes[4 * i + b] = UInt8(truncatingIfNeeded: scalar.value >> (8 * b)) }
         }
@@ -155,7 +165,8 @@ public final class NPZWriter {
     public func finish() throws {
         try checkWritable()
         if let open {
-            throw error(.invalidArgument, open.name, "finish called while the array is still open (call endArray first)")
+            throw error(
+                .invalidArgument, open.name, "finish called while the array is still open (call endArray first)")
         }
         try guarded { try zip.finish() }
         state = .finished
@@ -163,11 +174,15 @@ public final class NPZWriter {
 
     private func write<T>(_ name: String, _ dtype: NPYDType, _ scalars: [T], _ shape: [Int]) throws {
         guard 1.littleEndian == 1 else {
-            return try write(name: name, array: NPYArray(dtype, scalars: scalars, shape: shape))  // swaps bytes
+            return try write(name: name, array: NPYArray(dtype, scalars: scalars, shape: shape)) // swaps bytes
         }
-        let needed = NPYHeader.elementCount(shape).map { $0.multipliedReportingOverflow(by: dtype.componentsPerElement) }
+        let needed = NPYHeader.elementCount(shape).map {
+            $0.multipliedReportingOverflow(by: dtype.componentsPerElement)
+        }
         guard let needed, !needed.overflow, needed.partialValue == scalars.count else {
-            throw error(.invalidArgument, name, "shape \(NPYHeader.formatShape(shape)) of \(dtype.rawValue) does not match \(scalars.count) values")
+            throw error(
+                .invalidArgument, name,
+                "shape \(NPYHeader.formatShape(shape)) of \(dtype.rawValue) does not match \(scalars.count) values")
         }
         try beginArray(name: name, dtype: dtype, shape: shape)
         try scalars.withUnsafeBytes { try append($0) }

@@ -89,7 +89,8 @@ struct PyLiteralParser {
         guard index + w.count <= scalars.count, Array(scalars[index..<index + w.count]) == w else { return false }
         // A keyword must not run on into an identifier (`Truex`).
         if let next = index + w.count < scalars.count ? scalars[index + w.count] : nil,
-           next.properties.isAlphabetic || next == "_" || ("0"..."9").contains(next) {
+            next.properties.isAlphabetic || next == "_" || ("0"..."9").contains(next)
+        {
             return false
         }
         return true
@@ -133,7 +134,7 @@ struct PyLiteralParser {
             index += 1
         }
         guard digits > 0 else { throw problem("expected digits") }
-        if current == "L" || current == "l" { index += 1 }  // Python 2 long suffix, found in old files
+        if current == "L" || current == "l" { index += 1 } // Python 2 long suffix, found in old files
         return negative ? -value : value
     }
 

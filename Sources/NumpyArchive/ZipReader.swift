@@ -46,7 +46,7 @@ enum ZipReader {
         var entryCount = bytes.u16(end + 10)
         var directorySize = bytes.u32(end + 12)
         var directoryOffset = bytes.u32(end + 16)
-        var directoryLimit = end  // the central directory must end before this offset
+        var directoryLimit = end // the central directory must end before this offset
 
         let locator = end - ZipFormat.zip64LocatorSize
         if locator >= 0, bytes.u32(locator) == ZipFormat.zip64LocatorSignature {
@@ -65,16 +65,22 @@ enum ZipReader {
             throw NPZError(.unsupportedZip, file: path, "multi-disk zip archives are not supported")
         }
         guard file.contains(offset: directoryOffset, length: directorySize) else {
-            throw NPZError(.truncated, file: path,
-                           "truncated: central directory needs \(directorySize) bytes at offset \(directoryOffset), file has \(file.count)")
+            throw NPZError(
+                .truncated, file: path,
+                "truncated: central directory needs \(directorySize) bytes at offset \(directoryOffset), file has \(file.count)"
+            )
         }
         guard directoryOffset + directorySize <= directoryLimit else {
-            throw NPZError(.corrupt, file: path,
-                           "corrupt zip: central directory (\(directorySize) bytes at offset \(directoryOffset)) overlaps the end record at \(directoryLimit)")
+            throw NPZError(
+                .corrupt, file: path,
+                "corrupt zip: central directory (\(directorySize) bytes at offset \(directoryOffset)) overlaps the end record at \(directoryLimit)"
+            )
         }
         guard entryCount <= directorySize / ZipFormat.centralHeaderSize else {
-            throw NPZError(.corrupt, file: path,
-                           "corrupt zip: \(entryCount) entries declared, but a \(directorySize)-byte central directory holds at most \(directorySize / ZipFormat.centralHeaderSize)")
+            throw NPZError(
+                .corrupt, file: path,
+                "corrupt zip: \(entryCount) entries declared, but a \(directorySize)-byte central directory holds at most \(directorySize / ZipFormat.centralHeaderSize)"
+            )
         }
 
         var entries: [ZipEntry] = []
@@ -93,14 +99,17 @@ enum ZipReader {
     private static func findEnd(_ file: MappedFile) throws -> Int {
         let bytes = file.bytes
         guard file.count >= ZipFormat.endSize else {
-            throw notZip(file, file.count == 0 ? "not a zip archive (empty file)" : "not a zip archive (only \(file.count) bytes)")
+            throw notZip(
+                file,
+                file.count == 0 ? "not a zip archive (empty file)" : "not a zip archive (only \(file.count) bytes)")
         }
         let last = file.count - ZipFormat.endSize
         let first = max(0, last - ZipFormat.max16)
         var candidate = last
         while candidate >= first {
             if bytes[candidate] == 0x50, bytes.u32(candidate) == ZipFormat.endSignature,
-               candidate + ZipFormat.endSize + bytes.u16(candidate + 20) <= file.count {
+                candidate + ZipFormat.endSize + bytes.u16(candidate + 20) <= file.count
+            {
                 return candidate
             }
             candidate -= 1
@@ -111,8 +120,10 @@ enum ZipReader {
     /// A file that starts like a zip but has no end record was almost always cut short; say so.
     private static func notZip(_ file: MappedFile, _ message: String) -> NPZError {
         if file.count >= 4, file.bytes.u32(0) == ZipFormat.localHeaderSignature {
-            return NPZError(.truncated, file: file.path,
-                            "truncated: starts like a zip archive but has no end-of-central-directory record (file has \(file.count) bytes; was it cut short?)")
+            return NPZError(
+                .truncated, file: file.path,
+                "truncated: starts like a zip archive but has no end-of-central-directory record (file has \(file.count) bytes; was it cut short?)"
+            )
         }
         return NPZError(.notZip, file: file.path, message)
     }
@@ -124,12 +135,15 @@ enum ZipReader {
         // `offset <= locator - size` rather than `offset + size <= locator`: a declared offset near Int.max would
         // overflow the sum.
         for offset in [declared, locator - ZipFormat.zip64EndSize] {
-            if offset >= 0, offset <= locator - ZipFormat.zip64EndSize, bytes.u32(offset) == ZipFormat.zip64EndSignature {
+            if offset >= 0, offset <= locator - ZipFormat.zip64EndSize, bytes.u32(offset) == ZipFormat.zip64EndSignature
+            {
                 return offset
             }
         }
-        throw NPZError(.corrupt, file: file.path,
-                       "corrupt zip: ZIP64 locator points to offset \(declared), where there is no ZIP64 end-of-central-directory record")
+        throw NPZError(
+            .corrupt, file: file.path,
+            "corrupt zip: ZIP64 locator points to offset \(declared), where there is no ZIP64 end-of-central-directory record"
+        )
     }
 
     private static func fileInt(_ value: UInt64, _ path: String, _ what: String) throws -> Int {
@@ -139,12 +153,17 @@ enum ZipReader {
         return int
     }
 
-    private static func centralEntry(at offset: Int, end: Int, index: Int, file: MappedFile) throws
-        -> (entry: ZipEntry, next: Int) {
+    private static func centralEntry(
+        at offset: Int, end: Int, index: Int, file: MappedFile
+    ) throws
+        -> (entry: ZipEntry, next: Int)
+    {
         let bytes = file.bytes
         let path = file.path
         guard offset + ZipFormat.centralHeaderSize <= end, bytes.u32(offset) == ZipFormat.centralHeaderSignature else {
-            throw NPZError(.corrupt, file: path, "corrupt zip: central directory record \(index) at offset \(offset) is missing or damaged")
+            throw NPZError(
+                .corrupt, file: path,
+                "corrupt zip: central directory record \(index) at offset \(offset) is missing or damaged")
         }
         let nameLength = bytes.u16(offset + 28)
         let extraLength = bytes.u16(offset + 30)
@@ -152,9 +171,12 @@ enum ZipReader {
         let nameStart = offset + ZipFormat.centralHeaderSize
         let next = nameStart + nameLength + extraLength + commentLength
         guard next <= end else {
-            throw NPZError(.corrupt, file: path, "corrupt zip: central directory record \(index) runs past the end of the directory")
+            throw NPZError(
+                .corrupt, file: path,
+                "corrupt zip: central directory record \(index) runs past the end of the directory")
         }
-        let name = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[nameStart..<nameStart + nameLength]), as: UTF8.self)
+        let name = String(
+            decoding: UnsafeRawBufferPointer(rebasing: bytes[nameStart..<nameStart + nameLength]), as: UTF8.self)
         var entry = ZipEntry(
             name: name,
             flags: bytes.u16(offset + 8),
@@ -164,15 +186,18 @@ enum ZipReader {
             uncompressedSize: bytes.u32(offset + 24),
             localHeaderOffset: bytes.u32(offset + 42))
         let diskStart = bytes.u16(offset + 34)
-        let extra = UnsafeRawBufferPointer(rebasing: bytes[nameStart + nameLength..<nameStart + nameLength + extraLength])
+        let extra = UnsafeRawBufferPointer(
+            rebasing: bytes[nameStart + nameLength..<nameStart + nameLength + extraLength])
         try applyZip64Extra(extra, to: &entry, diskStart: diskStart, path: path)
         return (entry, next)
     }
 
     /// Replaces 0xFFFFFFFF placeholders by the 64-bit values of the ZIP64 extra field, which holds exactly the
     /// placeholder fields, in the order uncompressed size, compressed size, local header offset, disk.
-    private static func applyZip64Extra(_ extra: UnsafeRawBufferPointer, to entry: inout ZipEntry, diskStart: Int,
-                                        path: String) throws {
+    private static func applyZip64Extra(
+        _ extra: UnsafeRawBufferPointer, to entry: inout ZipEntry, diskStart: Int,
+        path: String
+    ) throws {
         let needed = [entry.uncompressedSize, entry.compressedSize, entry.localHeaderOffset]
             .filter { $0 == ZipFormat.max32 }.count
         guard needed > 0 || diskStart == ZipFormat.max16 else { return }
@@ -197,7 +222,10 @@ enum ZipReader {
             position = body + size
         }
         if needed > 0 {
-            throw NPZError(.corrupt, file: path, "corrupt zip: entry '\(entry.name)' has 32-bit size fields set to 0xFFFFFFFF but no valid ZIP64 extra field")
+            throw NPZError(
+                .corrupt, file: path,
+                "corrupt zip: entry '\(entry.name)' has 32-bit size fields set to 0xFFFFFFFF but no valid ZIP64 extra field"
+            )
         }
     }
 
@@ -208,27 +236,37 @@ enum ZipReader {
         let bytes = file.bytes
         let local = entry.localHeaderOffset
         guard file.contains(offset: local, length: ZipFormat.localHeaderSize) else {
-            throw NPZError(.truncated, file: path,
-                           "truncated: entry '\(entry.name)' needs its local header at offset \(local), file has \(file.count)")
+            throw NPZError(
+                .truncated, file: path,
+                "truncated: entry '\(entry.name)' needs its local header at offset \(local), file has \(file.count)")
         }
         guard bytes.u32(local) == ZipFormat.localHeaderSignature else {
-            throw NPZError(.corrupt, file: path, "corrupt zip: no local header for entry '\(entry.name)' at offset \(local)")
+            throw NPZError(
+                .corrupt, file: path, "corrupt zip: no local header for entry '\(entry.name)' at offset \(local)")
         }
         let nameLength = bytes.u16(local + 26)
         let extraLength = bytes.u16(local + 28)
         let nameStart = local + ZipFormat.localHeaderSize
         let dataStart = nameStart + nameLength + extraLength
         guard file.contains(offset: nameStart, length: nameLength + extraLength) else {
-            throw NPZError(.truncated, file: path,
-                           "truncated: entry '\(entry.name)' needs \(nameLength + extraLength) header bytes at offset \(nameStart), file has \(file.count)")
+            throw NPZError(
+                .truncated, file: path,
+                "truncated: entry '\(entry.name)' needs \(nameLength + extraLength) header bytes at offset \(nameStart), file has \(file.count)"
+            )
         }
-        let localName = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[nameStart..<nameStart + nameLength]), as: UTF8.self)
+        let localName = String(
+            decoding: UnsafeRawBufferPointer(rebasing: bytes[nameStart..<nameStart + nameLength]), as: UTF8.self)
         guard localName == entry.name else {
-            throw NPZError(.corrupt, file: path, "corrupt zip: local header at offset \(local) names '\(localName)', central directory says '\(entry.name)'")
+            throw NPZError(
+                .corrupt, file: path,
+                "corrupt zip: local header at offset \(local) names '\(localName)', central directory says '\(entry.name)'"
+            )
         }
         guard file.contains(offset: dataStart, length: entry.compressedSize) else {
-            throw NPZError(.truncated, file: path,
-                           "truncated: entry '\(entry.name)' needs \(entry.compressedSize) bytes at offset \(dataStart), file has \(file.count)")
+            throw NPZError(
+                .truncated, file: path,
+                "truncated: entry '\(entry.name)' needs \(entry.compressedSize) bytes at offset \(dataStart), file has \(file.count)"
+            )
         }
         return dataStart
     }

@@ -22,9 +22,9 @@ final class ZipWriter {
     private var open: (record: Record, written: Int, crc: CRC32)?
 
     private static let dosTime = 0
-    private static let dosDate = (1 << 5) | 1  // 1980-01-01
-    private static let madeBy = (3 << 8) | 45  // Unix, spec 4.5
-    private static let externalAttributes = 0o100644 << 16  // regular file, rw-r--r--
+    private static let dosDate = (1 << 5) | 1 // 1980-01-01
+    private static let madeBy = (3 << 8) | 45 // Unix, spec 4.5
+    private static let externalAttributes = 0o100644 << 16 // regular file, rw-r--r--
     private static let utf8NameFlag = 1 << 11
 
     init(path: String, forceZip64: Bool) throws {
@@ -36,16 +36,17 @@ final class ZipWriter {
     func beginEntry(name: String, size: Int) throws {
         precondition(open == nil, "ZipWriter.beginEntry with an entry open")
         let nameBytes = Array(name.utf8)
-        let record = Record(name: nameBytes, size: size, localOffset: output.position,
-                            zip64Local: forceZip64 || size >= ZipFormat.max32)
+        let record = Record(
+            name: nameBytes, size: size, localOffset: output.position,
+            zip64Local: forceZip64 || size >= ZipFormat.max32)
         var header = LittleEndianBytes()
         header.u32(ZipFormat.localHeaderSignature)
         header.u16(record.zip64Local ? 45 : 20)
         header.u16(flags(for: nameBytes))
-        header.u16(0)  // stored
+        header.u16(0) // stored
         header.u16(Self.dosTime)
         header.u16(Self.dosDate)
-        header.u32(0)  // CRC-32, patched by endEntry
+        header.u32(0) // CRC-32, patched by endEntry
         header.u32(record.zip64Local ? ZipFormat.max32 : size)
         header.u32(record.zip64Local ? ZipFormat.max32 : size)
         header.u16(nameBytes.count)
@@ -62,7 +63,8 @@ final class ZipWriter {
     }
 
     func write(_ bytes: UnsafeRawBufferPointer) throws {
-        precondition(open != nil && open!.written + bytes.count <= open!.record.size, "ZipWriter.write outside an entry's size")
+        precondition(
+            open != nil && open!.written + bytes.count <= open!.record.size, "ZipWriter.write outside an entry's size")
         try output.write(bytes)
         open!.written += bytes.count
         open!.crc.update(bytes)
@@ -87,18 +89,19 @@ final class ZipWriter {
         for record in records { try output.write(centralHeader(record)) }
         let directorySize = output.position - directoryOffset
         let count = records.count
-        let zip64End = forceZip64 || count >= ZipFormat.max16
+        let zip64End =
+            forceZip64 || count >= ZipFormat.max16
             || directoryOffset >= ZipFormat.max32 || directorySize >= ZipFormat.max32
 
         var end = LittleEndianBytes()
         if zip64End {
             let recordOffset = output.position
             end.u32(ZipFormat.zip64EndSignature)
-            end.u64(ZipFormat.zip64EndSize - 12)  // size of the rest of the record
+            end.u64(ZipFormat.zip64EndSize - 12) // size of the rest of the record
             end.u16(Self.madeBy)
             end.u16(45)
-            end.u32(0)  // this disk
-            end.u32(0)  // disk with the directory
+            end.u32(0) // this disk
+            end.u32(0) // disk with the directory
             end.u64(count)
             end.u64(count)
             end.u64(directorySize)
@@ -106,7 +109,7 @@ final class ZipWriter {
             end.u32(ZipFormat.zip64LocatorSignature)
             end.u32(0)
             end.u64(recordOffset)
-            end.u32(1)  // total disks
+            end.u32(1) // total disks
         }
         end.u32(ZipFormat.endSignature)
         end.u16(0)
@@ -116,7 +119,7 @@ final class ZipWriter {
         end.u16(count16)
         end.u32(forceZip64 ? ZipFormat.max32 : min(directorySize, ZipFormat.max32))
         end.u32(forceZip64 ? ZipFormat.max32 : min(directoryOffset, ZipFormat.max32))
-        end.u16(0)  // comment length
+        end.u16(0) // comment length
         try output.write(end.bytes)
         try output.commit()
     }
@@ -143,7 +146,7 @@ final class ZipWriter {
         header.u16(Self.madeBy)
         header.u16(record.zip64Local || !extra.bytes.isEmpty ? 45 : 20)
         header.u16(flags(for: record.name))
-        header.u16(0)  // stored
+        header.u16(0) // stored
         header.u16(Self.dosTime)
         header.u16(Self.dosDate)
         header.u32(Int(record.crc))
@@ -151,9 +154,9 @@ final class ZipWriter {
         header.u32(zip64Size ? ZipFormat.max32 : record.size)
         header.u16(record.name.count)
         header.u16(extra.bytes.count)
-        header.u16(0)  // comment length
-        header.u16(0)  // disk number start
-        header.u16(0)  // internal attributes
+        header.u16(0) // comment length
+        header.u16(0) // disk number start
+        header.u16(0) // internal attributes
         header.u32(Self.externalAttributes)
         header.u32(zip64Offset ? ZipFormat.max32 : record.localOffset)
         header.bytes += record.name

@@ -13,10 +13,12 @@ extension Decoder {
         let known = Set(K.allCases.map(\.stringValue))
         let present = try container(keyedBy: AnyCodingKey.self).allKeys
         if let bad = present.first(where: { !known.contains($0.stringValue) }) {
-            throw DecodingError.dataCorrupted(.init(
-                codingPath: codingPath + [bad],
-                debugDescription: "unknown key '\(bad.stringValue)'; allowed: \(known.sorted().joined(separator: ", "))"
-            ))
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: codingPath + [bad],
+                    debugDescription:
+                        "unknown key '\(bad.stringValue)'; allowed: \(known.sorted().joined(separator: ", "))"
+                ))
         }
     }
 }

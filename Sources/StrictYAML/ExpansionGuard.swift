@@ -47,7 +47,7 @@ enum ExpansionGuard {
         var total = 0
         while true {
             var event = yaml_event_t()
-            guard yaml_parser_parse(&parser, &event) == 1 else { return }  // syntax error: Yams reports it
+            guard yaml_parser_parse(&parser, &event) == 1 else { return } // syntax error: Yams reports it
             defer { yaml_event_delete(&event) }
             let line = Int(event.start_mark.line) + 1, column = Int(event.start_mark.column) + 1
             func fail(_ message: String) -> Violation { Violation(line: line, column: column, message: message) }
@@ -58,7 +58,9 @@ enum ExpansionGuard {
             func completed(_ size: Int) throws(Violation) {
                 total += size
                 guard total <= maxNodes else {
-                    throw fail("the document expands to more than \(maxNodes) nodes through its aliases (anchors repeated inside anchors); write the values out instead")
+                    throw fail(
+                        "the document expands to more than \(maxNodes) nodes through its aliases (anchors repeated inside anchors); write the values out instead"
+                    )
                 }
                 if !stack.isEmpty {
                     stack[stack.count - 1].expanded += size
@@ -71,20 +73,26 @@ enum ExpansionGuard {
             case YAML_STREAM_END_EVENT:
                 return
             case YAML_DOCUMENT_START_EVENT:
-                anchors = [:]   // anchors do not cross documents
+                anchors = [:] // anchors do not cross documents
             case YAML_SCALAR_EVENT:
                 if event.data.scalar.style == YAML_PLAIN_SCALAR_STYLE, let value = event.data.scalar.value,
-                   overflowsAsSexagesimal(UnsafeBufferPointer(start: value, count: Int(event.data.scalar.length))) {
-                    let text = String(decoding: UnsafeBufferPointer(start: value, count: min(Int(event.data.scalar.length), 80)), as: UTF8.self)
-                    throw fail("'\(text)' reads as a base-60 (sexagesimal) integer too large for 64 bits; quote it if it is text")
+                    overflowsAsSexagesimal(UnsafeBufferPointer(start: value, count: Int(event.data.scalar.length)))
+                {
+                    let text = String(
+                        decoding: UnsafeBufferPointer(start: value, count: min(Int(event.data.scalar.length), 80)),
+                        as: UTF8.self)
+                    throw fail(
+                        "'\(text)' reads as a base-60 (sexagesimal) integer too large for 64 bits; quote it if it is text"
+                    )
                 }
                 if let name = anchorName(event.data.scalar.anchor) { anchors[name] = (1, true) }
                 try completed(1)
             case YAML_ALIAS_EVENT:
                 let name = anchorName(event.data.alias.anchor) ?? ""
-                guard let target = anchors[name] else { return }  // unknown anchor: Yams reports it
+                guard let target = anchors[name] else { return } // unknown anchor: Yams reports it
                 if atKey && !target.isScalar {
-                    throw fail("a mapping key cannot be an alias of a mapping or a list ('*\(name)'); keys are plain names")
+                    throw fail(
+                        "a mapping key cannot be an alias of a mapping or a list ('*\(name)'); keys are plain names")
                 }
                 // Counted as the node it repeats, without descending: linear however deep the nesting.
                 try completed(target.expanded)
@@ -96,7 +104,9 @@ enum ExpansionGuard {
                 guard stack.count < maxDepth else {
                     throw fail("nesting deeper than \(maxDepth) levels")
                 }
-                let anchor = isMapping ? anchorName(event.data.mapping_start.anchor) : anchorName(event.data.sequence_start.anchor)
+                let anchor =
+                    isMapping
+                    ? anchorName(event.data.mapping_start.anchor) : anchorName(event.data.sequence_start.anchor)
                 stack.append(Frame(isMapping: isMapping, anchor: anchor))
             case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
                 guard let frame = stack.popLast() else { return }
@@ -104,7 +114,9 @@ enum ExpansionGuard {
                 // The collection itself was not yet counted in `total`; its children were.
                 total += 1
                 guard total <= maxNodes else {
-                    throw fail("the document expands to more than \(maxNodes) nodes through its aliases (anchors repeated inside anchors); write the values out instead")
+                    throw fail(
+                        "the document expands to more than \(maxNodes) nodes through its aliases (anchors repeated inside anchors); write the values out instead"
+                    )
                 }
                 if !stack.isEmpty {
                     stack[stack.count - 1].expanded += frame.expanded
@@ -138,12 +150,12 @@ enum ExpansionGuard {
                 components.append(current)
                 current = 0; digits = 0; signAllowed = true
             default:
-                return false  // not a number: Yams leaves it a string
+                return false // not a number: Yams leaves it a string
             }
         }
         guard digits > 0 else { return false }
         components.append(current)
-        if components.count > 10 { return true }  // 60^11 overflows whatever the digits
+        if components.count > 10 { return true } // 60^11 overflows whatever the digits
         var value = 0.0, place = 1.0
         for component in components.reversed() {
             value += component * place

@@ -32,7 +32,8 @@ public enum StrictYAML {
             }
             node = composed
         } catch let error as YamlError {
-            throw YAMLFileError(file: file, line: nil, column: nil, path: "", message: "YAML syntax error: \(error)", snippet: nil)
+            throw YAMLFileError(
+                file: file, line: nil, column: nil, path: "", message: "YAML syntax error: \(error)", snippet: nil)
         }
         do {
             return try YAMLDecoder().decode(type, from: node, userInfo: userInfo)
@@ -52,9 +53,12 @@ public enum StrictYAML {
             try ExpansionGuard.check(text, maxNodes: maxExpandedNodes, maxDepth: maxDepth)
         } catch {
             let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-            let snippet = error.line <= lines.count
-                ? String(lines[error.line - 1]) + "\n" + String(repeating: " ", count: max(0, error.column - 1)) + "^" : nil
-            throw YAMLFileError(file: file, line: error.line, column: error.column, path: "", message: error.message, snippet: snippet)
+            let snippet =
+                error.line <= lines.count
+                ? String(lines[error.line - 1]) + "\n" + String(repeating: " ", count: max(0, error.column - 1)) + "^"
+                : nil
+            throw YAMLFileError(
+                file: file, line: error.line, column: error.column, path: "", message: error.message, snippet: snippet)
         }
     }
 
@@ -64,7 +68,9 @@ public enum StrictYAML {
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
-            throw YAMLFileError(file: path, line: nil, column: nil, path: "", message: "cannot read file: \(error.localizedDescription)", snippet: nil)
+            throw YAMLFileError(
+                file: path, line: nil, column: nil, path: "",
+                message: "cannot read file: \(error.localizedDescription)", snippet: nil)
         }
         return try decode(type, from: text, file: path)
     }

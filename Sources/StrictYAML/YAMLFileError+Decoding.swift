@@ -50,7 +50,8 @@ extension YAMLFileError {
         var keyMark: Mark? = nil
         for key in path {
             if let mapping = current.mapping,
-               let pair = mapping.first(where: { $0.key.string == key.stringValue }) {
+                let pair = mapping.first(where: { $0.key.string == key.stringValue })
+            {
                 keyMark = pair.key.mark
                 current = pair.value
             } else if let index = key.intValue, let seq = current.sequence, index >= 0, index < seq.count {

@@ -47,14 +47,19 @@ public struct CurveKeyFileError: Error, Sendable, Equatable, CustomStringConvert
         switch problem {
         case .unreadable(let code): text = "cannot read key file: \(String(cString: strerror(code)))"
         case .notARegularFile: text = "not a regular file"
-        case .tooLarge(let bytes): text = "\(bytes) bytes is too large for a key file (at most \(CurveCertificateFile.maxFileBytes))"
+        case .tooLarge(let bytes):
+            text = "\(bytes) bytes is too large for a key file (at most \(CurveCertificateFile.maxFileBytes))"
         case .exposed(let mode):
-            text = "secret key file is accessible by group or other (mode \(String(mode, radix: 8))); "
+            text =
+                "secret key file is accessible by group or other (mode \(String(mode, radix: 8))); "
                 + "run: chmod 600 \(path)"
         case .malformed(let line, let reason): text = "line \(line): not a ZeroMQ certificate: \(reason)"
-        case .missingPublicKey: text = "no 'public-key' under 'curve' (expected a ZeroMQ certificate, e.g. from csiloc keygen)"
-        case .missingSecretKey: text = "no 'secret-key' under 'curve': this is a public key file; give the .key_secret file"
-        case .unexpectedSecretKey: text = "this file holds a secret key; give the public .key file instead (and keep this one private)"
+        case .missingPublicKey:
+            text = "no 'public-key' under 'curve' (expected a ZeroMQ certificate, e.g. from csiloc keygen)"
+        case .missingSecretKey:
+            text = "no 'secret-key' under 'curve': this is a public key file; give the .key_secret file"
+        case .unexpectedSecretKey:
+            text = "this file holds a secret key; give the public .key file instead (and keep this one private)"
         case .invalidKey(let line, let name): text = "line \(line): '\(name)' is not a 40-character Z85 key"
         case .mismatchedPair: text = "'public-key' does not belong to 'secret-key'"
         case .curveUnavailable: text = "libzmq was built without CURVE (zmq_has(\"curve\") is false)"

@@ -18,7 +18,7 @@ public struct CurveKeyPair: Sendable, Hashable {
         guard zmq_curve_keypair(&publicText, &secretText) == 0 else { throw ZMQError.last("zmq_curve_keypair") }
         defer { for index in secretText.indices { secretText[index] = 0 } }
         guard let publicKey = CurveKey(z85: cText(publicText)),
-              let secretKey = CurveSecretKey(z85: cText(secretText))
+            let secretKey = CurveSecretKey(z85: cText(secretText))
         else { throw ZMQError(code: EPROTO, operation: "zmq_curve_keypair") }
         return CurveKeyPair(publicKey: publicKey, secretKey: secretKey)
     }

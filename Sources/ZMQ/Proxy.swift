@@ -103,13 +103,15 @@ public final class Proxy: Sendable {
             do throws(ZMQError) {
                 try socket.send(Array("STATISTICS".utf8))
                 guard try socket.poll(.readable, timeout: timeout).contains(.readable),
-                      let parts = try socket.tryReceiveMultipart(maxParts: 8, maxTotalBytes: 64)?.parts,
-                      parts.count == 8, parts.allSatisfy({ $0.count == 8 })
+                    let parts = try socket.tryReceiveMultipart(maxParts: 8, maxTotalBytes: 64)?.parts,
+                    parts.count == 8, parts.allSatisfy({ $0.count == 8 })
                 else { return .failure(ZMQError(code: EAGAIN, operation: "Proxy.statistics")) }
                 let v = parts.map { $0.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) } }
-                return .success(Statistics(frontendMessagesIn: v[0], frontendBytesIn: v[1], frontendMessagesOut: v[2],
-                                           frontendBytesOut: v[3], backendMessagesIn: v[4], backendBytesIn: v[5],
-                                           backendMessagesOut: v[6], backendBytesOut: v[7]))
+                return .success(
+                    Statistics(
+                        frontendMessagesIn: v[0], frontendBytesIn: v[1], frontendMessagesOut: v[2],
+                        frontendBytesOut: v[3], backendMessagesIn: v[4], backendBytesIn: v[5],
+                        backendMessagesOut: v[6], backendBytesOut: v[7]))
             } catch {
                 return .failure(error)
             }
@@ -161,14 +163,14 @@ public final class Proxy: Sendable {
         }
         do throws(ZMQError) {
             guard let frontend = sockets.frontend.handle, let backend = sockets.backend.handle,
-                  let control = sockets.control.handle
+                let control = sockets.control.handle
             else { return }
             // TERMINATE returns 0; a signal interrupting the internal poll returns EINTR: resume.
             while zmq_proxy_steerable(frontend, backend, nil, control) != 0 {
                 let error = ZMQError.last("zmq_proxy_steerable")
                 if error.code != EINTR { throw error }
             }
-        } catch where error.isTerminated {
+        } catch  where error.isTerminated {
             // Context shut down: the owner is tearing everything down.
         } catch {
             state.withLock { $0.error = error }

@@ -31,7 +31,7 @@ extension Socket {
             // through the handler; callers keep it bound for the socket's whole life (ZAPHandler's contract).
             do throws(ZMQError) {
                 try setOption(Self.zapEnforceDomainOption, int: 1, "ZMQ_ZAP_ENFORCE_DOMAIN")
-            } catch where error.code == EINVAL {}
+            } catch  where error.code == EINVAL {}
         case .curveClient(let keyPair, let serverKey):
             try requireCurve()
             try setOption(ZMQ_CURVE_SERVER, int: 0, "ZMQ_CURVE_SERVER")
@@ -47,7 +47,9 @@ extension Socket {
             let handle = try liveHandle("zmq_getsockopt(ZMQ_MECHANISM)")
             var value: Int32 = 0
             var size = MemoryLayout<Int32>.size
-            _ = try retryingEINTR("zmq_getsockopt(ZMQ_MECHANISM)") { zmq_getsockopt(handle, ZMQ_MECHANISM, &value, &size) }
+            _ = try retryingEINTR("zmq_getsockopt(ZMQ_MECHANISM)") {
+                zmq_getsockopt(handle, ZMQ_MECHANISM, &value, &size)
+            }
             switch value {
             case ZMQ_NULL: return .null
             case ZMQ_PLAIN: return .plain

@@ -195,8 +195,8 @@ public final class Subscriber: Sendable {
                 guard ready.contains(.readable) else { continue }
                 // Drain everything queued, still honouring stop between messages.
                 while !stopRequested.load(ordering: .acquiring),
-                      let received = try socket.tryReceiveMultipart(
-                          maxParts: limits.parts, maxTotalBytes: limits.bytes)
+                    let received = try socket.tryReceiveMultipart(
+                        maxParts: limits.parts, maxTotalBytes: limits.bytes)
                 {
                     switch received {
                     case .message(let parts): onMessage(parts)

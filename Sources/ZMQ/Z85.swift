@@ -51,7 +51,9 @@ public enum Z85 {
                 value = value * 85 + UInt64(digit)
             }
             guard value <= UInt64(UInt32.max) else { return nil }
-            bytes += [UInt8(value >> 24 & 0xFF), UInt8(value >> 16 & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF)]
+            bytes += [
+                UInt8(value >> 24 & 0xFF), UInt8(value >> 16 & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF),
+            ]
             index += 5
         }
         return bytes

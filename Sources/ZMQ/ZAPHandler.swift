@@ -123,7 +123,7 @@ public final class ZAPHandler: Sendable {
                 try socket.send(parts: answer(request))
                 answered.add(1, ordering: .relaxed)
             }
-        } catch where error.isTerminated {
+        } catch  where error.isTerminated {
             // Context shut down: nothing more to authenticate.
         } catch {
             failure.withLock { $0 = error }
@@ -133,7 +133,8 @@ public final class ZAPHandler: Sendable {
     /// The reply frames for one request: version, request id, status code, status text, user id, metadata.
     func answer(_ request: ReceivedMessage) -> [[UInt8]] {
         guard let parts = request.parts, parts.count >= 6, parts[0] == Array("1.0".utf8) else {
-            return reply(requestID: request.parts?.dropFirst().first ?? [], status: "400", text: "malformed ZAP request")
+            return reply(
+                requestID: request.parts?.dropFirst().first ?? [], status: "400", text: "malformed ZAP request")
         }
         let requestID = parts[1]
         let domain = String(decoding: parts[2], as: UTF8.self)
@@ -145,7 +146,8 @@ public final class ZAPHandler: Sendable {
         if allowed, let key {
             return reply(requestID: requestID, status: "200", text: "OK", userID: key.z85)
         }
-        return reply(requestID: requestID, status: "400", text: key == nil ? "CURVE required" : "client key not allowed")
+        return reply(
+            requestID: requestID, status: "400", text: key == nil ? "CURVE required" : "client key not allowed")
     }
 
     private func reply(requestID: [UInt8], status: String, text: String, userID: String = "") -> [[UInt8]] {

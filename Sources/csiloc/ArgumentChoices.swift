@@ -48,7 +48,9 @@ struct LocalizationMethodList: ExpressibleByArgument {
     var text: String
 
     init?(argument: String) {
-        let names = argument.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        let names = argument.split(separator: ",", omittingEmptySubsequences: false).map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }
         let parsed = names.compactMap(LocalizationMethod.init(argument:))
         guard !names.isEmpty, parsed.count == names.count else { return nil }
         methods = parsed

@@ -4,6 +4,8 @@ import ArgumentParser
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Accuracy and speed benchmarks.",
-        subcommands: [BenchSimulate.self, BenchModel.self, BenchINR.self, BenchLocalize.self, BenchDaemon.self, BenchSoak.self]
+        subcommands: [
+            BenchSimulate.self, BenchModel.self, BenchINR.self, BenchLocalize.self, BenchDaemon.self, BenchSoak.self,
+        ]
     )
 }

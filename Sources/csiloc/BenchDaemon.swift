@@ -10,10 +10,10 @@ struct BenchDaemon: ParsableCommand {
         commandName: "daemon",
         abstract: "Frames/s and latency through the daemon vs the in-process localizer; RSS vs frame count.",
         discussion: """
-        Examples:
-          csiloc bench daemon --oracle-scene etc/scenes/tiny-los.yaml --frames 100000
-          csiloc bench daemon --frames 20000 --curve      # CurveZMQ on the feed and the fix socket (fresh keys)
-        """
+            Examples:
+              csiloc bench daemon --oracle-scene etc/scenes/tiny-los.yaml --frames 100000
+              csiloc bench daemon --frames 20000 --curve      # CurveZMQ on the feed and the fix socket (fresh keys)
+            """
     )
 
     @Option(name: .long, help: "Scene whose exact simulator is served (the daemon's model.oracle_scene).")
@@ -34,11 +34,15 @@ struct BenchDaemon: ParsableCommand {
     @Option(name: .long, help: "Search method.")
     var method: SearchMethod = .robust
 
-    @Flag(name: .long, help: "CurveZMQ on both daemon sockets: fresh server and client key pairs in a temporary directory.")
+    @Flag(
+        name: .long,
+        help: "CurveZMQ on both daemon sockets: fresh server and client key pairs in a temporary directory.")
     var curve = false
 
     func validate() throws {
-        guard frames >= 1, distinct >= 1, workers >= 1 else { throw ValidationError("--frames, --distinct and --workers must be ≥ 1") }
+        guard frames >= 1, distinct >= 1, workers >= 1 else {
+            throw ValidationError("--frames, --distinct and --workers must be ≥ 1")
+        }
         if let window, window < 1 { throw ValidationError("--window must be ≥ 1") }
     }
 

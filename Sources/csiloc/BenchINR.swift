@@ -27,7 +27,10 @@ struct BenchINR: ParsableCommand {
     @Option(help: "Test samples (independent positions).") var test = 2_000
     @Option(help: "Network.") var model: NeuralBenchmarks.ModelKind = .mbinr
     @Option(help: "Size preset.") var preset: NeuralPreset = .small
-    @Option(help: "MB-INR start: standard, prefit, fit (image-source fit of the training data) or physics (the simulator's exact paths).")
+    @Option(
+        help:
+            "MB-INR start: standard, prefit, fit (image-source fit of the training data) or physics (the simulator's exact paths)."
+    )
     var start: NeuralBenchmarks.Start = .prefit
     @Option(help: "Time budget of the image-source fit for --start fit, minutes.") var fitMinutes: Double?
     @Option(help: "Training epochs (upper bound).") var epochs: Int?
@@ -46,7 +49,8 @@ struct BenchINR: ParsableCommand {
     func run() throws {
         var scene = try sceneOptions.load()
         if let s = patch {
-            let r = scene.ueRegion, cx = (r.x.lowerBound + r.x.upperBound) / 2, cy = (r.y.lowerBound + r.y.upperBound) / 2
+            let r = scene.ueRegion, cx = (r.x.lowerBound + r.x.upperBound) / 2,
+                cy = (r.y.lowerBound + r.y.upperBound) / 2
             scene.ueRegion = Region(x: (cx - s / 2)...(cx + s / 2), y: (cy - s / 2)...(cy + s / 2), z: r.z)
         }
         var req = NeuralBenchmarks.Request(scene: scene)
@@ -65,7 +69,10 @@ struct BenchINR: ParsableCommand {
         if let blasThreads { o.blasThreads = blasThreads }
         o.seed = seed
         req.options = o
-        FileHandle.standardOutput.write(Data(("bench inr: scene \(scene.name), region x \(scene.ueRegion.x) y \(scene.ueRegion.y), model \(model.rawValue), preset \(preset.rawValue), start \(start.rawValue)\n").utf8))
+        FileHandle.standardOutput.write(
+            Data(
+                ("bench inr: scene \(scene.name), region x \(scene.ueRegion.x) y \(scene.ueRegion.y), model \(model.rawValue), preset \(preset.rawValue), start \(start.rawValue)\n")
+                    .utf8))
         _ = try NeuralBenchmarks.run(req) { line in FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
     }
 }

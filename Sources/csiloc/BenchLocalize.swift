@@ -11,7 +11,8 @@ struct BenchLocalize: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "localize",
         abstract: "Localization accuracy and speed (per method, clean and noisy, per-stage time and evaluations).",
-        discussion: "Example: csiloc bench localize --oracle-scene etc/scenes/street.yaml --points 500 --methods robust,offgrid-pi,3nn"
+        discussion:
+            "Example: csiloc bench localize --oracle-scene etc/scenes/street.yaml --points 500 --methods robust,offgrid-pi,3nn"
     )
 
     @OptionGroup var modelOptions: ChannelModelOptions
@@ -19,7 +20,10 @@ struct BenchLocalize: ParsableCommand {
     @Option(name: .long, help: "Test points simulated uniformly in the scene's UE region.")
     var points: Int = 500
 
-    @Option(name: .long, help: "Comma-separated methods: \(SearchMethod.allCases.map(\.rawValue).joined(separator: ", ")), default, 3nn.")
+    @Option(
+        name: .long,
+        help: "Comma-separated methods: \(SearchMethod.allCases.map(\.rawValue).joined(separator: ", ")), default, 3nn."
+    )
     var methods = LocalizationMethodList(argument: "robust,offgrid-pi,3nn")!
 
     @Option(name: .long, help: "SNR of the noisy pass, dB (the clean pass always runs).")
@@ -34,7 +38,8 @@ struct BenchLocalize: ParsableCommand {
     @Option(name: .long, help: "Worker threads (default: all cores).")
     var threads: Int?
 
-    @Option(name: .long, help: "JSON object overriding configuration fields of every search method (docs/localization.md).")
+    @Option(
+        name: .long, help: "JSON object overriding configuration fields of every search method (docs/localization.md).")
     var config: String?
 
     @Flag(name: .long, help: "Also print residual diagnostics (noise ratios of correct and wrong fixes).")
@@ -43,7 +48,9 @@ struct BenchLocalize: ParsableCommand {
     @Flag(name: .long, help: "Print one JSON object instead of text.")
     var json = false
 
-    @Option(name: .long, help: "Scene YAML that generates the test points (and 3-NN fingerprints) when --model is a trained model.")
+    @Option(
+        name: .long,
+        help: "Scene YAML that generates the test points (and 3-NN fingerprints) when --model is a trained model.")
     var scene: String?
 
     func validate() throws {

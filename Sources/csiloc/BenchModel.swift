@@ -39,17 +39,25 @@ struct BenchModel: ParsableCommand {
         options.maxSources = maxPaths
         options.seed = seed
         let result = ImageSourceFitter(options: options).fit(train: tr, validation: va) { p in
-            printError(String(format: "fit: %@ — %d paths, validation %@, %.1f s", p.stage, p.sources,
-                              p.validationNMSEDB.map { String(format: "%.2f dB", $0) } ?? "–", p.elapsed))
+            printError(
+                String(
+                    format: "fit: %@ — %d paths, validation %@, %.1f s", p.stage, p.sources,
+                    p.validationNMSEDB.map { String(format: "%.2f dB", $0) } ?? "–", p.elapsed))
         }
         let fitTime = Date().timeIntervalSince(t0)
         let raw = testSet.csi.map(Double.init)
         let err = ChannelError.measure(result.model, positions: testSet.positions, reference: raw)
         for d in result.decisions { print("decision: \(d)") }
         for (i, s) in result.model.sources.enumerated() {
-            print(String(format: "path %2d: centre (%.3f, %.3f, %.3f) |g| %.4f", i, s.center.x, s.center.y, s.center.z, s.gain.length))
+            print(
+                String(
+                    format: "path %2d: centre (%.3f, %.3f, %.3f) |g| %.4f", i, s.center.x, s.center.y, s.center.z,
+                    s.gain.length))
         }
-        print(String(format: "bench model: physics fit, %d paths, validation %.2f dB, test NMSE %.2f dB (ratio of sums %.2f dB) on %d points, %.1f s",
-                     result.model.sources.count, result.validationNMSEDB, err.nmseDB, err.nmseSumDB, err.points, fitTime))
+        print(
+            String(
+                format:
+                    "bench model: physics fit, %d paths, validation %.2f dB, test NMSE %.2f dB (ratio of sums %.2f dB) on %d points, %.1f s",
+                result.model.sources.count, result.validationNMSEDB, err.nmseDB, err.nmseSumDB, err.points, fitTime))
     }
 }

@@ -7,7 +7,8 @@ struct BenchSimulate: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "simulate",
         abstract: "Simulator throughput, e.g. the λ/4 grid over 10 m × 10 m at 64 × 64.",
-        discussion: "Example: csiloc bench simulate --scene etc/scenes/street.yaml --grid 0.0214 --antennas 64 --subcarriers 64"
+        discussion:
+            "Example: csiloc bench simulate --scene etc/scenes/street.yaml --grid 0.0214 --antennas 64 --subcarriers 64"
     )
 
     @OptionGroup var sceneOptions: SceneOptions
@@ -23,8 +24,9 @@ struct BenchSimulate: ParsableCommand {
         let scene = try sceneOptions.load()
         let positions = try sampling.positions(in: scene)
         let progress = ProgressLine("bench simulate", total: positions.count, unit: "channels", quiet: json)
-        let bench = SimulationBenchmark.run(scene: scene, positions: positions, seed: sampling.seed, threads: threads ?? Parallel.defaultWidth,
-                                            progress: progress.update)
+        let bench = SimulationBenchmark.run(
+            scene: scene, positions: positions, seed: sampling.seed, threads: threads ?? Parallel.defaultWidth,
+            progress: progress.update)
         if json {
             print(try ReportJSON.encode(bench.report))
         } else {

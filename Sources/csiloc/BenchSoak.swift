@@ -7,7 +7,8 @@ import Foundation
 struct BenchSoak: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "soak",
-        abstract: "Overload soak of the daemon: RSS flat, counters add up, survives a publisher restart and a stalled subscriber.",
+        abstract:
+            "Overload soak of the daemon: RSS flat, counters add up, survives a publisher restart and a stalled subscriber.",
         discussion: "Example: csiloc bench soak --frames 1000000 (exit 1 when a check fails)"
     )
 
@@ -31,8 +32,12 @@ struct BenchSoak: ParsableCommand {
 
     func validate() throws {
         guard frames >= 100, frames <= 1_000_000_000 else { throw ValidationError("--frames must be in 100…10^9") }
-        guard overload.isFinite, overload > 0, overload <= 100 else { throw ValidationError("--overload must be in (0, 100]") }
-        guard malformedEvery >= 2, malformedEvery <= 1_000_000 else { throw ValidationError("--malformed-every must be in 2…10^6") }
+        guard overload.isFinite, overload > 0, overload <= 100 else {
+            throw ValidationError("--overload must be in (0, 100]")
+        }
+        guard malformedEvery >= 2, malformedEvery <= 1_000_000 else {
+            throw ValidationError("--malformed-every must be in 2…10^6")
+        }
         guard workers >= 1, workers <= 256 else { throw ValidationError("--workers must be in 1…256") }
     }
 

@@ -8,8 +8,10 @@ struct CSILoc: AsyncParsableCommand {
         commandName: "csiloc",
         abstract: "Sub-wavelength localization from channel state information.",
         version: CSILocVersion.string,
-        subcommands: [Demo.self, Simulate.self, Train.self, Eval.self, Predict.self, Localize.self, Bench.self,
-                      Record.self, Replay.self, Import.self, Evaluate.self, Keygen.self, ProxyCommand.self, View.self]
+        subcommands: [
+            Demo.self, Simulate.self, Train.self, Eval.self, Predict.self, Localize.self, Bench.self,
+            Record.self, Replay.self, Import.self, Evaluate.self, Keygen.self, ProxyCommand.self, View.self,
+        ]
     )
 }
 

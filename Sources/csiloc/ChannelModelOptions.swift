@@ -12,7 +12,9 @@ struct ChannelModelOptions: ParsableArguments {
 
     /// The one function that turns options into a channel model.
     func loadModel() throws -> EvaluationModel {
-        if model != nil && oracleScene != nil { throw ValidationError("give either --model or --oracle-scene, not both") }
+        if model != nil && oracleScene != nil {
+            throw ValidationError("give either --model or --oracle-scene, not both")
+        }
         if let path = model { return try EvaluationModel.load(modelFile: path) }
         if let path = oracleScene { return try EvaluationModel.oracle(scenePath: path) }
         throw ValidationError("give a channel model: --model FILE.csimodel or --oracle-scene SCENE.yaml")

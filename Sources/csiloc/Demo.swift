@@ -13,9 +13,9 @@ struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "End-to-end demo: simulate, train, serve with csilocd, replay, evaluate.",
         discussion: """
-        Example: csiloc demo --fast
-        The trained model is cached under $XDG_CACHE_HOME/csiloc (or ~/.cache/csiloc); --retrain ignores it.
-        """
+            Example: csiloc demo --fast
+            The trained model is cached under $XDG_CACHE_HOME/csiloc (or ~/.cache/csiloc); --retrain ignores it.
+            """
     )
 
     @Flag(name: .long, help: "First-contact preset: a smaller survey and fewer frames (about a minute on 2 cores).")
@@ -51,34 +51,46 @@ struct Demo: ParsableCommand {
         let t0 = Date()
         let (sceneValue, sceneText) = try Scene.loadFileOrBuiltin(scene)
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        let surveyPoints = 15000   // ≈ 1.1 per λ² on the reference scene: the density the papers use
+        let surveyPoints = 15000 // ≈ 1.1 per λ² on the reference scene: the density the papers use
         let frameCount = frames ?? (fast ? 150 : 300)
-        printError("demo: scene \(sceneValue.name) (\(sceneValue.array.count) antennas × \(sceneValue.subcarriers.count) subcarriers, λ = \(String(format: "%.2f", sceneValue.subcarriers.wavelength * 100)) cm)")
+        printError(
+            "demo: scene \(sceneValue.name) (\(sceneValue.array.count) antennas × \(sceneValue.subcarriers.count) subcarriers, λ = \(String(format: "%.2f", sceneValue.subcarriers.wavelength * 100)) cm)"
+        )
 
         // 1. Model: cached or trained on a simulated survey.
         let progress = ProgressLine("demo: simulate survey", total: surveyPoints, unit: "channels")
-        let hooks = DemoModelCache.Hooks(log: { printError($0) }, progress: { progress.update($0) }, willTrain: { Interrupt.install() },
-                                         cancelled: { Interrupt.isRequested })
-        let modelPath = try DemoModelCache.model(scene: sceneValue, sceneText: sceneText, points: surveyPoints, seed: seed,
-                                                  kind: fast ? .physics : .auto, retrain: retrain, hooks: hooks)
+        let hooks = DemoModelCache.Hooks(
+            log: { printError($0) }, progress: { progress.update($0) }, willTrain: { Interrupt.install() },
+            cancelled: { Interrupt.isRequested })
+        let modelPath = try DemoModelCache.model(
+            scene: sceneValue, sceneText: sceneText, points: surveyPoints, seed: seed,
+            kind: fast ? .physics : .auto, retrain: retrain, hooks: hooks)
         let loaded = try ModelLoader.load(contentsOf: modelPath)
-        printError("demo: model \(loaded.header.kind) \(loaded.digest.prefix(12)) — validation NMSE \(String(format: "%.1f", loaded.header.validation.nmseDB)) dB")
+        printError(
+            "demo: model \(loaded.header.kind) \(loaded.digest.prefix(12)) — validation NMSE \(String(format: "%.1f", loaded.header.validation.nmseDB)) dB"
+        )
 
         // 2. A synthetic capture: test points the model never saw, with noise, ground truth attached.
         let capturePath = out + "/demo.csicap"
-        let positions = try DemoCapture.write(scene: sceneValue, count: frameCount, seed: seed, snrDB: snrDb, rate: rate, to: capturePath)
+        let positions = try DemoCapture.write(
+            scene: sceneValue, count: frameCount, seed: seed, snrDB: snrDb, rate: rate, to: capturePath)
         printError("demo: \(frameCount) frames at \(String(format: "%g", snrDb)) dB SNR in \(capturePath)")
 
         // 3. The daemon, in-process, on ipc endpoints.
         let session = try DemoSession(directory: out, model: ModelSettings(path: modelPath))
         defer { session.close() }
-        printError("demo: csilocd serving on \(session.daemon.pipeline.inputEndpoint ?? "?") → \(session.daemon.pipeline.outputEndpoint)")
+        printError(
+            "demo: csilocd serving on \(session.daemon.pipeline.inputEndpoint ?? "?") → \(session.daemon.pipeline.outputEndpoint)"
+        )
 
         // 4. Replay, with a live table of the fixes as they come back.
         print("   seq   ue        x (m)       y (m)    error (cm)   latency (ms)  status")
-        let replay = try session.replay(capturePath: capturePath, expected: frameCount, truth: positions) { line in print(line) }
-        let summary = DemoSummary(fixes: session.fixes, truth: positions, wavelength: sceneValue.subcarriers.wavelength, replay: replay,
-                                  snapshot: session.daemon.metrics.snapshot(), elapsed: Date().timeIntervalSince(t0))
+        let replay = try session.replay(capturePath: capturePath, expected: frameCount, truth: positions) { line in
+            print(line)
+        }
+        let summary = DemoSummary(
+            fixes: session.fixes, truth: positions, wavelength: sceneValue.subcarriers.wavelength, replay: replay,
+            snapshot: session.daemon.metrics.snapshot(), elapsed: Date().timeIntervalSince(t0))
         summary.lines.forEach { print($0) }
         let picture = out + "/demo-cdf.svg"
         try ErrorPictures.write(summary.cdfSVG, to: picture)

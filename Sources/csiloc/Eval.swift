@@ -19,20 +19,28 @@ struct Eval: ParsableCommand {
     @Flag(name: .long, help: "Print one JSON object.")
     var json = false
 
-    @Option(name: .long, help: "Draw truth vs reconstruction and their spatial spectra over a λ/4 patch into this SVG (needs --scene).")
+    @Option(
+        name: .long,
+        help: "Draw truth vs reconstruction and their spatial spectra over a λ/4 patch into this SVG (needs --scene).")
     var picture: String?
 
     @Option(name: .long, help: "Scene YAML giving the ground truth for --picture.")
     var scene: String?
 
-    @Option(name: .long, help: "Print the per-region NMSE map (validation, recorded at training, and this dataset's) and draw it into this SVG (docs/model.md, \"Quality map\").")
+    @Option(
+        name: .long,
+        help:
+            "Print the per-region NMSE map (validation, recorded at training, and this dataset's) and draw it into this SVG (docs/model.md, \"Quality map\")."
+    )
     var map: String?
 
     @Option(name: .long, help: "Side of the --picture patch in metres (centred on the training area).")
     var patchSize: Double = 2.5
 
     func validate() throws {
-        if picture != nil && scene == nil { throw ValidationError("--picture needs --scene SCENE.yaml for the ground truth on the patch") }
+        if picture != nil && scene == nil {
+            throw ValidationError("--picture needs --scene SCENE.yaml for the ground truth on the patch")
+        }
         guard patchSize > 0 && patchSize <= 20 else { throw ValidationError("--patch-size must be in (0, 20] metres") }
     }
 
@@ -43,8 +51,9 @@ struct Eval: ParsableCommand {
         if let picture, let scenePath = scene {
             let r = loaded.searchRegion
             let c = Point3((r.x.lowerBound + r.x.upperBound) / 2, (r.y.lowerBound + r.y.upperBound) / 2, r.z.lowerBound)
-            let svg = ReconstructionPatch.svg(model: loaded.model, label: loaded.header.kind, scene: try Scene.load(contentsOf: scenePath),
-                                              center: c, size: patchSize)
+            let svg = ReconstructionPatch.svg(
+                model: loaded.model, label: loaded.header.kind, scene: try Scene.load(contentsOf: scenePath),
+                center: c, size: patchSize)
             try ErrorPictures.write(svg, to: picture)
             if !json { print("eval: wrote \(picture)") }
         }

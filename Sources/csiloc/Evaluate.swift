@@ -9,20 +9,22 @@ import CSISearch
 /// summary, JSON fields and CDF picture as `csiloc localize`.
 struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Localization errors of a recorded CSI capture, offline or from a recorded position feed (docs/replay.md).",
+        abstract:
+            "Localization errors of a recorded CSI capture, offline or from a recorded position feed (docs/replay.md).",
         discussion: """
-        Offline: decode every CSI record, localize it in-process, compare with the frame's truth:
-          csiloc evaluate --capture test.csicap --model scene.csimodel [--method robust] [--json] [--picture cdf.svg]
-          csiloc evaluate --capture test.csicap --oracle-scene etc/scenes/tiny-los.yaml
-        From what a daemon published, matched to the truth by (receiver, ue, seq):
-          csiloc evaluate --positions fixes.csicap --truth test.csicap [--json] [--picture cdf.svg]
-        --track also scores the track: offline, the fixes run through csilocd's tracker in capture order (timed by
-        t_capture_ns; --track-config '{acceleration_psd: 1, gate_probability: 0.9999}' sets the keys of the daemon's
-        tracking: section); from a position feed, the 'track' member the daemon published.
-        """
+            Offline: decode every CSI record, localize it in-process, compare with the frame's truth:
+              csiloc evaluate --capture test.csicap --model scene.csimodel [--method robust] [--json] [--picture cdf.svg]
+              csiloc evaluate --capture test.csicap --oracle-scene etc/scenes/tiny-los.yaml
+            From what a daemon published, matched to the truth by (receiver, ue, seq):
+              csiloc evaluate --positions fixes.csicap --truth test.csicap [--json] [--picture cdf.svg]
+            --track also scores the track: offline, the fixes run through csilocd's tracker in capture order (timed by
+            t_capture_ns; --track-config '{acceleration_psd: 1, gate_probability: 0.9999}' sets the keys of the daemon's
+            tracking: section); from a position feed, the 'track' member the daemon published.
+            """
     )
 
-    @Option(name: .long, help: "CSI capture whose frames carry truth, to localize here (needs --model or --oracle-scene).")
+    @Option(
+        name: .long, help: "CSI capture whose frames carry truth, to localize here (needs --model or --oracle-scene).")
     var capture: String?
 
     @OptionGroup var modelOptions: ChannelModelOptions
@@ -30,7 +32,11 @@ struct Evaluate: ParsableCommand {
     @Option(name: .long, help: "Method (repeatable; with --capture). Default: robust.")
     var method: [SearchMethod] = []
 
-    @Option(name: .long, help: ArgumentHelp("Per-frame unknowns of the frames: auto (those the model was trained with), none, phase (an alias of phase-gain), phase-gain, phase-gain-timing. A \"nuisance\" key in --config takes precedence.", valueName: "nuisance"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Per-frame unknowns of the frames: auto (those the model was trained with), none, phase (an alias of phase-gain), phase-gain, phase-gain-timing. A \"nuisance\" key in --config takes precedence.",
+            valueName: "nuisance"))
     var nuisance: NuisanceOption = .auto
 
     @Option(name: .long, help: "JSON object overriding configuration fields of the search methods.")
@@ -57,7 +63,9 @@ struct Evaluate: ParsableCommand {
     @Flag(name: .long, help: "Also score the track output (csilocd's tracker; docs/daemon.md, \"Tracking\").")
     var track = false
 
-    @Option(name: .long, help: "With --capture --track: the tracker's settings, a YAML/JSON mapping of the daemon's tracking: keys.")
+    @Option(
+        name: .long,
+        help: "With --capture --track: the tracker's settings, a YAML/JSON mapping of the daemon's tracking: keys.")
     var trackConfig: String?
 
     @Flag(name: .long, help: "Print one JSON object instead of text.")
@@ -71,26 +79,37 @@ struct Evaluate: ParsableCommand {
         case (nil, nil): throw ValidationError("give --capture FILE (offline) or --positions FILE --truth FILE")
         case (.some, .some): throw ValidationError("give either --capture or --positions, not both")
         case (nil, .some):
-            if truth == nil { throw ValidationError("--positions needs --truth CSI.csicap (the capture that was replayed)") }
+            if truth == nil {
+                throw ValidationError("--positions needs --truth CSI.csicap (the capture that was replayed)")
+            }
             if modelOptions.model != nil || modelOptions.oracleScene != nil || !method.isEmpty {
                 throw ValidationError("--model, --oracle-scene and --method apply to --capture, not to --positions")
             }
         case (.some, nil):
-            if truth != nil { throw ValidationError("--truth goes with --positions; a --capture carries its own truth") }
+            if truth != nil {
+                throw ValidationError("--truth goes with --positions; a --capture carries its own truth")
+            }
         }
         if let limit, limit < 1 { throw ValidationError("--limit must be positive") }
-        if trackConfig != nil && !(track && capture != nil) { throw ValidationError("--track-config goes with --capture --track") }
-        if let carrier, !(carrier > 0 && carrier.isFinite) { throw ValidationError("--carrier must be a positive frequency in Hz") }
+        if trackConfig != nil && !(track && capture != nil) {
+            throw ValidationError("--track-config goes with --capture --track")
+        }
+        if let carrier, !(carrier > 0 && carrier.isFinite) {
+            throw ValidationError("--carrier must be a positive frequency in Hz")
+        }
     }
 
     func run() throws {
         if let positions, let truth {
-            let run = try PositionsEvaluation.run(positions: positions, truth: truth, horizontal: horizontal, carrier: carrier, track: track)
+            let run = try PositionsEvaluation.run(
+                positions: positions, truth: truth, horizontal: horizontal, carrier: carrier, track: track)
             if json { print(try ReportJSON.encode(run.report)) } else { run.lines.forEach { print($0) } }
             run.damageLines.forEach(printError)
             if let picture {
-                try ErrorPictures.write(ErrorPictures.cdf(run.pictureResults, wavelength: run.wavelength,
-                                                          title: "Localization error CDF — live fixes, \(positions)"), to: picture)
+                try ErrorPictures.write(
+                    ErrorPictures.cdf(
+                        run.pictureResults, wavelength: run.wavelength,
+                        title: "Localization error CDF — live fixes, \(positions)"), to: picture)
             }
         } else if let capture {
             try report(try evaluateCapture(capture))
@@ -114,8 +133,10 @@ struct Evaluate: ParsableCommand {
         if json { print(try ReportJSON.encode(o.report)) } else { o.lines.forEach { print($0) } }
         CaptureDamageText.lines(o.frames.report, file: o.file, command: "evaluate").forEach(printError)
         if let picture {
-            try ErrorPictures.write(ErrorPictures.cdf(o.pictureResults, wavelength: o.wavelength,
-                                                      title: "Localization error CDF — \(o.label), \(o.file)"), to: picture)
+            try ErrorPictures.write(
+                ErrorPictures.cdf(
+                    o.pictureResults, wavelength: o.wavelength,
+                    title: "Localization error CDF — \(o.label), \(o.file)"), to: picture)
         }
     }
 }

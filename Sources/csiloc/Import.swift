@@ -9,13 +9,13 @@ struct Import: ParsableCommand {
         commandName: "import",
         abstract: "Convert an NPZ dataset into a CSI capture file with ground truth (docs/replay.md).",
         discussion: """
-        Sample i becomes frame seq i on csi/v1/<receiver>/<ue>, timestamped at i/rate after
-        2026-01-01T00:00:00Z, with the extension {"truth":[x,y,z]} (and "los" when the dataset has it).
-        Same dataset and options ⇒ byte-identical capture. With --snr-db X --seed N (and no phase offset)
-        the added noise is exactly what `csiloc localize --snr-db X --seed N` adds.
-        Example:
-          csiloc import test.npz --out test.csicap --snr-db 20 --rate 200
-        """
+            Sample i becomes frame seq i on csi/v1/<receiver>/<ue>, timestamped at i/rate after
+            2026-01-01T00:00:00Z, with the extension {"truth":[x,y,z]} (and "los" when the dataset has it).
+            Same dataset and options ⇒ byte-identical capture. With --snr-db X --seed N (and no phase offset)
+            the added noise is exactly what `csiloc localize --snr-db X --seed N` adds.
+            Example:
+              csiloc import test.npz --out test.csicap --snr-db 20 --rate 200
+            """
     )
 
     @Argument(help: "Dataset (NPZ, docs/datasets.md).")
@@ -52,7 +52,9 @@ struct Import: ParsableCommand {
     var force = false
 
     func validate() throws {
-        if !(rate > 0 && rate.isFinite) { throw ValidationError("--rate must be a positive number of frames per second") }
+        if !(rate > 0 && rate.isFinite) {
+            throw ValidationError("--rate must be a positive number of frames per second")
+        }
         if let limit, limit < 1 { throw ValidationError("--limit must be positive") }
         if let snrDb, !snrDb.isFinite { throw ValidationError("--snr-db must be finite") }
     }
@@ -74,6 +76,8 @@ struct Import: ParsableCommand {
         let progress = ProgressLine("import", total: total, unit: "frames", quiet: total < 10_000)
         let n = try importer.write(to: out, limit: total, overwrite: force) { progress.update($0) }
         let size = (try? FileManager.default.attributesOfItem(atPath: out)[.size] as? Int64) ?? 0
-        print("import: \(n) frames (\(dataset.antennaCount) antennas × \(dataset.subcarrierCount) subcarriers, \(format.rawValue)) from \(data) → \(out) (\(StatusLine.bytes(size)), \(String(format: "%g", Double(n) / rate)) s at \(String(format: "%g", rate)) Hz)")
+        print(
+            "import: \(n) frames (\(dataset.antennaCount) antennas × \(dataset.subcarrierCount) subcarriers, \(format.rawValue)) from \(data) → \(out) (\(StatusLine.bytes(size)), \(String(format: "%g", Double(n) / rate)) s at \(String(format: "%g", rate)) Hz)"
+        )
     }
 }

@@ -8,12 +8,12 @@ struct Localize: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Localize the channels of a dataset and report error statistics (docs/localization.md).",
         discussion: """
-        Examples:
-          csiloc localize --data test.npz --oracle-scene etc/scenes/street.yaml --method robust --method offgrid-pi
-          csiloc localize --data test.npz --oracle-scene etc/scenes/street.yaml --snr-db 5 --json --picture cdf.svg
-          csiloc localize --data test.npz --oracle-scene etc/scenes/street.yaml --method 3nn --fingerprints train.npz
-        Methods: \(SearchMethod.allCases.map(\.rawValue).joined(separator: ", ")), default (= robust), 3nn.
-        """
+            Examples:
+              csiloc localize --data test.npz --oracle-scene etc/scenes/street.yaml --method robust --method offgrid-pi
+              csiloc localize --data test.npz --oracle-scene etc/scenes/street.yaml --snr-db 5 --json --picture cdf.svg
+              csiloc localize --data test.npz --oracle-scene etc/scenes/street.yaml --method 3nn --fingerprints train.npz
+            Methods: \(SearchMethod.allCases.map(\.rawValue).joined(separator: ", ")), default (= robust), 3nn.
+            """
     )
 
     @Option(name: .long, help: "Test dataset (NPZ, docs/datasets.md); its positions are the ground truth.")
@@ -33,7 +33,11 @@ struct Localize: ParsableCommand {
     @Option(name: .long, help: "Seed of the added noise.")
     var seed: UInt64 = 1
 
-    @Option(name: .long, help: ArgumentHelp("Per-frame unknowns of the frames: auto (those the model was trained with), none, phase (an alias of phase-gain), phase-gain, phase-gain-timing. A \"nuisance\" key in --config takes precedence.", valueName: "nuisance"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Per-frame unknowns of the frames: auto (those the model was trained with), none, phase (an alias of phase-gain), phase-gain, phase-gain-timing. A \"nuisance\" key in --config takes precedence.",
+            valueName: "nuisance"))
     var nuisance: NuisanceOption = .auto
 
     @Option(name: .long, help: "JSON object overriding configuration fields of the search methods.")
@@ -59,7 +63,9 @@ struct Localize: ParsableCommand {
 
     func validate() throws {
         if let limit, limit < 1 { throw ValidationError("--limit must be positive") }
-        if method.contains(.nearestNeighbours) && fingerprints == nil { throw ValidationError("method 3nn needs --fingerprints train.npz") }
+        if method.contains(.nearestNeighbours) && fingerprints == nil {
+            throw ValidationError("method 3nn needs --fingerprints train.npz")
+        }
     }
 
     func run() throws {
@@ -79,12 +85,16 @@ struct Localize: ParsableCommand {
             run.lines.forEach { print($0) }
         }
         if let picture {
-            try ErrorPictures.write(ErrorPictures.cdf(run.results, wavelength: run.wavelength,
-                                                      title: "Localization error CDF — \(loaded.label), \(run.condition)"), to: picture)
+            try ErrorPictures.write(
+                ErrorPictures.cdf(
+                    run.results, wavelength: run.wavelength,
+                    title: "Localization error CDF — \(loaded.label), \(run.condition)"), to: picture)
         }
         if let map, let first = run.results.first {
-            try ErrorPictures.write(ErrorPictures.map(first, truth: run.test.positions, region: loaded.region,
-                                                      title: "Error of \(first.name) — \(run.condition)"), to: map)
+            try ErrorPictures.write(
+                ErrorPictures.map(
+                    first, truth: run.test.positions, region: loaded.region,
+                    title: "Error of \(first.name) — \(run.condition)"), to: map)
         }
         if let out { try EstimatesFile.write(run.results, truth: run.test.positions, to: out) }
     }

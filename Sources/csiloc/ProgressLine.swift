@@ -25,8 +25,9 @@ final class ProgressLine {
         let rate = elapsed > 0 ? Double(done) / elapsed : 0
         let eta = rate > 0 ? Double(total - done) / rate : 0
         let pct = total > 0 ? 100 * Double(done) / Double(total) : 100
-        let line = String(format: "%@: %d/%d %@ (%.0f%%), %.3g %@/s, elapsed %@, ETA %@",
-                          label, done, total, unit, pct, rate, unit, Self.clock(elapsed), Self.clock(eta))
+        let line = String(
+            format: "%@: %d/%d %@ (%.0f%%), %.3g %@/s, elapsed %@, ETA %@",
+            label, done, total, unit, pct, rate, unit, Self.clock(elapsed), Self.clock(eta))
         if isTerminal {
             FileHandle.standardError.write(Data(("\r\u{1B}[2K" + line + (done >= total ? "\n" : "")).utf8))
         } else {
@@ -36,7 +37,8 @@ final class ProgressLine {
 
     static func clock(_ s: Double) -> String {
         let t = Int(s.rounded())
-        return t >= 3600 ? String(format: "%dh%02dm", t / 3600, (t % 3600) / 60)
+        return t >= 3600
+            ? String(format: "%dh%02dm", t / 3600, (t % 3600) / 60)
             : t >= 60 ? String(format: "%dm%02ds", t / 60, t % 60) : String(format: "%.1fs", s)
     }
 }

@@ -10,38 +10,49 @@ struct ProxyCommand: AsyncParsableCommand {
         commandName: "proxy",
         abstract: "Forward the fix feeds of several csilocd to one endpoint (XSUB → XPUB, zmq_proxy).",
         discussion: """
-        An XSUB socket connects to every --frontend (the daemons' output endpoints); an XPUB socket binds
-        --backend for consumers. Consumers' subscriptions travel upstream, so daemons still filter by topic
-        (pos/v1/<receiver>/). A daemon that is down is reconnected to every 100 ms. SIGINT/SIGTERM stop the
-        proxy and print its counters. Deployment recipe: docs/daemon.md, "Several receivers".
-        CURVE (docs/daemon.md, "Security"): with --frontend-server-key the proxy is a CURVE client of each daemon
-        (one key for all, or one per --frontend in order; list the proxy's public key in each daemon's
-        curve.output_clients); with --curve-allow it is a CURVE server to its consumers.
-        Examples:
-          csiloc proxy --frontend tcp://rx1:5556 tcp://rx2:5556 tcp://rx3:5556 --backend tcp://127.0.0.1:5600
-          csiloc proxy --frontend tcp://rx1:5556 --frontend tcp://rx2:5556 --backend tcp://*:5600 \\
-              --curve-secret-key proxy.key_secret --frontend-server-key rx1.key --frontend-server-key rx2.key \\
-              --curve-allow analytics.key
-        """
+            An XSUB socket connects to every --frontend (the daemons' output endpoints); an XPUB socket binds
+            --backend for consumers. Consumers' subscriptions travel upstream, so daemons still filter by topic
+            (pos/v1/<receiver>/). A daemon that is down is reconnected to every 100 ms. SIGINT/SIGTERM stop the
+            proxy and print its counters. Deployment recipe: docs/daemon.md, "Several receivers".
+            CURVE (docs/daemon.md, "Security"): with --frontend-server-key the proxy is a CURVE client of each daemon
+            (one key for all, or one per --frontend in order; list the proxy's public key in each daemon's
+            curve.output_clients); with --curve-allow it is a CURVE server to its consumers.
+            Examples:
+              csiloc proxy --frontend tcp://rx1:5556 tcp://rx2:5556 tcp://rx3:5556 --backend tcp://127.0.0.1:5600
+              csiloc proxy --frontend tcp://rx1:5556 --frontend tcp://rx2:5556 --backend tcp://*:5600 \\
+                  --curve-secret-key proxy.key_secret --frontend-server-key rx1.key --frontend-server-key rx2.key \\
+                  --curve-allow analytics.key
+            """
     )
 
-    @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp(
-        "A daemon's fix feed to connect to (repeat, or list several).", valueName: "endpoint"))
+    @Option(
+        name: .long, parsing: .upToNextOption,
+        help: ArgumentHelp(
+            "A daemon's fix feed to connect to (repeat, or list several).", valueName: "endpoint"))
     var frontend: [String] = []
 
-    @Option(name: .long, help: ArgumentHelp("Endpoint to bind for consumers, e.g. tcp://127.0.0.1:5600.", valueName: "endpoint"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Endpoint to bind for consumers, e.g. tcp://127.0.0.1:5600.", valueName: "endpoint"))
     var backend: String
 
-    @Option(name: .customLong("curve-secret-key"), help: ArgumentHelp(
-        "The proxy's CURVE key pair (.key_secret, mode 0600), for either side.", valueName: "file"))
+    @Option(
+        name: .customLong("curve-secret-key"),
+        help: ArgumentHelp(
+            "The proxy's CURVE key pair (.key_secret, mode 0600), for either side.", valueName: "file"))
     var secretKey: String?
 
-    @Option(name: .customLong("frontend-server-key"), help: ArgumentHelp(
-        "CURVE towards the daemons: a daemon's public key file; once for all, or once per --frontend in order.", valueName: "file"))
+    @Option(
+        name: .customLong("frontend-server-key"),
+        help: ArgumentHelp(
+            "CURVE towards the daemons: a daemon's public key file; once for all, or once per --frontend in order.",
+            valueName: "file"))
     var frontendServerKeys: [String] = []
 
-    @Option(name: .customLong("curve-allow"), help: ArgumentHelp(
-        "CURVE towards consumers: a consumer's public key file allowed to subscribe (repeat).", valueName: "file"))
+    @Option(
+        name: .customLong("curve-allow"),
+        help: ArgumentHelp(
+            "CURVE towards consumers: a consumer's public key file allowed to subscribe (repeat).", valueName: "file"))
     var allow: [String] = []
 
     @Option(name: .long, help: "High-water mark of both sockets, messages (per consumer on the backend).")
@@ -57,12 +68,16 @@ struct ProxyCommand: AsyncParsableCommand {
         }
         if !(1...10_000_000).contains(hwm) { throw ValidationError("--hwm must be in 1...10000000") }
         let usesCurve = !frontendServerKeys.isEmpty || !allow.isEmpty
-        if usesCurve, secretKey == nil { throw ValidationError("--frontend-server-key and --curve-allow need --curve-secret-key") }
+        if usesCurve, secretKey == nil {
+            throw ValidationError("--frontend-server-key and --curve-allow need --curve-secret-key")
+        }
         if secretKey != nil, !usesCurve {
             throw ValidationError("--curve-secret-key without --frontend-server-key or --curve-allow encrypts nothing")
         }
         if frontendServerKeys.count > 1, frontendServerKeys.count != frontend.count {
-            throw ValidationError("give one --frontend-server-key for all frontends or one per --frontend (\(frontend.count)), not \(frontendServerKeys.count)")
+            throw ValidationError(
+                "give one --frontend-server-key for all frontends or one per --frontend (\(frontend.count)), not \(frontendServerKeys.count)"
+            )
         }
     }
 
@@ -89,11 +104,14 @@ struct ProxyCommand: AsyncParsableCommand {
     func run() async throws {
         let (configuration, consumers) = try proxyConfiguration()
         if !configuration.backendSecurity.isEncrypted, EndpointExposure(endpoint: backend) == .network {
-            printError("proxy: warning: --backend \(backend) is not loopback and has no CURVE: anyone who can reach it can read the fixes")
+            printError(
+                "proxy: warning: --backend \(backend) is not loopback and has no CURVE: anyone who can reach it can read the fixes"
+            )
         }
         TerminationSignals.install()
         let context = try Context()
-        let zap = try ZAPHandler.serving(configuration.backendSecurity, clients: consumers, context: context, threadName: "csiloc-proxy-zap")
+        let zap = try ZAPHandler.serving(
+            configuration.backendSecurity, clients: consumers, context: context, threadName: "csiloc-proxy-zap")
         let proxy: Proxy
         do {
             proxy = try Proxy(context: context, configuration: configuration)
@@ -105,12 +123,16 @@ struct ProxyCommand: AsyncParsableCommand {
         let status = StatusLine(quiet: quiet)
         let start = ContinuousClock.now
         var lastStatus = start
-        printError("proxy: \(frontend.count) frontend(s)\(frontendServerKeys.isEmpty ? "" : " (CURVE)") → \(proxy.backendEndpoint)\(consumers.isEmpty ? "" : " (CURVE, \(consumers.count) consumer key(s))")")
+        printError(
+            "proxy: \(frontend.count) frontend(s)\(frontendServerKeys.isEmpty ? "" : " (CURVE)") → \(proxy.backendEndpoint)\(consumers.isEmpty ? "" : " (CURVE, \(consumers.count) consumer key(s))")"
+        )
         while !TerminationSignals.stop.isRequested, proxy.failure == nil {
             try? await Task.sleep(for: .milliseconds(100))
             if ContinuousClock.now - lastStatus >= .seconds(1), let s = try? proxy.statistics() {
                 lastStatus = .now
-                status.show("proxy: \(s.backendMessagesOut) messages forwarded (\(StatusLine.bytes(Int64(s.backendBytesOut)))), \(StatusLine.seconds(.now - start))")
+                status.show(
+                    "proxy: \(s.backendMessagesOut) messages forwarded (\(StatusLine.bytes(Int64(s.backendBytesOut)))), \(StatusLine.seconds(.now - start))"
+                )
             }
         }
         let final = try? proxy.statistics()
@@ -119,7 +141,8 @@ struct ProxyCommand: AsyncParsableCommand {
         context.terminate()
         status.finish()
         if let failure = proxy.failure { throw failure }
-        let forwarded = final.map { "\($0.backendMessagesOut) messages (\(StatusLine.bytes(Int64($0.backendBytesOut))))" } ?? "?"
+        let forwarded =
+            final.map { "\($0.backendMessagesOut) messages (\(StatusLine.bytes(Int64($0.backendBytesOut))))" } ?? "?"
         print("proxy: stopped after \(StatusLine.seconds(.now - start)); forwarded \(forwarded)")
     }
 }

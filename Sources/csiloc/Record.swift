@@ -9,14 +9,14 @@ struct Record: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Record a live CSI or position feed into a capture file (docs/replay.md).",
         discussion: """
-        Every message is written with its receive time, one write(2) per record, so a crash loses at most the
-        last record. Ctrl-C or SIGTERM stops cleanly (close + fsync) and prints the count.
-        Examples:
-          csiloc record --from tcp://gnb1:5556 --out run1.csicap --duration 60
-          csiloc record --from tcp://localhost:5557 --topic pos/v1/ --out fixes.csicap
-          csiloc record --from tcp://gnb1:5556 --out fixes.csicap --topic pos/v1/ \\
-              --curve-secret-key me.key_secret --curve-server-key csilocd.key      # CURVE client
-        """
+            Every message is written with its receive time, one write(2) per record, so a crash loses at most the
+            last record. Ctrl-C or SIGTERM stops cleanly (close + fsync) and prints the count.
+            Examples:
+              csiloc record --from tcp://gnb1:5556 --out run1.csicap --duration 60
+              csiloc record --from tcp://localhost:5557 --topic pos/v1/ --out fixes.csicap
+              csiloc record --from tcp://gnb1:5556 --out fixes.csicap --topic pos/v1/ \\
+                  --curve-secret-key me.key_secret --curve-server-key csilocd.key      # CURVE client
+            """
     )
 
     @Option(name: .long, help: "ZeroMQ endpoint of the feed (connected to unless --bind).")
@@ -31,7 +31,9 @@ struct Record: AsyncParsableCommand {
     @Option(name: .long, help: "Stop after this many messages.")
     var count: Int?
 
-    @Option(name: .long, help: "Subscription prefix (default: everything; csi/v1/ or pos/v1/ also fixes the capture's kind).")
+    @Option(
+        name: .long,
+        help: "Subscription prefix (default: everything; csi/v1/ or pos/v1/ also fixes the capture's kind).")
     var topic: String = ""
 
     @Flag(name: .long, help: "Bind the endpoint instead of connecting (for publishers that connect).")
@@ -48,7 +50,9 @@ struct Record: AsyncParsableCommand {
     func validate() throws {
         try curve.validate(binding: bind)
         if duration != nil && count != nil { throw ValidationError("give either --duration or --count, not both") }
-        if let duration, !(duration > 0 && duration <= 1e9) { throw ValidationError("--duration must be in (0, 1e9] s") }
+        if let duration, !(duration > 0 && duration <= 1e9) {
+            throw ValidationError("--duration must be in (0, 1e9] s")
+        }
         if let count, count < 1 { throw ValidationError("--count must be positive") }
     }
 
@@ -69,12 +73,17 @@ struct Record: AsyncParsableCommand {
         let recorderConfiguration = config
         status.show("record: waiting for messages from \(from)…")
         let result = try await DedicatedThread.run(name: "csiloc-record") {
-            try CaptureRecorder(configuration: recorderConfiguration, context: context).run(stop: TerminationSignals.stop) { p in
-                status.show("record: \(p.records)\(limit) \(p.kind?.rawValue ?? "") messages, \(StatusLine.bytes(p.bytes)), \(StatusLine.seconds(p.elapsed))")
+            try CaptureRecorder(configuration: recorderConfiguration, context: context).run(
+                stop: TerminationSignals.stop
+            ) { p in
+                status.show(
+                    "record: \(p.records)\(limit) \(p.kind?.rawValue ?? "") messages, \(StatusLine.bytes(p.bytes)), \(StatusLine.seconds(p.elapsed))"
+                )
             }
         }
         status.finish()
-        var line = "record: \(result.records) \(result.kind?.rawValue ?? "csi") messages → \(out) (\(StatusLine.bytes(result.bytes)), \(StatusLine.seconds(result.elapsed)))"
+        var line =
+            "record: \(result.records) \(result.kind?.rawValue ?? "csi") messages → \(out) (\(StatusLine.bytes(result.bytes)), \(StatusLine.seconds(result.elapsed)))"
         if result.skipped > 0 { line += "; skipped \(result.skipped) of another kind or not protocol v1" }
         if result.oversized > 0 { line += "; dropped \(result.oversized) oversized" }
         print(line)

@@ -12,7 +12,7 @@ enum TerminationSignals {
 
     /// Installs the handlers (idempotent).
     static func install() {
-        _ = stop.isRequested   // initialise the global before a handler can touch it
+        _ = stop.isRequested // initialise the global before a handler can touch it
         let handler: @convention(c) (Int32) -> Void = { signo in
             let previous = TerminationSignals.count.add(1, ordering: .relaxed).oldValue
             if previous >= 1 && signo == SIGINT { _exit(130) }

@@ -9,12 +9,12 @@ struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train a location-to-channel model from an NPZ dataset.",
         discussion: """
-        Example: csiloc train --data out/train.npz --out out/street.csimodel
-        Kinds: auto (image-source fit, then a neural network on its residual when that improves validation NMSE),
-        physics, inr (the MB-INR alone, warm-started from an image-source fit's paths; --inr-start data for the
-        published data-only start), hybrid, mlp, rff. Ctrl-C stops at the next safe point and writes the best model so far.
-        A checkpoint (<out>.checkpoint) is written as training improves. See docs/model.md.
-        """
+            Example: csiloc train --data out/train.npz --out out/street.csimodel
+            Kinds: auto (image-source fit, then a neural network on its residual when that improves validation NMSE),
+            physics, inr (the MB-INR alone, warm-started from an image-source fit's paths; --inr-start data for the
+            published data-only start), hybrid, mlp, rff. Ctrl-C stops at the next safe point and writes the best model so far.
+            A checkpoint (<out>.checkpoint) is written as training improves. See docs/model.md.
+            """
     )
 
     @Option(name: .long, help: "Training dataset (NPZ, docs/datasets.md).")
@@ -35,10 +35,18 @@ struct Train: ParsableCommand {
     @Option(name: .long, help: "Fraction of the dataset held out for validation.")
     var validation: Double = 0.1
 
-    @Option(name: .long, help: "Start of --model inr: fit (warm start from an image-source fit's paths) or data (pre-fit from the data alone).")
+    @Option(
+        name: .long,
+        help:
+            "Start of --model inr: fit (warm start from an image-source fit's paths) or data (pre-fit from the data alone)."
+    )
     var inrStart: ModelTrainer.INRStart = .fit
 
-    @Option(name: .long, help: ArgumentHelp("Per-frame unknowns of the survey: auto (what the dataset's 'nuisance' key declares, else detect from close point pairs), none (phase-coherent), phase (a random common phase; an alias of phase-gain, whose free gain costs one real unknown per frame), phase-gain (a random common phase and gain per frame), phase-gain-timing (also a timing offset). Recorded in the model; localizers then remove the same unknowns.", valueName: "nuisance"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Per-frame unknowns of the survey: auto (what the dataset's 'nuisance' key declares, else detect from close point pairs), none (phase-coherent), phase (a random common phase; an alias of phase-gain, whose free gain costs one real unknown per frame), phase-gain (a random common phase and gain per frame), phase-gain-timing (also a timing offset). Recorded in the model; localizers then remove the same unknowns.",
+            valueName: "nuisance"))
     var nuisance: NuisanceOption = .auto
 
     @Option(name: .long, help: "Maximum number of propagation paths for the image-source fit.")
@@ -51,7 +59,9 @@ struct Train: ParsableCommand {
     var seed: UInt64 = 1
 
     func validate() throws {
-        guard validation > 0 && validation < 0.5 else { throw ValidationError("--validation must be in (0, 0.5), got \(validation)") }
+        guard validation > 0 && validation < 0.5 else {
+            throw ValidationError("--validation must be in (0, 0.5), got \(validation)")
+        }
         if let minutes, !(minutes > 0) { throw ValidationError("--minutes must be positive") }
         guard (1...128).contains(maxPaths) else { throw ValidationError("--max-paths must be in 1...128") }
     }
@@ -77,8 +87,11 @@ struct Train: ParsableCommand {
         try file.write(to: out)
         try? FileManager.default.removeItem(atPath: checkpointPath)
         let h = file.header
-        printError(String(format: "train: wrote %@ (%@, %@): validation NMSE %.2f dB (ratio of sums %.2f dB) on %d points, %.1f s",
-                          out, h.kind, String(try file.digest().prefix(12)), h.validation.nmseDB, h.validation.nmseSumDB,
-                          h.validation.points, h.training.seconds))
+        printError(
+            String(
+                format:
+                    "train: wrote %@ (%@, %@): validation NMSE %.2f dB (ratio of sums %.2f dB) on %d points, %.1f s",
+                out, h.kind, String(try file.digest().prefix(12)), h.validation.nmseDB, h.validation.nmseSumDB,
+                h.validation.points, h.training.seconds))
     }
 }

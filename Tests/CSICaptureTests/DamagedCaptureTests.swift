@@ -24,7 +24,8 @@ struct DamagedCaptureTests {
     func replayQuickly(_ path: String, _ dir: String) throws -> CaptureReplayer.Progress {
         let context = try Context()
         defer { context.terminate() }
-        var config = CaptureReplayer.Configuration(path: path, endpoint: ipcEndpoint(dir, "dmg-\(UUID().uuidString.prefix(6))"))
+        var config = CaptureReplayer.Configuration(
+            path: path, endpoint: ipcEndpoint(dir, "dmg-\(UUID().uuidString.prefix(6))"))
         config.speed = .maximum
         config.waitForSubscribers = .zero
         return try CaptureReplayer(configuration: config, context: context).run()
@@ -51,7 +52,7 @@ struct DamagedCaptureTests {
         let dir = try scratchDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         var (bytes, ends) = try intactCapture(dir)
-        bytes[ends[6] + 100] ^= 0x10   // inside record 7's body
+        bytes[ends[6] + 100] ^= 0x10 // inside record 7's body
         let path = "\(dir)/flipped.csicap"
         _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
         let replay = try replayQuickly(path, dir)
@@ -68,7 +69,7 @@ struct DamagedCaptureTests {
         let dir = try scratchDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         var (bytes, _) = try intactCapture(dir)
-        bytes[20] ^= 0xFF   // inside the metadata JSON: CRC mismatch
+        bytes[20] ^= 0xFF // inside the metadata JSON: CRC mismatch
         let path = "\(dir)/header.csicap"
         _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
         let replay = try replayQuickly(path, dir)

@@ -65,8 +65,9 @@ struct DatasetImporterTests {
             var h = Array(dataset.channel(i))
             var rng = SeededGenerator(seed: 9, stream: 0x4C4F_4341_0000_0000 &+ UInt64(i))
             h.withUnsafeMutableBufferPointer {
-                Impairments(snrDB: 5).apply(to: $0, antennas: 3, frequencies: dataset.frequencies,
-                                            carrier: dataset.carrier, rng: &rng)
+                Impairments(snrDB: 5).apply(
+                    to: $0, antennas: 3, frequencies: dataset.frequencies,
+                    carrier: dataset.carrier, rng: &rng)
             }
             #expect(importer.samples(i) == h)
         }

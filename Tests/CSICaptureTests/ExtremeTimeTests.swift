@@ -45,8 +45,12 @@ struct ExtremeTimeTests {
         try importCapture(dataset, to: "\(dir)/truth.csicap")
         let truth = try LabeledCapture.load(path: "\(dir)/truth.csicap", keepSamples: false)
         let records = [(0, Int64.min), (1, Int64.max), (2, 0)].map { seq, t in
-            CaptureRecord(tRecvNs: t, parts: PositionFix(seq: UInt64(seq), receiverID: 1, ueID: 1, tCaptureNs: 0, tPublishNs: t,
-                                                         position: dataset.positions[seq], status: .ok, latencyMs: 2).messageParts())
+            CaptureRecord(
+                tRecvNs: t,
+                parts: PositionFix(
+                    seq: UInt64(seq), receiverID: 1, ueID: 1, tCaptureNs: 0, tPublishNs: t,
+                    position: dataset.positions[seq], status: .ok, latencyMs: 2
+                ).messageParts())
         }
         let match = PositionMatch.match(records: records, truth: truth)
         #expect(match.matched.count == 3)
@@ -59,7 +63,7 @@ struct ExtremeTimeTests {
         var options = DatasetImporter.Options()
         options.rateHz = 1e-300
         #expect(throws: CaptureError.self) { _ = try DatasetImporter(dataset: dataset, options: options) }
-        options.rateHz = 1e-10   // 10¹⁰ s between frames: the third is 2·10¹⁹ ns after the start
+        options.rateHz = 1e-10 // 10¹⁰ s between frames: the third is 2·10¹⁹ ns after the start
         #expect(throws: CaptureError.self) { _ = try DatasetImporter(dataset: dataset, options: options) }
         options.rateHz = 100
         let importer = try DatasetImporter(dataset: dataset, options: options)

@@ -12,14 +12,16 @@ struct RecordReplayTests {
         let dir = try scratchDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let original = try importCapture(syntheticDataset(count: 40), to: "\(dir)/a.csicap", rate: 400)
-        let first = try await replayAndRecord(source: "\(dir)/a.csicap", output: "\(dir)/b.csicap",
-                                              endpoint: ipcEndpoint(dir, "ab"), speed: .maximum, count: 40)
+        let first = try await replayAndRecord(
+            source: "\(dir)/a.csicap", output: "\(dir)/b.csicap",
+            endpoint: ipcEndpoint(dir, "ab"), speed: .maximum, count: 40)
         #expect(first.replay.sent == 40)
         #expect(first.replay.subscriberSeen)
         #expect(first.record.records == 40)
         #expect(first.record.kind == .csi)
-        let second = try await replayAndRecord(source: "\(dir)/b.csicap", output: "\(dir)/c.csicap",
-                                               endpoint: ipcEndpoint(dir, "bc"), speed: .factor(4), count: 40)
+        let second = try await replayAndRecord(
+            source: "\(dir)/b.csicap", output: "\(dir)/c.csicap",
+            endpoint: ipcEndpoint(dir, "bc"), speed: .factor(4), count: 40)
         #expect(second.record.records == 40)
         let b = try CaptureReader(path: "\(dir)/b.csicap")
         let recorded = try b.readAll()
@@ -38,10 +40,12 @@ struct RecordReplayTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         // 30 frames at 60 Hz: 29/60 ≈ 0.48 s of recorded time.
         let original = try importCapture(syntheticDataset(count: 30), to: "\(dir)/a.csicap", rate: 60)
-        let fast = try await replayAndRecord(source: "\(dir)/a.csicap", output: "\(dir)/max.csicap",
-                                             endpoint: ipcEndpoint(dir, "max"), speed: .maximum, count: 30)
-        let paced = try await replayAndRecord(source: "\(dir)/a.csicap", output: "\(dir)/one.csicap",
-                                              endpoint: ipcEndpoint(dir, "one"), speed: .realTime, count: 30)
+        let fast = try await replayAndRecord(
+            source: "\(dir)/a.csicap", output: "\(dir)/max.csicap",
+            endpoint: ipcEndpoint(dir, "max"), speed: .maximum, count: 30)
+        let paced = try await replayAndRecord(
+            source: "\(dir)/a.csicap", output: "\(dir)/one.csicap",
+            endpoint: ipcEndpoint(dir, "one"), speed: .realTime, count: 30)
         let a = try decodeAll(original)
         let m = try decodeAll(CaptureReader(path: "\(dir)/max.csicap").readAll())
         let o = try decodeAll(CaptureReader(path: "\(dir)/one.csicap").readAll())
@@ -49,7 +53,9 @@ struct RecordReplayTests {
         #expect(zip(m, o).allSatisfy(identical))
         #expect(zip(a, o).allSatisfy(identical))
         let recordedSpan = Double(original.last!.tRecvNs - original.first!.tRecvNs) / 1e9
-        let elapsed = Double(paced.replay.elapsed.components.seconds) + Double(paced.replay.elapsed.components.attoseconds) * 1e-18
+        let elapsed =
+            Double(paced.replay.elapsed.components.seconds) + Double(paced.replay.elapsed.components.attoseconds)
+            * 1e-18
         #expect(elapsed >= 0.9 * recordedSpan, "speed 1 replay took \(elapsed) s for \(recordedSpan) s of capture")
         #expect(fast.replay.elapsed < paced.replay.elapsed)
     }
@@ -77,7 +83,8 @@ struct RecordReplayTests {
             defer { published.signal() }
             var seq: UInt64 = 0
             while !stopPublishing.isRequested && seq < 100_000 {
-                let fix = PositionFix(seq: seq, receiverID: 2, ueID: 9, tCaptureNs: 1, tPublishNs: 2, position: SIMD3(1, 2, 0))
+                let fix = PositionFix(
+                    seq: seq, receiverID: 2, ueID: 9, tCaptureNs: 1, tPublishNs: 2, position: SIMD3(1, 2, 0))
                 do {
                     try publisher.publish([Array("not/a/topic".utf8), [1]])
                     try publisher.publish(fix.messageParts())
@@ -122,7 +129,7 @@ struct RecordReplayTests {
         #expect(idle.records == 0)
         let reader = try CaptureReader(path: "\(dir)/idle.csicap")
         #expect(try reader.readAll().isEmpty)
-        #expect(reader.metadata?.kind == .positions)   // from the prefix
+        #expect(reader.metadata?.kind == .positions) // from the prefix
         #expect(reader.report.isClean)
 
         config.duration = nil

@@ -34,8 +34,10 @@ func ipcEndpoint(_ directory: String, _ tag: String) -> String { "ipc://\(direct
 
 /// Imports `dataset` into `path` and returns its records.
 @discardableResult
-func importCapture(_ dataset: CSIDataset, to path: String, rate: Double = 100,
-                   configure: (inout DatasetImporter.Options) -> Void = { _ in }) throws -> [CaptureRecord] {
+func importCapture(
+    _ dataset: CSIDataset, to path: String, rate: Double = 100,
+    configure: (inout DatasetImporter.Options) -> Void = { _ in }
+) throws -> [CaptureRecord] {
     var options = DatasetImporter.Options()
     options.rateHz = rate
     configure(&options)

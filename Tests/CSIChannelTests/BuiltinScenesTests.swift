@@ -1,6 +1,7 @@
-@testable import CSIChannel
 import Foundation
 import Testing
+
+@testable import CSIChannel
 
 /// Issue 13, class 9: the reference scene is compiled in, byte for byte the shipped file, so the demo and the
 /// commands' default scene work from any directory with only the binaries.
@@ -13,7 +14,9 @@ import Testing
         #expect(BuiltinScenes.byName.keys.sorted() == ["street"])
         for (name, text) in BuiltinScenes.byName {
             let file = try String(contentsOfFile: "\(Self.root)/etc/scenes/\(name).yaml", encoding: .utf8)
-            #expect(text == file, "Sources/CSIChannel/BuiltinScenes.swift is out of date for \(name): run tools/builtin-scenes.sh")
+            #expect(
+                text == file,
+                "Sources/CSIChannel/BuiltinScenes.swift is out of date for \(name): run tools/builtin-scenes.sh")
         }
     }
 
@@ -38,11 +41,16 @@ import Testing
         #expect(builtin.subcarriers.frequencies == shipped.subcarriers.frequencies)
         #expect(builtin.ueRegion == shipped.ueRegion)
         // A real file at that path is read instead.
-        try FileManager.default.createDirectory(atPath: dir.appendingPathComponent("etc/scenes").path, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: dir.appendingPathComponent("etc/scenes").path, withIntermediateDirectories: true)
         let tiny = try String(contentsOfFile: "\(Self.root)/etc/scenes/tiny-los.yaml", encoding: .utf8)
         try tiny.write(toFile: missing, atomically: true, encoding: .utf8)
-        #expect(try Scene.loadFileOrBuiltin(missing).scene.name == Scene.load(contentsOf: "\(Self.root)/etc/scenes/tiny-los.yaml").name)
+        #expect(
+            try Scene.loadFileOrBuiltin(missing).scene.name
+                == Scene.load(contentsOf: "\(Self.root)/etc/scenes/tiny-los.yaml").name)
         // Any other missing file is still an error naming it.
-        #expect(throws: (any Error).self) { _ = try Scene.loadFileOrBuiltin(dir.appendingPathComponent("nope.yaml").path) }
+        #expect(throws: (any Error).self) {
+            _ = try Scene.loadFileOrBuiltin(dir.appendingPathComponent("nope.yaml").path)
+        }
     }
 }

@@ -1,16 +1,20 @@
-@testable import CSIChannel
 import Foundation
 import Numerics
 import NumpyArchive
 import Testing
 
+@testable import CSIChannel
+
 @Suite struct CSIDatasetTests {
-    static func simulate(_ scene: Scene, count: Int, seed: UInt64, path: String, width: Int = 2, impairments: Impairments = .none) throws {
+    static func simulate(
+        _ scene: Scene, count: Int, seed: UInt64, path: String, width: Int = 2, impairments: Impairments = .none
+    ) throws {
         let sim = ChannelSimulator(scene: scene)
         let positions = PositionSampler.uniform(in: scene.ueRegion, count: count, seed: seed)
-        let writer = try DatasetWriter(path: path, positions: positions, antennas: scene.array.positions,
-                                       frequencies: scene.subcarriers.frequencies, carrier: scene.subcarriers.carrier,
-                                       los: positions.map(sim.hasLineOfSight(at:)))
+        let writer = try DatasetWriter(
+            path: path, positions: positions, antennas: scene.array.positions,
+            frequencies: scene.subcarriers.frequencies, carrier: scene.subcarriers.carrier,
+            los: positions.map(sim.hasLineOfSight(at:)))
         try SimulationJob(simulator: sim, positions: positions, impairments: impairments, seed: seed, blockSize: 100)
             .run(width: width) { try writer.appendChannels($0) }
         try writer.finish()
@@ -34,7 +38,9 @@ import Testing
         #expect(d.positions == PositionSampler.uniform(in: Self.scene.ueRegion, count: 257, seed: 4))
         #expect(d.los == d.positions.map(sim.hasLineOfSight(at:)))
         var expected = [Float](repeating: 0, count: d.csi.count)
-        d.positions.withUnsafeBufferPointer { p in expected.withUnsafeMutableBufferPointer { sim.evaluateFloat(p, into: $0) } }
+        d.positions.withUnsafeBufferPointer { p in
+            expected.withUnsafeMutableBufferPointer { sim.evaluateFloat(p, into: $0) }
+        }
         #expect(d.csi == expected)
         // Re-writing the loaded dataset reproduces the file byte for byte.
         let again = dir.appendingPathComponent("e.npz").path
@@ -61,8 +67,9 @@ import Testing
     func numpyLoadsTheFileAndAgreesWithAnIndependentComputation() throws {
         let dir = try temporaryDirectory()
         let path = dir.appendingPathComponent("los.npz").path
-        try Self.simulate(TestScenes.losOnly(antennas: 3, subcarriers: SubcarrierPlan(carrier: 3.5e9, bandwidth: 40e6, count: 5)),
-                          count: 50, seed: 2, path: path)
+        try Self.simulate(
+            TestScenes.losOnly(antennas: 3, subcarriers: SubcarrierPlan(carrier: 3.5e9, bandwidth: 40e6, count: 5)),
+            count: 50, seed: 2, path: path)
         let script = """
             import sys, numpy as np
             d = np.load(sys.argv[1])
@@ -96,7 +103,9 @@ import Testing
             """
         let (status, output) = try Python.run(script, [path])
         #expect(status == 0, "\(output)")
-        let expected = output.split(separator: " ").compactMap { Float($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        let expected = output.split(separator: " ").compactMap {
+            Float($0.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
         let d = try CSIDataset.load(contentsOf: path)
         #expect(d.csi == expected)
         #expect(d.los == [true, false, true, false, true, false, true])
@@ -107,18 +116,30 @@ import Testing
     func inconsistentKeysAreNamed() throws {
         let dir = try temporaryDirectory()
         let cases: [(String, String)] = [
-            ("np.savez(p, positions=np.zeros((4,3)), csi=np.zeros((4,2,5), np.complex64), frequencies=np.ones(3), antennas=np.zeros((2,3)), carrier=1.0)",
-             "key 'csi': expected shape (4, 2, 3), found (4, 2, 5)"),
-            ("np.savez(p, positions=np.zeros((4,3)), csi=np.zeros((4,2,3)), frequencies=np.ones(3), antennas=np.zeros((2,3)), carrier=1.0)",
-             "key 'csi': expected dtype"),
-            ("np.savez(p, positions=np.zeros((4,3)), frequencies=np.ones(3), antennas=np.zeros((2,3)), carrier=1.0)",
-             "key 'csi': missing"),
-            ("np.savez(p, positions=np.zeros((4,2)), csi=np.zeros((4,2,3), np.complex64), frequencies=np.ones(3), antennas=np.zeros((2,3)), carrier=1.0)",
-             "key 'positions': expected shape (*, 3), found (4, 2)"),
-            ("np.savez(p, positions=np.zeros((4,3)), csi=np.zeros((4,2,3), np.complex64), frequencies=np.ones(3), antennas=np.zeros((2,3)), carrier=1.0, los=np.ones(3, bool))",
-             "key 'los': expected shape (4,), found (3,)"),
-            ("np.savez(p, positions=np.full((4,3), np.nan), csi=np.zeros((4,2,3), np.complex64), frequencies=np.ones(3), antennas=np.zeros((2,3)), carrier=1.0)",
-             "key 'positions': expected finite coordinates"),
+            (
+                "np.savez(p, positions=np.zeros((4,3)), csi=np.zeros((4,2,5), np.complex64), frequencies=np.ones(3), antennas=np.zeros((2,3)), carrier=1.0)",
+                "key 'csi': expected shape (4, 2, 3), found (4, 2, 5)"
+            ),
+            (
+                "np.savez(p, positions=np.zeros((4,3)), csi=np.zeros((4,2,3)), frequencies=np.ones(3), antennas=np.zeros((2,3)), carrier=1.0)",
+                "key 'csi': expected dtype"
+            ),
+            (
+                "np.savez(p, positions=np.zeros((4,3)), frequencies=np.ones(3), antennas=np.zeros((2,3)), carrier=1.0)",
+                "key 'csi': missing"
+            ),
+            (
+                "np.savez(p, positions=np.zeros((4,2)), csi=np.zeros((4,2,3), np.complex64), frequencies=np.ones(3), antennas=np.zeros((2,3)), carrier=1.0)",
+                "key 'positions': expected shape (*, 3), found (4, 2)"
+            ),
+            (
+                "np.savez(p, positions=np.zeros((4,3)), csi=np.zeros((4,2,3), np.complex64), frequencies=np.ones(3), antennas=np.zeros((2,3)), carrier=1.0, los=np.ones(3, bool))",
+                "key 'los': expected shape (4,), found (3,)"
+            ),
+            (
+                "np.savez(p, positions=np.full((4,3), np.nan), csi=np.zeros((4,2,3), np.complex64), frequencies=np.ones(3), antennas=np.zeros((2,3)), carrier=1.0)",
+                "key 'positions': expected finite coordinates"
+            ),
         ]
         for (i, (code, message)) in cases.enumerated() {
             let path = dir.appendingPathComponent("bad\(i).npz").path

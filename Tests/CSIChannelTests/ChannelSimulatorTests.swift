@@ -1,7 +1,8 @@
-@testable import CSIChannel
 import Foundation
 import Numerics
 import Testing
+
+@testable import CSIChannel
 
 @Suite struct ChannelSimulatorClosedFormTests {
     @Test func singleLineOfSightPathMatchesHandComputation() {
@@ -24,8 +25,9 @@ import Testing
         let h = sim.channels(at: [x])
         let horizontal2 = (x.x - bs.x) * (x.x - bs.x) + (x.y - bs.y) * (x.y - bs.y)
         let dDirect = (horizontal2 + (bs.z - x.z) * (bs.z - x.z)).squareRoot()
-        let dGround = (horizontal2 + (bs.z + x.z) * (bs.z + x.z)).squareRoot()   // via the mirror in z = 0
-        let expected = TestScenes.term(gain: Complex(1, 0), distance: dDirect, frequency: 3.5e9)
+        let dGround = (horizontal2 + (bs.z + x.z) * (bs.z + x.z)).squareRoot() // via the mirror in z = 0
+        let expected =
+            TestScenes.term(gain: Complex(1, 0), distance: dDirect, frequency: 3.5e9)
             + TestScenes.term(gain: gamma, distance: dGround, frequency: 3.5e9)
         #expect(TestScenes.relativeError(Complex(h[0], h[1]), expected) <= 1e-9)
     }
@@ -51,8 +53,11 @@ import Testing
             var c = b - g * (b - a), d = a + g * (b - a)
             var fc = f(c), fd = f(d)
             for _ in 0..<200 {
-                if fc < fd { b = d; d = c; fd = fc; c = b - g * (b - a); fc = f(c) }
-                else { a = c; c = d; fc = fd; d = a + g * (b - a); fd = f(d) }
+                if fc < fd {
+                    b = d; d = c; fd = fc; c = b - g * (b - a); fc = f(c)
+                } else {
+                    a = c; c = d; fc = fd; d = a + g * (b - a); fd = f(d)
+                }
             }
             return (a + b) / 2
         }
@@ -63,7 +68,8 @@ import Testing
         // And the simulator uses exactly that length.
         let sim = ChannelSimulator(scene: TestScenes.withPlanes([plane], order: 1, bs: bs))
         let h = sim.channels(at: [x])
-        let expected = TestScenes.term(gain: Complex(1, 0), distance: (x - bs).length, frequency: 3.5e9)
+        let expected =
+            TestScenes.term(gain: Complex(1, 0), distance: (x - bs).length, frequency: 3.5e9)
             + TestScenes.term(gain: Complex(0.5, 0), distance: fermat, frequency: 3.5e9)
         #expect(TestScenes.relativeError(Complex(h[0], h[1]), expected) <= 1e-8)
     }
@@ -81,9 +87,10 @@ import Testing
         let h = sim.channels(at: [x])
         var worst = 0.0
         for (j, a) in scene.array.positions.enumerated() {
-            let image = Point3(a.x, 12 - a.y, a.z)   // mirror in y = 6, by hand
+            let image = Point3(a.x, 12 - a.y, a.z) // mirror in y = 6, by hand
             for (k, f) in plan.frequencies.enumerated() {
-                let expected = TestScenes.term(gain: Complex(1, 0), distance: (x - a).length, frequency: f)
+                let expected =
+                    TestScenes.term(gain: Complex(1, 0), distance: (x - a).length, frequency: f)
                     + TestScenes.term(gain: gamma, distance: (x - image).length, frequency: f)
                 let got = TestScenes.complexAt(h, antenna: j, subcarrier: k, ns: plan.count, na: antennas)
                 worst = max(worst, TestScenes.relativeError(got, expected))
@@ -101,15 +108,19 @@ import Testing
         for (j, a) in sim.antennaPositions.enumerated() {
             for (k, f) in plan.frequencies.enumerated() {
                 let expected = TestScenes.term(gain: Complex(1, 0), distance: (x - a).length, frequency: f)
-                #expect(TestScenes.relativeError(TestScenes.complexAt(h, antenna: j, subcarrier: k, ns: 4, na: 2), expected) <= 1e-9)
+                #expect(
+                    TestScenes.relativeError(TestScenes.complexAt(h, antenna: j, subcarrier: k, ns: 4, na: 2), expected)
+                        <= 1e-9)
             }
         }
     }
 
     @Test func secondOrderCornerReflectionUsesDoubleImage() {
         // Two perpendicular walls x = 3 and y = 3: the double image of a is (6 − ax, 6 − ay, az).
-        let wx = ReflectingPlane(name: "x", point: Point3(3, 0, 0), normal: Point3(-1, 0, 0), reflection: Complex(0.5, 0))
-        let wy = ReflectingPlane(name: "y", point: Point3(0, 3, 0), normal: Point3(0, -1, 0), reflection: Complex(0, 0.5))
+        let wx = ReflectingPlane(
+            name: "x", point: Point3(3, 0, 0), normal: Point3(-1, 0, 0), reflection: Complex(0.5, 0))
+        let wy = ReflectingPlane(
+            name: "y", point: Point3(0, 3, 0), normal: Point3(0, -1, 0), reflection: Complex(0, 0.5))
         let bs = Point3(-1, -1, 2)
         let scene = TestScenes.withPlanes([wx, wy], order: 2, bs: bs)
         let sim = ChannelSimulator(scene: scene)
@@ -118,21 +129,23 @@ import Testing
         let a = bs
         let dx = Point3(6 - a.x, a.y, a.z), dy = Point3(a.x, 6 - a.y, a.z), dxy = Point3(6 - a.x, 6 - a.y, a.z)
         let h = sim.channels(at: [x])
-        let expected = TestScenes.term(gain: Complex(1, 0), distance: (x - a).length, frequency: 3.5e9)
+        let expected =
+            TestScenes.term(gain: Complex(1, 0), distance: (x - a).length, frequency: 3.5e9)
             + TestScenes.term(gain: Complex(0.5, 0), distance: (x - dx).length, frequency: 3.5e9)
             + TestScenes.term(gain: Complex(0, 0.5), distance: (x - dy).length, frequency: 3.5e9)
-            + TestScenes.term(gain: Complex(0.5, 0) * Complex(0, 0.5), distance: (x - dxy).length, frequency: 3.5e9)   // one of the two orders is geometrically valid
+            + TestScenes.term(gain: Complex(0.5, 0) * Complex(0, 0.5), distance: (x - dxy).length, frequency: 3.5e9) // one of the two orders is geometrically valid
         #expect(TestScenes.relativeError(Complex(h[0], h[1]), expected) <= 1e-9)
     }
 
     @Test func finitePlaneReflectsOnlyWhereTheBounceHitsIt() {
         // A 2 m × 2 m panel on the wall y = 4 centred at x = 0, z = 1.5.
-        let panel = ReflectingPlane(name: "panel", point: Point3(0, 4, 1.5), normal: Point3(0, -1, 0),
-                                    reflection: Complex(0.7, 0), extent: (u: Point3(1, 0, 0), size: (2, 2)))
+        let panel = ReflectingPlane(
+            name: "panel", point: Point3(0, 4, 1.5), normal: Point3(0, -1, 0),
+            reflection: Complex(0.7, 0), extent: (u: Point3(1, 0, 0), size: (2, 2)))
         let bs = Point3(-1, 0, 1.5)
         let sim = ChannelSimulator(scene: TestScenes.withPlanes([panel], order: 1, bs: bs))
-        let near = Point3(1, 0, 1.5)      // bounce at x = 0: on the panel
-        let far = Point3(9, 0, 1.5)       // bounce at x = 4: off the panel
+        let near = Point3(1, 0, 1.5) // bounce at x = 0: on the panel
+        let far = Point3(9, 0, 1.5) // bounce at x = 4: off the panel
         #expect(sim.pathsReaching(near).count == 2)
         #expect(sim.pathsReaching(far).count == 1)
         let h = sim.channels(at: [far])

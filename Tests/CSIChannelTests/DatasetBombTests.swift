@@ -1,8 +1,9 @@
-@testable import CSIChannel
 import CZlib
 import Foundation
 import NumpyArchive
 import Testing
+
+@testable import CSIChannel
 
 /// Issue 13, class 8: a small deflated dataset whose `positions` would expand to 600 MB, next to members whose
 /// shapes do not fit it, is rejected from the `.npy` headers alone — nothing is inflated first.
@@ -10,16 +11,21 @@ import Testing
     @Test("a dataset whose members disagree is rejected from the headers before a 600 MB member is inflated")
     func inconsistentShapesRejectedBeforeInflating() throws {
         let dir = try temporaryDirectory()
-        let rows = 25_000_000  // (rows, 3) float64 = 600 MB
+        let rows = 25_000_000 // (rows, 3) float64 = 600 MB
         var zip = MiniZip()
-        zip.deflatedZeros("positions.npy", header: "{'descr': '<f8', 'fortran_order': False, 'shape': (\(rows), 3), }",
-                          zeroBytes: rows * 24)
-        zip.stored("antennas.npy", header: "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }",
-                   data: [Double](repeating: 0, count: 6))
-        zip.stored("frequencies.npy", header: "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }", data: [3.5e9, 3.6e9])
+        zip.deflatedZeros(
+            "positions.npy", header: "{'descr': '<f8', 'fortran_order': False, 'shape': (\(rows), 3), }",
+            zeroBytes: rows * 24)
+        zip.stored(
+            "antennas.npy", header: "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }",
+            data: [Double](repeating: 0, count: 6))
+        zip.stored(
+            "frequencies.npy", header: "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }",
+            data: [3.5e9, 3.6e9])
         zip.stored("carrier.npy", header: "{'descr': '<f8', 'fortran_order': False, 'shape': (), }", data: [3.5e9])
-        zip.stored("csi.npy", header: "{'descr': '<c8', 'fortran_order': False, 'shape': (1, 2, 2), }",
-                   data: [Double](repeating: 0, count: 4))
+        zip.stored(
+            "csi.npy", header: "{'descr': '<c8', 'fortran_order': False, 'shape': (1, 2, 2), }",
+            data: [Double](repeating: 0, count: 4))
         let path = dir.appendingPathComponent("bomb.npz").path
         try Data(zip.build()).write(to: URL(fileURLWithPath: path))
         #expect((try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? .max) < 1_000_000)
@@ -67,8 +73,11 @@ struct MiniZip {
 
     mutating func deflatedZeros(_ name: String, header: String, zeroBytes: Int) {
         let head = Self.npy(header)
-        var stream: [UInt8] = [0x00, UInt8(head.count & 0xFF), UInt8(head.count >> 8),
-                               UInt8(~head.count & 0xFF), UInt8((~head.count >> 8) & 0xFF)] + head
+        var stream: [UInt8] =
+            [
+                0x00, UInt8(head.count & 0xFF), UInt8(head.count >> 8),
+                UInt8(~head.count & 0xFF), UInt8((~head.count >> 8) & 0xFF),
+            ] + head
         let chunk = 1 << 20
         let compressed = Self.zeroChunk(chunk)
         for _ in 0..<(zeroBytes / chunk) { stream += compressed }
@@ -79,7 +88,10 @@ struct MiniZip {
 
     static func zeroChunk(_ count: Int) -> [UInt8] {
         var z = z_stream()
-        precondition(deflateInit2_(&z, 9, Z_DEFLATED, -15, 9, Z_DEFAULT_STRATEGY, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK)
+        precondition(
+            deflateInit2_(
+                &z, 9, Z_DEFLATED, -15, 9, Z_DEFAULT_STRATEGY, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
+                == Z_OK)
         defer { deflateEnd(&z) }
         var input = [UInt8](repeating: 0, count: count)
         var output = [UInt8](repeating: 0, count: count / 100 + 1024)

@@ -1,7 +1,8 @@
-@testable import CSIChannel
 import Foundation
 import NumpyArchive
 import Testing
+
+@testable import CSIChannel
 
 /// A dataset's optional `nuisance` key: what the simulator declares, what is read back, what is refused.
 @Suite struct DeclaredNuisanceTests {
@@ -14,17 +15,23 @@ import Testing
         let positions = PositionSampler.uniform(in: scene.ueRegion, count: 30, seed: 3)
         var csi = [Float](repeating: 0, count: positions.count * sim.valuesPerChannel)
         positions.withUnsafeBufferPointer { p in csi.withUnsafeMutableBufferPointer { sim.evaluateFloat(p, into: $0) } }
-        return CSIDataset(positions: positions, csi: csi, frequencies: plan.frequencies, antennas: scene.array.positions,
-                          carrier: plan.carrier, declaredNuisance: nuisance)
+        return CSIDataset(
+            positions: positions, csi: csi, frequencies: plan.frequencies, antennas: scene.array.positions,
+            carrier: plan.carrier, declaredNuisance: nuisance)
     }
 
     /// Writes `dataset` without the key, then with the key `nuisance` as an arbitrary member (as numpy would).
     static func write(_ dataset: CSIDataset, to path: String, nuisance member: (NPZWriter) throws -> Void) throws {
         let writer = try NPZWriter(path: path)
-        try writer.write(name: "positions", doubles: dataset.positions.flatMap { [$0.x, $0.y, $0.z] }, shape: [dataset.count, 3])
-        try writer.write(name: "csi", complexFloats: dataset.csi, shape: [dataset.count, dataset.antennaCount, dataset.subcarrierCount])
+        try writer.write(
+            name: "positions", doubles: dataset.positions.flatMap { [$0.x, $0.y, $0.z] }, shape: [dataset.count, 3])
+        try writer.write(
+            name: "csi", complexFloats: dataset.csi,
+            shape: [dataset.count, dataset.antennaCount, dataset.subcarrierCount])
         try writer.write(name: "frequencies", doubles: dataset.frequencies, shape: [dataset.subcarrierCount])
-        try writer.write(name: "antennas", doubles: dataset.antennas.flatMap { [$0.x, $0.y, $0.z] }, shape: [dataset.antennaCount, 3])
+        try writer.write(
+            name: "antennas", doubles: dataset.antennas.flatMap { [$0.x, $0.y, $0.z] },
+            shape: [dataset.antennaCount, 3])
         try writer.write(name: "carrier", scalar: dataset.carrier)
         try member(writer)
         try writer.finish()
@@ -45,7 +52,8 @@ import Testing
         #expect(try NPZArchive(path: clean).keys == ["positions", "csi", "frequencies", "antennas", "carrier"])
         #expect(try CSIDataset.load(contentsOf: clean).declaredNuisance == nil)
         // The declaration is the last member, after the same members as an undeclared file.
-        #expect(try NPZArchive(path: dir.appendingPathComponent("phase-gain.npz").path).keys
+        #expect(
+            try NPZArchive(path: dir.appendingPathComponent("phase-gain.npz").path).keys
                 == ["positions", "csi", "frequencies", "antennas", "carrier", "nuisance"])
     }
 
@@ -82,13 +90,16 @@ import Testing
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("bad.npz").path
-        for (value, shown) in [("phase_gain", "phase_gain"), ("Phase-Gain", "Phase-Gain"), ("phase-gain ", "phase-gain "),
-                               ("ph\u{e4}se\u{1}", "ph\\u{00E4}se\\u{01}")] {
+        for (value, shown) in [
+            ("phase_gain", "phase_gain"), ("Phase-Gain", "Phase-Gain"), ("phase-gain ", "phase-gain "),
+            ("ph\u{e4}se\u{1}", "ph\\u{00E4}se\\u{01}"),
+        ] {
             try Self.write(Self.dataset(), to: path) { try $0.write(name: "nuisance", string: value) }
             #expect {
                 _ = try CSIDataset.load(contentsOf: path)
             } throws: { error in
-                "\(error)" == "\(path): key 'nuisance': unknown value '\(shown)'; accepted: none, phase, phase-gain, phase-gain-timing"
+                "\(error)"
+                    == "\(path): key 'nuisance': unknown value '\(shown)'; accepted: none, phase, phase-gain, phase-gain-timing"
             }
         }
         // A number under the key is not a declaration either.
@@ -114,8 +125,9 @@ import Testing
         ]
         for (i, (impairments, expected)) in cases.enumerated() {
             #expect(impairments.declaredNuisance == expected, "case \(i)")
-            let job = SimulationJob(simulator: ChannelSimulator(scene: TestScenes.losOnly(antennas: 2, subcarriers: Self.plan)),
-                                    positions: [], impairments: impairments, seed: 1)
+            let job = SimulationJob(
+                simulator: ChannelSimulator(scene: TestScenes.losOnly(antennas: 2, subcarriers: Self.plan)),
+                positions: [], impairments: impairments, seed: 1)
             #expect(job.declaredNuisance == expected, "case \(i)")
         }
     }

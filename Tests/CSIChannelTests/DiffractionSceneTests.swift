@@ -1,7 +1,8 @@
-@testable import CSIChannel
 import Foundation
 import Numerics
 import Testing
+
+@testable import CSIChannel
 
 /// The `edges:` key of scene files and the shipped street-corner scene.
 @Suite struct DiffractionSceneTests {
@@ -34,8 +35,14 @@ import Testing
         ("    face: [-1, 0, 0]\n", "    face: [0, 0, 2]\n", "edges[0].face"),
         ("    exterior_angle: 270\n", "    exterior_angle: 90\n", "edges[0].exterior_angle"),
         ("    face_depth: [30, 30]", "    face_depth: [30, -1]", "edges[0].face_depth"),
-        ("    face_depth: [30, 30]", "    face_depth: [30, 30]\n    reflection: [[1.2, 0], [-1, 0]]", "edges[0].reflection"),
-        ("    face_depth: [30, 30]", "    face_depth: [30, 30]\n    reflexion: [[1, 0], [-1, 0]]", "edges[0].reflexion"),
+        (
+            "    face_depth: [30, 30]", "    face_depth: [30, 30]\n    reflection: [[1.2, 0], [-1, 0]]",
+            "edges[0].reflection"
+        ),
+        (
+            "    face_depth: [30, 30]", "    face_depth: [30, 30]\n    reflexion: [[1, 0], [-1, 0]]",
+            "edges[0].reflexion"
+        ),
         ("    point: [0, 0, 0]\n", "", "point"),
     ])
     func badEdgesAreErrorsNamingTheKey(_ replace: String, _ with: String, _ key: String) {
@@ -57,13 +64,17 @@ import Testing
         let scene = try Self.corner()
         let sim = ChannelSimulator(scene: scene)
         #expect(sim.labelsLineOfSight)
-        let c = scene.array.center     // (−45, −3, 8); the corner's edge is the line x = −8, y = 8
-        for (x, y) in [(0.0, 7.0), (0.0, 15.0), (3.0, 10.0), (-4.0, 12.0), (4.0, 12.0), (-5.5, 8.5), (-5.5, 6.5), (2.0, 16.0)] {
+        let c = scene.array.center // (−45, −3, 8); the corner's edge is the line x = −8, y = 8
+        for (x, y) in [
+            (0.0, 7.0), (0.0, 15.0), (3.0, 10.0), (-4.0, 12.0), (4.0, 12.0), (-5.5, 8.5), (-5.5, 6.5), (2.0, 16.0),
+        ] {
             // By hand: where the line from the array centre reaches the building's east face x = −8, it is south
             // of the corner (y < 8) exactly when the UE is in line of sight (the south face y = 8 only spans x ≤ −8).
             let t = (-8 - c.x) / (x - c.x)
             let yAtFace = c.y + t * (y - c.y)
-            #expect(sim.hasLineOfSight(at: Point3(x, y, 1.5)) == (yAtFace < 8), "(\(x), \(y)): line at y = \(yAtFace) on x = −8")
+            #expect(
+                sim.hasLineOfSight(at: Point3(x, y, 1.5)) == (yAtFace < 8),
+                "(\(x), \(y)): line at y = \(yAtFace) on x = −8")
         }
     }
 

@@ -1,8 +1,9 @@
-@testable import CSIChannel
 import CSINumerics
 import Foundation
 import Numerics
 import Testing
+
+@testable import CSIChannel
 
 /// Diffraction in the simulator against independent references: the exact Sommerfeld half-plane solution, a
 /// brute-force search of the Keller point, the continuity that UTD exists for, and finite differences.
@@ -27,7 +28,8 @@ import Testing
     static func sommerfeld(rho: Double, phi: Double, phiPrime: Double) -> Complex<Double> {
         func u(_ psi: Double) -> Complex<Double> {
             let upper = (2 * k * rho).squareRoot() * cos(psi / 2)
-            return Complex(length: 1, phase: k * rho * cos(psi)) * Complex(length: 1 / Double.pi.squareRoot(), phase: Double.pi / 4)
+            return Complex(length: 1, phase: k * rho * cos(psi))
+                * Complex(length: 1 / Double.pi.squareRoot(), phase: Double.pi / 4)
                 * fresnelFromMinusInfinity(upper)
         }
         return u(phi - phiPrime) - u(phi + phiPrime)
@@ -37,13 +39,16 @@ import Testing
     /// wave to within k ρ²/(2R) ≈ 1.3e-4 rad at ρ = 6 m. Face 0 is modelled by a soft (Γ = −1) reflecting plane.
     static func halfPlane(phiPrime: Double, distance: Double = 1e7) -> (Scene, Point3) {
         let source = Point3(distance * cos(phiPrime), distance * sin(phiPrime), 0)
-        let edge = DiffractingEdge(name: "knife", origin: Point3(0, 0, -50), direction: Point3(0, 0, 1), length: 100,
-                                   face0: Point3(1, 0, 0), n: 2, faceDepth: (1000, 1000))
-        let sheet = ReflectingPlane(name: "sheet", point: Point3(500, 0, 0), normal: Point3(0, 1, 0), reflection: Complex(-1, 0),
-                                    extent: (u: Point3(1, 0, 0), size: (1000, 100)))
-        let scene = Scene(name: "half-plane", array: .ula(count: 1, spacing: 0.04, center: source, axis: Point3(0, 1, 0)),
-                          subcarriers: SubcarrierPlan(frequencies: [3.5e9]), planes: [sheet], maxReflectionOrder: 1,
-                          ueRegion: Region(x: -1...1, y: -1...1, z: 0...0), edges: [edge])
+        let edge = DiffractingEdge(
+            name: "knife", origin: Point3(0, 0, -50), direction: Point3(0, 0, 1), length: 100,
+            face0: Point3(1, 0, 0), n: 2, faceDepth: (1000, 1000))
+        let sheet = ReflectingPlane(
+            name: "sheet", point: Point3(500, 0, 0), normal: Point3(0, 1, 0), reflection: Complex(-1, 0),
+            extent: (u: Point3(1, 0, 0), size: (1000, 100)))
+        let scene = Scene(
+            name: "half-plane", array: .ula(count: 1, spacing: 0.04, center: source, axis: Point3(0, 1, 0)),
+            subcarriers: SubcarrierPlan(frequencies: [3.5e9]), planes: [sheet], maxReflectionOrder: 1,
+            ueRegion: Region(x: -1...1, y: -1...1, z: 0...0), edges: [edge])
         return (scene, source)
     }
 
@@ -55,8 +60,10 @@ import Testing
         let incidentAtEdge = Complex<Double>(length: 1 / source.length, phase: -Self.k * source.length)
         // The shadow boundary: the ray from the source through the edge, continued to ρ; a hair to each side.
         let boundaryDir = (Point3.zero - source).normalized, side = Point3(-boundaryDir.y, boundaryDir.x, 0)
-        var points: [(Point3, String)] = [(0.2, "deep shadow"), (0.5, "shadow"), (1.2, "lit"), (2.5, "lit"), (4.4, "lit"),
-                                          (5.9, "reflection side")].map { (Point3(rho * cos($0.0), rho * sin($0.0), 0), $0.1) }
+        var points: [(Point3, String)] = [
+            (0.2, "deep shadow"), (0.5, "shadow"), (1.2, "lit"), (2.5, "lit"), (4.4, "lit"),
+            (5.9, "reflection side"),
+        ].map { (Point3(rho * cos($0.0), rho * sin($0.0), 0), $0.1) }
         points.append((boundaryDir * rho + side * 1e-6, "shadow boundary (lit side)"))
         points.append((boundaryDir * rho - side * 1e-6, "shadow boundary (shadow side)"))
         for (p, what) in points {
@@ -76,7 +83,8 @@ import Testing
     func transitionFunction() {
         #expect(DiffractionCoefficient.transition(0) == .zero)
         let big = 400.0
-        #expect((DiffractionCoefficient.transition(big) - Complex(1 - 3 / (4 * big * big), 1 / (2 * big))).length < 1e-6)
+        #expect(
+            (DiffractionCoefficient.transition(big) - Complex(1 - 3 / (4 * big * big), 1 / (2 * big))).length < 1e-6)
         for x in [0.01, 0.5, 3.9, 4.1, 12.0, 59.9, 60.1, 250.0] {
             let v = x.squareRoot()
             let tail = Complex(length: Double.pi.squareRoot(), phase: -Double.pi / 4) - Self.fresnelFromMinusInfinity(v)
@@ -87,20 +95,28 @@ import Testing
 
     @Test("the Keller-cone point is the minimum of s + s′ along the edge (brute force)")
     func kellerPointMinimisesTheLength() {
-        let edge = DiffractingEdge(name: "e", origin: Point3(1, 2, -1), direction: Point3(0.3, -0.2, 1), length: 9,
-                                   face0: Point3(1, 0, 0), n: 1.5, faceDepth: (0.01, 0.01))
-        let scene = Scene(name: "k", array: .ula(count: 1, spacing: 0.04, center: .zero, axis: Point3(0, 1, 0)),
-                          subcarriers: SubcarrierPlan(frequencies: [3.5e9]), ueRegion: Region(x: 0...1, y: 0...1, z: 0...0),
-                          edges: [edge])
+        let edge = DiffractingEdge(
+            name: "e", origin: Point3(1, 2, -1), direction: Point3(0.3, -0.2, 1), length: 9,
+            face0: Point3(1, 0, 0), n: 1.5, faceDepth: (0.01, 0.01))
+        let scene = Scene(
+            name: "k", array: .ula(count: 1, spacing: 0.04, center: .zero, axis: Point3(0, 1, 0)),
+            subcarriers: SubcarrierPlan(frequencies: [3.5e9]), ueRegion: Region(x: 0...1, y: 0...1, z: 0...0),
+            edges: [edge])
         let path = DiffractedPath(edge: 0)
         var checked = 0
         var rng = SeededGenerator(seed: 7)
         for _ in 0..<40 {
-            let a = Point3(Double.random(in: -6...6, using: &rng), Double.random(in: -6...6, using: &rng), Double.random(in: -2...6, using: &rng))
-            let x = Point3(Double.random(in: -6...6, using: &rng), Double.random(in: -6...6, using: &rng), Double.random(in: -2...6, using: &rng))
+            let a = Point3(
+                Double.random(in: -6...6, using: &rng), Double.random(in: -6...6, using: &rng),
+                Double.random(in: -2...6, using: &rng))
+            let x = Point3(
+                Double.random(in: -6...6, using: &rng), Double.random(in: -6...6, using: &rng),
+                Double.random(in: -2...6, using: &rng))
             guard let g = path.geometry(at: x, antenna: a, scene: scene) else { continue }
             // Brute force: a fine scan of the edge, then golden-section refinement.
-            func len(_ t: Double) -> Double { let q = edge.origin + edge.direction * t; return (q - a).length + (x - q).length }
+            func len(_ t: Double) -> Double {
+                let q = edge.origin + edge.direction * t; return (q - a).length + (x - q).length
+            }
             var best = 0.0
             for i in 0...9000 { let t = Double(i) * 0.001; if len(t) < len(best) { best = t } }
             var lo = max(0, best - 0.001), hi = min(edge.length, best + 0.001)
@@ -112,7 +128,8 @@ import Testing
             #expect((g.point - q).length < 1e-6)
             #expect(abs(g.length - len((lo + hi) / 2)) < 1e-9)
             // Equal angles to the edge.
-            let cosIn = (g.point - a).normalized.dot(edge.direction), cosOut = (x - g.point).normalized.dot(edge.direction)
+            let cosIn = (g.point - a).normalized.dot(edge.direction),
+                cosOut = (x - g.point).normalized.dot(edge.direction)
             #expect(abs(cosIn - cosOut) < 1e-9)
             checked += 1
         }
@@ -125,18 +142,25 @@ import Testing
         let g0 = Complex<Double>(-0.4, 0.15), gn = Complex<Double>(-0.35, 0.2)
         let planes = [
             ReflectingPlane(name: "ground", point: .zero, normal: Point3(0, 0, 1), reflection: Complex(-0.5, 0.1)),
-            ReflectingPlane(name: "south", point: Point3(-20, 0, 10), normal: Point3(0, -1, 0), reflection: g0,
-                            extent: (u: Point3(1, 0, 0), size: (40, 20))),
-            ReflectingPlane(name: "east", point: Point3(0, 20, 10), normal: Point3(1, 0, 0), reflection: gn,
-                            extent: (u: Point3(0, 1, 0), size: (40, 20))),
-            ReflectingPlane(name: "across", point: Point3(0, -10, 10), normal: Point3(0, 1, 0), reflection: Complex(0.3, -0.2),
-                            extent: (u: Point3(1, 0, 0), size: (60, 20))),
+            ReflectingPlane(
+                name: "south", point: Point3(-20, 0, 10), normal: Point3(0, -1, 0), reflection: g0,
+                extent: (u: Point3(1, 0, 0), size: (40, 20))),
+            ReflectingPlane(
+                name: "east", point: Point3(0, 20, 10), normal: Point3(1, 0, 0), reflection: gn,
+                extent: (u: Point3(0, 1, 0), size: (40, 20))),
+            ReflectingPlane(
+                name: "across", point: Point3(0, -10, 10), normal: Point3(0, 1, 0), reflection: Complex(0.3, -0.2),
+                extent: (u: Point3(1, 0, 0), size: (60, 20))),
         ]
-        let edge = DiffractingEdge(name: "corner", origin: .zero, direction: Point3(0, 0, 1), length: 20, face0: Point3(-1, 0, 0),
-                                   n: 1.5, faceDepth: (40, 40), reflection: (g0, gn))
-        return Scene(name: "corner", array: .ula(count: antennas, spacing: speedOfLight / 3.5e9 / 2, center: Point3(-25, -4, 6), axis: Point3(0, 1, 0)),
-                     subcarriers: SubcarrierPlan(carrier: 3.5e9, bandwidth: 100e6, count: subcarriers), planes: planes,
-                     maxReflectionOrder: 2, ueRegion: Region(x: 1...9, y: 1...15, z: 1.5...1.5), edges: [edge])
+        let edge = DiffractingEdge(
+            name: "corner", origin: .zero, direction: Point3(0, 0, 1), length: 20, face0: Point3(-1, 0, 0),
+            n: 1.5, faceDepth: (40, 40), reflection: (g0, gn))
+        return Scene(
+            name: "corner",
+            array: .ula(
+                count: antennas, spacing: speedOfLight / 3.5e9 / 2, center: Point3(-25, -4, 6), axis: Point3(0, 1, 0)),
+            subcarriers: SubcarrierPlan(carrier: 3.5e9, bandwidth: 100e6, count: subcarriers), planes: planes,
+            maxReflectionOrder: 2, ueRegion: Region(x: 1...9, y: 1...15, z: 1.5...1.5), edges: [edge])
     }
 
     /// The largest jump of H between two points `step` apart across a boundary, relative to |H|.
@@ -158,14 +182,17 @@ import Testing
         // Shadow boundary: the plane through the edge and the antenna; reflection boundary off face 0 (y = 0): the
         // plane through the edge and the antenna's image in it.
         for (source, what) in [(a, "shadow"), (Point3(a.x, -a.y, a.z), "reflection")] {
-            let q = Point3(0, 0, 3)                                   // a point on the edge
+            let q = Point3(0, 0, 3) // a point on the edge
             let along = (q - source).normalized
-            let across = along.cross(Point3(0, 0, 1)).normalized      // perpendicular to the boundary plane
+            let across = along.cross(Point3(0, 0, 1)).normalized // perpendicular to the boundary plane
             for t in [6.0, 11.0] {
                 let p = q + along * t
                 let step = 1e-6
                 let withUTD = Self.jump(sim, p + across * step, p - across * step)
-                #expect(withUTD < 2e-3, "\(what) boundary at \(p): relative jump \(withUTD), diffracted \(Self.diffractedJump(sim, p + across * step, p - across * step))")
+                #expect(
+                    withUTD < 2e-3,
+                    "\(what) boundary at \(p): relative jump \(withUTD), diffracted \(Self.diffractedJump(sim, p + across * step, p - across * step))"
+                )
                 // The diffracted field alone jumps there, compensating the GO jump (the test is not vacuous).
                 let diffOnly = Self.diffractedJump(sim, p + across * step, p - across * step)
                 #expect(diffOnly > 0.1, "\(what) boundary: the diffracted field alone jumps by \(diffOnly)")

@@ -1,7 +1,8 @@
-@testable import CSIChannel
 import CSINumerics
 import Numerics
 import Testing
+
+@testable import CSIChannel
 
 @Suite struct ImpairmentsTests {
     static let plan = SubcarrierPlan(carrier: 3.5e9, bandwidth: 100e6, count: 16)
@@ -9,7 +10,9 @@ import Testing
     static func channel() -> [Float] {
         let sim = ChannelSimulator(scene: TestScenes.losOnly(antennas: 4, subcarriers: plan))
         var h = [Float](repeating: 0, count: sim.valuesPerChannel)
-        [Point3(0.2, 0.1, 1)].withUnsafeBufferPointer { p in h.withUnsafeMutableBufferPointer { sim.evaluateFloat(p, into: $0) } }
+        [Point3(0.2, 0.1, 1)].withUnsafeBufferPointer { p in
+            h.withUnsafeMutableBufferPointer { sim.evaluateFloat(p, into: $0) }
+        }
         return h
     }
 
@@ -18,7 +21,9 @@ import Testing
         var h = clean
         var rng = SeededGenerator(seed: 7)
         let imp = Impairments(randomCommonPhase: true, maxTimingOffset: 20e-9)
-        h.withUnsafeMutableBufferPointer { imp.apply(to: $0, antennas: 4, frequencies: Self.plan.frequencies, carrier: Self.plan.carrier, rng: &rng) }
+        h.withUnsafeMutableBufferPointer {
+            imp.apply(to: $0, antennas: 4, frequencies: Self.plan.frequencies, carrier: Self.plan.carrier, rng: &rng)
+        }
         // Ratio h/clean must be e^{j(θ − 2π(f_k − f0)τ)}: unit modulus, same for every antenna, phase linear in k.
         var phases: [Double] = []
         for k in 0..<16 {
@@ -43,7 +48,7 @@ import Testing
         for k in 2..<unwrapped.count {
             #expect(abs(unwrapped[k] - 2 * unwrapped[k - 1] + unwrapped[k - 2]) < 1e-4)
         }
-        #expect(abs(unwrapped[1] - unwrapped[0]) > 1e-3)   // a non-zero offset was applied
+        #expect(abs(unwrapped[1] - unwrapped[0]) > 1e-3) // a non-zero offset was applied
     }
 
     @Test func noisePowerMatchesTheRequestedSNR() {
@@ -55,7 +60,10 @@ import Testing
             var h = clean
             var rng = SeededGenerator(seed: 3, stream: UInt64(t))
             let imp = Impairments(snrDB: 5)
-            h.withUnsafeMutableBufferPointer { imp.apply(to: $0, antennas: 4, frequencies: Self.plan.frequencies, carrier: Self.plan.carrier, rng: &rng) }
+            h.withUnsafeMutableBufferPointer {
+                imp.apply(
+                    to: $0, antennas: 4, frequencies: Self.plan.frequencies, carrier: Self.plan.carrier, rng: &rng)
+            }
             for i in h.indices { noisePower += Double(h[i] - clean[i]) * Double(h[i] - clean[i]) }
         }
         let snr = decibels(signal / (noisePower / Double(trials)))
@@ -78,7 +86,9 @@ import Testing
         #expect(a == b)
         let c: [Float] = {
             var all: [Float] = []
-            SimulationJob(simulator: sim, positions: positions, impairments: imp, seed: 100).run { all.append(contentsOf: $0) }
+            SimulationJob(simulator: sim, positions: positions, impairments: imp, seed: 100).run {
+                all.append(contentsOf: $0)
+            }
             return all
         }()
         #expect(a != c)
@@ -96,10 +106,12 @@ import Testing
             var h = clean
             var rng = SeededGenerator(seed: 1)
             h.withUnsafeMutableBufferPointer {
-                imp.apply(to: $0, antennas: 4, frequencies: plan.frequencies, carrier: plan.carrier, frame: frame, rng: &rng)
+                imp.apply(
+                    to: $0, antennas: 4, frequencies: plan.frequencies, carrier: plan.carrier, frame: frame, rng: &rng)
             }
             for k in 0..<16 {
-                let expected = Double(frame) * 0.05 - 2 * Double.pi * (plan.frequencies[k] - plan.carrier) * Double(frame) * 0.3e-9
+                let expected =
+                    Double(frame) * 0.05 - 2 * Double.pi * (plan.frequencies[k] - plan.carrier) * Double(frame) * 0.3e-9
                 let want = Complex<Double>(length: 1, phase: expected)
                 for j in 0..<4 {
                     let i = 2 * (j * 16 + k)
@@ -112,15 +124,22 @@ import Testing
 
     @Test func sceneFileReadsTheDriftsAndRejectsAbsurdOnes() throws {
         let base = """
-        name: t
-        array: {kind: ula, count: 2, center: [0, 0, 3], axis: [0, 1, 0]}
-        subcarriers: {carrier: 3.5e9, bandwidth: 1e8, count: 4}
-        ue: {region: {x: [-1, 1], y: [-1, 1], z: 1}}
-        """
-        let scene = try Scene.parse(yaml: base + "\nimpairments: {timing_drift_ns_per_frame: 0.5, phase_drift_rad_per_frame: -0.01}\n")
-        #expect(abs(scene.impairments.timingDriftPerFrame - 0.5e-9) < 1e-18 && scene.impairments.phaseDriftPerFrame == -0.01)
+            name: t
+            array: {kind: ula, count: 2, center: [0, 0, 3], axis: [0, 1, 0]}
+            subcarriers: {carrier: 3.5e9, bandwidth: 1e8, count: 4}
+            ue: {region: {x: [-1, 1], y: [-1, 1], z: 1}}
+            """
+        let scene = try Scene.parse(
+            yaml: base + "\nimpairments: {timing_drift_ns_per_frame: 0.5, phase_drift_rad_per_frame: -0.01}\n")
+        #expect(
+            abs(scene.impairments.timingDriftPerFrame - 0.5e-9) < 1e-18 && scene.impairments.phaseDriftPerFrame == -0.01
+        )
         #expect(scene.impairments.isActive)
-        #expect(throws: (any Error).self) { try Scene.parse(yaml: base + "\nimpairments: {timing_drift_ns_per_frame: 1e9}\n") }
-        #expect(throws: (any Error).self) { try Scene.parse(yaml: base + "\nimpairments: {phase_drift_rad_per_frame: .nan}\n") }
+        #expect(throws: (any Error).self) {
+            try Scene.parse(yaml: base + "\nimpairments: {timing_drift_ns_per_frame: 1e9}\n")
+        }
+        #expect(throws: (any Error).self) {
+            try Scene.parse(yaml: base + "\nimpairments: {phase_drift_rad_per_frame: .nan}\n")
+        }
     }
 }

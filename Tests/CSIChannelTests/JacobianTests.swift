@@ -1,6 +1,7 @@
-@testable import CSIChannel
 import Numerics
 import Testing
+
+@testable import CSIChannel
 
 @Suite struct SimulatorJacobianTests {
     /// Central finite differences in Float64 against the closed-form Jacobian.
@@ -24,10 +25,12 @@ import Testing
     @Test func jacobianMatchesFiniteDifferencesWithReflections() {
         let planes = [
             ReflectingPlane(name: "ground", point: .zero, normal: Point3(0, 0, 1), reflection: Complex(-0.5, 0.1)),
-            ReflectingPlane(name: "wall", point: Point3(0, 5, 0), normal: Point3(0, -1, 0), reflection: Complex(0.3, 0.4)),
+            ReflectingPlane(
+                name: "wall", point: Point3(0, 5, 0), normal: Point3(0, -1, 0), reflection: Complex(0.3, 0.4)),
         ]
-        let scene = TestScenes.withPlanes(planes, order: 2, antennas: 4,
-                                          subcarriers: SubcarrierPlan(carrier: 3.5e9, bandwidth: 100e6, count: 8))
+        let scene = TestScenes.withPlanes(
+            planes, order: 2, antennas: 4,
+            subcarriers: SubcarrierPlan(carrier: 3.5e9, bandwidth: 100e6, count: 8))
         let sim = ChannelSimulator(scene: scene)
         for x in [Point3(0.3, -0.2, 1.0), Point3(-0.7, 0.6, 1.3)] {
             #expect(Self.maxRelativeError(sim, at: x) <= 1e-5)

@@ -1,16 +1,17 @@
-@testable import CSIChannel
 import Testing
+
+@testable import CSIChannel
 
 @Suite struct PositionSamplerTests {
     let region = Region(x: -5...5, y: -5...5, z: 1.5...1.5)
 
     @Test func quarterWavelengthGridOverTenMetres() {
         let spacing = 0.0214
-        let n = Int((10 / spacing).rounded(.down)) + 1      // 468 per axis
+        let n = Int((10 / spacing).rounded(.down)) + 1 // 468 per axis
         #expect(PositionSampler.gridCount(in: region, spacing: spacing) == n * n)
         let g = PositionSampler.grid(in: Region(x: 0...1, y: 0...0.5, z: 2...2), spacing: 0.25)
         #expect(g.count == 5 * 3)
-        #expect(g[1] == Point3(0.25, 0, 2))       // x varies fastest
+        #expect(g[1] == Point3(0.25, 0, 2)) // x varies fastest
         #expect(g[5] == Point3(0, 0.25, 2))
     }
 
@@ -44,9 +45,9 @@ import Testing
             let d = p[k] - p[k - 1]
             steps.append((d * d).sum().squareRoot())
         }
-        #expect(steps.allSatisfy { $0 <= 0.014 + 1e-12 })                       // never faster than the speed
+        #expect(steps.allSatisfy { $0 <= 0.014 + 1e-12 }) // never faster than the speed
         let atSpeed = steps.filter { abs($0 - 0.014) < 1e-9 }.count
-        #expect(Double(atSpeed) > 0.97 * Double(steps.count))                 // only bounce steps are shorter
+        #expect(Double(atSpeed) > 0.97 * Double(steps.count)) // only bounce steps are shorter
         // It explores: over 60 s at 1.4 m/s the path covers a good part of the 10 m × 10 m area.
         let cells = Set(p.map { Int(($0.x + 5) / 2) * 10 + Int(($0.y + 5) / 2) })
         #expect(cells.count >= 8)
@@ -55,8 +56,8 @@ import Testing
     @Test func foldReflects() {
         #expect(Trajectory.fold(5.5, into: -5...5) == (4.5, true))
         #expect(Trajectory.fold(-5.25, into: -5...5) == (-4.75, true))
-        #expect(Trajectory.fold(15.5, into: -5...5) == (-4.5, false))   // two bounces
-        #expect(Trajectory.fold(25.5, into: -5...5) == (4.5, true))     // three
+        #expect(Trajectory.fold(15.5, into: -5...5) == (-4.5, false)) // two bounces
+        #expect(Trajectory.fold(25.5, into: -5...5) == (4.5, true)) // three
         #expect(Trajectory.fold(1, into: 2...2) == (2, false))
     }
 

@@ -1,10 +1,12 @@
-@testable import CSIChannel
 import Foundation
 import StrictYAML
 import Testing
 
+@testable import CSIChannel
+
 @Suite struct SceneFileTests {
-    static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
 
     @Test(arguments: ["street.yaml", "street-pattern.yaml", "street-corner.yaml", "room.yaml", "tiny-los.yaml"])
     func shippedScenesLoad(_ file: String) throws {
@@ -12,7 +14,9 @@ import Testing
         #expect(scene.array.count >= 1)
         #expect(scene.subcarriers.count >= 1)
         let sim = ChannelSimulator(scene: scene)
-        let h = sim.channels(at: [Point3(scene.ueRegion.x.lowerBound, scene.ueRegion.y.lowerBound, scene.ueRegion.z.lowerBound)])
+        let h = sim.channels(at: [
+            Point3(scene.ueRegion.x.lowerBound, scene.ueRegion.y.lowerBound, scene.ueRegion.z.lowerBound)
+        ])
         #expect(h.allSatisfy { $0.isFinite })
         #expect(h.contains { $0 != 0 })
     }

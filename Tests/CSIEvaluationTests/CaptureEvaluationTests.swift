@@ -13,8 +13,9 @@ struct CaptureEvaluationTests {
     static func capture(_ dir: String, count: Int) throws -> (path: String, test: TestSet) {
         let sim = ChannelSimulator(scene: tinyScene)
         let test = TestSet.simulate(sim, count: count, seed: 21)
-        let dataset = CSIDataset(positions: test.positions, csi: test.csi, frequencies: tinyScene.subcarriers.frequencies,
-                                 antennas: tinyScene.array.positions, carrier: tinyScene.subcarriers.carrier)
+        let dataset = CSIDataset(
+            positions: test.positions, csi: test.csi, frequencies: tinyScene.subcarriers.frequencies,
+            antennas: tinyScene.array.positions, carrier: tinyScene.subcarriers.carrier)
         let path = dir + "/test.csicap"
         try DatasetImporter(dataset: dataset, options: DatasetImporter.Options()).write(to: path)
         return (path, test)
@@ -31,10 +32,12 @@ struct CaptureEvaluationTests {
         #expect(run.test.count == 20 && run.frames.recordsRead == 24)
         #expect(run.wavelengthSource == "capture carrier")
         #expect(abs(run.wavelength - tinyScene.subcarriers.wavelength) <= 1e-12 * run.wavelength)
-        let direct = try LocalizationRunner.run(name: "robust", model: ChannelSimulator(scene: tinyScene), region: tinyScene.ueRegion,
-                                                configuration: SearchMethod.robust.configuration,
-                                                test: TestSet(positions: Array(test.positions.prefix(20)), csi: Array(test.csi.prefix(20 * test.valuesPerChannel)),
-                                                              valuesPerChannel: test.valuesPerChannel), width: 1)
+        let direct = try LocalizationRunner.run(
+            name: "robust", model: ChannelSimulator(scene: tinyScene), region: tinyScene.ueRegion,
+            configuration: SearchMethod.robust.configuration,
+            test: TestSet(
+                positions: Array(test.positions.prefix(20)), csi: Array(test.csi.prefix(20 * test.valuesPerChannel)),
+                valuesPerChannel: test.valuesPerChannel), width: 1)
         #expect(run.results[0].estimates == direct.estimates)
         // The tracker saw every frame once.
         let track = try #require(run.track)
@@ -47,8 +50,9 @@ struct CaptureEvaluationTests {
         var other = CaptureEvaluation.Request(threads: 1)
         other.methods = [.ongridPS]
         let wrongShape = EvaluationModel.oracle(try tinyScene.resized(antennas: 8, subcarriers: nil))
-        #expect(performing: { try CaptureEvaluation.run(capture: path, model: wrongShape, request: other) },
-                throws: { ($0 as? EvaluationError)?.message.hasPrefix(path) == true })
+        #expect(
+            performing: { try CaptureEvaluation.run(capture: path, model: wrongShape, request: other) },
+            throws: { ($0 as? EvaluationError)?.message.hasPrefix(path) == true })
     }
 
     @Test func publishedFixesAreMatchedToTheTruth() throws {
@@ -57,15 +61,18 @@ struct CaptureEvaluationTests {
         let (path, test) = try Self.capture(dir, count: 12)
         let truth = try LabeledCapture.load(path: path, keepSamples: false)
         // What a daemon would have published: the truth shifted by 1 mm in x, every frame but the last.
-        let writer = try CaptureWriter(path: dir + "/fixes.csicap", metadata: CaptureMetadata(tool: "test", toolVersion: "", kind: .positions))
+        let writer = try CaptureWriter(
+            path: dir + "/fixes.csicap", metadata: CaptureMetadata(tool: "test", toolVersion: "", kind: .positions))
         for (key, p) in zip(truth.keys, test.positions).dropLast() {
-            var fix = PositionFix(seq: key.seq, receiverID: key.receiverID, ueID: key.ueID, tCaptureNs: 0, tPublishNs: 0,
-                                  position: p + Point3(0.001, 0, 0))
+            var fix = PositionFix(
+                seq: key.seq, receiverID: key.receiverID, ueID: key.ueID, tCaptureNs: 0, tPublishNs: 0,
+                position: p + Point3(0.001, 0, 0))
             fix.latencyMs = 2
             try writer.append(parts: fix.messageParts(), tRecvNs: 1_000_000_000 + Int64(key.seq) * 10_000_000)
         }
         try writer.close()
-        let run = try PositionsEvaluation.run(positions: dir + "/fixes.csicap", truth: path, horizontal: false, carrier: nil, track: false)
+        let run = try PositionsEvaluation.run(
+            positions: dir + "/fixes.csicap", truth: path, horizontal: false, carrier: nil, track: false)
         #expect(run.match.matched.count == 11 && run.match.missingFrames == 1)
         #expect(run.result.errors.allSatisfy { abs($0 - 0.001) < 1e-9 })
         #expect(run.latencyMedianMs == 2)

@@ -32,9 +32,10 @@ struct HarnessTests {
         let sim = ChannelSimulator(scene: tinyScene)
         let test = TestSet.simulate(sim, count: count, seed: seed)
         return try (0..<count).map { i in
-            CSIFrame(seq: UInt64(i), receiverID: receiver, ueID: 1, antennaCount: UInt16(sim.antennaCount),
-                     subcarrierCount: UInt16(sim.subcarrierCount), samples: Array(test.channel(i)),
-                     extension: try FrameExtension(truth: test.positions[i]))
+            CSIFrame(
+                seq: UInt64(i), receiverID: receiver, ueID: 1, antennaCount: UInt16(sim.antennaCount),
+                subcarrierCount: UInt16(sim.subcarrierCount), samples: Array(test.channel(i)),
+                extension: try FrameExtension(truth: test.positions[i]))
         }
     }
 
@@ -49,11 +50,14 @@ struct HarnessTests {
         while harness.fixes.count < frames.count && Date() < deadline { usleep(10_000) }
         let fixes = harness.fixes
         #expect(fixes.count == frames.count)
-        #expect(fixes.allSatisfy { $0.receiverID == 1 })   // probes are kept out
+        #expect(fixes.allSatisfy { $0.receiverID == 1 }) // probes are kept out
         #expect(Set(fixes.map(\.seq)) == Set(frames.map(\.header.seq)))
         for fix in fixes {
             let truth = try #require(frames[Int(fix.seq)].truth)
-            #expect(fix.truthErrorM.map { abs($0 - ((fix.position - truth) * (fix.position - truth)).sum().squareRoot()) < 1e-9 } ?? false)
+            #expect(
+                fix.truthErrorM.map {
+                    abs($0 - ((fix.position - truth) * (fix.position - truth)).sum().squareRoot()) < 1e-9
+                } ?? false)
         }
         #expect(harness.undecodable == 0)
         #expect(harness.daemon.configPath == nil)
@@ -69,8 +73,9 @@ struct HarnessTests {
     @Test func aBadModelInAValueIsReportedAtItsKey() {
         var c = Self.configuration()
         c.model = ModelSettings(oracleScene: "/nonexistent/scene.yaml")
-        #expect(performing: { try DaemonHarness(configuration: c, logger: Self.quietLogger) },
-                throws: { "\($0)".contains("model.oracle_scene") && "\($0)".contains("<configuration>") })
+        #expect(
+            performing: { try DaemonHarness(configuration: c, logger: Self.quietLogger) },
+            throws: { "\($0)".contains("model.oracle_scene") && "\($0)".contains("<configuration>") })
     }
 
     @Test func benchmarkMeasuresTheDaemonAndTheLocalizer() throws {
@@ -91,7 +96,8 @@ struct HarnessTests {
     @Test func encodedFramesEqualFreshEncodingsWithTheNewHeader() throws {
         let frame = try Self.frames(count: 1, receiver: 1, seed: 2)[0]
         let template = try EncodedFrame(frame)
-        for (seq, receiver, ue) in [(UInt64(0), UInt32(1), UInt32(0)), (123_456_789_012, 4_000_000_000, 63), (7, 2, 1)] {
+        for (seq, receiver, ue) in [(UInt64(0), UInt32(1), UInt32(0)), (123_456_789_012, 4_000_000_000, 63), (7, 2, 1)]
+        {
             var changed = frame
             changed.header.seq = seq
             changed.header.receiverID = receiver
@@ -135,9 +141,10 @@ struct DemoSessionTests {
         let counts = session.daemon.metrics.snapshot()
         #expect(Set(fixes.map(\.seq)).count == fixes.count && fixes.count == counts.published)
         #expect(counts.published + counts.superseded == 30 && counts.published > 0)
-        let summary = DemoSummary(fixes: fixes + fixes.prefix(3), truth: truth, wavelength: tinyScene.subcarriers.wavelength,
-                                  replay: progress, snapshot: session.daemon.metrics.snapshot(), elapsed: 1)
-        #expect(summary.result.errors.count == fixes.count)   // duplicates count once
+        let summary = DemoSummary(
+            fixes: fixes + fixes.prefix(3), truth: truth, wavelength: tinyScene.subcarriers.wavelength,
+            replay: progress, snapshot: session.daemon.metrics.snapshot(), elapsed: 1)
+        #expect(summary.result.errors.count == fixes.count) // duplicates count once
         for (fix, error) in zip(fixes, summary.result.errors) {
             #expect(abs(error - (fix.position - truth[Int(fix.seq)]).length) <= 1e-15)
         }

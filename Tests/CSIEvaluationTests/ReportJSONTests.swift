@@ -23,8 +23,11 @@ struct ReportJSONTests {
         var rng = TestRandom(state: seed)
         let errors = (0..<count).map { _ in rng.next() * 0.08 }
         let estimates = errors.map { Point3($0, 0, 0) }
-        return (MethodResult(name: name, estimates: estimates, errors: errors, seconds: 0.5, buildSeconds: 0.25, threads: 2),
-                (0..<count).map { $0 % 3 != 0 })
+        return (
+            MethodResult(
+                name: name, estimates: estimates, errors: errors, seconds: 0.5, buildSeconds: 0.25, threads: 2),
+            (0..<count).map { $0 % 3 != 0 }
+        )
     }
 
     @Test func methodReportKeysValuesAndRoundTrip() throws {
@@ -66,8 +69,9 @@ struct ReportJSONTests {
     @Test func localizeReportRepeatsTheFirstMethodAtTheTop() throws {
         let (a, los) = Self.result(name: "robust")
         let (b, _) = Self.result(name: "3nn", seed: 2)
-        let report = LocalizeReport(data: "out/test.npz", model: "oracle(tiny)", points: 40, condition: "5 dB SNR",
-                                    methods: [MethodReport(a, wavelength: 0.1, los: los), MethodReport(b, wavelength: 0.1, los: los)])
+        let report = LocalizeReport(
+            data: "out/test.npz", model: "oracle(tiny)", points: 40, condition: "5 dB SNR",
+            methods: [MethodReport(a, wavelength: 0.1, los: los), MethodReport(b, wavelength: 0.1, los: los)])
         let text = try ReportJSON.encode(report)
         #expect(text.contains(#""data":"out\/test.npz""#))
         let o = try Self.object(text)
@@ -84,11 +88,15 @@ struct ReportJSONTests {
         m.figures.estimatesDigest = EstimatesDigest.sha256(a.estimates)
         let capture = CaptureEvaluationReport(
             capture: "a.csicap", model: "oracle(x)", points: 40, methods: [m], records: 44, withoutTruth: 3,
-            rejected: ["not_csi": 1], dimensionMismatch: 0, captureDamage: [], wavelengthSource: "capture carrier", track: nil)
+            rejected: ["not_csi": 1], dimensionMismatch: 0, captureDamage: [], wavelengthSource: "capture carrier",
+            track: nil)
         let text = try ReportJSON.encode(capture)
         let o = try Self.object(text)
-        #expect(Set(["capture", "records", "without_truth", "rejected", "dimension_mismatch", "capture_damage",
-                     "wavelength_source", "estimates_digest", "condition"]).isSubset(of: Set(o.keys)))
+        #expect(
+            Set([
+                "capture", "records", "without_truth", "rejected", "dimension_mismatch", "capture_damage",
+                "wavelength_source", "estimates_digest", "condition",
+            ]).isSubset(of: Set(o.keys)))
         #expect(o["condition"] as? String == "as recorded")
         #expect(try ReportJSON.decode(CaptureEvaluationReport.self, from: text) == capture)
 
@@ -97,8 +105,10 @@ struct ReportJSONTests {
         live.figures.threads = nil
         live.figures.buildSeconds = nil
         let positions = PositionsEvaluationReport(
-            positions: "p.csicap", truth: "t.csicap", method: live, matched: 40, failed: 0, duplicateFixes: 1, unmatchedFixes: 2,
-            missingFrames: 3, undecodable: 0, positionRecords: 43, truthFrames: 43, latencyMsMedian: .nan, horizontal: false,
+            positions: "p.csicap", truth: "t.csicap", method: live, matched: 40, failed: 0, duplicateFixes: 1,
+            unmatchedFixes: 2,
+            missingFrames: 3, undecodable: 0, positionRecords: 43, truthFrames: 43, latencyMsMedian: .nan,
+            horizontal: false,
             wavelengthSource: "--carrier", captureDamage: [], truthCaptureDamage: [], track: nil)
         let ptext = try ReportJSON.encode(positions)
         let p = try Self.object(ptext)

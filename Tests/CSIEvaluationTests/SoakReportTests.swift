@@ -8,9 +8,11 @@ import Testing
 struct SoakReportTests {
     /// 100 valid frames and 20 malformed (10 of them filtered by the subscription) offered; 3 valid frames and
     /// 1 malformed message lost in ZeroMQ.
-    static func report(processed: Int = 60, superseded: Int = 37, rejected: Int = 9, gaps: Int = 3,
-                       received: Int = 97 + 9, reasons: [String: Int]? = nil,
-                       rss: [Int] = [900, 1000, 1050, 1090]) -> SoakReport {
+    static func report(
+        processed: Int = 60, superseded: Int = 37, rejected: Int = 9, gaps: Int = 3,
+        received: Int = 97 + 9, reasons: [String: Int]? = nil,
+        rss: [Int] = [900, 1000, 1050, 1090]
+    ) -> SoakReport {
         var end = DaemonMetrics.Snapshot()
         end.received = received
         end.processed = processed
@@ -19,23 +21,29 @@ struct SoakReportTests {
         end.rejected = reasons.map { $0.values.reduce(0, +) } ?? rejected
         end.sequenceGaps = gaps
         end.published = processed
-        let samples = rss.enumerated().map { SoakReport.RSSSample(message: $0.offset * 100, seconds: Double($0.offset), rssKiB: $0.element) }
+        let samples = rss.enumerated().map {
+            SoakReport.RSSSample(message: $0.offset * 100, seconds: Double($0.offset), rssKiB: $0.element)
+        }
         let survival = SoakReport.Survival(
             markerAnswered: true, drained: true, makingProgress: true, liveFixes: processed,
             restart: .init(atMessage: 60, processedBefore: 30, processedAfter: 30),
-            stalledSubscriber: .init(atMessage: 10, readBeforeStall: 5, publishedAtStall: 5, publishedAfterStall: 55,
-                                     liveFixesAtStall: 5, liveFixesAfterStall: 55))
-        return SoakReport(scene: "t", shape: [2, 4], workers: 1, capacityRate: 10, targetRate: 30, overload: 3,
-                          offered: .init(valid: 100, malformed: ["garbage": 5, "too_many_parts": 5, "unsubscribed_topic": 10],
-                                         publishErrors: 0, seconds: 4, rate: 30),
-                          daemon: .init(base: DaemonMetrics.Snapshot(), end: end),
-                          rss: .init(samples: samples, warmUpMessages: 100), survival: survival).summarized()
+            stalledSubscriber: .init(
+                atMessage: 10, readBeforeStall: 5, publishedAtStall: 5, publishedAfterStall: 55,
+                liveFixesAtStall: 5, liveFixesAfterStall: 55))
+        return SoakReport(
+            scene: "t", shape: [2, 4], workers: 1, capacityRate: 10, targetRate: 30, overload: 3,
+            offered: .init(
+                valid: 100, malformed: ["garbage": 5, "too_many_parts": 5, "unsubscribed_topic": 10],
+                publishErrors: 0, seconds: 4, rate: 30),
+            daemon: .init(base: DaemonMetrics.Snapshot(), end: end),
+            rss: .init(samples: samples, warmUpMessages: 100), survival: survival
+        ).summarized()
     }
 
     @Test func countersThatAddUpPass() throws {
         let r = Self.report()
         #expect(r.offered.total == 120 && r.offered.unsubscribed == 10 && r.offered.malformedReachingDaemon == 10)
-        #expect(r.lostInZeroMQ == 120 - 10 - 106)  // 3 valid + 1 malformed
+        #expect(r.lostInZeroMQ == 120 - 10 - 106) // 3 valid + 1 malformed
         #expect(r.daemonIdentityHolds && r.offeredAccountedFor && r.rejectionsAsExpected)
         // After warm-up: 1000, 1050, 1090 KiB: +9 % at most.
         #expect(r.rss.firstKiB == 1000 && r.rss.maxKiB == 1090 && r.rss.lastKiB == 1090 && r.rss.flatWithin10Percent)
@@ -61,8 +69,9 @@ struct SoakReportTests {
     /// 23 parts) were lost: R = 97 + 8 = 105, J = 4 + 4 + 1 = 9, G = 4, R − J + G = 100 = V and L = 110 − 105 − 4
     /// = 1, J = 10 − 1: the totals add up, the reasons do not.
     @Test func aWronglyRejectedValidFrameMaskedByALostMalformedMessageFails() {
-        let masked = Self.report(processed: 59, gaps: 4, received: 105,
-                                 reasons: ["bad_magic": 4, "too_many_parts": 4, "non_finite_sample": 1])
+        let masked = Self.report(
+            processed: 59, gaps: 4, received: 105,
+            reasons: ["bad_magic": 4, "too_many_parts": 4, "non_finite_sample": 1])
         #expect(masked.daemonIdentityHolds && masked.offeredAccountedFor)
         #expect(!masked.rejectionsAsExpected && !masked.passed)
         // The same under `bad_magic`, all 5 garbage headers received and 2 messages of 23 parts lost: 6 > 5.

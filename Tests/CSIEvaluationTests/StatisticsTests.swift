@@ -21,7 +21,9 @@ struct StatisticsTests {
         let d = EmpiricalDistribution(values)
         let sorted = values.sorted()
         for p in [0, 0.01, 0.05, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 1] + (0..<20).map({ _ in rng.next() }) {
-            #expect(abs(d.quantile(p) - Self.reference(values, p)) <= 1e-12 * max(1, abs(Self.reference(values, p))), "p = \(p)")
+            #expect(
+                abs(d.quantile(p) - Self.reference(values, p)) <= 1e-12 * max(1, abs(Self.reference(values, p))),
+                "p = \(p)")
             #expect(Self.close(d.percentile(100 * p), d.quantile(p)))
         }
         // At p = k/(n − 1) the quantile is the k-th order statistic itself (up to the rounding of p).
@@ -66,7 +68,7 @@ struct StatisticsTests {
 
     @Test func cdfPointsAreTheEmpiricalCDF() {
         var rng = TestRandom(state: 9)
-        let values = (0..<3000).map { _ in rng.next() }   // distinct with probability 1
+        let values = (0..<3000).map { _ in rng.next() } // distinct with probability 1
         let d = EmpiricalDistribution(values)
         let points = d.cdfPoints(maxPoints: 800)
         #expect(points.count <= 800 * 2 + 1)
@@ -77,8 +79,11 @@ struct StatisticsTests {
         }
         #expect(zip(points, points.dropFirst()).allSatisfy { $0.value <= $1.value && $0.fraction <= $1.fraction })
         // Small samples: every value is a point.
-        #expect(EmpiricalDistribution([2, 1]).cdfPoints() == [CDFPoint(value: 1, fraction: 0.5), CDFPoint(value: 2, fraction: 1),
-                                                             CDFPoint(value: 2, fraction: 1)])
+        #expect(
+            EmpiricalDistribution([2, 1]).cdfPoints() == [
+                CDFPoint(value: 1, fraction: 0.5), CDFPoint(value: 2, fraction: 1),
+                CDFPoint(value: 2, fraction: 1),
+            ])
     }
 
     @Test func errorStatisticsSummariseTheDistribution() {

@@ -11,7 +11,9 @@ let repositoryRoot: String = {
 /// The shipped 4-antenna × 4-subcarrier scene over 1 m²: localizes in well under a millisecond per frame.
 let tinyScenePath = repositoryRoot + "/etc/scenes/tiny-los.yaml"
 let tinyScene: Scene = {
-    do { return try Scene.load(contentsOf: tinyScenePath) } catch { fatalError("cannot load \(tinyScenePath): \(error)") }
+    do { return try Scene.load(contentsOf: tinyScenePath) } catch {
+        fatalError("cannot load \(tinyScenePath): \(error)")
+    }
 }()
 
 /// Deterministic uniform values in [0, 1) (SplitMix64), so failures reproduce.

@@ -1,10 +1,10 @@
+import CSIChannel
+import CSISearch
 import Foundation
 import StrictYAML
 import Testing
 
 @testable import CSILocDaemon
-import CSIChannel
-import CSISearch
 
 /// Configuration errors name file, line and key; `--check` exits 78 on them and 0 on a good file.
 struct ConfigurationTests {
@@ -51,25 +51,37 @@ struct ConfigurationTests {
         let l = c.search.localizerConfiguration
         #expect(l.maxIterations == 30 && !l.circles && l.nuisance == .phaseAndGain && l.noiseFloor == .snrDB(20))
         #expect(!l.modelQuality && l.modelErrorSigmas == 3 && l.untrustedAmbiguity == 0.75)
-        #expect(l.refinement == .adam)  // from the offgrid-pi preset
+        #expect(l.refinement == .adam) // from the offgrid-pi preset
         #expect(l.region?.lower.y == -2 && l.region?.upper.z == 0.5)
         #expect(c.metrics.address == nil)
-        #expect(c.model.oracleScene == "/etc/csilocd/scene.yaml")  // relative to the config file
+        #expect(c.model.oracleScene == "/etc/csilocd/scene.yaml") // relative to the config file
     }
 
     /// (yaml, expected line, expected dotted key, fragment of the message)
     static let bad: [(String, Int, String, String)] = [
         ("model: {oracle_scene: s.yaml}\ninputs:\n  endpoint: tcp://x:1\n", 2, "inputs", "unknown key 'inputs'"),
-        ("model: {oracle_scene: s.yaml}\ninput:\n  bind: true\n  endpont: tcp://x:1\n", 4, "input.endpont", "unknown key"),
+        (
+            "model: {oracle_scene: s.yaml}\ninput:\n  bind: true\n  endpont: tcp://x:1\n", 4, "input.endpont",
+            "unknown key"
+        ),
         ("model: {oracle_scene: s.yaml}\nworkers: many\n", 2, "workers", "wrong type"),
         ("model: {oracle_scene: s.yaml}\ninput:\n  bind: maybe\n", 3, "input.bind", "wrong type"),
         ("model: {oracle_scene: s.yaml}\nworkers: 1000\n", 2, "workers", "0...256"),
         ("model: {oracle_scene: s.yaml}\nqueue:\n  per_ue: 0\n", 3, "queue.per_ue", "1...1024"),
         ("model: {oracle_scene: s.yaml}\nsearch:\n  method: esprit\n", 3, "search.method", "unknown method"),
         ("model: {oracle_scene: s.yaml}\nsearch:\n  global_spacing_m: -1\n", 3, "search.global_spacing_m", "> 0"),
-        ("model: {oracle_scene: s.yaml}\nsearch:\n  untrusted_ambiguity: 1.5\n", 3, "search.untrusted_ambiguity", "0...1"),
-        ("model: {oracle_scene: s.yaml}\nsearch:\n  model_error_sigmas: -1\n", 3, "search.model_error_sigmas", "0...10"),
-        ("model: {oracle_scene: s.yaml}\nsearch:\n  model_quality: sometimes\n", 3, "search.model_quality", "wrong type"),
+        (
+            "model: {oracle_scene: s.yaml}\nsearch:\n  untrusted_ambiguity: 1.5\n", 3, "search.untrusted_ambiguity",
+            "0...1"
+        ),
+        (
+            "model: {oracle_scene: s.yaml}\nsearch:\n  model_error_sigmas: -1\n", 3, "search.model_error_sigmas",
+            "0...10"
+        ),
+        (
+            "model: {oracle_scene: s.yaml}\nsearch:\n  model_quality: sometimes\n", 3, "search.model_quality",
+            "wrong type"
+        ),
         ("model: {oracle_scene: s.yaml}\noutput:\n  endpoint: 5556\n", 3, "output.endpoint", "not a ZeroMQ endpoint"),
         ("model: {oracle_scene: s.yaml}\nmetrics:\n  listen: localhost\n", 3, "metrics.listen", "host:port"),
         ("model: {oracle_scene: s.yaml}\nlog:\n  level: loud\n", 3, "log.level", "must be one of"),
@@ -96,8 +108,10 @@ struct ConfigurationTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let good = dir + "/good.yaml", missingModel = dir + "/missing.yaml", unknown = dir + "/unknown.yaml"
         try "model: {oracle_scene: \(Self.scene)}\n".write(toFile: good, atomically: true, encoding: .utf8)
-        try "workers: 1\nmodel:\n  path: nowhere.csimodel\n".write(toFile: missingModel, atomically: true, encoding: .utf8)
-        try "model: {oracle_scene: \(Self.scene)}\nmetric: {}\n".write(toFile: unknown, atomically: true, encoding: .utf8)
+        try "workers: 1\nmodel:\n  path: nowhere.csimodel\n".write(
+            toFile: missingModel, atomically: true, encoding: .utf8)
+        try "model: {oracle_scene: \(Self.scene)}\nmetric: {}\n".write(
+            toFile: unknown, atomically: true, encoding: .utf8)
         #expect(DaemonCommand.check(configPath: good) == 0)
         #expect(DaemonCommand.check(configPath: missingModel) == 78)
         #expect(DaemonCommand.check(configPath: unknown) == 78)
@@ -105,12 +119,14 @@ struct ConfigurationTests {
         // A missing model is located at its key.
         let config = try DaemonConfiguration.load(contentsOf: missingModel)
         #expect(throws: YAMLFileError.self) {
-            _ = try ServingModel.load(config, configFile: missingModel, configText: try String(contentsOfFile: missingModel, encoding: .utf8),
-                                      generation: 1, width: 1)
+            _ = try ServingModel.load(
+                config, configFile: missingModel, configText: try String(contentsOfFile: missingModel, encoding: .utf8),
+                generation: 1, width: 1)
         }
         do {
-            _ = try ServingModel.load(config, configFile: missingModel, configText: try String(contentsOfFile: missingModel, encoding: .utf8),
-                                      generation: 1, width: 1)
+            _ = try ServingModel.load(
+                config, configFile: missingModel, configText: try String(contentsOfFile: missingModel, encoding: .utf8),
+                generation: 1, width: 1)
         } catch let error as YAMLFileError {
             #expect(error.line == 3 && error.path == "model.path")
             #expect(error.description.contains("nowhere.csimodel"))

@@ -13,7 +13,8 @@ import ZMQ
 @Suite(.serialized)
 struct CurveDaemonTests {
     /// `curve:` for a daemon whose input and output are both bound, allowing `clients` on both.
-    static func curveYAML(input: [String] = ["keys/publisher.key"], output: [String] = ["keys/consumer.key"]) -> String {
+    static func curveYAML(input: [String] = ["keys/publisher.key"], output: [String] = ["keys/consumer.key"]) -> String
+    {
         """
         curve:
           secret_key: keys/daemon.key_secret
@@ -26,12 +27,18 @@ struct CurveDaemonTests {
         let shared = Mutex<TestKeys?>(nil)
         let client = try CurveKeyPair.generate()
         let harness = try await onThread {
-            try Harness("curve-e2e", curveKeys: client, prepare: { dir in
-                let keys = try TestKeys(dir)
-                try CurveCertificateFile.write(client, prefix: dir + "/keys/harness")
-                shared.withLock { $0 = keys }
-            }) { _ in
-                testConfigYAML(perUE: 64, extra: Self.curveYAML(input: ["keys/harness.key"], output: ["keys/harness.key", "keys/consumer.key"]))
+            try Harness(
+                "curve-e2e", curveKeys: client,
+                prepare: { dir in
+                    let keys = try TestKeys(dir)
+                    try CurveCertificateFile.write(client, prefix: dir + "/keys/harness")
+                    shared.withLock { $0 = keys }
+                }
+            ) { _ in
+                testConfigYAML(
+                    perUE: 64,
+                    extra: Self.curveYAML(
+                        input: ["keys/harness.key"], output: ["keys/harness.key", "keys/consumer.key"]))
             }
         }
         defer { harness.close() }
@@ -46,7 +53,9 @@ struct CurveDaemonTests {
         func subscribe(_ name: String, _ security: SocketSecurity) throws -> Subscriber {
             var config = Subscriber.Configuration(endpoints: [.connect(output)], topics: ["pos/v1/"])
             config.security = security
-            return try Subscriber(context: context, configuration: config) { _ in outsiders.withLock { $0[name, default: 0] += 1 } }
+            return try Subscriber(context: context, configuration: config) { _ in
+                outsiders.withLock { $0[name, default: 0] += 1 }
+            }
         }
         let consumerSeen = Mutex(0)
         var consumerConfig = Subscriber.Configuration(endpoints: [.connect(output)], topics: ["pos/v1/"])
@@ -58,8 +67,9 @@ struct CurveDaemonTests {
             try Subscriber(context: context, configuration: consumerConfig) { _ in consumerSeen.withLock { $0 += 1 } },
         ]
         // A publisher with an unlisted key must not get a frame in.
-        let intruder = try Publisher(context: context, connect: [input],
-                                     security: .curveClient(keyPair: keys.stranger, serverKey: daemonKey))
+        let intruder = try Publisher(
+            context: context, connect: [input],
+            security: .curveClient(keyPair: keys.stranger, serverKey: daemonKey))
         defer {
             intruder.close()
             for s in subscribers { s.stop(); s.join() }
@@ -73,13 +83,15 @@ struct CurveDaemonTests {
             try intruder.publish(TinyFrames.parts(other))
             usleep(20_000)
         }
-        let complete = try await onThread { waitUntil(timeout: .seconds(20)) { harness.received.count >= frames.count } }
+        let complete = try await onThread {
+            waitUntil(timeout: .seconds(20)) { harness.received.count >= frames.count }
+        }
         #expect(complete)
         #expect(harness.received.allSatisfy { $0.receiverID == 5 && $0.status == .ok })
-        #expect(consumerSeen.withLock { $0 } > 0)  // a second listed consumer subscribed meanwhile
+        #expect(consumerSeen.withLock { $0 } > 0) // a second listed consumer subscribed meanwhile
         #expect(outsiders.withLock { $0 }.isEmpty, "\(outsiders.withLock { $0 })")
         let after = harness.snapshot()
-        #expect(after.received - before.received == frames.count)  // nothing of receiver 6 arrived
+        #expect(after.received - before.received == frames.count) // nothing of receiver 6 arrived
         #expect(after.curveAuthentications["input/refused", default: 0] >= 1)
         #expect(after.curveAuthentications["output/refused", default: 0] >= 1)
         #expect(after.curveAuthentications["output/allowed", default: 0] >= 2)
@@ -94,11 +106,16 @@ struct CurveDaemonTests {
     func theWireIsNotPlaintextWithCurve(curve: Bool) async throws {
         let client = try CurveKeyPair.generate()
         let harness = try await onThread {
-            try Harness("curve-wire-\(curve)", curveKeys: curve ? client : nil, prepare: { dir in
-                _ = try TestKeys(dir)
-                try CurveCertificateFile.write(client, prefix: dir + "/keys/harness")
-            }) { _ in
-                testConfigYAML(perUE: 64, extra: curve ? Self.curveYAML(input: ["keys/harness.key"], output: ["keys/harness.key"]) : "")
+            try Harness(
+                "curve-wire-\(curve)", curveKeys: curve ? client : nil,
+                prepare: { dir in
+                    _ = try TestKeys(dir)
+                    try CurveCertificateFile.write(client, prefix: dir + "/keys/harness")
+                }
+            ) { _ in
+                testConfigYAML(
+                    perUE: 64,
+                    extra: curve ? Self.curveYAML(input: ["keys/harness.key"], output: ["keys/harness.key"]) : "")
             }
         }
         defer { harness.close() }
@@ -136,7 +153,10 @@ struct CurveDaemonTests {
         #expect(!inputRelay.bytes.isEmpty && !outputRelay.bytes.isEmpty)
         // ZMTP 3 greetings name the mechanism in clear (the one thing CURVE does not hide).
         #expect(inputRelay.sawText(curve ? "CURVE" : "NULL") && outputRelay.sawText(curve ? "CURVE" : "NULL"))
-        for (relay, texts) in [(inputRelay, ["csi/v1/8/1", "CSI1", "truth"]), (outputRelay, ["pos/v1/8/1", "truth_error_m", "oracle:tiny-los"])] {
+        for (relay, texts) in [
+            (inputRelay, ["csi/v1/8/1", "CSI1", "truth"]),
+            (outputRelay, ["pos/v1/8/1", "truth_error_m", "oracle:tiny-los"]),
+        ] {
             for text in texts { #expect(relay.sawText(text) == !curve, "\(text) on the wire, curve: \(curve)") }
         }
     }
@@ -145,10 +165,13 @@ struct CurveDaemonTests {
         let client = try CurveKeyPair.generate()
         let shared = Mutex<TestKeys?>(nil)
         let harness = try await onThread {
-            try Harness("curve-reload", curveKeys: client, prepare: { dir in
-                shared.withLock { $0 = try? TestKeys(dir) }
-                try CurveCertificateFile.write(client, prefix: dir + "/keys/harness")
-            }) { _ in testConfigYAML(extra: Self.curveYAML(input: ["keys/harness.key"], output: ["keys/harness.key"])) }
+            try Harness(
+                "curve-reload", curveKeys: client,
+                prepare: { dir in
+                    shared.withLock { $0 = try? TestKeys(dir) }
+                    try CurveCertificateFile.write(client, prefix: dir + "/keys/harness")
+                }
+            ) { _ in testConfigYAML(extra: Self.curveYAML(input: ["keys/harness.key"], output: ["keys/harness.key"])) }
         }
         defer { harness.close() }
         let keys = try #require(shared.withLock { $0 })
@@ -157,7 +180,8 @@ struct CurveDaemonTests {
         defer { context.terminate() }
         func consumerSees(within timeout: Duration) async throws -> Bool {
             let seen = Mutex(0)
-            var config = Subscriber.Configuration(endpoints: [.connect(harness.daemon.pipeline.outputEndpoint)], topics: ["pos/v1/"])
+            var config = Subscriber.Configuration(
+                endpoints: [.connect(harness.daemon.pipeline.outputEndpoint)], topics: ["pos/v1/"])
             config.security = .curveClient(keyPair: keys.stranger, serverKey: daemonKey)
             let subscriber = try Subscriber(context: context, configuration: config) { _ in seen.withLock { $0 += 1 } }
             defer { subscriber.stop(); subscriber.join() }
@@ -172,10 +196,13 @@ struct CurveDaemonTests {
         }
         #expect(!(try await consumerSees(within: .seconds(1))))
         let text = try String(contentsOfFile: harness.configPath, encoding: .utf8)
-        try text.replacingOccurrences(of: "output_clients: [keys/harness.key]", with: "output_clients: [keys/harness.key, keys/stranger.key]")
-            .write(toFile: harness.configPath, atomically: true, encoding: .utf8)
+        try text.replacingOccurrences(
+            of: "output_clients: [keys/harness.key]", with: "output_clients: [keys/harness.key, keys/stranger.key]"
+        )
+        .write(toFile: harness.configPath, atomically: true, encoding: .utf8)
         #expect(try await onThread { harness.daemon.reloadBlocking() })
-        #expect(harness.daemon.configuration.curve?.output == .server(clients: [client.publicKey, keys.stranger.publicKey]))
+        #expect(
+            harness.daemon.configuration.curve?.output == .server(clients: [client.publicKey, keys.stranger.publicKey]))
         #expect(try await consumerSees(within: .seconds(10)))
     }
 
@@ -193,19 +220,26 @@ struct CurveDaemonTests {
             configuration.workers = 1
             configuration.metrics = .disabled
             if curve {
-                configuration.curve = CurveSettings(keyPair: keys.daemon, input: .plaintext,
-                                                    output: .server(clients: [keys.consumer.publicKey]))
+                configuration.curve = CurveSettings(
+                    keyPair: keys.daemon, input: .plaintext,
+                    output: .server(clients: [keys.consumer.publicKey]))
             }
             let lines = LogLines()
-            let daemon = try Daemon(configuration: configuration, logger: Logger(label: "w") { _ in CapturingLogHandler(lines: lines) })
+            let daemon = try Daemon(
+                configuration: configuration, logger: Logger(label: "w") { _ in CapturingLogHandler(lines: lines) })
             try daemon.start()
-            if curve {  // an unlisted consumer tries
+            if curve { // an unlisted consumer tries
                 let context = try Context()
-                var config = Subscriber.Configuration(endpoints: [.connect(daemon.pipeline.outputEndpoint.replacingOccurrences(of: "0.0.0.0", with: "127.0.0.1"))],
-                                                      topics: ["pos/v1/"])
+                var config = Subscriber.Configuration(
+                    endpoints: [
+                        .connect(daemon.pipeline.outputEndpoint.replacingOccurrences(of: "0.0.0.0", with: "127.0.0.1"))
+                    ],
+                    topics: ["pos/v1/"])
                 config.security = .curveClient(keyPair: keys.stranger, serverKey: keys.daemon.publicKey)
                 let subscriber = try Subscriber(context: context, configuration: config) { _ in }
-                _ = try await onThread { waitUntil(timeout: .seconds(5)) { lines.all.contains { $0.contains("CURVE client refused") } } }
+                _ = try await onThread {
+                    waitUntil(timeout: .seconds(5)) { lines.all.contains { $0.contains("CURVE client refused") } }
+                }
                 subscriber.stop()
                 subscriber.join()
                 context.terminate()
@@ -216,7 +250,9 @@ struct CurveDaemonTests {
             #expect(warnings.allSatisfy { $0.contains("output binds the non-loopback address tcp://0.0.0.0:*") })
             let refusal = lines.all.first { $0.contains("CURVE client refused") }
             #expect((refusal != nil) == curve)
-            if let refusal { #expect(refusal.contains(keys.stranger.publicKey.z85) && refusal.contains("curve.output_clients")) }
+            if let refusal {
+                #expect(refusal.contains(keys.stranger.publicKey.z85) && refusal.contains("curve.output_clients"))
+            }
         }
     }
 
@@ -228,20 +264,30 @@ struct CurveDaemonTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let keys = try TestKeys(dir)
         let context = try Context()
-        let zap = try ZAPHandler(context: context, allowLists: ["gnb": publisherAllowsDaemon ? [keys.daemon.publicKey] : [keys.stranger.publicKey]])
-        let feed = try Publisher(context: context, bind: ["tcp://127.0.0.1:*"],
-                                 security: .curveServer(keyPair: keys.publisher, zapDomain: "gnb"))
-        let yaml = testConfigYAML(input: feed.lastEndpoint, output: "tcp://127.0.0.1:*", extra: """
-            curve: {secret_key: keys/daemon.key_secret, input_server_key: keys/publisher.key, output: false}
-            """).replacingOccurrences(of: "  bind: true\n  max_message_bytes", with: "  bind: false\n  max_message_bytes")
+        let zap = try ZAPHandler(
+            context: context,
+            allowLists: ["gnb": publisherAllowsDaemon ? [keys.daemon.publicKey] : [keys.stranger.publicKey]])
+        let feed = try Publisher(
+            context: context, bind: ["tcp://127.0.0.1:*"],
+            security: .curveServer(keyPair: keys.publisher, zapDomain: "gnb"))
+        let yaml = testConfigYAML(
+            input: feed.lastEndpoint, output: "tcp://127.0.0.1:*",
+            extra: """
+                curve: {secret_key: keys/daemon.key_secret, input_server_key: keys/publisher.key, output: false}
+                """
+        ).replacingOccurrences(of: "  bind: true\n  max_message_bytes", with: "  bind: false\n  max_message_bytes")
         try yaml.write(toFile: dir + "/c.yaml", atomically: true, encoding: .utf8)
         var logger = Logger(label: "curve-client")
         logger.logLevel = .error
         let daemon = try Daemon(configPath: dir + "/c.yaml", logger: logger)
         try daemon.start()
         let fixes = Mutex(0)
-        let subscriber = try Subscriber(context: context, configuration: .init(endpoints: [.connect(daemon.pipeline.outputEndpoint)],
-                                                                               topics: ["pos/v1/"])) { _ in fixes.withLock { $0 += 1 } }
+        let subscriber = try Subscriber(
+            context: context,
+            configuration: .init(
+                endpoints: [.connect(daemon.pipeline.outputEndpoint)],
+                topics: ["pos/v1/"])
+        ) { _ in fixes.withLock { $0 += 1 } }
         defer {
             daemon.stop()
             subscriber.stop()

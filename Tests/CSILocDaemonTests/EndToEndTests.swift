@@ -20,7 +20,9 @@ struct EndToEndTests {
         defer { harness.close() }
         let ues: [UInt32] = [1, 2, 3, 4]
         let perUE = 10
-        let byUE = ues.enumerated().map { i, ue in TinyFrames.make(count: perUE, receiver: 1, ue: ue, seed: UInt64(10 + i)) }
+        let byUE = ues.enumerated().map { i, ue in
+            TinyFrames.make(count: perUE, receiver: 1, ue: ue, seed: UInt64(10 + i))
+        }
         // Interleave UEs; `seq` counts per publisher (receiver), in send order.
         var interleaved: [CSIFrame] = []
         for k in 0..<perUE {
@@ -31,11 +33,13 @@ struct EndToEndTests {
             }
         }
         let frames = interleaved
-        for frame in frames {  // paced well below capacity so nothing is superseded
+        for frame in frames { // paced well below capacity so nothing is superseded
             harness.send(frame)
             usleep(2_000)
         }
-        let complete = try await onThread { waitUntil(timeout: .seconds(30)) { harness.received.count >= frames.count } }
+        let complete = try await onThread {
+            waitUntil(timeout: .seconds(30)) { harness.received.count >= frames.count }
+        }
         #expect(complete)
         let fixes = harness.received
         #expect(fixes.count == frames.count)

@@ -1,4 +1,5 @@
 import CSIChannel
+import CSIWire
 import Foundation
 import Numerics
 import StrictYAML
@@ -7,7 +8,6 @@ import Testing
 @testable import CSILocDaemon
 @testable import CSIModel
 @testable import CSISearch
-import CSIWire
 
 /// Issue 13, classes 2–4 from the daemon's side: configuration values and crafted model files that used to pass
 /// `--check` and then trap (at start, on SIGHUP or on the first frame) or ask for gigabytes are configuration
@@ -19,15 +19,18 @@ struct HostileModelAndConfigTests {
         let sim = TinyFrames.simulator
         let antennas = sim.antennaPositions
         let centre = antennas.reduce(Point3.zero, +) / Double(antennas.count)
-        let model = ImageSourceModel(sources: [ImageSource(center: centre, frame: ArrayFrame(antennas: antennas).axes, gain: Complex(1, 0))],
-                                     antennas: antennas, frequencies: sim.frequencies, carrier: 3.5e9, phaseModel: .spherical,
-                                     gainReference: .zero, scale: 1)
-        let header = ModelHeader(kind: "physics", toolVersion: "test", created: "2026-01-01T00:00:00Z", frame: "tiny",
-                                 antennas: antennas.map { [$0.x, $0.y, $0.z] }, frequencies: sim.frequencies, carrier: 3.5e9, scale: 1,
-                                 training: .init(points: 10, boundsMin: [-0.5, -0.5, 0], boundsMax: [0.5, 0.5, 0], height: 0,
-                                                 digest: "x", densityPerLambda2: 1, seed: 1, seconds: 1),
-                                 validation: .init(points: 1, nmseDB: -40, nmseSumDB: -41), decisions: [],
-                                 physics: model.physicsInfo, neural: nil)
+        let model = ImageSourceModel(
+            sources: [ImageSource(center: centre, frame: ArrayFrame(antennas: antennas).axes, gain: Complex(1, 0))],
+            antennas: antennas, frequencies: sim.frequencies, carrier: 3.5e9, phaseModel: .spherical,
+            gainReference: .zero, scale: 1)
+        let header = ModelHeader(
+            kind: "physics", toolVersion: "test", created: "2026-01-01T00:00:00Z", frame: "tiny",
+            antennas: antennas.map { [$0.x, $0.y, $0.z] }, frequencies: sim.frequencies, carrier: 3.5e9, scale: 1,
+            training: .init(
+                points: 10, boundsMin: [-0.5, -0.5, 0], boundsMax: [0.5, 0.5, 0], height: 0,
+                digest: "x", densityPerLambda2: 1, seed: 1, seconds: 1),
+            validation: .init(points: 1, nmseDB: -40, nmseSumDB: -41), decisions: [],
+            physics: model.physicsInfo, neural: nil)
         return ModelFile(header: header, tensors: model.tensors)
     }
 
@@ -55,7 +58,7 @@ struct HostileModelAndConfigTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         func config(_ search: String) -> String { testConfigYAML(method: "robust\n  \(search)") }
         #expect(Self.blamedKey(config(""), in: dir) == "loaded")
-        #expect(Self.blamedKey(config("global_spacing_m: 0.00001"), in: dir) == "search.global_spacing_m")   // 10¹⁰ nodes
+        #expect(Self.blamedKey(config("global_spacing_m: 0.00001"), in: dir) == "search.global_spacing_m") // 10¹⁰ nodes
         #expect(Self.blamedKey(config("local_half_width_m: 1e300"), in: dir) == "search.local_half_width_m")
         #expect(Self.blamedKey(config("local_step_wavelengths: 1e-12"), in: dir) == "search.local_step_wavelengths")
         #expect(Self.blamedKey(config("circle_contractions: [1e-300]"), in: dir) == "search.circle_contractions")
@@ -82,10 +85,13 @@ struct HostileModelAndConfigTests {
         #expect(DaemonCommand.check(configPath: configPath) == DaemonCommand.exitOK)
         #expect(Self.blamedKey(Self.modelConfig(modelPath), in: dir) == "loaded")
         let crafts: [(String, (inout ModelFile) -> Void)] = [
-            ("NaN source", { f in
-                var v = f.tensors[0].doubles; v[12] = .nan
-                f.tensors[0] = ModelTensor(name: f.tensors[0].name, shape: f.tensors[0].shape, doubles: v)
-            }),
+            (
+                "NaN source",
+                { f in
+                    var v = f.tensors[0].doubles; v[12] = .nan
+                    f.tensors[0] = ModelTensor(name: f.tensors[0].name, shape: f.tensors[0].shape, doubles: v)
+                }
+            ),
             ("zero scale", { $0.header.scale = 0 }),
             ("huge training height", { $0.header.training.height = 1e300 }),
             ("inverted bounds", { $0.header.training.boundsMin = [1, -0.5, 0] }),
@@ -110,9 +116,12 @@ struct HostileModelAndConfigTests {
         var file = Self.tinyModelFile()
         file.header.training.boundsMin = [1, -0.5, 0]
         try file.write(to: modelPath)
-        for bad in [testConfigYAML(perUE: 64, method: "robust\n  local_half_width_m: 1e300"),
-                    testConfigYAML(perUE: 64, method: "robust\n  global_spacing_m: 0.00001"),
-                    testConfigYAML(perUE: 64).replacingOccurrences(of: "oracle_scene: \(tinyScenePath)", with: "path: \(modelPath)")] {
+        for bad in [
+            testConfigYAML(perUE: 64, method: "robust\n  local_half_width_m: 1e300"),
+            testConfigYAML(perUE: 64, method: "robust\n  global_spacing_m: 0.00001"),
+            testConfigYAML(perUE: 64).replacingOccurrences(
+                of: "oracle_scene: \(tinyScenePath)", with: "path: \(modelPath)"),
+        ] {
             try bad.write(toFile: harness.configPath, atomically: true, encoding: .utf8)
             #expect(await harness.daemon.reload() == false)
         }
@@ -120,14 +129,17 @@ struct HostileModelAndConfigTests {
         #expect(harness.snapshot().reloadsFailed == 3)
         let frame = TinyFrames.make(count: 1, receiver: 1, ue: 1, seed: 5)[0]
         harness.send(frame)
-        let served = try await onThread { waitUntil(timeout: .seconds(20)) { harness.received.contains { $0.seq == frame.header.seq } } }
+        let served = try await onThread {
+            waitUntil(timeout: .seconds(20)) { harness.received.contains { $0.seq == frame.header.seq } }
+        }
         #expect(served)
     }
 
     /// A fix whose cost is not a number (the model returned NaN there) is published as `failed`, not `ok`.
     @Test func nanCostIsAFailedFix() {
-        var fix = Fix(position: Point3(0, 0, 0), covariance: nil, status: .converged, cost: .nan, relativeResidual: .nan,
-                      noiseRatio: .nan, noiseVariance: 0, nuisance: NuisanceEstimate(), stages: [])
+        var fix = Fix(
+            position: Point3(0, 0, 0), covariance: nil, status: .converged, cost: .nan, relativeResidual: .nan,
+            noiseRatio: .nan, noiseVariance: 0, nuisance: NuisanceEstimate(), stages: [])
         #expect(FixFormatter.status(of: fix) == .failed)
         fix.cost = 1
         #expect(FixFormatter.status(of: fix) == .ok)

@@ -14,14 +14,16 @@ struct LogThrottleTests {
         let lines = LogLines()
         let logger = Logger(label: "csilocd-test") { _ in CapturingLogHandler(lines: lines) }
         // rejection_interval_s is 60 in the test configuration: the whole test fits in one interval.
-        let harness = try await onThread { try Harness("logthrottle", logger: logger) { _ in testConfigYAML(perUE: 64) } }
+        let harness = try await onThread {
+            try Harness("logthrottle", logger: logger) { _ in testConfigYAML(perUE: 64) }
+        }
         defer { harness.close() }
-        let frame = TinyFrames.make(count: 1, receiver: 3, ue: 1)[0]  // seq 0
+        let frame = TinyFrames.make(count: 1, receiver: 3, ue: 1)[0] // seq 0
         let count = 200
         for _ in 0..<count { harness.send(frame) }
         // Then frames that hit the other input-driven lines: a rejection reason and a shape mismatch, repeated.
         var bad = TinyFrames.parts(frame)
-        bad[1][0] = UInt8(ascii: "X")  // bad_magic
+        bad[1][0] = UInt8(ascii: "X") // bad_magic
         for _ in 0..<count { harness.send(parts: bad) }
         let served = try await onThread {
             waitUntil(timeout: .seconds(60)) {
@@ -33,7 +35,9 @@ struct LogThrottleTests {
         let exposition = String(decoding: harness.daemon.metrics.exposition(), as: UTF8.self)
         #expect(exposition.contains("csilocd_sequence_resets_total \(count - 1)"))
         let logged = lines.all
-        #expect(logged.filter { $0.contains("sequence reset") }.count == 1, "\(logged.filter { $0.contains("sequence reset") }.count) reset lines")
+        #expect(
+            logged.filter { $0.contains("sequence reset") }.count == 1,
+            "\(logged.filter { $0.contains("sequence reset") }.count) reset lines")
         #expect(logged.filter { $0.contains("frame rejected") }.count == 1)
         #expect(logged.count < 10, "\(logged.count) lines: \(logged.prefix(12))")
     }
@@ -67,8 +71,10 @@ struct CapturingLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String,
-             file: String, function: String, line: UInt) {
+    func log(
+        level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String,
+        file: String, function: String, line: UInt
+    ) {
         let meta = (metadata ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
         lines.append("\(level) \(message) \(meta)")
     }

@@ -16,21 +16,26 @@ struct MalformedFrameTests {
             edit(&p[1])
             return p
         }
-        func put16(_ h: inout [UInt8], _ offset: Int, _ v: UInt16) { h[offset] = UInt8(v & 0xFF); h[offset + 1] = UInt8(v >> 8) }
-        func put32(_ h: inout [UInt8], _ offset: Int, _ v: UInt32) { for i in 0..<4 { h[offset + i] = UInt8((v >> (8 * UInt32(i))) & 0xFF) } }
+        func put16(_ h: inout [UInt8], _ offset: Int, _ v: UInt16) {
+            h[offset] = UInt8(v & 0xFF); h[offset + 1] = UInt8(v >> 8)
+        }
+        func put32(_ h: inout [UInt8], _ offset: Int, _ v: UInt32) {
+            for i in 0..<4 { h[offset + i] = UInt8((v >> (8 * UInt32(i))) & 0xFF) }
+        }
         var nan = good
         nan.samples[3] = .nan
         var inf = good
         inf.samples[0] = -.infinity
         var crc = parts
         crc[2][5] ^= 0x40
-        var ci16ZeroScale = header { put32(&$0, 56, 0) }  // scale 0 with format ci16 (payload sized for ci16)
+        var ci16ZeroScale = header { put32(&$0, 56, 0) } // scale 0 with format ci16 (payload sized for ci16)
         ci16ZeroScale[1][45] = 1
         ci16ZeroScale[2] = Array(ci16ZeroScale[2].prefix(ci16ZeroScale[2].count / 2))
         put32(&ci16ZeroScale[1], 60, 0)
         let wrongShape = TinyFrames.make(count: 1, receiver: 2, ue: 5)[0]
-        let eightByFour = CSIFrame(seq: 1, receiverID: 2, ueID: 5, antennaCount: 8, subcarrierCount: 4,
-                                   samples: wrongShape.samples + wrongShape.samples)
+        let eightByFour = CSIFrame(
+            seq: 1, receiverID: 2, ueID: 5, antennaCount: 8, subcarrierCount: 4,
+            samples: wrongShape.samples + wrongShape.samples)
         // (Topics outside the subscription, e.g. pos/v1/…, never reach the daemon: ZeroMQ filters them.)
         return [
             ("wrong_part_count", [parts[0], parts[1]]),
@@ -46,11 +51,24 @@ struct MalformedFrameTests {
             ("unsupported_format", header { $0[45] = 9 }),
             ("unsupported_layout", header { $0[46] = 7 }),
             ("zero_dimension", header { put16(&$0, 40, 0) }),
-            ("oversized", header { put16(&$0, 40, 0xFFFF); put16(&$0, 42, 0xFFFF) }),
+            (
+                "oversized",
+                header {
+                    put16(&$0, 40, 0xFFFF); put16(&$0, 42, 0xFFFF)
+                }
+            ),
             // Every part within input.max_message_bytes (65536), the whole above it. (A single part above
             // it is refused by libzmq itself, ZMQ_MAXMSGSIZE: the connection drops, nothing is counted.)
-            ("oversized", [parts[0], parts[1], [UInt8](repeating: 0, count: 40_000), [UInt8](repeating: 0, count: 40_000)]),
-            ("size_mismatch", { var p = parts; p[2].removeLast(8); return p }()),
+            (
+                "oversized",
+                [parts[0], parts[1], [UInt8](repeating: 0, count: 40_000), [UInt8](repeating: 0, count: 40_000)]
+            ),
+            (
+                "size_mismatch",
+                {
+                    var p = parts; p[2].removeLast(8); return p
+                }()
+            ),
             ("bad_scale", ci16ZeroScale),
             ("crc_mismatch", crc),
             ("non_finite_sample", try! FrameEncoder(computeCRC: false).encode(nan)),

@@ -47,8 +47,8 @@ struct MemoryTrimmerTests {
         #expect(trimmer.request())
         #expect(waitUntil(timeout: .seconds(10)) { inside.load(ordering: .relaxed) == 1 })
         try await Task.sleep(for: .milliseconds(10))
-        #expect(!trimmer.request())  // the first still runs
-        async let awaited: Void = trimmer.trimAndWait()  // waits for the first, then trims
+        #expect(!trimmer.request()) // the first still runs
+        async let awaited: Void = trimmer.trimAndWait() // waits for the first, then trims
         try await Task.sleep(for: .milliseconds(20))
         #expect(trimmer.count == 1)
         gate.signal()

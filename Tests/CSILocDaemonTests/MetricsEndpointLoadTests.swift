@@ -1,11 +1,12 @@
 import Foundation
 import Synchronization
 import Testing
+
+@testable import CSILocDaemon
+
 #if canImport(Glibc)
 import Glibc
 #endif
-
-@testable import CSILocDaemon
 
 /// The metrics endpoint keeps answering while clients hold sockets open (issue 13, class 6): the old server
 /// took one connection at a time with a 2 s wait each, so 54 idle sockets or a 20-socket slowloris kept
@@ -15,8 +16,9 @@ struct MetricsEndpointLoadTests {
     @Test func answersWithin1sWhile200IdleAnd20SlowlorisConnectionsAreOpen() async throws {
         let metrics = DaemonMetrics()
         metrics.received()
-        let server = try MetricsHTTPServer(address: ListenAddress(parsing: "127.0.0.1:0")!,
-                                           exposition: { metrics.exposition() }, health: { true })
+        let server = try MetricsHTTPServer(
+            address: ListenAddress(parsing: "127.0.0.1:0")!,
+            exposition: { metrics.exposition() }, health: { true })
         defer { server.stop() }
         let port = server.port
         let results = try await onThread { () throws -> [(path: String, seconds: Double, status: String)] in
@@ -61,8 +63,9 @@ struct MetricsEndpointLoadTests {
         var limits = MetricsHTTPServer.Limits()
         limits.deadline = .milliseconds(300)
         limits.maxConnections = 4
-        let server = try MetricsHTTPServer(address: ListenAddress(parsing: "127.0.0.1:0")!, limits: limits,
-                                           exposition: { Array("m 1\n".utf8) }, health: { true })
+        let server = try MetricsHTTPServer(
+            address: ListenAddress(parsing: "127.0.0.1:0")!, limits: limits,
+            exposition: { Array("m 1\n".utf8) }, health: { true })
         defer { server.stop() }
         let port = server.port
         let (idleClosed, evicted, oversized, stillServes) = try await onThread {
@@ -101,7 +104,11 @@ func connectLoopback(port: UInt16) throws -> Int32 {
     sa.sin_family = sa_family_t(AF_INET)
     sa.sin_port = port.bigEndian
     inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr)
-    let ok = withUnsafePointer(to: &sa) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+    let ok = withUnsafePointer(to: &sa) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+        }
+    }
     guard ok == 0 else { close(fd); throw POSIXError(.ECONNREFUSED) }
     return fd
 }

@@ -21,13 +21,15 @@ import Testing
         let stride = sim.valuesPerChannel
         csi.withUnsafeMutableBufferPointer { c in
             for m in positions.indices {
-                impairments.apply(to: UnsafeMutableBufferPointer(rebasing: c[(m * stride)..<((m + 1) * stride)]),
-                                  antennas: scene.array.positions.count, frequencies: scene.subcarriers.frequencies,
-                                  carrier: scene.subcarriers.carrier, rng: &rng)
+                impairments.apply(
+                    to: UnsafeMutableBufferPointer(rebasing: c[(m * stride)..<((m + 1) * stride)]),
+                    antennas: scene.array.positions.count, frequencies: scene.subcarriers.frequencies,
+                    carrier: scene.subcarriers.carrier, rng: &rng)
             }
         }
-        let data = CSIDataset(positions: positions, csi: csi, frequencies: scene.subcarriers.frequencies,
-                              antennas: scene.array.positions, carrier: scene.subcarriers.carrier)
+        let data = CSIDataset(
+            positions: positions, csi: csi, frequencies: scene.subcarriers.frequencies,
+            antennas: scene.array.positions, carrier: scene.subcarriers.carrier)
         var options = ModelTrainer.Options()
         options.kind = .physics
         options.maxPaths = 1
@@ -43,13 +45,16 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let modelPath = dir + "/m.csimodel"
         try Self.unsynchronisedModel(at: modelPath)
-        for (search, expected) in [("", NuisanceModel.phaseGainAndTiming), ("search: {nuisance: none}\n", .none),
-                                   ("search: {nuisance: phase-gain}\n", .phaseAndGain)] {
+        for (search, expected) in [
+            ("", NuisanceModel.phaseGainAndTiming), ("search: {nuisance: none}\n", .none),
+            ("search: {nuisance: phase-gain}\n", .phaseAndGain),
+        ] {
             let configPath = dir + "/c.yaml"
             let text = "workers: 1\nmodel:\n  path: \(modelPath)\n" + search
             try text.write(toFile: configPath, atomically: true, encoding: .utf8)
             let config = try DaemonConfiguration.load(contentsOf: configPath)
-            let serving = try ServingModel.load(config, configFile: configPath, configText: text, generation: 1, width: 1)
+            let serving = try ServingModel.load(
+                config, configFile: configPath, configText: text, generation: 1, width: 1)
             #expect(serving.localizer.configuration.nuisance == expected, "\(search)")
             // The model's unknowns select the search suited to them (no circles, a wider local grid).
             #expect(serving.localizer.configuration == SearchMethod.robust.configuration(nuisance: expected))

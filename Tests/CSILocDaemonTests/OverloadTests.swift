@@ -2,9 +2,9 @@ import CSIEvaluation
 import CSIWire
 import Foundation
 import Testing
+import ZMQ
 
 @testable import CSILocDaemon
-import ZMQ
 
 /// A publisher far faster than the workers: memory stays bounded, the newest frames win, and every
 /// received frame is accounted for exactly once.
@@ -15,8 +15,10 @@ struct OverloadTests {
         let harness = try await onThread { try Harness("overload") { _ in testConfigYAML(workers: 1, perUE: 2) } }
         defer { harness.close() }
         // Distinct positions per frame so nothing is cached anywhere; 200 frames per UE, reused cyclically.
-        let pool = Dictionary(uniqueKeysWithValues: ues.map { ue in
-            (ue, TinyFrames.make(count: 200, receiver: 1, ue: ue, seed: UInt64(ue)).map(TinyFrames.parts)) })
+        let pool = Dictionary(
+            uniqueKeysWithValues: ues.map { ue in
+                (ue, TinyFrames.make(count: 200, receiver: 1, ue: ue, seed: UInt64(ue)).map(TinyFrames.parts))
+            })
         let baseline = harness.snapshot()
         let rssBefore = ProcessStatistics.residentKiB()
         let result = try await onThread { () -> (sent: Int, maxDepth: Int, lastSeq: UInt64) in
@@ -43,7 +45,7 @@ struct OverloadTests {
             }
         }
         #expect(settled)
-        try await Task.sleep(for: .milliseconds(300))  // let the last fixes reach the test subscriber
+        try await Task.sleep(for: .milliseconds(300)) // let the last fixes reach the test subscriber
         let s = harness.snapshot()
         let received = s.received - baseline.received
         let processed = s.processed - baseline.processed

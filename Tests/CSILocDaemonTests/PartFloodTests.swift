@@ -31,7 +31,9 @@ struct PartFloodTests {
         }
         #expect(served)
         let after = harness.snapshot()
-        func delta(_ reason: String) -> Int { after.rejectedByReason[reason, default: 0] - before.rejectedByReason[reason, default: 0] }
+        func delta(_ reason: String) -> Int {
+            after.rejectedByReason[reason, default: 0] - before.rejectedByReason[reason, default: 0]
+        }
         #expect(delta("too_many_parts") == 3)
         #expect(delta("wrong_part_count") == 1)
         #expect(delta("oversized") == 0)
@@ -62,7 +64,9 @@ struct PartFloodTests {
         let elapsed = ContinuousClock.now - start
         #expect(served)
         let after = harness.snapshot()
-        #expect(after.rejectedByReason["too_many_parts", default: 0] - before.rejectedByReason["too_many_parts", default: 0] == burst)
+        #expect(
+            after.rejectedByReason["too_many_parts", default: 0] - before.rejectedByReason["too_many_parts", default: 0]
+                == burst)
         let trims = harness.daemon.pipeline.trimmer.count - trimsBefore
         // One at the first message, then at most one per second of the burst.
         #expect(trims >= 1 && trims <= 1 + Int(elapsed.components.seconds))

@@ -26,9 +26,11 @@ struct ProcessTests {
         defer { notify.close() }
         let metricsPort = try freeTCPPort()
         let config = dir + "/csilocd.yaml"
-        try testConfigYAML(input: "ipc://\(dir)/csi.ipc", output: "ipc://\(dir)/pos.ipc", workers: 1, perUE: 1000,
-                           metrics: "127.0.0.1:\(metricsPort)")
-            .write(toFile: config, atomically: true, encoding: .utf8)
+        try testConfigYAML(
+            input: "ipc://\(dir)/csi.ipc", output: "ipc://\(dir)/pos.ipc", workers: 1, perUE: 1000,
+            metrics: "127.0.0.1:\(metricsPort)"
+        )
+        .write(toFile: config, atomically: true, encoding: .utf8)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary!)
         process.arguments = ["--config", config]
@@ -40,7 +42,9 @@ struct ProcessTests {
         try process.run()
         defer { if process.isRunning { process.terminate() } }
 
-        let ready = try await onThread { waitUntil(timeout: .seconds(30)) { notify.messages.contains { $0.hasPrefix("READY=1") } } }
+        let ready = try await onThread {
+            waitUntil(timeout: .seconds(30)) { notify.messages.contains { $0.hasPrefix("READY=1") } }
+        }
         #expect(ready)
         // Feed and collect through ipc; handshake with probe frames.
         let context = try Context()
@@ -79,7 +83,9 @@ struct ProcessTests {
         for f in frames { try feed.publish(TinyFrames.parts(f)) }
         let accepted = try await onThread {
             waitUntil(timeout: .seconds(20)) {
-                (try? httpGet(port: metricsPort, path: "/metrics")).flatMap { metricValue($0, "csilocd_frames_received_total") }
+                (try? httpGet(port: metricsPort, path: "/metrics")).flatMap {
+                    metricValue($0, "csilocd_frames_received_total")
+                }
                     == received0 + frames.count
             }
         }
@@ -92,7 +98,9 @@ struct ProcessTests {
         #expect(process.terminationStatus == 0)
         #expect(notify.messages.contains { $0.hasPrefix("STOPPING=1") })
         let delivered = try await onThread {
-            waitUntil(timeout: .seconds(5)) { fixes.withLock { $0.filter { $0.receiverID != 999 }.count } == frames.count }
+            waitUntil(timeout: .seconds(5)) {
+                fixes.withLock { $0.filter { $0.receiverID != 999 }.count } == frames.count
+            }
         }
         #expect(delivered, "got \(fixes.withLock { $0.filter { $0.receiverID != 999 }.count }) of \(frames.count)")
         sub.stop()
@@ -108,8 +116,10 @@ extension ProcessTests {
     func checkExitCodesOfTheBinary() throws {
         let dir = makeTemporaryDirectory("proc-check")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try "model: {oracle_scene: \(tinyScenePath)}\n".write(toFile: dir + "/good.yaml", atomically: true, encoding: .utf8)
-        try "model: {oracle_scene: \(tinyScenePath)}\nqueue:\n  per_ue: 0\n".write(toFile: dir + "/bad.yaml", atomically: true, encoding: .utf8)
+        try "model: {oracle_scene: \(tinyScenePath)}\n".write(
+            toFile: dir + "/good.yaml", atomically: true, encoding: .utf8)
+        try "model: {oracle_scene: \(tinyScenePath)}\nqueue:\n  per_ue: 0\n".write(
+            toFile: dir + "/bad.yaml", atomically: true, encoding: .utf8)
         func run(_ args: [String]) throws -> (Int32, String) {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: Self.binary!)
@@ -155,7 +165,9 @@ struct MetricsHTTPServerProbe {
         inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr)
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let ok = withUnsafeMutablePointer(to: &sa) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
+            }
         }
         guard ok else { throw POSIXError(.EADDRINUSE) }
         port = UInt16(bigEndian: sa.sin_port)
@@ -174,7 +186,11 @@ final class NotifyListener: Sendable {
         var addr = sockaddr_un()
         addr.sun_family = sa_family_t(AF_UNIX)
         withUnsafeMutableBytes(of: &addr.sun_path) { $0.copyBytes(from: Array(path.utf8) + [0]) }
-        let ok = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
+        let ok = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
         guard ok == 0 else { throw POSIXError(.EADDRINUSE) }
         var tv = timeval(tv_sec: 0, tv_usec: 100_000)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))

@@ -18,18 +18,24 @@ struct ProxyScaleOutTests {
         let consumerKeys = try CurveKeyPair.generate()
         let harnesses = try await onThread {
             try (0..<3).map { index in
-                try Harness("proxy-\(curve)-\(index)", curveKeys: curve ? harnessKeys : nil, prepare: { dir in
-                    guard curve else { return }
-                    _ = try TestKeys(dir)
-                    try CurveCertificateFile.write(harnessKeys, prefix: dir + "/keys/harness")
-                    try CurveCertificateFile.write(proxyKeys, prefix: dir + "/keys/proxy")
-                }) { _ in
-                    testConfigYAML(workers: 1, perUE: 64, extra: curve ? """
-                        curve:
-                          secret_key: keys/daemon.key_secret
-                          input_clients: [keys/harness.key]
-                          output_clients: [keys/harness.key, keys/proxy.key]
-                        """ : "")
+                try Harness(
+                    "proxy-\(curve)-\(index)", curveKeys: curve ? harnessKeys : nil,
+                    prepare: { dir in
+                        guard curve else { return }
+                        _ = try TestKeys(dir)
+                        try CurveCertificateFile.write(harnessKeys, prefix: dir + "/keys/harness")
+                        try CurveCertificateFile.write(proxyKeys, prefix: dir + "/keys/proxy")
+                    }
+                ) { _ in
+                    testConfigYAML(
+                        workers: 1, perUE: 64,
+                        extra: curve
+                            ? """
+                            curve:
+                              secret_key: keys/daemon.key_secret
+                              input_clients: [keys/harness.key]
+                              output_clients: [keys/harness.key, keys/proxy.key]
+                            """ : "")
                 }
             }
         }
@@ -40,8 +46,9 @@ struct ProxyScaleOutTests {
         var configuration = Proxy.Configuration(
             frontends: harnesses.map { harness in
                 let daemonKey = harness.daemon.configuration.curve?.keyPair.publicKey
-                return Proxy.Frontend(endpoint: harness.daemon.pipeline.outputEndpoint,
-                                      security: daemonKey.map { .curveClient(keyPair: proxyKeys, serverKey: $0) } ?? .plaintext)
+                return Proxy.Frontend(
+                    endpoint: harness.daemon.pipeline.outputEndpoint,
+                    security: daemonKey.map { .curveClient(keyPair: proxyKeys, serverKey: $0) } ?? .plaintext)
             },
             backend: "tcp://127.0.0.1:*")
         if curve { configuration.backendSecurity = .curveServer(keyPair: proxyKeys, zapDomain: "proxy") }
@@ -81,18 +88,23 @@ struct ProxyScaleOutTests {
         let perDaemon = 30
         for k in 0..<perDaemon {
             for (index, harness) in harnesses.enumerated() {
-                harness.send(TinyFrames.make(count: 1, receiver: UInt32(index + 1), ue: 1, firstSeq: UInt64(k), seed: UInt64(k))[0])
+                harness.send(
+                    TinyFrames.make(count: 1, receiver: UInt32(index + 1), ue: 1, firstSeq: UInt64(k), seed: UInt64(k))[
+                        0])
             }
             usleep(5_000)
         }
-        @Sendable func real(_ fixes: [PositionFix]) -> [PositionFix] { fixes.filter { (1...3).contains($0.receiverID) } }
+        @Sendable func real(_ fixes: [PositionFix]) -> [PositionFix] {
+            fixes.filter { (1...3).contains($0.receiverID) }
+        }
         let complete = try await onThread {
             waitUntil(timeout: .seconds(30)) {
-                harnesses.allSatisfy { real($0.received).count >= perDaemon } && real(received.withLock { $0 }).count >= 3 * perDaemon
+                harnesses.allSatisfy { real($0.received).count >= perDaemon }
+                    && real(received.withLock { $0 }).count >= 3 * perDaemon
             }
         }
         #expect(complete)
-        usleep(200_000)  // a duplicate would have arrived by now
+        usleep(200_000) // a duplicate would have arrived by now
         let published = harnesses.flatMap { real($0.received) }.map { "\($0.receiverID)/\($0.seq)" }
         let throughProxy = real(received.withLock { $0 }).map { "\($0.receiverID)/\($0.seq)" }
         #expect(published.count == 3 * perDaemon && Set(published).count == published.count)

@@ -25,9 +25,10 @@ struct PythonPublisherCurveTests {
     static func writeDataset(_ path: String, count: Int) throws {
         let positions = PositionSampler.uniform(in: TinyFrames.scene.ueRegion, count: count, seed: 3)
         let simulator = TinyFrames.simulator
-        let dataset = CSIDataset(positions: positions, csi: simulator.channels(at: positions).map { Float($0) },
-                                 frequencies: simulator.frequencies, antennas: simulator.antennaPositions,
-                                 carrier: TinyFrames.scene.subcarriers.carrier)
+        let dataset = CSIDataset(
+            positions: positions, csi: simulator.channels(at: positions).map { Float($0) },
+            frequencies: simulator.frequencies, antennas: simulator.antennaPositions,
+            carrier: TinyFrames.scene.subcarriers.carrier)
         try dataset.write(to: path)
     }
 
@@ -55,26 +56,36 @@ struct PythonPublisherCurveTests {
         try Self.writeDataset(dir + "/tiny.npz", count: 40)
         let input = daemonBinds ? "tcp://127.0.0.1:*" : "tcp://127.0.0.1:\(try freeTCPPort())"
         let inputKeys = daemonBinds ? "input_clients: [keys/publisher.key]" : "input_server_key: keys/publisher.key"
-        let yaml = testConfigYAML(input: input, extra: """
-            curve:
-              secret_key: keys/daemon.key_secret
-              \(inputKeys)
-              output_clients: [keys/publisher.key]
-            """).replacingOccurrences(of: "  bind: true\n  max_message_bytes", with: "  bind: \(daemonBinds)\n  max_message_bytes")
+        let yaml = testConfigYAML(
+            input: input,
+            extra: """
+                curve:
+                  secret_key: keys/daemon.key_secret
+                  \(inputKeys)
+                  output_clients: [keys/publisher.key]
+                """
+        ).replacingOccurrences(
+            of: "  bind: true\n  max_message_bytes", with: "  bind: \(daemonBinds)\n  max_message_bytes")
         try yaml.write(toFile: dir + "/c.yaml", atomically: true, encoding: .utf8)
         var logger = Logger(label: "py-curve")
         logger.logLevel = .error
         let daemon = try Daemon(configPath: dir + "/c.yaml", logger: logger)
         try daemon.start()
         defer { daemon.stop() }
-        let common = ["--fixes", daemon.pipeline.outputEndpoint, "--rate", "50", "--count", "40", "--receiver", "2", "--wait", "5",
-                      "--curve-secret-key", dir + "/keys/publisher.key_secret", "--curve-server-key", dir + "/keys/daemon.key"]
-        let topology = daemonBinds ? ["--connect", daemon.pipeline.inputEndpoint ?? input]
-                                   : ["--bind", input, "--curve-allow", dir + "/keys/daemon.key"]
+        let common = [
+            "--fixes", daemon.pipeline.outputEndpoint, "--rate", "50", "--count", "40", "--receiver", "2", "--wait",
+            "5",
+            "--curve-secret-key", dir + "/keys/publisher.key_secret", "--curve-server-key", dir + "/keys/daemon.key",
+        ]
+        let topology =
+            daemonBinds
+            ? ["--connect", daemon.pipeline.inputEndpoint ?? input]
+            : ["--bind", input, "--curve-allow", dir + "/keys/daemon.key"]
         let (status, output) = try await onThread { try Self.publish([dir + "/tiny.npz"] + topology + common) }
         #expect(status == 0, "\(output)")
         // The first frames may go before the subscriptions are up (the script's 0.5 s slow-joiner pause).
-        let received = output.split(separator: "\n").first { $0.hasPrefix("received ") }
+        let received =
+            output.split(separator: "\n").first { $0.hasPrefix("received ") }
             .flatMap { Int($0.split(separator: " ")[1]) } ?? 0
         #expect(received >= 20, "\(output)")
         #expect(output.contains("error: median"), "\(output)")

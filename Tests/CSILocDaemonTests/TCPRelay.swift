@@ -23,7 +23,9 @@ final class TCPRelay: Sendable {
         let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = Self.loopback(port: 0)
         let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard listener >= 0, bound == 0, listen(listener, 16) == 0 else {
             close(listener)
@@ -72,7 +74,7 @@ final class TCPRelay: Sendable {
     }
 
     private func run() {
-        var peers: [Int32: Int32] = [:]  // fd → the fd its bytes go to
+        var peers: [Int32: Int32] = [:] // fd → the fd its bytes go to
         defer {
             for fd in peers.keys { close(fd) }
             close(listener)
@@ -105,7 +107,9 @@ final class TCPRelay: Sendable {
         let upstream = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = Self.loopback(port: targetPort)
         let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(upstream, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(upstream, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard upstream >= 0, connected == 0 else {
             close(client)

@@ -24,9 +24,11 @@ func makeTemporaryDirectory(_ tag: String) -> String {
 }
 
 /// A daemon configuration for tests: the tiny oracle scene, loopback endpoints, metrics off unless asked.
-func testConfigYAML(input: String = "tcp://127.0.0.1:*", output: String = "tcp://127.0.0.1:*", workers: Int = 2,
-                    perUE: Int = 1, maxUEs: Int = 1024, metrics: String = "off", method: String = "robust",
-                    scene: String = tinyScenePath, extra: String = "") -> String {
+func testConfigYAML(
+    input: String = "tcp://127.0.0.1:*", output: String = "tcp://127.0.0.1:*", workers: Int = 2,
+    perUE: Int = 1, maxUEs: Int = 1024, metrics: String = "off", method: String = "robust",
+    scene: String = tinyScenePath, extra: String = ""
+) -> String {
     """
     input:
       endpoint: \(input)
@@ -77,16 +79,19 @@ struct TinyFrames {
     static let simulator = ChannelSimulator(scene: scene)
 
     /// `count` frames for `ue` of `receiver`, seq `firstSeq…`, positions uniform in the UE region.
-    static func make(count: Int, receiver: UInt32 = 1, ue: UInt32 = 1, firstSeq: UInt64 = 0, seed: UInt64 = 7) -> [CSIFrame] {
+    static func make(
+        count: Int, receiver: UInt32 = 1, ue: UInt32 = 1, firstSeq: UInt64 = 0, seed: UInt64 = 7
+    ) -> [CSIFrame] {
         let positions = PositionSampler.uniform(in: scene.ueRegion, count: count, seed: seed)
         let values = simulator.channels(at: positions)
         let stride = simulator.valuesPerChannel
         return (0..<count).map { i in
             let samples = values[(i * stride)..<((i + 1) * stride)].map { Float($0) }
-            return CSIFrame(seq: firstSeq + UInt64(i), receiverID: receiver, ueID: ue,
-                            antennaCount: UInt16(simulator.antennaCount), subcarrierCount: UInt16(simulator.subcarrierCount),
-                            samples: samples, tCaptureNs: 1_000 + Int64(i),
-                            extension: try! FrameExtension(truth: positions[i]))
+            return CSIFrame(
+                seq: firstSeq + UInt64(i), receiverID: receiver, ueID: ue,
+                antennaCount: UInt16(simulator.antennaCount), subcarrierCount: UInt16(simulator.subcarrierCount),
+                samples: samples, tCaptureNs: 1_000 + Int64(i),
+                extension: try! FrameExtension(truth: positions[i]))
         }
     }
 
@@ -105,8 +110,10 @@ final class Harness: Sendable {
     /// probe frames from receiver ``probeReceiver`` (PUB/SUB slow joiner).
     /// - Parameter curveKeys: the harness's CURVE key pair, for a configuration with `curve:` (see
     ///   `DaemonHarness.Options.curveKeys`); `prepare` may write key files into the directory first.
-    init(_ tag: String, logger customLogger: Logger? = nil, curveKeys: CurveKeyPair? = nil,
-         prepare: (String) throws -> Void = { _ in }, yaml: (String) -> String) throws {
+    init(
+        _ tag: String, logger customLogger: Logger? = nil, curveKeys: CurveKeyPair? = nil,
+        prepare: (String) throws -> Void = { _ in }, yaml: (String) -> String
+    ) throws {
         directory = makeTemporaryDirectory(tag)
         configPath = directory + "/csilocd.yaml"
         try prepare(directory)
@@ -116,7 +123,8 @@ final class Harness: Sendable {
         var options = DaemonHarness.Options()
         options.curveKeys = curveKeys
         shared = try DaemonHarness(starting: Daemon(configPath: configPath, logger: logger), options: options)
-        try shared.handshake(probe: TinyFrames.make(count: 1, receiver: Self.probeReceiver, ue: 1)[0], timeout: .seconds(20))
+        try shared.handshake(
+            probe: TinyFrames.make(count: 1, receiver: Self.probeReceiver, ue: 1)[0], timeout: .seconds(20))
         usleep(50_000)
     }
 

@@ -16,22 +16,24 @@ struct TrackingTests {
         #expect(c.tracking.tracker == TrackerConfiguration())
         let shipped = try DaemonConfiguration.load(contentsOf: repositoryRoot + "/etc/csilocd.yaml")
         #expect(shipped.tracking == c.tracking)
-        let full = try DaemonConfiguration.parse(yaml: """
-            model: {oracle_scene: s.yaml}
-            tracking:
-              enabled: true
-              acceleration_psd: 2.5
-              gate_probability: 0.999
-              outliers_to_restart: 3
-              restart_after_s: 0.5
-              expire_after_s: 30
-              max_tracks: 10
-              measurement_floor_m: 0.001
-              default_measurement_sigma_m: 0.1
-              initial_speed_sigma_mps: 10
-            """, file: "t.yaml")
+        let full = try DaemonConfiguration.parse(
+            yaml: """
+                model: {oracle_scene: s.yaml}
+                tracking:
+                  enabled: true
+                  acceleration_psd: 2.5
+                  gate_probability: 0.999
+                  outliers_to_restart: 3
+                  restart_after_s: 0.5
+                  expire_after_s: 30
+                  max_tracks: 10
+                  measurement_floor_m: 0.001
+                  default_measurement_sigma_m: 0.1
+                  initial_speed_sigma_mps: 10
+                """, file: "t.yaml")
         let t = full.tracking.tracker
-        #expect(full.tracking.enabled && t.accelerationPSD == 2.5 && t.gateProbability == 0.999 && t.outliersToRestart == 3)
+        #expect(
+            full.tracking.enabled && t.accelerationPSD == 2.5 && t.gateProbability == 0.999 && t.outliersToRestart == 3)
         #expect(t.restartAfterSeconds == 0.5 && t.expireAfterSeconds == 30 && t.maxTracks == 10)
         #expect(t.measurementFloorM == 0.001 && t.defaultMeasurementSigmaM == 0.1 && t.initialSpeedSigmaMps == 10)
         #expect(Daemon.restartOnlyChanges(from: c, to: full) == ["tracking"])
@@ -54,7 +56,8 @@ struct TrackingTests {
     func errorsAreLocated(index: Int) throws {
         let (body, line, key, fragment) = Self.bad[index]
         do {
-            _ = try DaemonConfiguration.parse(yaml: "model: {oracle_scene: s.yaml}\ntracking:\n" + body, file: "bad.yaml")
+            _ = try DaemonConfiguration.parse(
+                yaml: "model: {oracle_scene: s.yaml}\ntracking:\n" + body, file: "bad.yaml")
             Issue.record("accepted: \(body)")
         } catch let error as YAMLFileError {
             #expect(error.line == line, "\(error)")
@@ -81,10 +84,11 @@ struct TrackingTests {
         let stride = sim.valuesPerChannel
         let t0: Int64 = 1_767_225_600_000_000_000
         for k in truths.indices {
-            let frame = CSIFrame(seq: UInt64(k), receiverID: 2, ueID: 5, antennaCount: UInt16(sim.antennaCount),
-                                 subcarrierCount: UInt16(sim.subcarrierCount),
-                                 samples: values[(k * stride)..<((k + 1) * stride)].map { Float($0) },
-                                 tCaptureNs: t0 + Int64(k) * 10_000_000, extension: try FrameExtension(truth: truths[k]))
+            let frame = CSIFrame(
+                seq: UInt64(k), receiverID: 2, ueID: 5, antennaCount: UInt16(sim.antennaCount),
+                subcarrierCount: UInt16(sim.subcarrierCount),
+                samples: values[(k * stride)..<((k + 1) * stride)].map { Float($0) },
+                tCaptureNs: t0 + Int64(k) * 10_000_000, extension: try FrameExtension(truth: truths[k]))
             harness.send(frame)
             usleep(3_000)
         }
@@ -114,7 +118,7 @@ struct TrackingTests {
         let s = harness.snapshot()
         #expect(s.trackEvents["outlier"] == 1)
         #expect((s.trackEvents["updated"] ?? 0) >= truths.count - 2)
-        #expect(s.tracks == 2)   // this UE and the harness's probe
+        #expect(s.tracks == 2) // this UE and the harness's probe
         let exposition = String(decoding: harness.daemon.metrics.exposition(), as: UTF8.self)
         #expect(exposition.contains("csilocd_track_events_total{event=\"outlier\"} 1"))
         #expect(exposition.contains("csilocd_fixes_published_total{status=\"outlier\"} 1"))

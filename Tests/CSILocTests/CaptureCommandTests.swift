@@ -1,3 +1,4 @@
+import ArgumentParser
 import CSICapture
 import CSIChannel
 import CSIEvaluation
@@ -8,7 +9,6 @@ import Testing
 import ZMQ
 
 @testable import csiloc
-import ArgumentParser
 
 /// Package root (for etc/scenes), from this file's path.
 let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -45,15 +45,17 @@ func simulateTiny(_ dir: String, points: Int, seed: Int = 5) throws -> String {
 
 @Suite("Capture commands: import, evaluate, replay (CLI level)")
 struct CaptureCommandTests {
-    @Test("import of a numpy-written NPZ + evaluate give localize's estimates (oracle tiny-los)",
-          .enabled(if: hasNumpy, "needs python3 with numpy"))
+    @Test(
+        "import of a numpy-written NPZ + evaluate give localize's estimates (oracle tiny-los)",
+        .enabled(if: hasNumpy, "needs python3 with numpy"))
     func evaluateAgreesWithLocalize() throws {
         let dir = try scratch()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let simulated = try simulateTiny(dir, points: 40)
         let npz = "\(dir)/numpy.npz"
         // Re-save with numpy (compressed, with a LoS mask) so the input really is numpy-written.
-        let status = try python("""
+        let status = try python(
+            """
             import sys, numpy as np
             d = dict(np.load(sys.argv[1]))
             d["los"] = np.arange(len(d["positions"])) % 3 != 0
@@ -65,7 +67,9 @@ struct CaptureCommandTests {
             let capture = "\(dir)/test-\(snr ?? 0).csicap", estimates = "\(dir)/est-\(snr ?? 0).npz"
             let noise = snr.map { ["--snr-db", "\($0)", "--seed", "4"] } ?? []
             try Import.parse([npz, "--out", capture] + noise).run()
-            try Localize.parse(["--data", npz, "--oracle-scene", tinyScene, "--out", estimates, "--threads", "2"] + noise).run()
+            try Localize.parse(
+                ["--data", npz, "--oracle-scene", tinyScene, "--out", estimates, "--threads", "2"] + noise
+            ).run()
             let outcome = try Evaluate.parse(["--capture", capture, "--oracle-scene", tinyScene, "--threads", "2"])
                 .evaluateCapture(capture)
             let reference = try NPZArchive(path: estimates).doubles("estimates").values
@@ -95,8 +99,12 @@ struct CaptureCommandTests {
             replay.speed = speed
             replay.waitForSubscribers = .seconds(10)
             let r = record, p = replay
-            async let sent = DedicatedThread.run(name: "replay") { try CaptureReplayer(configuration: p, context: context).run() }
-            async let got = DedicatedThread.run(name: "record") { try CaptureRecorder(configuration: r, context: context).run() }
+            async let sent = DedicatedThread.run(name: "replay") {
+                try CaptureReplayer(configuration: p, context: context).run()
+            }
+            async let got = DedicatedThread.run(name: "record") {
+                try CaptureRecorder(configuration: r, context: context).run()
+            }
             let (s, g) = try await (sent, got)
             context.terminate()
             #expect(s.sent == 25 && g.records == 25)
@@ -116,18 +124,18 @@ struct CaptureCommandTests {
         let path = "\(dir)/a.csicap"
         try Import.parse([try simulateTiny(dir, points: 12), "--out", path]).run()
         var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
-        let recordSize = 8 + 10 + (4 + 10) + (4 + 64) + (4 + 128) + 4   // topic csi/v1/1/1, header, 4×4 cf32
+        let recordSize = 8 + 10 + (4 + 10) + (4 + 64) + (4 + 128) + 4 // topic csi/v1/1/1, header, 4×4 cf32
         let extensionSizes = try CaptureReader(path: path).readAll().map { $0.parts[3].count + 4 }
         let sizes = extensionSizes.map { recordSize + $0 }
         let headerEnd = bytes.count - sizes.reduce(0, +)
-        bytes[headerEnd + sizes[0] + sizes[1] + 90] ^= 0x01   // a payload bit of record 2
-        bytes.removeLast(5)                                    // tear the last record
+        bytes[headerEnd + sizes[0] + sizes[1] + 90] ^= 0x01 // a payload bit of record 2
+        bytes.removeLast(5) // tear the last record
         _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
         let evaluate = try Evaluate.parse(["--capture", path, "--oracle-scene", tinyScene])
         let outcome = try evaluate.evaluateCapture(path)
         #expect(outcome.test.count == 10)
         #expect(outcome.frames.report.damage.map(\.reason) == [.recordCRCMismatch, .truncatedRecord])
-        try evaluate.report(outcome)   // prints the summary and the damage warnings; must not throw
+        try evaluate.report(outcome) // prints the summary and the damage warnings; must not throw
         let lines = CaptureDamageText.lines(outcome.frames.report, file: path, command: "evaluate")
         #expect(lines.count == 3 && lines[0].contains("2 stretch(es)"))
         // Replay of the same file: 10 sent, damage in the summary, no error.
@@ -151,21 +159,26 @@ struct CaptureCommandTests {
         try Import.parse([try simulateTiny(dir, points: 10), "--out", truth]).run()
         let outcome = try Evaluate.parse(["--capture", truth, "--oracle-scene", tinyScene]).evaluateCapture(truth)
         // Publish what a daemon would have: one fix per frame, except the last.
-        let writer = try CaptureWriter(path: "\(dir)/fixes.csicap",
-                                       metadata: CaptureMetadata(tool: "test", toolVersion: "", kind: .positions))
+        let writer = try CaptureWriter(
+            path: "\(dir)/fixes.csicap",
+            metadata: CaptureMetadata(tool: "test", toolVersion: "", kind: .positions))
         for (key, estimate) in zip(outcome.frames.keys, outcome.results[0].estimates).dropLast() {
-            let fix = PositionFix(seq: key.seq, receiverID: key.receiverID, ueID: key.ueID, tCaptureNs: 0,
-                                  tPublishNs: 0, position: estimate)
+            let fix = PositionFix(
+                seq: key.seq, receiverID: key.receiverID, ueID: key.ueID, tCaptureNs: 0,
+                tPublishNs: 0, position: estimate)
             try writer.append(parts: fix.messageParts(), tRecvNs: 1_000_000_000 + Int64(key.seq) * 10_000_000)
         }
         try writer.close()
-        let match = try PositionMatch.match(positionsPath: "\(dir)/fixes.csicap",
-                                            truth: LabeledCapture.load(path: truth, keepSamples: false))
+        let match = try PositionMatch.match(
+            positionsPath: "\(dir)/fixes.csicap",
+            truth: LabeledCapture.load(path: truth, keepSamples: false))
         #expect(match.matched.count == 9 && match.missingFrames == 1)
         let result = PositionsEvaluation.methodResult(match, horizontal: false)
         #expect(result.errors == Array(outcome.results[0].errors.prefix(9)))
-        try Evaluate.parse(["--positions", "\(dir)/fixes.csicap", "--truth", truth, "--json",
-                            "--picture", "\(dir)/cdf.svg"]).run()
+        try Evaluate.parse([
+            "--positions", "\(dir)/fixes.csicap", "--truth", truth, "--json",
+            "--picture", "\(dir)/cdf.svg",
+        ]).run()
         #expect(FileManager.default.fileExists(atPath: "\(dir)/cdf.svg"))
     }
 }

@@ -1,3 +1,4 @@
+import ArgumentParser
 import CSICapture
 import Foundation
 import Synchronization
@@ -5,7 +6,6 @@ import Testing
 import ZMQ
 
 @testable import csiloc
-import ArgumentParser
 
 /// `csiloc keygen`, the `--curve-*` options of record and replay, and `csiloc proxy` as a process (SIGTERM).
 @Suite("CURVE commands: keygen, record/replay keys, proxy", .serialized)
@@ -29,29 +29,41 @@ struct CurveCommandTests {
         let ok: [[String]] = [
             ["--from", "tcp://h:1", "--out", "x"],
             ["--from", "tcp://h:1", "--out", "x", "--curve-secret-key", "a", "--curve-server-key", "b"],
-            ["--from", "tcp://*:1", "--out", "x", "--bind", "--curve-secret-key", "a", "--curve-allow", "b", "--curve-allow", "c"],
+            [
+                "--from", "tcp://*:1", "--out", "x", "--bind", "--curve-secret-key", "a", "--curve-allow", "b",
+                "--curve-allow", "c",
+            ],
         ]
         for arguments in ok { _ = try Record.parse(arguments) }
         let bad: [[String]] = [
-            ["--from", "tcp://h:1", "--out", "x", "--curve-secret-key", "a"],                              // no server key
-            ["--from", "tcp://h:1", "--out", "x", "--curve-server-key", "b"],                              // no secret
-            ["--from", "tcp://h:1", "--out", "x", "--curve-secret-key", "a", "--curve-allow", "b"],        // allow when connecting
-            ["--from", "tcp://*:1", "--out", "x", "--bind", "--curve-secret-key", "a"],                    // bind, nobody allowed
+            ["--from", "tcp://h:1", "--out", "x", "--curve-secret-key", "a"], // no server key
+            ["--from", "tcp://h:1", "--out", "x", "--curve-server-key", "b"], // no secret
+            ["--from", "tcp://h:1", "--out", "x", "--curve-secret-key", "a", "--curve-allow", "b"], // allow when connecting
+            ["--from", "tcp://*:1", "--out", "x", "--bind", "--curve-secret-key", "a"], // bind, nobody allowed
             ["--from", "tcp://*:1", "--out", "x", "--bind", "--curve-secret-key", "a", "--curve-server-key", "b"],
         ]
         for arguments in bad { #expect(throws: (any Error).self, "\(arguments)") { try Record.parse(arguments) } }
         #expect(throws: (any Error).self) { try Replay.parse(["f", "--to", "tcp://*:1", "--curve-secret-key", "a"]) }
-        _ = try Replay.parse(["f", "--to", "tcp://h:1", "--connect", "--curve-secret-key", "a", "--curve-server-key", "b"])
+        _ = try Replay.parse([
+            "f", "--to", "tcp://h:1", "--connect", "--curve-secret-key", "a", "--curve-server-key", "b",
+        ])
         let proxyBad: [[String]] = [
             ["--backend", "tcp://*:1"],
             ["--frontend", "tcp://a:1", "tcp://b:1", "--backend", "tcp://*:1", "--curve-secret-key", "k"],
             ["--frontend", "tcp://a:1", "--backend", "tcp://*:1", "--curve-allow", "c"],
-            ["--frontend", "tcp://a:1", "tcp://b:1", "tcp://c:1", "--backend", "tcp://*:1", "--curve-secret-key", "k",
-             "--frontend-server-key", "1", "--frontend-server-key", "2"],
+            [
+                "--frontend", "tcp://a:1", "tcp://b:1", "tcp://c:1", "--backend", "tcp://*:1", "--curve-secret-key",
+                "k",
+                "--frontend-server-key", "1", "--frontend-server-key", "2",
+            ],
             ["--frontend", "a:1", "--backend", "tcp://*:1"],
         ]
-        for arguments in proxyBad { #expect(throws: (any Error).self, "\(arguments)") { try ProxyCommand.parse(arguments) } }
-        let proxy = try ProxyCommand.parse(["--frontend", "tcp://a:1", "tcp://b:1", "--frontend", "tcp://c:1", "--backend", "tcp://*:1"])
+        for arguments in proxyBad {
+            #expect(throws: (any Error).self, "\(arguments)") { try ProxyCommand.parse(arguments) }
+        }
+        let proxy = try ProxyCommand.parse([
+            "--frontend", "tcp://a:1", "tcp://b:1", "--frontend", "tcp://c:1", "--backend", "tcp://*:1",
+        ])
         #expect(proxy.frontend == ["tcp://a:1", "tcp://b:1", "tcp://c:1"])
     }
 
@@ -64,12 +76,16 @@ struct CurveCommandTests {
         try Import.parse([try simulateTiny(dir, points: 20), "--out", "\(dir)/a.csicap", "--rate", "200"]).run()
         for name in ["replayer", "recorder", "other"] { try Keygen.parse(["--out", "\(dir)/\(name)"]).run() }
         let port = freeTCPPort()
-        let replayOptions = try Replay.parse(["\(dir)/a.csicap", "--to", "tcp://127.0.0.1:\(port)",
-                                              "--curve-secret-key", "\(dir)/replayer.key_secret", "--curve-allow", "\(dir)/recorder.key"])
+        let replayOptions = try Replay.parse([
+            "\(dir)/a.csicap", "--to", "tcp://127.0.0.1:\(port)",
+            "--curve-secret-key", "\(dir)/replayer.key_secret", "--curve-allow", "\(dir)/recorder.key",
+        ])
         let recorderKey = listed ? "recorder" : "other"
-        let recordOptions = try Record.parse(["--from", "tcp://127.0.0.1:\(port)", "--out", "\(dir)/b.csicap",
-                                              "--curve-secret-key", "\(dir)/\(recorderKey).key_secret",
-                                              "--curve-server-key", "\(dir)/replayer.key"])
+        let recordOptions = try Record.parse([
+            "--from", "tcp://127.0.0.1:\(port)", "--out", "\(dir)/b.csicap",
+            "--curve-secret-key", "\(dir)/\(recorderKey).key_secret",
+            "--curve-server-key", "\(dir)/replayer.key",
+        ])
         var replay = CaptureReplayer.Configuration(path: "\(dir)/a.csicap", endpoint: replayOptions.to)
         (replay.security, replay.allowedClients) = try replayOptions.curve.security(binding: true, zapDomain: "replay")
         replay.speed = .maximum
@@ -82,8 +98,12 @@ struct CurveCommandTests {
         // Separate contexts, as two processes would have.
         let replayContext = try Context(), recordContext = try Context()
         let r = record, p = replay
-        async let got = DedicatedThread.run(name: "record") { try CaptureRecorder(configuration: r, context: recordContext).run() }
-        async let sent = DedicatedThread.run(name: "replay") { try CaptureReplayer(configuration: p, context: replayContext).run() }
+        async let got = DedicatedThread.run(name: "record") {
+            try CaptureRecorder(configuration: r, context: recordContext).run()
+        }
+        async let sent = DedicatedThread.run(name: "replay") {
+            try CaptureReplayer(configuration: p, context: replayContext).run()
+        }
         let (s, g) = try await (sent, got)
         replayContext.terminate()
         recordContext.terminate()
@@ -101,14 +121,21 @@ struct CurveCommandTests {
             let port = freeTCPPort()
             let process = Process()
             process.executableURL = URL(fileURLWithPath: RunAnywhereTests.csiloc!)
-            process.arguments = ["proxy", "--frontend"] + publishers.map(\.lastEndpoint) + ["--backend", "tcp://127.0.0.1:\(port)", "--quiet"]
+            process.arguments =
+                ["proxy", "--frontend"] + publishers.map(\.lastEndpoint) + [
+                    "--backend", "tcp://127.0.0.1:\(port)", "--quiet",
+                ]
             let output = Pipe()
             process.standardOutput = output
             process.standardError = FileHandle.nullDevice
             try process.run()
             let seen = Mutex<Set<[UInt8]>>([])
-            let subscriber = try Subscriber(context: context, configuration: .init(endpoints: [.connect("tcp://127.0.0.1:\(port)")],
-                                                                                   topics: ["pos/v1/"])) { parts in
+            let subscriber = try Subscriber(
+                context: context,
+                configuration: .init(
+                    endpoints: [.connect("tcp://127.0.0.1:\(port)")],
+                    topics: ["pos/v1/"])
+            ) { parts in
                 seen.withLock { _ = $0.insert(parts[1]) }
             }
             defer {
@@ -118,12 +145,14 @@ struct CurveCommandTests {
                 context.terminate()
             }
             let through = waitUntil(timeout: .seconds(20)) {
-                for (index, publisher) in publishers.enumerated() { try? publisher.publish([Array("pos/v1/\(index)/1".utf8), [UInt8(index)]]) }
+                for (index, publisher) in publishers.enumerated() {
+                    try? publisher.publish([Array("pos/v1/\(index)/1".utf8), [UInt8(index)]])
+                }
                 usleep(20_000)
                 return seen.withLock { $0.count } == 2
             }
             #expect(through)
-            process.terminate()  // SIGTERM
+            process.terminate() // SIGTERM
             let exited = waitUntil(timeout: .seconds(5)) { !process.isRunning }
             #expect(exited)
             if !exited { kill(process.processIdentifier, SIGKILL) }

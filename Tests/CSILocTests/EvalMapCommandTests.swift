@@ -1,3 +1,4 @@
+import ArgumentParser
 import CSIChannel
 import CSIEvaluation
 import CSIModel
@@ -5,7 +6,6 @@ import Foundation
 import Testing
 
 @testable import csiloc
-import ArgumentParser
 
 @Suite struct EvalMapCommandTests {
     /// `csiloc train` records the quality map; `csiloc eval --map` measures the same grid on a test set and draws
@@ -49,6 +49,8 @@ import ArgumentParser
             #expect(map.samples[c] == counts[c])
             #expect(abs(map.nmse[c] - sums[c] / Double(counts[c])) <= 1e-9 * sums[c] / Double(counts[c]) + 1e-300)
         }
-        #expect(report.lines.contains { $0.hasPrefix("test (") } && report.lines.contains { $0.hasPrefix("validation (recorded") })
+        #expect(
+            report.lines.contains { $0.hasPrefix("test (") }
+                && report.lines.contains { $0.hasPrefix("validation (recorded") })
     }
 }

@@ -1,10 +1,10 @@
+import ArgumentParser
 import CSIChannel
 import Foundation
 import NumpyArchive
 import Testing
 
 @testable import csiloc
-import ArgumentParser
 
 @Suite struct PredictCommandTests {
     /// `csiloc predict` writes the model's channels as a dataset at the given positions, in their order: they
@@ -29,10 +29,13 @@ import ArgumentParser
         let g = try CSIDataset.load(contentsOf: grid)
         // The model's training region is the bounding box of its (flat) survey.
         let survey = try CSIDataset.load(contentsOf: data).positions
-        let region = Region(x: survey.map(\.x).min()!...survey.map(\.x).max()!, y: survey.map(\.y).min()!...survey.map(\.y).max()!,
-                            z: survey[0].z...survey[0].z)
+        let region = Region(
+            x: survey.map(\.x).min()!...survey.map(\.x).max()!, y: survey.map(\.y).min()!...survey.map(\.y).max()!,
+            z: survey[0].z...survey[0].z)
         #expect(g.count == PositionSampler.gridCount(in: region, spacing: 0.1))
-        #expect(throws: (any Error).self) { try Predict.parse(["--model", model, "--grid", "1e-300", "--out", grid]).run() }
+        #expect(throws: (any Error).self) {
+            try Predict.parse(["--model", model, "--grid", "1e-300", "--out", grid]).run()
+        }
         #expect(throws: (any Error).self) { try Predict.parse(["--model", model, "--out", grid]).validate() }
     }
 }

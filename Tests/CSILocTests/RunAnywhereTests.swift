@@ -1,10 +1,10 @@
+import ArgumentParser
 import CSIChannel
 import Foundation
 import NumpyArchive
 import Testing
 
 @testable import csiloc
-import ArgumentParser
 
 /// Issue 13, class 9: the commands whose default scene is the shipped `etc/scenes/street.yaml` (the demo,
 /// simulate, predict) run from any directory with only the binaries: the scene is compiled in.
@@ -13,14 +13,18 @@ struct RunAnywhereTests {
     /// The `csiloc` executable built next to this test bundle, when there is one.
     static let csiloc: String? = {
         let bundleDirectory = Bundle.main.bundleURL.deletingLastPathComponent()
-        let candidates = [bundleDirectory.appendingPathComponent("csiloc").path,
-                          URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("csiloc").path,
-                          "\(packageRoot)/.build/debug/csiloc"]
+        let candidates = [
+            bundleDirectory.appendingPathComponent("csiloc").path,
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("csiloc")
+                .path,
+            "\(packageRoot)/.build/debug/csiloc",
+        ]
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
     }()
 
-    @Test("csiloc simulate with the default scene, from an empty directory",
-          .enabled(if: csiloc != nil, "needs the csiloc executable built next to the tests"))
+    @Test(
+        "csiloc simulate with the default scene, from an empty directory",
+        .enabled(if: csiloc != nil, "needs the csiloc executable built next to the tests"))
     func simulateFromEmptyDirectory() throws {
         let dir = try scratch()
         defer { try? FileManager.default.removeItem(atPath: dir) }

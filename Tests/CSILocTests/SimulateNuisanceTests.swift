@@ -1,10 +1,10 @@
+import ArgumentParser
 import CSIChannel
 import Foundation
 import NumpyArchive
 import Testing
 
 @testable import csiloc
-import ArgumentParser
 
 /// `csiloc simulate` declares the per-frame nuisance its impairments create; `--nuisance phase` is an alias.
 @Suite struct SimulateNuisanceTests {
@@ -43,7 +43,9 @@ import ArgumentParser
         let train = try Train.parse(["--data", "d.npz", "--out", "m.csimodel", "--nuisance", "phase"])
         #expect(train.nuisance == .phase && train.nuisance.model == .phaseAndGain)
         #expect(try Train.parse(["--data", "d.npz", "--out", "m.csimodel"]).nuisance.model == nil)
-        #expect(throws: (any Error).self) { try Train.parse(["--data", "d.npz", "--out", "m.csimodel", "--nuisance", "gain"]) }
+        #expect(throws: (any Error).self) {
+            try Train.parse(["--data", "d.npz", "--out", "m.csimodel", "--nuisance", "gain"])
+        }
         #expect(Train.helpMessage(columns: 1000).contains("phase (a random common phase; an alias of phase-gain"))
     }
 }

@@ -1,8 +1,9 @@
-@testable import CSIChannel
-@testable import CSIModel
 import Foundation
 import Numerics
 import Testing
+
+@testable import CSIChannel
+@testable import CSIModel
 
 /// Crafted model files (issue 13, class 2): the SHA-256 trailer is only a checksum, so each of these has a valid
 /// one (`encoded()` recomputes it). JSON headers cannot hold NaN or ∞ (the decoder refuses them), so header
@@ -31,7 +32,9 @@ import Testing
     }
 
     @Test func headerNumbersAreChecked() {
-        func rejects(_ field: String, _ change: (inout ModelFile) -> Void, sourceLocation: SourceLocation = #_sourceLocation) {
+        func rejects(
+            _ field: String, _ change: (inout ModelFile) -> Void, sourceLocation: SourceLocation = #_sourceLocation
+        ) {
             let v = Self.crafted(change)
             #expect(v.hasPrefix("m.csimodel: ") && v.contains(field), "\(v)", sourceLocation: sourceLocation)
         }
@@ -43,7 +46,7 @@ import Testing
         rejects("'antennas'") { $0.header.antennas = [] }
         rejects("'antennas'") { $0.header.antennas[0][1] = 1e300 }
         rejects("'antennas'") { $0.header.antennas[0] = [1, 2] }
-        rejects("'training.boundsMin/boundsMax'") { $0.header.training.boundsMin = [2, 0, 1] }   // inverted on x
+        rejects("'training.boundsMin/boundsMax'") { $0.header.training.boundsMin = [2, 0, 1] } // inverted on x
         rejects("'training.boundsMin/boundsMax'") { $0.header.training.boundsMax = [1, 1] }
         rejects("'training.boundsMin/boundsMax'") { $0.header.training.boundsMin[1] = -1e300 }
         rejects("'training.boundsMin/boundsMax'") { $0.header.training.boundsMax[0] = 1e300 }
@@ -73,12 +76,15 @@ import Testing
     /// Network descriptions: negative or huge widths (RealMLP's precondition, or gigabytes of parameters).
     @Test func networkArchitecturesAreChecked() throws {
         let physics = sampleModel(.spherical)
-        let geometry = NeuralGeometry(antennas: physics.antennaPositions, frequencies: physics.frequencies,
-                                      referenceFrequency: physics.carrier, positions: [Point3(0, 0, 1), Point3(1, 1, 1)])
+        let geometry = NeuralGeometry(
+            antennas: physics.antennaPositions, frequencies: physics.frequencies,
+            referenceFrequency: physics.carrier, positions: [Point3(0, 0, 1), Point3(1, 1, 1)])
         func verdict(_ architecture: NeuralArchitecture) throws -> String {
             var file = ModelFileTests.sampleFile()
             file.header.kind = "inr"
-            file.header.neural = ["architecture": String(decoding: try JSONEncoder().encode(architecture), as: UTF8.self)]
+            file.header.neural = [
+                "architecture": String(decoding: try JSONEncoder().encode(architecture), as: UTF8.self)
+            ]
             return Self.verdict(file)
         }
         var c = MBINRConfiguration(geometry: geometry)
@@ -96,11 +102,21 @@ import Testing
         g = geometry
         g.frequencies = [3.5e9]
         #expect(try verdict(.mbinr(MBINRConfiguration(geometry: g))).contains("geometry has"))
-        #expect(try verdict(.fieldMLP(FieldMLPConfiguration(geometry: geometry, hiddenWidths: [-1]))).contains("hiddenWidths"))
-        #expect(try verdict(.fieldMLP(FieldMLPConfiguration(geometry: geometry, hiddenWidths: Array(repeating: 4096, count: 16))))
-                .contains("parameters, above the limit"))
-        #expect(try verdict(.fieldMLP(FieldMLPConfiguration(geometry: geometry, encoding: .randomFourier(features: 1 << 40, sigma: 1, seed: 1))))
-                .contains("random Fourier"))
+        #expect(
+            try verdict(.fieldMLP(FieldMLPConfiguration(geometry: geometry, hiddenWidths: [-1]))).contains(
+                "hiddenWidths"))
+        #expect(
+            try verdict(
+                .fieldMLP(FieldMLPConfiguration(geometry: geometry, hiddenWidths: Array(repeating: 4096, count: 16)))
+            )
+            .contains("parameters, above the limit"))
+        #expect(
+            try verdict(
+                .fieldMLP(
+                    FieldMLPConfiguration(
+                        geometry: geometry, encoding: .randomFourier(features: 1 << 40, sigma: 1, seed: 1)))
+            )
+            .contains("random Fourier"))
     }
 
     /// A tensor whose dimensions multiply to more than the file holds (here 2³¹−1 × 2³¹−1 float64 values: the
@@ -112,7 +128,7 @@ import Testing
         o += 4 + headerLength + 4
         let nameLength = Int(bytes[o]) | Int(bytes[o + 1]) << 8
         o += 2 + nameLength
-        #expect(bytes[o] == 1 && bytes[o + 1] == 2)   // float64, rank 2
+        #expect(bytes[o] == 1 && bytes[o + 1] == 2) // float64, rank 2
         o += 2
         for d in 0..<2 {
             for i in 0..<8 { bytes[o + 8 * d + i] = UInt8(truncatingIfNeeded: UInt64(Int32.max) >> (8 * i)) }
@@ -124,7 +140,8 @@ import Testing
 
     /// A gain map read at a position that is not a number (a diverged search) gives a value, not a trap.
     @Test func gainMapAtNaNPositionDoesNotTrap() {
-        let map = GainMap(originX: 0, originY: 0, spacing: 0.5, nx: 3, ny: 3, paths: 1, values: (0..<18).map(Double.init))
+        let map = GainMap(
+            originX: 0, originY: 0, spacing: 0.5, nx: 3, ny: 3, paths: 1, values: (0..<18).map(Double.init))
         let g = map.gain(path: 0, at: Point3(.nan, .nan, 0))
         #expect(g.value.real == 0 && g.value.imaginary == 1)
     }

@@ -1,16 +1,20 @@
-@testable import CSIChannel
-@testable import CSIModel
 import CSINumerics
 import Foundation
 import Numerics
 import Testing
 
+@testable import CSIChannel
+@testable import CSIModel
+
 /// `GainSegmentation`: straight cuts where a path's gain jumps (blockage), none where it only drifts; and the
 /// fitter's cell-wise gain maps on a survey whose direct path is blocked over a corner.
 @Suite struct GainSegmentationTests {
     /// Uniform points in [−1, 1]² and complex gains from `gain` plus white noise of standard deviation `noise`.
-    static func samples(_ count: Int, seed: UInt64, noise: Double, gain: (Double, Double) -> Complex<Double>)
-        -> (xy: [(Double, Double)], values: [Complex<Double>]) {
+    static func samples(
+        _ count: Int, seed: UInt64, noise: Double, gain: (Double, Double) -> Complex<Double>
+    )
+        -> (xy: [(Double, Double)], values: [Complex<Double>])
+    {
         var rng = SeededGenerator(seed: seed, stream: 7)
         var xy: [(Double, Double)] = [], values: [Complex<Double>] = []
         for _ in 0..<count {
@@ -53,7 +57,9 @@ import Testing
             votes[c] = v
         }
         let misplaced = votes.values.reduce(0) { $0 + min($1.blocked, $1.visible) }
-        #expect(Double(misplaced) / Double(fresh.count) < 0.02, "\(misplaced) of \(fresh.count) points in a cell of the other kind")
+        #expect(
+            Double(misplaced) / Double(fresh.count) < 0.02,
+            "\(misplaced) of \(fresh.count) points in a cell of the other kind")
     }
 
     @Test func aSmoothGainDriftIsNotCut() {
@@ -75,7 +81,10 @@ import Testing
         name: "half-blocked",
         array: .ula(count: 8, spacing: 0.0428, center: Point3(-6, 0.5, 3), axis: Point3(0, 1, 0)),
         subcarriers: SubcarrierPlan(carrier: 3.5e9, bandwidth: 1e8, count: 8),
-        planes: [ReflectingPlane(name: "wall", point: Point3(0, 4, 0), normal: Point3(0, -1, 0), reflection: Complex(-0.6, 0.1))],
+        planes: [
+            ReflectingPlane(
+                name: "wall", point: Point3(0, 4, 0), normal: Point3(0, -1, 0), reflection: Complex(-0.6, 0.1))
+        ],
         maxReflectionOrder: 1, ueRegion: Region(x: -1...1, y: -1...1, z: 1...1),
         nlosRegions: [Region(x: 0.2...2, y: -2...2, z: 0...2)])
 
@@ -91,9 +100,10 @@ import Testing
         options.subRegionsPerPath = 0
         options.tryGainSlopes = false
         let result = ImageSourceFitter(options: options).fit(train: tr, validation: va)
-        let widths = try #require(result.decisionValues.compactMap { d -> [ImageSourceFitter.Decision.GainMapWidth]? in
-            if case let .gainMaps(widths, _) = d { return widths } else { return nil }
-        }.first)
+        let widths = try #require(
+            result.decisionValues.compactMap { d -> [ImageSourceFitter.Decision.GainMapWidth]? in
+                if case let .gainMaps(widths, _) = d { return widths } else { return nil }
+            }.first)
         let gaussian = widths.filter { $0.cells == nil }.map(\.validationDB).min() ?? 0
         let cells = widths.filter { $0.cells != nil }.map(\.validationDB).min() ?? 0
         #expect(cells < gaussian - 1, "\(result.decisions)")

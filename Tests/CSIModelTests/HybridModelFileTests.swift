@@ -1,7 +1,8 @@
-@testable import CSIChannel
-@testable import CSIModel
 import Foundation
 import Testing
+
+@testable import CSIChannel
+@testable import CSIModel
 
 @Suite struct HybridModelFileTests {
     /// A hybrid (physics + network) file written by the trainer's code path loads back through `ModelLoader`
@@ -9,12 +10,15 @@ import Testing
     @Test func hybridRoundTripIsBitIdentical() throws {
         let physics = sampleModel(.spherical)
         let positions = (0..<64).map { Point3(-0.5 + Double($0 % 8) * 0.14, -0.5 + Double($0 / 8) * 0.14, 1) }
-        let geometry = NeuralGeometry(antennas: physics.antennaPositions, frequencies: physics.frequencies,
-                                      referenceFrequency: physics.carrier, positions: positions)
+        let geometry = NeuralGeometry(
+            antennas: physics.antennaPositions, frequencies: physics.frequencies,
+            referenceFrequency: physics.carrier, positions: positions)
         let net = try MBINR<Float>(configuration: NeuralPreset.small.mbinr(geometry: geometry), seed: 3)
         var file = ModelFileTests.sampleFile()
-        let report = TrainingReport(stop: .epochs, epochsRun: 0, bestEpoch: 0, seconds: 0, trainNMSE: NMSE(meanDB: 0, ratioOfSumsDB: 0, count: 0),
-                                    validationNMSE: NMSE(meanDB: 0, ratioOfSumsDB: 0, count: 0), samplesPerSquareWavelength: 1)
+        let report = TrainingReport(
+            stop: .epochs, epochsRun: 0, bestEpoch: 0, seconds: 0,
+            trainNMSE: NMSE(meanDB: 0, ratioOfSumsDB: 0, count: 0),
+            validationNMSE: NMSE(meanDB: 0, ratioOfSumsDB: 0, count: 0), samplesPerSquareWavelength: 1)
         try NeuralStage.attach(network: net, to: &file, kind: "hybrid", report: report)
         file.header.scale = physics.scale
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("csiloc-hybrid-\(UUID().uuidString)")

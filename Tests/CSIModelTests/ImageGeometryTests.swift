@@ -1,13 +1,16 @@
+import Testing
+
 @testable import CSIChannel
 @testable import CSIModel
-import Testing
 
 /// `ImageGeometry` against images mirrored by hand: walls x = −6 (the array's own wall is x = −6.2) and
 /// y = 5, a floor z = 0; a 4 × 4 planar array in the plane x = −5.8 (axes y and z), survey plane z = 1.
 @Suite struct ImageGeometryTests {
-    let antennas: [Point3] = (0..<4).flatMap { i in (0..<4).map { k in
-        Point3(-5.8, -0.064 + 0.0428 * Double(i), 2.336 + 0.0428 * Double(k))
-    }}
+    let antennas: [Point3] = (0..<4).flatMap { i in
+        (0..<4).map { k in
+            Point3(-5.8, -0.064 + 0.0428 * Double(i), 2.336 + 0.0428 * Double(k))
+        }
+    }
     var array: ArrayFrame { ArrayFrame(antennas: antennas) }
 
     /// Mirror of a point and of a frame through x = a (normal ±x), y = b or z = c, written out per axis.
@@ -60,11 +63,11 @@ import Testing
         // A double reflection's frame is a rotation, not the mirror through the bisector: no plane.
         #expect(geometry.planes(from: [source(corner, cornerFrame)]).isEmpty)
         // A reflector is one the array and the survey are on the same side of.
-        let behind = source(mirror(a.center, axis: 0, at: -7), mirror(a.axes, axis: 0))    // x = −7: both on +x
+        let behind = source(mirror(a.center, axis: 0, at: -7), mirror(a.axes, axis: 0)) // x = −7: both on +x
         #expect(geometry.planes(from: [behind]).count == 1)
-        let across = source(mirror(a.center, axis: 0, at: 3), mirror(a.axes, axis: 0))     // x = 3: both on −x
+        let across = source(mirror(a.center, axis: 0, at: 3), mirror(a.axes, axis: 0)) // x = 3: both on −x
         #expect(geometry.planes(from: [across]).count == 1)
-        let between = source(mirror(a.center, axis: 0, at: -2), mirror(a.axes, axis: 0))   // x = −2 separates them
+        let between = source(mirror(a.center, axis: 0, at: -2), mirror(a.axes, axis: 0)) // x = −2 separates them
         #expect(geometry.planes(from: [between]).isEmpty)
     }
 }

@@ -1,9 +1,10 @@
-@testable import CSIChannel
-@testable import CSIModel
 import CSINumerics
 import Foundation
 import Numerics
 import Testing
+
+@testable import CSIChannel
+@testable import CSIModel
 
 /// A regression lock for restructuring `ImageSourceFitter.fit` (issue 15): small fixed-seed fits whose every
 /// output — sources, gains, gain slopes, gain map, validation NMSE and history (as bit patterns), the decisions'
@@ -22,7 +23,10 @@ import Testing
         name: "two-path-blocked",
         array: .ula(count: 8, spacing: 0.0428, center: Point3(-6, 0.5, 3), axis: Point3(0, 1, 0)),
         subcarriers: SubcarrierPlan(carrier: 3.5e9, bandwidth: 1e8, count: 8),
-        planes: [ReflectingPlane(name: "wall", point: Point3(0, 4, 0), normal: Point3(0, -1, 0), reflection: Complex(-0.6, 0.1))],
+        planes: [
+            ReflectingPlane(
+                name: "wall", point: Point3(0, 4, 0), normal: Point3(0, -1, 0), reflection: Complex(-0.6, 0.1))
+        ],
         maxReflectionOrder: 1, ueRegion: Region(x: -1...1, y: -1...1, z: 1...1),
         nlosRegions: [Region(x: 0.5...2, y: 0.5...2, z: 0...2)])
 
@@ -32,8 +36,12 @@ import Testing
         name: "corridor-blocked",
         array: .ula(count: 8, spacing: 0.0428, center: Point3(-6, 0.5, 3), axis: Point3(0, 1, 0)),
         subcarriers: SubcarrierPlan(carrier: 3.5e9, bandwidth: 1e8, count: 8),
-        planes: [ReflectingPlane(name: "north", point: Point3(0, 4, 0), normal: Point3(0, -1, 0), reflection: Complex(-0.6, 0.1)),
-                 ReflectingPlane(name: "south", point: Point3(0, -3, 0), normal: Point3(0, 1, 0), reflection: Complex(0.5, -0.3))],
+        planes: [
+            ReflectingPlane(
+                name: "north", point: Point3(0, 4, 0), normal: Point3(0, -1, 0), reflection: Complex(-0.6, 0.1)),
+            ReflectingPlane(
+                name: "south", point: Point3(0, -3, 0), normal: Point3(0, 1, 0), reflection: Complex(0.5, -0.3)),
+        ],
         maxReflectionOrder: 2, ueRegion: Region(x: -1...1, y: -1...1, z: 1...1),
         nlosRegions: [Region(x: 0.5...2, y: 0.5...2, z: 0...2)])
 
@@ -61,10 +69,15 @@ import Testing
                 add("source \(l) centre", [s.center.x, s.center.y, s.center.z])
                 add("source \(l) frame", [s.e1, s.e2, s.e3].flatMap { [$0.x, $0.y, $0.z] })
                 add("source \(l) gain", [s.gain.real, s.gain.imaginary])
-                add("source \(l) slope", [s.gainSlope.0, s.gainSlope.1, s.gainSlope.2].flatMap { [$0.real, $0.imaginary] })
+                add(
+                    "source \(l) slope",
+                    [s.gainSlope.0, s.gainSlope.1, s.gainSlope.2].flatMap { [$0.real, $0.imaginary] })
             }
             if let map = model.gainMap {
-                add("gainMap", [map.originX, map.originY, map.spacing, Double(map.nx), Double(map.ny), Double(map.paths)] + map.values)
+                add(
+                    "gainMap",
+                    [map.originX, map.originY, map.spacing, Double(map.nx), Double(map.ny), Double(map.paths)]
+                        + map.values)
             } else {
                 add("gainMap", "none")
             }
@@ -76,7 +89,9 @@ import Testing
 
     /// Fits `data` (85 % train, 15 % validation, two threads so that the parallel sums are always cut alike)
     /// and records the result together with every progress report and checkpoint.
-    static func record(_ data: CSIDataset, _ options: ImageSourceFitter.Options) -> (record: Record, result: ImageSourceFitter.Result) {
+    static func record(
+        _ data: CSIDataset, _ options: ImageSourceFitter.Options
+    ) -> (record: Record, result: ImageSourceFitter.Result) {
         let split = TrainingData.split(count: data.count, validationFraction: 0.15, seed: 1)
         let train = TrainingData(dataset: data, indices: split.train)
         let validation = TrainingData(dataset: data, indices: split.validation, scale: train.scale)
@@ -89,9 +104,12 @@ import Testing
                 record.add("progress \(p.stage) | \(p.sources)", p.validationNMSEDB.map { [$0] } ?? [])
             },
             checkpoint: { model, db in
-                record.add("checkpoint \(model.sources.count)", [db, model.scale] + model.sources.flatMap {
-                    [$0.center.x, $0.center.y, $0.center.z, $0.gain.real, $0.gain.imaginary]
-                })
+                record.add(
+                    "checkpoint \(model.sources.count)",
+                    [db, model.scale]
+                        + model.sources.flatMap {
+                            [$0.center.x, $0.center.y, $0.center.z, $0.gain.real, $0.gain.imaginary]
+                        })
             })
         record.add(result: result)
         return (record, result)
@@ -107,7 +125,9 @@ import Testing
     }
 
     /// Checks the decisions' text verbatim and the whole record by its digest.
-    static func check(_ record: Record, digest: String, decisions expected: [String], _ result: ImageSourceFitter.Result) {
+    static func check(
+        _ record: Record, digest: String, decisions expected: [String], _ result: ImageSourceFitter.Result
+    ) {
         #expect(result.decisions == expected)
         #expect(record.digest == digest, "canonical record:\n\(record.lines.joined(separator: "\n"))")
     }
@@ -120,14 +140,16 @@ import Testing
         options.maxSources = 3
         options.candidatesPerPath = 2
         let (record, result) = Self.record(data, options)
-        Self.check(record, digest: "78af2b345d1ad97a", decisions: [
-            "array phase model: spherical -4.55 dB vs plane-wave -4.53 dB on validation (first path)",
-            "stopped at the maximum of 3 paths",
-            "array phase model with all 3 paths: spherical -11.06 dB vs plane-wave -11.42 dB → plane-wave",
-            "array phase model: plane-wave",
-            "linear gain variation: -14.14 dB vs -11.42 dB constant → kept",
-            "per-path gain maps (validation NMSE): σ = 4.3 cm: -22.65 dB, σ = 8.6 cm: -20.20 dB, σ = 17.1 cm: -15.63 dB → kept σ = 4.3 cm",
-        ], result)
+        Self.check(
+            record, digest: "78af2b345d1ad97a",
+            decisions: [
+                "array phase model: spherical -4.55 dB vs plane-wave -4.53 dB on validation (first path)",
+                "stopped at the maximum of 3 paths",
+                "array phase model with all 3 paths: spherical -11.06 dB vs plane-wave -11.42 dB → plane-wave",
+                "array phase model: plane-wave",
+                "linear gain variation: -14.14 dB vs -11.42 dB constant → kept",
+                "per-path gain maps (validation NMSE): σ = 4.3 cm: -22.65 dB, σ = 8.6 cm: -20.20 dB, σ = 17.1 cm: -15.63 dB → kept σ = 4.3 cm",
+            ], result)
     }
 
     /// Second-order images predicted from the reflectors found, slow progress switching the search to gain maps,
@@ -138,16 +160,18 @@ import Testing
         options.maxSources = 6
         options.candidatesPerPath = 2
         let (record, result) = Self.record(data, options)
-        Self.check(record, digest: "a16633bf4a8753fb", decisions: [
-            "array phase model: spherical -3.23 dB vs plane-wave -3.22 dB on validation (first path)",
-            "slow progress at 4 paths (-7.53 dB, last path 0.47 dB): continuing with gain maps during the search (-11.90 dB)",
-            "stopped at 5 paths: none of 2 candidates for path 6 improved validation NMSE (-13.36 dB; last -13.37 dB)",
-            "2 of 5 paths came from images predicted by the reflectors found (ImageGeometry)",
-            "array phase model with all 5 paths: spherical -13.36 dB vs plane-wave -13.16 dB → spherical",
-            "array phase model: spherical",
-            "linear gain variation: -13.37 dB vs -13.36 dB constant → not kept",
-            "per-path gain maps (validation NMSE): σ = 4.3 cm: -11.71 dB, σ = 8.6 cm: -13.36 dB, σ = 17.1 cm: -13.47 dB → kept σ = 17.1 cm",
-        ], result)
+        Self.check(
+            record, digest: "a16633bf4a8753fb",
+            decisions: [
+                "array phase model: spherical -3.23 dB vs plane-wave -3.22 dB on validation (first path)",
+                "slow progress at 4 paths (-7.53 dB, last path 0.47 dB): continuing with gain maps during the search (-11.90 dB)",
+                "stopped at 5 paths: none of 2 candidates for path 6 improved validation NMSE (-13.36 dB; last -13.37 dB)",
+                "2 of 5 paths came from images predicted by the reflectors found (ImageGeometry)",
+                "array phase model with all 5 paths: spherical -13.36 dB vs plane-wave -13.16 dB → spherical",
+                "array phase model: spherical",
+                "linear gain variation: -13.37 dB vs -13.36 dB constant → not kept",
+                "per-path gain maps (validation NMSE): σ = 4.3 cm: -11.71 dB, σ = 8.6 cm: -13.36 dB, σ = 17.1 cm: -13.47 dB → kept σ = 17.1 cm",
+            ], result)
     }
 
     /// An unsynchronised survey (random gain, phase and timing per frame): per-frame searches for the first
@@ -159,15 +183,17 @@ import Testing
         options.candidatesPerPath = 2
         options.nuisance = .phaseGainAndTiming
         let (record, result) = Self.record(data, options)
-        Self.check(record, digest: "614acbdfc7031462", decisions: [
-            "array phase model: spherical -8.76 dB vs plane-wave -8.70 dB on validation (first path)",
-            "stopped at the maximum of 2 paths",
-            "array phase model with all 2 paths: spherical -149.31 dB vs plane-wave -26.29 dB → spherical",
-            "array phase model: spherical",
-            "linear gain variation: -149.14 dB vs -149.31 dB constant → not kept",
-            "per-path gain maps (validation NMSE): σ = 4.3 cm: -149.39 dB, σ = 8.6 cm: -149.12 dB, σ = 17.1 cm: -149.38 dB → not kept",
-            "unsynchronised survey (phase-gain-timing): gains pinned to the survey's mean frame gain (×21.8, -110.5°)",
-        ], result)
+        Self.check(
+            record, digest: "614acbdfc7031462",
+            decisions: [
+                "array phase model: spherical -8.76 dB vs plane-wave -8.70 dB on validation (first path)",
+                "stopped at the maximum of 2 paths",
+                "array phase model with all 2 paths: spherical -149.31 dB vs plane-wave -26.29 dB → spherical",
+                "array phase model: spherical",
+                "linear gain variation: -149.14 dB vs -149.31 dB constant → not kept",
+                "per-path gain maps (validation NMSE): σ = 4.3 cm: -149.39 dB, σ = 8.6 cm: -149.12 dB, σ = 17.1 cm: -149.38 dB → not kept",
+                "unsynchronised survey (phase-gain-timing): gains pinned to the survey's mean frame gain (×21.8, -110.5°)",
+            ], result)
     }
 
     /// The decision kinds the fits above do not reach render exactly as the fitter's text did before decisions
@@ -176,17 +202,28 @@ import Testing
         typealias D = ImageSourceFitter.Decision
         let cases: [(D, String)] = [
             (.timeBudgetReached, "stopped adding paths: time budget"),
-            (.numericalFloor(paths: 6, validationDB: -151.99),
-             "stopped at 6 paths: validation NMSE -152.0 dB is at the data's numerical floor"),
-            (.noiseFloor(paths: 5, validationDB: -20.08, floorDB: -20.18, whiteness: 0.93),
-             "stopped at 5 paths: validation NMSE -20.08 dB is at the data's noise floor (-20.18 dB; residual whiteness 0.93)"),
-            (.labelNoise(paths: 4, labelErrorRMS: 0.002, correctedDB: -60.5, validationDB: -40.25, requiredGainDB: 0.25),
-             "stopped at 4 paths: the survey's position labels (off by ≈ 2.00 mm) account for all but -60.50 dB of the validation error (-40.25 dB): no new path can gain 0.25 dB"),
-            (.searchStalled(paths: 3, validationDB: -12.34, withGainMapsDB: -15.5),
-             "path search stalled at 3 paths (-12.34 dB): continuing with gain maps during the search (-15.50 dB)"),
+            (
+                .numericalFloor(paths: 6, validationDB: -151.99),
+                "stopped at 6 paths: validation NMSE -152.0 dB is at the data's numerical floor"
+            ),
+            (
+                .noiseFloor(paths: 5, validationDB: -20.08, floorDB: -20.18, whiteness: 0.93),
+                "stopped at 5 paths: validation NMSE -20.08 dB is at the data's noise floor (-20.18 dB; residual whiteness 0.93)"
+            ),
+            (
+                .labelNoise(
+                    paths: 4, labelErrorRMS: 0.002, correctedDB: -60.5, validationDB: -40.25, requiredGainDB: 0.25),
+                "stopped at 4 paths: the survey's position labels (off by ≈ 2.00 mm) account for all but -60.50 dB of the validation error (-40.25 dB): no new path can gain 0.25 dB"
+            ),
+            (
+                .searchStalled(paths: 3, validationDB: -12.34, withGainMapsDB: -15.5),
+                "path search stalled at 3 paths (-12.34 dB): continuing with gain maps during the search (-15.50 dB)"
+            ),
             (.maximumPaths(40), "stopped at the maximum of 40 paths"),
-            (.gaugePinned(nuisance: .phaseAndGain, factor: Complex(0, 2)),
-             "unsynchronised survey (phase-gain): gains pinned to the survey's mean frame gain (×2, 90.0°)"),
+            (
+                .gaugePinned(nuisance: .phaseAndGain, factor: Complex(0, 2)),
+                "unsynchronised survey (phase-gain): gains pinned to the survey's mean frame gain (×2, 90.0°)"
+            ),
         ]
         for (decision, text) in cases { #expect(decision.description == text) }
     }

@@ -1,8 +1,9 @@
-@testable import CSIChannel
-@testable import CSIModel
 import CSINumerics
 import Numerics
 import Testing
+
+@testable import CSIChannel
+@testable import CSIModel
 
 /// The SIMD forms of the image-source model (fast Jacobian, fused Float32 scoring) against the entry-by-entry
 /// closed form and the default `ChannelModel.correlate`.
@@ -13,18 +14,21 @@ import Testing
         let antennas = (0..<7).map { Point3(-6, -0.12 + 0.04 * Double($0), 2.5) }
         let f = ArrayFrame(antennas: antennas).axes
         var a = ImageSource(center: Point3(-6, 0, 2.5), frame: f, gain: Complex(1.2, -0.4))
-        var b = ImageSource(center: Point3(-6, 9.5, 2.5),
-                            frame: (Point3(f.0.x, -f.0.y, f.0.z), Point3(f.1.x, -f.1.y, f.1.z), Point3(f.2.x, -f.2.y, f.2.z)),
-                            gain: Complex(-0.3, 0.5))
+        var b = ImageSource(
+            center: Point3(-6, 9.5, 2.5),
+            frame: (Point3(f.0.x, -f.0.y, f.0.z), Point3(f.1.x, -f.1.y, f.1.z), Point3(f.2.x, -f.2.y, f.2.z)),
+            gain: Complex(-0.3, 0.5))
         a.gainSlope = (Complex(0.05, 0.02), Complex(-0.03, 0.01), Complex(0.01, 0))
         b.gainSlope = (Complex(0.01, -0.04), Complex(0.02, 0.02), .zero)
-        var m = ImageSourceModel(sources: [a, b], antennas: antennas,
-                                 frequencies: (0..<70).map { 3.5e9 + (Double($0) - 34.5) * 1.25e6 }, carrier: 3.5e9,
-                                 phaseModel: phase, gainReference: Point3(0.1, -0.2, 1), scale: 2.0)
+        var m = ImageSourceModel(
+            sources: [a, b], antennas: antennas,
+            frequencies: (0..<70).map { 3.5e9 + (Double($0) - 34.5) * 1.25e6 }, carrier: 3.5e9,
+            phaseModel: phase, gainReference: Point3(0.1, -0.2, 1), scale: 2.0)
         if gainMap {
             var rng = SeededGenerator(seed: 9)
-            m.gainMap = GainMap(originX: -0.5, originY: -0.5, spacing: 0.3, nx: 5, ny: 4, paths: 2,
-                                values: (0..<(2 * 5 * 4 * 2)).map { _ in rng.nextGaussian() })
+            m.gainMap = GainMap(
+                originX: -0.5, originY: -0.5, spacing: 0.3, nx: 5, ny: 4, paths: 2,
+                values: (0..<(2 * 5 * 4 * 2)).map { _ in rng.nextGaussian() })
         }
         return m
     }
@@ -36,12 +40,16 @@ import Testing
         for x in [Point3(0.13, 0.21, 1.0), Point3(-0.37, 0.05, 1.3)] {
             var v1 = [Double](repeating: 0, count: n), j1 = [Double](repeating: 0, count: 3 * n)
             var v2 = v1, j2 = j1
-            v1.withUnsafeMutableBufferPointer { vb in j1.withUnsafeMutableBufferPointer { jb in
-                m.evaluateWithJacobian(at: x, value: vb, jacobian: jb)   // the fast form (uniform subcarriers)
-            }}
-            v2.withUnsafeMutableBufferPointer { vb in j2.withUnsafeMutableBufferPointer { jb in
-                m.referenceJacobian(at: x, value: vb, jacobian: jb)
-            }}
+            v1.withUnsafeMutableBufferPointer { vb in
+                j1.withUnsafeMutableBufferPointer { jb in
+                    m.evaluateWithJacobian(at: x, value: vb, jacobian: jb) // the fast form (uniform subcarriers)
+                }
+            }
+            v2.withUnsafeMutableBufferPointer { vb in
+                j2.withUnsafeMutableBufferPointer { jb in
+                    m.referenceJacobian(at: x, value: vb, jacobian: jb)
+                }
+            }
             let vs = v2.map(abs).max()!, js = j2.map(abs).max()!
             #expect(zip(v1, v2).allSatisfy { abs($0 - $1) <= 1e-12 * vs })
             #expect(zip(j1, j2).allSatisfy { abs($0 - $1) <= 1e-12 * js })
@@ -61,14 +69,28 @@ import Testing
         let truth = Point3(0.11, 0.19, 1.0)
         let h = m.channels(at: [truth])
         var hRe = [Double](repeating: 0, count: na * ns), hIm = hRe
-        for j in 0..<na { for k in 0..<ns { hRe[k * na + j] = h[2 * (j * ns + k)]; hIm[k * na + j] = h[2 * (j * ns + k) + 1] } }
+        for j in 0..<na {
+            for k in 0..<ns { hRe[k * na + j] = h[2 * (j * ns + k)]; hIm[k * na + j] = h[2 * (j * ns + k) + 1] }
+        }
         let positions = (0..<37).map { _ in truth + Point3(rng.nextUnit() - 0.5, rng.nextUnit() - 0.5, 0) * 0.1 }
-        var c = [Double](repeating: 0, count: positions.count * 2 * ns), e = [Double](repeating: 0, count: positions.count)
+        var c = [Double](repeating: 0, count: positions.count * 2 * ns),
+            e = [Double](repeating: 0, count: positions.count)
         var scratch = [Double](repeating: 0, count: positions.count * m.valuesPerChannel)
-        positions.withUnsafeBufferPointer { p in hRe.withUnsafeBufferPointer { hr in hIm.withUnsafeBufferPointer { hi in
-        c.withUnsafeMutableBufferPointer { cb in e.withUnsafeMutableBufferPointer { eb in scratch.withUnsafeMutableBufferPointer { sb in
-            m.correlate(p, hRe: hr.baseAddress!, hIm: hi.baseAddress!, correlations: cb.baseAddress!, energies: eb.baseAddress!, scratch: sb)
-        }}}}}}
+        positions.withUnsafeBufferPointer { p in
+            hRe.withUnsafeBufferPointer { hr in
+                hIm.withUnsafeBufferPointer { hi in
+                    c.withUnsafeMutableBufferPointer { cb in
+                        e.withUnsafeMutableBufferPointer { eb in
+                            scratch.withUnsafeMutableBufferPointer { sb in
+                                m.correlate(
+                                    p, hRe: hr.baseAddress!, hIm: hi.baseAddress!, correlations: cb.baseAddress!,
+                                    energies: eb.baseAddress!, scratch: sb)
+                            }
+                        }
+                    }
+                }
+            }
+        }
         let f = m.channels(at: positions)
         let hEnergy = h.reduce(0) { $0 + $1 * $1 }
         var exactCosts: [Double] = [], fusedCosts: [Double] = []
@@ -93,8 +115,10 @@ import Testing
             fusedCosts.append(hEnergy - 2 * fr + e[b])
         }
         // Same ranking wherever the exact costs differ by more than the rounding.
-        for a in positions.indices { for b in positions.indices where exactCosts[a] < exactCosts[b] - 1e-4 * hEnergy {
-            #expect(fusedCosts[a] < fusedCosts[b])
-        }}
+        for a in positions.indices {
+            for b in positions.indices where exactCosts[a] < exactCosts[b] - 1e-4 * hEnergy {
+                #expect(fusedCosts[a] < fusedCosts[b])
+            }
+        }
     }
 }

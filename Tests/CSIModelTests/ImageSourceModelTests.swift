@@ -1,23 +1,28 @@
-@testable import CSIChannel
-@testable import CSIModel
 import CSINumerics
 import Numerics
 import Testing
 
+@testable import CSIChannel
+@testable import CSIModel
+
 /// A small model with two sources (one mirrored frame), gain slopes, 4 antennas × 6 subcarriers.
 func sampleModel(_ phase: ArrayPhaseModel, slopes: Bool = true) -> ImageSourceModel {
     let antennas = (0..<4).map { Point3(-6, -0.06 + 0.04 * Double($0), 2.5) }
-    var a = ImageSource(center: Point3(-6, 0, 2.5), frame: ArrayFrame(antennas: antennas).axes, gain: Complex(1.2, -0.4))
+    var a = ImageSource(
+        center: Point3(-6, 0, 2.5), frame: ArrayFrame(antennas: antennas).axes, gain: Complex(1.2, -0.4))
     let f = ArrayFrame(antennas: antennas).axes
-    var b = ImageSource(center: Point3(-6, 9.5, 2.5), frame: (Point3(f.0.x, -f.0.y, f.0.z), Point3(f.1.x, -f.1.y, f.1.z), Point3(f.2.x, -f.2.y, f.2.z)),
-                        gain: Complex(-0.3, 0.5))
+    var b = ImageSource(
+        center: Point3(-6, 9.5, 2.5),
+        frame: (Point3(f.0.x, -f.0.y, f.0.z), Point3(f.1.x, -f.1.y, f.1.z), Point3(f.2.x, -f.2.y, f.2.z)),
+        gain: Complex(-0.3, 0.5))
     if slopes {
         a.gainSlope = (Complex(0.05, 0.02), Complex(-0.03, 0.01), .zero)
         b.gainSlope = (Complex(0.01, -0.04), Complex(0.02, 0.02), .zero)
     }
-    return ImageSourceModel(sources: [a, b], antennas: antennas,
-                            frequencies: (0..<6).map { 3.5e9 + (Double($0) - 2.5) * 6.25e6 }, carrier: 3.5e9,
-                            phaseModel: phase, gainReference: Point3(0.1, -0.2, 1), scale: 2.0)
+    return ImageSourceModel(
+        sources: [a, b], antennas: antennas,
+        frequencies: (0..<6).map { 3.5e9 + (Double($0) - 2.5) * 6.25e6 }, carrier: 3.5e9,
+        phaseModel: phase, gainReference: Point3(0.1, -0.2, 1), scale: 2.0)
 }
 
 @Suite struct ImageSourceModelTests {
@@ -42,16 +47,19 @@ func sampleModel(_ phase: ArrayPhaseModel, slopes: Bool = true) -> ImageSourceMo
         // Direct path + ground reflection: the image-source model with the true images and gains is the
         // simulator's channel exactly.
         let plane = ReflectingPlane(name: "g", point: .zero, normal: Point3(0, 0, 1), reflection: Complex(-0.5, 0.1))
-        let scene = Scene(name: "t", array: .ula(count: 4, spacing: 0.0428, center: Point3(-5, 0.2, 3), axis: Point3(0, 1, 0)),
-                          subcarriers: SubcarrierPlan(carrier: 3.5e9, bandwidth: 1e8, count: 8), planes: [plane],
-                          maxReflectionOrder: 1, ueRegion: Region(x: -1...1, y: -1...1, z: 1...1))
+        let scene = Scene(
+            name: "t", array: .ula(count: 4, spacing: 0.0428, center: Point3(-5, 0.2, 3), axis: Point3(0, 1, 0)),
+            subcarriers: SubcarrierPlan(carrier: 3.5e9, bandwidth: 1e8, count: 8), planes: [plane],
+            maxReflectionOrder: 1, ueRegion: Region(x: -1...1, y: -1...1, z: 1...1))
         let sim = ChannelSimulator(scene: scene)
         let frame = ArrayFrame(antennas: scene.array.positions)
         let f = frame.axes
         let mirrored = (Point3(f.0.x, f.0.y, -f.0.z), Point3(f.1.x, f.1.y, -f.1.z), Point3(f.2.x, f.2.y, -f.2.z))
         let model = ImageSourceModel(
-            sources: [ImageSource(center: frame.center, frame: f, gain: Complex(1, 0)),
-                      ImageSource(center: plane.mirror(frame.center), frame: mirrored, gain: plane.reflection)],
+            sources: [
+                ImageSource(center: frame.center, frame: f, gain: Complex(1, 0)),
+                ImageSource(center: plane.mirror(frame.center), frame: mirrored, gain: plane.reflection),
+            ],
             antennas: scene.array.positions, frequencies: scene.subcarriers.frequencies, carrier: 3.5e9,
             phaseModel: .spherical, gainReference: .zero, scale: 1)
         let xs = [Point3(0.2, 0.3, 1), Point3(-0.7, 0.1, 1)]
@@ -61,7 +69,8 @@ func sampleModel(_ phase: ArrayPhaseModel, slopes: Bool = true) -> ImageSourceMo
     }
 
     @Test func arrayFrameReproducesElementPositions() {
-        let antennas = (0..<3).flatMap { r in (0..<2).map { c in Point3(1 + 0.05 * Double(c), 2, 3 + 0.05 * Double(r)) } }
+        let antennas = (0..<3).flatMap { r in (0..<2).map { c in Point3(1 + 0.05 * Double(c), 2, 3 + 0.05 * Double(r)) }
+        }
         let f = ArrayFrame(antennas: antennas)
         #expect(f.dimensionality == 2)
         for (a, o) in zip(antennas, f.offsets) {
@@ -79,18 +88,22 @@ func sampleModel(_ phase: ArrayPhaseModel, slopes: Bool = true) -> ImageSourceMo
         let m = sampleModel(phase)
         let positions = [Point3(0.3, 0.1, 1), Point3(-0.4, 0.6, 1)]
         let data = m.channels(at: positions).map { $0 * 0.9 + 0.01 }
-        let problem = ImageSourceProblem(positions: positions, channels: data, frame: m.frame, frequencies: m.frequencies,
-                                         carrier: m.carrier, phaseModel: phase, gainReference: m.gainReference,
-                                         slopeAxes: [0, 1], geometryFree: [true, true], width: 1)
+        let problem = ImageSourceProblem(
+            positions: positions, channels: data, frame: m.frame, frequencies: m.frequencies,
+            carrier: m.carrier, phaseModel: phase, gainReference: m.gainReference,
+            slopeAxes: [0, 1], geometryFree: [true, true], width: 1)
         let (offsets, n) = problem.layout
         let stride = problem.valuesPerPoint
         var jac = [Double](repeating: 0, count: positions.count * stride * n)
         var res = [Double](repeating: 0, count: positions.count * stride)
         for p in positions.indices {
-            jac.withUnsafeMutableBufferPointer { jb in res.withUnsafeMutableBufferPointer { rb in
-                problem.fillRows(point: p, sources: m.sources, offsets: offsets, columns: n,
-                                 jacobian: jb.baseAddress! + p * stride * n, residual: rb.baseAddress! + p * stride)
-            }}
+            jac.withUnsafeMutableBufferPointer { jb in
+                res.withUnsafeMutableBufferPointer { rb in
+                    problem.fillRows(
+                        point: p, sources: m.sources, offsets: offsets, columns: n,
+                        jacobian: jb.baseAddress! + p * stride * n, residual: rb.baseAddress! + p * stride)
+                }
+            }
         }
         // Residual as a function of θ (rotations relative to the current frames).
         let theta = problem.pack(m.sources)
@@ -99,9 +112,13 @@ func sampleModel(_ phase: ArrayPhaseModel, slopes: Bool = true) -> ImageSourceMo
             var r = [Double](repeating: 0, count: positions.count * stride)
             var j = [Double](repeating: 0, count: stride * n)
             for p in positions.indices {
-                j.withUnsafeMutableBufferPointer { jb in r.withUnsafeMutableBufferPointer { rb in
-                    problem.fillRows(point: p, sources: s, offsets: offsets, columns: n, jacobian: jb.baseAddress!, residual: rb.baseAddress! + p * stride)
-                }}
+                j.withUnsafeMutableBufferPointer { jb in
+                    r.withUnsafeMutableBufferPointer { rb in
+                        problem.fillRows(
+                            point: p, sources: s, offsets: offsets, columns: n, jacobian: jb.baseAddress!,
+                            residual: rb.baseAddress! + p * stride)
+                    }
+                }
             }
             return r
         }
@@ -146,7 +163,7 @@ func sampleModel(_ phase: ArrayPhaseModel, slopes: Bool = true) -> ImageSourceMo
 
     @Test func jacobianWithGainMapMatchesFiniteDifferences() {
         let m = Self.mapped()
-        let x = Point3(0.13, 0.21, 1.0)   // inside a cell, away from node lines
+        let x = Point3(0.13, 0.21, 1.0) // inside a cell, away from node lines
         let (_, jac) = m.channelAndJacobian(at: x)
         let n = m.valuesPerChannel, h = 1e-6
         let scale = jac.map(abs).max()!
@@ -193,17 +210,21 @@ func sampleModel(_ phase: ArrayPhaseModel, slopes: Bool = true) -> ImageSourceMo
         var rng = SeededGenerator(seed: 7, stream: 1)
         for p in positions.indices {
             let g = 0.5 + rng.nextUnit(), phi = 2 * Double.pi * rng.nextUnit(), tau = (rng.nextUnit() - 0.5) * 10e-9
-            for j in 0..<4 { for k in 0..<6 {
-                let i = p * stride + 2 * (j * 6 + k)
-                let w = phi - 2 * Double.pi * (m.frequencies[k] - 3.5e9) * tau
-                let (s0, c0) = sinCos(w); let (s, c) = (s0 * g, c0 * g)
-                let re = data[i], im = data[i + 1]
-                data[i] = re * c - im * s + 0.02 * rng.nextGaussian(); data[i + 1] = re * s + im * c + 0.02 * rng.nextGaussian()
-            }}
+            for j in 0..<4 {
+                for k in 0..<6 {
+                    let i = p * stride + 2 * (j * 6 + k)
+                    let w = phi - 2 * Double.pi * (m.frequencies[k] - 3.5e9) * tau
+                    let (s0, c0) = sinCos(w); let (s, c) = (s0 * g, c0 * g)
+                    let re = data[i], im = data[i + 1]
+                    data[i] = re * c - im * s + 0.02 * rng.nextGaussian();
+                    data[i + 1] = re * s + im * c + 0.02 * rng.nextGaussian()
+                }
+            }
         }
-        var problem = ImageSourceProblem(positions: positions, channels: data, frame: m.frame, frequencies: m.frequencies,
-                                         carrier: m.carrier, phaseModel: .spherical, gainReference: m.gainReference,
-                                         slopeAxes: [0, 1], geometryFree: [true, true], width: 1)
+        var problem = ImageSourceProblem(
+            positions: positions, channels: data, frame: m.frame, frequencies: m.frequencies,
+            carrier: m.carrier, phaseModel: .spherical, gainReference: m.gainReference,
+            slopeAxes: [0, 1], geometryFree: [true, true], width: 1)
         problem.nuisance = nuisance
         // Perturb the sources so that the gradient is not zero.
         var sources = m.sources

@@ -1,7 +1,8 @@
-@testable import CSIChannel
-@testable import CSIModel
 import CSINumerics
 import Testing
+
+@testable import CSIChannel
+@testable import CSIModel
 
 @Suite struct LabelNoiseTests {
     /// Channels measured at x + δ but labelled x, with the exact model (the simulator): the per-sample

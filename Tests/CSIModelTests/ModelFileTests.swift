@@ -1,18 +1,21 @@
-@testable import CSIModel
 import CSIChannel
 import Foundation
 import Testing
 
+@testable import CSIModel
+
 @Suite struct ModelFileTests {
     static func sampleFile() -> ModelFile {
         let m = sampleModel(.spherical)
-        let header = ModelHeader(kind: "physics", toolVersion: "test", created: "2026-01-01T00:00:00Z", frame: "f",
-                                 antennas: m.antennaPositions.map { [$0.x, $0.y, $0.z] }, frequencies: m.frequencies,
-                                 carrier: m.carrier, scale: m.scale,
-                                 training: .init(points: 10, boundsMin: [0, 0, 1], boundsMax: [1, 1, 1], height: 1, digest: "x",
-                                                 densityPerLambda2: 1, seed: 1, seconds: 1),
-                                 validation: .init(points: 1, nmseDB: -40, nmseSumDB: -41), decisions: ["d"],
-                                 physics: m.physicsInfo, neural: nil)
+        let header = ModelHeader(
+            kind: "physics", toolVersion: "test", created: "2026-01-01T00:00:00Z", frame: "f",
+            antennas: m.antennaPositions.map { [$0.x, $0.y, $0.z] }, frequencies: m.frequencies,
+            carrier: m.carrier, scale: m.scale,
+            training: .init(
+                points: 10, boundsMin: [0, 0, 1], boundsMax: [1, 1, 1], height: 1, digest: "x",
+                densityPerLambda2: 1, seed: 1, seconds: 1),
+            validation: .init(points: 1, nmseDB: -40, nmseSumDB: -41), decisions: ["d"],
+            physics: m.physicsInfo, neural: nil)
         return ModelFile(header: header, tensors: m.tensors)
     }
 
@@ -52,15 +55,20 @@ import Testing
     @Test func sha256MatchesStandardVectors() {
         #expect(SHA256.hex([]) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
         #expect(SHA256.hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-        #expect(SHA256.hex(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))
+        #expect(
+            SHA256.hex(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))
                 == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
         var incremental = SHA256()
         let million = [UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000)
         million.withUnsafeBytes { b in
             var i = 0
-            while i < b.count { let n = min(777, b.count - i); incremental.update(UnsafeRawBufferPointer(rebasing: b[i..<(i + n)])); i += n }
+            while i < b.count {
+                let n = min(777, b.count - i); incremental.update(UnsafeRawBufferPointer(rebasing: b[i..<(i + n)]));
+                i += n
+            }
         }
-        #expect(incremental.finalize().map { String(format: "%02x", $0) }.joined()
+        #expect(
+            incremental.finalize().map { String(format: "%02x", $0) }.joined()
                 == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
     }
 }

@@ -1,11 +1,13 @@
-@testable import CSIChannel
-@testable import CSIModel
 import Foundation
 import Testing
 
+@testable import CSIChannel
+@testable import CSIModel
+
 @Suite struct ModelTrainerTests {
     static func tinyScene() throws -> Scene {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         return try Scene.load(contentsOf: root.appendingPathComponent("etc/scenes/tiny-los.yaml").path)
     }
 
@@ -20,7 +22,7 @@ import Testing
         options.kind = .inr
         options.preset = .small
         options.maxPaths = 3
-        options.inrWarmStartSampleVisits = 100_000   // test speed (debug build); the default is 250 000
+        options.inrWarmStartSampleVisits = 100_000 // test speed (debug build); the default is 250 000
         // An epoch budget, not a wall-clock one: the result must not depend on how busy CI's cores are
         // (with `minutes: 0.25` a loaded runner stopped at -19.2 dB).
         options.maxEpochs = 40
@@ -60,7 +62,8 @@ import Testing
         var scene = try Self.tinyScene()
         let flat = ImageSourceFitterTests.dataset(scene, count: 200, seed: 1)
         let note = try #require(ModelTrainer.flatSurveyNote(flat))
-        #expect(note.contains("z = \(String(format: "%.3f", scene.ueRegion.z.lowerBound)) m") && note.contains("mirror"))
+        #expect(
+            note.contains("z = \(String(format: "%.3f", scene.ueRegion.z.lowerBound)) m") && note.contains("mirror"))
         // Within λ/4 still flat (with its half-span given); beyond, not.
         let lambda = speedOfLight / flat.carrier
         var nearly = flat

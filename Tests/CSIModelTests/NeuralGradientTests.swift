@@ -1,6 +1,7 @@
 import CSIChannel
 import CSINumerics
 import Testing
+
 @testable import CSIModel
 
 /// Exact backprop and forward-mode input Jacobians against central finite differences, in Float64 (the same
@@ -8,11 +9,14 @@ import Testing
 @Suite struct NeuralGradientTests {
     typealias S = NeuralTestSupport
 
-    static func mbinr(inputDimensions: Int = 2, learnableAtoms: Bool, irregularArray: Bool = false) throws -> MBINR<Double> {
-        let c = MBINRConfiguration(geometry: S.tinyGeometry(inputDimensions: inputDimensions, irregularArray: irregularArray),
-                                   atomCount: 10, rings: [1, 0.8],
-                                   amplitudeWidths: [8, 6], directionWidths: [6], delayWidths: [6, 5],
-                                   learnableAtoms: learnableAtoms)
+    static func mbinr(
+        inputDimensions: Int = 2, learnableAtoms: Bool, irregularArray: Bool = false
+    ) throws -> MBINR<Double> {
+        let c = MBINRConfiguration(
+            geometry: S.tinyGeometry(inputDimensions: inputDimensions, irregularArray: irregularArray),
+            atomCount: 10, rings: [1, 0.8],
+            amplitudeWidths: [8, 6], directionWidths: [6], delayWidths: [6, 5],
+            learnableAtoms: learnableAtoms)
         var net = try MBINR<Double>(configuration: c, seed: 3)
         // Move every parameter off its structured start so that no gradient is trivially zero.
         var rng = SeededGenerator(seed: 11)
@@ -28,7 +32,8 @@ import Testing
         let net = try Self.mbinr(learnableAtoms: learnableAtoms, irregularArray: irregularArray)
         #expect(net.rank == (irregularArray ? 2 : 1))
         let x = S.positions(3, seed: 1)
-        let err = S.parameterGradientError(net, positions: x, targets: S.randomTargets(3 * net.valuesPerChannel, seed: 2))
+        let err = S.parameterGradientError(
+            net, positions: x, targets: S.randomTargets(3 * net.valuesPerChannel, seed: 2))
         #expect(err < 1e-5, "MB-INR parameter gradient relative error \(err)")
     }
 
@@ -44,16 +49,21 @@ import Testing
     static func baselines() throws -> [FieldMLP<Double>] {
         let g = S.tinyGeometry()
         return [
-            try FieldMLP<Double>(configuration: FieldMLPConfiguration(geometry: g, encoding: .coordinates, hiddenWidths: [24, 16]), seed: 4),
-            try FieldMLP<Double>(configuration: FieldMLPConfiguration(geometry: g, encoding: .randomFourier(features: 6, sigma: 2 * .pi / g.wavelength, seed: 9),
-                                                                      hiddenWidths: [8]), seed: 4),
+            try FieldMLP<Double>(
+                configuration: FieldMLPConfiguration(geometry: g, encoding: .coordinates, hiddenWidths: [24, 16]),
+                seed: 4),
+            try FieldMLP<Double>(
+                configuration: FieldMLPConfiguration(
+                    geometry: g, encoding: .randomFourier(features: 6, sigma: 2 * .pi / g.wavelength, seed: 9),
+                    hiddenWidths: [8]), seed: 4),
         ]
     }
 
     @Test func baselineParameterGradients() throws {
         for net in try Self.baselines() {
             let x = S.positions(3, seed: 1)
-            let err = S.parameterGradientError(net, positions: x, targets: S.randomTargets(3 * net.valuesPerChannel, seed: 2))
+            let err = S.parameterGradientError(
+                net, positions: x, targets: S.randomTargets(3 * net.valuesPerChannel, seed: 2))
             #expect(err < 1e-5, "\(net.configuration.encoding) parameter gradient relative error \(err)")
         }
     }
@@ -61,7 +71,7 @@ import Testing
     @Test func baselineInputJacobians() throws {
         for net in try Self.baselines() {
             for x in S.positions(3, seed: 6) {
-                    let err = S.inputJacobianError(net, at: x)
+                let err = S.inputJacobianError(net, at: x)
                 #expect(err < 1e-5, "\(net.configuration.encoding) input Jacobian relative error \(err)")
             }
         }
@@ -71,7 +81,8 @@ import Testing
     @Test func extrapolationAtTrainingGeometryIsIdentity() throws {
         let net = try Self.mbinr(learnableAtoms: false)
         let x = S.positions(4, seed: 8)
-        let a = net.predict(x), b = net.predict(x, antennas: net.geometry.antennas, frequencies: net.geometry.frequencies)
+        let a = net.predict(x),
+            b = net.predict(x, antennas: net.geometry.antennas, frequencies: net.geometry.frequencies)
         #expect(a == b)
     }
 }

@@ -2,6 +2,7 @@ import CSIChannel
 import CSINumerics
 import Foundation
 import Testing
+
 @testable import CSIModel
 
 /// The variable-projection gradient of `NeuralTrainer+Nuisance.swift` (envelope theorem, pseudo-targets through the
@@ -13,7 +14,8 @@ import Testing
     /// Frames H_i = α_i D(τ_i)(f_i + e_i): the network's own channel with a random gain (0.5–2), phase and timing
     /// offset (±5 ns) and a 30 % perturbation e_i, so that each frame's best (α, τ) is well defined and the cost
     /// is not zero.
-    static func frames<N: NeuralField>(for net: N, positions: [Point3], seed: UInt64) -> [Double] where N.Scalar == Double {
+    static func frames<N: NeuralField>(for net: N, positions: [Point3], seed: UInt64) -> [Double]
+    where N.Scalar == Double {
         let st = net.valuesPerChannel, ns = net.geometry.frequencies.count
         let f = net.predict(positions)
         let fRef = net.geometry.frequencies.reduce(0, +) / Double(ns)
@@ -23,7 +25,8 @@ import Testing
             var norm = 0.0
             for t in 0..<st { norm += f[b * st + t] * f[b * st + t] }
             let sigma = 0.3 * (norm / Double(st)).squareRoot()
-            let gain = 0.5 + 1.5 * rng.nextUnit(), phase = 2 * Double.pi * rng.nextUnit(), tau = (rng.nextUnit() - 0.5) * 10e-9
+            let gain = 0.5 + 1.5 * rng.nextUnit(), phase = 2 * Double.pi * rng.nextUnit(),
+                tau = (rng.nextUnit() - 0.5) * 10e-9
             for t in stride(from: 0, to: st, by: 2) {
                 let k = (t / 2) % ns
                 let re = f[b * st + t] + sigma * rng.nextGaussian(), im = f[b * st + t + 1] + sigma * rng.nextGaussian()
@@ -38,11 +41,14 @@ import Testing
     /// Σ_i w_i min_{α,τ} ‖H_i − α D(τ) f_i‖² + γ·Q·(Σ‖f_i‖²/Σ‖H_i‖² − 1)² (Q = Σ‖H_i‖², or the sample count when
     /// normalised: w_i = 1/‖H_i‖²), computed here from the network's predictions and a fresh matcher; `vp: false`
     /// leaves out the first term (the gauge penalty alone).
-    static func objective<N: NeuralField>(_ net: N, positions: [Point3], frames h: [Double], nuisance: NuisanceModel,
-                                          gamma: Double, normalised: Bool, vp: Bool = true) -> Double where N.Scalar == Double {
+    static func objective<N: NeuralField>(
+        _ net: N, positions: [Point3], frames h: [Double], nuisance: NuisanceModel,
+        gamma: Double, normalised: Bool, vp: Bool = true
+    ) -> Double where N.Scalar == Double {
         let st = net.valuesPerChannel, g = net.geometry
-        var match = NuisanceMatch(frequencies: g.frequencies, antennas: g.antennas.count,
-                                  reference: g.frequencies.reduce(0, +) / Double(g.frequencies.count), nuisance: nuisance)
+        var match = NuisanceMatch(
+            frequencies: g.frequencies, antennas: g.antennas.count,
+            reference: g.frequencies.reduce(0, +) / Double(g.frequencies.count), nuisance: nuisance)
         let f = net.predict(positions)
         var total = 0.0, modelEnergy = 0.0, surveyEnergy = 0.0
         for b in 0..<positions.count {
@@ -57,8 +63,10 @@ import Testing
     }
 
     /// Worst |g_i − fd_i| / max_i |g_i| over every parameter (central differences of step h).
-    static func gradientError<N: NeuralField>(_ net: N, gradient g: [Double], h: Double = 1e-6,
-                                              _ cost: (N) -> Double) -> Double where N.Scalar == Double {
+    static func gradientError<N: NeuralField>(
+        _ net: N, gradient g: [Double], h: Double = 1e-6,
+        _ cost: (N) -> Double
+    ) -> Double where N.Scalar == Double {
         var worst = 0.0, scale = 0.0
         for v in g { scale = max(scale, abs(v)) }
         var probe = net
@@ -98,9 +106,12 @@ import Testing
         try Self.forEachNetwork { name, net in
             for normalised in [false, true] {
                 let err = net.vpError(nuisance: .phaseGainAndTiming, gamma: 0.7, normalised: normalised)
-                #expect(err < 1e-5, "\(name), normalised \(normalised): relative gradient error with the penalty \(err)")
+                #expect(
+                    err < 1e-5, "\(name), normalised \(normalised): relative gradient error with the penalty \(err)")
                 let penalty = net.penaltyError(gamma: 0.7, normalised: normalised)
-                #expect(penalty < 1e-5, "\(name), normalised \(normalised): relative error of the penalty's gradient \(penalty)")
+                #expect(
+                    penalty < 1e-5,
+                    "\(name), normalised \(normalised): relative error of the penalty's gradient \(penalty)")
             }
         }
     }
@@ -110,7 +121,8 @@ import Testing
     @Test func noNuisanceIsThePlainLoss() throws {
         try Self.forEachNetwork { name, net in
             let (dCost, dGrad) = net.plainDifference()
-            #expect(dCost < 1e-12 && dGrad < 1e-12, "\(name): cost differs by \(dCost), gradient by \(dGrad) (relative)")
+            #expect(
+                dCost < 1e-12 && dGrad < 1e-12, "\(name): cost differs by \(dCost), gradient by \(dGrad) (relative)")
         }
     }
 }
@@ -130,8 +142,10 @@ extension DoubleField {
 
     func vpError(nuisance: NuisanceModel, gamma: Double, normalised: Bool) -> Double {
         let (x, h) = samples
-        let g = NeuralTrainer.nuisanceLossAndGradient(self, positions: x, channels: h, nuisance: nuisance, gaugeWeight: gamma,
-                                                      normalisePerSample: normalised).gradient
+        let g = NeuralTrainer.nuisanceLossAndGradient(
+            self, positions: x, channels: h, nuisance: nuisance, gaugeWeight: gamma,
+            normalisePerSample: normalised
+        ).gradient
         return G.gradientError(self, gradient: g) {
             G.objective($0, positions: x, frames: h, nuisance: nuisance, gamma: gamma, normalised: normalised)
         }
@@ -139,12 +153,18 @@ extension DoubleField {
 
     func penaltyError(gamma: Double, normalised: Bool) -> Double {
         let (x, h) = samples
-        let with = NeuralTrainer.nuisanceLossAndGradient(self, positions: x, channels: h, nuisance: .phaseGainAndTiming,
-                                                         gaugeWeight: gamma, normalisePerSample: normalised).gradient
-        let without = NeuralTrainer.nuisanceLossAndGradient(self, positions: x, channels: h, nuisance: .phaseGainAndTiming,
-                                                            gaugeWeight: 0, normalisePerSample: normalised).gradient
+        let with = NeuralTrainer.nuisanceLossAndGradient(
+            self, positions: x, channels: h, nuisance: .phaseGainAndTiming,
+            gaugeWeight: gamma, normalisePerSample: normalised
+        ).gradient
+        let without = NeuralTrainer.nuisanceLossAndGradient(
+            self, positions: x, channels: h, nuisance: .phaseGainAndTiming,
+            gaugeWeight: 0, normalisePerSample: normalised
+        ).gradient
         return G.gradientError(self, gradient: zip(with, without).map { $0 - $1 }) {
-            G.objective($0, positions: x, frames: h, nuisance: .phaseGainAndTiming, gamma: gamma, normalised: normalised, vp: false)
+            G.objective(
+                $0, positions: x, frames: h, nuisance: .phaseGainAndTiming, gamma: gamma, normalised: normalised,
+                vp: false)
         }
     }
 

@@ -1,8 +1,9 @@
-@testable import CSIChannel
-@testable import CSIModel
 import CSINumerics
 import Foundation
 import Testing
+
+@testable import CSIChannel
+@testable import CSIModel
 
 /// Networks alone on unsynchronised surveys: variable-projection training (`TrainingOptions.nuisance`) against the
 /// same network trained on the clean survey and trained as if the impaired survey were coherent; and what
@@ -17,17 +18,25 @@ import Testing
 
     static func network(_ kind: ModelTrainer.Kind, _ data: TrainingData) throws -> FieldMLP<Float> {
         let g = NeuralGeometry(data: data)
-        let cfg = kind == .rff
-            ? FieldMLPConfiguration(geometry: g, encoding: .randomFourier(features: 64, sigma: 2 * .pi / g.wavelength, seed: 1),
-                                    hiddenWidths: [64, 64])
+        let cfg =
+            kind == .rff
+            ? FieldMLPConfiguration(
+                geometry: g, encoding: .randomFourier(features: 64, sigma: 2 * .pi / g.wavelength, seed: 1),
+                hiddenWidths: [64, 64])
             : FieldMLPConfiguration(geometry: g, encoding: .coordinates, hiddenWidths: [64, 64, 64])
         return try FieldMLP<Float>(configuration: cfg, seed: 1)
     }
 
     /// Trains `kind` on `survey` (85/15 split) with `nuisance` for 150 epochs; returns the model (raw units), the
     /// report and the validation split.
-    static func train(_ kind: ModelTrainer.Kind, on survey: CSIDataset, nuisance: NuisanceModel) throws
-        -> (model: NeuralChannelModel<FieldMLP<Float>>, report: TrainingReport, train: TrainingData, validation: TrainingData) {
+    static func train(
+        _ kind: ModelTrainer.Kind, on survey: CSIDataset, nuisance: NuisanceModel
+    ) throws
+        -> (
+            model: NeuralChannelModel<FieldMLP<Float>>, report: TrainingReport, train: TrainingData,
+            validation: TrainingData
+        )
+    {
         let split = TrainingData.split(count: survey.count, validationFraction: 0.15, seed: 1)
         let tr = TrainingData(dataset: survey, indices: split.train)
         let va = TrainingData(dataset: survey, indices: split.validation, scale: tr.scale)
@@ -52,25 +61,31 @@ import Testing
         let test = NuisanceTrainingTests.survey(Impairments(), count: 300, seed: 42, region: Self.region)
         let reference = test.csi.map(Double.init)
         func invariant(_ m: some ChannelModel) -> Double {
-            ChannelError.measure(m, positions: test.positions, reference: reference, nuisance: .phaseGainAndTiming).nmseDB
+            ChannelError.measure(m, positions: test.positions, reference: reference, nuisance: .phaseGainAndTiming)
+                .nmseDB
         }
 
         let coherent = try Self.train(kind, on: clean, nuisance: .none)
         let vp = try Self.train(kind, on: impaired, nuisance: .phaseGainAndTiming)
         let naive = try Self.train(kind, on: impaired, nuisance: .none)
         let (dbClean, dbVP, dbNaive) = (invariant(coherent.model), invariant(vp.model), invariant(naive.model))
-        print("\(kind) invariant test NMSE: clean survey \(dbClean) dB, unsynchronised with the nuisance \(dbVP) dB, without \(dbNaive) dB")
+        print(
+            "\(kind) invariant test NMSE: clean survey \(dbClean) dB, unsynchronised with the nuisance \(dbVP) dB, without \(dbNaive) dB"
+        )
         #expect(dbClean < -15, "\(kind) on the clean survey: \(dbClean) dB")
         #expect(dbVP < dbClean + 3, "\(kind) with the nuisance: \(dbVP) dB vs \(dbClean) dB on the clean survey")
-        #expect(dbNaive > dbClean + 10, "\(kind) without the nuisance: \(dbNaive) dB vs \(dbClean) dB on the clean survey")
+        #expect(
+            dbNaive > dbClean + 10, "\(kind) without the nuisance: \(dbNaive) dB vs \(dbClean) dB on the clean survey")
 
         // The reported validation NMSE: invariant with the nuisance, plain without (independent computations).
         for (run, nuisance) in [(vp, NuisanceModel.phaseGainAndTiming), (coherent, .none)] {
             let v = run.validation
-            let expected = ChannelError.measure(run.model, positions: v.positions, reference: v.channels.map { $0 / v.scale },
-                                                nuisance: nuisance)
-            #expect(abs(run.report.validationNMSE.meanDB - expected.nmseDB) < 1e-3,
-                    "\(nuisance): trainer \(run.report.validationNMSE.meanDB) dB, recomputed \(expected.nmseDB) dB")
+            let expected = ChannelError.measure(
+                run.model, positions: v.positions, reference: v.channels.map { $0 / v.scale },
+                nuisance: nuisance)
+            #expect(
+                abs(run.report.validationNMSE.meanDB - expected.nmseDB) < 1e-3,
+                "\(nuisance): trainer \(run.report.validationNMSE.meanDB) dB, recomputed \(expected.nmseDB) dB")
         }
         // The gain the network ended in, over the training points (all of them are the metric subset here).
         #expect(coherent.report.outputEnergyRatio == nil)
@@ -106,7 +121,9 @@ import Testing
         let survey = NuisanceTrainingTests.survey(Self.impairments, count: 300, seed: 7, region: Self.region)
         let split = TrainingData.split(count: survey.count, validationFraction: 0.1, seed: 1)
         let stride = survey.valuesPerSample
-        func channels(_ idx: [Int]) -> [Double] { idx.flatMap { m in survey.csi[(m * stride)..<((m + 1) * stride)].map(Double.init) } }
+        func channels(_ idx: [Int]) -> [Double] {
+            idx.flatMap { m in survey.csi[(m * stride)..<((m + 1) * stride)].map(Double.init) }
+        }
         for (kind, start) in [(ModelTrainer.Kind.mlp, ModelTrainer.INRStart.fit), (.rff, .fit), (.inr, .data)] {
             var options = ModelTrainer.Options()
             options.kind = kind
@@ -117,13 +134,19 @@ import Testing
             let file = try ModelTrainer(options: options).train(dataset: survey)
             #expect(file.header.kind == kind.rawValue)
             #expect(file.header.nuisance == "phase-gain-timing")
-            #expect(file.header.decisions.contains { $0.contains("fitted by variable projection") }, "\(file.header.decisions)")
+            #expect(
+                file.header.decisions.contains { $0.contains("fitted by variable projection") },
+                "\(file.header.decisions)")
             let loaded = try ModelLoader.model(of: file)
             let v = split.validation.map { survey.positions[$0] }
-            let expected = ChannelError.measure(loaded, positions: v, reference: channels(split.validation), nuisance: .phaseGainAndTiming)
-            #expect(abs(file.header.validation.nmseDB - expected.nmseDB) < 1e-9, "\(kind): header \(file.header.validation.nmseDB) dB, recomputed \(expected.nmseDB) dB")
+            let expected = ChannelError.measure(
+                loaded, positions: v, reference: channels(split.validation), nuisance: .phaseGainAndTiming)
+            #expect(
+                abs(file.header.validation.nmseDB - expected.nmseDB) < 1e-9,
+                "\(kind): header \(file.header.validation.nmseDB) dB, recomputed \(expected.nmseDB) dB")
             let t = split.train.map { survey.positions[$0] }
-            let energy = loaded.channels(at: t).reduce(0) { $0 + $1 * $1 } / channels(split.train).reduce(0) { $0 + $1 * $1 }
+            let energy =
+                loaded.channels(at: t).reduce(0) { $0 + $1 * $1 } / channels(split.train).reduce(0) { $0 + $1 * $1 }
             #expect(abs(decibels(energy)) < 0.01, "\(kind): model energy \(decibels(energy)) dB of the survey's")
         }
     }

@@ -1,9 +1,10 @@
-@testable import CSIChannel
-@testable import CSIModel
 import CSINumerics
 import Foundation
 import Numerics
 import Testing
+
+@testable import CSIChannel
+@testable import CSIModel
 
 /// Training on unsynchronised surveys: every frame with its own gain, common phase and timing offset.
 @Suite struct NuisanceTrainingTests {
@@ -11,7 +12,10 @@ import Testing
     static let scene = Scene(
         name: "two-path", array: .ula(count: 8, spacing: 0.0428, center: Point3(-6, 0.5, 3), axis: Point3(0, 1, 0)),
         subcarriers: SubcarrierPlan(carrier: 3.5e9, bandwidth: 1e8, count: 8),
-        planes: [ReflectingPlane(name: "wall", point: Point3(0, 4, 0), normal: Point3(0, -1, 0), reflection: Complex(-0.6, 0.1))],
+        planes: [
+            ReflectingPlane(
+                name: "wall", point: Point3(0, 4, 0), normal: Point3(0, -1, 0), reflection: Complex(-0.6, 0.1))
+        ],
         maxReflectionOrder: 1, ueRegion: Region(x: -1...1, y: -1...1, z: 1...1))
 
     /// The scene's survey with `impairments` applied frame by frame (seeded).
@@ -25,8 +29,9 @@ import Testing
         var csi = data.csi
         csi.withUnsafeMutableBufferPointer { csi in
             for m in 0..<count {
-                impairments.apply(to: UnsafeMutableBufferPointer(rebasing: csi[(m * stride)..<((m + 1) * stride)]),
-                                  antennas: na, frequencies: freqs, carrier: carrier, rng: &rng)
+                impairments.apply(
+                    to: UnsafeMutableBufferPointer(rebasing: csi[(m * stride)..<((m + 1) * stride)]),
+                    antennas: na, frequencies: freqs, carrier: carrier, rng: &rng)
             }
         }
         data.csi = csi
@@ -54,17 +59,22 @@ import Testing
         #expect(result.model.sources.count == 2, "\(result.decisions)")
         let expected = [Self.scene.array.center, Point3(-6, 7.5, 3)]
         for e in expected {
-            #expect(result.model.sources.contains { ($0.center - e).length < 1e-3 }, "no source near \(e): \(result.model.sources.map(\.center))")
+            #expect(
+                result.model.sources.contains { ($0.center - e).length < 1e-3 },
+                "no source near \(e): \(result.model.sources.map(\.center))")
         }
         if result.model.sources.count == 2 {
-            let direct = result.model.sources.min { ($0.center - expected[0]).length < ($1.center - expected[0]).length }!
+            let direct = result.model.sources.min {
+                ($0.center - expected[0]).length < ($1.center - expected[0]).length
+            }!
             let wall = result.model.sources.min { ($0.center - expected[1]).length < ($1.center - expected[1]).length }!
             let ratio = wall.gain / direct.gain
             #expect((ratio - Complex(-0.6, 0.1)).length < 1e-3, "gain ratio \(ratio)")
         }
         let test = ImageSourceFitterTests.dataset(Self.scene, count: 200, seed: 4)
-        let err = ChannelError.measure(result.model, positions: test.positions, reference: test.csi.map(Double.init),
-                                       nuisance: .phaseGainAndTiming)
+        let err = ChannelError.measure(
+            result.model, positions: test.positions, reference: test.csi.map(Double.init),
+            nuisance: .phaseGainAndTiming)
         #expect(err.nmseDB < -40, "invariant test NMSE \(err.nmseDB) dB")
     }
 
@@ -96,13 +106,15 @@ import Testing
             (Self.unsynchronised, .phaseGainAndTiming), (noisyTiming, .phaseGainAndTiming),
         ]
         for (i, (impairments, expected)) in cases.enumerated() {
-            let finding = NuisanceDetector().detect(Self.survey(impairments, count: 2000, seed: UInt64(10 + i), region: patch))
+            let finding = NuisanceDetector().detect(
+                Self.survey(impairments, count: 2000, seed: UInt64(10 + i), region: patch))
             #expect(finding.decided && finding.nuisance == expected, "case \(i): \(finding)")
         }
         // A coherent survey at survey density (pairs up to λ/4 apart, where the field itself changes): none.
         let wide = Region(x: -3...3, y: -3...3, z: 1...1)
         for (i, impairments) in [Impairments(), noisy].enumerated() {
-            let finding = NuisanceDetector().detect(Self.survey(impairments, count: 2000, seed: UInt64(30 + i), region: wide))
+            let finding = NuisanceDetector().detect(
+                Self.survey(impairments, count: 2000, seed: UInt64(30 + i), region: wide))
             #expect(finding.nuisance == .none, "coherent sparse case \(i): \(finding)")
         }
         // Too sparse to tell: undecided, and says so.

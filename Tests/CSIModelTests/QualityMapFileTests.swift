@@ -1,7 +1,8 @@
-@testable import CSIChannel
-@testable import CSIModel
 import Foundation
 import Testing
+
+@testable import CSIChannel
+@testable import CSIModel
 
 /// The model file's `quality` section (docs/model.md, "Quality map"): round trip, older files, crafted values.
 @Suite struct QualityMapFileTests {
@@ -9,9 +10,10 @@ import Testing
     static func fileWithMap() -> ModelFile {
         var file = ModelFileTests.sampleFile()
         file.header.validation.points = 80
-        file.header.quality = ModelQualityMap(lower: [0, 0, 1], cell: [0.5, 0.5, 1], shape: [2, 2, 1],
-                                              nmse: [0.001, 0.002, 0.01, 0.1], logSpread: [0.5, 0.4, 1, 0], ambiguity: [0, 0.05, 0.2, 0.9],
-                                              samples: [20, 20, 20, 20])
+        file.header.quality = ModelQualityMap(
+            lower: [0, 0, 1], cell: [0.5, 0.5, 1], shape: [2, 2, 1],
+            nmse: [0.001, 0.002, 0.01, 0.1], logSpread: [0.5, 0.4, 1, 0], ambiguity: [0, 0.05, 0.2, 0.9],
+            samples: [20, 20, 20, 20])
         return file
     }
 
@@ -28,11 +30,14 @@ import Testing
     }
 
     @Test func craftedMapsAreRejectedNamingTheSection() {
-        func rejects(_ what: String, _ change: (inout ModelQualityMap) -> Void, sourceLocation: SourceLocation = #_sourceLocation) {
+        func rejects(
+            _ what: String, _ change: (inout ModelQualityMap) -> Void, sourceLocation: SourceLocation = #_sourceLocation
+        ) {
             var file = Self.fileWithMap()
             change(&file.header.quality!)
             let v = CraftedModelFileTests.verdict(file)
-            #expect(v.hasPrefix("m.csimodel: header 'quality'") && v.contains(what), "\(v)", sourceLocation: sourceLocation)
+            #expect(
+                v.hasPrefix("m.csimodel: header 'quality'") && v.contains(what), "\(v)", sourceLocation: sourceLocation)
         }
         rejects("3 entries") { $0.lower = [0, 0] }
         rejects("lower") { $0.lower[0] = 1e300 }
@@ -40,7 +45,7 @@ import Testing
         rejects("cell sizes") { $0.cell[1] = -0.5 }
         rejects("cells per axis") { $0.shape = [0, 4, 1] }
         rejects("cells per axis") { $0.shape = [Int.max, 2, 1] }
-        rejects("more than") { $0.shape = [60_000, 60_000, 1] }          // each axis fine, the product not
+        rejects("more than") { $0.shape = [60_000, 60_000, 1] } // each axis fine, the product not
         rejects("one entry per cell") { $0.nmse.removeLast() }
         rejects("one entry per cell") { $0.samples.append(3) }
         rejects("nmse[2]") { $0.nmse[2] = -0.1 }
@@ -50,20 +55,25 @@ import Testing
         rejects("ambiguity[0]") { $0.ambiguity![0] = -0.1 }
         rejects("one entry per cell") { $0.ambiguity = [0] }
         rejects("samples[1]") { $0.samples[1] = 0 }
-        rejects("samples[1]") { $0.samples[1] = 81 }                     // more than the validation points
+        rejects("samples[1]") { $0.samples[1] = 81 } // more than the validation points
         rejects("does not match the training box") { $0.lower[0] = -0.5 }
         rejects("does not match the training box") { $0.cell[0] = 0.25 }
         rejects("does not match the training box") {
-            $0.shape = [2, 2, 2]; $0.nmse += $0.nmse; $0.logSpread += $0.logSpread; $0.ambiguity! += $0.ambiguity!; $0.samples += $0.samples
+            $0.shape = [2, 2, 2]; $0.nmse += $0.nmse; $0.logSpread += $0.logSpread; $0.ambiguity! += $0.ambiguity!;
+            $0.samples += $0.samples
         }
     }
 
     @Test func theSurveyAdviceNamesTheWorstCellsOnly() {
-        let map = ModelQualityMap(lower: [0, 0, 1], cell: [0.5, 0.5, 1], shape: [2, 2, 1],
-                                  nmse: [0.001, 0.001, 0.001, 0.1], logSpread: [0, 0, 0, 0], ambiguity: [0, 0, 0, 0], samples: [20, 20, 20, 20])
+        let map = ModelQualityMap(
+            lower: [0, 0, 1], cell: [0.5, 0.5, 1], shape: [2, 2, 1],
+            nmse: [0.001, 0.001, 0.001, 0.1], logSpread: [0, 0, 0, 0], ambiguity: [0, 0, 0, 0],
+            samples: [20, 20, 20, 20])
         let advice = ModelTrainer.densityAdvice(map)
         // The median cell is −30 dB; the cell (1, 1), centred on (0.75, 0.75) (a flat map: no z), is 20 dB worse.
-        #expect(advice?.contains("1 of 4 cells") == true && advice?.contains("(0.8, 0.8) m at -10.0 dB") == true, "\(advice ?? "nil")")
+        #expect(
+            advice?.contains("1 of 4 cells") == true && advice?.contains("(0.8, 0.8) m at -10.0 dB") == true,
+            "\(advice ?? "nil")")
         var even = map; even.nmse[3] = 0.003
         #expect(ModelTrainer.densityAdvice(even) == nil)
     }
@@ -75,21 +85,33 @@ import Testing
         let lambda = speedOfLight / 3.5e9
         let truth = [Point3(0, 0, 1), Point3(0, 0, 1), Point3(0, 0, 1)]
         let fixes = [Point3(0.49 * lambda, 0, 1), Point3(0.51 * lambda, 0, 1), Point3(0, 0, 9)]
-        #expect(QualityMeasurement.grossErrors(fixes: fixes, truth: truth, frequencies: [3.4e9, 3.6e9], flat: true) == [false, true, false])
-        #expect(QualityMeasurement.grossErrors(fixes: fixes, truth: truth, frequencies: [3.5e9], flat: false) == [false, true, true])
-        #expect(QualityMeasurement.grossErrors(fixes: [Point3(.nan, 0, 1)], truth: [truth[0]], frequencies: [3.5e9], flat: true) == [true])
+        #expect(
+            QualityMeasurement.grossErrors(fixes: fixes, truth: truth, frequencies: [3.4e9, 3.6e9], flat: true) == [
+                false, true, false,
+            ])
+        #expect(
+            QualityMeasurement.grossErrors(fixes: fixes, truth: truth, frequencies: [3.5e9], flat: false) == [
+                false, true, true,
+            ])
+        #expect(
+            QualityMeasurement.grossErrors(
+                fixes: [Point3(.nan, 0, 1)], truth: [truth[0]], frequencies: [3.5e9], flat: true) == [true])
     }
 
     /// A stand-in localizer that is right for x < 0 and 0.3 m off for x ≥ 0: the recorded ambiguity is 0 in cells
     /// wholly left of x = 0 and 1 in cells wholly right of it (each pooling only its own samples).
     @Test func theAmbiguityIsTheShareOfGrossValidationFixesPerCell() throws {
-        let scene = Scene(name: "q", array: .ula(count: 4, spacing: speedOfLight / 3.5e9 / 2, center: Point3(-4, 0, 2), axis: Point3(0, 1, 0)),
-                          subcarriers: SubcarrierPlan(carrier: 3.5e9, bandwidth: 40e6, count: 4), planes: [], maxReflectionOrder: 0,
-                          ueRegion: Region(x: -1...1, y: -0.5...0.5, z: 0...0))
+        let scene = Scene(
+            name: "q",
+            array: .ula(count: 4, spacing: speedOfLight / 3.5e9 / 2, center: Point3(-4, 0, 2), axis: Point3(0, 1, 0)),
+            subcarriers: SubcarrierPlan(carrier: 3.5e9, bandwidth: 40e6, count: 4), planes: [], maxReflectionOrder: 0,
+            ueRegion: Region(x: -1...1, y: -0.5...0.5, z: 0...0))
         let positions = PositionSampler.uniform(in: scene.ueRegion, count: 1600, seed: 4)
         let sim = ChannelSimulator(scene: scene)
-        let dataset = CSIDataset(positions: positions, csi: sim.channels(at: positions).map(Float.init),
-                                 frequencies: scene.subcarriers.frequencies, antennas: scene.array.positions, carrier: scene.subcarriers.carrier)
+        let dataset = CSIDataset(
+            positions: positions, csi: sim.channels(at: positions).map(Float.init),
+            frequencies: scene.subcarriers.frequencies, antennas: scene.array.positions,
+            carrier: scene.subcarriers.carrier)
         var options = ModelTrainer.Options()
         options.kind = .physics
         options.maxPaths = 1
@@ -99,7 +121,9 @@ import Testing
         let map = try #require(file.header.quality)
         let ambiguity = try #require(map.ambiguity)
         // The validation samples (the trainer's split) in each cell: cells with 20 of their own pool nothing.
-        let validation = TrainingData.split(count: positions.count, validationFraction: options.validationFraction, seed: options.seed).validation
+        let validation = TrainingData.split(
+            count: positions.count, validationFraction: options.validationFraction, seed: options.seed
+        ).validation
         var own = [Int](repeating: 0, count: map.cellCount)
         for v in validation { let (i, j, k) = map.cellIndices(of: positions[v]); own[map.index(i, j, k)] += 1 }
         var checked = 0

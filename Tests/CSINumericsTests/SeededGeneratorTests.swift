@@ -3,8 +3,10 @@ import Testing
 
 @Suite struct SeededGeneratorTests {
     @Test func streamsAreReproducibleAndDistinct() {
-        var a = SeededGenerator(seed: 1, stream: 0), b = SeededGenerator(seed: 1, stream: 0), c = SeededGenerator(seed: 1, stream: 1)
-        let xa = (0..<100).map { _ in a.next() }, xb = (0..<100).map { _ in b.next() }, xc = (0..<100).map { _ in c.next() }
+        var a = SeededGenerator(seed: 1, stream: 0), b = SeededGenerator(seed: 1, stream: 0),
+            c = SeededGenerator(seed: 1, stream: 1)
+        let xa = (0..<100).map { _ in a.next() }, xb = (0..<100).map { _ in b.next() },
+            xc = (0..<100).map { _ in c.next() }
         #expect(xa == xb)
         #expect(xa != xc)
     }

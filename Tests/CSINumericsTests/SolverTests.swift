@@ -1,4 +1,5 @@
 import CSINumerics
+import Numerics
 import Testing
 
 @Suite struct SolverTests {
@@ -6,7 +7,11 @@ import Testing
         // A = MᵀM + I for a fixed M; check A·x = b by multiplication.
         let n = 5
         var a = [Double](repeating: 0, count: n * n)
-        for i in 0..<n { for j in 0..<n { for k in 0..<n { a[i * n + j] += Double((i + 2 * k) % 7 - 3) * Double((j + 2 * k) % 7 - 3) } } }
+        for i in 0..<n {
+            for j in 0..<n {
+                for k in 0..<n { a[i * n + j] += Double((i + 2 * k) % 7 - 3) * Double((j + 2 * k) % 7 - 3) }
+            }
+        }
         for i in 0..<n { a[i * n + i] += 1 }
         let b = [1.0, -2, 0.5, 3, -1]
         let x = Cholesky.solve(a, b, n: n)!
@@ -15,7 +20,7 @@ import Testing
             for j in 0..<n { s += a[i * n + j] * x[j] }
             #expect(abs(s - b[i]) < 1e-10)
         }
-        #expect(Cholesky.solve([1, 2, 2, 1], [1, 1], n: 2) == nil)   // indefinite
+        #expect(Cholesky.solve([1, 2, 2, 1], [1, 1], n: 2) == nil) // indefinite
     }
 
     /// Fits y = a·exp(b·t) to exact data from a poor start; LM must reach the true parameters.
@@ -32,11 +37,10 @@ import Testing
             }
             return (0.5 * r.reduce(0) { $0 + $1 * $1 }, jtj, jtr)
         }
-        let (p, report) = LevenbergMarquardt().minimize([1, 0], normal: normal, cost: { 0.5 * residuals($0).reduce(0) { $0 + $1 * $1 } },
-                                                        apply: { zip($0, $1).map { $0 + $1 } })
+        let (p, report) = LevenbergMarquardt().minimize(
+            [1, 0], normal: normal, cost: { 0.5 * residuals($0).reduce(0) { $0 + $1 * $1 } },
+            apply: { zip($0, $1).map { $0 + $1 } })
         #expect(abs(p[0] - 2.5) < 1e-6 && abs(p[1] + 1.3) < 1e-6)
         #expect(report.finalCost < 1e-12)
     }
 }
-
-import Numerics

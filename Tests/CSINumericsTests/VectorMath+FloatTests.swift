@@ -10,9 +10,13 @@ import Testing
         var xs = (0..<50_003).map { _ in (rng.nextUnit() * 2 - 1) * 20_000 }
         xs += [0, .pi / 4, -.pi / 4, .pi / 2, .pi, 3 * .pi / 2, -1e-12, 7777.777]
         var s = [Float](repeating: 0, count: xs.count), c = s
-        xs.withUnsafeBufferPointer { x in s.withUnsafeMutableBufferPointer { sb in c.withUnsafeMutableBufferPointer { cb in
-            VectorMath.sinCosFloat(x.baseAddress!, sin: sb.baseAddress!, cos: cb.baseAddress!, count: x.count)
-        }}}
+        xs.withUnsafeBufferPointer { x in
+            s.withUnsafeMutableBufferPointer { sb in
+                c.withUnsafeMutableBufferPointer { cb in
+                    VectorMath.sinCosFloat(x.baseAddress!, sin: sb.baseAddress!, cos: cb.baseAddress!, count: x.count)
+                }
+            }
+        }
         var worst = 0.0
         for (i, x) in xs.enumerated() { worst = max(worst, abs(Double(s[i]) - sin(x)), abs(Double(c[i]) - cos(x))) }
         #expect(worst < 4e-7)
@@ -25,14 +29,22 @@ import Testing
         var rng = SeededGenerator(seed: 8)
         let xs = (0..<13).map { _ in (rng.nextUnit() * 2 - 1) * 3_000 }
         var s = [Float](repeating: 0, count: xs.count), c = s
-        xs.withUnsafeBufferPointer { x in s.withUnsafeMutableBufferPointer { sb in c.withUnsafeMutableBufferPointer { cb in
-            VectorMath.sinCosFloat(x.baseAddress!, sin: sb.baseAddress!, cos: cb.baseAddress!, count: x.count)
-        }}}
+        xs.withUnsafeBufferPointer { x in
+            s.withUnsafeMutableBufferPointer { sb in
+                c.withUnsafeMutableBufferPointer { cb in
+                    VectorMath.sinCosFloat(x.baseAddress!, sin: sb.baseAddress!, cos: cb.baseAddress!, count: x.count)
+                }
+            }
+        }
         for (i, x) in xs.enumerated() {
             var one = [x], s1 = [Float(0)], c1 = [Float(0)]
-            one.withUnsafeMutableBufferPointer { p in s1.withUnsafeMutableBufferPointer { sb in c1.withUnsafeMutableBufferPointer { cb in
-                VectorMath.sinCosFloat(p.baseAddress!, sin: sb.baseAddress!, cos: cb.baseAddress!, count: 1)
-            }}}
+            one.withUnsafeMutableBufferPointer { p in
+                s1.withUnsafeMutableBufferPointer { sb in
+                    c1.withUnsafeMutableBufferPointer { cb in
+                        VectorMath.sinCosFloat(p.baseAddress!, sin: sb.baseAddress!, cos: cb.baseAddress!, count: 1)
+                    }
+                }
+            }
             #expect(s1[0].bitPattern == s[i].bitPattern && c1[0].bitPattern == c[i].bitPattern)
         }
     }

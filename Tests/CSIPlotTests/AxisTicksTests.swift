@@ -53,7 +53,10 @@ struct AxisTicksTests {
     }
 
     @Test func hostileBoundsStillGiveTwoOrderedTicks() {
-        for (a, b) in [(3.0, 3.0), (.nan, .nan), (-.infinity, 1), (0, -0.0), (5, -5), (1e308, -1e308), (0, Double.leastNormalMagnitude / 1000), (.nan, 2)] {
+        for (a, b) in [
+            (3.0, 3.0), (.nan, .nan), (-.infinity, 1), (0, -0.0), (5, -5), (1e308, -1e308),
+            (0, Double.leastNormalMagnitude / 1000), (.nan, 2),
+        ] {
             let t = AxisTicks.linear(covering: a, b)
             #expect(t.values.count >= 2 && t.values.allSatisfy(\.isFinite), "\(a)…\(b)")
             #expect(zip(t.values, t.values.dropFirst()).allSatisfy { $0 < $1 }, "\(a)…\(b): \(t.values)")
@@ -65,7 +68,10 @@ struct AxisTicksTests {
         let t = AxisTicks.decades(covering: 3e-5, 40)
         #expect(t.values == [1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1, 10, 100])
         #expect(t.labels.allSatisfy { $0.text == "10" })
-        #expect(t.labels.map { $0.superscript! } == ["\u{2212}5", "\u{2212}4", "\u{2212}3", "\u{2212}2", "\u{2212}1", "0", "1", "2"])
+        #expect(
+            t.labels.map { $0.superscript! } == [
+                "\u{2212}5", "\u{2212}4", "\u{2212}3", "\u{2212}2", "\u{2212}1", "0", "1", "2",
+            ])
         // Twenty decades in at most ten ticks: every 5 (1 and 2 would need 21 and 11).
         let wide = AxisTicks.decades(covering: 1e-12, 1e8, maxCount: 10)
         let exps = wide.values.map { log10($0) }

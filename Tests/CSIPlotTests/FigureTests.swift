@@ -1,7 +1,8 @@
 import CSINumerics
-@testable import CSIPlot
 import Foundation
 import Testing
+
+@testable import CSIPlot
 
 /// Every figure type rendered and read back from its SVG: ticks, labels, the y label's clearance, the legend.
 struct FigureTests {
@@ -23,7 +24,9 @@ struct FigureTests {
         #expect(values.allSatisfy { $0 != nil } && values.count >= 2, "unparsable labels \(labels.map(\.text))")
         let v = values.compactMap { $0 }.map { log ? log10($0) : $0 }
         guard v.count >= 2 else { return }
-        #expect(v.first! <= (log ? log10(lo) : lo) + 1e-12 && v.last! >= (log ? log10(hi) : hi) - 1e-12, "\(v) vs \(lo)…\(hi)")
+        #expect(
+            v.first! <= (log ? log10(lo) : lo) + 1e-12 && v.last! >= (log ? log10(hi) : hi) - 1e-12,
+            "\(v) vs \(lo)…\(hi)")
         let step = v[1] - v[0], e = log10(step * (1 + 1e-9)).rounded(.down), m = step / pow(10, e)
         #expect([1.0, 2, 5].contains { abs(m - $0) < 1e-9 }, "step \(step)")
         for (a, b) in zip(v, v.dropFirst()) { #expect(abs(b - a - step) <= 1e-9 * step, "uneven \(v)") }
@@ -38,7 +41,9 @@ struct FigureTests {
         guard let label = ylabel.first else { return }
         for tick in scan.labels("ytick") {
             let width = TickLabel(text: tick.text, superscript: tick.superscript).width(size: tick.size)
-            #expect(label.x + TextMetrics.descent(size: label.size) < tick.x - width, "y label at \(label.x) on tick \(tick.text)")
+            #expect(
+                label.x + TextMetrics.descent(size: label.size) < tick.x - width,
+                "y label at \(label.x) on tick \(tick.text)")
             #expect(label.x - TextMetrics.ascent(size: label.size) >= 0, "y label off the figure")
         }
     }
@@ -65,9 +70,11 @@ struct FigureTests {
     @Test func cdfChartTicksLabelsAndLegend() {
         let a = Self.errors(400, median: 0.3, seed: 1), b = Self.errors(300, median: 4, seed: 2)
         let all = a + b
-        let chart = CDFChart(title: "errors", series: [.init(name: "robust", points: Self.cdf(a)), .init(name: "grid search", points: Self.cdf(b))],
-                             markers: [("λ₀/2", 6.25), ("λ₀", 12.5)], extent: (all.min(), all.max()),
-                             xLabel: "localization error (cm, log scale)", yLabel: "fraction of points ≤ error")
+        let chart = CDFChart(
+            title: "errors",
+            series: [.init(name: "robust", points: Self.cdf(a)), .init(name: "grid search", points: Self.cdf(b))],
+            markers: [("λ₀/2", 6.25), ("λ₀", 12.5)], extent: (all.min(), all.max()),
+            xLabel: "localization error (cm, log scale)", yLabel: "fraction of points ≤ error")
         let scan = SVGScan(svg: chart.svg())
         Self.checkTicks(scan.labels("xtick"), covering: all.min()!, max(all.max()!, 12.5), log: true)
         Self.checkTicks(scan.labels("ytick"), covering: 0, 1, log: false)
@@ -83,9 +90,15 @@ struct FigureTests {
         let zigzag: [(x: Double, fraction: Double)] = (0...60).map { i in
             (x: pow(10, -3 + 5 * Double(i) / 60), fraction: i % 2 == 0 ? 0.0 : 1.0)
         }
-        let flat0 = [(x: 1e-3, fraction: 0.02), (x: 1e2, fraction: 0.02)], flat1 = [(x: 1e-3, fraction: 0.98), (x: 1e2, fraction: 0.98)]
-        let chart = CDFChart(title: "busy", series: [.init(name: "zig", points: zigzag), .init(name: "low", points: flat0), .init(name: "high", points: flat1)],
-                             markers: [], extent: (1e-3, 1e2), xLabel: "x", yLabel: "y")
+        let flat0 = [(x: 1e-3, fraction: 0.02), (x: 1e2, fraction: 0.02)],
+            flat1 = [(x: 1e-3, fraction: 0.98), (x: 1e2, fraction: 0.98)]
+        let chart = CDFChart(
+            title: "busy",
+            series: [
+                .init(name: "zig", points: zigzag), .init(name: "low", points: flat0),
+                .init(name: "high", points: flat1),
+            ],
+            markers: [], extent: (1e-3, 1e2), xLabel: "x", yLabel: "y")
         let scan = SVGScan(svg: chart.svg())
         Self.checkLegendClear(scan)
         let frame = scan.rects("frame")[0], legend = scan.rects("legend-box")[0]
@@ -96,28 +109,40 @@ struct FigureTests {
         var rng = SeededGenerator(seed: 7)
         let (x0, x1, y0, y1) = (-0.020304, 4.99869, 2.36748e-05, 3.2)
         let points = (0..<300).map { _ in
-            (x: x0 + (x1 - x0) * rng.nextUnit(), y: y0 + (y1 - y0) * rng.nextUnit(), value: pow(10, rng.nextUnit() * 6 - 4))
+            (
+                x: x0 + (x1 - x0) * rng.nextUnit(), y: y0 + (y1 - y0) * rng.nextUnit(),
+                value: pow(10, rng.nextUnit() * 6 - 4)
+            )
         }
-        let chart = ScatterMapChart(title: "map", points: points, xRange: x0...x1, yRange: y0...y1, decades: -4...2,
-                                    valueUnit: "cm", xLabel: "x (m)", yLabel: "y (m)")
+        let chart = ScatterMapChart(
+            title: "map", points: points, xRange: x0...x1, yRange: y0...y1, decades: -4...2,
+            valueUnit: "cm", xLabel: "x (m)", yLabel: "y (m)")
         let scan = SVGScan(svg: chart.svg())
         Self.checkTicks(scan.labels("xtick"), covering: x0, x1, log: false)
         Self.checkTicks(scan.labels("ytick"), covering: y0, y1, log: false)
         #expect(scan.labels("xtick").map(\.text) == ["\u{2212}1", "0", "1", "2", "3", "4", "5"])
         let bar = scan.labels("bartick")
-        #expect(bar.map { $0.superscript ?? "" } == ["\u{2212}4", "\u{2212}3", "\u{2212}2", "\u{2212}1", "0", "1", "2"])
+        #expect(
+            bar.map { $0.superscript ?? "" } == ["\u{2212}4", "\u{2212}3", "\u{2212}2", "\u{2212}1", "0", "1", "2"])
         #expect(bar.allSatisfy { $0.text == "10 cm" })
         Self.checkYLabelClear(scan)
         // Every point drawn inside the frame (the axes cover the region).
         let frame = scan.rects("frame")[0]
-        for c in scan.circles() { #expect(c.x >= frame.x - 0.1 && c.x <= frame.x + frame.w + 0.1 && c.y >= frame.y - 0.1 && c.y <= frame.y + frame.h + 0.1) }
+        for c in scan.circles() {
+            #expect(
+                c.x >= frame.x - 0.1 && c.x <= frame.x + frame.w + 0.1 && c.y >= frame.y - 0.1
+                    && c.y <= frame.y + frame.h + 0.1)
+        }
     }
 
     @Test func heatmapColourBarsTickInsideTheirRanges() {
         let n = 20
         let values = (0..<(n * n)).map { Double($0 % n) * 0.37 - 2.1 }
-        let panels = [Heatmap(width: n, height: n, values: values, colorMap: .diverging, title: "Re h", range: -2.36748...2.36748),
-                      Heatmap(width: n, height: n, values: values, colorMap: .magnitude, title: "dB", range: -61.3...(-1.3))]
+        let panels = [
+            Heatmap(
+                width: n, height: n, values: values, colorMap: .diverging, title: "Re h", range: -2.36748...2.36748),
+            Heatmap(width: n, height: n, values: values, colorMap: .magnitude, title: "dB", range: -61.3...(-1.3)),
+        ]
         let scan = SVGScan(svg: FigureSVG.panels(panels, caption: "c", pixel: 4))
         let ticks = scan.labels("bartick")
         let ranges = [-2.36748...2.36748, -61.3...(-1.3)]

@@ -13,7 +13,8 @@ struct SVGScan {
 
     /// Text elements of class `role`, in document order.
     func labels(_ role: String) -> [Label] {
-        let pattern = "<text class=\"\(role)\" x=\"([-0-9.]+)\" y=\"([-0-9.]+)\" font-size=\"([0-9.]+)\"[^>]*>(.*?)</text>"
+        let pattern =
+            "<text class=\"\(role)\" x=\"([-0-9.]+)\" y=\"([-0-9.]+)\" font-size=\"([0-9.]+)\"[^>]*>(.*?)</text>"
         return matches(pattern).map { g in
             var body = g[4], sup: String?
             if let r = body.range(of: "<tspan[^>]*>(.*?)</tspan>", options: .regularExpression) {

@@ -1,32 +1,38 @@
-@testable import CSISearch
 import CSIChannel
 import CSINumerics
 import Foundation
 import Testing
+
+@testable import CSISearch
 
 /// The model's near-repeats under a per-frame gain, phase and timing offset (`AmbiguityMap`) and the stage that
 /// uses them.
 @Suite struct AmbiguityMapTests {
     static let scene = SearchTestSupport.multipath()
     static let sim = ChannelSimulator(scene: scene)
-    static let localizer = Localizer(model: sim, region: scene.ueRegion,
-                                     configuration: SearchMethod.robust.configuration(nuisance: .phaseGainAndTiming))
+    static let localizer = Localizer(
+        model: sim, region: scene.ueRegion,
+        configuration: SearchMethod.robust.configuration(nuisance: .phaseGainAndTiming))
 
     /// min over α, τ of ‖g − α·D(τ)·f‖² / ‖g‖², by brute force: τ on a 0.01 ns grid over ±30 ns, α in closed form.
     static func mismatch(_ f: [Double], _ g: [Double], frequencies: [Double], antennas: Int) -> Double {
         let ns = frequencies.count, ref = frequencies.reduce(0, +) / Double(ns)
         var eg = 0.0, ef = 0.0
-        for i in Swift.stride(from: 0, to: g.count, by: 2) { eg += g[i] * g[i] + g[i + 1] * g[i + 1]; ef += f[i] * f[i] + f[i + 1] * f[i + 1] }
+        for i in Swift.stride(from: 0, to: g.count, by: 2) {
+            eg += g[i] * g[i] + g[i + 1] * g[i + 1]; ef += f[i] * f[i] + f[i + 1] * f[i + 1]
+        }
         var best = 0.0
         for step in -3000...3000 {
             let tau = Double(step) * 1e-11
-            var re = 0.0, im = 0.0   // ⟨D(τ) f, g⟩
-            for a in 0..<antennas { for k in 0..<ns {
-                let i = 2 * (a * ns + k)
-                let phi = -2 * Double.pi * (frequencies[k] - ref) * tau
-                let dr = cos(phi) * f[i] - sin(phi) * f[i + 1], di = sin(phi) * f[i] + cos(phi) * f[i + 1]
-                re += dr * g[i] + di * g[i + 1]; im += dr * g[i + 1] - di * g[i]
-            } }
+            var re = 0.0, im = 0.0 // ⟨D(τ) f, g⟩
+            for a in 0..<antennas {
+                for k in 0..<ns {
+                    let i = 2 * (a * ns + k)
+                    let phi = -2 * Double.pi * (frequencies[k] - ref) * tau
+                    let dr = cos(phi) * f[i] - sin(phi) * f[i + 1], di = sin(phi) * f[i] + cos(phi) * f[i + 1]
+                    re += dr * g[i] + di * g[i + 1]; im += dr * g[i + 1] - di * g[i]
+                }
+            }
             best = max(best, (re * re + im * im) / ef)
         }
         return 1 - best / eg
@@ -39,17 +45,21 @@ import Testing
         let freqs = Self.sim.frequencies, na = Self.sim.antennaCount
         var checked = 0
         for cell in [0, map.nx * map.ny / 2, map.nx * map.ny - 1] {
-            let centre = Point3(map.origin.x + (Double(cell % map.nx) + 0.5) * map.cellSize,
-                                map.origin.y + (Double(cell / map.nx) + 0.5) * map.cellSize, map.origin.z)
+            let centre = Point3(
+                map.origin.x + (Double(cell % map.nx) + 0.5) * map.cellSize,
+                map.origin.y + (Double(cell / map.nx) + 0.5) * map.cellSize, map.origin.z)
             let f0 = Self.sim.channels(at: [centre])
             for v in map.vectors(at: centre) {
-                #expect(v.length > 2 * c.localStepWavelengths * Self.localizer.wavelength && v.length <= c.ambiguityRadius * 1.5)
+                #expect(
+                    v.length > 2 * c.localStepWavelengths * Self.localizer.wavelength
+                        && v.length <= c.ambiguityRadius * 1.5)
                 let m = Self.mismatch(f0, Self.sim.channels(at: [centre + v]), frequencies: freqs, antennas: na)
                 #expect(m < c.ambiguityMaxMismatch * 1.01, "mismatch \(m) at \(v)")
                 // A local minimum: a step of λ/40 in any direction does not match better (beyond the polish lattice's reach).
                 for d in [Point3(1, 0, 0), Point3(-1, 0, 0), Point3(0, 1, 0), Point3(0, -1, 0)] {
-                    let side = Self.mismatch(f0, Self.sim.channels(at: [centre + v + d * (Self.localizer.wavelength / 40)]),
-                                             frequencies: freqs, antennas: na)
+                    let side = Self.mismatch(
+                        f0, Self.sim.channels(at: [centre + v + d * (Self.localizer.wavelength / 40)]),
+                        frequencies: freqs, antennas: na)
                     #expect(side > m - 0.02, "at \(v) + \(d): \(side) vs \(m)")
                 }
                 checked += 1
@@ -68,9 +78,10 @@ import Testing
         var rng = SeededGenerator(seed: 5)
         var checked = 0, recovered = 0, exact = 0
         for truth in PositionSampler.uniform(in: Self.scene.ueRegion, count: 8, seed: 11) {
-            let h = SearchTestSupport.impaired(Self.sim.channels(at: [truth]), gain: 0.5 + rng.nextUnit(),
-                                               phase: 6 * rng.nextUnit(), timing: 4e-9 * (rng.nextUnit() - 0.5),
-                                               frequencies: Self.sim.frequencies)
+            let h = SearchTestSupport.impaired(
+                Self.sim.channels(at: [truth]), gain: 0.5 + rng.nextUnit(),
+                phase: 6 * rng.nextUnit(), timing: 4e-9 * (rng.nextUnit() - 0.5),
+                frequencies: Self.sim.frequencies)
             var s = l.makeScratch()
             h.withUnsafeBufferPointer { s.match.load($0) }
             for v in map.vectors(at: truth) where l.region.contains(truth + v, margin: 0) {
@@ -86,15 +97,20 @@ import Testing
             }
         }
         #expect(checked >= 6, "too few spurious near-repeats to test the stage")
-        #expect(recovered * 4 >= checked * 3 && exact * 3 >= checked * 2, "recovered \(recovered), exactly \(exact), of \(checked)")
+        #expect(
+            recovered * 4 >= checked * 3 && exact * 3 >= checked * 2,
+            "recovered \(recovered), exactly \(exact), of \(checked)")
     }
 
     @Test func onlyFlatSearchesWithTheStageBuildAMap() {
         #expect(Localizer(model: Self.sim, region: Self.scene.ueRegion).ambiguityMap == nil)
         var s3 = Self.scene
         s3.ueRegion = Region(x: -0.6...0.6, y: -0.6...0.6, z: 0.8...1.2)
-        #expect(Localizer(model: Self.sim, region: s3.ueRegion,
-                          configuration: SearchMethod.robust.configuration(nuisance: .phaseGainAndTiming)).ambiguityMap == nil)
+        #expect(
+            Localizer(
+                model: Self.sim, region: s3.ueRegion,
+                configuration: SearchMethod.robust.configuration(nuisance: .phaseGainAndTiming)
+            ).ambiguityMap == nil)
         // (the stage on every frame: adaptively it may be skipped where no near-repeat could be the fix,
         // CircleMismatchMapTests.adaptiveAmbiguityChangesNoFix)
         var always = SearchMethod.robust.configuration(nuisance: .phaseGainAndTiming)

@@ -1,8 +1,9 @@
-@testable import CSISearch
 import CSIChannel
 import CSINumerics
 import Foundation
 import Testing
+
+@testable import CSISearch
 
 /// The circle about a linear array's axis (`ArrayAxis`) and the arc stage of 3-D searches.
 @Suite struct ArrayAxisTests {
@@ -99,11 +100,13 @@ import Testing
         #expect(fix3.stages.map(\.stage) == [.global, .local, .refine1, .arc, .circles, .refine2, .arc])
         #expect((fix3.position - x).length < 1e-6, "fix \(fix3.position)")
         var off = LocalizerConfiguration(); off.arc = false
-        #expect(!Localizer(model: sim, region: scene.ueRegion, configuration: off).localize(sim.channels(at: [x]))
-            .stages.contains { $0.stage == .arc })
+        #expect(
+            !Localizer(model: sim, region: scene.ueRegion, configuration: off).localize(sim.channels(at: [x]))
+                .stages.contains { $0.stage == .arc })
         let flat = SearchTestSupport.multipath(), flatSim = ChannelSimulator(scene: flat)
-        #expect(!Localizer(model: flatSim, region: flat.ueRegion).localize(flatSim.channels(at: [Point3(0.1, 0.1, 1)]))
-            .stages.contains { $0.stage == .arc })
+        #expect(
+            !Localizer(model: flatSim, region: flat.ueRegion).localize(flatSim.channels(at: [Point3(0.1, 0.1, 1)]))
+                .stages.contains { $0.stage == .arc })
     }
 }
 
@@ -117,7 +120,9 @@ import Testing
         let l1 = Localizer(model: sim, region: scene.ueRegion, configuration: one)
         let l3 = Localizer(model: sim, region: scene.ueRegion, configuration: three)
         var s1 = l1.makeScratch(), s3 = l3.makeScratch()
-        h.withUnsafeBufferPointer { s1.match.load($0); s3.match.load($0) }
+        h.withUnsafeBufferPointer {
+            s1.match.load($0); s3.match.load($0)
+        }
         let g1 = l1.globalStage(&s1), g3 = l3.globalStage(&s3)
         #expect(g1.picks.count == 1 && g3.picks.count == 3)
         #expect(g3.picks[0].position == g1.picks[0].position && g3.picks[0].score == g1.picks[0].score)

@@ -1,8 +1,9 @@
-@testable import CSISearch
 import CSIChannel
 import CSINumerics
 import Foundation
 import Testing
+
+@testable import CSISearch
 
 @Suite struct CircleMismatchMapTests {
     static let scene = SearchTestSupport.multipath()
@@ -13,8 +14,9 @@ import Testing
     @Test func wrongFixCostBoundHoldsForAnyNoiseLevel() {
         var rng = SeededGenerator(seed: 3)
         let entries = 64, z = 4.0, w = 1.0
-        let bound = CircleMismatchMap.wrongFixCostBound(mismatch: 0.05, signalEnergy: w / 0.05, modelError: 0,
-                                                        entries: entries, parameters: 0, sigmas: z)
+        let bound = CircleMismatchMap.wrongFixCostBound(
+            mismatch: 0.05, signalEnergy: w / 0.05, modelError: 0,
+            entries: entries, parameters: 0, sigmas: z)
         let n = Double(entries), a = n - z * n.squareRoot()
         #expect(abs(bound - w * (1 - z * z / (2 * a))) < 1e-12)
         // The worst σ of the derivation (aσ² − z√(2W)σ + W is smallest there), and a decade around it.
@@ -39,22 +41,32 @@ import Testing
     }
 
     @Test func modelErrorAndDegenerateInputsLowerTheBound() {
-        let plain = CircleMismatchMap.wrongFixCostBound(mismatch: 0.04, signalEnergy: 100, modelError: 0,
-                                                        entries: 128, parameters: 3, sigmas: 4)
+        let plain = CircleMismatchMap.wrongFixCostBound(
+            mismatch: 0.04, signalEnergy: 100, modelError: 0,
+            entries: 128, parameters: 3, sigmas: 4)
         // A model error anti-aligned with the mismatch: ‖d + e‖² = (√W − √e)².
         let e = 1.0
-        let withError = CircleMismatchMap.wrongFixCostBound(mismatch: 0.04, signalEnergy: 100, modelError: e,
-                                                            entries: 128, parameters: 3, sigmas: 4)
+        let withError = CircleMismatchMap.wrongFixCostBound(
+            mismatch: 0.04, signalEnergy: 100, modelError: e,
+            entries: 128, parameters: 3, sigmas: 4)
         #expect(abs(withError / plain - pow(2.0 - 1.0, 2) / 4) < 1e-12)
-        #expect(CircleMismatchMap.wrongFixCostBound(mismatch: 0.04, signalEnergy: 100, modelError: 4,
-                                                    entries: 128, parameters: 3, sigmas: 4) == 0)
+        #expect(
+            CircleMismatchMap.wrongFixCostBound(
+                mismatch: 0.04, signalEnergy: 100, modelError: 4,
+                entries: 128, parameters: 3, sigmas: 4) == 0)
         // Too few entries for the bound, or nonsense: nothing is ruled out.
-        #expect(CircleMismatchMap.wrongFixCostBound(mismatch: 0.04, signalEnergy: 100, modelError: 0,
-                                                    entries: 8, parameters: 3, sigmas: 4) == 0)
-        #expect(CircleMismatchMap.wrongFixCostBound(mismatch: .nan, signalEnergy: 100, modelError: 0,
-                                                    entries: 128, parameters: 3, sigmas: 4) == 0)
-        #expect(CircleMismatchMap.wrongFixCostBound(mismatch: .infinity, signalEnergy: 0, modelError: 0,
-                                                    entries: 128, parameters: 3, sigmas: 4) == 0)
+        #expect(
+            CircleMismatchMap.wrongFixCostBound(
+                mismatch: 0.04, signalEnergy: 100, modelError: 0,
+                entries: 8, parameters: 3, sigmas: 4) == 0)
+        #expect(
+            CircleMismatchMap.wrongFixCostBound(
+                mismatch: .nan, signalEnergy: 100, modelError: 0,
+                entries: 128, parameters: 3, sigmas: 4) == 0)
+        #expect(
+            CircleMismatchMap.wrongFixCostBound(
+                mismatch: .infinity, signalEnergy: 0, modelError: 0,
+                entries: 128, parameters: 3, sigmas: 4) == 0)
     }
 
     /// The map's value at a cell is no larger than the mismatch of the spurious minima the circle stage reaches from
@@ -72,11 +84,16 @@ import Testing
         for (cell, value) in map.mismatch.enumerated() {
             let i = cell % 2, j = cell / 2
             var smallest = Double.infinity
-            for sy in 0..<2 { for sx in 0..<2 {
-                let p = Point3(lo.x.lowerBound + (Double(i) + (Double(sx) + 0.5) / 2) * 0.6,
-                               lo.y.lowerBound + (Double(j) + (Double(sy) + 0.5) / 2) * 0.6, 1)
-                smallest = min(smallest, localizer.spuriousCircleMismatch(at: p, want: 5, wavelength: localizer.wavelength, &s))
-            } }
+            for sy in 0..<2 {
+                for sx in 0..<2 {
+                    let p = Point3(
+                        lo.x.lowerBound + (Double(i) + (Double(sx) + 0.5) / 2) * 0.6,
+                        lo.y.lowerBound + (Double(j) + (Double(sy) + 0.5) / 2) * 0.6, 1)
+                    smallest = min(
+                        smallest, localizer.spuriousCircleMismatch(at: p, want: 5, wavelength: localizer.wavelength, &s)
+                    )
+                }
+            }
             #expect(value == smallest, "cell \(cell)")
         }
     }
@@ -97,8 +114,9 @@ import Testing
             let ranCircles = a.stages.contains { $0.stage == .circles }
             // Where they ran, the two searches are the same computation.
             if !ranCircles { skipped += 1 } else { #expect(a.position == b.position) }
-            #expect(SearchTestSupport.horizontalError(a.position, b.position) < SearchTestSupport.wavelength / 4,
-                    "frame \(i): adaptive \(a.position), always \(b.position)")
+            #expect(
+                SearchTestSupport.horizontalError(a.position, b.position) < SearchTestSupport.wavelength / 4,
+                "frame \(i): adaptive \(a.position), always \(b.position)")
         }
         #expect(skipped > 0, "the circles never skipped on clean and 20 dB frames")
     }
@@ -113,7 +131,8 @@ import Testing
         for truth in PositionSampler.uniform(in: Self.scene.ueRegion, count: 8, seed: 12) {
             let clean = Self.sim.channels(at: [truth])
             var n = 0
-            for o in localizer.circleOffsets where localizer.region.contains(truth + o, margin: localizer.wavelength / 2) {
+            for o in localizer.circleOffsets
+            where localizer.region.contains(truth + o, margin: localizer.wavelength / 2) {
                 s.candidates[n] = truth + o; n += 1
             }
             clean.withUnsafeBufferPointer { s.match.load($0) }
@@ -122,12 +141,16 @@ import Testing
             let map = try! #require(localizer.circleMap)
             for h in [clean, SearchTestSupport.noisy(clean, snrDB: 20, rng: &rng)] {
                 h.withUnsafeBufferPointer { s.match.load($0) }
-                _ = localizer.globalStage(&s)   // the frame's noise estimate, as a search has it
+                _ = localizer.globalStage(&s) // the frame's noise estimate, as a search has it
                 for start in starts {
                     let r = localizer.refine(from: start, &s)
-                    guard SearchTestSupport.horizontalError(r.position, truth) > localizer.wavelength / 4 else { continue }
+                    guard SearchTestSupport.horizontalError(r.position, truth) > localizer.wavelength / 4 else {
+                        continue
+                    }
                     spurious += 1
-                    #expect(localizer.circlesNeeded(at: r.position, cost: r.cost, &s), "spurious fix \(r.position) of \(truth)")
+                    #expect(
+                        localizer.circlesNeeded(at: r.position, cost: r.cost, &s),
+                        "spurious fix \(r.position) of \(truth)")
                     // …because of the bound itself, not only the noise test.
                     let bound = CircleMismatchMap.wrongFixCostBound(
                         mismatch: map.mismatch(near: r.position), signalEnergy: s.match.energy - r.cost, modelError: 0,
@@ -136,7 +159,9 @@ import Testing
                     #expect(r.cost >= bound, "spurious fix \(r.position): cost \(r.cost) below the bound \(bound)")
                 }
                 let atTruth = localizer.refine(from: truth, &s)
-                if h == clean { #expect(!localizer.circlesNeeded(at: atTruth.position, cost: atTruth.cost, &s), "truth \(truth)") }
+                if h == clean {
+                    #expect(!localizer.circlesNeeded(at: atTruth.position, cost: atTruth.cost, &s), "truth \(truth)")
+                }
             }
         }
         #expect(spurious >= 8, "too few spurious minima to test the rule")
@@ -152,14 +177,20 @@ import Testing
         var rng = SeededGenerator(seed: 6)
         var skipped = 0
         for (i, x) in PositionSampler.uniform(in: Self.scene.ueRegion, count: 12, seed: 10).enumerated() {
-            let clean = SearchTestSupport.impaired(Self.sim.channels(at: [x]), gain: 0.5 + rng.nextUnit(),
-                                                   phase: 6 * rng.nextUnit(), timing: 4e-9 * (rng.nextUnit() - 0.5),
-                                                   frequencies: Self.sim.frequencies)
+            let clean = SearchTestSupport.impaired(
+                Self.sim.channels(at: [x]), gain: 0.5 + rng.nextUnit(),
+                phase: 6 * rng.nextUnit(), timing: 4e-9 * (rng.nextUnit() - 0.5),
+                frequencies: Self.sim.frequencies)
             let h = i % 2 == 0 ? clean : SearchTestSupport.noisy(clean, snrDB: 20, rng: &rng)
             let a = adaptive.localize(h), b = reference.localize(h)
-            if !a.stages.contains(where: { $0.stage == .ambiguity }) { skipped += 1 } else { #expect(a.position == b.position) }
-            #expect(SearchTestSupport.horizontalError(a.position, b.position) < SearchTestSupport.wavelength / 8,
-                    "frame \(i): adaptive \(a.position), always \(b.position)")
+            if !a.stages.contains(where: { $0.stage == .ambiguity }) {
+                skipped += 1
+            } else {
+                #expect(a.position == b.position)
+            }
+            #expect(
+                SearchTestSupport.horizontalError(a.position, b.position) < SearchTestSupport.wavelength / 8,
+                "frame \(i): adaptive \(a.position), always \(b.position)")
         }
         #expect(skipped > 0, "the ambiguity stage never skipped")
     }

@@ -13,7 +13,9 @@ import Testing
         return url.path
     }()
 
-    static func scene(_ name: String) throws -> Scene { try Scene.load(contentsOf: repositoryRoot + "/etc/scenes/\(name).yaml") }
+    static func scene(_ name: String) throws -> Scene {
+        try Scene.load(contentsOf: repositoryRoot + "/etc/scenes/\(name).yaml")
+    }
 
     /// Every shipped scene with every method and nuisance (2-D, and 3-D over 0.6 m of height) stays well inside
     /// the default limits: the limits reject only what no deployment needs.
@@ -30,7 +32,8 @@ import Testing
                         // Largest today: street in 3-D, 281 MiB of dictionary; 18375 nodes of the 3-D nuisance lattice.
                         let limits = LocalizerLimits.default
                         #expect(plan.dictionaryBytes < limits.maxDictionaryBytes / 3, "\(name) \(method) \(nuisance)")
-                        #expect(max(plan.localNodes, plan.widenedNodes, plan.circleSamples, plan.arcSamples)
+                        #expect(
+                            max(plan.localNodes, plan.widenedNodes, plan.circleSamples, plan.arcSamples)
                                 < limits.maxStageCandidates / 8, "\(name) \(method) \(nuisance)")
                         #expect(plan.scratchBytes < limits.maxScratchBytes / 64)
                     }
@@ -46,10 +49,14 @@ import Testing
         let sim = ChannelSimulator(scene: street)
         let region = SearchRegion(street.ueRegion)
         /// The error's first key, or `focus` when it is one of the keys the error names.
-        func key(_ change: (inout LocalizerConfiguration) -> Void, region r: SearchRegion? = nil, focus: String? = nil) -> String {
+        func key(
+            _ change: (inout LocalizerConfiguration) -> Void, region r: SearchRegion? = nil, focus: String? = nil
+        ) -> String {
             var c = SearchMethod.robust.configuration
             change(&c)
-            do { try c.validate(model: sim, region: r ?? region); return "accepted" } catch let e as LocalizerConfigurationError {
+            do { try c.validate(model: sim, region: r ?? region); return "accepted" } catch let e
+                as LocalizerConfigurationError
+            {
                 #expect(!e.message.isEmpty)
                 return e.keys.contains(focus ?? "") ? focus! : e.keys[0]
             } catch { return "\(error)" }
@@ -60,12 +67,12 @@ import Testing
         #expect(key { $0.localHalfWidth = 1e300 } == "localHalfWidth")
         #expect(key { $0.localHalfWidthSpacings = 1e300 } == "localHalfWidthSpacings")
         #expect(key { $0.localStepWavelengths = 1e-12 } == "localHalfWidthSpacings")
-        #expect(key { $0.localVerticalHalfWidth = 1e300 } == "accepted")   // 2-D: unused
+        #expect(key { $0.localVerticalHalfWidth = 1e300 } == "accepted") // 2-D: unused
         #expect(key { $0.widenedHalfWidthFactor = 1e6 } == "widenedHalfWidthFactor")
         #expect(key { $0.circleArcSpacingWavelengths = 1e-9 } == "circleArcSpacingWavelengths")
         #expect(key({ $0.circleContractions = [1e-300] }, focus: "circleContractions") == "circleContractions")
         #expect(key { $0.carrier = 1e30 } == "carrier")
-        #expect(key { $0.carrier = 1e12 } == "localHalfWidthSpacings")      // λ₀ = 0.3 mm: the local grid explodes
+        #expect(key { $0.carrier = 1e12 } == "localHalfWidthSpacings") // λ₀ = 0.3 mm: the local grid explodes
         // Values out of their domain.
         for bad in [0, -1, Double.nan, .infinity] {
             #expect(key { $0.globalSpacing = bad } == "globalSpacing")
@@ -115,7 +122,9 @@ import Testing
     @Test func badModelsAreErrorsNamingTheModel() throws {
         let region = SearchRegion(lower: Point3(0, 0, 1), upper: Point3(1, 1, 1))
         func key(_ model: ConstantModel) -> String {
-            do { try SearchMethod.robust.configuration.validate(model: model, region: region); return "accepted" } catch let e as LocalizerConfigurationError {
+            do {
+                try SearchMethod.robust.configuration.validate(model: model, region: region); return "accepted"
+            } catch let e as LocalizerConfigurationError {
                 return e.keys[0]
             } catch { return "\(error)" }
         }
@@ -128,7 +137,9 @@ import Testing
         #expect(key(ConstantModel(antennaPositions: antennas, frequencies: [1e300, 1e300])) == "carrier")
         #expect(key(ConstantModel(antennaPositions: [Point3(.infinity, 0, 0)], frequencies: [3.5e9])) == "model")
         // 16384 subcarriers: NuisanceMatch's timing table alone would be 4 GiB per worker.
-        #expect(key(ConstantModel(antennaPositions: antennas, frequencies: (0..<16384).map { 3.5e9 + Double($0) * 30e3 })) == "model")
+        #expect(
+            key(ConstantModel(antennaPositions: antennas, frequencies: (0..<16384).map { 3.5e9 + Double($0) * 30e3 }))
+                == "model")
     }
 
     /// `Localizer(validating:)` throws where the plain initializer trapped (a 1e300 m local half-width: an
@@ -138,16 +149,19 @@ import Testing
         var c = SearchMethod.robust.configuration
         c.localHalfWidth = 1e300
         #expect(throws: LocalizerConfigurationError.self) {
-            _ = try Localizer(validating: ChannelSimulator(scene: scene), region: scene.ueRegion, configuration: c, width: 1)
+            _ = try Localizer(
+                validating: ChannelSimulator(scene: scene), region: scene.ueRegion, configuration: c, width: 1)
         }
         c.localHalfWidth = nil
-        let l = try Localizer(validating: ChannelSimulator(scene: scene), region: scene.ueRegion, configuration: c, width: 1)
+        let l = try Localizer(
+            validating: ChannelSimulator(scene: scene), region: scene.ueRegion, configuration: c, width: 1)
         #expect(l.dictionary.nodes.count > 0)
     }
 
     /// A model whose output is NaN (every cost NaN) gives a flagged fix, not a trap and not a trusted one.
     @Test func nanCostsGiveAFlaggedFix() throws {
-        let model = ConstantModel(antennaPositions: [Point3(0, 0, 3), Point3(0, 0.05, 3)], frequencies: [3.5e9, 3.51e9], value: .nan)
+        let model = ConstantModel(
+            antennaPositions: [Point3(0, 0, 3), Point3(0, 0.05, 3)], frequencies: [3.5e9, 3.51e9], value: .nan)
         let region = Region(x: 0...0.5, y: 0...0.5, z: 1...1)
         for method in SearchMethod.allCases {
             let l = try Localizer(validating: model, region: region, configuration: method.configuration, width: 1)
@@ -167,8 +181,10 @@ struct ConstantModel: ChannelModel {
         for i in 0..<(positions.count * valuesPerChannel) { output[i] = value }
     }
 
-    func evaluateWithJacobian(at position: Point3, value v: UnsafeMutableBufferPointer<Double>,
-                              jacobian: UnsafeMutableBufferPointer<Double>) {
+    func evaluateWithJacobian(
+        at position: Point3, value v: UnsafeMutableBufferPointer<Double>,
+        jacobian: UnsafeMutableBufferPointer<Double>
+    ) {
         for i in 0..<valuesPerChannel { v[i] = value }
         for i in 0..<(3 * valuesPerChannel) { jacobian[i] = value.isNaN ? .nan : 0 }
     }

@@ -1,8 +1,9 @@
-@testable import CSISearch
 import CSIChannel
 import CSINumerics
 import Foundation
 import Testing
+
+@testable import CSISearch
 
 @Suite struct MeasureTests {
     static let na = 16, ns = 16
@@ -11,12 +12,14 @@ import Testing
     static func synthetic(_ paths: [(gRe: Double, gIm: Double, mu: Double, tau: Double)]) -> [Double] {
         var h = [Double](repeating: 0, count: 2 * na * ns)
         for p in paths {
-            for j in 0..<na { for k in 0..<ns {
-                let phi = -Double.pi * p.mu * Double(j) - 2 * Double.pi * 6.25e6 * Double(k) * p.tau
-                let i = 2 * (j * ns + k)
-                h[i] += p.gRe * cos(phi) - p.gIm * sin(phi)
-                h[i + 1] += p.gRe * sin(phi) + p.gIm * cos(phi)
-            } }
+            for j in 0..<na {
+                for k in 0..<ns {
+                    let phi = -Double.pi * p.mu * Double(j) - 2 * Double.pi * 6.25e6 * Double(k) * p.tau
+                    let i = 2 * (j * ns + k)
+                    h[i] += p.gRe * cos(phi) - p.gIm * sin(phi)
+                    h[i + 1] += p.gRe * sin(phi) + p.gIm * cos(phi)
+                }
+            }
         }
         return h
     }
@@ -33,7 +36,8 @@ import Testing
     @Test func phaseInsensitiveMeasureIgnoresACommonPhaseButPhaseSensitiveDoesNot() {
         let h = Self.synthetic([(1, 0.2, 0.31, 20e-9), (0.5, -0.4, -0.52, 75e-9)])
         let r = Self.rotated(h, by: 1.1)
-        #expect(abs(GlobalMeasure.phaseInsensitive.similarity(h, r, antennas: Self.na, subcarriers: Self.ns) - 1) < 1e-12)
+        #expect(
+            abs(GlobalMeasure.phaseInsensitive.similarity(h, r, antennas: Self.na, subcarriers: Self.ns) - 1) < 1e-12)
         #expect(abs(GlobalMeasure.angleDelay.similarity(h, r, antennas: Self.na, subcarriers: Self.ns) - 1) < 1e-5)
         let energy = h.reduce(0) { $0 + $1 * $1 }
         #expect(-GlobalMeasure.phaseSensitive.similarity(h, r, antennas: Self.na, subcarriers: Self.ns) > 0.5 * energy)
@@ -43,7 +47,7 @@ import Testing
     /// the angle–delay measure, while the PI measure (one common phase) decorrelates.
     @Test func angleDelayMeasureIgnoresInterPathPhasesOfSeparatedPaths() {
         let a = Self.synthetic([(1, 0, 0.25, 20e-9), (0.8, 0, -0.5, 90e-9)])
-        let b = Self.synthetic([(1, 0, 0.25, 20e-9), (0, 0.8, -0.5, 90e-9)])   // second path turned by 90°
+        let b = Self.synthetic([(1, 0, 0.25, 20e-9), (0, 0.8, -0.5, 90e-9)]) // second path turned by 90°
         let ad = GlobalMeasure.angleDelay.similarity(a, b, antennas: Self.na, subcarriers: Self.ns)
         let pi = GlobalMeasure.phaseInsensitive.similarity(a, b, antennas: Self.na, subcarriers: Self.ns)
         #expect(ad > 0.99, "angle–delay similarity \(ad)")
@@ -59,11 +63,20 @@ import Testing
         func cosine(_ t: AngleDelayTransform) -> Double {
             var w = AngleDelayTransform.Workspace(t)
             var a = [Float](repeating: 0, count: t.featureCount), b = a
-            h.withUnsafeBufferPointer { p in a.withUnsafeMutableBufferPointer { _ = t.image(of: p.baseAddress!, into: $0.baseAddress!, workspace: &w) } }
-            shifted.withUnsafeBufferPointer { p in b.withUnsafeMutableBufferPointer { _ = t.image(of: p.baseAddress!, into: $0.baseAddress!, workspace: &w) } }
+            h.withUnsafeBufferPointer { p in
+                a.withUnsafeMutableBufferPointer {
+                    _ = t.image(of: p.baseAddress!, into: $0.baseAddress!, workspace: &w)
+                }
+            }
+            shifted.withUnsafeBufferPointer { p in
+                b.withUnsafeMutableBufferPointer {
+                    _ = t.image(of: p.baseAddress!, into: $0.baseAddress!, workspace: &w)
+                }
+            }
             return zip(a, b).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
         }
-        #expect(abs(cosine(AngleDelayTransform(antennas: Self.na, subcarriers: Self.ns, timingInvariant: true)) - 1) < 1e-5)
+        #expect(
+            abs(cosine(AngleDelayTransform(antennas: Self.na, subcarriers: Self.ns, timingInvariant: true)) - 1) < 1e-5)
         #expect(cosine(AngleDelayTransform(antennas: Self.na, subcarriers: Self.ns)) < 0.9)
     }
 
@@ -75,12 +88,16 @@ import Testing
         func features(_ h: [Double]) -> [Float] {
             var w = AngleDelayTransform.Workspace(t)
             var f = [Float](repeating: 0, count: t.featureCount)
-            h.withUnsafeBufferPointer { p in f.withUnsafeMutableBufferPointer { _ = t.image(of: p.baseAddress!, into: $0.baseAddress!, workspace: &w) } }
+            h.withUnsafeBufferPointer { p in
+                f.withUnsafeMutableBufferPointer {
+                    _ = t.image(of: p.baseAddress!, into: $0.baseAddress!, workspace: &w)
+                }
+            }
             return f
         }
         let a = features(Self.synthetic([(1, 0, 0.25, 20e-9), (0.7, 0.2, -0.5, 75e-9)]))
         let b = features(Self.synthetic([(1, 0, 0.25, 20e-9), (0.7, 0.2, -0.5, 95e-9)]))
-        let shifted = features(Self.synthetic([(1, 0, 0.25, 33e-9), (0.7, 0.2, -0.5, 88e-9)]))   // both by 13 ns
+        let shifted = features(Self.synthetic([(1, 0, 0.25, 33e-9), (0.7, 0.2, -0.5, 88e-9)])) // both by 13 ns
         func cosine(_ x: [Float], _ y: [Float]) -> Double { zip(x, y).reduce(0.0) { $0 + Double($1.0) * Double($1.1) } }
         #expect(cosine(a, b) < 0.9, "relative delay lost: \(cosine(a, b))")
         #expect(abs(cosine(a, shifted) - 1) < 1e-5)

@@ -1,8 +1,9 @@
-@testable import CSISearch
 import CSIChannel
 import CSINumerics
 import Foundation
 import Testing
+
+@testable import CSISearch
 
 /// The fix status with a model quality map (docs/localization.md, "Uncertainty and status"), on a case where the
 /// test controls the model error: the model is the exact simulator; the frames are the simulator's channel plus,
@@ -34,14 +35,16 @@ import Testing
             let h = frameWithoutNoise(at: x), f = sim.channels(at: [x])
             return zip(h, f).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } / h.reduce(0) { $0 + $1 * $1 }
         }
-        return ModelQualityMap.build(positions: positions, ratios: ratios, lower: Point3(r.x.lowerBound, r.y.lowerBound, 1),
-                                     upper: Point3(r.x.upperBound, r.y.upperBound, 1))!
+        return ModelQualityMap.build(
+            positions: positions, ratios: ratios, lower: Point3(r.x.lowerBound, r.y.lowerBound, 1),
+            upper: Point3(r.x.upperBound, r.y.upperBound, 1))!
     }
 
     static func configuration() -> LocalizerConfiguration {
         var c = LocalizerConfiguration()
         // The noise level is known (the test sets it): σ² per complex entry at 30 dB below the mean energy.
-        let mean = PositionSampler.uniform(in: scene.ueRegion, count: 50, seed: 9)
+        let mean =
+            PositionSampler.uniform(in: scene.ueRegion, count: 50, seed: 9)
             .map { sim.channels(at: [$0]).reduce(0) { $0 + $1 * $1 } }.reduce(0, +) / 50
         c.noiseFloor = .variance(mean / Double(sim.antennaCount * sim.subcarrierCount) / fromDecibels(snrDB))
         return c
@@ -71,12 +74,15 @@ import Testing
     @Test func correctFixesOnThePoorRegionAreNotFlaggedWithTheMapButAreWithout() {
         let right = Region(x: 0.16...0.6, y: -0.6...0.6, z: 1...1)
         let frames = Self.frames(count: 12, region: right, seed: 21)
-        let with = Localizer(model: Self.sim, region: Self.scene.ueRegion, configuration: Self.configuration(), quality: Self.map())
+        let with = Localizer(
+            model: Self.sim, region: Self.scene.ueRegion, configuration: Self.configuration(), quality: Self.map())
         let without = Localizer(model: Self.sim, region: Self.scene.ueRegion, configuration: Self.configuration())
         var flaggedWithout = 0
         for (x, h) in frames {
             let a = with.localize(h), b = without.localize(h)
-            #expect(SearchTestSupport.horizontalError(a.position, x) < SearchTestSupport.wavelength / 4, "truth \(x), fix \(a.position)")
+            #expect(
+                SearchTestSupport.horizontalError(a.position, x) < SearchTestSupport.wavelength / 4,
+                "truth \(x), fix \(a.position)")
             #expect(!a.status.isFlagged, "truth \(x): \(a.status), cost \(a.cost) vs threshold \(a.costThreshold)")
             #expect(a.modelNMSE.map { abs(decibels($0) - decibels(Self.epsilon)) < 3 } == true)
             if b.status == .grossErrorSuspected { flaggedWithout += 1 }
@@ -86,7 +92,8 @@ import Testing
     }
 
     @Test func correctFixesOnTheGoodRegionStayTrustedAndWrongFixesAreFlaggedEverywhere() {
-        let localizer = Localizer(model: Self.sim, region: Self.scene.ueRegion, configuration: Self.configuration(), quality: Self.map())
+        let localizer = Localizer(
+            model: Self.sim, region: Self.scene.ueRegion, configuration: Self.configuration(), quality: Self.map())
         for (x, h) in Self.frames(count: 8, region: Region(x: -0.6...(-0.16), y: -0.6...0.6, z: 1...1), seed: 22) {
             let fix = localizer.localize(h)
             #expect(SearchTestSupport.horizontalError(fix.position, x) < SearchTestSupport.wavelength / 4)
@@ -94,15 +101,20 @@ import Testing
         }
         // Wrong fixes: the search is confined to a box the truth is not in, so whatever it returns is ≥ 0.3 m off —
         // on the poor side (the allowance for the model error is there) and on the good side.
-        for (searched, truths) in [(Region(x: 0.35...0.6, y: -0.6...0.6, z: 1...1), Region(x: 0.05...0.05, y: -0.5...0.5, z: 1...1)),
-                                   (Region(x: -0.6...(-0.35), y: -0.6...0.6, z: 1...1), Region(x: -0.05...(-0.05), y: -0.5...0.5, z: 1...1))] {
+        for (searched, truths) in [
+            (Region(x: 0.35...0.6, y: -0.6...0.6, z: 1...1), Region(x: 0.05...0.05, y: -0.5...0.5, z: 1...1)),
+            (Region(x: -0.6...(-0.35), y: -0.6...0.6, z: 1...1), Region(x: -0.05...(-0.05), y: -0.5...0.5, z: 1...1)),
+        ] {
             var c = Self.configuration()
             c.region = SearchRegion(searched)
-            let confined = Localizer(model: Self.sim, region: Self.scene.ueRegion, configuration: c, quality: Self.map())
+            let confined = Localizer(
+                model: Self.sim, region: Self.scene.ueRegion, configuration: c, quality: Self.map())
             for (x, h) in Self.frames(count: 6, region: truths, seed: 23) {
                 let fix = confined.localize(h)
                 #expect(SearchTestSupport.horizontalError(fix.position, x) > 0.25)
-                #expect(fix.status == .grossErrorSuspected, "truth \(x), fix \(fix.position): cost \(fix.cost) vs \(fix.costThreshold)")
+                #expect(
+                    fix.status == .grossErrorSuspected,
+                    "truth \(x), fix \(fix.position): cost \(fix.cost) vs \(fix.costThreshold)")
             }
         }
     }

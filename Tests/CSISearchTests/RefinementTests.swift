@@ -1,7 +1,8 @@
-@testable import CSISearch
 import CSIChannel
 import CSINumerics
 import Testing
+
+@testable import CSISearch
 
 @Suite struct RefinementTests {
     static let scene = SearchTestSupport.multipath()
@@ -23,8 +24,12 @@ import Testing
         for i in 0..<p.count {
             var up = p, down = p
             up[i] += steps[i]; down[i] -= steps[i]
-            let fd = (l.linearize(up, tauScale: scale, &s).cost - l.linearize(down, tauScale: scale, &s).cost) / (2 * steps[i])
-            #expect(abs(fd - (-2 * lin.gradient[i])) <= 1e-5 * max(abs(fd), 1e-3 * lin.cost), "parameter \(i): fd \(fd), analytic \(-2 * lin.gradient[i])")
+            let fd =
+                (l.linearize(up, tauScale: scale, &s).cost - l.linearize(down, tauScale: scale, &s).cost)
+                / (2 * steps[i])
+            #expect(
+                abs(fd - (-2 * lin.gradient[i])) <= 1e-5 * max(abs(fd), 1e-3 * lin.cost),
+                "parameter \(i): fd \(fd), analytic \(-2 * lin.gradient[i])")
         }
     }
 

@@ -1,8 +1,9 @@
-@testable import CSIChannel
-@testable import CSISearch
 import CSINumerics
 import Foundation
 import Testing
+
+@testable import CSIChannel
+@testable import CSISearch
 
 /// A composite model: the simulator as its base plus a small smooth correction (1 % of the base's channel at a
 /// point 3 cm away), counting how many candidates its own `correlate` scores.
@@ -25,15 +26,19 @@ struct CompositeModel: ChannelModel {
         let shifted = base.channels(at: positions.map { $0 + Self.shift })
         for i in 0..<(positions.count * valuesPerChannel) { output[i] += 0.01 * shifted[i] }
     }
-    func evaluateWithJacobian(at x: Point3, value: UnsafeMutableBufferPointer<Double>, jacobian: UnsafeMutableBufferPointer<Double>) {
+    func evaluateWithJacobian(
+        at x: Point3, value: UnsafeMutableBufferPointer<Double>, jacobian: UnsafeMutableBufferPointer<Double>
+    ) {
         base.evaluateWithJacobian(at: x, value: value, jacobian: jacobian)
         let (v, j) = base.channelAndJacobian(at: x + Self.shift)
         for i in 0..<valuesPerChannel { value[i] += 0.01 * v[i] }
         for i in 0..<(3 * valuesPerChannel) { jacobian[i] += 0.01 * j[i] }
     }
-    func correlate(_ positions: UnsafeBufferPointer<Point3>, hRe: UnsafePointer<Double>, hIm: UnsafePointer<Double>,
-                   correlations: UnsafeMutablePointer<Double>, energies: UnsafeMutablePointer<Double>,
-                   scratch: UnsafeMutableBufferPointer<Double>) {
+    func correlate(
+        _ positions: UnsafeBufferPointer<Point3>, hRe: UnsafePointer<Double>, hIm: UnsafePointer<Double>,
+        correlations: UnsafeMutablePointer<Double>, energies: UnsafeMutablePointer<Double>,
+        scratch: UnsafeMutableBufferPointer<Double>
+    ) {
         counter.add(positions.count)
         evaluate(positions, into: scratch)
         // The default correlation of the written channels (as `ChannelModel.correlate` does).

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import CSITracking
 
 /// Solves A x = b (n × n, row-major) by Gaussian elimination with partial pivoting; returns A⁻¹ when b is nil.
@@ -31,7 +32,7 @@ func identity(_ n: Int) -> [Double] { (0..<(n * n)).map { $0 / n == $0 % n ? 1 :
     /// correlated 2×2 covariance), evaluated there, and its covariance equals the inverse normal matrix.
     @Test func zeroProcessNoiseIsBatchLeastSquaresLine() {
         var rng = SystemRandomNumberGenerator()
-        let times: [Double] = (0..<25).map { (k: Int) -> Double in Double(k) * 0.1 + (k % 3 == 0 ? 0.013 : 0) }   // irregular steps
+        let times: [Double] = (0..<25).map { (k: Int) -> Double in Double(k) * 0.1 + (k % 3 == 0 ? 0.013 : 0) } // irregular steps
         var zs: [[Double]] = [], rs: [[Double]] = []
         for (k, t) in times.enumerated() {
             let sx: Double = 0.01 + 0.002 * Double(k % 4)
@@ -52,13 +53,15 @@ func identity(_ n: Int) -> [Double] { (0..<(n * n)).map { $0 / n == $0 % n ? 1 :
         let tN = times.last!
         var normal = [Double](repeating: 0, count: 16), rhs = [Double](repeating: 0, count: 4)
         for k in times.indices {
-            let w = solve(rs[k], 2, identity(2))          // R_k⁻¹
+            let w = solve(rs[k], 2, identity(2)) // R_k⁻¹
             let dt = times[k] - tN
-            let h: [Double] = [1, 0, dt, 0, 0, 1, 0, dt]  // 2 × 4
+            let h: [Double] = [1, 0, dt, 0, 0, 1, 0, dt] // 2 × 4
             for i in 0..<4 {
                 for j in 0..<4 {
                     var s = 0.0
-                    for a in 0..<2 { for b in 0..<2 { let hw: Double = h[a * 4 + i] * w[a * 2 + b]; s += hw * h[b * 4 + j] } }
+                    for a in 0..<2 {
+                        for b in 0..<2 { let hw: Double = h[a * 4 + i] * w[a * 2 + b]; s += hw * h[b * 4 + j] }
+                    }
                     normal[i * 4 + j] += s
                 }
                 var s = 0.0
@@ -90,7 +93,8 @@ func identity(_ n: Int) -> [Double] { (0..<(n * n)).map { $0 / n == $0 % n ? 1 :
             return quadratic + 0.01 * sin(17 * t)
         }
         // The filter on axis x; axis y gets the same data (axes are independent with diagonal R).
-        var filter = ConstantVelocityFilter(position: [zs[0], zs[0]], positionCovariance: [r0, 0, 0, r0], speedSigma: sv)
+        var filter = ConstantVelocityFilter(
+            position: [zs[0], zs[0]], positionCovariance: [r0, 0, 0, r0], speedSigma: sv)
         for k in 1..<times.count {
             filter = filter.predicted(by: times[k] - times[k - 1], accelerationPSD: q)
             filter = filter.updated(measurement: [zs[k], zs[k]], covariance: [noise[k], 0, 0, noise[k]])!
@@ -107,7 +111,9 @@ func identity(_ n: Int) -> [Double] { (0..<(n * n)).map { $0 / n == $0 % n ? 1 :
         }
         let obs = Array(1..<times.count), n = obs.count, tN = times.last!
         var gram = [Double](repeating: 0, count: n * n)
-        for (i, a) in obs.enumerated() { for (j, b) in obs.enumerated() { gram[i * n + j] = kpp(times[a], times[b]) + (i == j ? noise[a] : 0) } }
+        for (i, a) in obs.enumerated() {
+            for (j, b) in obs.enumerated() { gram[i * n + j] = kpp(times[a], times[b]) + (i == j ? noise[a] : 0) }
+        }
         let alpha = solve(gram, n, obs.map { zs[$0] - zs[0] })
         let kp = obs.map { kpp(tN, times[$0]) }, kv = obs.map { kvp(tN, times[$0]) }
         let meanP = zs[0] + zip(kp, alpha).map(*).reduce(0, +)
@@ -122,8 +128,9 @@ func identity(_ n: Int) -> [Double] { (0..<(n * n)).map { $0 / n == $0 % n ? 1 :
     /// Prediction composes: Δt₁ then Δt₂ equals Δt₁ + Δt₂ (exact discretization), so holding a track at its last
     /// update and predicting to any later fix is consistent.
     @Test func predictionComposes() {
-        let f = ConstantVelocityFilter(state: [1, 2, 3, 0.5, -0.2, 0.1],
-                                       covariance: (0..<36).map { (i: Int) -> Double in i / 6 == i % 6 ? 0.01 + Double(i) * 1e-4 : 1e-5 })
+        let f = ConstantVelocityFilter(
+            state: [1, 2, 3, 0.5, -0.2, 0.1],
+            covariance: (0..<36).map { (i: Int) -> Double in i / 6 == i % 6 ? 0.01 + Double(i) * 1e-4 : 1e-5 })
         let a = f.predicted(by: 0.3, accelerationPSD: 2).predicted(by: 0.45, accelerationPSD: 2)
         let b = f.predicted(by: 0.75, accelerationPSD: 2)
         for i in 0..<6 { #expect(abs(a.state[i] - b.state[i]) < 1e-14) }

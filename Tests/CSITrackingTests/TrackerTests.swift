@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import CSITracking
 
 @Suite struct TrackerTests {
@@ -13,13 +14,16 @@ import Testing
         init(seed: UInt64 = 7) { rng = Xorshift(state: seed) }
         func truth(_ k: Int) -> SIMD3<Double> { SIMD3(-2 + 0.01 * Double(k), 1 + 0.005 * Double(k), 1.5) }
         func time(_ k: Int) -> Int64 { t0 + Int64(k) * 10_000_000 }
-        mutating func fix(_ k: Int, offset: SIMD3<Double> = .zero, usable: Bool = true, dimension: Int = 2,
-                          clock: TrackClock = .capture) -> TrackMeasurement {
+        mutating func fix(
+            _ k: Int, offset: SIMD3<Double> = .zero, usable: Bool = true, dimension: Int = 2,
+            clock: TrackClock = .capture
+        ) -> TrackMeasurement {
             let noise = SIMD3(rng.gaussian(), rng.gaussian(), 0) * TrackerTests.sigma
             let s2 = TrackerTests.sigma * TrackerTests.sigma
-            return TrackMeasurement(timeNs: time(k), clock: clock, position: truth(k) + noise + offset,
-                                    covariance: dimension == 2 ? [s2, 0, 0, s2] : [s2, 0, 0, 0, s2, 0, 0, 0, s2],
-                                    dimension: dimension, usable: usable)
+            return TrackMeasurement(
+                timeNs: time(k), clock: clock, position: truth(k) + noise + offset,
+                covariance: dimension == 2 ? [s2, 0, 0, s2] : [s2, 0, 0, 0, s2, 0, 0, 0, s2],
+                dimension: dimension, usable: usable)
         }
     }
 
@@ -155,12 +159,14 @@ import Testing
 
         let older = try #require(olderResult)
         #expect(older.event == .late && older.updates == 50)
-        #expect(Self.distance(older.position, walk.truth(45)) < 0.01)   // extrapolated back to the fix's time
+        #expect(Self.distance(older.position, walk.truth(45)) < 0.01) // extrapolated back to the fix's time
         // A late fix 30 cm off is gated like a timely one: published as an outlier, the track untouched.
-        let lateJumpResult = tracker.process(walk.fix(46, offset: SIMD3(0.3, 0, 0)), key: Self.key, nowNs: walk.time(50))
+        let lateJumpResult = tracker.process(
+            walk.fix(46, offset: SIMD3(0.3, 0, 0)), key: Self.key, nowNs: walk.time(50))
         let lateJump = try #require(lateJumpResult)
         #expect(lateJump.event == .outlier && lateJump.updates == 50)
-        let flaggedResult = tracker.process(walk.fix(50, offset: SIMD3(0.5, 0, 0), usable: false), key: Self.key, nowNs: walk.time(50))
+        let flaggedResult = tracker.process(
+            walk.fix(50, offset: SIMD3(0.5, 0, 0), usable: false), key: Self.key, nowNs: walk.time(50))
 
         let flagged = try #require(flaggedResult)
         #expect(flagged.event == .unused && flagged.updates == 50)
@@ -170,7 +176,8 @@ import Testing
         let next = try #require(nextResult)
         #expect(next.event == .updated && next.updates == 51)
         // An unusable first fix starts nothing.
-        #expect(tracker.process(walk.fix(0, usable: false), key: TrackKey(receiver: 9, ue: 9), nowNs: walk.time(52)) == nil)
+        #expect(
+            tracker.process(walk.fix(0, usable: false), key: TrackKey(receiver: 9, ue: 9), nowNs: walk.time(52)) == nil)
         #expect(tracker.count == 1)
     }
 
@@ -178,20 +185,28 @@ import Testing
         var tracker = Tracker(configuration: Self.configuration())
         var walk = Walk()
         for k in 0..<10 { _ = tracker.process(walk.fix(k), key: Self.key, nowNs: walk.time(k)) }
-        #expect(tracker.process(walk.fix(10, clock: .receive), key: Self.key, nowNs: walk.time(10))?.event == .restartedClock)
-        #expect(tracker.process(walk.fix(11, dimension: 3, clock: .receive), key: Self.key, nowNs: walk.time(11))?.event == .restartedClock)
+        #expect(
+            tracker.process(walk.fix(10, clock: .receive), key: Self.key, nowNs: walk.time(10))?.event
+                == .restartedClock)
+        #expect(
+            tracker.process(walk.fix(11, dimension: 3, clock: .receive), key: Self.key, nowNs: walk.time(11))?.event
+                == .restartedClock)
         let eResult = tracker.process(walk.fix(12, dimension: 3, clock: .receive), key: Self.key, nowNs: walk.time(12))
 
         let e = try #require(eResult)
         #expect(e.event == .updated && e.dimension == 3 && e.positionCovariance.count == 9)
         // One fix from further back than the restart gap is a stalled frame: never an update, never a restart…
-        let stalled = tracker.process(walk.fix(-500, dimension: 3, clock: .receive), key: Self.key, nowNs: walk.time(13))
+        let stalled = tracker.process(
+            walk.fix(-500, dimension: 3, clock: .receive), key: Self.key, nowNs: walk.time(13))
         #expect(stalled?.event == .late || stalled?.event == .outlier)
         // …but a clock that stays back (publisher restarted) restarts the track after `outliersToRestart` such fixes.
         let needed = Self.configuration().outliersToRestart
         for k in 1..<needed {
-            let e = tracker.process(walk.fix(-500 + k, dimension: 3, clock: .receive), key: Self.key, nowNs: walk.time(13))?.event
-            #expect(k < needed - 1 ? e != .restartedClock : e == .restartedClock, "fix \(k + 1) from the past: \(String(describing: e))")
+            let e = tracker.process(
+                walk.fix(-500 + k, dimension: 3, clock: .receive), key: Self.key, nowNs: walk.time(13))?.event
+            #expect(
+                k < needed - 1 ? e != .restartedClock : e == .restartedClock,
+                "fix \(k + 1) from the past: \(String(describing: e))")
         }
         // Extreme times do not trap.
         var m = walk.fix(14, dimension: 3, clock: .receive)
@@ -224,8 +239,10 @@ import Testing
         c.maxTracks = 3
         var tracker = Tracker(configuration: c)
         var walk = Walk()
-        for ue in UInt32(1)...3 { _ = tracker.process(walk.fix(0), key: TrackKey(receiver: 1, ue: ue), nowNs: Int64(ue)) }
-        _ = tracker.process(walk.fix(1), key: TrackKey(receiver: 1, ue: 1), nowNs: 10)   // UE 2 is now the oldest
+        for ue in UInt32(1)...3 {
+            _ = tracker.process(walk.fix(0), key: TrackKey(receiver: 1, ue: ue), nowNs: Int64(ue))
+        }
+        _ = tracker.process(walk.fix(1), key: TrackKey(receiver: 1, ue: 1), nowNs: 10) // UE 2 is now the oldest
         _ = tracker.process(walk.fix(0), key: TrackKey(receiver: 1, ue: 4), nowNs: 11)
         #expect(tracker.count == 3 && tracker.evictedTotal == 1)
         #expect(tracker.process(walk.fix(2), key: TrackKey(receiver: 1, ue: 1), nowNs: 12)?.event == .updated)
@@ -250,7 +267,8 @@ import Testing
             (\.accelerationPSD, .nan, "acceleration_psd"), (\.accelerationPSD, 0, "acceleration_psd"),
             (\.gateProbability, 1, "gate_probability"), (\.gateProbability, .infinity, "gate_probability"),
             (\.restartAfterSeconds, -1, "restart_after_s"), (\.expireAfterSeconds, .nan, "expire_after_s"),
-            (\.measurementFloorM, -0.1, "measurement_floor_m"), (\.defaultMeasurementSigmaM, 0, "default_measurement_sigma_m"),
+            (\.measurementFloorM, -0.1, "measurement_floor_m"),
+            (\.defaultMeasurementSigmaM, 0, "default_measurement_sigma_m"),
             (\.initialSpeedSigmaMps, 1e9, "initial_speed_sigma_mps"),
         ]
         for (path, value, key) in cases {
@@ -274,8 +292,8 @@ struct Xorshift {
     var state: UInt64
     mutating func next() -> UInt64 {
         state ^= state >> 12; state ^= state << 25; state ^= state >> 27
-        return state &* 2685821657736338717
+        return state &* 2_685_821_657_736_338_717
     }
-    mutating func unit() -> Double { (Double(next() >> 11) + 0.5) / 9007199254740992 }
+    mutating func unit() -> Double { (Double(next() >> 11) + 0.5) / 9_007_199_254_740_992 }
     mutating func gaussian() -> Double { (-2 * log(unit())).squareRoot() * cos(2 * .pi * unit()) }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import CSIView
 
 /// Client cap and slow-client dropping of the SSE fan-out.
@@ -10,7 +11,7 @@ import Testing
         limits.clientQueue = 3
         let b = EventBroadcaster(limits: limits)
         let a = b.subscribe(first: Data("0".utf8))!, c = b.subscribe(first: Data("0".utf8))!
-        #expect(b.subscribe(first: Data()) == nil)   // at the cap
+        #expect(b.subscribe(first: Data()) == nil) // at the cap
         // client a reads everything, client c nothing: c holds "0" + 2 more, the 4th broadcast overflows it
         for i in 1...4 {
             b.broadcast(Data("\(i)".utf8))
@@ -19,7 +20,7 @@ import Testing
         }
         #expect(await b.next(c) == nil)
         #expect(b.clientCount == 1)
-        #expect(b.subscribe(first: Data()) != nil)   // a place is free again
+        #expect(b.subscribe(first: Data()) != nil) // a place is free again
     }
 
     @Test func aWaitingClientGetsTheNextEventAndCloseEndsIt() async {
@@ -38,6 +39,8 @@ import Testing
     }
 
     @Test func sseFraming() {
-        #expect(String(decoding: ServerSentEvent.event("state", data: Data(#"{"a":1}"#.utf8)), as: UTF8.self) == "event: state\ndata: {\"a\":1}\n\n")
+        #expect(
+            String(decoding: ServerSentEvent.event("state", data: Data(#"{"a":1}"#.utf8)), as: UTF8.self)
+                == "event: state\ndata: {\"a\":1}\n\n")
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import CSIView
 
 /// ``MetricsScraper`` against a one-shot fake server on a raw socket: the body cap holds whatever the answer says.
@@ -13,7 +14,9 @@ import Testing
         inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr)
         var len = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafeMutablePointer(to: &sa) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && listen(fd, 1) == 0 && getsockname(fd, $0, &len) == 0 }
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, len) == 0 && listen(fd, 1) == 0 && getsockname(fd, $0, &len) == 0
+            }
         }
         guard bound else { close(fd); throw POSIXError(.EADDRINUSE) }
         let thread = Thread {
@@ -26,7 +29,7 @@ import Testing
             var buffer = [UInt8](repeating: 0, count: 4096)
             _ = buffer.withUnsafeMutableBytes { recv(c, $0.baseAddress, $0.count, 0) }
             _ = response.withUnsafeBytes { send(c, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            shutdown(c, Int32(SHUT_WR))   // the end of a body without length or chunks
+            shutdown(c, Int32(SHUT_WR)) // the end of a body without length or chunks
             while buffer.withUnsafeMutableBytes({ recv(c, $0.baseAddress, $0.count, 0) }) > 0 {}
         }
         thread.start()
@@ -43,19 +46,24 @@ import Testing
         let series = try await scrape("HTTP/1.1 200 OK\r\nContent-Length: \(body.utf8.count)\r\n\r\n" + body)
         #expect(series == ["csilocd_fixes_total": 42])
         // chunked (split inside a line), and delimited by the end of the connection
-        let chunked = try await scrape("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\ncsilo\r\n12;x=1\r\ncd_fixes_total 42\n\r\n0\r\n\r\n")
+        let chunked = try await scrape(
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\ncsilo\r\n12;x=1\r\ncd_fixes_total 42\n\r\n0\r\n\r\n"
+        )
         #expect(chunked == ["csilocd_fixes_total": 42])
         #expect(try await scrape("HTTP/1.1 200 OK\r\n\r\n" + body) == ["csilocd_fixes_total": 42])
-        await #expect(throws: ViewError("GET /metrics answered 404")) { _ = try await scrape("HTTP/1.1 404 Not Found\r\n\r\n") }
+        await #expect(throws: ViewError("GET /metrics answered 404")) {
+            _ = try await scrape("HTTP/1.1 404 Not Found\r\n\r\n")
+        }
     }
 
     @Test func aHugeDeclaredBodyIsRefusedWithoutReadingIt() async throws {
-        // 100 MB declared, nothing sent: reading it would wait for the timeout; the cap answers at once
-        let start = ContinuousClock.now
-        await #expect(throws: ViewError("the metrics body of 100000000 bytes exceeds \(MetricsScraper.maxBodyBytes) bytes")) {
+        // 100 MB declared, nothing sent: reading it would end in the timeout's error ("no answer within …"); the
+        // cap refuses on the headers alone, with its own error (no wall-clock assertion: the suite runs loaded)
+        await #expect(
+            throws: ViewError("the metrics body of 100000000 bytes exceeds \(MetricsScraper.maxBodyBytes) bytes")
+        ) {
             _ = try await scrape("HTTP/1.1 200 OK\r\nContent-Length: 100000000\r\n\r\n")
         }
-        #expect(ContinuousClock.now - start < .seconds(10))
     }
 
     @Test func aChunkedBodyIsCutAtTheCap() async throws {

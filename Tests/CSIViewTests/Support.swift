@@ -1,6 +1,7 @@
 import CSIWire
 import Foundation
 import ZMQ
+
 @testable import CSIView
 
 /// A viewer on 127.0.0.1:0 subscribed to a publisher bound on a free loopback port.
@@ -12,7 +13,8 @@ struct ViewerFixture {
     init(limits: ViewLimits = ViewLimits(), area: MapArea? = nil) async throws {
         context = try Context()
         publisher = try Publisher(context: context, bind: ["tcp://127.0.0.1:*"])
-        var config = Viewer.Configuration(endpoint: publisher.lastEndpoint, listen: try ViewListenAddress(parsing: "127.0.0.1:0"))
+        var config = Viewer.Configuration(
+            endpoint: publisher.lastEndpoint, listen: try ViewListenAddress(parsing: "127.0.0.1:0"))
         config.limits = limits
         config.area = area
         viewer = try Viewer(configuration: config)
@@ -22,11 +24,14 @@ struct ViewerFixture {
     /// A walking UE's fix k: along +x at 1 m/s from (−4, 1), 10 fixes/s, with truth error 1 cm and a track.
     static func fix(_ k: Int, ue: UInt32 = 7) -> PositionFix {
         let x = -4 + 0.1 * Double(k)
-        let track = PositionFix.Track(position: SIMD3(x, 1, 1.5), velocity: SIMD3(1, 0, 0), covariance: [0.01, 0, 0, 0.01],
-                                      velocityCovariance: [0.01, 0, 0, 0.01], event: "updated", updates: k, ageSeconds: 0.1 * Double(k),
-                                      sinceUpdateSeconds: 0)
-        return PositionFix(seq: UInt64(k), receiverID: 1, ueID: ue, tCaptureNs: Int64(k) * 100_000_000, tPublishNs: 0,
-                           position: SIMD3(x + 0.01, 1, 1.5), covariance: [0.04, 0.01, 0.01, 0.02], latencyMs: 3, truthErrorM: 0.01, track: track)
+        let track = PositionFix.Track(
+            position: SIMD3(x, 1, 1.5), velocity: SIMD3(1, 0, 0), covariance: [0.01, 0, 0, 0.01],
+            velocityCovariance: [0.01, 0, 0, 0.01], event: "updated", updates: k, ageSeconds: 0.1 * Double(k),
+            sinceUpdateSeconds: 0)
+        return PositionFix(
+            seq: UInt64(k), receiverID: 1, ueID: ue, tCaptureNs: Int64(k) * 100_000_000, tPublishNs: 0,
+            position: SIMD3(x + 0.01, 1, 1.5), covariance: [0.04, 0.01, 0.01, 0.02], latencyMs: 3, truthErrorM: 0.01,
+            track: track)
     }
 
     /// Publishes fixes 0, 1, … every 20 ms until `done()` or `timeout` (PUB drops until the subscription arrives).
@@ -41,7 +46,9 @@ struct ViewerFixture {
     }
 
     /// Runs `body` with a fixture and closes it afterwards, also when `body` throws.
-    static func with(limits: ViewLimits = ViewLimits(), area: MapArea? = nil, _ body: (ViewerFixture) async throws -> Void) async throws {
+    static func with(
+        limits: ViewLimits = ViewLimits(), area: MapArea? = nil, _ body: (ViewerFixture) async throws -> Void
+    ) async throws {
         let f = try await ViewerFixture(limits: limits, area: area)
         do { try await body(f) } catch { await f.close(); throw error }
         await f.close()
@@ -63,7 +70,11 @@ func connectLoopback(port: UInt16, receiveTimeout: Double = 30) throws -> Int32 
     sa.sin_family = sa_family_t(AF_INET)
     sa.sin_port = port.bigEndian
     inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr)
-    let ok = withUnsafePointer(to: &sa) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+    let ok = withUnsafePointer(to: &sa) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+        }
+    }
     guard ok == 0 else { close(fd); throw POSIXError(.ECONNREFUSED) }
     var tv = timeval(tv_sec: Int(receiveTimeout), tv_usec: Int((receiveTimeout - floor(receiveTimeout)) * 1e6))
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))

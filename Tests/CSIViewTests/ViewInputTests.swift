@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import CSIView
 
 /// Command-line inputs of the viewer: listen addresses (loopback only by default), regions, metrics URLs, limits.
@@ -17,7 +18,9 @@ import Testing
         #expect(try ViewListenAddress(parsing: text, allowNonLoopback: true).port > 0)
     }
 
-    @Test(arguments: ["8090", "127.0.0.1", "127.0.0.1:65536", "127.0.0.1:-1", "example.com:80", "[::1]8090", "::1:80", "127.0.0.1:8o"])
+    @Test(arguments: [
+        "8090", "127.0.0.1", "127.0.0.1:65536", "127.0.0.1:-1", "example.com:80", "[::1]8090", "::1:80", "127.0.0.1:8o",
+    ])
     func malformedAddressesAreRefused(_ text: String) {
         #expect(throws: ViewError.self) { try ViewListenAddress(parsing: text) }
     }
@@ -34,28 +37,33 @@ import Testing
         let m = try MetricsScraper(url: "http://localhost:9464/metrics")
         #expect(m.host == "127.0.0.1" && m.port == 9464 && m.path == "/metrics")
         #expect(try MetricsScraper(url: "http://[::1]:9/").host == "::1")
-        for bad in ["https://127.0.0.1:1/metrics", "http://127.0.0.1/metrics", "http://daemon.example:9464/metrics", "127.0.0.1:9464"] {
+        for bad in [
+            "https://127.0.0.1:1/metrics", "http://127.0.0.1/metrics", "http://daemon.example:9464/metrics",
+            "127.0.0.1:9464",
+        ] {
             #expect(throws: ViewError.self, "\(bad)") { try MetricsScraper(url: bad) }
         }
     }
 
     @Test func prometheusTextParsing() {
         let text = """
-        # HELP csilocd_frames_total frames
-        # TYPE csilocd_frames_total counter
-        csilocd_frames_total{outcome="localized"} 1234
-        csilocd_frames_rejected_total{reason="bad crc"} 5 1700000000000
-        csilocd_queue_depth 3.5
-        csilocd_stage_seconds_bucket{stage="search",le="0.1"} 9
-        csilocd_stage_seconds_sum{stage="search"} 1.5
-        csilocd_stage_seconds_count{stage="search"} 12
-        csilocd_workers NaN
-        other_metric 1
-        csilocd_broken
-        """
-        #expect(MetricsScraper.parse(text, prefix: "csilocd_") == [
-            #"csilocd_frames_total{outcome="localized"}"#: 1234, #"csilocd_frames_rejected_total{reason="bad crc"}"#: 5, "csilocd_queue_depth": 3.5,
-        ])
+            # HELP csilocd_frames_total frames
+            # TYPE csilocd_frames_total counter
+            csilocd_frames_total{outcome="localized"} 1234
+            csilocd_frames_rejected_total{reason="bad crc"} 5 1700000000000
+            csilocd_queue_depth 3.5
+            csilocd_stage_seconds_bucket{stage="search",le="0.1"} 9
+            csilocd_stage_seconds_sum{stage="search"} 1.5
+            csilocd_stage_seconds_count{stage="search"} 12
+            csilocd_workers NaN
+            other_metric 1
+            csilocd_broken
+            """
+        #expect(
+            MetricsScraper.parse(text, prefix: "csilocd_") == [
+                #"csilocd_frames_total{outcome="localized"}"#: 1234,
+                #"csilocd_frames_rejected_total{reason="bad crc"}"#: 5, "csilocd_queue_depth": 3.5,
+            ])
     }
 
     @Test func limitsAreValidated() {

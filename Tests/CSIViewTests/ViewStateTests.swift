@@ -1,14 +1,18 @@
 import CSIWire
 import Foundation
 import Testing
+
 @testable import CSIView
 
 /// ``ViewState`` and the JSON the page receives: bounds, counters, tails, eviction, statistics.
 @Suite struct ViewStateTests {
-    func fix(_ seq: UInt64, ue: UInt32 = 1, receiver: UInt32 = 1, x: Double, y: Double, status: PositionFix.Status = .ok,
-             cov: [Double] = [], truth: Double? = nil, track: PositionFix.Track? = nil) -> PositionFix {
-        PositionFix(seq: seq, receiverID: receiver, ueID: ue, tCaptureNs: 0, tPublishNs: 0, position: SIMD3(x, y, 1.5),
-                    covariance: cov, status: status, latencyMs: 2, truthErrorM: truth, track: track)
+    func fix(
+        _ seq: UInt64, ue: UInt32 = 1, receiver: UInt32 = 1, x: Double, y: Double, status: PositionFix.Status = .ok,
+        cov: [Double] = [], truth: Double? = nil, track: PositionFix.Track? = nil
+    ) -> PositionFix {
+        PositionFix(
+            seq: seq, receiverID: receiver, ueID: ue, tCaptureNs: 0, tPublishNs: 0, position: SIMD3(x, y, 1.5),
+            covariance: cov, status: status, latencyMs: 2, truthErrorM: truth, track: track)
     }
 
     @Test func countsByStatusAndKeepsTheLatestFixPerUE() {
@@ -20,7 +24,9 @@ import Testing
         state.countUndecodable()
         let s = state.snapshot()
         #expect(s.counters.fixes == 4)
-        #expect([s.counters.ok, s.counters.suspect, s.counters.outlier, s.counters.failed, s.counters.undecodable] == [Int](repeating: 1, count: 5))
+        #expect(
+            [s.counters.ok, s.counters.suspect, s.counters.outlier, s.counters.failed, s.counters.undecodable]
+                == [Int](repeating: 1, count: 5))
         #expect(s.ues.map(\.ue) == [1, 2])
         #expect(s.ues[0].seq == 2 && s.ues[0].status == "suspect" && s.ues[0].x == 1.5 && s.ues[0].y == 2.5)
         #expect(s.ues[0].tail == [[1, 2], [1.5, 2.5]])
@@ -45,7 +51,7 @@ import Testing
         let t0 = ContinuousClock.now
         state.ingest(fix(1, ue: 1, x: 0, y: 0), now: t0)
         state.ingest(fix(2, ue: 2, x: 0, y: 0), now: t0 + .seconds(1))
-        state.ingest(fix(3, ue: 1, x: 0, y: 0), now: t0 + .seconds(2))   // UE 1 seen again: UE 2 is now the oldest
+        state.ingest(fix(3, ue: 1, x: 0, y: 0), now: t0 + .seconds(2)) // UE 1 seen again: UE 2 is now the oldest
         state.ingest(fix(4, ue: 3, x: 0, y: 0), now: t0 + .seconds(3))
         let s = state.snapshot(now: t0 + .seconds(4))
         #expect(s.ues.map(\.ue) == [1, 3])
@@ -93,7 +99,7 @@ import Testing
         let state = ViewState()
         // errors 1..20 cm: median (10 + 11)/2 = 10.5 cm; p95 nearest rank ⌈0.95·20⌉ = 19th = 19 cm; max 20 cm
         for i in 1...20 { state.ingest(fix(UInt64(i), ue: UInt32(i % 3), x: 0, y: 0, truth: Double(i) / 100)) }
-        state.ingest(fix(99, x: 0, y: 0, truth: .nan))   // not counted
+        state.ingest(fix(99, x: 0, y: 0, truth: .nan)) // not counted
         let e = try! #require(state.snapshot().errors)
         #expect(e.count == 20)
         #expect(abs(e.medianM - 0.105) < 1e-12 && abs(e.p95M - 0.19) < 1e-12 && abs(e.maxM - 0.20) < 1e-12)
@@ -103,17 +109,19 @@ import Testing
     @Test func ellipsesFollowTheClosedForm() throws {
         // cov = diag(4, 1) m²: semi-axes k·2 and k·1 with k = √(−2 ln 0.05) (docs/protocol.md §2.2), orientation 0
         let k = (-2 * log(0.05)).squareRoot()
-        let track = PositionFix.Track(position: SIMD3(1, 1, 1.5), velocity: SIMD3(0.6, 0.8, 0), covariance: [1, 0, 0, 9],
-                                      velocityCovariance: [0.1, 0, 0, 0.1], event: "updated", updates: 4, ageSeconds: 1, sinceUpdateSeconds: 0)
+        let track = PositionFix.Track(
+            position: SIMD3(1, 1, 1.5), velocity: SIMD3(0.6, 0.8, 0), covariance: [1, 0, 0, 9],
+            velocityCovariance: [0.1, 0, 0, 0.1], event: "updated", updates: 4, ageSeconds: 1, sinceUpdateSeconds: 0)
         let state = ViewState()
         state.ingest(fix(1, x: 0, y: 0, cov: [4, 0, 0, 1], track: track))
         let u = try #require(state.snapshot().ues.first)
         let e = try #require(u.ellipse)
         #expect(abs(e.semiMajorM - 2 * k) < 1e-9 && abs(e.semiMinorM - k) < 1e-9 && abs(e.orientationDeg) < 1e-9)
         let t = try #require(u.track)
-        #expect(abs(try #require(t.speedMps) - 1) < 1e-12)   // √(0.6² + 0.8²)
-        let te = try #require(t.ellipse)        // diag(1, 9): major axis along y, semi-axes 3k and k
-        #expect(abs(te.semiMajorM - 3 * k) < 1e-9 && abs(te.semiMinorM - k) < 1e-9 && abs(te.orientationDeg - 90) < 1e-9)
+        #expect(abs(try #require(t.speedMps) - 1) < 1e-12) // √(0.6² + 0.8²)
+        let te = try #require(t.ellipse) // diag(1, 9): major axis along y, semi-axes 3k and k
+        #expect(
+            abs(te.semiMajorM - 3 * k) < 1e-9 && abs(te.semiMinorM - k) < 1e-9 && abs(te.orientationDeg - 90) < 1e-9)
         #expect(u.trackTail == [[1, 1]])
     }
 
@@ -140,8 +148,9 @@ import Testing
         // 1e200 m/s is finite, but √(vx² + vy²) overflows to +inf, which JSONEncoder refuses
         let v = 1e200
         #expect(!(v * v).isFinite)
-        let track = PositionFix.Track(position: SIMD3(1, 1, 1.5), velocity: SIMD3(v, v, 0), covariance: [1, 0, 0, 1],
-                                      velocityCovariance: [1, 0, 0, 1], event: "updated", updates: 1, ageSeconds: 1, sinceUpdateSeconds: 0)
+        let track = PositionFix.Track(
+            position: SIMD3(1, 1, 1.5), velocity: SIMD3(v, v, 0), covariance: [1, 0, 0, 1],
+            velocityCovariance: [1, 0, 0, 1], event: "updated", updates: 1, ageSeconds: 1, sinceUpdateSeconds: 0)
         let state = ViewState()
         // two huge finite truth errors: their plain mean overflows too
         state.ingest(fix(1, x: 0, y: 0, truth: .greatestFiniteMagnitude, track: track))
@@ -158,8 +167,9 @@ import Testing
         // ~1 MiB of stages, model and frame, and a 100 KiB event: the page draws none of it
         let big = String(repeating: "é", count: 50_000)
         let stages = JSONValue.array((0..<5_000).map { .string("stage \($0) " + String(repeating: "x", count: 150)) })
-        let track = PositionFix.Track(position: SIMD3(1, 1, 1.5), velocity: SIMD3(0, 0, 0), covariance: [1, 0, 0, 1],
-                                      velocityCovariance: [1, 0, 0, 1], event: big, updates: 1, ageSeconds: 1, sinceUpdateSeconds: 0)
+        let track = PositionFix.Track(
+            position: SIMD3(1, 1, 1.5), velocity: SIMD3(0, 0, 0), covariance: [1, 0, 0, 1],
+            velocityCovariance: [1, 0, 0, 1], event: big, updates: 1, ageSeconds: 1, sinceUpdateSeconds: 0)
         var f = fix(1, x: 0, y: 0, track: track)
         f.stages = stages
         f.model = big
@@ -169,7 +179,7 @@ import Testing
         let data = try ViewPage.encoder.encode(state.snapshot())
         #expect(data.count < 2_000)
         let event = try #require(state.snapshot().ues.first?.track?.event)
-        #expect(event == String(repeating: "é", count: 16))   // 2 bytes each: 32 bytes
+        #expect(event == String(repeating: "é", count: 16)) // 2 bytes each: 32 bytes
         #expect(ViewState.capped("ab") == "ab")
     }
 

@@ -2,6 +2,7 @@ import CSIWire
 import Foundation
 import Testing
 import ZMQ
+
 @testable import CSIView
 
 /// The viewer end to end: fixes from a real ZeroMQ publisher, the page, `/state` and the SSE stream read over
@@ -14,7 +15,9 @@ import ZMQ
             defer { close(fd) }
             sendText(fd, "GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n")
             let reader = Task {
-                try await onThread { receive(fd, until: { text in stateEvents(text).contains { $0.counters.fixes >= 20 } }) }
+                try await onThread {
+                    receive(fd, until: { text in stateEvents(text).contains { $0.counters.fixes >= 20 } })
+                }
             }
             try await f.publish(until: { f.viewer.state.snapshot().counters.fixes >= 25 })
             let stream = try await reader.value
@@ -45,7 +48,7 @@ import ZMQ
             let page = try await get(f.viewer.port, "/")
             #expect(page.hasPrefix("HTTP/1.1 200"))
             #expect(page.contains("<canvas id=\"map\">") && page.contains("new EventSource("))
-            #expect(!page.contains("http://") && !page.contains("https://"))   // nothing fetched from elsewhere
+            #expect(!page.contains("http://") && !page.contains("https://")) // nothing fetched from elsewhere
             let state = try await get(f.viewer.port, "/state")
             #expect(state.contains("\"counters\":{"))
             // the one allowed stream, then a second one: 503
@@ -72,7 +75,9 @@ import ZMQ
             close(fd)
             // the keep-alive write fails, the response is released, the client removed
             let deadline = ContinuousClock.now + .seconds(60)
-            while f.viewer.state.snapshot().counters.clients > 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+            while f.viewer.state.snapshot().counters.clients > 0, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))
+            }
             #expect(f.viewer.state.snapshot().counters.clients == 0)
             let again = try connectLoopback(port: f.viewer.port)
             defer { close(again) }
@@ -85,7 +90,7 @@ import ZMQ
     @Test func refusedStreamsCostNoSnapshotAndAnUnchangedOneIsReused() async throws {
         var limits = ViewLimits()
         limits.maxClients = 1
-        limits.updateInterval = 60   // no update in between: every encoding below is a request's
+        limits.updateInterval = 60 // no update in between: every encoding below is a request's
         try await ViewerFixture.with(limits: limits) { f in
             let first = try connectLoopback(port: f.viewer.port)
             defer { close(first) }
@@ -148,20 +153,23 @@ import ZMQ
             #expect(stream.hasSuffix("\r\n0\r\n\r\n"))
             #expect(stateEvents(stream).count == 3)
             let deadline = ContinuousClock.now + .seconds(60)
-            while f.viewer.state.snapshot().counters.clients > 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+            while f.viewer.state.snapshot().counters.clients > 0, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
             #expect(f.viewer.state.snapshot().counters.clients == 0)
         }
     }
 
     @Test func aBusyPortIsReportedAtOnce() async throws {
         try await ViewerFixture.with { f in
-            var config = Viewer.Configuration(endpoint: f.publisher.lastEndpoint,
-                                              listen: try ViewListenAddress(parsing: "127.0.0.1:\(f.viewer.port)"))
+            var config = Viewer.Configuration(
+                endpoint: f.publisher.lastEndpoint,
+                listen: try ViewListenAddress(parsing: "127.0.0.1:\(f.viewer.port)"))
             config.limits = ViewLimits()
             let second = try Viewer(configuration: config)
             let t0 = ContinuousClock.now
             await #expect(throws: ViewError.self) { try await second.start() }
-            #expect(ContinuousClock.now - t0 < .seconds(30))   // the bind error, not the 60 s wait
+            #expect(ContinuousClock.now - t0 < .seconds(30)) // the bind error, not the 60 s wait
             await second.stop()
         }
     }

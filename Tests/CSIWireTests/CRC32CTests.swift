@@ -1,4 +1,5 @@
 import Testing
+
 @testable import CSIWire
 
 @Suite struct CRC32CTests {
@@ -60,7 +61,7 @@ import Testing
         let elapsed = clock.measure {
             for _ in 0..<100 { value ^= CRC32C.checksum(payload) }
         }
-        #expect(value == 0)  // even number of identical XORs
+        #expect(value == 0) // even number of identical XORs
         // Generous bound so it holds in unoptimized debug builds on a loaded machine.
         #expect(elapsed < .seconds(2), "100 × 32 KiB took \(elapsed)")
     }

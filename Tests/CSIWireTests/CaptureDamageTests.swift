@@ -1,4 +1,5 @@
 import Testing
+
 @testable import CSIWire
 
 @Suite struct CaptureDamageTests {
@@ -14,7 +15,9 @@ import Testing
         return offsets
     }()
 
-    static func read(_ bytes: [UInt8]) -> (records: [CaptureRecord], report: CaptureReadReport, metadata: CaptureMetadata?) {
+    static func read(
+        _ bytes: [UInt8]
+    ) -> (records: [CaptureRecord], report: CaptureReadReport, metadata: CaptureMetadata?) {
         let reader = CaptureReader(bytes: bytes)
         let records = (try? reader.readAll()) ?? []
         return (records, reader.report, reader.metadata)
@@ -57,7 +60,7 @@ import Testing
         for index in Self.records.indices {
             var bytes = Self.file
             let start = Self.boundaries[index]
-            let bodyByte = start + 8 + 9  // inside the body (n_parts high byte)
+            let bodyByte = start + 8 + 9 // inside the body (n_parts high byte)
             bytes[bodyByte] ^= 0x01
             let (records, report, _) = Self.read(bytes)
             var expected = Self.records
@@ -74,7 +77,7 @@ import Testing
         let second = Self.boundaries[1]
         let third = Self.boundaries[2]
         var crc = Self.file
-        crc[third - 1] ^= 0x80  // last byte of record 1's CRC
+        crc[third - 1] ^= 0x80 // last byte of record 1's CRC
         #expect(Self.read(crc).report.damage.map(\.reason) == [.recordCRCMismatch])
         #expect(Self.read(crc).records.count == 3)
 
@@ -88,7 +91,7 @@ import Testing
         #expect(Self.read(huge).report.damage.map(\.reason) == [.badRecordLength])
         #expect(Self.read(huge).records.count == 3)
 
-        var longer = Self.file  // plausible but wrong length: runs past the end of the file
+        var longer = Self.file // plausible but wrong length: runs past the end of the file
         Fixtures.poke(UInt32(1_000_000), &longer, at: second + 4)
         #expect(Self.read(longer).report.damage.map(\.reason) == [.truncatedRecord])
         #expect(Self.read(longer).records.count == 3)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import CSIWire
 
 @Suite struct CaptureFileTests {
@@ -35,7 +36,7 @@ import Testing
         let writer = try CaptureWriter(path: path, metadata: Self.metadata)
         for record in Self.records() { try writer.append(record) }
         try writer.close()
-        try writer.close()  // idempotent
+        try writer.close() // idempotent
         #expect(throws: CaptureError.closed) { try writer.append(parts: [], tRecvNs: 0) }
         #expect(writer.recordsWritten == 4)
 
@@ -68,12 +69,12 @@ import Testing
         let writer = try CaptureWriter(path: path, metadata: Self.metadata, flushPolicy: .init(everyRecords: 3))
         let headerSize = try CaptureFormat.encodeHeader(Self.metadata).count
         func sizeOnDisk() throws -> Int { try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? -1 }
-        #expect(try sizeOnDisk() == headerSize)  // header is flushed at creation
+        #expect(try sizeOnDisk() == headerSize) // header is flushed at creation
         try writer.append(Self.records()[1])
         try writer.append(Self.records()[2])
-        #expect(try sizeOnDisk() == headerSize)  // still buffered
+        #expect(try sizeOnDisk() == headerSize) // still buffered
         try writer.append(Self.records()[3])
-        #expect(try sizeOnDisk() > headerSize)  // third record triggered the flush
+        #expect(try sizeOnDisk() > headerSize) // third record triggered the flush
         try writer.append(Self.records()[1])
         try writer.sync()
         #expect(Int64(try sizeOnDisk()) == writer.bytesWritten)
@@ -104,7 +105,7 @@ import Testing
     @Test func metadataJSONRoundTrip() throws {
         let json = Self.metadata.jsonValue()
         #expect(CaptureMetadata(json: try JSONValue(parsing: json.serialized())) == Self.metadata)
-        #expect(CaptureMetadata(json: ["tool": "x"]) == nil)                     // kind missing
+        #expect(CaptureMetadata(json: ["tool": "x"]) == nil) // kind missing
         #expect(CaptureMetadata(json: ["tool": "x", "kind": "video"]) == nil)
         #expect(CaptureMetadata(json: ["tool": "x", "kind": "csi", "antennas": [[1, 2]]]) == nil)
         #expect(CaptureMetadata(json: ["tool": "x", "kind": "positions"])?.kind == .positions)

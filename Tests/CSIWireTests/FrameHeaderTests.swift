@@ -1,29 +1,30 @@
 import Testing
+
 @testable import CSIWire
 
 @Suite struct FrameHeaderTests {
     /// A header assembled byte by byte from the offsets in docs/protocol.md, independently of the encoder.
     static func handAssembledHeader(length: Int = 64) -> [UInt8] {
         var h = [UInt8](repeating: 0, count: length)
-        h[0] = 0x43; h[1] = 0x53; h[2] = 0x49; h[3] = 0x31           // "CSI1"
-        Fixtures.poke(UInt16(1), &h, at: 4)                           // header_version
-        Fixtures.poke(UInt16(length), &h, at: 6)                      // header_length
-        Fixtures.poke(UInt64(0x0102_0304_0506_0708), &h, at: 8)       // seq
-        Fixtures.poke(Int64(-5), &h, at: 16)                          // t_capture_ns
-        Fixtures.poke(Int64(1_750_000_000_000_000_000), &h, at: 24)   // t_publish_ns
-        Fixtures.poke(UInt32(7), &h, at: 32)                          // receiver_id
-        Fixtures.poke(UInt32(99), &h, at: 36)                         // ue_id
-        Fixtures.poke(UInt16(2), &h, at: 40)                          // n_ant
-        Fixtures.poke(UInt16(3), &h, at: 42)                          // n_sc
-        h[44] = 1                                                     // n_tx_ports
-        h[45] = 1                                                     // sample_format ci16
-        h[46] = 0                                                     // layout
-        h[47] = 0x80                                                  // flags
-        Fixtures.poke(UInt32(0xDEAD_BEEF), &h, at: 48)                // meta_epoch
-        Fixtures.poke(Float(12.25).bitPattern, &h, at: 52)            // snr_db
-        Fixtures.poke(Float(0.5).bitPattern, &h, at: 56)              // scale
-        Fixtures.poke(UInt32(0), &h, at: 60)                          // crc32c
-        if length > 64 { for i in 64..<length { h[i] = 0xEE } }       // unknown tail
+        h[0] = 0x43; h[1] = 0x53; h[2] = 0x49; h[3] = 0x31 // "CSI1"
+        Fixtures.poke(UInt16(1), &h, at: 4) // header_version
+        Fixtures.poke(UInt16(length), &h, at: 6) // header_length
+        Fixtures.poke(UInt64(0x0102_0304_0506_0708), &h, at: 8) // seq
+        Fixtures.poke(Int64(-5), &h, at: 16) // t_capture_ns
+        Fixtures.poke(Int64(1_750_000_000_000_000_000), &h, at: 24) // t_publish_ns
+        Fixtures.poke(UInt32(7), &h, at: 32) // receiver_id
+        Fixtures.poke(UInt32(99), &h, at: 36) // ue_id
+        Fixtures.poke(UInt16(2), &h, at: 40) // n_ant
+        Fixtures.poke(UInt16(3), &h, at: 42) // n_sc
+        h[44] = 1 // n_tx_ports
+        h[45] = 1 // sample_format ci16
+        h[46] = 0 // layout
+        h[47] = 0x80 // flags
+        Fixtures.poke(UInt32(0xDEAD_BEEF), &h, at: 48) // meta_epoch
+        Fixtures.poke(Float(12.25).bitPattern, &h, at: 52) // snr_db
+        Fixtures.poke(Float(0.5).bitPattern, &h, at: 56) // scale
+        Fixtures.poke(UInt32(0), &h, at: 60) // crc32c
+        if length > 64 { for i in 64..<length { h[i] = 0xEE } } // unknown tail
         return h
     }
 

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import CSIWire
 
 @Suite struct FrameRejectionTests {
@@ -44,7 +45,7 @@ import Testing
         p[1] = Array(p[1].prefix(63))
         #expect(decoder.reason(p) == .shortHeader)
         p = Fixtures.parts()
-        p[1][3] = 0x32  // "CSI2"
+        p[1][3] = 0x32 // "CSI2"
         #expect(decoder.reason(p) == .badMagic)
         #expect(decoder.reason(parts { $0.version = 2 }) == .badVersion)
         #expect(decoder.reason(parts { $0.headerLength = 63 }) == .badHeaderLength)
@@ -74,10 +75,15 @@ import Testing
         p[2].removeLast()
         #expect(decoder.reason(p) == .sizeMismatch)
         // Claiming cf32 for a ci16 payload halves nothing: 8 bytes expected per sample.
-        #expect(decoder.reason(parts(encoding: .complexInt16(scale: 1e-3)) { $0.sampleFormatCode = 0 }) == .sizeMismatch)
+        #expect(
+            decoder.reason(parts(encoding: .complexInt16(scale: 1e-3)) { $0.sampleFormatCode = 0 }) == .sizeMismatch)
         let small = FrameDecoder(limits: .init(maxElements: 31))
-        #expect(small.reason(Fixtures.parts()) == .oversized)  // 4 × 8 = 32 elements
-        #expect(decoder.reason(parts { $0.antennaCount = .max; $0.subcarrierCount = .max }) == .oversized)
+        #expect(small.reason(Fixtures.parts()) == .oversized) // 4 × 8 = 32 elements
+        #expect(
+            decoder.reason(
+                parts {
+                    $0.antennaCount = .max; $0.subcarrierCount = .max
+                }) == .oversized)
         var ext = Fixtures.parts()
         ext.append(Array("{\"pad\":\"\(String(repeating: "x", count: 70_000))\"}".utf8))
         #expect(decoder.reason(ext) == .oversized)
@@ -122,12 +128,12 @@ import Testing
         var p = Fixtures.parts()
         p.append(Array(text.utf8))
         if text.isEmpty {
-            #expect(decoder.reason(p) == nil)  // empty 4th part = no extension
+            #expect(decoder.reason(p) == nil) // empty 4th part = no extension
         } else {
             #expect(decoder.reason(p) == .badExtension, "\(text)")
         }
         var invalidUTF8 = Fixtures.parts()
-        invalidUTF8.append([0x7B, 0x22, 0xFF, 0x22, 0x3A, 0x31, 0x7D])  // {"\xFF":1}
+        invalidUTF8.append([0x7B, 0x22, 0xFF, 0x22, 0x3A, 0x31, 0x7D]) // {"\xFF":1}
         #expect(decoder.reason(invalidUTF8) == .badExtension)
     }
 

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import CSIWire
 
 @Suite struct FrameRoundTripTests {
@@ -42,8 +43,9 @@ import Testing
     }
 
     @Test func int16ExactValuesAndOverflow() throws {
-        let frame = CSIFrame(seq: 1, receiverID: 0, ueID: 0, antennaCount: 1, subcarrierCount: 2,
-                             samples: [0.5, -1.5, 16383.5, -16384])
+        let frame = CSIFrame(
+            seq: 1, receiverID: 0, ueID: 0, antennaCount: 1, subcarrierCount: 2,
+            samples: [0.5, -1.5, 16383.5, -16384])
         let decoded = try decoder.decode(Fixtures.parts(frame, encoding: .complexInt16(scale: 0.5)))
         #expect(decoded.samples == [0.5, -1.5, 16383.5, -16384])
         #expect(throws: FrameEncoder.EncodingError.self) {
@@ -83,8 +85,10 @@ import Testing
     @Test func topics() {
         #expect(WireTopic("csi/v1/0/4294967295") == WireTopic(kind: .csi, receiverID: 0, ueID: .max))
         #expect(WireTopic("pos/v1/2/3")?.kind == .position)
-        for bad in ["csi/v1/1", "csi/v1/1/2/3", "csi/v2/1/2", "csi/v1/01/2", "csi/v1/-1/2", "csi/v1/4294967296/1",
-                    "csi/v1//2", "CSI/v1/1/2", "csi/v1/1/2 ", "csi/v1/+1/2", ""] {
+        for bad in [
+            "csi/v1/1", "csi/v1/1/2/3", "csi/v2/1/2", "csi/v1/01/2", "csi/v1/-1/2", "csi/v1/4294967296/1",
+            "csi/v1//2", "CSI/v1/1/2", "csi/v1/1/2 ", "csi/v1/+1/2", "",
+        ] {
             #expect(WireTopic(bad) == nil, "\(bad)")
         }
         #expect(WireTopic.prefix(.csi, receiverID: 3) == "csi/v1/3/")

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import CSIWire
 
 /// Bounded, seeded mutation fuzzing: the decoders must never trap, and whatever they accept must be sane.
@@ -9,21 +10,23 @@ import Testing
             return
         }
         switch Int.random(in: 0..<6, using: &rng) {
-        case 0:  // bit flip
+        case 0: // bit flip
             let i = Int.random(in: 0..<bytes.count, using: &rng)
             bytes[i] ^= 1 << UInt8.random(in: 0..<8, using: &rng)
-        case 1:  // random byte
+        case 1: // random byte
             bytes[Int.random(in: 0..<bytes.count, using: &rng)] = UInt8.random(in: 0...255, using: &rng)
-        case 2:  // truncate
+        case 2: // truncate
             bytes.removeLast(Int.random(in: 0...bytes.count, using: &rng))
-        case 3:  // insert
+        case 3: // insert
             let i = Int.random(in: 0...bytes.count, using: &rng)
-            bytes.insert(contentsOf: (0..<Int.random(in: 1...16, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }, at: i)
-        case 4:  // interesting 16/32-bit values (lengths, counts)
+            bytes.insert(
+                contentsOf: (0..<Int.random(in: 1...16, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng)
+                }, at: i)
+        case 4: // interesting 16/32-bit values (lengths, counts)
             let i = Int.random(in: 0..<bytes.count, using: &rng)
             let value = [0, 1, 0x7F, 0x80, 0xFF, 0xFFFF, 0xFFFF_FFFF, 64, 65].randomElement(using: &rng)!
             for k in 0..<min(4, bytes.count - i) { bytes[i + k] = UInt8(truncatingIfNeeded: value >> (8 * k)) }
-        default:  // delete a range
+        default: // delete a range
             let i = Int.random(in: 0..<bytes.count, using: &rng)
             bytes.removeSubrange(i..<min(bytes.count, i + Int.random(in: 1...8, using: &rng)))
         }
@@ -63,7 +66,7 @@ import Testing
                 #expect(!error.message.isEmpty)
             }
         }
-        #expect(accepted > 0)  // some mutations are benign (flags, timestamps, extension members, ...)
+        #expect(accepted > 0) // some mutations are benign (flags, timestamps, extension members, ...)
     }
 
     @Test func jsonAndFixDecodersSurviveMutations() {

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import CSIWire
 
 /// A message produced by the Python publisher snippet in docs/protocol.md (struct.pack + numpy), captured as

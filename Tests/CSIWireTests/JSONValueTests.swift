@@ -1,4 +1,5 @@
 import Testing
+
 @testable import CSIWire
 
 @Suite struct JSONValueTests {
@@ -20,7 +21,10 @@ import Testing
     }
 
     @Test func doublesRoundTripAndNonFiniteBecomesNull() throws {
-        for x in [0.1, 1.0 / 3.0, -0.0, 1e-300, Double.leastNonzeroMagnitude, 1.7976931348623157e308, 123456789.123456789, 3.0] {
+        for x in [
+            0.1, 1.0 / 3.0, -0.0, 1e-300, Double.leastNonzeroMagnitude, 1.7976931348623157e308, 123456789.123456789,
+            3.0,
+        ] {
             let bytes = JSONValue.double(x).serialized()
             let back = try JSONValue(parsing: bytes).doubleValue
             #expect(back?.bitPattern == x.bitPattern, "\(x) -> \(String(decoding: bytes, as: UTF8.self))")

@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+
 @testable import CSIWire
 
 @Suite struct PositionFixTests {
-    static let k95 = (-2 * log(0.05)).squareRoot()  // ≈ 2.4477
+    static let k95 = (-2 * log(0.05)).squareRoot() // ≈ 2.4477
 
     static func sampleFix() -> PositionFix {
         PositionFix(
@@ -54,12 +55,12 @@ import Testing
         #expect(UncertaintyEllipse(covariance: [], confidence: 0.95) == nil)
         #expect(UncertaintyEllipse(covariance: [1, 2, 3], confidence: 0.95) == nil)
         #expect(UncertaintyEllipse(covariance: [-1, 0, 0, 1], confidence: 0.95) == nil)
-        #expect(UncertaintyEllipse(covariance: [1, 2, 2, 1], confidence: 0.95) == nil)  // eigenvalues 3, -1
+        #expect(UncertaintyEllipse(covariance: [1, 2, 2, 1], confidence: 0.95) == nil) // eigenvalues 3, -1
         #expect(UncertaintyEllipse(covariance: [.nan, 0, 0, 1], confidence: 0.95) == nil)
         #expect(UncertaintyEllipse(covariance: [1, 0, 0, 1], confidence: 1.5) == nil)
         let isotropic = UncertaintyEllipse(covariance: [1, 0, 0, 1], confidence: 0.95)
         #expect(isotropic?.orientationDeg == 0)
-        #expect(UncertaintyEllipse(covariance: [1, 1, 1, 1], confidence: 0.95)?.semiMinorM == 0)  // rank 1
+        #expect(UncertaintyEllipse(covariance: [1, 1, 1, 1], confidence: 0.95)?.semiMinorM == 0) // rank 1
     }
 
     @Test func jsonRoundTrip() throws {
@@ -73,8 +74,13 @@ import Testing
 
     @Test func jsonIsDeterministicWithSortedKeys() throws {
         let text = String(decoding: Self.sampleFix().jsonBytes(), as: UTF8.self)
-        #expect(text.hasPrefix(#"{"class":"FIX","cost":0.07,"cov":[0.0004,1e-05,1e-05,0.0001],"ellipse":{"confidence":0.95,"#))
-        #expect(text.contains(#""receiver":3,"seq":99121,"stages":{"converged":true,"grid_ms":1.5,"lm_iters":12},"status":"ok","t_capture_ns":1700000000123456789"#))
+        #expect(
+            text.hasPrefix(
+                #"{"class":"FIX","cost":0.07,"cov":[0.0004,1e-05,1e-05,0.0001],"ellipse":{"confidence":0.95,"#))
+        #expect(
+            text.contains(
+                #""receiver":3,"seq":99121,"stages":{"converged":true,"grid_ms":1.5,"lm_iters":12},"status":"ok","t_capture_ns":1700000000123456789"#
+            ))
         #expect(text.hasSuffix(#""truth_error_m":0.031,"ue":17,"v":1,"x":3.412,"y":-1.077,"z":1.2}"#))
         // Python-style key order check: keys appear sorted.
         let value = try JSONValue(parsing: Array(text.utf8))
@@ -96,14 +102,17 @@ import Testing
         #expect(!text.contains("truth_error_m") && !text.contains("stages"))
         let back = try PositionFix(jsonBytes: fix.jsonBytes())
         #expect(back.position.x.isNaN && back.position.y.isNaN && back.status == .failed)
-        #expect(back.isIdentical(to: PositionFix(
-            seq: fix.seq, receiverID: 3, ueID: 17, tCaptureNs: fix.tCaptureNs, tPublishNs: fix.tPublishNs,
-            position: SIMD3(.nan, .nan, 0), covariance: [], status: .failed, cost: .nan, latencyMs: 7.4,
-            model: fix.model)))
+        #expect(
+            back.isIdentical(
+                to: PositionFix(
+                    seq: fix.seq, receiverID: 3, ueID: 17, tCaptureNs: fix.tCaptureNs, tPublishNs: fix.tPublishNs,
+                    position: SIMD3(.nan, .nan, 0), covariance: [], status: .failed, cost: .nan, latencyMs: 7.4,
+                    model: fix.model)))
     }
 
     @Test func decodesPythonStyleJSONAndRejectsBadInput() throws {
-        let python = #"{"class": "FIX", "v": 1, "seq": 18446744073709551615, "receiver": 1, "ue": 2, "t_capture_ns": -1, "t_publish_ns": 0, "x": 1, "y": 2.5, "z": null, "status": "suspect", "extra_member": [1, 2]}"#
+        let python =
+            #"{"class": "FIX", "v": 1, "seq": 18446744073709551615, "receiver": 1, "ue": 2, "t_capture_ns": -1, "t_publish_ns": 0, "x": 1, "y": 2.5, "z": null, "status": "suspect", "extra_member": [1, 2]}"#
         let fix = try PositionFix(jsonBytes: Array(python.utf8))
         #expect(fix.seq == .max && fix.position.x == 1 && fix.position.z.isNaN && fix.status == .suspect)
         #expect(fix.covariance.isEmpty && fix.ellipse == nil && fix.cost.isNaN && fix.frame.isEmpty)

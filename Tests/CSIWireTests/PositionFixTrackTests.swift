@@ -1,18 +1,21 @@
 import Foundation
 import Testing
+
 @testable import CSIWire
 
 @Suite struct PositionFixTrackTests {
     static func trackedFix(dimension: Int) -> PositionFix {
         let cov2: [Double] = [1e-4, 2e-5, 2e-5, 4e-4], vcov2: [Double] = [0.01, 0, 0, 0.04]
-        let cov3: [Double] = [1e-4, 2e-5, 0, 2e-5, 4e-4, 0, 0, 0, 9e-4], vcov3: [Double] = [0.01, 0, 0, 0, 0.04, 0, 0, 0, 0.09]
+        let cov3: [Double] = [1e-4, 2e-5, 0, 2e-5, 4e-4, 0, 0, 0, 9e-4],
+            vcov3: [Double] = [0.01, 0, 0, 0, 0.04, 0, 0, 0, 0.09]
         let track = PositionFix.Track(
             position: SIMD3(1.25, -0.5, 1.5), velocity: SIMD3(0, -1.5, dimension == 3 ? 0.25 : 0),
             covariance: dimension == 2 ? cov2 : cov3, velocityCovariance: dimension == 2 ? vcov2 : vcov3,
             event: "updated", updates: 42, ageSeconds: 0.41, sinceUpdateSeconds: 0, nis: 1.5)
-        return PositionFix(seq: 7, receiverID: 1, ueID: 2, tCaptureNs: 1_767_225_600_000_000_000,
-                           tPublishNs: 1_767_225_600_001_000_000, position: SIMD3(1.26, -0.49, 1.5), frame: "street-local",
-                           covariance: [1e-4, 0, 0, 1e-4], status: .ok, cost: 0.5, latencyMs: 1, model: "m", track: track)
+        return PositionFix(
+            seq: 7, receiverID: 1, ueID: 2, tCaptureNs: 1_767_225_600_000_000_000,
+            tPublishNs: 1_767_225_600_001_000_000, position: SIMD3(1.26, -0.49, 1.5), frame: "street-local",
+            covariance: [1e-4, 0, 0, 1e-4], status: .ok, cost: 0.5, latencyMs: 1, model: "m", track: track)
     }
 
     /// The exact bytes of a 2-D track: keys sorted at every level, derived members (speed, heading counter-clockwise
@@ -20,7 +23,8 @@ import Testing
     @Test func twoDimensionalTrackBytes() throws {
         let text = String(decoding: Self.trackedFix(dimension: 2).jsonBytes(), as: UTF8.self)
         let e = try #require(UncertaintyEllipse(covariance: [1e-4, 2e-5, 2e-5, 4e-4], confidence: 0.95))
-        let expected = "{\"age_s\":0.41,\"climb_mps\":0.0,\"cov\":[0.0001,2e-05,2e-05,0.0004],"
+        let expected =
+            "{\"age_s\":0.41,\"climb_mps\":0.0,\"cov\":[0.0001,2e-05,2e-05,0.0004],"
             + "\"ellipse\":{\"confidence\":0.95,\"orientation_deg\":\(JSONValue.double(e.orientationDeg).serialized().text),"
             + "\"semi_major_m\":\(JSONValue.double(e.semiMajorM).serialized().text),\"semi_minor_m\":\(JSONValue.double(e.semiMinorM).serialized().text)},"
             + "\"eph_m\":\(JSONValue.double(2 * (5e-4).squareRoot()).serialized().text),\"eps_mps\":0.4,\"event\":\"updated\","
@@ -61,8 +65,11 @@ import Testing
 
     @Test func malformedTrackIsAnError() {
         let base = String(decoding: Self.trackedFix(dimension: 2).jsonBytes(), as: UTF8.self)
-        for (from, to) in [("\"event\":\"updated\",", ""), ("\"vx\":0.0,", ""), ("\"vel_cov\":[0.01,0.0,0.0,0.04]", "\"vel_cov\":[1,2,3]"),
-                           ("\"updates\":42", "\"updates\":\"many\"")] {
+        for (from, to) in [
+            ("\"event\":\"updated\",", ""), ("\"vx\":0.0,", ""),
+            ("\"vel_cov\":[0.01,0.0,0.0,0.04]", "\"vel_cov\":[1,2,3]"),
+            ("\"updates\":42", "\"updates\":\"many\""),
+        ] {
             let bad = base.replacingOccurrences(of: from, with: to)
             #expect(bad != base)
             #expect(throws: PositionFix.DecodingError.self) { try PositionFix(jsonBytes: Array(bad.utf8)) }

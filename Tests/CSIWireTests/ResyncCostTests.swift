@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import CSIWire
 
 /// Issue 13, class 8: resynchronization is linear in the damaged length. A stretch packed with record markers
@@ -23,11 +24,12 @@ import Testing
         let data = Self.bytes(5000, seed: 3)
         for (split, end) in [(0, 0), (0, 10), (10, 10), (1, 2), (7, 4099), (1000, 5000), (4999, 5000), (0, 5000)] {
             let a = Array(data[..<split]), b = Array(data[split..<end])
-            #expect(CRC32C.checksum(a + b) == CRC32C.shift(CRC32C.checksum(a), byteCount: b.count) ^ CRC32C.checksum(b),
-                    "split \(split) end \(end)")
+            #expect(
+                CRC32C.checksum(a + b) == CRC32C.shift(CRC32C.checksum(a), byteCount: b.count) ^ CRC32C.checksum(b),
+                "split \(split) end \(end)")
         }
         #expect(CRC32C.shift(0x1234_5678, byteCount: 0) == 0x1234_5678)
-        _ = CRC32C.shift(0xFFFF_FFFF, byteCount: .max)  // any Int byte count is in the table's range
+        _ = CRC32C.shift(0xFFFF_FFFF, byteCount: .max) // any Int byte count is in the table's range
     }
 
     @Test("range CRCs equal direct CRCs for ranges moving forward through a window")
@@ -48,7 +50,9 @@ import Testing
 
     /// A header, `markers` fake record starts (marker + a `bodyLength` length field) back to back, `padding`
     /// random bytes so each fake record is complete (and fails its CRC), then `tail` valid records.
-    static func markerFlood(markers: Int, bodyLength: Int, padding: Int, tail: [CaptureRecord]) throws -> (bytes: [UInt8], damageStart: Int) {
+    static func markerFlood(
+        markers: Int, bodyLength: Int, padding: Int, tail: [CaptureRecord]
+    ) throws -> (bytes: [UInt8], damageStart: Int) {
         var bytes = try CaptureFormat.encodeHeader(CaptureFileTests.metadata)
         let damageStart = bytes.count
         var fake = CaptureFormat.recordMarker
@@ -62,13 +66,16 @@ import Testing
     @Test("8 192 markers announcing 1 MiB bodies: the records after them are found in well under 2 s")
     func markerFloodIsLinear() throws {
         let tail = Array(CaptureFileTests.records().prefix(3))
-        let (bytes, damageStart) = try Self.markerFlood(markers: 8_192, bodyLength: 1 << 20, padding: (1 << 20) + 64, tail: tail)
+        let (bytes, damageStart) = try Self.markerFlood(
+            markers: 8_192, bodyLength: 1 << 20, padding: (1 << 20) + 64, tail: tail)
         let clock = ContinuousClock()
         for viaFile in [false, true] {
             let started = clock.now
             let reader: CaptureReader
             if viaFile {
-                let path = FileManager.default.temporaryDirectory.appendingPathComponent("flood-\(UUID().uuidString).csicap").path
+                let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+                    "flood-\(UUID().uuidString).csicap"
+                ).path
                 try Data(bytes).write(to: URL(fileURLWithPath: path))
                 defer { try? FileManager.default.removeItem(atPath: path) }
                 reader = try CaptureReader(path: path)

@@ -28,7 +28,9 @@ enum Fixtures {
     }
 
     /// Valid parts for `frame`, cf32 with CRC.
-    static func parts(_ frame: CSIFrame = frame(), encoding: FrameEncoder.Encoding = .complexFloat32, crc: Bool = true)
+    static func parts(
+        _ frame: CSIFrame = frame(), encoding: FrameEncoder.Encoding = .complexFloat32, crc: Bool = true
+    )
         -> [[UInt8]]
     {
         do {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import NumpyArchive
 
 @Suite struct BadInputTests {
@@ -56,7 +57,7 @@ import Testing
         var zip = ZipBuilder()
         zip.add("positions.npy", npyBytes(header: Self.goodHeader, data: Self.goodData))
         zip.add("csi.npy", npyBytes(header: Self.goodHeader, data: Self.goodData))
-        zip.entries[1].payload = []  // no data where the directory says there is some...
+        zip.entries[1].payload = [] // no data where the directory says there is some...
         zip.entries[1].uncompressedSize = 1_048_576
         var built = zip.build()
         // ...and the directory records a 1 MiB entry (stored: compressed size = uncompressed size).
@@ -66,13 +67,16 @@ import Testing
         let archive = try NPZArchive(path: path)
         #expect(try archive.doubles("positions").values == [1, 2, 3, 4])
         let error = expectNPZError(.truncated) { _ = try archive.array("csi") }
-        #expect(error?.description == "\(path): truncated: entry 'csi.npy' needs 1048576 bytes at offset \(built.dataOffsets[1]), file has \(built.bytes.count)")
+        #expect(
+            error?.description
+                == "\(path): truncated: entry 'csi.npy' needs 1048576 bytes at offset \(built.dataOffsets[1]), file has \(built.bytes.count)"
+        )
     }
 
     @Test func crcMismatchNamesTheEntryAndSparesTheOthers() throws {
         let dir = try TempDir()
         var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: try validArchive(dir))))
-        bytes[30 + "positions.npy".utf8.count + 128 + 1000] ^= 0x40  // a data byte of 'positions'
+        bytes[30 + "positions.npy".utf8.count + 128 + 1000] ^= 0x40 // a data byte of 'positions'
         let path = try dir.write(bytes, to: "flipped.npz")
         let archive = try NPZArchive(path: path)
         let error = expectNPZError(.crcMismatch) { _ = try archive.doubles("positions") }
@@ -104,8 +108,14 @@ import Testing
     @Test func unsupportedDtypesInArchive() throws {
         let dir = try TempDir()
         var zip = ZipBuilder()
-        zip.add("objects.npy", npyBytes(header: "{'descr': '|O', 'fortran_order': False, 'shape': (1,), }", data: [0x80, 0x04]))
-        zip.add("names.npy", npyBytes(header: "{'descr': '<U5', 'fortran_order': False, 'shape': (1,), }", data: [UInt8](repeating: 0, count: 20)))
+        zip.add(
+            "objects.npy",
+            npyBytes(header: "{'descr': '|O', 'fortran_order': False, 'shape': (1,), }", data: [0x80, 0x04]))
+        zip.add(
+            "names.npy",
+            npyBytes(
+                header: "{'descr': '<U5', 'fortran_order': False, 'shape': (1,), }",
+                data: [UInt8](repeating: 0, count: 20)))
         let path = try dir.write(zip.build().bytes, to: "dtypes.npz")
         let archive = try NPZArchive(path: path)
         let e1 = expectNPZError(.unsupportedDType) { _ = try archive.array("objects") }
@@ -117,13 +127,23 @@ import Testing
     @Test func shapeAndDataLengthMismatch() throws {
         let dir = try TempDir()
         var zip = ZipBuilder()
-        zip.add("short.npy", npyBytes(header: "{'descr': '<f8', 'fortran_order': False, 'shape': (10,), }", data: Self.goodData))
-        zip.add("huge.npy", npyBytes(header: "{'descr': '<f8', 'fortran_order': False, 'shape': (1099511627776,), }", data: Self.goodData))
-        zip.add("overflow.npy", npyBytes(header: "{'descr': '<c16', 'fortran_order': False, 'shape': (4611686018427387904, 4), }", data: []))
+        zip.add(
+            "short.npy",
+            npyBytes(header: "{'descr': '<f8', 'fortran_order': False, 'shape': (10,), }", data: Self.goodData))
+        zip.add(
+            "huge.npy",
+            npyBytes(
+                header: "{'descr': '<f8', 'fortran_order': False, 'shape': (1099511627776,), }", data: Self.goodData))
+        zip.add(
+            "overflow.npy",
+            npyBytes(header: "{'descr': '<c16', 'fortran_order': False, 'shape': (4611686018427387904, 4), }", data: [])
+        )
         let path = try dir.write(zip.build().bytes, to: "shapes.npz")
         let archive = try NPZArchive(path: path)
         let e1 = expectNPZError(.shapeMismatch) { _ = try archive.doubles("short") }
-        #expect(e1?.description == "\(path): key 'short': data length mismatch: shape (10,) of <f8 needs 80 bytes, found 32")
+        #expect(
+            e1?.description == "\(path): key 'short': data length mismatch: shape (10,) of <f8 needs 80 bytes, found 32"
+        )
         expectNPZError(.shapeMismatch) { _ = try archive.array("huge") }
         let e3 = expectNPZError(.shapeMismatch) { _ = try archive.array("overflow") }
         #expect(e3?.detail.contains("too large") == true)
@@ -134,14 +154,17 @@ import Testing
         let good = npyBytes(header: Self.goodHeader, data: Self.goodData)
         var zip = ZipBuilder()
         zip.addDeflated("ok.npy", good)
-        zip.addDeflated("bigger.npy", npyBytes(header: "{'descr': '<u1', 'fortran_order': False, 'shape': (200000,), }",
-                                                 data: (0..<200_000).map { UInt8(truncatingIfNeeded: $0 * 7) }))
+        zip.addDeflated(
+            "bigger.npy",
+            npyBytes(
+                header: "{'descr': '<u1', 'fortran_order': False, 'shape': (200000,), }",
+                data: (0..<200_000).map { UInt8(truncatingIfNeeded: $0 * 7) }))
         zip.addDeflated("garbage.npy", good)
-        zip.entries[2].payload = [UInt8](repeating: 0xFF, count: 40)  // BTYPE 11: invalid block type
+        zip.entries[2].payload = [UInt8](repeating: 0xFF, count: 40) // BTYPE 11: invalid block type
         zip.addDeflated("cut.npy", good)
         zip.entries[3].payload.removeLast(20)
         zip.addDeflated("long.npy", good + [1, 2, 3, 4, 5, 6, 7, 8])
-        zip.entries[4].uncompressedSize = good.count  // the stream holds 8 bytes more than declared
+        zip.entries[4].uncompressedSize = good.count // the stream holds 8 bytes more than declared
         zip.entries[4].crc = crc32Of(good)
         let path = try dir.write(zip.build().bytes, to: "deflate.npz")
         let archive = try NPZArchive(path: path)
@@ -187,7 +210,7 @@ import Testing
         var zip = ZipBuilder()
         zip.add("a.npy", npyBytes(header: Self.goodHeader, data: Self.goodData))
         var bytes = zip.build().bytes
-        bytes[bytes.count - 12] = 0xFF  // total entries: 0xFFFF in a 50-byte directory
+        bytes[bytes.count - 12] = 0xFF // total entries: 0xFFFF in a 50-byte directory
         bytes[bytes.count - 11] = 0xFF
         let path = try dir.write(bytes, to: "count.npz")
         let error = expectNPZError(.corrupt) { _ = try NPZArchive(path: path) }
@@ -205,7 +228,8 @@ import Testing
         let error = expectNPZError(.missingKey) { _ = try archive.doubles("positions") }
         #expect(error?.description == "\(path): missing key 'positions' (present: csi, frequencies)")
         let typeError = expectNPZError(.typeMismatch) { _ = try archive.complexFloats("frequencies") }
-        #expect(typeError?.description == "\(path): key 'frequencies': expected dtype complex64 or complex128, found <f8")
+        #expect(
+            typeError?.description == "\(path): key 'frequencies': expected dtype complex64 or complex128, found <f8")
         #expect("\(typeError!)" == typeError!.description)
         #expect(typeError?.localizedDescription == typeError?.description)
     }

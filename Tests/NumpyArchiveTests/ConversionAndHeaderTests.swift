@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import NumpyArchive
 
 @Suite struct ConversionTests {
@@ -85,7 +86,8 @@ import Testing
 
     @Test func acceptsNumpyStyleVariants() throws {
         let h1 = try parse("{'descr': '<c8', 'fortran_order': False, 'shape': (3, 16, 16), }         \n")
-        #expect(h1 == NPYHeader(descr: .init(dtype: .complex64, bigEndian: false), fortranOrder: false, shape: [3, 16, 16]))
+        #expect(
+            h1 == NPYHeader(descr: .init(dtype: .complex64, bigEndian: false), fortranOrder: false, shape: [3, 16, 16]))
         #expect(try parse(#"{"descr": "<f8", "fortran_order": True, "shape": ()}"#).shape == [])
         #expect(try parse(#"{"descr": "<f8", "fortran_order": True, "shape": ()}"#).fortranOrder)
         #expect(try parse("{'descr':'|b1','fortran_order':False,'shape':(5,)}").shape == [5])
@@ -143,7 +145,7 @@ import Testing
 
     @Test func longHeadersUseVersion2() throws {
         let dir = try TempDir()
-        let shape = [Int](repeating: 1, count: 25_000)  // a dict longer than 65535 characters
+        let shape = [Int](repeating: 1, count: 25_000) // a dict longer than 65535 characters
         let header = NPYHeader.encode(dtype: .float32, fortranOrder: false, shape: shape)
         #expect(header[6] == 2 && header.count % 64 == 0)
         let array = try NPYArray(floats: [2.5], shape: shape)

@@ -1,6 +1,7 @@
 import CZlib
 import Foundation
 import Testing
+
 @testable import NumpyArchive
 
 /// Crafted sizes and offsets (issue 13, classes 5 and 8): numbers read from the file never reach arithmetic that
@@ -62,9 +63,10 @@ import Testing
     @Test("a deflated member that expands to 600 MB is rejected from its header, before inflating")
     func deflateBombRejectedFromHeader() throws {
         let dir = try TempDir()
-        let elements = 75_000_000  // × 8 bytes = 600 MB of float64 zeros, ~0.6 MB deflated
-        let path = try DeflateBomb.write(dir, key: "carrier", header: "{'descr': '<f8', 'fortran_order': False, 'shape': (\(elements),), }",
-                                         zeroBytes: elements * 8)
+        let elements = 75_000_000 // × 8 bytes = 600 MB of float64 zeros, ~0.6 MB deflated
+        let path = try DeflateBomb.write(
+            dir, key: "carrier", header: "{'descr': '<f8', 'fortran_order': False, 'shape': (\(elements),), }",
+            zeroBytes: elements * 8)
         #expect((try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? .max) < 1_000_000)
         let archive = try NPZArchive(path: path)
         let clock = ContinuousClock()
@@ -74,7 +76,7 @@ import Testing
         let scalarError = expectNPZError(.shapeMismatch) { _ = try archive.scalar("carrier") }
         #expect(scalarError?.detail == "expected a scalar (shape () or one element), found shape (75000000,)")
         expectNPZError(.shapeMismatch) { _ = try archive.doubles("carrier", shape: [1]) }
-        expectNPZError(.typeMismatch) { _ = try archive.complexFloats("carrier", shape: [nil]) }  // dtype first
+        expectNPZError(.typeMismatch) { _ = try archive.complexFloats("carrier", shape: [nil]) } // dtype first
         expectNPZError(.shapeMismatch) { _ = try archive.array("carrier", shape: [nil, 3]) }
         expectNPZError(.shapeMismatch) { _ = try archive.shape("carrier", expecting: []) }
         #expect(try archive.shape("carrier", expecting: [nil]) == [elements])
@@ -82,8 +84,9 @@ import Testing
 
         // The same construction, small: the stream really inflates to its declared size (only the CRC is wrong),
         // so above it was the header check, not a broken stream, that stopped the read.
-        let small = try DeflateBomb.write(dir, key: "small", header: "{'descr': '<f8', 'fortran_order': False, 'shape': (1048577,), }",
-                                          zeroBytes: 8 * 1_048_577)
+        let small = try DeflateBomb.write(
+            dir, key: "small", header: "{'descr': '<f8', 'fortran_order': False, 'shape': (1048577,), }",
+            zeroBytes: 8 * 1_048_577)
         expectNPZError(.crcMismatch) { _ = try NPZArchive(path: small).doubles("small") }
     }
 
@@ -109,25 +112,32 @@ import Testing
 enum DeflateBomb {
     static func write(_ dir: TempDir, key: String, header: String, zeroBytes: Int) throws -> String {
         let npyHeader = npyBytes(header: header, data: [])
-        var stream: [UInt8] = [0x00, UInt8(npyHeader.count & 0xFF), UInt8(npyHeader.count >> 8),
-                               UInt8(~npyHeader.count & 0xFF), UInt8((~npyHeader.count >> 8) & 0xFF)] + npyHeader
+        var stream: [UInt8] =
+            [
+                0x00, UInt8(npyHeader.count & 0xFF), UInt8(npyHeader.count >> 8),
+                UInt8(~npyHeader.count & 0xFF), UInt8((~npyHeader.count >> 8) & 0xFF),
+            ] + npyHeader
         let chunk = 1 << 20
         let compressed = zeroChunk(chunk)
         stream.reserveCapacity(stream.count + compressed.count * (zeroBytes / chunk + 1) + 2)
         for _ in 0..<(zeroBytes / chunk) { stream += compressed }
         if zeroBytes % chunk > 0 { stream += zeroChunk(zeroBytes % chunk) }
-        stream += [0x03, 0x00]  // final empty fixed-Huffman block
+        stream += [0x03, 0x00] // final empty fixed-Huffman block
         var zip = ZipBuilder()
-        zip.entries.append(.init(name: key + ".npy", method: 8, payload: stream, crc: 0,
-                                 uncompressedSize: npyHeader.count + zeroBytes))
+        zip.entries.append(
+            .init(
+                name: key + ".npy", method: 8, payload: stream, crc: 0,
+                uncompressedSize: npyHeader.count + zeroBytes))
         return try dir.write(zip.build().bytes, to: "bomb-\(key).npz")
     }
 
     /// `count` zeros deflated and ended by a full flush (byte-aligned, no back-references across it).
     static func zeroChunk(_ count: Int) -> [UInt8] {
         var stream = z_stream()
-        precondition(deflateInit2_(&stream, 9, Z_DEFLATED, -15, 9, Z_DEFAULT_STRATEGY, zlibVersion(),
-                                   Int32(MemoryLayout<z_stream>.size)) == Z_OK)
+        precondition(
+            deflateInit2_(
+                &stream, 9, Z_DEFLATED, -15, 9, Z_DEFAULT_STRATEGY, zlibVersion(),
+                Int32(MemoryLayout<z_stream>.size)) == Z_OK)
         defer { deflateEnd(&stream) }
         var input = [UInt8](repeating: 0, count: count)
         var output = [UInt8](repeating: 0, count: count / 100 + 1024)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import NumpyArchive
 
 /// NPZArchive(bytes:) and NPYArray(npyBytes:) (the fuzz harnesses' entry points, docs/fuzzing.md) read exactly

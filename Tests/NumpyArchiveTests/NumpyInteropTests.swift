@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import NumpyArchive
 
 /// Interoperability with the real NumPy: files each side writes must load on the other, value for value.
@@ -25,7 +26,9 @@ struct NumpyInteropTests {
             let writer = try NPZWriter(path: dir.path(file), options: .init(forceZip64: force))
             for (name, array) in arrays {
                 try writer.write(name: name, array: array)
-                expected.append("\(file) \(name) \(array.dtype.descr) \(NPYHeader.formatShape(array.shape)) \(crc32Of(array.bytes))")
+                expected.append(
+                    "\(file) \(name) \(array.dtype.descr) \(NPYHeader.formatShape(array.shape)) \(crc32Of(array.bytes))"
+                )
             }
             try writer.finish()
         }
@@ -53,12 +56,13 @@ struct NumpyInteropTests {
             print(repr(float(f['carrier'])), f['carrier'].dtype, f['carrier'].shape)
             """
         let lines = try Python.run(script, [path]).split(separator: "\n").map(String.init)
-        #expect(lines == [
-            "[[0.1, -2.5, 1e-300], [6.02e+23, -0.0, 3.0]] float64",
-            "[(1.5-0.25j), (2.999999892949745e-08+7j)] complex64 (1, 2, 1)",
-            "[True, False, True] bool",
-            "3500000000.0 float64 ()",
-        ])
+        #expect(
+            lines == [
+                "[[0.1, -2.5, 1e-300], [6.02e+23, -0.0, 3.0]] float64",
+                "[(1.5-0.25j), (2.999999892949745e-08+7j)] complex64 (1, 2, 1)",
+                "[True, False, True] bool",
+                "3500000000.0 float64 ()",
+            ])
     }
 
     /// The string scalars NumPy writes (a `str`, a 0-d and a 1-element array, big-endian, `bytes`) read back; the one
@@ -66,7 +70,8 @@ struct NumpyInteropTests {
     @Test func stringScalarsBothWays() throws {
         let dir = try TempDir()
         let fromNumpy = dir.path("np.npz"), fromSwift = dir.path("swift.npz")
-        try Python.run("""
+        try Python.run(
+            """
             import sys, numpy as np
             np.savez(sys.argv[1], a="phase-gain", b=np.array("phase"), c=np.bytes_(b"none"), d=np.array(["ph\\u00e4se"]),
                      e=np.array("x", dtype=">U4"))
@@ -80,7 +85,8 @@ struct NumpyInteropTests {
         let writer = try NPZWriter(path: fromSwift)
         try writer.write(name: "nuisance", string: "phase-gain-timing \u{e9}")
         try writer.finish()
-        let output = try Python.run("""
+        let output = try Python.run(
+            """
             import sys, numpy as np
             a = np.load(sys.argv[1])['nuisance']
             print(a.dtype.str, a.shape, str(a) == "phase-gain-timing \\u00e9")
@@ -113,7 +119,8 @@ struct NumpyInteropTests {
                 print(a.dtype.str, a.shape, zlib.crc32(a.tobytes()), same or not new)
             """
         let lines = try Python.run(script, paths).split(separator: "\n").map(String.init)
-        #expect(lines == arrays.map { "\($0.dtype.descr) \(NPYHeader.formatShape($0.shape)) \(crc32Of($0.bytes)) True" })
+        #expect(
+            lines == arrays.map { "\($0.dtype.descr) \(NPYHeader.formatShape($0.shape)) \(crc32Of($0.bytes)) True" })
         for (i, array) in arrays.enumerated() {
             #expect(try NPYArray(contentsOfNPYFile: paths[i] + ".numpy.npy") == array)
         }
@@ -198,9 +205,11 @@ struct NumpyInteropTests {
                 }
                 #expect(typed == expected, "\(file) \(item.key): typed reader differs")
             }
-            #expect(try archive.doubles("i16").values == (try archive.array("i16").bytes.withUnsafeBytes {
-                $0.bindMemory(to: Int16.self).map(Double.init)
-            }))
+            #expect(
+                try archive.doubles("i16").values
+                    == (try archive.array("i16").bytes.withUnsafeBytes {
+                        $0.bindMemory(to: Int16.self).map(Double.init)
+                    }))
             #expect(try archive.info("fortran_f64").fortranOrder)
             #expect(try archive.info("be_c128").bigEndian)
             #expect(try archive.scalar("scalar") == 3.5e9)
@@ -216,6 +225,9 @@ struct NumpyInteropTests {
 
 extension [UInt8] {
     var containsZip64EndRecord: Bool {
-        count >= 4 && (0...(count - 4)).contains { self[$0] == 0x50 && self[$0 + 1] == 0x4B && self[$0 + 2] == 6 && self[$0 + 3] == 6 }
+        count >= 4
+            && (0...(count - 4)).contains {
+                self[$0] == 0x50 && self[$0 + 1] == 0x4B && self[$0 + 2] == 6 && self[$0 + 3] == 6
+            }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import NumpyArchive
 
 @Suite struct RoundTripTests {
@@ -11,8 +12,11 @@ import Testing
         for dtype in NPYDType.allCases {
             for (i, shape) in shapes.enumerated() {
                 let count = NPYHeader.elementCount(shape)!
-                arrays.append(("\(dtype.rawValue)_\(i)",
-                               try NPYArray(dtype: dtype, shape: shape, bytes: random.elements(dtype, count: count))))
+                arrays.append(
+                    (
+                        "\(dtype.rawValue)_\(i)",
+                        try NPYArray(dtype: dtype, shape: shape, bytes: random.elements(dtype, count: count))
+                    ))
             }
         }
         return arrays
@@ -57,7 +61,7 @@ import Testing
         let dir = try TempDir()
         let path = dir.path("typed.npz")
         let positions = (0..<12).map { Double($0) * 0.25 - 1 }
-        let csi: [Float] = (0..<48).map { Float($0) / 7 - 3 }  // 2 x 3 x 4 complex, interleaved
+        let csi: [Float] = (0..<48).map { Float($0) / 7 - 3 } // 2 x 3 x 4 complex, interleaved
         let los = [true, false, true, true]
         let frequencies: [Float] = [1.5, -2.25, 1e-20]
         let writer = try NPZWriter(path: path)
@@ -69,7 +73,9 @@ import Testing
         try writer.finish()
 
         let archive = try NPZArchive(path: path)
-        #expect(try archive.doubles("positions") == NPYValues(shape: [4, 3], values: positions, context: .init(file: "", location: nil)))
+        #expect(
+            try archive.doubles("positions")
+                == NPYValues(shape: [4, 3], values: positions, context: .init(file: "", location: nil)))
         let readCSI = try archive.complexFloats("csi")
         #expect(readCSI.shape == [2, 3, 4] && readCSI.values == csi)
         #expect(try archive.complexDoubles("csi").values == csi.map(Double.init))

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import NumpyArchive
 
 /// String scalars (`<U n`, `|S n` of shape `()` or `(1,)`): the narrow path by which an archive names a setting.
@@ -24,7 +25,9 @@ import Testing
     /// An archive of hand-built members: name → (descr, shape text, data).
     static func archive(_ dir: TempDir, _ members: [(String, String, String, [UInt8])]) throws -> NPZArchive {
         var zip = ZipBuilder()
-        for (name, descr, shape, data) in members { zip.add(name + ".npy", npyBytes(header: header(descr, shape), data: data)) }
+        for (name, descr, shape, data) in members {
+            zip.add(name + ".npy", npyBytes(header: header(descr, shape), data: data))
+        }
         return try NPZArchive(path: try dir.write(zip.build().bytes, to: "strings.npz"))
     }
 
@@ -51,19 +54,22 @@ import Testing
         // The header is NumPy's for a 0-d str: '<U10', shape ().
         #expect(try archive.info("carrier").shape == [])
         let bytes = try dir.read("w.npz")
-        #expect(String(decoding: bytes, as: UTF8.self).contains("{'descr': '<U10', 'fortran_order': False, 'shape': (), }"))
+        #expect(
+            String(decoding: bytes, as: UTF8.self).contains("{'descr': '<U10', 'fortran_order': False, 'shape': (), }"))
     }
 
     @Test func handBuiltMembersDecode() throws {
         let dir = try TempDir()
-        let archive = try Self.archive(dir, [
-            ("u10", "<U10", "()", Self.utf32("phase", width: 10)),
-            ("s5", "|S5", "(1,)", Array("abc".utf8) + [0, 0]),
-            ("be", ">U3", "()", Self.utf32("xyz", width: 3, bigEndian: true)),
-            ("native", "=U2", "(1,)", Self.utf32("ok", width: 2)),
-            ("inner", "<U4", "()", Self.utf32([0x61, 0, 0x62, 0])),  // only trailing NULs are padding
-            ("spaces", "|S4", "()", Array(" a ".utf8) + [0]),         // whitespace is text, kept
-        ])
+        let archive = try Self.archive(
+            dir,
+            [
+                ("u10", "<U10", "()", Self.utf32("phase", width: 10)),
+                ("s5", "|S5", "(1,)", Array("abc".utf8) + [0, 0]),
+                ("be", ">U3", "()", Self.utf32("xyz", width: 3, bigEndian: true)),
+                ("native", "=U2", "(1,)", Self.utf32("ok", width: 2)),
+                ("inner", "<U4", "()", Self.utf32([0x61, 0, 0x62, 0])), // only trailing NULs are padding
+                ("spaces", "|S4", "()", Array(" a ".utf8) + [0]), // whitespace is text, kept
+            ])
         #expect(try archive.string("u10") == "phase")
         #expect(try archive.string("s5") == "abc")
         #expect(try archive.string("be") == "xyz")
@@ -74,22 +80,26 @@ import Testing
 
     @Test func hostileMembersAreRejected() throws {
         let dir = try TempDir()
-        let archive = try Self.archive(dir, [
-            ("pair", "<U3", "(2,)", Self.utf32("ab", width: 3) + Self.utf32("cd", width: 3)),
-            ("wide", "<U5000", "()", [UInt8](repeating: 0x41, count: 20_000)),
-            ("huge", "<U99999999999999999999999", "()", []),
-            ("zero", "<U0", "()", []),
-            ("short", "<U10", "()", Self.utf32("ab", width: 3)),
-            ("surrogate", "<U3", "()", Self.utf32([0x61, 0xD800, 0])),
-            ("beyond", ">U2", "()", Self.utf32([0x110000, 0x61], bigEndian: true)),
-            ("utf8", "|S4", "()", [0x61, 0xC3, 0x28, 0]),
-            ("pipe", "|U2", "()", Self.utf32("ab", width: 2)),
-            ("nowidth", "<U", "()", []),
-            ("numeric", "<f8", "()", [0, 0, 0, 0, 0, 0, 0, 0]),
-        ])
+        let archive = try Self.archive(
+            dir,
+            [
+                ("pair", "<U3", "(2,)", Self.utf32("ab", width: 3) + Self.utf32("cd", width: 3)),
+                ("wide", "<U5000", "()", [UInt8](repeating: 0x41, count: 20_000)),
+                ("huge", "<U99999999999999999999999", "()", []),
+                ("zero", "<U0", "()", []),
+                ("short", "<U10", "()", Self.utf32("ab", width: 3)),
+                ("surrogate", "<U3", "()", Self.utf32([0x61, 0xD800, 0])),
+                ("beyond", ">U2", "()", Self.utf32([0x110000, 0x61], bigEndian: true)),
+                ("utf8", "|S4", "()", [0x61, 0xC3, 0x28, 0]),
+                ("pipe", "|U2", "()", Self.utf32("ab", width: 2)),
+                ("nowidth", "<U", "()", []),
+                ("numeric", "<f8", "()", [0, 0, 0, 0, 0, 0, 0, 0]),
+            ])
         let p = archive.path
         let pair = expectNPZError(.shapeMismatch) { _ = try archive.string("pair") }
-        #expect(pair?.description == "\(p): key 'pair': expected a single string (shape () or (1,)), found shape (2,) of <U3")
+        #expect(
+            pair?.description
+                == "\(p): key 'pair': expected a single string (shape () or (1,)), found shape (2,) of <U3")
         let wide = expectNPZError(.unsupportedDType) { _ = try archive.string("wide") }
         #expect(wide?.detail == "unsupported string dtype '<U5000': widths 1 to 1024 are accepted")
         expectNPZError(.unsupportedDType) { _ = try archive.string("huge") }
@@ -106,7 +116,9 @@ import Testing
         #expect(pipe?.detail.contains("'|' on a multi-byte type") == true)
         expectNPZError(.badNPY) { _ = try archive.string("nowidth") }
         let numeric = expectNPZError(.typeMismatch) { _ = try archive.string("numeric") }
-        #expect(numeric?.description == "\(p): key 'numeric': expected a string (dtype <U n or |S n, shape () or (1,)), found <f8")
+        #expect(
+            numeric?.description
+                == "\(p): key 'numeric': expected a string (dtype <U n or |S n, shape () or (1,)), found <f8")
         // Numeric readers still refuse strings, as before.
         let asNumber = expectNPZError(.unsupportedDType) { _ = try archive.scalar("surrogate") }
         #expect(asNumber?.detail.hasPrefix("unsupported dtype '<U3' (unicode string array); supported: bool") == true)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import NumpyArchive
 
 /// A fresh temporary directory, removed when the value is released.
@@ -46,7 +47,8 @@ enum Python {
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw Failure(description: "python3 exited \(process.terminationStatus): \(String(decoding: stderr, as: UTF8.self))")
+            throw Failure(
+                description: "python3 exited \(process.terminationStatus): \(String(decoding: stderr, as: UTF8.self))")
         }
         return String(decoding: stdout, as: UTF8.self)
     }
@@ -96,7 +98,7 @@ struct ZipBuilder {
     struct Entry {
         var name: String
         var method = 0
-        var payload: [UInt8]  // as stored (compressed for method 8)
+        var payload: [UInt8] // as stored (compressed for method 8)
         var crc: UInt32
         var uncompressedSize: Int
         var flags = 0
@@ -111,8 +113,10 @@ struct ZipBuilder {
 
     /// A method-8 entry whose raw deflate stream is made of stored blocks (valid deflate without a compressor).
     mutating func addDeflated(_ name: String, _ data: [UInt8]) {
-        entries.append(Entry(name: name, method: 8, payload: Self.storedDeflate(data), crc: crc32Of(data),
-                             uncompressedSize: data.count))
+        entries.append(
+            Entry(
+                name: name, method: 8, payload: Self.storedDeflate(data), crc: crc32Of(data),
+                uncompressedSize: data.count))
     }
 
     static func storedDeflate(_ data: [UInt8]) -> [UInt8] {
@@ -136,7 +140,7 @@ struct ZipBuilder {
         for e in entries {
             locals.append(out.bytes.count)
             out.u32(0x0403_4B50); out.u16(20); out.u16(e.flags); out.u16(e.method); out.u16(0); out.u16(0x21)
-            let descriptor = e.flags & 8 != 0  // sizes and CRC follow the data instead
+            let descriptor = e.flags & 8 != 0 // sizes and CRC follow the data instead
             out.u32(descriptor ? 0 : Int(e.crc)); out.u32(descriptor ? 0 : e.payload.count)
             out.u32(descriptor ? 0 : e.uncompressedSize)
             out.u16(e.name.utf8.count); out.u16(0)
@@ -149,7 +153,8 @@ struct ZipBuilder {
         }
         let directoryOffset = out.bytes.count
         for (e, local) in zip(entries, locals) {
-            out.u32(0x0201_4B50); out.u16(20); out.u16(20); out.u16(e.flags); out.u16(e.method); out.u16(0); out.u16(0x21)
+            out.u32(0x0201_4B50); out.u16(20); out.u16(20); out.u16(e.flags); out.u16(e.method); out.u16(0);
+            out.u16(0x21)
             out.u32(Int(e.crc)); out.u32(e.payload.count); out.u32(e.uncompressedSize)
             out.u16(e.name.utf8.count); out.u16(0); out.u16(0); out.u16(0); out.u16(0); out.u32(0); out.u32(local)
             out.bytes += Array(e.name.utf8)
@@ -163,8 +168,10 @@ struct ZipBuilder {
 
 /// Runs `body`, expecting an `NPZError` of `kind`; returns it for further checks.
 @discardableResult
-func expectNPZError(_ kind: NPZError.Kind, sourceLocation: SourceLocation = #_sourceLocation,
-                    _ body: () throws -> Void) -> NPZError? {
+func expectNPZError(
+    _ kind: NPZError.Kind, sourceLocation: SourceLocation = #_sourceLocation,
+    _ body: () throws -> Void
+) -> NPZError? {
     do {
         try body()
         Issue.record("expected an NPZError of kind \(kind), but nothing was thrown", sourceLocation: sourceLocation)

@@ -12,13 +12,17 @@ private struct Anything: Decodable {
     static func laughs(levels: Int, width: Int = 10) -> String {
         var text = "a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
         for level in 1..<levels {
-            text += "a\(level): &a\(level) [" + Array(repeating: "*a\(level - 1)", count: width).joined(separator: ", ") + "]\n"
+            text +=
+                "a\(level): &a\(level) [" + Array(repeating: "*a\(level - 1)", count: width).joined(separator: ", ")
+                + "]\n"
         }
         return text
     }
 
-    func expectRejected(_ text: String, line: Int, containing fragment: String,
-                        sourceLocation: SourceLocation = #_sourceLocation) {
+    func expectRejected(
+        _ text: String, line: Int, containing fragment: String,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         let clock = ContinuousClock()
         let started = clock.now
         do {
@@ -54,10 +58,12 @@ private struct Anything: Decodable {
 
     @Test("deep nesting is refused before the recursive composer")
     func deepNesting() {
-        expectRejected(String(repeating: "[", count: 500) + String(repeating: "]", count: 500), line: 1,
-                       containing: "nesting deeper than \(StrictYAML.maxDepth)")
-        expectRejected(String(repeating: "{a: ", count: 500) + "1" + String(repeating: "}", count: 500), line: 1,
-                       containing: "nesting deeper")
+        expectRejected(
+            String(repeating: "[", count: 500) + String(repeating: "]", count: 500), line: 1,
+            containing: "nesting deeper than \(StrictYAML.maxDepth)")
+        expectRejected(
+            String(repeating: "{a: ", count: 500) + "1" + String(repeating: "}", count: 500), line: 1,
+            containing: "nesting deeper")
     }
 
     @Test("ordinary anchors, aliases of scalars as keys and moderate expansion still work")
@@ -67,10 +73,14 @@ private struct Anything: Decodable {
         #expect(pair == Pair(a: [1, 2, 3], b: [1, 2, 3]))
         let keyed = try StrictYAML.decode([String: String].self, from: "name: &n port\n*n : five\n", file: "ok.yaml")
         #expect(keyed == ["name": "port", "port": "five"])
-        _ = try StrictYAML.decode(Anything.self, from: Self.laughs(levels: 4), file: "ok.yaml")  // about 12 350 nodes
+        _ = try StrictYAML.decode(Anything.self, from: Self.laughs(levels: 4), file: "ok.yaml") // about 12 350 nodes
         // Syntax errors are still Yams's to report.
-        #expect(throws: YAMLFileError.self) { try StrictYAML.decode(Anything.self, from: "a: [1, 2\n", file: "bad.yaml") }
-        #expect(throws: YAMLFileError.self) { try StrictYAML.decode(Anything.self, from: "a: *missing\n", file: "bad.yaml") }
+        #expect(throws: YAMLFileError.self) {
+            try StrictYAML.decode(Anything.self, from: "a: [1, 2\n", file: "bad.yaml")
+        }
+        #expect(throws: YAMLFileError.self) {
+            try StrictYAML.decode(Anything.self, from: "a: *missing\n", file: "bad.yaml")
+        }
     }
 }
 
@@ -80,8 +90,10 @@ private struct Anything: Decodable {
 
     @Test("base-60 integers that overflow 64 bits are errors, not traps; small ones and quoted ones still work")
     func sexagesimal() throws {
-        for text in ["port: 1:0:0:0:0:0:0:0:0:0:0", "port: 9223372036854775807:0", "count: 1:18000000000000000000",
-                     "small: -1:2:3:4:5:6:7:8:9:10:11:12", "port: 1_000_000_000_000_000_000:0"] {
+        for text in [
+            "port: 1:0:0:0:0:0:0:0:0:0:0", "port: 9223372036854775807:0", "count: 1:18000000000000000000",
+            "small: -1:2:3:4:5:6:7:8:9:10:11:12", "port: 1_000_000_000_000_000_000:0",
+        ] {
             do {
                 _ = try StrictYAML.decode(Port.self, from: text, file: "s.yaml")
                 Issue.record("accepted: \(text)")
@@ -92,7 +104,9 @@ private struct Anything: Decodable {
         #expect(try StrictYAML.decode(Port.self, from: "port: 1:30", file: "s.yaml").port == 90)
         #expect(try StrictYAML.decode(Port.self, from: "small: -1:0:0", file: "s.yaml").small == -3600)
         struct Text: Decodable { var name: String }
-        #expect(try StrictYAML.decode(Text.self, from: "name: '1:0:0:0:0:0:0:0:0:0:0:0'", file: "s.yaml").name == "1:0:0:0:0:0:0:0:0:0:0:0")
+        #expect(
+            try StrictYAML.decode(Text.self, from: "name: '1:0:0:0:0:0:0:0:0:0:0:0'", file: "s.yaml").name
+                == "1:0:0:0:0:0:0:0:0:0:0:0")
         #expect(try StrictYAML.decode(Text.self, from: "name: fe80::1", file: "s.yaml").name == "fe80::1")
     }
 }

@@ -64,12 +64,18 @@ private struct Config: Decodable, Equatable {
     }
 
     @Test func duplicateKeysAndTabsAreSyntaxErrors() {
-        #expect(throws: YAMLFileError.self) { try StrictYAML.decode(Config.self, from: "port: 1\nport: 2\n", file: "d.yaml") }
-        #expect(throws: YAMLFileError.self) { try StrictYAML.decode(Config.self, from: "inner:\n\tratio: 1\n", file: "t.yaml") }
+        #expect(throws: YAMLFileError.self) {
+            try StrictYAML.decode(Config.self, from: "port: 1\nport: 2\n", file: "d.yaml")
+        }
+        #expect(throws: YAMLFileError.self) {
+            try StrictYAML.decode(Config.self, from: "inner:\n\tratio: 1\n", file: "t.yaml")
+        }
     }
 
     @Test func missingFileIsReported() {
-        do { _ = try StrictYAML.decode(Config.self, contentsOf: "/nonexistent/x.yaml"); Issue.record("expected an error") } catch {
+        do {
+            _ = try StrictYAML.decode(Config.self, contentsOf: "/nonexistent/x.yaml"); Issue.record("expected an error")
+        } catch {
             #expect("\(error)".hasPrefix("/nonexistent/x.yaml: cannot read file"))
         }
     }

@@ -7,15 +7,15 @@ import ZMQ
 struct CurveKeyFileTests {
     @Test func z85MatchesTheRFCVectorAndRejectsGarbage() {
         let bytes: [UInt8] = [0x86, 0x4F, 0xD2, 0x6F, 0xB5, 0x59, 0xF7, 0x5B]
-        #expect(Z85.encode(bytes) == "HelloWorld")  // ZeroMQ RFC 32
+        #expect(Z85.encode(bytes) == "HelloWorld") // ZeroMQ RFC 32
         #expect(Z85.decode("HelloWorld") == bytes)
         #expect(Z85.encode([1, 2, 3]) == nil)
-        #expect(Z85.decode("Hell") == nil)            // length not a multiple of 5
-        #expect(Z85.decode("Hello Worl") == nil)      // space is not in the alphabet
-        #expect(Z85.decode("#####") == nil)           // 85⁵−1 > 2³²−1
+        #expect(Z85.decode("Hell") == nil) // length not a multiple of 5
+        #expect(Z85.decode("Hello Worl") == nil) // space is not in the alphabet
+        #expect(Z85.decode("#####") == nil) // 85⁵−1 > 2³²−1
         #expect(Z85.decode("%nSc0") == [0xFF, 0xFF, 0xFF, 0xFF])
-        #expect(Z85.decode("\u{e9}\u{e9}\u{e9}") == nil)  // non-ASCII
-        #expect(CurveKey(z85: "HelloWorld") == nil)     // right alphabet, wrong length
+        #expect(Z85.decode("\u{e9}\u{e9}\u{e9}") == nil) // non-ASCII
+        #expect(CurveKey(z85: "HelloWorld") == nil) // right alphabet, wrong length
     }
 
     @Test func generatedPairsDeriveTheirPublicKey() throws {
@@ -24,7 +24,7 @@ struct CurveKeyFileTests {
         #expect(pair.publicKey.bytes.count == 32 && pair.publicKey.z85.count == 40)
         #expect(try CurveKeyPair(secretKey: pair.secretKey) == pair)
         #expect(try CurveKeyPair.generate() != pair)
-        #expect(!"\(pair.secretKey)".contains(pair.secretKey.z85))  // never printed
+        #expect(!"\(pair.secretKey)".contains(pair.secretKey.z85)) // never printed
     }
 
     @Test func writtenPairsReadBackWithTheirModes() throws {
@@ -80,7 +80,7 @@ struct CurveKeyFileTests {
         #expect(throws: CurveKeyFileError(path: dir + "/absent.key", problem: .unreadable(errno: ENOENT))) {
             try CurveCertificateFile.readPublicKey(at: dir + "/absent.key")
         }
-        mkfifo(dir + "/fifo", 0o600)  // must not hang
+        mkfifo(dir + "/fifo", 0o600) // must not hang
         #expect(throws: CurveKeyFileError(path: dir + "/fifo", problem: .notARegularFile)) {
             try CurveCertificateFile.readPublicKey(at: dir + "/fifo")
         }
@@ -94,18 +94,31 @@ struct CurveKeyFileTests {
             ("# only a comment\n\nmetadata\n", .missingPublicKey),
             ("curve\n    public-key = \"\(key.dropLast())\"\n", .invalidKey(line: 2, name: "public-key")),
             ("curve\n    public-key = \"\(key)x\"\n", .invalidKey(line: 2, name: "public-key")),
-            ("curve\n    public-key = \"rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf\\\"\n", .invalidKey(line: 2, name: "public-key")),
+            (
+                "curve\n    public-key = \"rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf\\\"\n",
+                .invalidKey(line: 2, name: "public-key")
+            ),
             ("curve\n    public-key = \"\(key)\n", .malformed(line: 2, reason: "unterminated quoted value")),
-            ("curve\n    public-key = \"\(key)\" trailing\n", .malformed(line: 2, reason: "text after the quoted value")),
-            ("curve\n    public-key = \"\(key)\"\n    public-key = \"\(key)\"\n",
-             .malformed(line: 3, reason: "'public-key' given twice")),
-            ("curve\n    publickey = \"\(key)\"\n",
-             .malformed(line: 2, reason: "unknown key 'publickey' under 'curve' (allowed: public-key, secret-key)")),
+            (
+                "curve\n    public-key = \"\(key)\" trailing\n",
+                .malformed(line: 2, reason: "text after the quoted value")
+            ),
+            (
+                "curve\n    public-key = \"\(key)\"\n    public-key = \"\(key)\"\n",
+                .malformed(line: 3, reason: "'public-key' given twice")
+            ),
+            (
+                "curve\n    publickey = \"\(key)\"\n",
+                .malformed(line: 2, reason: "unknown key 'publickey' under 'curve' (allowed: public-key, secret-key)")
+            ),
             ("curve\n    public-key\n", .malformed(line: 2, reason: "expected 'name = value'")),
             ("    public-key = \"\(key)\"\n", .malformed(line: 1, reason: "indented line outside a section")),
             ("certificate\n", .malformed(line: 1, reason: "unexpected 'certificate' (sections: metadata, curve)")),
-            ("public-key = \"\(key)\"\n",
-             .malformed(line: 1, reason: "unexpected '\(("public-key = \"" + key).prefix(40))' (sections: metadata, curve)")),
+            (
+                "public-key = \"\(key)\"\n",
+                .malformed(
+                    line: 1, reason: "unexpected '\(("public-key = \"" + key).prefix(40))' (sections: metadata, curve)")
+            ),
             ("curve\n\tpublic-key = \"\(key)\"\n", .malformed(line: 2, reason: "tab character")),
         ]
     }()
@@ -122,7 +135,8 @@ struct CurveKeyFileTests {
         }
         // Bare values, CRLF line ends, comments and metadata are fine.
         let key = "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7"
-        try "#c\r\nmetadata\r\n    name = x\r\n        nested = y\r\ncurve\r\n    public-key = \(key)\r\n".write(toFile: path, atomically: true, encoding: .utf8)
+        try "#c\r\nmetadata\r\n    name = x\r\n        nested = y\r\ncurve\r\n    public-key = \(key)\r\n".write(
+            toFile: path, atomically: true, encoding: .utf8)
         #expect(try CurveCertificateFile.readPublicKey(at: path).z85 == key)
         // Binary garbage, not UTF-8, and oversized files.
         try Data([0xFF, 0xFE, 0x00, 0x80]).write(to: URL(fileURLWithPath: path))
@@ -130,12 +144,15 @@ struct CurveKeyFileTests {
             try CurveCertificateFile.readPublicKey(at: path)
         }
         try Data(repeating: 0x23, count: CurveCertificateFile.maxFileBytes + 1).write(to: URL(fileURLWithPath: path))
-        #expect(throws: CurveKeyFileError(path: path, problem: .tooLarge(bytes: CurveCertificateFile.maxFileBytes + 1))) {
+        #expect(throws: CurveKeyFileError(path: path, problem: .tooLarge(bytes: CurveCertificateFile.maxFileBytes + 1)))
+        {
             try CurveCertificateFile.readPublicKey(at: path)
         }
         var generator = SystemRandomNumberGenerator()
-        for _ in 0..<200 {  // random bytes never trap, and never yield a key
-            let garbage = (0..<Int.random(in: 0..<300, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        for _ in 0..<200 { // random bytes never trap, and never yield a key
+            let garbage = (0..<Int.random(in: 0..<300, using: &generator)).map { _ in
+                UInt8.random(in: 0...255, using: &generator)
+            }
             try Data(garbage).write(to: URL(fileURLWithPath: path))
             #expect(throws: CurveKeyFileError.self) { try CurveCertificateFile.readPublicKey(at: path) }
         }

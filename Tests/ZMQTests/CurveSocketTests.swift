@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+
 @testable import ZMQ
 
 /// CURVE on real sockets: the ZAP handler lets listed client keys in and nobody else; without a handler a
@@ -10,13 +11,15 @@ struct CurveSocketTests {
     @Test func listedClientsReceiveAndOthersGetNothing() async throws {
         try await onThread {
             let context = try Context()
-            let server = try CurveKeyPair.generate(), listed = try CurveKeyPair.generate(), stranger = try CurveKeyPair.generate()
+            let server = try CurveKeyPair.generate(), listed = try CurveKeyPair.generate(),
+                stranger = try CurveKeyPair.generate()
             let decisions = Mutex<[ZAPHandler.Decision]>([])
             let zap = try ZAPHandler(context: context, allowLists: ["fixes": [listed.publicKey]]) { decision in
                 decisions.withLock { $0.append(decision) }
             }
-            let publisher = try Publisher(context: context, bind: ["tcp://127.0.0.1:*"],
-                                          security: .curveServer(keyPair: server, zapDomain: "fixes"))
+            let publisher = try Publisher(
+                context: context, bind: ["tcp://127.0.0.1:*"],
+                security: .curveServer(keyPair: server, zapDomain: "fixes"))
             let endpoint = publisher.lastEndpoint
             let good = Collector(), unknown = Collector(), plain = Collector(), wrongServer = Collector()
             func subscribe(_ collector: Collector, _ security: SocketSecurity) throws -> Subscriber {
@@ -49,7 +52,10 @@ struct CurveSocketTests {
             #expect(plain.count == 0 && plain.probeCount == 0)
             #expect(wrongServer.count == 0 && wrongServer.probeCount == 0)
             let seen = decisions.withLock { $0 }
-            #expect(seen.contains { $0.allowed && $0.clientKey == listed.publicKey && $0.domain == "fixes" && $0.address == "127.0.0.1" })
+            #expect(
+                seen.contains {
+                    $0.allowed && $0.clientKey == listed.publicKey && $0.domain == "fixes" && $0.address == "127.0.0.1"
+                })
             #expect(seen.contains { !$0.allowed && $0.clientKey == stranger.publicKey })
             #expect(!seen.contains { $0.allowed && $0.clientKey != listed.publicKey })
         }
@@ -60,8 +66,9 @@ struct CurveSocketTests {
             let context = try Context()
             let server = try CurveKeyPair.generate(), client = try CurveKeyPair.generate()
             let zap = try ZAPHandler(context: context, allowLists: ["d": []])
-            let publisher = try Publisher(context: context, bind: ["tcp://127.0.0.1:*"],
-                                          security: .curveServer(keyPair: server, zapDomain: "d"))
+            let publisher = try Publisher(
+                context: context, bind: ["tcp://127.0.0.1:*"],
+                security: .curveServer(keyPair: server, zapDomain: "d"))
             var config = Subscriber.Configuration(endpoints: [.connect(publisher.lastEndpoint)], topics: ["probe"])
             config.security = .curveClient(keyPair: client, serverKey: server.publicKey)
             let refused = Collector()
@@ -86,8 +93,9 @@ struct CurveSocketTests {
         try await onThread {
             let context = try Context()
             let server = try CurveKeyPair.generate(), client = try CurveKeyPair.generate()
-            let publisher = try Publisher(context: context, bind: ["tcp://127.0.0.1:*"],
-                                          security: .curveServer(keyPair: server, zapDomain: "d"))
+            let publisher = try Publisher(
+                context: context, bind: ["tcp://127.0.0.1:*"],
+                security: .curveServer(keyPair: server, zapDomain: "d"))
             var config = Subscriber.Configuration(endpoints: [.connect(publisher.lastEndpoint)], topics: ["probe"])
             config.security = .curveClient(keyPair: client, serverKey: server.publicKey)
             let collector = Collector()
@@ -106,7 +114,7 @@ struct CurveSocketTests {
             let zap = try ZAPHandler(context: context, allowLists: [:])
             #expect(throws: ZMQError.self) { try ZAPHandler(context: context, allowLists: [:]) }
             zap.stop()
-            zap.stop()  // idempotent
+            zap.stop() // idempotent
             context.terminate()
         }
     }
@@ -123,7 +131,7 @@ struct CurveSocketTests {
         }
         #expect(status([v, id, Array("d".utf8), [], [], curve, key.bytes]) == "200")
         #expect(zap.answer(.message([v, id, Array("d".utf8), [], [], curve, key.bytes]))[1] == id)
-        #expect(status([v, id, Array("other".utf8), [], [], curve, key.bytes]) == "400")       // unknown domain
+        #expect(status([v, id, Array("other".utf8), [], [], curve, key.bytes]) == "400") // unknown domain
         #expect(status([v, id, Array("d".utf8), [], [], Array("PLAIN".utf8), key.bytes]) == "400")
         #expect(status([v, id, Array("d".utf8), [], [], curve, Array(key.bytes.dropLast())]) == "400")
         #expect(status([Array("2.0".utf8), id, Array("d".utf8), [], [], curve, key.bytes]) == "400")

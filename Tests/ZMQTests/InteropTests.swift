@@ -17,30 +17,31 @@ import ZMQ
 }
 
 private let publisherScript = #"""
-import select, struct, sys, time, zmq
-ctx = zmq.Context()
-pub = ctx.socket(zmq.PUB)
-pub.setsockopt(zmq.LINGER, 5000)
-pub.connect(sys.argv[1])
-deadline = time.time() + 5
-while True:
-    if time.time() > deadline:
-        sys.exit(3)
-    pub.send_multipart([b"probe"])
-    readable, _, _ = select.select([sys.stdin], [], [], 0.01)
-    if readable:
-        sys.stdin.readline()
-        break
-for i in range(int(sys.argv[2])):
-    pub.send_multipart([b"py", struct.pack("<Q", i), bytes((i * 7 + j) % 256 for j in range(i * 20))])
-pub.close()
-ctx.term()
-"""#
+    import select, struct, sys, time, zmq
+    ctx = zmq.Context()
+    pub = ctx.socket(zmq.PUB)
+    pub.setsockopt(zmq.LINGER, 5000)
+    pub.connect(sys.argv[1])
+    deadline = time.time() + 5
+    while True:
+        if time.time() > deadline:
+            sys.exit(3)
+        pub.send_multipart([b"probe"])
+        readable, _, _ = select.select([sys.stdin], [], [], 0.01)
+        if readable:
+            sys.stdin.readline()
+            break
+    for i in range(int(sys.argv[2])):
+        pub.send_multipart([b"py", struct.pack("<Q", i), bytes((i * 7 + j) % 256 for j in range(i * 20))])
+    pub.close()
+    ctx.term()
+    """#
 
 @Suite("Interop")
 struct InteropTests {
-    @Test("pyzmq publisher -> Swift subscriber, 3-part messages byte-identical",
-          .enabled("needs python3 with pyzmq", pyzmqAvailable))
+    @Test(
+        "pyzmq publisher -> Swift subscriber, 3-part messages byte-identical",
+        .enabled("needs python3 with pyzmq", pyzmqAvailable))
     func pythonPublisher() async throws {
         try await onThread {
             let count = 50

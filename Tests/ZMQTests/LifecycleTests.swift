@@ -86,7 +86,8 @@ struct LifecycleTests {
             let context = try Context()
             let subscriber = try Subscriber(
                 context: context,
-                configuration: .init(endpoints: [.connect(uniqueIPCEndpoint("nobody"))])) { _ in }
+                configuration: .init(endpoints: [.connect(uniqueIPCEndpoint("nobody"))])
+            ) { _ in }
             Thread.sleep(forTimeInterval: 0.05)
             context.shutdown()
             #expect(subscriber.join(timeout: .seconds(1)))

@@ -29,11 +29,12 @@ import Testing
             try publisher.publish([Array("t".utf8), [UInt8](repeating: 1, count: 4 << 20)])
             let probesBefore = collector.probeCount
             // The publisher reconnects (100 ms) and re-learns the subscription: probes get through again.
-            #expect(waitUntil(timeout: .seconds(10)) {
-                try? publisher.publish([collector.probeTopic])
-                usleep(10_000)
-                return collector.probeCount > probesBefore
-            })
+            #expect(
+                waitUntil(timeout: .seconds(10)) {
+                    try? publisher.publish([collector.probeTopic])
+                    usleep(10_000)
+                    return collector.probeCount > probesBefore
+                })
             try publisher.publish([Array("t".utf8), [1, 2, 3]])
             #expect(waitUntil(timeout: .seconds(5)) { collector.count >= 1 })
             #expect(collector.snapshot == [[Array("t".utf8), [1, 2, 3]]])

@@ -70,9 +70,10 @@ struct PubSubTests {
             let topics = ["a.x", "b.x", "a", "A.x", "exact", "exactly", "exac", "", "a.y", "a.end"]
             for topic in topics { try publisher.publish([Array(topic.utf8), [1, 2, 3]]) }
             // Per-connection order is preserved, so once "a.end" is in, so is every earlier match.
-            #expect(waitUntil(timeout: .seconds(5)) {
-                collector.snapshot.last?.first == Array("a.end".utf8)
-            })
+            #expect(
+                waitUntil(timeout: .seconds(5)) {
+                    collector.snapshot.last?.first == Array("a.end".utf8)
+                })
             let delivered = collector.snapshot.map { String(decoding: $0[0], as: UTF8.self) }
             #expect(delivered == ["a.x", "exact", "exactly", "a.y", "a.end"])
         }
@@ -99,9 +100,9 @@ struct PubSubTests {
             try #require(try awaitSubscription(publisher, collector))
 
             let big = [UInt8](repeating: 0xAB, count: 10_000)
-            try publisher.publish([Array("t".utf8), big, big])            // too many bytes
-            try publisher.publish(Array(repeating: [7], count: 6))        // too many parts
-            try publisher.publish([Array("t".utf8), [1, 2, 3]])           // fine
+            try publisher.publish([Array("t".utf8), big, big]) // too many bytes
+            try publisher.publish(Array(repeating: [7], count: 6)) // too many parts
+            try publisher.publish([Array("t".utf8), [1, 2, 3]]) // fine
             #expect(waitUntil(timeout: .seconds(5)) { collector.count >= 1 })
             #expect(collector.snapshot == [[Array("t".utf8), [1, 2, 3]]])
             let reports = collector.oversizedReports

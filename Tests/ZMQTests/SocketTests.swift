@@ -20,12 +20,15 @@ struct SocketTests {
             try push.send(parts: [[1], [2], [3], [4], [5]])
             try push.send(parts: [[9, 9], [], [8]])
 
-            #expect(try pull.receiveMultipart(maxParts: 8, maxTotalBytes: 16 * 1024)
-                == .oversized(partCount: 3, totalBytes: 3 * 64 * 1024))
-            #expect(try pull.receiveMultipart(maxParts: 3, maxTotalBytes: 16 * 1024)
-                == .oversized(partCount: 5, totalBytes: 5))
-            #expect(try pull.receiveMultipart(maxParts: 3, maxTotalBytes: 16 * 1024)
-                == .message([[9, 9], [], [8]]))
+            #expect(
+                try pull.receiveMultipart(maxParts: 8, maxTotalBytes: 16 * 1024)
+                    == .oversized(partCount: 3, totalBytes: 3 * 64 * 1024))
+            #expect(
+                try pull.receiveMultipart(maxParts: 3, maxTotalBytes: 16 * 1024)
+                    == .oversized(partCount: 5, totalBytes: 5))
+            #expect(
+                try pull.receiveMultipart(maxParts: 3, maxTotalBytes: 16 * 1024)
+                    == .message([[9, 9], [], [8]]))
             #expect(try pull.tryReceiveMultipart() == nil)
         }
     }

@@ -41,7 +41,9 @@ func waitUntil(timeout: Duration, _ condition: () -> Bool) -> Bool {
 /// `timeout`; used to assert that teardown calls do not hang.
 func finishes(within timeout: Duration, _ body: @escaping @Sendable () -> Void) -> Bool {
     let done = DispatchSemaphore(value: 0)
-    Thread { body(); done.signal() }.start()
+    Thread {
+        body(); done.signal()
+    }.start()
     let (s, atto) = timeout.components
     return done.wait(timeout: .now() + .nanoseconds(Int(s * 1_000_000_000 + atto / 1_000_000_000))) == .success
 }

@@ -8,7 +8,9 @@ import ZMQ
 @Suite("Throughput (printed, not asserted)")
 struct ThroughputTests {
     private final class Meter: Sendable {
-        struct Stats { var count = 0; var bytes = 0; var first: ContinuousClock.Instant?; var last: ContinuousClock.Instant? }
+        struct Stats {
+            var count = 0; var bytes = 0; var first: ContinuousClock.Instant?; var last: ContinuousClock.Instant?
+        }
         let stats = Mutex(Stats())
         func record(_ parts: [[UInt8]]) {
             let now = ContinuousClock.now
@@ -61,10 +63,14 @@ struct ThroughputTests {
             let s = meter.stats.withLock { $0 }
             #expect(s.count > 0)
             if let first = s.first, let last = s.last, s.count > 1 {
-                let seconds = Double((last - first).components.attoseconds) / 1e18 + Double((last - first).components.seconds)
+                let seconds =
+                    Double((last - first).components.attoseconds) / 1e18 + Double((last - first).components.seconds)
                 let rate = Double(s.count - 1) / seconds
-                print(String(format: "[throughput] PUB->SUB ipc 32KiB x3-part: sent %d, received %d (dropped %d at HWM), %.0f msg/s, %.0f MiB/s",
-                             messages, s.count, messages - s.count, rate, rate * Double(s.bytes / s.count) / 1_048_576))
+                print(
+                    String(
+                        format:
+                            "[throughput] PUB->SUB ipc 32KiB x3-part: sent %d, received %d (dropped %d at HWM), %.0f msg/s, %.0f MiB/s",
+                        messages, s.count, messages - s.count, rate, rate * Double(s.bytes / s.count) / 1_048_576))
             }
         }
     }
@@ -87,7 +93,9 @@ struct ThroughputTests {
                 try? push.setSendTimeout(.seconds(5))
                 let payload = [UInt8](repeating: 0x3C, count: 32 * 1024)
                 for seq in 0..<messages {
-                    guard (try? push.send(parts: [Array("tp".utf8), uint64Bytes(UInt64(seq)), payload])) != nil else { return }
+                    guard (try? push.send(parts: [Array("tp".utf8), uint64Bytes(UInt64(seq)), payload])) != nil else {
+                        return
+                    }
                 }
             }
             sender.start()
@@ -102,8 +110,10 @@ struct ThroughputTests {
             let elapsed = ContinuousClock.now - (start ?? .now)
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
             let rate = Double(received - 1) / seconds
-            print(String(format: "[throughput] PUSH->PULL ipc 32KiB x3-part: %d msgs, %.0f msg/s, %.0f MiB/s",
-                         received, rate, rate * 32.0 / 1024))
+            print(
+                String(
+                    format: "[throughput] PUSH->PULL ipc 32KiB x3-part: %d msgs, %.0f msg/s, %.0f MiB/s",
+                    received, rate, rate * 32.0 / 1024))
             #expect(received == messages)
         }
     }

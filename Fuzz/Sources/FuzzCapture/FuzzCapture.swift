@@ -26,7 +26,8 @@ public func fuzzCapture(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     }
     let report = reader.report
     if report.damage.reduce(Int64(0), { $0 + $1.byteCount }) != report.bytesSkipped || report.bytesSkipped > Int64(size)
-        || report.damage.contains(where: { $0.offset < 0 || $0.offset > Int64(size) || $0.byteCount < 0 }) {
+        || report.damage.contains(where: { $0.offset < 0 || $0.offset > Int64(size) || $0.byteCount < 0 })
+    {
         FuzzInput.fail("damage report does not add up for a \(size)-byte input: \(report.damage)")
     }
     return 0
@@ -44,7 +45,9 @@ extension CaptureMetadata {
 enum Harness {
     static func main() {
         FuzzMain.run(fuzzCapture) {
-            func capture(_ name: String, _ metadata: CaptureMetadata, _ records: [[[UInt8]]]) throws -> (name: String, bytes: [UInt8]) {
+            func capture(
+                _ name: String, _ metadata: CaptureMetadata, _ records: [[[UInt8]]]
+            ) throws -> (name: String, bytes: [UInt8]) {
                 let path = SeedWriter.scratchPath(name)
                 let writer = try CaptureWriter(path: path, metadata: metadata, overwrite: true)
                 for (i, parts) in records.enumerated() {
@@ -54,25 +57,31 @@ enum Harness {
                 return (name, SeedWriter.take(path))
             }
             func frame(_ seq: UInt64, _ na: UInt16, _ ns: UInt16) -> CSIFrame {
-                CSIFrame(seq: seq, receiverID: 1, ueID: 2, antennaCount: na, subcarrierCount: ns,
-                         samples: (0..<(2 * Int(na) * Int(ns))).map { Float($0) * 0.125 }, snrDb: 15)
+                CSIFrame(
+                    seq: seq, receiverID: 1, ueID: 2, antennaCount: na, subcarrierCount: ns,
+                    samples: (0..<(2 * Int(na) * Int(ns))).map { Float($0) * 0.125 }, snrDb: 15)
             }
-            let csi = CaptureMetadata(tool: "fuzz-seed", toolVersion: "1", created: "2026-01-01T00:00:00.000Z",
-                                      sourceEndpoint: "tcp://127.0.0.1:5555", topicPrefix: "csi/v1/",
-                                      antennas: [SIMD3(0, 0, 1), SIMD3(0.06, 0, 1)], frequencies: [3.5e9, 3.501e9],
-                                      carrier: 3.5e9, extra: ["scene": "street"])
-            let fix = PositionFix(seq: 1, receiverID: 1, ueID: 2, tCaptureNs: 5, tPublishNs: 6, position: SIMD3(1, 2, 1.5))
-            let positions = CaptureMetadata(tool: "fuzz-seed", toolVersion: "1", created: "2026-01-01T00:00:00.000Z",
-                                            kind: .positions)
+            let csi = CaptureMetadata(
+                tool: "fuzz-seed", toolVersion: "1", created: "2026-01-01T00:00:00.000Z",
+                sourceEndpoint: "tcp://127.0.0.1:5555", topicPrefix: "csi/v1/",
+                antennas: [SIMD3(0, 0, 1), SIMD3(0.06, 0, 1)], frequencies: [3.5e9, 3.501e9],
+                carrier: 3.5e9, extra: ["scene": "street"])
+            let fix = PositionFix(
+                seq: 1, receiverID: 1, ueID: 2, tCaptureNs: 5, tPublishNs: 6, position: SIMD3(1, 2, 1.5))
+            let positions = CaptureMetadata(
+                tool: "fuzz-seed", toolVersion: "1", created: "2026-01-01T00:00:00.000Z",
+                kind: .positions)
             let ext = try FrameExtension(truth: SIMD3(1, 2, 1.5))
             var withTruth = frame(3, 1, 2)
             withTruth.extension = ext
             return [
-                try capture("csi-3-records", csi, [
-                    try FrameEncoder().encode(frame(1, 2, 2)),
-                    try FrameEncoder(encoding: .complexInt16(scale: 0.01)).encode(frame(2, 2, 2)),
-                    try FrameEncoder().encode(withTruth),
-                ]),
+                try capture(
+                    "csi-3-records", csi,
+                    [
+                        try FrameEncoder().encode(frame(1, 2, 2)),
+                        try FrameEncoder(encoding: .complexInt16(scale: 0.01)).encode(frame(2, 2, 2)),
+                        try FrameEncoder().encode(withTruth),
+                    ]),
                 try capture("csi-empty", csi, []),
                 try capture("positions-1-record", positions, [fix.messageParts()]),
             ]

@@ -22,7 +22,9 @@ nonisolated(unsafe) let model = ChannelSimulator(scene: scene)
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzConfig(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let text = String(decoding: FuzzInput.bytes(data, size), as: UTF8.self)
-    guard let configuration = try? DaemonConfiguration.parse(yaml: text, file: "/etc/csilocd/fuzz.yaml") else { return 0 }
+    guard let configuration = try? DaemonConfiguration.parse(yaml: text, file: "/etc/csilocd/fuzz.yaml") else {
+        return 0
+    }
     _ = configuration.resolvedWorkers
     for nuisance in [NuisanceModel.none, configuration.search.nuisance ?? .none] {
         let search = configuration.search.localizerConfiguration(modelNuisance: nuisance)

@@ -14,7 +14,9 @@ private func canonicalPublic(_ key: CurveKey) -> [UInt8] {
 }
 
 private func canonicalSecret(_ pair: CurveKeyPair) -> [UInt8] {
-    Array("metadata\ncurve\n    public-key = \"\(pair.publicKey.z85)\"\n    secret-key = \"\(pair.secretKey.z85)\"\n".utf8)
+    Array(
+        "metadata\ncurve\n    public-key = \"\(pair.publicKey.z85)\"\n    secret-key = \"\(pair.secretKey.z85)\"\n".utf8
+    )
 }
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -22,7 +24,9 @@ public func fuzzCurve(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let bytes = FuzzInput.bytes(data, size)
     do {
         let key = try CurveCertificateFile.publicKey(certificate: bytes, name: name)
-        guard CurveKey(z85: key.z85) == key else { FuzzInput.fail("public key \(key.z85) does not round-trip through Z85") }
+        guard CurveKey(z85: key.z85) == key else {
+            FuzzInput.fail("public key \(key.z85) does not round-trip through Z85")
+        }
         guard (try? CurveCertificateFile.publicKey(certificate: canonicalPublic(key), name: name)) == key else {
             FuzzInput.fail("canonical certificate of \(key.z85) does not read back")
         }
@@ -53,8 +57,10 @@ enum Harness {
             let paths = try CurveCertificateFile.write(pair, prefix: prefix)
             let publicFile = SeedWriter.take(paths.publicPath)
             let secretFile = SeedWriter.take(paths.secretPath)
-            let crlf = String(decoding: secretFile, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
-                .joined(separator: "\r\n")
+            let crlf = String(decoding: secretFile, as: UTF8.self).split(
+                separator: "\n", omittingEmptySubsequences: false
+            )
+            .joined(separator: "\r\n")
             let zcert = """
                 #   ****  Generated on 2026-12-06 by CZMQ  ****
                 #   ZeroMQ CURVE **Secret** Certificate
@@ -67,8 +73,10 @@ enum Harness {
                     public-key = '\(pair.publicKey.z85)'   # single quotes and a comment
                     secret-key = \(pair.secretKey.z85)
                 """
-            return [("public", publicFile), ("secret", secretFile), ("secret-crlf", Array(crlf.utf8)),
-                    ("secret-zcert", Array(zcert.utf8))]
+            return [
+                ("public", publicFile), ("secret", secretFile), ("secret-crlf", Array(crlf.utf8)),
+                ("secret-zcert", Array(zcert.utf8)),
+            ]
         }
     }
 }

@@ -29,7 +29,7 @@ public func fuzzFix(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         FuzzInput.fail("accepted fix does not round-trip: \(error)")
     }
     guard again.seq == fix.seq, again.receiverID == fix.receiverID, again.ueID == fix.ueID,
-          again.status == fix.status, again.tCaptureNs == fix.tCaptureNs
+        again.status == fix.status, again.tCaptureNs == fix.tCaptureNs
     else { FuzzInput.fail("round trip changed the fix") }
     return 0
 }
@@ -38,13 +38,15 @@ public func fuzzFix(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
 enum Harness {
     static func main() {
         FuzzMain.run(fuzzFix) {
-            let full = PositionFix(seq: 42, receiverID: 3, ueID: 17, tCaptureNs: 1_700_000_000_000_000_000,
-                                   tPublishNs: 1_700_000_000_002_000_000, position: SIMD3(1.25, -3.5, 1.5),
-                                   frame: "street-local", covariance: [1e-4, 2e-6, 0, 2e-6, 3e-4, 0, 0, 0, 1e-6],
-                                   status: .ok, cost: 0.0123, latencyMs: 3.25, model: "abc123", truthErrorM: 0.004,
-                                   stages: ["global": ["ms": 1.5, "best": [0.1, 0.2]]])
-            let minimal = PositionFix(seq: 0, receiverID: 0, ueID: 0, tCaptureNs: 0, tPublishNs: 0,
-                                      position: SIMD3(.nan, .nan, .nan), ellipseConfidence: nil, status: .failed)
+            let full = PositionFix(
+                seq: 42, receiverID: 3, ueID: 17, tCaptureNs: 1_700_000_000_000_000_000,
+                tPublishNs: 1_700_000_000_002_000_000, position: SIMD3(1.25, -3.5, 1.5),
+                frame: "street-local", covariance: [1e-4, 2e-6, 0, 2e-6, 3e-4, 0, 0, 0, 1e-6],
+                status: .ok, cost: 0.0123, latencyMs: 3.25, model: "abc123", truthErrorM: 0.004,
+                stages: ["global": ["ms": 1.5, "best": [0.1, 0.2]]])
+            let minimal = PositionFix(
+                seq: 0, receiverID: 0, ueID: 0, tCaptureNs: 0, tPublishNs: 0,
+                position: SIMD3(.nan, .nan, .nan), ellipseConfidence: nil, status: .failed)
             return [
                 ("fix-parts", FuzzInput.join(full.messageParts())),
                 ("fix-body", full.jsonBytes()),

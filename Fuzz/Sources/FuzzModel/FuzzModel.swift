@@ -15,13 +15,16 @@ public func fuzzModel(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     bytes.withUnsafeBytes { sha.update($0) }
     bytes += sha.finalize()
     guard let file = try? ModelFile.decode(bytes, file: "fuzz.csimodel"),
-          let model = try? ModelLoader.model(of: file, path: "fuzz.csimodel")
+        let model = try? ModelLoader.model(of: file, path: "fuzz.csimodel")
     else { return 0 }
     let region = file.header.trainingRegion
-    let centre = Point3((region.x.lowerBound + region.x.upperBound) / 2, (region.y.lowerBound + region.y.upperBound) / 2,
-                        (region.z.lowerBound + region.z.upperBound) / 2)
-    let corners = [Point3(region.x.lowerBound, region.y.lowerBound, region.z.lowerBound),
-                   Point3(region.x.upperBound, region.y.upperBound, region.z.upperBound)]
+    let centre = Point3(
+        (region.x.lowerBound + region.x.upperBound) / 2, (region.y.lowerBound + region.y.upperBound) / 2,
+        (region.z.lowerBound + region.z.upperBound) / 2)
+    let corners = [
+        Point3(region.x.lowerBound, region.y.lowerBound, region.z.lowerBound),
+        Point3(region.x.upperBound, region.y.upperBound, region.z.upperBound),
+    ]
     let values = model.channels(at: [centre] + corners)
     if values.count != 3 * model.valuesPerChannel { FuzzInput.fail("channels(at:) returned \(values.count) values") }
     _ = model.channelAndJacobian(at: centre)
@@ -29,7 +32,9 @@ public func fuzzModel(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     if let q = file.header.quality {
         for p in [centre, Point3(-1e7, 1e7, .nan)] + corners {
             let local = q.local(at: p)
-            if !(local.nmse.isFinite && local.nmse >= 0 && local.logSpread.isFinite) { FuzzInput.fail("quality map lookup gave \(local)") }
+            if !(local.nmse.isFinite && local.nmse >= 0 && local.logSpread.isFinite) {
+                FuzzInput.fail("quality map lookup gave \(local)")
+            }
         }
     }
     // The identity csilocd publishes with every fix.

@@ -23,7 +23,9 @@ public func fuzzNPZ(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         _ = try? archive.shape(key, expecting: info.shape.map { $0 })
         _ = try? archive.shape(key, expecting: [nil, 3])
         if let array = try? archive.array(key) {
-            if array.shape != info.shape { FuzzInput.fail("array(\(key)) shape \(array.shape) != header \(info.shape)") }
+            if array.shape != info.shape {
+                FuzzInput.fail("array(\(key)) shape \(array.shape) != header \(info.shape)")
+            }
         }
         _ = try? archive.array(key, shape: [nil])
         check(try? archive.doubles(key), elements, 1, key)
@@ -49,7 +51,9 @@ func check<T>(_ values: NPYValues<T>?, _ elements: Int, _ perElement: Int, _ key
 enum Harness {
     static func main() {
         FuzzMain.run(fuzzNPZ) {
-            func npz(_ name: String, forceZip64: Bool = false, _ fill: (NPZWriter) throws -> Void) throws -> (name: String, bytes: [UInt8]) {
+            func npz(
+                _ name: String, forceZip64: Bool = false, _ fill: (NPZWriter) throws -> Void
+            ) throws -> (name: String, bytes: [UInt8]) {
                 let path = SeedWriter.scratchPath(name + ".npz")
                 let writer = try NPZWriter(path: path, options: .init(forceZip64: forceZip64))
                 try fill(writer)

@@ -9,8 +9,9 @@ public func fuzzScene(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let text = String(decoding: FuzzInput.bytes(data, size), as: UTF8.self)
     guard let scene = try? Scene.parse(yaml: text, file: "fuzz.yaml") else { return 0 }
     let r = scene.ueRegion
-    let centre = Point3((r.x.lowerBound + r.x.upperBound) / 2, (r.y.lowerBound + r.y.upperBound) / 2,
-                        (r.z.lowerBound + r.z.upperBound) / 2)
+    let centre = Point3(
+        (r.x.lowerBound + r.x.upperBound) / 2, (r.y.lowerBound + r.y.upperBound) / 2,
+        (r.z.lowerBound + r.z.upperBound) / 2)
     let simulator = ChannelSimulator(scene: scene)
     let values = simulator.channels(at: [centre])
     if values.count != simulator.valuesPerChannel { FuzzInput.fail("channels(at:) returned \(values.count) values") }

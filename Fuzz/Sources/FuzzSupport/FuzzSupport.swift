@@ -1,4 +1,5 @@
 import CFuzzDriver
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -99,8 +100,10 @@ public typealias FuzzTestOneInput = @convention(c) (UnsafePointer<UInt8>?, Int) 
 
 public enum FuzzMain {
     /// Writes the seeds when asked (``SeedWriter``), else runs libFuzzer's driver with the command line.
-    public static func run(_ test: FuzzTestOneInput,
-                           seeds: () throws -> [(name: String, bytes: [UInt8])] = { [] }) -> Never {
+    public static func run(
+        _ test: FuzzTestOneInput,
+        seeds: () throws -> [(name: String, bytes: [UInt8])] = { [] }
+    ) -> Never {
         SeedWriter.writeIfAsked(seeds)
         var argc = CommandLine.argc
         var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv

@@ -21,10 +21,13 @@ public struct ModelFile: Sendable {
     /// The tensor called `name`, checked against an expected shape (nil entries match any length).
     public func tensor(_ name: String, shape: [Int?]? = nil, file: String = "model") throws -> ModelTensor {
         guard let t = tensors.first(where: { $0.name == name }) else {
-            throw ModelFileError(file: file, "missing tensor '\(name)' (present: \(tensors.map(\.name).joined(separator: ", ")))")
+            throw ModelFileError(
+                file: file, "missing tensor '\(name)' (present: \(tensors.map(\.name).joined(separator: ", ")))")
         }
         if let shape, shape.count != t.shape.count || zip(shape, t.shape).contains(where: { $0 != nil && $0 != $1 }) {
-            throw ModelFileError(file: file, "tensor '\(name)' has shape \(t.shape), expected \(shape.map { $0.map(String.init) ?? "*" })")
+            throw ModelFileError(
+                file: file,
+                "tensor '\(name)' has shape \(t.shape), expected \(shape.map { $0.map(String.init) ?? "*" })")
         }
         return t
     }
@@ -78,7 +81,9 @@ public struct ModelFile: Sendable {
         guard bytes.count >= magic.count, Array(bytes[0..<magic.count]) == magic else {
             throw ModelFileError(file: file, "not a csiloc model file (bad magic; expected \"CSIMODEL\")")
         }
-        guard bytes.count >= magic.count + 8 + 32 else { throw ModelFileError(file: file, "truncated (\(bytes.count) bytes)") }
+        guard bytes.count >= magic.count + 8 + 32 else {
+            throw ModelFileError(file: file, "truncated (\(bytes.count) bytes)")
+        }
         var sha = SHA256()
         bytes.withUnsafeBytes { sha.update(UnsafeRawBufferPointer(rebasing: $0[0..<(bytes.count - 32)])) }
         guard sha.finalize() == Array(bytes[(bytes.count - 32)...]) else {
@@ -88,7 +93,8 @@ public struct ModelFile: Sendable {
         r.offset = magic.count
         let version: UInt32 = try r.read()
         guard version == formatVersion else {
-            throw ModelFileError(file: file, "unsupported model format version \(version) (this csiloc reads version \(formatVersion))")
+            throw ModelFileError(
+                file: file, "unsupported model format version \(version) (this csiloc reads version \(formatVersion))")
         }
         let headerLength: UInt32 = try r.read()
         let json = try r.bytes(Int(headerLength))
@@ -110,7 +116,9 @@ public struct ModelFile: Sendable {
             var elements = 1
             for _ in 0..<rank {
                 let d: UInt64 = try r.read()
-                guard d <= UInt64(Int32.max) else { throw ModelFileError(file: file, "tensor '\(name)': implausible dimension \(d)") }
+                guard d <= UInt64(Int32.max) else {
+                    throw ModelFileError(file: file, "tensor '\(name)': implausible dimension \(d)")
+                }
                 shape.append(Int(d))
                 let (m, overflow) = elements.multipliedReportingOverflow(by: Int(d))
                 guard !overflow else { throw ModelFileError(file: file, "tensor '\(name)': size overflows") }
@@ -119,17 +127,25 @@ public struct ModelFile: Sendable {
             // The data must fit in what is left of the file: checked before the multiplication can overflow.
             let width = dtype == 1 ? 8 : 4
             guard elements <= (r.end - r.offset) / width else {
-                throw ModelFileError(file: file, "tensor '\(name)': \(shape) elements do not fit in the \(r.end - r.offset) bytes left")
+                throw ModelFileError(
+                    file: file, "tensor '\(name)': \(shape) elements do not fit in the \(r.end - r.offset) bytes left")
             }
             let size = elements * width
             let raw = try r.bytes(size)
             if dtype == 1 {
-                tensors.append(ModelTensor(name: name, shape: shape, doubles: raw.withUnsafeBytes { Array($0.bindMemory(to: Double.self)) }))
+                tensors.append(
+                    ModelTensor(
+                        name: name, shape: shape, doubles: raw.withUnsafeBytes { Array($0.bindMemory(to: Double.self)) }
+                    ))
             } else {
-                tensors.append(ModelTensor(name: name, shape: shape, floats: raw.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }))
+                tensors.append(
+                    ModelTensor(
+                        name: name, shape: shape, floats: raw.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }))
             }
         }
-        guard r.offset == r.end else { throw ModelFileError(file: file, "\(r.end - r.offset) unexpected bytes after the tensors") }
+        guard r.offset == r.end else {
+            throw ModelFileError(file: file, "\(r.end - r.offset) unexpected bytes after the tensors")
+        }
         return ModelFile(header: header, tensors: tensors)
     }
 
@@ -180,7 +196,9 @@ struct ByteReader {
     }
 
     mutating func bytes(_ n: Int) throws -> [UInt8] {
-        guard n >= 0, offset + n <= end else { throw ModelFileError(file: file, "truncated: needs \(n) bytes at offset \(offset)") }
+        guard n >= 0, offset + n <= end else {
+            throw ModelFileError(file: file, "truncated: needs \(n) bytes at offset \(offset)")
+        }
         defer { offset += n }
         return Array(bytes[offset..<(offset + n)])
     }

@@ -11,7 +11,8 @@ extension ModelQualityMap {
     func validate(training t: ModelHeader.TrainingInfo, validationPoints: Int, path: String) throws {
         func fail(_ message: String) -> ModelFileError { ModelFileError(file: path, "header 'quality': \(message)") }
         guard lower.count == 3, cell.count == 3, shape.count == 3 else {
-            throw fail("lower, cell and shape must have 3 entries each, got \(lower.count), \(cell.count), \(shape.count)")
+            throw fail(
+                "lower, cell and shape must have 3 entries each, got \(lower.count), \(cell.count), \(shape.count)")
         }
         guard lower.allSatisfy({ $0.isFinite && abs($0) <= ModelFileLimits.maxCoordinate }) else {
             throw fail("lower must be finite coordinates within ±\(ModelFileLimits.maxCoordinate) m, got \(lower)")
@@ -21,13 +22,19 @@ extension ModelQualityMap {
         }
         var cells = 1
         for n in shape {
-            guard (1...Self.maxCells).contains(n) else { throw fail("cells per axis must be in 1...\(Self.maxCells), got \(shape)") }
+            guard (1...Self.maxCells).contains(n) else {
+                throw fail("cells per axis must be in 1...\(Self.maxCells), got \(shape)")
+            }
             let (m, overflow) = cells.multipliedReportingOverflow(by: n)
             guard !overflow, m <= Self.maxCells else { throw fail("\(shape) is more than \(Self.maxCells) cells") }
             cells = m
         }
-        guard nmse.count == cells, logSpread.count == cells, (ambiguity?.count ?? cells) == cells, samples.count == cells else {
-            throw fail("nmse, logSpread, ambiguity and samples must have one entry per cell (\(cells)), got \(nmse.count), \(logSpread.count), \(ambiguity?.count ?? cells), \(samples.count)")
+        guard nmse.count == cells, logSpread.count == cells, (ambiguity?.count ?? cells) == cells,
+            samples.count == cells
+        else {
+            throw fail(
+                "nmse, logSpread, ambiguity and samples must have one entry per cell (\(cells)), got \(nmse.count), \(logSpread.count), \(ambiguity?.count ?? cells), \(samples.count)"
+            )
         }
         if let a = ambiguity, let i = a.firstIndex(where: { !($0.isFinite && $0 >= 0 && $0 <= 1) }) {
             throw fail("ambiguity[\(i)] = \(a[i]) is not a fraction in [0, 1]")
@@ -50,7 +57,9 @@ extension ModelQualityMap {
             let top = lower[a] + Double(shape[a]) * cell[a]
             let spans = hi - lo > 1e-9
             guard abs(lower[a] - lo) <= tolerance, spans ? abs(top - hi) <= tolerance : shape[a] == 1 else {
-                throw fail("axis \(["x", "y", "z"][a]): the grid \(lower[a])…\(top) m (\(shape[a]) cells) does not match the training box \(lo)…\(hi) m")
+                throw fail(
+                    "axis \(["x", "y", "z"][a]): the grid \(lower[a])…\(top) m (\(shape[a]) cells) does not match the training box \(lo)…\(hi) m"
+                )
             }
         }
     }

@@ -14,7 +14,8 @@ public struct AdamOptimizer<Scalar: NeuralScalar>: Sendable {
     private var m: [Scalar], v: [Scalar]
 
     public init(parameterCount: Int, learningRate: Double = 1e-3, finalLearningRate: Double = 1e-5, totalSteps: Int) {
-        self.learningRate = learningRate; self.finalLearningRate = finalLearningRate; self.totalSteps = max(1, totalSteps)
+        self.learningRate = learningRate; self.finalLearningRate = finalLearningRate;
+        self.totalSteps = max(1, totalSteps)
         m = .init(repeating: 0, count: parameterCount); v = m
     }
 

@@ -30,8 +30,10 @@ struct ComplexDenseLayer: Sendable {
         for i in 0..<outputs { p[biasRe + i] = 0; p[biasIm + i] = 0 }
     }
 
-    func forward<T: NeuralScalar>(_ p: UnsafePointer<T>, inputRe xr: UnsafePointer<T>, inputIm xi: UnsafePointer<T>?, batch: Int,
-                                  outputRe yr: UnsafeMutablePointer<T>, outputIm yi: UnsafeMutablePointer<T>) {
+    func forward<T: NeuralScalar>(
+        _ p: UnsafePointer<T>, inputRe xr: UnsafePointer<T>, inputIm xi: UnsafePointer<T>?, batch: Int,
+        outputRe yr: UnsafeMutablePointer<T>, outputIm yi: UnsafeMutablePointer<T>
+    ) {
         for r in 0..<batch {
             for o in 0..<outputs { yr[r * outputs + o] = p[biasRe + o]; yi[r * outputs + o] = p[biasIm + o] }
         }
@@ -39,46 +41,76 @@ struct ComplexDenseLayer: Sendable {
     }
 
     /// Y = X Wᵀ (+ beta·Y), no bias: shared by the forward and the forward-mode tangent.
-    private func linear<T: NeuralScalar>(_ p: UnsafePointer<T>, _ xr: UnsafePointer<T>, _ xi: UnsafePointer<T>?, _ rows: Int,
-                                         _ yr: UnsafeMutablePointer<T>, _ yi: UnsafeMutablePointer<T>, beta: T) {
+    private func linear<T: NeuralScalar>(
+        _ p: UnsafePointer<T>, _ xr: UnsafePointer<T>, _ xi: UnsafePointer<T>?, _ rows: Int,
+        _ yr: UnsafeMutablePointer<T>, _ yi: UnsafeMutablePointer<T>, beta: T
+    ) {
         let n = inputs, m = outputs
-        T.gemm(transA: false, transB: true, m: rows, n: m, k: n, alpha: 1, a: xr, lda: n, b: p + weightRe, ldb: n, beta: beta, c: yr, ldc: m)
-        T.gemm(transA: false, transB: true, m: rows, n: m, k: n, alpha: 1, a: xr, lda: n, b: p + weightIm, ldb: n, beta: beta, c: yi, ldc: m)
+        T.gemm(
+            transA: false, transB: true, m: rows, n: m, k: n, alpha: 1, a: xr, lda: n, b: p + weightRe, ldb: n,
+            beta: beta, c: yr, ldc: m)
+        T.gemm(
+            transA: false, transB: true, m: rows, n: m, k: n, alpha: 1, a: xr, lda: n, b: p + weightIm, ldb: n,
+            beta: beta, c: yi, ldc: m)
         if let xi {
-            T.gemm(transA: false, transB: true, m: rows, n: m, k: n, alpha: -1, a: xi, lda: n, b: p + weightIm, ldb: n, beta: 1, c: yr, ldc: m)
-            T.gemm(transA: false, transB: true, m: rows, n: m, k: n, alpha: 1, a: xi, lda: n, b: p + weightRe, ldb: n, beta: 1, c: yi, ldc: m)
+            T.gemm(
+                transA: false, transB: true, m: rows, n: m, k: n, alpha: -1, a: xi, lda: n, b: p + weightIm, ldb: n,
+                beta: 1, c: yr, ldc: m)
+            T.gemm(
+                transA: false, transB: true, m: rows, n: m, k: n, alpha: 1, a: xi, lda: n, b: p + weightRe, ldb: n,
+                beta: 1, c: yi, ldc: m)
         }
     }
 
     /// Accumulates parameter gradients and optionally writes input gradients, from G = ∂L/∂Y_r + j ∂L/∂Y_i:
     /// ∂W_r += G_rᵀX_r + G_iᵀX_i, ∂W_i += G_iᵀX_r − G_rᵀX_i, ∂X_r = G_r W_r + G_i W_i, ∂X_i = G_i W_r − G_r W_i.
-    func backward<T: NeuralScalar>(_ p: UnsafePointer<T>, inputRe xr: UnsafePointer<T>, inputIm xi: UnsafePointer<T>?,
-                                   gradRe gr: UnsafePointer<T>, gradIm gi: UnsafePointer<T>, batch: Int,
-                                   grad: UnsafeMutablePointer<T>,
-                                   gradInputRe: UnsafeMutablePointer<T>?, gradInputIm: UnsafeMutablePointer<T>?) {
+    func backward<T: NeuralScalar>(
+        _ p: UnsafePointer<T>, inputRe xr: UnsafePointer<T>, inputIm xi: UnsafePointer<T>?,
+        gradRe gr: UnsafePointer<T>, gradIm gi: UnsafePointer<T>, batch: Int,
+        grad: UnsafeMutablePointer<T>,
+        gradInputRe: UnsafeMutablePointer<T>?, gradInputIm: UnsafeMutablePointer<T>?
+    ) {
         let n = inputs, m = outputs, b = batch
-        T.gemm(transA: true, transB: false, m: m, n: n, k: b, alpha: 1, a: gr, lda: m, b: xr, ldb: n, beta: 1, c: grad + weightRe, ldc: n)
-        T.gemm(transA: true, transB: false, m: m, n: n, k: b, alpha: 1, a: gi, lda: m, b: xr, ldb: n, beta: 1, c: grad + weightIm, ldc: n)
+        T.gemm(
+            transA: true, transB: false, m: m, n: n, k: b, alpha: 1, a: gr, lda: m, b: xr, ldb: n, beta: 1,
+            c: grad + weightRe, ldc: n)
+        T.gemm(
+            transA: true, transB: false, m: m, n: n, k: b, alpha: 1, a: gi, lda: m, b: xr, ldb: n, beta: 1,
+            c: grad + weightIm, ldc: n)
         if !realInput, let xi {
-            T.gemm(transA: true, transB: false, m: m, n: n, k: b, alpha: 1, a: gi, lda: m, b: xi, ldb: n, beta: 1, c: grad + weightRe, ldc: n)
-            T.gemm(transA: true, transB: false, m: m, n: n, k: b, alpha: -1, a: gr, lda: m, b: xi, ldb: n, beta: 1, c: grad + weightIm, ldc: n)
+            T.gemm(
+                transA: true, transB: false, m: m, n: n, k: b, alpha: 1, a: gi, lda: m, b: xi, ldb: n, beta: 1,
+                c: grad + weightRe, ldc: n)
+            T.gemm(
+                transA: true, transB: false, m: m, n: n, k: b, alpha: -1, a: gr, lda: m, b: xi, ldb: n, beta: 1,
+                c: grad + weightIm, ldc: n)
         }
         for r in 0..<b {
             for o in 0..<m { grad[biasRe + o] += gr[r * m + o]; grad[biasIm + o] += gi[r * m + o] }
         }
         if let dxr = gradInputRe {
-            T.gemm(transA: false, transB: false, m: b, n: n, k: m, alpha: 1, a: gr, lda: m, b: p + weightRe, ldb: n, beta: 0, c: dxr, ldc: n)
-            T.gemm(transA: false, transB: false, m: b, n: n, k: m, alpha: 1, a: gi, lda: m, b: p + weightIm, ldb: n, beta: 1, c: dxr, ldc: n)
+            T.gemm(
+                transA: false, transB: false, m: b, n: n, k: m, alpha: 1, a: gr, lda: m, b: p + weightRe, ldb: n,
+                beta: 0, c: dxr, ldc: n)
+            T.gemm(
+                transA: false, transB: false, m: b, n: n, k: m, alpha: 1, a: gi, lda: m, b: p + weightIm, ldb: n,
+                beta: 1, c: dxr, ldc: n)
         }
         if let dxi = gradInputIm, !realInput {
-            T.gemm(transA: false, transB: false, m: b, n: n, k: m, alpha: 1, a: gi, lda: m, b: p + weightRe, ldb: n, beta: 0, c: dxi, ldc: n)
-            T.gemm(transA: false, transB: false, m: b, n: n, k: m, alpha: -1, a: gr, lda: m, b: p + weightIm, ldb: n, beta: 1, c: dxi, ldc: n)
+            T.gemm(
+                transA: false, transB: false, m: b, n: n, k: m, alpha: 1, a: gi, lda: m, b: p + weightRe, ldb: n,
+                beta: 0, c: dxi, ldc: n)
+            T.gemm(
+                transA: false, transB: false, m: b, n: n, k: m, alpha: -1, a: gr, lda: m, b: p + weightIm, ldb: n,
+                beta: 1, c: dxi, ldc: n)
         }
     }
 
     /// Forward-mode derivative (no bias), `rows` tangent rows.
-    func tangent<T: NeuralScalar>(_ p: UnsafePointer<T>, inputRe tr: UnsafePointer<T>, inputIm ti: UnsafePointer<T>?, rows: Int,
-                                  outputRe yr: UnsafeMutablePointer<T>, outputIm yi: UnsafeMutablePointer<T>) {
+    func tangent<T: NeuralScalar>(
+        _ p: UnsafePointer<T>, inputRe tr: UnsafePointer<T>, inputIm ti: UnsafePointer<T>?, rows: Int,
+        outputRe yr: UnsafeMutablePointer<T>, outputIm yi: UnsafeMutablePointer<T>
+    ) {
         linear(p, tr, realInput ? nil : ti, rows, yr, yi, beta: 0)
     }
 }

@@ -6,24 +6,36 @@ import Numerics
 ///
 ///   C_r = A_r B_r − s_A s_B A_i B_i,   C_i = s_B A_r B_i + s_A A_i B_r   (s = −1 when conjugated).
 @inline(__always)
-func complexGEMM<T: NeuralScalar>(transA: Bool = false, conjA: Bool = false, transB: Bool = false, conjB: Bool = false,
-                                  m: Int, n: Int, k: Int,
-                                  aRe: UnsafePointer<T>, aIm: UnsafePointer<T>, lda: Int,
-                                  bRe: UnsafePointer<T>, bIm: UnsafePointer<T>, ldb: Int,
-                                  beta: T = 0, cRe: UnsafeMutablePointer<T>, cIm: UnsafeMutablePointer<T>, ldc: Int) {
+func complexGEMM<T: NeuralScalar>(
+    transA: Bool = false, conjA: Bool = false, transB: Bool = false, conjB: Bool = false,
+    m: Int, n: Int, k: Int,
+    aRe: UnsafePointer<T>, aIm: UnsafePointer<T>, lda: Int,
+    bRe: UnsafePointer<T>, bIm: UnsafePointer<T>, ldb: Int,
+    beta: T = 0, cRe: UnsafeMutablePointer<T>, cIm: UnsafeMutablePointer<T>, ldc: Int
+) {
     let sA: T = conjA ? -1 : 1, sB: T = conjB ? -1 : 1
-    T.gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 1, a: aRe, lda: lda, b: bRe, ldb: ldb, beta: beta, c: cRe, ldc: ldc)
-    T.gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: -sA * sB, a: aIm, lda: lda, b: bIm, ldb: ldb, beta: 1, c: cRe, ldc: ldc)
-    T.gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: sB, a: aRe, lda: lda, b: bIm, ldb: ldb, beta: beta, c: cIm, ldc: ldc)
-    T.gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: sA, a: aIm, lda: lda, b: bRe, ldb: ldb, beta: 1, c: cIm, ldc: ldc)
+    T.gemm(
+        transA: transA, transB: transB, m: m, n: n, k: k, alpha: 1, a: aRe, lda: lda, b: bRe, ldb: ldb, beta: beta,
+        c: cRe, ldc: ldc)
+    T.gemm(
+        transA: transA, transB: transB, m: m, n: n, k: k, alpha: -sA * sB, a: aIm, lda: lda, b: bIm, ldb: ldb, beta: 1,
+        c: cRe, ldc: ldc)
+    T.gemm(
+        transA: transA, transB: transB, m: m, n: n, k: k, alpha: sB, a: aRe, lda: lda, b: bIm, ldb: ldb, beta: beta,
+        c: cIm, ldc: ldc)
+    T.gemm(
+        transA: transA, transB: transB, m: m, n: n, k: k, alpha: sA, a: aIm, lda: lda, b: bRe, ldb: ldb, beta: 1,
+        c: cIm, ldc: ldc)
 }
 
 /// e^{jθ_j} for the quadratic phase θ_0 = first, θ_{j+1} − θ_j = step + j·stepChange, j < count, by rotation
 /// (three sin/cos pairs for the whole row); written with stride `stride` into re/im. Accurate to ~count²·ε,
 /// far below what training resolves at the array sizes used (N ≤ 64).
 @inline(__always)
-func rotatedPhasors<T: NeuralScalar>(first: T, step: T, stepChange: T, count: Int, re: UnsafeMutablePointer<T>,
-                                     im: UnsafeMutablePointer<T>, stride: Int) {
+func rotatedPhasors<T: NeuralScalar>(
+    first: T, step: T, stepChange: T, count: Int, re: UnsafeMutablePointer<T>,
+    im: UnsafeMutablePointer<T>, stride: Int
+) {
     var cr = T.cos(first), ci = T.sin(first)
     var sr = T.cos(step), si = T.sin(step)
     let dr = T.cos(stepChange), di = T.sin(stepChange)

@@ -12,8 +12,9 @@ struct ComplexMLP: Sendable {
     init<T>(_ name: String, widths: [Int], parameters: inout ParameterSet<T>) {
         precondition(widths.count >= 2 && widths.allSatisfy { $0 > 0 }, "an MLP needs positive widths")
         layers = (0..<(widths.count - 1)).map {
-            ComplexDenseLayer("\(name).\($0)", inputs: widths[$0], outputs: widths[$0 + 1], realInput: $0 == 0,
-                              parameters: &parameters)
+            ComplexDenseLayer(
+                "\(name).\($0)", inputs: widths[$0], outputs: widths[$0 + 1], realInput: $0 == 0,
+                parameters: &parameters)
         }
     }
 
@@ -43,8 +44,10 @@ struct ComplexMLP: Sendable {
     }
 
     /// Backpropagates G = ∂L/∂z (real, imaginary parts); accumulates parameter gradients and returns ∂L/∂input.
-    func backward<T: NeuralScalar>(_ p: UnsafePointer<T>, activations acts: [Activation<T>], gradRe: [T], gradIm: [T],
-                                   batch: Int, grad: UnsafeMutablePointer<T>, inputGradient: Bool) -> [T]? {
+    func backward<T: NeuralScalar>(
+        _ p: UnsafePointer<T>, activations acts: [Activation<T>], gradRe: [T], gradIm: [T],
+        batch: Int, grad: UnsafeMutablePointer<T>, inputGradient: Bool
+    ) -> [T]? {
         var gr = gradRe, gi = gradIm
         for l in stride(from: layers.count - 1, through: 0, by: -1) {
             let layer = layers[l]
@@ -59,8 +62,10 @@ struct ComplexMLP: Sendable {
             x.im.withUnsafeBufferPointer { xi in
                 dxr.withUnsafeMutableBufferPointer { r in
                     dxi.withUnsafeMutableBufferPointer { i in
-                        layer.backward(p, inputRe: x.re, inputIm: xi.baseAddress, gradRe: gr, gradIm: gi, batch: batch, grad: grad,
-                                       gradInputRe: needIn ? r.baseAddress : nil, gradInputIm: l > 0 && needIn ? i.baseAddress : nil)
+                        layer.backward(
+                            p, inputRe: x.re, inputIm: xi.baseAddress, gradRe: gr, gradIm: gi, batch: batch, grad: grad,
+                            gradInputRe: needIn ? r.baseAddress : nil,
+                            gradInputIm: l > 0 && needIn ? i.baseAddress : nil)
                     }
                 }
             }
@@ -71,13 +76,16 @@ struct ComplexMLP: Sendable {
     }
 
     /// Forward-mode: stacked real input tangents (directions × batch × inputs) → output tangents.
-    func tangent<T: NeuralScalar>(_ p: UnsafePointer<T>, activations acts: [Activation<T>], input: [T], directions: Int,
-                                  batch: Int) -> Activation<T> {
+    func tangent<T: NeuralScalar>(
+        _ p: UnsafePointer<T>, activations acts: [Activation<T>], input: [T], directions: Int,
+        batch: Int
+    ) -> Activation<T> {
         var t = Activation<T>(re: input, im: [])
         for (l, layer) in layers.enumerated() {
             var yr = [T](repeating: 0, count: directions * batch * layer.outputs), yi = yr
             t.im.withUnsafeBufferPointer { ti in
-                layer.tangent(p, inputRe: t.re, inputIm: ti.baseAddress, rows: directions * batch, outputRe: &yr, outputIm: &yi)
+                layer.tangent(
+                    p, inputRe: t.re, inputIm: ti.baseAddress, rows: directions * batch, outputRe: &yr, outputIm: &yi)
             }
             if l < layers.count - 1 {
                 let a = acts[l + 1], n = batch * layer.outputs

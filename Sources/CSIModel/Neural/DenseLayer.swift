@@ -24,27 +24,37 @@ struct DenseLayer: Sendable {
     }
 
     /// Y(batch × outputs) = X Wᵀ + b.
-    func forward<T: NeuralScalar>(_ p: UnsafePointer<T>, input x: UnsafePointer<T>, batch: Int, output y: UnsafeMutablePointer<T>) {
+    func forward<T: NeuralScalar>(
+        _ p: UnsafePointer<T>, input x: UnsafePointer<T>, batch: Int, output y: UnsafeMutablePointer<T>
+    ) {
         for r in 0..<batch { for o in 0..<outputs { y[r * outputs + o] = p[bias + o] } }
-        T.gemm(transA: false, transB: true, m: batch, n: outputs, k: inputs, alpha: 1, a: x, lda: inputs,
-               b: p + weight, ldb: inputs, beta: 1, c: y, ldc: outputs)
+        T.gemm(
+            transA: false, transB: true, m: batch, n: outputs, k: inputs, alpha: 1, a: x, lda: inputs,
+            b: p + weight, ldb: inputs, beta: 1, c: y, ldc: outputs)
     }
 
     /// Accumulates ∂L/∂W += Gᵀ X and ∂L/∂b += Σ_rows G into `grad`; writes ∂L/∂X = G W when asked.
-    func backward<T: NeuralScalar>(_ p: UnsafePointer<T>, input x: UnsafePointer<T>, gradOutput g: UnsafePointer<T>, batch: Int,
-                                   grad: UnsafeMutablePointer<T>, gradInput: UnsafeMutablePointer<T>?) {
-        T.gemm(transA: true, transB: false, m: outputs, n: inputs, k: batch, alpha: 1, a: g, lda: outputs,
-               b: x, ldb: inputs, beta: 1, c: grad + weight, ldc: inputs)
+    func backward<T: NeuralScalar>(
+        _ p: UnsafePointer<T>, input x: UnsafePointer<T>, gradOutput g: UnsafePointer<T>, batch: Int,
+        grad: UnsafeMutablePointer<T>, gradInput: UnsafeMutablePointer<T>?
+    ) {
+        T.gemm(
+            transA: true, transB: false, m: outputs, n: inputs, k: batch, alpha: 1, a: g, lda: outputs,
+            b: x, ldb: inputs, beta: 1, c: grad + weight, ldc: inputs)
         for r in 0..<batch { for o in 0..<outputs { grad[bias + o] += g[r * outputs + o] } }
         if let gx = gradInput {
-            T.gemm(transA: false, transB: false, m: batch, n: inputs, k: outputs, alpha: 1, a: g, lda: outputs,
-                   b: p + weight, ldb: inputs, beta: 0, c: gx, ldc: inputs)
+            T.gemm(
+                transA: false, transB: false, m: batch, n: inputs, k: outputs, alpha: 1, a: g, lda: outputs,
+                b: p + weight, ldb: inputs, beta: 0, c: gx, ldc: inputs)
         }
     }
 
     /// Forward-mode derivative: Ṫ_out = Ṫ_in Wᵀ (no bias), for `rows` tangent rows.
-    func tangent<T: NeuralScalar>(_ p: UnsafePointer<T>, input t: UnsafePointer<T>, rows: Int, output out: UnsafeMutablePointer<T>) {
-        T.gemm(transA: false, transB: true, m: rows, n: outputs, k: inputs, alpha: 1, a: t, lda: inputs,
-               b: p + weight, ldb: inputs, beta: 0, c: out, ldc: outputs)
+    func tangent<T: NeuralScalar>(
+        _ p: UnsafePointer<T>, input t: UnsafePointer<T>, rows: Int, output out: UnsafeMutablePointer<T>
+    ) {
+        T.gemm(
+            transA: false, transB: true, m: rows, n: outputs, k: inputs, alpha: 1, a: t, lda: inputs,
+            b: p + weight, ldb: inputs, beta: 0, c: out, ldc: outputs)
     }
 }

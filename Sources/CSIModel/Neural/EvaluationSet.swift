@@ -33,7 +33,9 @@ struct EvaluationSet: Sendable {
         let st = stride, pos = positions, tgt = targets, geometry = net.geometry
         Parallel.forEachChunk(count: positions.count, width: threads, minChunk: chunk) { range in
             var y = [N.Scalar](repeating: 0, count: range.count * st)
-            pos[range].withUnsafeBufferPointer { p in y.withUnsafeMutableBufferPointer { net.predict(p, into: $0.baseAddress!) } }
+            pos[range].withUnsafeBufferPointer { p in
+                y.withUnsafeMutableBufferPointer { net.predict(p, into: $0.baseAddress!) }
+            }
             if nuisance != .none {
                 var match = geometry.nuisanceMatch(nuisance)
                 var f = [Double](repeating: 0, count: st)
@@ -61,7 +63,9 @@ struct EvaluationSet: Sendable {
         let st = stride, pos = positions
         Parallel.forEachChunk(count: positions.count, width: threads, minChunk: chunk) { range in
             var y = [N.Scalar](repeating: 0, count: range.count * st)
-            pos[range].withUnsafeBufferPointer { p in y.withUnsafeMutableBufferPointer { net.predict(p, into: $0.baseAddress!) } }
+            pos[range].withUnsafeBufferPointer { p in
+                y.withUnsafeMutableBufferPointer { net.predict(p, into: $0.baseAddress!) }
+            }
             for (r, m) in range.enumerated() {
                 var e = 0.0
                 for t in 0..<st { let v = Double(y[r * st + t]); e += v * v }

@@ -32,7 +32,7 @@ public struct FieldMLPConfiguration: Sendable, Codable, Equatable {
     /// The RFF frequency matrix (features × d, rad/m), empty for `.coordinates`.
     var fourierMatrix: [Double] {
         guard case .randomFourier(let m, let sigma, let seed) = encoding else { return [] }
-        var rng = SeededGenerator(seed: seed, stream: 0x5246_4646)   // "RFFF"
+        var rng = SeededGenerator(seed: seed, stream: 0x5246_4646) // "RFFF"
         return (0..<(m * geometry.inputDimensions)).map { _ in sigma * rng.nextGaussian() }
     }
 }
@@ -46,7 +46,7 @@ public struct FieldMLP<Scalar: NeuralScalar>: Sendable {
 
     public init(configuration: FieldMLPConfiguration, seed: UInt64) throws {
         try self.init(layout: configuration)
-        var rng = SeededGenerator(seed: seed, stream: 0x4D4C_5042)   // "MLPB"
+        var rng = SeededGenerator(seed: seed, stream: 0x4D4C_5042) // "MLPB"
         mlp.initialise(&parameters.values, rng: &rng)
     }
 
@@ -79,7 +79,9 @@ public struct FieldMLP<Scalar: NeuralScalar>: Sendable {
     /// Network input rows, and for RFF the feature phases (batch × features) for the tangent pass.
     func encode(_ positions: UnsafeBufferPointer<Point3>) -> (input: [Scalar], phases: [Double]) {
         let g = configuration.geometry
-        guard case .randomFourier(let m, _, _) = configuration.encoding else { return (g.normalisedInputs(positions), []) }
+        guard case .randomFourier(let m, _, _) = configuration.encoding else {
+            return (g.normalisedInputs(positions), [])
+        }
         let d = g.inputDimensions, nb = positions.count
         var x = [Scalar](repeating: 0, count: nb * 2 * m), ph = [Double](repeating: 0, count: nb * m)
         for b in 0..<nb {
@@ -103,15 +105,19 @@ extension FieldMLP: NeuralField {
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func predict(_ positions: UnsafeBufferPointer<Point3>, into output: UnsafeMutablePointer<Scalar>) {
-        let acts = parameters.values.withUnsafeBufferPointer { mlp.forward($0.baseAddress!, input: encode(positions).input, batch: positions.count) }
+        let acts = parameters.values.withUnsafeBufferPointer {
+            mlp.forward($0.baseAddress!, input: encode(positions).input, batch: positions.count)
+        }
         let y = acts[acts.count - 1]
         for i in y.indices { output[i] = y[i] }
     }
 
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    public func accumulateGradient(_ positions: UnsafeBufferPointer<Point3>, targets: UnsafePointer<Scalar>, weight: Scalar,
-                                   gradient: UnsafeMutablePointer<Scalar>) -> Double {
+    public func accumulateGradient(
+        _ positions: UnsafeBufferPointer<Point3>, targets: UnsafePointer<Scalar>, weight: Scalar,
+        gradient: UnsafeMutablePointer<Scalar>
+    ) -> Double {
         let nb = positions.count
         return parameters.values.withUnsafeBufferPointer { pb in
             let acts = mlp.forward(pb.baseAddress!, input: encode(positions).input, batch: nb)
@@ -122,14 +128,17 @@ extension FieldMLP: NeuralField {
                 loss += Double(d) * Double(d)
                 g[i] = 2 * weight * d
             }
-            _ = mlp.backward(pb.baseAddress!, activations: acts, gradOutput: g, batch: nb, grad: gradient, inputGradient: false)
+            _ = mlp.backward(
+                pb.baseAddress!, activations: acts, gradOutput: g, batch: nb, grad: gradient, inputGradient: false)
             return loss
         }
     }
 
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    public func predictWithJacobian(at position: Point3, value: UnsafeMutablePointer<Scalar>, jacobian: UnsafeMutablePointer<Scalar>) {
+    public func predictWithJacobian(
+        at position: Point3, value: UnsafeMutablePointer<Scalar>, jacobian: UnsafeMutablePointer<Scalar>
+    ) {
         let g = configuration.geometry, nd = g.inputDimensions, per = valuesPerChannel
         [position].withUnsafeBufferPointer { p in
             let (input, phases) = encode(p)

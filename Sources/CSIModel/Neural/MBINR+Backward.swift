@@ -26,8 +26,11 @@ extension MBINR {
     /// Real-pair gradients (∇ = ∂L/∂re + j∂L/∂im) follow ∇_input = ∇_output · conj(∂output/∂input) for holomorphic
     /// steps: ∇M = G conj(Ψ_f), ∇Ψ_f = Gᵀ conj(M), ∇Ψ_a = ∇M ⊙ conj(ϖ), ∇ϖ = Σ_j ∇M ⊙ conj(Ψ_a), ∇w = ∇ϖ conj(ψ);
     /// a phasor e^{jθ} gives ∂L/∂θ = Im(conj(∇)·e^{jθ})·(−1)… written out as −∇_r·im + ∇_i·re.
-    func headBackward(_ pass: MBINRPass<Scalar>, gradRe gHr: [Scalar], gradIm gHi: [Scalar], head: HeadGeometry)
-        -> MBINRBranchGradients<Scalar> {
+    func headBackward(
+        _ pass: MBINRPass<Scalar>, gradRe gHr: [Scalar], gradIm gHi: [Scalar], head: HeadGeometry
+    )
+        -> MBINRBranchGradients<Scalar>
+    {
         let nb = pass.batch, n = atomCount, na = head.antennaCount, ns = head.subcarrierCount, P = rank
         var out = MBINRBranchGradients<Scalar>(batch: nb, atoms: n, directionWidth: directionWidth)
         let mu = pass.direction[pass.direction.count - 1], dw = directionWidth, curvOn = configuration.antennaCurvature
@@ -43,18 +46,28 @@ extension MBINR {
         var gTheta = [Scalar](repeating: 0, count: na)
         for b in 0..<nb {
             let hOff = b * na * ns, aOff = b * na * n, fOff = b * ns * n
-            gHr.withUnsafeBufferPointer { hr in gHi.withUnsafeBufferPointer { hi in
-            pass.fRe.withUnsafeBufferPointer { fr in pass.fIm.withUnsafeBufferPointer { fi in
-            pass.mRe.withUnsafeBufferPointer { mr in pass.mIm.withUnsafeBufferPointer { mi in
-                complexGEMM(conjB: true, m: na, n: n, k: ns,
-                            aRe: hr.baseAddress! + hOff, aIm: hi.baseAddress! + hOff, lda: ns,
-                            bRe: fr.baseAddress! + fOff, bIm: fi.baseAddress! + fOff, ldb: n,
-                            cRe: &gMr, cIm: &gMi, ldc: n)
-                complexGEMM(transA: true, conjB: true, m: ns, n: n, k: na,
-                            aRe: hr.baseAddress! + hOff, aIm: hi.baseAddress! + hOff, lda: ns,
-                            bRe: mr.baseAddress! + aOff, bIm: mi.baseAddress! + aOff, ldb: n,
-                            cRe: &gFr, cIm: &gFi, ldc: n)
-            }}}}}}
+            gHr.withUnsafeBufferPointer { hr in
+                gHi.withUnsafeBufferPointer { hi in
+                    pass.fRe.withUnsafeBufferPointer { fr in
+                        pass.fIm.withUnsafeBufferPointer { fi in
+                            pass.mRe.withUnsafeBufferPointer { mr in
+                                pass.mIm.withUnsafeBufferPointer { mi in
+                                    complexGEMM(
+                                        conjB: true, m: na, n: n, k: ns,
+                                        aRe: hr.baseAddress! + hOff, aIm: hi.baseAddress! + hOff, lda: ns,
+                                        bRe: fr.baseAddress! + fOff, bIm: fi.baseAddress! + fOff, ldb: n,
+                                        cRe: &gMr, cIm: &gMi, ldc: n)
+                                    complexGEMM(
+                                        transA: true, conjB: true, m: ns, n: n, k: na,
+                                        aRe: hr.baseAddress! + hOff, aIm: hi.baseAddress! + hOff, lda: ns,
+                                        bRe: mr.baseAddress! + aOff, bIm: mi.baseAddress! + aOff, ldb: n,
+                                        cRe: &gFr, cIm: &gFi, ldc: n)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
             for i in 0..<n {
                 let v = b * n + i, row = b * dw
                 let vr = pass.varpiRe[v], vi = pass.varpiIm[v]
@@ -109,17 +122,24 @@ extension MBINR {
 
     /// Backpropagates branch-output gradients through the gate and the three MLPs into `grad`
     /// (and into the atom wave vectors when they are learnable).
-    func branchBackward(_ pass: MBINRPass<Scalar>, _ g: MBINRBranchGradients<Scalar>, positions: UnsafeBufferPointer<Point3>,
-                        grad: UnsafeMutablePointer<Scalar>) {
+    func branchBackward(
+        _ pass: MBINRPass<Scalar>, _ g: MBINRBranchGradients<Scalar>, positions: UnsafeBufferPointer<Point3>,
+        grad: UnsafeMutablePointer<Scalar>
+    ) {
         let nb = pass.batch, n = atomCount
         let z = pass.amplitude[pass.amplitude.count - 1]
-        let gz = SoftGate.backward(zRe: z.re, zIm: z.im, gates: pass.gates, gradRe: g.wRe, gradIm: g.wIm, batch: nb, width: n,
-                                   temperature: Scalar(configuration.gateTemperature))
+        let gz = SoftGate.backward(
+            zRe: z.re, zIm: z.im, gates: pass.gates, gradRe: g.wRe, gradIm: g.wIm, batch: nb, width: n,
+            temperature: Scalar(configuration.gateTemperature))
         parameters.values.withUnsafeBufferPointer { pb in
             let p = pb.baseAddress!
-            _ = amplitude.backward(p, activations: pass.amplitude, gradRe: gz.re, gradIm: gz.im, batch: nb, grad: grad, inputGradient: false)
-            _ = direction.backward(p, activations: pass.direction, gradOutput: g.direction, batch: nb, grad: grad, inputGradient: false)
-            _ = delay.backward(p, activations: pass.delay, gradOutput: g.delay, batch: nb, grad: grad, inputGradient: false)
+            _ = amplitude.backward(
+                p, activations: pass.amplitude, gradRe: gz.re, gradIm: gz.im, batch: nb, grad: grad,
+                inputGradient: false)
+            _ = direction.backward(
+                p, activations: pass.direction, gradOutput: g.direction, batch: nb, grad: grad, inputGradient: false)
+            _ = delay.backward(
+                p, activations: pass.delay, gradOutput: g.delay, batch: nb, grad: grad, inputGradient: false)
         }
         if let a = atomTensor, let ph = g.phase {
             // φ_i = −k_r κ_i·(x − o) ⇒ ∂L/∂κ_{i,c} = −k_r Σ_b ∂L/∂φ_{b,i} (x_b − o)_c (summed in Float64).

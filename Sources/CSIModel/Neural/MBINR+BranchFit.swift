@@ -26,21 +26,24 @@ extension MBINR {
     @discardableResult
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    public mutating func fitBranches(_ targets: BranchTargets, epochs: Int, batchSize: Int = 256, learningRate: Double = 1e-3,
-                                     seed: UInt64 = 1, threads: Int = Parallel.defaultWidth) -> Double {
+    public mutating func fitBranches(
+        _ targets: BranchTargets, epochs: Int, batchSize: Int = 256, learningRate: Double = 1e-3,
+        seed: UInt64 = 1, threads: Int = Parallel.defaultWidth
+    ) -> Double {
         let n = targets.positions.count
         guard n > 0, epochs > 0 else { return 0 }
         BLAS.setThreads(1)
         let batch = min(batchSize, n), steps = (n + batch - 1) / batch, shards = 2
-        var adam = AdamOptimizer<Scalar>(parameterCount: parameters.count, learningRate: learningRate,
-                                         finalLearningRate: learningRate / 10, totalSteps: epochs * steps)
+        var adam = AdamOptimizer<Scalar>(
+            parameterCount: parameters.count, learningRate: learningRate,
+            finalLearningRate: learningRate / 10, totalSteps: epochs * steps)
         let grads = (0..<shards).map { _ in SharedBuffer<Scalar>(count: parameters.count) }
         let losses = SharedBuffer<Double>(count: shards)
         var total = [Scalar](repeating: 0, count: parameters.count)
         var lastLoss = 0.0
         for epoch in 0..<epochs {
             var order = Array(0..<n)
-            var rng = SeededGenerator(seed: seed, stream: UInt64(epoch) &+ 0x4252_4E43)   // "BRNC"
+            var rng = SeededGenerator(seed: seed, stream: UInt64(epoch) &+ 0x4252_4E43) // "BRNC"
             order.shuffle(using: &rng)
             lastLoss = 0
             for s0 in Swift.stride(from: 0, to: n, by: batch) {
@@ -49,15 +52,19 @@ extension MBINR {
                 let net = self
                 let body: @Sendable (Int) -> Void = { s in
                     grads[s].buffer.update(repeating: 0)
-                    losses.buffer[s] = net.branchLossGradient(targets, indices: Array(idx[bounds[s]..<bounds[s + 1]]),
-                                                              weight: 1 / Double(nb), grad: grads[s].buffer.baseAddress!)
+                    losses.buffer[s] = net.branchLossGradient(
+                        targets, indices: Array(idx[bounds[s]..<bounds[s + 1]]),
+                        weight: 1 / Double(nb), grad: grads[s].buffer.baseAddress!)
                 }
-                if threads > 1 { DispatchQueue.concurrentPerform(iterations: shards, execute: body) }
-                else { for s in 0..<shards { body(s) } }
+                if threads > 1 {
+                    DispatchQueue.concurrentPerform(iterations: shards, execute: body)
+                } else {
+                    for s in 0..<shards { body(s) }
+                }
                 for i in total.indices { total[i] = grads[0].buffer[i] + grads[1].buffer[i] }
                 lastLoss += losses.buffer[0] + losses.buffer[1]
                 if atomTensor != nil, let a = parameters.entry("atoms.wavevector") {
-                    for i in 0..<a.count { total[a.offset + i] = 0 }   // keep the atoms fixed while fitting branches
+                    for i in 0..<a.count { total[a.offset + i] = 0 } // keep the atoms fixed while fitting branches
                 }
                 adam.update(&parameters.values, gradient: total)
             }
@@ -68,7 +75,9 @@ extension MBINR {
 
     /// Σ weight·(output − target)² over the samples `indices` of `targets`, its gradient (times `weight`) added
     /// into `grad`.
-    func branchLossGradient(_ targets: BranchTargets, indices idx: [Int], weight w: Double, grad: UnsafeMutablePointer<Scalar>) -> Double {
+    func branchLossGradient(
+        _ targets: BranchTargets, indices idx: [Int], weight w: Double, grad: UnsafeMutablePointer<Scalar>
+    ) -> Double {
         let nb = idx.count, d = atomCount, P = rank, dw = directionWidth
         guard nb > 0 else { return 0 }
         let pos = idx.map { targets.positions[$0] }
@@ -76,8 +85,10 @@ extension MBINR {
         var g = MBINRBranchGradients<Scalar>(batch: nb, atoms: d, directionWidth: dw)
         var loss = 0.0
         // Output rows have `stride` values; the target block starts at `offset` and has `width` values.
-        func term(_ out: [Scalar], _ tgt: [Double]?, _ wt: [Double]?, width: Int, stride: Int, offset: Int = 0,
-                  into gr: inout [Scalar]) {
+        func term(
+            _ out: [Scalar], _ tgt: [Double]?, _ wt: [Double]?, width: Int, stride: Int, offset: Int = 0,
+            into gr: inout [Scalar]
+        ) {
             guard let tgt else { return }
             for (r, m) in idx.enumerated() {
                 for c in 0..<width {
@@ -92,7 +103,9 @@ extension MBINR {
         term(pass.delay[pass.delay.count - 1], targets.delay, targets.delayWeight, width: d, stride: d, into: &g.delay)
         term(dirOut, targets.direction, targets.directionWeight, width: d * P, stride: dw, into: &g.direction)
         if configuration.antennaCurvature {
-            term(dirOut, targets.curvature, targets.curvatureWeight, width: d, stride: dw, offset: d * P, into: &g.direction)
+            term(
+                dirOut, targets.curvature, targets.curvatureWeight, width: d, stride: dw, offset: d * P,
+                into: &g.direction)
         }
         term(pass.wRe, targets.amplitudeRe, targets.amplitudeWeight, width: d, stride: d, into: &g.wRe)
         term(pass.wIm, targets.amplitudeIm, targets.amplitudeWeight, width: d, stride: d, into: &g.wIm)
@@ -133,14 +146,17 @@ extension MBINR {
                 vr[v] = wr[v] * psr[v] - wi[v] * psi[v]; vi[v] = wr[v] * psi[v] + wi[v] * psr[v]
             }
         }
-        var pass = MBINRPass<Scalar>(batch: nb, antennas: head.antennaCount, subcarriers: head.subcarrierCount, input: [],
-                                     amplitude: [], direction: [dir], delay: [del], gates: [], wRe: wr, wIm: wi, psiRe: psr,
-                                     psiIm: psi, varpiRe: vr, varpiIm: vi, aRe: [], aIm: [], mRe: [], mIm: [], fRe: [], fIm: [],
-                                     hRe: [], hIm: [])
+        var pass = MBINRPass<Scalar>(
+            batch: nb, antennas: head.antennaCount, subcarriers: head.subcarrierCount, input: [],
+            amplitude: [], direction: [dir], delay: [del], gates: [], wRe: wr, wIm: wi, psiRe: psr,
+            psiIm: psi, varpiRe: vr, varpiIm: vi, aRe: [], aIm: [], mRe: [], mIm: [], fRe: [], fIm: [],
+            hRe: [], hIm: [])
         assembleAtoms(&pass, head: head)
         assembleOutput(&pass)
         var out = [Scalar](repeating: 0, count: 2 * pass.hRe.count)
-        out.withUnsafeMutableBufferPointer { interleave(re: pass.hRe, im: pass.hIm, count: pass.hRe.count, into: $0.baseAddress!) }
+        out.withUnsafeMutableBufferPointer {
+            interleave(re: pass.hRe, im: pass.hIm, count: pass.hRe.count, into: $0.baseAddress!)
+        }
         return out
     }
 }

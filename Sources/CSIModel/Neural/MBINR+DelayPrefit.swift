@@ -17,7 +17,9 @@ extension MBINR {
         var pr = [Double](repeating: 0, count: grid * ns), pi = pr
         for g in 0..<grid {
             let tau = period * Double(g) / Double(grid)
-            for k in 0..<ns { let (s, c) = sinCos(2 * Double.pi * offsets[k] * tau); pr[g * ns + k] = c; pi[g * ns + k] = s }
+            for k in 0..<ns {
+                let (s, c) = sinCos(2 * Double.pi * offsets[k] * tau); pr[g * ns + k] = c; pi[g * ns + k] = s
+            }
         }
         var peaks = [Double](repeating: 0, count: count)
         for m in 0..<count {
@@ -27,7 +29,8 @@ extension MBINR {
                 for j in 0..<na {
                     var sr = 0.0, si = 0.0
                     for k in 0..<ns {
-                        let hr = channels[m * stride + 2 * (j * ns + k)], hi = channels[m * stride + 2 * (j * ns + k) + 1]
+                        let hr = channels[m * stride + 2 * (j * ns + k)],
+                            hi = channels[m * stride + 2 * (j * ns + k) + 1]
                         sr += hr * pr[g * ns + k] - hi * pi[g * ns + k]
                         si += hr * pi[g * ns + k] + hi * pr[g * ns + k]
                     }
@@ -65,16 +68,20 @@ extension MBINR {
         let own = atomOwnDirections
         // Beam weights e^{−j k_r μ_i·t_j} (D × N_a) and delay phasors e^{+j2π(f_k − f_r)τ_g} (grid × N_s).
         var br = [Double](repeating: 0, count: n * na), bi = br
-        for i in 0..<n { for j in 0..<na {
-            var s = 0.0
-            for q in 0..<P { s += own[i * P + q] * h.offsets[j * P + q] }
-            let (sn, cs) = sinCos(-kr * s); br[i * na + j] = cs; bi[i * na + j] = sn
-        } }
+        for i in 0..<n {
+            for j in 0..<na {
+                var s = 0.0
+                for q in 0..<P { s += own[i * P + q] * h.offsets[j * P + q] }
+                let (sn, cs) = sinCos(-kr * s); br[i * na + j] = cs; bi[i * na + j] = sn
+            }
+        }
         var pr = [Double](repeating: 0, count: grid * ns), pi = pr
-        for gi in 0..<grid { for k in 0..<ns {
-            let (sn, cs) = sinCos(2 * Double.pi * h.frequencyOffsets[k] * period * Double(gi) / Double(grid))
-            pr[gi * ns + k] = cs; pi[gi * ns + k] = sn
-        } }
+        for gi in 0..<grid {
+            for k in 0..<ns {
+                let (sn, cs) = sinCos(2 * Double.pi * h.frequencyOffsets[k] * period * Double(gi) / Double(grid))
+                pr[gi * ns + k] = cs; pi[gi * ns + k] = sn
+            }
+        }
         let centre = Self.dominantDelays(channels: channels, geometry: g, oversampling: oversampling)
         var out = [Double](repeating: 0, count: count * n)
         var gr = [Double](repeating: 0, count: ns), gim = gr
@@ -84,7 +91,8 @@ extension MBINR {
                 for k in 0..<ns {
                     var sr = 0.0, si = 0.0
                     for j in 0..<na {
-                        let hr = channels[m * stride + 2 * (j * ns + k)], hi = channels[m * stride + 2 * (j * ns + k) + 1]
+                        let hr = channels[m * stride + 2 * (j * ns + k)],
+                            hi = channels[m * stride + 2 * (j * ns + k) + 1]
                         sr += hr * br[i * na + j] - hi * bi[i * na + j]; si += hr * bi[i * na + j] + hi * br[i * na + j]
                     }
                     gr[k] = sr; gim[k] = si
@@ -93,7 +101,8 @@ extension MBINR {
                 for gi in 0..<grid {
                     var sr = 0.0, si = 0.0
                     for k in 0..<ns {
-                        sr += gr[k] * pr[gi * ns + k] - gim[k] * pi[gi * ns + k]; si += gr[k] * pi[gi * ns + k] + gim[k] * pr[gi * ns + k]
+                        sr += gr[k] * pr[gi * ns + k] - gim[k] * pi[gi * ns + k];
+                        si += gr[k] * pi[gi * ns + k] + gim[k] * pr[gi * ns + k]
                     }
                     let p = sr * sr + si * si
                     if p > bestP { bestP = p; bestG = gi }
@@ -113,16 +122,22 @@ extension MBINR {
     @discardableResult
     /// With `perAtom`, each atom's delay is pre-fitted to `angleResolvedDelays` instead (the delay of the energy
     /// arriving along its own direction).
-    public mutating func prefitDelays(positions: [Point3], channels: [Double], perAtom: Bool = true, epochs: Int = 20,
-                                      learningRate: Double = 3e-3, seed: UInt64 = 1) -> Double {
+    public mutating func prefitDelays(
+        positions: [Point3], channels: [Double], perAtom: Bool = true, epochs: Int = 20,
+        learningRate: Double = 3e-3, seed: UInt64 = 1
+    ) -> Double {
         let tau = Self.dominantDelays(channels: channels, geometry: configuration.geometry)
         let d = atomCount, own = atomOwnDirections
         var t = BranchTargets(positions: positions)
-        t.delay = perAtom ? angleResolvedDelays(channels: channels).map { $0 / configuration.delayScale }
-                          : tau.flatMap { v in repeatElement(v / configuration.delayScale, count: d) }
+        t.delay =
+            perAtom
+            ? angleResolvedDelays(channels: channels).map { $0 / configuration.delayScale }
+            : tau.flatMap { v in repeatElement(v / configuration.delayScale, count: d) }
         t.direction = positions.indices.flatMap { _ in own }
         // Wavefront curvature of a path of that length (a LoS-dominated guess; delays wrap at 1/Δf).
-        t.curvature = tau.flatMap { v in repeatElement(1 / max(1, v * speedOfLight) / configuration.curvatureScale, count: d) }
+        t.curvature = tau.flatMap { v in
+            repeatElement(1 / max(1, v * speedOfLight) / configuration.curvatureScale, count: d)
+        }
         return fitBranches(t, epochs: epochs, learningRate: learningRate, seed: seed)
     }
 }

@@ -10,22 +10,29 @@ extension MBINR {
     ///   ψ̇ = jφ̇ψ,  Ψ̇_a = jθ̇_a Ψ_a,  Ψ̇_f = jθ̇_f Ψ_f.
     ///
     /// Returns the stacked tangents (direction-major: d × batch × N_a × N_s, split re/im).
-    func outputTangents(_ pass: MBINRPass<Scalar>, positions: UnsafeBufferPointer<Point3>, head: HeadGeometry)
-        -> (re: [Scalar], im: [Scalar]) {
+    func outputTangents(
+        _ pass: MBINRPass<Scalar>, positions: UnsafeBufferPointer<Point3>, head: HeadGeometry
+    )
+        -> (re: [Scalar], im: [Scalar])
+    {
         let geo = configuration.geometry, nd = geo.inputDimensions, nb = pass.batch, n = atomCount
         let na = head.antennaCount, ns = head.subcarrierCount, P = rank
         let tin: [Scalar] = geo.inputTangents(batch: nb)
         let (dz, dmu, draw) = parameters.values.withUnsafeBufferPointer { pb in
-            (amplitude.tangent(pb.baseAddress!, activations: pass.amplitude, input: tin, directions: nd, batch: nb),
-             direction.tangent(pb.baseAddress!, activations: pass.direction, input: tin, directions: nd, batch: nb),
-             delay.tangent(pb.baseAddress!, activations: pass.delay, input: tin, directions: nd, batch: nb))
+            (
+                amplitude.tangent(pb.baseAddress!, activations: pass.amplitude, input: tin, directions: nd, batch: nb),
+                direction.tangent(pb.baseAddress!, activations: pass.direction, input: tin, directions: nd, batch: nb),
+                delay.tangent(pb.baseAddress!, activations: pass.delay, input: tin, directions: nd, batch: nb)
+            )
         }
         let z = pass.amplitude[pass.amplitude.count - 1]
-        let dw = SoftGate.tangent(zRe: z.re, zIm: z.im, gates: pass.gates, dzRe: dz.re, dzIm: dz.im, directions: nd, batch: nb,
-                                  width: n, temperature: Scalar(configuration.gateTemperature))
+        let dw = SoftGate.tangent(
+            zRe: z.re, zIm: z.im, gates: pass.gates, dzRe: dz.re, dzIm: dz.im, directions: nd, batch: nb,
+            width: n, temperature: Scalar(configuration.gateTemperature))
         let kappa = atoms(), kr = geo.wavenumber
         let tOff = head.offsets.map { Scalar($0) }, tNorm = head.offsetNorms.map { Scalar($0) }
-        let mu = pass.direction[pass.direction.count - 1], dirW = directionWidth, curvOn = configuration.antennaCurvature
+        let mu = pass.direction[pass.direction.count - 1], dirW = directionWidth,
+            curvOn = configuration.antennaCurvature
         let curv = Scalar(configuration.curvatureScale)
         let fScale = head.frequencyOffsets.map { Scalar(-2 * Double.pi * configuration.delayScale * $0) }
         var outRe = [Scalar](repeating: 0, count: nd * nb * na * ns), outIm = outRe
@@ -46,7 +53,9 @@ extension MBINR {
                     for j in 0..<na {
                         // θ̇_j = k_r (Σ_q μ̇_q t_jq (1 + q s_j) − q̇ (‖t_j‖² − s_j²)/2)
                         var sj: Scalar = 0, sd: Scalar = 0
-                        for q in 0..<P { sj += mu[row + i * P + q] * tOff[j * P + q]; sd += dmu[trow + i * P + q] * tOff[j * P + q] }
+                        for q in 0..<P {
+                            sj += mu[row + i * P + q] * tOff[j * P + q]; sd += dmu[trow + i * P + q] * tOff[j * P + q]
+                        }
                         let lin = sd * (1 + qv * sj)
                         let quad = qd * (tNorm[j] - sj * sj) / 2
                         let thd = Scalar(kr) * (lin - quad)
@@ -63,16 +72,27 @@ extension MBINR {
                     }
                 }
                 let hOff = (c * nb + b) * na * ns
-                outRe.withUnsafeMutableBufferPointer { hr in outIm.withUnsafeMutableBufferPointer { hi in
-                pass.fRe.withUnsafeBufferPointer { fr in pass.fIm.withUnsafeBufferPointer { fi in
-                pass.mRe.withUnsafeBufferPointer { mr in pass.mIm.withUnsafeBufferPointer { mi in
-                    complexGEMM(transB: true, m: na, n: ns, k: n, aRe: dMr, aIm: dMi, lda: n,
-                                bRe: fr.baseAddress! + fOff, bIm: fi.baseAddress! + fOff, ldb: n,
-                                cRe: hr.baseAddress! + hOff, cIm: hi.baseAddress! + hOff, ldc: ns)
-                    complexGEMM(transB: true, m: na, n: ns, k: n, aRe: mr.baseAddress! + aOff, aIm: mi.baseAddress! + aOff, lda: n,
-                                bRe: dFr, bIm: dFi, ldb: n, beta: 1,
-                                cRe: hr.baseAddress! + hOff, cIm: hi.baseAddress! + hOff, ldc: ns)
-                }}}}}}
+                outRe.withUnsafeMutableBufferPointer { hr in
+                    outIm.withUnsafeMutableBufferPointer { hi in
+                        pass.fRe.withUnsafeBufferPointer { fr in
+                            pass.fIm.withUnsafeBufferPointer { fi in
+                                pass.mRe.withUnsafeBufferPointer { mr in
+                                    pass.mIm.withUnsafeBufferPointer { mi in
+                                        complexGEMM(
+                                            transB: true, m: na, n: ns, k: n, aRe: dMr, aIm: dMi, lda: n,
+                                            bRe: fr.baseAddress! + fOff, bIm: fi.baseAddress! + fOff, ldb: n,
+                                            cRe: hr.baseAddress! + hOff, cIm: hi.baseAddress! + hOff, ldc: ns)
+                                        complexGEMM(
+                                            transB: true, m: na, n: ns, k: n, aRe: mr.baseAddress! + aOff,
+                                            aIm: mi.baseAddress! + aOff, lda: n,
+                                            bRe: dFr, bIm: dFi, ldb: n, beta: 1,
+                                            cRe: hr.baseAddress! + hOff, cIm: hi.baseAddress! + hOff, ldc: ns)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
             }
         }
         return (outRe, outIm)

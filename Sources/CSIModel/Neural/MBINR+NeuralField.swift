@@ -12,8 +12,10 @@ extension MBINR: NeuralField {
 
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    public func accumulateGradient(_ positions: UnsafeBufferPointer<Point3>, targets: UnsafePointer<Scalar>, weight: Scalar,
-                                   gradient: UnsafeMutablePointer<Scalar>) -> Double {
+    public func accumulateGradient(
+        _ positions: UnsafeBufferPointer<Point3>, targets: UnsafePointer<Scalar>, weight: Scalar,
+        gradient: UnsafeMutablePointer<Scalar>
+    ) -> Double {
         let pass = forward(positions, head: head)
         var gr = pass.hRe, gi = pass.hIm
         var loss = 0.0
@@ -29,7 +31,9 @@ extension MBINR: NeuralField {
 
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    public func predictWithJacobian(at position: Point3, value: UnsafeMutablePointer<Scalar>, jacobian: UnsafeMutablePointer<Scalar>) {
+    public func predictWithJacobian(
+        at position: Point3, value: UnsafeMutablePointer<Scalar>, jacobian: UnsafeMutablePointer<Scalar>
+    ) {
         [position].withUnsafeBufferPointer { p in
             let pass = forward(p, head: head)
             let per = pass.hRe.count
@@ -37,8 +41,11 @@ extension MBINR: NeuralField {
             let t = outputTangents(pass, positions: p, head: head)
             let nd = configuration.geometry.inputDimensions
             for c in 0..<3 {
-                if c < nd { interleave(re: t.re, im: t.im, offset: c * per, count: per, into: jacobian + 2 * c * per) }
-                else { (jacobian + 2 * c * per).update(repeating: 0, count: 2 * per) }
+                if c < nd {
+                    interleave(re: t.re, im: t.im, offset: c * per, count: per, into: jacobian + 2 * c * per)
+                } else {
+                    (jacobian + 2 * c * per).update(repeating: 0, count: 2 * per)
+                }
             }
         }
     }
@@ -57,7 +64,9 @@ extension MBINR: NeuralField {
         while start < positions.count {
             let end = min(positions.count, start + chunk)
             let pass = positions[start..<end].withUnsafeBufferPointer { forward($0, head: h) }
-            out.withUnsafeMutableBufferPointer { interleave(re: pass.hRe, im: pass.hIm, count: pass.hRe.count, into: $0.baseAddress! + 2 * start * per) }
+            out.withUnsafeMutableBufferPointer {
+                interleave(re: pass.hRe, im: pass.hIm, count: pass.hRe.count, into: $0.baseAddress! + 2 * start * per)
+            }
             start = end
         }
         return out

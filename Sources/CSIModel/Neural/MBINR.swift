@@ -32,7 +32,7 @@ public struct MBINR<Scalar: NeuralScalar>: Sendable {
     /// delay branch at the centre of the delay range — see `MBINR+Initialisation` for data-driven starts).
     public init(configuration: MBINRConfiguration, seed: UInt64) throws {
         try self.init(layout: configuration)
-        var rng = SeededGenerator(seed: seed, stream: 0x4D42_494E)   // "MBIN"
+        var rng = SeededGenerator(seed: seed, stream: 0x4D42_494E) // "MBIN"
         var p = parameters.values
         amplitude.initialise(&p, rng: &rng)
         direction.initialise(&p, outputGain: 0.1, rng: &rng)
@@ -41,7 +41,9 @@ public struct MBINR<Scalar: NeuralScalar>: Sendable {
         let dirs = configuration.atomDirections
         let outBias = direction.layers[direction.layers.count - 1].bias
         for i in 0..<configuration.atomCount {
-            for (q, e) in configuration.geometry.arrayBasis.enumerated() { p[outBias + i * rank + q] = Scalar(dirs[i].dot(e)) }
+            for (q, e) in configuration.geometry.arrayBasis.enumerated() {
+                p[outBias + i * rank + q] = Scalar(dirs[i].dot(e))
+            }
         }
         if let a = atomTensor { for (i, v) in fixedAtoms.enumerated() { p[a + i] = Scalar(v) } }
         parameters.values = p
@@ -62,7 +64,8 @@ public struct MBINR<Scalar: NeuralScalar>: Sendable {
         rank = c.geometry.arrayBasis.count
         var p = ParameterSet<Scalar>()
         amplitude = ComplexMLP("amplitude", widths: [d] + c.amplitudeWidths + [n], parameters: &p)
-        direction = RealMLP("direction", widths: [d] + c.directionWidths + [n * rank + (c.antennaCurvature ? n : 0)], parameters: &p)
+        direction = RealMLP(
+            "direction", widths: [d] + c.directionWidths + [n * rank + (c.antennaCurvature ? n : 0)], parameters: &p)
         delay = RealMLP("delay", widths: [d] + c.delayWidths + [n], parameters: &p)
         fixedAtoms = c.atomDirections.flatMap { u in (0..<d).map { u[$0] } }
         atomTensor = c.learnableAtoms ? p.add("atoms.wavevector", shape: [n, d]) : nil
@@ -122,8 +125,9 @@ extension MBINR {
             let del = delay.forward(p, input: input, batch: nb)
             let z = amp[amp.count - 1]
             var s = [Scalar](repeating: 0, count: nb * n), wr = s, wi = s
-            SoftGate.forward(zRe: z.re, zIm: z.im, batch: nb, width: n, temperature: Scalar(configuration.gateTemperature),
-                             gates: &s, wRe: &wr, wIm: &wi)
+            SoftGate.forward(
+                zRe: z.re, zIm: z.im, batch: nb, width: n, temperature: Scalar(configuration.gateTemperature),
+                gates: &s, wRe: &wr, wIm: &wi)
             // Location atoms in Float64 on centred coordinates, rounded once.
             let kappa = atoms(), kr = g.wavenumber
             var psr = s, psi = s, vr = s, vi = s
@@ -139,9 +143,10 @@ extension MBINR {
                     vi[o] = wr[o] * psi[o] + wi[o] * psr[o]
                 }
             }
-            var pass = MBINRPass<Scalar>(batch: nb, antennas: na, subcarriers: ns, input: input, amplitude: amp, direction: dir,
-                                         delay: del, gates: s, wRe: wr, wIm: wi, psiRe: psr, psiIm: psi, varpiRe: vr, varpiIm: vi,
-                                         aRe: [], aIm: [], mRe: [], mIm: [], fRe: [], fIm: [], hRe: [], hIm: [])
+            var pass = MBINRPass<Scalar>(
+                batch: nb, antennas: na, subcarriers: ns, input: input, amplitude: amp, direction: dir,
+                delay: del, gates: s, wRe: wr, wIm: wi, psiRe: psr, psiIm: psi, varpiRe: vr, varpiIm: vi,
+                aRe: [], aIm: [], mRe: [], mIm: [], fRe: [], fIm: [], hRe: [], hIm: [])
             assembleAtoms(&pass, head: head)
             assembleOutput(&pass)
             return pass
@@ -158,41 +163,48 @@ extension MBINR {
         let tOff = head.offsets.map { Scalar($0) }, tNorm = head.offsetNorms.map { Scalar($0) }
         let curv = Scalar(configuration.curvatureScale)
         let twoPiTau = Scalar(2 * Double.pi * configuration.delayScale)
-        ar.withUnsafeMutableBufferPointer { arb in ai.withUnsafeMutableBufferPointer { aib in
-        fr.withUnsafeMutableBufferPointer { frb in fi.withUnsafeMutableBufferPointer { fib in
-            for b in 0..<nb {
-                for i in 0..<n {
-                    let ao = b * na * n + i, row = b * directionWidth
-                    let qv = configuration.antennaCurvature ? curv * mu[row + n * P + i] : 0
-                    if let u = head.uniformAntennas {
-                        // θ_j = α t_j + β t_j², t_j = t₀ + jΔ: a quadratic phase in j, by rotation.
-                        let m = mu[row + i * P], al = kr * m, be = -kr * qv * (1 - m * m) / 2
-                        let t0 = Scalar(u.first), dl = Scalar(u.step)
-                        rotatedPhasors(first: al * t0 + be * t0 * t0, step: al * dl + be * (2 * t0 * dl + dl * dl),
-                                       stepChange: 2 * be * dl * dl, count: na,
-                                       re: arb.baseAddress! + ao, im: aib.baseAddress! + ao, stride: n)
-                    } else {
-                        for j in 0..<na {
-                            var sj: Scalar = 0
-                            for q in 0..<P { sj += mu[row + i * P + q] * tOff[j * P + q] }
-                            let th = kr * (sj - qv * (tNorm[j] - sj * sj) / 2)
-                            arb[ao + j * n] = Scalar.cos(th); aib[ao + j * n] = Scalar.sin(th)
-                        }
-                    }
-                    let fo = b * ns * n + i
-                    let r = -twoPiTau * raw[b * n + i]
-                    if let u = head.uniformFrequencies {
-                        rotatedPhasors(first: r * Scalar(u.first), step: r * Scalar(u.step), stepChange: 0, count: ns,
-                                       re: frb.baseAddress! + fo, im: fib.baseAddress! + fo, stride: n)
-                    } else {
-                        for k in 0..<ns {
-                            let th = r * Scalar(head.frequencyOffsets[k])
-                            frb[fo + k * n] = Scalar.cos(th); fib[fo + k * n] = Scalar.sin(th)
+        ar.withUnsafeMutableBufferPointer { arb in
+            ai.withUnsafeMutableBufferPointer { aib in
+                fr.withUnsafeMutableBufferPointer { frb in
+                    fi.withUnsafeMutableBufferPointer { fib in
+                        for b in 0..<nb {
+                            for i in 0..<n {
+                                let ao = b * na * n + i, row = b * directionWidth
+                                let qv = configuration.antennaCurvature ? curv * mu[row + n * P + i] : 0
+                                if let u = head.uniformAntennas {
+                                    // θ_j = α t_j + β t_j², t_j = t₀ + jΔ: a quadratic phase in j, by rotation.
+                                    let m = mu[row + i * P], al = kr * m, be = -kr * qv * (1 - m * m) / 2
+                                    let t0 = Scalar(u.first), dl = Scalar(u.step)
+                                    rotatedPhasors(
+                                        first: al * t0 + be * t0 * t0, step: al * dl + be * (2 * t0 * dl + dl * dl),
+                                        stepChange: 2 * be * dl * dl, count: na,
+                                        re: arb.baseAddress! + ao, im: aib.baseAddress! + ao, stride: n)
+                                } else {
+                                    for j in 0..<na {
+                                        var sj: Scalar = 0
+                                        for q in 0..<P { sj += mu[row + i * P + q] * tOff[j * P + q] }
+                                        let th = kr * (sj - qv * (tNorm[j] - sj * sj) / 2)
+                                        arb[ao + j * n] = Scalar.cos(th); aib[ao + j * n] = Scalar.sin(th)
+                                    }
+                                }
+                                let fo = b * ns * n + i
+                                let r = -twoPiTau * raw[b * n + i]
+                                if let u = head.uniformFrequencies {
+                                    rotatedPhasors(
+                                        first: r * Scalar(u.first), step: r * Scalar(u.step), stepChange: 0, count: ns,
+                                        re: frb.baseAddress! + fo, im: fib.baseAddress! + fo, stride: n)
+                                } else {
+                                    for k in 0..<ns {
+                                        let th = r * Scalar(head.frequencyOffsets[k])
+                                        frb[fo + k * n] = Scalar.cos(th); fib[fo + k * n] = Scalar.sin(th)
+                                    }
+                                }
+                            }
                         }
                     }
                 }
             }
-        }}}}
+        }
         for b in 0..<nb {
             for j in 0..<na {
                 for i in 0..<n {
@@ -209,16 +221,26 @@ extension MBINR {
     func assembleOutput(_ pass: inout MBINRPass<Scalar>) {
         let nb = pass.batch, n = atomCount, na = pass.antennas, ns = pass.subcarriers
         var hr = [Scalar](repeating: 0, count: nb * na * ns), hi = hr
-        pass.mRe.withUnsafeBufferPointer { mr in pass.mIm.withUnsafeBufferPointer { mi in
-        pass.fRe.withUnsafeBufferPointer { fr in pass.fIm.withUnsafeBufferPointer { fi in
-        hr.withUnsafeMutableBufferPointer { hrb in hi.withUnsafeMutableBufferPointer { hib in
-            for b in 0..<nb {
-                complexGEMM(transB: true, m: na, n: ns, k: n,
-                            aRe: mr.baseAddress! + b * na * n, aIm: mi.baseAddress! + b * na * n, lda: n,
-                            bRe: fr.baseAddress! + b * ns * n, bIm: fi.baseAddress! + b * ns * n, ldb: n,
-                            cRe: hrb.baseAddress! + b * na * ns, cIm: hib.baseAddress! + b * na * ns, ldc: ns)
+        pass.mRe.withUnsafeBufferPointer { mr in
+            pass.mIm.withUnsafeBufferPointer { mi in
+                pass.fRe.withUnsafeBufferPointer { fr in
+                    pass.fIm.withUnsafeBufferPointer { fi in
+                        hr.withUnsafeMutableBufferPointer { hrb in
+                            hi.withUnsafeMutableBufferPointer { hib in
+                                for b in 0..<nb {
+                                    complexGEMM(
+                                        transB: true, m: na, n: ns, k: n,
+                                        aRe: mr.baseAddress! + b * na * n, aIm: mi.baseAddress! + b * na * n, lda: n,
+                                        bRe: fr.baseAddress! + b * ns * n, bIm: fi.baseAddress! + b * ns * n, ldb: n,
+                                        cRe: hrb.baseAddress! + b * na * ns, cIm: hib.baseAddress! + b * na * ns,
+                                        ldc: ns)
+                                }
+                            }
+                        }
+                    }
+                }
             }
-        }}}}}}
+        }
         pass.hRe = hr; pass.hIm = hi
     }
 }

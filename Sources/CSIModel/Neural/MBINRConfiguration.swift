@@ -30,10 +30,12 @@ public struct MBINRConfiguration: Sendable, Codable, Equatable {
     /// q_i = curvatureScale·raw_i, 1/m (0.1: raw O(1) for paths of ≈ 10 m).
     public var curvatureScale: Double
 
-    public init(geometry: NeuralGeometry, atomCount: Int = 96, rings: [Double] = [1, 0.9, 0.8],
-                amplitudeWidths: [Int] = [64, 64], directionWidths: [Int] = [64, 64], delayWidths: [Int] = [64, 64],
-                delayScale: Double = 100e-9, learnableAtoms: Bool = false, gateTemperature: Double = 1,
-                antennaCurvature: Bool = true, curvatureScale: Double = 0.1) {
+    public init(
+        geometry: NeuralGeometry, atomCount: Int = 96, rings: [Double] = [1, 0.9, 0.8],
+        amplitudeWidths: [Int] = [64, 64], directionWidths: [Int] = [64, 64], delayWidths: [Int] = [64, 64],
+        delayScale: Double = 100e-9, learnableAtoms: Bool = false, gateTemperature: Double = 1,
+        antennaCurvature: Bool = true, curvatureScale: Double = 0.1
+    ) {
         self.geometry = geometry; self.atomCount = atomCount; self.rings = rings
         self.amplitudeWidths = amplitudeWidths; self.directionWidths = directionWidths; self.delayWidths = delayWidths
         self.delayScale = delayScale; self.learnableAtoms = learnableAtoms; self.gateTemperature = gateTemperature
@@ -42,7 +44,8 @@ public struct MBINRConfiguration: Sendable, Codable, Equatable {
 
     func validate() throws {
         guard atomCount >= rings.count, !rings.isEmpty, rings.allSatisfy({ $0 > 0 && $0 <= 1 }) else {
-            throw NeuralModelError.invalidConfiguration("need ≥ 1 ring with radius in (0, 1] and at least one atom per ring")
+            throw NeuralModelError.invalidConfiguration(
+                "need ≥ 1 ring with radius in (0, 1] and at least one atom per ring")
         }
         guard (2...3).contains(geometry.inputDimensions) else {
             throw NeuralModelError.invalidConfiguration("inputDimensions must be 2 or 3")
@@ -60,7 +63,9 @@ public struct MBINRConfiguration: Sendable, Codable, Equatable {
         var counts = rings.map { max(1, Int((Double(atomCount) * $0 / total).rounded(.down))) }
         var r = 0
         while counts.reduce(0, +) < atomCount { counts[r % counts.count] += 1; r += 1 }
-        while counts.reduce(0, +) > atomCount, let i = counts.indices.max(by: { counts[$0] < counts[$1] }) { counts[i] -= 1 }
+        while counts.reduce(0, +) > atomCount, let i = counts.indices.max(by: { counts[$0] < counts[$1] }) {
+            counts[i] -= 1
+        }
         var out: [Point3] = []
         for (ri, (ring, n)) in zip(rings, counts).enumerated() {
             let stagger = ri % 2 == 1 ? 0.5 : 0.0

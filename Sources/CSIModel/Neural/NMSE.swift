@@ -39,8 +39,10 @@ public struct NMSE: Sendable, Equatable {
 
     /// NMSE of any `ChannelModel` against reference channels (interleaved complex, antenna-major, the
     /// model's layout and units), evaluated in chunks on `threads` threads. This is what `csiloc eval` reports.
-    public static func evaluate(_ model: some ChannelModel, positions: [Point3], channels: [Double],
-                                threads: Int = Parallel.defaultWidth) -> NMSE {
+    public static func evaluate(
+        _ model: some ChannelModel, positions: [Point3], channels: [Double],
+        threads: Int = Parallel.defaultWidth
+    ) -> NMSE {
         let stride = model.valuesPerChannel
         precondition(channels.count == positions.count * stride, "channels do not match positions × 2·N_a·N_s")
         let errors = SharedBuffer<Double>(count: positions.count), powers = SharedBuffer<Double>(count: positions.count)
@@ -63,7 +65,9 @@ public struct NMSE: Sendable, Equatable {
     }
 
     /// NMSE of a model over a whole dataset (channels compared in the dataset's raw units).
-    public static func evaluate(_ model: some ChannelModel, dataset: CSIDataset, threads: Int = Parallel.defaultWidth) -> NMSE {
+    public static func evaluate(
+        _ model: some ChannelModel, dataset: CSIDataset, threads: Int = Parallel.defaultWidth
+    ) -> NMSE {
         evaluate(model, positions: dataset.positions, channels: dataset.csi.map { Double($0) }, threads: threads)
     }
 }

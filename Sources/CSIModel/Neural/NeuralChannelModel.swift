@@ -53,10 +53,14 @@ public struct NeuralChannelModel<Network: NeuralField>: ChannelModel {
 
     @_specialize(where Network == MBINR<Float>)
     @_specialize(where Network == FieldMLP<Float>)
-    public func evaluateWithJacobian(at position: Point3, value: UnsafeMutableBufferPointer<Double>,
-                                     jacobian: UnsafeMutableBufferPointer<Double>) {
+    public func evaluateWithJacobian(
+        at position: Point3, value: UnsafeMutableBufferPointer<Double>,
+        jacobian: UnsafeMutableBufferPointer<Double>
+    ) {
         let n = valuesPerChannel
-        if let base { base.evaluateWithJacobian(at: position, value: value, jacobian: jacobian) } else {
+        if let base {
+            base.evaluateWithJacobian(at: position, value: value, jacobian: jacobian)
+        } else {
             value.update(repeating: 0); jacobian.update(repeating: 0)
         }
         let (v, j) = network.predictWithJacobian(at: position)
@@ -67,7 +71,9 @@ public struct NeuralChannelModel<Network: NeuralField>: ChannelModel {
 }
 
 /// Wraps the channel model of any (existential) network, e.g. one rebuilt by `NeuralArchitecture.makeNetwork`.
-public func makeChannelModel(network: any NeuralField, scale: Double, base: (any ChannelModel)? = nil) -> any ChannelModel {
+public func makeChannelModel(
+    network: any NeuralField, scale: Double, base: (any ChannelModel)? = nil
+) -> any ChannelModel {
     func open<N: NeuralField>(_ n: N) -> any ChannelModel { NeuralChannelModel(network: n, scale: scale, base: base) }
     return open(network)
 }

@@ -17,12 +17,15 @@ public protocol NeuralField: Sendable {
 
     /// Adds `weight`·∂/∂θ Σ_b ‖Ĥ(x_b) − H_b‖²_F to `gradient` (layout of `parameters.values`) and returns
     /// Σ_b ‖Ĥ(x_b) − H_b‖²_F. `targets` has the output layout.
-    func accumulateGradient(_ positions: UnsafeBufferPointer<Point3>, targets: UnsafePointer<Scalar>, weight: Scalar,
-                            gradient: UnsafeMutablePointer<Scalar>) -> Double
+    func accumulateGradient(
+        _ positions: UnsafeBufferPointer<Point3>, targets: UnsafePointer<Scalar>, weight: Scalar,
+        gradient: UnsafeMutablePointer<Scalar>
+    ) -> Double
 
     /// Ĥ(x) into `value` and ∂Ĥ/∂x, ∂Ĥ/∂y, ∂Ĥ/∂z into three consecutive blocks of `jacobian` (exact, forward
     /// mode). Axes the network does not see (z for a 2-D network) get zeros.
-    func predictWithJacobian(at position: Point3, value: UnsafeMutablePointer<Scalar>, jacobian: UnsafeMutablePointer<Scalar>)
+    func predictWithJacobian(
+        at position: Point3, value: UnsafeMutablePointer<Scalar>, jacobian: UnsafeMutablePointer<Scalar>)
 }
 
 extension NeuralField {
@@ -32,17 +35,23 @@ extension NeuralField {
     /// Convenience: Ĥ at `positions` as a new array.
     public func predict(_ positions: [Point3]) -> [Scalar] {
         var out = [Scalar](repeating: 0, count: positions.count * valuesPerChannel)
-        positions.withUnsafeBufferPointer { p in out.withUnsafeMutableBufferPointer { predict(p, into: $0.baseAddress!) } }
+        positions.withUnsafeBufferPointer { p in
+            out.withUnsafeMutableBufferPointer { predict(p, into: $0.baseAddress!) }
+        }
         return out
     }
 
     /// Convenience: Σ‖Ĥ − H‖² and its gradient (mean over the batch when `weight` = 1/B).
-    public func lossAndGradient(_ positions: [Point3], targets: [Scalar], weight: Scalar = 1) -> (loss: Double, gradient: [Scalar]) {
+    public func lossAndGradient(
+        _ positions: [Point3], targets: [Scalar], weight: Scalar = 1
+    ) -> (loss: Double, gradient: [Scalar]) {
         var g = [Scalar](repeating: 0, count: parameters.count)
         let l = positions.withUnsafeBufferPointer { p in
-            targets.withUnsafeBufferPointer { t in g.withUnsafeMutableBufferPointer {
-                accumulateGradient(p, targets: t.baseAddress!, weight: weight, gradient: $0.baseAddress!)
-            } }
+            targets.withUnsafeBufferPointer { t in
+                g.withUnsafeMutableBufferPointer {
+                    accumulateGradient(p, targets: t.baseAddress!, weight: weight, gradient: $0.baseAddress!)
+                }
+            }
         }
         return (l, g)
     }
@@ -50,7 +59,11 @@ extension NeuralField {
     /// Convenience: value and Jacobian blocks at one position.
     public func predictWithJacobian(at x: Point3) -> (value: [Scalar], jacobian: [Scalar]) {
         var v = [Scalar](repeating: 0, count: valuesPerChannel), j = [Scalar](repeating: 0, count: 3 * valuesPerChannel)
-        v.withUnsafeMutableBufferPointer { vb in j.withUnsafeMutableBufferPointer { predictWithJacobian(at: x, value: vb.baseAddress!, jacobian: $0.baseAddress!) } }
+        v.withUnsafeMutableBufferPointer { vb in
+            j.withUnsafeMutableBufferPointer {
+                predictWithJacobian(at: x, value: vb.baseAddress!, jacobian: $0.baseAddress!)
+            }
+        }
         return (v, j)
     }
 }

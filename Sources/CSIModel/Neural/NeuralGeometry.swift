@@ -27,12 +27,15 @@ public struct NeuralGeometry: Sendable, Codable, Equatable {
     /// A geometry for `data`: origin and extent from the positions' bounding box; 2-D input when every
     /// position has the same height (unless `inputDimensions` says otherwise).
     public init(data: TrainingData, inputDimensions: Int? = nil) {
-        self.init(antennas: data.antennas, frequencies: data.frequencies, referenceFrequency: data.carrier,
-                  positions: data.positions, inputDimensions: inputDimensions)
+        self.init(
+            antennas: data.antennas, frequencies: data.frequencies, referenceFrequency: data.carrier,
+            positions: data.positions, inputDimensions: inputDimensions)
     }
 
-    public init(antennas: [Point3], frequencies: [Double], referenceFrequency: Double, positions: [Point3],
-                inputDimensions: Int? = nil) {
+    public init(
+        antennas: [Point3], frequencies: [Double], referenceFrequency: Double, positions: [Point3],
+        inputDimensions: Int? = nil
+    ) {
         var lo = Point3(repeating: .infinity), hi = Point3(repeating: -.infinity)
         for p in positions { lo = pointwiseMin(lo, p); hi = pointwiseMax(hi, p) }
         if positions.isEmpty { lo = .zero; hi = .zero }

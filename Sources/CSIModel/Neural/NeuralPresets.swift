@@ -12,24 +12,30 @@ public enum NeuralPreset: String, Sendable, CaseIterable {
     public func mbinr(geometry: NeuralGeometry) -> MBINRConfiguration {
         switch self {
         case .small:
-            return MBINRConfiguration(geometry: geometry, atomCount: 96, rings: [1, 0.9, 0.8],
-                                      amplitudeWidths: [64, 64], directionWidths: [64, 64], delayWidths: [64, 64])
+            return MBINRConfiguration(
+                geometry: geometry, atomCount: 96, rings: [1, 0.9, 0.8],
+                amplitudeWidths: [64, 64], directionWidths: [64, 64], delayWidths: [64, 64])
         case .reference:
-            return MBINRConfiguration(geometry: geometry, atomCount: 256, rings: [1, 0.9, 0.8, 0.7],
-                                      amplitudeWidths: [256, 256], directionWidths: [256, 256], delayWidths: [256, 256])
+            return MBINRConfiguration(
+                geometry: geometry, atomCount: 256, rings: [1, 0.9, 0.8, 0.7],
+                amplitudeWidths: [256, 256], directionWidths: [256, 256], delayWidths: [256, 256])
         }
     }
 
     /// The plain-MLP baseline (docs/method.md §6): 3 hidden layers.
     public func mlp(geometry: NeuralGeometry) -> FieldMLPConfiguration {
-        FieldMLPConfiguration(geometry: geometry, encoding: .coordinates, hiddenWidths: self == .small ? [128, 128, 128] : [512, 512, 512])
+        FieldMLPConfiguration(
+            geometry: geometry, encoding: .coordinates,
+            hiddenWidths: self == .small ? [128, 128, 128] : [512, 512, 512])
     }
 
     /// The RFF baseline: Gaussian features with σ = 2π/λ (docs/method.md §6.1).
     public func rff(geometry: NeuralGeometry, seed: UInt64 = 1) -> FieldMLPConfiguration {
-        FieldMLPConfiguration(geometry: geometry,
-                              encoding: .randomFourier(features: self == .small ? 128 : 512, sigma: 2 * .pi / geometry.wavelength, seed: seed),
-                              hiddenWidths: self == .small ? [128, 128] : [512, 512])
+        FieldMLPConfiguration(
+            geometry: geometry,
+            encoding: .randomFourier(
+                features: self == .small ? 128 : 512, sigma: 2 * .pi / geometry.wavelength, seed: seed),
+            hiddenWidths: self == .small ? [128, 128] : [512, 512])
     }
 
     /// Training options of this preset (the reference one within 10 minutes).

@@ -29,7 +29,8 @@ public enum NeuralModelError: Error, CustomStringConvertible, Sendable {
     public var description: String {
         switch self {
         case .missingTensor(let n): return "model file lacks the parameter tensor '\(n)'"
-        case .shapeMismatch(let n, let e, let f): return "parameter tensor '\(n)' has shape \(f), the architecture needs \(e)"
+        case .shapeMismatch(let n, let e, let f):
+            return "parameter tensor '\(n)' has shape \(f), the architecture needs \(e)"
         case .invalidConfiguration(let m): return "invalid network configuration: \(m)"
         }
     }

@@ -68,7 +68,8 @@ extension NeuralTrainer {
         }
 
         deinit {
-            f.deallocate(); aligned.deallocate(); prediction.deallocate(); partial.deallocate(); pseudoTargets.deallocate()
+            f.deallocate(); aligned.deallocate(); prediction.deallocate(); partial.deallocate();
+            pseudoTargets.deallocate()
         }
     }
 
@@ -78,8 +79,9 @@ extension NeuralTrainer {
         var cost = 0.0, weightedCost = 0.0, modelEnergy = 0.0, surveyEnergy = 0.0
 
         static func + (a: SliceSums, b: SliceSums) -> SliceSums {
-            SliceSums(count: a.count + b.count, cost: a.cost + b.cost, weightedCost: a.weightedCost + b.weightedCost,
-                      modelEnergy: a.modelEnergy + b.modelEnergy, surveyEnergy: a.surveyEnergy + b.surveyEnergy)
+            SliceSums(
+                count: a.count + b.count, cost: a.cost + b.cost, weightedCost: a.weightedCost + b.weightedCost,
+                modelEnergy: a.modelEnergy + b.modelEnergy, surveyEnergy: a.surveyEnergy + b.surveyEnergy)
         }
     }
 
@@ -93,8 +95,10 @@ extension NeuralTrainer {
     /// (w_i = 1 or 1/‖H_i‖²); leaves the sums in `ws.sums`.
     @_specialize(where N == MBINR<Float>)
     @_specialize(where N == FieldMLP<Float>)
-    static func prepareSlice<N: NeuralField>(_ net: N, positions: UnsafeBufferPointer<Point3>, channels: UnsafePointer<Double>,
-                                             loss: NuisanceLoss, workspace ws: NuisanceWorkspace<N.Scalar>) {
+    static func prepareSlice<N: NeuralField>(
+        _ net: N, positions: UnsafeBufferPointer<Point3>, channels: UnsafePointer<Double>,
+        loss: NuisanceLoss, workspace ws: NuisanceWorkspace<N.Scalar>
+    ) {
         let nb = positions.count, st = ws.stride
         precondition(ws.prediction.count >= nb * st, "workspace too small for the slice")
         var sums = SliceSums(count: nb)
@@ -126,23 +130,28 @@ extension NeuralTrainer {
     /// Pass 2 over a slice: pseudo-targets T = partial − ρ·f, then `weight`·∂/∂θ Σ‖f − T‖² into `gradient`.
     @_specialize(where N == MBINR<Float>)
     @_specialize(where N == FieldMLP<Float>)
-    static func finishSlice<N: NeuralField>(_ net: N, positions: UnsafeBufferPointer<Point3>, rho: Double, weight: N.Scalar,
-                                            workspace ws: NuisanceWorkspace<N.Scalar>, gradient: UnsafeMutablePointer<N.Scalar>) {
+    static func finishSlice<N: NeuralField>(
+        _ net: N, positions: UnsafeBufferPointer<Point3>, rho: Double, weight: N.Scalar,
+        workspace ws: NuisanceWorkspace<N.Scalar>, gradient: UnsafeMutablePointer<N.Scalar>
+    ) {
         let n = positions.count * ws.stride
         guard n > 0 else { return }
         let y = ws.prediction, partial = ws.partial, targets = ws.pseudoTargets
         for i in 0..<n { targets[i] = N.Scalar(partial[i] - rho * Double(y[i])) }
-        _ = net.accumulateGradient(positions, targets: UnsafePointer(targets.baseAddress!), weight: weight, gradient: gradient)
+        _ = net.accumulateGradient(
+            positions, targets: UnsafePointer(targets.baseAddress!), weight: weight, gradient: gradient)
     }
 
     /// `shardedGradient` for the variable-projection loss: the batch's slices on worker threads (each with its own
     /// workspace), both passes, gradients summed in slice order (deterministic whatever `threads` is).
     @_specialize(where N == MBINR<Float>)
     @_specialize(where N == FieldMLP<Float>)
-    static func shardedNuisanceGradient<N: NeuralField>(_ net: N, positions: SharedBuffer<Point3>, channels: SharedBuffer<Double>,
-                                                        count nb: Int, stride: Int, loss: NuisanceLoss, threads: Int,
-                                                        workspaces: [NuisanceWorkspace<N.Scalar>], grads: [SharedBuffer<N.Scalar>],
-                                                        total: inout [N.Scalar]) -> NuisanceSums {
+    static func shardedNuisanceGradient<N: NeuralField>(
+        _ net: N, positions: SharedBuffer<Point3>, channels: SharedBuffer<Double>,
+        count nb: Int, stride: Int, loss: NuisanceLoss, threads: Int,
+        workspaces: [NuisanceWorkspace<N.Scalar>], grads: [SharedBuffer<N.Scalar>],
+        total: inout [N.Scalar]
+    ) -> NuisanceSums {
         let shards = workspaces.count
         let weight = N.Scalar(1) / N.Scalar(nb)
         let bounds = (0...shards).map { $0 * nb / shards }
@@ -150,19 +159,29 @@ extension NeuralTrainer {
             UnsafeBufferPointer(rebasing: positions.buffer[bounds[s]..<bounds[s + 1]])
         }
         let prepare: @Sendable (Int) -> Void = { s in
-            prepareSlice(net, positions: slice(s), channels: channels.buffer.baseAddress! + bounds[s] * stride, loss: loss,
-                         workspace: workspaces[s])
+            prepareSlice(
+                net, positions: slice(s), channels: channels.buffer.baseAddress! + bounds[s] * stride, loss: loss,
+                workspace: workspaces[s])
         }
         let parallel = threads > 1 && shards > 1
-        if parallel { DispatchQueue.concurrentPerform(iterations: shards, execute: prepare) } else { for s in 0..<shards { prepare(s) } }
+        if parallel {
+            DispatchQueue.concurrentPerform(iterations: shards, execute: prepare)
+        } else {
+            for s in 0..<shards { prepare(s) }
+        }
         let sums = workspaces.dropFirst().reduce(workspaces[0].sums) { $0 + $1.sums }
         let (penalty, rho) = loss.gauge(sums)
         let finish: @Sendable (Int) -> Void = { s in
             let g = grads[s].buffer
             g.update(repeating: 0)
-            finishSlice(net, positions: slice(s), rho: rho, weight: weight, workspace: workspaces[s], gradient: g.baseAddress!)
+            finishSlice(
+                net, positions: slice(s), rho: rho, weight: weight, workspace: workspaces[s], gradient: g.baseAddress!)
         }
-        if parallel { DispatchQueue.concurrentPerform(iterations: shards, execute: finish) } else { for s in 0..<shards { finish(s) } }
+        if parallel {
+            DispatchQueue.concurrentPerform(iterations: shards, execute: finish)
+        } else {
+            for s in 0..<shards { finish(s) }
+        }
         for i in total.indices {
             var acc = grads[0].buffer[i]
             for s in 1..<shards { acc += grads[s].buffer[i] }
@@ -174,18 +193,25 @@ extension NeuralTrainer {
     /// The variable-projection objective Σ_i w_i L_i + γQ(F/P − 1)² of `net` on `positions` (one batch) against
     /// `channels` (Float64), its gradient (`weight`·∂/∂θ) and Σ_i L_i, as one training batch computes them. For checks
     /// and experiments; the trainer uses the sharded form.
-    public static func nuisanceLossAndGradient<N: NeuralField>(_ net: N, positions: [Point3], channels: [Double],
-                                                               nuisance: NuisanceModel, gaugeWeight: Double = TrainingOptions().gaugeWeight,
-                                                               normalisePerSample: Bool = false, weight: N.Scalar = 1)
-        -> (cost: Double, objective: Double, gradient: [N.Scalar]) {
+    public static func nuisanceLossAndGradient<N: NeuralField>(
+        _ net: N, positions: [Point3], channels: [Double],
+        nuisance: NuisanceModel, gaugeWeight: Double = TrainingOptions().gaugeWeight,
+        normalisePerSample: Bool = false, weight: N.Scalar = 1
+    )
+        -> (cost: Double, objective: Double, gradient: [N.Scalar])
+    {
         precondition(channels.count == positions.count * net.valuesPerChannel, "channels do not match positions")
         let loss = NuisanceLoss(nuisance: nuisance, gaugeWeight: gaugeWeight, normalisePerSample: normalisePerSample)
         let ws = NuisanceWorkspace<N.Scalar>(geometry: net.geometry, nuisance: nuisance, capacity: positions.count)
         var g = [N.Scalar](repeating: 0, count: net.parameters.count)
         positions.withUnsafeBufferPointer { p in
-            channels.withUnsafeBufferPointer { prepareSlice(net, positions: p, channels: $0.baseAddress!, loss: loss, workspace: ws) }
+            channels.withUnsafeBufferPointer {
+                prepareSlice(net, positions: p, channels: $0.baseAddress!, loss: loss, workspace: ws)
+            }
             let (_, rho) = loss.gauge(ws.sums)
-            g.withUnsafeMutableBufferPointer { finishSlice(net, positions: p, rho: rho, weight: weight, workspace: ws, gradient: $0.baseAddress!) }
+            g.withUnsafeMutableBufferPointer {
+                finishSlice(net, positions: p, rho: rho, weight: weight, workspace: ws, gradient: $0.baseAddress!)
+            }
         }
         return (ws.sums.cost, ws.sums.weightedCost + loss.gauge(ws.sums).penalty, g)
     }
@@ -195,7 +221,8 @@ extension NeuralGeometry {
     /// A matcher for this network's channels, timing referred to the mean subcarrier frequency (as
     /// `NuisanceMatch(model:nuisance:)` does for the `ChannelModel` the network becomes).
     func nuisanceMatch(_ nuisance: NuisanceModel) -> NuisanceMatch {
-        NuisanceMatch(frequencies: frequencies, antennas: antennas.count,
-                      reference: frequencies.reduce(0, +) / Double(max(frequencies.count, 1)), nuisance: nuisance)
+        NuisanceMatch(
+            frequencies: frequencies, antennas: antennas.count,
+            reference: frequencies.reduce(0, +) / Double(max(frequencies.count, 1)), nuisance: nuisance)
     }
 }

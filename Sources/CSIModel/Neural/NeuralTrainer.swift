@@ -20,19 +20,22 @@ public enum NeuralTrainer {
     /// `data.channels`, so with residual targets they are those of the composite base + network.
     @_specialize(where N == MBINR<Float>)
     @_specialize(where N == FieldMLP<Float>)
-    public static func train<N: NeuralField>(_ network: inout N, data: TrainingData, training: [Int], validation: [Int],
-                                             targets: [Double]? = nil, options o: TrainingOptions = TrainingOptions(),
-                                             cancellation: CancellationFlag? = nil,
-                                             progress: ((TrainingProgress) -> Void)? = nil) -> TrainingReport {
+    public static func train<N: NeuralField>(
+        _ network: inout N, data: TrainingData, training: [Int], validation: [Int],
+        targets: [Double]? = nil, options o: TrainingOptions = TrainingOptions(),
+        cancellation: CancellationFlag? = nil,
+        progress: ((TrainingProgress) -> Void)? = nil
+    ) -> TrainingReport {
         precondition(!training.isEmpty && !validation.isEmpty, "need training and validation samples")
         precondition(o.nuisance == .none || targets == nil, "with a nuisance the targets are the channels")
         let goal = targets ?? data.channels
-        var rng = SeededGenerator(seed: o.seed, stream: 0x5452_4D53)   // "TRMS"
+        var rng = SeededGenerator(seed: o.seed, stream: 0x5452_4D53) // "TRMS"
         let metricIdx = Array(training.shuffled(using: &rng).prefix(o.trainMetricSamples))
-        return run(&network, trainSet: EvaluationSet(indices: training, data: data, targets: goal),
-                   metricSet: EvaluationSet(indices: metricIdx, data: data, targets: goal),
-                   validationSet: EvaluationSet(indices: validation, data: data, targets: goal),
-                   options: o, cancellation: cancellation, progress: progress)
+        return run(
+            &network, trainSet: EvaluationSet(indices: training, data: data, targets: goal),
+            metricSet: EvaluationSet(indices: metricIdx, data: data, targets: goal),
+            validationSet: EvaluationSet(indices: validation, data: data, targets: goal),
+            options: o, cancellation: cancellation, progress: progress)
     }
 
     /// The same with separate training and validation sets (same `scale`), e.g. `ModelTrainer`'s.
@@ -40,33 +43,44 @@ public enum NeuralTrainer {
     /// for a residual network).
     @_specialize(where N == MBINR<Float>)
     @_specialize(where N == FieldMLP<Float>)
-    public static func train<N: NeuralField>(_ network: inout N, train: TrainingData, validation: TrainingData,
-                                             trainTargets: [Double]? = nil, validationTargets: [Double]? = nil,
-                                             options o: TrainingOptions = TrainingOptions(),
-                                             cancellation: CancellationFlag? = nil,
-                                             progress: ((TrainingProgress) -> Void)? = nil) -> TrainingReport {
+    public static func train<N: NeuralField>(
+        _ network: inout N, train: TrainingData, validation: TrainingData,
+        trainTargets: [Double]? = nil, validationTargets: [Double]? = nil,
+        options o: TrainingOptions = TrainingOptions(),
+        cancellation: CancellationFlag? = nil,
+        progress: ((TrainingProgress) -> Void)? = nil
+    ) -> TrainingReport {
         precondition(train.count > 0 && validation.count > 0, "need training and validation samples")
-        precondition(abs(train.scale - validation.scale) <= 1e-12 * train.scale, "training and validation must share one scale")
-        precondition(o.nuisance == .none || (trainTargets == nil && validationTargets == nil), "with a nuisance the targets are the channels")
+        precondition(
+            abs(train.scale - validation.scale) <= 1e-12 * train.scale, "training and validation must share one scale")
+        precondition(
+            o.nuisance == .none || (trainTargets == nil && validationTargets == nil),
+            "with a nuisance the targets are the channels")
         let all = Array(0..<train.count)
-        var rng = SeededGenerator(seed: o.seed, stream: 0x5452_4D53)   // "TRMS"
+        var rng = SeededGenerator(seed: o.seed, stream: 0x5452_4D53) // "TRMS"
         let metricIdx = Array(all.shuffled(using: &rng).prefix(o.trainMetricSamples))
         let tg = trainTargets ?? train.channels
-        return run(&network, trainSet: EvaluationSet(indices: all, data: train, targets: tg),
-                   metricSet: EvaluationSet(indices: metricIdx, data: train, targets: tg),
-                   validationSet: EvaluationSet(indices: Array(0..<validation.count), data: validation,
-                                                targets: validationTargets ?? validation.channels),
-                   options: o, cancellation: cancellation, progress: progress)
+        return run(
+            &network, trainSet: EvaluationSet(indices: all, data: train, targets: tg),
+            metricSet: EvaluationSet(indices: metricIdx, data: train, targets: tg),
+            validationSet: EvaluationSet(
+                indices: Array(0..<validation.count), data: validation,
+                targets: validationTargets ?? validation.channels),
+            options: o, cancellation: cancellation, progress: progress)
     }
 
     @_specialize(where N == MBINR<Float>)
     @_specialize(where N == FieldMLP<Float>)
-    static func run<N: NeuralField>(_ network: inout N, trainSet: EvaluationSet, metricSet trainMetricSet: EvaluationSet,
-                                    validationSet valSet: EvaluationSet, options o: TrainingOptions,
-                                    cancellation: CancellationFlag?, progress: ((TrainingProgress) -> Void)?) -> TrainingReport {
+    static func run<N: NeuralField>(
+        _ network: inout N, trainSet: EvaluationSet, metricSet trainMetricSet: EvaluationSet,
+        validationSet valSet: EvaluationSet, options o: TrainingOptions,
+        cancellation: CancellationFlag?, progress: ((TrainingProgress) -> Void)?
+    ) -> TrainingReport {
         typealias S = N.Scalar
         let stride = trainSet.stride
-        precondition(stride == network.valuesPerChannel, "network outputs \(network.valuesPerChannel) values, data has \(stride)")
+        precondition(
+            stride == network.valuesPerChannel, "network outputs \(network.valuesPerChannel) values, data has \(stride)"
+        )
         let start = DispatchTime.now().uptimeNanoseconds
         func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
         BLAS.setThreads(o.blasThreads)
@@ -74,8 +88,9 @@ public enum NeuralTrainer {
 
         let n = trainSet.positions.count, batch = max(1, min(o.batchSize, n))
         let stepsPerEpoch = (n + batch - 1) / batch
-        var adam = AdamOptimizer<S>(parameterCount: network.parameters.count, learningRate: o.learningRate,
-                                    finalLearningRate: o.finalLearningRate, totalSteps: o.epochs * stepsPerEpoch)
+        var adam = AdamOptimizer<S>(
+            parameterCount: network.parameters.count, learningRate: o.learningRate,
+            finalLearningRate: o.finalLearningRate, totalSteps: o.epochs * stepsPerEpoch)
         adam.warmupSteps = o.warmupEpochs * stepsPerEpoch
         var best = network.parameters.values, bestVal = Double.infinity, bestEpoch = 0, sinceBest = 0
         var bestTrain = NMSE(meanDB: .nan, ratioOfSumsDB: .nan, count: 0), bestValN = bestTrain
@@ -89,21 +104,26 @@ public enum NeuralTrainer {
         // Variable projection (unsynchronised survey): the batch's channels in Float64 and one workspace per slice.
         let nuisance = o.nuisance, vpLoss = NuisanceLoss(o)
         let batchH = nuisance == .none ? nil : SharedBuffer<Double>(count: batch * stride)
-        let workspaces = nuisance == .none ? [] : (0..<shards).map { _ in
-            NuisanceWorkspace<S>(geometry: network.geometry, nuisance: nuisance, capacity: batch / shards + 1)
-        }
+        let workspaces =
+            nuisance == .none
+            ? []
+            : (0..<shards).map { _ in
+                NuisanceWorkspace<S>(geometry: network.geometry, nuisance: nuisance, capacity: batch / shards + 1)
+            }
 
         if let progress {
             // Epoch 0: where the initialisation starts (docs/method.md §16.1: a standard init sits at 0 dB).
             let trainN = trainMetricSet.nmse(of: network, threads: o.threads, nuisance: nuisance)
             let valN = valSet.nmse(of: network, threads: o.threads, nuisance: nuisance)
-            progress(TrainingProgress(stage: o.stage, epoch: 0, epochs: o.epochs, loss: .nan, trainNMSE: trainN.meanDB,
-                                      validationNMSE: valN.meanDB, bestValidationNMSE: .infinity,
-                                      learningRate: adam.currentLearningRate, elapsedSeconds: elapsed(), etaSeconds: .nan))
+            progress(
+                TrainingProgress(
+                    stage: o.stage, epoch: 0, epochs: o.epochs, loss: .nan, trainNMSE: trainN.meanDB,
+                    validationNMSE: valN.meanDB, bestValidationNMSE: .infinity,
+                    learningRate: adam.currentLearningRate, elapsedSeconds: elapsed(), etaSeconds: .nan))
         }
         training: while epoch < o.epochs {
             var order = Array(0..<n)
-            var erng = SeededGenerator(seed: o.seed, stream: UInt64(epoch) &+ 0x4550_4F43)   // "EPOC"
+            var erng = SeededGenerator(seed: o.seed, stream: UInt64(epoch) &+ 0x4550_4F43) // "EPOC"
             order.shuffle(using: &erng)
             var epochLoss = 0.0
             for s0 in Swift.stride(from: 0, to: n, by: batch) {
@@ -116,9 +136,10 @@ public enum NeuralTrainer {
                         batchPos.buffer[r] = trainSet.positions[m]
                         for t in 0..<stride { batchH.buffer[r * stride + t] = trainSet.targets[m * stride + t] }
                     }
-                    let sums = shardedNuisanceGradient(network, positions: batchPos, channels: batchH, count: nb, stride: stride,
-                                                       loss: vpLoss, threads: o.threads, workspaces: workspaces,
-                                                       grads: shardGrads, total: &total)
+                    let sums = shardedNuisanceGradient(
+                        network, positions: batchPos, channels: batchH, count: nb, stride: stride,
+                        loss: vpLoss, threads: o.threads, workspaces: workspaces,
+                        grads: shardGrads, total: &total)
                     loss = sums.objective.isFinite ? sums.cost : .nan
                 } else {
                     for r in 0..<nb {
@@ -126,8 +147,9 @@ public enum NeuralTrainer {
                         batchPos.buffer[r] = trainSet.positions[m]
                         for t in 0..<stride { batchTgt.buffer[r * stride + t] = targetsS[m * stride + t] }
                     }
-                    loss = shardedGradient(network, positions: batchPos, targets: batchTgt, count: nb, stride: stride,
-                                           shards: shards, threads: o.threads, grads: shardGrads, total: &total)
+                    loss = shardedGradient(
+                        network, positions: batchPos, targets: batchTgt, count: nb, stride: stride,
+                        shards: shards, threads: o.threads, grads: shardGrads, total: &total)
                 }
                 guard loss.isFinite else { stop = .diverged; break training }
                 epochLoss += loss
@@ -148,24 +170,32 @@ public enum NeuralTrainer {
                 if valN.meanDB < bestVal {
                     bestVal = valN.meanDB; best = network.parameters.values; bestEpoch = epoch; sinceBest = 0
                     bestTrain = trainN; bestValN = valN
-                } else { sinceBest += 1 }
+                } else {
+                    sinceBest += 1
+                }
                 let t = elapsed()
                 var eta = t / Double(epoch) * Double(o.epochs - epoch)
                 if let minutes = o.minutes { eta = min(eta, max(0, minutes * 60 - t)) }
-                progress?(TrainingProgress(stage: o.stage, epoch: epoch, epochs: o.epochs, loss: epochLoss / Double(n),
-                                           trainNMSE: trainN.meanDB, validationNMSE: valN.meanDB, bestValidationNMSE: bestVal,
-                                           learningRate: adam.currentLearningRate, elapsedSeconds: t, etaSeconds: eta))
+                progress?(
+                    TrainingProgress(
+                        stage: o.stage, epoch: epoch, epochs: o.epochs, loss: epochLoss / Double(n),
+                        trainNMSE: trainN.meanDB, validationNMSE: valN.meanDB, bestValidationNMSE: bestVal,
+                        learningRate: adam.currentLearningRate, elapsedSeconds: t, etaSeconds: eta))
                 if sinceBest >= o.patience { stop = .earlyStopping; break }
             }
             if outOfTime { stop = .timeBudget; break }
         }
-        if bestEpoch > 0 { network.parameters.values = best } else {
+        if bestEpoch > 0 {
+            network.parameters.values = best
+        } else {
             bestTrain = trainMetricSet.nmse(of: network, threads: o.threads, nuisance: nuisance)
             bestValN = valSet.nmse(of: network, threads: o.threads, nuisance: nuisance)
         }
-        var report = TrainingReport(stop: stop, epochsRun: epoch, bestEpoch: bestEpoch, seconds: elapsed(), trainNMSE: bestTrain,
-                                    validationNMSE: bestValN, lastTrainNMSE: lastTrain, lastValidationNMSE: lastVal,
-                                    samplesPerSquareWavelength: samplesPerSquareWavelength(trainSet.positions, wavelength: network.geometry.wavelength))
+        var report = TrainingReport(
+            stop: stop, epochsRun: epoch, bestEpoch: bestEpoch, seconds: elapsed(), trainNMSE: bestTrain,
+            validationNMSE: bestValN, lastTrainNMSE: lastTrain, lastValidationNMSE: lastVal,
+            samplesPerSquareWavelength: samplesPerSquareWavelength(
+                trainSet.positions, wavelength: network.geometry.wavelength))
         if nuisance != .none { report.outputEnergyRatio = trainMetricSet.energyRatio(of: network, threads: o.threads) }
         return report
     }
@@ -174,9 +204,11 @@ public enum NeuralTrainer {
     /// returns the summed squared error of the batch.
     @_specialize(where N == MBINR<Float>)
     @_specialize(where N == FieldMLP<Float>)
-    static func shardedGradient<N: NeuralField>(_ net: N, positions: SharedBuffer<Point3>, targets: SharedBuffer<N.Scalar>, count nb: Int,
-                                                stride: Int, shards: Int, threads: Int, grads: [SharedBuffer<N.Scalar>],
-                                                total: inout [N.Scalar]) -> Double {
+    static func shardedGradient<N: NeuralField>(
+        _ net: N, positions: SharedBuffer<Point3>, targets: SharedBuffer<N.Scalar>, count nb: Int,
+        stride: Int, shards: Int, threads: Int, grads: [SharedBuffer<N.Scalar>],
+        total: inout [N.Scalar]
+    ) -> Double {
         let weight = N.Scalar(1) / N.Scalar(nb)
         let losses = SharedBuffer<Double>(count: shards)
         let bounds = (0...shards).map { $0 * nb / shards }
@@ -185,12 +217,16 @@ public enum NeuralTrainer {
             g.update(repeating: 0)
             let lo = bounds[s], hi = bounds[s + 1]
             guard hi > lo else { return }
-            losses.buffer[s] = net.accumulateGradient(UnsafeBufferPointer(rebasing: positions.buffer[lo..<hi]),
-                                                      targets: targets.buffer.baseAddress! + lo * stride, weight: weight,
-                                                      gradient: g.baseAddress!)
+            losses.buffer[s] = net.accumulateGradient(
+                UnsafeBufferPointer(rebasing: positions.buffer[lo..<hi]),
+                targets: targets.buffer.baseAddress! + lo * stride, weight: weight,
+                gradient: g.baseAddress!)
         }
-        if threads > 1 && shards > 1 { DispatchQueue.concurrentPerform(iterations: shards, execute: body) }
-        else { for s in 0..<shards { body(s) } }
+        if threads > 1 && shards > 1 {
+            DispatchQueue.concurrentPerform(iterations: shards, execute: body)
+        } else {
+            for s in 0..<shards { body(s) }
+        }
         for i in total.indices {
             var acc = grads[0].buffer[i]
             for s in 1..<shards { acc += grads[s].buffer[i] }

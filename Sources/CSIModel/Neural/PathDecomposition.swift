@@ -47,8 +47,10 @@ extension MBINR {
     /// μ_i = arrayDirection on the array basis and
     /// w_i = scale·a_l·e^{+jk_r κ_i·(x − o)} (so that w_i ψ_{x,i} = scale·a_l). Atoms without a path get w = 0
     /// and their own direction (weight 0.1 on the delay/direction so that they stay near a sane value).
-    public func physicsTargets(_ physics: some PathDecomposition, positions: [Point3], scale: Double,
-                               assignment: PathAssignment = .fixedPerPath) -> BranchTargets {
+    public func physicsTargets(
+        _ physics: some PathDecomposition, positions: [Point3], scale: Double,
+        assignment: PathAssignment = .fixedPerPath
+    ) -> BranchTargets {
         let g = configuration.geometry, d = atomCount, P = rank, nd = g.inputDimensions, kr = g.wavenumber
         let kappa = atoms(), own = atomOwnDirections
         var t = BranchTargets(positions: positions)
@@ -79,7 +81,8 @@ extension MBINR {
             let strongest = paths.max { $0.amplitude.length < $1.amplitude.length }?.delay ?? 0
             for i in 0..<d {
                 tau[m * d + i] = strongest / configuration.delayScale; tauW[m * d + i] = 0.1
-                curv[m * d + i] = 1 / max(1, strongest * speedOfLight) / configuration.curvatureScale; curvW[m * d + i] = 0.1
+                curv[m * d + i] = 1 / max(1, strongest * speedOfLight) / configuration.curvatureScale;
+                curvW[m * d + i] = 0.1
                 for q in 0..<P { mu[(m * d + i) * P + q] = own[i * P + q]; muW[(m * d + i) * P + q] = 0.1 }
             }
             for path in paths.sorted(by: { $0.amplitude.length > $1.amplitude.length }) {
@@ -93,7 +96,9 @@ extension MBINR {
                 let o = m * d + best
                 tau[o] = path.delay / configuration.delayScale; tauW[o] = 1
                 curv[o] = 1 / max(1, path.delay * speedOfLight) / configuration.curvatureScale; curvW[o] = 1
-                for (q, e) in g.arrayBasis.enumerated() { mu[o * P + q] = path.arrayDirection.dot(e); muW[o * P + q] = 1 }
+                for (q, e) in g.arrayBasis.enumerated() {
+                    mu[o * P + q] = path.arrayDirection.dot(e); muW[o * P + q] = 1
+                }
                 var dot = 0.0
                 let rel = x - g.origin
                 for c in 0..<nd { dot += kappa[best * nd + c] * rel[c] }
@@ -101,7 +106,8 @@ extension MBINR {
                 wr[o] = w.real; wi[o] = w.imaginary
             }
         }
-        t.delay = tau; t.delayWeight = tauW; t.curvature = curv; t.curvatureWeight = curvW; t.direction = mu; t.directionWeight = muW
+        t.delay = tau; t.delayWeight = tauW; t.curvature = curv; t.curvatureWeight = curvW; t.direction = mu;
+        t.directionWeight = muW
         t.amplitudeRe = wr; t.amplitudeIm = wi; t.amplitudeWeight = wW
         return t
     }
@@ -109,10 +115,13 @@ extension MBINR {
     /// Warm start from a physics model: fits the branches to `physicsTargets` so that the network starts near
     /// the physics solution; then train end-to-end with `NeuralTrainer`. Returns the final branch loss.
     @discardableResult
-    public mutating func warmStart(from physics: some PathDecomposition, positions: [Point3], scale: Double,
-                                   assignment: PathAssignment = .fixedPerPath, epochs: Int = 20, batchSize: Int = 256,
-                                   learningRate: Double = 3e-3, seed: UInt64 = 1) -> Double {
-        fitBranches(physicsTargets(physics, positions: positions, scale: scale, assignment: assignment), epochs: epochs,
-                    batchSize: batchSize, learningRate: learningRate, seed: seed)
+    public mutating func warmStart(
+        from physics: some PathDecomposition, positions: [Point3], scale: Double,
+        assignment: PathAssignment = .fixedPerPath, epochs: Int = 20, batchSize: Int = 256,
+        learningRate: Double = 3e-3, seed: UInt64 = 1
+    ) -> Double {
+        fitBranches(
+            physicsTargets(physics, positions: positions, scale: scale, assignment: assignment), epochs: epochs,
+            batchSize: batchSize, learningRate: learningRate, seed: seed)
     }
 }

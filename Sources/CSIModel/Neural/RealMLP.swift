@@ -37,8 +37,10 @@ struct RealMLP: Sendable {
     }
 
     /// Backpropagates ∂L/∂output; accumulates parameter gradients; returns ∂L/∂input when `inputGradient`.
-    func backward<T: NeuralScalar>(_ p: UnsafePointer<T>, activations acts: [[T]], gradOutput: [T], batch: Int,
-                                   grad: UnsafeMutablePointer<T>, inputGradient: Bool) -> [T]? {
+    func backward<T: NeuralScalar>(
+        _ p: UnsafePointer<T>, activations acts: [[T]], gradOutput: [T], batch: Int,
+        grad: UnsafeMutablePointer<T>, inputGradient: Bool
+    ) -> [T]? {
         var g = gradOutput
         for l in stride(from: layers.count - 1, through: 0, by: -1) {
             let layer = layers[l]
@@ -49,7 +51,9 @@ struct RealMLP: Sendable {
             let needIn = l > 0 || inputGradient
             var gx = [T](repeating: 0, count: needIn ? batch * layer.inputs : 0)
             gx.withUnsafeMutableBufferPointer { gxb in
-                layer.backward(p, input: acts[l], gradOutput: g, batch: batch, grad: grad, gradInput: needIn ? gxb.baseAddress : nil)
+                layer.backward(
+                    p, input: acts[l], gradOutput: g, batch: batch, grad: grad,
+                    gradInput: needIn ? gxb.baseAddress : nil)
             }
             if !needIn { return nil }
             g = gx
@@ -59,7 +63,9 @@ struct RealMLP: Sendable {
 
     /// Forward-mode: pushes `directions` tangent blocks (each batch × inputs, stacked) through the network,
     /// reusing the ReLU masks of the forward pass. Returns the stacked output tangents.
-    func tangent<T: NeuralScalar>(_ p: UnsafePointer<T>, activations acts: [[T]], input: [T], directions: Int, batch: Int) -> [T] {
+    func tangent<T: NeuralScalar>(
+        _ p: UnsafePointer<T>, activations acts: [[T]], input: [T], directions: Int, batch: Int
+    ) -> [T] {
         var t = input
         for (l, layer) in layers.enumerated() {
             var y = [T](repeating: 0, count: directions * batch * layer.outputs)

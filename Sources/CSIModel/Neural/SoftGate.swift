@@ -5,8 +5,10 @@ import Numerics
 /// the phase of z and the largest |z| dominate — a differentiable surrogate for ‖w‖₀ = L_p.
 enum SoftGate {
     /// Writes s (gates) and w = z·s for `batch` rows of `width` atoms.
-    static func forward<T: NeuralScalar>(zRe: [T], zIm: [T], batch: Int, width: Int, temperature: T,
-                                         gates s: inout [T], wRe: inout [T], wIm: inout [T]) {
+    static func forward<T: NeuralScalar>(
+        zRe: [T], zIm: [T], batch: Int, width: Int, temperature: T,
+        gates s: inout [T], wRe: inout [T], wIm: inout [T]
+    ) {
         for b in 0..<batch {
             let o = b * width
             var mx = -T.infinity
@@ -22,8 +24,10 @@ enum SoftGate {
 
     /// ∂L/∂z from ∂L/∂w: direct term G·s plus the softmax term (∂L/∂r_i) z_i/|z_i|, with
     /// ∂L/∂r_i = s_i (q_i − Σ_m s_m q_m)/T and q_i = Re(conj(G_i) z_i).
-    static func backward<T: NeuralScalar>(zRe: [T], zIm: [T], gates s: [T], gradRe: [T], gradIm: [T], batch: Int, width: Int,
-                                          temperature: T) -> (re: [T], im: [T]) {
+    static func backward<T: NeuralScalar>(
+        zRe: [T], zIm: [T], gates s: [T], gradRe: [T], gradIm: [T], batch: Int, width: Int,
+        temperature: T
+    ) -> (re: [T], im: [T]) {
         var gr = [T](repeating: 0, count: zRe.count), gi = gr
         for b in 0..<batch {
             let o = b * width
@@ -43,8 +47,10 @@ enum SoftGate {
 
     /// Forward-mode: ẇ = ż s + z ṡ with ṡ_i = s_i (ṙ_i − Σ s_m ṙ_m)/T, ṙ_i = Re(conj(z_i) ż_i)/|z_i|,
     /// for `directions` stacked tangent blocks.
-    static func tangent<T: NeuralScalar>(zRe: [T], zIm: [T], gates s: [T], dzRe: [T], dzIm: [T], directions: Int, batch: Int,
-                                         width: Int, temperature: T) -> (re: [T], im: [T]) {
+    static func tangent<T: NeuralScalar>(
+        zRe: [T], zIm: [T], gates s: [T], dzRe: [T], dzIm: [T], directions: Int, batch: Int,
+        width: Int, temperature: T
+    ) -> (re: [T], im: [T]) {
         var wr = [T](repeating: 0, count: dzRe.count), wi = wr
         let n = batch * width
         var rdot = [T](repeating: 0, count: width)

@@ -33,10 +33,13 @@ public struct TrainingReport: Sendable {
     /// optimiser problem.
     public var memorisationWarning: String? {
         var t = trainNMSE, v = validationNMSE
-        if let lt = lastTrainNMSE, let lv = lastValidationNMSE, lv.meanDB - lt.meanDB > v.meanDB - t.meanDB { t = lt; v = lv }
+        if let lt = lastTrainNMSE, let lv = lastValidationNMSE, lv.meanDB - lt.meanDB > v.meanDB - t.meanDB {
+            t = lt; v = lv
+        }
         let gap = v.meanDB - t.meanDB
         guard gap > 10 else { return nil }
-        return "memorisation: train \(fixed(t.meanDB)) dB vs validation \(fixed(v.meanDB)) dB (gap \(fixed(gap)) dB) at "
+        return
+            "memorisation: train \(fixed(t.meanDB)) dB vs validation \(fixed(v.meanDB)) dB (gap \(fixed(gap)) dB) at "
             + "\(fixed(samplesPerSquareWavelength, 2)) samples/λ²; a generic network needs ≳ 4–8 samples/λ² (docs/method.md §16.1) "
             + "— densify the survey, or train on the physics fit's residual"
     }

@@ -11,7 +11,8 @@ public struct ArrayFrame: Sendable, Equatable {
     public let offsets: [SIMD3<Double>]
 
     public static func == (a: ArrayFrame, b: ArrayFrame) -> Bool {
-        a.center == b.center && a.axes.0 == b.axes.0 && a.axes.1 == b.axes.1 && a.axes.2 == b.axes.2 && a.offsets == b.offsets
+        a.center == b.center && a.axes.0 == b.axes.0 && a.axes.1 == b.axes.1 && a.axes.2 == b.axes.2
+            && a.offsets == b.offsets
     }
 
     /// Number of axes along which elements are spread (1 = linear, 2 = planar, 3 = volumetric).

@@ -23,8 +23,10 @@ struct BackProjection {
     /// - Parameter delayKnown: false when every point's timing offset is unknown (an unsynchronised survey before
     ///   any source is known): the maps are then summed over delay and candidates are scored by direction
     ///   alone, which the survey's spread of viewpoints triangulates.
-    init(frame: ArrayFrame, frequencies: [Double], carrier: Double, points: [Point3], residuals: [[Double]],
-         delayKnown: Bool = true, width: Int) {
+    init(
+        frame: ArrayFrame, frequencies: [Double], carrier: Double, points: [Point3], residuals: [[Double]],
+        delayKnown: Bool = true, width: Int
+    ) {
         self.frame = frame; self.frequencies = frequencies; self.carrier = carrier; self.points = points
         let na = frame.offsets.count, ns = frequencies.count
         planar = frame.dimensionality >= 2
@@ -39,14 +41,16 @@ struct BackProjection {
         let m1 = mu1Count, m2 = mu2Count, period = self.period
         // Steering tables.
         var aRe = [Double](repeating: 0, count: m1 * m2 * na), aIm = aRe
-        for a in 0..<m1 { for b in 0..<m2 {
-            let mu1 = Self.grid(a, m1), mu2 = planar ? Self.grid(b, m2) : 0
-            for j in 0..<na {
-                let ph = -k0 * (frame.offsets[j].x * mu1 + frame.offsets[j].y * mu2)
-                let (s, c) = sinCos(ph)
-                aRe[(a * m2 + b) * na + j] = c; aIm[(a * m2 + b) * na + j] = s
+        for a in 0..<m1 {
+            for b in 0..<m2 {
+                let mu1 = Self.grid(a, m1), mu2 = planar ? Self.grid(b, m2) : 0
+                for j in 0..<na {
+                    let ph = -k0 * (frame.offsets[j].x * mu1 + frame.offsets[j].y * mu2)
+                    let (s, c) = sinCos(ph)
+                    aRe[(a * m2 + b) * na + j] = c; aIm[(a * m2 + b) * na + j] = s
+                }
             }
-        }}
+        }
         var fRe = [Double](repeating: 0, count: nt * ns), fIm = fRe
         for n in 0..<nt {
             let tau = Double(n) / Double(nt) * period
@@ -64,27 +68,31 @@ struct BackProjection {
                 for p in range {
                     let r = residuals[p]
                     // G_j(n) = Σ_k R_jk F(n,k)
-                    for j in 0..<na { for n in 0..<nt {
-                        var sr = 0.0, si = 0.0
-                        for k in 0..<ns {
-                            let rr = r[2 * (j * ns + k)], ri = r[2 * (j * ns + k) + 1]
-                            let fr = fRe_[n * ns + k], fi = fIm_[n * ns + k]
-                            sr += rr * fr - ri * fi; si += rr * fi + ri * fr
+                    for j in 0..<na {
+                        for n in 0..<nt {
+                            var sr = 0.0, si = 0.0
+                            for k in 0..<ns {
+                                let rr = r[2 * (j * ns + k)], ri = r[2 * (j * ns + k) + 1]
+                                let fr = fRe_[n * ns + k], fi = fIm_[n * ns + k]
+                                sr += rr * fr - ri * fi; si += rr * fi + ri * fr
+                            }
+                            gRe[j * nt + n] = sr; gIm[j * nt + n] = si
                         }
-                        gRe[j * nt + n] = sr; gIm[j * nt + n] = si
-                    }}
+                    }
                     var map = [Float](repeating: 0, count: m1 * m2 * nt)
                     var total = 0.0
-                    for ab in 0..<(m1 * m2) { for n in 0..<nt {
-                        var sr = 0.0, si = 0.0
-                        for j in 0..<na {
-                            let ar = aRe_[ab * na + j], ai = aIm_[ab * na + j]
-                            let gr = gRe[j * nt + n], gi = gIm[j * nt + n]
-                            sr += ar * gr - ai * gi; si += ar * gi + ai * gr
+                    for ab in 0..<(m1 * m2) {
+                        for n in 0..<nt {
+                            var sr = 0.0, si = 0.0
+                            for j in 0..<na {
+                                let ar = aRe_[ab * na + j], ai = aIm_[ab * na + j]
+                                let gr = gRe[j * nt + n], gi = gIm[j * nt + n]
+                                sr += ar * gr - ai * gi; si += ar * gi + ai * gr
+                            }
+                            let pw = sr * sr + si * si
+                            map[ab * nt + n] = Float(pw); total += pw
                         }
-                        let pw = sr * sr + si * si
-                        map[ab * nt + n] = Float(pw); total += pw
-                    }}
+                    }
                     if total > 0 { let inv = Float(1 / total); for i in map.indices { map[i] *= inv } }
                     if !delayKnown {
                         var marginal = [Float](repeating: 0, count: m1 * m2)
@@ -143,7 +151,9 @@ struct BackProjection {
 
     /// The `count` best-scoring distinct positions (with frames) over a regular grid in `box`, each refined
     /// twice around its cell, best first.
-    func search(box: (lower: Point3, upper: Point3), coarseStep: Double, count: Int, width: Int) -> [(position: Point3, frame: (Point3, Point3, Point3), score: Double)] {
+    func search(
+        box: (lower: Point3, upper: Point3), coarseStep: Double, count: Int, width: Int
+    ) -> [(position: Point3, frame: (Point3, Point3, Point3), score: Double)] {
         func scan(_ lower: Point3, _ upper: Point3, _ step: Double) -> [(Point3, Int, Double)] {
             let nx = max(1, Int(((upper.x - lower.x) / step).rounded(.down)) + 1)
             let ny = max(1, Int(((upper.y - lower.y) / step).rounded(.down)) + 1)

@@ -19,8 +19,10 @@ struct CoherentSearch {
     /// e^{jω_kτ_m} on the per-point timing grid (empty unless `perPoint` has a timing offset).
     let timingTwiddles: [Double]
 
-    init(frame: ArrayFrame, frequencies: [Double], points: [Point3], residuals: [[Double]], width: Int,
-         perPoint: NuisanceModel = .none) {
+    init(
+        frame: ArrayFrame, frequencies: [Double], points: [Point3], residuals: [[Double]], width: Int,
+        perPoint: NuisanceModel = .none
+    ) {
         self.frame = frame; self.frequencies = frequencies; self.points = points; self.residuals = residuals
         self.width = width; self.perPoint = perPoint
         timingTwiddles = Self.timingTwiddles(frequencies: frequencies, timing: perPoint == .phaseGainAndTiming)
@@ -44,8 +46,10 @@ struct CoherentSearch {
     /// at `c` (frame `f`) seen from `x`, for every element j and subcarrier k (i = 2(j·N_s + k), the interleaved
     /// index); the phasor is rotated across the uniformly spaced subcarriers. Returns ‖b‖² = Σ_j N_s/d_j².
     @inline(__always)
-    func forEachConjugateSteering(of c: Point3, frame f: (Point3, Point3, Point3), at x: Point3,
-                                  _ body: (_ i: Int, _ k: Int, _ re: Double, _ im: Double) -> Void) -> Double {
+    func forEachConjugateSteering(
+        of c: Point3, frame f: (Point3, Point3, Point3), at x: Point3,
+        _ body: (_ i: Int, _ k: Int, _ re: Double, _ im: Double) -> Void
+    ) -> Double {
         let ns = frequencies.count
         let twoPiOverC = 2 * Double.pi / speedOfLight
         var energy = 0.0
@@ -132,9 +136,11 @@ struct CoherentSearch {
     /// axis, so back-projection leaves the source anywhere on a cone around it; a small survey far away cannot
     /// triangulate the roll angle about the axis. The coarse stage then also sweeps that roll over the whole
     /// circle (at the back-projection's cone angle ± 0.06 rad and its ranges).
-    func refine(start: Point3, frame f: (Point3, Point3, Point3), origin: Point3, uniformSpacing: Double?,
-                minimumZ: Double?, angularHalfWidth: Double = 0.12, rangeHalfWidth: Double = 1.5,
-                coneAxis: Point3? = nil) -> (position: Point3, score: Double) {
+    func refine(
+        start: Point3, frame f: (Point3, Point3, Point3), origin: Point3, uniformSpacing: Double?,
+        minimumZ: Double?, angularHalfWidth: Double = 0.12, rangeHalfWidth: Double = 1.5,
+        coneAxis: Point3? = nil
+    ) -> (position: Point3, score: Double) {
         let v = start - origin
         let rho0 = v.length
         let az0 = Double.atan2(y: v.y, x: v.x)
@@ -152,12 +158,18 @@ struct CoherentSearch {
         func candidates(az: Double, el: Double, halfWidth: Double, step: Double, ranges: [Double]) -> [Point3] {
             var out: [Point3] = []
             let n = Int((halfWidth / step).rounded())
-            for i in -n...n { for j in -n...n { for r in ranges {
-                let a = az + Double(i) * step, e = el + Double(j) * step
-                let p = origin + Point3(Double.cos(e) * Double.cos(a), Double.cos(e) * Double.sin(a), Double.sin(e)) * r
-                if let zmin = minimumZ, p.z < zmin { continue }
-                out.append(p)
-            }}}
+            for i in -n...n {
+                for j in -n...n {
+                    for r in ranges {
+                        let a = az + Double(i) * step, e = el + Double(j) * step
+                        let p =
+                            origin + Point3(Double.cos(e) * Double.cos(a), Double.cos(e) * Double.sin(a), Double.sin(e))
+                            * r
+                        if let zmin = minimumZ, p.z < zmin { continue }
+                        out.append(p)
+                    }
+                }
+            }
             return out
         }
         func best(_ list: [Point3]) -> (Point3, Double) {
@@ -199,7 +211,8 @@ struct CoherentSearch {
         }
         // Coarse (0.03 rad, 0.25 m) over the given widths (and the cone of a line array), then fine (0.01 rad,
         // 0.1 m) around the best.
-        let coarse = candidates(az: az0, el: el0, halfWidth: angularHalfWidth, step: 0.03, ranges: ranges)
+        let coarse =
+            candidates(az: az0, el: el0, halfWidth: angularHalfWidth, step: 0.03, ranges: ranges)
             + (coneAxis.map(cone) ?? [])
         let (c1, _) = best(coarse)
         let w = c1 - origin

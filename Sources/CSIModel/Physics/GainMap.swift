@@ -31,7 +31,9 @@ public struct GainMap: Sendable, Equatable {
     }
 
     /// Gain of `path` at `x` and its derivatives along x and y.
-    @inlinable public func gain(path l: Int, at x: Point3) -> (value: Complex<Double>, dx: Complex<Double>, dy: Complex<Double>) {
+    @inlinable public func gain(
+        path l: Int, at x: Point3
+    ) -> (value: Complex<Double>, dx: Complex<Double>, dy: Complex<Double>) {
         // A position that is not a number (a diverged search) reads node (0, 0) instead of trapping in Int(_:).
         let ru = (x.x - originX) / spacing, rv = (x.y - originY) / spacing
         let u = ru.isNaN ? 0 : min(max(ru, 0), Double(nx - 1))
@@ -44,13 +46,18 @@ public struct GainMap: Sendable, Equatable {
             return Complex(values[k], values[k + 1])
         }
         let g00 = node(i, j), g10 = node(i1, j), g01 = node(i, j1), g11 = node(i1, j1)
-        let value = g00 * Complex((1 - fu) * (1 - fv), 0) + g10 * Complex(fu * (1 - fv), 0)
+        let value =
+            g00 * Complex((1 - fu) * (1 - fv), 0) + g10 * Complex(fu * (1 - fv), 0)
             + g01 * Complex((1 - fu) * fv, 0) + g11 * Complex(fu * fv, 0)
         // Inside the grid the bilinear surface has these slopes; clamped outside, the slope is zero.
         let insideX = (x.x - originX) / spacing > 0 && (x.x - originX) / spacing < Double(nx - 1)
         let insideY = (x.y - originY) / spacing > 0 && (x.y - originY) / spacing < Double(ny - 1)
-        let dx = insideX ? ((g10 - g00) * Complex(1 - fv, 0) + (g11 - g01) * Complex(fv, 0)) * Complex(1 / spacing, 0) : .zero
-        let dy = insideY ? ((g01 - g00) * Complex(1 - fu, 0) + (g11 - g10) * Complex(fu, 0)) * Complex(1 / spacing, 0) : .zero
+        let dx =
+            insideX
+            ? ((g10 - g00) * Complex(1 - fv, 0) + (g11 - g01) * Complex(fv, 0)) * Complex(1 / spacing, 0) : .zero
+        let dy =
+            insideY
+            ? ((g01 - g00) * Complex(1 - fu, 0) + (g11 - g10) * Complex(fu, 0)) * Complex(1 / spacing, 0) : .zero
         return (value, dx, dy)
     }
 }

@@ -6,7 +6,7 @@ import Numerics
 /// regularised least squares (pulled toward the global gains where paths are hard to separate), then
 /// smoothed onto the grid with a Gaussian kernel of width `sigma`.
 struct GainMapEstimator {
-    let model: ImageSourceModel   // normalised units (scale 1), constant gains
+    let model: ImageSourceModel // normalised units (scale 1), constant gains
     let positions: [Point3]
     let channels: [Double]
     let width: Int
@@ -46,7 +46,8 @@ struct GainMapEstimator {
                         }
                         var hr = 0.0, hi = 0.0
                         for t in Swift.stride(from: 0, to: stride, by: 2) {
-                            let br = basis[r][t], bi = basis[r][t + 1], yr = channels[p * stride + t], yi = channels[p * stride + t + 1]
+                            let br = basis[r][t], bi = basis[r][t + 1], yr = channels[p * stride + t],
+                                yi = channels[p * stride + t + 1]
                             hr += br * yr + bi * yi; hi += br * yi - bi * yr
                         }
                         let mu = ridge * a[r * n + r]
@@ -83,7 +84,9 @@ struct GainMapEstimator {
     /// nodes `spacing` apart (default `sigma`). With `segmentations`, a node averages only the points in its own
     /// cell of that path's partition (and, when none is within reach, the cell's mean), so a path's gain keeps
     /// its straight jumps (blockage edges) instead of being smoothed across them.
-    func map(sigma: Double, spacing: Double? = nil, local: [[Complex<Double>]], segmentations: [GainSegmentation]? = nil) -> GainMap {
+    func map(
+        sigma: Double, spacing: Double? = nil, local: [[Complex<Double>]], segmentations: [GainSegmentation]? = nil
+    ) -> GainMap {
         let l = model.sources.count
         let step = spacing ?? sigma
         let xs = positions.map(\.x), ys = positions.map(\.y)
@@ -93,17 +96,23 @@ struct GainMapEstimator {
         let bx = Int(((xs.max()! - x0) / sigma).rounded(.up)) + 1, by = Int(((ys.max()! - y0) / sigma).rounded(.up)) + 1
         var buckets = [[Int]](repeating: [], count: bx * by)
         for (p, x) in positions.enumerated() {
-            let i = min(bx - 1, max(0, Int(((x.x - x0) / sigma).rounded()))), j = min(by - 1, max(0, Int(((x.y - y0) / sigma).rounded())))
+            let i = min(bx - 1, max(0, Int(((x.x - x0) / sigma).rounded()))),
+                j = min(by - 1, max(0, Int(((x.y - y0) / sigma).rounded())))
             buckets[j * bx + i].append(p)
         }
         // Each point's cell per path, and each cell's mean gain (the fallback of nodes with no point of their cell nearby).
-        let pointCell: [[Int]]? = segmentations.map { segs in segs.map { seg in positions.map { seg.cell(x: $0.x, y: $0.y) } } }
+        let pointCell: [[Int]]? = segmentations.map { segs in
+            segs.map { seg in positions.map { seg.cell(x: $0.x, y: $0.y) } }
+        }
         var cellMean: [[Complex<Double>]] = []
         if let segs = segmentations, let pc = pointCell {
             cellMean = (0..<l).map { s in
-                var sum = [Complex<Double>](repeating: .zero, count: segs[s].cellCount), count = [Int](repeating: 0, count: segs[s].cellCount)
+                var sum = [Complex<Double>](repeating: .zero, count: segs[s].cellCount),
+                    count = [Int](repeating: 0, count: segs[s].cellCount)
                 for p in positions.indices { sum[pc[s][p]] = sum[pc[s][p]] + local[p][s]; count[pc[s][p]] += 1 }
-                return (0..<segs[s].cellCount).map { c in count[c] > 0 ? sum[c] * Complex(1 / Double(count[c]), 0) : model.sources[s].gain }
+                return (0..<segs[s].cellCount).map { c in
+                    count[c] > 0 ? sum[c] * Complex(1 / Double(count[c]), 0) : model.sources[s].gain
+                }
             }
         }
         var values = [Double](repeating: 0, count: l * nx * ny * 2)
@@ -117,8 +126,11 @@ struct GainMapEstimator {
                 for j in rows {
                     for i in 0..<nx {
                         let node = Point3(x0 + Double(i) * step, y0 + Double(j) * step, 0)
-                        for s in 0..<l { acc[s] = .zero; wsum[s] = 0; nodeCell[s] = segmentations?[s].cell(x: node.x, y: node.y) ?? 0 }
-                        let ci = min(bx - 1, max(0, Int(((node.x - x0) / sigma).rounded()))), cj = min(by - 1, max(0, Int(((node.y - y0) / sigma).rounded())))
+                        for s in 0..<l {
+                            acc[s] = .zero; wsum[s] = 0; nodeCell[s] = segmentations?[s].cell(x: node.x, y: node.y) ?? 0
+                        }
+                        let ci = min(bx - 1, max(0, Int(((node.x - x0) / sigma).rounded()))),
+                            cj = min(by - 1, max(0, Int(((node.y - y0) / sigma).rounded())))
                         for b in max(0, cj - reach)...min(by - 1, cj + reach) {
                             for a in max(0, ci - reach)...min(bx - 1, ci + reach) {
                                 for p in cellBuckets[b * bx + a] {

@@ -48,7 +48,8 @@ struct GainSegmentation: Sendable, Equatable {
     }
 
     /// The partition of points `xy` for the complex values `values` (same order).
-    static func fit(xy: [(Double, Double)], values: [Complex<Double>], options: Options = Options()) -> GainSegmentation {
+    static func fit(xy: [(Double, Double)], values: [Complex<Double>], options: Options = Options()) -> GainSegmentation
+    {
         precondition(xy.count == values.count, "one value per point")
         var seg = GainSegmentation()
         let energy = values.reduce(0.0) { $0 + $1.lengthSquared }
@@ -62,8 +63,10 @@ struct GainSegmentation: Sendable, Equatable {
         var cells = [Pending(members: Array(xy.indices), parent: nil, best: nil)]
         cells[0].best = bestJump(cells[0].members, xy: xy, values: values, directions: directions, options: options)
         while cells.count < options.maximumCells {
-            guard let (i, cand) = cells.enumerated().compactMap({ c in c.element.best.map { (c.offset, $0) } })
-                .max(by: { $0.1.gain < $1.1.gain }) else { break }
+            guard
+                let (i, cand) = cells.enumerated().compactMap({ c in c.element.best.map { (c.offset, $0) } })
+                    .max(by: { $0.1.gain < $1.1.gain })
+            else { break }
             guard cand.gain >= options.minimumGainFraction * energy else { break }
             let cell = cells[i]
             let cutIndex = seg.cuts.count
@@ -76,7 +79,8 @@ struct GainSegmentation: Sendable, Equatable {
             cells[i] = Pending(members: below, parent: (cutIndex, false), best: nil)
             cells.append(Pending(members: above, parent: (cutIndex, true), best: nil))
             cells[i].best = bestJump(below, xy: xy, values: values, directions: directions, options: options)
-            cells[cells.count - 1].best = bestJump(above, xy: xy, values: values, directions: directions, options: options)
+            cells[cells.count - 1].best = bestJump(
+                above, xy: xy, values: values, directions: directions, options: options)
         }
         // Leaves point at their cells.
         for (k, cell) in cells.enumerated() {
@@ -90,10 +94,15 @@ struct GainSegmentation: Sendable, Equatable {
     struct Candidate { var nx: Double, ny: Double, threshold: Double, gain: Double }
 
     /// The best cut of `members` if it is a jump: it gains more than `jumpFactor` × a linear trend would.
-    static func bestJump(_ members: [Int], xy: [(Double, Double)], values: [Complex<Double>],
-                         directions: [(Double, Double)], options: Options) -> Candidate? {
-        guard let cut = bestCut(members, xy: xy, values: values, directions: directions, minimumCell: options.minimumCell),
-              cut.gain > options.jumpFactor * linearTrendGain(members, xy: xy, values: values) else { return nil }
+    static func bestJump(
+        _ members: [Int], xy: [(Double, Double)], values: [Complex<Double>],
+        directions: [(Double, Double)], options: Options
+    ) -> Candidate? {
+        guard
+            let cut = bestCut(
+                members, xy: xy, values: values, directions: directions, minimumCell: options.minimumCell),
+            cut.gain > options.jumpFactor * linearTrendGain(members, xy: xy, values: values)
+        else { return nil }
         return cut
     }
 
@@ -119,8 +128,10 @@ struct GainSegmentation: Sendable, Equatable {
     }
 
     /// The cut of `members` that most reduces Σ|c − cell mean|², or nil when no cut leaves `minimumCell` a side.
-    static func bestCut(_ members: [Int], xy: [(Double, Double)], values: [Complex<Double>],
-                        directions: [(Double, Double)], minimumCell: Int) -> Candidate? {
+    static func bestCut(
+        _ members: [Int], xy: [(Double, Double)], values: [Complex<Double>],
+        directions: [(Double, Double)], minimumCell: Int
+    ) -> Candidate? {
         let n = members.count
         guard n >= 2 * minimumCell else { return nil }
         var total = Complex<Double>.zero

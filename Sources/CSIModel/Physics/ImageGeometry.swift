@@ -74,7 +74,8 @@ struct ImageGeometry {
         var out: [ImageSource] = []
         for plane in planes {
             for parent in parents where plane.side(parent.center) * plane.side(surveyCentre) > 0 {
-                var p = ImageSource(center: plane.reflect(parent.center), frame: plane.reflect((parent.e1, parent.e2, parent.e3)))
+                var p = ImageSource(
+                    center: plane.reflect(parent.center), frame: plane.reflect((parent.e1, parent.e2, parent.e3)))
                 if let z0 = surveyHeight { p = ImageSourceFitter.mirrorAbove(p, z0: z0) }
                 guard !taken.contains(where: { ($0 - p.center).length < separation }) else { continue }
                 taken.append(p.center)

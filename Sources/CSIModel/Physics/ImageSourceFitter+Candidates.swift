@@ -41,23 +41,30 @@ struct PathCandidateSearch {
     /// with a gain map if the search uses them); the back-projection points are drawn by `sampler`.
     func run(sources: [ImageSource], residualModel: ImageSourceModel, sampler: inout PointSampler) -> PathCandidates {
         let options = context.options, train = context.train, frame = context.frame, centre = context.centre
-        let residuals = { (idx: [Int]) in context.residuals(against: residualModel, alignToModel: !sources.isEmpty, idx) }
+        let residuals = { (idx: [Int]) in context.residuals(against: residualModel, alignToModel: !sources.isEmpty, idx)
+        }
         let bpIdx = sampler.points(within: context.focusRadius, limit: options.backProjectionPoints)
         // Before any source is known, an unsynchronised survey's frames share no phase or timing reference.
         let perFrame: NuisanceModel = sources.isEmpty ? options.nuisance : .none
-        let bp = BackProjection(frame: frame, frequencies: train.frequencies, carrier: train.carrier,
-                                points: bpIdx.map { train.positions[$0] }, residuals: residuals(bpIdx),
-                                delayKnown: perFrame != .phaseGainAndTiming, width: options.width)
+        let bp = BackProjection(
+            frame: frame, frequencies: train.frequencies, carrier: train.carrier,
+            points: bpIdx.map { train.positions[$0] }, residuals: residuals(bpIdx),
+            delayKnown: perFrame != .phaseGainAndTiming, width: options.width)
         let span = (frame.center - centre).length + context.reach
-        let lower = Point3(centre.x - 2 * span, centre.y - 2 * span, context.flatHeight ?? (context.heights.lowerBound - 2 * span))
-        let upper = Point3(centre.x + 2 * span, centre.y + 2 * span, (context.flatHeight ?? context.heights.upperBound) + 2 * span)
+        let lower = Point3(
+            centre.x - 2 * span, centre.y - 2 * span, context.flatHeight ?? (context.heights.lowerBound - 2 * span))
+        let upper = Point3(
+            centre.x + 2 * span, centre.y + 2 * span, (context.flatHeight ?? context.heights.upperBound) + 2 * span)
         let coarse = max(0.5, 4 * span / 60)
-        let peaks = bp.search(box: (lower, upper), coarseStep: coarse, count: options.candidatesPerPath, width: options.width)
+        let peaks = bp.search(
+            box: (lower, upper), coarseStep: coarse, count: options.candidatesPerPath, width: options.width)
         let cIdx = Array(context.byDistance.prefix(min(options.coherentPoints, context.byDistance.count)))
-        let coherent = CoherentSearch(frame: frame, frequencies: train.frequencies, points: cIdx.map { train.positions[$0] },
-                                      residuals: residuals(cIdx), width: options.width, perPoint: perFrame)
+        let coherent = CoherentSearch(
+            frame: frame, frequencies: train.frequencies, points: cIdx.map { train.positions[$0] },
+            residuals: residuals(cIdx), width: options.width, perPoint: perFrame)
         let predicted = geometricCandidates(sources: sources, coherent: coherent)
-        let candidates = predicted.map { PathCandidate(position: $0.center, frame: ($0.e1, $0.e2, $0.e3), origin: .predicted) }
+        let candidates =
+            predicted.map { PathCandidate(position: $0.center, frame: ($0.e1, $0.e2, $0.e3), origin: .predicted) }
             + peaks.map { PathCandidate(position: $0.position, frame: $0.frame, origin: .backProjection) }
         return PathCandidates(candidates: candidates, coherent: coherent)
     }
@@ -75,7 +82,12 @@ struct PathCandidateSearch {
         scores.withUnsafeMutableBufferPointer { buf in
             nonisolated(unsafe) let out = buf
             Parallel.forEachChunk(count: predictions.count, width: options.width, minChunk: 4) { range in
-                for i in range { out[i] = coherent.score(predictions[i].center, frame: (predictions[i].e1, predictions[i].e2, predictions[i].e3)) / energy }
+                for i in range {
+                    out[i] =
+                        coherent.score(
+                            predictions[i].center, frame: (predictions[i].e1, predictions[i].e2, predictions[i].e3))
+                        / energy
+                }
             }
         }
         return predictions.indices
@@ -89,9 +101,11 @@ struct PathCandidateSearch {
     /// also sweeping the roll about its axis); a predicted one as it is.
     func refined(_ candidate: PathCandidate, by coherent: CoherentSearch) -> Point3 {
         guard candidate.origin == .backProjection else { return candidate.position }
-        return coherent.refine(start: candidate.position, frame: candidate.frame, origin: context.focus,
-                               uniformSpacing: context.uniformSpacing, minimumZ: context.flatHeight,
-                               angularHalfWidth: context.angularHalfWidth, rangeHalfWidth: context.rangeHalfWidth,
-                               coneAxis: context.frame.dimensionality == 1 ? candidate.frame.0 : nil).position
+        return coherent.refine(
+            start: candidate.position, frame: candidate.frame, origin: context.focus,
+            uniformSpacing: context.uniformSpacing, minimumZ: context.flatHeight,
+            angularHalfWidth: context.angularHalfWidth, rangeHalfWidth: context.rangeHalfWidth,
+            coneAxis: context.frame.dimensionality == 1 ? candidate.frame.0 : nil
+        ).position
     }
 }

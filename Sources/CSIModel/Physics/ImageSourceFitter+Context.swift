@@ -47,9 +47,12 @@ struct FitContext: Sendable {
         reach = train.positions.map { ($0 - centre).length }.max() ?? 1
         let uniform = SubcarrierPlan(frequencies: train.frequencies).uniformSpacing
         uniformSpacing = uniform
-        byDistance = train.positions.indices.sorted { (train.positions[$0] - centre).length < (train.positions[$1] - centre).length }
+        byDistance = train.positions.indices.sorted {
+            (train.positions[$0] - centre).length < (train.positions[$1] - centre).length
+        }
         let lambda = speedOfLight / train.carrier
-        let aperture = max(frame.offsets.map { abs($0.x) }.max() ?? 0, frame.offsets.map { abs($0.y) }.max() ?? 0) * 2 + lambda / 2
+        let aperture =
+            max(frame.offsets.map { abs($0.x) }.max() ?? 0, frame.offsets.map { abs($0.y) }.max() ?? 0) * 2 + lambda / 2
         angularHalfWidth = min(0.6, max(0.12, lambda / aperture))
         let bandwidth = (train.frequencies.max() ?? 0) - (train.frequencies.min() ?? 0) + (uniform ?? 0)
         rangeHalfWidth = bandwidth > 0 ? min(6, max(1.5, 0.5 * speedOfLight / bandwidth)) : 6
@@ -63,7 +66,9 @@ struct FitContext: Sendable {
         var c = self
         c.focus = point
         c.focusRadius = radius
-        c.byDistance = train.positions.indices.sorted { (train.positions[$0] - point).length < (train.positions[$1] - point).length }
+        c.byDistance = train.positions.indices.sorted {
+            (train.positions[$0] - point).length < (train.positions[$1] - point).length
+        }
         return c
     }
     /// Every training point.
@@ -73,18 +78,21 @@ struct FitContext: Sendable {
 
     /// A model of `sources` in the survey's normalised units (scale 1), or with the survey's `scale` for model files.
     func model(_ sources: [ImageSource], _ phase: ArrayPhaseModel, scale: Double = 1) -> ImageSourceModel {
-        ImageSourceModel(sources: sources, frame: frame, frequencies: train.frequencies, carrier: train.carrier,
-                         phaseModel: phase, gainReference: centre, scale: scale)
+        ImageSourceModel(
+            sources: sources, frame: frame, frequencies: train.frequencies, carrier: train.carrier,
+            phaseModel: phase, gainReference: centre, scale: scale)
     }
 
     /// The survey at `idx` as `model` would have produced it (each frame's nuisance removed against the model's
     /// channel); the survey itself for a coherent one or before any source is known (`model` nil).
     func aligned(_ model: ImageSourceModel?, _ idx: [Int]) -> [Double] {
         let nuisance = options.nuisance, train = train, stride = train.valuesPerSample
-        if nuisance == .none && idx.count == train.count { return train.channels }   // every point: nothing to align
+        if nuisance == .none && idx.count == train.count { return train.channels } // every point: nothing to align
         var out = [Double](repeating: 0, count: idx.count * stride)
         guard nuisance != .none, let model else {
-            for (i, m) in idx.enumerated() { for t in 0..<stride { out[i * stride + t] = train.channels[m * stride + t] } }
+            for (i, m) in idx.enumerated() {
+                for t in 0..<stride { out[i * stride + t] = train.channels[m * stride + t] }
+            }
             return out
         }
         let pred = model.channels(at: idx.map { train.positions[$0] })
@@ -94,7 +102,9 @@ struct FitContext: Sendable {
                 var match = NuisanceMatch(model: model, nuisance: nuisance)
                 for i in range {
                     let m = idx[i]
-                    train.channels.withUnsafeBufferPointer { match.load(UnsafeBufferPointer(rebasing: $0[(m * stride)..<((m + 1) * stride)])) }
+                    train.channels.withUnsafeBufferPointer {
+                        match.load(UnsafeBufferPointer(rebasing: $0[(m * stride)..<((m + 1) * stride)]))
+                    }
                     let fit = pred.withUnsafeBufferPointer { match.evaluate($0.baseAddress! + i * stride) }
                     match.align(alpha: fit.alpha, tau: fit.tau, into: ob.baseAddress! + i * stride)
                 }
@@ -105,23 +115,27 @@ struct FitContext: Sendable {
 
     /// The least-squares problem of `sources` sources on the points `idx`, with the geometry of the sources in
     /// `free` and every gain as unknowns.
-    func problem(_ idx: [Int], sources: Int, free: Set<Int>, phase: ArrayPhaseModel, slopes: [Int]) -> ImageSourceProblem {
+    func problem(
+        _ idx: [Int], sources: Int, free: Set<Int>, phase: ArrayPhaseModel, slopes: [Int]
+    ) -> ImageSourceProblem {
         let stride = train.valuesPerSample
         var ch = [Double](repeating: 0, count: idx.count * stride)
         for (i, m) in idx.enumerated() { for t in 0..<stride { ch[i * stride + t] = train.channels[m * stride + t] } }
-        return ImageSourceProblem(positions: idx.map { train.positions[$0] }, channels: ch, frame: frame,
-                                  frequencies: train.frequencies, carrier: train.carrier, phaseModel: phase,
-                                  gainReference: centre, slopeAxes: slopes,
-                                  geometryFree: (0..<sources).map { free.contains($0) }, width: options.width,
-                                  nuisance: options.nuisance)
+        return ImageSourceProblem(
+            positions: idx.map { train.positions[$0] }, channels: ch, frame: frame,
+            frequencies: train.frequencies, carrier: train.carrier, phaseModel: phase,
+            gainReference: centre, slopeAxes: slopes,
+            geometryFree: (0..<sources).map { free.contains($0) }, width: options.width,
+            nuisance: options.nuisance)
     }
 
     /// `sources` with every gain (and gain slope) solved on `p`'s points, the geometry fixed.
     func solveGains(_ p: ImageSourceProblem, _ sources: [ImageSource]) -> [ImageSource] {
-        let fixed = ImageSourceProblem(positions: p.positions, channels: p.channels, frame: frame, frequencies: p.frequencies,
-                                       carrier: p.carrier, phaseModel: p.phaseModel, gainReference: centre,
-                                       slopeAxes: p.slopeAxes, geometryFree: sources.map { _ in false }, width: options.width,
-                                       nuisance: p.nuisance)
+        let fixed = ImageSourceProblem(
+            positions: p.positions, channels: p.channels, frame: frame, frequencies: p.frequencies,
+            carrier: p.carrier, phaseModel: p.phaseModel, gainReference: centre,
+            slopeAxes: p.slopeAxes, geometryFree: sources.map { _ in false }, width: options.width,
+            nuisance: p.nuisance)
         // Linear in the gains for a coherent survey (one exact step); with a nuisance the gains and each
         // frame's α couple, so a few Gauss–Newton steps, each kept only if it lowers the cost.
         var current = sources
@@ -182,7 +196,8 @@ struct FitContext: Sendable {
         let plainDB = validationDB(plain)
         guard gainMaps, !sources.isEmpty else { return Judgement(model: plain, validationDB: plainDB, mapped: false) }
         var m = plain
-        let estimator = GainMapEstimator(model: m, positions: train.positions, channels: aligned(m, allPoints), width: options.width)
+        let estimator = GainMapEstimator(
+            model: m, positions: train.positions, channels: aligned(m, allPoints), width: options.width)
         let local = estimator.localGains()
         m.gainMap = estimator.map(sigma: wavelength, local: local)
         var best = Judgement(model: plain, validationDB: plainDB, mapped: false)
@@ -193,8 +208,9 @@ struct FitContext: Sendable {
             let segmentations = estimator.segmentations(local: local)
             if segmentations.contains(where: { $0.cellCount > 1 }) {
                 var c = plain
-                c.gainMap = estimator.map(sigma: wavelength, spacing: GainMapTrial.cellMapSpacing(context: self, paths: sources.count),
-                                          local: local, segmentations: segmentations)
+                c.gainMap = estimator.map(
+                    sigma: wavelength, spacing: GainMapTrial.cellMapSpacing(context: self, paths: sources.count),
+                    local: local, segmentations: segmentations)
                 let cellDB = validationDB(c)
                 if cellDB < best.validationDB { best = Judgement(model: c, validationDB: cellDB, mapped: true) }
             }
@@ -204,8 +220,10 @@ struct FitContext: Sendable {
 
     /// Validation NMSE (dB) of `model`, each frame after its own nuisance.
     func validationDB(_ model: ImageSourceModel) -> Double {
-        ChannelError.measure(model, positions: validation.positions, reference: validation.channels,
-                             nuisance: options.nuisance, width: options.width).nmseDB
+        ChannelError.measure(
+            model, positions: validation.positions, reference: validation.channels,
+            nuisance: options.nuisance, width: options.width
+        ).nmseDB
     }
 
     /// The survey's residual at `idx` against `model`, one array per point; the survey is first aligned to the
@@ -226,7 +244,7 @@ struct PointSampler {
 
     init(context: FitContext) {
         self.context = context
-        rng = SeededGenerator(seed: context.options.seed, stream: 0x4649_5400)   // "FIT"
+        rng = SeededGenerator(seed: context.options.seed, stream: 0x4649_5400) // "FIT"
     }
 
     /// The points within `radius` of the survey centre (the focus; nil: all; at least the 40 nearest), at most `limit` of
@@ -255,7 +273,9 @@ struct FitReporter {
     var elapsed: Double { Date().timeIntervalSince(start) }
 
     func report(_ event: ImageSourceFitter.Progress.Event, sources: Int, validationDB: Double) {
-        progress(ImageSourceFitter.Progress(event: event, sources: sources, validationNMSEDB: validationDB, elapsed: elapsed))
+        progress(
+            ImageSourceFitter.Progress(event: event, sources: sources, validationNMSEDB: validationDB, elapsed: elapsed)
+        )
     }
 }
 

@@ -27,8 +27,9 @@ struct CandidateTrial {
     func run(_ candidate: [ImageSource], state: FitState, sampler: inout PointSampler) -> Outcome {
         let fitted = continuation(candidate, state: state, sampler: &sampler)
         let judgement = context.judge(fitted, state.phaseModel, gainMaps: state.gainMapsInSearch)
-        let outcome = Outcome(sources: fitted, phaseModel: state.phaseModel, validationDB: judgement.validationDB,
-                              mapped: judgement.mapped, phaseComparison: nil)
+        let outcome = Outcome(
+            sources: fitted, phaseModel: state.phaseModel, validationDB: judgement.validationDB,
+            mapped: judgement.mapped, phaseComparison: nil)
         guard state.sources.isEmpty && context.options.tryPlaneWave else { return outcome }
         return firstPathPhaseChoice(outcome, gainMaps: state.gainMapsInSearch)
     }
@@ -39,11 +40,13 @@ struct CandidateTrial {
         let options = context.options, newIndex = candidate.count - 1
         var candidate = candidate
         for radius in options.continuationRadii + [Double.infinity] {
-            reporter.report(.continuation(path: newIndex + 1, radius: radius.isFinite ? radius : nil), sources: newIndex + 1,
-                            validationDB: state.validationDB)
+            reporter.report(
+                .continuation(path: newIndex + 1, radius: radius.isFinite ? radius : nil), sources: newIndex + 1,
+                validationDB: state.validationDB)
             let idx = radius.isFinite ? sampler.points(within: radius, limit: options.stagePoints) : wholeArea
-            let p = context.problem(idx, sources: candidate.count, free: radius.isFinite ? [newIndex] : Set(candidate.indices),
-                                    phase: state.phaseModel, slopes: state.slopeAxes)
+            let p = context.problem(
+                idx, sources: candidate.count, free: radius.isFinite ? [newIndex] : Set(candidate.indices),
+                phase: state.phaseModel, slopes: state.slopeAxes)
             candidate = context.refit(p, candidate)
             if reporter.cancelled() { break }
         }
@@ -57,12 +60,15 @@ struct CandidateTrial {
         let p = context.problem(wholeArea, sources: 1, free: [0], phase: .planeWave, slopes: [])
         let alt = context.refit(p, spherical.sources)
         let j = context.judge(alt, .planeWave, gainMaps: gainMaps)
-        let comparison = ImageSourceFitter.Decision.firstPathPhaseModels(sphericalDB: spherical.validationDB, planeWaveDB: j.validationDB)
+        let comparison = ImageSourceFitter.Decision.firstPathPhaseModels(
+            sphericalDB: spherical.validationDB, planeWaveDB: j.validationDB)
         guard j.validationDB < spherical.validationDB - context.options.minimumImprovementDB else {
             var kept = spherical
             kept.phaseComparison = comparison
             return kept
         }
-        return Outcome(sources: alt, phaseModel: .planeWave, validationDB: j.validationDB, mapped: j.mapped, phaseComparison: comparison)
+        return Outcome(
+            sources: alt, phaseModel: .planeWave, validationDB: j.validationDB, mapped: j.mapped,
+            phaseComparison: comparison)
     }
 }

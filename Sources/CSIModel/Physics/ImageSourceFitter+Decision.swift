@@ -16,7 +16,8 @@ extension ImageSourceFitter {
         case noiseFloor(paths: Int, validationDB: Double, floorDB: Double, whiteness: Double)
         /// The path search stopped: the survey's position labels (off by `labelErrorRMS` metres) account for so
         /// much of the validation error that no new path can gain `requiredGainDB`.
-        case labelNoise(paths: Int, labelErrorRMS: Double, correctedDB: Double, validationDB: Double, requiredGainDB: Double)
+        case labelNoise(
+            paths: Int, labelErrorRMS: Double, correctedDB: Double, validationDB: Double, requiredGainDB: Double)
         /// The array phase models compared on the first path (validation NMSE of each).
         case firstPathPhaseModels(sphericalDB: Double, planeWaveDB: Double)
         /// A path gained less than `Options.slowProgressDB` while gain maps explain much more: the search continues
@@ -26,7 +27,8 @@ extension ImageSourceFitter {
         case searchStalled(paths: Int, validationDB: Double, withGainMapsDB: Double)
         /// The path search stopped: none of `candidates` for path `paths + 1` improved the validation NMSE
         /// (`lastCandidateDB`: the last one tried).
-        case noCandidateImproved(paths: Int, candidates: Int, validationDB: Double, lastCandidateDB: Double, subRegions: Int = 0)
+        case noCandidateImproved(
+            paths: Int, candidates: Int, validationDB: Double, lastCandidateDB: Double, subRegions: Int = 0)
         /// Path `path` was found only by focusing the search on a sub-region (disk of `radius` around `focus`), after
         /// no candidate from the whole survey improved.
         case subRegionPath(path: Int, focus: Point3, radius: Double)
@@ -35,8 +37,9 @@ extension ImageSourceFitter {
         /// How many of the paths came from images predicted by the reflectors found (`ImageGeometry`).
         case predictedPaths(predicted: Int, paths: Int)
         /// The second look at the array phase model, every path refitted under the other one.
-        case phaseModelReview(paths: Int, current: ArrayPhaseModel, currentDB: Double, other: ArrayPhaseModel, otherDB: Double,
-                              switched: Bool)
+        case phaseModelReview(
+            paths: Int, current: ArrayPhaseModel, currentDB: Double, other: ArrayPhaseModel, otherDB: Double,
+            switched: Bool)
         /// The array phase model the fit ended with.
         case phaseModel(ArrayPhaseModel)
         /// Gains varying linearly with position against constant gains (validation NMSE of each).
@@ -66,46 +69,66 @@ extension ImageSourceFitter {
             case .timeBudgetReached:
                 return "stopped adding paths: time budget"
             case let .numericalFloor(paths, db):
-                return String(format: "stopped at %d paths: validation NMSE %.1f dB is at the data's numerical floor", paths, db)
+                return String(
+                    format: "stopped at %d paths: validation NMSE %.1f dB is at the data's numerical floor", paths, db)
             case let .noiseFloor(paths, db, floorDB, whiteness):
-                return String(format: "stopped at %d paths: validation NMSE %.2f dB is at the data's noise floor (%.2f dB; residual whiteness %.2f)",
-                              paths, db, floorDB, whiteness)
+                return String(
+                    format:
+                        "stopped at %d paths: validation NMSE %.2f dB is at the data's noise floor (%.2f dB; residual whiteness %.2f)",
+                    paths, db, floorDB, whiteness)
             case let .labelNoise(paths, rms, correctedDB, db, requiredGainDB):
-                return String(format: "stopped at %d paths: the survey's position labels (off by ≈ %.2f mm) account for all but %.2f dB of the validation error (%.2f dB): no new path can gain %.2f dB",
-                              paths, rms * 1000, correctedDB, db, requiredGainDB)
+                return String(
+                    format:
+                        "stopped at %d paths: the survey's position labels (off by ≈ %.2f mm) account for all but %.2f dB of the validation error (%.2f dB): no new path can gain %.2f dB",
+                    paths, rms * 1000, correctedDB, db, requiredGainDB)
             case let .firstPathPhaseModels(sphericalDB, planeWaveDB):
-                return String(format: "array phase model: spherical %.2f dB vs plane-wave %.2f dB on validation (first path)", sphericalDB, planeWaveDB)
+                return String(
+                    format: "array phase model: spherical %.2f dB vs plane-wave %.2f dB on validation (first path)",
+                    sphericalDB, planeWaveDB)
             case let .slowProgress(paths, db, lastGain, mappedDB):
-                return String(format: "slow progress at %d paths (%.2f dB, last path %.2f dB): continuing with gain maps during the search (%.2f dB)",
-                              paths, db, lastGain, mappedDB)
+                return String(
+                    format:
+                        "slow progress at %d paths (%.2f dB, last path %.2f dB): continuing with gain maps during the search (%.2f dB)",
+                    paths, db, lastGain, mappedDB)
             case let .searchStalled(paths, db, mappedDB):
-                return String(format: "path search stalled at %d paths (%.2f dB): continuing with gain maps during the search (%.2f dB)",
-                              paths, db, mappedDB)
+                return String(
+                    format:
+                        "path search stalled at %d paths (%.2f dB): continuing with gain maps during the search (%.2f dB)",
+                    paths, db, mappedDB)
             case let .noCandidateImproved(paths, candidates, db, lastDB, subRegions):
-                return String(format: "stopped at %d paths: none of %d candidates for path %d improved validation NMSE (%.2f dB; last %.2f dB)",
-                              paths, candidates, paths + 1, db, lastDB)
+                return String(
+                    format:
+                        "stopped at %d paths: none of %d candidates for path %d improved validation NMSE (%.2f dB; last %.2f dB)",
+                    paths, candidates, paths + 1, db, lastDB)
                     + (subRegions > 0 ? ", nor those found in \(subRegions) sub-regions of the survey" : "")
             case let .subRegionPath(path, focus, radius):
-                return String(format: "path %d found by searching the sub-region within %.2f m of (%.2f, %.2f, %.2f) (none from the whole survey improved)",
-                              path, radius, focus.x, focus.y, focus.z)
+                return String(
+                    format:
+                        "path %d found by searching the sub-region within %.2f m of (%.2f, %.2f, %.2f) (none from the whole survey improved)",
+                    path, radius, focus.x, focus.y, focus.z)
             case let .maximumPaths(n):
                 return "stopped at the maximum of \(n) paths"
             case let .predictedPaths(predicted, paths):
-                return "\(predicted) of \(paths) paths came from images predicted by the reflectors found (ImageGeometry)"
+                return
+                    "\(predicted) of \(paths) paths came from images predicted by the reflectors found (ImageGeometry)"
             case let .phaseModelReview(paths, current, currentDB, other, otherDB, switched):
-                return String(format: "array phase model with all %d paths: %@ %.2f dB vs %@ %.2f dB → %@", paths,
-                              current.rawValue, currentDB, other.rawValue, otherDB, switched ? other.rawValue : current.rawValue)
+                return String(
+                    format: "array phase model with all %d paths: %@ %.2f dB vs %@ %.2f dB → %@", paths,
+                    current.rawValue, currentDB, other.rawValue, otherDB, switched ? other.rawValue : current.rawValue)
             case let .phaseModel(model):
                 return "array phase model: \(model.rawValue)"
             case let .gainSlopes(slopedDB, constantDB, kept):
-                return String(format: "linear gain variation: %.2f dB vs %.2f dB constant → %@", slopedDB, constantDB, kept ? "kept" : "not kept")
+                return String(
+                    format: "linear gain variation: %.2f dB vs %.2f dB constant → %@", slopedDB, constantDB,
+                    kept ? "kept" : "not kept")
             case let .gainMaps(widths, kept):
                 let results = widths.map { $0.label + String(format: ": %.2f dB", $0.validationDB) }
                 return "per-path gain maps (validation NMSE): " + results.joined(separator: ", ")
                     + (kept.map { " → kept " + $0.label } ?? " → not kept")
             case let .gaugePinned(nuisance, c):
-                return String(format: "unsynchronised survey (%@): gains pinned to the survey's mean frame gain (×%.3g, %.1f°)",
-                              nuisance.rawValue, c.length, c.phase * 180 / .pi)
+                return String(
+                    format: "unsynchronised survey (%@): gains pinned to the survey's mean frame gain (×%.3g, %.1f°)",
+                    nuisance.rawValue, c.length, c.phase * 180 / .pi)
             }
         }
     }

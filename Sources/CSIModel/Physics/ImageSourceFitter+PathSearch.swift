@@ -36,11 +36,16 @@ struct PathSearch {
     /// Adds paths to `state` (sources, validation NMSE, history, decisions) until the search stops.
     func run(_ state: inout FitState, sampler: inout PointSampler) {
         while state.sources.count < context.options.maxSources && !reporter.cancelled() {
-            if let stop = stoppingRules.beforeSearch(state, elapsed: reporter.elapsed) { state.decisions.append(stop); break }
-            reporter.report(.backProjection(path: state.sources.count + 1), sources: state.sources.count,
-                            validationDB: state.validationDB)
+            if let stop = stoppingRules.beforeSearch(state, elapsed: reporter.elapsed) {
+                state.decisions.append(stop); break
+            }
+            reporter.report(
+                .backProjection(path: state.sources.count + 1), sources: state.sources.count,
+                validationDB: state.validationDB)
             let residualModel = context.judge(state.sources, state.phaseModel, gainMaps: state.gainMapsInSearch).model
-            if let stop = stoppingRules.onResidual(state, residualModel: residualModel) { state.decisions.append(stop); break }
+            if let stop = stoppingRules.onResidual(state, residualModel: residualModel) {
+                state.decisions.append(stop); break
+            }
             let found = candidateSearch.run(sources: state.sources, residualModel: residualModel, sampler: &sampler)
             guard let lastDB = addPath(from: found, to: &state, sampler: &sampler) else { continue }
             if let stalled = switchToGainMaps(afterStallOf: state) {
@@ -56,15 +61,18 @@ struct PathSearch {
                 let tier = subRegions(residualModel: residualModel, radiusFraction: fraction)
                 regions += tier
                 if let region = addPathInSubRegions(tier, residualModel: residualModel, to: &state) {
-                    state.decisions.append(.subRegionPath(path: state.sources.count, focus: region.focus, radius: region.radius))
+                    state.decisions.append(
+                        .subRegionPath(path: state.sources.count, focus: region.focus, radius: region.radius))
                     foundInRegion = true
                 }
             }
             if foundInRegion { continue }
             if overBudget { state.decisions.append(.timeBudgetReached); break }
-            state.decisions.append(.noCandidateImproved(paths: state.sources.count, candidates: found.candidates.count,
-                                                        validationDB: state.validationDB, lastCandidateDB: lastDB,
-                                                        subRegions: regions.count))
+            state.decisions.append(
+                .noCandidateImproved(
+                    paths: state.sources.count, candidates: found.candidates.count,
+                    validationDB: state.validationDB, lastCandidateDB: lastDB,
+                    subRegions: regions.count))
             break
         }
     }
@@ -76,17 +84,22 @@ struct PathSearch {
     }
 
     /// `addPath` with the candidate search and trial of a (possibly focused) context.
-    func addPath(from found: PathCandidates, to state: inout FitState, sampler: inout PointSampler,
-                 search candidateSearch: PathCandidateSearch, trial: CandidateTrial) -> Double? {
+    func addPath(
+        from found: PathCandidates, to state: inout FitState, sampler: inout PointSampler,
+        search candidateSearch: PathCandidateSearch, trial: CandidateTrial
+    ) -> Double? {
         var lastDB = state.validationDB
         for (attempt, candidate) in found.candidates.enumerated() where !reporter.cancelled() && !overBudget {
             if candidate.origin == .backProjection {
-                reporter.report(.coherentSearch(path: state.sources.count + 1, candidate: attempt + 1), sources: state.sources.count,
-                                validationDB: state.validationDB)
+                reporter.report(
+                    .coherentSearch(path: state.sources.count + 1, candidate: attempt + 1),
+                    sources: state.sources.count,
+                    validationDB: state.validationDB)
             }
             let position = candidateSearch.refined(candidate, by: found.coherent)
-            let outcome = trial.run(state.sources + [ImageSource(center: position, frame: candidate.frame)], state: state,
-                                    sampler: &sampler)
+            let outcome = trial.run(
+                state.sources + [ImageSource(center: position, frame: candidate.frame)], state: state,
+                sampler: &sampler)
             lastDB = outcome.validationDB
             if outcome.validationDB <= state.validationDB - context.options.minimumImprovementDB {
                 accept(outcome, predicted: candidate.origin == .predicted, into: &state)
@@ -140,23 +153,30 @@ struct PathSearch {
             }
         }
         var chosen: [SubRegion] = []
-        for k in centres.indices.sorted(by: { inDisk[$0] > inDisk[$1] }) where chosen.count < options.subRegionsPerPath {
+        for k in centres.indices.sorted(by: { inDisk[$0] > inDisk[$1] }) where chosen.count < options.subRegionsPerPath
+        {
             let c = centres[k]
-            if chosen.allSatisfy({ (positions[c] - $0.focus).length > radius }) { chosen.append(SubRegion(focus: positions[c], radius: radius)) }
+            if chosen.allSatisfy({ (positions[c] - $0.focus).length > radius }) {
+                chosen.append(SubRegion(focus: positions[c], radius: radius))
+            }
         }
         return chosen
     }
 
     /// Tries the candidates found in each sub-region (search focused there) and accepts the first that improves
     /// validation NMSE; returns the region it came from.
-    func addPathInSubRegions(_ regions: [SubRegion], residualModel: ImageSourceModel, to state: inout FitState) -> SubRegion? {
+    func addPathInSubRegions(
+        _ regions: [SubRegion], residualModel: ImageSourceModel, to state: inout FitState
+    ) -> SubRegion? {
         for region in regions where !reporter.cancelled() && !overBudget {
             let focused = context.focused(on: region.focus, radius: region.radius)
             var sampler = PointSampler(context: focused)
             let search = PathCandidateSearch(context: focused)
             let found = search.run(sources: state.sources, residualModel: residualModel, sampler: &sampler)
             let focusedTrial = CandidateTrial(context: focused, reporter: reporter, wholeArea: trial.wholeArea)
-            if addPath(from: found, to: &state, sampler: &sampler, search: search, trial: focusedTrial) == nil { return region }
+            if addPath(from: found, to: &state, sampler: &sampler, search: search, trial: focusedTrial) == nil {
+                return region
+            }
         }
         return nil
     }
@@ -173,13 +193,16 @@ struct PathSearch {
         state.validationDB = outcome.validationDB
         state.history.append((state.sources.count, outcome.validationDB))
         if predicted { state.predictedAccepted += 1 }
-        reporter.checkpoint(context.model(state.sources, state.phaseModel, scale: context.train.scale), outcome.validationDB)
+        reporter.checkpoint(
+            context.model(state.sources, state.phaseModel, scale: context.train.scale), outcome.validationDB)
         guard mayUseGainMaps && !state.gainMapsInSearch && gain < context.options.slowProgressDB else { return }
         let j = context.judge(state.sources, state.phaseModel, gainMaps: true)
         guard j.mapped && j.validationDB < outcome.validationDB - 3 else { return }
         state.gainMapsInSearch = true
-        state.decisions.append(.slowProgress(paths: state.sources.count, validationDB: outcome.validationDB, lastPathGainDB: gain,
-                                             withGainMapsDB: j.validationDB))
+        state.decisions.append(
+            .slowProgress(
+                paths: state.sources.count, validationDB: outcome.validationDB, lastPathGainDB: gain,
+                withGainMapsDB: j.validationDB))
         state.validationDB = j.validationDB
         state.acceptedWithMap = true
     }
@@ -189,8 +212,11 @@ struct PathSearch {
     func switchToGainMaps(afterStallOf state: FitState) -> (decision: ImageSourceFitter.Decision, mapped: Double?)? {
         guard mayUseGainMaps && !state.gainMapsInSearch && !state.sources.isEmpty else { return nil }
         let j = context.judge(state.sources, state.phaseModel, gainMaps: true)
-        return (.searchStalled(paths: state.sources.count, validationDB: state.validationDB, withGainMapsDB: j.validationDB),
-                j.mapped ? j.validationDB : nil)
+        return (
+            .searchStalled(
+                paths: state.sources.count, validationDB: state.validationDB, withGainMapsDB: j.validationDB),
+            j.mapped ? j.validationDB : nil
+        )
     }
 }
 
@@ -213,18 +239,22 @@ struct StoppingRules {
         guard !state.sources.isEmpty else { return nil }
         let options = context.options, best = state.validationDB
         let v = context.validation.aligned(to: m, outputScale: 1, nuisance: options.nuisance, width: options.width)
-        let floor = ResidualNoiseFloor.estimate(data: v.channels, predicted: m.channels(at: v.positions),
-                                                antennas: v.antennaCount, subcarriers: v.subcarrierCount)
+        let floor = ResidualNoiseFloor.estimate(
+            data: v.channels, predicted: m.channels(at: v.positions),
+            antennas: v.antennaCount, subcarriers: v.subcarrierCount)
         if floor.whiteness > 0.8 && best <= floor.floorDB + options.noiseFloorMarginDB {
-            return .noiseFloor(paths: state.sources.count, validationDB: best, floorDB: floor.floorDB, whiteness: floor.whiteness)
+            return .noiseFloor(
+                paths: state.sources.count, validationDB: best, floorDB: floor.floorDB, whiteness: floor.whiteness)
         }
         // Survey labels off by δ leave J·δ in the residual, which no path can explain: if removing all the rest
         // could not gain `minimumImprovementDB`, no new path can be accepted.
-        let labels = LabelNoise.estimate(model: m, positions: v.positions, data: v.channels, dimensions: context.isFlat ? 2 : 3)
+        let labels = LabelNoise.estimate(
+            model: m, positions: v.positions, data: v.channels, dimensions: context.isFlat ? 2 : 3)
         let share = Foundation.pow(10, (labels.correctedNMSEDB - best) / 10)
         if labels.samples > 0 && share < 1 && -decibels(1 - share) < options.minimumImprovementDB {
-            return .labelNoise(paths: state.sources.count, labelErrorRMS: labels.rms, correctedDB: labels.correctedNMSEDB,
-                               validationDB: best, requiredGainDB: options.minimumImprovementDB)
+            return .labelNoise(
+                paths: state.sources.count, labelErrorRMS: labels.rms, correctedDB: labels.correctedNMSEDB,
+                validationDB: best, requiredGainDB: options.minimumImprovementDB)
         }
         return nil
     }

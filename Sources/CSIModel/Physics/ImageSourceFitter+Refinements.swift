@@ -20,15 +20,19 @@ struct PhaseModelReview {
 
     func run(_ state: FitState) -> (decision: ImageSourceFitter.Decision, switch: Switch?) {
         let other: ArrayPhaseModel = state.phaseModel == .spherical ? .planeWave : .spherical
-        let p = context.problem(wholeArea, sources: state.sources.count, free: Set(state.sources.indices), phase: other,
-                                slopes: state.slopeAxes)
+        let p = context.problem(
+            wholeArea, sources: state.sources.count, free: Set(state.sources.indices), phase: other,
+            slopes: state.slopeAxes)
         let alt = context.refit(p, state.sources)
         let j = context.judge(alt, other, gainMaps: state.gainMapsInSearch)
         let switched = j.validationDB < state.validationDB - context.options.minimumImprovementDB
         let decision = ImageSourceFitter.Decision.phaseModelReview(
             paths: state.sources.count, current: state.phaseModel, currentDB: state.validationDB, other: other,
             otherDB: j.validationDB, switched: switched)
-        return (decision, switched ? Switch(sources: alt, phaseModel: other, validationDB: j.validationDB, mapped: j.mapped) : nil)
+        return (
+            decision,
+            switched ? Switch(sources: alt, phaseModel: other, validationDB: j.validationDB, mapped: j.mapped) : nil
+        )
     }
 }
 
@@ -47,13 +51,16 @@ struct GainSlopeTrial {
 
     func run(_ state: FitState) -> (decision: ImageSourceFitter.Decision, kept: Slopes?) {
         let axes = context.isFlat ? [0, 1] : [0, 1, 2]
-        let p = context.problem(wholeArea, sources: state.sources.count, free: Set(state.sources.indices), phase: state.phaseModel,
-                                slopes: axes)
+        let p = context.problem(
+            wholeArea, sources: state.sources.count, free: Set(state.sources.indices), phase: state.phaseModel,
+            slopes: axes)
         let alt = context.refit(p, state.sources)
         let altDB = context.judge(alt, state.phaseModel, gainMaps: state.gainMapsInSearch).validationDB
         let keep = altDB < state.validationDB - context.options.minimumImprovementDB
-        return (.gainSlopes(slopedDB: altDB, constantDB: state.validationDB, kept: keep),
-                keep ? Slopes(sources: alt, axes: axes, validationDB: altDB) : nil)
+        return (
+            .gainSlopes(slopedDB: altDB, constantDB: state.validationDB, kept: keep),
+            keep ? Slopes(sources: alt, axes: axes, validationDB: altDB) : nil
+        )
     }
 }
 
@@ -82,15 +89,18 @@ struct GainMapTrial {
         // Global gains refitted without slopes as the ridge target.
         let p = context.problem(wholeArea, sources: state.sources.count, free: [], phase: state.phaseModel, slopes: [])
         constant.sources = context.solveGains(p, constant.sources)
-        let estimator = GainMapEstimator(model: constant, positions: context.train.positions,
-                                         channels: context.aligned(constant, context.allPoints), width: context.options.width)
+        let estimator = GainMapEstimator(
+            model: constant, positions: context.train.positions,
+            channels: context.aligned(constant, context.allPoints), width: context.options.width)
         let local = estimator.localGains()
         let lambda = context.wavelength
         var widths: [ImageSourceFitter.Decision.GainMapWidth] = []
         var best: (kept: Kept, width: ImageSourceFitter.Decision.GainMapWidth)? = nil
         func consider(_ m: ImageSourceModel, _ width: ImageSourceFitter.Decision.GainMapWidth) {
             widths.append(width)
-            if width.validationDB < (best?.kept.validationDB ?? .infinity) { best = (Kept(model: m, validationDB: width.validationDB), width) }
+            if width.validationDB < (best?.kept.validationDB ?? .infinity) {
+                best = (Kept(model: m, validationDB: width.validationDB), width)
+            }
         }
         for factor in Self.widthsInWavelengths {
             let sigma = factor * lambda
@@ -106,13 +116,17 @@ struct GainMapTrial {
             for factor in Self.widthsInWavelengths {
                 let sigma = factor * lambda
                 var m = constant
-                m.gainMap = estimator.map(sigma: sigma, spacing: min(spacing, sigma), local: local, segmentations: segmentations)
+                m.gainMap = estimator.map(
+                    sigma: sigma, spacing: min(spacing, sigma), local: local, segmentations: segmentations)
                 consider(m, .init(sigma: sigma, validationDB: context.validationDB(m), cells: cells))
             }
         }
         // Keep the best map if it beats constant/linear gains, or if the search already relied on a map.
         let current = state.validationDB
-        if let b = best, b.kept.validationDB < current - context.options.minimumImprovementDB || (state.acceptedWithMap && b.kept.validationDB <= current + 0.05) {
+        if let b = best,
+            b.kept.validationDB < current - context.options.minimumImprovementDB
+                || (state.acceptedWithMap && b.kept.validationDB <= current + 0.05)
+        {
             return (.gainMaps(widths: widths, kept: b.width), b.kept)
         }
         return (.gainMaps(widths: widths, kept: nil), nil)

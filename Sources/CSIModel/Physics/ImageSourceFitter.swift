@@ -108,14 +108,17 @@ public struct ImageSourceFitter: Sendable {
     /// array phase model), a second look at the phase model with all paths in (`PhaseModelReview`), gains varying
     /// linearly with position (`GainSlopeTrial`), per-path gain maps (`GainMapTrial`), and for an unsynchronised
     /// survey the gauge convention (`pinnedToGauge`).
-    public func fit(train: TrainingData, validation: TrainingData,
-                    progress: (Progress) -> Void = { _ in }, cancelled: () -> Bool = { false },
-                    checkpoint: (ImageSourceModel, Double) -> Void = { _, _ in }) -> Result {
+    public func fit(
+        train: TrainingData, validation: TrainingData,
+        progress: (Progress) -> Void = { _ in }, cancelled: () -> Bool = { false },
+        checkpoint: (ImageSourceModel, Double) -> Void = { _, _ in }
+    ) -> Result {
         let start = Date()
         return withoutActuallyEscaping(progress) { progress in
             withoutActuallyEscaping(cancelled) { cancelled in
                 withoutActuallyEscaping(checkpoint) { checkpoint in
-                    let reporter = FitReporter(start: start, progress: progress, cancelled: cancelled, checkpoint: checkpoint)
+                    let reporter = FitReporter(
+                        start: start, progress: progress, cancelled: cancelled, checkpoint: checkpoint)
                     return fit(FitContext(train: train, validation: validation, options: options), reporter: reporter)
                 }
             }
@@ -136,11 +139,13 @@ public struct ImageSourceFitter: Sendable {
         var final = context.model(state.sources, state.phaseModel, scale: context.train.scale)
         final.gainMap = state.gainMap
         if options.nuisance != .none && !state.sources.isEmpty {
-            let pinned = Self.pinnedToGauge(final, train: context.train, nuisance: options.nuisance, width: options.width)
+            let pinned = Self.pinnedToGauge(
+                final, train: context.train, nuisance: options.nuisance, width: options.width)
             state.decisions.append(.gaugePinned(nuisance: options.nuisance, factor: pinned.factor))
             final = pinned.model
         }
-        return Result(model: final, validationNMSEDB: state.validationDB, decisionValues: state.decisions, history: state.history)
+        return Result(
+            model: final, validationNMSEDB: state.validationDB, decisionValues: state.decisions, history: state.history)
     }
 
     /// The optional refinements after the path search, each kept only if better on validation: the phase model's
@@ -151,7 +156,8 @@ public struct ImageSourceFitter: Sendable {
             let review = PhaseModelReview(context: context, wholeArea: wholeArea).run(state)
             state.decisions.append(review.decision)
             if let s = review.switch {
-                state.phaseModel = s.phaseModel; state.sources = s.sources; state.validationDB = s.validationDB; state.acceptedWithMap = s.mapped
+                state.phaseModel = s.phaseModel; state.sources = s.sources; state.validationDB = s.validationDB;
+                state.acceptedWithMap = s.mapped
             }
         }
         state.decisions.append(.phaseModel(state.phaseModel))
@@ -159,13 +165,16 @@ public struct ImageSourceFitter: Sendable {
             reporter.report(.gainSlopes, sources: state.sources.count, validationDB: state.validationDB)
             let slopes = GainSlopeTrial(context: context, wholeArea: wholeArea).run(state)
             state.decisions.append(slopes.decision)
-            if let kept = slopes.kept { state.sources = kept.sources; state.validationDB = kept.validationDB; state.slopeAxes = kept.axes }
+            if let kept = slopes.kept {
+                state.sources = kept.sources; state.validationDB = kept.validationDB; state.slopeAxes = kept.axes
+            }
         }
         if options.tryGainMaps && context.isFlat && !state.sources.isEmpty && !reporter.cancelled() {
             reporter.report(.gainMaps, sources: state.sources.count, validationDB: state.validationDB)
             let maps = GainMapTrial(context: context, wholeArea: wholeArea).run(state)
             if let kept = maps.kept {
-                state.validationDB = kept.validationDB; state.gainMap = kept.model.gainMap; state.sources = kept.model.sources
+                state.validationDB = kept.validationDB; state.gainMap = kept.model.gainMap;
+                state.sources = kept.model.sources
                 state.slopeAxes = []
             }
             state.decisions.append(maps.decision)

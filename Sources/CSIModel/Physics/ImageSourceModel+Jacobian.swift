@@ -11,8 +11,10 @@ extension ImageSourceModel {
     ///
     /// accumulated subcarrier-major in one temporary buffer, then written in the `ChannelModel` layout.
     /// Everything in Float64.
-    func fastJacobian(at x: Point3, spacing df: Double, value v: UnsafeMutablePointer<Double>,
-                      jacobian jac: UnsafeMutablePointer<Double>) {
+    func fastJacobian(
+        at x: Point3, spacing df: Double, value v: UnsafeMutablePointer<Double>,
+        jacobian jac: UnsafeMutablePointer<Double>
+    ) {
         let na = antennaCount, ns = subcarrierCount, stride = valuesPerChannel
         let groups = (na + 3) / 4, padded = 4 * groups
         let twoPiOverC = 2 * Double.pi / speedOfLight, k0 = twoPiOverC * carrier, dk = twoPiOverC * df
@@ -30,7 +32,7 @@ extension ImageSourceModel {
             let aRe = (ant + 7 * padded, ant + 8 * padded, ant + 9 * padded)
             let aIm = (ant + 10 * padded, ant + 11 * padded, ant + 12 * padded)
             let dist = ant + 13 * padded, dirPhase = ant + 14 * padded
-            let sines = ant + 15 * padded, cosines = ant + 17 * padded   // 2·padded each
+            let sines = ant + 15 * padded, cosines = ant + 17 * padded // 2·padded each
             for (l, src) in sources.enumerated() {
                 var g = src.gain(at: x, reference: gainReference) * inv
                 var gs = (src.gainSlope.0 * inv, src.gainSlope.1 * inv, src.gainSlope.2 * inv)
@@ -67,8 +69,9 @@ extension ImageSourceModel {
                         bRe[j] = cosines[j] / dist[j]; bIm[j] = sines[j] / dist[j]
                         sRe[j] = cosines[padded + j]; sIm[j] = sines[padded + j]
                     }
-                    Self.jacobianBlock(from: k, to: k1, kf0: kf, dk: dk, groups: groups, padded: padded,
-                                       planeSize: ns * padded, acc: acc, antennas: ant, g: g, gs: gs)
+                    Self.jacobianBlock(
+                        from: k, to: k1, kf0: kf, dk: dk, groups: groups, padded: padded,
+                        planeSize: ns * padded, acc: acc, antennas: ant, g: g, gs: gs)
                     k = k1
                 }
             }
@@ -90,9 +93,11 @@ extension ImageSourceModel {
     /// `planeSize` at `acc + p·planeSize`, entry k·padded + j), four antennas per SIMD vector, the phasors kept
     /// in registers across subcarriers.
     @inline(__always)
-    static func jacobianBlock(from k0: Int, to k1: Int, kf0: Double, dk: Double, groups: Int, padded: Int, planeSize: Int,
-                              acc: UnsafeMutablePointer<Double>, antennas ant: UnsafeMutablePointer<Double>,
-                              g: Complex<Double>, gs: (Complex<Double>, Complex<Double>, Complex<Double>)) {
+    static func jacobianBlock(
+        from k0: Int, to k1: Int, kf0: Double, dk: Double, groups: Int, padded: Int, planeSize: Int,
+        acc: UnsafeMutablePointer<Double>, antennas ant: UnsafeMutablePointer<Double>,
+        g: Complex<Double>, gs: (Complex<Double>, Complex<Double>, Complex<Double>)
+    ) {
         typealias V = SIMD4<Double>
         func load(_ field: Int, _ j: Int) -> V { UnsafeRawPointer(ant + field * padded + j).loadUnaligned(as: V.self) }
         let gr = V(repeating: g.real), gi = V(repeating: g.imaginary)
@@ -106,8 +111,8 @@ extension ImageSourceModel {
             let ar = (load(7, j), load(8, j), load(9, j)), ai = (load(10, j), load(11, j), load(12, j))
             for k in k0..<k1 {
                 let kf = V(repeating: kf0 + Double(k - k0) * dk)
-                let tr = gr * br - gi * bi, ti = gr * bi + gi * br       // T = g·B
-                let ur = kf * tr, ui = kf * ti                            // U = k_f·T
+                let tr = gr * br - gi * bi, ti = gr * bi + gi * br // T = g·B
+                let ur = kf * tr, ui = kf * ti // U = k_f·T
                 let p = UnsafeMutableRawPointer(acc + k * padded + j)
                 let stride = planeSize * MemoryLayout<Double>.stride
                 func add(_ plane: Int, _ x: V) {

@@ -26,8 +26,10 @@ public struct ImageSourceModel: ChannelModel {
     /// Position-dependent path gains replacing the constant/linear ones, when fitted.
     public var gainMap: GainMap? = nil
 
-    public init(sources: [ImageSource], antennas: [Point3], frequencies: [Double], carrier: Double,
-                phaseModel: ArrayPhaseModel, gainReference: Point3, scale: Double) {
+    public init(
+        sources: [ImageSource], antennas: [Point3], frequencies: [Double], carrier: Double,
+        phaseModel: ArrayPhaseModel, gainReference: Point3, scale: Double
+    ) {
         self.sources = sources
         self.frame = ArrayFrame(antennas: antennas)
         self.antennaPositions = antennas
@@ -55,40 +57,47 @@ public struct ImageSourceModel: ChannelModel {
         let k0 = 2 * Double.pi * carrier / speedOfLight
         let offsets = frame.offsets
         for (l, src) in sources.enumerated() {
-            let g = (gainMap?.gain(path: l, at: x).value ?? src.gain(at: x, reference: gainReference)) * Complex(outScale, 0)
+            let g =
+                (gainMap?.gain(path: l, at: x).value ?? src.gain(at: x, reference: gainReference))
+                * Complex(outScale, 0)
             acc.amplitudeRe.withUnsafeMutableBufferPointer { are in
-            acc.amplitudeIm.withUnsafeMutableBufferPointer { aim in
-            acc.delay.withUnsafeMutableBufferPointer { tau in
-                switch phaseModel {
-                case .spherical:
-                    for j in offsets.indices {
-                        let d = (x - src.element(offsets[j])).length
-                        are[j] = g.real / d
-                        aim[j] = g.imaginary / d
-                        tau[j] = d / speedOfLight
-                    }
-                case .planeWave:
-                    let v = x - src.center
-                    let d = v.length
-                    let u = v / d
-                    for j in offsets.indices {
-                        let phi = k0 * u.dot(src.displacement(offsets[j]))
-                        let (s, c) = sinCos(phi)
-                        are[j] = (g.real * c - g.imaginary * s) / d
-                        aim[j] = (g.real * s + g.imaginary * c) / d
-                        tau[j] = d / speedOfLight
+                acc.amplitudeIm.withUnsafeMutableBufferPointer { aim in
+                    acc.delay.withUnsafeMutableBufferPointer { tau in
+                        switch phaseModel {
+                        case .spherical:
+                            for j in offsets.indices {
+                                let d = (x - src.element(offsets[j])).length
+                                are[j] = g.real / d
+                                aim[j] = g.imaginary / d
+                                tau[j] = d / speedOfLight
+                            }
+                        case .planeWave:
+                            let v = x - src.center
+                            let d = v.length
+                            let u = v / d
+                            for j in offsets.indices {
+                                let phi = k0 * u.dot(src.displacement(offsets[j]))
+                                let (s, c) = sinCos(phi)
+                                are[j] = (g.real * c - g.imaginary * s) / d
+                                aim[j] = (g.real * s + g.imaginary * c) / d
+                                tau[j] = d / speedOfLight
+                            }
+                        }
                     }
                 }
-            }}}
+            }
             acc.addPath()
         }
     }
 
     /// Closed-form ∂H/∂x (raw units). Spherical: ∂T = e^{−jk_f d}/d·(∇g − g n/d − j k_f g n), n = (x−p)/d.
     /// Plane wave adds the direction term j k₀ g (Δ − u(u·Δ))/d.
-    public func evaluateWithJacobian(at x: Point3, value: UnsafeMutableBufferPointer<Double>,
-                                     jacobian: UnsafeMutableBufferPointer<Double>) {
-        precondition(value.count >= valuesPerChannel && jacobian.count >= 3 * valuesPerChannel, "output buffers too small")
+    public func evaluateWithJacobian(
+        at x: Point3, value: UnsafeMutableBufferPointer<Double>,
+        jacobian: UnsafeMutableBufferPointer<Double>
+    ) {
+        precondition(
+            value.count >= valuesPerChannel && jacobian.count >= 3 * valuesPerChannel, "output buffers too small")
         if let df = SubcarrierPlan(frequencies: frequencies).uniformSpacing, antennaCount > 0, subcarrierCount > 0 {
             fastJacobian(at: x, spacing: df, value: value.baseAddress!, jacobian: jacobian.baseAddress!)
         } else {
@@ -98,8 +107,10 @@ public struct ImageSourceModel: ChannelModel {
 
     /// The closed-form value and Jacobian entry by entry (any subcarrier plan; the reference the fast form is
     /// tested against).
-    func referenceJacobian(at x: Point3, value: UnsafeMutableBufferPointer<Double>,
-                           jacobian: UnsafeMutableBufferPointer<Double>) {
+    func referenceJacobian(
+        at x: Point3, value: UnsafeMutableBufferPointer<Double>,
+        jacobian: UnsafeMutableBufferPointer<Double>
+    ) {
         let na = antennaCount, ns = subcarrierCount, stride = valuesPerChannel
         precondition(value.count >= stride && jacobian.count >= 3 * stride, "output buffers too small")
         value.update(repeating: 0)
@@ -108,10 +119,14 @@ public struct ImageSourceModel: ChannelModel {
         let k0 = 2 * Double.pi * carrier / speedOfLight
         let inv = 1 / scale
         let kfs = frequencies.map { 2 * Double.pi * $0 / speedOfLight }
-        let uniformStep = SubcarrierPlan(frequencies: frequencies).uniformSpacing.map { 2 * Double.pi * $0 / speedOfLight }
+        let uniformStep = SubcarrierPlan(frequencies: frequencies).uniformSpacing.map {
+            2 * Double.pi * $0 / speedOfLight
+        }
         for (l, src) in sources.enumerated() {
             var g = src.gain(at: x, reference: gainReference) * Complex(inv, 0)
-            var gs = (src.gainSlope.0 * Complex(inv, 0), src.gainSlope.1 * Complex(inv, 0), src.gainSlope.2 * Complex(inv, 0))
+            var gs = (
+                src.gainSlope.0 * Complex(inv, 0), src.gainSlope.1 * Complex(inv, 0), src.gainSlope.2 * Complex(inv, 0)
+            )
             if let map = gainMap {
                 let m = map.gain(path: l, at: x)
                 g = m.value * Complex(inv, 0)
@@ -122,7 +137,7 @@ public struct ImageSourceModel: ChannelModel {
                 let o = frame.offsets[j]
                 let d: Double, n: Point3
                 var dirPhase = 0.0
-                var dirGrad = Point3.zero        // ∂φ_j/∂x (plane wave only)
+                var dirGrad = Point3.zero // ∂φ_j/∂x (plane wave only)
                 switch phaseModel {
                 case .spherical:
                     let w = x - src.element(o); d = w.length; n = w / d

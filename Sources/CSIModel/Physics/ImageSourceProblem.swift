@@ -93,7 +93,9 @@ struct ImageSourceProblem: @unchecked Sendable {
                         m.withUnsafeMutableBufferPointer { acc.write(into: $0.baseAddress!) }
                         let base = p * stride
                         if match != nil {
-                            channels.withUnsafeBufferPointer { match!.load(UnsafeBufferPointer(rebasing: $0[base..<(base + stride)])) }
+                            channels.withUnsafeBufferPointer {
+                                match!.load(UnsafeBufferPointer(rebasing: $0[base..<(base + stride)]))
+                            }
                             sum += m.withUnsafeBufferPointer { match!.evaluate($0.baseAddress!).cost }
                         } else {
                             for t in 0..<stride { let r = m[t] - channels[base + t]; sum += r * r }
@@ -110,13 +112,15 @@ struct ImageSourceProblem: @unchecked Sendable {
     /// A per-thread nuisance matcher, nil for coherent surveys.
     func makeMatch() -> NuisanceMatch? {
         guard nuisance != .none else { return nil }
-        return NuisanceMatch(frequencies: frequencies, antennas: frame.offsets.count,
-                             reference: frequencies.reduce(0, +) / Double(max(frequencies.count, 1)), nuisance: nuisance)
+        return NuisanceMatch(
+            frequencies: frequencies, antennas: frame.offsets.count,
+            reference: frequencies.reduce(0, +) / Double(max(frequencies.count, 1)), nuisance: nuisance)
     }
 
     func makeModel(_ sources: [ImageSource]) -> ImageSourceModel {
-        ImageSourceModel(sources: sources, frame: frame, frequencies: frequencies, carrier: carrier,
-                         phaseModel: phaseModel, gainReference: gainReference, scale: 1)
+        ImageSourceModel(
+            sources: sources, frame: frame, frequencies: frequencies, carrier: carrier,
+            phaseModel: phaseModel, gainReference: gainReference, scale: 1)
     }
 
     /// Normal equations (½‖r‖², JᵀJ, Jᵀr) at `sources`.
@@ -130,52 +134,62 @@ struct ImageSourceProblem: @unchecked Sendable {
         var costParts = [Double](repeating: 0, count: tasks)
         BLAS.setThreads(1)
         jtjParts.withUnsafeMutableBufferPointer { jtjBuf in
-        jtrParts.withUnsafeMutableBufferPointer { jtrBuf in
-        costParts.withUnsafeMutableBufferPointer { costBuf in
-            nonisolated(unsafe) let jtjOut = jtjBuf, jtrOut = jtrBuf, costOut = costBuf
-            Parallel.forEachChunk(count: tasks, width: tasks, minChunk: 1) { range in
-                for task in range {
-                    var jtj = [Double](repeating: 0, count: n * n)
-                    var jtr = [Double](repeating: 0, count: n)
-                    var block = [Double](repeating: 0, count: pointsPerBlock * stride * n)
-                    var resid = [Double](repeating: 0, count: pointsPerBlock * stride)
-                    var cost = 0.0
-                    var match = makeMatch()
-                    let mine = Array(Swift.stride(from: task, to: positions.count, by: tasks))
-                    var start = 0
-                    while start < mine.count {
-                        let count = min(pointsPerBlock, mine.count - start)
-                        block.withUnsafeMutableBufferPointer { jb in
-                            resid.withUnsafeMutableBufferPointer { rb in
-                                jb.update(repeating: 0)
-                                for i in 0..<count {
-                                    fillRows(point: mine[start + i], sources: sources, offsets: offsets, columns: n,
-                                             jacobian: jb.baseAddress! + i * stride * n, residual: rb.baseAddress! + i * stride)
-                                    if match != nil {
-                                        project(point: mine[start + i], columns: n, match: &match!,
-                                                jacobian: jb.baseAddress! + i * stride * n, residual: rb.baseAddress! + i * stride)
+            jtrParts.withUnsafeMutableBufferPointer { jtrBuf in
+                costParts.withUnsafeMutableBufferPointer { costBuf in
+                    nonisolated(unsafe) let jtjOut = jtjBuf, jtrOut = jtrBuf, costOut = costBuf
+                    Parallel.forEachChunk(count: tasks, width: tasks, minChunk: 1) { range in
+                        for task in range {
+                            var jtj = [Double](repeating: 0, count: n * n)
+                            var jtr = [Double](repeating: 0, count: n)
+                            var block = [Double](repeating: 0, count: pointsPerBlock * stride * n)
+                            var resid = [Double](repeating: 0, count: pointsPerBlock * stride)
+                            var cost = 0.0
+                            var match = makeMatch()
+                            let mine = Array(Swift.stride(from: task, to: positions.count, by: tasks))
+                            var start = 0
+                            while start < mine.count {
+                                let count = min(pointsPerBlock, mine.count - start)
+                                block.withUnsafeMutableBufferPointer { jb in
+                                    resid.withUnsafeMutableBufferPointer { rb in
+                                        jb.update(repeating: 0)
+                                        for i in 0..<count {
+                                            fillRows(
+                                                point: mine[start + i], sources: sources, offsets: offsets, columns: n,
+                                                jacobian: jb.baseAddress! + i * stride * n,
+                                                residual: rb.baseAddress! + i * stride)
+                                            if match != nil {
+                                                project(
+                                                    point: mine[start + i], columns: n, match: &match!,
+                                                    jacobian: jb.baseAddress! + i * stride * n,
+                                                    residual: rb.baseAddress! + i * stride)
+                                            }
+                                        }
                                     }
                                 }
-                            }
-                        }
-                        let rows = count * stride
-                        for t in 0..<rows { cost += resid[t] * resid[t] }
-                        block.withUnsafeBufferPointer { jb in
-                            jtj.withUnsafeMutableBufferPointer { out in
-                                BLAS.dsyrkTransposed(n: n, k: rows, a: jb.baseAddress!, lda: n, beta: 1, c: out.baseAddress!, ldc: n)
-                            }
-                            resid.withUnsafeBufferPointer { rb in
-                                jtr.withUnsafeMutableBufferPointer { out in
-                                    BLAS.dgemv(trans: true, m: rows, n: n, a: jb.baseAddress!, lda: n, x: rb.baseAddress!, beta: 1, y: out.baseAddress!)
+                                let rows = count * stride
+                                for t in 0..<rows { cost += resid[t] * resid[t] }
+                                block.withUnsafeBufferPointer { jb in
+                                    jtj.withUnsafeMutableBufferPointer { out in
+                                        BLAS.dsyrkTransposed(
+                                            n: n, k: rows, a: jb.baseAddress!, lda: n, beta: 1, c: out.baseAddress!,
+                                            ldc: n)
+                                    }
+                                    resid.withUnsafeBufferPointer { rb in
+                                        jtr.withUnsafeMutableBufferPointer { out in
+                                            BLAS.dgemv(
+                                                trans: true, m: rows, n: n, a: jb.baseAddress!, lda: n,
+                                                x: rb.baseAddress!, beta: 1, y: out.baseAddress!)
+                                        }
+                                    }
                                 }
+                                start += count
                             }
+                            jtjOut[task] = jtj; jtrOut[task] = jtr; costOut[task] = cost
                         }
-                        start += count
                     }
-                    jtjOut[task] = jtj; jtrOut[task] = jtr; costOut[task] = cost
                 }
             }
-        }}}
+        }
         var jtj = [Double](repeating: 0, count: n * n), jtr = [Double](repeating: 0, count: n)
         for t in 0..<tasks {
             for i in 0..<(n * n) { jtj[i] += jtjParts[t][i] }
@@ -188,8 +202,10 @@ struct ImageSourceProblem: @unchecked Sendable {
     }
 
     /// Writes the residual (model − data) and the Jacobian rows (row-major, `columns` wide) of one point.
-    func fillRows(point p: Int, sources: [ImageSource], offsets: [Int], columns: Int,
-                  jacobian: UnsafeMutablePointer<Double>, residual: UnsafeMutablePointer<Double>) {
+    func fillRows(
+        point p: Int, sources: [ImageSource], offsets: [Int], columns: Int,
+        jacobian: UnsafeMutablePointer<Double>, residual: UnsafeMutablePointer<Double>
+    ) {
         let x = positions[p]
         let ns = frequencies.count
         let stride = valuesPerPoint
@@ -206,8 +222,8 @@ struct ImageSourceProblem: @unchecked Sendable {
             for (j, o) in frame.offsets.enumerated() {
                 let d: Double, n: Point3
                 var dirPhase = 0.0
-                var dCenter = Point3.zero, dCenterJ = Point3.zero   // ∂T/∂c = T·(dCenter + j·dCenterJ) for plane wave
-                var rotVector = Point3.zero                          // spherical: ∂d/∂δ ; plane wave: k0 (Δ × u)
+                var dCenter = Point3.zero, dCenterJ = Point3.zero // ∂T/∂c = T·(dCenter + j·dCenterJ) for plane wave
+                var rotVector = Point3.zero // spherical: ∂d/∂δ ; plane wave: k0 (Δ × u)
                 switch phaseModel {
                 case .spherical:
                     let w = x - src.element(o); d = w.length; n = w / d
@@ -235,7 +251,8 @@ struct ImageSourceProblem: @unchecked Sendable {
                             let qre = -tre / d + kf * tim, qim = -tim / d - kf * tre
                             for c in 0..<3 {
                                 jr[geometryColumn + c] = -qre * n[c]; ji[geometryColumn + c] = -qim * n[c]
-                                jr[geometryColumn + 3 + c] = qre * rotVector[c]; ji[geometryColumn + 3 + c] = qim * rotVector[c]
+                                jr[geometryColumn + 3 + c] = qre * rotVector[c];
+                                ji[geometryColumn + 3 + c] = qim * rotVector[c]
                             }
                         case .planeWave:
                             for c in 0..<3 {
@@ -287,7 +304,7 @@ extension ImageSourceProblem {
     func withoutGauge(_ step: [Double], at theta: [Double]) -> [Double] {
         guard nuisance != .none else { return step }
         let (v1, v2) = gaugeDirections(theta)
-        let norm = v1.reduce(0) { $0 + $1 * $1 }   // = ‖v2‖², and v1 ⟂ v2
+        let norm = v1.reduce(0) { $0 + $1 * $1 } // = ‖v2‖², and v1 ⟂ v2
         guard norm > 0, norm.isFinite else { return step }
         var a = 0.0, b = 0.0
         for i in step.indices { a += step[i] * v1[i]; b += step[i] * v2[i] }
@@ -311,8 +328,10 @@ extension ImageSourceProblem {
     /// Turns one point's coherent rows (residual F − H, Jacobian ∂F/∂θ) into the variable-projection rows at the
     /// point's optimal nuisance (see the type's comment). A point where the model is zero keeps its coherent rows,
     /// so that the first gains can move off zero.
-    func project(point p: Int, columns n: Int, match: inout NuisanceMatch,
-                 jacobian: UnsafeMutablePointer<Double>, residual: UnsafeMutablePointer<Double>) {
+    func project(
+        point p: Int, columns n: Int, match: inout NuisanceMatch,
+        jacobian: UnsafeMutablePointer<Double>, residual: UnsafeMutablePointer<Double>
+    ) {
         let stride = valuesPerPoint, ns = frequencies.count, na = frame.offsets.count
         let base = p * stride
         channels.withUnsafeBufferPointer { match.load(UnsafeBufferPointer(rebasing: $0[base..<(base + stride)])) }
@@ -335,9 +354,9 @@ extension ImageSourceProblem {
                 let fr = residual[i], fi = residual[i + 1]
                 let mr = br * fr - bi * fi, mi = br * fi + bi * fr
                 residual[i] = mr - channels[base + i]; residual[i + 1] = mi - channels[base + i + 1]
-                t[i] = mr; t[i + 1] = mi                                   // α D F
-                t[stride + i] = -mi; t[stride + i + 1] = mr                // j α D F
-                t[2 * stride + i] = w * mi; t[2 * stride + i + 1] = -w * mr  // −jω α D F
+                t[i] = mr; t[i + 1] = mi // α D F
+                t[stride + i] = -mi; t[stride + i + 1] = mr // j α D F
+                t[2 * stride + i] = w * mi; t[2 * stride + i + 1] = -w * mr // −jω α D F
                 let rowRe = jacobian + i * n, rowIm = jacobian + (i + 1) * n
                 for c in 0..<n {
                     let dr = rowRe[c], di = rowIm[c]
@@ -381,11 +400,15 @@ extension ImageSourceProblem {
 
 extension ImageSourceModel {
     /// A model over an existing frame (used while fitting, in normalised units).
-    init(sources: [ImageSource], frame: ArrayFrame, frequencies: [Double], carrier: Double,
-         phaseModel: ArrayPhaseModel, gainReference: Point3, scale: Double) {
+    init(
+        sources: [ImageSource], frame: ArrayFrame, frequencies: [Double], carrier: Double,
+        phaseModel: ArrayPhaseModel, gainReference: Point3, scale: Double
+    ) {
         self.sources = sources
         self.frame = frame
-        self.antennaPositions = frame.offsets.map { frame.center + frame.axes.0 * $0.x + frame.axes.1 * $0.y + frame.axes.2 * $0.z }
+        self.antennaPositions = frame.offsets.map {
+            frame.center + frame.axes.0 * $0.x + frame.axes.1 * $0.y + frame.axes.2 * $0.z
+        }
         self.frequencies = frequencies
         self.carrier = carrier
         self.phaseModel = phaseModel
