@@ -37,12 +37,15 @@ public struct MetricsScraper: Sendable {
     /// - Throws: socket errors, ``ViewError`` for a non-200 answer or a timeout.
     public func scrape(prefix: String = "csilocd_", timeout: Duration = .seconds(2)) async throws -> [String: Double] {
         let (host, port, path) = (host, port, path)
+        // The connect gets the whole budget too (FlyingSocks' default is 5 s, which a loaded machine can exceed).
+        let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) * 1e-18
         let body: Data = try await withThrowingTaskGroup(of: Data?.self) { group in
             group.addTask {
                 let socket =
                     host.contains(":")
-                    ? try await AsyncSocket.connected(to: try sockaddr_in6.inet6(ip6: host, port: port))
-                    : try await AsyncSocket.connected(to: try sockaddr_in.inet(ip4: host, port: port))
+                    ? try await AsyncSocket.connected(
+                        to: try sockaddr_in6.inet6(ip6: host, port: port), timeout: seconds)
+                    : try await AsyncSocket.connected(to: try sockaddr_in.inet(ip4: host, port: port), timeout: seconds)
                 defer { try? socket.close() }
                 let authority = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
                 try await socket.write(
