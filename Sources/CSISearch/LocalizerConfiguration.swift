@@ -113,7 +113,7 @@ public struct LocalizerConfiguration: Sendable, Codable, Equatable {
     /// own spurious circle minima around the fix, `CircleMismatchMap`, that holds whatever the noise level;
     /// docs/localization.md, "Adaptive circles"). false = always run them (as published).
     public var adaptiveCircles: Bool = true
-    /// Cell edge of the circle mismatch map, m (its value at a fix is the minimum over the 3 × 3 (× 3) cells around).
+    /// Cell edge of the circle mismatch map, m (its value at a fix is the minimum over the cells within the largest circle radius).
     public var circleMapCellSize: Double = 1.0
     /// Sample points per cell and axis where the map is measured.
     public var circleMapSamples: Int = 2
