@@ -32,6 +32,13 @@ public protocol ChannelModel: Sendable {
         correlations: UnsafeMutablePointer<Double>, energies: UnsafeMutablePointer<Double>,
         scratch: UnsafeMutableBufferPointer<Double>)
 
+    /// H(x) for every position in Float32, subcarrier-major and split: element (j, k) of position b at
+    /// `re[b·N_a·N_s + k·N_a + j]` and `im[…]` — for searches that need whole channels only to rank candidates.
+    /// `scratch` has room for `positions.count · valuesPerChannel` Doubles. The default converts `evaluate`;
+    /// models with a cheaper fused Float32 form override it.
+    func evaluateSplit(
+        _ positions: UnsafeBufferPointer<Point3>, re: UnsafeMutablePointer<Float>, im: UnsafeMutablePointer<Float>,
+        scratch: UnsafeMutableBufferPointer<Double>)
     /// For a composite model (a correction on top of a cheaper base, e.g. a network on the image sources), the
     /// base: searches may rank grid candidates with it and refine with the full model. nil (the default) otherwise.
     var scoringBase: (any ChannelModel)? { get }
@@ -39,6 +46,30 @@ public protocol ChannelModel: Sendable {
 
 extension ChannelModel {
     public var scoringBase: (any ChannelModel)? { nil }
+    public func evaluateSplit(
+        _ positions: UnsafeBufferPointer<Point3>, re: UnsafeMutablePointer<Float>, im: UnsafeMutablePointer<Float>,
+        scratch: UnsafeMutableBufferPointer<Double>
+    ) {
+        evaluateSplitByConversion(positions, re: re, im: im, scratch: scratch)
+    }
+
+    /// `evaluateSplit` through `evaluate` (Float64, antenna-major, interleaved) and a conversion.
+    public func evaluateSplitByConversion(
+        _ positions: UnsafeBufferPointer<Point3>, re: UnsafeMutablePointer<Float>, im: UnsafeMutablePointer<Float>,
+        scratch: UnsafeMutableBufferPointer<Double>
+    ) {
+        let na = antennaCount, ns = subcarrierCount, stride = valuesPerChannel
+        precondition(scratch.count >= positions.count * stride, "scratch buffer too small")
+        evaluate(positions, into: scratch)
+        for b in 0..<positions.count {
+            let f = scratch.baseAddress! + b * stride, o = b * na * ns
+            for j in 0..<na {
+                for k in 0..<ns {
+                    re[o + k * na + j] = Float(f[2 * (j * ns + k)]); im[o + k * na + j] = Float(f[2 * (j * ns + k) + 1])
+                }
+            }
+        }
+    }
 
     public func correlate(
         _ positions: UnsafeBufferPointer<Point3>, hRe: UnsafePointer<Double>, hIm: UnsafePointer<Double>,

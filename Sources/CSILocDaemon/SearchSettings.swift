@@ -32,6 +32,8 @@ public struct SearchSettings: Sendable, Equatable, Decodable {
     public var adaptiveAmbiguity: Bool?
     /// 3-D searches with a linear array: the arc stage about the array axis.
     public var arc: Bool?
+    /// 3-D searches with a linear array: the span stage in place of the local lattice (`arcSpan`); default true.
+    public var arcSpan: Bool?
     public var nuisance: NuisanceModel?
     /// Known SNR, dB (sets `noiseFloor = .snrDB`); absent = estimated per frame.
     public var noiseSNRdB: Double?
@@ -53,7 +55,7 @@ public struct SearchSettings: Sendable, Equatable, Decodable {
         case refinement, maxIterations = "max_iterations", gradientSteps = "gradient_steps"
         case circles, circleOrders = "circle_orders", circleContractions = "circle_contractions"
         case circleCandidatesToRefine = "circle_candidates_to_refine", adaptiveCircles = "adaptive_circles", arc
-        case adaptiveAmbiguity = "adaptive_ambiguity"
+        case adaptiveAmbiguity = "adaptive_ambiguity", arcSpan = "arc_span"
         case nuisance, noiseSNRdB = "noise_snr_db", grossErrorSigmas = "gross_error_sigmas", carrier = "carrier_hz"
         case modelQuality = "model_quality", modelErrorSigmas = "model_error_sigmas", untrustedAmbiguity =
             "untrusted_ambiguity"
@@ -94,6 +96,7 @@ public struct SearchSettings: Sendable, Equatable, Decodable {
         adaptiveCircles = try c.decodeIfPresent(Bool.self, forKey: .adaptiveCircles)
         adaptiveAmbiguity = try c.decodeIfPresent(Bool.self, forKey: .adaptiveAmbiguity)
         arc = try c.decodeIfPresent(Bool.self, forKey: .arc)
+        arcSpan = try c.decodeIfPresent(Bool.self, forKey: .arcSpan)
         nuisance = try Self.decodeEnum(c, .nuisance)
         noiseSNRdB = try c.decodeIfPresent(Double.self, forKey: .noiseSNRdB)
         try c.require(
@@ -137,6 +140,7 @@ public struct SearchSettings: Sendable, Equatable, Decodable {
         if let adaptiveCircles { l.adaptiveCircles = adaptiveCircles }
         if let adaptiveAmbiguity { l.adaptiveAmbiguity = adaptiveAmbiguity }
         if let arc { l.arc = arc }
+        if let arcSpan { l.arcSpan = arcSpan }
         if let nuisance { l.nuisance = nuisance }
         if let noiseSNRdB { l.noiseFloor = .snrDB(noiseSNRdB) }
         if let grossErrorSigmas { l.grossErrorSigmas = grossErrorSigmas }

@@ -51,4 +51,39 @@ enum DenseKernels {
         while i < count { sa += row[i] * q1[i]; sb += row[i] * q2[i]; i += 1 }
         return (sa, sb)
     }
+
+    /// Σ conj(a[i])·b[i] over `count` complex numbers stored split (re, im arrays), accumulated in Float32 vectors
+    /// and summed in Float64.
+    @inline(__always)
+    static func conjugateDot(
+        _ ar: UnsafePointer<Float>, _ ai: UnsafePointer<Float>, _ br: UnsafePointer<Float>,
+        _ bi: UnsafePointer<Float>, count: Int
+    ) -> (re: Double, im: Double) {
+        typealias V = SIMD8<Float>
+        var r0 = V(), r1 = V(), i0 = V(), i1 = V()
+        var i = 0
+        let pa = UnsafeRawPointer(ar), qa = UnsafeRawPointer(ai), pb = UnsafeRawPointer(br),
+            qb = UnsafeRawPointer(bi)
+        while i + 16 <= count {
+            let o = i * 4
+            let x0 = pa.loadUnaligned(fromByteOffset: o, as: V.self),
+                x1 = pa.loadUnaligned(fromByteOffset: o + 32, as: V.self)
+            let y0 = qa.loadUnaligned(fromByteOffset: o, as: V.self),
+                y1 = qa.loadUnaligned(fromByteOffset: o + 32, as: V.self)
+            let u0 = pb.loadUnaligned(fromByteOffset: o, as: V.self),
+                u1 = pb.loadUnaligned(fromByteOffset: o + 32, as: V.self)
+            let v0 = qb.loadUnaligned(fromByteOffset: o, as: V.self),
+                v1 = qb.loadUnaligned(fromByteOffset: o + 32, as: V.self)
+            r0 += x0 * u0 + y0 * v0; r1 += x1 * u1 + y1 * v1
+            i0 += x0 * v0 - y0 * u0; i1 += x1 * v1 - y1 * u1
+            i += 16
+        }
+        var sr = Double((r0 + r1).sum()), si = Double((i0 + i1).sum())
+        while i < count {
+            let x = Double(ar[i]), y = Double(ai[i]), u = Double(br[i]), v = Double(bi[i])
+            sr += x * u + y * v; si += x * v - y * u
+            i += 1
+        }
+        return (sr, si)
+    }
 }

@@ -79,7 +79,11 @@ public struct NuisanceEstimate: Sendable, Equatable {
 
 /// The stages of the pipeline (docs/method.md §10.1), and the adaptive retry of suspect fixes.
 public enum SearchStage: String, Sendable, Codable, CaseIterable {
-    case global, local, refine1 = "refine-1"
+    case global
+    /// 3-D searches with a linear array: the (axial, radial) lattice scored by the span of the model along each
+    /// node's circle, the best nodes' circles scanned (`LocalizerConfiguration.arcSpan`).
+    case span
+    case local, refine1 = "refine-1"
     /// 3-D searches with a linear array: the circle about the array axis, its best points refined
     /// (`LocalizerConfiguration.arc`).
     case arc

@@ -103,7 +103,25 @@ extension Localizer {
         var starts: [Point3]
         // (b) local phase-sensitive grid
         var t0 = clock.now
-        if configuration.localGrid {
+        if spanLattice != nil {
+            // (b') the span lattice in (axial, radial), then the circles of its best nodes
+            let span = spanStage(around: x, &s)
+            var report = StageReport(
+                stage: .span, candidates: span.scored, position: span.picks[0].position, cost: span.picks[0].cost,
+                seconds: 0, valueEvaluations: span.scored * (spanLattice?.samples ?? 0), jacobianEvaluations: 0)
+            starts = []
+            cost = .infinity
+            for pick in span.picks {
+                let a = arcScan(through: pick.position, want: max(1, configuration.arcSpanStartsPerCandidate), &s)
+                report.valueEvaluations += a.scored
+                for p in a.picks {
+                    starts.append(p.position)
+                    if p.cost < cost || cost.isNaN { x = p.position; cost = p.cost }
+                }
+            }
+            report.position = x; report.cost = cost; report.seconds = seconds(t0)
+            stages.append(report)
+        } else if configuration.localGrid {
             let l = localStage(around: x, &s)
             x = l.picks[0].position; cost = l.picks[0].cost
             stages.append(

@@ -29,6 +29,13 @@ public struct Localizer: Sendable {
     let arrayAxis: ArrayAxis?
     /// Arc samples per frame at most.
     let arcLimit: Int
+    /// The (axial, radial) lattice of the span stage (3-D searches with a linear array and `arcSpan`), else nil.
+    let spanLattice: ArcSpanLattice?
+    /// The span stage's delay grid under a timing nuisance: τ_m and e^{jω_kτ_m} (m-major, N_s per delay).
+    let spanDelays: [Double]
+    let spanDelayRe: [Double], spanDelayIm: [Double]
+    /// ω_k = 2π(f_k − f_ref) of the span stage's delays.
+    let spanOmega: [Double]
     /// Near-repeat offsets of the model per cell (2-D searches with `ambiguityStage`), else nil.
     public let ambiguityMap: AmbiguityMap?
     /// The model's local quality (validation NMSE per region), when its file records it: the fix status allows
@@ -92,11 +99,38 @@ public struct Localizer: Sendable {
             configuration.arc && region.dimension == 3
             ? ArrayAxis(antennas: model.antennaPositions, tolerance: wavelength / 100) : nil
         arcLimit = arrayAxis == nil ? 0 : max(0, min(configuration.arcMaxSamples, 1 << 14))
+        spanLattice =
+            arrayAxis != nil && configuration.arcSpan
+            ? ArcSpanLattice(
+                axialHalfWidth: configuration.arcSpanAxialHalfWidthSpacings * configuration.globalSpacing,
+                radialHalfWidth: configuration.arcSpanRadialHalfWidthSpacings * configuration.globalSpacing,
+                step: configuration.arcSpanStepWavelengths * wavelength, samples: configuration.arcSpanSamples)
+            : nil
+        if spanLattice != nil && configuration.nuisance == .phaseGainAndTiming {
+            let ref = reference
+            let omega = freqs.map { 2 * Double.pi * ($0 - ref) }
+            let ns = freqs.count
+            let span = (freqs.max() ?? 0) - (freqs.min() ?? 0)
+            let period = 1 / max(ns > 1 ? span / Double(ns - 1) : 1, 1)
+            let m = max(2 * ns, 4)
+            let delays = (0..<m).map { (Double($0) / Double(m) - 0.5) * period }
+            spanDelays = delays
+            var re = [Double](repeating: 0, count: m * ns), im = re
+            for i in 0..<m {
+                for k in 0..<ns {
+                    let (sn, cs) = sinCos(omega[k] * delays[i])
+                    re[i * ns + k] = cs; im[i * ns + k] = sn
+                }
+            }
+            spanDelayRe = re; spanDelayIm = im; spanOmega = omega
+        } else {
+            spanDelays = []; spanDelayRe = []; spanDelayIm = []; spanOmega = []
+        }
         let localHalfWidth =
             configuration.localHalfWidth ?? configuration.localHalfWidthSpacings * configuration.globalSpacing
         // With the arcs searching around a linear array's axis, the local lattice stays in the global pick's plane.
         localOffsets =
-            !configuration.localGrid
+            !configuration.localGrid || spanLattice != nil
             ? []
             : Self.latticeOffsets(
                 halfWidth: localHalfWidth,
@@ -195,6 +229,17 @@ public struct LocalizerScratch {
     var input: [Double]
     /// Per-entry noise variance estimated by the last angle–delay transform of the measured channel.
     var noiseEstimate: Double = 0
+    /// The span stage's per-node work: the Gram matrix of its K channels, its Cholesky factor,
+    /// per-subcarrier correlations and the solved projection.
+    var spanGram: [Double], spanL: [Double], spanB: [Double], spanY: [Double]
+    /// The projected correlations b(τ), the delay phasors e^{jω_kτ} and ‖L⁻¹b(τ)‖² per grid delay.
+    var spanW: [Double], spanPhasor: [Double], spanQ: [Double]
+    /// Span nodes (axial, radial offsets from the pick) being scored and their costs.
+    var spanNodes: [SIMD2<Double>], spanCosts: [Double]
+    /// The node index of each channel group of the current batch.
+    var spanBatch: [Int]
+    /// The current batch's channels (Float32, split, subcarrier-major) and the frame in the same layout.
+    var spanRe: [Float], spanIm: [Float], spanHRe: [Float], spanHIm: [Float]
     static let batch = 32
 
     init(_ l: Localizer) {
@@ -204,7 +249,24 @@ public struct LocalizerScratch {
             nuisance: l.configuration.nuisance)
         workspace = AngleDelayTransform.Workspace(l.transform)
         q1 = .init(repeating: 0, count: max(l.transform.featureCount, l.dictionary.featureCount, stride)); q2 = q1
-        let n = max(l.localOffsets.count, l.circleOffsets.count, l.widenedOffsets.count, l.arcLimit) + 1
+        let n =
+            max(
+                l.localOffsets.count, l.circleOffsets.count, l.widenedOffsets.count, l.arcLimit,
+                l.spanLattice?.offsets.count ?? 0, Self.batch) + 1
+        let k = max(1, l.spanLattice?.samples ?? 1)
+        spanGram = .init(repeating: 0, count: 2 * k * k); spanL = spanGram
+        spanB = .init(repeating: 0, count: 2 * k * m.subcarrierCount); spanY = .init(repeating: 0, count: 2 * k)
+        spanW = spanY; spanPhasor = .init(repeating: 0, count: 2 * m.subcarrierCount)
+        spanQ = .init(repeating: 0, count: l.spanDelays.count)
+        let spanCount =
+            max(
+                l.spanLattice?.offsets.count ?? 0,
+                8 * max(l.configuration.arcSpanRefinedNodes, l.configuration.arcSpanCandidates)) + 1
+        spanNodes = .init(repeating: .zero, count: spanCount); spanCosts = .init(repeating: 0, count: spanCount)
+        spanBatch = .init(repeating: 0, count: Self.batch)
+        let entries = m.antennaCount * m.subcarrierCount
+        spanRe = .init(repeating: 0, count: l.spanLattice == nil ? 0 : Self.batch * entries); spanIm = spanRe
+        spanHRe = .init(repeating: 0, count: l.spanLattice == nil ? 0 : entries); spanHIm = spanHRe
         candidates = .init(repeating: .zero, count: n)
         costs = .init(repeating: 0, count: n)
         values = .init(repeating: 0, count: Self.batch * stride)

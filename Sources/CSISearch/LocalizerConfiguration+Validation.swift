@@ -109,6 +109,13 @@ extension LocalizerConfiguration {
         try positive(arcSpacingWavelengths, "arcSpacingWavelengths")
         try integer(arcMaxSamples, "arcMaxSamples", 0...(1 << 14))
         try integer(arcCandidatesToRefine, "arcCandidatesToRefine", 1...1024)
+        try nonNegative(arcSpanAxialHalfWidthSpacings, "arcSpanAxialHalfWidthSpacings")
+        try nonNegative(arcSpanRadialHalfWidthSpacings, "arcSpanRadialHalfWidthSpacings")
+        try positive(arcSpanStepWavelengths, "arcSpanStepWavelengths")
+        try integer(arcSpanSamples, "arcSpanSamples", 1...8)
+        try integer(arcSpanCandidates, "arcSpanCandidates", 1...64)
+        try integer(arcSpanRefinedNodes, "arcSpanRefinedNodes", 0...256)
+        try integer(arcSpanStartsPerCandidate, "arcSpanStartsPerCandidate", 1...64)
         guard circleOrders.count <= 64, circleOrders.allSatisfy({ (1...64).contains($0) }) else {
             throw fail("circleOrders", "must be at most 64 integers in 1...64, got \(circleOrders.prefix(8))")
         }
@@ -292,6 +299,20 @@ extension LocalizerConfiguration {
         guard arcSamples <= maxStage else {
             throw fail("arcMaxSamples", "must be at most \(limits.maxStageCandidates) (the per-stage limit)")
         }
+        // (b') the span lattice: nodes per frame (each worth `arcSpanSamples` model values)
+        var spanNodes = 0.0
+        if arc && arcSpan && dimension == 3 {
+            let spanStep = arcSpanStepWavelengths * wavelength
+            let na = (arcSpanAxialHalfWidthSpacings * globalSpacing / spanStep + 1e-9).rounded(.down)
+            let nr = (arcSpanRadialHalfWidthSpacings * globalSpacing / spanStep + 1e-9).rounded(.down)
+            spanNodes = (2 * na + 1) * (2 * nr + 1)
+            guard spanNodes.isFinite, spanNodes * Double(arcSpanSamples) <= maxStage else {
+                throw fail(
+                    ["arcSpanAxialHalfWidthSpacings", "arcSpanRadialHalfWidthSpacings", "arcSpanStepWavelengths"],
+                    "the span lattice has \(spanNodes) nodes of \(arcSpanSamples) model values per frame, above the limit of \(limits.maxStageCandidates) values"
+                )
+            }
+        }
 
         // (c'') the ambiguity map, built once: its cells and lattices.
         if ambiguityStage && dimension == 2 {
@@ -317,7 +338,7 @@ extension LocalizerConfiguration {
         // angle–delay tables grow with N_s² and N_a².
         let dna = Double(na), dns = Double(ns), elements = dna * dns
         let m = max(2 * dns, 4)
-        let candidates = max(localNodes, circleSamples, widenedNodes, arcSamples) + 1
+        let candidates = max(localNodes, circleSamples, widenedNodes, arcSamples, spanNodes, 32) + 1
         let scratchBytes =
             8 * (2 * m * dns + m + 3 * dns) + 32 * (dna * dna + dns * dns) + 8 * 85 * elements
             + 32 * candidates

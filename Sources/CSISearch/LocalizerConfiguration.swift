@@ -76,6 +76,23 @@ public struct LocalizerConfiguration: Sendable, Codable, Equatable {
     public var arcMaxSamples: Int = 512
     /// Number of best distinct arc points (≥ λ₀/4 apart, the fix included) refined.
     public var arcCandidatesToRefine: Int = 4
+    /// (b') In place of the local lattice (3-D searches with a linear array): the span stage — an (axial, radial)
+    /// lattice around the global pick whose nodes are scored by the least-squares residual of the frame by the span
+    /// of the model at `arcSpanSamples` points along the node's circle (the position on the circle left free);
+    /// the best nodes' circles are then scanned and their best points refined (docs/localization.md, "UEs at any
+    /// height").
+    public var arcSpan: Bool = true
+    /// Half-widths of the span lattice along the axis and radially, in global spacings, and its step, λ₀.
+    public var arcSpanAxialHalfWidthSpacings: Double = 1.5
+    public var arcSpanRadialHalfWidthSpacings: Double = 4.2
+    public var arcSpanStepWavelengths: Double = 0.25
+    /// Model channels per node spanning its circle (K).
+    public var arcSpanSamples: Int = 6
+    /// Best distinct nodes re-scored on a sub-lattice of a third of the step (0 = none).
+    public var arcSpanRefinedNodes: Int = 48
+    /// Best distinct nodes whose circles are scanned, and points of each circle refined.
+    public var arcSpanCandidates: Int = 4
+    public var arcSpanStartsPerCandidate: Int = 2
 
     // MARK: (c'') ambiguity vectors (2-D searches)
     /// After the first refinement, refine from the fix plus each near-repeat offset of the model around it

@@ -89,7 +89,9 @@ struct HarnessTests {
         #expect(bench.daemon.latencyMs.count == 150 && bench.daemon.roundTripMs.count == 150)
         // The daemon serves the same localizer: as many frames off by more than a millimetre as in-process.
         #expect(bench.daemon.over1mm == bench.inProcess.errors.filter { $0 > 1e-3 }.count)
-        #expect(bench.daemon.rssAtEndKiB > 0 && bench.daemon.daemonCPUSeconds > 0 && bench.daemon.solverCPUSeconds > 0)
+        // The daemon threads' CPU time comes from /proc in clock ticks (10 ms): a run this short may read 0.
+        #expect(bench.daemon.rssAtEndKiB > 0 && bench.daemon.solverCPUSeconds > 0)
+        #expect(bench.daemon.daemonCPUSeconds >= 0 && bench.daemon.daemonCPUSeconds.isFinite)
         #expect(bench.lines.count == 5)
     }
 

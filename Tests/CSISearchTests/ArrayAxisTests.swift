@@ -97,7 +97,7 @@ import Testing
         let x = Point3(-0.2, 0.1, 1.2)
         var always = LocalizerConfiguration(); always.adaptiveCircles = false
         let fix3 = Localizer(model: sim, region: scene.ueRegion, configuration: always).localize(sim.channels(at: [x]))
-        #expect(fix3.stages.map(\.stage) == [.global, .local, .refine1, .arc, .circles, .refine2, .arc])
+        #expect(fix3.stages.map(\.stage) == [.global, .span, .refine1, .arc, .circles, .refine2, .arc])
         #expect((fix3.position - x).length < 1e-6, "fix \(fix3.position)")
         var off = LocalizerConfiguration(); off.arc = false
         #expect(

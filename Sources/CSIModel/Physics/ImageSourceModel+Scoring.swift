@@ -48,6 +48,43 @@ extension ImageSourceModel {
     }
 }
 
+extension ImageSourceModel {
+    /// Whole channels in Float32 (`ChannelModel.evaluateSplit`) by the fused kernel of `correlate`: the channel
+    /// it accumulates is copied out instead of correlated. Non-uniform subcarriers convert `evaluate`.
+    public func evaluateSplit(
+        _ positions: UnsafeBufferPointer<Point3>, re: UnsafeMutablePointer<Float>, im: UnsafeMutablePointer<Float>,
+        scratch: UnsafeMutableBufferPointer<Double>
+    ) {
+        let na = antennaCount, ns = subcarrierCount
+        guard na > 0, ns > 0, let df = SubcarrierPlan(frequencies: frequencies).uniformSpacing else {
+            evaluateSplitByConversion(positions, re: re, im: im, scratch: scratch)
+            return
+        }
+        var w = ScoringWorkspace(antennas: na, subcarriers: ns, hRe: nil, hIm: nil, offsets: frame.offsets)
+        let twoPiOverC = 2 * Double.pi / speedOfLight, k0 = twoPiOverC * carrier
+        let block = 64
+        let n = na * ns
+        for (b, x) in positions.enumerated() {
+            w.clear()
+            for (l, src) in sources.enumerated() {
+                let g =
+                    (gainMap?.gain(path: l, at: x).value ?? src.gain(at: x, reference: gainReference))
+                    * Complex(1 / scale, 0)
+                w.geometry(source: src, at: x, gain: g, phaseModel: phaseModel, k0: k0)
+                var k = 0
+                while k < ns {
+                    let k1 = min(ns, k + block)
+                    w.anchor(kf: twoPiOverC * frequencies[k], dk: twoPiOverC * df)
+                    w.rotateAccumulate(from: k, to: k1)
+                    k = k1
+                }
+            }
+            w.tRe.withUnsafeBufferPointer { (re + b * n).update(from: $0.baseAddress!, count: n) }
+            w.tIm.withUnsafeBufferPointer { (im + b * n).update(from: $0.baseAddress!, count: n) }
+        }
+    }
+}
+
 /// Buffers of the fused Float32 scoring of one batch of candidates (allocated once per batch).
 struct ScoringWorkspace {
     let na: Int, ns: Int
@@ -63,11 +100,15 @@ struct ScoringWorkspace {
     var tRe: [Float], tIm: [Float]
 
     init(
-        antennas: Int, subcarriers: Int, hRe h: UnsafePointer<Double>, hIm hi: UnsafePointer<Double>,
+        antennas: Int, subcarriers: Int, hRe h: UnsafePointer<Double>?, hIm hi: UnsafePointer<Double>?,
         offsets: [SIMD3<Double>]
     ) {
         na = antennas; ns = subcarriers
-        hRe = (0..<(na * ns)).map { Float(h[$0]) }; hIm = (0..<(na * ns)).map { Float(hi[$0]) }
+        if let h, let hi {
+            hRe = (0..<(na * ns)).map { Float(h[$0]) }; hIm = (0..<(na * ns)).map { Float(hi[$0]) }
+        } else {
+            hRe = []; hIm = []
+        }
         ox = offsets.map(\.x); oy = offsets.map(\.y); oz = offsets.map(\.z)
         distance = .init(repeating: 0, count: na); ampRe = distance; ampIm = distance; dirPhase = distance
         phase = .init(repeating: 0, count: 2 * na)
