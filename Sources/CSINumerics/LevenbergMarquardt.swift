@@ -7,18 +7,18 @@
 public struct LevenbergMarquardt {
     public struct Options: Sendable {
         public var maxIterations = 30
-        public var initialDamping = 1e-3
+        var initialDamping = 1e-3
         /// Relative cost decrease below which the fit is considered converged.
-        public var tolerance = 1e-9
-        public var diagonalFloor = 1e-6
+        var tolerance = 1e-9
+        var diagonalFloor = 1e-6
         public init() {}
     }
 
     public struct Report: Sendable {
-        public var initialCost: Double
-        public var finalCost: Double
+        var initialCost: Double
+        package var finalCost: Double
         public var iterations: Int
-        public var evaluations: Int
+        var evaluations: Int
     }
 
     /// Normal equations at θ: `cost` = ½‖r‖², `jtj` (n×n, upper triangle at least), `jtr`.
