@@ -180,7 +180,7 @@ public struct NPYArrayInfo: Sendable, Equatable {
     /// Dimensions; `[]` for a 0-d array.
     public let shape: [Int]
     /// Whether the stored data is Fortran-ordered (readers convert it to C order).
-    public let fortranOrder: Bool
+    let fortranOrder: Bool
     /// Whether the stored data is big-endian (readers byte-swap it).
-    public let bigEndian: Bool
+    let bigEndian: Bool
 }
