@@ -10,9 +10,9 @@ import Yams
 public enum StrictYAML {
     /// Most nodes a document may expand to once its aliases are resolved (each alias counts as the node it
     /// repeats): bounds the work of composing and decoding any accepted document, whatever its anchors.
-    public static let maxExpandedNodes = 100_000
+    package static let maxExpandedNodes = 100_000
     /// Deepest nesting of mappings and lists accepted (composing and decoding recurse).
-    public static let maxDepth = 64
+    package static let maxDepth = 64
 
     /// Decodes `T` from YAML text; `file` is used in error messages only; `userInfo` reaches every
     /// `init(from:)` as `decoder.userInfo` (e.g. the directory relative paths are resolved against).
@@ -48,7 +48,7 @@ public enum StrictYAML {
 
     /// Throws a located error if `text` expands past ``maxExpandedNodes``, nests past ``maxDepth`` or has a
     /// complex mapping key (see ``decode(_:from:file:)``); for callers that compose YAML themselves.
-    public static func checkExpansion(_ text: String, file: String) throws {
+    static func checkExpansion(_ text: String, file: String) throws {
         do {
             try ExpansionGuard.check(text, maxNodes: maxExpandedNodes, maxDepth: maxDepth)
         } catch {
@@ -78,7 +78,7 @@ public enum StrictYAML {
 
 /// A configuration error located in its file: `file:line:column: key.path: message`.
 public struct YAMLFileError: Error, CustomStringConvertible, LocalizedError, Sendable {
-    public let file: String
+    package let file: String
     public let line: Int?
     public let column: Int?
     /// Dotted key path, e.g. `array.spacing` or `planes[2].normal`.
