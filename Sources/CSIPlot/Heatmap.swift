@@ -3,13 +3,13 @@ import Foundation
 /// A raster panel of values on a grid, coloured by a colour map, for SVG figures.
 public struct Heatmap: Sendable {
     public enum ColorMap: Sendable { case diverging, magnitude }
-    public let width: Int, height: Int
+    let width: Int, height: Int
     /// Row-major values, row 0 at the top.
-    public let values: [Double]
-    public let colorMap: ColorMap
-    public let title: String
+    package let values: [Double]
+    let colorMap: ColorMap
+    let title: String
     /// Value range mapped to the colour map (nil: symmetric max for diverging, min…max for magnitude).
-    public var range: ClosedRange<Double>?
+    var range: ClosedRange<Double>?
 
     public init(
         width: Int, height: Int, values: [Double], colorMap: ColorMap, title: String, range: ClosedRange<Double>? = nil
@@ -28,7 +28,7 @@ public struct Heatmap: Sendable {
     }
 
     /// PNG of the panel.
-    public func png() -> [UInt8] {
+    func png() -> [UInt8] {
         let r = effectiveRange
         var rgb = [UInt8](repeating: 0, count: width * height * 3)
         for (i, v) in values.enumerated() {
