@@ -35,7 +35,7 @@ public struct CaptureReadReport: Sendable, Hashable {
         public var reason: Reason
 
         /// Creates a damage entry.
-        public init(offset: Int64, byteCount: Int64, reason: Reason) {
+        init(offset: Int64, byteCount: Int64, reason: Reason) {
             self.offset = offset
             self.byteCount = byteCount
             self.reason = reason
