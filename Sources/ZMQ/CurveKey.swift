@@ -2,9 +2,9 @@
 /// a server's key that clients pin), so it prints itself.
 public struct CurveKey: Sendable, Hashable, CustomStringConvertible {
     /// Bytes in a CURVE key.
-    public static let byteCount = 32
+    static let byteCount = 32
     /// Characters in the Z85 form of a key.
-    public static let z85Count = 40
+    static let z85Count = 40
 
     /// The 32 raw bytes.
     public let bytes: [UInt8]

@@ -35,9 +35,9 @@ public struct CurveKeyFileError: Error, Sendable, Equatable, CustomStringConvert
     /// The file concerned.
     public let path: String
     /// What is wrong with it.
-    public let problem: Problem
+    let problem: Problem
 
-    public init(path: String, problem: Problem) {
+    package init(path: String, problem: Problem) {
         self.path = path
         self.problem = problem
     }

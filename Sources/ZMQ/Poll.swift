@@ -9,7 +9,7 @@ public struct PollEvents: OptionSet, Sendable, Hashable {
     /// At least one whole message can be received without blocking.
     public static let readable = PollEvents(rawValue: Int16(ZMQ_POLLIN))
     /// At least one message can be sent without blocking.
-    public static let writable = PollEvents(rawValue: Int16(ZMQ_POLLOUT))
+    package static let writable = PollEvents(rawValue: Int16(ZMQ_POLLOUT))
 }
 
 /// Waits until at least one socket is ready for the requested events,
