@@ -30,7 +30,7 @@ public struct ChannelSimulator: ChannelModel {
     }
 
     /// Which image-source paths reach `x` from antenna 0 (diagnostics; diffracted paths: `diffractedPathsReaching`).
-    public func pathsReaching(_ x: Point3) -> [PropagationPath] {
+    func pathsReaching(_ x: Point3) -> [PropagationPath] {
         paths.filter { p in
             !(p.order == 0 && scene.isLineOfSightBlocked(at: x))
                 && p.reaches(x, antenna: 0, planes: scene.planes, edges: scene.edges)

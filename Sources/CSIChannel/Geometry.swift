@@ -28,7 +28,7 @@ public struct Matrix3: Sendable, Equatable {
     /// Transpose × vector (the inverse for the orthogonal matrices of reflections).
     @inlinable public func applyTransposed(_ v: Point3) -> Point3 { Point3(c0.dot(v), c1.dot(v), c2.dot(v)) }
     /// Matrix product `self · other`.
-    public func multiplied(by other: Matrix3) -> Matrix3 {
+    func multiplied(by other: Matrix3) -> Matrix3 {
         Matrix3(apply(other.c0), apply(other.c1), apply(other.c2))
     }
 }

@@ -155,7 +155,7 @@ public struct NuisanceMatch: Sendable {
     }
 
     /// S(τ), S'(τ), S''(τ) from the current c_k.
-    public func spectrum(
+    func spectrum(
         at tau: Double
     ) -> ((re: Double, im: Double), (re: Double, im: Double), (re: Double, im: Double)) {
         var s0 = (re: 0.0, im: 0.0), s1 = (re: 0.0, im: 0.0), s2 = (re: 0.0, im: 0.0)

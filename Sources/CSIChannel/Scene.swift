@@ -61,7 +61,7 @@ public struct Scene: Sendable {
     }
 
     /// Whether the segment a → b crosses a face of one of the edges.
-    @inlinable public func isBlockedByEdges(from a: Point3, to b: Point3) -> Bool {
+    @inlinable func isBlockedByEdges(from a: Point3, to b: Point3) -> Bool {
         for e in edges where e.blocks(from: a, to: b) { return true }
         return false
     }

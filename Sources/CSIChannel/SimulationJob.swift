@@ -6,12 +6,12 @@ public import CSINumerics
 /// Deterministic: impairment noise for point i is drawn from stream i of `seed`, so the output does not
 /// depend on the number of threads or the block size.
 public struct SimulationJob: Sendable {
-    public let simulator: ChannelSimulator
+    package let simulator: ChannelSimulator
     public let positions: [Point3]
     public let impairments: Impairments
     public let seed: UInt64
     /// Points per block handed to the sink (bounded memory: ~64 MB of complex64 per block by default).
-    public let blockSize: Int
+    let blockSize: Int
 
     public init(
         simulator: ChannelSimulator, positions: [Point3], impairments: Impairments, seed: UInt64, blockSize: Int? = nil

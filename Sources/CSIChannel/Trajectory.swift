@@ -21,9 +21,9 @@ public struct Trajectory: Sendable, Equatable {
     /// Samples per second.
     public var rate: Double
     /// rad/s.
-    public var turnRateSigma: Double
+    var turnRateSigma: Double
     /// s.
-    public var turnRateTime: Double
+    var turnRateTime: Double
 
     public init(kind: Kind, speed: Double? = nil, rate: Double) {
         self.kind = kind
