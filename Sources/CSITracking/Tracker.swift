@@ -9,8 +9,8 @@ public enum TrackClock: String, Sendable, Equatable {
 
 /// Identifies a track: one per (receiver, UE).
 public struct TrackKey: Hashable, Sendable {
-    public var receiver: UInt32
-    public var ue: UInt32
+    var receiver: UInt32
+    var ue: UInt32
     public init(receiver: UInt32, ue: UInt32) {
         self.receiver = receiver
         self.ue = ue
@@ -20,8 +20,8 @@ public struct TrackKey: Hashable, Sendable {
 /// One fix, as the tracker sees it.
 public struct TrackMeasurement: Sendable {
     /// Time of the fix on `clock`, ns.
-    public var timeNs: Int64
-    public var clock: TrackClock
+    var timeNs: Int64
+    var clock: TrackClock
     /// Position; in 2-D only x and y are filtered and z is carried through.
     public var position: SIMD3<Double>
     /// Row-major d×d covariance, m² (empty or wrong-sized: `defaultMeasurementSigmaM` is used).
@@ -30,7 +30,7 @@ public struct TrackMeasurement: Sendable {
     public var dimension: Int
     /// `false` for fixes the search itself distrusts (gross error suspected, failed): they never update a
     /// track, the track is only predicted to their time.
-    public var usable: Bool
+    var usable: Bool
 
     public init(
         timeNs: Int64, clock: TrackClock, position: SIMD3<Double>, covariance: [Double], dimension: Int, usable: Bool
@@ -95,7 +95,7 @@ public struct TrackEstimate: Sendable, Equatable {
 public struct Tracker: Sendable {
     public let configuration: TrackerConfiguration
     /// χ² gate thresholds, by dimension.
-    public let gate2: Double, gate3: Double
+    let gate2: Double, gate3: Double
 
     struct TrackState {
         var filter: ConstantVelocityFilter // at tUpdateNs
@@ -207,7 +207,7 @@ public struct Tracker: Sendable {
     }
 
     /// Forgets every track.
-    public mutating func removeAll() { tracks.removeAll() }
+    mutating func removeAll() { tracks.removeAll() }
 
     // MARK: internals
 
