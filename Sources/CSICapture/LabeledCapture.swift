@@ -48,7 +48,7 @@ public struct LabeledCapture: Sendable {
     }
 
     /// Creates an empty set.
-    public init() {}
+    init() {}
 
     /// Reads and decodes a CSI capture.
     ///
