@@ -5,8 +5,8 @@ public import CSINumerics
 /// NMSE = mean over locations of ‖Ĥ − H‖²_F / ‖H‖²_F (the papers' metric) and the ratio of sums
 /// Σ‖Ĥ − H‖² / Σ‖H‖² (dominated by strong locations), both also in dB.
 public struct ChannelError: Sendable, Equatable {
-    public var meanRatio: Double
-    public var ratioOfSums: Double
+    var meanRatio: Double
+    var ratioOfSums: Double
     public var points: Int
 
     public var nmseDB: Double { decibels(meanRatio) }

@@ -40,7 +40,7 @@ public struct ModelTrainer: Sendable {
         public var minutes: Double? = nil
         /// Cap on the network's training epochs (nil: the preset's). With a cap and no `minutes`, training is
         /// deterministic whatever the machine's speed.
-        public var maxEpochs: Int? = nil
+        var maxEpochs: Int? = nil
         public var validationFraction = 0.1
         public var seed: UInt64 = 1
         public var maxPaths = 40
@@ -50,7 +50,7 @@ public struct ModelTrainer: Sendable {
         /// How `inr` starts: from an image-source fit's paths (default) or from the data alone.
         public var inrStart: INRStart = .fit
         /// Work of the `inr` warm start: samples visited while fitting the branches to the fit's paths.
-        public var inrWarmStartSampleVisits = 250_000
+        var inrWarmStartSampleVisits = 250_000
         /// Per-frame unknowns of the survey (docs/model.md, "Unsynchronised surveys"); nil = what the dataset
         /// declares (`CSIDataset.declaredNuisance`), else detect them from the data (`NuisanceDetector`).
         public var nuisance: NuisanceModel? = nil

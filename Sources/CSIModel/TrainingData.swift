@@ -1,5 +1,5 @@
 public import CSIChannel
-public import CSINumerics
+import CSINumerics
 
 /// A dataset prepared for fitting and training: the channels scaled by one global real factor so that the
 /// mean of ‖H‖²_F/(N_a N_s) over the training samples is 1 (path loss still carries location information,
@@ -17,7 +17,7 @@ public struct TrainingData: Sendable {
     public var count: Int { positions.count }
     public var antennaCount: Int { antennas.count }
     public var subcarrierCount: Int { frequencies.count }
-    public var valuesPerSample: Int { 2 * antennaCount * subcarrierCount }
+    var valuesPerSample: Int { 2 * antennaCount * subcarrierCount }
 
     /// Prepares `dataset` (or the subset `indices`) with the given scale, or with the scale that normalises it.
     public init(dataset: CSIDataset, indices: [Int]? = nil, scale: Double? = nil) {
@@ -49,7 +49,7 @@ public struct TrainingData: Sendable {
     /// The survey as `model` would have produced it: each sample's own nuisance (gain, phase, timing offset)
     /// against the model's channel removed. `outputScale` converts the model's output to these normalised units
     /// (`scale` for a model that outputs raw units). Unchanged for `.none`.
-    public func aligned(
+    func aligned(
         to model: some ChannelModel, outputScale: Double, nuisance: NuisanceModel,
         width: Int = Parallel.defaultWidth
     ) -> TrainingData {

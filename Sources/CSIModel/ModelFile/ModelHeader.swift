@@ -6,9 +6,9 @@ public import CSIChannel
 public struct ModelHeader: Codable, Sendable, Equatable {
     /// "physics", "inr", "hybrid", "mlp" or "rff".
     public var kind: String
-    public var toolVersion: String
+    var toolVersion: String
     /// ISO-8601 creation time (informational; not part of the model's behaviour).
-    public var created: String
+    var created: String
     /// Name of the scene coordinate frame.
     public var frame: String
     public var antennas: [[Double]]
@@ -22,7 +22,7 @@ public struct ModelHeader: Codable, Sendable, Equatable {
     public var decisions: [String]
     public var physics: PhysicsInfo?
     /// Architecture of a neural part, as key/value text (its tensors carry the parameters).
-    public var neural: [String: String]?
+    var neural: [String: String]?
     /// Per-frame unknowns of the survey the model was trained on (`NuisanceModel` raw value; absent = none).
     /// Localizers remove the same unknowns from every frame unless configured otherwise.
     public var nuisance: String?
@@ -41,10 +41,10 @@ public struct ModelHeader: Codable, Sendable, Equatable {
         public var boundsMin: [Double]
         public var boundsMax: [Double]
         /// The common height of all training points, when they share one (2-D search at that height).
-        public var height: Double?
+        var height: Double?
         /// SHA-256 of the training positions and channels.
         public var digest: String
-        public var densityPerLambda2: Double
+        var densityPerLambda2: Double
         public var seed: UInt64
         public var seconds: Double
     }
@@ -55,19 +55,19 @@ public struct ModelHeader: Codable, Sendable, Equatable {
         public var nmseSumDB: Double
         /// The data's measurement-noise floor seen through the model's residual (`ResidualNoiseFloor`), dB: the lowest
         /// validation NMSE any model can show on these data.
-        public var noiseFloorDB: Double?
+        var noiseFloorDB: Double?
     }
 
     public struct PhysicsInfo: Codable, Sendable, Equatable {
-        public var phaseModel: String
-        public var gainReference: [Double]
+        var phaseModel: String
+        var gainReference: [Double]
         public var sources: Int
-        public var slopeAxes: [Int]
+        var slopeAxes: [Int]
         /// Grid of the per-path gain map (tensor `physics.gain_map`, [paths, ny, nx, 2]), when fitted.
-        public var gainMap: GainMapInfo?
+        var gainMap: GainMapInfo?
     }
 
-    public struct GainMapInfo: Codable, Sendable, Equatable {
-        public var originX: Double, originY: Double, spacing: Double, nx: Int, ny: Int
+    struct GainMapInfo: Codable, Sendable, Equatable {
+        var originX: Double, originY: Double, spacing: Double, nx: Int, ny: Int
     }
 }

@@ -5,7 +5,7 @@ import CSINumerics
 /// features of it) straight to the 2·N_a·N_s real and imaginary parts of H.
 public struct FieldMLPConfiguration: Sendable, Codable, Equatable {
     /// How the position enters the network.
-    public enum Encoding: Sendable, Codable, Equatable {
+    enum Encoding: Sendable, Codable, Equatable {
         /// (x − o)/halfExtent: the plain MLP, which shows the spectral bias (stays near 0 dB).
         case coordinates
         /// [cos(B(x − o)), sin(B(x − o))] with B (features × d) Gaussian N(0, σ²) rad/m drawn from `seed`
@@ -14,11 +14,11 @@ public struct FieldMLPConfiguration: Sendable, Codable, Equatable {
     }
 
     public var geometry: NeuralGeometry
-    public var encoding: Encoding
+    var encoding: Encoding
     /// Hidden widths (ReLU).
-    public var hiddenWidths: [Int]
+    var hiddenWidths: [Int]
 
-    public init(geometry: NeuralGeometry, encoding: Encoding = .coordinates, hiddenWidths: [Int] = [256, 256, 256]) {
+    init(geometry: NeuralGeometry, encoding: Encoding = .coordinates, hiddenWidths: [Int] = [256, 256, 256]) {
         self.geometry = geometry; self.encoding = encoding; self.hiddenWidths = hiddenWidths
     }
 
@@ -44,13 +44,13 @@ public struct FieldMLP<Scalar: NeuralScalar>: Sendable {
     let mlp: RealMLP
     let fourier: [Double]
 
-    public init(configuration: FieldMLPConfiguration, seed: UInt64) throws {
+    init(configuration: FieldMLPConfiguration, seed: UInt64) throws {
         try self.init(layout: configuration)
         var rng = SeededGenerator(seed: seed, stream: 0x4D4C_5042) // "MLPB"
         mlp.initialise(&parameters.values, rng: &rng)
     }
 
-    public init(configuration: FieldMLPConfiguration, tensors: [NamedTensor]) throws {
+    init(configuration: FieldMLPConfiguration, tensors: [NamedTensor]) throws {
         try self.init(layout: configuration)
         try parameters.load(tensors)
     }
@@ -72,7 +72,7 @@ public struct FieldMLP<Scalar: NeuralScalar>: Sendable {
     }
 
     /// The same network in another precision.
-    public func converted<Other: NeuralScalar>(to: Other.Type = Other.self) -> FieldMLP<Other> {
+    func converted<Other: NeuralScalar>(to: Other.Type = Other.self) -> FieldMLP<Other> {
         FieldMLP<Other>(copying: self, parameters: parameters.converted())
     }
 

@@ -34,15 +34,15 @@ public enum NeuralBenchmarks {
 
     public struct Result: Sendable {
         public var report: TrainingReport
-        public var test: NMSE
+        package var test: NMSE
         /// NMSE on the held-out (odd) subcarriers, when requested.
-        public var heldOutSubcarriers: NMSE?
-        public var parameterCount: Int
-        public var trainSeconds: Double
+        var heldOutSubcarriers: NMSE?
+        var parameterCount: Int
+        var trainSeconds: Double
         /// Channels per second of `NeuralChannelModel.evaluate` on the test set (2 threads).
-        public var evaluationRate: Double
+        var evaluationRate: Double
         /// Value + Jacobian evaluations per second (one position at a time, one thread).
-        public var jacobianRate: Double
+        var jacobianRate: Double
     }
 
     /// Runs one benchmark; `log` receives progress lines.

@@ -1,6 +1,6 @@
 public import CSIChannel
 import CSINumerics
-public import Numerics
+import Numerics
 
 /// The image-source location-to-channel model (docs/method.md §16.1): the channel is a sum of L image arrays,
 ///
@@ -18,15 +18,15 @@ public struct ImageSourceModel: ChannelModel {
     public let frequencies: [Double]
     /// Reference frequency for the plane-wave phase model (Hz).
     public let carrier: Double
-    public var phaseModel: ArrayPhaseModel
+    var phaseModel: ArrayPhaseModel
     /// Point about which gains vary linearly (the survey centre).
-    public let gainReference: Point3
+    let gainReference: Point3
     /// Raw channel = model / scale.
     public let scale: Double
     /// Position-dependent path gains replacing the constant/linear ones, when fitted.
-    public var gainMap: GainMap? = nil
+    var gainMap: GainMap? = nil
 
-    public init(
+    init(
         sources: [ImageSource], antennas: [Point3], frequencies: [Double], carrier: Double,
         phaseModel: ArrayPhaseModel, gainReference: Point3, scale: Double
     ) {
@@ -177,7 +177,7 @@ public struct ImageSourceModel: ChannelModel {
 extension ImageSourceModel {
     /// Per-path quantities at `x` (delay to the image-array centre, unit direction from the centre toward x,
     /// complex amplitude g/d in raw units): the closed-form targets that warm-start a neural model.
-    public func pathQuantities(at x: Point3) -> [(delay: Double, direction: Point3, amplitude: Complex<Double>)] {
+    func pathQuantities(at x: Point3) -> [(delay: Double, direction: Point3, amplitude: Complex<Double>)] {
         sources.enumerated().map { (l, s) in
             let w = x - s.center, d = w.length
             let g = gainMap?.gain(path: l, at: x).value ?? s.gain(at: x, reference: gainReference)
