@@ -12,7 +12,7 @@ public struct LineLogHandler: LogHandler {
     /// The process-wide level, changeable at run time.
     public final class LevelControl: Sendable {
         private let raw: Atomic<Int>
-        public init(_ level: Logger.Level) { raw = Atomic(Self.index(level)) }
+        init(_ level: Logger.Level) { raw = Atomic(Self.index(level)) }
         public var level: Logger.Level {
             get { Logger.Level.allCases[raw.load(ordering: .relaxed)] }
             set { raw.store(Self.index(newValue), ordering: .relaxed) }
@@ -27,7 +27,7 @@ public struct LineLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
     public var metadataProvider: Logger.MetadataProvider?
 
-    public init(label: String, format: LogLineFormat, control: LevelControl, fileDescriptor: Int32 = 2) {
+    init(label: String, format: LogLineFormat, control: LevelControl, fileDescriptor: Int32 = 2) {
         self.label = label
         self.format = format
         self.control = control
