@@ -19,14 +19,14 @@ public struct DatasetLocalization: Sendable {
         public var configPatch: String?
         /// Use only the first N samples.
         public var limit: Int?
-        public var threads: Int
+        package var threads: Int
 
         public init(threads: Int) {
             self.threads = threads
         }
     }
 
-    public var data: String
+    package var data: String
     public var model: EvaluationModel
     public var test: TestSet
     /// `as recorded` or `<snr> dB SNR`.

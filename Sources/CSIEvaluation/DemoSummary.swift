@@ -7,9 +7,9 @@ import Foundation
 /// The closing summary of `csiloc demo`: the fixes the daemon published, scored against the capture's truth.
 public struct DemoSummary: Sendable {
     /// The first fix of each frame (seq < truth count), as a method `csilocd (live)`.
-    public var result: MethodResult
+    package var result: MethodResult
     /// `latency_ms` of those fixes (finite ones).
-    public var latencyMs: EmpiricalDistribution
+    package var latencyMs: EmpiricalDistribution
     public var wavelength: Double
     public var replay: CaptureReplayer.Progress
     public var snapshot: DaemonMetrics.Snapshot

@@ -16,7 +16,7 @@ public struct LocalizationBenchmark: Sendable {
         public var trainingPoints: Int = 15_000
         /// Test points, noise and fingerprints.
         public var seed: UInt64 = 1
-        public var threads: Int
+        package var threads: Int
         /// `--config` applied to every search method (``ConfigurationPatch``).
         public var configPatch: String?
 
@@ -27,22 +27,22 @@ public struct LocalizationBenchmark: Sendable {
     }
 
     /// One method's two passes.
-    public struct Entry: Sendable {
+    package struct Entry: Sendable {
         /// `clean` and `<snr> dB`, with the method's results under each.
-        public var runs: [(condition: String, result: MethodResult)]
+        var runs: [(condition: String, result: MethodResult)]
         /// For search methods: the localizer's global nodes, cache size (bytes), local grid and circle sizes.
-        public var localizer: (nodes: Int, cacheBytes: Int, localGrid: Int, circle: Int)?
-        public var method: LocalizationMethod
+        package var localizer: (nodes: Int, cacheBytes: Int, localGrid: Int, circle: Int)?
+        package var method: LocalizationMethod
     }
 
-    public var request: Request
+    var request: Request
     public var scene: Scene
-    public var modelLabel: String
-    public var antennaCount: Int, subcarrierCount: Int, pathCount: Int
-    public var clean: TestSet
-    public var entries: [Entry]
+    var modelLabel: String
+    package var antennaCount: Int, subcarrierCount: Int, pathCount: Int
+    var clean: TestSet
+    package var entries: [Entry]
     /// What one model evaluation costs (measured on one thread before the runs).
-    public var throughput: ModelThroughput
+    var throughput: ModelThroughput
 
     public var wavelength: Double { scene.subcarriers.wavelength }
 

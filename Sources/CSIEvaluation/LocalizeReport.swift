@@ -2,7 +2,7 @@
 /// the top level (the single-method shortcut scripts read: `median_error_m`, `p90_error_m`, …).
 public struct LocalizeReport: Codable, Sendable, Equatable {
     /// The test dataset's path.
-    public var data: String
+    package var data: String
     /// The model's label (`physics(1a2b…)`, `oracle(street)`).
     public var model: String
     /// Test points localized.
@@ -13,7 +13,7 @@ public struct LocalizeReport: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey { case data, model, points, condition, methods }
 
-    public init(data: String, model: String, points: Int, condition: String, methods: [MethodReport]) {
+    package init(data: String, model: String, points: Int, condition: String, methods: [MethodReport]) {
         self.data = data
         self.model = model
         self.points = points

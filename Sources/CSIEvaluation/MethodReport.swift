@@ -2,19 +2,19 @@
 /// the condition (`clean`, `5 dB`) the figures were measured under.
 public struct MethodReport: Codable, Sendable, Equatable {
     public var method: String
-    public var figures: MethodFigures
+    package var figures: MethodFigures
     public var condition: String?
 
     enum CodingKeys: String, CodingKey { case method, condition }
 
-    public init(method: String, figures: MethodFigures, condition: String? = nil) {
+    package init(method: String, figures: MethodFigures, condition: String? = nil) {
         self.method = method
         self.figures = figures
         self.condition = condition
     }
 
     /// The report of `r` (gross errors above λ₀/2).
-    public init(_ r: MethodResult, wavelength: Double, los: [Bool]?) {
+    package init(_ r: MethodResult, wavelength: Double, los: [Bool]?) {
         self.init(method: r.name, figures: MethodFigures(r, wavelength: wavelength, los: los))
     }
 

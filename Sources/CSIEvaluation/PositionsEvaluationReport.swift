@@ -2,24 +2,24 @@
 /// figures also at the top level, and the matching's accounting (docs/replay.md, "From what a live daemon published").
 public struct PositionsEvaluationReport: Codable, Sendable, Equatable {
     public var positions: String
-    public var truth: String
+    package var truth: String
     /// Always `live`.
     public var condition: String = "live"
     public var method: MethodReport
-    public var matched: Int
-    public var failed: Int
-    public var duplicateFixes: Int
-    public var unmatchedFixes: Int
-    public var missingFrames: Int
-    public var undecodable: Int
-    public var positionRecords: Int
-    public var truthFrames: Int
+    package var matched: Int
+    var failed: Int
+    var duplicateFixes: Int
+    var unmatchedFixes: Int
+    package var missingFrames: Int
+    package var undecodable: Int
+    var positionRecords: Int
+    var truthFrames: Int
     @FiniteOrNull public var latencyMsMedian: Double
-    public var horizontal: Bool
-    public var wavelengthSource: String
-    public var captureDamage: [CaptureDamageEntry]
-    public var truthCaptureDamage: [CaptureDamageEntry]
-    public var track: TrackReport?
+    var horizontal: Bool
+    package var wavelengthSource: String
+    package var captureDamage: [CaptureDamageEntry]
+    var truthCaptureDamage: [CaptureDamageEntry]
+    package var track: TrackReport?
 
     enum CodingKeys: String, CodingKey {
         case positions, truth, condition, methods, matched, failed, duplicateFixes = "duplicate_fixes"
@@ -29,7 +29,7 @@ public struct PositionsEvaluationReport: Codable, Sendable, Equatable {
         case truthCaptureDamage = "truth_capture_damage", track
     }
 
-    public init(
+    package init(
         positions: String, truth: String, method: MethodReport, matched: Int, failed: Int, duplicateFixes: Int,
         unmatchedFixes: Int, missingFrames: Int, undecodable: Int, positionRecords: Int, truthFrames: Int,
         latencyMsMedian: Double, horizontal: Bool, wavelengthSource: String, captureDamage: [CaptureDamageEntry],

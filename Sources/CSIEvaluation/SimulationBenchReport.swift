@@ -1,13 +1,13 @@
 /// `csiloc bench simulate --json`.
 public struct SimulationBenchReport: Codable, Sendable, Equatable {
     /// Always `simulate`.
-    public var benchmark = "simulate"
+    var benchmark = "simulate"
     public var scene: String
     public var points: Int
-    public var antennas: Int
+    var antennas: Int
     public var subcarriers: Int
-    public var paths: Int
-    public var threads: Int
+    var paths: Int
+    package var threads: Int
     @FiniteOrNull public var wallS: Double
     @FiniteOrNull public var cpuS: Double
     @FiniteOrNull public var channelsPerS: Double
@@ -18,7 +18,7 @@ public struct SimulationBenchReport: Codable, Sendable, Equatable {
         case channelsPerS = "channels_per_s", entriesPerS = "entries_per_s"
     }
 
-    public init(
+    init(
         scene: String, points: Int, antennas: Int, subcarriers: Int, paths: Int, threads: Int, wallS: Double,
         cpuS: Double, channelsPerS: Double, entriesPerS: Double
     ) {

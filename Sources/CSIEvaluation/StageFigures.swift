@@ -2,7 +2,7 @@ import CSISearch
 
 /// One row of the stage table, per frame.
 public struct StageFigures: Codable, Sendable, Equatable {
-    public var stage: String
+    var stage: String
     @FiniteOrNull public var secondsPerFrame: Double
     @FiniteOrNull public var candidatesPerFrame: Double
     @FiniteOrNull public var valuesPerFrame: Double
@@ -16,7 +16,7 @@ public struct StageFigures: Codable, Sendable, Equatable {
             "ran_fraction"
     }
 
-    public init(_ row: StageTable.Row) {
+    init(_ row: StageTable.Row) {
         stage = row.stage.rawValue
         secondsPerFrame = row.seconds
         candidatesPerFrame = row.candidates
