@@ -78,20 +78,26 @@ public enum StrictYAML {
 
 /// A configuration error located in its file: `file:line:column: key.path: message`.
 public struct YAMLFileError: Error, CustomStringConvertible, LocalizedError, Sendable {
-    package let file: String
+    /// Path of the configuration file.
+    public let file: String
+    /// 1-based line of the offending node, when known.
     public let line: Int?
+    /// 1-based column of the offending node, when known.
     public let column: Int?
     /// Dotted key path, e.g. `array.spacing` or `planes[2].normal`.
     public let path: String
+    /// What is wrong, e.g. `unknown key` or `expected a number`.
     public let message: String
     /// The offending line with a caret, when known.
     public let snippet: String?
 
+    /// Creates an error at `file:line:column`, key `path`.
     public init(file: String, line: Int?, column: Int?, path: String, message: String, snippet: String?) {
         self.file = file; self.line = line; self.column = column
         self.path = path; self.message = message; self.snippet = snippet
     }
 
+    /// `file:line:column: path: message`, then the snippet when known.
     public var description: String {
         var s = file
         if let line, let column { s += ":\(line):\(column)" }
@@ -102,5 +108,6 @@ public struct YAMLFileError: Error, CustomStringConvertible, LocalizedError, Sen
         return s
     }
 
+    /// The same text as `description`, for `localizedDescription`.
     public var errorDescription: String? { description }
 }
