@@ -42,6 +42,7 @@ public final class CaptureRecorder {
         var maxMessageBytes = 64 << 20
         /// Metadata `tool` and `tool_version`.
         package var tool = "csiloc record"
+        /// Metadata `tool_version`: the version of the recording tool (empty: not recorded).
         public var toolVersion = ""
 
         /// Plaintext, or CURVE: a client when connecting (pins the server's key), a server when binding (a ZAP

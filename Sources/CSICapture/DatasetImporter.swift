@@ -37,6 +37,7 @@ public struct DatasetImporter: Sendable {
         public var rateHz = 100.0
         /// `receiver_id` and `ue_id` of every frame.
         public var receiverID: UInt32 = 1
+        /// `ue_id` of every frame.
         public var ueID: UInt32 = 1
         /// Seed of the impairments.
         public var seed: UInt64 = 1
@@ -48,6 +49,7 @@ public struct DatasetImporter: Sendable {
         public var sourceName = ""
         /// Metadata `tool` and `tool_version`.
         package var tool = "csiloc import"
+        /// Metadata `tool_version`: the version of the importing tool (empty: not recorded).
         public var toolVersion = ""
 
         /// Creates options with the defaults above.

@@ -27,9 +27,11 @@ public struct FrameKey: Sendable, Hashable, Comparable, CustomStringConvertible 
         self.init(receiverID: fix.receiverID, ueID: fix.ueID, seq: fix.seq)
     }
 
+    /// Orders by receiver, then UE, then sequence number.
     public static func < (a: FrameKey, b: FrameKey) -> Bool {
         (a.receiverID, a.ueID, a.seq) < (b.receiverID, b.ueID, b.seq)
     }
 
+    /// `receiver/ue#seq`, for logs and reports.
     public var description: String { "\(receiverID)/\(ueID)#\(seq)" }
 }

@@ -3,6 +3,7 @@ public struct AntennaArray: Sendable, Equatable {
     /// Array geometry.
     public enum Kind: String, Sendable, Codable { case ula, upa }
 
+    /// Array geometry: `ula` (uniform linear) or `upa` (uniform planar).
     public let kind: Kind
     /// Element positions, scene frame, metres. Index order is the antenna index of the CSI
     /// (for a UPA: row-major over `shape`, the first axis varying slowest).

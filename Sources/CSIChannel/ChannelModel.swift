@@ -38,8 +38,10 @@ public protocol ChannelModel: Sendable {
 }
 
 extension ChannelModel {
+    /// No base: the model is scored by itself.
     public var scoringBase: (any ChannelModel)? { nil }
 
+    /// Generic correlation: evaluates the channels into `scratch`, then correlates them with H (subcarrier-major).
     public func correlate(
         _ positions: UnsafeBufferPointer<Point3>, hRe: UnsafePointer<Double>, hIm: UnsafePointer<Double>,
         correlations: UnsafeMutablePointer<Double>, energies: UnsafeMutablePointer<Double>,

@@ -10,6 +10,7 @@ public import Numerics
 /// corner, n = 2 for a half-plane). Each face is a rectangle `length` × `faceDepth` starting at the edge, used
 /// for shadowing. See docs/scenes.md, "Diffraction".
 public struct DiffractingEdge: Sendable, Equatable {
+    /// Name from the scene file, for messages.
     public let name: String
     /// One end of the edge.
     public let origin: Point3
@@ -49,6 +50,7 @@ public struct DiffractingEdge: Sendable, Equatable {
         self.faceN = t0 * Double.cos(n * Double.pi) + b * Double.sin(n * Double.pi)
     }
 
+    /// Equal when name and geometry (origin, direction, length) match.
     public static func == (a: DiffractingEdge, b: DiffractingEdge) -> Bool {
         a.name == b.name && a.origin == b.origin && a.direction == b.direction && a.length == b.length
             && a.face0 == b.face0

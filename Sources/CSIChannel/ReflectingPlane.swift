@@ -2,6 +2,7 @@ package import Numerics
 
 /// A planar reflector (wall, ground, ceiling) for the image-source model.
 public struct ReflectingPlane: Sendable, Equatable {
+    /// Name from the scene file, for messages.
     public let name: String
     /// A point on the plane (the centre of the extent when finite).
     public let point: Point3
@@ -14,9 +15,13 @@ public struct ReflectingPlane: Sendable, Equatable {
 
     /// A rectangle centred on `point`: `size.0` along `u`, `size.1` along `normal × u`.
     public struct Extent: Sendable, Equatable {
+        /// Unit vector of the first side.
         public let u: Point3
+        /// Unit vector of the second side (`normal × u`).
         public let v: Point3
+        /// Half the length along `u`, metres.
         public let halfU: Double
+        /// Half the length along `v`, metres.
         public let halfV: Double
     }
 

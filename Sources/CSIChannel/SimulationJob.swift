@@ -7,12 +7,16 @@ public import CSINumerics
 /// depend on the number of threads or the block size.
 public struct SimulationJob: Sendable {
     package let simulator: ChannelSimulator
+    /// The positions to simulate, metres.
     public let positions: [Point3]
+    /// The impairments applied to each position's channel.
     public let impairments: Impairments
+    /// Seed of the impairment noise (stream i for point i).
     public let seed: UInt64
     /// Points per block handed to the sink (bounded memory: ~64 MB of complex64 per block by default).
     let blockSize: Int
 
+    /// A job over `positions`; `blockSize` points per block (nil: ~64 MB of complex64).
     public init(
         simulator: ChannelSimulator, positions: [Point3], impairments: Impairments, seed: UInt64, blockSize: Int? = nil
     ) {

@@ -36,7 +36,9 @@ public struct CurveSettings: Sendable, Equatable {
 
     /// The daemon's key pair (server key of the fix feed and of a bound input; client key of a connected input).
     public var keyPair: CurveKeyPair
+    /// How the input socket is secured.
     public var input: Input
+    /// How the fix feed is secured.
     public var output: Output
     /// The file the key pair was read from (for `--check`); `nil` when set in code.
     var secretKeyFile: String?

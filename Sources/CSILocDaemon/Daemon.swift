@@ -17,7 +17,9 @@ public final class Daemon: Sendable {
     /// The configuration file this daemon reads (again on reload); nil for a daemon made from a configuration
     /// value, which cannot reload.
     package let configPath: String?
+    /// The daemon's counters and gauges (the `/metrics` endpoint).
     public let metrics: DaemonMetrics
+    /// The frame pipeline: queue, workers, model and publisher.
     public let pipeline: Pipeline
     private let logger: Logger
     private let levelControl: LineLogHandler.LevelControl?

@@ -34,6 +34,7 @@ public struct DaemonConfiguration: Sendable, Equatable, Decodable {
         case input, output, model, search, workers, queue, metrics, log, watchdog, tracking, curve
     }
 
+    /// Decodes the whole configuration, rejecting unknown keys.
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -135,6 +136,7 @@ public struct InputSettings: Sendable, Equatable, Decodable {
     /// Every key at its default (decoding an empty mapping keeps the defaults in one place).
     static let defaults: InputSettings = try! StrictYAML.decode(InputSettings.self, from: "{}", file: "<defaults>")
 
+    /// Decodes `input`, rejecting unknown keys.
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -177,6 +179,7 @@ public struct OutputSettings: Sendable, Equatable, Decodable {
     /// Every key at its default (decoding an empty mapping keeps the defaults in one place).
     static let defaults: OutputSettings = try! StrictYAML.decode(OutputSettings.self, from: "{}", file: "<defaults>")
 
+    /// Decodes `output`, rejecting unknown keys.
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -203,6 +206,7 @@ public struct QueueSettings: Sendable, Equatable, Decodable {
     /// Every key at its default (decoding an empty mapping keeps the defaults in one place).
     static let defaults: QueueSettings = try! StrictYAML.decode(QueueSettings.self, from: "{}", file: "<defaults>")
 
+    /// Decodes `queue`, rejecting unknown keys.
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -229,6 +233,7 @@ public struct MetricsSettings: Sendable, Equatable, Decodable {
     public static let disabled: MetricsSettings = try! StrictYAML.decode(
         MetricsSettings.self, from: "{listen: 'off'}", file: "<disabled>")
 
+    /// Decodes `metrics`, rejecting unknown keys.
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -267,6 +272,7 @@ public struct LogSettings: Sendable, Equatable, Decodable {
     /// Every key at its default (decoding an empty mapping keeps the defaults in one place).
     static let defaults: LogSettings = try! StrictYAML.decode(LogSettings.self, from: "{}", file: "<defaults>")
 
+    /// Decodes `log`, rejecting unknown keys.
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)

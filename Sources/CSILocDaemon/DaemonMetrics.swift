@@ -36,9 +36,13 @@ public final class DaemonMetrics: Sendable {
 
     /// Point-in-time counter values.
     public struct Snapshot: Sendable, Equatable {
+        /// Frames received, decoded, rejected, superseded (a newer frame of the same UE replaced them), dropped (queue full) and processed.
         public var received = 0, decoded = 0, rejected = 0, superseded = 0, dropped = 0, processed = 0
+        /// Fixes published and publish errors; sequence gaps seen; frames queued and in flight now.
         public var published = 0, publishErrors = 0, sequenceGaps = 0, queued = 0, inFlight = 0
+        /// Rejected frames by reason (the `reason` label).
         public var rejectedByReason: [String: Int] = [:]
+        /// Reloads that succeeded and that failed.
         public var reloadsOK = 0, reloadsFailed = 0
         /// CPU time the workers spent inside `Localizer.localize`, s (the rest of the daemon's CPU is overhead).
         public var localizeCPUSeconds = 0.0

@@ -32,6 +32,7 @@ public struct SearchSettings: Sendable, Equatable, Decodable {
     var adaptiveAmbiguity: Bool?
     /// 3-D searches with a linear array: the arc stage about the array axis.
     var arc: Bool?
+    /// Nuisance parameters removed per frame (absent: the model's declared nuisance).
     public var nuisance: NuisanceModel?
     /// Known SNR, dB (sets `noiseFloor = .snrDB`); absent = estimated per frame.
     var noiseSNRdB: Double?
@@ -62,6 +63,7 @@ public struct SearchSettings: Sendable, Equatable, Decodable {
     /// Every key at its default (the `robust` method, nothing overridden).
     static let defaults: SearchSettings = try! StrictYAML.decode(SearchSettings.self, from: "{}", file: "<defaults>")
 
+    /// Decodes `search`, rejecting unknown keys.
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)

@@ -18,6 +18,7 @@ public final class ServingModel: Sendable {
     let frameName: String
     /// The frame shape this model serves: `n_ant`, `n_sc`.
     public let antennaCount: Int
+    /// Subcarriers (`n_sc`) of the frames this model serves.
     public let subcarrierCount: Int
     /// Increases by one per model built in this process (for logs and the `model_generation` gauge).
     package let generation: Int

@@ -25,6 +25,7 @@ public struct TrackingSettings: Sendable, Equatable, Decodable {
     static let defaults: TrackingSettings = try! StrictYAML.decode(
         TrackingSettings.self, from: "{}", file: "<defaults>")
 
+    /// Decodes `tracking`, rejecting unknown keys.
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)

@@ -4,9 +4,11 @@ import Foundation
 public struct CDFChart: Sendable {
     /// One curve: its legend label and its CDF points (x in axis units, fraction in [0, 1]), ascending.
     public struct Series: Sendable {
+        /// Legend label of the curve.
         public var name: String
         var points: [(x: Double, fraction: Double)]
 
+        /// Creates a curve from its label and ascending (x, fraction) points.
         public init(name: String, points: [(x: Double, fraction: Double)]) {
             self.name = name
             self.points = points
@@ -22,6 +24,7 @@ public struct CDFChart: Sendable {
     var xLabel: String
     var yLabel: String
 
+    /// Creates a chart of `series` with labelled vertical `markers`; `extent` bounds the x axis (nil: from the data).
     public init(
         title: String, series: [Series], markers: [(label: String, x: Double)],
         extent: (minPositive: Double?, max: Double?),

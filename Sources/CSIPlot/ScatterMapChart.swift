@@ -15,6 +15,7 @@ public struct ScatterMapChart: Sendable {
     var xLabel: String
     var yLabel: String
 
+    /// Creates a chart of (x, y, value) points over the given axis ranges, values coloured on a log₁₀ scale.
     public init(
         title: String, points: [(x: Double, y: Double, value: Double)], xRange: ClosedRange<Double>,
         yRange: ClosedRange<Double>,

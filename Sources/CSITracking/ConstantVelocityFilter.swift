@@ -41,7 +41,9 @@ public struct ConstantVelocityFilter: Sendable, Equatable {
         self.covariance = covariance
     }
 
+    /// Filtered position, one entry per dimension, metres.
     public var position: [Double] { Array(state[0..<dimension]) }
+    /// Filtered velocity, one entry per dimension, m/s.
     public var velocity: [Double] { Array(state[dimension..<n]) }
     /// The d×d position block of the covariance.
     public var positionCovariance: [Double] { block(row: 0, column: 0) }

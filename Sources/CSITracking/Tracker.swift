@@ -11,6 +11,7 @@ public enum TrackClock: String, Sendable, Equatable {
 public struct TrackKey: Hashable, Sendable {
     var receiver: UInt32
     var ue: UInt32
+    /// The track of UE `ue` as seen by receiver `receiver`.
     public init(receiver: UInt32, ue: UInt32) {
         self.receiver = receiver
         self.ue = ue
@@ -32,6 +33,7 @@ public struct TrackMeasurement: Sendable {
     /// track, the track is only predicted to their time.
     var usable: Bool
 
+    /// A fix to track: `position` (m) at `timeNs` on `clock`, its row-major `dimension`×`dimension` `covariance` (m²), and whether it may update a track (`usable`).
     public init(
         timeNs: Int64, clock: TrackClock, position: SIMD3<Double>, covariance: [Double], dimension: Int, usable: Bool
     ) {
@@ -67,6 +69,7 @@ public enum TrackEvent: String, Sendable, Equatable, CaseIterable {
 
 /// The track at the time of one fix (filtered position and velocity, their covariances, bookkeeping).
 public struct TrackEstimate: Sendable, Equatable {
+    /// What the fix did to its track (started, updated, gated out, ...).
     public var event: TrackEvent
     /// 2 or 3: the size of the covariance blocks.
     public var dimension: Int
@@ -93,6 +96,7 @@ public struct TrackEstimate: Sendable, Equatable {
 /// A value type with no locks: the daemon keeps one behind a `Mutex`, offline tools own one. `process` costs a
 /// few microseconds (≤ 6×6 matrices); expiry is swept at most every `sweepIntervalNs` of `nowNs`.
 public struct Tracker: Sendable {
+    /// The configuration the tracker was created with (validated).
     public let configuration: TrackerConfiguration
     /// χ² gate thresholds, by dimension.
     let gate2: Double, gate3: Double

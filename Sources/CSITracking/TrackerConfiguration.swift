@@ -23,6 +23,7 @@ public struct TrackerConfiguration: Sendable, Equatable {
     /// Standard deviation of each velocity component when a track starts, m/s.
     public var initialSpeedSigmaMps: Double = 3.0
 
+    /// Creates the defaults documented on each property.
     public init() {}
 
     /// Limits of every value (inclusive unless noted); `validate()` checks against them.
@@ -41,8 +42,11 @@ public struct TrackerConfiguration: Sendable, Equatable {
 
     /// A value out of range, named by its configuration key (snake_case, as in the YAML).
     public struct InvalidValue: Error, Sendable, Equatable, CustomStringConvertible {
+        /// The configuration key at fault, snake_case as in the YAML.
         public let key: String
+        /// What is wrong with the value.
         public let message: String
+        /// `key: message`.
         public var description: String { "\(key): \(message)" }
     }
 

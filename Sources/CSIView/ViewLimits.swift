@@ -23,6 +23,7 @@ public struct ViewLimits: Sendable, Equatable {
     /// both tails).
     static let maxTailPositions = 1_000_000
 
+    /// Creates the default limits documented on each property.
     public init() {}
 
     /// Checks every bound: positive and within sane maxima.

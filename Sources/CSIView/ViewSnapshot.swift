@@ -59,7 +59,9 @@ public struct ViewSnapshot: Sendable, Equatable, Codable {
 
     /// Counts seen by the viewer.
     public struct Counters: Sendable, Equatable, Codable {
+        /// Fixes received.
         public var fixes = 0
+        /// Fixes by status: `ok`, `suspect`, `outlier`, `failed`.
         public var ok = 0, suspect = 0, outlier = 0, failed = 0
         /// Messages on the feed that are not fixes (docs/protocol.md §2).
         public var undecodable = 0
@@ -91,6 +93,7 @@ public struct ViewSnapshot: Sendable, Equatable, Codable {
 
     /// The daemon's own counters, scraped from its `/metrics`.
     public struct DaemonMetrics: Sendable, Equatable, Codable {
+        /// The scraped `/metrics` URL.
         public var url: String
         /// Series name (with labels) → value.
         var series: [String: Double]
@@ -106,8 +109,10 @@ public struct ViewSnapshot: Sendable, Equatable, Codable {
     public var area: MapArea?
     /// UEs, ordered by (receiver, UE).
     var ues: [UE]
+    /// Counts seen by the viewer.
     public var counters: Counters
     var errors: Errors?
+    /// The daemon's scraped counters (nil: not configured or not yet scraped).
     public var metrics: DaemonMetrics?
     /// The feed's endpoint, for the page's heading.
     var source: String

@@ -25,6 +25,7 @@ public final class ViewState: Sendable {
         var version: UInt64 = 0
     }
 
+    /// The bounds every collection and string is kept within.
     public let limits: ViewLimits
     /// The area from a model, scene or region; `nil`: the fixes' bounds.
     public let area: MapArea?

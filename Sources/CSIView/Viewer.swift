@@ -25,7 +25,9 @@ public final class Viewer: Sendable {
         /// Subscription prefixes (default `pos/v1/`: every receiver).
         public var topics: [String] = [WireTopic.prefix(.position)]
         var listen: ViewListenAddress
+        /// The map's area (nil: the fixes' bounds).
         public var area: MapArea?
+        /// Bounds on what the viewer keeps.
         public var limits = ViewLimits()
         /// The daemon's metrics endpoint, scraped every ``metricsInterval``.
         public var metrics: MetricsScraper?
@@ -37,6 +39,7 @@ public final class Viewer: Sendable {
         /// so a page elsewhere cannot read the map through a DNS name rebound to 127.0.0.1.
         public var allowAnyHost = false
 
+        /// A viewer of the fix feed at `endpoint`, serving on `listen`.
         public init(endpoint: String, listen: ViewListenAddress) {
             self.endpoint = endpoint
             self.listen = listen
@@ -47,6 +50,7 @@ public final class Viewer: Sendable {
     static let maxEventLimit = 100_000
 
     let configuration: Configuration
+    /// The viewer's state, fed by the subscriber.
     public let state: ViewState
     private let broadcaster: EventBroadcaster
     private let server: HTTPServer

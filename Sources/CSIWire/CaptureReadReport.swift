@@ -41,6 +41,7 @@ public struct CaptureReadReport: Sendable, Hashable {
             self.reason = reason
         }
 
+        /// `reason at offset N, M bytes skipped`.
         public var description: String { "\(reason.rawValue) at offset \(offset), \(byteCount) bytes skipped" }
     }
 

@@ -38,5 +38,6 @@ public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
     /// The value when the literal is a plain non-negative integer within `UInt64`.
     var uint64Value: UInt64? { UInt64(literal) }
 
+    /// The number's literal text, exactly as it appeared in the JSON.
     public var description: String { literal }
 }

@@ -75,11 +75,17 @@ extension JSONValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, Expre
     ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral, ExpressibleByArrayLiteral,
     ExpressibleByDictionaryLiteral
 {
+    /// `.null`, so that `nil` can be written where a `JSONValue` is expected.
     public init(nilLiteral: ()) { self = .null }
+    /// `.bool` from a Boolean literal.
     public init(booleanLiteral value: Bool) { self = .bool(value) }
+    /// `.string` from a string literal.
     public init(stringLiteral value: String) { self = .string(value) }
+    /// `.integer` from an integer literal.
     public init(integerLiteral value: Int) { self = .integer(value) }
+    /// `.double` from a floating-point literal.
     public init(floatLiteral value: Double) { self = .double(value) }
+    /// `.array` from an array literal.
     public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
 
     /// Later duplicates win, as with `Dictionary(_:uniquingKeysWith:)`.

@@ -3,6 +3,7 @@ extension PositionFix {
     public struct DecodingError: Error, Sendable, Hashable, CustomStringConvertible {
         /// Human-readable reason, naming the member at fault.
         public let message: String
+        /// The reason, as `message`.
         public var description: String { message }
     }
 

@@ -70,6 +70,7 @@ public struct NPZError: Error, LocalizedError, CustomStringConvertible, Sendable
         }
     }
 
+    /// The same text as `description`, for `localizedDescription`.
     public var errorDescription: String? { description }
 }
 

@@ -25,6 +25,7 @@ public final class NPZWriter {
         /// tests exercise those paths cheaply.
         var forceZip64: Bool
 
+        /// Creates options; `forceZip64` forces ZIP64 records even for small files (for tests).
         public init(forceZip64: Bool = false) {
             self.forceZip64 = forceZip64
         }

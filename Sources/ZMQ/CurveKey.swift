@@ -24,5 +24,6 @@ public struct CurveKey: Sendable, Hashable, CustomStringConvertible {
     /// The 40-character Z85 form.
     public var z85: String { Z85.encode(bytes)! }
 
+    /// The key in Z85 (40 characters), safe to log: it is public.
     public var description: String { z85 }
 }

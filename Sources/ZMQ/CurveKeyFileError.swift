@@ -42,6 +42,7 @@ public struct CurveKeyFileError: Error, Sendable, Equatable, CustomStringConvert
         self.problem = problem
     }
 
+    /// One line naming the file and what is wrong with it.
     public var description: String {
         let text: String
         switch problem {

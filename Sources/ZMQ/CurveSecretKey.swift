@@ -19,5 +19,6 @@ public struct CurveSecretKey: Sendable, Hashable, CustomStringConvertible {
     /// The 40-character Z85 form (for writing a secret key file; never log it).
     public var z85: String { Z85.encode(bytes)! }
 
+    /// Redacted, so that a secret key never reaches a log.
     public var description: String { "CurveSecretKey(redacted)" }
 }

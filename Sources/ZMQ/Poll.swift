@@ -3,7 +3,9 @@ import Glibc
 
 /// Readiness conditions for ``poll(_:timeout:)``.
 public struct PollEvents: OptionSet, Sendable, Hashable {
+    /// The `ZMQ_POLLIN`/`ZMQ_POLLOUT`/`ZMQ_POLLERR` bits.
     public let rawValue: Int16
+    /// Events from their libzmq bits.
     public init(rawValue: Int16) { self.rawValue = rawValue }
 
     /// At least one whole message can be received without blocking.

@@ -20,6 +20,7 @@ public final class Proxy: Sendable {
         /// Plaintext, or a CURVE client pinning this publisher's server key.
         public var security: SocketSecurity
 
+        /// A frontend connecting to `endpoint` with `security`.
         public init(endpoint: String, security: SocketSecurity = .plaintext) {
             self.endpoint = endpoint
             self.security = security
@@ -41,6 +42,7 @@ public final class Proxy: Sendable {
         /// Name of the proxy thread.
         public var threadName = "zmq-proxy"
 
+        /// A proxy from `frontends` to the XPUB socket bound at `backend`.
         public init(frontends: [Frontend], backend: String) {
             self.frontends = frontends
             self.backend = backend
@@ -52,6 +54,7 @@ public final class Proxy: Sendable {
         package var frontendMessagesIn: UInt64, frontendBytesIn: UInt64
         var frontendMessagesOut: UInt64, frontendBytesOut: UInt64
         var backendMessagesIn: UInt64, backendBytesIn: UInt64
+        /// Messages and bytes the backend forwarded to subscribers.
         public var backendMessagesOut: UInt64, backendBytesOut: UInt64
     }
 

@@ -67,6 +67,7 @@ public final class Subscriber: Sendable {
         /// Plaintext, or CURVE (a server needs a ``ZAPHandler`` running in the context first).
         public var security: SocketSecurity = .plaintext
 
+        /// A subscriber connecting to `endpoints`, subscribed to topic `prefixes` (default: everything).
         public init(endpoints: [Endpoint], prefixes: [[UInt8]] = [[]]) {
             self.endpoints = endpoints
             self.prefixes = prefixes

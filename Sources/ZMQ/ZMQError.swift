@@ -46,6 +46,7 @@ public struct ZMQError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The socket was already closed by this library (`ENOTSOCK`).
     package var isClosed: Bool { code == ENOTSOCK }
 
+    /// `operation failed: message (errno N)`, plus the endpoint when known.
     public var description: String {
         var text = "\(operation) failed: \(message) (errno \(code))"
         if let endpoint { text += " [endpoint: \(endpoint)]" }
