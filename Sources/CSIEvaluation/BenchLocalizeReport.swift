@@ -2,9 +2,12 @@
 public struct BenchLocalizeReport: Codable, Sendable, Equatable {
     /// Always `localize`.
     var benchmark = "localize"
+    /// Name of the scene benchmarked.
     public var scene: String
+    /// Number of test points localized.
     public var points: Int
     package var threads: Int
+    /// SNR of the noisy condition, dB.
     public var snrDB: Double
     /// What one model evaluation costs (one thread).
     var modelThroughput: ModelThroughput?

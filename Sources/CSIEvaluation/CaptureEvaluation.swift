@@ -24,16 +24,23 @@ public struct CaptureEvaluation: Sendable {
         /// Also run the first method's fixes through the tracker with these settings.
         public var tracker: TrackerConfiguration?
 
+        /// Creates a request on `threads` threads with the defaults above.
         public init(threads: Int) {
             self.threads = threads
         }
     }
 
+    /// Path of the capture evaluated.
     public var file: String
+    /// The model's label (`kind(digest prefix)`, or `oracle(scene)`).
     public var label: String
+    /// One result per method, in request order.
     public var results: [MethodResult]
+    /// The labelled frames read from the capture.
     public var frames: LabeledCapture
+    /// The frames as a test set (channels with their true positions).
     public var test: TestSet
+    /// λ₀ the errors are judged against, metres.
     public var wavelength: Double
     /// Where λ₀ came from: `--carrier`, `capture carrier` or `mean subcarrier frequency`.
     package var wavelengthSource: String

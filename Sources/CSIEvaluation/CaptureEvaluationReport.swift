@@ -2,11 +2,13 @@
 /// each with its `estimates_digest`) plus the capture's accounting (docs/replay.md, "Evaluate").
 public struct CaptureEvaluationReport: Codable, Sendable, Equatable {
     package var capture: String
+    /// The model's label.
     public var model: String
     /// Labelled frames evaluated (replaced at the top level by the first method's errors counted).
     public var points: Int
     /// Always `as recorded`.
     public var condition: String = "as recorded"
+    /// One entry per method.
     public var methods: [MethodReport]
     /// Records read from the capture.
     package var records: Int
@@ -44,6 +46,7 @@ public struct CaptureEvaluationReport: Codable, Sendable, Equatable {
         self.track = track
     }
 
+    /// Decodes the JSON that `encode(to:)` writes.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         capture = try c.decode(String.self, forKey: .capture)
@@ -60,6 +63,7 @@ public struct CaptureEvaluationReport: Codable, Sendable, Equatable {
         track = try c.decodeIfPresent(TrackReport.self, forKey: .track)
     }
 
+    /// Encodes the report's keys (docs/replay.md).
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(capture, forKey: .capture)

@@ -27,12 +27,14 @@ public struct DaemonBenchmark: Sendable {
         package var workers: Int
         /// Frames outstanding at once (nil: 4 × workers).
         public var window: Int?
+        /// Search method of the daemon and of the in-process reference.
         public var method: SearchMethod = .robust
         /// CurveZMQ on both daemon sockets: a server key pair and the harness's client key pair are generated
         /// into a temporary directory (written and read back like `csiloc keygen`'s files) and the harness's key
         /// is the only one allowed on either socket.
         public var curve = false
 
+        /// A request for the scene at `scenePath` served by `workers` daemon workers.
         public init(scenePath: String, workers: Int) {
             self.scenePath = scenePath
             self.workers = workers
@@ -74,6 +76,7 @@ public struct DaemonBenchmark: Sendable {
     var sceneName: String
     package var antennaCount: Int, subcarrierCount: Int
     package var inProcess: InProcess
+    /// What went through the daemon.
     public var daemon: ThroughDaemon
 
     /// Runs the in-process reference, then the daemon. `heading` receives the first line before anything runs.

@@ -18,6 +18,8 @@ public enum DemoModelCache {
         var willTrain: () -> Void
         var cancelled: @Sendable () -> Bool
 
+        /// Hooks: `log` for messages, `progress` for training epochs, `willTrain` before a model is trained,
+        /// `cancelled` polled.
         public init(
             log: @escaping (String) -> Void, progress: @escaping (Int) -> Void = { _ in },
             willTrain: @escaping () -> Void = {}, cancelled: @escaping @Sendable () -> Bool = { false }

@@ -42,7 +42,9 @@ public final class DemoSession: Sendable {
         return c
     }
 
+    /// The daemon under test.
     public var daemon: Daemon { harness.daemon }
+    /// Fixes received so far (probes excluded), in arrival order.
     public var fixes: [PositionFix] { harness.fixes }
 
     /// Replays the capture at its recorded pace into the daemon, passing a table row (seq, UE, x, y, error cm,

@@ -10,8 +10,11 @@ public struct DemoSummary: Sendable {
     package var result: MethodResult
     /// `latency_ms` of those fixes (finite ones).
     package var latencyMs: EmpiricalDistribution
+    /// λ₀ of the capture's carrier, metres.
     public var wavelength: Double
+    /// The replay's counters (records sent, filtered, passes).
     public var replay: CaptureReplayer.Progress
+    /// The daemon's counters at the end of the demo.
     public var snapshot: DaemonMetrics.Snapshot
 
     /// - Parameter elapsed: wall time of the whole demo, s (the result's throughput).

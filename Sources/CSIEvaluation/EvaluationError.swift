@@ -6,5 +6,6 @@ public struct EvaluationError: Error, Sendable, CustomStringConvertible {
         self.message = message
     }
 
+    /// The message.
     public var description: String { message }
 }

@@ -7,6 +7,7 @@ import Foundation
 public struct LocalizationBenchmark: Sendable {
     /// What to run.
     public struct Request: Sendable {
+        /// Localization methods, in report order.
         public var methods: [LocalizationMethod]
         /// Test points simulated uniformly in the scene's UE region.
         public var points: Int = 500
@@ -20,6 +21,7 @@ public struct LocalizationBenchmark: Sendable {
         /// `--config` applied to every search method (``ConfigurationPatch``).
         public var configPatch: String?
 
+        /// A request for `methods` on `threads` threads with the defaults above.
         public init(methods: [LocalizationMethod], threads: Int) {
             self.methods = methods
             self.threads = threads
@@ -36,6 +38,7 @@ public struct LocalizationBenchmark: Sendable {
     }
 
     var request: Request
+    /// The scene the test points are simulated in.
     public var scene: Scene
     var modelLabel: String
     package var antennaCount: Int, subcarrierCount: Int, pathCount: Int
@@ -44,6 +47,7 @@ public struct LocalizationBenchmark: Sendable {
     /// What one model evaluation costs (measured on one thread before the runs).
     var throughput: ModelThroughput
 
+    /// λ₀ of the scene's carrier, metres.
     public var wavelength: Double { scene.subcarriers.wavelength }
 
     /// Simulates the test points of `scene`, runs every method on them clean and noisy.

@@ -9,6 +9,7 @@ public struct LocalizeReport: Codable, Sendable, Equatable {
     public var points: Int
     /// `as recorded` or `<snr> dB SNR`.
     public var condition: String
+    /// One entry per method and condition.
     public var methods: [MethodReport]
 
     enum CodingKeys: String, CodingKey { case data, model, points, condition, methods }
@@ -21,6 +22,7 @@ public struct LocalizeReport: Codable, Sendable, Equatable {
         self.methods = methods
     }
 
+    /// Decodes the JSON that `encode(to:)` writes.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         data = try c.decode(String.self, forKey: .data)

@@ -6,14 +6,21 @@ import CSISearch
 public struct MethodFigures: Codable, Sendable, Equatable {
     /// Errors counted (NaN errors excluded).
     public var points: Int
+    /// Median localization error, metres.
     @FiniteOrNull public var medianErrorM: Double
+    /// 75th percentile of the error, metres.
     @FiniteOrNull public var p75ErrorM: Double
+    /// 90th percentile of the error, metres.
     @FiniteOrNull public var p90ErrorM: Double
+    /// 95th percentile of the error, metres.
     @FiniteOrNull public var p95ErrorM: Double
+    /// 99th percentile of the error, metres.
     @FiniteOrNull public var p99ErrorM: Double
+    /// Mean localization error, metres.
     @FiniteOrNull public var meanErrorM: Double
     /// Share of errors above λ₀/2.
     @FiniteOrNull public var grossErrorRate: Double
+    /// λ₀ the gross-error rate is judged against, metres.
     @FiniteOrNull public var wavelengthM: Double
     /// Absent for the track (which has no throughput of its own).
     package var framesPerSecond: Double?

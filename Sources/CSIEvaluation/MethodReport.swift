@@ -1,8 +1,10 @@
 /// One entry of a report's `methods` array: the method's name, its ``MethodFigures`` and, in `bench localize`,
 /// the condition (`clean`, `5 dB`) the figures were measured under.
 public struct MethodReport: Codable, Sendable, Equatable {
+    /// The method's name (`robust`, `3nn`, `csilocd (live)`, ...).
     public var method: String
     package var figures: MethodFigures
+    /// The condition measured under (`clean`, `5 dB`, ...); nil when the report has one condition.
     public var condition: String?
 
     enum CodingKeys: String, CodingKey { case method, condition }
@@ -18,6 +20,7 @@ public struct MethodReport: Codable, Sendable, Equatable {
         self.init(method: r.name, figures: MethodFigures(r, wavelength: wavelength, los: los))
     }
 
+    /// Decodes the JSON that `encode(to:)` writes.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         method = try c.decode(String.self, forKey: .method)

@@ -10,6 +10,7 @@ public struct PositionsEvaluation: Sendable {
     var truthFile: String
     package var truth: LabeledCapture
     package var match: PositionMatch
+    /// λ₀ the errors are judged against, metres.
     public var wavelength: Double
     /// `--carrier` or `capture carrier`.
     package var wavelengthSource: String

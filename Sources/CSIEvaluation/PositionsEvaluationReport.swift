@@ -1,10 +1,12 @@
 /// `csiloc evaluate --positions … --json`: the daemon's fixes as one method (no threads or build time) with its
 /// figures also at the top level, and the matching's accounting (docs/replay.md, "From what a live daemon published").
 public struct PositionsEvaluationReport: Codable, Sendable, Equatable {
+    /// Path of the positions capture evaluated.
     public var positions: String
     package var truth: String
     /// Always `live`.
     public var condition: String = "live"
+    /// The live method's entry.
     public var method: MethodReport
     package var matched: Int
     var failed: Int
@@ -14,6 +16,7 @@ public struct PositionsEvaluationReport: Codable, Sendable, Equatable {
     package var undecodable: Int
     var positionRecords: Int
     var truthFrames: Int
+    /// Median `latency_ms` of the matched fixes (receipt → publish), ms.
     @FiniteOrNull public var latencyMsMedian: Double
     var horizontal: Bool
     package var wavelengthSource: String
@@ -54,6 +57,7 @@ public struct PositionsEvaluationReport: Codable, Sendable, Equatable {
         self.track = track
     }
 
+    /// Decodes the JSON that `encode(to:)` writes.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         positions = try c.decode(String.self, forKey: .positions)

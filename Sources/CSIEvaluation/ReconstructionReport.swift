@@ -23,12 +23,18 @@ public struct ReconstructionReport: Codable, Sendable, Equatable {
     /// The model's kind (`physics`, `hybrid`, …).
     public var model: String
     var modelDigest: String
+    /// NMSE (mean of per-sample ratios), dB.
     @FiniteOrNull public var nmseDB: Double
+    /// Ratio of sums Σ‖Ĥ − H‖² / Σ‖H‖², dB.
     @FiniteOrNull public var nmseSumDB: Double
+    /// NMSE after each sample's own gain, phase and timing are removed, dB.
     @FiniteOrNull public var nmseInvariantDB: Double
     var modelNuisance: String
+    /// Number of samples evaluated.
     public var points: Int
+    /// Wall time of the evaluation, seconds.
     @FiniteOrNull public var seconds: Double
+    /// Channels evaluated per second.
     @FiniteOrNull public var channelsPerSecond: Double
     package var los: Subset?
     var nlos: Subset?

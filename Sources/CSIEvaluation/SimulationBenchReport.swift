@@ -2,15 +2,22 @@
 public struct SimulationBenchReport: Codable, Sendable, Equatable {
     /// Always `simulate`.
     var benchmark = "simulate"
+    /// Name of the scene simulated.
     public var scene: String
+    /// Number of positions simulated.
     public var points: Int
     var antennas: Int
+    /// Subcarriers per channel (N_s).
     public var subcarriers: Int
     var paths: Int
     package var threads: Int
+    /// Wall time, seconds.
     @FiniteOrNull public var wallS: Double
+    /// CPU time of all threads, seconds.
     @FiniteOrNull public var cpuS: Double
+    /// Channels simulated per second of wall time.
     @FiniteOrNull public var channelsPerS: Double
+    /// Channel entries (antenna × subcarrier) per second of wall time.
     @FiniteOrNull public var entriesPerS: Double
 
     enum CodingKeys: String, CodingKey {

@@ -4,6 +4,7 @@ import Foundation
 /// `csiloc bench simulate`: channels per second of the simulator (nothing is written to disk).
 public struct SimulationBenchmark: Sendable {
     var sceneName: String
+    /// Number of positions simulated.
     public var points: Int
     package var antennaCount: Int, subcarrierCount: Int, pathCount: Int
     package var threads: Int

@@ -40,6 +40,7 @@ public struct SoakBenchmark: Sendable {
         /// Seconds between RSS samples.
         var sampleInterval = 1.0
 
+        /// A request for the scene at `scenePath` served by `workers` daemon workers.
         public init(scenePath: String, workers: Int) {
             self.scenePath = scenePath
             self.workers = workers
@@ -87,6 +88,7 @@ public struct SoakBenchmark: Sendable {
     /// UEs the valid frames rotate over (with `queue.per_ue: 1`, overload supersedes).
     static let ues = 64
 
+    /// The measured figures and verdicts.
     public var report: SoakReport
 
     /// Runs the capacity measurement and the soak. `progress` receives a line now and then.

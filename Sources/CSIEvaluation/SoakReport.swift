@@ -127,6 +127,7 @@ public struct SoakReport: Codable, Sendable, Equatable {
         init() {}
     }
 
+    /// Name of the scene.
     public var scene: String
     /// `[n_ant, n_sc]` of the frames.
     package var shape: [Int]
@@ -134,8 +135,10 @@ public struct SoakReport: Codable, Sendable, Equatable {
     /// Closed-loop frames/s, and the offered rate it led to (× `overload`), messages/s.
     var capacityRate: Double
     var targetRate: Double
+    /// Factor by which the offered rate exceeds the measured capacity.
     public var overload: Double
     var offered: Offered
+    /// The daemon's counters over the soak.
     public var daemon: DaemonCounters
     var rss: Memory
     var survival: Survival

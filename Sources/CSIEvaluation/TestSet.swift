@@ -3,6 +3,7 @@ import CSINumerics
 
 /// Test channels with their true positions: what a localization run is scored on.
 public struct TestSet: Sendable {
+    /// True position of each test channel, metres.
     public var positions: [Point3]
     /// Complex64 channels, `valuesPerChannel` Floats (re, im) per position, in position order.
     package var csi: [Float]
@@ -17,6 +18,7 @@ public struct TestSet: Sendable {
         self.los = los
     }
 
+    /// Number of test channels.
     public var count: Int { positions.count }
 
     /// The first `n` test points of a dataset (all of them when `n` is nil or larger).
@@ -28,8 +30,9 @@ public struct TestSet: Sendable {
     }
 
     /// Adds complex AWGN at `snrDB` per location (σ² = ‖H‖²/(N_a N_s 10^(SNR/10))), point i from stream i.
-    package func withNoise(snrDB: Double, seed: UInt64, antennas: Int, frequencies: [Double], carrier: Double) -> TestSet
-    {
+    package func withNoise(
+        snrDB: Double, seed: UInt64, antennas: Int, frequencies: [Double], carrier: Double
+    ) -> TestSet {
         var out = self
         let m = valuesPerChannel
         out.csi.withUnsafeMutableBufferPointer { b in

@@ -36,7 +36,8 @@ public final class DaemonMetrics: Sendable {
 
     /// Point-in-time counter values.
     public struct Snapshot: Sendable, Equatable {
-        /// Frames received, decoded, rejected, superseded (a newer frame of the same UE replaced them), dropped (queue full) and processed.
+        /// Frames received, decoded, rejected, superseded (a newer frame of the same UE replaced them), dropped (queue
+        /// full) and processed.
         public var received = 0, decoded = 0, rejected = 0, superseded = 0, dropped = 0, processed = 0
         /// Fixes published and publish errors; sequence gaps seen; frames queued and in flight now.
         public var published = 0, publishErrors = 0, sequenceGaps = 0, queued = 0, inFlight = 0

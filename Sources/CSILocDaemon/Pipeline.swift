@@ -55,8 +55,7 @@ public final class Pipeline: Sendable {
     let trimmer = MemoryTrimmer()
 
     /// Creates the output socket (so an endpoint error surfaces here, before anything runs).
-    init(configuration: DaemonConfiguration, model: ServingModel, metrics: DaemonMetrics, logger: Logger) throws
-    {
+    init(configuration: DaemonConfiguration, model: ServingModel, metrics: DaemonMetrics, logger: Logger) throws {
         self.configuration = configuration
         self.metrics = metrics
         self.logger = logger

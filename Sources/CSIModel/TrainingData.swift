@@ -5,17 +5,24 @@ import CSINumerics
 /// mean of ‖H‖²_F/(N_a N_s) over the training samples is 1 (path loss still carries location information,
 /// so there is no per-sample normalisation), and a deterministic train/validation split.
 public struct TrainingData: Sendable {
+    /// Position of each sample, metres.
     public let positions: [Point3]
     /// Interleaved complex, antenna-major, already multiplied by `scale`.
     public let channels: [Double]
+    /// Antenna positions, metres (N_a).
     public let antennas: [Point3]
+    /// Subcarrier frequencies, Hz (N_s).
     public let frequencies: [Double]
+    /// Carrier frequency, Hz.
     public let carrier: Double
     /// The factor applied to the raw channels (model outputs are divided by it when evaluated).
     public let scale: Double
 
+    /// Number of samples.
     public var count: Int { positions.count }
+    /// Number of antennas (N_a).
     public var antennaCount: Int { antennas.count }
+    /// Number of subcarriers (N_s).
     public var subcarrierCount: Int { frequencies.count }
     var valuesPerSample: Int { 2 * antennaCount * subcarrierCount }
 

@@ -33,7 +33,8 @@ public struct TrackMeasurement: Sendable {
     /// track, the track is only predicted to their time.
     var usable: Bool
 
-    /// A fix to track: `position` (m) at `timeNs` on `clock`, its row-major `dimension`×`dimension` `covariance` (m²), and whether it may update a track (`usable`).
+    /// A fix to track: `position` (m) at `timeNs` on `clock`, its row-major `dimension`×`dimension` `covariance` (m²),
+    /// and whether it may update a track (`usable`).
     public init(
         timeNs: Int64, clock: TrackClock, position: SIMD3<Double>, covariance: [Double], dimension: Int, usable: Bool
     ) {

@@ -107,8 +107,7 @@ public final class ViewState: Sendable {
 
     /// Records a scrape of the daemon's `/metrics`: the series (kept: the first ``ViewLimits/maxMetricSeries`` by
     /// name), or the error, which keeps the last series.
-    func setMetrics(url: String, series: [String: Double]?, error: String?, now: ContinuousClock.Instant = .now)
-    {
+    func setMetrics(url: String, series: [String: Double]?, error: String?, now: ContinuousClock.Instant = .now) {
         let cap = limits.maxMetricSeries
         state.withLock { s in
             var m = s.metrics ?? ViewSnapshot.DaemonMetrics(url: url, series: [:])

@@ -25,7 +25,8 @@ extension PositionFix {
         /// Normalized innovation squared of the fix against the track's prediction (NaN when not gated).
         public var nis: Double
 
-        /// Creates a track block: `position` (m) and `velocity` (m/s), their row-major covariances (m², m²/s²; 4 or 9 values), the tracker's `event`, update count, ages in seconds and the fix's normalized innovation squared.
+        /// Creates a track block: `position` (m) and `velocity` (m/s), their row-major covariances (m², m²/s²; 4 or 9
+        /// values), the tracker's `event`, update count, ages in seconds and the fix's normalized innovation squared.
         public init(
             position: SIMD3<Double>, velocity: SIMD3<Double>, covariance: [Double], velocityCovariance: [Double],
             event: String, updates: Int, ageSeconds: Double, sinceUpdateSeconds: Double, nis: Double = .nan

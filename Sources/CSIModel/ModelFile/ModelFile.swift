@@ -11,6 +11,7 @@ public struct ModelFile: Sendable {
     static let magic = Array("CSIMODEL".utf8)
     static let formatVersion: UInt32 = 1
 
+    /// The self-description (JSON in the file).
     public var header: ModelHeader
     var tensors: [ModelTensor]
 
@@ -171,10 +172,15 @@ struct ModelTensor: Sendable, Equatable {
 
 /// A model file that cannot be used, with the reason.
 public struct ModelFileError: Error, CustomStringConvertible, LocalizedError, Sendable {
+    /// The path of the file.
     public let file: String
+    /// What is wrong with it.
     public let message: String
+    /// An error about the model file at `file`.
     public init(file: String, _ message: String) { self.file = file; self.message = message }
+    /// `file: message`.
     public var description: String { "\(file): \(message)" }
+    /// The same text as `description`, for `localizedDescription`.
     public var errorDescription: String? { description }
 }
 

@@ -13,6 +13,7 @@ public struct FieldMLPConfiguration: Sendable, Codable, Equatable {
         case randomFourier(features: Int, sigma: Double, seed: UInt64)
     }
 
+    /// Antennas, subcarriers, phase origin and input normalisation of the network.
     public var geometry: NeuralGeometry
     var encoding: Encoding
     /// Hidden widths (ReLU).
@@ -39,7 +40,9 @@ public struct FieldMLPConfiguration: Sendable, Codable, Equatable {
 
 /// The MLP / RFF baseline network (same trainer, same `NeuralField` interface as the MB-INR).
 public struct FieldMLP<Scalar: NeuralScalar>: Sendable {
+    /// The architecture (rebuilds the network with `parameters`).
     public let configuration: FieldMLPConfiguration
+    /// The trainable parameters.
     public var parameters: ParameterSet<Scalar>
     let mlp: RealMLP
     let fourier: [Double]
@@ -99,9 +102,12 @@ public struct FieldMLP<Scalar: NeuralScalar>: Sendable {
 }
 
 extension FieldMLP: NeuralField {
+    /// Antennas, subcarriers, phase origin and input normalisation of the network.
     public var geometry: NeuralGeometry { configuration.geometry }
+    /// The architecture, as stored in a model file.
     public var architecture: NeuralArchitecture { .fieldMLP(configuration) }
 
+    /// Ĥ for each position into `output` (2·N_a·N_s values per position).
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func predict(_ positions: UnsafeBufferPointer<Point3>, into output: UnsafeMutablePointer<Scalar>) {
@@ -112,6 +118,7 @@ extension FieldMLP: NeuralField {
         for i in y.indices { output[i] = y[i] }
     }
 
+    /// Adds `weight`·∂/∂θ Σ‖Ĥ − H‖²_F against `targets` to `gradient`; returns Σ‖Ĥ − H‖²_F.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func accumulateGradient(
@@ -134,6 +141,7 @@ extension FieldMLP: NeuralField {
         }
     }
 
+    /// Ĥ(x) into `value` and ∂Ĥ/∂x, ∂Ĥ/∂y, ∂Ĥ/∂z into three blocks of `jacobian` (exact, forward mode).
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func predictWithJacobian(

@@ -15,7 +15,9 @@ import Numerics
 /// Generic over the scalar: `MBINR<Float>` trains and serves; `MBINR<Double>` (same code, `converted()`)
 /// is what the finite-difference tests check and what precise evaluation may use.
 public struct MBINR<Scalar: NeuralScalar>: Sendable {
+    /// The architecture (rebuilds the network with `parameters`).
     public let configuration: MBINRConfiguration
+    /// The trainable parameters.
     public var parameters: ParameterSet<Scalar>
     let amplitude: ComplexMLP
     let direction: RealMLP
@@ -87,6 +89,7 @@ public struct MBINR<Scalar: NeuralScalar>: Sendable {
     var atomCount: Int { configuration.atomCount }
     /// Width of one direction-branch output row: D·P directions, then D curvatures when enabled.
     var directionWidth: Int { atomCount * rank + (configuration.antennaCurvature ? atomCount : 0) }
+    /// Antennas, subcarriers, phase origin and input normalisation of the network.
     public var geometry: NeuralGeometry { configuration.geometry }
 
     /// Atom wave vectors κ (D × d, units of k_r), in Float64.

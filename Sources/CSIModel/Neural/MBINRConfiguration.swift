@@ -4,6 +4,7 @@ import CSINumerics
 /// Architecture of a model-based implicit neural representation (docs/method.md §4.2): everything needed, with
 /// the parameter tensors, to rebuild the network bit-exactly. Codable so a model file can store it.
 public struct MBINRConfiguration: Sendable, Codable, Equatable {
+    /// Antennas, subcarriers, phase origin and input normalisation.
     public var geometry: NeuralGeometry
     /// D, the number of planar-wave atoms.
     var atomCount: Int

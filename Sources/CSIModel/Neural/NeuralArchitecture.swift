@@ -22,6 +22,7 @@ public enum NeuralArchitecture: Sendable, Codable, Equatable {
         }
     }
 
+    /// Antennas, subcarriers, phase origin and input normalisation of the network.
     public var geometry: NeuralGeometry {
         switch self {
         case .mbinr(let c): return c.geometry

@@ -26,6 +26,7 @@ public enum NeuralModelError: Error, CustomStringConvertible, Sendable {
     case shapeMismatch(name: String, expected: [Int], found: [Int])
     case invalidConfiguration(String)
 
+    /// One line naming the reason.
     public var description: String {
         switch self {
         case .missingTensor(let n): return "model file lacks the parameter tensor '\(n)'"

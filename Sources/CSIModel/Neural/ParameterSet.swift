@@ -12,6 +12,7 @@ public struct ParameterSet<Scalar: NeuralScalar>: Sendable {
     }
 
     private(set) var entries: [Entry] = []
+    /// All parameters, concatenated in `entries` order.
     public var values: [Scalar] = []
 
     init() {}

@@ -3,12 +3,15 @@ import CSINumerics
 
 /// Settings of `NeuralTrainer` (defaults: docs/method.md §5 proposals).
 public struct TrainingOptions: Sendable {
+    /// Peak learning rate of Adam (after the warm-up; then cosine decay).
     public var learningRate = 1e-3
     /// The cosine decay ends here.
     var finalLearningRate = 1e-5
+    /// Samples per mini-batch.
     public var batchSize = 512
     /// Epochs of linear learning-rate warm-up (use 1–3 after a warm start so the first Adam steps do not undo it).
     public var warmupEpochs = 0
+    /// Maximum number of epochs (the cosine horizon without a time budget).
     public var epochs = 200
     /// Wall-clock budget; with it the cosine horizon is fixed after the first epoch from its duration, so runs
     /// stopped by time are not bit-reproducible (runs stopped by `epochs` are).
@@ -47,13 +50,16 @@ public struct TrainingOptions: Sendable {
     /// the trainer reports) instead of 1 (strong samples count more, like the loss without a nuisance).
     var normalisePerSample = false
 
+    /// Creates the defaults documented on each property.
     public init() {}
 }
 
 /// One progress report, sent after every validation.
 public struct TrainingProgress: Sendable {
+    /// The training stage reported (e.g. the branch pre-fit or the full training).
     public var stage: String
     var epoch: Int
+    /// Planned epochs of this stage.
     public var epochs: Int
     /// Mean ‖Ĥ − H‖²_F per sample over the last epoch (network units); with a nuisance, the mean
     /// variable-projection cost min_{α,τ} ‖H − α D(τ) Ĥ‖²_F (not normalised and without the gauge penalty).
@@ -62,6 +68,7 @@ public struct TrainingProgress: Sendable {
     var trainNMSE: Double
     var validationNMSE: Double
     var bestValidationNMSE: Double
+    /// Learning rate of the last epoch.
     public var learningRate: Double
     var elapsedSeconds: Double
     /// Estimated seconds left (epochs or time budget, whichever ends first).

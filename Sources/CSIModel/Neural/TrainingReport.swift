@@ -5,9 +5,11 @@ public enum TrainingStop: String, Sendable {
 
 /// The outcome of a training run. The network passed in holds the best-validation parameters.
 public struct TrainingReport: Sendable {
+    /// Why training ended.
     public var stop: TrainingStop
     var epochsRun: Int
     var bestEpoch: Int
+    /// Wall-clock training time, seconds.
     public var seconds: Double
     /// At the best-validation epoch (the parameters kept).
     var trainNMSE: NMSE

@@ -4,12 +4,14 @@ public import CSIChannel
 /// offsets along them. An image array (the array mirrored through one or more reflectors) has the same
 /// offsets along its own, possibly mirrored, axes — so a path is described by a centre and a frame.
 public struct ArrayFrame: Sendable, Equatable {
+    /// Centre of the element positions, metres.
     public let center: Point3
     /// Principal axes of the element positions (largest spread first).
     let axes: (Point3, Point3, Point3)
     /// Offsets (t, s, w) of each element along the three axes.
     let offsets: [SIMD3<Double>]
 
+    /// Equal when centre and axes match (the offsets follow from them).
     public static func == (a: ArrayFrame, b: ArrayFrame) -> Bool {
         a.center == b.center && a.axes.0 == b.axes.0 && a.axes.1 == b.axes.1 && a.axes.2 == b.axes.2
             && a.offsets == b.offsets

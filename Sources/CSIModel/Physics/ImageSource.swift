@@ -20,6 +20,7 @@ public struct ImageSource: Sendable, Equatable {
         gainSlope = (.zero, .zero, .zero)
     }
 
+    /// Equal when centre, frame and gain match.
     public static func == (a: ImageSource, b: ImageSource) -> Bool {
         a.center == b.center && a.e1 == b.e1 && a.e2 == b.e2 && a.e3 == b.e3 && a.gain == b.gain
             && a.gainSlope.0 == b.gainSlope.0 && a.gainSlope.1 == b.gainSlope.1 && a.gainSlope.2 == b.gainSlope.2

@@ -12,6 +12,7 @@ import Numerics
 /// `fit` runs a pipeline of stages (listed there), each a small type over the shared `FitContext` that records
 /// what it decides as typed `Decision` values; they are rendered to text only at the edge (`Result.decisions`).
 public struct ImageSourceFitter: Sendable {
+    /// Settings of one fit.
     public struct Options: Sendable {
         /// Upper bound on the number of paths.
         public var maxSources = 40
@@ -67,8 +68,11 @@ public struct ImageSourceFitter: Sendable {
         /// variable-projection one (each frame's own best gain, phase, timing offset), the first source is found
         /// by per-frame (incoherent) searches, later ones on the survey aligned to the model found so far.
         public var nuisance: NuisanceModel = .none
+        /// Seed of the fit's random draws (same data and seed: same model).
         public var seed: UInt64 = 1
+        /// Threads used (default: the active CPUs).
         public var width = Parallel.defaultWidth
+        /// Creates the defaults documented on each property.
         public init() {}
     }
 
@@ -88,7 +92,9 @@ public struct ImageSourceFitter: Sendable {
 
     /// The fitted model and what was decided along the way.
     public struct Result: Sendable {
+        /// The fitted model.
         public var model: ImageSourceModel
+        /// Validation NMSE of the fitted model, dB.
         public var validationNMSEDB: Double
         /// The decisions, in order, as typed values.
         var decisionValues: [Decision]
@@ -97,7 +103,9 @@ public struct ImageSourceFitter: Sendable {
         public var decisions: [String] { decisionValues.map(\.description) }
     }
 
+    /// The settings `fit` uses.
     public var options: Options
+    /// Creates a fitter with `options`.
     public init(options: Options = Options()) { self.options = options }
 
     /// Fits `train`, choosing by `validation` (both prepared with the same scale).

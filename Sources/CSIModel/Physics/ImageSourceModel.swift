@@ -12,9 +12,13 @@ import Numerics
 ///
 /// Parameters live in normalised channel units; `scale` converts back (raw = normalised / scale).
 public struct ImageSourceModel: ChannelModel {
+    /// The fitted paths, one image source each.
     public var sources: [ImageSource]
+    /// The array's centre and principal axes the sources are expressed in.
     public let frame: ArrayFrame
+    /// Antenna positions, metres.
     public let antennaPositions: [Point3]
+    /// Subcarrier frequencies, Hz.
     public let frequencies: [Double]
     /// Reference frequency for the plane-wave phase model (Hz).
     public let carrier: Double
@@ -40,6 +44,7 @@ public struct ImageSourceModel: ChannelModel {
         self.scale = scale
     }
 
+    /// The modelled channel at each position, interleaved complex, antenna-major, in raw units.
     public func evaluate(_ positions: UnsafeBufferPointer<Point3>, into output: UnsafeMutableBufferPointer<Double>) {
         let stride = valuesPerChannel
         precondition(output.count >= positions.count * stride, "output buffer too small")
