@@ -37,11 +37,12 @@ public final class CaptureRecorder {
         /// Replace an existing file.
         public var overwrite = false
         /// `ZMQ_RCVHWM`: messages queued in libzmq before the publisher drops for us.
-        public var receiveHighWaterMark: Int32 = 100_000
+        var receiveHighWaterMark: Int32 = 100_000
         /// Largest message kept (bigger ones are drained, counted and skipped).
-        public var maxMessageBytes = 64 << 20
+        var maxMessageBytes = 64 << 20
         /// Metadata `tool` and `tool_version`.
-        public var tool = "csiloc record"
+        package var tool = "csiloc record"
+        /// Metadata `tool_version`: the version of the recording tool (empty: not recorded).
         public var toolVersion = ""
 
         /// Plaintext, or CURVE: a client when connecting (pins the server's key), a server when binding (a ZAP

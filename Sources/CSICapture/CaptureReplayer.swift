@@ -37,9 +37,9 @@ public final class CaptureReplayer {
         public var waitForSubscribers: Duration = .seconds(1)
         /// `ZMQ_SNDHWM` per subscriber: beyond this backlog (e.g. at ``ReplaySpeed/maximum`` with a slow
         /// subscriber) messages are dropped, as PUB does.
-        public var sendHighWaterMark: Int32 = 100_000
+        var sendHighWaterMark: Int32 = 100_000
         /// How long closing the socket may keep delivering the messages still queued.
-        public var linger: Duration = .seconds(2)
+        var linger: Duration = .seconds(2)
 
         /// Plaintext, or CURVE: a client when connecting (pins the server's key), a server when binding (a ZAP
         /// handler runs in the context while the socket is open and lets ``allowedClients`` in).
@@ -73,7 +73,7 @@ public final class CaptureReplayer {
     }
 
     /// Largest file a looped replay keeps in memory after the first pass.
-    public static let loopCacheBytes = 64 << 20
+    static let loopCacheBytes = 64 << 20
 
     private let configuration: Configuration
     private let context: Context

@@ -37,17 +37,19 @@ public struct DatasetImporter: Sendable {
         public var rateHz = 100.0
         /// `receiver_id` and `ue_id` of every frame.
         public var receiverID: UInt32 = 1
+        /// `ue_id` of every frame.
         public var ueID: UInt32 = 1
         /// Seed of the impairments.
         public var seed: UInt64 = 1
         /// Wire sample format.
         public var encoding = SampleEncoding.cf32
         /// Timestamp of sample 0, ns since the Unix epoch (default 2026-01-01T00:00:00Z).
-        public var startNs: Int64 = 1_767_225_600_000_000_000
+        package var startNs: Int64 = 1_767_225_600_000_000_000
         /// Recorded in the metadata (`extra.dataset`).
         public var sourceName = ""
         /// Metadata `tool` and `tool_version`.
-        public var tool = "csiloc import"
+        package var tool = "csiloc import"
+        /// Metadata `tool_version`: the version of the importing tool (empty: not recorded).
         public var toolVersion = ""
 
         /// Creates options with the defaults above.
@@ -55,12 +57,12 @@ public struct DatasetImporter: Sendable {
     }
 
     /// The stream of sample `index`'s impairments (shared with `csiloc localize --snr-db`).
-    public static func noiseStream(_ index: Int) -> UInt64 { 0x4C4F_4341_0000_0000 &+ UInt64(index) }
+    static func noiseStream(_ index: Int) -> UInt64 { 0x4C4F_4341_0000_0000 &+ UInt64(index) }
 
     /// The dataset.
-    public let dataset: CSIDataset
+    let dataset: CSIDataset
     /// The options.
-    public let options: Options
+    let options: Options
 
     /// Checks that the dataset fits protocol v1 (≤ 65535 antennas and subcarriers) and the options are sane.
     public init(dataset: CSIDataset, options: Options) throws {
@@ -106,7 +108,7 @@ public struct DatasetImporter: Sendable {
     }
 
     /// Timestamp of sample `index`, ns since the Unix epoch.
-    public func timeNs(_ index: Int) -> Int64 {
+    package func timeNs(_ index: Int) -> Int64 {
         let offset = (Double(index) * 1e9 / options.rateHz).rounded()
         return options.startNs &+ (offset < 0x1p63 ? Int64(offset) : .max) // init keeps real indices in range
     }
@@ -127,7 +129,7 @@ public struct DatasetImporter: Sendable {
     }
 
     /// The capture record of sample `index`.
-    public func record(_ index: Int) throws -> CaptureRecord {
+    package func record(_ index: Int) throws -> CaptureRecord {
         let samples = samples(index)
         let p = dataset.positions[index]
         var members: [String: JSONValue] = [:]

@@ -24,6 +24,7 @@ public struct LabeledCapture: Sendable {
     public var samples: [Float] = []
     /// `n_ant` and `n_sc` of the labelled frames (0 when there are none).
     public var antennaCount = 0
+    /// `n_sc` of the labelled frames (0 when there are none).
     public var subcarrierCount = 0
     /// Records read from the file.
     public var recordsRead = 0
@@ -48,7 +49,7 @@ public struct LabeledCapture: Sendable {
     }
 
     /// Creates an empty set.
-    public init() {}
+    init() {}
 
     /// Reads and decodes a CSI capture.
     ///

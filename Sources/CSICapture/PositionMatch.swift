@@ -25,7 +25,7 @@ public struct PositionMatch: Sendable {
         /// Whether the frame had line of sight, when known.
         public var los: Bool?
         /// When the fix was recorded, ns since the Unix epoch.
-        public var tRecvNs: Int64
+        package var tRecvNs: Int64
     }
 
     /// Usable fixes (finite position, status not `failed`) with their truth.
@@ -46,7 +46,7 @@ public struct PositionMatch: Sendable {
     public var report = CaptureReadReport()
 
     /// Creates an empty match.
-    public init() {}
+    init() {}
 
     /// Reads a position capture and matches it against `truth`.
     public static func match(positionsPath: String, truth: LabeledCapture) throws(CaptureError) -> PositionMatch {

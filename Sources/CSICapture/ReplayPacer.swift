@@ -10,9 +10,9 @@
 /// * a looped replay starts each new pass one mean inter-arrival time after the last record of the previous
 ///   pass, so a looped capture keeps its average rate;
 /// * with ``ReplaySpeed/maximum`` every record is due immediately.
-public struct ReplayPacer: Sendable {
+package struct ReplayPacer: Sendable {
     /// The pace.
-    public let speed: ReplaySpeed
+    package let speed: ReplaySpeed
     /// Receive time of the first record of the current pass.
     private var passOriginNs: Int64?
     /// Offset of the current pass's start from the replay's start, nanoseconds (already scaled).
@@ -24,13 +24,13 @@ public struct ReplayPacer: Sendable {
     private var passCount = 0
 
     /// Creates a schedule starting at offset zero.
-    public init(speed: ReplaySpeed) {
+    package init(speed: ReplaySpeed) {
         self.speed = speed
     }
 
     /// The offset from the start of the replay at which the record received at `tRecvNs` should be sent.
     /// Call once per record, in file order.
-    public mutating func due(forRecordAt tRecvNs: Int64) -> Duration {
+    package mutating func due(forRecordAt tRecvNs: Int64) -> Duration {
         guard case .factor(let factor) = speed else { return .zero }
         let origin = passOriginNs ?? tRecvNs
         passOriginNs = origin
@@ -46,7 +46,7 @@ public struct ReplayPacer: Sendable {
 
     /// Longest offset handed out: about 292 years (`Int64.max` ns); later offsets (from extreme receive times or
     /// a tiny speed factor) are clamped to it instead of trapping in the conversion.
-    public static let maximumDue = Duration.nanoseconds(Int64.max)
+    package static let maximumDue = Duration.nanoseconds(Int64.max)
 
     static func duration(nanoseconds: Double) -> Duration {
         // 2^63 is the first Double above Int64.max; `Int64(_:)` traps from there on (and on infinity).
@@ -56,7 +56,7 @@ public struct ReplayPacer: Sendable {
 
     /// Starts the next pass of a looped replay: it begins one mean inter-arrival time (of the pass just
     /// finished, scaled) after that pass's last record.
-    public mutating func startNextPass() {
+    package mutating func startNextPass() {
         if case .factor(let factor) = speed, passCount > 1 {
             lastDueNs = min(lastDueNs + Double(passSpanNs) / Double(passCount - 1) / factor, 0x1p63)
         }

@@ -21,6 +21,7 @@ public enum ReplaySpeed: Sendable, Hashable, CustomStringConvertible {
         self = .factor(factor)
     }
 
+    /// `max`, or the factor, e.g. `2x`.
     public var description: String {
         switch self {
         case .maximum: "max"

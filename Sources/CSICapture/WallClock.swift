@@ -6,9 +6,9 @@ import Darwin
 
 /// `CLOCK_REALTIME` in nanoseconds since the Unix epoch: the clock of `t_recv_ns` in capture files and of
 /// the wire protocol's timestamps.
-public enum WallClock {
+enum WallClock {
     /// Now, ns since the Unix epoch.
-    public static func nowNs() -> Int64 {
+    static func nowNs() -> Int64 {
         var ts = timespec()
         clock_gettime(CLOCK_REALTIME, &ts)
         return Int64(ts.tv_sec) &* 1_000_000_000 &+ Int64(ts.tv_nsec)

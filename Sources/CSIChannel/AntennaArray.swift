@@ -3,6 +3,7 @@ public struct AntennaArray: Sendable, Equatable {
     /// Array geometry.
     public enum Kind: String, Sendable, Codable { case ula, upa }
 
+    /// Array geometry: `ula` (uniform linear) or `upa` (uniform planar).
     public let kind: Kind
     /// Element positions, scene frame, metres. Index order is the antenna index of the CSI
     /// (for a UPA: row-major over `shape`, the first axis varying slowest).
@@ -10,17 +11,17 @@ public struct AntennaArray: Sendable, Equatable {
     /// Geometric centre of the elements.
     public let center: Point3
     /// Unit axis along which elements are spaced (UPA: the axis of the first index).
-    public let axis: Point3
+    let axis: Point3
     /// UPA only: the axis of the second index.
-    public let axis2: Point3?
+    let axis2: Point3?
     /// Element spacing, metres.
     public let spacing: Double
     /// Elements per axis: `[count]` for a ULA, `[rows, cols]` for a UPA.
     public let shape: [Int]
-    public let pattern: ElementPattern
+    let pattern: ElementPattern
 
     /// A uniform linear array of `count` elements centred on `center`.
-    public static func ula(
+    package static func ula(
         count: Int, spacing: Double, center: Point3, axis: Point3, pattern: ElementPattern = .isotropic
     ) -> AntennaArray {
         let a = axis.normalized
@@ -34,7 +35,7 @@ public struct AntennaArray: Sendable, Equatable {
     }
 
     /// A uniform planar array of `rows × cols` elements centred on `center`.
-    public static func upa(
+    static func upa(
         rows: Int, cols: Int, spacing: Double, center: Point3, axis: Point3, axis2: Point3,
         pattern: ElementPattern = .isotropic
     ) -> AntennaArray {
@@ -58,7 +59,7 @@ public struct AntennaArray: Sendable, Equatable {
 }
 
 /// Amplitude (field) pattern of one array element, as a function of the departure direction.
-public enum ElementPattern: Sendable, Equatable {
+package enum ElementPattern: Sendable, Equatable {
     /// Equal gain in every direction.
     case isotropic
     /// `max(0, cos θ)^exponent`, θ the angle between the departure direction and `boresight`
@@ -67,7 +68,7 @@ public enum ElementPattern: Sendable, Equatable {
     case cosine(exponent: Double, boresight: Point3)
 
     /// Gain toward the unit direction `u`.
-    @inlinable public func gain(toward u: Point3) -> Double {
+    @inlinable package func gain(toward u: Point3) -> Double {
         switch self {
         case .isotropic: return 1
         case .cosine(let n, let b):
@@ -93,7 +94,7 @@ public enum ElementPattern: Sendable, Equatable {
 }
 
 #if canImport(Glibc)
-public import Glibc
+import Glibc
 #elseif canImport(Darwin)
-public import Darwin
+import Darwin
 #endif

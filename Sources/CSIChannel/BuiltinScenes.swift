@@ -3,9 +3,9 @@
 /// Scenes compiled into the binaries, byte for byte the shipped `etc/scenes/<name>.yaml` files (kept in sync by
 /// `tools/builtin-scenes.sh` and checked by a test), so that commands whose default scene is a shipped file work
 /// from any directory with only the binaries installed.
-public enum BuiltinScenes {
+package enum BuiltinScenes {
     /// `etc/scenes/street.yaml`.
-    public static let street = #"""
+    package static let street = #"""
         # Reference street scene (csiloc): a 10 m × 10 m survey area in a street canyon, seen by an elevated
         # 16-element ULA at 3.5 GHz over 100 MHz (16 subcarriers). Paths: the direct path plus first-order
         # reflections from the ground, the two building façades and a strong wall across the street end
@@ -47,7 +47,7 @@ public enum BuiltinScenes {
         """#
 
     /// Built-in scene texts by name.
-    public static let byName: [String: String] = [
+    static let byName: [String: String] = [
         "street": street
     ]
 }

@@ -14,11 +14,15 @@ import NumpyArchive
 /// | los | bool | (M,) | optional |
 /// | nuisance | str | () | optional: the per-frame unknowns the receiver leaves (``declaredNuisance``) |
 public struct CSIDataset: Sendable {
+    /// True UE position of each sample, metres.
     public var positions: [Point3]
     /// Interleaved complex64, antenna-major: sample m, antenna j, subcarrier k at 2·((m·Na + j)·Ns + k).
     public var csi: [Float]
+    /// Subcarrier frequencies, Hz (N_s).
     public var frequencies: [Double]
+    /// Antenna positions in the same frame, metres (N_a).
     public var antennas: [Point3]
+    /// Carrier frequency, Hz.
     public var carrier: Double
     /// Whether the direct path exists at each position, when known.
     public var los: [Bool]?
@@ -27,6 +31,7 @@ public struct CSIDataset: Sendable {
     /// `phase-gain` (see ``NuisanceModel/declarableNames``).
     public var declaredNuisance: NuisanceModel?
 
+    /// Creates a dataset from the arrays above (no validation: `load` validates files).
     public init(
         positions: [Point3], csi: [Float], frequencies: [Double], antennas: [Point3], carrier: Double,
         los: [Bool]? = nil,
@@ -38,7 +43,9 @@ public struct CSIDataset: Sendable {
 
     /// Number of samples (M).
     public var count: Int { positions.count }
+    /// Number of antennas (N_a).
     public var antennaCount: Int { antennas.count }
+    /// Number of subcarriers (N_s).
     public var subcarrierCount: Int { frequencies.count }
     /// Floats per sample in `csi` (2·Na·Ns).
     public var valuesPerSample: Int { 2 * antennaCount * subcarrierCount }

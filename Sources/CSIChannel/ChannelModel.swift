@@ -45,6 +45,7 @@ public protocol ChannelModel: Sendable {
 }
 
 extension ChannelModel {
+    /// No base: the model is scored by itself.
     public var scoringBase: (any ChannelModel)? { nil }
     public func evaluateSplit(
         _ positions: UnsafeBufferPointer<Point3>, re: UnsafeMutablePointer<Float>, im: UnsafeMutablePointer<Float>,
@@ -71,6 +72,7 @@ extension ChannelModel {
         }
     }
 
+    /// Generic correlation: evaluates the channels into `scratch`, then correlates them with H (subcarrier-major).
     public func correlate(
         _ positions: UnsafeBufferPointer<Point3>, hRe: UnsafePointer<Double>, hIm: UnsafePointer<Double>,
         correlations: UnsafeMutablePointer<Double>, energies: UnsafeMutablePointer<Double>,

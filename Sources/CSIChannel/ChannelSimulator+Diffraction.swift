@@ -17,7 +17,7 @@ extension ChannelSimulator {
     }
 
     /// The diffracted paths that reach `x` from antenna 0, with their geometry there (diagnostics, path powers).
-    public func diffractedPathsReaching(_ x: Point3) -> [(path: DiffractedPath, geometry: DiffractedPath.Geometry)] {
+    func diffractedPathsReaching(_ x: Point3) -> [(path: DiffractedPath, geometry: DiffractedPath.Geometry)] {
         guard let a = antennaPositions.first else { return [] }
         return diffractedPaths.compactMap { p in p.geometry(at: x, antenna: a, scene: scene).map { (p, $0) } }
     }

@@ -12,14 +12,19 @@ import Numerics
 ///
 /// Float64 throughout; the sum over subcarriers is done by `MultipathAccumulator` (phase rotation).
 public struct ChannelSimulator: ChannelModel {
+    /// The scene being simulated.
     public let scene: Scene
+    /// The specular image-source paths (direct and reflected) up to the scene's bounce order.
     public let paths: [PropagationPath]
     /// The diffracted paths (empty without edges).
     public let diffractedPaths: [DiffractedPath]
+    /// Antenna element positions, scene frame, metres.
     public let antennaPositions: [Point3]
+    /// Subcarrier frequencies, Hz.
     public let frequencies: [Double]
     let hasPattern: Bool
 
+    /// Enumerates the scene's paths once; evaluation then only sums them.
     public init(scene: Scene) {
         self.scene = scene
         self.paths = PropagationPath.enumerate(in: scene)
@@ -30,7 +35,7 @@ public struct ChannelSimulator: ChannelModel {
     }
 
     /// Which image-source paths reach `x` from antenna 0 (diagnostics; diffracted paths: `diffractedPathsReaching`).
-    public func pathsReaching(_ x: Point3) -> [PropagationPath] {
+    func pathsReaching(_ x: Point3) -> [PropagationPath] {
         paths.filter { p in
             !(p.order == 0 && scene.isLineOfSightBlocked(at: x))
                 && p.reaches(x, antenna: 0, planes: scene.planes, edges: scene.edges)
@@ -46,6 +51,7 @@ public struct ChannelSimulator: ChannelModel {
     /// Whether datasets of this scene carry `los` labels (NLoS regions or edges make them informative).
     public var labelsLineOfSight: Bool { !scene.nlosRegions.isEmpty || !scene.edges.isEmpty }
 
+    /// The exact channel at each position, interleaved complex, antenna-major (`valuesPerChannel` per position).
     public func evaluate(_ positions: UnsafeBufferPointer<Point3>, into output: UnsafeMutableBufferPointer<Double>) {
         let stride = valuesPerChannel
         precondition(output.count >= positions.count * stride, "output buffer too small")

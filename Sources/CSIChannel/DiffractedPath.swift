@@ -15,22 +15,22 @@ public import Numerics
 /// reflection point is inside its plane and no leg crosses a wedge face.
 public struct DiffractedPath: Sendable, Equatable {
     /// Index of the edge in `Scene.edges`.
-    public let edge: Int
+    let edge: Int
     /// Plane (index in `Scene.planes`) reflecting between the antenna and the edge, if any.
-    public let planeBefore: Int?
+    let planeBefore: Int?
     /// Plane reflecting between the edge and the receiver, if any.
-    public let planeAfter: Int?
+    let planeAfter: Int?
 
-    public init(edge: Int, planeBefore: Int? = nil, planeAfter: Int? = nil) {
+    init(edge: Int, planeBefore: Int? = nil, planeAfter: Int? = nil) {
         self.edge = edge; self.planeBefore = planeBefore; self.planeAfter = planeAfter
     }
 
     /// Number of reflections on the path.
-    public var reflectionCount: Int { (planeBefore == nil ? 0 : 1) + (planeAfter == nil ? 0 : 1) }
+    var reflectionCount: Int { (planeBefore == nil ? 0 : 1) + (planeAfter == nil ? 0 : 1) }
 
     /// Every diffracted path of `scene`: per edge the pure diffraction and, when the scene allows reflections,
     /// reflect-then-diffract and diffract-then-reflect through each plane.
-    public static func enumerate(in scene: Scene) -> [DiffractedPath] {
+    static func enumerate(in scene: Scene) -> [DiffractedPath] {
         var result: [DiffractedPath] = []
         for e in scene.edges.indices {
             result.append(DiffractedPath(edge: e))
@@ -48,13 +48,13 @@ public struct DiffractedPath: Sendable, Equatable {
         /// Diffraction point.
         public var point: Point3
         /// Unfolded lengths: source (image) → Q and Q → receiver (image), m.
-        public var sPrime: Double, s: Double
+        var sPrime: Double, s: Double
         /// Angles of the source (image) and receiver (image) from face 0, and sin β₀.
-        public var phiPrime: Double, phi: Double, sinBeta0: Double
+        var phiPrime: Double, phi: Double, sinBeta0: Double
         /// Product of the reflection coefficients and the element gain toward the departure direction.
         public var gain: Complex<Double>
         /// ∂(s + s′)/∂x: the unit vector from Q toward x along the last leg (reflected back for a plane after).
-        public var lengthGradient: Point3
+        var lengthGradient: Point3
 
         /// Total length s + s′.
         public var length: Double { s + sPrime }
@@ -109,7 +109,7 @@ public struct DiffractedPath: Sendable, Equatable {
 
     /// The term's complex envelope at wavenumber k (everything but e^{−jk(s+s′)}):
     /// Γ g D / √(s s′ (s + s′)).
-    public func envelope(_ g: Geometry, wavenumber k: Double, scene: Scene) -> Complex<Double> {
+    func envelope(_ g: Geometry, wavenumber k: Double, scene: Scene) -> Complex<Double> {
         let wedge = scene.edges[edge]
         let sum = g.s + g.sPrime
         let distance = g.s * g.sPrime * g.sinBeta0 * g.sinBeta0 / sum
@@ -127,5 +127,5 @@ extension ReflectingPlane {
         abs((e.origin - point).dot(normal)) < 1e-6 && abs(e.direction.dot(normal)) * max(1, e.length) < 1e-6
     }
 
-    @inlinable public func mirrorDirection(_ u: Point3) -> Point3 { u - normal * (2 * u.dot(normal)) }
+    @inlinable func mirrorDirection(_ u: Point3) -> Point3 { u - normal * (2 * u.dot(normal)) }
 }

@@ -10,6 +10,7 @@ public import Numerics
 /// corner, n = 2 for a half-plane). Each face is a rectangle `length` × `faceDepth` starting at the edge, used
 /// for shadowing. See docs/scenes.md, "Diffraction".
 public struct DiffractingEdge: Sendable, Equatable {
+    /// Name from the scene file, for messages.
     public let name: String
     /// One end of the edge.
     public let origin: Point3
@@ -24,13 +25,13 @@ public struct DiffractingEdge: Sendable, Equatable {
     /// How far each face extends from the edge (m), for shadowing: [face 0, face n].
     public let faceDepth: (Double, Double)
     /// The faces' reflection coefficients in the diffraction coefficient (−1: a soft perfect conductor).
-    public let reflection: (Complex<Double>, Complex<Double>)
+    let reflection: (Complex<Double>, Complex<Double>)
     /// `direction × face0`: φ = 90°.
     public let binormal: Point3
     /// Unit vector along face n.
     public let faceN: Point3
 
-    public init(
+    package init(
         name: String, origin: Point3, direction: Point3, length: Double, face0: Point3, n: Double,
         faceDepth: (Double, Double), reflection: (Complex<Double>, Complex<Double>) = (Complex(-1, 0), Complex(-1, 0))
     ) {
@@ -49,6 +50,7 @@ public struct DiffractingEdge: Sendable, Equatable {
         self.faceN = t0 * Double.cos(n * Double.pi) + b * Double.sin(n * Double.pi)
     }
 
+    /// Equal when name and geometry (origin, direction, length) match.
     public static func == (a: DiffractingEdge, b: DiffractingEdge) -> Bool {
         a.name == b.name && a.origin == b.origin && a.direction == b.direction && a.length == b.length
             && a.face0 == b.face0
@@ -57,7 +59,7 @@ public struct DiffractingEdge: Sendable, Equatable {
 
     /// Cylindrical coordinates of `p` about the edge: position along it, distance from its line, angle from face 0
     /// in [0, 2π).
-    @inlinable public func cylindrical(_ p: Point3) -> (z: Double, rho: Double, phi: Double) {
+    @inlinable func cylindrical(_ p: Point3) -> (z: Double, rho: Double, phi: Double) {
         let r = p - origin
         let z = r.dot(direction)
         let a = r.dot(face0), b = r.dot(binormal)
@@ -67,12 +69,12 @@ public struct DiffractingEdge: Sendable, Equatable {
     }
 
     /// Whether the angle φ (from `cylindrical`) is outside the wedge (free space, faces included).
-    @inlinable public func isExterior(_ phi: Double) -> Bool { phi <= n * Double.pi + 1e-12 }
+    @inlinable func isExterior(_ phi: Double) -> Bool { phi <= n * Double.pi + 1e-12 }
 
     /// The diffraction point of the ray `source → edge → receiver` from the Keller cone (equal angles to the
     /// edge): in cylindrical coordinates z_Q = (z_r ρ_s + z_s ρ_r) / (ρ_s + ρ_r), the straight line of the
     /// unfolded path. Nil when it is off the finite edge or an end lies on the edge's line.
-    @inlinable public func diffractionPoint(
+    @inlinable func diffractionPoint(
         source s: (z: Double, rho: Double, phi: Double),
         receiver r: (z: Double, rho: Double, phi: Double)
     ) -> Double? {
@@ -84,7 +86,7 @@ public struct DiffractingEdge: Sendable, Equatable {
 
     /// Whether the segment a → b crosses one of the faces strictly inside it (touching a face, as a ray reflected
     /// or diffracted there does, does not count).
-    @inlinable public func blocks(from a: Point3, to b: Point3) -> Bool {
+    @inlinable func blocks(from a: Point3, to b: Point3) -> Bool {
         crosses(face: face0, depth: faceDepth.0, a, b) || (n < 2 && crosses(face: faceN, depth: faceDepth.1, a, b))
     }
 

@@ -1,4 +1,4 @@
-public import Numerics
+import Numerics
 
 /// The scalar uniform-theory-of-diffraction (UTD) coefficient of a wedge (Kouyoumjian & Pathak 1974), in the
 /// e^{jωt} convention of the simulator (a path of length d carries e^{−jkd}):
@@ -14,11 +14,11 @@ public import Numerics
 /// heuristic of Luebbers 1984). Γ = −1 on both faces is exactly the soft (Dirichlet) coefficient of a perfect
 /// conductor, Γ = +1 the hard (Neumann) one; with Γ equal to the coefficient of the reflecting plane that models
 /// the face, GO + UTD is continuous across that face's reflection boundary (docs/scenes.md, "Diffraction").
-public enum DiffractionCoefficient {
+enum DiffractionCoefficient {
     /// The coefficient D (units √m) for observation angle `phi`, incidence angle `phiPrime` (both in [0, nπ]),
     /// wedge factor `n` (exterior angle nπ, 1 < n ≤ 2), distance parameter `distance` (L, m), wavenumber `k`
     /// (rad/m), sin β₀ and the faces' reflection coefficients.
-    public static func wedge(
+    static func wedge(
         phi: Double, phiPrime: Double, n: Double, distance L: Double, wavenumber k: Double,
         sinBeta0: Double, reflection0: Complex<Double>, reflectionN: Complex<Double>
     ) -> Complex<Double> {
@@ -57,7 +57,7 @@ public enum DiffractionCoefficient {
     }
 
     /// The UTD transition function F(X) = 2j√X e^{jX} ∫_{√X}^∞ e^{−jτ²} dτ for X ≥ 0 (F(0) = 0, F → 1 as X → ∞).
-    public static func transition(_ x: Double) -> Complex<Double> {
+    static func transition(_ x: Double) -> Complex<Double> {
         guard x > 0 else { return .zero }
         if x >= asymptoticThreshold {
             // F(X) ~ Σ_m (−1)^m (2m−1)!! / (2jX)^m; ten terms leave < 1e-12 for X ≥ 60 (no trigonometry: the
@@ -104,7 +104,7 @@ public enum DiffractionCoefficient {
 
     /// ∫_v^∞ e^{−jτ²} dτ for v ≥ 0: the power series of ∫_0^v below v = 2, the continued fraction of the
     /// complementary error function above, (√π/2) e^{−jπ/4} erfc(e^{jπ/4} v). Relative error ≲ 1e-14.
-    public static func fresnelTail(_ v: Double) -> Complex<Double> {
+    static func fresnelTail(_ v: Double) -> Complex<Double> {
         let half = Complex(halfIntegral.re, halfIntegral.im)
         if v < 2 {
             // Σ (−j)^m v^{2m+1} / (m! (2m+1)), in real arithmetic.

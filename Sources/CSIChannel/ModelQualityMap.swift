@@ -26,6 +26,7 @@ public struct ModelQualityMap: Codable, Sendable, Equatable {
     /// Validation samples pooled by each cell.
     public var samples: [Int]
 
+    /// Creates a map from its grid and per-cell arrays, one entry per cell (`build` measures one).
     public init(
         lower: [Double], cell: [Double], shape: [Int], nmse: [Double], logSpread: [Double], ambiguity: [Double]? = nil,
         samples: [Int]
@@ -40,6 +41,7 @@ public struct ModelQualityMap: Codable, Sendable, Equatable {
     /// Most cells a map may hold (files are checked against it).
     public static let maxCells = 1 << 16
 
+    /// Number of cells (nx·ny·nz).
     public var cellCount: Int { shape.reduce(1, *) }
 
     /// Centre of cell (i, j, k).

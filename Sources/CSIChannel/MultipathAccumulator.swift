@@ -7,7 +7,9 @@ import CSINumerics
 /// sin/cos re-anchoring every `reanchorInterval` subcarriers keeping rounding below ~1e-14; otherwise each
 /// entry gets its own sin/cos. Loops run over antennas innermost, so they vectorise.
 public struct MultipathAccumulator: Sendable {
+    /// N_a of the channels summed.
     public let antennaCount: Int
+    /// Subcarrier frequencies, Hz.
     public let frequencies: [Double]
     let uniformSpacing: Double?
     /// Steps between exact re-anchors of the rotated phasor.
@@ -21,6 +23,7 @@ public struct MultipathAccumulator: Sendable {
     /// Accumulated channel, subcarrier-major (k·N_a + j).
     var tRe: [Double], tIm: [Double]
 
+    /// An accumulator for `antennas` elements at `frequencies` (Hz).
     public init(antennas: Int, frequencies: [Double]) {
         antennaCount = antennas
         self.frequencies = frequencies

@@ -12,7 +12,9 @@ import CSINumerics
 /// with ω_k = 2π(f_k − f_ref). The slope is found on a grid of 2N_s delays over one period of the
 /// subcarrier spacing, then polished by Newton steps on |S(τ)|². Reused per frame (no allocation).
 public struct NuisanceMatch: Sendable {
+    /// Antennas (N_a) and subcarriers (N_s).
     public let na: Int, ns: Int
+    /// The nuisance parameters removed in closed form.
     public let nuisance: NuisanceModel
     /// ω_k = 2π(f_k − f_ref), rad/s.
     public let omega: [Double]
@@ -23,11 +25,13 @@ public struct NuisanceMatch: Sendable {
     let gridRe: [Double], gridIm: [Double]
     /// The measured channel (interleaved) and its energy.
     public internal(set) var h: [Double]
+    /// ‖H‖² of the loaded channel.
     public internal(set) var energy: Double = 0
     /// The measured channel subcarrier-major and split (k·N_a + j), the layout of `ChannelModel.correlate`.
     public internal(set) var hRe: [Double], hIm: [Double]
     var cRe: [Double], cIm: [Double]
 
+    /// A matcher for `antennas` × `frequencies` (Hz) channels; `reference` is f_ref (Hz) of the timing slope.
     public init(frequencies: [Double], antennas: Int, reference: Double, nuisance: NuisanceModel) {
         na = antennas; ns = frequencies.count
         self.nuisance = nuisance
@@ -51,6 +55,7 @@ public struct NuisanceMatch: Sendable {
         cRe = .init(repeating: 0, count: ns); cIm = cRe
     }
 
+    /// Loads a measured channel H (interleaved complex, antenna-major, N_a·N_s pairs) for the costs that follow.
     public mutating func load(_ measured: UnsafeBufferPointer<Double>) {
         var e = 0.0
         for i in 0..<h.count { h[i] = measured[i]; e += measured[i] * measured[i] }
@@ -155,7 +160,7 @@ public struct NuisanceMatch: Sendable {
     }
 
     /// S(τ), S'(τ), S''(τ) from the current c_k.
-    public func spectrum(
+    func spectrum(
         at tau: Double
     ) -> ((re: Double, im: Double), (re: Double, im: Double), (re: Double, im: Double)) {
         var s0 = (re: 0.0, im: 0.0), s1 = (re: 0.0, im: 0.0), s2 = (re: 0.0, im: 0.0)

@@ -13,7 +13,7 @@ extension NuisanceModel {
     ///
     /// `phase` (a random common phase, a calibrated gain) is read as ``phaseAndGain``: the free gain costs one extra
     /// real unknown per frame of N_a·N_s complex values, and keeps AGC-style gain changes harmless.
-    public static let declarableNames = ["none", "phase", "phase-gain", "phase-gain-timing"]
+    static let declarableNames = ["none", "phase", "phase-gain", "phase-gain-timing"]
 
     /// The nuisance a dataset declares by `name` (one of ``declarableNames``), nil for anything else.
     public init?(declaredName name: String) {

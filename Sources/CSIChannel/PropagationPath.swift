@@ -54,7 +54,7 @@ public struct PropagationPath: Sendable {
     }
 
     /// All paths of `scene` up to its maximum reflection order (no plane twice in a row).
-    public static func enumerate(in scene: Scene) -> [PropagationPath] {
+    static func enumerate(in scene: Scene) -> [PropagationPath] {
         let antennas = scene.array.positions
         var result: [PropagationPath] = [
             PropagationPath(

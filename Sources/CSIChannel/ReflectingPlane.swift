@@ -1,26 +1,31 @@
-public import Numerics
+package import Numerics
 
 /// A planar reflector (wall, ground, ceiling) for the image-source model.
 public struct ReflectingPlane: Sendable, Equatable {
+    /// Name from the scene file, for messages.
     public let name: String
     /// A point on the plane (the centre of the extent when finite).
     public let point: Point3
     /// Unit normal.
     public let normal: Point3
     /// Complex reflection coefficient applied to every path that bounces here.
-    public let reflection: Complex<Double>
+    let reflection: Complex<Double>
     /// Finite rectangular extent, or nil for an unbounded plane.
     public let extent: Extent?
 
     /// A rectangle centred on `point`: `size.0` along `u`, `size.1` along `normal × u`.
     public struct Extent: Sendable, Equatable {
+        /// Unit vector of the first side.
         public let u: Point3
+        /// Unit vector of the second side (`normal × u`).
         public let v: Point3
+        /// Half the length along `u`, metres.
         public let halfU: Double
+        /// Half the length along `v`, metres.
         public let halfV: Double
     }
 
-    public init(
+    package init(
         name: String, point: Point3, normal: Point3, reflection: Complex<Double>,
         extent: (u: Point3, size: (Double, Double))? = nil
     ) {
@@ -39,17 +44,17 @@ public struct ReflectingPlane: Sendable, Equatable {
     }
 
     /// Mirror image of `p` through the plane.
-    @inlinable public func mirror(_ p: Point3) -> Point3 { p - normal * (2 * (p - point).dot(normal)) }
+    @inlinable func mirror(_ p: Point3) -> Point3 { p - normal * (2 * (p - point).dot(normal)) }
 
     /// The linear part of the reflection, I − 2nnᵀ.
-    public var reflectionMatrix: Matrix3 {
+    var reflectionMatrix: Matrix3 {
         let n = normal
         return Matrix3(
             Point3(1, 0, 0) - n * (2 * n.x), Point3(0, 1, 0) - n * (2 * n.y), Point3(0, 0, 1) - n * (2 * n.z))
     }
 
     /// Where the segment `a → b` crosses the plane, if it crosses strictly inside the extent.
-    @inlinable public func crossing(from a: Point3, to b: Point3) -> Point3? {
+    @inlinable func crossing(from a: Point3, to b: Point3) -> Point3? {
         let sa = (a - point).dot(normal), sb = (b - point).dot(normal)
         guard (sa > 0 && sb < 0) || (sa < 0 && sb > 0) else { return nil }
         let t = sa / (sa - sb)

@@ -3,7 +3,7 @@ import Foundation
 extension Scene {
     /// The built-in scene `path` stands for when no file is there: a bare name (`street`) or a path ending in the
     /// shipped `etc/scenes/<name>.yaml` (the commands' default), for a name in ``BuiltinScenes/byName``.
-    public static func builtinName(for path: String) -> String? {
+    static func builtinName(for path: String) -> String? {
         if BuiltinScenes.byName[path] != nil { return path }
         let url = URL(fileURLWithPath: path)
         let name = url.deletingPathExtension().lastPathComponent

@@ -4,11 +4,15 @@ import Numerics
 /// the base-station array, the subcarriers, the reflectors, where user equipment (UE) can be, where the
 /// direct path is blocked, and the receiver impairments to emulate.
 public struct Scene: Sendable {
+    /// Name of the scene, for messages and dataset metadata.
     public var name: String
     /// Name of the coordinate frame positions are expressed in (published with every fix).
     public var frame: String
+    /// The base-station antenna array.
     public var array: AntennaArray
+    /// Carrier and subcarrier frequencies.
     public var subcarriers: SubcarrierPlan
+    /// Reflecting planes (walls, ground, ceiling).
     public var planes: [ReflectingPlane]
     /// Highest number of bounces per path (0 = direct path only).
     public var maxReflectionOrder: Int
@@ -18,8 +22,10 @@ public struct Scene: Sendable {
     public var nlosRegions: [Region]
     /// Diffracting wedges: they add diffracted paths and their faces block the rays that cross them.
     public var edges: [DiffractingEdge]
+    /// Receiver impairments applied to simulated CSI.
     public var impairments: Impairments
 
+    /// Creates a scene from its parts, unchecked (`Scene.load(contentsOf:)` reads and checks a scene file).
     public init(
         name: String, frame: String = "scene", array: AntennaArray, subcarriers: SubcarrierPlan,
         planes: [ReflectingPlane] = [], maxReflectionOrder: Int = 1, ueRegion: Region,
@@ -61,7 +67,7 @@ public struct Scene: Sendable {
     }
 
     /// Whether the segment a → b crosses a face of one of the edges.
-    @inlinable public func isBlockedByEdges(from a: Point3, to b: Point3) -> Bool {
+    @inlinable func isBlockedByEdges(from a: Point3, to b: Point3) -> Bool {
         for e in edges where e.blocks(from: a, to: b) { return true }
         return false
     }
@@ -73,10 +79,14 @@ public struct Scene: Sendable {
 
 /// An axis-aligned box; a flat region when `z.lowerBound == z.upperBound` (a UE plane at one height).
 public struct Region: Sendable, Equatable {
+    /// x extent, metres.
     public var x: ClosedRange<Double>
+    /// y extent, metres.
     public var y: ClosedRange<Double>
+    /// z extent, metres (one value: a flat region).
     public var z: ClosedRange<Double>
 
+    /// A box with these extents, metres.
     public init(x: ClosedRange<Double>, y: ClosedRange<Double>, z: ClosedRange<Double>) {
         self.x = x; self.y = y; self.z = z
     }
@@ -84,6 +94,7 @@ public struct Region: Sendable, Equatable {
     /// Whether the region is a plane at one height.
     public var isFlat: Bool { z.lowerBound == z.upperBound }
 
+    /// Whether `p` lies in the box (bounds included).
     @inlinable public func contains(_ p: Point3) -> Bool { x.contains(p.x) && y.contains(p.y) && z.contains(p.z) }
 
     /// Area (flat) of the x–y footprint, m².
@@ -108,6 +119,7 @@ public struct Impairments: Sendable, Equatable {
     /// frequency offset at a constant frame rate.
     public var phaseDriftPerFrame: Double = 0
 
+    /// Creates impairments; the defaults are none.
     public init(
         snrDB: Double? = nil, randomCommonPhase: Bool = false, maxTimingOffset: Double = 0, gainStdDB: Double = 0,
         timingDriftPerFrame: Double = 0, phaseDriftPerFrame: Double = 0
@@ -117,6 +129,7 @@ public struct Impairments: Sendable, Equatable {
         self.timingDriftPerFrame = timingDriftPerFrame; self.phaseDriftPerFrame = phaseDriftPerFrame
     }
 
+    /// No impairment: the exact channel.
     public static let none = Impairments()
 
     /// Whether any impairment is active.
@@ -129,6 +142,7 @@ public struct Impairments: Sendable, Equatable {
 /// Errors about a scene that are not located in a file.
 public enum SceneError: Error, CustomStringConvertible, Sendable {
     case invalid(String)
+    /// The message.
     public var description: String {
         switch self {
         case .invalid(let m): return m

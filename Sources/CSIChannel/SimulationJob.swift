@@ -6,13 +6,17 @@ public import CSINumerics
 /// Deterministic: impairment noise for point i is drawn from stream i of `seed`, so the output does not
 /// depend on the number of threads or the block size.
 public struct SimulationJob: Sendable {
-    public let simulator: ChannelSimulator
+    package let simulator: ChannelSimulator
+    /// The positions to simulate, metres.
     public let positions: [Point3]
+    /// The impairments applied to each position's channel.
     public let impairments: Impairments
+    /// Seed of the impairment noise (stream i for point i).
     public let seed: UInt64
     /// Points per block handed to the sink (bounded memory: ~64 MB of complex64 per block by default).
-    public let blockSize: Int
+    let blockSize: Int
 
+    /// A job over `positions`; `blockSize` points per block (nil: ~64 MB of complex64).
     public init(
         simulator: ChannelSimulator, positions: [Point3], impairments: Impairments, seed: UInt64, blockSize: Int? = nil
     ) {

@@ -21,7 +21,7 @@ public struct SubcarrierPlan: Sendable, Equatable {
 
     /// The same band (same first-to-last span scaled to keep Δf = bandwidth / count) with another count.
     /// Explicit non-uniform lists keep their span and become uniform.
-    public func resampled(count: Int) -> SubcarrierPlan {
+    func resampled(count: Int) -> SubcarrierPlan {
         guard count != frequencies.count else { return self }
         let n = Double(frequencies.count)
         let span = (frequencies.max() ?? carrier) - (frequencies.min() ?? carrier)

@@ -8,6 +8,7 @@ import Foundation
 /// path reflects specularly at the borders of the region's x–y footprint. The height is the region's (its
 /// middle when the region is 3-D: a device carried at a constant height). Sample k is at time k / rate.
 public struct Trajectory: Sendable, Equatable {
+    /// The kind of mover, which sets the default speed and turning.
     public enum Kind: String, Sendable, CaseIterable {
         /// A pedestrian: 1.4 m/s by default, turns of ~0.6 rad/s lasting ~2 s.
         case walk
@@ -15,16 +16,18 @@ public struct Trajectory: Sendable, Equatable {
         case vehicle
     }
 
+    /// The kind of mover.
     public var kind: Kind
     /// m/s.
     public var speed: Double
     /// Samples per second.
     public var rate: Double
     /// rad/s.
-    public var turnRateSigma: Double
+    var turnRateSigma: Double
     /// s.
-    public var turnRateTime: Double
+    var turnRateTime: Double
 
+    /// A trajectory of `kind` at `speed` m/s (nil: the kind's default), sampled at `rate` Hz.
     public init(kind: Kind, speed: Double? = nil, rate: Double) {
         self.kind = kind
         self.rate = rate

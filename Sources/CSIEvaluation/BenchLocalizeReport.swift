@@ -1,13 +1,16 @@
 /// `csiloc bench localize --json`: the run's size and one ``MethodReport`` per method and condition.
 public struct BenchLocalizeReport: Codable, Sendable, Equatable {
     /// Always `localize`.
-    public var benchmark = "localize"
+    var benchmark = "localize"
+    /// Name of the scene benchmarked.
     public var scene: String
+    /// Number of test points localized.
     public var points: Int
-    public var threads: Int
+    package var threads: Int
+    /// SNR of the noisy condition, dB.
     public var snrDB: Double
     /// What one model evaluation costs (one thread).
-    public var modelThroughput: ModelThroughput?
+    var modelThroughput: ModelThroughput?
     /// Each method's `clean` entry, then its noisy one (`condition`).
     public var methods: [MethodReport]
 
@@ -15,7 +18,7 @@ public struct BenchLocalizeReport: Codable, Sendable, Equatable {
         case benchmark, scene, points, threads, snrDB = "snr_db", modelThroughput = "model_throughput", methods
     }
 
-    public init(
+    init(
         scene: String, points: Int, threads: Int, snrDB: Double, modelThroughput: ModelThroughput? = nil,
         methods: [MethodReport]
     ) {

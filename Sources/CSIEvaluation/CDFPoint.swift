@@ -1,9 +1,9 @@
 /// One point of an empirical CDF: the share `fraction` of the sample is ≤ `value`.
-public struct CDFPoint: Sendable, Equatable {
-    public var value: Double
-    public var fraction: Double
+package struct CDFPoint: Sendable, Equatable {
+    package var value: Double
+    package var fraction: Double
 
-    public init(value: Double, fraction: Double) {
+    package init(value: Double, fraction: Double) {
         self.value = value
         self.fraction = fraction
     }

@@ -4,7 +4,7 @@ public import CSIWire
 /// stretch (at most ``maxEntries``), as warnings; in JSON, one ``CaptureDamageEntry`` per stretch. Damage never
 /// fails a command.
 public enum CaptureDamageText {
-    public static let maxEntries = 20
+    static let maxEntries = 20
 
     /// The warning lines for `report` (none for a clean file).
     public static func lines(_ report: CaptureReadReport, file: String, command: String) -> [String] {

@@ -16,7 +16,7 @@ public struct CaptureEvaluation: Sendable {
         public var configPatch: String?
         /// The frames' per-frame unknowns; nil: those the model was trained with.
         public var nuisance: NuisanceModel?
-        public var threads: Int
+        package var threads: Int
         /// Evaluate only the first N labelled frames.
         public var limit: Int?
         /// Carrier for λ₀ when given (else the capture's, else the model's mean subcarrier frequency).
@@ -24,21 +24,28 @@ public struct CaptureEvaluation: Sendable {
         /// Also run the first method's fixes through the tracker with these settings.
         public var tracker: TrackerConfiguration?
 
+        /// Creates a request on `threads` threads with the defaults above.
         public init(threads: Int) {
             self.threads = threads
         }
     }
 
+    /// Path of the capture evaluated.
     public var file: String
+    /// The model's label (`kind(digest prefix)`, or `oracle(scene)`).
     public var label: String
+    /// One result per method, in request order.
     public var results: [MethodResult]
+    /// The labelled frames read from the capture.
     public var frames: LabeledCapture
+    /// The frames as a test set (channels with their true positions).
     public var test: TestSet
+    /// λ₀ the errors are judged against, metres.
     public var wavelength: Double
     /// Where λ₀ came from: `--carrier`, `capture carrier` or `mean subcarrier frequency`.
-    public var wavelengthSource: String
+    package var wavelengthSource: String
     /// With a tracker: the first method's fixes through it.
-    public var track: TrackScore?
+    package var track: TrackScore?
 
     /// Loads the capture and localizes every labelled frame with each method.
     ///
@@ -133,7 +140,7 @@ public struct CaptureEvaluation: Sendable {
     }
 
     /// Records that did not contribute, or `nil` when all did.
-    public static func accountingLine(_ f: LabeledCapture) -> String? {
+    static func accountingLine(_ f: LabeledCapture) -> String? {
         var parts: [String] = []
         if f.withoutTruth > 0 { parts.append("\(f.withoutTruth) frames without truth") }
         for (reason, n) in f.rejected.sorted(by: { $0.key < $1.key }) { parts.append("\(n) rejected (\(reason))") }

@@ -1,23 +1,25 @@
 /// `csiloc evaluate --capture … --json`: ``LocalizeReport``'s figures (the first method's at the top level,
 /// each with its `estimates_digest`) plus the capture's accounting (docs/replay.md, "Evaluate").
 public struct CaptureEvaluationReport: Codable, Sendable, Equatable {
-    public var capture: String
+    package var capture: String
+    /// The model's label.
     public var model: String
     /// Labelled frames evaluated (replaced at the top level by the first method's errors counted).
     public var points: Int
     /// Always `as recorded`.
     public var condition: String = "as recorded"
+    /// One entry per method.
     public var methods: [MethodReport]
     /// Records read from the capture.
-    public var records: Int
-    public var withoutTruth: Int
+    package var records: Int
+    var withoutTruth: Int
     /// Frames rejected by the decoder, per reason (`not_csi` for other topics).
-    public var rejected: [String: Int]
-    public var dimensionMismatch: Int
-    public var captureDamage: [CaptureDamageEntry]
-    public var wavelengthSource: String
+    package var rejected: [String: Int]
+    var dimensionMismatch: Int
+    package var captureDamage: [CaptureDamageEntry]
+    package var wavelengthSource: String
     /// With `--track`.
-    public var track: TrackReport?
+    package var track: TrackReport?
 
     enum CodingKeys: String, CodingKey {
         case capture, model, points, condition, methods, records, withoutTruth = "without_truth", rejected
@@ -26,7 +28,7 @@ public struct CaptureEvaluationReport: Codable, Sendable, Equatable {
         case track
     }
 
-    public init(
+    package init(
         capture: String, model: String, points: Int, methods: [MethodReport], records: Int, withoutTruth: Int,
         rejected: [String: Int], dimensionMismatch: Int, captureDamage: [CaptureDamageEntry], wavelengthSource: String,
         track: TrackReport?
@@ -44,6 +46,7 @@ public struct CaptureEvaluationReport: Codable, Sendable, Equatable {
         self.track = track
     }
 
+    /// Decodes the JSON that `encode(to:)` writes.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         capture = try c.decode(String.self, forKey: .capture)
@@ -60,6 +63,7 @@ public struct CaptureEvaluationReport: Codable, Sendable, Equatable {
         track = try c.decodeIfPresent(TrackReport.self, forKey: .track)
     }
 
+    /// Encodes the report's keys (docs/replay.md).
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(capture, forKey: .capture)

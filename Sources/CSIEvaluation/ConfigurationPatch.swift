@@ -1,19 +1,19 @@
-public import CSIChannel
-public import CSISearch
+package import CSIChannel
+package import CSISearch
 import Foundation
 
 /// `--config '{"circleArcSpacingWavelengths": 0.25}'`: overrides fields of a method's configuration with a
 /// JSON object whose keys are `LocalizerConfiguration` property names (see docs/localization.md).
 public enum ConfigurationPatch {
     /// Why a patch was refused; the message names the bad key or value.
-    public struct PatchError: Error, Sendable, CustomStringConvertible {
-        public let message: String
-        public var description: String { message }
+    package struct PatchError: Error, Sendable, CustomStringConvertible {
+        package let message: String
+        package var description: String { message }
     }
 
     /// `method`'s configuration for frames with `nuisance` (a `"nuisance"` key in the patch takes precedence and
     /// selects the method's configuration for it), with the patch applied.
-    public static func apply(
+    package static func apply(
         _ json: String?, method: SearchMethod, nuisance: NuisanceModel
     ) throws(PatchError) -> LocalizerConfiguration {
         guard let json, !json.isEmpty else { return method.configuration(nuisance: nuisance) }
@@ -32,7 +32,7 @@ public enum ConfigurationPatch {
     }
 
     /// `config` with the fields of the JSON object `json` replaced.
-    public static func apply(
+    package static func apply(
         _ json: String?, to config: LocalizerConfiguration
     ) throws(PatchError) -> LocalizerConfiguration {
         guard let json, !json.isEmpty else { return config }

@@ -18,21 +18,23 @@ public struct DaemonBenchmark: Sendable {
     /// What to run.
     public struct Request: Sendable {
         /// Scene whose exact simulator is served (the daemon's `model.oracle_scene`).
-        public var scenePath: String
+        var scenePath: String
         /// Frames sent through the daemon (and localized in-process, capped at ``inProcessCap``).
         public var frames = 20_000
         /// Distinct simulated positions, cycled.
         public var distinct = 1000
         /// Daemon workers and in-process threads.
-        public var workers: Int
+        package var workers: Int
         /// Frames outstanding at once (nil: 4 × workers).
         public var window: Int?
+        /// Search method of the daemon and of the in-process reference.
         public var method: SearchMethod = .robust
         /// CurveZMQ on both daemon sockets: a server key pair and the harness's client key pair are generated
         /// into a temporary directory (written and read back like `csiloc keygen`'s files) and the harness's key
         /// is the only one allowed on either socket.
         public var curve = false
 
+        /// A request for the scene at `scenePath` served by `workers` daemon workers.
         public init(scenePath: String, workers: Int) {
             self.scenePath = scenePath
             self.workers = workers
@@ -40,40 +42,41 @@ public struct DaemonBenchmark: Sendable {
     }
 
     /// Frames localized in-process at most.
-    public static let inProcessCap = 20_000
+    static let inProcessCap = 20_000
     /// Receiver id of the handshake probes (the benchmark's frames use receiver 1).
     static let probeReceiver: UInt32 = 2
 
     /// The in-process reference.
-    public struct InProcess: Sendable {
-        public var frames: Int
-        public var rate: Double
+    package struct InProcess: Sendable {
+        package var frames: Int
+        var rate: Double
         /// Per-frame latency, ms.
-        public var latencyMs: EmpiricalDistribution
-        public var errors: [Double]
-        public var cpuSecondsPerFrame: Double
+        package var latencyMs: EmpiricalDistribution
+        package var errors: [Double]
+        var cpuSecondsPerFrame: Double
     }
 
     /// Through the daemon.
     public struct ThroughDaemon: Sendable {
-        public var rate: Double
+        var rate: Double
         /// The fixes' `latency_ms` (receipt → publish) and the client's round trip, ms.
-        public var latencyMs: EmpiricalDistribution
-        public var roundTripMs: EmpiricalDistribution
-        public var rssAfter1kKiB: Int
-        public var rssAtEndKiB: Int
-        public var maxError: Double
-        public var over1mm: Int
+        package var latencyMs: EmpiricalDistribution
+        package var roundTripMs: EmpiricalDistribution
+        var rssAfter1kKiB: Int
+        package var rssAtEndKiB: Int
+        var maxError: Double
+        package var over1mm: Int
         /// CPU time of the daemon's own threads (`csilocd-*`) while the frames went through.
-        public var daemonCPUSeconds: Double
+        package var daemonCPUSeconds: Double
         /// Of which inside `Localizer.localize` (the daemon's `csilocd_localize_cpu_seconds_total`).
-        public var solverCPUSeconds: Double
+        package var solverCPUSeconds: Double
     }
 
-    public var request: Request
-    public var sceneName: String
-    public var antennaCount: Int, subcarrierCount: Int
-    public var inProcess: InProcess
+    var request: Request
+    var sceneName: String
+    package var antennaCount: Int, subcarrierCount: Int
+    package var inProcess: InProcess
+    /// What went through the daemon.
     public var daemon: ThroughDaemon
 
     /// Runs the in-process reference, then the daemon. `heading` receives the first line before anything runs.

@@ -1,9 +1,9 @@
-public import CSILocDaemon
-public import CSIWire
+package import CSILocDaemon
+package import CSIWire
 import Foundation
-public import Logging
+package import Logging
 import Synchronization
-public import ZMQ
+package import ZMQ
 
 /// A `csilocd` running in this process, a publisher connected to its input and a subscriber collecting its
 /// fixes: the set-up of the daemon tests, `csiloc demo` and `csiloc bench daemon`.
@@ -14,43 +14,43 @@ public import ZMQ
 /// kept (``fixes``). PUB/SUB drops messages until a subscription has propagated ("slow joiner"):
 /// ``handshake(probe:timeout:)`` sends probe frames until a probe's fix comes back; probe fixes are counted,
 /// never kept nor passed on.
-public final class DaemonHarness: Sendable {
+package final class DaemonHarness: Sendable {
     /// Socket and collection settings.
-    public struct Options: Sendable {
+    package struct Options: Sendable {
         /// The feed's send high-water mark, messages.
-        public var feedHighWaterMark: Int32 = 100_000
+        var feedHighWaterMark: Int32 = 100_000
         /// How long closing the feed keeps unsent frames (nil: until sent).
-        public var feedLinger: Duration? = .milliseconds(500)
+        var feedLinger: Duration? = .milliseconds(500)
         /// The fix subscriber's receive high-water mark, messages.
-        public var fixHighWaterMark: Int32 = 100_000
+        var fixHighWaterMark: Int32 = 100_000
         /// Name of the subscriber thread.
-        public var subscriberThreadName = "harness-fixes"
+        var subscriberThreadName = "harness-fixes"
         /// Keep every decoded fix (``fixes``); off for long benchmarks, whose memory is measured.
-        public var keepsFixes = true
+        var keepsFixes = true
         /// The harness's CURVE key pair, for a daemon with `curve:`: the feed and the fix subscriber are CURVE
         /// clients of the daemon's public key wherever the daemon is a CURVE server (list this key there).
-        public var curveKeys: CurveKeyPair?
+        package var curveKeys: CurveKeyPair?
 
-        public init() {}
+        package init() {}
     }
 
     /// Why the harness could not reach the daemon.
-    public struct HarnessError: Error, Sendable, CustomStringConvertible {
-        public let message: String
-        public var description: String { message }
+    struct HarnessError: Error, Sendable, CustomStringConvertible {
+        let message: String
+        var description: String { message }
     }
 
-    public let daemon: Daemon
-    public let context: Context
+    package let daemon: Daemon
+    let context: Context
     /// Connected to the daemon's input.
-    public let feed: Publisher
+    package let feed: Publisher
     private let subscriber: Subscriber
     private let collector: FixCollector
 
     /// Starts a daemon made from `configuration` and connects the harness.
     ///
     /// - Throws: what `Daemon(configuration:logger:)` and `start()` throw, `ZMQError`, ``HarnessError``.
-    public convenience init(
+    package convenience init(
         configuration: DaemonConfiguration, logger: Logger, options: Options = Options(),
         onFix: @escaping @Sendable (PositionFix) -> Void = { _ in }
     ) throws {
@@ -59,7 +59,7 @@ public final class DaemonHarness: Sendable {
     }
 
     /// Starts `daemon` (not yet started) and connects the harness; on failure the daemon is stopped again.
-    public init(
+    package init(
         starting daemon: Daemon, options: Options = Options(),
         onFix: @escaping @Sendable (PositionFix) -> Void = { _ in }
     ) throws {
@@ -117,7 +117,7 @@ public final class DaemonHarness: Sendable {
     /// that receiver are counted as probes (``probesReceived``) and kept out of ``fixes`` and `onFix`.
     ///
     /// - Throws: ``HarnessError`` when no probe fix arrives within `timeout`.
-    public func handshake(probe: CSIFrame, timeout: Duration = .seconds(20)) throws {
+    package func handshake(probe: CSIFrame, timeout: Duration = .seconds(20)) throws {
         let encoded = try EncodedFrame(probe)
         collector.setProbeReceiver(probe.header.receiverID)
         let deadline = ContinuousClock.now.advanced(by: timeout)
@@ -136,27 +136,27 @@ public final class DaemonHarness: Sendable {
     }
 
     /// Encodes (cf32, CRC) and publishes `frame`.
-    public func send(_ frame: CSIFrame) throws {
+    package func send(_ frame: CSIFrame) throws {
         try feed.publish(try FrameEncoder().encode(frame))
     }
 
     /// Publishes raw message parts (e.g. malformed frames).
-    public func send(parts: [[UInt8]]) throws {
+    package func send(parts: [[UInt8]]) throws {
         try feed.publish(parts)
     }
 
     /// Fixes kept so far (probes excluded), in arrival order.
-    public var fixes: [PositionFix] { collector.fixes }
+    package var fixes: [PositionFix] { collector.fixes }
 
     /// Probe fixes received (see ``handshake(probe:timeout:)``).
-    public var probesReceived: Int { collector.probesReceived }
+    package var probesReceived: Int { collector.probesReceived }
 
     /// Messages on the fix feed that did not decode as a `PositionFix`.
-    public var undecodable: Int { collector.undecodable }
+    package var undecodable: Int { collector.undecodable }
 
     /// Stops the daemon (draining: every accepted frame's fix is published), then the subscriber (waiting at most
     /// `subscriberTimeout`), the feed and the context. Other sockets of ``context`` must be closed or idle.
-    public func close(subscriberTimeout: Duration? = .seconds(10)) {
+    package func close(subscriberTimeout: Duration? = .seconds(10)) {
         daemon.stop()
         subscriber.stop()
         _ = subscriber.join(timeout: subscriberTimeout)

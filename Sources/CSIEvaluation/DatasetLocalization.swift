@@ -7,11 +7,13 @@ import Foundation
 public struct DatasetLocalization: Sendable {
     /// What to run.
     public struct Request: Sendable {
+        /// Localization methods, in report order.
         public var methods: [LocalizationMethod] = [.search(.robust)]
         /// Training dataset for the 3-NN baseline (required when `methods` has it).
         public var fingerprints: String?
         /// Add white Gaussian noise at this per-location SNR, dB, from `seed`.
         public var snrDB: Double?
+        /// Seed of the added noise.
         public var seed: UInt64 = 1
         /// The frames' per-frame unknowns; nil: those the model was trained with.
         public var nuisance: NuisanceModel?
@@ -19,20 +21,24 @@ public struct DatasetLocalization: Sendable {
         public var configPatch: String?
         /// Use only the first N samples.
         public var limit: Int?
-        public var threads: Int
+        package var threads: Int
 
+        /// Creates a request on `threads` threads with the defaults above.
         public init(threads: Int) {
             self.threads = threads
         }
     }
 
-    public var data: String
+    package var data: String
+    /// The model localized with.
     public var model: EvaluationModel
+    /// The test channels and their true positions.
     public var test: TestSet
     /// `as recorded` or `<snr> dB SNR`.
     public var condition: String
     /// λ₀ of the dataset's carrier.
     public var wavelength: Double
+    /// One result per method, in request order.
     public var results: [MethodResult]
 
     /// Loads the dataset, localizes it with each method.

@@ -4,7 +4,7 @@ import Foundation
 
 /// Where `csiloc demo` keeps its trained model between runs: `$XDG_CACHE_HOME/csiloc`, else `~/.cache/csiloc`.
 public enum DemoModelCache {
-    public static var directory: String {
+    static var directory: String {
         let env = ProcessInfo.processInfo.environment
         if let x = env["XDG_CACHE_HOME"], !x.isEmpty { return x + "/csiloc" }
         return (env["HOME"] ?? NSTemporaryDirectory()) + "/.cache/csiloc"
@@ -13,11 +13,13 @@ public enum DemoModelCache {
     /// Hooks for the long steps: messages, survey progress (channels simulated), the start of training (e.g. to
     /// install a Ctrl-C handler only then) and its cancellation (training keeps the best model so far).
     public struct Hooks {
-        public var log: (String) -> Void
-        public var progress: (Int) -> Void
-        public var willTrain: () -> Void
-        public var cancelled: @Sendable () -> Bool
+        var log: (String) -> Void
+        var progress: (Int) -> Void
+        var willTrain: () -> Void
+        var cancelled: @Sendable () -> Bool
 
+        /// Hooks: `log` for messages, `progress` for training epochs, `willTrain` before a model is trained,
+        /// `cancelled` polled.
         public init(
             log: @escaping (String) -> Void, progress: @escaping (Int) -> Void = { _ in },
             willTrain: @escaping () -> Void = {}, cancelled: @escaping @Sendable () -> Bool = { false }

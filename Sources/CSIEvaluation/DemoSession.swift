@@ -9,7 +9,7 @@ import Synchronization
 /// `csiloc demo`'s daemon: a ``DaemonHarness`` around a `csilocd` serving a model file on ipc endpoints in a
 /// directory, fed by a capture replay.
 public final class DemoSession: Sendable {
-    public let harness: DaemonHarness
+    let harness: DaemonHarness
     /// Ends the table printer of ``replay(capturePath:expected:truth:row:)``.
     private let tableDone = Atomic(false)
 
@@ -27,7 +27,7 @@ public final class DemoSession: Sendable {
 
     /// The daemon's configuration: bound ipc sockets in `directory`, `model` with absolute paths, up to 4 frames
     /// queued per UE, no metrics endpoint, warnings and errors logged.
-    public static func configuration(directory: String, model: ModelSettings) -> DaemonConfiguration {
+    package static func configuration(directory: String, model: ModelSettings) -> DaemonConfiguration {
         func absolute(_ path: String?) -> String? { path.map { URL(fileURLWithPath: $0).standardizedFileURL.path } }
         let dir = URL(fileURLWithPath: directory).standardizedFileURL.path
         var c = DaemonConfiguration(
@@ -42,7 +42,9 @@ public final class DemoSession: Sendable {
         return c
     }
 
+    /// The daemon under test.
     public var daemon: Daemon { harness.daemon }
+    /// Fixes received so far (probes excluded), in arrival order.
     public var fixes: [PositionFix] { harness.fixes }
 
     /// Replays the capture at its recorded pace into the daemon, passing a table row (seq, UE, x, y, error cm,

@@ -7,11 +7,14 @@ import Foundation
 /// The closing summary of `csiloc demo`: the fixes the daemon published, scored against the capture's truth.
 public struct DemoSummary: Sendable {
     /// The first fix of each frame (seq < truth count), as a method `csilocd (live)`.
-    public var result: MethodResult
+    package var result: MethodResult
     /// `latency_ms` of those fixes (finite ones).
-    public var latencyMs: EmpiricalDistribution
+    package var latencyMs: EmpiricalDistribution
+    /// λ₀ of the capture's carrier, metres.
     public var wavelength: Double
+    /// The replay's counters (records sent, filtered, passes).
     public var replay: CaptureReplayer.Progress
+    /// The daemon's counters at the end of the demo.
     public var snapshot: DaemonMetrics.Snapshot
 
     /// - Parameter elapsed: wall time of the whole demo, s (the result's throughput).

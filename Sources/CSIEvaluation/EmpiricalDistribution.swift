@@ -7,23 +7,23 @@
 ///
 /// NaN values are dropped (they are "no value", e.g. a failed fix without an error); ±∞ are kept and sort to
 /// the ends, so an infinite error counts as a gross error and can be the maximum.
-public struct EmpiricalDistribution: Sendable, Equatable {
+package struct EmpiricalDistribution: Sendable, Equatable {
     /// The values without NaNs, ascending.
-    public let sorted: [Double]
+    package let sorted: [Double]
 
     /// The distribution of `values` (NaNs dropped).
-    public init(_ values: [Double]) {
+    package init(_ values: [Double]) {
         sorted = values.filter { !$0.isNaN }.sorted()
     }
 
     /// Number of values (NaNs excluded).
-    public var count: Int { sorted.count }
+    package var count: Int { sorted.count }
 
     /// Arithmetic mean; NaN when empty.
-    public var mean: Double { sorted.isEmpty ? .nan : sorted.reduce(0, +) / Double(sorted.count) }
+    package var mean: Double { sorted.isEmpty ? .nan : sorted.reduce(0, +) / Double(sorted.count) }
 
     /// The p-quantile, p ∈ [0, 1] (clamped), by the type-7 definition above; NaN when empty.
-    public func quantile(_ p: Double) -> Double {
+    package func quantile(_ p: Double) -> Double {
         guard !sorted.isEmpty else { return .nan }
         let x = min(max(p, 0), 1) * Double(sorted.count - 1)
         let i = Int(x.rounded(.down)), f = x - Double(i)
@@ -31,17 +31,17 @@ public struct EmpiricalDistribution: Sendable, Equatable {
     }
 
     /// The percentile `percent` ∈ [0, 100]: `quantile(percent / 100)`.
-    public func percentile(_ percent: Double) -> Double { quantile(percent / 100) }
+    package func percentile(_ percent: Double) -> Double { quantile(percent / 100) }
 
     /// Share of the values strictly above `threshold`; NaN when empty.
-    public func fraction(above threshold: Double) -> Double {
+    package func fraction(above threshold: Double) -> Double {
         guard !sorted.isEmpty else { return .nan }
         return Double(sorted.count - upperBound(threshold)) / Double(sorted.count)
     }
 
     /// Points of the empirical CDF, F(xⱼ) = (j + 1)/n, for drawing: every `step`-th order statistic from the
     /// first (step = max(1, n / `maxPoints`)), then the maximum at F = 1. Empty for an empty sample.
-    public func cdfPoints(maxPoints: Int = 800) -> [CDFPoint] {
+    package func cdfPoints(maxPoints: Int = 800) -> [CDFPoint] {
         guard let last = sorted.last else { return [] }
         let n = sorted.count
         let step = max(1, n / max(maxPoints, 1))

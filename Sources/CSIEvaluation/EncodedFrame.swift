@@ -1,17 +1,17 @@
-public import CSIWire
+package import CSIWire
 
 /// A CSI frame encoded once by `FrameEncoder` (payload, CRC, extension), re-sent with another seq, receiver or
 /// UE: only the 64-byte header and the topic are rebuilt per message. The CRC covers the payload only, so it
 /// stays valid.
-public struct EncodedFrame: Sendable {
-    public let header: CSIFrameHeader
+package struct EncodedFrame: Sendable {
+    package let header: CSIFrameHeader
     private let payload: [UInt8]
     private let extensionPart: [UInt8]?
 
     /// Encodes `frame` (cf32, CRC computed).
     ///
     /// - Throws: `FrameEncoder.EncodingError` (sample count not 2·n_ant·n_sc).
-    public init(_ frame: CSIFrame) throws {
+    package init(_ frame: CSIFrame) throws {
         let parts = try FrameEncoder(computeCRC: true).encode(frame)
         header = try CSIFrameHeader(parsing: parts[1])
         payload = parts[2]
@@ -19,7 +19,7 @@ public struct EncodedFrame: Sendable {
     }
 
     /// The message parts with `seq`, `receiverID` and `ueID` in the header and the matching topic.
-    public func parts(seq: UInt64, receiverID: UInt32, ueID: UInt32) -> [[UInt8]] {
+    package func parts(seq: UInt64, receiverID: UInt32, ueID: UInt32) -> [[UInt8]] {
         var h = header
         h.seq = seq
         h.receiverID = receiverID

@@ -2,25 +2,25 @@
 ///
 /// Percentiles follow ``EmpiricalDistribution``'s definition (linear interpolation between closest ranks);
 /// NaN errors are left out of every figure.
-public struct ErrorStatistics: Sendable, Equatable {
-    public let count: Int
-    public let mean: Double
-    public let median: Double
-    public let p75: Double
-    public let p90: Double
-    public let p95: Double
-    public let p99: Double
+package struct ErrorStatistics: Sendable, Equatable {
+    package let count: Int
+    package let mean: Double
+    package let median: Double
+    package let p75: Double
+    package let p90: Double
+    package let p95: Double
+    package let p99: Double
     /// Share of errors above `grossThreshold`.
-    public let grossErrorRate: Double
-    public let grossThreshold: Double
+    package let grossErrorRate: Double
+    let grossThreshold: Double
 
     /// - Parameter grossThreshold: λ₀/2 by convention (a neighbouring minimum is ≈ λ₀ away).
-    public init(errors: [Double], grossThreshold: Double) {
+    package init(errors: [Double], grossThreshold: Double) {
         self.init(EmpiricalDistribution(errors), grossThreshold: grossThreshold)
     }
 
     /// The summary of an already sorted sample.
-    public init(_ distribution: EmpiricalDistribution, grossThreshold: Double) {
+    package init(_ distribution: EmpiricalDistribution, grossThreshold: Double) {
         count = distribution.count
         self.grossThreshold = grossThreshold
         mean = distribution.mean

@@ -1,12 +1,12 @@
-public import CSIChannel
+package import CSIChannel
 import CSIModel
 
 /// A fingerprint of a run's estimates: SHA-256 over the little-endian IEEE-754 bits of every estimate's
 /// x, y, z in frame order. Equal digests mean bit-identical estimates, e.g. for a capture evaluated before
 /// and after a replay, or at two replay speeds.
-public enum EstimatesDigest {
+package enum EstimatesDigest {
     /// `sha256:<64 hex digits>`.
-    public static func sha256(_ estimates: [Point3]) -> String {
+    package static func sha256(_ estimates: [Point3]) -> String {
         var hash = SHA256()
         var bytes: [UInt8] = []
         bytes.reserveCapacity(24 * estimates.count)

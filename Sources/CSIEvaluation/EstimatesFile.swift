@@ -11,6 +11,7 @@ import NumpyArchive
 /// `Fix` fields; NaN model NMSE without a quality map) and `covariance_<m>` (M,d,d) (NaN when unavailable); `<m>` is the method name with `-` as `_`. A single method is also written
 /// without suffix.
 public enum EstimatesFile {
+    /// Writes `results` and the `truth` positions to the NPZ file at `path` (keys above).
     public static func write(_ results: [MethodResult], truth: [Point3], to path: String) throws {
         let w = try NPZWriter(path: path)
         let m = truth.count

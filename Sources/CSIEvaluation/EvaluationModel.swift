@@ -5,7 +5,9 @@ import CSIModel
 /// with its default search region and a label for reports. Everything downstream takes `any ChannelModel`, so
 /// a new source only adds a constructor here.
 public struct EvaluationModel: Sendable {
+    /// The channel function localized with.
     public var model: any ChannelModel
+    /// The default search region.
     public var region: Region
     /// `kind(digest prefix)` for a model file, `oracle(scene name)` for a simulator.
     public var label: String
@@ -16,6 +18,7 @@ public struct EvaluationModel: Sendable {
     /// The model file's quality map (nil for the oracle and older files): localizers judge fixes with it.
     public var quality: ModelQualityMap?
 
+    /// A model with its default search `region` and report `label`; `scene` only for the oracle.
     public init(
         model: any ChannelModel, region: Region, label: String, scene: Scene? = nil, nuisance: NuisanceModel = .none,
         quality: ModelQualityMap? = nil

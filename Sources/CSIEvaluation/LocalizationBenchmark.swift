@@ -7,6 +7,7 @@ import Foundation
 public struct LocalizationBenchmark: Sendable {
     /// What to run.
     public struct Request: Sendable {
+        /// Localization methods, in report order.
         public var methods: [LocalizationMethod]
         /// Test points simulated uniformly in the scene's UE region.
         public var points: Int = 500
@@ -16,10 +17,11 @@ public struct LocalizationBenchmark: Sendable {
         public var trainingPoints: Int = 15_000
         /// Test points, noise and fingerprints.
         public var seed: UInt64 = 1
-        public var threads: Int
+        package var threads: Int
         /// `--config` applied to every search method (``ConfigurationPatch``).
         public var configPatch: String?
 
+        /// A request for `methods` on `threads` threads with the defaults above.
         public init(methods: [LocalizationMethod], threads: Int) {
             self.methods = methods
             self.threads = threads
@@ -27,23 +29,25 @@ public struct LocalizationBenchmark: Sendable {
     }
 
     /// One method's two passes.
-    public struct Entry: Sendable {
+    package struct Entry: Sendable {
         /// `clean` and `<snr> dB`, with the method's results under each.
-        public var runs: [(condition: String, result: MethodResult)]
+        var runs: [(condition: String, result: MethodResult)]
         /// For search methods: the localizer's global nodes, cache size (bytes), local grid and circle sizes.
-        public var localizer: (nodes: Int, cacheBytes: Int, localGrid: Int, circle: Int)?
-        public var method: LocalizationMethod
+        package var localizer: (nodes: Int, cacheBytes: Int, localGrid: Int, circle: Int)?
+        package var method: LocalizationMethod
     }
 
-    public var request: Request
+    var request: Request
+    /// The scene the test points are simulated in.
     public var scene: Scene
-    public var modelLabel: String
-    public var antennaCount: Int, subcarrierCount: Int, pathCount: Int
-    public var clean: TestSet
-    public var entries: [Entry]
+    var modelLabel: String
+    package var antennaCount: Int, subcarrierCount: Int, pathCount: Int
+    var clean: TestSet
+    package var entries: [Entry]
     /// What one model evaluation costs (measured on one thread before the runs).
-    public var throughput: ModelThroughput
+    var throughput: ModelThroughput
 
+    /// λ₀ of the scene's carrier, metres.
     public var wavelength: Double { scene.subcarriers.wavelength }
 
     /// Simulates the test points of `scene`, runs every method on them clean and noisy.

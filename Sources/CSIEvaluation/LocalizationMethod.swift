@@ -14,5 +14,5 @@ public enum LocalizationMethod: Sendable, Equatable {
     }
 
     /// Every accepted name, for help and error messages.
-    public static var names: String { SearchMethod.allCases.map(\.rawValue).joined(separator: ", ") + ", default, 3nn" }
+    static var names: String { SearchMethod.allCases.map(\.rawValue).joined(separator: ", ") + ", default, 3nn" }
 }

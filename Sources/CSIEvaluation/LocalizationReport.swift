@@ -1,17 +1,17 @@
-public import CSIChannel
+import CSIChannel
 import CSISearch
 import Foundation
 
 /// The text summaries of localization results (`localize`, `evaluate`, `bench localize`, the demo).
 /// The JSON forms are ``MethodReport`` and the command reports built on it.
-public enum LocalizationReport {
+package enum LocalizationReport {
     /// One summary line per method: percentiles in cm and in λ₀, gross errors, frames/s.
-    public static func summary(_ r: MethodResult, wavelength: Double, los: [Bool]?) -> [String] {
+    package static func summary(_ r: MethodResult, wavelength: Double, los: [Bool]?) -> [String] {
         errorLines(r, wavelength: wavelength, los: los) + [throughputLine(r, wavelength: wavelength)]
     }
 
     /// The error lines of ``summary``: all points, then LoS and NLoS when both occur.
-    public static func errorLines(_ r: MethodResult, wavelength: Double, los: [Bool]?) -> [String] {
+    static func errorLines(_ r: MethodResult, wavelength: Double, los: [Bool]?) -> [String] {
         var lines: [String] = []
         func line(_ label: String, _ errors: [Double]) -> String {
             let s = ErrorStatistics(errors: errors, grossThreshold: wavelength / 2)
@@ -30,7 +30,7 @@ public enum LocalizationReport {
     }
 
     /// The last line of ``summary``: frames/s, threads, build time and, for localizer fixes, the flags.
-    public static func throughputLine(_ r: MethodResult, wavelength: Double) -> String {
+    static func throughputLine(_ r: MethodResult, wavelength: Double) -> String {
         var tail = String(
             format: "  %-22@ %.1f frames/s on %d threads (build %.2f s)", "", r.framesPerSecond, r.threads,
             r.buildSeconds)
@@ -55,7 +55,7 @@ public enum LocalizationReport {
     /// by whether that stage's position was within λ₀/2 of the truth: how well the residual separates
     /// correct fixes from neighbouring minima (the basis of the fix status).
     /// Percentiles by ``EmpiricalDistribution``.
-    public static func residualDiagnostics(
+    static func residualDiagnostics(
         _ r: MethodResult, truth: [Point3], wavelength: Double, dimension: Int
     ) -> [String] {
         guard let fixes = r.fixes, !fixes.isEmpty else { return [] }
@@ -83,7 +83,7 @@ public enum LocalizationReport {
     }
 
     /// Per-stage share of time, candidates and model evaluations per frame.
-    public static func stages(_ r: MethodResult) -> [String] {
+    static func stages(_ r: MethodResult) -> [String] {
         guard let fixes = r.fixes, !fixes.isEmpty else { return [] }
         let table = StageTable(fixes).rows
         let total = table.reduce(0) { $0 + $1.seconds }

@@ -1,13 +1,13 @@
-public import CSIChannel
-public import CSISearch
+package import CSIChannel
+package import CSISearch
 import Foundation
 
 /// Runs localizers over a ``TestSet``: builds them (timed), localizes every frame (timed), scores the estimates.
-public enum LocalizationRunner {
+package enum LocalizationRunner {
     /// Builds and validates the localizer of `configuration` for `model` over `region`, then runs it on `test`.
     ///
     /// - Throws: `LocalizerConfigurationError` naming the bad field when the configuration does not fit the model.
-    public static func run(
+    package static func run(
         name: String, model: any ChannelModel, region: Region, configuration: LocalizerConfiguration,
         test: TestSet, width: Int, quality: ModelQualityMap? = nil
     ) throws -> MethodResult {
@@ -18,7 +18,7 @@ public enum LocalizationRunner {
     }
 
     /// Runs a built localizer on every frame of `test`.
-    public static func run(
+    package static func run(
         _ localizer: Localizer, name: String, buildSeconds: Double, test: TestSet, width: Int
     ) -> MethodResult {
         let t1 = Date()
@@ -33,7 +33,7 @@ public enum LocalizationRunner {
     }
 
     /// The 3-NN baseline over a fingerprint set.
-    public static func runFingerprints(
+    static func runFingerprints(
         _ fp: FingerprintLocalizer, buildSeconds: Double, test: TestSet, width: Int, flat: Bool
     ) -> MethodResult {
         let t1 = Date()
@@ -45,7 +45,7 @@ public enum LocalizationRunner {
     }
 
     /// Euclidean errors (horizontal only when the search is 2-D).
-    public static func errors(_ est: [Point3], _ truth: [Point3], flat: Bool) -> [Double] {
+    package static func errors(_ est: [Point3], _ truth: [Point3], flat: Bool) -> [Double] {
         zip(est, truth).map { e, t in
             var d = e - t
             if flat { d.z = 0 }

@@ -2,18 +2,19 @@
 /// the top level (the single-method shortcut scripts read: `median_error_m`, `p90_error_m`, …).
 public struct LocalizeReport: Codable, Sendable, Equatable {
     /// The test dataset's path.
-    public var data: String
+    package var data: String
     /// The model's label (`physics(1a2b…)`, `oracle(street)`).
     public var model: String
     /// Test points localized.
     public var points: Int
     /// `as recorded` or `<snr> dB SNR`.
     public var condition: String
+    /// One entry per method and condition.
     public var methods: [MethodReport]
 
     enum CodingKeys: String, CodingKey { case data, model, points, condition, methods }
 
-    public init(data: String, model: String, points: Int, condition: String, methods: [MethodReport]) {
+    package init(data: String, model: String, points: Int, condition: String, methods: [MethodReport]) {
         self.data = data
         self.model = model
         self.points = points
@@ -21,6 +22,7 @@ public struct LocalizeReport: Codable, Sendable, Equatable {
         self.methods = methods
     }
 
+    /// Decodes the JSON that `encode(to:)` writes.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         data = try c.decode(String.self, forKey: .data)

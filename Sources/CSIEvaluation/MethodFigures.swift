@@ -6,29 +6,36 @@ import CSISearch
 public struct MethodFigures: Codable, Sendable, Equatable {
     /// Errors counted (NaN errors excluded).
     public var points: Int
+    /// Median localization error, metres.
     @FiniteOrNull public var medianErrorM: Double
+    /// 75th percentile of the error, metres.
     @FiniteOrNull public var p75ErrorM: Double
+    /// 90th percentile of the error, metres.
     @FiniteOrNull public var p90ErrorM: Double
+    /// 95th percentile of the error, metres.
     @FiniteOrNull public var p95ErrorM: Double
+    /// 99th percentile of the error, metres.
     @FiniteOrNull public var p99ErrorM: Double
+    /// Mean localization error, metres.
     @FiniteOrNull public var meanErrorM: Double
     /// Share of errors above λ₀/2.
     @FiniteOrNull public var grossErrorRate: Double
+    /// λ₀ the gross-error rate is judged against, metres.
     @FiniteOrNull public var wavelengthM: Double
     /// Absent for the track (which has no throughput of its own).
-    public var framesPerSecond: Double?
+    package var framesPerSecond: Double?
     /// Absent for fixes that came from a daemon and for the track.
-    public var threads: Int?
-    public var buildSeconds: Double?
+    package var threads: Int?
+    package var buildSeconds: Double?
     /// Present when LoS flags are known and both kinds occur.
-    public var los: SubsetFigures?
-    public var nlos: SubsetFigures?
+    package var los: SubsetFigures?
+    var nlos: SubsetFigures?
     /// Present for localizer fixes (not for 3-NN or wire fixes).
-    public var stages: [StageFigures]?
+    var stages: [StageFigures]?
     /// Share of fixes flagged `grossErrorSuspected` (localizer fixes only).
-    public var flaggedRate: Double?
+    var flaggedRate: Double?
     /// ``EstimatesDigest`` of the estimates (`evaluate` only).
-    public var estimatesDigest: String?
+    package var estimatesDigest: String?
 
     enum CodingKeys: String, CodingKey {
         case points, medianErrorM = "median_error_m", p75ErrorM = "p75_error_m", p90ErrorM = "p90_error_m"

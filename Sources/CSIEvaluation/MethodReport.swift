@@ -1,23 +1,26 @@
 /// One entry of a report's `methods` array: the method's name, its ``MethodFigures`` and, in `bench localize`,
 /// the condition (`clean`, `5 dB`) the figures were measured under.
 public struct MethodReport: Codable, Sendable, Equatable {
+    /// The method's name (`robust`, `3nn`, `csilocd (live)`, ...).
     public var method: String
-    public var figures: MethodFigures
+    package var figures: MethodFigures
+    /// The condition measured under (`clean`, `5 dB`, ...); nil when the report has one condition.
     public var condition: String?
 
     enum CodingKeys: String, CodingKey { case method, condition }
 
-    public init(method: String, figures: MethodFigures, condition: String? = nil) {
+    package init(method: String, figures: MethodFigures, condition: String? = nil) {
         self.method = method
         self.figures = figures
         self.condition = condition
     }
 
     /// The report of `r` (gross errors above λ₀/2).
-    public init(_ r: MethodResult, wavelength: Double, los: [Bool]?) {
+    package init(_ r: MethodResult, wavelength: Double, los: [Bool]?) {
         self.init(method: r.name, figures: MethodFigures(r, wavelength: wavelength, los: los))
     }
 
+    /// Decodes the JSON that `encode(to:)` writes.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         method = try c.decode(String.self, forKey: .method)

@@ -1,21 +1,21 @@
-public import CSIChannel
+package import CSIChannel
 public import CSISearch
 
 /// One method's results over a test set, for summaries, reports, pictures and estimate files.
 public struct MethodResult: Sendable {
     /// The method's name in reports (`robust`, `3nn`, `daemon`, …).
     public var name: String
-    public var estimates: [Point3]
+    package var estimates: [Point3]
     /// Distance of each estimate from its truth, m (horizontal for 2-D searches).
-    public var errors: [Double]
+    package var errors: [Double]
     /// Localizer fixes (nil for the 3-NN baseline and for fixes that came over the wire).
     public var fixes: [Fix]?
     /// Wall time of the localization of all frames, s, and of building the localizer (dictionary), s.
     public var seconds: Double
-    public var buildSeconds: Double
-    public var threads: Int
+    package var buildSeconds: Double
+    package var threads: Int
 
-    public init(
+    package init(
         name: String, estimates: [Point3], errors: [Double], fixes: [Fix]? = nil, seconds: Double,
         buildSeconds: Double = 0, threads: Int = 0
     ) {
@@ -28,10 +28,10 @@ public struct MethodResult: Sendable {
         self.threads = threads
     }
 
-    public var framesPerSecond: Double { Double(estimates.count) / max(seconds, 1e-12) }
+    package var framesPerSecond: Double { Double(estimates.count) / max(seconds, 1e-12) }
 
     /// The errors' summary with gross errors above λ₀/2.
-    public func statistics(wavelength: Double) -> ErrorStatistics {
+    package func statistics(wavelength: Double) -> ErrorStatistics {
         ErrorStatistics(errors: errors, grossThreshold: wavelength / 2)
     }
 }

@@ -1,16 +1,16 @@
-public import CSIChannel
+import CSIChannel
 import CSINumerics
 import Foundation
 
 /// What one model evaluation costs, on one thread: the figures `csiloc bench localize` prints beside the
 /// per-frame counts (values and Jacobians per frame × these = the search's model time).
-public struct ModelThroughput: Codable, Sendable, Equatable {
+struct ModelThroughput: Codable, Sendable, Equatable {
     /// Nanoseconds per candidate scored by the search (`ChannelModel.correlate`: nothing written).
-    public var scoredCandidateNanoseconds: Double
+    var scoredCandidateNanoseconds: Double
     /// Nanoseconds per channel written in Float64 (`ChannelModel.evaluate`, what `eval`/`predict` use).
-    public var channelValueNanoseconds: Double
+    var channelValueNanoseconds: Double
     /// Nanoseconds per value + Jacobian (`ChannelModel.evaluateWithJacobian`, the refinement's).
-    public var jacobianNanoseconds: Double
+    var jacobianNanoseconds: Double
 
     enum CodingKeys: String, CodingKey {
         case scoredCandidateNanoseconds = "scored_candidate_ns", channelValueNanoseconds = "channel_value_ns",
@@ -18,7 +18,7 @@ public struct ModelThroughput: Codable, Sendable, Equatable {
     }
 
     /// Times each operation on random points of `region` (a fixed seed) for at least `seconds` each.
-    public static func measure(_ model: any ChannelModel, region: Region, seconds: Double = 0.2) -> ModelThroughput {
+    static func measure(_ model: any ChannelModel, region: Region, seconds: Double = 0.2) -> ModelThroughput {
         var rng = SeededGenerator(seed: 0x5450_5554) // "TPUT"
         func uniform(_ r: ClosedRange<Double>) -> Double {
             r.lowerBound + (r.upperBound - r.lowerBound) * rng.nextUnit()
@@ -85,7 +85,7 @@ public struct ModelThroughput: Codable, Sendable, Equatable {
     }
 
     /// One line for the text reports.
-    public var line: String {
+    var line: String {
         String(
             format:
                 "model (1 thread): %.2f µs per scored candidate, %.2f µs per channel value, %.2f µs per value + Jacobian",

@@ -6,20 +6,21 @@ import Foundation
 /// `csiloc evaluate --positions POS.csicap --truth CSI.csicap`: the errors of the fixes a daemon published,
 /// matched to the replayed capture's truth by (receiver, ue, seq).
 public struct PositionsEvaluation: Sendable {
-    public var positionsFile: String
-    public var truthFile: String
-    public var truth: LabeledCapture
-    public var match: PositionMatch
+    var positionsFile: String
+    var truthFile: String
+    package var truth: LabeledCapture
+    package var match: PositionMatch
+    /// λ₀ the errors are judged against, metres.
     public var wavelength: Double
     /// `--carrier` or `capture carrier`.
-    public var wavelengthSource: String
-    public var horizontal: Bool
+    package var wavelengthSource: String
+    var horizontal: Bool
     /// The matched fixes as one "method", `daemon`; its throughput is the rate at which matched fixes were recorded.
-    public var result: MethodResult
+    package var result: MethodResult
     /// Median `latency_ms` of the matched fixes (NaN when none is known).
-    public var latencyMedianMs: Double
+    package var latencyMedianMs: Double
     /// With tracking: the `track` member the daemon published.
-    public var track: TrackScore?
+    package var track: TrackScore?
 
     /// Loads both captures, matches the fixes and scores them.
     ///
@@ -62,7 +63,7 @@ public struct PositionsEvaluation: Sendable {
     }
 
     /// The matched fixes as a result of the shared report: one "method", the daemon.
-    public static func methodResult(_ match: PositionMatch, horizontal: Bool) -> MethodResult {
+    package static func methodResult(_ match: PositionMatch, horizontal: Bool) -> MethodResult {
         MethodResult(
             name: "daemon", estimates: match.matched.map(\.fix.position), errors: match.errors(horizontal: horizontal),
             fixes: nil, seconds: match.spanSeconds)

@@ -1,25 +1,28 @@
 /// `csiloc evaluate --positions … --json`: the daemon's fixes as one method (no threads or build time) with its
 /// figures also at the top level, and the matching's accounting (docs/replay.md, "From what a live daemon published").
 public struct PositionsEvaluationReport: Codable, Sendable, Equatable {
+    /// Path of the positions capture evaluated.
     public var positions: String
-    public var truth: String
+    package var truth: String
     /// Always `live`.
     public var condition: String = "live"
+    /// The live method's entry.
     public var method: MethodReport
-    public var matched: Int
-    public var failed: Int
-    public var duplicateFixes: Int
-    public var unmatchedFixes: Int
-    public var missingFrames: Int
-    public var undecodable: Int
-    public var positionRecords: Int
-    public var truthFrames: Int
+    package var matched: Int
+    var failed: Int
+    var duplicateFixes: Int
+    var unmatchedFixes: Int
+    package var missingFrames: Int
+    package var undecodable: Int
+    var positionRecords: Int
+    var truthFrames: Int
+    /// Median `latency_ms` of the matched fixes (receipt → publish), ms.
     @FiniteOrNull public var latencyMsMedian: Double
-    public var horizontal: Bool
-    public var wavelengthSource: String
-    public var captureDamage: [CaptureDamageEntry]
-    public var truthCaptureDamage: [CaptureDamageEntry]
-    public var track: TrackReport?
+    var horizontal: Bool
+    package var wavelengthSource: String
+    package var captureDamage: [CaptureDamageEntry]
+    var truthCaptureDamage: [CaptureDamageEntry]
+    package var track: TrackReport?
 
     enum CodingKeys: String, CodingKey {
         case positions, truth, condition, methods, matched, failed, duplicateFixes = "duplicate_fixes"
@@ -29,7 +32,7 @@ public struct PositionsEvaluationReport: Codable, Sendable, Equatable {
         case truthCaptureDamage = "truth_capture_damage", track
     }
 
-    public init(
+    package init(
         positions: String, truth: String, method: MethodReport, matched: Int, failed: Int, duplicateFixes: Int,
         unmatchedFixes: Int, missingFrames: Int, undecodable: Int, positionRecords: Int, truthFrames: Int,
         latencyMsMedian: Double, horizontal: Bool, wavelengthSource: String, captureDamage: [CaptureDamageEntry],
@@ -54,6 +57,7 @@ public struct PositionsEvaluationReport: Codable, Sendable, Equatable {
         self.track = track
     }
 
+    /// Decodes the JSON that `encode(to:)` writes.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         positions = try c.decode(String.self, forKey: .positions)

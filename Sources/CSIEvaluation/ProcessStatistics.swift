@@ -5,9 +5,9 @@ import Foundation
 /// Linux sources: `VmRSS` in `/proc/self/status` (KiB), and fields 14–15 (`utime`, `stime`, in clock ticks of
 /// `sysconf(_SC_CLK_TCK)`) of `/proc/self/task/<tid>/stat`, whose `comm` (the thread name, ≤ 15 bytes) is read
 /// from `/proc/self/task/<tid>/comm`. Elsewhere the /proc figures are 0.
-public enum ProcessStatistics {
+package enum ProcessStatistics {
     /// User + system CPU time of the whole process, s (`getrusage`).
-    public static func processCPUSeconds() -> Double {
+    package static func processCPUSeconds() -> Double {
         var usage = rusage()
         getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
         return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
@@ -15,7 +15,7 @@ public enum ProcessStatistics {
     }
 
     /// CPU time of the calling thread, s.
-    public static func threadCPUSeconds() -> Double {
+    package static func threadCPUSeconds() -> Double {
         var ts = timespec()
         clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
         return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
@@ -23,7 +23,7 @@ public enum ProcessStatistics {
 
     /// Summed user + system CPU time, s, of this process's threads whose name starts with `prefix`
     /// (e.g. `csilocd-`: the daemon's receive and worker threads).
-    public static func cpuSeconds(ofThreadsNamed prefix: String) -> Double {
+    package static func cpuSeconds(ofThreadsNamed prefix: String) -> Double {
         let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
         var total = 0.0
         for tid in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? [] {
@@ -45,7 +45,7 @@ public enum ProcessStatistics {
     }
 
     /// Resident set size of process `pid` (default: this one), KiB; 0 when unknown.
-    public static func residentKiB(pid: String = "self") -> Int {
+    package static func residentKiB(pid: String = "self") -> Int {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return 0 }
         return residentKiB(status: text)
     }
@@ -58,7 +58,7 @@ public enum ProcessStatistics {
     }
 
     /// Seconds from `start` to `now`.
-    public static func seconds(since start: ContinuousClock.Instant, now: ContinuousClock.Instant = .now) -> Double {
+    package static func seconds(since start: ContinuousClock.Instant, now: ContinuousClock.Instant = .now) -> Double {
         let d = now - start
         return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
     }

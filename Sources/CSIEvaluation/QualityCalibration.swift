@@ -1,6 +1,6 @@
 public import CSIChannel
 public import CSIModel
-public import CSINumerics
+import CSINumerics
 import CSISearch
 
 /// The localizer run on a model's own validation samples at the end of training: where its fixes are gross errors,
@@ -9,7 +9,7 @@ import CSISearch
 public enum QualityCalibration {
     /// Localizes `channels` (raw units, 2·Na·Ns Doubles per sample) with the model of `file` as a daemon serving it
     /// would by default: the `robust` method with the model's nuisance, over its training region, noise estimated.
-    public static func localize(
+    static func localize(
         file: ModelFile, positions: [Point3], channels: [Double], width: Int = Parallel.defaultWidth
     ) throws -> [Point3] {
         let model = try ModelLoader.model(of: file)

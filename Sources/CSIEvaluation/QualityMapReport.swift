@@ -13,7 +13,7 @@ public struct QualityMapReport: Sendable {
     /// The map measured on the dataset, on the recorded map's grid (or a grid by the same rule).
     public var test: ModelQualityMap?
     /// The dataset's path.
-    public var data: String
+    package var data: String
 
     /// Measures `loaded` on `dataset` per region (nuisance-invariant when the model has a nuisance): on the recorded
     /// map's grid when there is one, else on a grid chosen by the training rule over the model's training box.
@@ -61,7 +61,7 @@ public struct QualityMapReport: Sendable {
     }
 
     /// Text tables, one per height layer: NMSE in dB per cell, rows from high y (top) to low y, columns by x.
-    public static func table(_ map: ModelQualityMap, title: String) -> [String] {
+    static func table(_ map: ModelQualityMap, title: String) -> [String] {
         let (nx, ny, nz) = (map.shape[0], map.shape[1], map.shape[2])
         var lines = [
             String(

@@ -6,20 +6,20 @@ import Foundation
 /// gain, phase and timing offset, with a LoS/NLoS split when the dataset has LoS flags.
 public struct ReconstructionEvaluation: Sendable {
     /// Errors of one subset (`los`, `nlos`).
-    public struct Subset: Sendable {
-        public var name: String
-        public var error: ChannelError
-        public var invariant: ChannelError
+    package struct Subset: Sendable {
+        package var name: String
+        package var error: ChannelError
+        var invariant: ChannelError
     }
 
-    public var modelKind: String
-    public var modelDigest: String
-    public var modelNuisance: NuisanceModel
-    public var data: String
-    public var all: ChannelError
+    var modelKind: String
+    var modelDigest: String
+    var modelNuisance: NuisanceModel
+    package var data: String
+    package var all: ChannelError
     /// After each sample's own gain, phase and timing offset: what a localizer removing those unknowns sees.
-    public var invariant: ChannelError
-    public var subsets: [Subset]
+    var invariant: ChannelError
+    var subsets: [Subset]
     /// Wall time of the first (as given) evaluation.
     public var seconds: Double
 
@@ -57,7 +57,7 @@ public struct ReconstructionEvaluation: Sendable {
     }
 
     /// The dataset must be measured with the antennas and subcarriers the model was trained for.
-    public static func checkCompatible(
+    static func checkCompatible(
         _ loaded: LoadedModel, _ dataset: CSIDataset, _ path: String
     ) throws(EvaluationError) {
         let m = loaded.model
@@ -74,7 +74,7 @@ public struct ReconstructionEvaluation: Sendable {
         }
     }
 
-    public var channelsPerSecond: Double { Double(all.points) / max(seconds, 1e-9) }
+    var channelsPerSecond: Double { Double(all.points) / max(seconds, 1e-9) }
 
     /// The `--json` report.
     public var report: ReconstructionReport {

@@ -2,17 +2,17 @@
 /// sample's own gain, phase and timing, and the LoS/NLoS subsets when the dataset has LoS flags.
 public struct ReconstructionReport: Codable, Sendable, Equatable {
     /// NMSE figures of one subset.
-    public struct Subset: Codable, Sendable, Equatable {
-        @FiniteOrNull public var nmseDB: Double
-        @FiniteOrNull public var nmseSumDB: Double
-        @FiniteOrNull public var nmseInvariantDB: Double
-        public var points: Int
+    package struct Subset: Codable, Sendable, Equatable {
+        @FiniteOrNull package var nmseDB: Double
+        @FiniteOrNull package var nmseSumDB: Double
+        @FiniteOrNull package var nmseInvariantDB: Double
+        package var points: Int
 
         enum CodingKeys: String, CodingKey {
             case nmseDB = "nmse_db", nmseSumDB = "nmse_sum_db", nmseInvariantDB = "nmse_invariant_db", points
         }
 
-        public init(nmseDB: Double, nmseSumDB: Double, nmseInvariantDB: Double, points: Int) {
+        init(nmseDB: Double, nmseSumDB: Double, nmseInvariantDB: Double, points: Int) {
             self.nmseDB = nmseDB
             self.nmseSumDB = nmseSumDB
             self.nmseInvariantDB = nmseInvariantDB
@@ -22,16 +22,22 @@ public struct ReconstructionReport: Codable, Sendable, Equatable {
 
     /// The model's kind (`physics`, `hybrid`, …).
     public var model: String
-    public var modelDigest: String
+    var modelDigest: String
+    /// NMSE (mean of per-sample ratios), dB.
     @FiniteOrNull public var nmseDB: Double
+    /// Ratio of sums Σ‖Ĥ − H‖² / Σ‖H‖², dB.
     @FiniteOrNull public var nmseSumDB: Double
+    /// NMSE after each sample's own gain, phase and timing are removed, dB.
     @FiniteOrNull public var nmseInvariantDB: Double
-    public var modelNuisance: String
+    var modelNuisance: String
+    /// Number of samples evaluated.
     public var points: Int
+    /// Wall time of the evaluation, seconds.
     @FiniteOrNull public var seconds: Double
+    /// Channels evaluated per second.
     @FiniteOrNull public var channelsPerSecond: Double
-    public var los: Subset?
-    public var nlos: Subset?
+    package var los: Subset?
+    var nlos: Subset?
 
     enum CodingKeys: String, CodingKey {
         case model, modelDigest = "model_digest", nmseDB = "nmse_db", nmseSumDB = "nmse_sum_db"
@@ -39,7 +45,7 @@ public struct ReconstructionReport: Codable, Sendable, Equatable {
         case channelsPerSecond = "channels_per_second", los, nlos
     }
 
-    public init(
+    init(
         model: String, modelDigest: String, nmseDB: Double, nmseSumDB: Double, nmseInvariantDB: Double,
         modelNuisance: String, points: Int, seconds: Double, channelsPerSecond: Double
     ) {

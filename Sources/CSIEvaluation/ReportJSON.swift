@@ -14,7 +14,7 @@ public enum ReportJSON {
     }
 
     /// Decodes a report written by ``encode(_:)`` (for tests and for tools that read reports back).
-    public static func decode<Report: Decodable>(_ type: Report.Type, from text: String) throws -> Report {
+    package static func decode<Report: Decodable>(_ type: Report.Type, from text: String) throws -> Report {
         try JSONDecoder().decode(type, from: Data(text.utf8))
     }
 }

@@ -1,16 +1,23 @@
 /// `csiloc bench simulate --json`.
 public struct SimulationBenchReport: Codable, Sendable, Equatable {
     /// Always `simulate`.
-    public var benchmark = "simulate"
+    var benchmark = "simulate"
+    /// Name of the scene simulated.
     public var scene: String
+    /// Number of positions simulated.
     public var points: Int
-    public var antennas: Int
+    var antennas: Int
+    /// Subcarriers per channel (N_s).
     public var subcarriers: Int
-    public var paths: Int
-    public var threads: Int
+    var paths: Int
+    package var threads: Int
+    /// Wall time, seconds.
     @FiniteOrNull public var wallS: Double
+    /// CPU time of all threads, seconds.
     @FiniteOrNull public var cpuS: Double
+    /// Channels simulated per second of wall time.
     @FiniteOrNull public var channelsPerS: Double
+    /// Channel entries (antenna × subcarrier) per second of wall time.
     @FiniteOrNull public var entriesPerS: Double
 
     enum CodingKeys: String, CodingKey {
@@ -18,7 +25,7 @@ public struct SimulationBenchReport: Codable, Sendable, Equatable {
         case channelsPerS = "channels_per_s", entriesPerS = "entries_per_s"
     }
 
-    public init(
+    init(
         scene: String, points: Int, antennas: Int, subcarriers: Int, paths: Int, threads: Int, wallS: Double,
         cpuS: Double, channelsPerS: Double, entriesPerS: Double
     ) {

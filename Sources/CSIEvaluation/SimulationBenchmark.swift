@@ -3,14 +3,15 @@ import Foundation
 
 /// `csiloc bench simulate`: channels per second of the simulator (nothing is written to disk).
 public struct SimulationBenchmark: Sendable {
-    public var sceneName: String
+    var sceneName: String
+    /// Number of positions simulated.
     public var points: Int
-    public var antennaCount: Int, subcarrierCount: Int, pathCount: Int
-    public var threads: Int
+    package var antennaCount: Int, subcarrierCount: Int, pathCount: Int
+    package var threads: Int
     /// Wall and process CPU time, s.
-    public var wallSeconds: Double, cpuSeconds: Double
+    var wallSeconds: Double, cpuSeconds: Double
     /// A sum over every 97th output value: makes runs comparable and keeps the output from being optimised away.
-    public var checksum: Double
+    var checksum: Double
 
     /// Simulates the channels of `scene` at `positions` (with the scene's impairments) on `threads` threads.
     public static func run(
@@ -34,9 +35,9 @@ public struct SimulationBenchmark: Sendable {
             wallSeconds: wall, cpuSeconds: ProcessStatistics.processCPUSeconds() - cpu0, checksum: checksum)
     }
 
-    public var channelsPerSecond: Double { Double(points) / wallSeconds }
+    var channelsPerSecond: Double { Double(points) / wallSeconds }
     /// Complex channel entries (antenna × subcarrier) per second.
-    public var entriesPerSecond: Double { Double(points * antennaCount * subcarrierCount) / wallSeconds }
+    var entriesPerSecond: Double { Double(points * antennaCount * subcarrierCount) / wallSeconds }
 
     /// The `--json` report.
     public var report: SimulationBenchReport {

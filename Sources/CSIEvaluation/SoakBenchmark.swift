@@ -22,7 +22,7 @@ public struct SoakBenchmark: Sendable {
     /// What to run.
     public struct Request: Sendable {
         /// Scene whose exact simulator is served (the daemon's `model.oracle_scene`).
-        public var scenePath: String
+        var scenePath: String
         /// Messages offered in the soak (valid and malformed), after the capacity measurement.
         public var frames = 1_000_000
         /// Offered rate as a multiple of the measured capacity.
@@ -30,16 +30,17 @@ public struct SoakBenchmark: Sendable {
         /// One message in `malformedEvery` is malformed (cycling over ``MalformedKind``).
         public var malformedEvery = 10
         /// Daemon workers.
-        public var workers: Int
+        package var workers: Int
         /// Frames of the closed-loop capacity measurement before the soak.
         public var capacityFrames = 5_000
         /// Fraction of the soak before which RSS samples count as warm-up. The position subscriber stalls half-way
         /// through it, so that the bounded queue the daemon keeps for it (`output.send_hwm` fixes, ≈ 8 MiB by
         /// default) fills during warm-up: a one-off step the memory formula predicts, not growth.
-        public var warmUpFraction = 0.1
+        var warmUpFraction = 0.1
         /// Seconds between RSS samples.
-        public var sampleInterval = 1.0
+        var sampleInterval = 1.0
 
+        /// A request for the scene at `scenePath` served by `workers` daemon workers.
         public init(scenePath: String, workers: Int) {
             self.scenePath = scenePath
             self.workers = workers
@@ -47,7 +48,7 @@ public struct SoakBenchmark: Sendable {
     }
 
     /// The malformed messages mixed into the feed, with the rejection reason each should get.
-    public enum MalformedKind: String, Sendable, CaseIterable, Codable {
+    enum MalformedKind: String, Sendable, CaseIterable, Codable {
         /// The payload 8 bytes short of `n_ant·n_sc` samples.
         case badSize = "bad_size"
         /// A NaN sample (no CRC, so the sample check sees it).
@@ -64,11 +65,11 @@ public struct SoakBenchmark: Sendable {
         case tooManyParts = "too_many_parts"
 
         /// Whether the daemon receives it at all.
-        public var reachesDaemon: Bool { self != .unsubscribedTopic }
+        var reachesDaemon: Bool { self != .unsubscribedTopic }
 
         /// The reason the daemon rejects it under (`csilocd_frames_rejected_total`), `nil` for a message the
         /// subscription filters.
-        public var expectedReason: String? {
+        var expectedReason: String? {
             switch self {
             case .badSize: "size_mismatch"
             case .nan: "non_finite_sample"
@@ -87,6 +88,7 @@ public struct SoakBenchmark: Sendable {
     /// UEs the valid frames rotate over (with `queue.per_ue: 1`, overload supersedes).
     static let ues = 64
 
+    /// The measured figures and verdicts.
     public var report: SoakReport
 
     /// Runs the capacity measurement and the soak. `progress` receives a line now and then.

@@ -2,10 +2,14 @@ import CSISearch
 
 /// One row of the stage table, per frame.
 public struct StageFigures: Codable, Sendable, Equatable {
-    public var stage: String
+    var stage: String
+    /// Wall time per frame in the stage, seconds.
     @FiniteOrNull public var secondsPerFrame: Double
+    /// Candidate positions scored per frame.
     @FiniteOrNull public var candidatesPerFrame: Double
+    /// Model evaluations (channel values) per frame.
     @FiniteOrNull public var valuesPerFrame: Double
+    /// Model Jacobians per frame.
     @FiniteOrNull public var jacobiansPerFrame: Double
     /// Fraction of frames that ran the stage.
     @FiniteOrNull public var ranFraction: Double
@@ -16,7 +20,7 @@ public struct StageFigures: Codable, Sendable, Equatable {
             "ran_fraction"
     }
 
-    public init(_ row: StageTable.Row) {
+    init(_ row: StageTable.Row) {
         stage = row.stage.rawValue
         secondsPerFrame = row.seconds
         candidatesPerFrame = row.candidates

@@ -1,19 +1,19 @@
-public import CSISearch
+import CSISearch
 
 /// Mean per frame of each search stage's diagnostics over a set of fixes (the stage table of the reports).
-public struct StageTable: Sendable {
+struct StageTable: Sendable {
     /// One stage's means per frame (over all fixes, including those that skipped the stage).
-    public struct Row: Sendable, Equatable {
-        public var stage: SearchStage
-        public var seconds, candidates, values, jacobians: Double
+    struct Row: Sendable, Equatable {
+        var stage: SearchStage
+        var seconds, candidates, values, jacobians: Double
         /// Fraction of frames that ran the stage at least once (adaptive stages run on some frames only).
-        public var ranFraction: Double
+        var ranFraction: Double
     }
 
     /// Stages in `SearchStage.allCases` order; stages no fix ran are left out.
-    public let rows: [Row]
+    let rows: [Row]
 
-    public init(_ fixes: [Fix]) {
+    init(_ fixes: [Fix]) {
         var rows: [Row] = []
         for stage in SearchStage.allCases {
             var t = 0.0, c = 0.0, v = 0.0, j = 0.0, n = 0, frames = 0

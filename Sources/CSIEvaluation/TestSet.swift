@@ -3,24 +3,26 @@ import CSINumerics
 
 /// Test channels with their true positions: what a localization run is scored on.
 public struct TestSet: Sendable {
+    /// True position of each test channel, metres.
     public var positions: [Point3]
     /// Complex64 channels, `valuesPerChannel` Floats (re, im) per position, in position order.
-    public var csi: [Float]
-    public var valuesPerChannel: Int
+    package var csi: [Float]
+    package var valuesPerChannel: Int
     /// Line of sight per position, when known for every one.
-    public var los: [Bool]?
+    package var los: [Bool]?
 
-    public init(positions: [Point3], csi: [Float], valuesPerChannel: Int, los: [Bool]? = nil) {
+    package init(positions: [Point3], csi: [Float], valuesPerChannel: Int, los: [Bool]? = nil) {
         self.positions = positions
         self.csi = csi
         self.valuesPerChannel = valuesPerChannel
         self.los = los
     }
 
+    /// Number of test channels.
     public var count: Int { positions.count }
 
     /// The first `n` test points of a dataset (all of them when `n` is nil or larger).
-    public init(dataset: CSIDataset, limit n: Int? = nil) {
+    package init(dataset: CSIDataset, limit n: Int? = nil) {
         let n = min(n ?? dataset.count, dataset.count)
         self.init(
             positions: Array(dataset.positions.prefix(n)), csi: Array(dataset.csi.prefix(n * dataset.valuesPerSample)),
@@ -28,8 +30,9 @@ public struct TestSet: Sendable {
     }
 
     /// Adds complex AWGN at `snrDB` per location (σ² = ‖H‖²/(N_a N_s 10^(SNR/10))), point i from stream i.
-    public func withNoise(snrDB: Double, seed: UInt64, antennas: Int, frequencies: [Double], carrier: Double) -> TestSet
-    {
+    package func withNoise(
+        snrDB: Double, seed: UInt64, antennas: Int, frequencies: [Double], carrier: Double
+    ) -> TestSet {
         var out = self
         let m = valuesPerChannel
         out.csi.withUnsafeMutableBufferPointer { b in
@@ -45,7 +48,7 @@ public struct TestSet: Sendable {
 
     /// `count` test points uniform in the scene's UE region from `seed`, with their exact channels (and LoS
     /// flags when the scene has NLoS regions).
-    public static func simulate(_ sim: ChannelSimulator, count: Int, seed: UInt64) -> TestSet {
+    package static func simulate(_ sim: ChannelSimulator, count: Int, seed: UInt64) -> TestSet {
         let positions = PositionSampler.uniform(in: sim.scene.ueRegion, count: count, seed: seed)
         var csi = [Float](repeating: 0, count: count * sim.valuesPerChannel)
         positions.withUnsafeBufferPointer { p in csi.withUnsafeMutableBufferPointer { sim.evaluateFloat(p, into: $0) } }
@@ -54,5 +57,5 @@ public struct TestSet: Sendable {
     }
 
     /// The channel of test point `i`.
-    public func channel(_ i: Int) -> ArraySlice<Float> { csi[(i * valuesPerChannel)..<((i + 1) * valuesPerChannel)] }
+    package func channel(_ i: Int) -> ArraySlice<Float> { csi[(i * valuesPerChannel)..<((i + 1) * valuesPerChannel)] }
 }

@@ -1,17 +1,17 @@
 /// The `track` member of `csiloc evaluate --track --json`: the track's name (`robust+track`, `daemon track`), its
 /// error figures (no throughput, threads or build time) and what the tracker did.
-public struct TrackReport: Codable, Sendable, Equatable {
-    public var method: String
-    public var figures: MethodFigures
-    public var events: [String: Int]
-    public var untracked: Int
-    public var outliersGross: Int
-    public var outliersNotGross: Int
-    public var grossFixesAccepted: Int
+package struct TrackReport: Codable, Sendable, Equatable {
+    package var method: String
+    package var figures: MethodFigures
+    package var events: [String: Int]
+    package var untracked: Int
+    var outliersGross: Int
+    var outliersNotGross: Int
+    var grossFixesAccepted: Int
     /// Present when some frame's speed could be scored.
-    public var speedRelativeErrorMedian: Double?
-    public var speedRelativeErrorP90: Double?
-    public var speedFramesOffByOver10Percent: Double?
+    var speedRelativeErrorMedian: Double?
+    var speedRelativeErrorP90: Double?
+    var speedFramesOffByOver10Percent: Double?
 
     enum CodingKeys: String, CodingKey {
         case method, events, untracked, outliersGross = "outliers_gross", outliersNotGross = "outliers_not_gross"
@@ -20,7 +20,7 @@ public struct TrackReport: Codable, Sendable, Equatable {
         case speedFramesOffByOver10Percent = "speed_frames_off_by_over_10_percent"
     }
 
-    public init(_ s: TrackScore, wavelength: Double) {
+    package init(_ s: TrackScore, wavelength: Double) {
         method = s.result.name
         figures = MethodFigures(s.result, wavelength: wavelength, los: nil)
         figures.threads = nil
@@ -38,7 +38,7 @@ public struct TrackReport: Codable, Sendable, Equatable {
         }
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         figures = try MethodFigures(from: decoder)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         method = try c.decode(String.self, forKey: .method)
@@ -52,7 +52,7 @@ public struct TrackReport: Codable, Sendable, Equatable {
         speedFramesOffByOver10Percent = try c.decodeIfPresent(Double.self, forKey: .speedFramesOffByOver10Percent)
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         try figures.encode(to: encoder)
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(method, forKey: .method)

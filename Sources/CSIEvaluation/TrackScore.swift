@@ -1,29 +1,29 @@
 import Foundation
 
 /// What tracking did to a set of frames (`csiloc evaluate --track`).
-public struct TrackScore: Sendable {
+package struct TrackScore: Sendable {
     /// The track's positions (the raw fix where no track existed) scored like a method.
-    public var result: MethodResult
+    package var result: MethodResult
     /// Fixes per `track.event`.
-    public var events: [String: Int] = [:]
+    package var events: [String: Int] = [:]
     /// Frames scored with the raw fix because no track existed.
-    public var untracked = 0
+    package var untracked = 0
     /// |speed − true speed| / true speed over frames whose track is ≥ 1 s old and whose truth moved.
-    public var speedErrors: [Double] = []
+    package var speedErrors: [Double] = []
     /// Published `outlier` fixes that were (not) gross errors, and gross fixes the gate let through.
-    public var outlierGross = 0, outlierFine = 0, grossAccepted = 0
+    var outlierGross = 0, outlierFine = 0, grossAccepted = 0
 
-    public init(result: MethodResult) {
+    package init(result: MethodResult) {
         self.result = result
     }
 
     /// Speed errors summarised, "gross" meaning off by more than 10 %; nil when no frame qualified.
-    public var speedStatistics: ErrorStatistics? {
+    var speedStatistics: ErrorStatistics? {
         speedErrors.isEmpty ? nil : ErrorStatistics(errors: speedErrors, grossThreshold: 0.1)
     }
 
     /// Text lines (after the error line of ``result``).
-    public var lines: [String] {
+    package var lines: [String] {
         let eventList = events.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
         var lines = ["  track events: \(eventList)\(untracked > 0 ? ", no track \(untracked)" : "")"]
         lines.append(

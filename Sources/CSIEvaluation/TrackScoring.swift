@@ -1,9 +1,9 @@
-public import CSICapture
-public import CSIChannel
+import CSICapture
+import CSIChannel
 import CSILocDaemon
-public import CSISearch
+import CSISearch
 public import CSITracking
-public import CSIWire
+import CSIWire
 import StrictYAML
 
 /// Scores tracks against the truth (`csiloc evaluate --track`): offline, by running the daemon's tracker over
@@ -22,7 +22,7 @@ public enum TrackScoring {
     }
 
     /// Runs the tracker over offline fixes (frame order = capture order) and scores the result.
-    public static func offline(
+    static func offline(
         _ fixes: [Fix], frames: LabeledCapture, region: Region, configuration: TrackerConfiguration,
         wavelength: Double
     ) -> TrackScore {
@@ -45,7 +45,7 @@ public enum TrackScoring {
     }
 
     /// Scores tracks (nil: the raw fix stands in) against the truth.
-    public static func score(
+    static func score(
         tracks: [PositionFix.Track?], raw: [Point3], truths: [Point3], keys: [FrameKey], times: [Int64],
         horizontal: Bool, wavelength: Double, seconds: Double
     ) -> TrackScore {

@@ -36,17 +36,19 @@ public struct CurveSettings: Sendable, Equatable {
 
     /// The daemon's key pair (server key of the fix feed and of a bound input; client key of a connected input).
     public var keyPair: CurveKeyPair
+    /// How the input socket is secured.
     public var input: Input
+    /// How the fix feed is secured.
     public var output: Output
     /// The file the key pair was read from (for `--check`); `nil` when set in code.
-    public var secretKeyFile: String?
+    var secretKeyFile: String?
 
     /// ZAP domains of the two sockets (each has its own allow-list).
-    public static let inputDomain = "csilocd-input", outputDomain = "csilocd-output"
+    static let inputDomain = "csilocd-input", outputDomain = "csilocd-output"
     /// Most public keys an allow-list may name.
-    public static let maxClients = 10_000
+    static let maxClients = 10_000
     /// `decoder.userInfo` key holding the configuration file's directory (relative key paths start there).
-    public static let baseDirectoryKey = CodingUserInfoKey(rawValue: "csilocd.configurationDirectory")!
+    static let baseDirectoryKey = CodingUserInfoKey(rawValue: "csilocd.configurationDirectory")!
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case secretKey = "secret_key", input, output

@@ -1,7 +1,7 @@
 import CSISearch
 import Foundation
 public import Logging
-public import ServiceLifecycle
+import ServiceLifecycle
 import StrictYAML
 import Synchronization
 
@@ -16,8 +16,10 @@ import Synchronization
 public final class Daemon: Sendable {
     /// The configuration file this daemon reads (again on reload); nil for a daemon made from a configuration
     /// value, which cannot reload.
-    public let configPath: String?
+    package let configPath: String?
+    /// The daemon's counters and gauges (the `/metrics` endpoint).
     public let metrics: DaemonMetrics
+    /// The frame pipeline: queue, workers, model and publisher.
     public let pipeline: Pipeline
     private let logger: Logger
     private let levelControl: LineLogHandler.LevelControl?
@@ -77,7 +79,7 @@ public final class Daemon: Sendable {
     public var configuration: DaemonConfiguration { current.withLock { $0 } }
 
     /// The port `/metrics` listens on, when enabled and started.
-    public var metricsPort: UInt16? { metricsServer.withLock { $0?.port } }
+    var metricsPort: UInt16? { metricsServer.withLock { $0?.port } }
 
     /// Starts the metrics endpoint, the workers and the receive thread, then tells systemd `READY=1`.
     /// Blocks briefly (socket setup): call it from the main thread or a dedicated one.
@@ -118,7 +120,7 @@ public final class Daemon: Sendable {
     /// Re-reads the configuration file and the model and swaps them in; on any error keeps the old ones.
     /// Returns whether the new configuration is in effect. Runs the (CPU-heavy) model build on its own thread.
     @discardableResult
-    public func reload() async -> Bool {
+    func reload() async -> Bool {
         await withCheckedContinuation { continuation in
             let thread = Thread { [self] in
                 nameCurrentThread("csilocd-reload")
@@ -130,7 +132,7 @@ public final class Daemon: Sendable {
     }
 
     /// ``reload()`` without the thread hop, for callers already off the cooperative pool.
-    public func reloadBlocking() -> Bool {
+    package func reloadBlocking() -> Bool {
         let busy = reloadInProgress.withLock { busy in
             defer { busy = true }
             return busy
@@ -212,7 +214,7 @@ public final class Daemon: Sendable {
 
     /// The lifecycle services of this daemon: SIGHUP handling plus drain on shutdown, the watchdog, and the
     /// return of freed memory after a burst.
-    public var services: [any Service] {
+    var services: [any Service] {
         [
             DaemonService(daemon: self),
             WatchdogService(

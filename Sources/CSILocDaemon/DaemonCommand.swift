@@ -12,10 +12,10 @@ import UnixSignals
 /// 1 any other start-up or run-time failure. `RestartPreventExitStatus=78` in the unit keeps systemd from
 /// restarting a daemon whose configuration cannot work.
 public enum DaemonCommand {
-    public static let exitOK: Int32 = 0
-    public static let exitUsage: Int32 = 64
-    public static let exitConfig: Int32 = 78
-    public static let exitFailure: Int32 = 1
+    static let exitOK: Int32 = 0
+    static let exitUsage: Int32 = 64
+    static let exitConfig: Int32 = 78
+    static let exitFailure: Int32 = 1
 
     static let usage = """
         usage: csilocd --config FILE [--check]
@@ -70,7 +70,7 @@ public enum DaemonCommand {
     /// `--check`: exactly what a start or a reload does before serving — parse the configuration, load and
     /// validate the model, validate the search and build the localizer (`ServingModel.load`, which also localizes
     /// the model's own channel at the region's centre once) — then prints a summary.
-    public static func check(configPath: String) -> Int32 {
+    static func check(configPath: String) -> Int32 {
         do {
             let configuration = try DaemonConfiguration.load(contentsOf: configPath)
             let text = try Daemon.readText(configPath)

@@ -24,9 +24,9 @@ public struct DaemonConfiguration: Sendable, Equatable, Decodable {
     /// Log level and line format.
     public var log: LogSettings
     /// When the systemd watchdog stops being fed.
-    public var watchdog: WatchdogSettings
+    var watchdog: WatchdogSettings
     /// Per-(receiver, UE) tracking of the fixes (off by default).
-    public var tracking: TrackingSettings
+    var tracking: TrackingSettings
     /// CurveZMQ on the sockets; `nil` (no `curve:` section): plaintext.
     public var curve: CurveSettings?
 
@@ -34,6 +34,7 @@ public struct DaemonConfiguration: Sendable, Equatable, Decodable {
         case input, output, model, search, workers, queue, metrics, log, watchdog, tracking, curve
     }
 
+    /// Decodes the whole configuration, rejecting unknown keys.
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -115,16 +116,16 @@ public struct InputSettings: Sendable, Equatable, Decodable {
     /// Bind (publishers connect to us) instead of connecting to a bound publisher (the usual topology).
     public var bind: Bool
     /// Subscription prefixes; `csi/v1/` takes every receiver, `csi/v1/3/` only receiver 3.
-    public var topics: [String]
+    var topics: [String]
     /// `ZMQ_RCVHWM`, messages; beyond it the publisher drops (visible as sequence gaps).
     public var receiveHighWaterMark: Int
     /// Messages above this many bytes (all parts) are discarded and counted as `oversized`; a single part above
     /// it is refused by libzmq before it is read (`ZMQ_MAXMSGSIZE`, the connection drops).
     public var maxMessageBytes: Int
     /// Largest accepted `n_ant · n_sc`.
-    public var maxElements: Int
+    var maxElements: Int
     /// Reject frames whose header carries no CRC (`crc32c == 0`).
-    public var requireCRC: Bool
+    var requireCRC: Bool
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case endpoint, bind, topics
@@ -135,6 +136,7 @@ public struct InputSettings: Sendable, Equatable, Decodable {
     /// Every key at its default (decoding an empty mapping keeps the defaults in one place).
     static let defaults: InputSettings = try! StrictYAML.decode(InputSettings.self, from: "{}", file: "<defaults>")
 
+    /// Decodes `input`, rejecting unknown keys.
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -166,9 +168,9 @@ public struct OutputSettings: Sendable, Equatable, Decodable {
     /// `ZMQ_SNDHWM`, messages per subscriber.
     public var sendHighWaterMark: Int
     /// How long shutdown waits for queued fixes to leave, ms.
-    public var lingerMs: Int
+    var lingerMs: Int
     /// Add per-stage timings (`stages`) to every fix.
-    public var includeStages: Bool
+    var includeStages: Bool
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case endpoint, bind, sendHighWaterMark = "send_hwm", lingerMs = "linger_ms", includeStages = "include_stages"
@@ -177,6 +179,7 @@ public struct OutputSettings: Sendable, Equatable, Decodable {
     /// Every key at its default (decoding an empty mapping keeps the defaults in one place).
     static let defaults: OutputSettings = try! StrictYAML.decode(OutputSettings.self, from: "{}", file: "<defaults>")
 
+    /// Decodes `output`, rejecting unknown keys.
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -203,6 +206,7 @@ public struct QueueSettings: Sendable, Equatable, Decodable {
     /// Every key at its default (decoding an empty mapping keeps the defaults in one place).
     static let defaults: QueueSettings = try! StrictYAML.decode(QueueSettings.self, from: "{}", file: "<defaults>")
 
+    /// Decodes `queue`, rejecting unknown keys.
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -216,9 +220,9 @@ public struct QueueSettings: Sendable, Equatable, Decodable {
 /// `metrics:` — the Prometheus endpoint.
 public struct MetricsSettings: Sendable, Equatable, Decodable {
     /// `host:port` (`127.0.0.1:9464`, `[::1]:9464`), or `off`/empty to disable.
-    public var listen: String
+    var listen: String
     /// The parsed address; `nil` when disabled.
-    public var address: ListenAddress?
+    var address: ListenAddress?
 
     enum CodingKeys: String, CodingKey, CaseIterable { case listen }
 
@@ -229,6 +233,7 @@ public struct MetricsSettings: Sendable, Equatable, Decodable {
     public static let disabled: MetricsSettings = try! StrictYAML.decode(
         MetricsSettings.self, from: "{listen: 'off'}", file: "<disabled>")
 
+    /// Decodes `metrics`, rejecting unknown keys.
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -254,9 +259,9 @@ public struct LogSettings: Sendable, Equatable, Decodable {
     /// trace, debug, info, notice, warning, error, critical.
     public var level: String
     /// `logfmt` or `json` (one object per line, for journald/Loki).
-    public var format: LogLineFormat
+    var format: LogLineFormat
     /// At most one log line per rejection reason per this many seconds (the rest are counted, then summarized).
-    public var rejectionIntervalSeconds: Double
+    var rejectionIntervalSeconds: Double
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case level, format, rejectionIntervalSeconds = "rejection_interval_s"
@@ -267,6 +272,7 @@ public struct LogSettings: Sendable, Equatable, Decodable {
     /// Every key at its default (decoding an empty mapping keeps the defaults in one place).
     static let defaults: LogSettings = try! StrictYAML.decode(LogSettings.self, from: "{}", file: "<defaults>")
 
+    /// Decodes `log`, rejecting unknown keys.
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -283,10 +289,10 @@ public struct LogSettings: Sendable, Equatable, Decodable {
 }
 
 /// `watchdog:` — what "making progress" means for the systemd watchdog.
-public struct WatchdogSettings: Sendable, Equatable, Decodable {
+struct WatchdogSettings: Sendable, Equatable, Decodable {
     /// The pipeline counts as stalled when frames are pending or in flight and none finished for this long.
     /// Keep it above the slowest expected localization.
-    public var stallSeconds: Double
+    var stallSeconds: Double
 
     enum CodingKeys: String, CodingKey, CaseIterable { case stallSeconds = "stall_s" }
 
@@ -294,7 +300,7 @@ public struct WatchdogSettings: Sendable, Equatable, Decodable {
     static let defaults: WatchdogSettings = try! StrictYAML.decode(
         WatchdogSettings.self, from: "{}", file: "<defaults>")
 
-    public init(from decoder: any Decoder) throws {
+    init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         stallSeconds = try c.value(.stallSeconds, default: 30.0)

@@ -3,7 +3,7 @@ import CSITracking
 import CSIWire
 import CoreMetrics
 import Foundation
-public import Prometheus
+import Prometheus
 import Synchronization
 
 /// Every counter, gauge and histogram of one daemon instance, exported through swift-metrics into a
@@ -14,11 +14,11 @@ import Synchronization
 /// accounting identity `received = processed + superseded + dropped + rejected (+ queued + in flight)`.
 public final class DaemonMetrics: Sendable {
     /// The registry `/metrics` renders.
-    public let registry: PrometheusCollectorRegistry
+    let registry: PrometheusCollectorRegistry
     private let factory: PrometheusMetricsFactory
 
     /// Reasons a frame is rejected on top of `FrameRejection.Reason`: the daemon's own checks.
-    public enum DaemonReason: String, Sendable, CaseIterable {
+    enum DaemonReason: String, Sendable, CaseIterable {
         /// `n_ant`/`n_sc` differ from the served model's.
         case shapeMismatch = "shape_mismatch"
         /// More parts than ``Pipeline`` accepts in one message (protocol v1 uses 3 or 4): drained and dropped
@@ -27,7 +27,7 @@ public final class DaemonMetrics: Sendable {
     }
 
     /// Why a valid frame was dropped without being localized.
-    public enum DropReason: String, Sendable, CaseIterable {
+    enum DropReason: String, Sendable, CaseIterable {
         /// `queue.max_ues` UEs already had frames pending.
         case ueLimit = "ue_limit"
         /// The frame arrived while the daemon was draining.
@@ -36,22 +36,27 @@ public final class DaemonMetrics: Sendable {
 
     /// Point-in-time counter values.
     public struct Snapshot: Sendable, Equatable {
+        /// Frames received, decoded, rejected, superseded (a newer frame of the same UE replaced them), dropped (queue
+        /// full) and processed.
         public var received = 0, decoded = 0, rejected = 0, superseded = 0, dropped = 0, processed = 0
+        /// Fixes published and publish errors; sequence gaps seen; frames queued and in flight now.
         public var published = 0, publishErrors = 0, sequenceGaps = 0, queued = 0, inFlight = 0
+        /// Rejected frames by reason (the `reason` label).
         public var rejectedByReason: [String: Int] = [:]
+        /// Reloads that succeeded and that failed.
         public var reloadsOK = 0, reloadsFailed = 0
         /// CPU time the workers spent inside `Localizer.localize`, s (the rest of the daemon's CPU is overhead).
         public var localizeCPUSeconds = 0.0
         /// Tracking: fixes per `track.event`, tracks held, tracks forgotten after inactivity or evicted by the cap.
-        public var trackEvents: [String: Int] = [:]
-        public var tracks = 0, tracksExpired = 0, tracksEvicted = 0
+        var trackEvents: [String: Int] = [:]
+        var tracks = 0, tracksExpired = 0, tracksEvicted = 0
         /// CURVE handshakes answered by the ZAP handler, keyed `"<socket>/<allowed|refused>"` (e.g. `output/refused`).
-        public var curveAuthentications: [String: Int] = [:]
+        var curveAuthentications: [String: Int] = [:]
         /// All zero (e.g. the baseline of a difference).
-        public init() {}
+        package init() {}
 
         /// Frames not yet accounted for as processed, superseded, dropped or rejected.
-        public var outstanding: Int { received - processed - superseded - dropped - rejected }
+        var outstanding: Int { received - processed - superseded - dropped - rejected }
     }
 
     private struct Counts {
@@ -91,11 +96,11 @@ public final class DaemonMetrics: Sendable {
     private let curveAuthCounters: [String: CoreMetrics.Counter]
 
     /// Pipeline stages with a latency histogram (`csilocd_stage_seconds{stage=…}`).
-    public enum Stage: String, Sendable, CaseIterable {
+    enum Stage: String, Sendable, CaseIterable {
         case decode, queue, localize, publish, total
     }
 
-    public init() {
+    package init() {
         registry = PrometheusCollectorRegistry()
         var factory = PrometheusMetricsFactory(registry: registry)
         factory.defaultDurationHistogramBuckets = [
@@ -172,7 +177,7 @@ public final class DaemonMetrics: Sendable {
     public func snapshot() -> Snapshot { counts.withLock { $0.snapshot } }
 
     /// Renders the Prometheus text exposition.
-    public func exposition() -> [UInt8] { registry.emitToBuffer() }
+    func exposition() -> [UInt8] { registry.emitToBuffer() }
 
     // MARK: recording (called from the receive thread and the workers)
 

@@ -12,7 +12,8 @@ public struct LineLogHandler: LogHandler {
     /// The process-wide level, changeable at run time.
     public final class LevelControl: Sendable {
         private let raw: Atomic<Int>
-        public init(_ level: Logger.Level) { raw = Atomic(Self.index(level)) }
+        init(_ level: Logger.Level) { raw = Atomic(Self.index(level)) }
+        /// The current level; setting it changes every logger that shares this control.
         public var level: Logger.Level {
             get { Logger.Level.allCases[raw.load(ordering: .relaxed)] }
             set { raw.store(Self.index(newValue), ordering: .relaxed) }
@@ -24,26 +25,31 @@ public struct LineLogHandler: LogHandler {
     private let format: LogLineFormat
     private let control: LevelControl
     private let fd: Int32
+    /// Metadata attached to every line of this logger.
     public var metadata: Logger.Metadata = [:]
+    /// Provider of task-local metadata, merged into every line.
     public var metadataProvider: Logger.MetadataProvider?
 
-    public init(label: String, format: LogLineFormat, control: LevelControl, fileDescriptor: Int32 = 2) {
+    init(label: String, format: LogLineFormat, control: LevelControl, fileDescriptor: Int32 = 2) {
         self.label = label
         self.format = format
         self.control = control
         fd = fileDescriptor
     }
 
+    /// The shared level (setting it changes every copy).
     public var logLevel: Logger.Level {
         get { control.level }
         set { control.level = newValue }
     }
 
+    /// One metadata value of this logger.
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
+    /// Writes the event as one line to the file descriptor.
     public func log(event: LogEvent) {
         var merged = metadata
         if let provided = metadataProvider?.get() { merged.merge(provided) { $1 } }

@@ -2,15 +2,15 @@
 ///
 /// Only numeric hosts are accepted (no DNS at start-up), which also keeps "listen everywhere" an explicit,
 /// visible choice (`0.0.0.0:9464`).
-public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
+struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
     /// The numeric host without brackets.
-    public var host: String
-    public var port: UInt16
+    var host: String
+    var port: UInt16
     /// Whether `host` is IPv6.
-    public var isIPv6: Bool
+    var isIPv6: Bool
 
     /// Parses `a.b.c.d:port` or `[v6]:port`; `nil` otherwise. Port 0 asks the kernel for a free port.
-    public init?(parsing text: String) {
+    init?(parsing text: String) {
         if text.hasPrefix("[") {
             guard let close = text.firstIndex(of: "]") else { return nil }
             let host = String(text[text.index(after: text.startIndex)..<close])
@@ -26,5 +26,5 @@ public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    public var description: String { isIPv6 ? "[\(host)]:\(port)" : "\(host):\(port)" }
+    var description: String { isIPv6 ? "[\(host)]:\(port)" : "\(host):\(port)" }
 }

@@ -1,5 +1,5 @@
 /// How `csilocd` renders a log line.
-public enum LogLineFormat: String, Sendable, Equatable {
+enum LogLineFormat: String, Sendable, Equatable {
     /// `ts=… level=info msg="…" key=value` — readable in `journalctl`, parseable by Loki/Vector.
     case logfmt
     /// One JSON object per line.

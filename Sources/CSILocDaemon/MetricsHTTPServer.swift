@@ -18,33 +18,33 @@ import Glibc
 ///   never ends the server.
 /// `HTTP/1.0`, `Connection: close`. It listens only on the configured address (keep it on loopback; the
 /// address is explicit in the configuration). Why hand-written rather than a library: docs/daemon.md.
-public final class MetricsHTTPServer: Sendable {
+final class MetricsHTTPServer: Sendable {
     /// Produces the `/metrics` body.
-    public typealias Exposition = @Sendable () -> [UInt8]
+    typealias Exposition = @Sendable () -> [UInt8]
     /// `/healthz`: whether to answer 200 or 503.
-    public typealias Health = @Sendable () -> Bool
+    typealias Health = @Sendable () -> Bool
 
     /// Bounds on what clients can hold.
-    public struct Limits: Sendable {
+    struct Limits: Sendable {
         /// Open connections at once; the oldest is closed to make room for a new one.
-        public var maxConnections = 64
+        var maxConnections = 64
         /// From accept to the last byte of the answer.
-        public var deadline: Duration = .seconds(2)
+        var deadline: Duration = .seconds(2)
         /// Largest request header block read.
-        public var maxRequestBytes = 8192
+        var maxRequestBytes = 8192
 
-        public init() {}
+        init() {}
     }
 
     private let fd: Int32
     /// The bound port (resolved when the configuration asked for port 0).
-    public let port: UInt16
+    let port: UInt16
     private let limits: Limits
     private let stopRequested = Atomic(false)
     private let finished = DispatchSemaphore(value: 0)
 
     /// Binds and listens; throws with `errno`'s text on failure (address in use, bad address…).
-    public init(
+    init(
         address: ListenAddress, limits: Limits = Limits(), exposition: @escaping Exposition,
         health: @escaping Health
     ) throws {
@@ -108,7 +108,7 @@ public final class MetricsHTTPServer: Sendable {
     }
 
     /// Stops the thread (within ~200 ms) and closes the sockets. Call once.
-    public func stop() {
+    func stop() {
         guard !stopRequested.exchange(true, ordering: .acquiringAndReleasing) else { return }
         finished.wait()
     }

@@ -14,11 +14,13 @@ public struct ModelSettings: Sendable, Equatable, Decodable {
 
     enum CodingKeys: String, CodingKey, CaseIterable { case path, oracleScene = "oracle_scene" }
 
+    /// Settings with a model file `path`, or an `oracleScene` (the scene's exact channel as the model).
     public init(path: String? = nil, oracleScene: String? = nil) {
         self.path = path
         self.oracleScene = oracleScene
     }
 
+    /// Decodes `model`, rejecting unknown keys.
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)

@@ -3,7 +3,7 @@ import CSITracking
 import CSIWire
 import Dispatch
 import Foundation
-public import Logging
+import Logging
 import Synchronization
 import ZMQ
 
@@ -55,8 +55,7 @@ public final class Pipeline: Sendable {
     let trimmer = MemoryTrimmer()
 
     /// Creates the output socket (so an endpoint error surfaces here, before anything runs).
-    public init(configuration: DaemonConfiguration, model: ServingModel, metrics: DaemonMetrics, logger: Logger) throws
-    {
+    init(configuration: DaemonConfiguration, model: ServingModel, metrics: DaemonMetrics, logger: Logger) throws {
         self.configuration = configuration
         self.metrics = metrics
         self.logger = logger
@@ -103,10 +102,10 @@ public final class Pipeline: Sendable {
     public var inputEndpoint: String? { subscriber.withLock { $0?.lastEndpoint } }
 
     /// The model workers use for their next frame.
-    public var currentModel: ServingModel { model.withLock { $0 } }
+    package var currentModel: ServingModel { model.withLock { $0 } }
 
     /// Frames queued now.
-    public var queueDepth: Int { queue.count }
+    var queueDepth: Int { queue.count }
 
     /// Starts the workers and the receive thread. Blocks briefly while the SUB socket binds/connects.
     public func start() throws {
@@ -148,7 +147,7 @@ public final class Pipeline: Sendable {
 
     /// Replaces the CURVE allow-lists (a reload): later handshakes use them, established connections stay.
     /// Only the domains of the server roles started with are updated.
-    public func updateAllowLists(_ curve: CurveSettings) {
+    func updateAllowLists(_ curve: CurveSettings) {
         guard let zap else { return }
         for (domain, keys) in curve.allowLists where configuration.curve?.allowLists[domain] != nil {
             zap.setAllowList(keys, domain: domain)
@@ -156,7 +155,7 @@ public final class Pipeline: Sendable {
     }
 
     /// Makes `newModel` the one every following frame is localized with.
-    public func swap(model newModel: ServingModel) {
+    func swap(model newModel: ServingModel) {
         model.withLock { $0 = newModel }
         metrics.setGeneration(newModel.generation)
     }
@@ -164,7 +163,7 @@ public final class Pipeline: Sendable {
     /// Stops receiving, processes and publishes every frame already accepted, then closes the sockets.
     /// Blocking (up to one localization per worker plus the output linger): call it off the cooperative pool.
     /// Idempotent.
-    public func drainAndStop() {
+    func drainAndStop() {
         guard !stopped.exchange(true, ordering: .acquiringAndReleasing) else { return }
         if let sub = subscriber.withLock({ $0 }) {
             sub.stop()

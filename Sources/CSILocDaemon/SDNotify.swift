@@ -9,10 +9,10 @@ import Darwin
 /// No libsystemd: it would add a link-time dependency (and its install upgrades systemd itself), and the
 /// protocol is a single `sendto`. Off systemd (`NOTIFY_SOCKET` unset) every call is a no-op returning `false`.
 /// Abstract-namespace sockets (`@name`) are supported.
-public enum SDNotify {
+enum SDNotify {
     /// Sends `state` (e.g. `"READY=1\nSTATUS=serving"`); returns whether a datagram was sent.
     @discardableResult
-    public static func send(_ state: String) -> Bool {
+    static func send(_ state: String) -> Bool {
         guard let raw = getenv("NOTIFY_SOCKET") else { return false }
         let path = String(cString: raw)
         guard path.hasPrefix("/") || path.hasPrefix("@") else { return false }
@@ -42,11 +42,11 @@ public enum SDNotify {
 
     /// `READY=1` with a status line; also after a reload (ends `RELOADING=1`).
     @discardableResult
-    public static func ready(status: String) -> Bool { send("READY=1\nSTATUS=\(status)\nMAINPID=\(getpid())") }
+    static func ready(status: String) -> Bool { send("READY=1\nSTATUS=\(status)\nMAINPID=\(getpid())") }
 
     /// `RELOADING=1` with `MONOTONIC_USEC` (required by `Type=notify-reload`; without it reloads can hang).
     @discardableResult
-    public static func reloading() -> Bool {
+    static func reloading() -> Bool {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
         let usec = UInt64(ts.tv_sec) * 1_000_000 + UInt64(ts.tv_nsec) / 1000
@@ -55,14 +55,14 @@ public enum SDNotify {
 
     /// `STOPPING=1`.
     @discardableResult
-    public static func stopping() -> Bool { send("STOPPING=1\nSTATUS=draining in-flight frames") }
+    static func stopping() -> Bool { send("STOPPING=1\nSTATUS=draining in-flight frames") }
 
     /// `WATCHDOG=1`.
     @discardableResult
-    public static func watchdog() -> Bool { send("WATCHDOG=1") }
+    static func watchdog() -> Bool { send("WATCHDOG=1") }
 
     /// Half of `WatchdogSec=` (from `WATCHDOG_USEC`), when the watchdog is enabled for this process.
-    public static var watchdogInterval: Duration? {
+    static var watchdogInterval: Duration? {
         guard let raw = getenv("WATCHDOG_USEC"), let usec = UInt64(String(cString: raw)), usec > 0 else { return nil }
         if let rawPID = getenv("WATCHDOG_PID"), let pid = Int32(String(cString: rawPID)), pid != getpid() { return nil }
         return .microseconds(Int64(usec / 2))

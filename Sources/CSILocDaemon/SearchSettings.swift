@@ -11,40 +11,41 @@ public struct SearchSettings: Sendable, Equatable, Decodable {
     /// The preset every override starts from.
     public var method: SearchMethod
     /// The searched box; `nil` = the model's training region (or the oracle scene's UE region).
-    public var region: SearchRegion?
-    public var globalMeasure: GlobalMeasure?
-    public var globalSpacing: Double?
-    public var globalPrescreenStride: Int?
-    public var globalPrescreenKeep: Int?
-    public var localGrid: Bool?
-    public var localHalfWidth: Double?
-    public var localStepWavelengths: Double?
-    public var refinement: RefinementMethod?
-    public var maxIterations: Int?
-    public var gradientSteps: Int?
-    public var circles: Bool?
-    public var circleOrders: [Int]?
-    public var circleContractions: [Double]?
-    public var circleCandidatesToRefine: Int?
+    var region: SearchRegion?
+    var globalMeasure: GlobalMeasure?
+    var globalSpacing: Double?
+    var globalPrescreenStride: Int?
+    var globalPrescreenKeep: Int?
+    var localGrid: Bool?
+    var localHalfWidth: Double?
+    var localStepWavelengths: Double?
+    var refinement: RefinementMethod?
+    var maxIterations: Int?
+    var gradientSteps: Int?
+    var circles: Bool?
+    var circleOrders: [Int]?
+    var circleContractions: [Double]?
+    var circleCandidatesToRefine: Int?
     /// Circles only where they could change the fix (`LocalizerConfiguration.adaptiveCircles`); default true.
-    public var adaptiveCircles: Bool?
+    var adaptiveCircles: Bool?
     /// The ambiguity stage only where a near-repeat could still be the fix (`adaptiveAmbiguity`); default true.
-    public var adaptiveAmbiguity: Bool?
+    var adaptiveAmbiguity: Bool?
     /// 3-D searches with a linear array: the arc stage about the array axis.
-    public var arc: Bool?
+    var arc: Bool?
     /// 3-D searches with a linear array: the span stage in place of the local lattice (`arcSpan`); default true.
-    public var arcSpan: Bool?
+    var arcSpan: Bool?
+    /// Nuisance parameters removed per frame (absent: the model's declared nuisance).
     public var nuisance: NuisanceModel?
     /// Known SNR, dB (sets `noiseFloor = .snrDB`); absent = estimated per frame.
-    public var noiseSNRdB: Double?
-    public var grossErrorSigmas: Double?
+    var noiseSNRdB: Double?
+    var grossErrorSigmas: Double?
     /// Whether the fix status allows for the model's local error (its quality map); default true.
-    public var modelQuality: Bool?
+    var modelQuality: Bool?
     /// Quantile of the local model NMSE allowed at a correct fix, in standard deviations of its log (0...10).
-    public var modelErrorSigmas: Double?
+    var modelErrorSigmas: Double?
     /// Local model ambiguity (0...1) above which fixes are `model-untrusted`.
-    public var untrustedAmbiguity: Double?
-    public var carrier: Double?
+    var untrustedAmbiguity: Double?
+    var carrier: Double?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case method, region
@@ -64,6 +65,7 @@ public struct SearchSettings: Sendable, Equatable, Decodable {
     /// Every key at its default (the `robust` method, nothing overridden).
     static let defaults: SearchSettings = try! StrictYAML.decode(SearchSettings.self, from: "{}", file: "<defaults>")
 
+    /// Decodes `search`, rejecting unknown keys.
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)

@@ -1,6 +1,6 @@
 import CSIChannel
 import CSIModel
-public import CSISearch
+import CSISearch
 import Foundation
 import StrictYAML
 import Yams
@@ -11,16 +11,17 @@ import Yams
 /// Immutable and `Sendable`; the pipeline holds the current one behind a lock and swaps in a new one on
 /// reload. Workers pick up the new one at their next frame and build a new scratch space for it.
 public final class ServingModel: Sendable {
-    public let localizer: Localizer
+    let localizer: Localizer
     /// `digest` of the model file (SHA-256 hex), or `oracle:<scene>@<sha256 of the scene file>`.
-    public let identity: String
+    let identity: String
     /// Name of the coordinate frame of positions (the model's or the scene's `frame`).
-    public let frameName: String
+    let frameName: String
     /// The frame shape this model serves: `n_ant`, `n_sc`.
     public let antennaCount: Int
+    /// Subcarriers (`n_sc`) of the frames this model serves.
     public let subcarrierCount: Int
     /// Increases by one per model built in this process (for logs and the `model_generation` gauge).
-    public let generation: Int
+    package let generation: Int
 
     init(localizer: Localizer, identity: String, frameName: String, generation: Int) {
         self.localizer = localizer

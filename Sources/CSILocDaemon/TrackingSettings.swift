@@ -8,7 +8,7 @@ import StrictYAML
 /// suspect and failed) reject. Turn it on once the consumers are ready for it.
 public struct TrackingSettings: Sendable, Equatable, Decodable {
     /// Track the fixes and publish `track`.
-    public var enabled: Bool
+    var enabled: Bool
     /// The tracker's parameters (validated: every number finite and in range).
     public var tracker: TrackerConfiguration
 
@@ -25,6 +25,7 @@ public struct TrackingSettings: Sendable, Equatable, Decodable {
     static let defaults: TrackingSettings = try! StrictYAML.decode(
         TrackingSettings.self, from: "{}", file: "<defaults>")
 
+    /// Decodes `tracking`, rejecting unknown keys.
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)

@@ -5,11 +5,14 @@ public import CSINumerics
 /// NMSE = mean over locations of ‖Ĥ − H‖²_F / ‖H‖²_F (the papers' metric) and the ratio of sums
 /// Σ‖Ĥ − H‖² / Σ‖H‖² (dominated by strong locations), both also in dB.
 public struct ChannelError: Sendable, Equatable {
-    public var meanRatio: Double
-    public var ratioOfSums: Double
+    var meanRatio: Double
+    var ratioOfSums: Double
+    /// Number of locations compared.
     public var points: Int
 
+    /// NMSE (mean over locations of ‖Ĥ − H‖²_F / ‖H‖²_F), dB.
     public var nmseDB: Double { decibels(meanRatio) }
+    /// Ratio of sums Σ‖Ĥ − H‖² / Σ‖H‖², dB.
     public var nmseSumDB: Double { decibels(ratioOfSums) }
 
     /// Per-location error ratios of `model` at `positions` against `reference` (2·Na·Ns Doubles per location,

@@ -6,7 +6,7 @@ extension ImageSourceModel {
     static let sourceColumns = 20
 
     /// The model's parameters as file tensors.
-    public var tensors: [ModelTensor] {
+    var tensors: [ModelTensor] {
         var flat: [Double] = []
         for s in sources {
             flat += [
@@ -27,7 +27,7 @@ extension ImageSourceModel {
     }
 
     /// Description stored in the header.
-    public var physicsInfo: ModelHeader.PhysicsInfo {
+    var physicsInfo: ModelHeader.PhysicsInfo {
         let axes = (0..<3).filter { a in
             sources.contains { s in [s.gainSlope.0, s.gainSlope.1, s.gainSlope.2][a] != .zero }
         }
@@ -40,7 +40,7 @@ extension ImageSourceModel {
     }
 
     /// Rebuilds the model from a file.
-    public init(file: ModelFile, path: String) throws {
+    init(file: ModelFile, path: String) throws {
         let h = file.header
         guard let info = h.physics else { throw ModelFileError(file: path, "no physics section in the header") }
         guard let phase = ArrayPhaseModel(rawValue: info.phaseModel) else {
@@ -78,7 +78,7 @@ extension ImageSourceModel {
 
 extension ModelHeader {
     /// Antenna positions as points, validated.
-    public func antennaPoints(file: String) throws -> [Point3] {
+    func antennaPoints(file: String) throws -> [Point3] {
         guard !antennas.isEmpty, antennas.allSatisfy({ $0.count == 3 && $0.allSatisfy(\.isFinite) }) else {
             throw ModelFileError(file: file, "header 'antennas' must be a non-empty list of [x, y, z]")
         }

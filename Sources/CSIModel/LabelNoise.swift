@@ -1,4 +1,4 @@
-public import CSIChannel
+import CSIChannel
 import CSINumerics
 import Foundation
 
@@ -7,16 +7,16 @@ import Foundation
 /// no network can learn it. Fitting each sample's residual by J·δ (least squares, δ real, per sample) estimates
 /// the label error and what the model's error would be with exact labels (docs/model.md, "What validation NMSE can
 /// reach"). δ is meaningful while it is well below λ/4 (the residual is then linear in it).
-public struct LabelNoise: Sendable, CustomStringConvertible {
+struct LabelNoise: Sendable, CustomStringConvertible {
     /// RMS per axis of the per-sample position corrections, m (x and y only for flat surveys).
-    public var rms: Double
+    var rms: Double
     /// Mean NMSE after each sample's position correction, dB: the model's own error.
-    public var correctedNMSEDB: Double
+    var correctedNMSEDB: Double
     /// Mean NMSE as measured, dB.
-    public var measuredNMSEDB: Double
-    public var samples: Int
+    var measuredNMSEDB: Double
+    var samples: Int
 
-    public var description: String {
+    var description: String {
         String(
             format:
                 "survey positions look off by %.2f mm RMS per axis; with each sample's position corrected the model's error is %.2f dB (as measured %.2f dB, %d samples)",
@@ -25,7 +25,7 @@ public struct LabelNoise: Sendable, CustomStringConvertible {
 
     /// Estimates from `data` (2·N_a·N_s Doubles per position, in the model's output units) at `positions`, on at
     /// most `limit` samples; `dimensions` = 2 for flat surveys (x, y), else 3.
-    public static func estimate(
+    static func estimate(
         model: any ChannelModel, positions: [Point3], data: [Double], dimensions: Int,
         limit: Int = 1500
     ) -> LabelNoise {

@@ -2,7 +2,9 @@ public import CSIChannel
 
 /// A model ready to serve: the channel function, its header, its identity and its default search region.
 public struct LoadedModel: Sendable {
+    /// The channel function (H as a function of position).
     public let model: any ChannelModel
+    /// The model file's header.
     public let header: ModelHeader
     /// SHA-256 of the model file (hex); published with every fix.
     public let digest: String

@@ -33,24 +33,31 @@ public struct ModelTrainer: Sendable {
     /// Model size presets: the networks' (one enum for `csiloc train --preset` and `csiloc bench inr --preset`).
     public typealias Preset = NeuralPreset
 
+    /// Settings of one training run.
     public struct Options: Sendable {
+        /// Which model to train (`auto`: the image-source fit, then a residual network when it improves validation).
         public var kind: Kind = .auto
+        /// Size of the networks.
         public var preset: Preset = .reference
         /// Overall time budget (nil: none).
         public var minutes: Double? = nil
         /// Cap on the network's training epochs (nil: the preset's). With a cap and no `minutes`, training is
         /// deterministic whatever the machine's speed.
-        public var maxEpochs: Int? = nil
+        var maxEpochs: Int? = nil
+        /// Fraction (0…1) of the samples held out for validation.
         public var validationFraction = 0.1
+        /// Seed of every random draw of training (same data and seed: same model).
         public var seed: UInt64 = 1
+        /// Upper bound on the number of image-source paths.
         public var maxPaths = 40
         /// Name of the scene coordinate frame recorded in the model.
         public var frame = "scene"
+        /// Threads used (default: the active CPUs).
         public var width = Parallel.defaultWidth
         /// How `inr` starts: from an image-source fit's paths (default) or from the data alone.
         public var inrStart: INRStart = .fit
         /// Work of the `inr` warm start: samples visited while fitting the branches to the fit's paths.
-        public var inrWarmStartSampleVisits = 250_000
+        var inrWarmStartSampleVisits = 250_000
         /// Per-frame unknowns of the survey (docs/model.md, "Unsynchronised surveys"); nil = what the dataset
         /// declares (`CSIDataset.declaredNuisance`), else detect them from the data (`NuisanceDetector`).
         public var nuisance: NuisanceModel? = nil
@@ -60,10 +67,13 @@ public struct ModelTrainer: Sendable {
         /// this module); nil = no ambiguity recorded.
         public var localizeValidation:
             (@Sendable (_ file: ModelFile, _ positions: [Point3], _ channels: [Double]) throws -> [Point3])? = nil
+        /// Creates the defaults documented on each property.
         public init() {}
     }
 
+    /// The settings `train` uses.
     public var options: Options
+    /// Creates a trainer with `options`.
     public init(options: Options = Options()) { self.options = options }
 
     /// Trains on `dataset`. `log` receives progress lines; `cancelled` is polled between steps (the best model
@@ -342,6 +352,7 @@ public enum TrainingError: Error, CustomStringConvertible, Sendable {
     case tooFewSamples(Int)
     case unavailable(String)
     case explainsNothing(validationDB: Double, paths: Int, nuisance: NuisanceModel, decisions: [String])
+    /// One line naming the reason.
     public var description: String {
         switch self {
         case .tooFewSamples(let n): return "the dataset has \(n) samples; training needs at least 20"

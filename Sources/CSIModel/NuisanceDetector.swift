@@ -1,4 +1,4 @@
-public import CSIChannel
+import CSIChannel
 import CSINumerics
 import Foundation
 
@@ -7,19 +7,19 @@ import Foundation
 /// channel. Over such pairs it compares the median mismatch as recorded, after the best common phase, and after
 /// the best common phase and timing offset. A random common phase makes the first about 1 while the second stays
 /// small; a random timing offset does the same to the second against the third.
-public struct NuisanceDetector: Sendable {
+struct NuisanceDetector: Sendable {
     /// What was found and why.
-    public struct Finding: Sendable, CustomStringConvertible {
-        public var nuisance: NuisanceModel
+    struct Finding: Sendable, CustomStringConvertible {
+        var nuisance: NuisanceModel
         /// Whether the survey had enough close pairs to decide.
-        public var decided: Bool
-        public var pairs: Int
+        var decided: Bool
+        var pairs: Int
         /// Pair separation limit used, m.
-        public var separation: Double
+        var separation: Double
         /// Median mismatch of close pairs: as recorded, after a common phase, after phase and timing (0 = equal
         /// channels, 1 = uncorrelated), and the median gain difference, dB.
-        public var coherent: Double, phaseFree: Double, timingFree: Double, gainDB: Double
-        public var description: String {
+        var coherent: Double, phaseFree: Double, timingFree: Double, gainDB: Double
+        var description: String {
             guard decided else {
                 return String(
                     format:
@@ -34,10 +34,10 @@ public struct NuisanceDetector: Sendable {
     }
 
     /// Pairs needed to decide.
-    public var minimumPairs = 12
-    public init() {}
+    var minimumPairs = 12
+    init() {}
 
-    public func detect(_ data: CSIDataset) -> Finding {
+    func detect(_ data: CSIDataset) -> Finding {
         let lambda = speedOfLight / data.carrier
         // The closest pairs tell best (the field itself changes least between them): λ/8 if there are enough,
         // else λ/4, else λ/2.

@@ -8,15 +8,15 @@ import Foundation
 /// noise (median of an exponential = ln 2 × mean) and the ratio of the noise to the channel energy is the
 /// lowest NMSE any model can show on these data. The trainer compares validation NMSE with it: a model at the
 /// floor has nothing left to learn (docs/model.md, "What validation NMSE can reach").
-public struct ResidualNoiseFloor: Sendable, CustomStringConvertible {
+struct ResidualNoiseFloor: Sendable, CustomStringConvertible {
     /// Mean over samples of estimated noise energy / measured energy, dB.
-    public var floorDB: Double
+    var floorDB: Double
     /// Mean over samples of the residual's median-to-mean bin power, ÷ ln 2: ≈ 1 for a white residual (noise),
     /// ≪ 1 for structure left in it.
-    public var whiteness: Double
-    public var samples: Int
+    var whiteness: Double
+    var samples: Int
 
-    public var description: String {
+    var description: String {
         String(
             format:
                 "noise floor %.2f dB (from the residual's spectrum, %d samples; residual whiteness %.2f, 1 = pure noise)",
@@ -25,7 +25,7 @@ public struct ResidualNoiseFloor: Sendable, CustomStringConvertible {
 
     /// Estimates the floor from `data` (normalised channels, 2·Na·Ns per sample) and the model's prediction of
     /// them (`predicted`, same layout), on at most `limit` samples.
-    public static func estimate(
+    static func estimate(
         data: [Double], predicted: [Double], antennas na: Int, subcarriers ns: Int,
         limit: Int = 2000
     ) -> ResidualNoiseFloor {

@@ -1,23 +1,30 @@
 public import CSIChannel
-public import CSINumerics
+import CSINumerics
 
 /// A dataset prepared for fitting and training: the channels scaled by one global real factor so that the
 /// mean of ‖H‖²_F/(N_a N_s) over the training samples is 1 (path loss still carries location information,
 /// so there is no per-sample normalisation), and a deterministic train/validation split.
 public struct TrainingData: Sendable {
+    /// Position of each sample, metres.
     public let positions: [Point3]
     /// Interleaved complex, antenna-major, already multiplied by `scale`.
     public let channels: [Double]
+    /// Antenna positions, metres (N_a).
     public let antennas: [Point3]
+    /// Subcarrier frequencies, Hz (N_s).
     public let frequencies: [Double]
+    /// Carrier frequency, Hz.
     public let carrier: Double
     /// The factor applied to the raw channels (model outputs are divided by it when evaluated).
     public let scale: Double
 
+    /// Number of samples.
     public var count: Int { positions.count }
+    /// Number of antennas (N_a).
     public var antennaCount: Int { antennas.count }
+    /// Number of subcarriers (N_s).
     public var subcarrierCount: Int { frequencies.count }
-    public var valuesPerSample: Int { 2 * antennaCount * subcarrierCount }
+    var valuesPerSample: Int { 2 * antennaCount * subcarrierCount }
 
     /// Prepares `dataset` (or the subset `indices`) with the given scale, or with the scale that normalises it.
     public init(dataset: CSIDataset, indices: [Int]? = nil, scale: Double? = nil) {
@@ -49,7 +56,7 @@ public struct TrainingData: Sendable {
     /// The survey as `model` would have produced it: each sample's own nuisance (gain, phase, timing offset)
     /// against the model's channel removed. `outputScale` converts the model's output to these normalised units
     /// (`scale` for a model that outputs raw units). Unchanged for `.none`.
-    public func aligned(
+    func aligned(
         to model: some ChannelModel, outputScale: Double, nuisance: NuisanceModel,
         width: Int = Parallel.defaultWidth
     ) -> TrainingData {

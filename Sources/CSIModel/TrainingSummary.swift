@@ -1,10 +1,10 @@
-public import CSIChannel
+import CSIChannel
 import CSINumerics
 import Foundation
 
 extension ModelHeader.TrainingInfo {
     /// Describes the training set: bounds, common height, digest of its content, sample density.
-    public init(dataset: CSIDataset, seed: UInt64, seconds: Double) {
+    init(dataset: CSIDataset, seed: UInt64, seconds: Double) {
         let ps = dataset.positions
         var lo: [Double] = [.infinity, .infinity, .infinity], hi: [Double] = [-.infinity, -.infinity, -.infinity]
         for p in ps { for c in 0..<3 { lo[c] = Swift.min(lo[c], p[c]); hi[c] = Swift.max(hi[c], p[c]) } }
@@ -25,7 +25,7 @@ extension ModelHeader.TrainingInfo {
 }
 
 /// ISO-8601 UTC timestamp for headers.
-public func iso8601Now() -> String {
+func iso8601Now() -> String {
     let f = ISO8601DateFormatter()
     f.formatOptions = [.withInternetDateTime]
     return f.string(from: Date())

@@ -9,6 +9,7 @@ public protocol GEMMScalar: BinaryFloatingPoint, Sendable {
 }
 
 extension Float: GEMMScalar {
+    /// Float32 C = alpha·op(A)·op(B) + beta·C, row-major, through `BLAS.sgemm` (OpenBLAS).
     @inlinable
     public static func gemm(
         transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
@@ -22,6 +23,7 @@ extension Float: GEMMScalar {
 }
 
 extension Double: GEMMScalar {
+    /// Float64 C = alpha·op(A)·op(B) + beta·C, row-major, through `BLAS.dgemm` (OpenBLAS).
     @inlinable
     public static func gemm(
         transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Double,

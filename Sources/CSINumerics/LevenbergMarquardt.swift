@@ -5,26 +5,33 @@
 /// system singular when the model has gauge freedoms (e.g. a rotation about a linear array's own axis), and a
 /// singular solve would silently reject every step and stop the fit early.
 public struct LevenbergMarquardt {
+    /// Stopping and damping settings of a fit.
     public struct Options: Sendable {
+        /// Maximum number of accepted or rejected steps before the fit stops.
         public var maxIterations = 30
-        public var initialDamping = 1e-3
+        var initialDamping = 1e-3
         /// Relative cost decrease below which the fit is considered converged.
-        public var tolerance = 1e-9
-        public var diagonalFloor = 1e-6
+        var tolerance = 1e-9
+        var diagonalFloor = 1e-6
+        /// Creates the default settings.
         public init() {}
     }
 
+    /// How a fit went.
     public struct Report: Sendable {
-        public var initialCost: Double
-        public var finalCost: Double
+        var initialCost: Double
+        package var finalCost: Double
+        /// Number of iterations run, until convergence or `Options.maxIterations`.
         public var iterations: Int
-        public var evaluations: Int
+        var evaluations: Int
     }
 
     /// Normal equations at θ: `cost` = ½‖r‖², `jtj` (n×n, upper triangle at least), `jtr`.
     public typealias Normal = (cost: Double, jtj: [Double], jtr: [Double])
 
+    /// The settings every `minimize` call uses.
     public var options: Options
+    /// Creates a solver with `options`.
     public init(options: Options = Options()) { self.options = options }
 
     /// Minimises from `theta`. `normal(θ)` returns the normal equations; `cost(θ)` only the cost (cheaper);

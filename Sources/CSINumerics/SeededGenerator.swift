@@ -15,6 +15,7 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         if (s0 | s1 | s2 | s3) == 0 { s0 = 1 }
     }
 
+    /// The next 64 random bits (xoshiro256**).
     public mutating func next() -> UInt64 {
         let result = rotl(s1 &* 5, 7) &* 9
         let t = s1 << 17

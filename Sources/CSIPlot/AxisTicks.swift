@@ -9,20 +9,20 @@ import Foundation
 /// Values are computed as integer × 10^e (exact powers of ten), so each value is the Double nearest to its decimal
 /// label and a label parses back to exactly the value it marks. Logarithmic axes tick whole decades labelled 10ⁿ
 /// (superscript powers), every 1, 2 or 5 decades when the range is wide.
-public struct AxisTicks: Sendable, Equatable {
+package struct AxisTicks: Sendable, Equatable {
     /// Tick positions in data units (for a logarithmic axis: the values 10ⁿ themselves), ascending.
-    public let values: [Double]
+    package let values: [Double]
     /// One label per value.
-    public let labels: [TickLabel]
+    package let labels: [TickLabel]
     /// True when the axis is logarithmic (positions map through log₁₀).
-    public let isLogarithmic: Bool
+    let isLogarithmic: Bool
 
     /// The axis range the ticks span: first to last tick.
-    public var range: ClosedRange<Double> { values[0]...values[values.count - 1] }
+    var range: ClosedRange<Double> { values[0]...values[values.count - 1] }
 
     /// The position of `v` along the axis as a fraction of the range (0 at the first tick, 1 at the last); on a
     /// logarithmic axis non-positive values map to the first tick.
-    public func fraction(_ v: Double) -> Double {
+    package func fraction(_ v: Double) -> Double {
         if isLogarithmic {
             let lo = log10(values[0]), hi = log10(values[values.count - 1])
             return (log10(max(v, values[0])) - lo) / (hi - lo)
@@ -33,7 +33,7 @@ public struct AxisTicks: Sendable, Equatable {
     /// Linear ticks covering `lower…upper` with about `count` ticks (at least 2). Bounds are clamped to ±10³⁰⁰ and
     /// non-finite ones fall back to 0…1; an empty (or sub-10⁻²⁰⁰) range is widened around its value so that the
     /// axis still has two ticks.
-    public static func linear(covering lower: Double, _ upper: Double, count: Int = 6) -> AxisTicks {
+    package static func linear(covering lower: Double, _ upper: Double, count: Int = 6) -> AxisTicks {
         let limit = 1e300
         let a = lower.isFinite ? min(max(lower, -limit), limit) : (upper.isFinite ? min(max(upper, -limit), limit) : 0)
         let b = upper.isFinite ? min(max(upper, -limit), limit) : (lower.isFinite ? a : 1)
@@ -54,7 +54,7 @@ public struct AxisTicks: Sendable, Equatable {
 
     /// Decade ticks covering the positive `lower…upper` (a bound that is not finite and positive falls back to 10⁻⁴
     /// for the lower, 10² for the upper), every 1, 2, 5, 10… decades so that there are at most `maxCount` ticks.
-    public static func decades(covering lower: Double, _ upper: Double, maxCount: Int = 10) -> AxisTicks {
+    package static func decades(covering lower: Double, _ upper: Double, maxCount: Int = 10) -> AxisTicks {
         let a = lower.isFinite && lower > 0 ? lower : 1e-4, b = upper.isFinite && upper > 0 ? upper : 1e2
         // Exponents within ±307 keep every tick a normal, finite Double (10⁻³²⁴ is 0, 10³⁰⁹ is ∞).
         var lo = max(-307, log10(min(a, b)).rounded(.down)), hi = min(307, log10(max(a, b)).rounded(.up))

@@ -4,24 +4,27 @@ import Foundation
 public struct CDFChart: Sendable {
     /// One curve: its legend label and its CDF points (x in axis units, fraction in [0, 1]), ascending.
     public struct Series: Sendable {
+        /// Legend label of the curve.
         public var name: String
-        public var points: [(x: Double, fraction: Double)]
+        var points: [(x: Double, fraction: Double)]
 
+        /// Creates a curve from its label and ascending (x, fraction) points.
         public init(name: String, points: [(x: Double, fraction: Double)]) {
             self.name = name
             self.points = points
         }
     }
 
-    public var title: String
-    public var series: [Series]
+    var title: String
+    var series: [Series]
     /// Dashed vertical lines with a label at the top (e.g. λ₀/2, λ₀).
-    public var markers: [(label: String, x: Double)]
+    var markers: [(label: String, x: Double)]
     /// The smallest positive and the largest x of the data, for the axis (nil: 10⁻⁴ and 10²).
-    public var extent: (minPositive: Double?, max: Double?)
-    public var xLabel: String
-    public var yLabel: String
+    var extent: (minPositive: Double?, max: Double?)
+    var xLabel: String
+    var yLabel: String
 
+    /// Creates a chart of `series` with labelled vertical `markers`; `extent` bounds the x axis (nil: from the data).
     public init(
         title: String, series: [Series], markers: [(label: String, x: Double)],
         extent: (minPositive: Double?, max: Double?),

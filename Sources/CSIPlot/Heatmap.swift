@@ -2,15 +2,17 @@ import Foundation
 
 /// A raster panel of values on a grid, coloured by a colour map, for SVG figures.
 public struct Heatmap: Sendable {
+    /// How values map to colours: `diverging` (symmetric about 0) or `magnitude` (viridis, minimum to maximum).
     public enum ColorMap: Sendable { case diverging, magnitude }
-    public let width: Int, height: Int
+    let width: Int, height: Int
     /// Row-major values, row 0 at the top.
-    public let values: [Double]
-    public let colorMap: ColorMap
-    public let title: String
+    package let values: [Double]
+    let colorMap: ColorMap
+    let title: String
     /// Value range mapped to the colour map (nil: symmetric max for diverging, min…max for magnitude).
-    public var range: ClosedRange<Double>?
+    var range: ClosedRange<Double>?
 
+    /// Creates a `width` × `height` panel of row-major `values` (row 0 at the top) with its title.
     public init(
         width: Int, height: Int, values: [Double], colorMap: ColorMap, title: String, range: ClosedRange<Double>? = nil
     ) {
@@ -28,7 +30,7 @@ public struct Heatmap: Sendable {
     }
 
     /// PNG of the panel.
-    public func png() -> [UInt8] {
+    func png() -> [UInt8] {
         let r = effectiveRange
         var rgb = [UInt8](repeating: 0, count: width * height * 3)
         for (i, v) in values.enumerated() {
@@ -61,6 +63,7 @@ public struct Heatmap: Sendable {
 /// Lays out heatmap panels in a row with titles into one self-contained SVG (PNG rasters embedded), each with a
 /// colour bar ticked in round steps (``AxisTicks``) inside its value range.
 public enum FigureSVG {
+    /// One SVG of `panels` side by side under `caption`, each cell drawn `pixel` × `pixel` px.
     public static func panels(_ panels: [Heatmap], caption: String, pixel: Int = 3) -> String {
         let pad = 20.0, titleH = 22.0, barGap = 8.0, barWidth = 12.0, tickSize = 11
         let cellH = Double(panels.map { $0.height * pixel }.max() ?? 100)

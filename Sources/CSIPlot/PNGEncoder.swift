@@ -1,9 +1,9 @@
 import CZlib
 
 /// Minimal PNG writer (8-bit RGB, one deflated IDAT) for raster panels embedded in SVG figures.
-public enum PNGEncoder {
+enum PNGEncoder {
     /// Encodes `rgb` (width·height·3 bytes, row-major, top row first).
-    public static func encode(width: Int, height: Int, rgb: [UInt8]) -> [UInt8] {
+    static func encode(width: Int, height: Int, rgb: [UInt8]) -> [UInt8] {
         precondition(rgb.count == width * height * 3, "pixel buffer size mismatch")
         var raw = [UInt8]()
         raw.reserveCapacity((width * 3 + 1) * height)

@@ -1,22 +1,22 @@
 /// An axis-aligned rectangle in SVG pixels (y down), and the hit tests legend placement needs.
-public struct PlotRect: Sendable, Equatable {
-    public var x: Double, y: Double, width: Double, height: Double
+struct PlotRect: Sendable, Equatable {
+    var x: Double, y: Double, width: Double, height: Double
 
-    public init(x: Double, y: Double, width: Double, height: Double) {
+    init(x: Double, y: Double, width: Double, height: Double) {
         self.x = x; self.y = y; self.width = width; self.height = height
     }
 
-    public var maxX: Double { x + width }
-    public var maxY: Double { y + height }
+    var maxX: Double { x + width }
+    var maxY: Double { y + height }
 
     /// True when the point lies inside or on the border.
-    public func contains(_ px: Double, _ py: Double) -> Bool { px >= x && px <= maxX && py >= y && py <= maxY }
+    func contains(_ px: Double, _ py: Double) -> Bool { px >= x && px <= maxX && py >= y && py <= maxY }
 
     /// True when the rectangles overlap (touching borders count).
-    public func intersects(_ o: PlotRect) -> Bool { x <= o.maxX && o.x <= maxX && y <= o.maxY && o.y <= maxY }
+    func intersects(_ o: PlotRect) -> Bool { x <= o.maxX && o.x <= maxX && y <= o.maxY && o.y <= maxY }
 
     /// True when the segment from (x0, y0) to (x1, y1) meets the rectangle (Liang–Barsky clipping).
-    public func intersects(segment x0: Double, _ y0: Double, _ x1: Double, _ y1: Double) -> Bool {
+    func intersects(segment x0: Double, _ y0: Double, _ x1: Double, _ y1: Double) -> Bool {
         var t0 = 0.0, t1 = 1.0
         let dx = x1 - x0, dy = y1 - y0
         for (p, q) in [(-dx, x0 - x), (dx, maxX - x0), (-dy, y0 - y), (dy, maxY - y0)] {

@@ -3,18 +3,19 @@ import Foundation
 /// Points over a rectangle (x right, y up) coloured by log₁₀ of a positive value on a fixed decade range, with
 /// a colour bar; SVG. Points whose value is not finite are left out.
 public struct ScatterMapChart: Sendable {
-    public var title: String
+    var title: String
     /// (x, y, value) per point.
-    public var points: [(x: Double, y: Double, value: Double)]
-    public var xRange: ClosedRange<Double>
-    public var yRange: ClosedRange<Double>
+    var points: [(x: Double, y: Double, value: Double)]
+    var xRange: ClosedRange<Double>
+    var yRange: ClosedRange<Double>
     /// Decades of the colour scale: log₁₀ of the value at the bottom and at the top of the bar.
-    public var decades: ClosedRange<Double>
+    package var decades: ClosedRange<Double>
     /// Unit after each colour-bar label (`10^-2 cm`), and the axis labels.
-    public var valueUnit: String
-    public var xLabel: String
-    public var yLabel: String
+    var valueUnit: String
+    var xLabel: String
+    var yLabel: String
 
+    /// Creates a chart of (x, y, value) points over the given axis ranges, values coloured on a log₁₀ scale.
     public init(
         title: String, points: [(x: Double, y: Double, value: Double)], xRange: ClosedRange<Double>,
         yRange: ClosedRange<Double>,

@@ -1,17 +1,17 @@
 /// Text extents for layout without a font engine: advance widths of a sans-serif face (Helvetica/Arial metrics,
 /// in ems), rounded up, so that reserved space is never smaller than the drawn text. Characters outside the table
 /// count as one em (wide glyphs such as CJK or symbols).
-public enum TextMetrics {
+enum TextMetrics {
     /// Advance width of `text` in pixels at font size `size`.
-    public static func width(_ text: String, size: Double) -> Double {
+    static func width(_ text: String, size: Double) -> Double {
         text.unicodeScalars.reduce(0) { $0 + em($1) } * size
     }
 
     /// Height above the baseline of digits and capitals, in pixels at `size`.
-    public static func ascent(size: Double) -> Double { 0.75 * size }
+    static func ascent(size: Double) -> Double { 0.75 * size }
 
     /// Depth below the baseline of descenders, in pixels at `size`.
-    public static func descent(size: Double) -> Double { 0.25 * size }
+    static func descent(size: Double) -> Double { 0.25 * size }
 
     static func em(_ c: Unicode.Scalar) -> Double {
         switch c {

@@ -1,13 +1,13 @@
 import Foundation
 
 /// A tick label: text, optionally followed by a superscript (the power of `10ⁿ`, drawn raised and smaller).
-public struct TickLabel: Sendable, Equatable {
+package struct TickLabel: Sendable, Equatable {
     /// The text on the baseline ("0.25", "10", "2.5×10"); negative numbers use the minus sign U+2212.
-    public let text: String
+    package let text: String
     /// The raised part (an exponent such as "−3"), if any.
-    public let superscript: String?
+    package let superscript: String?
 
-    public init(text: String, superscript: String?) {
+    package init(text: String, superscript: String?) {
         self.text = text
         self.superscript = superscript
     }
@@ -22,7 +22,7 @@ public struct TickLabel: Sendable, Equatable {
     static let superscriptScale = 0.7
 
     /// Width of the label in pixels at font size `size`, as the chart layouts reserve it.
-    public func width(size: Double) -> Double {
+    func width(size: Double) -> Double {
         TextMetrics.width(text, size: size)
             + (superscript.map { TextMetrics.width($0, size: size * Self.superscriptScale) } ?? 0)
     }

@@ -1,9 +1,9 @@
 import Foundation
 
 /// Chi-square quantiles for the innovation gate (1, 2 or 3 degrees of freedom: the dimensions a fix has).
-public enum ChiSquare {
+enum ChiSquare {
     /// P(χ²_k ≤ x) for k = 1, 2, 3 (closed forms).
-    public static func cdf(_ x: Double, degreesOfFreedom k: Int) -> Double {
+    static func cdf(_ x: Double, degreesOfFreedom k: Int) -> Double {
         guard x > 0 else { return 0 }
         switch k {
         case 1: return erf((x / 2).squareRoot())
@@ -15,7 +15,7 @@ public enum ChiSquare {
 
     /// The x with P(χ²_k ≤ x) = p, for p in (0, 1) and k = 1, 2, 3. k = 2 is closed form; 1 and 3 by
     /// bisection to 1e-12 relative (the cdf is monotone).
-    public static func quantile(_ p: Double, degreesOfFreedom k: Int) -> Double {
+    static func quantile(_ p: Double, degreesOfFreedom k: Int) -> Double {
         precondition(p > 0 && p < 1, "probability must be in (0, 1), got \(p)")
         if k == 2 { return -2 * log1p(-p) }
         var lo = 0.0, hi = 1.0

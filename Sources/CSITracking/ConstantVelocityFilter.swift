@@ -10,7 +10,7 @@ public struct ConstantVelocityFilter: Sendable, Equatable {
     /// 2 or 3.
     public let dimension: Int
     /// `[p₀ … p_{d−1}, v₀ … v_{d−1}]`.
-    public private(set) var state: [Double]
+    private(set) var state: [Double]
     /// n × n, row-major.
     public private(set) var covariance: [Double]
 
@@ -18,7 +18,7 @@ public struct ConstantVelocityFilter: Sendable, Equatable {
 
     /// A filter at `position` with covariance `positionCovariance` (d×d), velocity 0 ± `speedSigma` per axis,
     /// position and velocity uncorrelated.
-    public init(position: [Double], positionCovariance: [Double], speedSigma: Double) {
+    init(position: [Double], positionCovariance: [Double], speedSigma: Double) {
         let d = position.count
         precondition(d == 2 || d == 3, "dimension must be 2 or 3")
         precondition(positionCovariance.count == d * d)
@@ -33,7 +33,7 @@ public struct ConstantVelocityFilter: Sendable, Equatable {
     }
 
     /// A filter with an explicit state and covariance (tests, restoring).
-    public init(state: [Double], covariance: [Double]) {
+    init(state: [Double], covariance: [Double]) {
         let d = state.count / 2
         precondition((d == 2 || d == 3) && state.count == 2 * d && covariance.count == 4 * d * d)
         dimension = d
@@ -41,7 +41,9 @@ public struct ConstantVelocityFilter: Sendable, Equatable {
         self.covariance = covariance
     }
 
+    /// Filtered position, one entry per dimension, metres.
     public var position: [Double] { Array(state[0..<dimension]) }
+    /// Filtered velocity, one entry per dimension, m/s.
     public var velocity: [Double] { Array(state[dimension..<n]) }
     /// The d×d position block of the covariance.
     public var positionCovariance: [Double] { block(row: 0, column: 0) }
@@ -56,7 +58,7 @@ public struct ConstantVelocityFilter: Sendable, Equatable {
 
     /// This filter moved `dt` seconds ahead (dt ≥ 0 adds process noise; a negative dt extrapolates the mean back
     /// and adds the process noise of |dt|, a conservative covariance for reporting a late fix).
-    public func predicted(by dt: Double, accelerationPSD q: Double) -> ConstantVelocityFilter {
+    func predicted(by dt: Double, accelerationPSD q: Double) -> ConstantVelocityFilter {
         let d = dimension, n = self.n
         var x = state
         for i in 0..<d { x[i] += dt * state[d + i] }
@@ -86,7 +88,7 @@ public struct ConstantVelocityFilter: Sendable, Equatable {
 
     /// Innovation `ν = z − p`, its covariance `S = P_pp + R` and the normalized innovation squared `νᵀ S⁻¹ ν`
     /// (`nil` when S is not positive definite).
-    public func innovation(
+    func innovation(
         measurement z: [Double], covariance r: [Double]
     ) -> (residual: [Double], s: [Double], nis: Double)? {
         let d = dimension

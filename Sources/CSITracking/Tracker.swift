@@ -9,8 +9,9 @@ public enum TrackClock: String, Sendable, Equatable {
 
 /// Identifies a track: one per (receiver, UE).
 public struct TrackKey: Hashable, Sendable {
-    public var receiver: UInt32
-    public var ue: UInt32
+    var receiver: UInt32
+    var ue: UInt32
+    /// The track of UE `ue` as seen by receiver `receiver`.
     public init(receiver: UInt32, ue: UInt32) {
         self.receiver = receiver
         self.ue = ue
@@ -20,8 +21,8 @@ public struct TrackKey: Hashable, Sendable {
 /// One fix, as the tracker sees it.
 public struct TrackMeasurement: Sendable {
     /// Time of the fix on `clock`, ns.
-    public var timeNs: Int64
-    public var clock: TrackClock
+    var timeNs: Int64
+    var clock: TrackClock
     /// Position; in 2-D only x and y are filtered and z is carried through.
     public var position: SIMD3<Double>
     /// Row-major d×d covariance, m² (empty or wrong-sized: `defaultMeasurementSigmaM` is used).
@@ -30,8 +31,10 @@ public struct TrackMeasurement: Sendable {
     public var dimension: Int
     /// `false` for fixes the search itself distrusts (gross error suspected, failed): they never update a
     /// track, the track is only predicted to their time.
-    public var usable: Bool
+    var usable: Bool
 
+    /// A fix to track: `position` (m) at `timeNs` on `clock`, its row-major `dimension`×`dimension` `covariance` (m²),
+    /// and whether it may update a track (`usable`).
     public init(
         timeNs: Int64, clock: TrackClock, position: SIMD3<Double>, covariance: [Double], dimension: Int, usable: Bool
     ) {
@@ -67,6 +70,7 @@ public enum TrackEvent: String, Sendable, Equatable, CaseIterable {
 
 /// The track at the time of one fix (filtered position and velocity, their covariances, bookkeeping).
 public struct TrackEstimate: Sendable, Equatable {
+    /// What the fix did to its track (started, updated, gated out, ...).
     public var event: TrackEvent
     /// 2 or 3: the size of the covariance blocks.
     public var dimension: Int
@@ -93,9 +97,10 @@ public struct TrackEstimate: Sendable, Equatable {
 /// A value type with no locks: the daemon keeps one behind a `Mutex`, offline tools own one. `process` costs a
 /// few microseconds (≤ 6×6 matrices); expiry is swept at most every `sweepIntervalNs` of `nowNs`.
 public struct Tracker: Sendable {
+    /// The configuration the tracker was created with (validated).
     public let configuration: TrackerConfiguration
     /// χ² gate thresholds, by dimension.
-    public let gate2: Double, gate3: Double
+    let gate2: Double, gate3: Double
 
     struct TrackState {
         var filter: ConstantVelocityFilter // at tUpdateNs
@@ -207,7 +212,7 @@ public struct Tracker: Sendable {
     }
 
     /// Forgets every track.
-    public mutating func removeAll() { tracks.removeAll() }
+    mutating func removeAll() { tracks.removeAll() }
 
     // MARK: internals
 

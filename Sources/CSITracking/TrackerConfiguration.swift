@@ -23,26 +23,30 @@ public struct TrackerConfiguration: Sendable, Equatable {
     /// Standard deviation of each velocity component when a track starts, m/s.
     public var initialSpeedSigmaMps: Double = 3.0
 
+    /// Creates the defaults documented on each property.
     public init() {}
 
     /// Limits of every value (inclusive unless noted); `validate()` checks against them.
-    public enum Limits {
-        public static let accelerationPSD: ClosedRange<Double> = 1e-6...1e6
+    enum Limits {
+        static let accelerationPSD: ClosedRange<Double> = 1e-6...1e6
         /// Open at 1.
-        public static let gateProbability: ClosedRange<Double> = 0.5...0.999999999
-        public static let outliersToRestart: ClosedRange<Int> = 1...1000
-        public static let restartAfterSeconds: ClosedRange<Double> = 0.001...86_400
-        public static let expireAfterSeconds: ClosedRange<Double> = 0.001...604_800
-        public static let maxTracks: ClosedRange<Int> = 1...1_048_576
-        public static let measurementFloorM: ClosedRange<Double> = 0...100
-        public static let defaultMeasurementSigmaM: ClosedRange<Double> = 1e-6...1000
-        public static let initialSpeedSigmaMps: ClosedRange<Double> = 1e-3...1000
+        static let gateProbability: ClosedRange<Double> = 0.5...0.999999999
+        static let outliersToRestart: ClosedRange<Int> = 1...1000
+        static let restartAfterSeconds: ClosedRange<Double> = 0.001...86_400
+        static let expireAfterSeconds: ClosedRange<Double> = 0.001...604_800
+        static let maxTracks: ClosedRange<Int> = 1...1_048_576
+        static let measurementFloorM: ClosedRange<Double> = 0...100
+        static let defaultMeasurementSigmaM: ClosedRange<Double> = 1e-6...1000
+        static let initialSpeedSigmaMps: ClosedRange<Double> = 1e-3...1000
     }
 
     /// A value out of range, named by its configuration key (snake_case, as in the YAML).
     public struct InvalidValue: Error, Sendable, Equatable, CustomStringConvertible {
+        /// The configuration key at fault, snake_case as in the YAML.
         public let key: String
+        /// What is wrong with the value.
         public let message: String
+        /// `key: message`.
         public var description: String { "\(key): \(message)" }
     }
 

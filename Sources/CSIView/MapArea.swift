@@ -4,14 +4,14 @@ import Foundation
 /// given, the bounds of the fixes seen so far. Metres in the scene frame of the fixes (docs/protocol.md §2).
 public struct MapArea: Sendable, Equatable, Codable {
     /// Where the extent came from: `"model"`, `"scene"`, `"region"` (given on the command line) or `"fixes"`.
-    public var source: String
+    var source: String
     /// x range, metres: `[min, max]`.
     public var x: [Double]
     /// y range, metres: `[min, max]`.
     public var y: [Double]
 
     /// Largest coordinate magnitude accepted, metres: a site is far smaller; anything beyond is a bad input.
-    public static let maxCoordinate = 1e6
+    static let maxCoordinate = 1e6
 
     /// Validates the ranges: finite, `min < max`, within ±``maxCoordinate``.
     ///

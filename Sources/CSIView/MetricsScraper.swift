@@ -35,7 +35,7 @@ public struct MetricsScraper: Sendable {
     /// One scrape: the series whose names start with `prefix` (histograms and summaries left out).
     ///
     /// - Throws: socket errors, ``ViewError`` for a non-200 answer or a timeout.
-    public func scrape(prefix: String = "csilocd_", timeout: Duration = .seconds(2)) async throws -> [String: Double] {
+    func scrape(prefix: String = "csilocd_", timeout: Duration = .seconds(2)) async throws -> [String: Double] {
         let (host, port, path) = (host, port, path)
         // The connect gets the whole budget too (FlyingSocks' default is 5 s, which a loaded machine can exceed).
         let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) * 1e-18

@@ -1,7 +1,8 @@
 /// A bad viewer input (address, region, URL) or a failure to start; the message names the input.
 public struct ViewError: Error, Sendable, Equatable, CustomStringConvertible {
-    public let message: String
+    let message: String
+    /// The message.
     public var description: String { message }
 
-    public init(_ message: String) { self.message = message }
+    init(_ message: String) { self.message = message }
 }

@@ -5,24 +5,25 @@ public struct ViewLimits: Sendable, Equatable {
     /// Positions kept per UE for its tails (fix tail and track tail each).
     public var tailLength = 100
     /// Recent truth errors kept for the error statistics.
-    public var errorWindow = 2000
+    var errorWindow = 2000
     /// Browsers streaming at once; more get `503`.
     public var maxClients = 8
     /// Events queued for a browser that does not read; beyond, it is dropped (its stream ends; counted).
-    public var clientQueue = 16
+    var clientQueue = 16
     /// Seconds between updates sent to browsers (at most; none when nothing changed).
-    public var updateInterval = 0.25
+    var updateInterval = 0.25
     /// Seconds between keep-alive comments on an idle stream (they also reveal closed connections).
-    public var keepAliveInterval = 10.0
+    var keepAliveInterval = 10.0
     /// Seconds a request handler may take (FlyingFox's timeout; streams are not cut by it).
-    public var requestTimeout = 10.0
+    var requestTimeout = 10.0
     /// Prometheus series kept from the daemon's `/metrics`.
-    public var maxMetricSeries = 64
+    var maxMetricSeries = 64
 
     /// Largest ``maxUEs`` × ``tailLength``: the positions kept per tail kind over all UEs (≈ 100 B each with
     /// both tails).
-    public static let maxTailPositions = 1_000_000
+    static let maxTailPositions = 1_000_000
 
+    /// Creates the default limits documented on each property.
     public init() {}
 
     /// Checks every bound: positive and within sane maxima.

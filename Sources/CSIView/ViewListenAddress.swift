@@ -5,10 +5,10 @@ import Foundation
 /// where people are.
 public struct ViewListenAddress: Sendable, Equatable {
     /// IP literal (IPv6 without brackets).
-    public var host: String
+    var host: String
     /// TCP port; 0 lets the kernel choose (see ``Viewer/port``).
-    public var port: UInt16
-    public var isIPv6: Bool { host.contains(":") }
+    var port: UInt16
+    var isIPv6: Bool { host.contains(":") }
 
     /// Parses and checks `text`.
     ///
@@ -49,5 +49,5 @@ public struct ViewListenAddress: Sendable, Equatable {
     }
 
     /// The address as a URL host and port, e.g. `127.0.0.1:8090`, `[::1]:8090`.
-    public func authority(port: UInt16) -> String { isIPv6 ? "[\(host)]:\(port)" : "\(host):\(port)" }
+    func authority(port: UInt16) -> String { isIPv6 ? "[\(host)]:\(port)" : "\(host):\(port)" }
 }

@@ -6,7 +6,7 @@ import Foundation
 /// its track tail (line), the track's position and velocity (1 s ahead); a side panel lists the UEs, the error
 /// against truth and the counters. `/?limit=N` stops after N updates (see ``Viewer``). For headless checks the body carries `data-fixes` (fixes counted) and
 /// `data-drawn` (fix markers drawn in the last frame).
-public enum ViewPage {
+enum ViewPage {
     /// Sorted keys, so equal snapshots give equal bytes.
     static let encoder: JSONEncoder = {
         let e = JSONEncoder()
@@ -15,7 +15,7 @@ public enum ViewPage {
     }()
 
     /// The document served at `/`.
-    public static let html = #"""
+    static let html = #"""
         <!DOCTYPE html>
         <html lang="en"><head><meta charset="utf-8"><title>csiloc live map</title>
         <meta name="viewport" content="width=device-width, initial-scale=1">

@@ -1,4 +1,4 @@
-public import CSIWire
+import CSIWire
 import Foundation
 import Synchronization
 
@@ -25,14 +25,15 @@ public final class ViewState: Sendable {
         var version: UInt64 = 0
     }
 
+    /// The bounds every collection and string is kept within.
     public let limits: ViewLimits
     /// The area from a model, scene or region; `nil`: the fixes' bounds.
     public let area: MapArea?
     /// The feed's endpoint (shown on the page).
-    public let source: String
+    let source: String
     private let state = Mutex(State())
 
-    public init(limits: ViewLimits = ViewLimits(), area: MapArea? = nil, source: String = "") {
+    init(limits: ViewLimits = ViewLimits(), area: MapArea? = nil, source: String = "") {
         self.limits = limits
         self.area = area
         self.source = source
@@ -41,7 +42,7 @@ public final class ViewState: Sendable {
     /// Takes in one fix: updates its UE (evicting the least recently seen one at ``ViewLimits/maxUEs``), the
     /// tails, the counters and the error window. Positions that are not finite or beyond
     /// ``MapArea/maxCoordinate`` are not drawn.
-    public func ingest(_ fix: PositionFix, now: ContinuousClock.Instant = .now) {
+    func ingest(_ fix: PositionFix, now: ContinuousClock.Instant = .now) {
         let key = UInt64(fix.receiverID) << 32 | UInt64(fix.ueID)
         let limits = limits
         let latest = Self.slim(fix)
@@ -86,7 +87,7 @@ public final class ViewState: Sendable {
     }
 
     /// Counts a message on the feed that is not a fix.
-    public func countUndecodable() {
+    func countUndecodable() {
         state.withLock { $0.undecodable() }
     }
 
@@ -106,8 +107,7 @@ public final class ViewState: Sendable {
 
     /// Records a scrape of the daemon's `/metrics`: the series (kept: the first ``ViewLimits/maxMetricSeries`` by
     /// name), or the error, which keeps the last series.
-    public func setMetrics(url: String, series: [String: Double]?, error: String?, now: ContinuousClock.Instant = .now)
-    {
+    func setMetrics(url: String, series: [String: Double]?, error: String?, now: ContinuousClock.Instant = .now) {
         let cap = limits.maxMetricSeries
         state.withLock { s in
             var m = s.metrics ?? ViewSnapshot.DaemonMetrics(url: url, series: [:])
@@ -125,7 +125,7 @@ public final class ViewState: Sendable {
     }
 
     /// Increases with every change; the update task sends a snapshot only when it moved.
-    public var version: UInt64 { state.withLock { $0.version } }
+    var version: UInt64 { state.withLock { $0.version } }
 
     /// The page's view of the state now.
     public func snapshot(now: ContinuousClock.Instant = .now) -> ViewSnapshot {

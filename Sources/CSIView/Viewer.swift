@@ -21,15 +21,17 @@ public final class Viewer: Sendable {
     /// What to view and where to serve it.
     public struct Configuration: Sendable {
         /// The fix feed (a daemon's `output.endpoint`, or a `csiloc proxy` backend), connected to.
-        public var endpoint: String
+        var endpoint: String
         /// Subscription prefixes (default `pos/v1/`: every receiver).
         public var topics: [String] = [WireTopic.prefix(.position)]
-        public var listen: ViewListenAddress
+        var listen: ViewListenAddress
+        /// The map's area (nil: the fixes' bounds).
         public var area: MapArea?
+        /// Bounds on what the viewer keeps.
         public var limits = ViewLimits()
         /// The daemon's metrics endpoint, scraped every ``metricsInterval``.
         public var metrics: MetricsScraper?
-        public var metricsInterval: Duration = .seconds(2)
+        var metricsInterval: Duration = .seconds(2)
         /// The subscriber's socket security (CURVE client: `--curve-*`).
         public var security: SocketSecurity = .plaintext
         /// Answer requests whatever their `Host` header (`--allow-remote`). Otherwise only the listen address,
@@ -37,6 +39,7 @@ public final class Viewer: Sendable {
         /// so a page elsewhere cannot read the map through a DNS name rebound to 127.0.0.1.
         public var allowAnyHost = false
 
+        /// A viewer of the fix feed at `endpoint`, serving on `listen`.
         public init(endpoint: String, listen: ViewListenAddress) {
             self.endpoint = endpoint
             self.listen = listen
@@ -44,9 +47,10 @@ public final class Viewer: Sendable {
     }
 
     /// Largest `?limit=` of `GET /events`.
-    public static let maxEventLimit = 100_000
+    static let maxEventLimit = 100_000
 
-    public let configuration: Configuration
+    let configuration: Configuration
+    /// The viewer's state, fed by the subscriber.
     public let state: ViewState
     private let broadcaster: EventBroadcaster
     private let server: HTTPServer
@@ -185,7 +189,7 @@ public final class Viewer: Sendable {
     }
 
     /// The port the server listens on (the kernel's choice for port 0); 0 before ``start()``.
-    public var port: UInt16 { boundPort.withLock { $0 } }
+    var port: UInt16 { boundPort.withLock { $0 } }
 
     /// The page's URL, e.g. `http://127.0.0.1:8090/`.
     public var url: String { "http://\(configuration.listen.authority(port: port))/" }

@@ -17,15 +17,15 @@
 /// crc.update(partB)
 /// let value = crc.value
 /// ```
-public struct CRC32C: Sendable, Hashable {
+struct CRC32C: Sendable, Hashable {
     /// The reflected Castagnoli polynomial.
-    public static let polynomial: UInt32 = 0x82F6_3B78
+    static let polynomial: UInt32 = 0x82F6_3B78
 
     /// Internal register, pre-inverted (init `0xFFFFFFFF`).
     private var state: UInt32 = 0xFFFF_FFFF
 
     /// Starts a new, empty checksum.
-    public init() {}
+    init() {}
 
     /// Continues a checksum whose ``value`` so far was `value` (the CRC of the bytes fed before).
     static func resuming(_ value: UInt32) -> CRC32C {
@@ -35,16 +35,16 @@ public struct CRC32C: Sendable, Hashable {
     }
 
     /// The CRC of all bytes passed to `update(_:)` so far (final XOR applied).
-    public var value: UInt32 { state ^ 0xFFFF_FFFF }
+    var value: UInt32 { state ^ 0xFFFF_FFFF }
 
     /// Feeds raw memory into the checksum.
-    public mutating func update(_ buffer: UnsafeRawBufferPointer) {
+    mutating func update(_ buffer: UnsafeRawBufferPointer) {
         state = CRC32C.advance(state, buffer)
     }
 
     /// Feeds a byte sequence into the checksum; contiguous collections (`[UInt8]`, `ArraySlice<UInt8>`)
     /// take the fast path, anything else is processed byte by byte.
-    public mutating func update<Bytes: Sequence>(_ bytes: Bytes) where Bytes.Element == UInt8 {
+    mutating func update<Bytes: Sequence>(_ bytes: Bytes) where Bytes.Element == UInt8 {
         let done: Void? = bytes.withContiguousStorageIfAvailable { buffer in
             state = CRC32C.advance(state, UnsafeRawBufferPointer(buffer))
         }
@@ -60,14 +60,14 @@ public struct CRC32C: Sendable, Hashable {
     }
 
     /// The CRC-32C of `bytes` in one call.
-    public static func checksum<Bytes: Sequence>(_ bytes: Bytes) -> UInt32 where Bytes.Element == UInt8 {
+    static func checksum<Bytes: Sequence>(_ bytes: Bytes) -> UInt32 where Bytes.Element == UInt8 {
         var crc = CRC32C()
         crc.update(bytes)
         return crc.value
     }
 
     /// The CRC-32C of raw memory in one call.
-    public static func checksum(_ buffer: UnsafeRawBufferPointer) -> UInt32 {
+    static func checksum(_ buffer: UnsafeRawBufferPointer) -> UInt32 {
         var crc = CRC32C()
         crc.update(buffer)
         return crc.value

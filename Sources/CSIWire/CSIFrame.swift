@@ -48,7 +48,7 @@ public struct CSIFrame: Sendable, Hashable {
     }
 
     /// The topic this frame is published on (`csi/v1/<receiver>/<ue>`).
-    public var topic: WireTopic { WireTopic(kind: .csi, receiverID: header.receiverID, ueID: header.ueID) }
+    package var topic: WireTopic { WireTopic(kind: .csi, receiverID: header.receiverID, ueID: header.ueID) }
 
     /// `n_ant`.
     public var antennaCount: Int { Int(header.antennaCount) }
@@ -60,7 +60,7 @@ public struct CSIFrame: Sendable, Hashable {
     public var truth: SIMD3<Double>? { `extension`?.truth }
 
     /// The complex sample of antenna `antenna` at subcarrier `subcarrier`, or `nil` when out of range.
-    public func sample(antenna: Int, subcarrier: Int) -> (re: Float, im: Float)? {
+    func sample(antenna: Int, subcarrier: Int) -> (re: Float, im: Float)? {
         guard (0..<antennaCount).contains(antenna), (0..<subcarrierCount).contains(subcarrier) else { return nil }
         let k = 2 * (antenna * subcarrierCount + subcarrier)
         guard k + 1 < samples.count else { return nil }

@@ -6,7 +6,7 @@
 /// `CSIFrameHeader+Bytes.swift`.
 public struct CSIFrameHeader: Sendable, Hashable {
     /// The magic bytes at offset 0: ASCII `CSI1`.
-    public static let magic: [UInt8] = [0x43, 0x53, 0x49, 0x31]
+    static let magic: [UInt8] = [0x43, 0x53, 0x49, 0x31]
     /// The `header_version` this implementation reads and writes.
     public static let currentVersion: UInt16 = 1
     /// The v1 header size; readers accept longer headers and skip the tail.
@@ -43,9 +43,9 @@ public struct CSIFrameHeader: Sendable, Hashable {
     /// `snr_db` @52: NaN if unknown.
     public var snrDb: Float
     /// `scale` @56: multiplier for integer sample formats (ignored for cf32; conventionally 1).
-    public var scale: Float
+    package var scale: Float
     /// `crc32c` @60: CRC-32C of the payload part; 0 means "not computed".
-    public var crc32c: UInt32
+    package var crc32c: UInt32
 
     /// Creates a header; defaults describe a v1, 64-byte, cf32, antenna-major, single-port frame.
     public init(
@@ -87,19 +87,19 @@ public struct CSIFrameHeader: Sendable, Hashable {
     }
 
     /// The typed sample format, or `nil` for an unknown code.
-    public var sampleFormat: SampleFormat? { SampleFormat(rawValue: sampleFormatCode) }
+    package var sampleFormat: SampleFormat? { SampleFormat(rawValue: sampleFormatCode) }
 
     /// The typed layout, or `nil` for an unknown code.
-    public var layout: SampleLayout? { SampleLayout(rawValue: layoutCode) }
+    var layout: SampleLayout? { SampleLayout(rawValue: layoutCode) }
 
     /// `n_ant · n_sc` (cannot overflow `Int`: both are 16-bit).
-    public var elementCount: Int { Int(antennaCount) * Int(subcarrierCount) }
+    var elementCount: Int { Int(antennaCount) * Int(subcarrierCount) }
 }
 
 extension CSIFrameHeader {
     /// Bitwise equality: unlike `==`, NaN `snr_db`/`scale` compare equal to themselves. Useful in tests and
     /// round-trip checks.
-    public func isIdentical(to other: CSIFrameHeader) -> Bool {
+    package func isIdentical(to other: CSIFrameHeader) -> Bool {
         serialized() == other.serialized()
     }
 }

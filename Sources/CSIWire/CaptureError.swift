@@ -22,6 +22,7 @@ public enum CaptureError: Error, Sendable, Hashable, CustomStringConvertible {
     /// A record or metadata object exceeds the format's limits (too many parts, too large).
     case invalidRecord(String)
 
+    /// One line naming the failed operation (and path) and the system error (`strerror`, errno).
     public var description: String {
         switch self {
         case .open(let path, let code): "cannot open \(path): \(CaptureError.text(code))"

@@ -6,16 +6,16 @@
 /// body   = i64 t_recv_ns | u16 n_parts | (u32 part_len | part bytes){n_parts}
 /// ```
 /// All integers little-endian.
-public enum CaptureFormat {
+enum CaptureFormat {
     /// The 8 bytes every capture file starts with.
-    public static let fileMagic: [UInt8] = Array("CSICAP01".utf8)
+    static let fileMagic: [UInt8] = Array("CSICAP01".utf8)
     /// The 4 bytes every record starts with: `52 45 43 A5` (`"REC"` + 0xA5; u32 LE `0xA5434552`).
     /// 0xA5 after an ASCII byte is invalid UTF-8, so the marker never occurs inside JSON text.
-    public static let recordMarker: [UInt8] = [0x52, 0x45, 0x43, 0xA5]
+    static let recordMarker: [UInt8] = [0x52, 0x45, 0x43, 0xA5]
     /// Largest metadata JSON accepted by the reader and produced by the writer.
-    public static let maxMetadataBytes = 1 << 20
+    static let maxMetadataBytes = 1 << 20
     /// Largest record body accepted by the reader and produced by the writer (64 MiB).
-    public static let maxRecordBodyBytes = 64 << 20
+    static let maxRecordBodyBytes = 64 << 20
     /// Smallest possible body: `t_recv_ns` + `n_parts` with no parts.
     static let minRecordBodyBytes = 10
     /// Marker + length before the body, CRC after it.
@@ -24,7 +24,7 @@ public enum CaptureFormat {
     static let fileHeaderPrefixBytes = 12
 
     /// The file header: magic, length, metadata JSON (deterministic), CRC.
-    public static func encodeHeader(_ metadata: CaptureMetadata) throws(CaptureError) -> [UInt8] {
+    static func encodeHeader(_ metadata: CaptureMetadata) throws(CaptureError) -> [UInt8] {
         let json = metadata.jsonValue().serialized()
         guard json.count <= maxMetadataBytes else {
             throw .invalidRecord("metadata JSON is \(json.count) bytes, limit \(maxMetadataBytes)")
@@ -37,7 +37,7 @@ public enum CaptureFormat {
     }
 
     /// One framed record: marker, body length, body, CRC of the body.
-    public static func encodeRecord(_ record: CaptureRecord) throws(CaptureError) -> [UInt8] {
+    static func encodeRecord(_ record: CaptureRecord) throws(CaptureError) -> [UInt8] {
         guard record.parts.count <= Int(UInt16.max) else {
             throw .invalidRecord("\(record.parts.count) parts, limit \(UInt16.max)")
         }

@@ -35,12 +35,13 @@ public struct CaptureReadReport: Sendable, Hashable {
         public var reason: Reason
 
         /// Creates a damage entry.
-        public init(offset: Int64, byteCount: Int64, reason: Reason) {
+        init(offset: Int64, byteCount: Int64, reason: Reason) {
             self.offset = offset
             self.byteCount = byteCount
             self.reason = reason
         }
 
+        /// `reason at offset N, M bytes skipped`.
         public var description: String { "\(reason.rawValue) at offset \(offset), \(byteCount) bytes skipped" }
     }
 

@@ -83,7 +83,7 @@ public final class CaptureReader {
     }
 
     /// Reads every remaining record.
-    public func readAll() throws(CaptureError) -> [CaptureRecord] {
+    package func readAll() throws(CaptureError) -> [CaptureRecord] {
         var records: [CaptureRecord] = []
         while let record = try next() { records.append(record) }
         return records

@@ -17,7 +17,7 @@ public final class CaptureWriter {
     /// When buffered records are written to the kernel.
     public struct FlushPolicy: Sendable, Hashable {
         /// Flush once this many records are buffered (1 = every record).
-        public var everyRecords: Int
+        var everyRecords: Int
         /// Also flush on append when this much time passed since the last flush.
         public var interval: Duration?
 
@@ -81,7 +81,7 @@ public final class CaptureWriter {
     }
 
     /// Writes buffered bytes to the kernel (survives a process crash, not a power loss).
-    public func flush() throws(CaptureError) {
+    func flush() throws(CaptureError) {
         guard let fd else { throw .closed }
         var written = 0
         while written < pending.count {
@@ -102,7 +102,7 @@ public final class CaptureWriter {
     }
 
     /// ``flush()`` then `fsync(2)`: everything appended so far survives a power loss.
-    public func sync() throws(CaptureError) {
+    func sync() throws(CaptureError) {
         try flush()
         guard let fd else { throw .closed }
         guard fsync(fd) == 0 else { throw .sync(errno: errno) }

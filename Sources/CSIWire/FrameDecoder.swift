@@ -11,7 +11,7 @@ public struct FrameDecoder: Sendable {
     /// Upper bounds that keep a hostile or broken publisher from making the decoder allocate a lot.
     public struct Limits: Sendable, Hashable {
         /// Longest accepted topic part, in bytes.
-        public var maxTopicBytes: Int
+        var maxTopicBytes: Int
         /// Largest accepted `n_ant · n_sc`.
         public var maxElements: Int
         /// Largest accepted extension part, in bytes.

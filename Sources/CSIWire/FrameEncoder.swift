@@ -20,6 +20,7 @@ public struct FrameEncoder: Sendable {
     public struct EncodingError: Error, Sendable, Hashable, CustomStringConvertible {
         /// Human-readable reason.
         public let message: String
+        /// The reason, as `message`.
         public var description: String { message }
     }
 

@@ -11,7 +11,7 @@ public struct FrameExtension: Sendable, Hashable {
     /// The parsed object (including `truth` when present).
     public let members: [String: JSONValue]
     /// The JSON bytes as received (or as serialized, for an extension built from members).
-    public let rawJSON: [UInt8]
+    package let rawJSON: [UInt8]
     /// The validated `truth` member, if present and not `null`.
     public let truth: SIMD3<Double>?
 

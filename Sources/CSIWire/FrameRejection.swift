@@ -55,5 +55,6 @@ public struct FrameRejection: Error, Sendable, Hashable, CustomStringConvertible
         self.message = message
     }
 
+    /// `reason: message`.
     public var description: String { "\(reason.rawValue): \(message)" }
 }

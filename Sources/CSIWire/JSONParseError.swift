@@ -5,5 +5,6 @@ public struct JSONParseError: Error, Sendable, Hashable, CustomStringConvertible
     /// Human-readable reason.
     public let message: String
 
+    /// `invalid JSON at byte N: message`.
     public var description: String { "invalid JSON at byte \(offset): \(message)" }
 }

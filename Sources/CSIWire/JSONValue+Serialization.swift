@@ -9,7 +9,7 @@ extension JSONValue {
     }
 
     /// ``serialized()`` as a `String`.
-    public func serializedString() -> String {
+    func serializedString() -> String {
         String(decoding: serialized(), as: UTF8.self)
     }
 

@@ -25,19 +25,19 @@ public enum JSONValue: Sendable, Hashable {
     }
 
     /// The members when this is an object.
-    public var objectValue: [String: JSONValue]? {
+    var objectValue: [String: JSONValue]? {
         if case .object(let members) = self { return members }
         return nil
     }
 
     /// The elements when this is an array.
-    public var arrayValue: [JSONValue]? {
+    var arrayValue: [JSONValue]? {
         if case .array(let elements) = self { return elements }
         return nil
     }
 
     /// The text when this is a string.
-    public var stringValue: String? {
+    var stringValue: String? {
         if case .string(let text) = self { return text }
         return nil
     }
@@ -49,16 +49,16 @@ public enum JSONValue: Sendable, Hashable {
     }
 
     /// The number when this is a number.
-    public var numberValue: JSONNumber? {
+    var numberValue: JSONNumber? {
         if case .number(let number) = self { return number }
         return nil
     }
 
     /// The number as a `Double` (possibly infinite for out-of-range literals such as `1e400`), or `nil`.
-    public var doubleValue: Double? { numberValue?.doubleValue }
+    var doubleValue: Double? { numberValue?.doubleValue }
 
     /// `true` for `.null`.
-    public var isNull: Bool {
+    var isNull: Bool {
         if case .null = self { return true }
         return false
     }
@@ -75,11 +75,17 @@ extension JSONValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, Expre
     ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral, ExpressibleByArrayLiteral,
     ExpressibleByDictionaryLiteral
 {
+    /// `.null`, so that `nil` can be written where a `JSONValue` is expected.
     public init(nilLiteral: ()) { self = .null }
+    /// `.bool` from a Boolean literal.
     public init(booleanLiteral value: Bool) { self = .bool(value) }
+    /// `.string` from a string literal.
     public init(stringLiteral value: String) { self = .string(value) }
+    /// `.integer` from an integer literal.
     public init(integerLiteral value: Int) { self = .integer(value) }
+    /// `.double` from a floating-point literal.
     public init(floatLiteral value: Double) { self = .double(value) }
+    /// `.array` from an array literal.
     public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
 
     /// Later duplicates win, as with `Dictionary(_:uniquingKeysWith:)`.

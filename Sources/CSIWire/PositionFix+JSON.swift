@@ -3,17 +3,18 @@ extension PositionFix {
     public struct DecodingError: Error, Sendable, Hashable, CustomStringConvertible {
         /// Human-readable reason, naming the member at fault.
         public let message: String
+        /// The reason, as `message`.
         public var description: String { message }
     }
 
     /// Largest accepted JSON body when decoding.
-    public static let maxJSONBytes = 256 * 1024
+    static let maxJSONBytes = 256 * 1024
 
     // MARK: - Encoding
 
     /// The JSON object of this fix. Non-finite numbers become `null`; `truth_error_m`, `stages` and `track` are
     /// omitted when `nil`, `ellipse` is `null` when `nil`.
-    public func jsonValue() -> JSONValue {
+    func jsonValue() -> JSONValue {
         var members: [String: JSONValue] = [
             "class": .string(PositionFix.messageClass),
             "v": .integer(PositionFix.currentVersion),

@@ -25,6 +25,8 @@ extension PositionFix {
         /// Normalized innovation squared of the fix against the track's prediction (NaN when not gated).
         public var nis: Double
 
+        /// Creates a track block: `position` (m) and `velocity` (m/s), their row-major covariances (m², m²/s²; 4 or 9
+        /// values), the tracker's `event`, update count, ages in seconds and the fix's normalized innovation squared.
         public init(
             position: SIMD3<Double>, velocity: SIMD3<Double>, covariance: [Double], velocityCovariance: [Double],
             event: String, updates: Int, ageSeconds: Double, sinceUpdateSeconds: Double, nis: Double = .nan
@@ -48,7 +50,7 @@ extension PositionFix {
 
         /// Direction of horizontal motion, degrees counter-clockwise from +x in [0, 360); NaN at zero speed.
         /// (gpsd's `track` is clockwise from true north; a scene frame has no north.)
-        public var headingDeg: Double {
+        var headingDeg: Double {
             guard speedMps > 0 else { return .nan }
             let deg = atan2(velocity.y, velocity.x) * 180 / .pi
             return deg < 0 ? deg + 360 : (deg >= 360 ? 0 : deg)
@@ -60,13 +62,13 @@ extension PositionFix {
         }
 
         /// 2·√(σx² + σy²) ("2DRMS", ≈ 95 % for a near-circular error), m (gpsd `eph`).
-        public var ephM: Double { 2 * (variance(covariance, 0) + variance(covariance, 1)).squareRoot() }
+        var ephM: Double { 2 * (variance(covariance, 0) + variance(covariance, 1)).squareRoot() }
 
         /// 2·σz, m (gpsd `epv`); NaN for a 2-D track.
-        public var epvM: Double { dimension == 3 ? 2 * variance(covariance, 2).squareRoot() : .nan }
+        var epvM: Double { dimension == 3 ? 2 * variance(covariance, 2).squareRoot() : .nan }
 
         /// 2·σ of the horizontal speed (along the velocity; isotropic when at rest), m/s (gpsd `eps`).
-        public var epsMps: Double {
+        var epsMps: Double {
             let d = dimension
             guard velocityCovariance.count == d * d else { return .nan }
             let a = velocityCovariance[0], b = (velocityCovariance[1] + velocityCovariance[d]) / 2,

@@ -5,7 +5,7 @@
 /// and are written as JSON `null`, which decodes back to NaN.
 public struct PositionFix: Sendable, Equatable {
     /// The JSON `class` discriminator.
-    public static let messageClass = "FIX"
+    static let messageClass = "FIX"
     /// The JSON `v` this implementation writes and reads.
     public static let currentVersion = 1
     /// The confidence used for ``UncertaintyEllipse`` unless a caller asks otherwise.
@@ -96,10 +96,10 @@ public struct PositionFix: Sendable, Equatable {
     }
 
     /// The topic this fix is published on (`pos/v1/<receiver>/<ue>`).
-    public var topic: WireTopic { WireTopic(kind: .position, receiverID: receiverID, ueID: ueID) }
+    package var topic: WireTopic { WireTopic(kind: .position, receiverID: receiverID, ueID: ueID) }
 
     /// Bitwise-tolerant equality for round-trip checks: like `==` but NaN equals NaN in every number.
-    public func isIdentical(to other: PositionFix) -> Bool {
+    package func isIdentical(to other: PositionFix) -> Bool {
         jsonValue() == other.jsonValue()
     }
 }

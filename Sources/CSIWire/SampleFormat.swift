@@ -6,7 +6,7 @@ public enum SampleFormat: UInt8, Sendable, Hashable, CaseIterable {
     case complexInt16 = 1
 
     /// Bytes occupied by one complex sample.
-    public var bytesPerSample: Int {
+    var bytesPerSample: Int {
         switch self {
         case .complexFloat32: 8
         case .complexInt16: 4
@@ -14,7 +14,7 @@ public enum SampleFormat: UInt8, Sendable, Hashable, CaseIterable {
     }
 
     /// Short name used in messages and docs (`cf32`, `ci16`).
-    public var shortName: String {
+    var shortName: String {
         switch self {
         case .complexFloat32: "cf32"
         case .complexInt16: "ci16"

@@ -26,7 +26,7 @@ public struct UncertaintyEllipse: Sendable, Hashable {
 
     /// The scale factor `k = √(−2 ln(1 − p))` for a 2-D Gaussian; `nil` unless `0 < p < 1`.
     /// (`p = 0.95` → `k ≈ 2.4477`; `p = 1 − e^{-1/2} ≈ 0.3935` → `k = 1`.)
-    public static func scaleFactor(confidence p: Double) -> Double? {
+    static func scaleFactor(confidence p: Double) -> Double? {
         guard p > 0, p < 1 else { return nil }
         return (-2 * log1p(-p)).squareRoot()
     }

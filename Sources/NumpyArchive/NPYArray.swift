@@ -82,8 +82,10 @@ public struct NPYArray: Sendable, Equatable, CustomStringConvertible {
     /// Number of elements (product of the shape; 1 for a 0-d array).
     public var count: Int { bytes.count / dtype.itemSize }
 
+    /// `NPYArray(dtype, shape (…))`, without the values.
     public var description: String { "NPYArray(\(dtype.rawValue), shape \(NPYHeader.formatShape(shape)))" }
 
+    /// Equal when dtype, shape and raw bytes all match.
     public static func == (lhs: NPYArray, rhs: NPYArray) -> Bool {
         lhs.dtype == rhs.dtype && lhs.shape == rhs.shape && lhs.bytes == rhs.bytes
     }
@@ -170,6 +172,7 @@ public struct NPYValues<Element: Sendable>: Sendable {
 }
 
 extension NPYValues: Equatable where Element: Equatable {
+    /// Equal when shapes and values match.
     public static func == (lhs: Self, rhs: Self) -> Bool { lhs.shape == rhs.shape && lhs.values == rhs.values }
 }
 
@@ -180,7 +183,7 @@ public struct NPYArrayInfo: Sendable, Equatable {
     /// Dimensions; `[]` for a 0-d array.
     public let shape: [Int]
     /// Whether the stored data is Fortran-ordered (readers convert it to C order).
-    public let fortranOrder: Bool
+    let fortranOrder: Bool
     /// Whether the stored data is big-endian (readers byte-swap it).
-    public let bigEndian: Bool
+    let bigEndian: Bool
 }

@@ -22,7 +22,7 @@ public enum NPYDType: String, Sendable, Hashable, CaseIterable {
     }
 
     /// The little-endian NumPy type string, as written in `.npy` headers.
-    public var descr: String {
+    var descr: String {
         switch self {
         case .bool: return "|b1"
         case .int8: return "|i1"

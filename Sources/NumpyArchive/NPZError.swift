@@ -46,9 +46,9 @@ public struct NPZError: Error, LocalizedError, CustomStringConvertible, Sendable
     /// Category, for programmatic handling.
     public let kind: Kind
     /// The file path as given by the caller.
-    public let file: String
+    let file: String
     /// The key or entry concerned, when the problem is inside one member.
-    public let location: Location?
+    let location: Location?
     /// What was expected and what was found, without the file/location prefix.
     public let detail: String
 
@@ -70,6 +70,7 @@ public struct NPZError: Error, LocalizedError, CustomStringConvertible, Sendable
         }
     }
 
+    /// The same text as `description`, for `localizedDescription`.
     public var errorDescription: String? { description }
 }
 

@@ -23,8 +23,9 @@ public final class NPZWriter {
         /// Use ZIP64 local headers, central-directory extras and end records even for small files. They are
         /// used automatically whenever an entry or the archive needs them (4 GiB and up); forcing them lets
         /// tests exercise those paths cheaply.
-        public var forceZip64: Bool
+        var forceZip64: Bool
 
+        /// Creates options; `forceZip64` forces ZIP64 records even for small files (for tests).
         public init(forceZip64: Bool = false) {
             self.forceZip64 = forceZip64
         }

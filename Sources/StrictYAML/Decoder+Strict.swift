@@ -1,8 +1,12 @@
 /// A coding key that accepts any string, used to list the keys actually present.
 public struct AnyCodingKey: CodingKey, Sendable {
+    /// The key as written in the document.
     public var stringValue: String
+    /// The index, for keys of unkeyed containers.
     public var intValue: Int?
+    /// A key named `stringValue`.
     public init(stringValue: String) { self.stringValue = stringValue }
+    /// An index key; its string value is the decimal index.
     public init?(intValue: Int) { self.stringValue = "\(intValue)"; self.intValue = intValue }
 }
 

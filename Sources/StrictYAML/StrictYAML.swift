@@ -10,9 +10,9 @@ import Yams
 public enum StrictYAML {
     /// Most nodes a document may expand to once its aliases are resolved (each alias counts as the node it
     /// repeats): bounds the work of composing and decoding any accepted document, whatever its anchors.
-    public static let maxExpandedNodes = 100_000
+    package static let maxExpandedNodes = 100_000
     /// Deepest nesting of mappings and lists accepted (composing and decoding recurse).
-    public static let maxDepth = 64
+    package static let maxDepth = 64
 
     /// Decodes `T` from YAML text; `file` is used in error messages only; `userInfo` reaches every
     /// `init(from:)` as `decoder.userInfo` (e.g. the directory relative paths are resolved against).
@@ -48,7 +48,7 @@ public enum StrictYAML {
 
     /// Throws a located error if `text` expands past ``maxExpandedNodes``, nests past ``maxDepth`` or has a
     /// complex mapping key (see ``decode(_:from:file:)``); for callers that compose YAML themselves.
-    public static func checkExpansion(_ text: String, file: String) throws {
+    static func checkExpansion(_ text: String, file: String) throws {
         do {
             try ExpansionGuard.check(text, maxNodes: maxExpandedNodes, maxDepth: maxDepth)
         } catch {
@@ -78,20 +78,26 @@ public enum StrictYAML {
 
 /// A configuration error located in its file: `file:line:column: key.path: message`.
 public struct YAMLFileError: Error, CustomStringConvertible, LocalizedError, Sendable {
+    /// Path of the configuration file.
     public let file: String
+    /// 1-based line of the offending node, when known.
     public let line: Int?
+    /// 1-based column of the offending node, when known.
     public let column: Int?
     /// Dotted key path, e.g. `array.spacing` or `planes[2].normal`.
     public let path: String
+    /// What is wrong, e.g. `unknown key` or `expected a number`.
     public let message: String
     /// The offending line with a caret, when known.
     public let snippet: String?
 
+    /// Creates an error at `file:line:column`, key `path`.
     public init(file: String, line: Int?, column: Int?, path: String, message: String, snippet: String?) {
         self.file = file; self.line = line; self.column = column
         self.path = path; self.message = message; self.snippet = snippet
     }
 
+    /// `file:line:column: path: message`, then the snippet when known.
     public var description: String {
         var s = file
         if let line, let column { s += ":\(line):\(column)" }
@@ -102,5 +108,6 @@ public struct YAMLFileError: Error, CustomStringConvertible, LocalizedError, Sen
         return s
     }
 
+    /// The same text as `description`, for `localizedDescription`.
     public var errorDescription: String? { description }
 }

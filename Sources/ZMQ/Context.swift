@@ -47,7 +47,7 @@ public final class Context: @unchecked Sendable {
     }
 
     /// Whether ``shutdown()`` or ``terminate()`` has been called.
-    public var isShutDown: Bool {
+    var isShutDown: Bool {
         state.withLock { $0.shutDown || $0.terminated }
     }
 

@@ -17,10 +17,10 @@ import Glibc
 /// keys), and its public key must be the one its secret key derives.
 public enum CurveCertificateFile {
     /// Largest file read.
-    public static let maxFileBytes = 65_536
+    package static let maxFileBytes = 65_536
 
     /// File name suffixes of a pair written by ``write(_:prefix:overwrite:)``.
-    public static let publicSuffix = ".key", secretSuffix = ".key_secret"
+    static let publicSuffix = ".key", secretSuffix = ".key_secret"
 
     /// Reads a public certificate (`NAME.key`). A file that also holds a secret key is refused, so that a
     /// configuration never points peers' allow-lists at a secret.

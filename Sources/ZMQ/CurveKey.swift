@@ -2,9 +2,9 @@
 /// a server's key that clients pin), so it prints itself.
 public struct CurveKey: Sendable, Hashable, CustomStringConvertible {
     /// Bytes in a CURVE key.
-    public static let byteCount = 32
+    static let byteCount = 32
     /// Characters in the Z85 form of a key.
-    public static let z85Count = 40
+    static let z85Count = 40
 
     /// The 32 raw bytes.
     public let bytes: [UInt8]
@@ -24,5 +24,6 @@ public struct CurveKey: Sendable, Hashable, CustomStringConvertible {
     /// The 40-character Z85 form.
     public var z85: String { Z85.encode(bytes)! }
 
+    /// The key in Z85 (40 characters), safe to log: it is public.
     public var description: String { z85 }
 }

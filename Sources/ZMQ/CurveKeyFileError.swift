@@ -35,13 +35,14 @@ public struct CurveKeyFileError: Error, Sendable, Equatable, CustomStringConvert
     /// The file concerned.
     public let path: String
     /// What is wrong with it.
-    public let problem: Problem
+    let problem: Problem
 
-    public init(path: String, problem: Problem) {
+    package init(path: String, problem: Problem) {
         self.path = path
         self.problem = problem
     }
 
+    /// One line naming the file and what is wrong with it.
     public var description: String {
         let text: String
         switch problem {

@@ -3,7 +3,9 @@ import Glibc
 
 /// A CurveZMQ key pair: what a CURVE server needs, and what a CURVE client presents to a server.
 public struct CurveKeyPair: Sendable, Hashable {
+    /// The public half, given to peers.
     public let publicKey: CurveKey
+    /// The secret half; never logged (its description is redacted).
     public let secretKey: CurveSecretKey
 
     /// Whether this libzmq was built with CURVE (`zmq_has("curve")`): without it every CURVE option fails.

@@ -5,13 +5,13 @@ public struct CurveSecretKey: Sendable, Hashable, CustomStringConvertible {
     let bytes: [UInt8]
 
     /// A key from its raw bytes; `nil` unless there are exactly 32.
-    public init?(bytes: [UInt8]) {
+    init?(bytes: [UInt8]) {
         guard bytes.count == CurveKey.byteCount else { return nil }
         self.bytes = bytes
     }
 
     /// A key from its Z85 text; `nil` unless it is exactly 40 valid Z85 characters.
-    public init?(z85: String) {
+    init?(z85: String) {
         guard z85.utf8.count == CurveKey.z85Count, let bytes = Z85.decode(z85) else { return nil }
         self.init(bytes: bytes)
     }
@@ -19,5 +19,6 @@ public struct CurveSecretKey: Sendable, Hashable, CustomStringConvertible {
     /// The 40-character Z85 form (for writing a secret key file; never log it).
     public var z85: String { Z85.encode(bytes)! }
 
+    /// Redacted, so that a secret key never reaches a log.
     public var description: String { "CurveSecretKey(redacted)" }
 }

@@ -3,13 +3,15 @@ import Glibc
 
 /// Readiness conditions for ``poll(_:timeout:)``.
 public struct PollEvents: OptionSet, Sendable, Hashable {
+    /// The `ZMQ_POLLIN`/`ZMQ_POLLOUT`/`ZMQ_POLLERR` bits.
     public let rawValue: Int16
+    /// Events from their libzmq bits.
     public init(rawValue: Int16) { self.rawValue = rawValue }
 
     /// At least one whole message can be received without blocking.
     public static let readable = PollEvents(rawValue: Int16(ZMQ_POLLIN))
     /// At least one message can be sent without blocking.
-    public static let writable = PollEvents(rawValue: Int16(ZMQ_POLLOUT))
+    package static let writable = PollEvents(rawValue: Int16(ZMQ_POLLOUT))
 }
 
 /// Waits until at least one socket is ready for the requested events,

@@ -20,6 +20,7 @@ public final class Proxy: Sendable {
         /// Plaintext, or a CURVE client pinning this publisher's server key.
         public var security: SocketSecurity
 
+        /// A frontend connecting to `endpoint` with `security`.
         public init(endpoint: String, security: SocketSecurity = .plaintext) {
             self.endpoint = endpoint
             self.security = security
@@ -29,18 +30,19 @@ public final class Proxy: Sendable {
     /// Sockets and security.
     public struct Configuration: Sendable {
         /// Publishers the XSUB connects to: all plaintext, or all CURVE clients (each may pin another server key).
-        public var frontends: [Frontend]
+        var frontends: [Frontend]
         /// Endpoint the XPUB binds, e.g. `tcp://0.0.0.0:5600`.
-        public var backend: String
+        var backend: String
         /// Plaintext, or a CURVE server (then a ``ZAPHandler`` must run in the context first).
         public var backendSecurity: SocketSecurity = .plaintext
         /// `ZMQ_RCVHWM` of the XSUB and `ZMQ_SNDHWM` of the XPUB (per subscriber), messages.
         public var highWaterMark: Int32 = 100_000
         /// `ZMQ_RECONNECT_IVL` of the XSUB towards publishers that are down (backoff disabled).
-        public var reconnectInterval: Duration = .milliseconds(100)
+        var reconnectInterval: Duration = .milliseconds(100)
         /// Name of the proxy thread.
         public var threadName = "zmq-proxy"
 
+        /// A proxy from `frontends` to the XPUB socket bound at `backend`.
         public init(frontends: [Frontend], backend: String) {
             self.frontends = frontends
             self.backend = backend
@@ -49,9 +51,10 @@ public final class Proxy: Sendable {
 
     /// The counters of `zmq_proxy_steerable` (`STATISTICS`): messages and bytes per socket and direction.
     public struct Statistics: Sendable, Hashable {
-        public var frontendMessagesIn: UInt64, frontendBytesIn: UInt64
-        public var frontendMessagesOut: UInt64, frontendBytesOut: UInt64
-        public var backendMessagesIn: UInt64, backendBytesIn: UInt64
+        package var frontendMessagesIn: UInt64, frontendBytesIn: UInt64
+        var frontendMessagesOut: UInt64, frontendBytesOut: UInt64
+        var backendMessagesIn: UInt64, backendBytesIn: UInt64
+        /// Messages and bytes the backend forwarded to subscribers.
         public var backendMessagesOut: UInt64, backendBytesOut: UInt64
     }
 

@@ -32,7 +32,7 @@ extension Socket {
     /// checked per ZMTP frame as soon as its length is read, before allocation);
     /// a peer sending more is disconnected. `nil` means no limit. It does not
     /// bound the number of parts of a multipart message.
-    public func setMaxMessageSize(_ bytes: Int64?) throws(ZMQError) {
+    package func setMaxMessageSize(_ bytes: Int64?) throws(ZMQError) {
         var value: Int64 = bytes ?? -1
         try setRaw(ZMQ_MAXMSGSIZE, &value, MemoryLayout<Int64>.size, "ZMQ_MAXMSGSIZE")
     }
@@ -41,13 +41,13 @@ extension Socket {
 
     /// Makes blocking receives give up with ``ZMQError/isTimeout``
     /// (`ZMQ_RCVTIMEO`); `nil` blocks forever (default).
-    public func setReceiveTimeout(_ timeout: Duration?) throws(ZMQError) {
+    package func setReceiveTimeout(_ timeout: Duration?) throws(ZMQError) {
         try setInt(ZMQ_RCVTIMEO, milliseconds(timeout), "ZMQ_RCVTIMEO")
     }
 
     /// Makes blocking sends give up with ``ZMQError/isTimeout``
     /// (`ZMQ_SNDTIMEO`); `nil` blocks forever (default).
-    public func setSendTimeout(_ timeout: Duration?) throws(ZMQError) {
+    package func setSendTimeout(_ timeout: Duration?) throws(ZMQError) {
         try setInt(ZMQ_SNDTIMEO, milliseconds(timeout), "ZMQ_SNDTIMEO")
     }
 
@@ -66,12 +66,12 @@ extension Socket {
     }
 
     /// Removes one earlier ``subscribe(_:)`` of exactly this prefix.
-    public func unsubscribe(_ prefix: [UInt8]) throws(ZMQError) {
+    package func unsubscribe(_ prefix: [UInt8]) throws(ZMQError) {
         try setBytes(ZMQ_UNSUBSCRIBE, prefix, "ZMQ_UNSUBSCRIBE")
     }
 
     /// UTF-8 convenience for ``unsubscribe(_:)-([UInt8])``.
-    public func unsubscribe(_ prefix: String) throws(ZMQError) {
+    package func unsubscribe(_ prefix: String) throws(ZMQError) {
         try unsubscribe(Array(prefix.utf8))
     }
 
@@ -89,14 +89,14 @@ extension Socket {
     /// ZMTP heartbeats (`ZMQ_HEARTBEAT_IVL`/`ZMQ_HEARTBEAT_TIMEOUT`): detect
     /// a dead peer (e.g. a silently dropped TCP connection) within
     /// `interval + timeout` and reconnect. Set before `connect`/`bind`.
-    public func setHeartbeat(interval: Duration, timeout: Duration) throws(ZMQError) {
+    package func setHeartbeat(interval: Duration, timeout: Duration) throws(ZMQError) {
         try setInt(ZMQ_HEARTBEAT_IVL, milliseconds(interval), "ZMQ_HEARTBEAT_IVL")
         try setInt(ZMQ_HEARTBEAT_TIMEOUT, milliseconds(timeout), "ZMQ_HEARTBEAT_TIMEOUT")
     }
 
     /// Allows IPv6 addresses for TCP (`ZMQ_IPV6`); off by default. Needed to
     /// bind `tcp://[::1]:*` or connect to IPv6 hosts.
-    public func setIPv6(_ enabled: Bool) throws(ZMQError) {
+    package func setIPv6(_ enabled: Bool) throws(ZMQError) {
         try setInt(ZMQ_IPV6, enabled ? 1 : 0, "ZMQ_IPV6")
     }
 

@@ -2,7 +2,7 @@ import CZMQ
 import Glibc
 
 /// The security mechanism a socket negotiates (`ZMQ_MECHANISM`).
-public enum SecurityMechanism: Sendable, Hashable {
+enum SecurityMechanism: Sendable, Hashable {
     case null, plain, curve, gssapi
     /// A value this binding does not know.
     case other(Int32)
@@ -42,7 +42,7 @@ extension Socket {
     }
 
     /// The mechanism this socket is configured for (`ZMQ_MECHANISM`).
-    public var mechanism: SecurityMechanism {
+    var mechanism: SecurityMechanism {
         get throws(ZMQError) {
             let handle = try liveHandle("zmq_getsockopt(ZMQ_MECHANISM)")
             var value: Int32 = 0

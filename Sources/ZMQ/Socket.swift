@@ -106,13 +106,13 @@ public final class Socket {
 
     /// Stops listening on an endpoint previously passed to ``bind(_:)``
     /// (for wildcards use the resolved ``lastEndpoint``).
-    public func unbind(_ endpoint: String) throws(ZMQError) {
+    func unbind(_ endpoint: String) throws(ZMQError) {
         let handle = try liveHandle("zmq_unbind")
         _ = try retryingEINTR("zmq_unbind", endpoint: endpoint) { zmq_unbind(handle, endpoint) }
     }
 
     /// Drops a connection made with ``connect(_:)``.
-    public func disconnect(_ endpoint: String) throws(ZMQError) {
+    func disconnect(_ endpoint: String) throws(ZMQError) {
         let handle = try liveHandle("zmq_disconnect")
         _ = try retryingEINTR("zmq_disconnect", endpoint: endpoint) { zmq_disconnect(handle, endpoint) }
     }
@@ -156,7 +156,7 @@ public final class Socket {
     /// boundary) but is not kept; you get ``ReceivedMessage/oversized(partCount:totalBytes:)``.
     /// libzmq itself already holds the whole message in memory; set
     /// `ZMQ_MAXMSGSIZE` on the socket if that must be bounded too.
-    public func receiveMultipart(
+    package func receiveMultipart(
         maxParts: Int = .max, maxTotalBytes: Int = .max
     ) throws(ZMQError) -> ReceivedMessage {
         // Non-nil: a blocking receive either yields a message or throws.

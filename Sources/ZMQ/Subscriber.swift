@@ -42,10 +42,10 @@ public final class Subscriber: Sendable {
 
     /// Everything fixed at start-up.
     public struct Configuration: Sendable {
-        public var endpoints: [Endpoint]
+        var endpoints: [Endpoint]
         /// Topic prefixes matched against the first part; `[[]]` (one empty
         /// prefix) receives everything, `[]` receives nothing.
-        public var prefixes: [[UInt8]]
+        var prefixes: [[UInt8]]
         /// Messages with more parts are drained and reported as oversized.
         public var maxParts: Int = 64
         /// Messages with more bytes in all are drained and reported as oversized.
@@ -59,7 +59,7 @@ public final class Subscriber: Sendable {
         /// `ZMQ_RCVHWM`, in messages.
         public var receiveHighWaterMark: Int32 = 1000
         /// `ZMQ_RECONNECT_IVL` (backoff disabled, see ``Socket/setReconnectInterval(_:)``).
-        public var reconnectInterval: Duration = .milliseconds(100)
+        var reconnectInterval: Duration = .milliseconds(100)
         /// Longest wait before the loop re-checks ``Subscriber/stop()``.
         public var stopCheckInterval: Duration = .milliseconds(100)
         /// Name of the thread, for debuggers and `top -H`.
@@ -67,6 +67,7 @@ public final class Subscriber: Sendable {
         /// Plaintext, or CURVE (a server needs a ``ZAPHandler`` running in the context first).
         public var security: SocketSecurity = .plaintext
 
+        /// A subscriber connecting to `endpoints`, subscribed to topic `prefixes` (default: everything).
         public init(endpoints: [Endpoint], prefixes: [[UInt8]] = [[]]) {
             self.endpoints = endpoints
             self.prefixes = prefixes

@@ -83,15 +83,15 @@ public final class ZAPHandler: Sendable {
     }
 
     /// The allow-list of `domain` in effect.
-    public func allowList(domain: String) -> Set<CurveKey> {
+    func allowList(domain: String) -> Set<CurveKey> {
         allowLists.withLock { $0[domain] ?? [] }
     }
 
     /// Requests answered so far.
-    public var requestsAnswered: Int { answered.load(ordering: .relaxed) }
+    var requestsAnswered: Int { answered.load(ordering: .relaxed) }
 
     /// Why the thread ended early, when it did (`nil` while it runs or after a normal stop).
-    public var failed: ZMQError? { failure.withLock { $0 } }
+    var failed: ZMQError? { failure.withLock { $0 } }
 
     /// Stops the thread and waits until it has closed its socket (at most one stop-check interval). Call it
     /// after the server sockets of the context are closed and before ``Context/terminate()``. Idempotent.

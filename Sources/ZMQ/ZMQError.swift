@@ -11,11 +11,11 @@ import Glibc
 /// non-blocking call: try again or give up).
 public struct ZMQError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The `errno` value reported by libzmq (`zmq_errno()`).
-    public let code: Int32
+    package let code: Int32
     /// Human-readable text from `zmq_strerror(code)`.
     public let message: String
     /// The libzmq call or library operation that failed, e.g. `"zmq_bind"`.
-    public let operation: String
+    package let operation: String
     /// The endpoint passed to `bind`/`connect`, when relevant.
     public let endpoint: String?
 
@@ -38,14 +38,15 @@ public struct ZMQError: Error, Sendable, Equatable, CustomStringConvertible {
 
     /// A receive/send timed out (`ZMQ_RCVTIMEO`/`ZMQ_SNDTIMEO`) or a
     /// non-blocking call would have blocked (`EAGAIN`). Not a fault.
-    public var isTimeout: Bool { code == EAGAIN }
+    package var isTimeout: Bool { code == EAGAIN }
 
     /// The endpoint is already bound by this or another process (`EADDRINUSE`).
-    public var isAddressInUse: Bool { code == EADDRINUSE }
+    package var isAddressInUse: Bool { code == EADDRINUSE }
 
     /// The socket was already closed by this library (`ENOTSOCK`).
-    public var isClosed: Bool { code == ENOTSOCK }
+    package var isClosed: Bool { code == ENOTSOCK }
 
+    /// `operation failed: message (errno N)`, plus the endpoint when known.
     public var description: String {
         var text = "\(operation) failed: \(message) (errno \(code))"
         if let endpoint { text += " [endpoint: \(endpoint)]" }

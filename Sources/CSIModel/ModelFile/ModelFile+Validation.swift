@@ -9,23 +9,23 @@ import Foundation
 /// model `csiloc train` writes (docs/model.md, "Model files").
 public enum ModelFileLimits {
     /// Largest |coordinate| (antennas, training bounds and height, gain-map origin, network geometry), m.
-    public static let maxCoordinate = 1e6
+    static let maxCoordinate = 1e6
     /// Frequencies and carrier, Hz.
-    public static let frequencyRange: ClosedRange<Double> = 1e3...1e13
-    public static let maxAntennas = 4096
-    public static let maxSubcarriers = 16384
+    static let frequencyRange: ClosedRange<Double> = 1e3...1e13
+    static let maxAntennas = 4096
+    static let maxSubcarriers = 16384
     /// Image sources of a physics model.
     public static let maxSources = 100_000
     /// Gain-map nodes per axis.
-    public static let maxGainMapSide = 1 << 16
+    static let maxGainMapSide = 1 << 16
     /// Hidden layers per network branch and units per layer.
-    public static let maxLayers = 16
-    public static let maxWidth = 4096
+    static let maxLayers = 16
+    static let maxWidth = 4096
     /// MB-INR atoms, rings; random Fourier features.
-    public static let maxAtoms = 4096
-    public static let maxFeatures = 4096
+    static let maxAtoms = 4096
+    static let maxFeatures = 4096
     /// Parameters a network may declare (2²⁶ Floats = 256 MiB).
-    public static let maxParameters = 1 << 26
+    static let maxParameters = 1 << 26
 }
 
 extension ModelFile {

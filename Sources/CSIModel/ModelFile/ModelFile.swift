@@ -8,18 +8,19 @@ public import Foundation
 /// 32-byte SHA-256 of everything before it.
 /// A corrupt, truncated or incompatible file is rejected with a `ModelFileError` naming the file.
 public struct ModelFile: Sendable {
-    public static let magic = Array("CSIMODEL".utf8)
-    public static let formatVersion: UInt32 = 1
+    static let magic = Array("CSIMODEL".utf8)
+    static let formatVersion: UInt32 = 1
 
+    /// The self-description (JSON in the file).
     public var header: ModelHeader
-    public var tensors: [ModelTensor]
+    var tensors: [ModelTensor]
 
-    public init(header: ModelHeader, tensors: [ModelTensor]) {
+    init(header: ModelHeader, tensors: [ModelTensor]) {
         self.header = header; self.tensors = tensors
     }
 
     /// The tensor called `name`, checked against an expected shape (nil entries match any length).
-    public func tensor(_ name: String, shape: [Int?]? = nil, file: String = "model") throws -> ModelTensor {
+    func tensor(_ name: String, shape: [Int?]? = nil, file: String = "model") throws -> ModelTensor {
         guard let t = tensors.first(where: { $0.name == name }) else {
             throw ModelFileError(
                 file: file, "missing tensor '\(name)' (present: \(tensors.map(\.name).joined(separator: ", ")))")
@@ -33,7 +34,7 @@ public struct ModelFile: Sendable {
     }
 
     /// Serialises the file (deterministic bytes for the same content).
-    public func encoded() throws -> [UInt8] {
+    func encoded() throws -> [UInt8] {
         var out = Self.magic
         out.appendLE(Self.formatVersion)
         let encoder = JSONEncoder()
@@ -69,7 +70,7 @@ public struct ModelFile: Sendable {
     }
 
     /// Reads and verifies a model file.
-    public static func read(contentsOf path: String) throws -> ModelFile {
+    static func read(contentsOf path: String) throws -> ModelFile {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ModelFileError(file: path, "cannot read file")
         }
@@ -154,27 +155,32 @@ public struct ModelFile: Sendable {
 }
 
 /// A named parameter array.
-public struct ModelTensor: Sendable, Equatable {
-    public let name: String
-    public let shape: [Int]
-    public let doubles: [Double]
-    public let floats: [Float]
-    public let isDouble: Bool
+struct ModelTensor: Sendable, Equatable {
+    let name: String
+    let shape: [Int]
+    let doubles: [Double]
+    let floats: [Float]
+    let isDouble: Bool
 
-    public init(name: String, shape: [Int], doubles: [Double]) {
+    init(name: String, shape: [Int], doubles: [Double]) {
         self.name = name; self.shape = shape; self.doubles = doubles; self.floats = []; isDouble = true
     }
-    public init(name: String, shape: [Int], floats: [Float]) {
+    init(name: String, shape: [Int], floats: [Float]) {
         self.name = name; self.shape = shape; self.doubles = []; self.floats = floats; isDouble = false
     }
 }
 
 /// A model file that cannot be used, with the reason.
 public struct ModelFileError: Error, CustomStringConvertible, LocalizedError, Sendable {
+    /// The path of the file.
     public let file: String
+    /// What is wrong with it.
     public let message: String
+    /// An error about the model file at `file`.
     public init(file: String, _ message: String) { self.file = file; self.message = message }
+    /// `file: message`.
     public var description: String { "\(file): \(message)" }
+    /// The same text as `description`, for `localizedDescription`.
     public var errorDescription: String? { description }
 }
 

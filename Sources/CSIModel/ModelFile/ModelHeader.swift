@@ -6,23 +6,29 @@ public import CSIChannel
 public struct ModelHeader: Codable, Sendable, Equatable {
     /// "physics", "inr", "hybrid", "mlp" or "rff".
     public var kind: String
-    public var toolVersion: String
+    var toolVersion: String
     /// ISO-8601 creation time (informational; not part of the model's behaviour).
-    public var created: String
+    var created: String
     /// Name of the scene coordinate frame.
     public var frame: String
+    /// Antenna positions, metres, one [x, y, z] per antenna.
     public var antennas: [[Double]]
+    /// Subcarrier frequencies, Hz.
     public var frequencies: [Double]
+    /// Carrier frequency, Hz.
     public var carrier: Double
     /// Normalisation: model outputs in raw units = normalised / scale.
     public var scale: Double
+    /// Where and from what the model was trained.
     public var training: TrainingInfo
+    /// How good the model is on held-out samples.
     public var validation: ValidationInfo
     /// Human-readable choices made during fitting/training, in order.
     public var decisions: [String]
+    /// The image-source part, when the model has one.
     public var physics: PhysicsInfo?
     /// Architecture of a neural part, as key/value text (its tensors carry the parameters).
-    public var neural: [String: String]?
+    var neural: [String: String]?
     /// Per-frame unknowns of the survey the model was trained on (`NuisanceModel` raw value; absent = none).
     /// Localizers remove the same unknowns from every frame unless configured otherwise.
     public var nuisance: String?
@@ -36,38 +42,50 @@ public struct ModelHeader: Codable, Sendable, Equatable {
         return NuisanceModel(rawValue: nuisance)
     }
 
+    /// Where and from what a model was trained.
     public struct TrainingInfo: Codable, Sendable, Equatable {
+        /// Number of training samples.
         public var points: Int
+        /// Lower corner of the training positions, metres ([x, y, z]).
         public var boundsMin: [Double]
+        /// Upper corner of the training positions, metres ([x, y, z]).
         public var boundsMax: [Double]
         /// The common height of all training points, when they share one (2-D search at that height).
-        public var height: Double?
+        var height: Double?
         /// SHA-256 of the training positions and channels.
         public var digest: String
-        public var densityPerLambda2: Double
+        var densityPerLambda2: Double
+        /// Seed of the training run.
         public var seed: UInt64
+        /// Wall-clock training time, seconds.
         public var seconds: Double
     }
 
+    /// How good a model is on the validation samples.
     public struct ValidationInfo: Codable, Sendable, Equatable {
+        /// Number of validation samples.
         public var points: Int
+        /// Validation NMSE (mean of per-sample ratios), dB.
         public var nmseDB: Double
+        /// Validation ratio of sums Σ‖Ĥ − H‖² / Σ‖H‖², dB.
         public var nmseSumDB: Double
         /// The data's measurement-noise floor seen through the model's residual (`ResidualNoiseFloor`), dB: the lowest
         /// validation NMSE any model can show on these data.
-        public var noiseFloorDB: Double?
+        var noiseFloorDB: Double?
     }
 
+    /// The image-source part of a model.
     public struct PhysicsInfo: Codable, Sendable, Equatable {
-        public var phaseModel: String
-        public var gainReference: [Double]
+        var phaseModel: String
+        var gainReference: [Double]
+        /// Number of image sources (paths).
         public var sources: Int
-        public var slopeAxes: [Int]
+        var slopeAxes: [Int]
         /// Grid of the per-path gain map (tensor `physics.gain_map`, [paths, ny, nx, 2]), when fitted.
-        public var gainMap: GainMapInfo?
+        var gainMap: GainMapInfo?
     }
 
-    public struct GainMapInfo: Codable, Sendable, Equatable {
-        public var originX: Double, originY: Double, spacing: Double, nx: Int, ny: Int
+    struct GainMapInfo: Codable, Sendable, Equatable {
+        var originX: Double, originY: Double, spacing: Double, nx: Int, ny: Int
     }
 }

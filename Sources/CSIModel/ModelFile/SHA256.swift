@@ -20,6 +20,7 @@ public struct SHA256: Sendable {
         0x748f_82ee, 0x78a5_636f, 0x84c8_7814, 0x8cc7_0208, 0x90be_fffa, 0xa450_6ceb, 0xbef9_a3f7, 0xc671_78f2,
     ]
 
+    /// A hasher with the initial state.
     public init() {}
 
     /// Feeds bytes.
@@ -36,6 +37,7 @@ public struct SHA256: Sendable {
         while i < bytes.count { buffer.append(bytes[i]); i += 1 }
     }
 
+    /// Hashes `bytes` after what came before.
     public mutating func update(_ bytes: [UInt8]) { bytes.withUnsafeBytes { update($0) } }
 
     /// Feeds the raw in-memory bytes of an array of trivial values (little-endian hosts).

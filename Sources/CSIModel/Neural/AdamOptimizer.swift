@@ -2,25 +2,25 @@ import Numerics
 
 /// Adam (Kingma & Ba) over a flat parameter array, with the cosine learning-rate decay of docs/method.md §5
 /// (lr₀ → lr_min over `totalSteps`). Deterministic: one fixed-order loop.
-public struct AdamOptimizer<Scalar: NeuralScalar>: Sendable {
-    public var learningRate: Double
-    public var finalLearningRate: Double
+struct AdamOptimizer<Scalar: NeuralScalar>: Sendable {
+    var learningRate: Double
+    var finalLearningRate: Double
     /// Steps over which the cosine decays; later steps stay at `finalLearningRate`.
-    public var totalSteps: Int
+    var totalSteps: Int
     /// Linear ramp from 0 over this many first steps (protects a warm start from Adam's first, full-size steps).
-    public var warmupSteps = 0
-    public var beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8
-    public private(set) var step = 0
+    var warmupSteps = 0
+    var beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8
+    private(set) var step = 0
     private var m: [Scalar], v: [Scalar]
 
-    public init(parameterCount: Int, learningRate: Double = 1e-3, finalLearningRate: Double = 1e-5, totalSteps: Int) {
+    init(parameterCount: Int, learningRate: Double = 1e-3, finalLearningRate: Double = 1e-5, totalSteps: Int) {
         self.learningRate = learningRate; self.finalLearningRate = finalLearningRate;
         self.totalSteps = max(1, totalSteps)
         m = .init(repeating: 0, count: parameterCount); v = m
     }
 
     /// The learning rate the next step will use.
-    public var currentLearningRate: Double {
+    var currentLearningRate: Double {
         let t = min(1, Double(step) / Double(totalSteps))
         let ramp = warmupSteps > 0 ? min(1, Double(step + 1) / Double(warmupSteps)) : 1
         return ramp * (finalLearningRate + 0.5 * (learningRate - finalLearningRate) * (1 + Double.cos(Double.pi * t)))
@@ -29,7 +29,7 @@ public struct AdamOptimizer<Scalar: NeuralScalar>: Sendable {
     /// One update of `parameters` from `gradient`.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    public mutating func update(_ parameters: inout [Scalar], gradient: [Scalar]) {
+    mutating func update(_ parameters: inout [Scalar], gradient: [Scalar]) {
         let lr = currentLearningRate
         step += 1
         let c1 = 1 - Double.pow(beta1, Double(step)), c2 = 1 - Double.pow(beta2, Double(step))

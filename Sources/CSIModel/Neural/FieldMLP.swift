@@ -5,7 +5,7 @@ import CSINumerics
 /// features of it) straight to the 2·N_a·N_s real and imaginary parts of H.
 public struct FieldMLPConfiguration: Sendable, Codable, Equatable {
     /// How the position enters the network.
-    public enum Encoding: Sendable, Codable, Equatable {
+    enum Encoding: Sendable, Codable, Equatable {
         /// (x − o)/halfExtent: the plain MLP, which shows the spectral bias (stays near 0 dB).
         case coordinates
         /// [cos(B(x − o)), sin(B(x − o))] with B (features × d) Gaussian N(0, σ²) rad/m drawn from `seed`
@@ -13,12 +13,13 @@ public struct FieldMLPConfiguration: Sendable, Codable, Equatable {
         case randomFourier(features: Int, sigma: Double, seed: UInt64)
     }
 
+    /// Antennas, subcarriers, phase origin and input normalisation of the network.
     public var geometry: NeuralGeometry
-    public var encoding: Encoding
+    var encoding: Encoding
     /// Hidden widths (ReLU).
-    public var hiddenWidths: [Int]
+    var hiddenWidths: [Int]
 
-    public init(geometry: NeuralGeometry, encoding: Encoding = .coordinates, hiddenWidths: [Int] = [256, 256, 256]) {
+    init(geometry: NeuralGeometry, encoding: Encoding = .coordinates, hiddenWidths: [Int] = [256, 256, 256]) {
         self.geometry = geometry; self.encoding = encoding; self.hiddenWidths = hiddenWidths
     }
 
@@ -39,18 +40,20 @@ public struct FieldMLPConfiguration: Sendable, Codable, Equatable {
 
 /// The MLP / RFF baseline network (same trainer, same `NeuralField` interface as the MB-INR).
 public struct FieldMLP<Scalar: NeuralScalar>: Sendable {
+    /// The architecture (rebuilds the network with `parameters`).
     public let configuration: FieldMLPConfiguration
+    /// The trainable parameters.
     public var parameters: ParameterSet<Scalar>
     let mlp: RealMLP
     let fourier: [Double]
 
-    public init(configuration: FieldMLPConfiguration, seed: UInt64) throws {
+    init(configuration: FieldMLPConfiguration, seed: UInt64) throws {
         try self.init(layout: configuration)
         var rng = SeededGenerator(seed: seed, stream: 0x4D4C_5042) // "MLPB"
         mlp.initialise(&parameters.values, rng: &rng)
     }
 
-    public init(configuration: FieldMLPConfiguration, tensors: [NamedTensor]) throws {
+    init(configuration: FieldMLPConfiguration, tensors: [NamedTensor]) throws {
         try self.init(layout: configuration)
         try parameters.load(tensors)
     }
@@ -72,7 +75,7 @@ public struct FieldMLP<Scalar: NeuralScalar>: Sendable {
     }
 
     /// The same network in another precision.
-    public func converted<Other: NeuralScalar>(to: Other.Type = Other.self) -> FieldMLP<Other> {
+    func converted<Other: NeuralScalar>(to: Other.Type = Other.self) -> FieldMLP<Other> {
         FieldMLP<Other>(copying: self, parameters: parameters.converted())
     }
 
@@ -99,9 +102,12 @@ public struct FieldMLP<Scalar: NeuralScalar>: Sendable {
 }
 
 extension FieldMLP: NeuralField {
+    /// Antennas, subcarriers, phase origin and input normalisation of the network.
     public var geometry: NeuralGeometry { configuration.geometry }
+    /// The architecture, as stored in a model file.
     public var architecture: NeuralArchitecture { .fieldMLP(configuration) }
 
+    /// Ĥ for each position into `output` (2·N_a·N_s values per position).
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func predict(_ positions: UnsafeBufferPointer<Point3>, into output: UnsafeMutablePointer<Scalar>) {
@@ -112,6 +118,7 @@ extension FieldMLP: NeuralField {
         for i in y.indices { output[i] = y[i] }
     }
 
+    /// Adds `weight`·∂/∂θ Σ‖Ĥ − H‖²_F against `targets` to `gradient`; returns Σ‖Ĥ − H‖²_F.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func accumulateGradient(
@@ -134,6 +141,7 @@ extension FieldMLP: NeuralField {
         }
     }
 
+    /// Ĥ(x) into `value` and ∂Ĥ/∂x, ∂Ĥ/∂y, ∂Ĥ/∂z into three blocks of `jacobian` (exact, forward mode).
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func predictWithJacobian(

@@ -1,22 +1,22 @@
-public import CSIChannel
-public import CSINumerics
+import CSIChannel
+import CSINumerics
 import Dispatch
 
 /// Per-sample regression targets for the branch outputs of an MB-INR (any subset), with weights. Used to
 /// start the network near a known solution before end-to-end training (docs/method.md §16.1: from a standard
 /// init the delays are far from the data and the model sits at 0 dB).
-public struct BranchTargets: Sendable {
-    public var positions: [Point3]
+struct BranchTargets: Sendable {
+    var positions: [Point3]
     /// τ_i(x)/delayScale targets and weights, count × D.
-    public var delay: [Double]?, delayWeight: [Double]?
+    var delay: [Double]?, delayWeight: [Double]?
     /// Direction targets μ_i(x) on the array basis and weights, count × D·P.
-    public var direction: [Double]?, directionWeight: [Double]?
+    var direction: [Double]?, directionWeight: [Double]?
     /// Curvature targets q_i(x)/curvatureScale (q ≈ 1/distance) and weights, count × D.
-    public var curvature: [Double]?, curvatureWeight: [Double]?
+    var curvature: [Double]?, curvatureWeight: [Double]?
     /// Amplitude targets w_i(x) (network units) and weights, count × D.
-    public var amplitudeRe: [Double]?, amplitudeIm: [Double]?, amplitudeWeight: [Double]?
+    var amplitudeRe: [Double]?, amplitudeIm: [Double]?, amplitudeWeight: [Double]?
 
-    public init(positions: [Point3]) { self.positions = positions }
+    init(positions: [Point3]) { self.positions = positions }
 }
 
 extension MBINR {
@@ -26,7 +26,7 @@ extension MBINR {
     @discardableResult
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    public mutating func fitBranches(
+    mutating func fitBranches(
         _ targets: BranchTargets, epochs: Int, batchSize: Int = 256, learningRate: Double = 1e-3,
         seed: UInt64 = 1, threads: Int = Parallel.defaultWidth
     ) -> Double {
@@ -114,7 +114,7 @@ extension MBINR {
     }
 
     /// Each atom's own propagation direction projected on the array basis (D·P): the direction-branch start.
-    public var atomOwnDirections: [Double] {
+    var atomOwnDirections: [Double] {
         let dirs = configuration.atomDirections
         return dirs.flatMap { u in configuration.geometry.arrayBasis.map { u.dot($0) } }
     }
@@ -126,7 +126,7 @@ extension MBINR {
     /// far-field antenna atoms) independently of training. Output layout as `predict`.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    public func synthesise(_ targets: BranchTargets) -> [Scalar] {
+    func synthesise(_ targets: BranchTargets) -> [Scalar] {
         let n = atomCount, P = rank, dirW = directionWidth, nb = targets.positions.count
         let geo = configuration.geometry, nd = geo.inputDimensions, kappa = atoms()
         var dir = [Scalar](repeating: 0, count: nb * dirW), del = [Scalar](repeating: 0, count: nb * n)

@@ -1,4 +1,4 @@
-public import CSIChannel
+import CSIChannel
 import CSINumerics
 import Numerics
 
@@ -7,7 +7,7 @@ extension MBINR {
     /// a zero-padded inverse DFT over the subcarriers (`oversampling`·N_s points per period 1/Δf), searched in
     /// the period centred on the circular mean of all peaks so that delays do not wrap inside the area.
     /// `channels`: interleaved complex, antenna-major, count × 2·N_a·N_s.
-    public static func dominantDelays(channels: [Double], geometry: NeuralGeometry, oversampling: Int = 8) -> [Double] {
+    static func dominantDelays(channels: [Double], geometry: NeuralGeometry, oversampling: Int = 8) -> [Double] {
         let na = geometry.antennas.count, ns = geometry.frequencies.count, stride = 2 * na * ns
         let count = channels.count / stride
         let df = ns > 1 ? (geometry.frequencies.max()! - geometry.frequencies.min()!) / Double(ns - 1) : 1e6
@@ -59,7 +59,7 @@ extension MBINR {
     /// period centred on the circular mean of the (all-atom) dominant delays.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    public func angleResolvedDelays(channels: [Double], oversampling: Int = 8) -> [Double] {
+    func angleResolvedDelays(channels: [Double], oversampling: Int = 8) -> [Double] {
         let g = configuration.geometry, h = head
         let na = h.antennaCount, ns = h.subcarrierCount, P = rank, n = atomCount, stride = 2 * na * ns
         let count = channels.count / stride
@@ -122,7 +122,7 @@ extension MBINR {
     @discardableResult
     /// With `perAtom`, each atom's delay is pre-fitted to `angleResolvedDelays` instead (the delay of the energy
     /// arriving along its own direction).
-    public mutating func prefitDelays(
+    mutating func prefitDelays(
         positions: [Point3], channels: [Double], perAtom: Bool = true, epochs: Int = 20,
         learningRate: Double = 3e-3, seed: UInt64 = 1
     ) -> Double {

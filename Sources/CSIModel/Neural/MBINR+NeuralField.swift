@@ -1,8 +1,10 @@
 public import CSIChannel
 
 extension MBINR: NeuralField {
+    /// The architecture, as stored in a model file.
     public var architecture: NeuralArchitecture { .mbinr(configuration) }
 
+    /// Ĥ for each position into `output` (2·N_a·N_s values per position).
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func predict(_ positions: UnsafeBufferPointer<Point3>, into output: UnsafeMutablePointer<Scalar>) {
@@ -10,6 +12,7 @@ extension MBINR: NeuralField {
         interleave(re: pass.hRe, im: pass.hIm, count: pass.hRe.count, into: output)
     }
 
+    /// Adds `weight`·∂/∂θ Σ‖Ĥ − H‖²_F against `targets` to `gradient`; returns Σ‖Ĥ − H‖²_F.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func accumulateGradient(
@@ -29,6 +32,7 @@ extension MBINR: NeuralField {
         return loss
     }
 
+    /// Ĥ(x) into `value` and ∂Ĥ/∂x, ∂Ĥ/∂y, ∂Ĥ/∂z into three blocks of `jacobian` (exact, forward mode).
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func predictWithJacobian(

@@ -15,7 +15,9 @@ import Numerics
 /// Generic over the scalar: `MBINR<Float>` trains and serves; `MBINR<Double>` (same code, `converted()`)
 /// is what the finite-difference tests check and what precise evaluation may use.
 public struct MBINR<Scalar: NeuralScalar>: Sendable {
+    /// The architecture (rebuilds the network with `parameters`).
     public let configuration: MBINRConfiguration
+    /// The trainable parameters.
     public var parameters: ParameterSet<Scalar>
     let amplitude: ComplexMLP
     let direction: RealMLP
@@ -30,7 +32,7 @@ public struct MBINR<Scalar: NeuralScalar>: Sendable {
 
     /// A freshly initialised network (He init; direction branch aligned with each atom's own direction;
     /// delay branch at the centre of the delay range — see `MBINR+Initialisation` for data-driven starts).
-    public init(configuration: MBINRConfiguration, seed: UInt64) throws {
+    init(configuration: MBINRConfiguration, seed: UInt64) throws {
         try self.init(layout: configuration)
         var rng = SeededGenerator(seed: seed, stream: 0x4D42_494E) // "MBIN"
         var p = parameters.values
@@ -51,7 +53,7 @@ public struct MBINR<Scalar: NeuralScalar>: Sendable {
 
     /// Rebuilds a network from its architecture and stored tensors (bit-exact round trip of `parameters.tensors`
     /// for Float networks).
-    public init(configuration: MBINRConfiguration, tensors: [NamedTensor]) throws {
+    init(configuration: MBINRConfiguration, tensors: [NamedTensor]) throws {
         try self.init(layout: configuration)
         try parameters.load(tensors)
     }
@@ -80,13 +82,14 @@ public struct MBINR<Scalar: NeuralScalar>: Sendable {
     }
 
     /// The same network in another precision.
-    public func converted<Other: NeuralScalar>(to: Other.Type = Other.self) -> MBINR<Other> {
+    func converted<Other: NeuralScalar>(to: Other.Type = Other.self) -> MBINR<Other> {
         MBINR<Other>(copying: self, parameters: parameters.converted())
     }
 
-    public var atomCount: Int { configuration.atomCount }
+    var atomCount: Int { configuration.atomCount }
     /// Width of one direction-branch output row: D·P directions, then D curvatures when enabled.
     var directionWidth: Int { atomCount * rank + (configuration.antennaCurvature ? atomCount : 0) }
+    /// Antennas, subcarriers, phase origin and input normalisation of the network.
     public var geometry: NeuralGeometry { configuration.geometry }
 
     /// Atom wave vectors κ (D × d, units of k_r), in Float64.

@@ -1,36 +1,37 @@
-public import CSIChannel
+import CSIChannel
 import CSINumerics
 
 /// Architecture of a model-based implicit neural representation (docs/method.md §4.2): everything needed, with
 /// the parameter tensors, to rebuild the network bit-exactly. Codable so a model file can store it.
 public struct MBINRConfiguration: Sendable, Codable, Equatable {
+    /// Antennas, subcarriers, phase origin and input normalisation.
     public var geometry: NeuralGeometry
     /// D, the number of planar-wave atoms.
-    public var atomCount: Int
+    var atomCount: Int
     /// In-plane wavenumber rings as fractions of 2π/λ_r. An elevated base station puts the in-plane
     /// wavenumber of a path at cos(elevation)·2π/λ < 2π/λ, hence the inner rings (docs/method.md §3.1).
     /// Atoms are shared out in proportion to the ring radius (equal arc spacing).
-    public var rings: [Double]
+    var rings: [Double]
     /// Hidden widths of the complex amplitude branch MLP_{ℂ,T1} (x → z ∈ ℂ^D).
-    public var amplitudeWidths: [Int]
+    var amplitudeWidths: [Int]
     /// Hidden widths of the direction branch MLP_{ℝ,T2} (x → ũ_i(x) projected on the array basis).
-    public var directionWidths: [Int]
+    var directionWidths: [Int]
     /// Hidden widths of the delay branch MLP_{ℝ,T3} (x → τ_i(x) = delayScale·raw_i).
-    public var delayWidths: [Int]
+    var delayWidths: [Int]
     /// τ scale, seconds (100 ns keeps the raw outputs O(1)).
-    public var delayScale: Double
+    var delayScale: Double
     /// Whether the atom wave vectors are trained (tensor `atoms.wavevector`, units of 2π/λ_r).
-    public var learnableAtoms: Bool
+    var learnableAtoms: Bool
     /// Gate temperature T of softmax_C (|z|/T).
-    public var gateTemperature: Double
+    var gateTemperature: Double
     /// Second-order (wavefront-curvature) antenna term: the direction branch also outputs q_i(x) ≈ 1/d_i(x) and
     /// [Ψ_a]_{j,i} = e^{j k_r (μ_i·t_j − q_i (‖t_j‖² − (μ_i·t_j)²)/2)}. Not in the published architecture; without it
     /// the far-field antenna atoms cap the street scene's LoS at ≈ −19 dB (16 × λ/2 aperture at 15 m).
-    public var antennaCurvature: Bool
+    var antennaCurvature: Bool
     /// q_i = curvatureScale·raw_i, 1/m (0.1: raw O(1) for paths of ≈ 10 m).
-    public var curvatureScale: Double
+    var curvatureScale: Double
 
-    public init(
+    init(
         geometry: NeuralGeometry, atomCount: Int = 96, rings: [Double] = [1, 0.9, 0.8],
         amplitudeWidths: [Int] = [64, 64], directionWidths: [Int] = [64, 64], delayWidths: [Int] = [64, 64],
         delayScale: Double = 100e-9, learnableAtoms: Bool = false, gateTemperature: Double = 1,
@@ -58,7 +59,7 @@ public struct MBINRConfiguration: Sendable, Codable, Equatable {
     /// The atoms' 3-D unit propagation directions: in-plane angle φ on ring r gives
     /// (r cos φ, r sin φ, −√(1 − r²)) — downward, as from an elevated base station. The 2-D model uses the
     /// (x, y) part as its wave vector (units of 2π/λ_r), the 3-D model all three components.
-    public var atomDirections: [Point3] {
+    var atomDirections: [Point3] {
         let total = rings.reduce(0, +)
         var counts = rings.map { max(1, Int((Double(atomCount) * $0 / total).rounded(.down))) }
         var r = 0

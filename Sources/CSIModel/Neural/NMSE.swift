@@ -5,13 +5,13 @@ public import CSINumerics
 /// the mean over locations of ‖Ĥ − H‖²/‖H‖² and the ratio of sums Σ‖Ĥ − H‖² / Σ‖H‖², in dB.
 public struct NMSE: Sendable, Equatable {
     /// 10·log10(mean_x ‖Ĥ − H‖²/‖H‖²).
-    public var meanDB: Double
+    var meanDB: Double
     /// 10·log10(Σ_x ‖Ĥ − H‖² / Σ_x ‖H‖²).
-    public var ratioOfSumsDB: Double
+    var ratioOfSumsDB: Double
     /// Number of locations.
     public var count: Int
 
-    public init(meanDB: Double, ratioOfSumsDB: Double, count: Int) {
+    init(meanDB: Double, ratioOfSumsDB: Double, count: Int) {
         self.meanDB = meanDB; self.ratioOfSumsDB = ratioOfSumsDB; self.count = count
     }
 
@@ -25,7 +25,7 @@ public struct NMSE: Sendable, Equatable {
     }
 
     /// NMSE between two sets of channels of `stride` values each (`estimate` vs `reference`).
-    public static func between(_ estimate: [Double], _ reference: [Double], stride: Int) -> NMSE {
+    static func between(_ estimate: [Double], _ reference: [Double], stride: Int) -> NMSE {
         let n = reference.count / stride
         var e = [Double](repeating: 0, count: n), p = e
         for m in 0..<n {

@@ -7,7 +7,7 @@ public enum NeuralArchitecture: Sendable, Codable, Equatable {
     case fieldMLP(FieldMLPConfiguration)
 
     /// Rebuilds the Float network from stored tensors.
-    public func makeNetwork(tensors: [NamedTensor]) throws -> any NeuralField {
+    func makeNetwork(tensors: [NamedTensor]) throws -> any NeuralField {
         switch self {
         case .mbinr(let c): return try MBINR<Float>(configuration: c, tensors: tensors)
         case .fieldMLP(let c): return try FieldMLP<Float>(configuration: c, tensors: tensors)
@@ -15,13 +15,14 @@ public enum NeuralArchitecture: Sendable, Codable, Equatable {
     }
 
     /// A freshly initialised Float network.
-    public func makeNetwork(seed: UInt64) throws -> any NeuralField {
+    func makeNetwork(seed: UInt64) throws -> any NeuralField {
         switch self {
         case .mbinr(let c): return try MBINR<Float>(configuration: c, seed: seed)
         case .fieldMLP(let c): return try FieldMLP<Float>(configuration: c, seed: seed)
         }
     }
 
+    /// Antennas, subcarriers, phase origin and input normalisation of the network.
     public var geometry: NeuralGeometry {
         switch self {
         case .mbinr(let c): return c.geometry

@@ -7,42 +7,56 @@ import Foundation
 /// train a network, and report train / validation / test NMSE, the sample density and the speed.
 /// Called by `csiloc bench inr`.
 public enum NeuralBenchmarks {
+    /// The network benchmarked: the MB-INR or a baseline (plain MLP, random Fourier features).
     public enum ModelKind: String, Sendable, CaseIterable { case mbinr, mlp, rff }
     /// How the MB-INR starts: He init only, the delay/direction pre-fit (a) from the data, the physics warm
     /// start (b) from an image-source fit of the same training data (`fit`, what `csiloc train --model inr`
     /// does), or (b) from the exact simulator's paths (`physics`: an upper bound, not available on real data).
     public enum Start: String, Sendable, CaseIterable { case standard, prefit, fit, physics }
 
+    /// What to benchmark.
     public struct Request: Sendable {
+        /// The scene simulated for training and test data.
         public var scene: Scene
+        /// Number of training samples (validation included).
         public var trainCount = 15_000
+        /// Number of test samples.
         public var testCount = 2_000
+        /// Fraction (0…1) of the training samples held out for validation.
         public var validationFraction = 0.1
+        /// The network trained.
         public var model = ModelKind.mbinr
+        /// Size of the network.
         public var preset = NeuralPreset.small
+        /// How the MB-INR starts.
         public var start = Start.prefit
+        /// Settings of the trainer.
         public var options = TrainingOptions()
         /// Train on even subcarriers only and report NMSE on the odd ones (frequency extrapolation).
         public var holdOutOddSubcarriers = false
+        /// Seed of the simulation, the split and the training.
         public var seed: UInt64 = 1
         /// Epochs of branch fitting for `.prefit` / `.fit` / `.physics`.
         public var warmStartEpochs = 30
         /// Time budget of the image-source fit for `.fit` (minutes; nil: until it stops improving).
         public var fitMinutes: Double? = nil
+        /// A request on `scene` with the defaults above.
         public init(scene: Scene) { self.scene = scene }
     }
 
+    /// What a benchmark measured.
     public struct Result: Sendable {
+        /// The trainer's report.
         public var report: TrainingReport
-        public var test: NMSE
+        package var test: NMSE
         /// NMSE on the held-out (odd) subcarriers, when requested.
-        public var heldOutSubcarriers: NMSE?
-        public var parameterCount: Int
-        public var trainSeconds: Double
+        var heldOutSubcarriers: NMSE?
+        var parameterCount: Int
+        var trainSeconds: Double
         /// Channels per second of `NeuralChannelModel.evaluate` on the test set (2 threads).
-        public var evaluationRate: Double
+        var evaluationRate: Double
         /// Value + Jacobian evaluations per second (one position at a time, one thread).
-        public var jacobianRate: Double
+        var jacobianRate: Double
     }
 
     /// Runs one benchmark; `log` receives progress lines.

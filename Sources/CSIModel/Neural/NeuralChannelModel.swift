@@ -1,4 +1,4 @@
-public import CSIChannel
+import CSIChannel
 import CSINumerics
 
 /// A trained network as a `ChannelModel` in the dataset's raw units, optionally on top of a base model:
@@ -10,26 +10,26 @@ import CSINumerics
 /// simulator. `evaluate` runs Float32 networks in chunks of `chunkSize` on `threads` threads with
 /// single-threaded OpenBLAS; `evaluateWithJacobian` is the network's exact forward-mode Jacobian.
 /// For Float64 evaluation wrap `network.converted(to: Double.self)`.
-public struct NeuralChannelModel<Network: NeuralField>: ChannelModel {
-    public let network: Network
+struct NeuralChannelModel<Network: NeuralField>: ChannelModel {
+    let network: Network
     /// The training data's scale factor (network outputs are divided by it).
-    public let scale: Double
-    public let base: (any ChannelModel)?
-    public var chunkSize = 256
-    public var threads = Parallel.defaultWidth
+    let scale: Double
+    let base: (any ChannelModel)?
+    var chunkSize = 256
+    var threads = Parallel.defaultWidth
 
-    public init(network: Network, scale: Double, base: (any ChannelModel)? = nil) {
+    init(network: Network, scale: Double, base: (any ChannelModel)? = nil) {
         self.network = network; self.scale = scale; self.base = base
     }
 
-    public var antennaPositions: [Point3] { network.geometry.antennas }
+    var antennaPositions: [Point3] { network.geometry.antennas }
     /// The base model (the hybrid's image sources): the search's grid stages may rank candidates with it.
-    public var scoringBase: (any ChannelModel)? { base }
-    public var frequencies: [Double] { network.geometry.frequencies }
+    var scoringBase: (any ChannelModel)? { base }
+    var frequencies: [Double] { network.geometry.frequencies }
 
     @_specialize(where Network == MBINR<Float>)
     @_specialize(where Network == FieldMLP<Float>)
-    public func evaluate(_ positions: UnsafeBufferPointer<Point3>, into output: UnsafeMutableBufferPointer<Double>) {
+    func evaluate(_ positions: UnsafeBufferPointer<Point3>, into output: UnsafeMutableBufferPointer<Double>) {
         let stride = valuesPerChannel
         precondition(output.count >= positions.count * stride, "output buffer too small")
         if let base { base.evaluate(positions, into: output) } else { output.update(repeating: 0) }
@@ -53,7 +53,7 @@ public struct NeuralChannelModel<Network: NeuralField>: ChannelModel {
 
     @_specialize(where Network == MBINR<Float>)
     @_specialize(where Network == FieldMLP<Float>)
-    public func evaluateWithJacobian(
+    func evaluateWithJacobian(
         at position: Point3, value: UnsafeMutableBufferPointer<Double>,
         jacobian: UnsafeMutableBufferPointer<Double>
     ) {
@@ -71,7 +71,7 @@ public struct NeuralChannelModel<Network: NeuralField>: ChannelModel {
 }
 
 /// Wraps the channel model of any (existential) network, e.g. one rebuilt by `NeuralArchitecture.makeNetwork`.
-public func makeChannelModel(
+func makeChannelModel(
     network: any NeuralField, scale: Double, base: (any ChannelModel)? = nil
 ) -> any ChannelModel {
     func open<N: NeuralField>(_ n: N) -> any ChannelModel { NeuralChannelModel(network: n, scale: scale, base: base) }

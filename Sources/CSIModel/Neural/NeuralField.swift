@@ -42,7 +42,7 @@ extension NeuralField {
     }
 
     /// Convenience: Σ‖Ĥ − H‖² and its gradient (mean over the batch when `weight` = 1/B).
-    public func lossAndGradient(
+    func lossAndGradient(
         _ positions: [Point3], targets: [Scalar], weight: Scalar = 1
     ) -> (loss: Double, gradient: [Scalar]) {
         var g = [Scalar](repeating: 0, count: parameters.count)

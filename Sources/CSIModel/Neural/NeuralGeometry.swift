@@ -12,27 +12,27 @@ public struct NeuralGeometry: Sendable, Codable, Equatable {
     /// Subcarrier frequencies of the output columns (N_s), Hz.
     public var frequencies: [Double]
     /// f_r of the atoms (the carrier), Hz.
-    public var referenceFrequency: Double
+    var referenceFrequency: Double
     /// Phase origin and input centre: the centre of the training area.
-    public var origin: Point3
+    var origin: Point3
     /// Half the extent of the training area per axis; MLP inputs are (x − origin)/halfExtent ∈ [−1, 1].
-    public var halfExtent: Point3
+    var halfExtent: Point3
     /// 2: the network sees (x, y) only (a UE plane at one height; ∂H/∂z = 0); 3: (x, y, z).
-    public var inputDimensions: Int
+    var inputDimensions: Int
     /// The array reference point a_{1,r} of the antenna atoms (centre of the training antennas).
-    public var arrayReference: Point3
+    var arrayReference: Point3
     /// Orthonormal basis of the span of the training antenna offsets (1 vector for a ULA, 2 for a UPA).
-    public var arrayBasis: [Point3]
+    var arrayBasis: [Point3]
 
     /// A geometry for `data`: origin and extent from the positions' bounding box; 2-D input when every
     /// position has the same height (unless `inputDimensions` says otherwise).
-    public init(data: TrainingData, inputDimensions: Int? = nil) {
+    init(data: TrainingData, inputDimensions: Int? = nil) {
         self.init(
             antennas: data.antennas, frequencies: data.frequencies, referenceFrequency: data.carrier,
             positions: data.positions, inputDimensions: inputDimensions)
     }
 
-    public init(
+    init(
         antennas: [Point3], frequencies: [Double], referenceFrequency: Double, positions: [Point3],
         inputDimensions: Int? = nil
     ) {
@@ -54,7 +54,7 @@ public struct NeuralGeometry: Sendable, Codable, Equatable {
     }
 
     /// Carrier wavenumber k_r = 2π f_r / c (rad/m).
-    public var wavenumber: Double { 2 * Double.pi * referenceFrequency / speedOfLight }
+    var wavenumber: Double { 2 * Double.pi * referenceFrequency / speedOfLight }
     /// Carrier wavelength λ_r (m).
     public var wavelength: Double { speedOfLight / referenceFrequency }
 

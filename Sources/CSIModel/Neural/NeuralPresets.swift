@@ -23,14 +23,14 @@ public enum NeuralPreset: String, Sendable, CaseIterable {
     }
 
     /// The plain-MLP baseline (docs/method.md §6): 3 hidden layers.
-    public func mlp(geometry: NeuralGeometry) -> FieldMLPConfiguration {
+    func mlp(geometry: NeuralGeometry) -> FieldMLPConfiguration {
         FieldMLPConfiguration(
             geometry: geometry, encoding: .coordinates,
             hiddenWidths: self == .small ? [128, 128, 128] : [512, 512, 512])
     }
 
     /// The RFF baseline: Gaussian features with σ = 2π/λ (docs/method.md §6.1).
-    public func rff(geometry: NeuralGeometry, seed: UInt64 = 1) -> FieldMLPConfiguration {
+    package func rff(geometry: NeuralGeometry, seed: UInt64 = 1) -> FieldMLPConfiguration {
         FieldMLPConfiguration(
             geometry: geometry,
             encoding: .randomFourier(

@@ -10,12 +10,12 @@ extension Float: NeuralScalar {}
 extension Double: NeuralScalar {}
 
 /// A named parameter tensor as stored in model files: row-major values of `shape`.
-public struct NamedTensor: Sendable, Equatable, Codable {
-    public var name: String
-    public var shape: [Int]
-    public var values: [Float]
+struct NamedTensor: Sendable, Equatable, Codable {
+    var name: String
+    var shape: [Int]
+    var values: [Float]
 
-    public init(name: String, shape: [Int], values: [Float]) {
+    init(name: String, shape: [Int], values: [Float]) {
         self.name = name; self.shape = shape; self.values = values
     }
 }
@@ -26,6 +26,7 @@ public enum NeuralModelError: Error, CustomStringConvertible, Sendable {
     case shapeMismatch(name: String, expected: [Int], found: [Int])
     case invalidConfiguration(String)
 
+    /// One line naming the reason.
     public var description: String {
         switch self {
         case .missingTensor(let n): return "model file lacks the parameter tensor '\(n)'"

@@ -1,4 +1,4 @@
-public import CSIChannel
+import CSIChannel
 import CSINumerics
 import Dispatch
 
@@ -193,7 +193,7 @@ extension NeuralTrainer {
     /// The variable-projection objective Σ_i w_i L_i + γQ(F/P − 1)² of `net` on `positions` (one batch) against
     /// `channels` (Float64), its gradient (`weight`·∂/∂θ) and Σ_i L_i, as one training batch computes them. For checks
     /// and experiments; the trainer uses the sharded form.
-    public static func nuisanceLossAndGradient<N: NeuralField>(
+    static func nuisanceLossAndGradient<N: NeuralField>(
         _ net: N, positions: [Point3], channels: [Double],
         nuisance: NuisanceModel, gaugeWeight: Double = TrainingOptions().gaugeWeight,
         normalisePerSample: Bool = false, weight: N.Scalar = 1

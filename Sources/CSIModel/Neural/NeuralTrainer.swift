@@ -1,4 +1,4 @@
-public import CSIChannel
+import CSIChannel
 import CSINumerics
 import Dispatch
 
@@ -14,13 +14,13 @@ import Dispatch
 /// threads (OpenBLAS set to 1 thread) and summed in slice order — measured faster than OpenBLAS's own
 /// threads for these small GEMMs, and deterministic: same seed and options ⇒ bit-identical parameters
 /// whatever `threads` is (not when stopped by the time budget).
-public enum NeuralTrainer {
+enum NeuralTrainer {
     /// Trains `network` in place toward `targets` (default: `data.channels`; for a residual network pass
     /// scale·(H − base(x)) from `residualTargets`). NMSEs are reported against the full channel
     /// `data.channels`, so with residual targets they are those of the composite base + network.
     @_specialize(where N == MBINR<Float>)
     @_specialize(where N == FieldMLP<Float>)
-    public static func train<N: NeuralField>(
+    static func train<N: NeuralField>(
         _ network: inout N, data: TrainingData, training: [Int], validation: [Int],
         targets: [Double]? = nil, options o: TrainingOptions = TrainingOptions(),
         cancellation: CancellationFlag? = nil,
@@ -43,7 +43,7 @@ public enum NeuralTrainer {
     /// for a residual network).
     @_specialize(where N == MBINR<Float>)
     @_specialize(where N == FieldMLP<Float>)
-    public static func train<N: NeuralField>(
+    static func train<N: NeuralField>(
         _ network: inout N, train: TrainingData, validation: TrainingData,
         trainTargets: [Double]? = nil, validationTargets: [Double]? = nil,
         options o: TrainingOptions = TrainingOptions(),
@@ -236,7 +236,7 @@ public enum NeuralTrainer {
     }
 
     /// Training samples per λ² over the x–y bounding box of `positions`.
-    public static func samplesPerSquareWavelength(_ positions: [Point3], wavelength: Double) -> Double {
+    static func samplesPerSquareWavelength(_ positions: [Point3], wavelength: Double) -> Double {
         guard let first = positions.first else { return 0 }
         var lo = first, hi = first
         for p in positions { lo = pointwiseMin(lo, p); hi = pointwiseMax(hi, p) }

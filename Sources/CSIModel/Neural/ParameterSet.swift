@@ -4,17 +4,18 @@
 /// a gradient is a second array of the same layout, and Adam is one loop.
 public struct ParameterSet<Scalar: NeuralScalar>: Sendable {
     /// Where one named tensor lives inside `values`.
-    public struct Entry: Sendable, Equatable {
-        public let name: String
-        public let shape: [Int]
-        public let offset: Int
-        public var count: Int { shape.reduce(1, *) }
+    struct Entry: Sendable, Equatable {
+        let name: String
+        let shape: [Int]
+        let offset: Int
+        var count: Int { shape.reduce(1, *) }
     }
 
-    public private(set) var entries: [Entry] = []
+    private(set) var entries: [Entry] = []
+    /// All parameters, concatenated in `entries` order.
     public var values: [Scalar] = []
 
-    public init() {}
+    init() {}
 
     /// Number of scalar parameters.
     public var count: Int { values.count }
@@ -31,10 +32,10 @@ public struct ParameterSet<Scalar: NeuralScalar>: Sendable {
     }
 
     /// The entry called `name`.
-    public func entry(_ name: String) -> Entry? { entries.first { $0.name == name } }
+    func entry(_ name: String) -> Entry? { entries.first { $0.name == name } }
 
     /// The parameters as named Float tensors, in declaration order (what a model file stores).
-    public var tensors: [NamedTensor] {
+    var tensors: [NamedTensor] {
         entries.map { e in
             NamedTensor(name: e.name, shape: e.shape, values: values[e.offset..<(e.offset + e.count)].map { Float($0) })
         }
@@ -58,7 +59,7 @@ public struct ParameterSet<Scalar: NeuralScalar>: Sendable {
     }
 
     /// The same parameters in another precision (exact when widening Float → Double).
-    public func converted<Other: NeuralScalar>(to: Other.Type = Other.self) -> ParameterSet<Other> {
+    func converted<Other: NeuralScalar>(to: Other.Type = Other.self) -> ParameterSet<Other> {
         var p = ParameterSet<Other>()
         p.entries = entries.map { ParameterSet<Other>.Entry(name: $0.name, shape: $0.shape, offset: $0.offset) }
         p.values = values.map { Other($0) }

@@ -1,23 +1,23 @@
 public import CSIChannel
 import CSINumerics
-public import Numerics
+import Numerics
 
 /// One propagation path at a location, in closed form (what the image-source fit knows).
 public struct PathComponent: Sendable, Equatable {
     /// Propagation delay d_l(x)/c from the array reference point, seconds.
-    public var delay: Double
+    var delay: Double
     /// Unit propagation direction at x (from the (image) source toward x).
-    public var direction: Point3
+    var direction: Point3
     /// The path's complex coefficient at the array reference point and the reference frequency, including
     /// the propagation phase: g_l/d_l·e^{−j k₀ d_l}, in raw channel units (as in the dataset).
-    public var amplitude: Complex<Double>
+    var amplitude: Complex<Double>
     /// The direction whose projection on the *physical* antenna offsets gives the phase across the array:
     /// Lᵀu for a path whose image array is the physical one mirrored by L (reflections flip it), u for LoS.
-    public var arrayDirection: Point3
+    var arrayDirection: Point3
     /// A stable identifier of the path (e.g. the source index of the fit), the same at every location.
     public var id: Int
 
-    public init(id: Int, delay: Double, direction: Point3, amplitude: Complex<Double>, arrayDirection: Point3? = nil) {
+    init(id: Int, delay: Double, direction: Point3, amplitude: Complex<Double>, arrayDirection: Point3? = nil) {
         self.id = id; self.delay = delay; self.direction = direction; self.amplitude = amplitude
         self.arrayDirection = arrayDirection ?? direction
     }
@@ -30,7 +30,7 @@ public protocol PathDecomposition: Sendable {
 }
 
 /// How paths are given atoms when building warm-start targets.
-public enum PathAssignment: Sendable {
+enum PathAssignment: Sendable {
     /// Each path id keeps one atom everywhere: the free atom nearest its direction at the area centre.
     /// Targets are continuous; w_i(x) carries the path's wavefront curvature over the area (smooth on
     /// patches of a few metres). The default.
@@ -47,7 +47,7 @@ extension MBINR {
     /// μ_i = arrayDirection on the array basis and
     /// w_i = scale·a_l·e^{+jk_r κ_i·(x − o)} (so that w_i ψ_{x,i} = scale·a_l). Atoms without a path get w = 0
     /// and their own direction (weight 0.1 on the delay/direction so that they stay near a sane value).
-    public func physicsTargets(
+    func physicsTargets(
         _ physics: some PathDecomposition, positions: [Point3], scale: Double,
         assignment: PathAssignment = .fixedPerPath
     ) -> BranchTargets {
@@ -115,7 +115,7 @@ extension MBINR {
     /// Warm start from a physics model: fits the branches to `physicsTargets` so that the network starts near
     /// the physics solution; then train end-to-end with `NeuralTrainer`. Returns the final branch loss.
     @discardableResult
-    public mutating func warmStart(
+    mutating func warmStart(
         from physics: some PathDecomposition, positions: [Point3], scale: Double,
         assignment: PathAssignment = .fixedPerPath, epochs: Int = 20, batchSize: Int = 256,
         learningRate: Double = 3e-3, seed: UInt64 = 1

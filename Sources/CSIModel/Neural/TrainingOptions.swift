@@ -3,12 +3,15 @@ import CSINumerics
 
 /// Settings of `NeuralTrainer` (defaults: docs/method.md §5 proposals).
 public struct TrainingOptions: Sendable {
+    /// Peak learning rate of Adam (after the warm-up; then cosine decay).
     public var learningRate = 1e-3
     /// The cosine decay ends here.
-    public var finalLearningRate = 1e-5
+    var finalLearningRate = 1e-5
+    /// Samples per mini-batch.
     public var batchSize = 512
     /// Epochs of linear learning-rate warm-up (use 1–3 after a warm start so the first Adam steps do not undo it).
     public var warmupEpochs = 0
+    /// Maximum number of epochs (the cosine horizon without a time budget).
     public var epochs = 200
     /// Wall-clock budget; with it the cosine horizon is fixed after the first epoch from its duration, so runs
     /// stopped by time are not bit-reproducible (runs stopped by `epochs` are).
@@ -16,7 +19,7 @@ public struct TrainingOptions: Sendable {
     /// Stop after this many validations without a new best validation NMSE.
     public var patience = 25
     /// Validate every this many epochs.
-    public var validationInterval = 1
+    var validationInterval = 1
     /// Seed of the batch order.
     public var seed: UInt64 = 1
     /// Each batch's gradient is computed in this many fixed slices and summed in order, so the result does not
@@ -28,7 +31,7 @@ public struct TrainingOptions: Sendable {
     /// docs/model-neural.md). Set `shards = 1, blasThreads = 2` to let OpenBLAS parallelise the GEMMs instead.
     public var blasThreads = 1
     /// Training points (a fixed subset) on which the train NMSE is measured at each validation.
-    public var trainMetricSamples = 2000
+    var trainMetricSamples = 2000
     /// Label passed to the progress callback.
     public var stage = "train"
     /// Per-frame unknowns of the survey (docs/model-neural.md, "Unsynchronised surveys"). `.none`: the loss is
@@ -42,28 +45,32 @@ public struct TrainingOptions: Sendable {
     /// energy at the survey's. Default 0: every γ > 0 measured cost invariant NMSE (up to 5 dB for RFF on a small
     /// two-path scene, ≤ 0.3 dB on the street patch; docs/model-neural.md), so the gain is left free while training
     /// and fixed afterwards from `TrainingReport.outputEnergyRatio` (exact: a real factor changes no invariant cost).
-    public var gaugeWeight = 0.0
+    var gaugeWeight = 0.0
     /// With a nuisance: weight each sample's cost (and penalty) by 1/‖H‖² (every sample counts alike, the NMSE
     /// the trainer reports) instead of 1 (strong samples count more, like the loss without a nuisance).
-    public var normalisePerSample = false
+    var normalisePerSample = false
 
+    /// Creates the defaults documented on each property.
     public init() {}
 }
 
 /// One progress report, sent after every validation.
 public struct TrainingProgress: Sendable {
+    /// The training stage reported (e.g. the branch pre-fit or the full training).
     public var stage: String
-    public var epoch: Int
+    var epoch: Int
+    /// Planned epochs of this stage.
     public var epochs: Int
     /// Mean ‖Ĥ − H‖²_F per sample over the last epoch (network units); with a nuisance, the mean
     /// variable-projection cost min_{α,τ} ‖H − α D(τ) Ĥ‖²_F (not normalised and without the gauge penalty).
-    public var loss: Double
+    var loss: Double
     /// Per-location-mean NMSE on the train subset and on validation, dB.
-    public var trainNMSE: Double
-    public var validationNMSE: Double
-    public var bestValidationNMSE: Double
+    var trainNMSE: Double
+    var validationNMSE: Double
+    var bestValidationNMSE: Double
+    /// Learning rate of the last epoch.
     public var learningRate: Double
-    public var elapsedSeconds: Double
+    var elapsedSeconds: Double
     /// Estimated seconds left (epochs or time budget, whichever ends first).
-    public var etaSeconds: Double
+    var etaSeconds: Double
 }

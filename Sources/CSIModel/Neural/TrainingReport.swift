@@ -5,25 +5,27 @@ public enum TrainingStop: String, Sendable {
 
 /// The outcome of a training run. The network passed in holds the best-validation parameters.
 public struct TrainingReport: Sendable {
+    /// Why training ended.
     public var stop: TrainingStop
-    public var epochsRun: Int
-    public var bestEpoch: Int
+    var epochsRun: Int
+    var bestEpoch: Int
+    /// Wall-clock training time, seconds.
     public var seconds: Double
     /// At the best-validation epoch (the parameters kept).
-    public var trainNMSE: NMSE
-    public var validationNMSE: NMSE
+    var trainNMSE: NMSE
+    var validationNMSE: NMSE
     /// At the last validation (memorisation shows here: train keeps improving while validation does not).
-    public var lastTrainNMSE: NMSE? = nil
-    public var lastValidationNMSE: NMSE? = nil
+    var lastTrainNMSE: NMSE? = nil
+    var lastValidationNMSE: NMSE? = nil
     /// Training samples per λ² of the positions' x–y bounding box (the Landau density for |k| ≤ 2π/λ is π ≈ 3.1).
-    public var samplesPerSquareWavelength: Double
+    var samplesPerSquareWavelength: Double
     /// With a nuisance (`TrainingOptions.nuisance`): Σ‖Ĥ‖²/Σ‖H‖² over the train-metric subset at the kept
     /// parameters — the gain the network ended in, which the variable-projection cost does not see. Dividing the
     /// outputs by its square root (multiplying `NeuralChannelModel`'s `scale` by it) makes the model's mean energy
     /// the survey's and changes no nuisance-invariant figure. nil without a nuisance.
-    public var outputEnergyRatio: Double? = nil
+    var outputEnergyRatio: Double? = nil
     /// validation − train, dB (per-location mean), the larger of the best-epoch and last-validation gaps.
-    public var generalisationGap: Double {
+    var generalisationGap: Double {
         let best = validationNMSE.meanDB - trainNMSE.meanDB
         guard let lt = lastTrainNMSE, let lv = lastValidationNMSE else { return best }
         return max(best, lv.meanDB - lt.meanDB)
@@ -31,7 +33,7 @@ public struct TrainingReport: Sendable {
     /// Set when the train NMSE is more than 10 dB better than validation (at the best epoch or at the end):
     /// the network memorises the training points (too few samples per λ², docs/method.md §16.1), it is not an
     /// optimiser problem.
-    public var memorisationWarning: String? {
+    var memorisationWarning: String? {
         var t = trainNMSE, v = validationNMSE
         if let lt = lastTrainNMSE, let lv = lastValidationNMSE, lv.meanDB - lt.meanDB > v.meanDB - t.meanDB {
             t = lt; v = lv

@@ -4,26 +4,28 @@ public import CSIChannel
 /// offsets along them. An image array (the array mirrored through one or more reflectors) has the same
 /// offsets along its own, possibly mirrored, axes — so a path is described by a centre and a frame.
 public struct ArrayFrame: Sendable, Equatable {
+    /// Centre of the element positions, metres.
     public let center: Point3
     /// Principal axes of the element positions (largest spread first).
-    public let axes: (Point3, Point3, Point3)
+    let axes: (Point3, Point3, Point3)
     /// Offsets (t, s, w) of each element along the three axes.
-    public let offsets: [SIMD3<Double>]
+    let offsets: [SIMD3<Double>]
 
+    /// Equal when centre and axes match (the offsets follow from them).
     public static func == (a: ArrayFrame, b: ArrayFrame) -> Bool {
         a.center == b.center && a.axes.0 == b.axes.0 && a.axes.1 == b.axes.1 && a.axes.2 == b.axes.2
             && a.offsets == b.offsets
     }
 
     /// Number of axes along which elements are spread (1 = linear, 2 = planar, 3 = volumetric).
-    public var dimensionality: Int {
+    var dimensionality: Int {
         var dims = 0
         for c in 0..<3 where offsets.contains(where: { abs($0[c]) > 1e-9 }) { dims += 1 }
         return max(dims, 1)
     }
 
     /// Derives the frame from element positions by principal component analysis.
-    public init(antennas: [Point3]) {
+    init(antennas: [Point3]) {
         let n = Double(max(antennas.count, 1))
         let c = antennas.reduce(Point3.zero, +) / n
         var cov = [[Double]](repeating: [0, 0, 0], count: 3)

@@ -1,21 +1,21 @@
-public import CSIChannel
-public import Numerics
+import CSIChannel
+import Numerics
 
 /// Per-path complex gains on a regular grid over a flat survey area, interpolated bilinearly: the image-source
 /// model's answer to everything that makes a path's strength depend on where the receiver is — blockage
 /// (a direct path that vanishes behind an obstacle), element patterns, the 0.3–1.5 dB/m drift of ray-traced
 /// gains (docs/method.md §16.1b). Outside the grid the border values hold.
-public struct GainMap: Sendable, Equatable {
+struct GainMap: Sendable, Equatable {
     /// Grid origin (x₀, y₀); nodes at x₀ + i·spacing, y₀ + j·spacing.
-    public let originX: Double, originY: Double
-    public let spacing: Double
-    public let nx: Int, ny: Int
-    public let paths: Int
+    let originX: Double, originY: Double
+    let spacing: Double
+    let nx: Int, ny: Int
+    let paths: Int
     /// Node values, [path][j][i] complex interleaved.
-    public let values: [Double]
+    let values: [Double]
 
     /// The same map with every node value multiplied by `c`.
-    public func scaled(by c: Complex<Double>) -> GainMap {
+    func scaled(by c: Complex<Double>) -> GainMap {
         var v = values
         for i in Swift.stride(from: 0, to: v.count, by: 2) {
             let re = v[i], im = v[i + 1]
@@ -24,14 +24,14 @@ public struct GainMap: Sendable, Equatable {
         return GainMap(originX: originX, originY: originY, spacing: spacing, nx: nx, ny: ny, paths: paths, values: v)
     }
 
-    public init(originX: Double, originY: Double, spacing: Double, nx: Int, ny: Int, paths: Int, values: [Double]) {
+    init(originX: Double, originY: Double, spacing: Double, nx: Int, ny: Int, paths: Int, values: [Double]) {
         precondition(values.count == paths * nx * ny * 2, "gain map size mismatch")
         self.originX = originX; self.originY = originY; self.spacing = spacing
         self.nx = nx; self.ny = ny; self.paths = paths; self.values = values
     }
 
     /// Gain of `path` at `x` and its derivatives along x and y.
-    @inlinable public func gain(
+    @inlinable func gain(
         path l: Int, at x: Point3
     ) -> (value: Complex<Double>, dx: Complex<Double>, dy: Complex<Double>) {
         // A position that is not a number (a diverged search) reads node (0, 0) instead of trapping in Int(_:).

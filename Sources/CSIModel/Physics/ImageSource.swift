@@ -13,13 +13,14 @@ public struct ImageSource: Sendable, Equatable {
     /// ∂gain/∂(x, y, z) — zero unless the model varies gains with position.
     public var gainSlope: (Complex<Double>, Complex<Double>, Complex<Double>)
 
-    public init(center: Point3, frame: (Point3, Point3, Point3), gain: Complex<Double> = .zero) {
+    init(center: Point3, frame: (Point3, Point3, Point3), gain: Complex<Double> = .zero) {
         self.center = center
         (e1, e2, e3) = frame
         self.gain = gain
         gainSlope = (.zero, .zero, .zero)
     }
 
+    /// Equal when centre, frame and gain match.
     public static func == (a: ImageSource, b: ImageSource) -> Bool {
         a.center == b.center && a.e1 == b.e1 && a.e2 == b.e2 && a.e3 == b.e3 && a.gain == b.gain
             && a.gainSlope.0 == b.gainSlope.0 && a.gainSlope.1 == b.gainSlope.1 && a.gainSlope.2 == b.gainSlope.2
@@ -49,7 +50,7 @@ public struct ImageSource: Sendable, Equatable {
 }
 
 /// How the phase varies across the elements of an image array.
-public enum ArrayPhaseModel: String, Sendable, Codable, CaseIterable {
+enum ArrayPhaseModel: String, Sendable, Codable, CaseIterable {
     /// Exact spherical wavefronts per element (real arrays, the csiloc simulator).
     case spherical
     /// One plane wave across the array at the carrier wavelength, no curvature or beam squint — what many

@@ -1,12 +1,12 @@
-public import CSIChannel
+import CSIChannel
 import CSINumerics
 import Foundation
-public import Numerics
+import Numerics
 
 extension ImageSourceFitter {
     /// One thing the fit decided, with the numbers it decided on. Rendered to text (`description`) only where it
     /// is logged or written into a model file's `decisions`, which users read: the text must not change.
-    public enum Decision: Sendable, Equatable, CustomStringConvertible {
+    enum Decision: Sendable, Equatable, CustomStringConvertible {
         /// The path search ran out of its time budget.
         case timeBudgetReached
         /// The path search stopped: the validation NMSE is below `Options.floorDB`, the data's numerical floor.
@@ -51,12 +51,12 @@ extension ImageSourceFitter {
         case gaugePinned(nuisance: NuisanceModel, factor: Complex<Double>)
 
         /// One kernel width tried for the gain maps and the validation NMSE it gave.
-        public struct GainMapWidth: Sendable, Equatable {
+        struct GainMapWidth: Sendable, Equatable {
             /// Kernel width σ (m).
-            public var sigma: Double
-            public var validationDB: Double
+            var sigma: Double
+            var validationDB: Double
             /// Smoothed only inside each path's cells (`GainSegmentation`, cells in all paths), not across them.
-            public var cells: Int? = nil
+            var cells: Int? = nil
 
             var label: String {
                 String(format: "σ = %.1f cm", sigma * 100) + (cells.map { ", \($0) cells" } ?? "")
@@ -64,7 +64,7 @@ extension ImageSourceFitter {
         }
 
         /// The decision as logged and recorded in model files.
-        public var description: String {
+        var description: String {
             switch self {
             case .timeBudgetReached:
                 return "stopped adding paths: time budget"
@@ -136,7 +136,7 @@ extension ImageSourceFitter {
 
 extension ImageSourceFitter.Progress {
     /// The stage the fit is in, for progress lines.
-    public enum Event: Sendable, Equatable, CustomStringConvertible {
+    enum Event: Sendable, Equatable, CustomStringConvertible {
         /// Back-projecting the residual to find candidates for path `path` (1-based).
         case backProjection(path: Int)
         /// Refining back-projection candidate `candidate` (1-based) for path `path` by the coherent search.
@@ -151,7 +151,7 @@ extension ImageSourceFitter.Progress {
         case gainMaps
 
         /// The stage as shown in progress lines.
-        public var description: String {
+        var description: String {
             switch self {
             case let .backProjection(path): return "path \(path): back-projection"
             case let .coherentSearch(path, candidate): return "path \(path): coherent search (candidate \(candidate))"

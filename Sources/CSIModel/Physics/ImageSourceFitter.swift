@@ -12,70 +12,74 @@ import Numerics
 /// `fit` runs a pipeline of stages (listed there), each a small type over the shared `FitContext` that records
 /// what it decides as typed `Decision` values; they are rendered to text only at the edge (`Result.decisions`).
 public struct ImageSourceFitter: Sendable {
+    /// Settings of one fit.
     public struct Options: Sendable {
         /// Upper bound on the number of paths.
         public var maxSources = 40
         /// A new source is kept only if it improves the validation NMSE by at least this much.
-        public var minimumImprovementDB = 0.25
+        var minimumImprovementDB = 0.25
         /// Survey points used for back-projection.
-        public var backProjectionPoints = 300
+        var backProjectionPoints = 300
         /// Points per continuation stage and for the joint fits.
-        public var stagePoints = 1500
+        var stagePoints = 1500
         /// Continuation disk radii (m) around the survey centre; the last stage is the whole area.
-        public var continuationRadii: [Double] = [0.8, 1.6, 3.2, 6.4]
+        var continuationRadii: [Double] = [0.8, 1.6, 3.2, 6.4]
         /// Stop adding paths once the validation NMSE is below this (complex64 data resolve ≈ −140 dB).
-        public var floorDB = -100.0
+        var floorDB = -100.0
         /// Stop adding paths once the validation NMSE is within this many dB of the data's measurement-noise floor
         /// (`ResidualNoiseFloor`, estimated on the validation residual) and that residual looks white.
-        public var noiseFloorMarginDB = 0.5
+        var noiseFloorMarginDB = 0.5
         /// A new path that improves validation NMSE by less than this (dB) counts as slow progress: the search
         /// then checks whether gain maps would explain much more (≥ 3 dB) and, if so, continues with them.
-        public var slowProgressDB = 1.0
+        var slowProgressDB = 1.0
         /// Back-projection peaks tried for each new path before giving up.
-        public var candidatesPerPath = 3
+        var candidatesPerPath = 3
         /// When none of a path's candidates improves, the search looks again in this many sub-regions (disks of
         /// each of `subRegionRadiusFractions` × the survey's reach, largest first, holding the most residual energy)
         /// before it stops: a path blocked over much of the survey is found where it is seen (0: never).
-        public var subRegionsPerPath = 3
-        public var subRegionRadiusFractions = [0.4]
+        var subRegionsPerPath = 3
+        var subRegionRadiusFractions = [0.4]
         /// Images predicted from the reflectors the fitted sources reveal (`ImageGeometry`), tried before the
         /// back-projection peaks for each new path, best matched-filter score first.
-        public var geometricCandidatesPerPath = 2
+        var geometricCandidatesPerPath = 2
         /// A predicted image is tried only if it explains at least this share of the residual energy at the
         /// coherent-search points (gain-free matched filter).
-        public var geometricMinimumShare = 0.01
+        var geometricMinimumShare = 0.01
         /// Points for the coherent search (nearest the survey centre).
-        public var coherentPoints = 160
+        var coherentPoints = 160
         /// Try the plane-wave array phase model and keep it if better on validation.
-        public var tryPlaneWave = true
+        var tryPlaneWave = true
         /// Try gains varying linearly with position and keep them if better on validation.
-        public var tryGainSlopes = true
+        var tryGainSlopes = true
         /// Try per-path gain maps (kernel widths λ/2, λ, 2λ) and keep the best if better on validation.
-        public var tryGainMaps = true
+        var tryGainMaps = true
         /// Use gain maps (width λ) while searching for paths too: slower per path, but blockage no longer
         /// looks like missing paths.
-        public var gainMapsDuringSearch = true
+        var gainMapsDuringSearch = true
         /// Whether gain maps may also be smoothed only inside straight-edged cells of each path's local gains
         /// (`GainSegmentation`: blockage edges kept sharp), during the search and in the final gain-map stage.
-        public var cellGainMaps = true
+        var cellGainMaps = true
         /// Levenberg–Marquardt iterations per stage (4× with a nuisance: the common delay of all sources is then
         /// nearly absorbed by the frames' timing offsets, and LM converges slowly along that direction).
-        public var iterations = 25
+        var iterations = 25
         /// Stop adding sources after this many seconds (nil: no limit).
-        public var timeBudget: Double? = nil
+        var timeBudget: Double? = nil
         /// Per-frame unknowns of the survey (docs/model.md, "Unsynchronised surveys"): every cost is then the
         /// variable-projection one (each frame's own best gain, phase, timing offset), the first source is found
         /// by per-frame (incoherent) searches, later ones on the survey aligned to the model found so far.
         public var nuisance: NuisanceModel = .none
+        /// Seed of the fit's random draws (same data and seed: same model).
         public var seed: UInt64 = 1
+        /// Threads used (default: the active CPUs).
         public var width = Parallel.defaultWidth
+        /// Creates the defaults documented on each property.
         public init() {}
     }
 
     /// What the fitter is doing, for progress lines.
     public struct Progress: Sendable {
         /// The stage the fit is in.
-        public var event: Event
+        var event: Event
         /// Paths in the model being fitted (the accepted ones, plus the candidate during its continuation).
         public var sources: Int
         /// Validation NMSE of the model accepted so far.
@@ -88,16 +92,20 @@ public struct ImageSourceFitter: Sendable {
 
     /// The fitted model and what was decided along the way.
     public struct Result: Sendable {
+        /// The fitted model.
         public var model: ImageSourceModel
+        /// Validation NMSE of the fitted model, dB.
         public var validationNMSEDB: Double
         /// The decisions, in order, as typed values.
-        public var decisionValues: [Decision]
-        public var history: [(sources: Int, validationNMSEDB: Double)]
+        var decisionValues: [Decision]
+        var history: [(sources: Int, validationNMSEDB: Double)]
         /// The decisions rendered as text: what the trainer logs and writes into the model file's `decisions`.
         public var decisions: [String] { decisionValues.map(\.description) }
     }
 
+    /// The settings `fit` uses.
     public var options: Options
+    /// Creates a fitter with `options`.
     public init(options: Options = Options()) { self.options = options }
 
     /// Fits `train`, choosing by `validation` (both prepared with the same scale).

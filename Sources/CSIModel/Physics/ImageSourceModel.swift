@@ -1,6 +1,6 @@
 public import CSIChannel
 import CSINumerics
-public import Numerics
+import Numerics
 
 /// The image-source location-to-channel model (docs/method.md §16.1): the channel is a sum of L image arrays,
 ///
@@ -12,21 +12,25 @@ public import Numerics
 ///
 /// Parameters live in normalised channel units; `scale` converts back (raw = normalised / scale).
 public struct ImageSourceModel: ChannelModel {
+    /// The fitted paths, one image source each.
     public var sources: [ImageSource]
+    /// The array's centre and principal axes the sources are expressed in.
     public let frame: ArrayFrame
+    /// Antenna positions, metres.
     public let antennaPositions: [Point3]
+    /// Subcarrier frequencies, Hz.
     public let frequencies: [Double]
     /// Reference frequency for the plane-wave phase model (Hz).
     public let carrier: Double
-    public var phaseModel: ArrayPhaseModel
+    var phaseModel: ArrayPhaseModel
     /// Point about which gains vary linearly (the survey centre).
-    public let gainReference: Point3
+    let gainReference: Point3
     /// Raw channel = model / scale.
     public let scale: Double
     /// Position-dependent path gains replacing the constant/linear ones, when fitted.
-    public var gainMap: GainMap? = nil
+    var gainMap: GainMap? = nil
 
-    public init(
+    init(
         sources: [ImageSource], antennas: [Point3], frequencies: [Double], carrier: Double,
         phaseModel: ArrayPhaseModel, gainReference: Point3, scale: Double
     ) {
@@ -40,6 +44,7 @@ public struct ImageSourceModel: ChannelModel {
         self.scale = scale
     }
 
+    /// The modelled channel at each position, interleaved complex, antenna-major, in raw units.
     public func evaluate(_ positions: UnsafeBufferPointer<Point3>, into output: UnsafeMutableBufferPointer<Double>) {
         let stride = valuesPerChannel
         precondition(output.count >= positions.count * stride, "output buffer too small")
@@ -177,7 +182,7 @@ public struct ImageSourceModel: ChannelModel {
 extension ImageSourceModel {
     /// Per-path quantities at `x` (delay to the image-array centre, unit direction from the centre toward x,
     /// complex amplitude g/d in raw units): the closed-form targets that warm-start a neural model.
-    public func pathQuantities(at x: Point3) -> [(delay: Double, direction: Point3, amplitude: Complex<Double>)] {
+    func pathQuantities(at x: Point3) -> [(delay: Double, direction: Point3, amplitude: Complex<Double>)] {
         sources.enumerated().map { (l, s) in
             let w = x - s.center, d = w.length
             let g = gainMap?.gain(path: l, at: x).value ?? s.gain(at: x, reference: gainReference)
