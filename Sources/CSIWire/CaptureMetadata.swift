@@ -16,7 +16,7 @@ public struct CaptureMetadata: Sendable, Equatable {
     /// Its version.
     public var toolVersion: String
     /// When the capture started, ISO-8601 UTC (see ``timestamp(_:)``).
-    var created: String
+    public var created: String
     /// Where the messages came from (e.g. `tcp://gnb1:5556`).
     public var sourceEndpoint: String
     /// The subscription prefix used (e.g. `csi/v1/`).
