@@ -32,13 +32,15 @@ public protocol ChannelModel: Sendable {
         correlations: UnsafeMutablePointer<Double>, energies: UnsafeMutablePointer<Double>,
         scratch: UnsafeMutableBufferPointer<Double>)
 
-    /// H(x) for every position in Float32, subcarrier-major and split: element (j, k) of position b at
-    /// `re[b·N_a·N_s + k·N_a + j]` and `im[…]` — for searches that need whole channels only to rank candidates.
-    /// `scratch` has room for `positions.count · valuesPerChannel` Doubles. The default converts `evaluate`;
-    /// models with a cheaper fused Float32 form override it.
+    /// H(x) for every position in Float32, subcarrier-major and split, on every `antennaStride`-th antenna and
+    /// every `subcarrierStride`-th subcarrier (from the first): with n_a = ⌈N_a/antennaStride⌉ and
+    /// n_s = ⌈N_s/subcarrierStride⌉, element (j, k) of the kept ones for position b is at `re[(b·n_s + k)·n_a + j]`
+    /// and `im[…]` — for searches that need whole channels only to rank candidates. `scratch` has room for
+    /// `positions.count · valuesPerChannel` Doubles. The default converts `evaluate`; models with a cheaper fused
+    /// Float32 form override it.
     func evaluateSplit(
-        _ positions: UnsafeBufferPointer<Point3>, re: UnsafeMutablePointer<Float>, im: UnsafeMutablePointer<Float>,
-        scratch: UnsafeMutableBufferPointer<Double>)
+        _ positions: UnsafeBufferPointer<Point3>, antennaStride: Int, subcarrierStride: Int,
+        re: UnsafeMutablePointer<Float>, im: UnsafeMutablePointer<Float>, scratch: UnsafeMutableBufferPointer<Double>)
     /// For a composite model (a correction on top of a cheaper base, e.g. a network on the image sources), the
     /// base: searches may rank grid candidates with it and refine with the full model. nil (the default) otherwise.
     var scoringBase: (any ChannelModel)? { get }
@@ -48,30 +50,35 @@ extension ChannelModel {
     /// No base: the model is scored by itself.
     public var scoringBase: (any ChannelModel)? { nil }
     public func evaluateSplit(
-        _ positions: UnsafeBufferPointer<Point3>, re: UnsafeMutablePointer<Float>, im: UnsafeMutablePointer<Float>,
-        scratch: UnsafeMutableBufferPointer<Double>
+        _ positions: UnsafeBufferPointer<Point3>, antennaStride: Int, subcarrierStride: Int,
+        re: UnsafeMutablePointer<Float>, im: UnsafeMutablePointer<Float>, scratch: UnsafeMutableBufferPointer<Double>
     ) {
-        evaluateSplitByConversion(positions, re: re, im: im, scratch: scratch)
+        evaluateSplitByConversion(
+            positions, antennaStride: antennaStride, subcarrierStride: subcarrierStride, re: re, im: im,
+            scratch: scratch)
     }
 
     /// `evaluateSplit` through `evaluate` (Float64, antenna-major, interleaved) and a conversion.
     public func evaluateSplitByConversion(
-        _ positions: UnsafeBufferPointer<Point3>, re: UnsafeMutablePointer<Float>, im: UnsafeMutablePointer<Float>,
-        scratch: UnsafeMutableBufferPointer<Double>
+        _ positions: UnsafeBufferPointer<Point3>, antennaStride: Int = 1, subcarrierStride: Int = 1,
+        re: UnsafeMutablePointer<Float>, im: UnsafeMutablePointer<Float>, scratch: UnsafeMutableBufferPointer<Double>
     ) {
         let na = antennaCount, ns = subcarrierCount, stride = valuesPerChannel
+        precondition(antennaStride >= 1 && subcarrierStride >= 1, "strides must be positive")
         precondition(scratch.count >= positions.count * stride, "scratch buffer too small")
+        let ka = (na + antennaStride - 1) / antennaStride, ks = (ns + subcarrierStride - 1) / subcarrierStride
         evaluate(positions, into: scratch)
         for b in 0..<positions.count {
-            let f = scratch.baseAddress! + b * stride, o = b * na * ns
-            for j in 0..<na {
-                for k in 0..<ns {
-                    re[o + k * na + j] = Float(f[2 * (j * ns + k)]); im[o + k * na + j] = Float(f[2 * (j * ns + k) + 1])
+            let f = scratch.baseAddress! + b * stride
+            for jj in 0..<ka {
+                let j = jj * antennaStride
+                for kk in 0..<ks {
+                    let k = kk * subcarrierStride, o = (b * ks + kk) * ka + jj
+                    re[o] = Float(f[2 * (j * ns + k)]); im[o] = Float(f[2 * (j * ns + k) + 1])
                 }
             }
         }
     }
-
     /// Generic correlation: evaluates the channels into `scratch`, then correlates them with H (subcarrier-major).
     public func correlate(
         _ positions: UnsafeBufferPointer<Point3>, hRe: UnsafePointer<Double>, hIm: UnsafePointer<Double>,

@@ -1,114 +1,5 @@
 import CSIChannel
 import CSINumerics
-import Foundation
-
-/// The span stage (b') of 3-D searches with a linear array (docs/localization.md, "UEs at any height").
-///
-/// A linear array fixes a transmitter's position along its axis (a) and its distance from it (r) through the direct
-/// path; where it lies on the circle about the axis (φ) shows only through the other paths, with a ripple of a
-/// few centimetres along the circle. A local lattice in x, y, z around a global pick that sits at the wrong φ
-/// then has no node in the truth's basin. The span stage searches (a, r) instead and lets φ free: each node of an
-/// (a, r) lattice around the pick is scored by how well the *span* of the model at K points spread along its
-/// circle (inside the region) explains the frame,
-///
-///     C_span(a, r) = ‖H‖² − b^H G⁻¹ b,   G = FᴴF (K × K, regularised),   b = FᴴH,   F = [f(a, r, φ_1) … f(a, r, φ_K)],
-///
-/// i.e. the least-squares residual of H by any complex combination of the K channels (with a timing nuisance:
-/// maximised over the delay on a grid of 2N_s delays, b(τ) = Σ_k e^{jω_kτ} b_k per subcarrier). The truth's node
-/// leaves only what K samples cannot interpolate along the circle; a wrong (a, r) leaves its mismatch whatever φ.
-/// The best distinct nodes' circles are then scanned at `arcSpacingWavelengths` and their best points refined.
-struct ArcSpanLattice: Sendable {
-    /// Node offsets from the pick: along the axis and away from it, m.
-    let offsets: [SIMD2<Double>]
-    /// Channels per node (K).
-    let samples: Int
-
-    init(axialHalfWidth: Double, radialHalfWidth: Double, step: Double, samples: Int) {
-        let na = max(0, Int((axialHalfWidth / step + 1e-9).rounded(.down)))
-        let nr = max(0, Int((radialHalfWidth / step + 1e-9).rounded(.down)))
-        var out: [SIMD2<Double>] = []
-        out.reserveCapacity((2 * na + 1) * (2 * nr + 1))
-        for i in -nr...nr {
-            for j in -na...na { out.append(SIMD2(Double(j) * step, Double(i) * step)) }
-        }
-        offsets = out
-        self.samples = samples
-    }
-}
-
-/// The circle geometry of one frame's span stage: the axis, the pick's axial position and radius, and the plane of
-/// its circle (e1 towards the pick, so the pick is at angle 0).
-struct SpanFrame {
-    let origin: Point3, axis: Point3, e1: Point3, e2: Point3
-    let a0: Double, r0: Double
-
-    /// The point at axial offset `da`, radial offset `dr` and angle `phi` from the pick.
-    func point(_ da: Double, _ dr: Double, _ phi: Double) -> Point3 {
-        let (sn, cs) = sinCos(phi)
-        return origin + axis * (a0 + da) + (e1 * cs + e2 * sn) * (r0 + dr)
-    }
-
-    /// The angles (radians, in (−π, π]) of the arc of the circle at offsets (`da`, `dr`) inside the box `region`:
-    /// the connected arc that contains angle 0 (the pick's side), else the one whose end is nearest it; nil when
-    /// the circle misses the box. Closed form: each coordinate is A + M·cos(φ − ψ) along the circle.
-    func arc(_ da: Double, _ dr: Double, in region: SearchRegion) -> (lo: Double, hi: Double)? {
-        let r = r0 + dr
-        guard r > 0, r.isFinite else { return nil }
-        var allowed: [(Double, Double)] = [(-Double.pi, Double.pi)]
-        let centre = origin + axis * (a0 + da)
-        for c in 0..<3 {
-            let a = centre[c], p = r * e1[c], q = r * e2[c]
-            let m = (p * p + q * q).squareRoot()
-            let lo = region.lower[c], hi = region.upper[c]
-            if m <= 1e-12 * r {
-                if a < lo || a > hi { return nil }
-                continue
-            }
-            let cmin = (lo - a) / m, cmax = (hi - a) / m
-            if cmin > 1 || cmax < -1 { return nil }
-            // cos θ ≤ cmax ⇔ |θ| ≥ α1; cos θ ≥ cmin ⇔ |θ| ≤ α2 (θ = φ − ψ)
-            let a1 = cmax < 1 ? Foundation.acos(Swift.max(-1, cmax)) : 0
-            let a2 = cmin > -1 ? Foundation.acos(Swift.min(1, cmin)) : Double.pi
-            if a1 > a2 { return nil }
-            let psi = Foundation.atan2(q, p)
-            var parts: [(Double, Double)] = []
-            let pieces = a1 == 0 ? [(-a2, a2)] : [(a1, a2), (-a2, -a1)]
-            for (u, v) in pieces { parts += Self.wrapped(psi + u, psi + v) }
-            var next: [(Double, Double)] = []
-            for x in allowed {
-                for y in parts {
-                    let l = Swift.max(x.0, y.0), h = Swift.min(x.1, y.1)
-                    if l <= h { next.append((l, h)) }
-                }
-            }
-            allowed = next
-            if allowed.isEmpty { return nil }
-        }
-        // Pieces split at ±π belong together.
-        if let first = allowed.firstIndex(where: { $0.0 <= -Double.pi + 1e-12 }),
-            let last = allowed.firstIndex(where: { $0.1 >= Double.pi - 1e-12 }), first != last
-        {
-            let joined = (allowed[last].0 - 2 * Double.pi, allowed[first].1)
-            allowed = allowed.enumerated().filter { $0.offset != first && $0.offset != last }.map(\.element)
-            allowed.append(joined)
-        }
-        var best = allowed[0], bestDistance = Double.infinity
-        for x in allowed {
-            let d = x.0 <= 0 && 0 <= x.1 ? 0 : Swift.min(abs(x.0), abs(x.1))
-            if d < bestDistance { bestDistance = d; best = x }
-        }
-        return (best.0, best.1)
-    }
-
-    /// [u, v] (v − u ≤ 2π) as intervals within [−π, π].
-    static func wrapped(_ u: Double, _ v: Double) -> [(Double, Double)] {
-        var u = u, v = v
-        while u > Double.pi { u -= 2 * Double.pi; v -= 2 * Double.pi }
-        while u < -Double.pi { u += 2 * Double.pi; v += 2 * Double.pi }
-        if v <= Double.pi { return [(u, v)] }
-        return [(u, Double.pi), (-Double.pi, v - 2 * Double.pi)]
-    }
-}
 
 extension Localizer {
     /// (b') The span lattice around `center`: up to `arcSpanCandidates` distinct best nodes (each as the point of
@@ -125,26 +16,31 @@ extension Localizer {
         loadSpanChannel(&s)
         let count = lattice.offsets.count
         for i in 0..<count { s.spanNodes[i] = lattice.offsets[i] }
-        var scored = scoreSpan(f, count: count, &s)
+        let coarseLevel = spanLevels.count - 1
+        var scored = scoreSpan(f, count: count, level: coarseLevel, &s)
         // The lattice is coarse for the cost's sharpest fringes: the best nodes are re-scored on a finer
-        // sub-lattice (± a third of a step) and ranked by their best sub-node.
+        // sub-lattice (± a third of a step, on every antenna and subcarrier) and ranked by their best sub-node.
         let coarse = bestSpanNodes(
             count: count, want: max(1, configuration.arcSpanRefinedNodes, configuration.arcSpanCandidates), &s)
         var ranked: [(offset: SIMD2<Double>, cost: Double)] = coarse
         if configuration.arcSpanRefinedNodes > 0 && !coarse.isEmpty {
             let h = configuration.arcSpanStepWavelengths * wavelength / 3
+            // With a decimated coarse level the node itself is scored again on the full one.
+            let withCentre = coarseLevel != 0
+            let per = withCentre ? 9 : 8
             var n = 0
             for c in coarse {
                 for i in -1...1 {
-                    for j in -1...1 where i != 0 || j != 0 {
+                    for j in -1...1 where withCentre || i != 0 || j != 0 {
                         s.spanNodes[n] = c.offset + SIMD2(Double(i) * h, Double(j) * h); n += 1
                     }
                 }
             }
-            scored += scoreSpan(f, count: n, &s)
+            scored += scoreSpan(f, count: n, level: 0, &s)
             for ci in coarse.indices {
-                for m in 0..<8 where s.spanCosts[ci * 8 + m] < ranked[ci].cost {
-                    ranked[ci] = (s.spanNodes[ci * 8 + m], s.spanCosts[ci * 8 + m])
+                if withCentre { ranked[ci].cost = .infinity }
+                for m in 0..<per where s.spanCosts[ci * per + m] < ranked[ci].cost {
+                    ranked[ci] = (s.spanNodes[ci * per + m], s.spanCosts[ci * per + m])
                 }
             }
             ranked.sort { $0.cost < $1.cost }
@@ -157,10 +53,17 @@ extension Localizer {
         return (picks.isEmpty ? [(center, .infinity)] : picks, scored)
     }
 
-    /// The frame loaded in `s.match`, in Float32 for the span costs.
+    /// The frame loaded in `s.match`, in Float32 for the span costs, on each level's antennas and subcarriers, and
+    /// its energy there.
     func loadSpanChannel(_ s: inout LocalizerScratch) {
-        for i in 0..<s.spanHRe.count {
-            s.spanHRe[i] = Float(s.match.hRe[i]); s.spanHIm[i] = Float(s.match.hIm[i])
+        for (l, level) in spanLevels.enumerated() {
+            var e = 0.0
+            for (i, entry) in level.entries.enumerated() {
+                let re = s.match.hRe[entry], im = s.match.hIm[entry]
+                s.spanHRe[l][i] = Float(re); s.spanHIm[l][i] = Float(im)
+                e += re * re + im * im
+            }
+            s.spanEnergy[l] = e
         }
     }
 
@@ -188,8 +91,9 @@ extension Localizer {
     /// Span costs of the nodes `s.spanNodes[0..<count]` (offsets from the pick) into `s.spanCosts` (infinite for a
     /// node whose circle misses the region); returns the number of nodes scored.
     @discardableResult
-    func scoreSpan(_ f: SpanFrame, count: Int, _ s: inout LocalizerScratch) -> Int {
+    func scoreSpan(_ f: SpanFrame, count: Int, level: Int, _ s: inout LocalizerScratch) -> Int {
         let k = spanLattice?.samples ?? 1
+        let lv = spanLevels[level]
         let perBatch = max(1, LocalizerScratch.batch / k)
         var start = 0, scored = 0
         while start < count {
@@ -214,13 +118,14 @@ extension Localizer {
                         s.spanRe.withUnsafeMutableBufferPointer { re in
                             s.spanIm.withUnsafeMutableBufferPointer { im in
                                 scorer.evaluateSplit(
-                                    UnsafeBufferPointer(rebasing: p[0..<(n * k)]), re: re.baseAddress!,
-                                    im: im.baseAddress!, scratch: v)
+                                    UnsafeBufferPointer(rebasing: p[0..<(n * k)]), antennaStride: lv.antennaStride,
+                                    subcarrierStride: lv.subcarrierStride, re: re.baseAddress!, im: im.baseAddress!,
+                                    scratch: v)
                             }
                         }
                     }
                 }
-                for b in 0..<n { s.spanCosts[s.spanBatch[b]] = spanCost(node: b, samples: k, &s) }
+                for b in 0..<n { s.spanCosts[s.spanBatch[b]] = spanCost(node: b, samples: k, level: level, &s) }
             }
             scored += n; start = end
         }
@@ -246,19 +151,20 @@ extension Localizer {
         return picks
     }
 
-    /// The span cost of the node whose K channels are at `s.spanRe/spanIm[node·K·N…]` (Float32, split,
-    /// subcarrier-major), for the frame in `s.spanHRe/spanHIm`: Gram matrix and correlations in Float32 vectors
+    /// The span cost on `level` of the node whose K channels are at `s.spanRe/spanIm[node·K·n…]` (Float32, split,
+    /// subcarrier-major), for the frame in `s.spanHRe/spanHIm[level]`: Gram matrix and correlations in Float32 vectors
     /// summed in Float64, a complex Cholesky factor of the regularised Gram matrix, ‖L⁻¹b‖² maximised over the delay
     /// grid under a timing nuisance.
-    func spanCost(node: Int, samples k: Int, _ s: inout LocalizerScratch) -> Double {
-        let na = model.antennaCount, ns = model.subcarrierCount, n = na * ns
-        let energy = s.match.energy
+    func spanCost(node: Int, samples k: Int, level: Int, _ s: inout LocalizerScratch) -> Double {
+        let lv = spanLevels[level]
+        let na = lv.antennas, ns = lv.subcarriers, n = na * ns
+        let energy = s.spanEnergy[level]
         let timing = configuration.nuisance == .phaseGainAndTiming
         var trace = 0.0
         s.spanRe.withUnsafeBufferPointer { reb in
             s.spanIm.withUnsafeBufferPointer { imb in
-                s.spanHRe.withUnsafeBufferPointer { hrb in
-                    s.spanHIm.withUnsafeBufferPointer { hib in
+                s.spanHRe[level].withUnsafeBufferPointer { hrb in
+                    s.spanHIm[level].withUnsafeBufferPointer { hib in
                         let re = reb.baseAddress! + node * k * n, im = imb.baseAddress! + node * k * n
                         for p in 0..<k {
                             for q in p..<k {
@@ -317,10 +223,10 @@ extension Localizer {
             let q2 = spanProjection(k, &s)
             return q2.isFinite ? max(0, energy - q2) : .nan
         }
-        let delays = spanDelays.count
+        let delays = lv.delays.count
         var best = 0.0, bestIndex = 0
         for m in 0..<delays {
-            spanDelayWeights(index: m, tau: nil, k: k, &s)
+            spanDelayWeights(lv, index: m, tau: nil, k: k, &s)
             let q2 = spanProjection(k, &s)
             s.spanQ[m] = q2
             if q2 > best { best = q2; bestIndex = m }
@@ -330,8 +236,8 @@ extension Localizer {
             let curvature = y0 - 2 * y1 + y2
             if curvature < 0 {
                 let shift = Swift.max(-0.5, Swift.min(0.5, 0.5 * (y0 - y2) / curvature))
-                let step = spanDelays[1] - spanDelays[0]
-                spanDelayWeights(index: nil, tau: spanDelays[bestIndex] + shift * step, k: k, &s)
+                let step = lv.delays[1] - lv.delays[0]
+                spanDelayWeights(lv, index: nil, tau: lv.delays[bestIndex] + shift * step, k: k, &s)
                 best = Swift.max(best, spanProjection(k, &s))
             }
         }
@@ -339,16 +245,16 @@ extension Localizer {
     }
 
     /// b_p(τ) = Σ_k e^{jω_kτ} b_{p,k} into `s.spanW`, for grid delay `index` or the delay `tau`.
-    func spanDelayWeights(index: Int?, tau: Double?, k: Int, _ s: inout LocalizerScratch) {
-        let ns = model.subcarrierCount
+    func spanDelayWeights(_ lv: SpanLevel, index: Int?, tau: Double?, k: Int, _ s: inout LocalizerScratch) {
+        let ns = lv.subcarriers
         if let tau {
             for sub in 0..<ns {
-                let (sn, cs) = sinCos(spanOmega[sub] * tau)
+                let (sn, cs) = sinCos(lv.omega[sub] * tau)
                 s.spanPhasor[2 * sub] = cs; s.spanPhasor[2 * sub + 1] = sn
             }
         } else if let m = index {
             for sub in 0..<ns {
-                s.spanPhasor[2 * sub] = spanDelayRe[m * ns + sub]; s.spanPhasor[2 * sub + 1] = spanDelayIm[m * ns + sub]
+                s.spanPhasor[2 * sub] = lv.delayRe[m * ns + sub]; s.spanPhasor[2 * sub + 1] = lv.delayIm[m * ns + sub]
             }
         }
         for p in 0..<k {

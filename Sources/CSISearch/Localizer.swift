@@ -31,11 +31,8 @@ public struct Localizer: Sendable {
     let arcLimit: Int
     /// The (axial, radial) lattice of the span stage (3-D searches with a linear array and `arcSpan`), else nil.
     let spanLattice: ArcSpanLattice?
-    /// The span stage's delay grid under a timing nuisance: τ_m and e^{jω_kτ_m} (m-major, N_s per delay).
-    let spanDelays: [Double]
-    let spanDelayRe: [Double], spanDelayIm: [Double]
-    /// ω_k = 2π(f_k − f_ref) of the span stage's delays.
-    let spanOmega: [Double]
+    /// The span stage's resolutions: the full one (refinement), then the coarse lattice's if it is decimated.
+    let spanLevels: [SpanLevel]
     /// Near-repeat offsets of the model per cell (2-D searches with `ambiguityStage`), else nil.
     public let ambiguityMap: AmbiguityMap?
     /// The model's local quality (validation NMSE per region), when its file records it: the fix status allows
@@ -106,25 +103,23 @@ public struct Localizer: Sendable {
                 radialHalfWidth: configuration.arcSpanRadialHalfWidthSpacings * configuration.globalSpacing,
                 step: configuration.arcSpanStepWavelengths * wavelength, samples: configuration.arcSpanSamples)
             : nil
-        if spanLattice != nil && configuration.nuisance == .phaseGainAndTiming {
-            let ref = reference
-            let omega = freqs.map { 2 * Double.pi * ($0 - ref) }
-            let ns = freqs.count
-            let span = (freqs.max() ?? 0) - (freqs.min() ?? 0)
-            let period = 1 / max(ns > 1 ? span / Double(ns - 1) : 1, 1)
-            let m = max(2 * ns, 4)
-            let delays = (0..<m).map { (Double($0) / Double(m) - 0.5) * period }
-            spanDelays = delays
-            var re = [Double](repeating: 0, count: m * ns), im = re
-            for i in 0..<m {
-                for k in 0..<ns {
-                    let (sn, cs) = sinCos(omega[k] * delays[i])
-                    re[i * ns + k] = cs; im[i * ns + k] = sn
-                }
-            }
-            spanDelayRe = re; spanDelayIm = im; spanOmega = omega
+        if spanLattice != nil {
+            let timing = configuration.nuisance == .phaseGainAndTiming
+            let full = SpanLevel(
+                frequencies: freqs, antennas: model.antennaCount, reference: reference, antennaStride: 1,
+                subcarrierStride: 1, timing: timing)
+            let sa = configuration.arcSpanCoarseAntennaStride, ss = configuration.arcSpanCoarseSubcarrierStride
+            spanLevels =
+                sa == 1 && ss == 1
+                ? [full]
+                : [
+                    full,
+                    SpanLevel(
+                        frequencies: freqs, antennas: model.antennaCount, reference: reference, antennaStride: sa,
+                        subcarrierStride: ss, timing: timing),
+                ]
         } else {
-            spanDelays = []; spanDelayRe = []; spanDelayIm = []; spanOmega = []
+            spanLevels = []
         }
         let localHalfWidth =
             configuration.localHalfWidth ?? configuration.localHalfWidthSpacings * configuration.globalSpacing
@@ -238,8 +233,9 @@ public struct LocalizerScratch {
     var spanNodes: [SIMD2<Double>], spanCosts: [Double]
     /// The node index of each channel group of the current batch.
     var spanBatch: [Int]
-    /// The current batch's channels (Float32, split, subcarrier-major) and the frame in the same layout.
-    var spanRe: [Float], spanIm: [Float], spanHRe: [Float], spanHIm: [Float]
+    /// The current batch's channels (Float32, split, subcarrier-major); the frame in the same layout and its energy,
+    /// per span level.
+    var spanRe: [Float], spanIm: [Float], spanHRe: [[Float]], spanHIm: [[Float]], spanEnergy: [Double]
     static let batch = 32
 
     init(_ l: Localizer) {
@@ -257,16 +253,17 @@ public struct LocalizerScratch {
         spanGram = .init(repeating: 0, count: 2 * k * k); spanL = spanGram
         spanB = .init(repeating: 0, count: 2 * k * m.subcarrierCount); spanY = .init(repeating: 0, count: 2 * k)
         spanW = spanY; spanPhasor = .init(repeating: 0, count: 2 * m.subcarrierCount)
-        spanQ = .init(repeating: 0, count: l.spanDelays.count)
+        spanQ = .init(repeating: 0, count: l.spanLevels.map(\.delays.count).max() ?? 0)
         let spanCount =
             max(
                 l.spanLattice?.offsets.count ?? 0,
-                8 * max(l.configuration.arcSpanRefinedNodes, l.configuration.arcSpanCandidates)) + 1
+                9 * max(l.configuration.arcSpanRefinedNodes, l.configuration.arcSpanCandidates)) + 1
         spanNodes = .init(repeating: .zero, count: spanCount); spanCosts = .init(repeating: 0, count: spanCount)
         spanBatch = .init(repeating: 0, count: Self.batch)
         let entries = m.antennaCount * m.subcarrierCount
         spanRe = .init(repeating: 0, count: l.spanLattice == nil ? 0 : Self.batch * entries); spanIm = spanRe
-        spanHRe = .init(repeating: 0, count: l.spanLattice == nil ? 0 : entries); spanHIm = spanHRe
+        spanHRe = l.spanLevels.map { [Float](repeating: 0, count: $0.entries.count) }; spanHIm = spanHRe
+        spanEnergy = .init(repeating: 0, count: l.spanLevels.count)
         candidates = .init(repeating: .zero, count: n)
         costs = .init(repeating: 0, count: n)
         values = .init(repeating: 0, count: Self.batch * stride)

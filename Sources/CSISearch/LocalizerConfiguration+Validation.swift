@@ -115,6 +115,8 @@ extension LocalizerConfiguration {
         try integer(arcSpanSamples, "arcSpanSamples", 1...8)
         try integer(arcSpanCandidates, "arcSpanCandidates", 1...64)
         try integer(arcSpanRefinedNodes, "arcSpanRefinedNodes", 0...256)
+        try integer(arcSpanCoarseAntennaStride, "arcSpanCoarseAntennaStride", 1...64)
+        try integer(arcSpanCoarseSubcarrierStride, "arcSpanCoarseSubcarrierStride", 1...64)
         try integer(arcSpanStartsPerCandidate, "arcSpanStartsPerCandidate", 1...64)
         guard circleOrders.count <= 64, circleOrders.allSatisfy({ (1...64).contains($0) }) else {
             throw fail("circleOrders", "must be at most 64 integers in 1...64, got \(circleOrders.prefix(8))")

@@ -88,6 +88,10 @@ public struct LocalizerConfiguration: Sendable, Codable, Equatable {
     public var arcSpanStepWavelengths: Double = 0.25
     /// Model channels per node spanning its circle (K).
     public var arcSpanSamples: Int = 6
+    /// The coarse lattice's costs on every n-th antenna and subcarrier (from the first): fewer model entries per
+    /// node; the sub-lattice re-scores on all of them.
+    public var arcSpanCoarseAntennaStride: Int = 1
+    public var arcSpanCoarseSubcarrierStride: Int = 1
     /// Best distinct nodes re-scored on a sub-lattice of a third of the step (0 = none).
     public var arcSpanRefinedNodes: Int = 48
     /// Best distinct nodes whose circles are scanned, and points of each circle refined.

@@ -121,4 +121,48 @@ import Testing
             }
         }
     }
+
+    /// `evaluateSplit` (fused Float32, on every n-th antenna and subcarrier) equals the Float64 channels on the kept
+    /// entries to Float32 rounding, in the documented layout; the default conversion gives the same.
+    @Test(arguments: [(1, 1), (2, 1), (1, 3), (3, 2), (7, 70)])
+    func splitEvaluationKeepsTheStridedEntries(_ antennaStride: Int, _ subcarrierStride: Int) {
+        let m = Self.model(.spherical, gainMap: true)
+        let na = m.antennaCount, ns = m.subcarrierCount
+        let positions = [Point3(0.11, 0.19, 1.0), Point3(-0.3, 0.05, 1.2), Point3(0.4, -0.2, 0.9)]
+        let ka = (na + antennaStride - 1) / antennaStride, ks = (ns + subcarrierStride - 1) / subcarrierStride
+        var re = [Float](repeating: .nan, count: positions.count * ka * ks), im = re
+        var re2 = re, im2 = re
+        var scratch = [Double](repeating: 0, count: positions.count * m.valuesPerChannel)
+        positions.withUnsafeBufferPointer { p in
+            scratch.withUnsafeMutableBufferPointer { sb in
+                re.withUnsafeMutableBufferPointer { r in
+                    im.withUnsafeMutableBufferPointer { i in
+                        m.evaluateSplit(
+                            p, antennaStride: antennaStride, subcarrierStride: subcarrierStride, re: r.baseAddress!,
+                            im: i.baseAddress!, scratch: sb)
+                    }
+                }
+                re2.withUnsafeMutableBufferPointer { r in
+                    im2.withUnsafeMutableBufferPointer { i in
+                        m.evaluateSplitByConversion(
+                            p, antennaStride: antennaStride, subcarrierStride: subcarrierStride, re: r.baseAddress!,
+                            im: i.baseAddress!, scratch: sb)
+                    }
+                }
+            }
+        }
+        let f = m.channels(at: positions)
+        for b in positions.indices {
+            let scale = (0..<m.valuesPerChannel).reduce(0.0) { max($0, abs(f[b * m.valuesPerChannel + $1])) }
+            for jj in 0..<ka {
+                for kk in 0..<ks {
+                    let j = jj * antennaStride, k = kk * subcarrierStride, o = (b * ks + kk) * ka + jj
+                    let i = b * m.valuesPerChannel + 2 * (j * ns + k)
+                    let dr = abs(Double(re[o]) - f[i]), di = abs(Double(im[o]) - f[i + 1])
+                    #expect(dr <= 1e-5 * scale && di <= 1e-5 * scale)
+                    #expect(re2[o] == Float(f[i]) && im2[o] == Float(f[i + 1]))
+                }
+            }
+        }
+    }
 }

@@ -54,11 +54,12 @@ import Testing
 
     /// A localizer over `scene3D` and a frame; the span stage's scratch loaded for it.
     static func loaded(
-        _ h: [Double], nuisance: NuisanceModel = .none
+        _ h: [Double], nuisance: NuisanceModel = .none, coarseStrides: (Int, Int) = (1, 1)
     ) -> (Localizer, LocalizerScratch, ChannelSimulator) {
         let scene = ArrayAxisTests.scene3D(), sim = ChannelSimulator(scene: scene)
         var c = LocalizerConfiguration()
         c.nuisance = nuisance
+        c.arcSpanCoarseAntennaStride = coarseStrides.0; c.arcSpanCoarseSubcarrierStride = coarseStrides.1
         let l = Localizer(model: sim, region: scene.ueRegion, configuration: c)
         var s = l.makeScratch()
         h.withUnsafeBufferPointer { s.match.load($0) }
@@ -126,7 +127,7 @@ import Testing
         var (l, s, _) = Self.loaded(h)
         let energy = h.reduce(0) { $0 + $1 * $1 }
         s.spanNodes[0] = SIMD2(da, dr)
-        #expect(l.scoreSpan(f, count: 1, &s) == 1)
+        #expect(l.scoreSpan(f, count: 1, level: 0, &s) == 1)
         let expected = residual(h)
         #expect(expected > 1e-3 * energy, "the outside part must leave a residual")
         #expect(abs(s.spanCosts[0] - expected) < 1e-4 * energy, "span \(s.spanCosts[0]) vs LS \(expected)")
@@ -145,10 +146,10 @@ import Testing
         }
         var (lt, st, _) = Self.loaded(delayed, nuisance: .phaseGainAndTiming)
         st.spanNodes[0] = SIMD2(da, dr)
-        lt.scoreSpan(f, count: 1, &st)
+        lt.scoreSpan(f, count: 1, level: 0, &st)
         var (lc, sc, _) = Self.loaded(delayed)
         sc.spanNodes[0] = SIMD2(da, dr)
-        lc.scoreSpan(f, count: 1, &sc)
+        lc.scoreSpan(f, count: 1, level: 0, &sc)
         #expect(st.spanCosts[0] <= expected + 0.01 * energy, "timing span \(st.spanCosts[0]) vs LS \(expected)")
         #expect(st.spanCosts[0] >= expected - 1e-4 * energy)
         #expect(sc.spanCosts[0] > 2 * st.spanCosts[0], "a 2.3 ns delay must cost without the timing nuisance")
@@ -157,13 +158,23 @@ import Testing
 
     /// From a pick on the wrong point of a wrong circle (off in range and along the axis, at another height), the
     /// span stage ranks a node on the truth's circle among its picks, and the search ends at the truth.
-    @Test func spanStageFindsTheTruthsCircleFromAWrongPick() throws {
+    /// Also with the coarse lattice on every other antenna and subcarrier (the refinement on all of them).
+    @Test(arguments: [(1, 1), (2, 2)])
+    func spanStageFindsTheTruthsCircleFromAWrongPick(_ strides: (Int, Int)) throws {
         let scene = ArrayAxisTests.scene3D(), sim = ChannelSimulator(scene: scene)
         var found = 0
         let truths = [Point3(0.1, 0.2, 1.05), Point3(-0.3, -0.1, 1.3), Point3(0.35, 0.4, 0.9)]
         for truth in truths {
             let h = sim.channels(at: [truth])
-            var (l, s, _) = Self.loaded(h)
+            var (l, s, _) = Self.loaded(h, coarseStrides: strides)
+            #expect(l.spanLevels.count == (strides == (1, 1) ? 1 : 2))
+            if let coarse = l.spanLevels.last, strides != (1, 1) {
+                // Every other antenna and subcarrier of 16 × 8, in the frame's subcarrier-major layout.
+                #expect(coarse.antennas == 8 && coarse.subcarriers == 4)
+                var expected: [Int] = []
+                for k in 0..<4 { for j in 0..<8 { expected.append(2 * k * 16 + 2 * j) } }
+                #expect(coarse.entries == expected)
+            }
             let axis = try #require(l.arrayAxis)
             func cylindrical(_ p: Point3) -> SIMD2<Double> {
                 let w = p - axis.origin, a = w.dot(axis.direction)

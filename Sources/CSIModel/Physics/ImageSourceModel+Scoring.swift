@@ -49,21 +49,28 @@ extension ImageSourceModel {
 }
 
 extension ImageSourceModel {
-    /// Whole channels in Float32 (`ChannelModel.evaluateSplit`) by the fused kernel of `correlate`: the channel
-    /// it accumulates is copied out instead of correlated. Non-uniform subcarriers convert `evaluate`.
+    /// Whole channels in Float32 (`ChannelModel.evaluateSplit`) by the fused kernel of `correlate` on the kept
+    /// antennas and subcarriers: the channel it accumulates is copied out instead of correlated. Non-uniform
+    /// subcarriers convert `evaluate`.
     public func evaluateSplit(
-        _ positions: UnsafeBufferPointer<Point3>, re: UnsafeMutablePointer<Float>, im: UnsafeMutablePointer<Float>,
-        scratch: UnsafeMutableBufferPointer<Double>
+        _ positions: UnsafeBufferPointer<Point3>, antennaStride: Int, subcarrierStride: Int,
+        re: UnsafeMutablePointer<Float>, im: UnsafeMutablePointer<Float>, scratch: UnsafeMutableBufferPointer<Double>
     ) {
         let na = antennaCount, ns = subcarrierCount
+        precondition(antennaStride >= 1 && subcarrierStride >= 1, "strides must be positive")
         guard na > 0, ns > 0, let df = SubcarrierPlan(frequencies: frequencies).uniformSpacing else {
-            evaluateSplitByConversion(positions, re: re, im: im, scratch: scratch)
+            evaluateSplitByConversion(
+                positions, antennaStride: antennaStride, subcarrierStride: subcarrierStride, re: re, im: im,
+                scratch: scratch)
             return
         }
-        var w = ScoringWorkspace(antennas: na, subcarriers: ns, hRe: nil, hIm: nil, offsets: frame.offsets)
+        let offsets = Swift.stride(from: 0, to: na, by: antennaStride).map { frame.offsets[$0] }
+        let kept = Swift.stride(from: 0, to: ns, by: subcarrierStride).map { frequencies[$0] }
+        let ka = offsets.count, ks = kept.count, n = ka * ks
+        var w = ScoringWorkspace(antennas: ka, subcarriers: ks, hRe: nil, hIm: nil, offsets: offsets)
         let twoPiOverC = 2 * Double.pi / speedOfLight, k0 = twoPiOverC * carrier
+        let step = twoPiOverC * df * Double(subcarrierStride)
         let block = 64
-        let n = na * ns
         for (b, x) in positions.enumerated() {
             w.clear()
             for (l, src) in sources.enumerated() {
@@ -72,9 +79,9 @@ extension ImageSourceModel {
                     * Complex(1 / scale, 0)
                 w.geometry(source: src, at: x, gain: g, phaseModel: phaseModel, k0: k0)
                 var k = 0
-                while k < ns {
-                    let k1 = min(ns, k + block)
-                    w.anchor(kf: twoPiOverC * frequencies[k], dk: twoPiOverC * df)
+                while k < ks {
+                    let k1 = min(ks, k + block)
+                    w.anchor(kf: twoPiOverC * kept[k], dk: step)
                     w.rotateAccumulate(from: k, to: k1)
                     k = k1
                 }
