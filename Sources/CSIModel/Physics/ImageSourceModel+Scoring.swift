@@ -25,7 +25,7 @@ extension ImageSourceModel {
             }
             return
         }
-        var w = ScoringWorkspace(antennas: na, subcarriers: ns, hRe: hRe, hIm: hIm, offsets: frame.offsets)
+        let w = ScoringWorkspace(antennas: na, subcarriers: ns, hRe: hRe, hIm: hIm, offsets: frame.offsets)
         let twoPiOverC = 2 * Double.pi / speedOfLight, k0 = twoPiOverC * carrier
         let block = 64 // exact Float64 re-anchor of the phasors every `block` subcarriers
         for (b, x) in positions.enumerated() {
@@ -67,7 +67,7 @@ extension ImageSourceModel {
         let offsets = Swift.stride(from: 0, to: na, by: antennaStride).map { frame.offsets[$0] }
         let kept = Swift.stride(from: 0, to: ns, by: subcarrierStride).map { frequencies[$0] }
         let ka = offsets.count, ks = kept.count, n = ka * ks
-        var w = ScoringWorkspace(antennas: ka, subcarriers: ks, hRe: nil, hIm: nil, offsets: offsets)
+        let w = ScoringWorkspace(antennas: ka, subcarriers: ks, hRe: nil, hIm: nil, offsets: offsets)
         let twoPiOverC = 2 * Double.pi / speedOfLight, k0 = twoPiOverC * carrier
         let step = twoPiOverC * df * Double(subcarrierStride)
         let block = 64
@@ -86,219 +86,175 @@ extension ImageSourceModel {
                     k = k1
                 }
             }
-            w.tRe.withUnsafeBufferPointer { (re + b * n).update(from: $0.baseAddress!, count: n) }
-            w.tIm.withUnsafeBufferPointer { (im + b * n).update(from: $0.baseAddress!, count: n) }
+            (re + b * n).update(from: w.tRe, count: n)
+            (im + b * n).update(from: w.tIm, count: n)
         }
     }
 }
 
-/// Buffers of the fused Float32 scoring of one batch of candidates (allocated once per batch).
-struct ScoringWorkspace {
+/// Buffers of the fused Float32 scoring of one batch of candidates (allocated once per batch). A class with raw
+/// storage: the kernels below run per source and candidate, where array accessors' uniqueness checks and closures
+/// cost as much as the arithmetic.
+final class ScoringWorkspace {
     let na: Int, ns: Int
-    /// H, subcarrier-major and split, as Float32.
-    var hRe: [Float], hIm: [Float]
+    /// H, subcarrier-major and split, as Float32 (empty when only channels are written).
+    let hRe: UnsafeMutablePointer<Float>, hIm: UnsafeMutablePointer<Float>
+    let hasChannel: Bool
     /// Element offsets along the image array's axes, split per axis.
-    let ox: [Double], oy: [Double], oz: [Double]
+    let ox: UnsafeMutablePointer<Double>, oy: UnsafeMutablePointer<Double>, oz: UnsafeMutablePointer<Double>
     /// Per antenna of the current source: distance, amplitude (Float64), then the phasor and its step.
-    var distance: [Double], ampRe: [Double], ampIm: [Double], dirPhase: [Double]
-    var phase: [Double], sines: [Float], cosines: [Float]
-    var curRe: [Float], curIm: [Float], stepRe: [Float], stepIm: [Float]
+    let distance: UnsafeMutablePointer<Double>, ampRe: UnsafeMutablePointer<Double>
+    let ampIm: UnsafeMutablePointer<Double>, dirPhase: UnsafeMutablePointer<Double>
+    let phase: UnsafeMutablePointer<Double>, sines: UnsafeMutablePointer<Float>, cosines: UnsafeMutablePointer<Float>
+    let curRe: UnsafeMutablePointer<Float>, curIm: UnsafeMutablePointer<Float>
+    let stepRe: UnsafeMutablePointer<Float>, stepIm: UnsafeMutablePointer<Float>
     /// The candidate's channel, subcarrier-major and split.
-    var tRe: [Float], tIm: [Float]
+    let tRe: UnsafeMutablePointer<Float>, tIm: UnsafeMutablePointer<Float>
 
     init(
         antennas: Int, subcarriers: Int, hRe h: UnsafePointer<Double>?, hIm hi: UnsafePointer<Double>?,
         offsets: [SIMD3<Double>]
     ) {
         na = antennas; ns = subcarriers
-        if let h, let hi {
-            hRe = (0..<(na * ns)).map { Float(h[$0]) }; hIm = (0..<(na * ns)).map { Float(hi[$0]) }
-        } else {
-            hRe = []; hIm = []
+        let n = na * ns
+        func floats(_ c: Int) -> UnsafeMutablePointer<Float> {
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(c, 1))
+            p.initialize(repeating: 0, count: Swift.max(c, 1))
+            return p
         }
-        ox = offsets.map(\.x); oy = offsets.map(\.y); oz = offsets.map(\.z)
-        distance = .init(repeating: 0, count: na); ampRe = distance; ampIm = distance; dirPhase = distance
-        phase = .init(repeating: 0, count: 2 * na)
-        sines = .init(repeating: 0, count: 2 * na); cosines = sines
-        curRe = .init(repeating: 0, count: na); curIm = curRe; stepRe = curRe; stepIm = curRe
-        tRe = .init(repeating: 0, count: na * ns); tIm = tRe
+        func doubles(_ c: Int) -> UnsafeMutablePointer<Double> {
+            let p = UnsafeMutablePointer<Double>.allocate(capacity: Swift.max(c, 1))
+            p.initialize(repeating: 0, count: Swift.max(c, 1))
+            return p
+        }
+        hasChannel = h != nil && hi != nil
+        hRe = floats(hasChannel ? n : 0); hIm = floats(hasChannel ? n : 0)
+        if let h, let hi {
+            for i in 0..<n { hRe[i] = Float(h[i]); hIm[i] = Float(hi[i]) }
+        }
+        ox = doubles(na); oy = doubles(na); oz = doubles(na)
+        for (j, o) in offsets.prefix(na).enumerated() { ox[j] = o.x; oy[j] = o.y; oz[j] = o.z }
+        distance = doubles(na); ampRe = doubles(na); ampIm = doubles(na); dirPhase = doubles(na)
+        phase = doubles(2 * na); sines = floats(2 * na); cosines = floats(2 * na)
+        curRe = floats(na); curIm = floats(na); stepRe = floats(na); stepIm = floats(na)
+        tRe = floats(n); tIm = floats(n)
     }
 
-    mutating func clear() {
-        tRe.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
-        tIm.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+    deinit {
+        for p in [hRe, hIm, sines, cosines, curRe, curIm, stepRe, stepIm, tRe, tIm] { p.deallocate() }
+        for p in [ox, oy, oz, distance, ampRe, ampIm, dirPhase, phase] { p.deallocate() }
+    }
+
+    func clear() {
+        tRe.update(repeating: 0, count: na * ns)
+        tIm.update(repeating: 0, count: na * ns)
     }
 
     /// Distances (spherical: to each image element; plane wave: to the centre, plus each element's direction
     /// phase k₀·u·Δ) and amplitudes g/d of one source at `x`.
-    mutating func geometry(
-        source s: ImageSource, at x: Point3, gain g: Complex<Double>, phaseModel: ArrayPhaseModel, k0: Double
-    ) {
-        let n = na
-        ox.withUnsafeBufferPointer { ox in
-            oy.withUnsafeBufferPointer { oy in
-                oz.withUnsafeBufferPointer { oz in
-                    distance.withUnsafeMutableBufferPointer { d in
-                        dirPhase.withUnsafeMutableBufferPointer { dp in
-                            ampRe.withUnsafeMutableBufferPointer { ar in
-                                ampIm.withUnsafeMutableBufferPointer { ai in
-                                    let c = s.center, e1 = s.e1, e2 = s.e2, e3 = s.e3
-                                    switch phaseModel {
-                                    case .spherical:
-                                        for j in 0..<n {
-                                            let px = c.x + e1.x * ox[j] + e2.x * oy[j] + e3.x * oz[j]
-                                            let py = c.y + e1.y * ox[j] + e2.y * oy[j] + e3.y * oz[j]
-                                            let pz = c.z + e1.z * ox[j] + e2.z * oy[j] + e3.z * oz[j]
-                                            let dx = x.x - px, dy = x.y - py, dz = x.z - pz
-                                            let dist = (dx * dx + dy * dy + dz * dz).squareRoot()
-                                            d[j] = dist; dp[j] = 0
-                                            ar[j] = g.real / dist; ai[j] = g.imaginary / dist
-                                        }
-                                    case .planeWave:
-                                        let v = x - c, dist = v.length, u = v / dist
-                                        let a = k0 * u.dot(e1), b = k0 * u.dot(e2), e = k0 * u.dot(e3)
-                                        for j in 0..<n {
-                                            d[j] = dist
-                                            dp[j] = a * ox[j] + b * oy[j] + e * oz[j]
-                                            ar[j] = g.real / dist; ai[j] = g.imaginary / dist
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
+    func geometry(source s: ImageSource, at x: Point3, gain g: Complex<Double>, phaseModel: ArrayPhaseModel, k0: Double)
+    {
+        let c = s.center, e1 = s.e1, e2 = s.e2, e3 = s.e3
+        switch phaseModel {
+        case .spherical:
+            for j in 0..<na {
+                let px = c.x + e1.x * ox[j] + e2.x * oy[j] + e3.x * oz[j]
+                let py = c.y + e1.y * ox[j] + e2.y * oy[j] + e3.y * oz[j]
+                let pz = c.z + e1.z * ox[j] + e2.z * oy[j] + e3.z * oz[j]
+                let dx = x.x - px, dy = x.y - py, dz = x.z - pz
+                let dist = (dx * dx + dy * dy + dz * dz).squareRoot()
+                distance[j] = dist; dirPhase[j] = 0
+                ampRe[j] = g.real / dist; ampIm[j] = g.imaginary / dist
+            }
+        case .planeWave:
+            let v = x - c, dist = v.length, u = v / dist
+            let a = k0 * u.dot(e1), b = k0 * u.dot(e2), e = k0 * u.dot(e3)
+            for j in 0..<na {
+                distance[j] = dist
+                dirPhase[j] = a * ox[j] + b * oy[j] + e * oz[j]
+                ampRe[j] = g.real / dist; ampIm[j] = g.imaginary / dist
             }
         }
     }
 
     /// cur_j = amp_j·e^{j(φ_j − k_f d_j)}, step_j = e^{−j Δk d_j}.
-    mutating func anchor(kf: Double, dk: Double) {
+    func anchor(kf: Double, dk: Double) {
         let n = na
-        phase.withUnsafeMutableBufferPointer { ph in
-            dirPhase.withUnsafeBufferPointer { dp in
-                distance.withUnsafeBufferPointer { d in
-                    for j in 0..<n { ph[j] = dp[j] - kf * d[j]; ph[n + j] = -dk * d[j] }
-                }
-            }
-            sines.withUnsafeMutableBufferPointer { sb in
-                cosines.withUnsafeMutableBufferPointer { cb in
-                    VectorMath.sinCosFloat(ph.baseAddress!, sin: sb.baseAddress!, cos: cb.baseAddress!, count: 2 * n)
-                }
-            }
-        }
-        sines.withUnsafeBufferPointer { sb in
-            cosines.withUnsafeBufferPointer { cb in
-                ampRe.withUnsafeBufferPointer { ar in
-                    ampIm.withUnsafeBufferPointer { ai in
-                        curRe.withUnsafeMutableBufferPointer { cr in
-                            curIm.withUnsafeMutableBufferPointer { ci in
-                                stepRe.withUnsafeMutableBufferPointer { sr in
-                                    stepIm.withUnsafeMutableBufferPointer { si in
-                                        for j in 0..<n {
-                                            let sn = Double(sb[j]), cs = Double(cb[j])
-                                            cr[j] = Float(ar[j] * cs - ai[j] * sn);
-                                            ci[j] = Float(ar[j] * sn + ai[j] * cs)
-                                            sr[j] = cb[n + j]; si[j] = sb[n + j]
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+        for j in 0..<n { phase[j] = dirPhase[j] - kf * distance[j]; phase[n + j] = -dk * distance[j] }
+        VectorMath.sinCosFloat(phase, sin: sines, cos: cosines, count: 2 * n)
+        for j in 0..<n {
+            let sn = Double(sines[j]), cs = Double(cosines[j])
+            curRe[j] = Float(ampRe[j] * cs - ampIm[j] * sn); curIm[j] = Float(ampRe[j] * sn + ampIm[j] * cs)
+            stepRe[j] = cosines[n + j]; stepIm[j] = sines[n + j]
         }
     }
 
     /// For k in k0..<k1: t[k] += cur; cur *= step. Eight antennas at a time in SIMD registers (the phasors stay in
     /// registers across subcarriers), the rest one by one with the same arithmetic.
-    mutating func rotateAccumulate(from k0: Int, to k1: Int) {
+    func rotateAccumulate(from k0: Int, to k1: Int) {
         typealias V = SIMD8<Float>
         let n = na, size = MemoryLayout<Float>.stride
-        curRe.withUnsafeMutableBufferPointer { cr in
-            curIm.withUnsafeMutableBufferPointer { ci in
-                stepRe.withUnsafeBufferPointer { sr in
-                    stepIm.withUnsafeBufferPointer { si in
-                        tRe.withUnsafeMutableBufferPointer { tr in
-                            tIm.withUnsafeMutableBufferPointer { ti in
-                                let trRaw = UnsafeMutableRawPointer(tr.baseAddress!),
-                                    tiRaw = UnsafeMutableRawPointer(ti.baseAddress!)
-                                var j0 = 0
-                                while j0 + 8 <= n {
-                                    var re = UnsafeRawPointer(cr.baseAddress! + j0).loadUnaligned(as: V.self)
-                                    var im = UnsafeRawPointer(ci.baseAddress! + j0).loadUnaligned(as: V.self)
-                                    let stRe = UnsafeRawPointer(sr.baseAddress! + j0).loadUnaligned(as: V.self)
-                                    let stIm = UnsafeRawPointer(si.baseAddress! + j0).loadUnaligned(as: V.self)
-                                    for k in k0..<k1 {
-                                        let o = (k * n + j0) * size
-                                        trRaw.storeBytes(
-                                            of: trRaw.loadUnaligned(fromByteOffset: o, as: V.self) + re,
-                                            toByteOffset: o, as: V.self)
-                                        tiRaw.storeBytes(
-                                            of: tiRaw.loadUnaligned(fromByteOffset: o, as: V.self) + im,
-                                            toByteOffset: o, as: V.self)
-                                        let nextRe = re * stRe - im * stIm
-                                        im = re * stIm + im * stRe
-                                        re = nextRe
-                                    }
-                                    UnsafeMutableRawPointer(cr.baseAddress! + j0).storeBytes(of: re, as: V.self)
-                                    UnsafeMutableRawPointer(ci.baseAddress! + j0).storeBytes(of: im, as: V.self)
-                                    j0 += 8
-                                }
-                                for j in j0..<n {
-                                    var re = cr[j], im = ci[j]
-                                    for k in k0..<k1 {
-                                        tr[k * n + j] += re; ti[k * n + j] += im
-                                        let nextRe = re * sr[j] - im * si[j]
-                                        im = re * si[j] + im * sr[j]
-                                        re = nextRe
-                                    }
-                                    cr[j] = re; ci[j] = im
-                                }
-                            }
-                        }
-                    }
-                }
+        let trRaw = UnsafeMutableRawPointer(tRe), tiRaw = UnsafeMutableRawPointer(tIm)
+        var j0 = 0
+        while j0 + 8 <= n {
+            var re = UnsafeRawPointer(curRe + j0).loadUnaligned(as: V.self)
+            var im = UnsafeRawPointer(curIm + j0).loadUnaligned(as: V.self)
+            let stRe = UnsafeRawPointer(stepRe + j0).loadUnaligned(as: V.self)
+            let stIm = UnsafeRawPointer(stepIm + j0).loadUnaligned(as: V.self)
+            for k in k0..<k1 {
+                let o = (k &* n &+ j0) &* size
+                trRaw.storeBytes(
+                    of: trRaw.loadUnaligned(fromByteOffset: o, as: V.self) + re, toByteOffset: o, as: V.self)
+                tiRaw.storeBytes(
+                    of: tiRaw.loadUnaligned(fromByteOffset: o, as: V.self) + im, toByteOffset: o, as: V.self)
+                let nextRe = re * stRe - im * stIm
+                im = re * stIm + im * stRe
+                re = nextRe
             }
+            UnsafeMutableRawPointer(curRe + j0).storeBytes(of: re, as: V.self)
+            UnsafeMutableRawPointer(curIm + j0).storeBytes(of: im, as: V.self)
+            j0 += 8
+        }
+        for j in j0..<n {
+            var re = curRe[j], im = curIm[j]
+            for k in k0..<k1 {
+                tRe[k * n + j] += re; tIm[k * n + j] += im
+                let nextRe = re * stepRe[j] - im * stepIm[j]
+                im = re * stepIm[j] + im * stepRe[j]
+                re = nextRe
+            }
+            curRe[j] = re; curIm[j] = im
         }
     }
 
     /// c_k = Σ_j conj(T_jk)·H_jk into `out` (Float64, interleaved); returns ‖T‖². Eight antennas per vector.
     func correlate(into out: UnsafeMutablePointer<Double>) -> Double {
+        precondition(hasChannel, "a workspace without a measured channel cannot correlate")
         typealias V = SIMD8<Float>
         var energy = V.zero
         var tail: Float = 0
         let n = na, size = MemoryLayout<Float>.stride
-        tRe.withUnsafeBufferPointer { trb in
-            tIm.withUnsafeBufferPointer { tib in
-                hRe.withUnsafeBufferPointer { hrb in
-                    hIm.withUnsafeBufferPointer { hib in
-                        let tr = UnsafeRawPointer(trb.baseAddress!), ti = UnsafeRawPointer(tib.baseAddress!)
-                        let hr = UnsafeRawPointer(hrb.baseAddress!), hi = UnsafeRawPointer(hib.baseAddress!)
-                        for k in 0..<ns {
-                            var cr = V.zero, ci = V.zero
-                            var j = 0
-                            while j + 8 <= n {
-                                let o = (k * n + j) * size
-                                let a = tr.loadUnaligned(fromByteOffset: o, as: V.self),
-                                    b = ti.loadUnaligned(fromByteOffset: o, as: V.self)
-                                let x = hr.loadUnaligned(fromByteOffset: o, as: V.self),
-                                    y = hi.loadUnaligned(fromByteOffset: o, as: V.self)
-                                cr += a * x + b * y; ci += a * y - b * x; energy += a * a + b * b
-                                j += 8
-                            }
-                            var sr = cr.sum(), si = ci.sum()
-                            while j < n {
-                                let a = trb[k * n + j], b = tib[k * n + j], x = hrb[k * n + j], y = hib[k * n + j]
-                                sr += a * x + b * y; si += a * y - b * x; tail += a * a + b * b
-                                j += 1
-                            }
-                            out[2 * k] = Double(sr); out[2 * k + 1] = Double(si)
-                        }
-                    }
-                }
+        let tr = UnsafeRawPointer(tRe), ti = UnsafeRawPointer(tIm)
+        let hr = UnsafeRawPointer(hRe), hi = UnsafeRawPointer(hIm)
+        for k in 0..<ns {
+            var cr = V.zero, ci = V.zero
+            var j = 0
+            while j + 8 <= n {
+                let o = (k * n + j) * size
+                let a = tr.loadUnaligned(fromByteOffset: o, as: V.self),
+                    b = ti.loadUnaligned(fromByteOffset: o, as: V.self)
+                let x = hr.loadUnaligned(fromByteOffset: o, as: V.self),
+                    y = hi.loadUnaligned(fromByteOffset: o, as: V.self)
+                cr += a * x + b * y; ci += a * y - b * x; energy += a * a + b * b
+                j += 8
             }
+            var sr = cr.sum(), si = ci.sum()
+            while j < n {
+                let a = tRe[k * n + j], b = tIm[k * n + j], x = hRe[k * n + j], y = hIm[k * n + j]
+                sr += a * x + b * y; si += a * y - b * x; tail += a * a + b * b
+                j += 1
+            }
+            out[2 * k] = Double(sr); out[2 * k + 1] = Double(si)
         }
         return Double(energy.sum() + tail)
     }
