@@ -26,24 +26,31 @@ extension ImageSourceModel {
             return
         }
         let w = ScoringWorkspace(antennas: na, subcarriers: ns, hRe: hRe, hIm: hIm, offsets: frame.offsets)
-        let twoPiOverC = 2 * Double.pi / speedOfLight, k0 = twoPiOverC * carrier
-        let block = 64 // exact Float64 re-anchor of the phasors every `block` subcarriers
         for (b, x) in positions.enumerated() {
-            w.clear()
-            for (l, src) in sources.enumerated() {
-                let g =
-                    (gainMap?.gain(path: l, at: x).value ?? src.gain(at: x, reference: gainReference))
-                    * Complex(1 / scale, 0)
-                w.geometry(source: src, at: x, gain: g, phaseModel: phaseModel, k0: k0)
-                var k = 0
-                while k < ns {
-                    let k1 = min(ns, k + block)
-                    w.anchor(kf: twoPiOverC * frequencies[k], dk: twoPiOverC * df)
-                    w.rotateAccumulate(from: k, to: k1)
-                    k = k1
-                }
-            }
+            accumulateFused(at: x, into: w, frequencies: frequencies, spacing: df)
             energies[b] = w.correlate(into: correlations + 2 * b * ns)
+        }
+    }
+
+    /// The channel at `x` on `kept` subcarriers (evenly `spacing` Hz apart) into `w.tRe/tIm`: per source its
+    /// geometry, then the phasors anchored exactly in Float64 every 64 subcarriers and rotated in between.
+    func accumulateFused(at x: Point3, into w: ScoringWorkspace, frequencies kept: [Double], spacing: Double) {
+        let twoPiOverC = 2 * Double.pi / speedOfLight, k0 = twoPiOverC * carrier
+        let block = 64
+        let ks = kept.count
+        w.clear()
+        for (l, src) in sources.enumerated() {
+            let g =
+                (gainMap?.gain(path: l, at: x).value ?? src.gain(at: x, reference: gainReference))
+                * Complex(1 / scale, 0)
+            w.geometry(source: src, at: x, gain: g, phaseModel: phaseModel, k0: k0)
+            var k = 0
+            while k < ks {
+                let k1 = min(ks, k + block)
+                w.anchor(kf: twoPiOverC * kept[k], dk: twoPiOverC * spacing)
+                w.rotateAccumulate(from: k, to: k1)
+                k = k1
+            }
         }
     }
 }
@@ -68,24 +75,8 @@ extension ImageSourceModel {
         let kept = Swift.stride(from: 0, to: ns, by: subcarrierStride).map { frequencies[$0] }
         let ka = offsets.count, ks = kept.count, n = ka * ks
         let w = ScoringWorkspace(antennas: ka, subcarriers: ks, hRe: nil, hIm: nil, offsets: offsets)
-        let twoPiOverC = 2 * Double.pi / speedOfLight, k0 = twoPiOverC * carrier
-        let step = twoPiOverC * df * Double(subcarrierStride)
-        let block = 64
         for (b, x) in positions.enumerated() {
-            w.clear()
-            for (l, src) in sources.enumerated() {
-                let g =
-                    (gainMap?.gain(path: l, at: x).value ?? src.gain(at: x, reference: gainReference))
-                    * Complex(1 / scale, 0)
-                w.geometry(source: src, at: x, gain: g, phaseModel: phaseModel, k0: k0)
-                var k = 0
-                while k < ks {
-                    let k1 = min(ks, k + block)
-                    w.anchor(kf: twoPiOverC * kept[k], dk: step)
-                    w.rotateAccumulate(from: k, to: k1)
-                    k = k1
-                }
-            }
+            accumulateFused(at: x, into: w, frequencies: kept, spacing: df * Double(subcarrierStride))
             (re + b * n).update(from: w.tRe, count: n)
             (im + b * n).update(from: w.tIm, count: n)
         }
