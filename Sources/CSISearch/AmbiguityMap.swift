@@ -10,17 +10,17 @@ import CSINumerics
 /// not of the frame: for each cell they are found once (the model's own channel at the cell centre matched, under
 /// the nuisance, against a lattice of offsets, the local minima polished on a finer lattice) and the localizer
 /// then tries the frame's fix plus each of its cell's vectors (docs/localization.md, "Unsynchronised frames").
-public struct AmbiguityMap: Sendable {
+struct AmbiguityMap: Sendable {
     /// Lower corner of the cell grid and cell edge, m.
-    public let origin: Point3
-    public let cellSize: Double
+    let origin: Point3
+    let cellSize: Double
     /// Cells along x and y.
-    public let nx: Int, ny: Int
+    let nx: Int, ny: Int
     /// Per cell (x fastest), the offsets to its near-repeats, most similar first.
     let vectors: [[Point3]]
 
     /// The offsets of the cell containing `p` (the nearest cell when `p` is outside the grid).
-    public func vectors(at p: Point3) -> [Point3] {
+    func vectors(at p: Point3) -> [Point3] {
         guard nx > 0, ny > 0 else { return [] }
         func index(_ v: Double, _ n: Int) -> Int {
             let c = (v / cellSize).rounded(.down)
@@ -31,7 +31,7 @@ public struct AmbiguityMap: Sendable {
     }
 
     /// Total vectors stored (diagnostics).
-    public var count: Int { vectors.reduce(0) { $0 + $1.count } }
+    var count: Int { vectors.reduce(0) { $0 + $1.count } }
 
     /// Finds the near-repeats of `model` around the centre of every `cellSize` cell of the flat `region`: offsets
     /// within ±`radius` on a lattice of `step`, local minima of the nuisance-free mismatch (relative to the

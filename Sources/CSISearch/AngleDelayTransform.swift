@@ -16,11 +16,11 @@ import Foundation
 ///
 /// Twiddles are precomputed; `image(of:into:workspace:)` costs 2N_a·N_s·(N_a + 2N_s) complex MACs.
 public struct AngleDelayTransform: Sendable {
-    public let antennas: Int
+    let antennas: Int
     public let subcarriers: Int
-    public let timingInvariant: Bool
+    let timingInvariant: Bool
     /// Length of a feature vector: (2N_a)·(2N_s) magnitudes.
-    public var featureCount: Int { 4 * antennas * subcarriers }
+    var featureCount: Int { 4 * antennas * subcarriers }
     let antennaRe: [Double], antennaIm: [Double] // (2N_a) × N_a
     let subcarrierRe: [Double], subcarrierIm: [Double] // (2N_s) × N_s
 
@@ -41,9 +41,9 @@ public struct AngleDelayTransform: Sendable {
     }
 
     /// Working memory for one transform.
-    public struct Workspace: Sendable {
+    struct Workspace: Sendable {
         var aRe: [Double], aIm: [Double], power: [Double], evenPower: [Double]
-        public init(_ t: AngleDelayTransform) {
+        init(_ t: AngleDelayTransform) {
             aRe = .init(repeating: 0, count: 2 * t.antennas * t.subcarriers); aIm = aRe
             power = .init(repeating: 0, count: 4 * t.antennas * t.subcarriers)
             evenPower = .init(repeating: 0, count: t.antennas * t.subcarriers)
@@ -54,7 +54,7 @@ public struct AngleDelayTransform: Sendable {
     /// `out` (`featureCount` Floats) and returns the per-entry noise variance estimated from the median
     /// power of the N_a·N_s un-padded bins (median of an exponential = ln 2 · mean).
     @discardableResult
-    public func image(
+    func image(
         of h: UnsafePointer<Double>, into out: UnsafeMutablePointer<Float>,
         workspace w: inout Workspace
     ) -> Double {

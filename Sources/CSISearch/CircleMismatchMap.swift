@@ -1,4 +1,4 @@
-public import CSIChannel
+import CSIChannel
 import CSINumerics
 
 /// How different from the truth the spurious minima that the circle stage exists to escape are, per cell of the
@@ -12,17 +12,17 @@ import CSINumerics
 /// (`mismatch(near:)`): if x̂ were such a spurious minimum of a truth nearby, its cost could not be below the bound
 /// of `wrongFixCostBound`, so a cost below it means the circles have nothing to find (docs/localization.md,
 /// "Adaptive circles").
-public struct CircleMismatchMap: Sendable {
+struct CircleMismatchMap: Sendable {
     /// The cells over a search region: at most `maxCells`, the edge grown from the requested one when the region
     /// is too large for that (coarser cells only lower the minimum a fix is compared with).
-    public struct Grid: Sendable, Equatable {
-        public static let maxCells = 4096
-        public let origin: Point3
-        public let cellSize: Double
-        public let nx: Int, ny: Int, nz: Int
+    struct Grid: Sendable, Equatable {
+        static let maxCells = 4096
+        let origin: Point3
+        let cellSize: Double
+        let nx: Int, ny: Int, nz: Int
 
         /// The region must be valid (finite, lower ≤ upper) and `cellSize` finite and > 0.
-        public init(region: SearchRegion, cellSize requested: Double) {
+        init(region: SearchRegion, cellSize requested: Double) {
             let lo = region.lower, hi = region.upper
             let extents = [hi.x - lo.x, hi.y - lo.y, region.dimension == 3 ? hi.z - lo.z : 0]
             // At least the edge that puts `maxCells` along the longest side; doubled (exact, also for subnormal
@@ -44,16 +44,16 @@ public struct CircleMismatchMap: Sendable {
         }
     }
 
-    public let grid: Grid
+    let grid: Grid
     /// Per cell (x fastest, then y, then z): the smallest relative mismatch of a spurious circle minimum found
     /// around its samples; +∞ where none was found.
-    public let mismatch: [Double]
+    let mismatch: [Double]
     /// Cells on each side of a fix's cell that `mismatch(near:)` reads: enough to cover the stage's reach (the
     /// largest circle radius, or the ambiguity radius), so the truth of a spurious fix is always inside.
-    public let neighbourhood: Int
+    let neighbourhood: Int
 
     /// The smallest mismatch of the cell containing `p` and of the cells within the stage's reach around it.
-    public func mismatch(near p: Point3) -> Double {
+    func mismatch(near p: Point3) -> Double {
         let i = grid.index(p.x - grid.origin.x, grid.nx), j = grid.index(p.y - grid.origin.y, grid.ny)
         let k = grid.index(p.z - grid.origin.z, grid.nz)
         let n = neighbourhood
@@ -74,7 +74,7 @@ public struct CircleMismatchMap: Sendable {
     /// deviations of both noise terms (N′ = N − p/2, W the mismatch energy, d its residual); the minimum over σ of
     /// that is W(1 − z²/(2(N′ − z√N′))). A model error of energy at most `modelError` can lower W to (√W − √e)².
     /// Returns 0 (nothing can be ruled out) when N′ is too small for the bound.
-    public static func wrongFixCostBound(
+    static func wrongFixCostBound(
         mismatch: Double, signalEnergy: Double, modelError: Double,
         entries: Int, parameters: Int, sigmas z: Double
     ) -> Double {

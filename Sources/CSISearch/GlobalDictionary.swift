@@ -15,9 +15,9 @@ public final class GlobalDictionary: Sendable {
     /// Grid nodes, x fastest, then y, then z (as `PositionSampler.grid`).
     public let nodes: [Point3]
     /// Nodes per axis.
-    public let shape: SIMD3<Int>
+    let shape: SIMD3<Int>
     /// Floats per row.
-    public let featureCount: Int
+    let featureCount: Int
     let features: [Float]
     /// The rows of the prescreen sub-grid (every `prescreenStride`-th node per axis) copied contiguously, and
     /// their node indices: the prescreen then streams a compact, cache-resident block instead of every

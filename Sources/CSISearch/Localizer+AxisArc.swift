@@ -1,4 +1,4 @@
-public import CSIChannel
+import CSIChannel
 import CSINumerics
 
 /// The axis of a linear (collinear) antenna array.
@@ -9,14 +9,14 @@ import CSINumerics
 /// reflection under a horizontal array) tell the points of the circle apart, so in a 3-D search the
 /// phase-sensitive cost is a ripple along the circle, with minima far outside a local grid (docs/localization.md,
 /// "UEs at any height").
-public struct ArrayAxis: Sendable, Equatable {
+struct ArrayAxis: Sendable, Equatable {
     /// A point of the axis (the antennas' centroid) and its unit direction.
-    public let origin: Point3
-    public let direction: Point3
+    let origin: Point3
+    let direction: Point3
 
     /// The axis of `antennas` if they are collinear within `tolerance` metres; nil for a single antenna or an
     /// array that spans a plane or a volume.
-    public init?(antennas: [Point3], tolerance: Double) {
+    init?(antennas: [Point3], tolerance: Double) {
         guard antennas.count >= 2 else { return nil }
         let centroid = antennas.reduce(Point3.zero, +) / Double(antennas.count)
         guard let far = antennas.max(by: { ($0 - centroid).length < ($1 - centroid).length }),
@@ -34,7 +34,7 @@ public struct ArrayAxis: Sendable, Equatable {
     /// Points of the circle about the axis through `point`, `spacing` metres apart along the arc, walking away from
     /// `point` in both directions while `keep` accepts them, at most `limit` of them (nearest first, alternating
     /// sides). Empty when `point` is within `spacing` of the axis.
-    public func arc(through point: Point3, spacing: Double, limit: Int, keep: (Point3) -> Bool) -> [Point3] {
+    func arc(through point: Point3, spacing: Double, limit: Int, keep: (Point3) -> Bool) -> [Point3] {
         let w = point - origin
         let axial = w.dot(direction)
         let radial = w - direction * axial

@@ -34,15 +34,15 @@ public struct Localizer: Sendable {
     /// The span stage's resolutions: the full one (refinement), then the coarse lattice's if it is decimated.
     let spanLevels: [SpanLevel]
     /// Near-repeat offsets of the model per cell (2-D searches with `ambiguityStage`), else nil.
-    public let ambiguityMap: AmbiguityMap?
+    let ambiguityMap: AmbiguityMap?
     /// The model's local quality (validation NMSE per region), when its file records it: the fix status allows
     /// for the model's error there (docs/localization.md, "Uncertainty and status").
     public let quality: ModelQualityMap?
     /// The smallest mismatch of the model's spurious circle minima per cell, when the circles are adaptive
     /// (`adaptiveCircles`): the circle stage then runs only on frames where it could change the fix.
-    public private(set) var circleMap: CircleMismatchMap?
+    private(set) var circleMap: CircleMismatchMap?
     /// The same for the ambiguity stage's near-repeats (`adaptiveAmbiguity`, searches with an ambiguity map).
-    public private(set) var ambiguityMismatchMap: CircleMismatchMap?
+    private(set) var ambiguityMismatchMap: CircleMismatchMap?
 
     /// - Parameters:
     ///   - region: default search region (e.g. the model's training box); the configuration may override it.
