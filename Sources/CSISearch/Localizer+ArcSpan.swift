@@ -216,8 +216,9 @@ extension Localizer {
                 }
             }
         }
-        // ‖L⁻¹ b‖² for b = Σ_k w_k b_{·,k}: the summed b (no timing), or each delay of the grid, then at the vertex
-        // of the parabola through the best delay and its neighbours (the grid is ≈ half the delay resolution).
+        // ‖L⁻¹ b‖² for b = Σ_k w_k b_{·,k}: the summed b (no timing), or each delay of the grid, then polished by
+        // Newton steps from the best grid delay (the grid is ≈ half the delay resolution: its best point or a parabola
+        // through it leaves a few per cent of the explained energy, which is more than the noise at the truth).
         guard timing else {
             for p in 0..<k { s.spanW[2 * p] = s.spanB[2 * p]; s.spanW[2 * p + 1] = s.spanB[2 * p + 1] }
             let q2 = spanProjection(k, &s)
@@ -231,17 +232,61 @@ extension Localizer {
             s.spanQ[m] = q2
             if q2 > best { best = q2; bestIndex = m }
         }
-        if delays >= 3 {
-            let y0 = s.spanQ[(bestIndex + delays - 1) % delays], y1 = best, y2 = s.spanQ[(bestIndex + 1) % delays]
-            let curvature = y0 - 2 * y1 + y2
-            if curvature < 0 {
-                let shift = Swift.max(-0.5, Swift.min(0.5, 0.5 * (y0 - y2) / curvature))
-                let step = lv.delays[1] - lv.delays[0]
-                spanDelayWeights(lv, index: nil, tau: lv.delays[bestIndex] + shift * step, k: k, &s)
-                best = Swift.max(best, spanProjection(k, &s))
-            }
+        if delays >= 2 {
+            best = Swift.max(best, spanDelayPolish(lv, from: lv.delays[bestIndex], k: k, &s))
         }
         return best.isFinite ? max(0, energy - best) : .nan
+    }
+
+    /// The largest q(τ) = ‖L⁻¹ b(τ)‖² met by Newton steps on q from `tau` (at most 4, each within half a grid step;
+    /// q′ = 2 Re yᴴy′, q″ = 2 Re yᴴy″ + 2‖y′‖² with y⁽ⁱ⁾ = L⁻¹ b⁽ⁱ⁾(τ)); stops where q is not concave.
+    func spanDelayPolish(_ lv: SpanLevel, from tau: Double, k: Int, _ s: inout LocalizerScratch) -> Double {
+        let step = lv.delays[1] - lv.delays[0]
+        var tau = tau, best = 0.0
+        for _ in 0..<4 {
+            spanDelayDerivatives(lv, tau: tau, k: k, &s)
+            var q = 0.0, d1 = 0.0, d2 = 0.0
+            for order in 0..<3 {
+                let qo = spanProjection(k, offset: 2 * k * order, &s)
+                if order == 0 { q = qo } else if order == 1 { d2 += 2 * qo }
+            }
+            for p in 0..<k {
+                let yr = s.spanY[2 * p], yi = s.spanY[2 * p + 1]
+                d1 += 2 * (yr * s.spanY[2 * (k + p)] + yi * s.spanY[2 * (k + p) + 1])
+                d2 += 2 * (yr * s.spanY[2 * (2 * k + p)] + yi * s.spanY[2 * (2 * k + p) + 1])
+            }
+            guard q.isFinite else { return .nan }
+            best = Swift.max(best, q)
+            guard d2 < 0 else { break }
+            let move = Swift.max(-0.5 * step, Swift.min(0.5 * step, -d1 / d2))
+            guard abs(move) > 1e-6 * step else { break }
+            tau += move
+        }
+        return best
+    }
+
+    /// b(τ), b′(τ) and b″(τ) (b_p = Σ_k e^{jω_kτ} b_{p,k}) into `s.spanW` at offsets 0, 2K and 4K.
+    func spanDelayDerivatives(_ lv: SpanLevel, tau: Double, k: Int, _ s: inout LocalizerScratch) {
+        let ns = lv.subcarriers
+        for sub in 0..<ns {
+            let (sn, cs) = sinCos(lv.omega[sub] * tau)
+            s.spanPhasor[2 * sub] = cs; s.spanPhasor[2 * sub + 1] = sn
+        }
+        for p in 0..<k {
+            var re = 0.0, im = 0.0, re1 = 0.0, im1 = 0.0, re2 = 0.0, im2 = 0.0
+            for sub in 0..<ns {
+                let wr = s.spanPhasor[2 * sub], wi = s.spanPhasor[2 * sub + 1], w = lv.omega[sub]
+                let br = s.spanB[2 * (p * ns + sub)], bi = s.spanB[2 * (p * ns + sub) + 1]
+                let tr = wr * br - wi * bi, ti = wr * bi + wi * br
+                re += tr; im += ti
+                // d/dτ multiplies each term by jω: (tr, ti) → ω(−ti, tr); twice: −ω²(tr, ti).
+                re1 -= w * ti; im1 += w * tr
+                re2 -= w * w * tr; im2 -= w * w * ti
+            }
+            s.spanW[2 * p] = re; s.spanW[2 * p + 1] = im
+            s.spanW[2 * (k + p)] = re1; s.spanW[2 * (k + p) + 1] = im1
+            s.spanW[2 * (2 * k + p)] = re2; s.spanW[2 * (2 * k + p) + 1] = im2
+        }
     }
 
     /// b_p(τ) = Σ_k e^{jω_kτ} b_{p,k} into `s.spanW`, for grid delay `index` or the delay `tau`.
@@ -268,19 +313,22 @@ extension Localizer {
         }
     }
 
-    /// ‖L⁻¹ w‖² for w = `s.spanW` and the factor in `s.spanL` (forward substitution).
-    func spanProjection(_ k: Int, _ s: inout LocalizerScratch) -> Double {
+    /// ‖L⁻¹ w‖² for w = `s.spanW[offset…]` and the factor in `s.spanL` (forward substitution; the solution y
+    /// into `s.spanY[offset…]`).
+    func spanProjection(_ k: Int, offset: Int = 0, _ s: inout LocalizerScratch) -> Double {
         var q2 = 0.0
         for p in 0..<k {
-            var re = s.spanW[2 * p], im = s.spanW[2 * p + 1]
+            var re = s.spanW[offset + 2 * p], im = s.spanW[offset + 2 * p + 1]
             for q in 0..<p {
                 let lr = s.spanL[2 * (p * k + q)], li = s.spanL[2 * (p * k + q) + 1]
-                let yr = s.spanY[2 * q], yi = s.spanY[2 * q + 1]
+                let yr = s.spanY[offset + 2 * q], yi = s.spanY[offset + 2 * q + 1]
                 re -= lr * yr - li * yi; im -= lr * yi + li * yr
             }
             let d = s.spanL[2 * (p * k + p)]
-            s.spanY[2 * p] = re / d; s.spanY[2 * p + 1] = im / d
-            q2 += s.spanY[2 * p] * s.spanY[2 * p] + s.spanY[2 * p + 1] * s.spanY[2 * p + 1]
+            s.spanY[offset + 2 * p] = re / d; s.spanY[offset + 2 * p + 1] = im / d
+            q2 +=
+                s.spanY[offset + 2 * p] * s.spanY[offset + 2 * p] + s.spanY[offset + 2 * p + 1]
+                * s.spanY[offset + 2 * p + 1]
         }
         return q2
     }
@@ -300,5 +348,78 @@ extension Localizer {
         s.candidates[points.count] = center
         scoreCandidates(count: points.count + 1, &s)
         return (distinctBest(count: points.count + 1, want: want, &s), points.count + 1)
+    }
+}
+
+extension Localizer {
+    /// (c'') in 3-D with the span stage: the fix's (axial, radial) node plus each near-repeat vector of its cell
+    /// (`spanAmbiguityMap`), each on the span's ±step/3 sub-lattice; the circles of the nodes whose span cost is
+    /// below the fix's cost (at most `arcSpanCandidates`, cheapest first) are scanned and their best points refined;
+    /// repeated from each better fix, at most `ambiguityRounds` rounds.
+    func spanAmbiguitySearch(
+        _ x: inout Point3, _ cost: inout Double, _ result: inout RefinementResult?,
+        _ stages: inout [StageReport], _ s: inout LocalizerScratch
+    ) {
+        guard let map = spanAmbiguityMap, let k = spanLattice?.samples else { return }
+        let clock = ContinuousClock(), t0 = clock.now
+        var report = StageReport(
+            stage: .ambiguity, candidates: 0, position: x, cost: cost, seconds: 0,
+            valueEvaluations: 0, jacobianEvaluations: 0)
+        // A vector is the cell centre's: across a cell it drifts by up to ≈ a span step, so each is searched on a
+        // 5 × 5 patch of half steps around it.
+        let fine = configuration.arcSpanStepWavelengths * wavelength / 2
+        let patch = 25
+        loadSpanChannel(&s)
+        for _ in 0..<max(1, configuration.ambiguityRounds) {
+            let from = x
+            guard let f = spanFrame(around: from) else { break }
+            let vectors = map.interpolatedVectors(at: from, tolerance: 3 * fine)
+            var n = 0
+            for v in vectors {
+                for j in -2...2 {
+                    for i in -2...2 { s.spanNodes[n] = SIMD2(v.x + Double(i) * fine, v.y + Double(j) * fine); n += 1 }
+                }
+            }
+            let scored = scoreSpan(f, count: n, level: 0, &s)
+            report.candidates += scored; report.valueEvaluations += scored * k
+            // The best sub-node of each vector, cheaper than the fix.
+            var nodes: [(offset: SIMD2<Double>, cost: Double)] = []
+            for vi in vectors.indices {
+                var best = (offset: s.spanNodes[patch * vi], cost: s.spanCosts[patch * vi])
+                for m in 1..<patch where s.spanCosts[patch * vi + m] < best.cost {
+                    best = (s.spanNodes[patch * vi + m], s.spanCosts[patch * vi + m])
+                }
+                if best.cost < cost || cost.isNaN { nodes.append(best) }
+            }
+            nodes.sort { $0.cost < $1.cost }
+            for var node in nodes.prefix(max(1, configuration.arcSpanCandidates)) {
+                // Polished on a 3 × 3 lattice of sixth steps: the circle's cost is sharp in range.
+                var m = 0
+                for j in -1...1 {
+                    for i in -1...1 where i != 0 || j != 0 {
+                        s.spanNodes[m] = node.offset + SIMD2(Double(i), Double(j)) * (fine / 3); m += 1
+                    }
+                }
+                let polished = scoreSpan(f, count: m, level: 0, &s)
+                report.candidates += polished; report.valueEvaluations += polished * k
+                for i in 0..<m where s.spanCosts[i] < node.cost { node = (s.spanNodes[i], s.spanCosts[i]) }
+                guard let arc = spanAngles(f, node.offset.x, node.offset.y) else { continue }
+                let through = f.point(node.offset.x, node.offset.y, 0.5 * (arc.lo + arc.hi))
+                let a = arcScan(through: through, want: max(1, configuration.arcCandidatesToRefine), &s)
+                report.valueEvaluations += a.scored
+                for p in a.picks {
+                    let r = refine(from: p.position, &s)
+                    report.valueEvaluations += r.valueEvaluations
+                    report.jacobianEvaluations += r.jacobianEvaluations
+                    if result == nil || r.cost < cost || cost.isNaN { result = r; x = r.position; cost = r.cost }
+                }
+            }
+            if x == from { break }
+        }
+        continueRefinement(&x, &cost, &result, &report, &s)
+        let d = clock.now - t0
+        report.position = x; report.cost = cost
+        report.seconds = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+        stages.append(report)
     }
 }

@@ -160,6 +160,9 @@ extension Localizer {
         if ambiguityMap != nil && ambiguityNeeded(at: x, cost: cost, &s) {
             ambiguitySearch(&x, &cost, &result, &stages, &s)
         }
+        if spanAmbiguityMap != nil {
+            spanAmbiguitySearch(&x, &cost, &result, &stages, &s)
+        }
     }
 
     /// The ambiguity stage: refinements from the fix plus each near-repeat offset of its cell, repeated from each
@@ -183,7 +186,19 @@ extension Localizer {
             }
             if x == from { break }
         }
-        // A start far from its basin's centre may stop at the iteration cap: continue from where it stopped.
+        continueRefinement(&x, &cost, &result, &report, &s)
+        let d = clock.now - t0
+        report.position = x; report.cost = cost
+        report.seconds = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+        stages.append(report)
+    }
+
+    /// A start far from its basin's centre may stop at the iteration cap: continue from where it stopped (at most
+    /// 3 more refinements, each kept only if it is no costlier).
+    func continueRefinement(
+        _ x: inout Point3, _ cost: inout Double, _ result: inout RefinementResult?, _ report: inout StageReport,
+        _ s: inout LocalizerScratch
+    ) {
         for _ in 0..<3 {
             guard let r = result, !r.converged, r.position == x else { break }
             let again = refine(from: x, &s)
@@ -191,10 +206,6 @@ extension Localizer {
             guard again.cost <= cost else { break }
             result = again; x = again.position; cost = again.cost
         }
-        let d = clock.now - t0
-        report.position = x; report.cost = cost
-        report.seconds = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
-        stages.append(report)
     }
 
     /// The arc stage and the refinement of its picks; keeps whichever result is cheapest.

@@ -43,6 +43,9 @@ public struct Localizer: Sendable {
     private(set) var circleMap: CircleMismatchMap?
     /// The same for the ambiguity stage's near-repeats (`adaptiveAmbiguity`, searches with an ambiguity map).
     private(set) var ambiguityMismatchMap: CircleMismatchMap?
+    /// Near-repeat (axial, radial) offsets of the model per cell, for 3-D searches with the span stage and
+    /// `ambiguityStage` (`AmbiguityMap.buildSpan`), else nil.
+    private(set) var spanAmbiguityMap: AmbiguityMap?
 
     /// - Parameters:
     ///   - region: default search region (e.g. the model's training box); the configuration may override it.
@@ -156,6 +159,12 @@ public struct Localizer: Sendable {
                 self, cellSize: configuration.circleMapCellSize,
                 samples: configuration.circleMapSamples, reach: reach, width: width)
         }
+        spanAmbiguityMap = nil
+        if configuration.ambiguityStage && spanLattice != nil && configuration.refinement != .none {
+            spanAmbiguityMap = AmbiguityMap.buildSpan(
+                self, cellSize: configuration.ambiguityCellSize, radius: configuration.ambiguityRadius,
+                count: configuration.ambiguityVectors, maxMismatch: configuration.ambiguityMaxMismatch, width: width)
+        }
         if ambiguityMap != nil && configuration.adaptiveAmbiguity {
             ambiguityMismatchMap = CircleMismatchMap.build(
                 self, cellSize: configuration.circleMapCellSize,
@@ -169,6 +178,9 @@ public struct Localizer: Sendable {
 
     /// A scratch space for one worker.
     public func makeScratch() -> LocalizerScratch { LocalizerScratch(self) }
+
+    /// A scratch space whose span node buffers hold at least `spanNodes` nodes (building the span ambiguity map).
+    func makeScratch(spanNodes: Int) -> LocalizerScratch { LocalizerScratch(self, spanNodes: spanNodes) }
 
     /// Number of points of the local grid and of the circles (diagnostics and docs).
     public var localGridSize: Int { configuration.localGrid ? localOffsets.count : 0 }
@@ -238,7 +250,7 @@ public struct LocalizerScratch {
     var spanRe: [Float], spanIm: [Float], spanHRe: [[Float]], spanHIm: [[Float]], spanEnergy: [Double]
     static let batch = 32
 
-    init(_ l: Localizer) {
+    init(_ l: Localizer, spanNodes minimumSpanNodes: Int = 0) {
         let m = l.model, stride = m.valuesPerChannel
         match = NuisanceMatch(
             frequencies: m.frequencies, antennas: m.antennaCount, reference: l.reference,
@@ -251,13 +263,14 @@ public struct LocalizerScratch {
                 l.spanLattice?.offsets.count ?? 0, Self.batch) + 1
         let k = max(1, l.spanLattice?.samples ?? 1)
         spanGram = .init(repeating: 0, count: 2 * k * k); spanL = spanGram
-        spanB = .init(repeating: 0, count: 2 * k * m.subcarrierCount); spanY = .init(repeating: 0, count: 2 * k)
+        spanB = .init(repeating: 0, count: 2 * k * m.subcarrierCount); spanY = .init(repeating: 0, count: 6 * k)
         spanW = spanY; spanPhasor = .init(repeating: 0, count: 2 * m.subcarrierCount)
         spanQ = .init(repeating: 0, count: l.spanLevels.map(\.delays.count).max() ?? 0)
         let spanCount =
             max(
                 l.spanLattice?.offsets.count ?? 0,
-                9 * max(l.configuration.arcSpanRefinedNodes, l.configuration.arcSpanCandidates)) + 1
+                9 * max(l.configuration.arcSpanRefinedNodes, l.configuration.arcSpanCandidates),
+                25 * l.configuration.ambiguityVectors, minimumSpanNodes) + 1
         spanNodes = .init(repeating: .zero, count: spanCount); spanCosts = .init(repeating: 0, count: spanCount)
         spanBatch = .init(repeating: 0, count: Self.batch)
         let entries = m.antennaCount * m.subcarrierCount

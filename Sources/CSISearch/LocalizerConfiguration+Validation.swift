@@ -336,6 +336,29 @@ extension LocalizerConfiguration {
             }
         }
 
+        // (c'') in 3-D with the span stage: the span ambiguity map, built once — its cells × (a lattice of span nodes
+        // within ±ambiguityRadius, 3 × ambiguityVectors polishing patches of 9), each node worth arcSpanSamples values.
+        if ambiguityStage && arc && arcSpan && dimension == 3 && refinement != .none {
+            try positive(ambiguityCellSize, "ambiguityCellSize")
+            try positive(ambiguityRadius, "ambiguityRadius")
+            try integer(ambiguityVectors, "ambiguityVectors", 1...64)
+            try positive(ambiguityMaxMismatch, "ambiguityMaxMismatch")
+            try integer(ambiguityRounds, "ambiguityRounds", 1...16)
+            let spanStep = arcSpanStepWavelengths * wavelength
+            let cells =
+                max(1, ((region.upper.x - region.lower.x) / ambiguityCellSize).rounded(.up))
+                * max(1, ((region.upper.y - region.lower.y) / ambiguityCellSize).rounded(.up))
+            let side = 2 * max(1, (ambiguityRadius / spanStep).rounded(.down)) + 1
+            let evaluations = cells * (side * side + 27 * Double(ambiguityVectors)) * Double(arcSpanSamples)
+            let perFrame = 25 * Double(ambiguityVectors) * Double(arcSpanSamples)
+            guard side * side <= maxStage, perFrame <= maxStage, evaluations.isFinite, evaluations <= 5e7 else {
+                throw fail(
+                    ["ambiguityCellSize", "ambiguityRadius", "arcSpanStepWavelengths"],
+                    "the 3-D ambiguity map (\(cells) cells, \(side)² span nodes of \(arcSpanSamples) values each) needs \(evaluations) model evaluations to build, above the limit of 5e7; use larger cells, a smaller radius or a smaller region"
+                )
+            }
+        }
+
         // One worker's scratch space (plus the transform tables): NuisanceMatch's timing grid and the
         // angle–delay tables grow with N_s² and N_a².
         let dna = Double(na), dns = Double(ns), elements = dna * dns

@@ -96,7 +96,7 @@ public struct LocalizerConfiguration: Sendable, Codable, Equatable {
     public var arcSpanRefinedNodes: Int = 48
     /// Best distinct nodes whose circles are scanned, and points of each circle refined.
     public var arcSpanCandidates: Int = 4
-    public var arcSpanStartsPerCandidate: Int = 2
+    public var arcSpanStartsPerCandidate: Int = 4
 
     // MARK: (c'') ambiguity vectors (2-D searches)
     /// After the first refinement, refine from the fix plus each near-repeat offset of the model around it

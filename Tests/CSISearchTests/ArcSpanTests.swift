@@ -132,26 +132,34 @@ import Testing
         #expect(expected > 1e-3 * energy, "the outside part must leave a residual")
         #expect(abs(s.spanCosts[0] - expected) < 1e-4 * energy, "span \(s.spanCosts[0]) vs LS \(expected)")
 
-        // Timing: H delayed by τ₀ — the cost is the residual at the best delay (dense search, ≤ 1 % of the energy
-        // apart: the grid's parabola is not exact) and well below the undelayed fit.
+        // Timing: H delayed by τ₀ — the cost is the least-squares residual at the best delay: min over τ of the
+        // residual of D(τ)⁻¹H, by a dense search (600 delays over one period of the subcarrier spacing; the stage's
+        // grid has 2N_s, polished by Newton steps), and well below the undelayed fit.
         let plan = sim.frequencies, reference = plan.reduce(0, +) / Double(plan.count)
-        let tau0 = 2.3e-9
-        var delayed = h
-        for j in 0..<sim.antennaCount {
-            for kk in 0..<sim.subcarrierCount {
-                let i = 2 * (j * sim.subcarrierCount + kk)
-                let (sn, cs) = sinCos(-2 * Double.pi * (plan[kk] - reference) * tau0)
-                delayed[i] = h[i] * cs - h[i + 1] * sn; delayed[i + 1] = h[i] * sn + h[i + 1] * cs
+        func delayed(_ h: [Double], by tau: Double) -> [Double] {
+            var out = h
+            for j in 0..<sim.antennaCount {
+                for kk in 0..<sim.subcarrierCount {
+                    let i = 2 * (j * sim.subcarrierCount + kk)
+                    let (sn, cs) = sinCos(-2 * Double.pi * (plan[kk] - reference) * tau)
+                    out[i] = h[i] * cs - h[i + 1] * sn; out[i + 1] = h[i] * sn + h[i + 1] * cs
+                }
             }
+            return out
         }
-        var (lt, st, _) = Self.loaded(delayed, nuisance: .phaseGainAndTiming)
+        let tau0 = 2.3e-9
+        let delayedFrame = delayed(h, by: tau0)
+        let period = 1 / (plan[1] - plan[0])
+        let dense = (0..<600).map { residual(delayed(delayedFrame, by: -period * Double($0) / 600)) }.min()!
+        #expect(dense <= expected + 1e-9 * energy)
+        var (lt, st, _) = Self.loaded(delayedFrame, nuisance: .phaseGainAndTiming)
         st.spanNodes[0] = SIMD2(da, dr)
         lt.scoreSpan(f, count: 1, level: 0, &st)
-        var (lc, sc, _) = Self.loaded(delayed)
+        var (lc, sc, _) = Self.loaded(delayedFrame)
         sc.spanNodes[0] = SIMD2(da, dr)
         lc.scoreSpan(f, count: 1, level: 0, &sc)
-        #expect(st.spanCosts[0] <= expected + 0.01 * energy, "timing span \(st.spanCosts[0]) vs LS \(expected)")
-        #expect(st.spanCosts[0] >= expected - 1e-4 * energy)
+        #expect(st.spanCosts[0] <= dense + 1e-6 * energy, "timing span \(st.spanCosts[0]) vs dense LS \(dense)")
+        #expect(st.spanCosts[0] >= dense - 1e-4 * energy)
         #expect(sc.spanCosts[0] > 2 * st.spanCosts[0], "a 2.3 ns delay must cost without the timing nuisance")
         _ = (lt, lc)
     }
