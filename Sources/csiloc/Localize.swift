@@ -33,24 +33,14 @@ struct Localize: ParsableCommand {
     @Option(name: .long, help: "Seed of the added noise.")
     var seed: UInt64 = 1
 
-    @Option(
-        name: .long,
-        help: ArgumentHelp(
-            "Per-frame unknowns of the frames: auto (those the model was trained with), none, phase (an alias of phase-gain), phase-gain, phase-gain-timing. A \"nuisance\" key in --config takes precedence.",
-            valueName: "nuisance"))
-    var nuisance: NuisanceOption = .auto
-
-    @Option(name: .long, help: "JSON object overriding configuration fields of the search methods.")
-    var config: String?
+    @OptionGroup var tuning: SearchTuningOptions
 
     @Option(name: .long, help: "Use only the first N samples.")
     var limit: Int?
 
-    @Option(name: .long, help: "Worker threads (default: all cores).")
-    var threads: Int?
+    @OptionGroup var parallel: ThreadOptions
 
-    @Flag(name: .long, help: "Print one JSON object instead of text.")
-    var json = false
+    @OptionGroup var output: ReportOutputOptions
 
     @Option(name: .long, help: "Write estimates, errors, status and covariances to this NPZ file.")
     var out: String?
@@ -70,20 +60,16 @@ struct Localize: ParsableCommand {
 
     func run() throws {
         let loaded = try modelOptions.loadModel()
-        var request = DatasetLocalization.Request(threads: threads ?? Parallel.defaultWidth)
+        var request = DatasetLocalization.Request(threads: parallel.width)
         request.methods = method.isEmpty ? [.search(.robust)] : method
         request.fingerprints = fingerprints
         request.snrDB = snrDb
         request.seed = seed
-        request.nuisance = nuisance.model
-        request.configPatch = config
+        request.nuisance = tuning.nuisance.model
+        request.configPatch = tuning.config
         request.limit = limit
         let run = try DatasetLocalization.run(data: data, model: loaded, request: request)
-        if json {
-            print(try ReportJSON.encode(run.report))
-        } else {
-            run.lines.forEach { print($0) }
-        }
+        try output.print(run.report, lines: run.lines)
         if let picture {
             try ErrorPictures.write(
                 ErrorPictures.cdf(
