@@ -32,7 +32,15 @@ struct Evaluate: ParsableCommand {
     @Option(name: .long, help: "Method (repeatable; with --capture). Default: robust.")
     var method: [SearchMethod] = []
 
-    @OptionGroup var tuning: SearchTuningOptions
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Per-frame unknowns of the frames: auto (those the model was trained with), none, phase (an alias of phase-gain), phase-gain, phase-gain-timing. A \"nuisance\" key in --config takes precedence.",
+            valueName: "nuisance"))
+    var nuisance: NuisanceOption = .auto
+
+    @Option(name: .long, help: "JSON object overriding configuration fields of the search methods.")
+    var config: String?
 
     @OptionGroup var parallel: ThreadOptions
 
@@ -110,8 +118,8 @@ struct Evaluate: ParsableCommand {
     func evaluateCapture(_ path: String) throws -> CaptureEvaluation {
         var request = CaptureEvaluation.Request(threads: parallel.width)
         request.methods = method.isEmpty ? [.robust] : method
-        request.configPatch = tuning.config
-        request.nuisance = tuning.nuisance.model
+        request.configPatch = config
+        request.nuisance = nuisance.model
         request.limit = limit
         request.carrier = carrier
         request.tracker = track ? try TrackScoring.trackerConfiguration(trackConfig) : nil

@@ -33,7 +33,15 @@ struct Localize: ParsableCommand {
     @Option(name: .long, help: "Seed of the added noise.")
     var seed: UInt64 = 1
 
-    @OptionGroup var tuning: SearchTuningOptions
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Per-frame unknowns of the frames: auto (those the model was trained with), none, phase (an alias of phase-gain), phase-gain, phase-gain-timing. A \"nuisance\" key in --config takes precedence.",
+            valueName: "nuisance"))
+    var nuisance: NuisanceOption = .auto
+
+    @Option(name: .long, help: "JSON object overriding configuration fields of the search methods.")
+    var config: String?
 
     @Option(name: .long, help: "Use only the first N samples.")
     var limit: Int?
@@ -65,8 +73,8 @@ struct Localize: ParsableCommand {
         request.fingerprints = fingerprints
         request.snrDB = snrDb
         request.seed = seed
-        request.nuisance = tuning.nuisance.model
-        request.configPatch = tuning.config
+        request.nuisance = nuisance.model
+        request.configPatch = config
         request.limit = limit
         let run = try DatasetLocalization.run(data: data, model: loaded, request: request)
         try output.print(run.report, lines: run.lines)
