@@ -118,6 +118,19 @@ extension ChannelModel {
         return out
     }
 
+    /// Checks that `value` and `jacobian` have room for one channel and its Jacobian (the layout of
+    /// `evaluateWithJacobian`), zeroes them and returns their base addresses: the start of a model that sums
+    /// its paths into them.
+    package func zeroedJacobianOutputs(
+        value: UnsafeMutableBufferPointer<Double>, jacobian: UnsafeMutableBufferPointer<Double>
+    ) -> (value: UnsafeMutablePointer<Double>, jacobian: UnsafeMutablePointer<Double>) {
+        let stride = valuesPerChannel
+        precondition(value.count >= stride && jacobian.count >= 3 * stride, "output buffers too small")
+        value.update(repeating: 0)
+        jacobian.update(repeating: 0)
+        return (value.baseAddress!, jacobian.baseAddress!)
+    }
+
     /// H(x) and its Jacobian at one position.
     public func channelAndJacobian(at position: Point3) -> (value: [Double], jacobian: [Double]) {
         var v = [Double](repeating: 0, count: valuesPerChannel)

@@ -11,10 +11,7 @@ extension ChannelSimulator {
         jacobian: UnsafeMutableBufferPointer<Double>
     ) {
         let na = antennaCount, ns = subcarrierCount, stride = valuesPerChannel
-        precondition(value.count >= stride && jacobian.count >= 3 * stride, "output buffers too small")
-        value.update(repeating: 0)
-        jacobian.update(repeating: 0)
-        let v = value.baseAddress!, jac = jacobian.baseAddress!
+        let (v, jac) = zeroedJacobianOutputs(value: value, jacobian: jacobian)
         let planes = scene.planes
         let losBlocked = scene.isLineOfSightBlocked(at: x)
         let pattern = scene.array.pattern

@@ -53,25 +53,27 @@ public struct ChannelSimulator: ChannelModel {
 
     /// The exact channel at each position, interleaved complex, antenna-major (`valuesPerChannel` per position).
     public func evaluate(_ positions: UnsafeBufferPointer<Point3>, into output: UnsafeMutableBufferPointer<Double>) {
-        let stride = valuesPerChannel
-        precondition(output.count >= positions.count * stride, "output buffer too small")
-        var acc = MultipathAccumulator(antennas: antennaCount, frequencies: frequencies)
-        for (b, x) in positions.enumerated() {
-            accumulate(at: x, into: &acc)
-            acc.write(into: output.baseAddress! + b * stride)
-        }
+        evaluate(positions, into: output) { $0.write(into: $1) }
     }
 
     /// Evaluates into complex64 (interleaved Float), the dataset and wire format. Uses the same Float64
     /// computation and rounds once at the end.
     public func evaluateFloat(_ positions: UnsafeBufferPointer<Point3>, into output: UnsafeMutableBufferPointer<Float>)
     {
+        evaluate(positions, into: output) { $0.write(into: $1) }
+    }
+
+    /// Sums the paths at each position and has `write` store the channel at its place in `output`.
+    private func evaluate<Scalar>(
+        _ positions: UnsafeBufferPointer<Point3>, into output: UnsafeMutableBufferPointer<Scalar>,
+        write: (MultipathAccumulator, UnsafeMutablePointer<Scalar>) -> Void
+    ) {
         let stride = valuesPerChannel
         precondition(output.count >= positions.count * stride, "output buffer too small")
         var acc = MultipathAccumulator(antennas: antennaCount, frequencies: frequencies)
         for (b, x) in positions.enumerated() {
             accumulate(at: x, into: &acc)
-            acc.write(into: output.baseAddress! + b * stride)
+            write(acc, output.baseAddress! + b * stride)
         }
     }
 

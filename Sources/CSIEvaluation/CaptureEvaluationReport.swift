@@ -46,23 +46,6 @@ public struct CaptureEvaluationReport: Codable, Sendable, Equatable {
         self.track = track
     }
 
-    /// Decodes the JSON that `encode(to:)` writes.
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        capture = try c.decode(String.self, forKey: .capture)
-        model = try c.decode(String.self, forKey: .model)
-        points = try c.decode(Int.self, forKey: .points)
-        condition = try c.decode(String.self, forKey: .condition)
-        methods = try c.decode([MethodReport].self, forKey: .methods)
-        records = try c.decode(Int.self, forKey: .records)
-        withoutTruth = try c.decode(Int.self, forKey: .withoutTruth)
-        rejected = try c.decode([String: Int].self, forKey: .rejected)
-        dimensionMismatch = try c.decode(Int.self, forKey: .dimensionMismatch)
-        captureDamage = try c.decode([CaptureDamageEntry].self, forKey: .captureDamage)
-        wavelengthSource = try c.decode(String.self, forKey: .wavelengthSource)
-        track = try c.decodeIfPresent(TrackReport.self, forKey: .track)
-    }
-
     /// Encodes the report's keys (docs/replay.md).
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)

@@ -12,9 +12,7 @@ public enum DemoCapture {
         let positions = PositionSampler.uniform(in: scene.ueRegion, count: count, seed: seed &+ 7)
         var csi = [Float](repeating: 0, count: count * sim.valuesPerChannel)
         positions.withUnsafeBufferPointer { p in csi.withUnsafeMutableBufferPointer { sim.evaluateFloat(p, into: $0) } }
-        let test = CSIDataset(
-            positions: positions, csi: csi, frequencies: scene.subcarriers.frequencies,
-            antennas: scene.array.positions, carrier: scene.subcarriers.carrier)
+        let test = CSIDataset(positions: positions, csi: csi, scene: scene)
         var options = DatasetImporter.Options()
         options.snrDB = snrDB
         options.rateHz = rate

@@ -52,9 +52,7 @@ public enum DemoModelCache {
         csi.reserveCapacity(points * sim.valuesPerChannel)
         SimulationJob(simulator: sim, positions: positions, impairments: .none, seed: seed)
             .run(progress: hooks.progress) { block in csi.append(contentsOf: block) }
-        let dataset = CSIDataset(
-            positions: positions, csi: csi, frequencies: scene.subcarriers.frequencies,
-            antennas: scene.array.positions, carrier: scene.subcarriers.carrier)
+        let dataset = CSIDataset(positions: positions, csi: csi, scene: scene)
         var options = ModelTrainer.Options()
         options.kind = kind
         options.seed = seed

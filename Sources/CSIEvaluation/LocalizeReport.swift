@@ -22,16 +22,6 @@ public struct LocalizeReport: Codable, Sendable, Equatable {
         self.methods = methods
     }
 
-    /// Decodes the JSON that `encode(to:)` writes.
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        data = try c.decode(String.self, forKey: .data)
-        model = try c.decode(String.self, forKey: .model)
-        points = try c.decode(Int.self, forKey: .points)
-        condition = try c.decode(String.self, forKey: .condition)
-        methods = try c.decode([MethodReport].self, forKey: .methods)
-    }
-
     /// The first method's figures are written at the top level; its `points` (errors counted) replaces the
     /// run's.
     public func encode(to encoder: any Encoder) throws {

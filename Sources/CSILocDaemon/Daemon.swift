@@ -35,7 +35,7 @@ public final class Daemon: Sendable {
     /// - Throws: `YAMLFileError` (configuration or model, located), `ZMQError` (output endpoint).
     public convenience init(configPath: String, logger: Logger, levelControl: LineLogHandler.LevelControl? = nil) throws
     {
-        let text = try Self.readText(configPath)
+        let text = try StrictYAML.readFile(configPath)
         let configuration = try DaemonConfiguration.parse(yaml: text, file: configPath)
         try self.init(
             configuration: configuration, source: (configPath, text), logger: logger, levelControl: levelControl)
@@ -154,7 +154,7 @@ public final class Daemon: Sendable {
                     message: "this daemon was made from a configuration value: there is no file to reload", snippet: nil
                 )
             }
-            let text = try Self.readText(configPath)
+            let text = try StrictYAML.readFile(configPath)
             next = try DaemonConfiguration.parse(yaml: text, file: configPath)
             model = try ServingModel.load(
                 next, configFile: configPath, configText: text,
@@ -259,15 +259,5 @@ public final class Daemon: Sendable {
             )
         }
         return warnings
-    }
-
-    static func readText(_ path: String) throws -> String {
-        do {
-            return try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw YAMLFileError(
-                file: path, line: nil, column: nil, path: "",
-                message: "cannot read file: \(error.localizedDescription)", snippet: nil)
-        }
     }
 }

@@ -73,7 +73,7 @@ public enum DaemonCommand {
     static func check(configPath: String) -> Int32 {
         do {
             let configuration = try DaemonConfiguration.load(contentsOf: configPath)
-            let text = try Daemon.readText(configPath)
+            let text = try StrictYAML.readFile(configPath)
             let model = try ServingModel.load(
                 configuration, configFile: configPath, configText: text, generation: 1,
                 width: ProcessInfo.processInfo.activeProcessorCount)

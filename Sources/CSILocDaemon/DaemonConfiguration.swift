@@ -89,15 +89,7 @@ public struct DaemonConfiguration: Sendable, Equatable, Decodable {
 
     /// Reads and parses a configuration file.
     public static func load(contentsOf path: String) throws -> DaemonConfiguration {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw YAMLFileError(
-                file: path, line: nil, column: nil, path: "",
-                message: "cannot read file: \(error.localizedDescription)", snippet: nil)
-        }
-        return try parse(yaml: text, file: path)
+        try parse(yaml: try StrictYAML.readFile(path), file: path)
     }
 }
 

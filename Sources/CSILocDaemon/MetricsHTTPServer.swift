@@ -55,31 +55,17 @@ final class MetricsHTTPServer: Sendable {
         guard fd >= 0 else { throw Self.failure("socket", address) }
         var one: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        var bound: Int32
+        let bound: Int32
         if address.isIPv6 {
             var sa = sockaddr_in6()
             sa.sin6_family = sa_family_t(AF_INET6)
             sa.sin6_port = address.port.bigEndian
-            guard inet_pton(AF_INET6, address.host, &sa.sin6_addr) == 1 else {
-                close(fd); throw Self.failure("inet_pton", address)
-            }
-            bound = withUnsafePointer(to: &sa) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
-                }
-            }
+            bound = try Self.bindParsed(fd, &sa, address) { inet_pton(AF_INET6, address.host, &$0.sin6_addr) }
         } else {
             var sa = sockaddr_in()
             sa.sin_family = sa_family_t(AF_INET)
             sa.sin_port = address.port.bigEndian
-            guard inet_pton(AF_INET, address.host, &sa.sin_addr) == 1 else {
-                close(fd); throw Self.failure("inet_pton", address)
-            }
-            bound = withUnsafePointer(to: &sa) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
+            bound = try Self.bindParsed(fd, &sa, address) { inet_pton(AF_INET, address.host, &$0.sin_addr) }
         }
         guard bound == 0, listen(fd, 128) == 0 else {
             let error = Self.failure("bind/listen", address)
@@ -111,6 +97,22 @@ final class MetricsHTTPServer: Sendable {
     func stop() {
         guard !stopRequested.exchange(true, ordering: .acquiringAndReleasing) else { return }
         finished.wait()
+    }
+
+    /// Sets the host of `sa` (a `sockaddr_in` or `sockaddr_in6`, family and port set) with `parseHost`
+    /// (`inet_pton`) and binds `fd` to it, returning `bind`'s result; closes `fd` and throws when the host does not
+    /// parse.
+    private static func bindParsed<Address>(
+        _ fd: Int32, _ sa: inout Address, _ address: ListenAddress, parseHost: (inout Address) -> Int32
+    ) throws -> Int32 {
+        guard parseHost(&sa) == 1 else {
+            close(fd); throw failure("inet_pton", address)
+        }
+        return withUnsafePointer(to: &sa) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<Address>.size))
+            }
+        }
     }
 
     private static func failure(_ what: String, _ address: ListenAddress) -> any Error {

@@ -141,41 +141,15 @@ enum NeuralStage {
                 startDecision = String(format: "inr start: delay/direction pre-fit from the data (branch loss %.3g)", l)
             }
             log("train: \(startDecision)")
-            var options = trainingOptions(trainer, stage: kind.rawValue, share: 1, start: start)
-            options.nuisance = nuisance
-            if fit != nil {
-                // Near a good solution already: ramp the learning rate up so the first Adam steps do not undo the
-                // warm start, and let validation recover from the early excursions before stopping (measured on the
-                // street patch: without these, a run stopped at epoch 90 at −20.7 dB).
-                options.warmupEpochs = 3
-                options.patience = max(options.patience, 60)
-            }
-            report = NeuralTrainer.train(
-                &net, train: train, validation: validation, options: options, cancellation: cancel,
-                progress: progressLine(log))
-            let scale = storedScale(train.scale, report)
-            model = NeuralChannelModel(network: net, scale: scale)
-            file = try bareFile(kind: kind.rawValue, dataset: dataset, trainer: trainer, start: start, scale: scale)
-            try attach(network: net, to: &file, kind: kind.rawValue, report: report)
+            (model, file, report) = try trainNetwork(
+                &net, kind: kind, train: train, validation: validation, dataset: dataset, trainer: trainer,
+                warmStarted: fit != nil, nuisance: nuisance, log: log, cancellation: cancel, start: start)
         default:
             let cfg = kind == .mlp ? p.mlp(geometry: geometry) : p.rff(geometry: geometry, seed: trainer.options.seed)
             var net = try FieldMLP<Float>(configuration: cfg, seed: trainer.options.seed)
-            var options = trainingOptions(trainer, stage: kind.rawValue, share: 1, start: start)
-            options.nuisance = nuisance
-            if fit != nil {
-                // Near a good solution already: ramp the learning rate up so the first Adam steps do not undo the
-                // warm start, and let validation recover from the early excursions before stopping (measured on the
-                // street patch: without these, a run stopped at epoch 90 at −20.7 dB).
-                options.warmupEpochs = 3
-                options.patience = max(options.patience, 60)
-            }
-            report = NeuralTrainer.train(
-                &net, train: train, validation: validation, options: options, cancellation: cancel,
-                progress: progressLine(log))
-            let scale = storedScale(train.scale, report)
-            model = NeuralChannelModel(network: net, scale: scale)
-            file = try bareFile(kind: kind.rawValue, dataset: dataset, trainer: trainer, start: start, scale: scale)
-            try attach(network: net, to: &file, kind: kind.rawValue, report: report)
+            (model, file, report) = try trainNetwork(
+                &net, kind: kind, train: train, validation: validation, dataset: dataset, trainer: trainer,
+                warmStarted: fit != nil, nuisance: nuisance, log: log, cancellation: cancel, start: start)
         }
         if let w = report.memorisationWarning { log("train: WARNING: \(w)") }
         let err = ChannelError.measure(
@@ -196,6 +170,31 @@ enum NeuralStage {
                 report.validationNMSE.meanDB, nuisance == .none ? "" : " (nuisance-invariant)",
                 report.generalisationGap, report.memorisationWarning.map { " — " + $0 } ?? ""))
         return file
+    }
+
+    /// Trains the network of `alone` (either kind) and stores it: the training options (with a warm start, a
+    /// learning-rate ramp and more patience), the stored scale, and the file carrying the network.
+    private static func trainNetwork<N: NeuralField>(
+        _ net: inout N, kind: ModelTrainer.Kind, train: TrainingData, validation: TrainingData, dataset: CSIDataset,
+        trainer: ModelTrainer, warmStarted: Bool, nuisance: NuisanceModel, log: @escaping (String) -> Void,
+        cancellation cancel: CancellationFlag, start: Date
+    ) throws -> (model: any ChannelModel, file: ModelFile, report: TrainingReport) {
+        var options = trainingOptions(trainer, stage: kind.rawValue, share: 1, start: start)
+        options.nuisance = nuisance
+        if warmStarted {
+            // Near a good solution already: ramp the learning rate up so the first Adam steps do not undo the
+            // warm start, and let validation recover from the early excursions before stopping (measured on the
+            // street patch: without these, a run stopped at epoch 90 at −20.7 dB).
+            options.warmupEpochs = 3
+            options.patience = max(options.patience, 60)
+        }
+        let report = NeuralTrainer.train(
+            &net, train: train, validation: validation, options: options, cancellation: cancel,
+            progress: progressLine(log))
+        let scale = storedScale(train.scale, report)
+        var file = try bareFile(kind: kind.rawValue, dataset: dataset, trainer: trainer, start: start, scale: scale)
+        try attach(network: net, to: &file, kind: kind.rawValue, report: report)
+        return (NeuralChannelModel(network: net, scale: scale), file, report)
     }
 
     /// The scale a network alone is stored with: the data's, and after variable-projection training also the gain

@@ -7,29 +7,35 @@ public enum BLAS {
     /// sets this to 1 before running its own threads (two kinds of parallelism would oversubscribe the cores).
     public static func setThreads(_ n: Int) { openblas_set_num_threads(Int32(max(1, n))) }
 
-    /// C(m×n) = alpha·op(A)·op(B) + beta·C, Float32.
-    public static func sgemm(
+    /// C(m×n) = alpha·op(A)·op(B) + beta·C in the precision of `T` (OpenBLAS's `sgemm` or `dgemm`).
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    public static func gemm<T: GEMMScalar>(
         transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
-        alpha: Float = 1, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-        beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
+        alpha: T = 1, a: UnsafePointer<T>, lda: Int, b: UnsafePointer<T>, ldb: Int,
+        beta: T = 0, c: UnsafeMutablePointer<T>, ldc: Int
     ) {
         guard m > 0, n > 0 else { return }
-        cblas_sgemm(
+        T.gemmRoutine.call(
             CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
             blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
     }
 
-    /// C(m×n) = alpha·op(A)·op(B) + beta·C, Float64.
-    public static func dgemm(
-        transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
-        alpha: Double = 1, a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
-        beta: Double = 0, c: UnsafeMutablePointer<Double>, ldc: Int
-    ) {
-        guard m > 0, n > 0 else { return }
-        cblas_dgemm(
-            CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-            blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
+    /// OpenBLAS's row-major matrix product of one precision, `cblas_sgemm` or `cblas_dgemm`
+    /// (`GEMMScalar.gemmRoutine`).
+    public struct GEMMRoutine<Scalar>: Sendable {
+        let call:
+            @Sendable (
+                CBLAS_ORDER, CBLAS_TRANSPOSE, CBLAS_TRANSPOSE, blasint, blasint, blasint, Scalar,
+                UnsafePointer<Scalar>?,
+                blasint, UnsafePointer<Scalar>?, blasint, Scalar, UnsafeMutablePointer<Scalar>?, blasint
+            ) -> Void
     }
+
+    /// Float32: `cblas_sgemm`.
+    static let sgemm = GEMMRoutine<Float>(call: cblas_sgemm)
+    /// Float64: `cblas_dgemm`.
+    static let dgemm = GEMMRoutine<Double>(call: cblas_dgemm)
 
     /// C(n×n, upper triangle) = alpha·AᵀA + beta·C for A (k×n) row-major: the Gauss–Newton normal matrix.
     public static func dsyrkTransposed(

@@ -66,37 +66,25 @@ enum ElementConversion {
         T(littleEndian: src.loadUnaligned(fromByteOffset: i &* MemoryLayout<T>.size, as: T.self))
     }
 
-    /// Converts `n` little-endian real scalars of `type` (never complex or bool) to `Double`.
-    static func toDouble(_ src: UnsafeRawPointer, _ type: NPYDType, _ n: Int, _ dst: UnsafeMutablePointer<Double>) {
+    /// Converts `n` little-endian real scalars of `type` (never complex or bool) to `Double` or `Float`, each
+    /// rounded once to the nearest value.
+    @_specialize(where T == Double)
+    @_specialize(where T == Float)
+    static func toFloatingPoint<T: NPYNativeFloat>(
+        _ src: UnsafeRawPointer, _ type: NPYDType, _ n: Int, _ dst: UnsafeMutablePointer<T>
+    ) {
         switch type {
-        case .float64: for i in 0..<n { dst[i] = Double(bitPattern: load(src, i, UInt64.self)) }
-        case .float32: for i in 0..<n { dst[i] = Double(Float(bitPattern: load(src, i, UInt32.self))) }
-        case .int8: for i in 0..<n { dst[i] = Double(load(src, i, Int8.self)) }
-        case .int16: for i in 0..<n { dst[i] = Double(load(src, i, Int16.self)) }
-        case .int32: for i in 0..<n { dst[i] = Double(load(src, i, Int32.self)) }
-        case .int64: for i in 0..<n { dst[i] = Double(load(src, i, Int64.self)) }
-        case .uint8: for i in 0..<n { dst[i] = Double(load(src, i, UInt8.self)) }
-        case .uint16: for i in 0..<n { dst[i] = Double(load(src, i, UInt16.self)) }
-        case .uint32: for i in 0..<n { dst[i] = Double(load(src, i, UInt32.self)) }
-        case .uint64: for i in 0..<n { dst[i] = Double(load(src, i, UInt64.self)) }
-        case .bool, .complex64, .complex128: preconditionFailure("toDouble from \(type)")
-        }
-    }
-
-    /// Converts `n` little-endian real scalars of `type` (never complex or bool) to `Float`.
-    static func toFloat(_ src: UnsafeRawPointer, _ type: NPYDType, _ n: Int, _ dst: UnsafeMutablePointer<Float>) {
-        switch type {
-        case .float32: for i in 0..<n { dst[i] = Float(bitPattern: load(src, i, UInt32.self)) }
-        case .float64: for i in 0..<n { dst[i] = Float(Double(bitPattern: load(src, i, UInt64.self))) }
-        case .int8: for i in 0..<n { dst[i] = Float(load(src, i, Int8.self)) }
-        case .int16: for i in 0..<n { dst[i] = Float(load(src, i, Int16.self)) }
-        case .int32: for i in 0..<n { dst[i] = Float(load(src, i, Int32.self)) }
-        case .int64: for i in 0..<n { dst[i] = Float(load(src, i, Int64.self)) }
-        case .uint8: for i in 0..<n { dst[i] = Float(load(src, i, UInt8.self)) }
-        case .uint16: for i in 0..<n { dst[i] = Float(load(src, i, UInt16.self)) }
-        case .uint32: for i in 0..<n { dst[i] = Float(load(src, i, UInt32.self)) }
-        case .uint64: for i in 0..<n { dst[i] = Float(load(src, i, UInt64.self)) }
-        case .bool, .complex64, .complex128: preconditionFailure("toFloat from \(type)")
+        case .float64: for i in 0..<n { dst[i] = T(Double(bitPattern: load(src, i, UInt64.self))) }
+        case .float32: for i in 0..<n { dst[i] = T(Float(bitPattern: load(src, i, UInt32.self))) }
+        case .int8: for i in 0..<n { dst[i] = T(load(src, i, Int8.self)) }
+        case .int16: for i in 0..<n { dst[i] = T(load(src, i, Int16.self)) }
+        case .int32: for i in 0..<n { dst[i] = T(load(src, i, Int32.self)) }
+        case .int64: for i in 0..<n { dst[i] = T(load(src, i, Int64.self)) }
+        case .uint8: for i in 0..<n { dst[i] = T(load(src, i, UInt8.self)) }
+        case .uint16: for i in 0..<n { dst[i] = T(load(src, i, UInt16.self)) }
+        case .uint32: for i in 0..<n { dst[i] = T(load(src, i, UInt32.self)) }
+        case .uint64: for i in 0..<n { dst[i] = T(load(src, i, UInt64.self)) }
+        case .bool, .complex64, .complex128: preconditionFailure("\(T.self) from \(type)")
         }
     }
 
@@ -138,31 +126,31 @@ struct Decoding<Element> {
     }
 }
 
-extension Decoding where Element == Double {
-    static var real: Self {
-        Self(
-            expected: "float32, float64 or an integer type",
-            accepts: { $0.isFloatingPoint || $0.isInteger }, isIdentity: { $0 == .float64 },
-            convert: ElementConversion.toDouble)
-    }
-    static var complex: Self {
-        Self(
-            expected: "complex64 or complex128", accepts: { $0.isComplex }, isIdentity: { $0 == .float64 },
-            convert: ElementConversion.toDouble)
-    }
+/// A floating-point element type that NumPy stores as is: `Double` (float64) and `Float` (float32).
+protocol NPYNativeFloat: BinaryFloatingPoint, SendableMetatype {
+    /// The dtype whose little-endian scalars are this type's values.
+    static var npyType: NPYDType { get }
 }
 
-extension Decoding where Element == Float {
+extension Double: NPYNativeFloat {
+    static var npyType: NPYDType { .float64 }
+}
+
+extension Float: NPYNativeFloat {
+    static var npyType: NPYDType { .float32 }
+}
+
+extension Decoding where Element: NPYNativeFloat {
     static var real: Self {
         Self(
             expected: "float32, float64 or an integer type",
-            accepts: { $0.isFloatingPoint || $0.isInteger }, isIdentity: { $0 == .float32 },
-            convert: ElementConversion.toFloat)
+            accepts: { $0.isFloatingPoint || $0.isInteger }, isIdentity: { $0 == Element.npyType },
+            convert: ElementConversion.toFloatingPoint)
     }
     static var complex: Self {
         Self(
-            expected: "complex64 or complex128", accepts: { $0.isComplex }, isIdentity: { $0 == .float32 },
-            convert: ElementConversion.toFloat)
+            expected: "complex64 or complex128", accepts: { $0.isComplex }, isIdentity: { $0 == Element.npyType },
+            convert: ElementConversion.toFloatingPoint)
     }
 }
 

@@ -64,15 +64,20 @@ public enum StrictYAML {
 
     /// Reads and decodes a YAML file.
     public static func decode<T: Decodable>(_ type: T.Type, contentsOf path: String) throws -> T {
-        let text: String
+        try decode(type, from: try readFile(path), file: path)
+    }
+
+    /// The text of a YAML file (UTF-8).
+    ///
+    /// - Throws: `YAMLFileError` naming the file when it cannot be read.
+    public static func readFile(_ path: String) throws -> String {
         do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
+            return try String(contentsOfFile: path, encoding: .utf8)
         } catch {
             throw YAMLFileError(
                 file: path, line: nil, column: nil, path: "",
                 message: "cannot read file: \(error.localizedDescription)", snippet: nil)
         }
-        return try decode(type, from: text, file: path)
     }
 }
 

@@ -80,12 +80,7 @@ public final class Proxy: Sendable {
         let controller = try Socket(context: context, kind: .pair)
         try controller.bind(controlEndpoint)
         control = Mutex(controller)
-        let ready = DispatchSemaphore(value: 0)
-        finished.enter()
-        let thread = Thread { [self] in run(signalling: ready) }
-        thread.name = configuration.threadName
-        thread.start()
-        ready.wait()
+        startOwnedThread(name: configuration.threadName, finished: finished) { [self] ready in run(signalling: ready) }
         if let error = state.withLock({ $0.error }) {
             finished.wait()
             closeControl()

@@ -111,12 +111,7 @@ public final class Subscriber: Sendable {
         self.onMessage = onMessage
         self.onOversized = onOversized
 
-        let ready = DispatchSemaphore(value: 0)
-        finished.enter()
-        let thread = Thread { [self] in run(signalling: ready) }
-        thread.name = configuration.threadName
-        thread.start()
-        ready.wait()
+        startOwnedThread(name: configuration.threadName, finished: finished) { [self] ready in run(signalling: ready) }
         if case .failed(let error) = exitReason {
             join()
             throw error

@@ -55,12 +55,7 @@ public final class ZAPHandler: Sendable {
         self.allowLists = Mutex(allowLists)
         self.onDecision = onDecision
         self.stopCheckInterval = stopCheckInterval
-        let ready = DispatchSemaphore(value: 0)
-        finished.enter()
-        let thread = Thread { [self] in run(signalling: ready) }
-        thread.name = threadName
-        thread.start()
-        ready.wait()
+        startOwnedThread(name: threadName, finished: finished) { [self] ready in run(signalling: ready) }
         if let error = failure.withLock({ $0 }) {
             finished.wait()
             throw error

@@ -16,17 +16,13 @@ struct BenchDaemon: ParsableCommand {
             """
     )
 
-    @Option(name: .long, help: "Scene whose exact simulator is served (the daemon's model.oracle_scene).")
-    var oracleScene: String = "etc/scenes/tiny-los.yaml"
+    @OptionGroup var daemon: InProcessDaemonOptions
 
     @Option(name: .long, help: "Frames sent through the daemon (and localized in-process, capped at 20000).")
     var frames: Int = 20_000
 
     @Option(name: .long, help: "Distinct simulated positions, cycled.")
     var distinct: Int = 1000
-
-    @Option(name: .long, help: "Workers (daemon) and threads (in-process); default: all cores.")
-    var workers: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @Option(name: .long, help: "Frames outstanding at once (default 4 × workers).")
     var window: Int?
@@ -40,14 +36,14 @@ struct BenchDaemon: ParsableCommand {
     var curve = false
 
     func validate() throws {
-        guard frames >= 1, distinct >= 1, workers >= 1 else {
+        guard frames >= 1, distinct >= 1, daemon.workers >= 1 else {
             throw ValidationError("--frames, --distinct and --workers must be ≥ 1")
         }
         if let window, window < 1 { throw ValidationError("--window must be ≥ 1") }
     }
 
     func run() throws {
-        var request = DaemonBenchmark.Request(scenePath: oracleScene, workers: workers)
+        var request = DaemonBenchmark.Request(scenePath: daemon.oracleScene, workers: daemon.workers)
         request.frames = frames
         request.distinct = distinct
         request.window = window

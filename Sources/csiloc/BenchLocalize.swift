@@ -35,8 +35,7 @@ struct BenchLocalize: ParsableCommand {
     @Option(name: .long, help: "Random seed (test points, noise, fingerprints).")
     var seed: UInt64 = 1
 
-    @Option(name: .long, help: "Worker threads (default: all cores).")
-    var threads: Int?
+    @OptionGroup var parallel: ThreadOptions
 
     @Option(
         name: .long, help: "JSON object overriding configuration fields of every search method (docs/localization.md).")
@@ -45,8 +44,7 @@ struct BenchLocalize: ParsableCommand {
     @Flag(name: .long, help: "Also print residual diagnostics (noise ratios of correct and wrong fixes).")
     var diagnose = false
 
-    @Flag(name: .long, help: "Print one JSON object instead of text.")
-    var json = false
+    @OptionGroup var output: ReportOutputOptions
 
     @Option(
         name: .long,
@@ -63,17 +61,13 @@ struct BenchLocalize: ParsableCommand {
         guard let scene = try loaded.scene ?? scene.map({ try Scene.load(contentsOf: $0) }) else {
             throw ValidationError("bench localize simulates test points: give --oracle-scene, or --model with --scene")
         }
-        var request = LocalizationBenchmark.Request(methods: methods.methods, threads: threads ?? Parallel.defaultWidth)
+        var request = LocalizationBenchmark.Request(methods: methods.methods, threads: parallel.width)
         request.points = points
         request.snrDB = snrDb
         request.trainingPoints = trainingPoints
         request.seed = seed
         request.configPatch = config
         let bench = try LocalizationBenchmark.run(model: loaded, scene: scene, request: request)
-        if json {
-            print(try ReportJSON.encode(bench.report))
-        } else {
-            bench.lines(diagnose: diagnose).forEach { print($0) }
-        }
+        try output.print(bench.report, lines: bench.lines(diagnose: diagnose))
     }
 }

@@ -14,23 +14,17 @@ struct BenchSimulate: ParsableCommand {
     @OptionGroup var sceneOptions: SceneOptions
     @OptionGroup var sampling: SamplingOptions
 
-    @Option(name: .long, help: "Worker threads (default: all cores).")
-    var threads: Int?
+    @OptionGroup var parallel: ThreadOptions
 
-    @Flag(name: .long, help: "Print one JSON object instead of text.")
-    var json = false
+    @OptionGroup var output: ReportOutputOptions
 
     func run() throws {
         let scene = try sceneOptions.load()
         let positions = try sampling.positions(in: scene)
-        let progress = ProgressLine("bench simulate", total: positions.count, unit: "channels", quiet: json)
+        let progress = ProgressLine("bench simulate", total: positions.count, unit: "channels", quiet: output.json)
         let bench = SimulationBenchmark.run(
-            scene: scene, positions: positions, seed: sampling.seed, threads: threads ?? Parallel.defaultWidth,
+            scene: scene, positions: positions, seed: sampling.seed, threads: parallel.width,
             progress: progress.update)
-        if json {
-            print(try ReportJSON.encode(bench.report))
-        } else {
-            bench.lines.forEach { print($0) }
-        }
+        try output.print(bench.report, lines: bench.lines)
     }
 }

@@ -12,8 +12,7 @@ struct BenchSoak: ParsableCommand {
         discussion: "Example: csiloc bench soak --frames 1000000 (exit 1 when a check fails)"
     )
 
-    @Option(name: .long, help: "Scene whose exact simulator is served (the daemon's model.oracle_scene).")
-    var oracleScene: String = "etc/scenes/tiny-los.yaml"
+    @OptionGroup var daemon: InProcessDaemonOptions
 
     @Option(name: .long, help: "Messages offered in the soak, valid and malformed.")
     var frames: Int = 1_000_000
@@ -24,11 +23,7 @@ struct BenchSoak: ParsableCommand {
     @Option(name: .long, help: "One message in N is malformed.")
     var malformedEvery: Int = 10
 
-    @Option(name: .long, help: "Daemon workers; default: all cores.")
-    var workers: Int = ProcessInfo.processInfo.activeProcessorCount
-
-    @Flag(name: .long, help: "Print one JSON object instead of text.")
-    var json = false
+    @OptionGroup var output: ReportOutputOptions
 
     func validate() throws {
         guard frames >= 100, frames <= 1_000_000_000 else { throw ValidationError("--frames must be in 100…10^9") }
@@ -38,21 +33,17 @@ struct BenchSoak: ParsableCommand {
         guard malformedEvery >= 2, malformedEvery <= 1_000_000 else {
             throw ValidationError("--malformed-every must be in 2…10^6")
         }
-        guard workers >= 1, workers <= 256 else { throw ValidationError("--workers must be in 1…256") }
+        guard daemon.workers >= 1, daemon.workers <= 256 else { throw ValidationError("--workers must be in 1…256") }
     }
 
     func run() throws {
-        var request = SoakBenchmark.Request(scenePath: oracleScene, workers: workers)
+        var request = SoakBenchmark.Request(scenePath: daemon.oracleScene, workers: daemon.workers)
         request.frames = frames
         request.overload = overload
         request.malformedEvery = malformedEvery
         request.capacityFrames = min(5_000, max(500, frames / 20))
-        let report = try SoakBenchmark.run(request) { line in if !json { print(line) } }.report
-        if json {
-            print(try ReportJSON.encode(report))
-        } else {
-            report.lines.forEach { print($0) }
-        }
+        let report = try SoakBenchmark.run(request) { line in if !output.json { print(line) } }.report
+        try output.print(report, lines: report.lines)
         if !report.passed { throw ExitCode.failure }
     }
 }

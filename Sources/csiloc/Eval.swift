@@ -16,8 +16,7 @@ struct Eval: ParsableCommand {
     @Option(name: .long, help: "Dataset (NPZ) with ground-truth channels.")
     var data: String
 
-    @Flag(name: .long, help: "Print one JSON object.")
-    var json = false
+    @OptionGroup var output: ReportOutputOptions
 
     @Option(
         name: .long,
@@ -55,20 +54,16 @@ struct Eval: ParsableCommand {
                 model: loaded.model, label: loaded.header.kind, scene: try Scene.load(contentsOf: scenePath),
                 center: c, size: patchSize)
             try ErrorPictures.write(svg, to: picture)
-            if !json { print("eval: wrote \(picture)") }
+            if !output.json { print("eval: wrote \(picture)") }
         }
         if let map {
             let report = try QualityMapReport.run(model: loaded, dataset: dataset, data: data)
             try ErrorPictures.write(report.svg, to: map)
-            if !json {
+            if !output.json {
                 report.lines.forEach { print($0) }
                 print("eval: wrote \(map)")
             }
         }
-        if json {
-            print(try ReportJSON.encode(evaluation.report))
-        } else {
-            evaluation.lines.forEach { print($0) }
-        }
+        try output.print(evaluation.report, lines: evaluation.lines)
     }
 }

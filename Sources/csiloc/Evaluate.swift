@@ -42,8 +42,7 @@ struct Evaluate: ParsableCommand {
     @Option(name: .long, help: "JSON object overriding configuration fields of the search methods.")
     var config: String?
 
-    @Option(name: .long, help: "Worker threads (default: all cores).")
-    var threads: Int?
+    @OptionGroup var parallel: ThreadOptions
 
     @Option(name: .long, help: "Use only the first N frames with truth.")
     var limit: Int?
@@ -68,8 +67,7 @@ struct Evaluate: ParsableCommand {
         help: "With --capture --track: the tracker's settings, a YAML/JSON mapping of the daemon's tracking: keys.")
     var trackConfig: String?
 
-    @Flag(name: .long, help: "Print one JSON object instead of text.")
-    var json = false
+    @OptionGroup var output: ReportOutputOptions
 
     @Option(name: .long, help: "Draw the error CDF (log axis) to this SVG file.")
     var picture: String?
@@ -103,7 +101,7 @@ struct Evaluate: ParsableCommand {
         if let positions, let truth {
             let run = try PositionsEvaluation.run(
                 positions: positions, truth: truth, horizontal: horizontal, carrier: carrier, track: track)
-            if json { print(try ReportJSON.encode(run.report)) } else { run.lines.forEach { print($0) } }
+            try output.print(run.report, lines: run.lines)
             run.damageLines.forEach(printError)
             if let picture {
                 try ErrorPictures.write(
@@ -118,7 +116,7 @@ struct Evaluate: ParsableCommand {
 
     /// Loads the model and the capture, localizes every labelled frame with each method.
     func evaluateCapture(_ path: String) throws -> CaptureEvaluation {
-        var request = CaptureEvaluation.Request(threads: threads ?? Parallel.defaultWidth)
+        var request = CaptureEvaluation.Request(threads: parallel.width)
         request.methods = method.isEmpty ? [.robust] : method
         request.configPatch = config
         request.nuisance = nuisance.model
@@ -130,7 +128,7 @@ struct Evaluate: ParsableCommand {
 
     /// Prints the text or JSON summary and the damage warnings, and draws the picture.
     func report(_ o: CaptureEvaluation) throws {
-        if json { print(try ReportJSON.encode(o.report)) } else { o.lines.forEach { print($0) } }
+        try output.print(o.report, lines: o.lines)
         CaptureDamageText.lines(o.frames.report, file: o.file, command: "evaluate").forEach(printError)
         if let picture {
             try ErrorPictures.write(

@@ -21,8 +21,7 @@ struct Import: ParsableCommand {
     @Argument(help: "Dataset (NPZ, docs/datasets.md).")
     var data: String
 
-    @Option(name: .long, help: "Capture file to write (*.csicap).")
-    var out: String
+    @OptionGroup var capture: CaptureOutputOptions
 
     @Option(name: .long, help: "Add white Gaussian noise at this per-sample SNR, dB.")
     var snrDb: Double?
@@ -48,9 +47,6 @@ struct Import: ParsableCommand {
     @Option(name: .long, help: "Import only the first N samples.")
     var limit: Int?
 
-    @Flag(name: .long, help: "Replace an existing output file.")
-    var force = false
-
     func validate() throws {
         if !(rate > 0 && rate.isFinite) {
             throw ValidationError("--rate must be a positive number of frames per second")
@@ -74,10 +70,10 @@ struct Import: ParsableCommand {
         let importer = try DatasetImporter(dataset: dataset, options: options)
         let total = min(limit ?? importer.count, importer.count)
         let progress = ProgressLine("import", total: total, unit: "frames", quiet: total < 10_000)
-        let n = try importer.write(to: out, limit: total, overwrite: force) { progress.update($0) }
-        let size = (try? FileManager.default.attributesOfItem(atPath: out)[.size] as? Int64) ?? 0
+        let n = try importer.write(to: capture.out, limit: total, overwrite: capture.force) { progress.update($0) }
+        let size = (try? FileManager.default.attributesOfItem(atPath: capture.out)[.size] as? Int64) ?? 0
         print(
-            "import: \(n) frames (\(dataset.antennaCount) antennas × \(dataset.subcarrierCount) subcarriers, \(format.rawValue)) from \(data) → \(out) (\(StatusLine.bytes(size)), \(String(format: "%g", Double(n) / rate)) s at \(String(format: "%g", rate)) Hz)"
+            "import: \(n) frames (\(dataset.antennaCount) antennas × \(dataset.subcarrierCount) subcarriers, \(format.rawValue)) from \(data) → \(capture.out) (\(StatusLine.bytes(size)), \(String(format: "%g", Double(n) / rate)) s at \(String(format: "%g", rate)) Hz)"
         )
     }
 }

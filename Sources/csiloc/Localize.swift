@@ -46,11 +46,9 @@ struct Localize: ParsableCommand {
     @Option(name: .long, help: "Use only the first N samples.")
     var limit: Int?
 
-    @Option(name: .long, help: "Worker threads (default: all cores).")
-    var threads: Int?
+    @OptionGroup var parallel: ThreadOptions
 
-    @Flag(name: .long, help: "Print one JSON object instead of text.")
-    var json = false
+    @OptionGroup var output: ReportOutputOptions
 
     @Option(name: .long, help: "Write estimates, errors, status and covariances to this NPZ file.")
     var out: String?
@@ -70,7 +68,7 @@ struct Localize: ParsableCommand {
 
     func run() throws {
         let loaded = try modelOptions.loadModel()
-        var request = DatasetLocalization.Request(threads: threads ?? Parallel.defaultWidth)
+        var request = DatasetLocalization.Request(threads: parallel.width)
         request.methods = method.isEmpty ? [.search(.robust)] : method
         request.fingerprints = fingerprints
         request.snrDB = snrDb
@@ -79,11 +77,7 @@ struct Localize: ParsableCommand {
         request.configPatch = config
         request.limit = limit
         let run = try DatasetLocalization.run(data: data, model: loaded, request: request)
-        if json {
-            print(try ReportJSON.encode(run.report))
-        } else {
-            run.lines.forEach { print($0) }
-        }
+        try output.print(run.report, lines: run.lines)
         if let picture {
             try ErrorPictures.write(
                 ErrorPictures.cdf(

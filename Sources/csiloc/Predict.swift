@@ -39,8 +39,7 @@ struct Predict: ParsableCommand {
     @Option(name: .long, help: "Output NPZ file.")
     var out: String
 
-    @Option(name: .long, help: "Worker threads (default: all cores).")
-    var threads: Int?
+    @OptionGroup var parallel: ThreadOptions
 
     /// Largest number of positions written in one run (10⁷ channels of 16 × 16 = 20 GB of complex64).
     static let maximumPositions = 10_000_000
@@ -55,7 +54,7 @@ struct Predict: ParsableCommand {
             }
         }
         if scene != nil && grid == nil { throw ValidationError("--scene only makes sense with --grid") }
-        if let threads {
+        if let threads = parallel.threads {
             guard (1...1024).contains(threads) else { throw ValidationError("--threads must be in 1...1024") }
         }
     }
@@ -93,7 +92,7 @@ struct Predict: ParsableCommand {
             path: out, positions: points, antennas: m.antennaPositions, frequencies: m.frequencies,
             carrier: loaded.header.carrier, los: nil)
         let stride = m.valuesPerChannel, block = 4096
-        let width = threads ?? Parallel.defaultWidth
+        let width = parallel.width
         var start = 0
         let t0 = Date()
         while start < points.count {

@@ -22,8 +22,7 @@ struct Record: AsyncParsableCommand {
     @Option(name: .long, help: "ZeroMQ endpoint of the feed (connected to unless --bind).")
     var from: String
 
-    @Option(name: .long, help: "Capture file to write (*.csicap).")
-    var out: String
+    @OptionGroup var capture: CaptureOutputOptions
 
     @Option(name: .long, help: "Stop after this many seconds.")
     var duration: Double?
@@ -38,9 +37,6 @@ struct Record: AsyncParsableCommand {
 
     @Flag(name: .long, help: "Bind the endpoint instead of connecting (for publishers that connect).")
     var bind = false
-
-    @Flag(name: .long, help: "Replace an existing output file.")
-    var force = false
 
     @Flag(name: .long, help: "No progress line.")
     var quiet = false
@@ -57,12 +53,12 @@ struct Record: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var config = CaptureRecorder.Configuration(endpoint: from, path: out)
+        var config = CaptureRecorder.Configuration(endpoint: from, path: capture.out)
         config.bind = bind
         config.topicPrefix = topic
         config.duration = duration.map { .nanoseconds(Int64($0 * 1e9)) }
         config.count = count
-        config.overwrite = force
+        config.overwrite = capture.force
         config.toolVersion = CSILocVersion.string
         (config.security, config.allowedClients) = try curve.security(binding: bind, zapDomain: "csiloc-record")
         TerminationSignals.install()
@@ -83,7 +79,7 @@ struct Record: AsyncParsableCommand {
         }
         status.finish()
         var line =
-            "record: \(result.records) \(result.kind?.rawValue ?? "csi") messages → \(out) (\(StatusLine.bytes(result.bytes)), \(StatusLine.seconds(result.elapsed)))"
+            "record: \(result.records) \(result.kind?.rawValue ?? "csi") messages → \(capture.out) (\(StatusLine.bytes(result.bytes)), \(StatusLine.seconds(result.elapsed)))"
         if result.skipped > 0 { line += "; skipped \(result.skipped) of another kind or not protocol v1" }
         if result.oversized > 0 { line += "; dropped \(result.oversized) oversized" }
         print(line)

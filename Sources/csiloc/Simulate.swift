@@ -45,8 +45,7 @@ struct Simulate: ParsableCommand {
     @Option(name: .long, help: "Speed along --trajectory, m/s (default: walk 1.4, vehicle 8).")
     var speed: Double?
 
-    @Option(name: .long, help: "Worker threads (default: all cores).")
-    var threads: Int?
+    @OptionGroup var parallel: ThreadOptions
 
     @Flag(name: .long, help: "No progress output.")
     var quiet = false
@@ -93,7 +92,7 @@ struct Simulate: ParsableCommand {
         )
         let progress = ProgressLine("simulate", total: positions.count, unit: "channels", quiet: quiet)
         let start = Date()
-        try job.run(width: threads ?? Parallel.defaultWidth, progress: progress.update) { block in
+        try job.run(width: parallel.width, progress: progress.update) { block in
             try writer.appendChannels(block)
         }
         try writer.finish()

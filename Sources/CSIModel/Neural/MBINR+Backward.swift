@@ -48,23 +48,17 @@ extension MBINR {
             let hOff = b * na * ns, aOff = b * na * n, fOff = b * ns * n
             gHr.withUnsafeBufferPointer { hr in
                 gHi.withUnsafeBufferPointer { hi in
-                    pass.fRe.withUnsafeBufferPointer { fr in
-                        pass.fIm.withUnsafeBufferPointer { fi in
-                            pass.mRe.withUnsafeBufferPointer { mr in
-                                pass.mIm.withUnsafeBufferPointer { mi in
-                                    complexGEMM(
-                                        conjB: true, m: na, n: n, k: ns,
-                                        aRe: hr.baseAddress! + hOff, aIm: hi.baseAddress! + hOff, lda: ns,
-                                        bRe: fr.baseAddress! + fOff, bIm: fi.baseAddress! + fOff, ldb: n,
-                                        cRe: &gMr, cIm: &gMi, ldc: n)
-                                    complexGEMM(
-                                        transA: true, conjB: true, m: ns, n: n, k: na,
-                                        aRe: hr.baseAddress! + hOff, aIm: hi.baseAddress! + hOff, lda: ns,
-                                        bRe: mr.baseAddress! + aOff, bIm: mi.baseAddress! + aOff, ldb: n,
-                                        cRe: &gFr, cIm: &gFi, ldc: n)
-                                }
-                            }
-                        }
+                    pass.withFactors { mr, mi, fr, fi in
+                        complexGEMM(
+                            conjB: true, m: na, n: n, k: ns,
+                            aRe: hr.baseAddress! + hOff, aIm: hi.baseAddress! + hOff, lda: ns,
+                            bRe: fr + fOff, bIm: fi + fOff, ldb: n,
+                            cRe: &gMr, cIm: &gMi, ldc: n)
+                        complexGEMM(
+                            transA: true, conjB: true, m: ns, n: n, k: na,
+                            aRe: hr.baseAddress! + hOff, aIm: hi.baseAddress! + hOff, lda: ns,
+                            bRe: mr + aOff, bIm: mi + aOff, ldb: n,
+                            cRe: &gFr, cIm: &gFi, ldc: n)
                     }
                 }
             }

@@ -74,22 +74,15 @@ extension MBINR {
                 let hOff = (c * nb + b) * na * ns
                 outRe.withUnsafeMutableBufferPointer { hr in
                     outIm.withUnsafeMutableBufferPointer { hi in
-                        pass.fRe.withUnsafeBufferPointer { fr in
-                            pass.fIm.withUnsafeBufferPointer { fi in
-                                pass.mRe.withUnsafeBufferPointer { mr in
-                                    pass.mIm.withUnsafeBufferPointer { mi in
-                                        complexGEMM(
-                                            transB: true, m: na, n: ns, k: n, aRe: dMr, aIm: dMi, lda: n,
-                                            bRe: fr.baseAddress! + fOff, bIm: fi.baseAddress! + fOff, ldb: n,
-                                            cRe: hr.baseAddress! + hOff, cIm: hi.baseAddress! + hOff, ldc: ns)
-                                        complexGEMM(
-                                            transB: true, m: na, n: ns, k: n, aRe: mr.baseAddress! + aOff,
-                                            aIm: mi.baseAddress! + aOff, lda: n,
-                                            bRe: dFr, bIm: dFi, ldb: n, beta: 1,
-                                            cRe: hr.baseAddress! + hOff, cIm: hi.baseAddress! + hOff, ldc: ns)
-                                    }
-                                }
-                            }
+                        pass.withFactors { mr, mi, fr, fi in
+                            complexGEMM(
+                                transB: true, m: na, n: ns, k: n, aRe: dMr, aIm: dMi, lda: n,
+                                bRe: fr + fOff, bIm: fi + fOff, ldb: n,
+                                cRe: hr.baseAddress! + hOff, cIm: hi.baseAddress! + hOff, ldc: ns)
+                            complexGEMM(
+                                transB: true, m: na, n: ns, k: n, aRe: mr + aOff, aIm: mi + aOff, lda: n,
+                                bRe: dFr, bIm: dFi, ldb: n, beta: 1,
+                                cRe: hr.baseAddress! + hOff, cIm: hi.baseAddress! + hOff, ldc: ns)
                         }
                     }
                 }

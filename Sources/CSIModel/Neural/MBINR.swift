@@ -113,6 +113,25 @@ struct MBINRPass<T: NeuralScalar> {
     var aRe: [T], aIm: [T], mRe: [T], mIm: [T], fRe: [T], fIm: [T]
     /// Ĥ (batch × N_a × N_s).
     var hRe: [T], hIm: [T]
+
+    /// Runs `body` with the factors of Ĥ = M Ψ_fᵀ: M (`mRe`, `mIm`) and Ψ_f (`fRe`, `fIm`), as pointers for the
+    /// complex GEMMs of the output and of its derivatives.
+    @inline(__always)
+    func withFactors<R>(
+        _ body: (
+            _ mRe: UnsafePointer<T>, _ mIm: UnsafePointer<T>, _ fRe: UnsafePointer<T>, _ fIm: UnsafePointer<T>
+        ) -> R
+    ) -> R {
+        mRe.withUnsafeBufferPointer { mr in
+            mIm.withUnsafeBufferPointer { mi in
+                fRe.withUnsafeBufferPointer { fr in
+                    fIm.withUnsafeBufferPointer { fi in
+                        body(mr.baseAddress!, mi.baseAddress!, fr.baseAddress!, fi.baseAddress!)
+                    }
+                }
+            }
+        }
+    }
 }
 
 extension MBINR {
@@ -224,22 +243,16 @@ extension MBINR {
     func assembleOutput(_ pass: inout MBINRPass<Scalar>) {
         let nb = pass.batch, n = atomCount, na = pass.antennas, ns = pass.subcarriers
         var hr = [Scalar](repeating: 0, count: nb * na * ns), hi = hr
-        pass.mRe.withUnsafeBufferPointer { mr in
-            pass.mIm.withUnsafeBufferPointer { mi in
-                pass.fRe.withUnsafeBufferPointer { fr in
-                    pass.fIm.withUnsafeBufferPointer { fi in
-                        hr.withUnsafeMutableBufferPointer { hrb in
-                            hi.withUnsafeMutableBufferPointer { hib in
-                                for b in 0..<nb {
-                                    complexGEMM(
-                                        transB: true, m: na, n: ns, k: n,
-                                        aRe: mr.baseAddress! + b * na * n, aIm: mi.baseAddress! + b * na * n, lda: n,
-                                        bRe: fr.baseAddress! + b * ns * n, bIm: fi.baseAddress! + b * ns * n, ldb: n,
-                                        cRe: hrb.baseAddress! + b * na * ns, cIm: hib.baseAddress! + b * na * ns,
-                                        ldc: ns)
-                                }
-                            }
-                        }
+        pass.withFactors { mr, mi, fr, fi in
+            hr.withUnsafeMutableBufferPointer { hrb in
+                hi.withUnsafeMutableBufferPointer { hib in
+                    for b in 0..<nb {
+                        complexGEMM(
+                            transB: true, m: na, n: ns, k: n,
+                            aRe: mr + b * na * n, aIm: mi + b * na * n, lda: n,
+                            bRe: fr + b * ns * n, bIm: fi + b * ns * n, ldb: n,
+                            cRe: hrb.baseAddress! + b * na * ns, cIm: hib.baseAddress! + b * na * ns,
+                            ldc: ns)
                     }
                 }
             }

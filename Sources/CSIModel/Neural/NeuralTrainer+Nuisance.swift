@@ -164,11 +164,7 @@ extension NeuralTrainer {
                 workspace: workspaces[s])
         }
         let parallel = threads > 1 && shards > 1
-        if parallel {
-            DispatchQueue.concurrentPerform(iterations: shards, execute: prepare)
-        } else {
-            for s in 0..<shards { prepare(s) }
-        }
+        forEachShard(shards, parallel: parallel, prepare)
         let sums = workspaces.dropFirst().reduce(workspaces[0].sums) { $0 + $1.sums }
         let (penalty, rho) = loss.gauge(sums)
         let finish: @Sendable (Int) -> Void = { s in
@@ -177,16 +173,8 @@ extension NeuralTrainer {
             finishSlice(
                 net, positions: slice(s), rho: rho, weight: weight, workspace: workspaces[s], gradient: g.baseAddress!)
         }
-        if parallel {
-            DispatchQueue.concurrentPerform(iterations: shards, execute: finish)
-        } else {
-            for s in 0..<shards { finish(s) }
-        }
-        for i in total.indices {
-            var acc = grads[0].buffer[i]
-            for s in 1..<shards { acc += grads[s].buffer[i] }
-            total[i] = acc
-        }
+        forEachShard(shards, parallel: parallel, finish)
+        sumShards(grads, count: shards, into: &total)
         return NuisanceSums(cost: sums.cost, objective: sums.weightedCost + penalty)
     }
 

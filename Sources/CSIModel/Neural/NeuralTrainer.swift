@@ -222,17 +222,31 @@ enum NeuralTrainer {
                 targets: targets.buffer.baseAddress! + lo * stride, weight: weight,
                 gradient: g.baseAddress!)
         }
-        if threads > 1 && shards > 1 {
+        forEachShard(shards, parallel: threads > 1 && shards > 1, body)
+        sumShards(grads, count: shards, into: &total)
+        return losses.array.reduce(0, +)
+    }
+
+    /// Runs `body` for shards 0..<`shards`, on worker threads when `parallel`.
+    static func forEachShard(_ shards: Int, parallel: Bool, _ body: @Sendable (Int) -> Void) {
+        if parallel {
             DispatchQueue.concurrentPerform(iterations: shards, execute: body)
         } else {
             for s in 0..<shards { body(s) }
         }
+    }
+
+    /// The gradients of the first `shards` shards summed into `total`, shard by shard in order (the same sum
+    /// whatever the threads).
+    @inline(__always)
+    static func sumShards<Scalar: NeuralScalar>(
+        _ grads: [SharedBuffer<Scalar>], count shards: Int, into total: inout [Scalar]
+    ) {
         for i in total.indices {
             var acc = grads[0].buffer[i]
             for s in 1..<shards { acc += grads[s].buffer[i] }
             total[i] = acc
         }
-        return losses.array.reduce(0, +)
     }
 
     /// Training samples per λ² over the x–y bounding box of `positions`.

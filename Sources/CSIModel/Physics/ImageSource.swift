@@ -32,6 +32,24 @@ public struct ImageSource: Sendable, Equatable {
     /// Element offset vector Δ = t e1 + s e2 + w e3.
     @inlinable func displacement(_ o: SIMD3<Double>) -> Point3 { e1 * o.x + e2 * o.y + e3 * o.z }
 
+    /// The wave from element `o` to `x` under `phaseModel`: distance `d` and unit direction `n` (from the element;
+    /// for a plane wave from the centre), and the plane wave's direction phase φ = k₀ n·Δ with its gradient ∂φ/∂x
+    /// (both zero for spherical wavefronts).
+    @inline(__always)
+    func wave(
+        from o: SIMD3<Double>, to x: Point3, phaseModel: ArrayPhaseModel, k0: Double
+    ) -> (d: Double, n: Point3, phase: Double, grad: Point3) {
+        switch phaseModel {
+        case .spherical:
+            let w = x - element(o), d = w.length
+            return (d, w / d, 0, .zero)
+        case .planeWave:
+            let w = x - center, d = w.length, n = w / d
+            let delta = displacement(o)
+            return (d, n, k0 * n.dot(delta), (delta - n * n.dot(delta)) * (k0 / d))
+        }
+    }
+
     /// Gain at `x` given the reference point.
     @inlinable func gain(at x: Point3, reference r: Point3) -> Complex<Double> {
         let d = x - r

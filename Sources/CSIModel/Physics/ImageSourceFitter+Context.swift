@@ -297,4 +297,25 @@ struct FitState {
     var predictedAccepted = 0
     var history: [(sources: Int, validationNMSEDB: Double)] = []
     var decisions: [ImageSourceFitter.Decision] = []
+
+    /// Makes `fit` the model so far: its sources, phase model and validation NMSE, and whether it was judged with a
+    /// gain map.
+    mutating func adopt(_ fit: JudgedFit) {
+        phaseModel = fit.phaseModel
+        acceptedWithMap = fit.mapped
+        sources = fit.sources
+        validationDB = fit.validationDB
+    }
+}
+
+/// Sources fitted under a phase model and judged on validation: what a stage (a candidate path, the phase model's
+/// second look) hands back for the fit to adopt.
+struct JudgedFit {
+    var sources: [ImageSource]
+    var phaseModel: ArrayPhaseModel
+    var validationDB: Double
+    /// Whether it was judged with a gain map (`FitState.gainMapsInSearch`).
+    var mapped: Bool
+    /// The first path's phase-model comparison, recorded if the candidate is accepted.
+    var phaseComparison: ImageSourceFitter.Decision? = nil
 }

@@ -11,23 +11,12 @@ struct CandidateTrial {
     /// Points of the whole-area stages.
     let wholeArea: [Int]
 
-    /// A fitted candidate model and its validation NMSE.
-    struct Outcome {
-        var sources: [ImageSource]
-        var phaseModel: ArrayPhaseModel
-        var validationDB: Double
-        /// Whether it was judged with a gain map (`FitState.gainMapsInSearch`).
-        var mapped: Bool
-        /// The first path's phase-model comparison, recorded if the candidate is accepted.
-        var phaseComparison: ImageSourceFitter.Decision?
-    }
-
     /// Fits `candidate` (the accepted sources plus a new one, last) under `state`'s phase model and gain slopes,
     /// and judges it on validation.
-    func run(_ candidate: [ImageSource], state: FitState, sampler: inout PointSampler) -> Outcome {
+    func run(_ candidate: [ImageSource], state: FitState, sampler: inout PointSampler) -> JudgedFit {
         let fitted = continuation(candidate, state: state, sampler: &sampler)
         let judgement = context.judge(fitted, state.phaseModel, gainMaps: state.gainMapsInSearch)
-        let outcome = Outcome(
+        let outcome = JudgedFit(
             sources: fitted, phaseModel: state.phaseModel, validationDB: judgement.validationDB,
             mapped: judgement.mapped, phaseComparison: nil)
         guard state.sources.isEmpty && context.options.tryPlaneWave else { return outcome }
@@ -56,7 +45,7 @@ struct CandidateTrial {
     /// The first path refitted under the plane-wave phase model, which replaces the spherical fit only if better by
     /// `minimumImprovementDB`: spherical wavefronts are the physics of a real array, the plane-wave approximation
     /// must earn its place (a near-tie, e.g. when the first path explains little, keeps spherical).
-    func firstPathPhaseChoice(_ spherical: Outcome, gainMaps: Bool) -> Outcome {
+    func firstPathPhaseChoice(_ spherical: JudgedFit, gainMaps: Bool) -> JudgedFit {
         let p = context.problem(wholeArea, sources: 1, free: [0], phase: .planeWave, slopes: [])
         let alt = context.refit(p, spherical.sources)
         let j = context.judge(alt, .planeWave, gainMaps: gainMaps)
@@ -67,7 +56,7 @@ struct CandidateTrial {
             kept.phaseComparison = comparison
             return kept
         }
-        return Outcome(
+        return JudgedFit(
             sources: alt, phaseModel: .planeWave, validationDB: j.validationDB, mapped: j.mapped,
             phaseComparison: comparison)
     }

@@ -184,13 +184,10 @@ struct PathSearch {
     /// Makes `outcome` the model so far, reports it as a checkpoint, and switches the search to gain maps if the
     /// path gained little while gain maps would explain much more (≥ 3 dB): something other than missing paths
     /// (blockage, patterns) then dominates.
-    func accept(_ outcome: CandidateTrial.Outcome, predicted: Bool, into state: inout FitState) {
+    func accept(_ outcome: JudgedFit, predicted: Bool, into state: inout FitState) {
         let gain = state.validationDB - outcome.validationDB
         if let comparison = outcome.phaseComparison { state.decisions.append(comparison) }
-        state.phaseModel = outcome.phaseModel
-        state.acceptedWithMap = outcome.mapped
-        state.sources = outcome.sources
-        state.validationDB = outcome.validationDB
+        state.adopt(outcome)
         state.history.append((state.sources.count, outcome.validationDB))
         if predicted { state.predictedAccepted += 1 }
         reporter.checkpoint(

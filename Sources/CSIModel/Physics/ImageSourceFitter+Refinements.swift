@@ -10,15 +10,8 @@ struct PhaseModelReview {
     let context: FitContext
     let wholeArea: [Int]
 
-    /// The refit under the other phase model, when it wins.
-    struct Switch {
-        var sources: [ImageSource]
-        var phaseModel: ArrayPhaseModel
-        var validationDB: Double
-        var mapped: Bool
-    }
-
-    func run(_ state: FitState) -> (decision: ImageSourceFitter.Decision, switch: Switch?) {
+    /// The decision, and the refit under the other phase model when it wins.
+    func run(_ state: FitState) -> (decision: ImageSourceFitter.Decision, switch: JudgedFit?) {
         let other: ArrayPhaseModel = state.phaseModel == .spherical ? .planeWave : .spherical
         let p = context.problem(
             wholeArea, sources: state.sources.count, free: Set(state.sources.indices), phase: other,
@@ -31,7 +24,7 @@ struct PhaseModelReview {
             otherDB: j.validationDB, switched: switched)
         return (
             decision,
-            switched ? Switch(sources: alt, phaseModel: other, validationDB: j.validationDB, mapped: j.mapped) : nil
+            switched ? JudgedFit(sources: alt, phaseModel: other, validationDB: j.validationDB, mapped: j.mapped) : nil
         )
     }
 }

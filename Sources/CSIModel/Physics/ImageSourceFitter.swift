@@ -163,10 +163,7 @@ public struct ImageSourceFitter: Sendable {
             reporter.report(.phaseModelReview, sources: state.sources.count, validationDB: state.validationDB)
             let review = PhaseModelReview(context: context, wholeArea: wholeArea).run(state)
             state.decisions.append(review.decision)
-            if let s = review.switch {
-                state.phaseModel = s.phaseModel; state.sources = s.sources; state.validationDB = s.validationDB;
-                state.acceptedWithMap = s.mapped
-            }
+            if let s = review.switch { state.adopt(s) }
         }
         state.decisions.append(.phaseModel(state.phaseModel))
         if options.tryGainSlopes && !state.sources.isEmpty && !reporter.cancelled() {

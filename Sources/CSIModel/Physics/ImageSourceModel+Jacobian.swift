@@ -34,25 +34,10 @@ extension ImageSourceModel {
             let dist = ant + 13 * padded, dirPhase = ant + 14 * padded
             let sines = ant + 15 * padded, cosines = ant + 17 * padded // 2·padded each
             for (l, src) in sources.enumerated() {
-                var g = src.gain(at: x, reference: gainReference) * inv
-                var gs = (src.gainSlope.0 * inv, src.gainSlope.1 * inv, src.gainSlope.2 * inv)
-                if let map = gainMap {
-                    let m = map.gain(path: l, at: x)
-                    g = m.value * inv
-                    gs = (m.dx * inv, m.dy * inv, .zero)
-                }
+                let (g, gs) = gainAndSlopes(path: l, source: src, at: x, times: inv)
                 for j in 0..<na {
-                    let o = frame.offsets[j]
-                    var d: Double, n: Point3, phase = 0.0, grad = Point3.zero
-                    switch phaseModel {
-                    case .spherical:
-                        let w = x - src.element(o); d = w.length; n = w / d
-                    case .planeWave:
-                        let w = x - src.center; d = w.length; n = w / d
-                        let delta = src.displacement(o)
-                        phase = k0 * n.dot(delta)
-                        grad = (delta - n * n.dot(delta)) * (k0 / d)
-                    }
+                    let (d, n, phase, grad) = src.wave(
+                        from: frame.offsets[j], to: x, phaseModel: phaseModel, k0: k0)
                     dist[j] = d; dirPhase[j] = phase
                     nv.0[j] = n.x; nv.1[j] = n.y; nv.2[j] = n.z
                     aRe.0[j] = -n.x / d; aRe.1[j] = -n.y / d; aRe.2[j] = -n.z / d

@@ -117,10 +117,7 @@ public struct ImageSourceModel: ChannelModel {
         jacobian: UnsafeMutableBufferPointer<Double>
     ) {
         let na = antennaCount, ns = subcarrierCount, stride = valuesPerChannel
-        precondition(value.count >= stride && jacobian.count >= 3 * stride, "output buffers too small")
-        value.update(repeating: 0)
-        jacobian.update(repeating: 0)
-        let v = value.baseAddress!, jac = jacobian.baseAddress!
+        let (v, jac) = zeroedJacobianOutputs(value: value, jacobian: jacobian)
         let k0 = 2 * Double.pi * carrier / speedOfLight
         let inv = 1 / scale
         let kfs = frequencies.map { 2 * Double.pi * $0 / speedOfLight }
@@ -128,30 +125,11 @@ public struct ImageSourceModel: ChannelModel {
             2 * Double.pi * $0 / speedOfLight
         }
         for (l, src) in sources.enumerated() {
-            var g = src.gain(at: x, reference: gainReference) * Complex(inv, 0)
-            var gs = (
-                src.gainSlope.0 * Complex(inv, 0), src.gainSlope.1 * Complex(inv, 0), src.gainSlope.2 * Complex(inv, 0)
-            )
-            if let map = gainMap {
-                let m = map.gain(path: l, at: x)
-                g = m.value * Complex(inv, 0)
-                gs = (m.dx * Complex(inv, 0), m.dy * Complex(inv, 0), .zero)
-            }
+            let (g, gs) = gainAndSlopes(path: l, source: src, at: x, times: Complex(inv, 0))
             let slopes = [gs.0, gs.1, gs.2]
             for j in 0..<na {
-                let o = frame.offsets[j]
-                let d: Double, n: Point3
-                var dirPhase = 0.0
-                var dirGrad = Point3.zero // ∂φ_j/∂x (plane wave only)
-                switch phaseModel {
-                case .spherical:
-                    let w = x - src.element(o); d = w.length; n = w / d
-                case .planeWave:
-                    let w = x - src.center; d = w.length; n = w / d
-                    let delta = src.displacement(o)
-                    dirPhase = k0 * n.dot(delta)
-                    dirGrad = (delta - n * n.dot(delta)) * (k0 / d)
-                }
+                // dirGrad = ∂φ_j/∂x (plane wave only)
+                let (d, n, dirPhase, dirGrad) = src.wave(from: frame.offsets[j], to: x, phaseModel: phaseModel, k0: k0)
                 // Phasor B_k = e^{j(φ − k_f d)}/d advanced across subcarriers by rotation (exact re-anchor every 64).
                 var br = 0.0, bi = 0.0, sr = 1.0, si = 0.0
                 for k in 0..<ns {
@@ -180,6 +158,22 @@ public struct ImageSourceModel: ChannelModel {
 }
 
 extension ImageSourceModel {
+    /// Path `l`'s gain at `x` and its slopes ∂g/∂(x, y, z) (the gain map's when there is one, which has no z
+    /// slope), each times `factor`.
+    @inline(__always)
+    func gainAndSlopes(
+        path l: Int, source src: ImageSource, at x: Point3, times factor: Complex<Double>
+    ) -> (Complex<Double>, (Complex<Double>, Complex<Double>, Complex<Double>)) {
+        if let map = gainMap {
+            let m = map.gain(path: l, at: x)
+            return (m.value * factor, (m.dx * factor, m.dy * factor, .zero))
+        }
+        return (
+            src.gain(at: x, reference: gainReference) * factor,
+            (src.gainSlope.0 * factor, src.gainSlope.1 * factor, src.gainSlope.2 * factor)
+        )
+    }
+
     /// Per-path quantities at `x` (delay to the image-array centre, unit direction from the centre toward x,
     /// complex amplitude g/d in raw units): the closed-form targets that warm-start a neural model.
     func pathQuantities(at x: Point3) -> [(delay: Double, direction: Point3, amplitude: Complex<Double>)] {
