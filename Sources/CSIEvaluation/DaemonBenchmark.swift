@@ -96,12 +96,7 @@ public struct DaemonBenchmark: Sendable {
             model: sim, region: scene.ueRegion, configuration: request.method.configuration, width: request.workers)
         let inProcess = runInProcess(
             localizer, test: test, frames: min(request.frames, inProcessCap), workers: request.workers)
-        let frames = try (0..<test.count).map { k in
-            CSIFrame(
-                seq: 0, receiverID: 1, ueID: 0, antennaCount: UInt16(sim.antennaCount),
-                subcarrierCount: UInt16(sim.subcarrierCount), samples: Array(test.channel(k)),
-                extension: try FrameExtension(truth: test.positions[k]))
-        }
+        let frames = try benchmarkFrames(sim, test: test)
         var probe = frames[0]
         probe.header.receiverID = probeReceiver
         let daemon = try runDaemon(
@@ -109,6 +104,17 @@ public struct DaemonBenchmark: Sendable {
         return DaemonBenchmark(
             request: request, sceneName: scene.name, antennaCount: sim.antennaCount,
             subcarrierCount: sim.subcarrierCount, inProcess: inProcess, daemon: daemon)
+    }
+
+    /// The test set as frames (receiver 1, UE 0, seq 0, the truth in the extension), to be re-sent with other
+    /// headers (``EncodedFrame``).
+    static func benchmarkFrames(_ sim: ChannelSimulator, test: TestSet) throws -> [CSIFrame] {
+        try (0..<test.count).map { k in
+            CSIFrame(
+                seq: 0, receiverID: 1, ueID: 0, antennaCount: UInt16(sim.antennaCount),
+                subcarrierCount: UInt16(sim.subcarrierCount), samples: Array(test.channel(k)),
+                extension: try FrameExtension(truth: test.positions[k]))
+        }
     }
 
     /// The same localizer configuration, one scratch per thread, frame i on thread i mod workers.

@@ -108,7 +108,7 @@ public struct InputSettings: Sendable, Equatable, Decodable {
     /// Bind (publishers connect to us) instead of connecting to a bound publisher (the usual topology).
     public var bind: Bool
     /// Subscription prefixes; `csi/v1/` takes every receiver, `csi/v1/3/` only receiver 3.
-    var topics: [String]
+    public var topics: [String]
     /// `ZMQ_RCVHWM`, messages; beyond it the publisher drops (visible as sequence gaps).
     public var receiveHighWaterMark: Int
     /// Messages above this many bytes (all parts) are discarded and counted as `oversized`; a single part above

@@ -6,6 +6,7 @@ struct Bench: ParsableCommand {
         abstract: "Accuracy and speed benchmarks.",
         subcommands: [
             BenchSimulate.self, BenchModel.self, BenchINR.self, BenchLocalize.self, BenchDaemon.self, BenchSoak.self,
+            BenchProxy.self,
         ]
     )
 }
