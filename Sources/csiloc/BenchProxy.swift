@@ -57,8 +57,7 @@ struct BenchProxy: ParsableCommand {
     @Option(name: .long, help: "Search method.")
     var method: SearchMethod = .robust
 
-    @Flag(name: .long, help: "Print one JSON object instead of text.")
-    var json = false
+    @OptionGroup var output: ReportOutputOptions
 
     func request() -> ProxyBenchmark.Request {
         let cores = ProcessInfo.processInfo.activeProcessorCount
@@ -82,12 +81,8 @@ struct BenchProxy: ParsableCommand {
     }
 
     func run() throws {
-        let report = try ProxyBenchmark.run(request()) { line in if !json { print(line) } }.report
-        if json {
-            print(try ReportJSON.encode(report))
-        } else {
-            report.lines.forEach { print($0) }
-        }
+        let report = try ProxyBenchmark.run(request()) { line in if !output.json { print(line) } }.report
+        try output.print(report, lines: report.lines)
         if !report.passed { throw ExitCode.failure }
     }
 }
