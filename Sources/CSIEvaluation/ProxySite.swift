@@ -150,7 +150,7 @@ struct ProxySite {
         let drained = waitUntilSettled(stable: 0.5)
         let publishedTotal = daemons.indices.map { daemons[$0].metrics.snapshot().published - base[$0].published }
             .reduce(0, +)
-        _ = waitUntil(seconds: 10) { consumer.distinctTotal >= publishedTotal }
+        _ = Polling.waitUntil(seconds: 10) { consumer.distinctTotal >= publishedTotal }
         usleep(300_000) // a duplicate would have arrived by now
         let ends = daemons.map { $0.metrics.snapshot() }
         let proxyEnd = try? proxy.statistics()
@@ -186,22 +186,13 @@ struct ProxySite {
     /// `stable` seconds; whether that happened.
     func waitUntilSettled(stable: Double) -> Bool {
         var last: [Int] = []
-        return waitUntil(seconds: 60) {
+        return Polling.waitUntil(seconds: 60) {
             let s = daemons.map { $0.metrics.snapshot() }
             defer { last = s.map(\.received) }
             return s.allSatisfy { $0.queued == 0 && $0.inFlight == 0 } && s.map(\.received) == last
         } pause: {
             usleep(UInt32(stable * 1e6))
         }
-    }
-
-    private func waitUntil(seconds: Double, _ condition: () -> Bool, pause: () -> Void = { usleep(10_000) }) -> Bool {
-        let t0 = ContinuousClock.now
-        while ProcessStatistics.seconds(since: t0) < seconds {
-            if condition() { return true }
-            pause()
-        }
-        return condition()
     }
 
     /// Stops the consumer, the proxy, the feed and the context, then the daemons.

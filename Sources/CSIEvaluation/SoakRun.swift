@@ -112,7 +112,7 @@ struct SoakRun {
         let marker = seq
         try publisher.publish(validParts(seq: marker))
         offeredValid += 1
-        let answered = waitUntil(seconds: 30) { (live.lastSeq ?? 0) >= marker }
+        let answered = Polling.waitUntil(seconds: 30) { (live.lastSeq ?? 0) >= marker }
         let drained = waitUntilSettled()
         samples.append(
             .init(
@@ -159,7 +159,7 @@ struct SoakRun {
             try publisher.publish(validParts(seq: seq))
             seq += 1
         }
-        _ = waitUntil(seconds: 30) { live.count - start >= request.capacityFrames }
+        _ = Polling.waitUntil(seconds: 30) { live.count - start >= request.capacityFrames }
         return Double(live.count - start) / ProcessStatistics.seconds(since: t0)
     }
 
@@ -175,21 +175,12 @@ struct SoakRun {
     /// Waits until nothing is queued or in a worker and nothing new arrived for 0.5 s.
     private func waitUntilSettled() -> Bool {
         var last = -1
-        return waitUntil(seconds: 60) {
+        return Polling.waitUntil(seconds: 60) {
             let s = harness.daemon.metrics.snapshot()
             defer { last = s.received }
             return s.queued == 0 && s.inFlight == 0 && s.received == last
         } pause: {
             usleep(500_000)
         }
-    }
-
-    private func waitUntil(seconds: Double, _ condition: () -> Bool, pause: () -> Void = { usleep(10_000) }) -> Bool {
-        let t0 = ContinuousClock.now
-        while ProcessStatistics.seconds(since: t0) < seconds {
-            if condition() { return true }
-            pause()
-        }
-        return condition()
     }
 }

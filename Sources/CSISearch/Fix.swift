@@ -110,3 +110,12 @@ public struct StageReport: Sendable {
     public var valueEvaluations: Int
     public var jacobianEvaluations: Int
 }
+
+extension StageReport {
+    /// Ends the stage at `position` with `cost`, timed from `start`.
+    mutating func close(at position: Point3, cost: Double, since start: ContinuousClock.Instant) {
+        let d = ContinuousClock.now - start
+        self.position = position; self.cost = cost
+        seconds = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+    }
+}

@@ -361,7 +361,7 @@ extension Localizer {
         _ stages: inout [StageReport], _ s: inout LocalizerScratch
     ) {
         guard let map = spanAmbiguityMap, let k = spanLattice?.samples else { return }
-        let clock = ContinuousClock(), t0 = clock.now
+        let t0 = ContinuousClock.now
         var report = StageReport(
             stage: .ambiguity, candidates: 0, position: x, cost: cost, seconds: 0,
             valueEvaluations: 0, jacobianEvaluations: 0)
@@ -417,9 +417,7 @@ extension Localizer {
             if x == from { break }
         }
         continueRefinement(&x, &cost, &result, &report, &s)
-        let d = clock.now - t0
-        report.position = x; report.cost = cost
-        report.seconds = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+        report.close(at: x, cost: cost, since: t0)
         stages.append(report)
     }
 }

@@ -172,7 +172,7 @@ extension Localizer {
         _ stages: inout [StageReport], _ s: inout LocalizerScratch
     ) {
         guard let map = ambiguityMap else { return }
-        let clock = ContinuousClock(), t0 = clock.now
+        let t0 = ContinuousClock.now
         var report = StageReport(
             stage: .ambiguity, candidates: 0, position: x, cost: cost, seconds: 0,
             valueEvaluations: 0, jacobianEvaluations: 0)
@@ -187,9 +187,7 @@ extension Localizer {
             if x == from { break }
         }
         continueRefinement(&x, &cost, &result, &report, &s)
-        let d = clock.now - t0
-        report.position = x; report.cost = cost
-        report.seconds = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+        report.close(at: x, cost: cost, since: t0)
         stages.append(report)
     }
 
@@ -213,7 +211,7 @@ extension Localizer {
         _ x: inout Point3, _ cost: inout Double, _ result: inout RefinementResult?, _ stages: inout [StageReport],
         _ s: inout LocalizerScratch
     ) {
-        let clock = ContinuousClock(), t0 = clock.now
+        let t0 = ContinuousClock.now
         let a = arcStage(around: x, centerCost: cost, &s)
         var report = StageReport(
             stage: .arc, candidates: a.scored, position: x, cost: cost, seconds: 0,
@@ -223,9 +221,7 @@ extension Localizer {
             report.valueEvaluations += r.valueEvaluations; report.jacobianEvaluations += r.jacobianEvaluations
             if result == nil || r.cost < cost || cost.isNaN { result = r; x = r.position; cost = r.cost }
         }
-        let d = clock.now - t0
-        report.position = x; report.cost = cost
-        report.seconds = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+        report.close(at: x, cost: cost, since: t0)
         stages.append(report)
     }
 
