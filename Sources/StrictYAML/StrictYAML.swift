@@ -26,7 +26,8 @@ public enum StrictYAML {
         try checkExpansion(text, file: file)
         let node: Node
         do {
-            guard let composed = try Yams.compose(yaml: text) else {
+            // UTF-8 named here: the default encoding reads the process environment on every parse.
+            guard let composed = try Yams.compose(yaml: text, .default, .default, .utf8) else {
                 // An empty document decodes like an empty mapping, so that all defaults apply.
                 return try decode(type, from: "{}", file: file, userInfo: userInfo)
             }
@@ -36,7 +37,7 @@ public enum StrictYAML {
                 file: file, line: nil, column: nil, path: "", message: "YAML syntax error: \(error)", snippet: nil)
         }
         do {
-            return try YAMLDecoder().decode(type, from: node, userInfo: userInfo)
+            return try YAMLDecoder(encoding: .utf8).decode(type, from: node, userInfo: userInfo)
         } catch let error as DecodingError {
             throw YAMLFileError(decodingError: error, root: node, text: text, file: file)
         } catch let error as YAMLFileError {
