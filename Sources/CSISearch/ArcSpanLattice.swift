@@ -50,6 +50,10 @@ struct SpanLevel: Sendable {
     let omega: [Double]
     let delays: [Double]
     let delayRe: [Double], delayIm: [Double]
+    /// Δω when the kept subcarriers are evenly spaced (ω_k = ω₀ + kΔω to 10⁻⁹ of Δω), else nil; then e^{jdΔωτ_m}
+    /// for the lags d = 0 … n_s − 1 at each grid delay (m-major), for `Localizer.spanTimingByLags`.
+    let lagStep: Double?
+    let lagRe: [Double], lagIm: [Double]
 
     init(
         frequencies: [Double], antennas na: Int, reference: Double, antennaStride: Int, subcarrierStride: Int,
@@ -61,7 +65,7 @@ struct SpanLevel: Sendable {
         antennas = keptAntennas.count; subcarriers = keptSubcarriers.count
         entries = keptSubcarriers.flatMap { k in keptAntennas.map { j in k * na + j } }
         guard timing else {
-            omega = []; delays = []; delayRe = []; delayIm = []
+            omega = []; delays = []; delayRe = []; delayIm = []; lagStep = nil; lagRe = []; lagIm = []
             return
         }
         let f = keptSubcarriers.map { frequencies[$0] }
@@ -79,5 +83,20 @@ struct SpanLevel: Sendable {
             }
         }
         self.omega = omega; self.delays = delays; delayRe = re; delayIm = im
+        let dw = ns > 1 ? (omega[ns - 1] - omega[0]) / Double(ns - 1) : 0
+        let even =
+            ns > 1 && dw != 0 && dw.isFinite
+            && omega.indices.allSatisfy { abs(omega[$0] - omega[0] - Double($0) * dw) <= 1e-9 * abs(dw) }
+        lagStep = even ? dw : nil
+        var lre = [Double](repeating: 0, count: even ? m * ns : 0), lim = lre
+        if even {
+            for i in 0..<m {
+                for d in 0..<ns {
+                    let (sn, cs) = sinCos(Double(d) * dw * delays[i])
+                    lre[i * ns + d] = cs; lim[i * ns + d] = sn
+                }
+            }
+        }
+        lagRe = lre; lagIm = lim
     }
 }

@@ -241,6 +241,8 @@ public struct LocalizerScratch {
     var spanGram: [Double], spanL: [Double], spanB: [Double], spanY: [Double]
     /// The projected correlations b(τ), the delay phasors e^{jω_kτ} and ‖L⁻¹b(τ)‖² per grid delay.
     var spanW: [Double], spanPhasor: [Double], spanQ: [Double]
+    /// The solved correlations per subcarrier (K complex each) and their lags (N_s complex), evenly spaced subcarriers.
+    var spanLagY: [Double], spanLag: [Double]
     /// Span nodes (axial, radial offsets from the pick) being scored and their costs.
     var spanNodes: [SIMD2<Double>], spanCosts: [Double]
     /// The node index of each channel group of the current batch.
@@ -266,6 +268,8 @@ public struct LocalizerScratch {
         spanB = .init(repeating: 0, count: 2 * k * m.subcarrierCount); spanY = .init(repeating: 0, count: 6 * k)
         spanW = spanY; spanPhasor = .init(repeating: 0, count: 2 * m.subcarrierCount)
         spanQ = .init(repeating: 0, count: l.spanLevels.map(\.delays.count).max() ?? 0)
+        spanLagY = .init(repeating: 0, count: 2 * k * m.subcarrierCount)
+        spanLag = .init(repeating: 0, count: 2 * m.subcarrierCount)
         let spanCount =
             max(
                 l.spanLattice?.offsets.count ?? 0,

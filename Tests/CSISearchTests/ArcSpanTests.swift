@@ -164,6 +164,37 @@ import Testing
         _ = (lt, lc)
     }
 
+    /// Under a timing nuisance the delay's maximum comes from the subcarrier lags when the subcarriers are evenly
+    /// spaced: the same value as the delay grid's b(τ) per delay, over random nodes of an unsynchronised frame; uneven
+    /// subcarriers have no lag step (the grid serves them).
+    @Test func timingByLagsEqualsTheDelayGrid() throws {
+        let scene = ArrayAxisTests.scene3D(), sim = ChannelSimulator(scene: scene)
+        let truth = Point3(0.2, -0.1, 1.2)
+        let h = SearchTestSupport.impaired(
+            sim.channels(at: [truth]), gain: 0.8, phase: 1.1, timing: 3.7e-9, frequencies: sim.frequencies)
+        var (l, s, _) = Self.loaded(h, nuisance: .phaseGainAndTiming)
+        let lv = try #require(l.spanLevels.first)
+        #expect(lv.lagStep != nil && lv.lagRe.count == lv.delays.count * lv.subcarriers)
+        let f = try #require(l.spanFrame(around: truth))
+        let k = try #require(l.spanLattice).samples
+        var rng = SeededGenerator(seed: 9)
+        var compared = 0
+        for _ in 0..<40 {
+            s.spanNodes[0] = SIMD2(0.2 * (rng.nextUnit() - 0.5), 0.4 * (rng.nextUnit() - 0.5))
+            guard l.scoreSpan(f, count: 1, level: 0, &s) == 1 else { continue }
+            // The scratch still holds the node's factor and correlations.
+            let lags = l.spanTimingByLags(lv, k: k, &s), grid = l.spanTimingOnGrid(lv, k: k, &s)
+            #expect(abs(lags - grid) <= 1e-9 * s.match.energy, "lags \(lags) vs grid \(grid)")
+            #expect(abs((s.match.energy - lags) - s.spanCosts[0]) <= 1e-9 * s.match.energy)
+            compared += 1
+        }
+        #expect(compared >= 30)
+        let uneven = SpanLevel(
+            frequencies: [3.5e9, 3.5e9 + 1e6, 3.5e9 + 3e6, 3.5e9 + 4e6], antennas: 2, reference: 3.5e9,
+            antennaStride: 1, subcarrierStride: 1, timing: true)
+        #expect(uneven.lagStep == nil && uneven.lagRe.isEmpty)
+    }
+
     /// From a pick on the wrong point of a wrong circle (off in range and along the axis, at another height), the
     /// span stage ranks a node on the truth's circle among its picks, and the search ends at the truth.
     /// Also with the coarse lattice on every other antenna and subcarrier (the refinement on all of them).
