@@ -54,9 +54,7 @@ extension Localizer {
             if q > best { best = q; bestIndex = m }
         }
         guard best.isFinite else { return .nan }
-        let step = lv.delays[1] - lv.delays[0]
-        var tau = lv.delays[bestIndex]
-        for _ in 0..<4 {
+        let polished = Self.newtonMaximum(from: lv.delays[bestIndex], step: lv.delays[1] - lv.delays[0]) { tau in
             let (sn, cs) = sinCos(dw * tau)
             var pr = 1.0, pi = 0.0 // e^{jdΔωτ}, by recurrence
             var q = s.spanLag[0], d1 = 0.0, d2 = 0.0
@@ -67,6 +65,19 @@ extension Localizer {
                 let zi = s.spanLag[2 * d] * pi + s.spanLag[2 * d + 1] * pr
                 q += 2 * zr; d1 -= 2 * w * zi; d2 -= 2 * w * w * zr
             }
+            return (q, d1, d2)
+        }
+        return polished.isNaN ? .nan : Swift.max(best, polished)
+    }
+
+    /// The largest q met by Newton steps on q(τ) from `tau` (`derivatives` gives q, q′, q″): at most 4, each within
+    /// half a grid `step`; stops where q is not concave or the step is negligible. NaN when q is not a number.
+    static func newtonMaximum(
+        from tau: Double, step: Double, _ derivatives: (Double) -> (q: Double, d1: Double, d2: Double)
+    ) -> Double {
+        var tau = tau, best = -Double.infinity
+        for _ in 0..<4 {
+            let (q, d1, d2) = derivatives(tau)
             guard q.isFinite else { return .nan }
             best = Swift.max(best, q)
             guard d2 < 0 else { break }
@@ -96,9 +107,7 @@ extension Localizer {
     /// The largest q(τ) = ‖L⁻¹ b(τ)‖² met by Newton steps on q from `tau` (at most 4, each within half a grid step;
     /// q′ = 2 Re yᴴy′, q″ = 2 Re yᴴy″ + 2‖y′‖² with y⁽ⁱ⁾ = L⁻¹ b⁽ⁱ⁾(τ)); stops where q is not concave.
     func spanDelayPolish(_ lv: SpanLevel, from tau: Double, k: Int, _ s: inout LocalizerScratch) -> Double {
-        let step = lv.delays[1] - lv.delays[0]
-        var tau = tau, best = 0.0
-        for _ in 0..<4 {
+        Self.newtonMaximum(from: tau, step: lv.delays[1] - lv.delays[0]) { tau in
             spanDelayDerivatives(lv, tau: tau, k: k, &s)
             var q = 0.0, d1 = 0.0, d2 = 0.0
             for order in 0..<3 {
@@ -110,14 +119,8 @@ extension Localizer {
                 d1 += 2 * (yr * s.spanY[2 * (k + p)] + yi * s.spanY[2 * (k + p) + 1])
                 d2 += 2 * (yr * s.spanY[2 * (2 * k + p)] + yi * s.spanY[2 * (2 * k + p) + 1])
             }
-            guard q.isFinite else { return .nan }
-            best = Swift.max(best, q)
-            guard d2 < 0 else { break }
-            let move = Swift.max(-0.5 * step, Swift.min(0.5 * step, -d1 / d2))
-            guard abs(move) > 1e-6 * step else { break }
-            tau += move
+            return (q, d1, d2)
         }
-        return best
     }
 
     /// b(τ), b′(τ) and b″(τ) (b_p = Σ_k e^{jω_kτ} b_{p,k}) into `s.spanW` at offsets 0, 2K and 4K.
