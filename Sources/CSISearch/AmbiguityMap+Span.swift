@@ -79,7 +79,8 @@ extension AmbiguityMap {
                 }
             }
         }
-        return AmbiguityMap(origin: Point3(lo.x, lo.y, lo.z), cellSize: cellSize, nx: nx, ny: ny, vectors: result)
+        return AmbiguityMap(
+            origin: Point3(lo.x, lo.y, lo.z), cellSize: cellSize, nx: nx, ny: ny, upper: hi, vectors: result)
     }
 }
 
@@ -91,14 +92,18 @@ extension AmbiguityMap {
     func interpolatedVectors(at p: Point3, tolerance: Double) -> [Point3] {
         let base = vectors(at: p)
         guard nx > 0, ny > 0, !base.isEmpty else { return base }
-        func axis(_ v: Double, _ n: Int) -> (lo: Int, hi: Int, t: Double) {
-            let u = v / cellSize - 0.5
+        /// The two cell centres along one axis around `v` (centres clamped to the region, as built) and the weight
+        /// of the upper one.
+        func axis(_ v: Double, _ origin: Double, _ upper: Double, _ n: Int) -> (lo: Int, hi: Int, t: Double) {
+            let u = (v - origin) / cellSize - 0.5
             guard u.isFinite, n > 1 else { return (0, 0, 0) }
-            let c = Swift.min(Swift.max(u, 0), Double(n - 1))
-            let lo = Swift.min(Int(c.rounded(.down)), n - 2)
-            return (lo, lo + 1, c - Double(lo))
+            let lo = Int(Swift.min(Swift.max(u, 0), Double(n - 2)).rounded(.down))
+            let cLo = Swift.min(origin + (Double(lo) + 0.5) * cellSize, upper)
+            let cHi = Swift.min(origin + (Double(lo) + 1.5) * cellSize, upper)
+            guard cHi > cLo else { return (lo, lo + 1, 0) }
+            return (lo, lo + 1, Swift.min(Swift.max((v - cLo) / (cHi - cLo), 0), 1))
         }
-        let ax = axis(p.x - origin.x, nx), ay = axis(p.y - origin.y, ny)
+        let ax = axis(p.x, origin.x, upper.x, nx), ay = axis(p.y, origin.y, upper.y, ny)
         let corners = [
             (ay.lo * nx + ax.lo, (1 - ax.t) * (1 - ay.t)), (ay.lo * nx + ax.hi, ax.t * (1 - ay.t)),
             (ay.hi * nx + ax.lo, (1 - ax.t) * ay.t), (ay.hi * nx + ax.hi, ax.t * ay.t),

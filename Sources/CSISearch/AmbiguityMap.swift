@@ -16,6 +16,8 @@ struct AmbiguityMap: Sendable {
     let cellSize: Double
     /// Cells along x and y.
     let nx: Int, ny: Int
+    /// Upper corner of the region: a cell's centre is (i + ½)·`cellSize` from `origin`, clamped to it.
+    let upper: Point3
     /// Per cell (x fastest), the offsets to its near-repeats, most similar first.
     let vectors: [[Point3]]
 
@@ -132,6 +134,7 @@ struct AmbiguityMap: Sendable {
                 }
             }
         }
-        return AmbiguityMap(origin: Point3(lo.x, lo.y, lo.z), cellSize: cellSize, nx: nx, ny: ny, vectors: result)
+        return AmbiguityMap(
+            origin: Point3(lo.x, lo.y, lo.z), cellSize: cellSize, nx: nx, ny: ny, upper: hi, vectors: result)
     }
 }

@@ -50,7 +50,7 @@ struct SpanLevel: Sendable {
     let omega: [Double]
     let delays: [Double]
     let delayRe: [Double], delayIm: [Double]
-    /// Δω when the kept subcarriers are evenly spaced (ω_k = ω₀ + kΔω to 10⁻⁹ of Δω), else nil; then e^{jdΔωτ_m}
+    /// Δω when the kept subcarriers are evenly spaced (`SubcarrierPlan.uniformSpacing`), else nil; then e^{jdΔωτ_m}
     /// for the lags d = 0 … n_s − 1 at each grid delay (m-major), for `Localizer.spanTimingByLags`.
     let lagStep: Double?
     let lagRe: [Double], lagIm: [Double]
@@ -83,10 +83,9 @@ struct SpanLevel: Sendable {
             }
         }
         self.omega = omega; self.delays = delays; delayRe = re; delayIm = im
-        let dw = ns > 1 ? (omega[ns - 1] - omega[0]) / Double(ns - 1) : 0
-        let even =
-            ns > 1 && dw != 0 && dw.isFinite
-            && omega.indices.allSatisfy { abs(omega[$0] - omega[0] - Double($0) * dw) <= 1e-9 * abs(dw) }
+        // Evenly spaced as `NuisanceMatch` judges it (`SubcarrierPlan.uniformSpacing`).
+        let dw = 2 * Double.pi * (SubcarrierPlan(frequencies: f).uniformSpacing ?? 0)
+        let even = ns > 1 && dw != 0 && dw.isFinite
         lagStep = even ? dw : nil
         var lre = [Double](repeating: 0, count: even ? m * ns : 0), lim = lre
         if even {

@@ -321,7 +321,7 @@ extension Localizer {
                 guard let arc = spanAngles(f, node.offset.x, node.offset.y) else { continue }
                 let through = f.point(node.offset.x, node.offset.y, 0.5 * (arc.lo + arc.hi))
                 let a = arcScan(through: through, want: max(1, configuration.arcCandidatesToRefine), &s)
-                report.valueEvaluations += a.scored
+                report.candidates += a.scored; report.valueEvaluations += a.scored
                 for p in a.picks {
                     let r = refine(from: p.position, &s)
                     report.valueEvaluations += r.valueEvaluations

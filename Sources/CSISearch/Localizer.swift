@@ -160,7 +160,7 @@ public struct Localizer: Sendable {
                 samples: configuration.circleMapSamples, reach: reach, width: width)
         }
         spanAmbiguityMap = nil
-        if configuration.ambiguityStage && spanLattice != nil && configuration.refinement != .none {
+        if buildsSpanAmbiguityMap {
             spanAmbiguityMap = AmbiguityMap.buildSpan(
                 self, cellSize: configuration.ambiguityCellSize, radius: configuration.ambiguityRadius,
                 count: configuration.ambiguityVectors, maxMismatch: configuration.ambiguityMaxMismatch, width: width)
@@ -178,6 +178,11 @@ public struct Localizer: Sendable {
 
     /// A scratch space for one worker.
     public func makeScratch() -> LocalizerScratch { LocalizerScratch(self) }
+
+    /// Whether the span ambiguity map is (to be) built: 3-D span searches with the ambiguity stage and refinement.
+    var buildsSpanAmbiguityMap: Bool {
+        configuration.ambiguityStage && spanLattice != nil && configuration.refinement != .none
+    }
 
     /// A scratch space whose span node buffers hold at least `spanNodes` nodes (building the span ambiguity map).
     func makeScratch(spanNodes: Int) -> LocalizerScratch { LocalizerScratch(self, spanNodes: spanNodes) }
@@ -274,7 +279,7 @@ public struct LocalizerScratch {
             max(
                 l.spanLattice?.offsets.count ?? 0,
                 9 * max(l.configuration.arcSpanRefinedNodes, l.configuration.arcSpanCandidates),
-                25 * l.configuration.ambiguityVectors, minimumSpanNodes) + 1
+                l.buildsSpanAmbiguityMap ? 25 * l.configuration.ambiguityVectors : 0, minimumSpanNodes) + 1
         spanNodes = .init(repeating: .zero, count: spanCount); spanCosts = .init(repeating: 0, count: spanCount)
         spanBatch = .init(repeating: 0, count: Self.batch)
         let entries = m.antennaCount * m.subcarrierCount

@@ -118,6 +118,8 @@ extension LocalizerConfiguration {
         try integer(arcSpanCoarseAntennaStride, "arcSpanCoarseAntennaStride", 1...64)
         try integer(arcSpanCoarseSubcarrierStride, "arcSpanCoarseSubcarrierStride", 1...64)
         try integer(arcSpanStartsPerCandidate, "arcSpanStartsPerCandidate", 1...64)
+        // Sizes every worker's scratch (the span ambiguity stage's patches), whether or not a map is built.
+        try integer(ambiguityVectors, "ambiguityVectors", 1...64)
         guard circleOrders.count <= 64, circleOrders.allSatisfy({ (1...64).contains($0) }) else {
             throw fail("circleOrders", "must be at most 64 integers in 1...64, got \(circleOrders.prefix(8))")
         }
@@ -338,7 +340,9 @@ extension LocalizerConfiguration {
 
         // (c'') in 3-D with the span stage: the span ambiguity map, built once — its cells × (a lattice of span nodes
         // within ±ambiguityRadius, 3 × ambiguityVectors polishing patches of 9), each node worth arcSpanSamples values.
-        if ambiguityStage && arc && arcSpan && dimension == 3 && refinement != .none {
+        if ambiguityStage && arc && arcSpan && dimension == 3 && refinement != .none
+            && ArrayAxis(antennas: model.antennaPositions, tolerance: wavelength / 100) != nil
+        {
             try positive(ambiguityCellSize, "ambiguityCellSize")
             try positive(ambiguityRadius, "ambiguityRadius")
             try integer(ambiguityVectors, "ambiguityVectors", 1...64)

@@ -133,8 +133,8 @@ import Testing
         #expect(abs(s.spanCosts[0] - expected) < 1e-4 * energy, "span \(s.spanCosts[0]) vs LS \(expected)")
 
         // Timing: H delayed by τ₀ — the cost is the least-squares residual at the best delay: min over τ of the
-        // residual of D(τ)⁻¹H, by a dense search (600 delays over one period of the subcarrier spacing; the stage's
-        // grid has 2N_s, polished by Newton steps), and well below the undelayed fit.
+        // residual of D(τ)⁻¹H, by a dense search (150 delays over one period of the subcarrier spacing, 100 more
+        // around the best; the stage's grid has 2N_s, polished by Newton steps), and well below the undelayed fit.
         let plan = sim.frequencies, reference = plan.reduce(0, +) / Double(plan.count)
         func delayed(_ h: [Double], by tau: Double) -> [Double] {
             var out = h
@@ -150,7 +150,14 @@ import Testing
         let tau0 = 2.3e-9
         let delayedFrame = delayed(h, by: tau0)
         let period = 1 / (plan[1] - plan[0])
-        let dense = (0..<600).map { residual(delayed(delayedFrame, by: -period * Double($0) / 600)) }.min()!
+        // 150 delays over the period, then 100 within one of their steps around the best.
+        let coarse = (0..<150).map {
+            (tau: period * Double($0) / 150, r: residual(delayed(delayedFrame, by: -period * Double($0) / 150)))
+        }
+        let centre = coarse.min { $0.r < $1.r }!.tau
+        let dense = (0...100).map {
+            residual(delayed(delayedFrame, by: -(centre + period / 150 * (Double($0) / 50 - 1))))
+        }.min()!
         #expect(dense <= expected + 1e-9 * energy)
         var (lt, st, _) = Self.loaded(delayedFrame, nuisance: .phaseGainAndTiming)
         st.spanNodes[0] = SIMD2(da, dr)

@@ -110,6 +110,12 @@ import Testing
             ).spanAmbiguityMap == nil)
         let fix = Self.localizer.localize(Self.sim.channels(at: [Point3(0.1, -0.2, 1.1)]))
         #expect(fix.stages.map(\.stage).starts(with: [.global, .span, .refine1, .arc, .ambiguity]))
+        // The patches' count sizes every worker's scratch: validated even without an ambiguity stage.
+        var unused = LocalizerConfiguration()
+        unused.ambiguityVectors = Int.max / 16
+        #expect {
+            _ = try Localizer(validating: Self.sim, region: Self.scene.ueRegion, configuration: unused)
+        } throws: { "\($0)".contains("ambiguityVectors") }
         var huge = SearchMethod.robust.configuration(nuisance: .phaseGainAndTiming)
         huge.ambiguityCellSize = 1e-3
         #expect {
@@ -117,5 +123,23 @@ import Testing
         } throws: { error in
             "\(error)".contains("ambiguityCellSize") && "\(error)".contains("3-D ambiguity map")
         }
+    }
+
+    /// Interpolation between cell centres as built (the last one clamped to the region's edge): halfway between two
+    /// centres a vector is the mean of its match in each; a vector with no match within the tolerance stands for
+    /// itself; beyond the outer centres the nearest centre's vectors apply.
+    @Test func vectorsInterpolateBetweenTheCellCentresAsBuilt() {
+        // Cells of 0.5 m over x ∈ [0, 0.6]: centres at 0.25 and 0.6 (0.75 clamped to the edge), one row.
+        let map = AmbiguityMap(
+            origin: .zero, cellSize: 0.5, nx: 2, ny: 1, upper: Point3(0.6, 0.4, 0),
+            vectors: [[Point3(0.10, 0.20, 0), Point3(-0.3, 0, 0)], [Point3(0.12, 0.24, 0)]])
+        let mid = map.interpolatedVectors(at: Point3(0.425, 0.2, 0), tolerance: 0.05)
+        #expect(mid.count == 2)
+        #expect((mid[0] - Point3(0.11, 0.22, 0)).length < 1e-12)
+        #expect((mid[1] - Point3(-0.3, 0, 0)).length < 1e-12)
+        let edge = map.interpolatedVectors(at: Point3(0.6, 0.2, 0), tolerance: 0.05)
+        #expect((edge[0] - Point3(0.12, 0.24, 0)).length < 1e-12)
+        let before = map.interpolatedVectors(at: Point3(0.1, 0.2, 0), tolerance: 0.05)
+        #expect((before[0] - Point3(0.10, 0.20, 0)).length < 1e-12)
     }
 }
