@@ -84,6 +84,9 @@ public struct DatasetImporter: Sendable {
                 "rate \(options.rateHz) Hz is too low for \(dataset.count) frames: the timestamps would not fit 64-bit nanoseconds"
             )
         }
+        if let snr = dataset.reportedSNRdB, snr.count != dataset.count {
+            throw CaptureError.invalidRecord("\(snr.count) reported SNRs for \(dataset.count) samples")
+        }
         self.dataset = dataset
         self.options = options
     }
@@ -128,6 +131,14 @@ public struct DatasetImporter: Sendable {
         return h
     }
 
+    /// The SNR sample `index`'s frame reports, dB (NaN = none): the dataset's `snr_db` with the added noise
+    /// counted in (`ReportedSNR.afterAdding`, as `csiloc localize --snr-db` reports it).
+    package func reportedSNR(_ index: Int) -> Double {
+        let prior = dataset.reportedSNRdB?[index]
+        guard let added = options.snrDB else { return prior ?? .nan }
+        return ReportedSNR.afterAdding(added, to: prior)
+    }
+
     /// The capture record of sample `index`.
     package func record(_ index: Int) throws -> CaptureRecord {
         let samples = samples(index)
@@ -138,7 +149,7 @@ public struct DatasetImporter: Sendable {
         let frame = CSIFrame(
             seq: UInt64(index), receiverID: options.receiverID, ueID: options.ueID,
             antennaCount: UInt16(dataset.antennaCount), subcarrierCount: UInt16(dataset.subcarrierCount),
-            samples: samples, tCaptureNs: t, tPublishNs: t,
+            samples: samples, tCaptureNs: t, tPublishNs: t, snrDb: Float(reportedSNR(index)),
             extension: try FrameExtension(truth: p, extra: members))
         let encoding: FrameEncoder.Encoding =
             switch options.encoding {

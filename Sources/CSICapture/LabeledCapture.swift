@@ -19,6 +19,8 @@ public struct LabeledCapture: Sendable {
     public var times: [Int64] = []
     /// The extension's `los` member of each labelled frame, when present and boolean.
     public var los: [Bool?] = []
+    /// The header's `snr_db` of each labelled frame (NaN = not reported).
+    public var reportedSNRdB: [Double] = []
     /// Channels back to back (interleaved complex64, antenna-major, `2 · antennaCount · subcarrierCount`
     /// values each); empty when loaded without samples.
     public var samples: [Float] = []
@@ -77,6 +79,7 @@ public struct LabeledCapture: Sendable {
         truths.removeLast(truths.count - n)
         times.removeLast(times.count - n)
         los.removeLast(los.count - n)
+        reportedSNRdB.removeLast(reportedSNRdB.count - n)
         if !samples.isEmpty { samples.removeLast(samples.count - n * 2 * antennaCount * subcarrierCount) }
     }
 
@@ -108,6 +111,7 @@ public struct LabeledCapture: Sendable {
         truths.append(truth)
         times.append(frame.header.tCaptureNs != 0 ? frame.header.tCaptureNs : receivedNs)
         los.append(frame.extension?.members["los"]?.boolValue)
+        reportedSNRdB.append(Double(frame.header.snrDb))
         if keepSamples { samples.append(contentsOf: frame.samples) }
     }
 }

@@ -13,6 +13,7 @@ import NumpyArchive
 /// | carrier | float64 | () | Hz |
 /// | los | bool | (M,) | optional |
 /// | nuisance | str | () | optional: the per-frame unknowns the receiver leaves (``declaredNuisance``) |
+/// | snr_db | float64 | (M,) | optional: the SNR the receiver reported per frame, dB; NaN = unknown (``reportedSNRdB``) |
 public struct CSIDataset: Sendable {
     /// True UE position of each sample, metres.
     public var positions: [Point3]
@@ -30,15 +31,20 @@ public struct CSIDataset: Sendable {
     /// optional `nuisance` key; nil when it does not say (training then detects them). `phase` is read as
     /// `phase-gain` (see ``NuisanceModel/declarableNames``).
     public var declaredNuisance: NuisanceModel?
+    /// The SNR the receiver reported for each sample, dB (NaN where it did not), from the optional `snr_db` key:
+    /// the localizer's noise level for the fix status (`LocalizerConfiguration.reportedSNR`) and, at training, what
+    /// the quality map removes from the validation error (`QualityMeasurement.netOfNoise`).
+    public var reportedSNRdB: [Double]?
 
     /// Creates a dataset from the arrays above (no validation: `load` validates files).
     public init(
         positions: [Point3], csi: [Float], frequencies: [Double], antennas: [Point3], carrier: Double,
         los: [Bool]? = nil,
-        declaredNuisance: NuisanceModel? = nil
+        declaredNuisance: NuisanceModel? = nil, reportedSNRdB: [Double]? = nil
     ) {
         self.positions = positions; self.csi = csi; self.frequencies = frequencies
         self.antennas = antennas; self.carrier = carrier; self.los = los; self.declaredNuisance = declaredNuisance
+        self.reportedSNRdB = reportedSNRdB
     }
 
     /// Number of samples (M).
@@ -72,6 +78,7 @@ public struct CSIDataset: Sendable {
         let na = try archive.shape("antennas", expecting: [nil, 3])[0]
         _ = try archive.shape("csi", expecting: [m, na, ns])
         if archive.contains("los") { _ = try archive.shape("los", expecting: [m]) }
+        if archive.contains("snr_db") { _ = try archive.shape("snr_db", expecting: [m]) }
         try checkFitsInMemory(path, m: m, na: na, ns: ns)
         let pos = try archive.doubles("positions", shape: [m, 3])
         let freqs = try archive.doubles("frequencies", shape: [ns])
@@ -96,10 +103,20 @@ public struct CSIDataset: Sendable {
             let l = try archive.bools("los", shape: [m])
             los = l.values
         }
+        var snr: [Double]? = nil
+        if archive.contains("snr_db") {
+            let values = try archive.doubles("snr_db", shape: [m]).values
+            if let bad = values.firstIndex(where: \.isInfinite) {
+                throw NPZError(
+                    .typeMismatch, file: path, location: .key("snr_db"),
+                    "expected finite SNRs in dB or NaN (unknown), found \(values[bad]) in sample \(bad)")
+            }
+            snr = values
+        }
         return CSIDataset(
             positions: points(pos.values), csi: csi.values, frequencies: freqs.values,
             antennas: points(ant.values), carrier: carrier, los: los,
-            declaredNuisance: try declaredNuisance(in: archive))
+            declaredNuisance: try declaredNuisance(in: archive), reportedSNRdB: snr)
     }
 
     /// The optional `nuisance` key: a string scalar naming one of ``NuisanceModel/declarableNames``.
@@ -122,7 +139,7 @@ public struct CSIDataset: Sendable {
     public func write(to path: String) throws {
         let writer = try DatasetWriter(
             path: path, positions: positions, antennas: antennas, frequencies: frequencies,
-            carrier: carrier, los: los, nuisance: declaredNuisance)
+            carrier: carrier, los: los, nuisance: declaredNuisance, reportedSNRdB: reportedSNRdB)
         try csi.withUnsafeBufferPointer { try writer.appendChannels($0) }
         try writer.finish()
     }

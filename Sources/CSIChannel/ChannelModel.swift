@@ -12,6 +12,11 @@ public protocol ChannelModel: Sendable {
     /// Subcarrier frequencies, Hz (N_s of them).
     var frequencies: [Double] { get }
 
+    /// Whether the model *is* the scene (the exact simulator used as an oracle): its error is zero everywhere,
+    /// so a frame's residual at the truth is its noise alone. Trained models answer false and record their error
+    /// in a quality map instead (`ModelQualityMap`).
+    var isOracle: Bool { get }
+
     /// Writes H(x) for every position into `output` (2·N_a·N_s Doubles per position).
     func evaluate(_ positions: UnsafeBufferPointer<Point3>, into output: UnsafeMutableBufferPointer<Double>)
 
@@ -49,6 +54,8 @@ public protocol ChannelModel: Sendable {
 extension ChannelModel {
     /// No base: the model is scored by itself.
     public var scoringBase: (any ChannelModel)? { nil }
+    /// Trained models are not the scene itself.
+    public var isOracle: Bool { false }
     public func evaluateSplit(
         _ positions: UnsafeBufferPointer<Point3>, antennaStride: Int, subcarrierStride: Int,
         re: UnsafeMutablePointer<Float>, im: UnsafeMutablePointer<Float>, scratch: UnsafeMutableBufferPointer<Double>

@@ -12,6 +12,8 @@ import Numerics
 ///
 /// Float64 throughout; the sum over subcarriers is done by `MultipathAccumulator` (phase rotation).
 public struct ChannelSimulator: ChannelModel {
+    /// The simulator is the scene's exact channel.
+    public var isOracle: Bool { true }
     /// The scene being simulated.
     public let scene: Scene
     /// The specular image-source paths (direct and reflected) up to the scene's bounce order.

@@ -69,7 +69,7 @@ public struct CaptureEvaluation: Sendable {
         if let limit = request.limit, limit < frames.count { frames.truncate(to: limit) }
         let test = TestSet(
             positions: frames.truths, csi: frames.samples, valuesPerChannel: model.valuesPerChannel,
-            los: frames.completeLoS)
+            los: frames.completeLoS, reportedSNRdB: frames.reportedSNRdB)
         let (wavelength, source) = Self.wavelength(
             metadata: frames.metadata, carrier: request.carrier,
             fallbackFrequencies: model.frequencies)

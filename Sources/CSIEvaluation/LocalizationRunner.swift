@@ -23,7 +23,8 @@ package enum LocalizationRunner {
     ) -> MethodResult {
         let t1 = Date()
         let fixes = test.csi.withUnsafeBufferPointer {
-            localizer.localizeAll(complex64: $0, count: test.count, width: width)
+            localizer.localizeAll(
+                complex64: $0, count: test.count, reportedSNRdB: test.reportedSNRdB, width: width)
         }
         let seconds = Date().timeIntervalSince(t1)
         let estimates = fixes.map(\.position)

@@ -26,7 +26,10 @@ public struct QualityMapReport: Sendable {
             ChannelError.perLocation(
                 loaded.model, positions: dataset.positions, reference: $0, nuisance: loaded.nuisance)
         }
-        let ratios = zip(e, n).map { $1 > 0 ? $0 / $1 : Double.nan }
+        // Net of the test set's reported noise, as the recorded map is of the survey's.
+        let ratios = QualityMeasurement.netOfNoise(
+            zip(e, n).map { $1 > 0 ? $0 / $1 : Double.nan }, reportedSNRdB: dataset.reportedSNRdB,
+            entries: dataset.antennaCount * dataset.subcarrierCount, nuisance: loaded.nuisance)
         let t = loaded.header.training
         let lower = Point3(t.boundsMin[0], t.boundsMin[1], t.boundsMin[2]),
             upper = Point3(t.boundsMax[0], t.boundsMax[1], t.boundsMax[2])

@@ -10,12 +10,17 @@ public struct TestSet: Sendable {
     package var valuesPerChannel: Int
     /// Line of sight per position, when known for every one.
     package var los: [Bool]?
+    /// The SNR each channel's receiver reported, dB (NaN = not reported), when known.
+    package var reportedSNRdB: [Double]?
 
-    package init(positions: [Point3], csi: [Float], valuesPerChannel: Int, los: [Bool]? = nil) {
+    package init(
+        positions: [Point3], csi: [Float], valuesPerChannel: Int, los: [Bool]? = nil, reportedSNRdB: [Double]? = nil
+    ) {
         self.positions = positions
         self.csi = csi
         self.valuesPerChannel = valuesPerChannel
         self.los = los
+        self.reportedSNRdB = reportedSNRdB
     }
 
     /// Number of test channels.
@@ -26,14 +31,17 @@ public struct TestSet: Sendable {
         let n = min(n ?? dataset.count, dataset.count)
         self.init(
             positions: Array(dataset.positions.prefix(n)), csi: Array(dataset.csi.prefix(n * dataset.valuesPerSample)),
-            valuesPerChannel: dataset.valuesPerSample, los: dataset.los.map { Array($0.prefix(n)) })
+            valuesPerChannel: dataset.valuesPerSample, los: dataset.los.map { Array($0.prefix(n)) },
+            reportedSNRdB: dataset.reportedSNRdB.map { Array($0.prefix(n)) })
     }
 
-    /// Adds complex AWGN at `snrDB` per location (σ² = ‖H‖²/(N_a N_s 10^(SNR/10))), point i from stream i.
+    /// Adds complex AWGN at `snrDB` per location (σ² = ‖H‖²/(N_a N_s 10^(SNR/10))), point i from stream i; each
+    /// channel then reports its SNR as a receiver's header would (`ReportedSNR.afterAdding`).
     package func withNoise(
         snrDB: Double, seed: UInt64, antennas: Int, frequencies: [Double], carrier: Double
     ) -> TestSet {
         var out = self
+        out.reportedSNRdB = (0..<count).map { ReportedSNR.afterAdding(snrDB, to: reportedSNRdB?[$0]) }
         let m = valuesPerChannel
         out.csi.withUnsafeMutableBufferPointer { b in
             for i in 0..<count {

@@ -303,7 +303,8 @@ public final class Pipeline: Sendable {
             let t0 = ContinuousClock.now
             let cpu0 = threadCPUNanoseconds()
             let fix = frame.samples.withUnsafeBufferPointer {
-                serving.localizer.localize(complex64: $0, scratch: &scratch!)
+                serving.localizer.localize(
+                    complex64: $0, reportedSNRdB: Double(frame.header.snrDb), scratch: &scratch!)
             }
             metrics.localized(
                 seconds: seconds(since: t0), cpuSeconds: Double(threadCPUNanoseconds() - cpu0) * 1e-9,

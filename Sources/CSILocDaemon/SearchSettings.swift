@@ -38,6 +38,9 @@ public struct SearchSettings: Sendable, Equatable, Decodable {
     public var nuisance: NuisanceModel?
     /// Known SNR, dB (sets `noiseFloor = .snrDB`); absent = estimated per frame.
     var noiseSNRdB: Double?
+    /// Whether a frame's header `snr_db` (when plausible) sets its noise level (`LocalizerConfiguration.reportedSNR`);
+    /// default true. `noise_snr_db` takes precedence.
+    var reportedSNR: Bool?
     var grossErrorSigmas: Double?
     /// Whether the fix status allows for the model's local error (its quality map); default true.
     var modelQuality: Bool?
@@ -57,6 +60,7 @@ public struct SearchSettings: Sendable, Equatable, Decodable {
         case circles, circleOrders = "circle_orders", circleContractions = "circle_contractions"
         case circleCandidatesToRefine = "circle_candidates_to_refine", adaptiveCircles = "adaptive_circles", arc
         case adaptiveAmbiguity = "adaptive_ambiguity", arcSpan = "arc_span"
+        case reportedSNR = "reported_snr"
         case nuisance, noiseSNRdB = "noise_snr_db", grossErrorSigmas = "gross_error_sigmas", carrier = "carrier_hz"
         case modelQuality = "model_quality", modelErrorSigmas = "model_error_sigmas", untrustedAmbiguity =
             "untrusted_ambiguity"
@@ -103,6 +107,7 @@ public struct SearchSettings: Sendable, Equatable, Decodable {
         noiseSNRdB = try c.decodeIfPresent(Double.self, forKey: .noiseSNRdB)
         try c.require(
             noiseSNRdB.map { $0.isFinite && (-50...200).contains($0) } ?? true, .noiseSNRdB, "must be in -50...200 dB")
+        reportedSNR = try c.decodeIfPresent(Bool.self, forKey: .reportedSNR)
         grossErrorSigmas = try Self.positive(c, .grossErrorSigmas)
         modelQuality = try c.decodeIfPresent(Bool.self, forKey: .modelQuality)
         modelErrorSigmas = try c.decodeIfPresent(Double.self, forKey: .modelErrorSigmas)
@@ -145,6 +150,7 @@ public struct SearchSettings: Sendable, Equatable, Decodable {
         if let arcSpan { l.arcSpan = arcSpan }
         if let nuisance { l.nuisance = nuisance }
         if let noiseSNRdB { l.noiseFloor = .snrDB(noiseSNRdB) }
+        if let reportedSNR { l.reportedSNR = reportedSNR }
         if let grossErrorSigmas { l.grossErrorSigmas = grossErrorSigmas }
         if let modelQuality { l.modelQuality = modelQuality }
         if let modelErrorSigmas { l.modelErrorSigmas = modelErrorSigmas }

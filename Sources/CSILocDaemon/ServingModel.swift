@@ -120,7 +120,8 @@ public final class ServingModel: Sendable {
             "circles": .circles, "circleOrders": .circleOrders, "circleContractions": .circleContractions,
             "circleCandidatesToRefine": .circleCandidatesToRefine, "arc": .arc, "arcSpan": .arcSpan,
             "nuisance": .nuisance,
-            "noiseFloor": .noiseSNRdB, "grossErrorSigmas": .grossErrorSigmas, "carrier": .carrier,
+            "noiseFloor": .noiseSNRdB, "reportedSNR": .reportedSNR, "grossErrorSigmas": .grossErrorSigmas,
+            "carrier": .carrier,
             "modelErrorSigmas": .modelErrorSigmas, "untrustedAmbiguity": .untrustedAmbiguity,
             "modelQuality": .modelQuality,
         ]

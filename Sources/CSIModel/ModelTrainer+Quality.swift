@@ -14,9 +14,12 @@ extension ModelTrainer {
         let nuisance = file.header.trainingNuisance ?? .none
         let t = file.header.training
         let reference = validation.channels.map { $0 / validation.scale }
-        let ratios = QualityMeasurement.ratios(
+        let measured = QualityMeasurement.ratios(
             model: model, positions: validation.positions, reference: reference, nuisance: nuisance,
             width: options.width)
+        let ratios = QualityMeasurement.netOfNoise(
+            measured, reportedSNRdB: validation.reportedSNRdB,
+            entries: validation.antennaCount * validation.subcarrierCount, nuisance: nuisance)
         var gross: [Bool]? = nil
         if let localize = options.localizeValidation {
             let fixes = try localize(file, validation.positions, reference)
@@ -39,10 +42,11 @@ extension ModelTrainer {
         log(
             String(
                 format:
-                    "train: quality map: %d × %d × %d cells of %.2f × %.2f m, ≥ %d validation samples each; median cell %.2f dB, worst %.2f dB; %d cells where most validation fixes are gross errors (fixes there are model-untrusted)",
+                    "train: quality map: %d × %d × %d cells of %.2f × %.2f m, ≥ %d validation samples each; median cell %.2f dB, worst %.2f dB%@; %d cells where most validation fixes are gross errors (fixes there are model-untrusted)",
                 map.shape[0], map.shape[1], map.shape[2], map.cell[0], map.cell[1],
                 ModelQualityMap.defaultMinimumSamples,
-                decibels(map.medianNMSE), decibels(map.nmse.max() ?? .nan), fooled))
+                decibels(map.medianNMSE), decibels(map.nmse.max() ?? .nan),
+                validation.reportedSNRdB == nil ? "" : " (net of the survey's reported noise)", fooled))
         if let advice = Self.densityAdvice(map) {
             log("train: \(advice)")
             file.header.decisions.append(advice)

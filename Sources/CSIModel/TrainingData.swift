@@ -17,6 +17,8 @@ public struct TrainingData: Sendable {
     public let carrier: Double
     /// The factor applied to the raw channels (model outputs are divided by it when evaluated).
     public let scale: Double
+    /// The SNR each sample's receiver reported, dB (NaN = not reported), from the dataset's `snr_db` key.
+    public let reportedSNRdB: [Double]?
 
     /// Number of samples.
     public var count: Int { positions.count }
@@ -45,12 +47,16 @@ public struct TrainingData: Sendable {
         self.frequencies = dataset.frequencies
         self.carrier = dataset.carrier
         self.scale = s
+        precondition(
+            dataset.reportedSNRdB.map { $0.count == dataset.count } ?? true, "one reported SNR per sample expected")
+        self.reportedSNRdB = dataset.reportedSNRdB.map { snr in idx.map { snr[$0] } }
     }
 
     /// A copy with other channels (same positions, geometry and scale).
     init(_ other: TrainingData, channels: [Double]) {
         positions = other.positions; self.channels = channels; antennas = other.antennas
         frequencies = other.frequencies; carrier = other.carrier; scale = other.scale
+        reportedSNRdB = other.reportedSNRdB
     }
 
     /// The survey as `model` would have produced it: each sample's own nuisance (gain, phase, timing offset)

@@ -2,12 +2,16 @@ import CSIChannel
 public import CSINumerics
 
 extension Localizer {
-    /// Localizes one measured channel (interleaved complex, antenna-major, 2·N_a·N_s Doubles).
+    /// Localizes one measured channel (interleaved complex, antenna-major, 2·N_a·N_s Doubles) whose receiver
+    /// reported `reportedSNRdB` (nil or NaN = unknown; see `LocalizerConfiguration.reportedSNR`).
     /// Pure apart from `scratch`, which must come from this localizer's `makeScratch()`.
-    public func localize(_ channel: UnsafeBufferPointer<Double>, scratch s: inout LocalizerScratch) -> Fix {
+    public func localize(
+        _ channel: UnsafeBufferPointer<Double>, reportedSNRdB: Double? = nil, scratch s: inout LocalizerScratch
+    ) -> Fix {
         precondition(
             channel.count == model.valuesPerChannel, "expected \(model.valuesPerChannel) values, got \(channel.count)")
         s.match.load(channel)
+        s.reportedSNRdB = ReportedSNR.accepted(reportedSNRdB)
         let clock = ContinuousClock()
         var stages: [StageReport] = []
         stages.reserveCapacity(5)
@@ -282,6 +286,7 @@ extension Localizer {
     func noiseTest(at position: Point3, _ s: inout LocalizerScratch) -> NoiseTest {
         let entries = Double(model.antennaCount * model.subcarrierCount)
         let energy = s.match.energy
+        // A known SNR counts the noise in the measured energy: ‖H‖² = N(σ²·SNR + σ²).
         let sigma2: Double
         switch configuration.noiseFloor {
         case .variance(let v): sigma2 = v
@@ -295,7 +300,12 @@ extension Localizer {
                     }
                 }
             }
-            sigma2 = s.noiseEstimate
+            // A report claiming more noise than twice the frame's own (high-reading) estimate is not believed.
+            if reportedSNRApplies, let snr = s.reportedSNRdB {
+                sigma2 = min(energy * ReportedSNR.noiseShare(snrDB: snr) / entries, 2 * s.noiseEstimate)
+            } else {
+                sigma2 = s.noiseEstimate
+            }
         }
         let dof = Double(parameterCount)
         let expected = max((2 * entries - dof) / 2 * sigma2, .leastNormalMagnitude)
@@ -324,27 +334,31 @@ extension Localizer {
 
 extension Localizer {
     /// Localizes a complex64 channel (the dataset and wire format), converting it in the scratch space.
-    public func localize(complex64 channel: UnsafeBufferPointer<Float>, scratch s: inout LocalizerScratch) -> Fix {
+    public func localize(
+        complex64 channel: UnsafeBufferPointer<Float>, reportedSNRdB: Double? = nil, scratch s: inout LocalizerScratch
+    ) -> Fix {
         precondition(
             channel.count == model.valuesPerChannel, "expected \(model.valuesPerChannel) values, got \(channel.count)")
         for i in 0..<channel.count { s.input[i] = Double(channel[i]) }
         let input = s.input
-        return input.withUnsafeBufferPointer { localize($0, scratch: &s) }
+        return input.withUnsafeBufferPointer { localize($0, reportedSNRdB: reportedSNRdB, scratch: &s) }
     }
 
     /// Convenience for one-off calls and tests (allocates a scratch space).
-    public func localize(_ channel: [Double]) -> Fix {
+    public func localize(_ channel: [Double], reportedSNRdB: Double? = nil) -> Fix {
         var s = makeScratch()
-        return channel.withUnsafeBufferPointer { localize($0, scratch: &s) }
+        return channel.withUnsafeBufferPointer { localize($0, reportedSNRdB: reportedSNRdB, scratch: &s) }
     }
 
-    /// Localizes `count` complex64 channels stored back to back, on `width` threads (one scratch per chunk).
+    /// Localizes `count` complex64 channels stored back to back, on `width` threads (one scratch per chunk);
+    /// `reportedSNRdB`, when given, holds each channel's reported SNR (NaN = unknown).
     public func localizeAll(
-        complex64 csi: UnsafeBufferPointer<Float>, count: Int,
+        complex64 csi: UnsafeBufferPointer<Float>, count: Int, reportedSNRdB: [Double]? = nil,
         width: Int = Parallel.defaultWidth
     ) -> [Fix] {
         let stride = model.valuesPerChannel
         precondition(csi.count >= count * stride, "csi holds fewer than \(count) channels")
+        precondition(reportedSNRdB.map { $0.count >= count } ?? true, "fewer reported SNRs than channels")
         var out = [Fix?](repeating: nil, count: count)
         out.withUnsafeMutableBufferPointer { ob in
             nonisolated(unsafe) let ob = ob, csi = csi
@@ -352,7 +366,8 @@ extension Localizer {
                 var s = makeScratch()
                 for i in range {
                     ob[i] = localize(
-                        complex64: UnsafeBufferPointer(rebasing: csi[(i * stride)..<((i + 1) * stride)]), scratch: &s)
+                        complex64: UnsafeBufferPointer(rebasing: csi[(i * stride)..<((i + 1) * stride)]),
+                        reportedSNRdB: reportedSNRdB?[i], scratch: &s)
                 }
             }
         }

@@ -38,6 +38,11 @@ public struct Localizer: Sendable {
     /// The model's local quality (validation NMSE per region), when its file records it: the fix status allows
     /// for the model's error there (docs/localization.md, "Uncertainty and status").
     public let quality: ModelQualityMap?
+    /// Whether a frame's reported SNR sets its noise level (`LocalizerConfiguration.reportedSNR`): only where the
+    /// model's error is known — an oracle, or a model whose quality map the status uses (`modelQuality`). Else the residual
+    /// of a correct fix holds an unknown model error, which the frame's own estimate partly counts as noise while
+    /// the reported SNR would flag nearly every fix.
+    let reportedSNRApplies: Bool
     /// The smallest mismatch of the model's spurious circle minima per cell, when the circles are adaptive
     /// (`adaptiveCircles`): the circle stage then runs only on frames where it could change the fix.
     private(set) var circleMap: CircleMismatchMap?
@@ -80,6 +85,8 @@ public struct Localizer: Sendable {
     ) {
         self.model = model
         self.quality = quality
+        reportedSNRApplies =
+            configuration.reportedSNR && ((configuration.modelQuality && quality != nil) || model.isOracle)
         self.scorer = configuration.scoreWithBase ? (model.scoringBase ?? model) : model
         self.configuration = configuration
         let region = configuration.region ?? SearchRegion(region)
@@ -241,6 +248,8 @@ public struct LocalizerScratch {
     var input: [Double]
     /// Per-entry noise variance estimated by the last angle–delay transform of the measured channel.
     var noiseEstimate: Double = 0
+    /// The SNR the current frame reports, dB, when it is plausible (`ReportedSNR.plausible`).
+    var reportedSNRdB: Double? = nil
     /// The span stage's per-node work: the Gram matrix of its K channels, its Cholesky factor,
     /// per-subcarrier correlations and the solved projection.
     var spanGram: [Double], spanL: [Double], spanB: [Double], spanY: [Double]

@@ -154,6 +154,13 @@ public struct LocalizerConfiguration: Sendable, Codable, Equatable {
     public var nuisance: NuisanceModel = .none
     /// How the noise level used for the fix status is obtained.
     public var noiseFloor: NoiseFloor = .estimated
+    /// With `noiseFloor` `.estimated`: use the SNR a frame reports (the wire header's `snr_db`, a dataset's
+    /// `snr_db` key) when it has one in `ReportedSNR.plausible`, σ² = ‖H‖²/(N_a N_s (10^(SNR/10) + 1)),
+    /// and estimate only the others. The receiver measures its SNR on the preamble; the frame's own estimate
+    /// (2-D DFT bins) reads multipath leakage as noise (docs/localization.md, "Uncertainty and status"). Applies
+    /// only where the model's error is known: an oracle, or a model file with a quality map (and `modelQuality`);
+    /// never above twice the frame's own estimate of σ².
+    public var reportedSNR: Bool = true
     /// A fix is flagged `grossErrorSuspected` when residual / expected-noise-residual exceeds
     /// 1 + grossErrorSigmas·√(2/(2N_aN_s − dof)), i.e. this many standard deviations of its χ² distribution.
     public var grossErrorSigmas: Double = 4
@@ -198,9 +205,10 @@ public enum RefinementMethod: String, Sendable, Codable, CaseIterable {
 
 /// Noise level used to decide whether a fix looks like a gross error.
 public enum NoiseFloor: Sendable, Codable, Equatable {
-    /// Estimated per frame from the median power of the frame's 2-D DFT bins (noise is white; paths are sparse).
+    /// The frame's reported SNR when it has one (`LocalizerConfiguration.reportedSNR`), else estimated per frame
+    /// from the median power of the frame's 2-D DFT bins (noise is white; paths are sparse).
     case estimated
-    /// Known per-location SNR, dB: σ² = ‖H‖²/(N_a N_s 10^(SNR/10)).
+    /// Known per-location SNR, dB: σ² = ‖H‖²/(N_a N_s (10^(SNR/10) + 1)) (‖H‖² includes the noise).
     case snrDB(Double)
     /// Known complex noise variance per entry.
     case variance(Double)

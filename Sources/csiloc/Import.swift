@@ -12,7 +12,8 @@ struct Import: ParsableCommand {
             Sample i becomes frame seq i on csi/v1/<receiver>/<ue>, timestamped at i/rate after
             2026-01-01T00:00:00Z, with the extension {"truth":[x,y,z]} (and "los" when the dataset has it).
             Same dataset and options ⇒ byte-identical capture. With --snr-db X --seed N (and no phase offset)
-            the added noise is exactly what `csiloc localize --snr-db X --seed N` adds.
+            the added noise is exactly what `csiloc localize --snr-db X --seed N` adds. Each frame's header
+            reports its SNR (snr_db: the dataset's snr_db key with the added noise counted in; NaN when unknown).
             Example:
               csiloc import test.npz --out test.csicap --snr-db 20 --rate 200
             """

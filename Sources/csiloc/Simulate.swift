@@ -60,6 +60,9 @@ struct Simulate: ParsableCommand {
         guard sampling.points != nil else {
             throw ValidationError("--trajectory needs --points N (the number of samples)")
         }
+        if let snrDb, !(snrDb.isFinite && snrDb > -50 && snrDb < 200) {
+            throw ValidationError("--snr-db must be a finite SNR in dB in (-50, 200), got \(snrDb)")
+        }
         if let rate, !(rate > 0 && rate <= 1_000_000) {
             throw ValidationError("--rate must be in (0, 1000000] samples/s, got \(rate)")
         }
@@ -85,10 +88,12 @@ struct Simulate: ParsableCommand {
         let job = SimulationJob(
             simulator: simulator, positions: positions, impairments: impairments, seed: sampling.seed)
         // The frames' nuisance is declared (random phase, gain, timing); a clean or noise-only survey says nothing.
+        // With noise, each frame reports its SNR as a receiver would (key `snr_db`).
         let writer = try DatasetWriter(
             path: out, positions: positions, antennas: scene.array.positions,
             frequencies: scene.subcarriers.frequencies, carrier: scene.subcarriers.carrier,
-            los: simulator.labelsLineOfSight ? los : nil, nuisance: job.declaredNuisance
+            los: simulator.labelsLineOfSight ? los : nil, nuisance: job.declaredNuisance,
+            reportedSNRdB: impairments.snrDB.map { [Double](repeating: $0, count: positions.count) }
         )
         let progress = ProgressLine("simulate", total: positions.count, unit: "channels", quiet: quiet)
         let start = Date()

@@ -36,6 +36,9 @@ import Testing
             let data = try Self.simulate(tinyScene, "\(dir)/\(name).npz", extra)
             #expect(data.declaredNuisance == nil, "\(name)")
             #expect(try !NPZArchive(path: "\(dir)/\(name).npz").contains("nuisance"), "\(name)")
+            // With noise every frame reports its (per-location) SNR, as a receiver would.
+            let snr = data.reportedSNRdB
+            #expect(name == "clean" ? snr == nil : snr == [Double](repeating: 20, count: data.count), "\(name)")
         }
     }
 
