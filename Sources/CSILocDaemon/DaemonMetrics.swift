@@ -85,6 +85,9 @@ public final class DaemonMetrics: Sendable {
     private let rejectedCounters: [String: CoreMetrics.Counter]
     private let droppedCounters: [DropReason: CoreMetrics.Counter]
     private let publishedCounters: [String: CoreMetrics.Counter]
+    /// Localized frames by where their noise level came from (`csilocd_noise_levels_total{source}`): how many
+    /// frames' reported SNRs were used, capped, or not available.
+    private let noiseSourceCounters: [NoiseSource: CoreMetrics.Counter]
     private let reloadCounters: [Bool: CoreMetrics.Counter]
     private let queueDepthGauge, inFlightGauge, workersGauge, generationGauge: CoreMetrics.Gauge
     private let stageTimers: [String: CoreMetrics.Timer]
@@ -129,6 +132,10 @@ public final class DaemonMetrics: Sendable {
         publishedCounters = Dictionary(
             uniqueKeysWithValues: PositionFix.Status.allCases.map(\.rawValue).map {
                 ($0, counter("fixes_published_total", [("status", $0)]))
+            })
+        noiseSourceCounters = Dictionary(
+            uniqueKeysWithValues: NoiseSource.allCases.map {
+                ($0, counter("noise_levels_total", [("source", $0.rawValue)]))
             })
         reloadCounters = [
             true: counter("model_reloads_total", [("result", "ok")]),
@@ -235,8 +242,9 @@ public final class DaemonMetrics: Sendable {
         if localized { processedCounter.increment() }
     }
 
-    func localized(seconds: Double, cpuSeconds: Double, stages: [StageReport]) {
+    func localized(seconds: Double, cpuSeconds: Double, stages: [StageReport], noiseSource: NoiseSource) {
         stageTimers["localize"]!.recordNanoseconds(Int64(seconds * 1e9))
+        noiseSourceCounters[noiseSource]?.increment()
         localizeCPUCounter.increment(by: cpuSeconds)
         counts.withLock { $0.snapshot.localizeCPUSeconds += cpuSeconds }
         for s in stages { searchStageTimers[s.stage]?.recordNanoseconds(Int64(s.seconds * 1e9)) }

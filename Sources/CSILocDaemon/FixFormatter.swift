@@ -31,7 +31,9 @@ enum FixFormatter {
         }
         var stages: JSONValue?
         if includeStages {
-            var members: [String: JSONValue] = ["fix_status": .string(fix.status.rawValue)]
+            var members: [String: JSONValue] = [
+                "fix_status": .string(fix.status.rawValue), "noise_source": .string(fix.noiseSource.rawValue),
+            ]
             for s in fix.stages { members["\(s.stage.rawValue)_ms"] = .double(s.seconds * 1000) }
             stages = .object(members)
         }

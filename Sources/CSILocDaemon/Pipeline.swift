@@ -308,7 +308,7 @@ public final class Pipeline: Sendable {
             }
             metrics.localized(
                 seconds: seconds(since: t0), cpuSeconds: Double(threadCPUNanoseconds() - cpu0) * 1e-9,
-                stages: fix.stages)
+                stages: fix.stages, noiseSource: fix.noiseSource)
             publish(fix, item: item, model: serving)
             metrics.finished(localized: true)
             lastProgressNs.store(monotonicNanoseconds(), ordering: .relaxed)

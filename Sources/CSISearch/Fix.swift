@@ -17,6 +17,8 @@ public struct Fix: Sendable {
     public var noiseRatio: Double
     /// Noise variance per complex entry used for `noiseRatio` (known or estimated).
     public var noiseVariance: Double
+    /// Where `noiseVariance` came from.
+    public var noiseSource: NoiseSource = .estimated
     /// The model's local validation NMSE at the fix (linear; from the model's quality map), nil when the model
     /// records none or `modelQuality` is off.
     public var modelNMSE: Double? = nil
@@ -35,6 +37,18 @@ public struct Fix: Sendable {
     public var totalEvaluations: (values: Int, jacobians: Int) {
         stages.reduce((0, 0)) { ($0.0 + $1.valueEvaluations, $0.1 + $1.jacobianEvaluations) }
     }
+}
+
+/// Where a fix's noise level came from (docs/localization.md, "Uncertainty and status").
+public enum NoiseSource: String, Sendable, Codable, CaseIterable {
+    /// The configuration's `noiseFloor` (a known SNR or variance for every frame).
+    case configured
+    /// The SNR the frame reported (`LocalizerConfiguration.reportedSNR`).
+    case reported
+    /// The frame reported more noise than twice its own estimate: that bound was used.
+    case reportCapped = "report-capped"
+    /// The frame's own estimate (no usable report, or reports do not apply to this model).
+    case estimated
 }
 
 /// Whether a fix can be trusted.

@@ -265,6 +265,7 @@ extension Localizer {
         return Fix(
             position: position, covariance: r?.covariance, status: status, cost: cost,
             relativeResidual: energy > 0 ? cost / energy : 0, noiseRatio: cost / t.expected, noiseVariance: t.sigma2,
+            noiseSource: t.source,
             modelNMSE: t.modelNMSE, costThreshold: t.costThreshold,
             aboveNoise: cost > t.expected + configuration.grossErrorSigmas * t.noiseVariance.squareRoot() || cost.isNaN,
             nuisance: r?.nuisance ?? NuisanceEstimate(), stages: stages)
@@ -274,6 +275,8 @@ extension Localizer {
     struct NoiseTest {
         /// Per-entry noise variance, the expected noise residual (N − dof/2)σ² and its variance.
         var sigma2, expected, noiseVariance: Double
+        /// Where σ² came from.
+        var source: NoiseSource
         /// The model's local NMSE (when it records a quality map) and the model error allowed on top of the
         /// noise, in units of cost.
         var modelNMSE: Double?
@@ -288,9 +291,10 @@ extension Localizer {
         let energy = s.match.energy
         // A known SNR counts the noise in the measured energy: ‖H‖² = N(σ²·SNR + σ²).
         let sigma2: Double
+        var source = NoiseSource.configured
         switch configuration.noiseFloor {
         case .variance(let v): sigma2 = v
-        case .snrDB(let snr): sigma2 = energy / (entries * (fromDecibels(snr) + 1))
+        case .snrDB(let snr): sigma2 = energy * ReportedSNR.noiseShare(snrDB: snr) / entries
         case .estimated:
             if configuration.globalMeasure != .angleDelay {
                 s.match.h.withUnsafeBufferPointer { hb in
@@ -302,9 +306,12 @@ extension Localizer {
             }
             // A report claiming more noise than twice the frame's own (high-reading) estimate is not believed.
             if reportedSNRApplies, let snr = s.reportedSNRdB {
-                sigma2 = min(energy * ReportedSNR.noiseShare(snrDB: snr) / entries, 2 * s.noiseEstimate)
+                let reported = energy * ReportedSNR.noiseShare(snrDB: snr) / entries
+                sigma2 = min(reported, 2 * s.noiseEstimate)
+                source = reported <= 2 * s.noiseEstimate ? .reported : .reportCapped
             } else {
                 sigma2 = s.noiseEstimate
+                source = .estimated
             }
         }
         let dof = Double(parameterCount)
@@ -327,7 +334,7 @@ extension Localizer {
         let costThreshold =
             expected + allowed + configuration.grossErrorSigmas * (noiseVariance + 2 * sigma2 * allowed).squareRoot()
         return NoiseTest(
-            sigma2: sigma2, expected: expected, noiseVariance: noiseVariance, modelNMSE: modelNMSE,
+            sigma2: sigma2, expected: expected, noiseVariance: noiseVariance, source: source, modelNMSE: modelNMSE,
             allowed: allowed, untrusted: untrusted, costThreshold: costThreshold)
     }
 }

@@ -45,6 +45,11 @@ struct ReportedSNRDaemonTests {
         let complete = try await onThread { waitUntil(timeout: .seconds(30)) { harness.received.count >= 12 } }
         #expect(complete)
         let fixes = harness.received
+        // Every frame's report was used (the oracle's error is known), and the metrics say so.
+        if searchKeys.isEmpty {
+            let text = String(decoding: harness.daemon.metrics.exposition(), as: UTF8.self)
+            #expect(text.contains("csilocd_noise_levels_total{source=\"reported\"} 12"), "\(text)")
+        }
         return (fixes.filter { $0.seq < 100 }.map(\.status), fixes.filter { $0.seq >= 100 }.map(\.status))
     }
 

@@ -35,6 +35,7 @@ import Testing
             let fix = l.localize(h, reportedSNRdB: snr)
             let expected = energy / (n * (fromDecibels(snr) + 1))
             #expect(abs(fix.noiseVariance - expected) <= 1e-12 * expected, "\(snr) dB")
+            #expect(fix.noiseSource == .reported)
         }
     }
 
@@ -52,6 +53,7 @@ import Testing
         let known = Self.localizer { $0.noiseFloor = .snrDB(40) }
         let energy = h.reduce(0) { $0 + $1 * $1 }
         let n = Double(Self.sim.antennaCount * Self.sim.subcarrierCount)
+        #expect(known.localize(h, reportedSNRdB: 20).noiseSource == .configured)
         let v = known.localize(h, reportedSNRdB: 20).noiseVariance
         #expect(abs(v - energy / (n * (fromDecibels(40) + 1))) <= 1e-12 * v)
     }
@@ -109,7 +111,9 @@ import Testing
         let high = l.localize(h, reportedSNRdB: 90).noiseVariance
         #expect(abs(high - energy / (n * (fromDecibels(90) + 1))) <= 1e-12 * high)
         // −30 dB claims ≈ all the energy is noise, far above this 20 dB frame's own estimate: capped at twice it.
-        #expect(l.localize(h, reportedSNRdB: -30).noiseVariance == 2 * estimated)
+        let low = l.localize(h, reportedSNRdB: -30)
+        #expect(low.noiseVariance == 2 * estimated && low.noiseSource == .reportCapped)
+        #expect(l.localize(h).noiseSource == .estimated)
         #expect(energy / (n * (fromDecibels(-30) + 1)) > 2 * estimated)
     }
 
