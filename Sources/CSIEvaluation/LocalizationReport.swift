@@ -47,6 +47,12 @@ package enum LocalizationReport {
                 untrusted > 0 ? String(format: ", %d model-untrusted", untrusted) : "", caught, gross.count,
                 100 * Double(caught) / Double(max(1, gross.count)), flagged - caught, fixes.count - gross.count,
                 100 * Double(flagged - caught) / Double(max(1, fixes.count - gross.count)))
+            // Whether the frames' reported SNRs were used (docs/localization.md, "Uncertainty and status").
+            let sources = NoiseSource.allCases.compactMap { source -> String? in
+                let n = fixes.filter { $0.noiseSource == source }.count
+                return n > 0 ? "\(n) \(source.rawValue)" : nil
+            }
+            tail += "; noise level: " + sources.joined(separator: ", ")
         }
         return tail
     }

@@ -34,6 +34,8 @@ public struct MethodFigures: Codable, Sendable, Equatable {
     var stages: [StageFigures]?
     /// Share of fixes flagged `grossErrorSuspected` (localizer fixes only).
     var flaggedRate: Double?
+    /// Fixes by where their noise level came from (`NoiseSource` raw values; sources with none left out).
+    var noiseSources: [String: Int]?
     /// ``EstimatesDigest`` of the estimates (`evaluate` only).
     package var estimatesDigest: String?
 
@@ -42,6 +44,7 @@ public struct MethodFigures: Codable, Sendable, Equatable {
         case p95ErrorM = "p95_error_m", p99ErrorM = "p99_error_m", meanErrorM = "mean_error_m"
         case grossErrorRate = "gross_error_rate", wavelengthM = "wavelength_m", framesPerSecond = "frames_per_second"
         case threads, buildSeconds = "build_seconds", los, nlos, stages, flaggedRate = "flagged_rate"
+        case noiseSources = "noise_sources"
         case estimatesDigest = "estimates_digest"
     }
 
@@ -67,6 +70,7 @@ public struct MethodFigures: Codable, Sendable, Equatable {
         if let fixes = r.fixes {
             stages = StageTable(fixes).rows.map(StageFigures.init)
             flaggedRate = Double(fixes.filter { $0.status.isFlagged }.count) / Double(max(1, fixes.count))
+            noiseSources = Dictionary(fixes.map { ($0.noiseSource.rawValue, 1) }, uniquingKeysWith: +)
         }
     }
 }
