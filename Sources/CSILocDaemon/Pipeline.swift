@@ -309,6 +309,12 @@ public final class Pipeline: Sendable {
             metrics.localized(
                 seconds: seconds(since: t0), cpuSeconds: Double(threadCPUNanoseconds() - cpu0) * 1e-9,
                 stages: fix.stages, noiseSource: fix.noiseSource)
+            if fix.noiseSource == .reportCapped {
+                rateLog.log(
+                    logger, level: .warning, key: "snr_report_capped",
+                    "receiver \(frame.header.receiverID) reports snr_db \(frame.header.snrDb) dB, more noise than twice the frame's own estimate: capped (check the receiver's SNR calibration)"
+                )
+            }
             publish(fix, item: item, model: serving)
             metrics.finished(localized: true)
             lastProgressNs.store(monotonicNanoseconds(), ordering: .relaxed)

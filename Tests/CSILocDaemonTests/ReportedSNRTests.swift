@@ -38,19 +38,24 @@ struct ReportedSNRDaemonTests {
         }
         defer { harness.close() }
         let honest = frames(reporting: 30, firstSeq: 0), overstated = frames(reporting: 60, firstSeq: 100)
-        for frame in honest + overstated {
+        // A receiver claiming −30 dB (all noise) on 30 dB frames: capped at twice the frame's own estimate.
+        let understated = frames(reporting: -30, firstSeq: 200)
+        for frame in honest + overstated + understated {
             harness.send(frame)
             usleep(2_000)
         }
-        let complete = try await onThread { waitUntil(timeout: .seconds(30)) { harness.received.count >= 12 } }
+        let complete = try await onThread { waitUntil(timeout: .seconds(30)) { harness.received.count >= 18 } }
         #expect(complete)
         let fixes = harness.received
         // Every frame's report was used (the oracle's error is known), and the metrics say so.
         if searchKeys.isEmpty {
             let text = String(decoding: harness.daemon.metrics.exposition(), as: UTF8.self)
             #expect(text.contains("csilocd_noise_levels_total{source=\"reported\"} 12"), "\(text)")
+            #expect(text.contains("csilocd_noise_levels_total{source=\"report-capped\"} 6"), "\(text)")
         }
-        return (fixes.filter { $0.seq < 100 }.map(\.status), fixes.filter { $0.seq >= 100 }.map(\.status))
+        return (
+            fixes.filter { $0.seq < 100 }.map(\.status), fixes.filter { (100..<200).contains($0.seq) }.map(\.status)
+        )
     }
 
     @Test func headerSNRSetsTheStatusByDefault() async throws {
