@@ -36,6 +36,9 @@ public final class CaptureReader {
     public private(set) var metadata: CaptureMetadata?
     /// Records returned and damage found so far; complete once ``next()`` has returned `nil`.
     public private(set) var report = CaptureReadReport()
+    /// Bytes fed to CRC-32C while resynchronizing (all scans so far): the work the scan's cost is linear in, so
+    /// tests can bound it exactly instead of by time.
+    private(set) var resyncBytesChecksummed: Int64 = 0
 
     private let source: CaptureByteSource
     private var position: Int64 = 0
@@ -168,10 +171,12 @@ public final class CaptureReader {
                 report.record(.init(offset: start, byteCount: found - start, reason: reason))
                 position = next
                 report.recordsRead += 1
+                resyncBytesChecksummed += rangeCRC.bytesChecksummed
                 return record
             }
             candidate = found + 1
         }
+        resyncBytesChecksummed += rangeCRC.bytesChecksummed
         report.record(.init(offset: start, byteCount: max(source.loadedEnd - start, 0), reason: reason))
         finished = true
         return nil
@@ -205,6 +210,8 @@ final class RangeCRC {
     static let step = 256
 
     private var anchor: Int64 = 0
+    /// Bytes fed to CRC-32C so far (checkpoint steps and partial tails).
+    private(set) var bytesChecksummed: Int64 = 0
     /// `checkpoints[i - dropped]` = CRC of `[anchor, anchor + i·step)`.
     private var checkpoints: [UInt32] = []
     private var dropped = 0
@@ -242,6 +249,7 @@ final class RangeCRC {
             let from = anchor + Int64(dropped + checkpoints.count - 1) * step
             var crc = CRC32C.resuming(checkpoints[checkpoints.count - 1])
             crc.update(source.slice(from, Self.step))
+            bytesChecksummed += step
             checkpoints.append(crc.value)
         }
         let base = anchor + Int64(index) * step
@@ -249,6 +257,7 @@ final class RangeCRC {
         guard tail > 0 else { return checkpoints[index - dropped] }
         var crc = CRC32C.resuming(checkpoints[index - dropped])
         crc.update(source.slice(base, tail))
+        bytesChecksummed += Int64(tail)
         return crc.value
     }
 }

@@ -63,7 +63,7 @@ import Testing
         return (bytes, damageStart)
     }
 
-    @Test("8 192 markers announcing 1 MiB bodies: the records after them are found in well under 2 s")
+    @Test("8 192 markers announcing 1 MiB bodies: the records after them are found hashing each byte a few times")
     func markerFloodIsLinear() throws {
         let tail = Array(CaptureFileTests.records().prefix(3))
         let (bytes, damageStart) = try Self.markerFlood(
@@ -84,12 +84,19 @@ import Testing
             }
             let records = try reader.readAll()
             let elapsed = clock.now - started
+            // Linear: every candidate costs at most two partial steps past the checkpoints, each damaged byte is
+            // fed once per anchor — against 8 192 × 1 MiB = 8 GiB when each candidate hashed its announced body.
+            let damaged = Int64(8_192 * 8 + (1 << 20) + 64)
+            let bound = 4 * damaged + Int64(8_192 * 2 * RangeCRC.step)
+            #expect(reader.resyncBytesChecksummed <= bound, "via file: \(viaFile): \(reader.resyncBytesChecksummed)")
+            #expect(reader.resyncBytesChecksummed > 0)
             #expect(records == tail, "via file: \(viaFile)")
             #expect(reader.report.damage.count == 1)
             #expect(reader.report.damage.first?.offset == Int64(damageStart))
             #expect(reader.report.damage.first?.reason == .recordCRCMismatch)
             #expect(reader.report.bytesSkipped == Int64(8_192 * 8 + (1 << 20) + 64))
-            #expect(elapsed < .seconds(2), "via file: \(viaFile): \(elapsed)")
+            // Time is only a backstop (a shared machine is noisy; the byte bound above is the test).
+            #expect(elapsed < .seconds(30), "via file: \(viaFile): \(elapsed)")
         }
     }
 
