@@ -8,8 +8,7 @@ extension Localizer {
     public func localize(
         _ channel: UnsafeBufferPointer<Double>, reportedSNRdB: Double? = nil, scratch s: inout LocalizerScratch
     ) -> Fix {
-        precondition(
-            channel.count == model.valuesPerChannel, "expected \(model.valuesPerChannel) values, got \(channel.count)")
+        requireValuesPerChannel(channel.count)
         s.match.load(channel)
         s.reportedSNRdB = ReportedSNR.accepted(reportedSNRdB)
         let clock = ContinuousClock()
@@ -344,11 +343,15 @@ extension Localizer {
     public func localize(
         complex64 channel: UnsafeBufferPointer<Float>, reportedSNRdB: Double? = nil, scratch s: inout LocalizerScratch
     ) -> Fix {
-        precondition(
-            channel.count == model.valuesPerChannel, "expected \(model.valuesPerChannel) values, got \(channel.count)")
+        requireValuesPerChannel(channel.count)
         for i in 0..<channel.count { s.input[i] = Double(channel[i]) }
         let input = s.input
         return input.withUnsafeBufferPointer { localize($0, reportedSNRdB: reportedSNRdB, scratch: &s) }
+    }
+
+    /// Traps unless a channel of `count` values (Doubles or Floats) is one of this model's channels.
+    func requireValuesPerChannel(_ count: Int) {
+        precondition(count == model.valuesPerChannel, "expected \(model.valuesPerChannel) values, got \(count)")
     }
 
     /// Convenience for one-off calls and tests (allocates a scratch space).
