@@ -43,25 +43,12 @@ public struct NMSE: Sendable, Equatable {
         _ model: some ChannelModel, positions: [Point3], channels: [Double],
         threads: Int = Parallel.defaultWidth
     ) -> NMSE {
-        let stride = model.valuesPerChannel
-        precondition(channels.count == positions.count * stride, "channels do not match positions × 2·N_a·N_s")
-        let errors = SharedBuffer<Double>(count: positions.count), powers = SharedBuffer<Double>(count: positions.count)
-        let pos = SharedBuffer(positions), ref = SharedBuffer(channels)
-        Parallel.forEachChunk(count: positions.count, width: threads, minChunk: 64) { range in
-            var out = [Double](repeating: 0, count: range.count * stride)
-            out.withUnsafeMutableBufferPointer { o in
-                model.evaluate(UnsafeBufferPointer(rebasing: pos.buffer[range]), into: o)
-            }
-            for (r, m) in range.enumerated() {
-                var e = 0.0, p = 0.0
-                for t in 0..<stride {
-                    let h = ref.buffer[m * stride + t], d = out[r * stride + t] - h
-                    e += d * d; p += h * h
-                }
-                errors.buffer[m] = e; powers.buffer[m] = p
-            }
+        precondition(
+            channels.count == positions.count * model.valuesPerChannel, "channels do not match positions × 2·N_a·N_s")
+        let (errors, powers) = channels.withUnsafeBufferPointer {
+            ChannelError.perLocation(model, positions: positions, reference: $0, width: threads)
         }
-        return NMSE(errors: errors.array, powers: powers.array)
+        return NMSE(errors: errors, powers: powers)
     }
 
     /// NMSE of a model over a whole dataset (channels compared in the dataset's raw units).
