@@ -7,24 +7,22 @@ struct RegionSpec: Decodable {
     init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        func range(_ key: CodingKeys, _ fallback: ClosedRange<Double>?) throws -> ClosedRange<Double> {
-            if let v = try? c.decode(Double.self, forKey: key) {
-                try c.require(v.isFinite, key, "must be finite")
-                return v...v
-            }
-            guard c.contains(key) else {
-                if let fallback { return fallback }
-                throw DecodingError.keyNotFound(key, .init(codingPath: c.codingPath, debugDescription: "missing"))
-            }
-            let pair = try c.decode([Double].self, forKey: key)
-            try c.require(
-                pair.count == 2 && pair.allSatisfy(\.isFinite) && pair[0] <= pair[1], key,
-                "must be [min, max] with min ≤ max, or a single number")
-            return pair[0]...pair[1]
-        }
         region = Region(
-            x: try range(.x, nil), y: try range(.y, nil),
-            z: try range(.z, -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude))
+            x: try c.interval(.x), y: try c.interval(.y),
+            z: try c.interval(.z, ifAbsent: -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude))
+    }
+}
+
+/// A region UEs can stand in: a ``RegionSpec`` with `z` given and a positive x–y area (a scene's `ue: region:`,
+/// the daemon's `search.region`).
+package struct UERegionSpec: Decodable {
+    package var region: Region
+    package init(from decoder: any Decoder) throws {
+        region = try RegionSpec(from: decoder).region
+        let c = try decoder.container(keyedBy: RegionSpec.CodingKeys.self)
+        try c.require(
+            region.z.lowerBound > -1e300 && region.z.upperBound < 1e300, .z, "missing: give a height or [min, max]")
+        try c.require(region.footprintArea > 0, .x, "the x and y extents must be > 0")
     }
 }
 
@@ -34,11 +32,7 @@ struct UESpec: Decodable {
     init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        region = try c.decode(RegionSpec.self, forKey: .region).region
-        try c.require(
-            region.z.lowerBound > -1e300 && region.z.upperBound < 1e300, .region,
-            "the UE region needs 'z' (a height or [min, max])")
-        try c.require(region.footprintArea > 0, .region, "the UE region must have a positive x–y area")
+        region = try c.decode(UERegionSpec.self, forKey: .region).region
     }
 }
 

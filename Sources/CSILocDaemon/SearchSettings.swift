@@ -78,7 +78,7 @@ public struct SearchSettings: Sendable, Equatable, Decodable {
         try c.require(
             SearchMethod(name: methodName) != nil, .method, "unknown method '\(methodName)'; known: \(known), default")
         method = SearchMethod(name: methodName)!
-        region = try c.decodeIfPresent(RegionBox.self, forKey: .region)?.region
+        region = try c.decodeIfPresent(UERegionSpec.self, forKey: .region).map { SearchRegion($0.region) }
         globalMeasure = try Self.decodeEnum(c, .globalMeasure)
         globalSpacing = try Self.positive(c, .globalSpacing)
         globalPrescreenStride = try Self.integer(c, .globalPrescreenStride, 1...64)
@@ -180,32 +180,5 @@ public struct SearchSettings: Sendable, Equatable, Decodable {
             E(rawValue: name) != nil, key,
             "unknown value '\(name)'; allowed: \(E.allCases.map(\.rawValue).joined(separator: ", "))")
         return E(rawValue: name)
-    }
-}
-
-/// `region: {x: [min, max], y: [min, max], z: height | [min, max]}` (metres), as in scene files.
-struct RegionBox: Decodable {
-    var region: SearchRegion
-
-    enum CodingKeys: String, CodingKey, CaseIterable { case x, y, z }
-
-    init(from decoder: any Decoder) throws {
-        try decoder.rejectUnknownKeys(CodingKeys.self)
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        let x = try c.decode([Double].self, forKey: .x)
-        let y = try c.decode([Double].self, forKey: .y)
-        let z: [Double]
-        if let height = try? c.decode(Double.self, forKey: .z) {
-            z = [height, height]
-        } else {
-            z = try c.decode([Double].self, forKey: .z)
-        }
-        for (key, range) in [(CodingKeys.x, x), (.y, y), (.z, z)] {
-            try c.require(
-                range.count == 2 && range.allSatisfy(\.isFinite) && range[0] <= range[1], key,
-                "must be [min, max] with min ≤ max (z may be one height)")
-        }
-        try c.require(x[0] < x[1] && y[0] < y[1], .x, "the x and y extents must be > 0")
-        region = SearchRegion(lower: Point3(x[0], y[0], z[0]), upper: Point3(x[1], y[1], z[1]))
     }
 }

@@ -35,6 +35,24 @@ extension KeyedDecodingContainer {
         }
     }
 
+    /// Decodes `key` as an interval: `[min, max]` of finite numbers with min ≤ max, or one finite number `v`
+    /// (the interval `v...v`). An absent key gives `fallback`, or throws `keyNotFound` when `fallback` is nil.
+    public func interval(_ key: Key, ifAbsent fallback: ClosedRange<Double>? = nil) throws -> ClosedRange<Double> {
+        if let v = try? decode(Double.self, forKey: key) {
+            try require(v.isFinite, key, "must be finite")
+            return v...v
+        }
+        guard contains(key) else {
+            if let fallback { return fallback }
+            throw DecodingError.keyNotFound(key, .init(codingPath: codingPath, debugDescription: "missing"))
+        }
+        let pair = try decode([Double].self, forKey: key)
+        try require(
+            pair.count == 2 && pair.allSatisfy(\.isFinite) && pair[0] <= pair[1], key,
+            "must be [min, max] with min ≤ max, or a single number")
+        return pair[0]...pair[1]
+    }
+
     /// Decodes `key` if present, else returns `fallback`.
     public func value<T: Decodable>(_ key: Key, default fallback: @autoclosure () -> T) throws -> T {
         try decodeIfPresent(T.self, forKey: key) ?? fallback()
