@@ -60,10 +60,6 @@ public struct CaptureEvaluationReport: Codable, Sendable, Equatable {
         try c.encode(captureDamage, forKey: .captureDamage)
         try c.encode(wavelengthSource, forKey: .wavelengthSource)
         try c.encodeIfPresent(track, forKey: .track)
-        if let first = methods.first {
-            try first.figures.encode(to: encoder)
-        } else {
-            try c.encode(points, forKey: .points)
-        }
+        try methods.encodeFirstFigures(orPoints: points, to: encoder)
     }
 }

@@ -30,10 +30,6 @@ public struct LocalizeReport: Codable, Sendable, Equatable {
         try c.encode(model, forKey: .model)
         try c.encode(condition, forKey: .condition)
         try c.encode(methods, forKey: .methods)
-        if let first = methods.first {
-            try first.figures.encode(to: encoder)
-        } else {
-            try c.encode(points, forKey: .points)
-        }
+        try methods.encodeFirstFigures(orPoints: points, to: encoder)
     }
 }

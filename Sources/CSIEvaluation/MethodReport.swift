@@ -36,3 +36,20 @@ public struct MethodReport: Codable, Sendable, Equatable {
         try c.encodeIfPresent(condition, forKey: .condition)
     }
 }
+
+extension [MethodReport] {
+    /// Writes the first method's figures at the top level of `encoder` (its `points`, the errors counted, stand for
+    /// the run's), or the run's `points` when there is no method: the single-method shortcut of the `localize` and
+    /// `evaluate` reports (``LocalizeReport``, ``CaptureEvaluationReport``).
+    func encodeFirstFigures(orPoints points: Int, to encoder: any Encoder) throws {
+        if let first {
+            try first.figures.encode(to: encoder)
+        } else {
+            var c = encoder.container(keyedBy: RunPointsKey.self)
+            try c.encode(points, forKey: .points)
+        }
+    }
+}
+
+/// The run's `points` key, written when a report has no method.
+private enum RunPointsKey: String, CodingKey { case points }
