@@ -21,14 +21,10 @@ struct BenchDaemon: ParsableCommand {
     @Option(name: .long, help: "Frames sent through the daemon (and localized in-process, capped at 20000).")
     var frames: Int = 20_000
 
-    @Option(name: .long, help: "Distinct simulated positions, cycled.")
-    var distinct: Int = 1000
-
     @Option(name: .long, help: "Frames outstanding at once (default 4 × workers).")
     var window: Int?
 
-    @Option(name: .long, help: "Search method.")
-    var method: SearchMethod = .robust
+    @OptionGroup var sent: BenchFrameOptions
 
     @Flag(
         name: .long,
@@ -36,7 +32,7 @@ struct BenchDaemon: ParsableCommand {
     var curve = false
 
     func validate() throws {
-        guard frames >= 1, distinct >= 1, daemon.workers >= 1 else {
+        guard frames >= 1, sent.distinct >= 1, daemon.workers >= 1 else {
             throw ValidationError("--frames, --distinct and --workers must be ≥ 1")
         }
         if let window, window < 1 { throw ValidationError("--window must be ≥ 1") }
@@ -45,9 +41,9 @@ struct BenchDaemon: ParsableCommand {
     func run() throws {
         var request = DaemonBenchmark.Request(scenePath: daemon.oracleScene, workers: daemon.workers)
         request.frames = frames
-        request.distinct = distinct
+        request.distinct = sent.distinct
         request.window = window
-        request.method = method
+        request.method = sent.method
         request.curve = curve
         let bench = try DaemonBenchmark.run(request) { print($0) }
         bench.lines.forEach { print($0) }

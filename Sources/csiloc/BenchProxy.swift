@@ -48,14 +48,10 @@ struct BenchProxy: ParsableCommand {
     @Option(name: .long, help: "UEs per daemon the frames rotate over (1…1023).")
     var ues: Int = 64
 
-    @Option(name: .long, help: "Distinct simulated positions, cycled.")
-    var distinct: Int = 1000
-
     @Option(name: .long, help: "Workers per daemon (default: cores ÷ daemons, at least 1).")
     var workers: Int?
 
-    @Option(name: .long, help: "Search method.")
-    var method: SearchMethod = .robust
+    @OptionGroup var sent: BenchFrameOptions
 
     @OptionGroup var output: ReportOutputOptions
 
@@ -69,8 +65,8 @@ struct BenchProxy: ParsableCommand {
         request.capacity = capacity
         request.capacityFrames = capacityFrames
         request.uesPerDaemon = ues
-        request.distinct = distinct
-        request.method = method
+        request.distinct = sent.distinct
+        request.method = sent.method
         return request
     }
 

@@ -32,15 +32,7 @@ struct Evaluate: ParsableCommand {
     @Option(name: .long, help: "Method (repeatable; with --capture). Default: robust.")
     var method: [SearchMethod] = []
 
-    @Option(
-        name: .long,
-        help: ArgumentHelp(
-            "Per-frame unknowns of the frames: auto (those the model was trained with), none, phase (an alias of phase-gain), phase-gain, phase-gain-timing. A \"nuisance\" key in --config takes precedence.",
-            valueName: "nuisance"))
-    var nuisance: NuisanceOption = .auto
-
-    @Option(name: .long, help: "JSON object overriding configuration fields of the search methods.")
-    var config: String?
+    @OptionGroup var search: SearchSetupOptions
 
     @OptionGroup var parallel: ThreadOptions
 
@@ -118,8 +110,8 @@ struct Evaluate: ParsableCommand {
     func evaluateCapture(_ path: String) throws -> CaptureEvaluation {
         var request = CaptureEvaluation.Request(threads: parallel.width)
         request.methods = method.isEmpty ? [.robust] : method
-        request.configPatch = config
-        request.nuisance = nuisance.model
+        request.configPatch = search.config
+        request.nuisance = search.nuisance.model
         request.limit = limit
         request.carrier = carrier
         request.tracker = track ? try TrackScoring.trackerConfiguration(trackConfig) : nil

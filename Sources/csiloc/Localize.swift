@@ -33,15 +33,7 @@ struct Localize: ParsableCommand {
     @Option(name: .long, help: "Seed of the added noise.")
     var seed: UInt64 = 1
 
-    @Option(
-        name: .long,
-        help: ArgumentHelp(
-            "Per-frame unknowns of the frames: auto (those the model was trained with), none, phase (an alias of phase-gain), phase-gain, phase-gain-timing. A \"nuisance\" key in --config takes precedence.",
-            valueName: "nuisance"))
-    var nuisance: NuisanceOption = .auto
-
-    @Option(name: .long, help: "JSON object overriding configuration fields of the search methods.")
-    var config: String?
+    @OptionGroup var search: SearchSetupOptions
 
     @Option(name: .long, help: "Use only the first N samples.")
     var limit: Int?
@@ -73,8 +65,8 @@ struct Localize: ParsableCommand {
         request.fingerprints = fingerprints
         request.snrDB = snrDb
         request.seed = seed
-        request.nuisance = nuisance.model
-        request.configPatch = config
+        request.nuisance = search.nuisance.model
+        request.configPatch = search.config
         request.limit = limit
         let run = try DatasetLocalization.run(data: data, model: loaded, request: request)
         try output.print(run.report, lines: run.lines)

@@ -12,6 +12,16 @@ enum NuisanceOption: String, ExpressibleByArgument, CaseIterable {
     case phaseGain = "phase-gain"
     case phaseGainTiming = "phase-gain-timing"
 
+    /// `--nuisance` of the commands that localize frames (`localize`, `evaluate`).
+    static let framesHelp = ArgumentHelp(
+        "Per-frame unknowns of the frames: auto (those the model was trained with), none, phase (an alias of phase-gain), phase-gain, phase-gain-timing. A \"nuisance\" key in --config takes precedence.",
+        valueName: "nuisance")
+
+    /// `--nuisance` of `train`: the unknowns of the survey, recorded in the model.
+    static let surveyHelp = ArgumentHelp(
+        "Per-frame unknowns of the survey: auto (what the dataset's 'nuisance' key declares, else detect from close point pairs), none (phase-coherent), phase (a random common phase; an alias of phase-gain, whose free gain costs one real unknown per frame), phase-gain (a random common phase and gain per frame), phase-gain-timing (also a timing offset). Recorded in the model; localizers then remove the same unknowns.",
+        valueName: "nuisance")
+
     /// The explicit choice, nil for `auto`.
     var model: NuisanceModel? {
         switch self {

@@ -42,11 +42,7 @@ struct Train: ParsableCommand {
     )
     var inrStart: ModelTrainer.INRStart = .fit
 
-    @Option(
-        name: .long,
-        help: ArgumentHelp(
-            "Per-frame unknowns of the survey: auto (what the dataset's 'nuisance' key declares, else detect from close point pairs), none (phase-coherent), phase (a random common phase; an alias of phase-gain, whose free gain costs one real unknown per frame), phase-gain (a random common phase and gain per frame), phase-gain-timing (also a timing offset). Recorded in the model; localizers then remove the same unknowns.",
-            valueName: "nuisance"))
+    @Option(name: .long, help: NuisanceOption.surveyHelp)
     var nuisance: NuisanceOption = .auto
 
     @Option(name: .long, help: "Maximum number of propagation paths for the image-source fit.")

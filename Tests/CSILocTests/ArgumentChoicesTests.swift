@@ -79,8 +79,8 @@ import Testing
     @Test func methodChoices() throws {
         let every = SearchMethod.allCases.map(\.rawValue)
         // One SearchMethod for the daemon benchmark, evaluate and (with 3nn) localize; `default` is `robust` everywhere.
-        #expect(try BenchDaemon.parse(["--method", "default"]).method == .robust)
-        #expect(try BenchDaemon.parse(["--method", "offgrid-pi"]).method == .offgridPI)
+        #expect(try BenchDaemon.parse(["--method", "default"]).sent.method == .robust)
+        #expect(try BenchDaemon.parse(["--method", "offgrid-pi"]).sent.method == .offgridPI)
         Self.expectRejected(
             Self.failure(BenchDaemon.self, ["--method", "3nn"]), value: "3nn", option: "--method",
             choices: every + ["default"])
