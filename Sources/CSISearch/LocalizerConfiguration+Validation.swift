@@ -318,16 +318,23 @@ extension LocalizerConfiguration {
             }
         }
 
-        // (c'') the ambiguity map, built once: its cells and lattices.
-        if ambiguityStage && dimension == 2 {
+        // (c'') the ambiguity stage's own fields, and the cells of its map (2-D or span), checked where a map is built.
+        func checkAmbiguityFields() throws {
             try positive(ambiguityCellSize, "ambiguityCellSize")
             try positive(ambiguityRadius, "ambiguityRadius")
             try integer(ambiguityVectors, "ambiguityVectors", 1...64)
             try positive(ambiguityMaxMismatch, "ambiguityMaxMismatch")
             try integer(ambiguityRounds, "ambiguityRounds", 1...16)
-            let cells =
-                max(1, ((region.upper.x - region.lower.x) / ambiguityCellSize).rounded(.up))
+        }
+        func ambiguityCells() -> Double {
+            max(1, ((region.upper.x - region.lower.x) / ambiguityCellSize).rounded(.up))
                 * max(1, ((region.upper.y - region.lower.y) / ambiguityCellSize).rounded(.up))
+        }
+
+        // (c'') the ambiguity map, built once: its cells and lattices.
+        if ambiguityStage && dimension == 2 {
+            try checkAmbiguityFields()
+            let cells = ambiguityCells()
             let side = 2 * max(1, (ambiguityRadius / step).rounded(.down)) + 1
             let evaluations = cells * (side * side + 3 * Double(ambiguityVectors) * 81)
             guard side * side <= maxStage, evaluations.isFinite, evaluations <= 5e7 else {
@@ -343,15 +350,9 @@ extension LocalizerConfiguration {
         if ambiguityStage && arc && arcSpan && dimension == 3 && refinement != .none
             && ArrayAxis(antennas: model.antennaPositions, tolerance: wavelength / 100) != nil
         {
-            try positive(ambiguityCellSize, "ambiguityCellSize")
-            try positive(ambiguityRadius, "ambiguityRadius")
-            try integer(ambiguityVectors, "ambiguityVectors", 1...64)
-            try positive(ambiguityMaxMismatch, "ambiguityMaxMismatch")
-            try integer(ambiguityRounds, "ambiguityRounds", 1...16)
+            try checkAmbiguityFields()
             let spanStep = arcSpanStepWavelengths * wavelength
-            let cells =
-                max(1, ((region.upper.x - region.lower.x) / ambiguityCellSize).rounded(.up))
-                * max(1, ((region.upper.y - region.lower.y) / ambiguityCellSize).rounded(.up))
+            let cells = ambiguityCells()
             let side = 2 * max(1, (ambiguityRadius / spanStep).rounded(.down)) + 1
             let evaluations = cells * (side * side + 27 * Double(ambiguityVectors)) * Double(arcSpanSamples)
             let perFrame = 25 * Double(ambiguityVectors) * Double(arcSpanSamples)
