@@ -8,6 +8,16 @@ import Numerics
 enum NeuralStage {
     /// Below this validation NMSE the physics fit leaves nothing a network could learn at survey density.
     static let physicsGoodEnoughDB = -40.0
+    /// Adam steps per epoch the residual network gets at least (`TrainingOptions.minimumStepsPerEpoch`): on a dense
+    /// 2 m × 2 m NLoS survey (2 970 samples) batches of 512 gave 6 steps per epoch and +4.3/+4.3 dB over the physics
+    /// fit for two seeds; ≈ 32 steps (batches of 64–124) gave +5.4 to +10.3 dB (docs/model-neural.md, "Residual
+    /// network"). Surveys of ≥ 16 384 samples keep the preset's batch of 512.
+    static let residualStepsPerEpoch = 32
+    /// Step scale of the residual network's delay and direction branches (`TrainingOptions.slowStepScale`), after
+    /// they were held for the first tenth of the epochs. At full pace a dense NLoS survey's residual network fell
+    /// back to its first loss within an epoch of their release (seed 2: −16.1 dB for 300 epochs); held and at 0.1 it
+    /// learnt steadily (−21.8 dB; 0.3: −21.4 dB at epoch 171; never held: −21.5 dB) — docs/model-neural.md.
+    static let residualGeometryStepScale = 0.1
 
     /// The preset's options within the time budget: `share` of it, and no more than what is left.
     static func trainingOptions(_ trainer: ModelTrainer, stage: String, share: Double, start: Date) -> TrainingOptions {
@@ -57,16 +67,25 @@ enum NeuralStage {
         let geometry = NeuralGeometry(data: train)
         var net = try MBINR<Float>(
             configuration: trainer.options.preset.mbinr(geometry: geometry), seed: trainer.options.seed)
-        // Align the atoms with the fitted paths (delays, directions) but start with (almost) no amplitude:
-        // the network's output is the residual, which is small.
+        // Align the atoms with the fitted paths (delays, directions) and start at exactly zero output with every
+        // amplitude unit alive (`residualStart`): the network's output is the residual, which is small.
         let warmPoints = Array(train.positions.prefix(4000))
-        let branchLoss = net.warmStart(
-            from: physics, positions: warmPoints, scale: train.scale * 1e-3,
-            epochs: trainer.options.preset == .small ? 5 : 15, seed: trainer.options.seed)
+        let branchLoss = net.residualStart(
+            from: physics, positions: warmPoints, epochs: trainer.options.preset == .small ? 5 : 15,
+            seed: trainer.options.seed)
+        var options = trainingOptions(trainer, stage: "inr on physics residual", share: 0.5, start: start)
+        options.minimumStepsPerEpoch = residualStepsPerEpoch
+        // The atoms' delays and directions stay where the residual start put them while the amplitudes grow from
+        // zero (the first tenth of the epochs), then move at a tenth of the amplitudes' pace.
+        options.slowPrefixes = MBINR<Float>.geometryBranchPrefixes
+        options.freezeEpochs = max(1, options.epochs / 10)
+        options.slowStepScale = residualGeometryStepScale
+        let batch = options.batchSize(samples: train.count)
         log(
             String(
-                format: "train: inr — warm start from %d fitted paths (branch loss %.3g)", physics.sources.count,
-                branchLoss))
+                format:
+                    "train: inr — residual start from %d fitted paths (branch loss %.3g); batches of %d (%d steps per epoch)",
+                physics.sources.count, branchLoss, batch, (train.count + batch - 1) / batch))
         let cancel = CancellationFlag()
         let watcher = Thread { while !cancel.isCancelled { if cancelled() { cancel.cancel() }; usleep(200_000) } }
         watcher.start()
@@ -75,7 +94,7 @@ enum NeuralStage {
             &net, train: train, validation: validation,
             trainTargets: train.residualTargets(base: physics),
             validationTargets: validation.residualTargets(base: physics),
-            options: trainingOptions(trainer, stage: "inr on physics residual", share: 0.5, start: start),
+            options: options,
             cancellation: cancel, progress: progressLine(log))
         if let w = report.memorisationWarning { log("train: WARNING: \(w)") }
         let hybrid = NeuralChannelModel(network: net, scale: train.scale, base: physics)

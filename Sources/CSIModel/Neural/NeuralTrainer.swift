@@ -86,12 +86,15 @@ enum NeuralTrainer {
         BLAS.setThreads(o.blasThreads)
         let targetsS = trainSet.targets.map { S($0) }
 
-        let n = trainSet.positions.count, batch = max(1, min(o.batchSize, n))
+        let n = trainSet.positions.count, batch = o.batchSize(samples: n)
         let stepsPerEpoch = (n + batch - 1) / batch
         var adam = AdamOptimizer<S>(
             parameterCount: network.parameters.count, learningRate: o.learningRate,
             finalLearningRate: o.finalLearningRate, totalSteps: o.epochs * stepsPerEpoch)
         adam.warmupSteps = o.warmupEpochs * stepsPerEpoch
+        let slow = network.parameters.entries.filter { e in o.slowPrefixes.contains { e.name.hasPrefix($0) } }
+            .map { $0.offset..<($0.offset + $0.count) }
+        var slowBefore = [S](repeating: 0, count: slow.reduce(0) { $0 + $1.count })
         var best = network.parameters.values, bestVal = Double.infinity, bestEpoch = 0, sinceBest = 0
         var bestTrain = NMSE(meanDB: .nan, ratioOfSumsDB: .nan, count: 0), bestValN = bestTrain
         var lastTrain: NMSE? = nil, lastVal: NMSE? = nil
@@ -153,7 +156,21 @@ enum NeuralTrainer {
                 }
                 guard loss.isFinite else { stop = .diverged; break training }
                 epochLoss += loss
+                let slowScale = epoch < o.freezeEpochs ? 0 : S(o.slowStepScale)
+                if slowScale != 1 {
+                    var k = 0
+                    for r in slow { for i in r { slowBefore[k] = network.parameters.values[i]; k += 1 } }
+                }
                 adam.update(&network.parameters.values, gradient: total)
+                if slowScale != 1 {
+                    var k = 0
+                    for r in slow {
+                        for i in r {
+                            let v = network.parameters.values[i]
+                            network.parameters.values[i] = slowBefore[k] + slowScale * (v - slowBefore[k]); k += 1
+                        }
+                    }
+                }
             }
             epoch += 1
             if epoch == 1, let minutes = o.minutes {

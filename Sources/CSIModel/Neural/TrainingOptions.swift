@@ -7,8 +7,25 @@ public struct TrainingOptions: Sendable {
     public var learningRate = 1e-3
     /// The cosine decay ends here.
     var finalLearningRate = 1e-5
-    /// Samples per mini-batch.
+    /// Samples per mini-batch (at most; see `minimumStepsPerEpoch`).
     public var batchSize = 512
+    /// At least this many Adam steps per epoch: a training set smaller than `batchSize` × this gets batches of
+    /// ⌈n / this⌉ samples, but never fewer than `minimumBatchSize`. 0 (the default): always `batchSize`.
+    /// What limits a network on a small survey is the number of steps, not of epochs (docs/model-neural.md,
+    /// "Residual network": on a 2 m × 2 m NLoS survey of 2 970 samples, batches of 512 gave 6 steps per epoch).
+    public var minimumStepsPerEpoch = 0
+    /// The smallest batch `minimumStepsPerEpoch` may ask for.
+    public var minimumBatchSize = 64
+    /// Parameters (by tensor-name prefix, e.g. `MBINR.geometryBranchPrefixes`) whose Adam steps are scaled by
+    /// `slowStepScale`, and not taken at all during the first `freezeEpochs` epochs. Adam moves every weight by ≈ the
+    /// learning rate per step whatever the size of its gradient, and an output of a 256-wide layer then moves by
+    /// ≈ 256 × that: for a residual network's delays (units of 100 ns) tens of nanoseconds per step, which throws its
+    /// atoms off the warm-started paths (docs/model-neural.md, "Residual network").
+    public var slowPrefixes: [String] = []
+    /// See `slowPrefixes` (1: no scaling).
+    public var slowStepScale = 1.0
+    /// See `slowPrefixes`.
+    public var freezeEpochs = 0
     /// Epochs of linear learning-rate warm-up (use 1–3 after a warm start so the first Adam steps do not undo it).
     public var warmupEpochs = 0
     /// Maximum number of epochs (the cosine horizon without a time budget).
@@ -52,6 +69,17 @@ public struct TrainingOptions: Sendable {
 
     /// Creates the defaults documented on each property.
     public init() {}
+
+    /// The batch size for `samples` training samples: `batchSize`, shrunk to give `minimumStepsPerEpoch` steps per
+    /// epoch (not below `minimumBatchSize`), never more than the samples.
+    func batchSize(samples n: Int) -> Int {
+        var b = batchSize
+        if minimumStepsPerEpoch > 0 {
+            let wanted = (n + minimumStepsPerEpoch - 1) / minimumStepsPerEpoch
+            b = Swift.min(b, Swift.max(minimumBatchSize, wanted))
+        }
+        return Swift.max(1, Swift.min(b, n))
+    }
 }
 
 /// One progress report, sent after every validation.
