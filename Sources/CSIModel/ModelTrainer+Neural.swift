@@ -9,9 +9,11 @@ enum NeuralStage {
     /// Below this validation NMSE the physics fit leaves nothing a network could learn at survey density.
     static let physicsGoodEnoughDB = -40.0
     /// Adam steps per epoch the residual network gets at least (`TrainingOptions.minimumStepsPerEpoch`): on a dense
-    /// 2 m × 2 m NLoS survey (2 970 samples) batches of 512 gave 6 steps per epoch and +4.3/+4.3 dB over the physics
-    /// fit for two seeds; ≈ 32 steps (batches of 64–124) gave +5.4 to +10.3 dB (docs/model-neural.md, "Residual
-    /// network"). Surveys of ≥ 16 384 samples keep the preset's batch of 512.
+    /// 2 m × 2 m NLoS survey (2 970 samples) batches of 512 gave 6 steps per epoch and +4.3 dB over the physics fit
+    /// for both seeds tried; smaller batches reached +5.4 to +10.3 dB but one run stalled (seed 2, batch 64) until the
+    /// geometry was slowed (`residualGeometryStepScale`); with it, 32 steps (batches of 93) gave +5.7 dB (seed 2) and
+    /// +5.9 dB (seed 1, end to end) — docs/model-neural.md, "Residual network". Surveys of ≥ 16 384 samples keep the
+    /// preset's batch of 512.
     static let residualStepsPerEpoch = 32
     /// Step scale of the residual network's delay and direction branches (`TrainingOptions.slowStepScale`), after
     /// they were held for the first tenth of the epochs. At full pace a dense NLoS survey's residual network fell

@@ -58,4 +58,19 @@ import Testing
         }
         #expect(moved > 0, "the plain step moved no delay/direction weight")
     }
+
+    /// Early stopping does not judge the held epochs: with every parameter held (prefix "") the validation cannot
+    /// improve, and patience 1 would stop at the second epoch; the run lasts past the held epochs instead.
+    @Test func earlyStoppingCountsFromTheRelease() throws {
+        let data = NeuralTrainingTests.tinyData(count: 60)
+        var net = try MBINR<Float>(configuration: NeuralTrainingTests.smallConfig(data), seed: 1)
+        let start = net.parameters.values
+        var o = TrainingOptions()
+        o.epochs = 20; o.batchSize = 50; o.patience = 1; o.validationInterval = 1
+        o.slowPrefixes = [""]; o.freezeEpochs = 6
+        let report = NeuralTrainer.train(
+            &net, data: data, training: Array(0..<50), validation: Array(50..<60), options: o)
+        #expect(report.epochsRun > 6, "stopped at epoch \(report.epochsRun)")
+        #expect(report.epochsRun < 20 || net.parameters.values != start)
+    }
 }

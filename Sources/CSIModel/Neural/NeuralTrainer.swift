@@ -187,7 +187,8 @@ enum NeuralTrainer {
                 if valN.meanDB < bestVal {
                     bestVal = valN.meanDB; best = network.parameters.values; bestEpoch = epoch; sinceBest = 0
                     bestTrain = trainN; bestValN = valN
-                } else {
+                } else if epoch > o.freezeEpochs {
+                    // Held parameter groups (`freezeEpochs`) are not judged: early stopping counts from their release.
                     sinceBest += 1
                 }
                 let t = elapsed()

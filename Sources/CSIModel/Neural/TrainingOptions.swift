@@ -24,7 +24,7 @@ public struct TrainingOptions: Sendable {
     public var slowPrefixes: [String] = []
     /// See `slowPrefixes` (1: no scaling).
     public var slowStepScale = 1.0
-    /// See `slowPrefixes`.
+    /// See `slowPrefixes`. Early stopping (`patience`) counts only the validations after these epochs.
     public var freezeEpochs = 0
     /// Epochs of linear learning-rate warm-up (use 1–3 after a warm start so the first Adam steps do not undo it).
     public var warmupEpochs = 0
