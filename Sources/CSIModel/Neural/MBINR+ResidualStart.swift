@@ -24,7 +24,7 @@ extension MBINR {
     }
 
     /// Tensor-name prefixes of the delay and direction branches (the atoms' geometry), for
-    /// `TrainingOptions.frozenPrefixes`.
+    /// `TrainingOptions.slowPrefixes`.
     static var geometryBranchPrefixes: [String] { ["direction.", "delay."] }
 
     /// Zeroes the weights and biases of the amplitude branch's output layer: z(x) = 0, so w(x) = 0 and Ĥ = 0.
