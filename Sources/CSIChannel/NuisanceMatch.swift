@@ -57,12 +57,19 @@ public struct NuisanceMatch: Sendable {
 
     /// Loads a measured channel H (interleaved complex, antenna-major, N_a·N_s pairs) for the costs that follow.
     public mutating func load(_ measured: UnsafeBufferPointer<Double>) {
+        let (na, ns) = (na, ns)
         var e = 0.0
-        for i in 0..<h.count { h[i] = measured[i]; e += measured[i] * measured[i] }
+        h.withUnsafeMutableBufferPointer { h in
+            for i in 0..<h.count { h[i] = measured[i]; e += measured[i] * measured[i] }
+        }
         energy = e
-        for j in 0..<na {
-            for k in 0..<ns {
-                hRe[k * na + j] = measured[2 * (j * ns + k)]; hIm[k * na + j] = measured[2 * (j * ns + k) + 1]
+        hRe.withUnsafeMutableBufferPointer { re in
+            hIm.withUnsafeMutableBufferPointer { im in
+                for j in 0..<na {
+                    for k in 0..<ns {
+                        re[k * na + j] = measured[2 * (j * ns + k)]; im[k * na + j] = measured[2 * (j * ns + k) + 1]
+                    }
+                }
             }
         }
     }
@@ -116,13 +123,20 @@ public struct NuisanceMatch: Sendable {
             return (max(0, energy - (re * re + im * im) / ff), (re / ff, im / ff), 0)
         case .phaseGainAndTiming:
             var ff = 0.0
-            for k in 0..<ns { cRe[k] = 0; cIm[k] = 0 }
-            for j in 0..<na {
-                for k in 0..<ns {
-                    let i = 2 * (j * ns + k)
-                    let fr = f[i], fi = f[i + 1], hr = h[i], hi = h[i + 1]
-                    ff += fr * fr + fi * fi
-                    cRe[k] += fr * hr + fi * hi; cIm[k] += fr * hi - fi * hr
+            let (na, ns) = (na, ns)
+            h.withUnsafeBufferPointer { h in
+                cRe.withUnsafeMutableBufferPointer { cRe in
+                    cIm.withUnsafeMutableBufferPointer { cIm in
+                        cRe.update(repeating: 0); cIm.update(repeating: 0)
+                        for j in 0..<na {
+                            for k in 0..<ns {
+                                let i = 2 * (j * ns + k)
+                                let fr = f[i], fi = f[i + 1], hr = h[i], hi = h[i + 1]
+                                ff += fr * fr + fi * fi
+                                cRe[k] += fr * hr + fi * hi; cIm[k] += fr * hi - fi * hr
+                            }
+                        }
+                    }
                 }
             }
             guard ff > 0 else { return (energy, (0, 0), 0) }

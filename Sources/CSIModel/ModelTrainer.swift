@@ -282,7 +282,15 @@ public struct ModelTrainer: Sendable {
     /// detector (cheap: one pass over the survey's closest point pairs) sees more unknowns than declared, but that
     /// is logged as a warning.
     func resolveNuisance(_ dataset: CSIDataset, log: (String) -> Void) -> NuisanceModel {
-        if let n = options.nuisance {
+        Self.resolveNuisance(dataset, given: options.nuisance, log: log)
+    }
+
+    /// The survey's per-frame unknowns: `given`, else what the dataset declares, else what `NuisanceDetector`
+    /// finds; each choice is logged with its reason.
+    public static func resolveNuisance(
+        _ dataset: CSIDataset, given: NuisanceModel?, log: (String) -> Void
+    ) -> NuisanceModel {
+        if let n = given {
             log("train: nuisance: \(n.rawValue) (given)")
             return n
         }

@@ -58,4 +58,10 @@ public enum BLAS {
             CblasRowMajor, trans ? CblasTrans : CblasNoTrans, blasint(m), blasint(n), alpha, a, blasint(lda), x, 1,
             beta, y, 1)
     }
+
+    /// xᵀy over `count` contiguous Float64 values.
+    public static func ddot(count: Int, _ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>) -> Double {
+        guard count > 0 else { return 0 }
+        return cblas_ddot(blasint(count), x, 1, y, 1)
+    }
 }

@@ -16,6 +16,11 @@ import Testing
 /// the physics. A deliberate change of the fit's results must re-record them (the failure message prints the
 /// whole canonical record to compare). The decision texts are also checked verbatim, as users read them in
 /// model files.
+///
+/// Re-recorded once since, for a change of rounding only (issue 11: `ImageSourceProblem.fillRows` steps its phasors
+/// across subcarriers by rotation, `project` leaves out the rotation by α e^{−jωτ}): every decision text of the
+/// coherent fits stayed identical; the unsynchronised exact fit moved within round-off (−149.31 → −149.42 dB, its
+/// gauge factor ×21.8 → ×21.9: the gauge is a flat direction of the cost, pinned afterwards).
 @Suite struct ImageSourceFitterRegressionTests {
     /// Direct path + wall reflection seen by an 8-element line array 6 m away (8 subcarriers over 100 MHz);
     /// the direct path is blocked over the survey's corner x, y > 0.5, which gain slopes and gain maps model.
@@ -141,7 +146,7 @@ import Testing
         options.candidatesPerPath = 2
         let (record, result) = Self.record(data, options)
         Self.check(
-            record, digest: "78af2b345d1ad97a",
+            record, digest: "8b43df021a74e351",
             decisions: [
                 "array phase model: spherical -4.55 dB vs plane-wave -4.53 dB on validation (first path)",
                 "stopped at the maximum of 3 paths",
@@ -161,7 +166,7 @@ import Testing
         options.candidatesPerPath = 2
         let (record, result) = Self.record(data, options)
         Self.check(
-            record, digest: "a16633bf4a8753fb",
+            record, digest: "126f9aae5ef589bc",
             decisions: [
                 "array phase model: spherical -3.23 dB vs plane-wave -3.22 dB on validation (first path)",
                 "slow progress at 4 paths (-7.53 dB, last path 0.47 dB): continuing with gain maps during the search (-11.90 dB)",
@@ -184,15 +189,15 @@ import Testing
         options.nuisance = .phaseGainAndTiming
         let (record, result) = Self.record(data, options)
         Self.check(
-            record, digest: "614acbdfc7031462",
+            record, digest: "6c722bc01e6fff40",
             decisions: [
                 "array phase model: spherical -8.76 dB vs plane-wave -8.70 dB on validation (first path)",
                 "stopped at the maximum of 2 paths",
-                "array phase model with all 2 paths: spherical -149.31 dB vs plane-wave -26.29 dB → spherical",
+                "array phase model with all 2 paths: spherical -149.42 dB vs plane-wave -26.29 dB → spherical",
                 "array phase model: spherical",
-                "linear gain variation: -149.14 dB vs -149.31 dB constant → not kept",
-                "per-path gain maps (validation NMSE): σ = 4.3 cm: -149.39 dB, σ = 8.6 cm: -149.12 dB, σ = 17.1 cm: -149.38 dB → not kept",
-                "unsynchronised survey (phase-gain-timing): gains pinned to the survey's mean frame gain (×21.8, -110.5°)",
+                "linear gain variation: -149.08 dB vs -149.42 dB constant → not kept",
+                "per-path gain maps (validation NMSE): σ = 4.3 cm: -148.97 dB, σ = 8.6 cm: -149.10 dB, σ = 17.1 cm: -148.90 dB → not kept",
+                "unsynchronised survey (phase-gain-timing): gains pinned to the survey's mean frame gain (×21.9, -110.5°)",
             ], result)
     }
 

@@ -245,3 +245,131 @@ func sampleModel(_ phase: ArrayPhaseModel, slopes: Bool = true) -> ImageSourceMo
         #expect(worst <= 1e-4, "worst relative gradient error \(worst)")
     }
 }
+
+@Suite struct ImageSourceProblemRowsTests {
+    /// The rows' model part (data zero) equals the model's own channels — computed by another code path — on
+    /// 40 evenly spaced subcarriers (phasors rotated between exact anchors every 32) and on a jittered list
+    /// (a sine and cosine per value).
+    @Test(arguments: [false, true])
+    func residualRowsAreTheModelsChannels(_ jittered: Bool) {
+        let base = sampleModel(.spherical)
+        let frequencies: [Double] = (0..<40).map { k in
+            let jitter: Double = jittered ? 1e3 * Double(k % 3) : 0
+            return 3.5e9 + (Double(k) - 19.5) * 2.5e6 + jitter
+        }
+        let m = ImageSourceModel(
+            sources: base.sources, antennas: base.antennaPositions, frequencies: frequencies, carrier: 3.5e9,
+            phaseModel: .spherical, gainReference: base.gainReference, scale: 1)
+        let positions = [Point3(0.3, 0.1, 1), Point3(-3.4, 7.6, 1.4)]
+        let stride = 2 * 4 * 40
+        let problem = ImageSourceProblem(
+            positions: positions, channels: [Double](repeating: 0, count: positions.count * stride), frame: m.frame,
+            frequencies: frequencies, carrier: 3.5e9, phaseModel: .spherical, gainReference: m.gainReference,
+            slopeAxes: [0, 1], geometryFree: [true, true], width: 1)
+        #expect((problem.uniformWavenumberStep == nil) == jittered)
+        let (offsets, n) = problem.layout
+        let expected = problem.makeModel(m.sources).channels(at: positions)
+        var jac = [Double](repeating: 0, count: stride * n), res = [Double](repeating: 0, count: stride)
+        for p in positions.indices {
+            jac.withUnsafeMutableBufferPointer { jb in
+                res.withUnsafeMutableBufferPointer { rb in
+                    problem.fillRows(
+                        point: p, sources: m.sources, offsets: offsets, columns: n, jacobian: jb.baseAddress!,
+                        residual: rb.baseAddress!)
+                }
+            }
+            let want = Array(expected[(p * stride)..<((p + 1) * stride)])
+            let scale: Double = want.map { abs($0) }.max()!
+            var worst = 0.0
+            for i in 0..<stride { worst = max(worst, abs(res[i] - want[i])) }
+            #expect(worst <= 1e-12 * scale, "point \(p): worst \(worst / scale) of the largest value")
+        }
+    }
+}
+
+extension VariableProjectionTests {
+    /// The normal matrix of an unsynchronised survey equals Σ (P′βJ)ᵀ(P′βJ) built the direct way: each point's
+    /// coherent rows multiplied by β_k = α e^{−jω_k τ} at its optimal nuisance, then projected off the rotated
+    /// nuisance directions βF, jβF, −jωβF by an explicit Gram–Schmidt basis (plus the same gauge pinning).
+    @Test(arguments: [NuisanceModel.phaseAndGain, .phaseGainAndTiming])
+    func normalMatrixEqualsTheRotatedProjectedRows(_ nuisance: NuisanceModel) {
+        let m = sampleModel(.spherical)
+        let positions = [Point3(0.3, 0.1, 1), Point3(-0.4, 0.6, 1), Point3(0.8, -0.5, 1)]
+        let na = 4, ns = 6, stride = 2 * na * ns
+        var rng = SeededGenerator(seed: 11, stream: 2)
+        let data = m.channels(at: positions).map { $0 * m.scale * 0.7 + 0.05 * rng.nextGaussian() }
+        var problem = ImageSourceProblem(
+            positions: positions, channels: data, frame: m.frame, frequencies: m.frequencies,
+            carrier: m.carrier, phaseModel: .spherical, gainReference: m.gainReference,
+            slopeAxes: [0, 1], geometryFree: [true, true], width: 1)
+        problem.nuisance = nuisance
+        var sources = m.sources
+        sources[0].center = sources[0].center + Point3(0.02, -0.01, 0.015)
+        let (offsets, n) = problem.layout
+        var expected = [Double](repeating: 0, count: n * n)
+        var expectedCost = 0.0
+        var match = problem.makeMatch()!
+        for p in positions.indices {
+            var jac = [Double](repeating: 0, count: stride * n), res = [Double](repeating: 0, count: stride)
+            jac.withUnsafeMutableBufferPointer { jb in
+                res.withUnsafeMutableBufferPointer { rb in
+                    problem.fillRows(
+                        point: p, sources: sources, offsets: offsets, columns: n, jacobian: jb.baseAddress!,
+                        residual: rb.baseAddress!)
+                }
+            }
+            let h = Array(data[(p * stride)..<((p + 1) * stride)])
+            let f = zip(res, h).map { $0 + $1 }
+            h.withUnsafeBufferPointer { match.load($0) }
+            let fit = f.withUnsafeBufferPointer { match.evaluate($0.baseAddress!) }
+            expectedCost += fit.cost
+            // β per subcarrier; rotated rows and nuisance directions.
+            var rows = jac, tangents = [[Double]](repeating: [Double](repeating: 0, count: stride), count: 3)
+            for j in 0..<na {
+                for k in 0..<ns {
+                    let w = match.omega[k], i = 2 * (j * ns + k)
+                    let beta =
+                        Complex(fit.alpha.re, fit.alpha.im)
+                        * Complex(sinCos(-w * fit.tau).cos, sinCos(-w * fit.tau).sin)
+                    let bf = beta * Complex(f[i], f[i + 1])
+                    tangents[0][i] = bf.real; tangents[0][i + 1] = bf.imaginary
+                    tangents[1][i] = -bf.imaginary; tangents[1][i + 1] = bf.real
+                    tangents[2][i] = w * bf.imaginary; tangents[2][i + 1] = -w * bf.real
+                    for c in 0..<n {
+                        let d = beta * Complex(jac[i * n + c], jac[(i + 1) * n + c])
+                        rows[i * n + c] = d.real; rows[(i + 1) * n + c] = d.imaginary
+                    }
+                }
+            }
+            var basis: [[Double]] = []
+            for t in tangents.prefix(nuisance == .phaseGainAndTiming ? 3 : 2) {
+                var v = t
+                for b in basis {
+                    let dot = zip(v, b).reduce(0) { $0 + $1.0 * $1.1 }
+                    v = zip(v, b).map { $0 - dot * $1 }
+                }
+                let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
+                basis.append(v.map { $0 / norm })
+            }
+            for c in 0..<n {
+                for b in basis {
+                    var dot = 0.0
+                    for i in 0..<stride { dot += b[i] * rows[i * n + c] }
+                    for i in 0..<stride { rows[i * n + c] -= dot * b[i] }
+                }
+            }
+            for a in 0..<n {
+                for b in 0..<n {
+                    for i in 0..<stride { expected[a * n + b] += rows[i * n + a] * rows[i * n + b] }
+                }
+            }
+        }
+        problem.pinGauge(&expected, sources: sources, offsets: offsets, n: n)
+        let (cost, jtj, _) = problem.normalEquations(sources)
+        #expect(abs(cost - 0.5 * expectedCost) <= 1e-9 * expectedCost)
+        let scale: Double = expected.map { abs($0) }.max()!
+        var worst = 0.0
+        for i in 0..<(n * n) { worst = max(worst, abs(jtj[i] - expected[i])) }
+        #expect(worst <= 1e-9 * scale, "worst \(worst / scale) of the largest entry")
+    }
+}

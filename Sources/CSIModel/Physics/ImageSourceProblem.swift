@@ -33,6 +33,20 @@ struct ImageSourceProblem: @unchecked Sendable {
     var nuisance: NuisanceModel = .none
 
     var valuesPerPoint: Int { 2 * frame.offsets.count * frequencies.count }
+    /// Δk = 2πΔf/c when the subcarriers are evenly spaced to 10⁻¹² relative (so that rotating by e^{−jΔk d}
+    /// stays exact to ≈ 10⁻⁹ rad at 100 m), else nil.
+    var uniformWavenumberStep: Double? {
+        guard frequencies.count >= 2 else { return nil }
+        let df = frequencies[1] - frequencies[0]
+        let tolerance = 1e-12 * frequencies.map(abs).max()!
+        for k in 2..<frequencies.count where abs(frequencies[k] - frequencies[0] - Double(k) * df) > tolerance {
+            return nil
+        }
+        return 2 * Double.pi * df / speedOfLight
+    }
+    /// Subcarriers between exact phasors in `fillRows` (rotations between them: the recurrence's round-off stays
+    /// ≈ 10⁻¹⁵).
+    static let anchorEvery = 32
     var gainParameters: Int { 2 + 2 * slopeAxes.count }
 
     /// Offset of each source's first parameter, and the total count.
@@ -145,6 +159,7 @@ struct ImageSourceProblem: @unchecked Sendable {
                             var resid = [Double](repeating: 0, count: pointsPerBlock * stride)
                             var cost = 0.0
                             var match = makeMatch()
+                            var projection = ProjectionScratch(values: stride, columns: n)
                             let mine = Array(Swift.stride(from: task, to: positions.count, by: tasks))
                             var start = 0
                             while start < mine.count {
@@ -160,7 +175,7 @@ struct ImageSourceProblem: @unchecked Sendable {
                                             if match != nil {
                                                 project(
                                                     point: mine[start + i], columns: n, match: &match!,
-                                                    jacobian: jb.baseAddress! + i * stride * n,
+                                                    scratch: &projection, jacobian: jb.baseAddress! + i * stride * n,
                                                     residual: rb.baseAddress! + i * stride)
                                             }
                                         }
@@ -213,6 +228,7 @@ struct ImageSourceProblem: @unchecked Sendable {
         for t in 0..<stride { residual[t] = -channels[base + t] }
         let k0 = 2 * Double.pi * carrier / speedOfLight
         let dx = x - gainReference
+        let wavenumberStep = uniformWavenumberStep
         for (l, src) in sources.enumerated() {
             let g = src.gain(at: x, reference: gainReference)
             var col = offsets[l]
@@ -236,9 +252,17 @@ struct ImageSourceProblem: @unchecked Sendable {
                     dCenterJ = -(delta - n * n.dot(delta)) * (k0 / d)
                     rotVector = delta.cross(n) * k0
                 }
+                // e^{j(φ − k_f d)} across subcarriers: exact at every `anchorEvery`-th, rotated by e^{−jΔk d} between
+                // (uniform subcarriers; a sine and cosine per value otherwise).
+                let step = wavenumberStep.map { sinCos(-$0 * d) }
+                var sn = 0.0, cs = 1.0
                 for k in 0..<ns {
                     let kf = 2 * Double.pi * frequencies[k] / speedOfLight
-                    let (sn, cs) = sinCos(dirPhase - kf * d)
+                    if let step, k % Self.anchorEvery != 0 {
+                        (sn, cs) = (sn * step.cos + cs * step.sin, cs * step.cos - sn * step.sin)
+                    } else {
+                        (sn, cs) = sinCos(dirPhase - kf * d)
+                    }
                     let bre = cs / d, bim = sn / d
                     let tre = g.real * bre - g.imaginary * bim, tim = g.real * bim + g.imaginary * bre
                     let row = 2 * (j * ns + k)
@@ -328,8 +352,14 @@ extension ImageSourceProblem {
     /// Turns one point's coherent rows (residual F − H, Jacobian ∂F/∂θ) into the variable-projection rows at the
     /// point's optimal nuisance (see the type's comment). A point where the model is zero keeps its coherent rows,
     /// so that the first gains can move off zero.
+    ///
+    /// With β_k = α e^{−jω_k τ} per subcarrier, the rows of the reduced problem are P′(βJ) with P′ the projector
+    /// off the nuisance directions βF, jβF, −jωβF. Multiplying by β is |α| times a rotation U, and P′ = U P Uᵀ
+    /// with P the projector off F, jF, −jωF, so P′(βJ) = |α| U P J: the rotation is left out and the residual
+    /// rotated back instead (r̃ = β̄ r / |α|, same norm). JᵀJ and Jᵀr are those of the rotated rows exactly; the
+    /// nuisance directions no longer depend on α or τ.
     func project(
-        point p: Int, columns n: Int, match: inout NuisanceMatch,
+        point p: Int, columns n: Int, match: inout NuisanceMatch, scratch: inout ProjectionScratch,
         jacobian: UnsafeMutablePointer<Double>, residual: UnsafeMutablePointer<Double>
     ) {
         let stride = valuesPerPoint, ns = frequencies.count, na = frame.offsets.count
@@ -338,13 +368,13 @@ extension ImageSourceProblem {
         // F = residual + H.
         for t in 0..<stride { residual[t] += channels[base + t] }
         let fit = match.evaluate(residual)
-        guard fit.alpha.re != 0 || fit.alpha.im != 0 else {
+        let magnitude = (fit.alpha.re * fit.alpha.re + fit.alpha.im * fit.alpha.im).squareRoot()
+        guard magnitude > 0, magnitude.isFinite else {
             for t in 0..<stride { residual[t] -= channels[base + t] }
             return
         }
-        let timing = nuisance == .phaseGainAndTiming
-        // Tangent directions of the nuisance at the optimum, as columns of t (stride × 3).
-        var t = [Double](repeating: 0, count: 3 * stride)
+        let q = nuisance == .phaseGainAndTiming ? 3 : 2
+        let t = scratch.tangents, coef = scratch.coefficients
         for k in 0..<ns {
             let w = match.omega[k]
             let (sn, cs) = sinCos(-w * fit.tau)
@@ -352,49 +382,49 @@ extension ImageSourceProblem {
             for j in 0..<na {
                 let i = 2 * (j * ns + k)
                 let fr = residual[i], fi = residual[i + 1]
-                let mr = br * fr - bi * fi, mi = br * fi + bi * fr
-                residual[i] = mr - channels[base + i]; residual[i + 1] = mi - channels[base + i + 1]
-                t[i] = mr; t[i + 1] = mi // α D F
-                t[stride + i] = -mi; t[stride + i + 1] = mr // j α D F
-                t[2 * stride + i] = w * mi; t[2 * stride + i + 1] = -w * mr // −jω α D F
-                let rowRe = jacobian + i * n, rowIm = jacobian + (i + 1) * n
-                for c in 0..<n {
-                    let dr = rowRe[c], di = rowIm[c]
-                    rowRe[c] = br * dr - bi * di; rowIm[c] = br * di + bi * dr
-                }
+                t[i] = fr; t[i + 1] = fi // F
+                t[stride + i] = -fi; t[stride + i + 1] = fr // j F
+                t[2 * stride + i] = w * fi; t[2 * stride + i + 1] = -w * fr // −jω F
+                let rr = br * fr - bi * fi - channels[base + i], ri = br * fi + bi * fr - channels[base + i + 1]
+                residual[i] = (br * rr + bi * ri) / magnitude; residual[i + 1] = (br * ri - bi * rr) / magnitude
             }
         }
-        // Orthonormal basis of the tangent space (Gram–Schmidt; the first two are already orthogonal).
-        let q = timing ? 3 : 2
+        // Orthonormal basis of the nuisance directions (Gram–Schmidt; the first two are already orthogonal).
         for a in 0..<q {
+            let ta = t + a * stride
             for b in 0..<a {
-                var dot = 0.0
-                for i in 0..<stride { dot += t[a * stride + i] * t[b * stride + i] }
-                for i in 0..<stride { t[a * stride + i] -= dot * t[b * stride + i] }
+                let tb = t + b * stride
+                let dot = BLAS.ddot(count: stride, ta, tb)
+                for i in 0..<stride { ta[i] -= dot * tb[i] }
             }
-            var norm = 0.0
-            for i in 0..<stride { norm += t[a * stride + i] * t[a * stride + i] }
+            let norm = BLAS.ddot(count: stride, ta, ta)
             let inv = norm > 0 ? 1 / norm.squareRoot() : 0
-            for i in 0..<stride { t[a * stride + i] *= inv }
+            for i in 0..<stride { ta[i] *= inv }
         }
-        // J ← (I − QQᵀ) J, column by column of coefficients: c = Qᵀ J (q × n), then J −= Q c.
-        var coef = [Double](repeating: 0, count: q * n)
-        for i in 0..<stride {
-            let row = jacobian + i * n
-            for a in 0..<q {
-                let ta = t[a * stride + i]
-                if ta == 0 { continue }
-                for c in 0..<n { coef[a * n + c] += ta * row[c] }
-            }
-        }
-        for i in 0..<stride {
-            let row = jacobian + i * n
-            for a in 0..<q {
-                let ta = t[a * stride + i]
-                if ta == 0 { continue }
-                for c in 0..<n { row[c] -= ta * coef[a * n + c] }
-            }
-        }
+        // J ← |α| (I − QQᵀ) J: coefficients c = Qᵀ J (q × n), then J = |α| (J − Q c).
+        BLAS.gemm(m: q, n: n, k: stride, a: t, lda: stride, b: jacobian, ldb: n, c: coef, ldc: n)
+        BLAS.gemm(
+            transA: true, m: stride, n: n, k: q, alpha: -magnitude, a: t, lda: stride, b: coef, ldb: n,
+            beta: magnitude, c: jacobian, ldc: n)
+    }
+}
+
+/// Buffers of ``ImageSourceProblem/project(point:columns:match:scratch:jacobian:residual:)`` for one thread: the
+/// three nuisance directions of a point and their coefficients, allocated once per normal-equations pass.
+struct ProjectionScratch: ~Copyable {
+    let tangents: UnsafeMutablePointer<Double>
+    let coefficients: UnsafeMutablePointer<Double>
+
+    init(values: Int, columns: Int) {
+        tangents = .allocate(capacity: max(3 * values, 1))
+        tangents.initialize(repeating: 0, count: max(3 * values, 1))
+        coefficients = .allocate(capacity: max(3 * columns, 1))
+        coefficients.initialize(repeating: 0, count: max(3 * columns, 1))
+    }
+
+    deinit {
+        tangents.deallocate()
+        coefficients.deallocate()
     }
 }
 
