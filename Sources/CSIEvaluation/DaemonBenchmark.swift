@@ -224,7 +224,7 @@ public struct DaemonBenchmark: Sendable {
         let frames = request.frames
         let window = request.window ?? 4 * request.workers
         var rssAfter1k = 0
-        let cpu0 = ProcessStatistics.cpuSeconds(ofThreadsNamed: "csilocd-")
+        let cpu0 = ProcessStatistics.cpuSecondsPerThread(named: "csilocd-")
         let solver0 = harness.daemon.metrics.snapshot().localizeCPUSeconds
         let t0 = ContinuousClock.now
         for i in 0..<frames {
@@ -239,7 +239,7 @@ public struct DaemonBenchmark: Sendable {
             if ProcessStatistics.seconds(since: t0) > 3600 { break }
         }
         let elapsed = ProcessStatistics.seconds(since: t0)
-        let daemonCPU = ProcessStatistics.cpuSeconds(ofThreadsNamed: "csilocd-") - cpu0
+        let daemonCPU = ProcessStatistics.cpuSeconds(ofThreadsNamed: "csilocd-", since: cpu0)
         let solverCPU = harness.daemon.metrics.snapshot().localizeCPUSeconds - solver0
         let state = sink.state.withLock { $0 }
         return ThroughDaemon(

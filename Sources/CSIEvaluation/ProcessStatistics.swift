@@ -24,18 +24,31 @@ package enum ProcessStatistics {
     /// Summed user + system CPU time, s, of this process's threads whose name starts with `prefix`
     /// (e.g. `csilocd-`: the daemon's receive and worker threads).
     package static func cpuSeconds(ofThreadsNamed prefix: String) -> Double {
+        cpuSecondsPerThread(named: prefix).values.reduce(0, +)
+    }
+
+    /// CPU time used since `start` (a ``cpuSecondsPerThread(named:)`` reading) by the threads named `prefix` that
+    /// are alive now: threads that ended in between are left out rather than subtracted (another daemon of the
+    /// same process, e.g. a concurrent test's, may end meanwhile), so the figure is never negative.
+    package static func cpuSeconds(ofThreadsNamed prefix: String, since start: [Int: Double]) -> Double {
+        cpuSecondsPerThread(named: prefix).reduce(0) { $0 + max(0, $1.value - (start[$1.key] ?? 0)) }
+    }
+
+    /// User + system CPU time, s, of each thread of this process whose name starts with `prefix`, by thread id.
+    package static func cpuSecondsPerThread(named prefix: String) -> [Int: Double] {
         let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
-        var total = 0.0
+        var times: [Int: Double] = [:]
         for tid in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? [] {
-            guard let comm = try? String(contentsOfFile: "/proc/self/task/\(tid)/comm", encoding: .utf8),
+            guard let id = Int(tid),
+                let comm = try? String(contentsOfFile: "/proc/self/task/\(tid)/comm", encoding: .utf8),
                 comm.hasPrefix(prefix),
                 let stat = try? String(contentsOfFile: "/proc/self/task/\(tid)/stat", encoding: .utf8),
                 let fields = statFields(stat), fields.count > 12,
                 let user = Double(fields[11]), let system = Double(fields[12])
             else { continue }
-            total += (user + system) / ticks
+            times[id] = (user + system) / ticks
         }
-        return total
+        return times
     }
 
     /// The fields of a `stat` line after the `(comm)` field (which may contain spaces): field 3 (`state`) first.

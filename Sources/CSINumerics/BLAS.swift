@@ -59,6 +59,25 @@ public enum BLAS {
             beta, y, 1)
     }
 
+    /// C(m×n) = op(A)·op(B) for complex Float64 matrices stored interleaved (re, im), row-major, leading
+    /// dimensions in complex elements (`cblas_zgemm`; op is the plain transpose, not the conjugate).
+    public static func zgemm(
+        transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
+        a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
+        c: UnsafeMutablePointer<Double>, ldc: Int
+    ) {
+        guard m > 0, n > 0 else { return }
+        var one = (1.0, 0.0), zero = (0.0, 0.0)
+        withUnsafePointer(to: &one) { alpha in
+            withUnsafePointer(to: &zero) { beta in
+                cblas_zgemm(
+                    CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                    blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c,
+                    blasint(ldc))
+            }
+        }
+    }
+
     /// xᵀy over `count` contiguous Float64 values.
     public static func ddot(count: Int, _ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>) -> Double {
         guard count > 0 else { return 0 }

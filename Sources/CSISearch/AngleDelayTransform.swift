@@ -1,3 +1,4 @@
+import CSINumerics
 import Foundation
 
 /// The angle–delay image of a channel: |2-D DFT| of H zero-padded ×2 over (antenna, subcarrier), the
@@ -14,38 +15,44 @@ import Foundation
 /// docs/localization.md, "Unsynchronised frames"). r₁ is a smooth function of the channel, so nearby
 /// positions stay nearby in feature space.
 ///
-/// Twiddles are precomputed; `image(of:into:workspace:)` costs 2N_a·N_s·(N_a + 2N_s) complex MACs.
+/// Both DFTs are complex matrix products through BLAS (`BLAS.zgemm`) with precomputed twiddles; an image costs
+/// 2N_a·N_s·(N_a + 2N_s) complex MACs.
 public struct AngleDelayTransform: Sendable {
     let antennas: Int
     public let subcarriers: Int
     let timingInvariant: Bool
     /// Length of a feature vector: (2N_a)·(2N_s) magnitudes.
     var featureCount: Int { 4 * antennas * subcarriers }
-    let antennaRe: [Double], antennaIm: [Double] // (2N_a) × N_a
-    let subcarrierRe: [Double], subcarrierIm: [Double] // (2N_s) × N_s
+    /// W^{pj} for the zero-padded antenna DFT, (2N_a) × N_a complex, interleaved, row-major.
+    let antennaTwiddles: [Double]
+    /// W^{qk} for the zero-padded subcarrier DFT, (2N_s) × N_s complex, interleaved, row-major.
+    let subcarrierTwiddles: [Double]
 
     public init(antennas: Int, subcarriers: Int, timingInvariant: Bool = false) {
         self.antennas = antennas; self.subcarriers = subcarriers; self.timingInvariant = timingInvariant
-        func table(_ n: Int) -> ([Double], [Double]) {
-            var re = [Double](repeating: 0, count: 2 * n * n), im = re
+        func table(_ n: Int) -> [Double] {
+            var w = [Double](repeating: 0, count: 4 * n * n)
             for p in 0..<(2 * n) {
                 for j in 0..<n {
                     let phi = -2 * Double.pi * Double(p * j) / Double(2 * n)
-                    re[p * n + j] = cos(phi); im[p * n + j] = sin(phi)
+                    w[2 * (p * n + j)] = cos(phi); w[2 * (p * n + j) + 1] = sin(phi)
                 }
             }
-            return (re, im)
+            return w
         }
-        (antennaRe, antennaIm) = table(antennas)
-        (subcarrierRe, subcarrierIm) = table(subcarriers)
+        antennaTwiddles = table(antennas)
+        subcarrierTwiddles = table(subcarriers)
     }
 
     /// Working memory for one transform.
     struct Workspace: Sendable {
-        var aRe: [Double], aIm: [Double], power: [Double], evenPower: [Double]
+        /// The antenna DFT A, (2N_a) × N_s complex, and the image B, (2N_a) × (2N_s) complex (interleaved).
+        var a: [Double], b: [Double]
+        /// Powers of the un-padded bins, for the noise median.
+        var evenPower: [Double]
         init(_ t: AngleDelayTransform) {
-            aRe = .init(repeating: 0, count: 2 * t.antennas * t.subcarriers); aIm = aRe
-            power = .init(repeating: 0, count: 4 * t.antennas * t.subcarriers)
+            a = .init(repeating: 0, count: 4 * t.antennas * t.subcarriers)
+            b = .init(repeating: 0, count: 8 * t.antennas * t.subcarriers)
             evenPower = .init(repeating: 0, count: t.antennas * t.subcarriers)
         }
     }
@@ -59,57 +66,53 @@ public struct AngleDelayTransform: Sendable {
         workspace w: inout Workspace
     ) -> Double {
         let na = antennas, ns = subcarriers, np = 2 * na, nq = 2 * ns
-        // A[p][k] = Σ_j H[j][k] W^{pj}
-        for p in 0..<np {
-            for k in 0..<ns {
-                var sr = 0.0, si = 0.0
-                for j in 0..<na {
-                    let hr = h[2 * (j * ns + k)], hi = h[2 * (j * ns + k) + 1]
-                    let wr = antennaRe[p * na + j], wi = antennaIm[p * na + j]
-                    sr += hr * wr - hi * wi; si += hr * wi + hi * wr
+        let timingInvariant = timingInvariant
+        return w.a.withUnsafeMutableBufferPointer { a in
+            w.b.withUnsafeMutableBufferPointer { b in
+                w.evenPower.withUnsafeMutableBufferPointer { even in
+                    let a = a.baseAddress!, b = b.baseAddress!
+                    // A[p][k] = Σ_j W^{pj} H[j][k]
+                    antennaTwiddles.withUnsafeBufferPointer {
+                        BLAS.zgemm(m: np, n: ns, k: na, a: $0.baseAddress!, lda: na, b: h, ldb: ns, c: a, ldc: ns)
+                    }
+                    if timingInvariant { Self.alignMeanDelay(a, rows: np, columns: ns) }
+                    // B[p][q] = Σ_k A[p][k] W^{qk}
+                    subcarrierTwiddles.withUnsafeBufferPointer {
+                        BLAS.zgemm(
+                            transB: true, m: np, n: nq, k: ns, a: a, lda: ns, b: $0.baseAddress!, ldb: ns, c: b,
+                            ldc: nq)
+                    }
+                    var total = 0.0
+                    for i in 0..<(np * nq) {
+                        let pw = b[2 * i] * b[2 * i] + b[2 * i + 1] * b[2 * i + 1]
+                        b[i] = pw // powers overwrite the front half (index i ≤ 2i: never read again)
+                        total += pw
+                    }
+                    let scale = total > 0 ? 1 / total.squareRoot() : 0
+                    var e = 0
+                    for p in 0..<np {
+                        for q in 0..<nq {
+                            let pw = b[p * nq + q]
+                            out[p * nq + q] = Float(pw.squareRoot() * scale)
+                            if p % 2 == 0 && q % 2 == 0 { even[e] = pw; e += 1 }
+                        }
+                    }
+                    let median = Selection.kthSmallest(even, even.count / 2)
+                    return median / log(2.0) / Double(na * ns)
                 }
-                w.aRe[p * ns + k] = sr; w.aIm[p * ns + k] = si
             }
         }
-        if timingInvariant { alignMeanDelay(&w) }
-        // B[p][q] = Σ_k A[p][k] W^{qk}; store |B|².
-        var total = 0.0
-        for p in 0..<np {
-            for q in 0..<nq {
-                var sr = 0.0, si = 0.0
-                for k in 0..<ns {
-                    let ar = w.aRe[p * ns + k], ai = w.aIm[p * ns + k]
-                    let wr = subcarrierRe[q * ns + k], wi = subcarrierIm[q * ns + k]
-                    sr += ar * wr - ai * wi; si += ar * wi + ai * wr
-                }
-                let pw = sr * sr + si * si
-                w.power[p * nq + q] = pw
-                total += pw
-            }
-        }
-        let scale = total > 0 ? 1 / total.squareRoot() : 0
-        var e = 0
-        for p in 0..<np {
-            for q in 0..<nq {
-                let pw = w.power[p * nq + q]
-                out[p * nq + q] = Float(pw.squareRoot() * scale)
-                if p % 2 == 0 && q % 2 == 0 { w.evenPower[e] = pw; e += 1 }
-            }
-        }
-        w.evenPower.sort()
-        let median = w.evenPower[w.evenPower.count / 2]
-        return median / log(2.0) / Double(na * ns)
     }
 
-    /// Removes the channel's own mean-delay slope from the antenna DFT in `w.aRe/aIm` (see the type's comment).
-    private func alignMeanDelay(_ w: inout Workspace) {
-        let np = 2 * antennas, ns = subcarriers
+    /// Removes the channel's own mean-delay slope from the antenna DFT `a` (rows × columns complex, interleaved;
+    /// see the type's comment).
+    private static func alignMeanDelay(_ a: UnsafeMutablePointer<Double>, rows np: Int, columns ns: Int) {
         guard ns > 1 else { return }
         var rr = 0.0, ri = 0.0
         for p in 0..<np {
             for k in 0..<(ns - 1) {
-                let ar = w.aRe[p * ns + k + 1], ai = w.aIm[p * ns + k + 1]
-                let br = w.aRe[p * ns + k], bi = w.aIm[p * ns + k]
+                let i = 2 * (p * ns + k)
+                let ar = a[i + 2], ai = a[i + 3], br = a[i], bi = a[i + 1]
                 rr += ar * br + ai * bi; ri += ai * br - ar * bi
             }
         }
@@ -118,8 +121,9 @@ public struct AngleDelayTransform: Sendable {
         for k in 1..<ns {
             let c = cos(Double(k) * slope), s = -sin(Double(k) * slope)
             for p in 0..<np {
-                let ar = w.aRe[p * ns + k], ai = w.aIm[p * ns + k]
-                w.aRe[p * ns + k] = ar * c - ai * s; w.aIm[p * ns + k] = ar * s + ai * c
+                let i = 2 * (p * ns + k)
+                let ar = a[i], ai = a[i + 1]
+                a[i] = ar * c - ai * s; a[i + 1] = ar * s + ai * c
             }
         }
     }

@@ -121,6 +121,38 @@ struct HarnessTests {
         #expect(x > 0 && ProcessStatistics.threadCPUSeconds() > t0)
         #expect(ProcessStatistics.cpuSeconds(ofThreadsNamed: "no-such-thread-") == 0)
     }
+
+    /// CPU time since a reading counts the threads alive now and leaves out those that ended in between (the
+    /// daemon bench once read a negative figure when a concurrent test's daemon threads ended).
+    @Test func threadCPUSinceAReadingIsNeverNegative() {
+        let busy = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0),
+            ended = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            try? "cputest-spin".write(toFile: "/proc/thread-self/comm", atomically: false, encoding: .utf8)
+            let t0 = ProcessStatistics.threadCPUSeconds()
+            var x = 0.0
+            while ProcessStatistics.threadCPUSeconds() - t0 < 0.15 { x += 1 }
+            if x < 0 { print(x) }
+            busy.signal()
+            release.wait()
+            ended.signal()
+        }
+        let before = ProcessStatistics.cpuSecondsPerThread(named: "cputest-")
+        thread.start()
+        busy.wait()
+        let during = ProcessStatistics.cpuSecondsPerThread(named: "cputest-")
+        #expect(during.count == 1 && during.values.first! >= 0.1)
+        #expect(ProcessStatistics.cpuSeconds(ofThreadsNamed: "cputest-", since: before) >= 0.1)
+        release.signal()
+        ended.wait()
+        var gone = false
+        for _ in 0..<200 where !gone {
+            gone = ProcessStatistics.cpuSecondsPerThread(named: "cputest-").isEmpty
+            if !gone { usleep(10_000) }
+        }
+        #expect(gone)
+        #expect(ProcessStatistics.cpuSeconds(ofThreadsNamed: "cputest-", since: during) == 0)
+    }
 }
 
 /// The demo's pieces end to end on the tiny scene's oracle: capture, daemon on ipc sockets, replay, summary.
