@@ -221,14 +221,9 @@ func sampleModel(_ phase: ArrayPhaseModel, slopes: Bool = true) -> ImageSourceMo
                 }
             }
         }
-        var problem = ImageSourceProblem(
-            positions: positions, channels: data, frame: m.frame, frequencies: m.frequencies,
-            carrier: m.carrier, phaseModel: .spherical, gainReference: m.gainReference,
-            slopeAxes: [0, 1], geometryFree: [true, true], width: 1)
-        problem.nuisance = nuisance
+        let problem = Self.problem(m, positions: positions, data: data, nuisance: nuisance)
         // Perturb the sources so that the gradient is not zero.
-        var sources = m.sources
-        sources[0].center = sources[0].center + Point3(0.02, -0.01, 0.015)
+        var sources = Self.perturbed(m.sources)
         sources[1].gain = sources[1].gain * Complex(1.1, 0.2)
         let (_, _, jtr) = problem.normalEquations(sources)
         let theta = problem.pack(sources)
@@ -288,6 +283,25 @@ func sampleModel(_ phase: ArrayPhaseModel, slopes: Bool = true) -> ImageSourceMo
 }
 
 extension VariableProjectionTests {
+    /// The fitting problem of `m`'s two sources (geometry free, gain slopes in x and y) on `data` with `nuisance`.
+    static func problem(
+        _ m: ImageSourceModel, positions: [Point3], data: [Double], nuisance: NuisanceModel
+    ) -> ImageSourceProblem {
+        var problem = ImageSourceProblem(
+            positions: positions, channels: data, frame: m.frame, frequencies: m.frequencies,
+            carrier: m.carrier, phaseModel: .spherical, gainReference: m.gainReference,
+            slopeAxes: [0, 1], geometryFree: [true, true], width: 1)
+        problem.nuisance = nuisance
+        return problem
+    }
+
+    /// `sources` with the first one's centre moved by a few centimetres (off the data's optimum).
+    static func perturbed(_ sources: [ImageSource]) -> [ImageSource] {
+        var sources = sources
+        sources[0].center = sources[0].center + Point3(0.02, -0.01, 0.015)
+        return sources
+    }
+
     /// The normal matrix of an unsynchronised survey equals Σ (P′βJ)ᵀ(P′βJ) built the direct way: each point's
     /// coherent rows multiplied by β_k = α e^{−jω_k τ} at its optimal nuisance, then projected off the rotated
     /// nuisance directions βF, jβF, −jωβF by an explicit Gram–Schmidt basis (plus the same gauge pinning).
@@ -298,13 +312,8 @@ extension VariableProjectionTests {
         let na = 4, ns = 6, stride = 2 * na * ns
         var rng = SeededGenerator(seed: 11, stream: 2)
         let data = m.channels(at: positions).map { $0 * m.scale * 0.7 + 0.05 * rng.nextGaussian() }
-        var problem = ImageSourceProblem(
-            positions: positions, channels: data, frame: m.frame, frequencies: m.frequencies,
-            carrier: m.carrier, phaseModel: .spherical, gainReference: m.gainReference,
-            slopeAxes: [0, 1], geometryFree: [true, true], width: 1)
-        problem.nuisance = nuisance
-        var sources = m.sources
-        sources[0].center = sources[0].center + Point3(0.02, -0.01, 0.015)
+        let problem = Self.problem(m, positions: positions, data: data, nuisance: nuisance)
+        let sources = Self.perturbed(m.sources)
         let (offsets, n) = problem.layout
         var expected = [Double](repeating: 0, count: n * n)
         var expectedCost = 0.0

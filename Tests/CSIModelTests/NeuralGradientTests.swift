@@ -77,6 +77,19 @@ import Testing
         }
     }
 
+    /// The Float32 network (the trainer's and the localizer's) computes the Float64 network's function to Float32
+    /// accuracy on an irregular array, whose antenna phasors take the vectorised Float32 sine/cosine path.
+    @Test func float32NetworkMatchesFloat64OnAnIrregularArray() throws {
+        let exact = try Self.mbinr(learnableAtoms: true, irregularArray: true)
+        var fast = try MBINR<Float>(configuration: exact.configuration, seed: 3)
+        fast.parameters.values = exact.parameters.values.map { Float($0) }
+        let x = S.positions(16, seed: 9)
+        let a = exact.predict(x), b = fast.predict(x).map { Double($0) }
+        var error = 0.0, energy = 0.0
+        for i in a.indices { error += (a[i] - b[i]) * (a[i] - b[i]); energy += a[i] * a[i] }
+        #expect(energy > 0 && (error / energy).squareRoot() < 1e-5, "relative error \((error / energy).squareRoot())")
+    }
+
     /// Extrapolation API at the training antennas and subcarriers reproduces the ordinary output.
     @Test func extrapolationAtTrainingGeometryIsIdentity() throws {
         let net = try Self.mbinr(learnableAtoms: false)

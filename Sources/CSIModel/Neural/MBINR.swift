@@ -185,6 +185,10 @@ extension MBINR {
         let tOff = head.offsets.map { Scalar($0) }, tNorm = head.offsetNorms.map { Scalar($0) }
         let curv = Scalar(configuration.curvatureScale)
         let twoPiTau = Scalar(2 * Double.pi * configuration.delayScale)
+        // Per-antenna phases of one atom and their sines/cosines (non-uniform arrays).
+        let theta = UnsafeMutablePointer<Double>.allocate(capacity: max(na, 1))
+        let sines = UnsafeMutablePointer<Float>.allocate(capacity: 2 * max(na, 1))
+        defer { theta.deallocate(); sines.deallocate() }
         ar.withUnsafeMutableBufferPointer { arb in
             ai.withUnsafeMutableBufferPointer { aib in
                 fr.withUnsafeMutableBufferPointer { frb in
@@ -205,9 +209,11 @@ extension MBINR {
                                     for j in 0..<na {
                                         var sj: Scalar = 0
                                         for q in 0..<P { sj += mu[row + i * P + q] * tOff[j * P + q] }
-                                        let th = kr * (sj - qv * (tNorm[j] - sj * sj) / 2)
-                                        arb[ao + j * n] = Scalar.cos(th); aib[ao + j * n] = Scalar.sin(th)
+                                        theta[j] = Double(kr * (sj - qv * (tNorm[j] - sj * sj) / 2))
                                     }
+                                    phasors(
+                                        theta, count: na, re: arb.baseAddress! + ao, im: aib.baseAddress! + ao,
+                                        stride: n, scratch: sines)
                                 }
                                 let fo = b * ns * n + i
                                 let r = -twoPiTau * raw[b * n + i]
@@ -237,6 +243,25 @@ extension MBINR {
             }
         }
         pass.aRe = ar; pass.aIm = ai; pass.mRe = mr; pass.mIm = mi; pass.fRe = fr; pass.fIm = fi
+    }
+
+    /// re[j·stride] = cos θ_j, im[j·stride] = sin θ_j for j < count: in Float32 by the vectorised polynomial
+    /// (`VectorMath.sinCosFloat`, within Float32 rounding) when the network runs in Float32, else exactly.
+    /// `scratch` holds 2·count Floats.
+    @inline(__always)
+    func phasors(
+        _ theta: UnsafePointer<Double>, count: Int, re: UnsafeMutablePointer<Scalar>, im: UnsafeMutablePointer<Scalar>,
+        stride: Int, scratch: UnsafeMutablePointer<Float>
+    ) {
+        if Scalar.self == Float.self {
+            VectorMath.sinCosFloat(theta, sin: scratch, cos: scratch + count, count: count)
+            for j in 0..<count { re[j * stride] = Scalar(scratch[count + j]); im[j * stride] = Scalar(scratch[j]) }
+        } else {
+            for j in 0..<count {
+                let (s, c) = sinCos(theta[j])
+                re[j * stride] = Scalar(c); im[j * stride] = Scalar(s)
+            }
+        }
     }
 
     /// Ĥ_b = M_b Ψ_{f,b}ᵀ for every sample (complex GEMM N_a × D × N_s).
