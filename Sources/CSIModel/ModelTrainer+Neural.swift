@@ -21,6 +21,22 @@ enum NeuralStage {
     /// learnt steadily (−21.8 dB; 0.3: −21.4 dB at epoch 171; never held: −21.5 dB) — docs/model-neural.md.
     static let residualGeometryStepScale = 0.1
 
+    /// Training samples per λ² below which the residual network learnt nothing useful on a dense NLoS survey, and
+    /// above which it added 4–6 dB (docs/model-neural.md, "Survey density": +0.5 dB at 3.6, +5.5 dB at 5.5,
+    /// +4.1 dB at 7.2 on the street corner's NLoS patch).
+    static let residualDensity = 5.5
+
+    /// "Survey more densely": when the residual network added less than 1 dB on a survey sparser than
+    /// ``residualDensity`` training samples per λ² — the network cannot learn the wavelength-scale field there,
+    /// whatever the training time. Nil otherwise.
+    static func residualDensityHint(gainDB: Double, density: Double) -> String? {
+        guard gainDB < 1, density < residualDensity, density.isFinite, gainDB.isFinite else { return nil }
+        return String(
+            format:
+                "the residual network added %.1f dB at %.2f training samples/λ²; it needs ≈ %.1f to learn what the image-source fit misses (docs/model-neural.md, \"Survey density\") — survey more densely, first where the quality map is poor (csiloc eval --map)",
+            gainDB, density, residualDensity)
+    }
+
     /// The preset's options within the time budget: `share` of it, and no more than what is left.
     static func trainingOptions(_ trainer: ModelTrainer, stage: String, share: Double, start: Date) -> TrainingOptions {
         var o = trainer.options.preset.trainingOptions
@@ -111,6 +127,9 @@ enum NeuralStage {
             trainer.options.preset.rawValue, report.samplesPerSquareWavelength, report.generalisationGap,
             hybridDB, physicsDB, keep ? "kept (hybrid model)" : "not kept")
         log("train: decision: \(decision)")
+        if let hint = residualDensityHint(gainDB: physicsDB - hybridDB, density: report.samplesPerSquareWavelength) {
+            log("train: hint: \(hint)")
+        }
         guard keep else { return (nil, decision) }
         var file = try trainer.makeFile(
             physics: physics, dataset: dataset, validation: validation,
