@@ -37,10 +37,13 @@ public struct SubcarrierPlan: Sendable, Equatable {
 
     /// The common spacing when the frequencies are evenly spaced (to 1e-9 relative), else nil.
     /// Evenly spaced plans let the simulator step phases by rotation instead of calling sin/cos.
-    public var uniformSpacing: Double? {
+    public var uniformSpacing: Double? { uniformSpacing(relativeTolerance: 1e-9) }
+
+    /// The common spacing when every frequency is within `relativeTolerance` × max(|f₀|, 1) of f₀ + kΔf, else nil.
+    public func uniformSpacing(relativeTolerance: Double) -> Double? {
         guard frequencies.count >= 2 else { return frequencies.count == 1 ? 0 : nil }
         let df = frequencies[1] - frequencies[0]
-        let tolerance = 1e-9 * max(abs(frequencies[0]), 1)
+        let tolerance = relativeTolerance * max(abs(frequencies[0]), 1)
         for k in 1..<frequencies.count where abs(frequencies[k] - frequencies[0] - Double(k) * df) > tolerance {
             return nil
         }

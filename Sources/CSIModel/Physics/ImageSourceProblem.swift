@@ -37,12 +37,9 @@ struct ImageSourceProblem: @unchecked Sendable {
     /// stays exact to ≈ 10⁻⁹ rad at 100 m), else nil.
     var uniformWavenumberStep: Double? {
         guard frequencies.count >= 2 else { return nil }
-        let df = frequencies[1] - frequencies[0]
-        let tolerance = 1e-12 * frequencies.map(abs).max()!
-        for k in 2..<frequencies.count where abs(frequencies[k] - frequencies[0] - Double(k) * df) > tolerance {
-            return nil
+        return SubcarrierPlan(frequencies: frequencies).uniformSpacing(relativeTolerance: 1e-12).map {
+            2 * Double.pi * $0 / speedOfLight
         }
-        return 2 * Double.pi * df / speedOfLight
     }
     /// Subcarriers between exact phasors in `fillRows` (rotations between them: the recurrence's round-off stays
     /// ≈ 10⁻¹⁵).
