@@ -39,12 +39,14 @@ package enum LocalizationReport {
             let gross = zip(fixes, r.errors).filter { $0.1 > wavelength / 2 }
             let caught = gross.filter { $0.0.status.isFlagged }.count
             let untrusted = fixes.filter { $0.status == .modelUntrusted }.count
+            let ambiguous = fixes.filter { $0.status == .ambiguous }.count
             tail += String(
                 format:
                     "; flagged %d (%.1f %%%@), catching %d of %d gross errors (%.1f %%) and %d of %d good fixes (%.1f %%)",
                 flagged,
                 100 * Double(flagged) / Double(max(1, fixes.count)),
-                untrusted > 0 ? String(format: ", %d model-untrusted", untrusted) : "", caught, gross.count,
+                (untrusted > 0 ? String(format: ", %d model-untrusted", untrusted) : "")
+                    + (ambiguous > 0 ? String(format: ", %d ambiguous", ambiguous) : ""), caught, gross.count,
                 100 * Double(caught) / Double(max(1, gross.count)), flagged - caught, fixes.count - gross.count,
                 100 * Double(flagged - caught) / Double(max(1, fixes.count - gross.count)))
             // Whether the frames' reported SNRs were used (docs/localization.md, "Uncertainty and status").

@@ -1,11 +1,12 @@
+import CSIChannel
 import CSISearch
 import CSIWire
 
 /// Turns the localizer's `Fix` for a frame into the wire's `PositionFix` (docs/protocol.md §3).
 ///
 /// Status mapping: `converged` and `on-grid` (the configured method has no refinement) → `ok`;
-/// `not-converged`, `gross-error-suspected` and `model-untrusted` → `suspect` (a position exists but a plausibility check
-/// failed); a non-finite position, or a cost that is not a number (the model gave NaN there) → `failed`
+/// `not-converged`, `gross-error-suspected`, `model-untrusted` and `ambiguous` → `suspect` (a position exists but a
+/// plausibility check failed); a non-finite position, or a cost that is not a number (the model gave NaN there) → `failed`
 /// (coordinates `null`).
 enum FixFormatter {
     static func status(of fix: Fix) -> PositionFix.Status {
@@ -14,7 +15,7 @@ enum FixFormatter {
         }
         switch fix.status {
         case .converged, .onGrid: return .ok
-        case .notConverged, .grossErrorSuspected, .modelUntrusted: return .suspect
+        case .notConverged, .grossErrorSuspected, .modelUntrusted, .ambiguous: return .suspect
         }
     }
 
@@ -34,6 +35,10 @@ enum FixFormatter {
             var members: [String: JSONValue] = [
                 "fix_status": .string(fix.status.rawValue), "noise_source": .string(fix.noiseSource.rawValue),
             ]
+            if let r = fix.runnerUp {
+                members["runner_up_cost"] = .double(r.cost)
+                members["runner_up_distance_m"] = .double((r.position - fix.position).length)
+            }
             for s in fix.stages { members["\(s.stage.rawValue)_ms"] = .double(s.seconds * 1000) }
             stages = .object(members)
         }

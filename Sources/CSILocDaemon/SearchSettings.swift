@@ -48,6 +48,12 @@ public struct SearchSettings: Sendable, Equatable, Decodable {
     var modelErrorSigmas: Double?
     /// Local model ambiguity (0...1) above which fixes are `model-untrusted`.
     var untrustedAmbiguity: Double?
+    /// Whether fixes a refined runner-up could have displaced are `ambiguous`; default true.
+    var flagAmbiguous: Bool?
+    /// Share of the fix's model error that may line up with the fix–runner-up difference (0...1).
+    var runnerUpAlignment: Double?
+    /// Noise deviations by which a runner-up must lose (0...10).
+    var runnerUpSigmas: Double?
     var carrier: Double?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
@@ -64,6 +70,8 @@ public struct SearchSettings: Sendable, Equatable, Decodable {
         case nuisance, noiseSNRdB = "noise_snr_db", grossErrorSigmas = "gross_error_sigmas", carrier = "carrier_hz"
         case modelQuality = "model_quality", modelErrorSigmas = "model_error_sigmas", untrustedAmbiguity =
             "untrusted_ambiguity"
+        case flagAmbiguous = "flag_ambiguous", runnerUpAlignment = "runner_up_alignment"
+        case runnerUpSigmas = "runner_up_sigmas"
     }
 
     /// Every key at its default (the `robust` method, nothing overridden).
@@ -110,14 +118,11 @@ public struct SearchSettings: Sendable, Equatable, Decodable {
         reportedSNR = try c.decodeIfPresent(Bool.self, forKey: .reportedSNR)
         grossErrorSigmas = try Self.positive(c, .grossErrorSigmas)
         modelQuality = try c.decodeIfPresent(Bool.self, forKey: .modelQuality)
-        modelErrorSigmas = try c.decodeIfPresent(Double.self, forKey: .modelErrorSigmas)
-        try c.require(
-            modelErrorSigmas.map { $0.isFinite && (0...10).contains($0) } ?? true, .modelErrorSigmas,
-            "must be in 0...10")
-        untrustedAmbiguity = try c.decodeIfPresent(Double.self, forKey: .untrustedAmbiguity)
-        try c.require(
-            untrustedAmbiguity.map { $0.isFinite && (0...1).contains($0) } ?? true, .untrustedAmbiguity,
-            "must be in 0...1")
+        modelErrorSigmas = try Self.number(c, .modelErrorSigmas, 0...10)
+        untrustedAmbiguity = try Self.number(c, .untrustedAmbiguity, 0...1)
+        flagAmbiguous = try c.decodeIfPresent(Bool.self, forKey: .flagAmbiguous)
+        runnerUpAlignment = try Self.number(c, .runnerUpAlignment, 0...1)
+        runnerUpSigmas = try Self.number(c, .runnerUpSigmas, 0...10)
         carrier = try Self.positive(c, .carrier)
     }
 
@@ -155,6 +160,9 @@ public struct SearchSettings: Sendable, Equatable, Decodable {
         if let modelQuality { l.modelQuality = modelQuality }
         if let modelErrorSigmas { l.modelErrorSigmas = modelErrorSigmas }
         if let untrustedAmbiguity { l.untrustedAmbiguity = untrustedAmbiguity }
+        if let flagAmbiguous { l.flagAmbiguous = flagAmbiguous }
+        if let runnerUpAlignment { l.runnerUpAlignment = runnerUpAlignment }
+        if let runnerUpSigmas { l.runnerUpSigmas = runnerUpSigmas }
         if let carrier { l.carrier = carrier }
         return l
     }
@@ -164,6 +172,16 @@ public struct SearchSettings: Sendable, Equatable, Decodable {
     private static func positive(_ c: Container, _ key: CodingKeys) throws -> Double? {
         let v = try c.decodeIfPresent(Double.self, forKey: key)
         try c.require(v.map { $0.isFinite && $0 > 0 } ?? true, key, "must be a finite number > 0")
+        return v
+    }
+
+    private static func number(_ c: Container, _ key: CodingKeys, _ range: ClosedRange<Double>) throws -> Double? {
+        let v = try c.decodeIfPresent(Double.self, forKey: key)
+        // Bounds written as the docs write them: 0...1, not 0.0...1.0.
+        func text(_ x: Double) -> String { x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : String(x) }
+        try c.require(
+            v.map { $0.isFinite && range.contains($0) } ?? true, key,
+            "must be in \(text(range.lowerBound))...\(text(range.upperBound))")
         return v
     }
 

@@ -123,6 +123,7 @@ public final class ServingModel: Sendable {
             "noiseFloor": .noiseSNRdB, "reportedSNR": .reportedSNR, "grossErrorSigmas": .grossErrorSigmas,
             "carrier": .carrier,
             "modelErrorSigmas": .modelErrorSigmas, "untrustedAmbiguity": .untrustedAmbiguity,
+            "runnerUpAlignment": .runnerUpAlignment, "runnerUpSigmas": .runnerUpSigmas,
             "modelQuality": .modelQuality,
         ]
         let present = Set(

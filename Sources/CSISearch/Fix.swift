@@ -28,6 +28,9 @@ public struct Fix: Sendable {
     /// Whether the cost is above what noise alone would leave (the noise-only test, whatever the model's quality
     /// map allows): what triggers the widened search (f), which finds cheaper minima on poor models too.
     public var aboveNoise: Bool = false
+    /// The cheapest other minimum the search refined at least λ₀/2 from the fix (nil when none was): what the
+    /// `ambiguous` test compares the fix with.
+    public var runnerUp: RunnerUp? = nil
     /// Estimated nuisance parameters (gain 1, phase 0, offset 0 when not estimated).
     public var nuisance: NuisanceEstimate
     /// One report per stage that ran, in order.
@@ -65,12 +68,23 @@ public enum FixStatus: String, Sendable, Codable {
     /// The residual is plausible, but where the fix is the model is too poor to tell a position from its
     /// neighbouring minima (local ambiguity above `untrustedAmbiguity`): no residual can vouch for it.
     case modelUntrusted = "model-untrusted"
+    /// The residual is plausible, but another minimum the search refined, at least λ₀/2 away (`Fix.runnerUp`), costs
+    /// so little more that the noise and the fix's own model error could have swapped the two
+    /// (`LocalizerConfiguration.runnerUpAlignment`): the frame cannot tell them apart.
+    case ambiguous
+}
+
+/// A refined minimum of the phase-sensitive cost other than the fix (docs/localization.md, "Uncertainty and
+/// status").
+public struct RunnerUp: Sendable, Equatable {
+    public var position: Point3
+    public var cost: Double
 }
 
 extension FixStatus {
-    /// Whether the status says the position should not be trusted (`gross-error-suspected`, `model-untrusted`):
-    /// what reports count as flagged.
-    public var isFlagged: Bool { self == .grossErrorSuspected || self == .modelUntrusted }
+    /// Whether the status says the position should not be trusted (`gross-error-suspected`, `model-untrusted`,
+    /// `ambiguous`): what reports count as flagged.
+    public var isFlagged: Bool { self == .grossErrorSuspected || self == .modelUntrusted || self == .ambiguous }
 }
 
 /// A 2×2 (2-D search) or 3×3 covariance of the position, m², row-major.

@@ -10,6 +10,7 @@ extension Localizer {
     ) -> Fix {
         requireValuesPerChannel(channel.count)
         s.match.load(channel)
+        s.minima.removeAll(keepingCapacity: true)
         s.reportedSNRdB = ReportedSNR.accepted(reportedSNRdB)
         let clock = ContinuousClock()
         var stages: [StageReport] = []
@@ -228,17 +229,20 @@ extension Localizer {
         stages.append(report)
     }
 
-    /// Runs the configured refinement.
+    /// Runs the configured refinement; its end point is kept for the runner-up test.
     func refine(from x: Point3, _ s: inout LocalizerScratch) -> RefinementResult {
+        let r: RefinementResult
         switch configuration.refinement {
-        case .levenbergMarquardt: return levenbergMarquardt(from: x, &s)
-        case .adam: return gradientDescent(from: x, adam: true, &s)
-        case .gradientDescent: return gradientDescent(from: x, adam: false, &s)
+        case .levenbergMarquardt: r = levenbergMarquardt(from: x, &s)
+        case .adam: r = gradientDescent(from: x, adam: true, &s)
+        case .gradientDescent: r = gradientDescent(from: x, adam: false, &s)
         case .none:
             return RefinementResult(
                 position: x, cost: .infinity, nuisance: .init(), covariance: nil,
                 iterations: 0, converged: false, valueEvaluations: 0, jacobianEvaluations: 0)
         }
+        recordMinimum(r, &s)
+        return r
     }
 
     /// Noise level, residual ratio and status.
@@ -248,12 +252,20 @@ extension Localizer {
     ) -> Fix {
         let t = noiseTest(at: position, &s)
         let energy = s.match.energy
+        let rival = runnerUp(to: position, s)
         let status: FixStatus
         // A cost that is not a number (a model that returns NaN there) is never trusted.
         if cost > t.costThreshold || cost.isNaN {
             status = .grossErrorSuspected
         } else if t.untrusted {
             status = .modelUntrusted
+        } else if configuration.flagAmbiguous, let rival,
+            Self.isAmbiguous(
+                fixCost: cost, runnerUpCost: rival.cost, noiseVariance: t.sigma2, expectedNoise: t.expected,
+                residualDegrees: t.residualDegrees, sigmas: configuration.runnerUpSigmas,
+                alignment: configuration.runnerUpAlignment)
+        {
+            status = .ambiguous
         } else if r == nil {
             status = .onGrid
         } else if r!.converged {
@@ -267,7 +279,7 @@ extension Localizer {
             noiseSource: t.source,
             modelNMSE: t.modelNMSE, costThreshold: t.costThreshold,
             aboveNoise: cost > t.expected + configuration.grossErrorSigmas * t.noiseVariance.squareRoot() || cost.isNaN,
-            nuisance: r?.nuisance ?? NuisanceEstimate(), stages: stages)
+            runnerUp: rival, nuisance: r?.nuisance ?? NuisanceEstimate(), stages: stages)
     }
 
     /// What a correct fix at `position` may cost for the frame loaded in `s.match`.
@@ -283,6 +295,8 @@ extension Localizer {
         var untrusted: Bool
         /// Above this a fix is flagged `gross-error-suspected`.
         var costThreshold: Double
+        /// N − dof/2: the expected noise residual in units of σ².
+        var residualDegrees: Double
     }
 
     func noiseTest(at position: Point3, _ s: inout LocalizerScratch) -> NoiseTest {
@@ -334,7 +348,8 @@ extension Localizer {
             expected + allowed + configuration.grossErrorSigmas * (noiseVariance + 2 * sigma2 * allowed).squareRoot()
         return NoiseTest(
             sigma2: sigma2, expected: expected, noiseVariance: noiseVariance, source: source, modelNMSE: modelNMSE,
-            allowed: allowed, untrusted: untrusted, costThreshold: costThreshold)
+            allowed: allowed, untrusted: untrusted, costThreshold: costThreshold,
+            residualDegrees: max((2 * entries - dof) / 2, 0.5))
     }
 }
 

@@ -265,6 +265,9 @@ public struct LocalizerScratch {
     /// per span level.
     var spanRe: [Float], spanIm: [Float], spanHRe: [[Float]], spanHIm: [[Float]], spanEnergy: [Double]
     static let batch = 32
+    /// The minima this frame's refinements ended in (`Localizer.recordMinimum`), for the runner-up test.
+    var minima: [RunnerUp]
+    static let minimaCapacity = 64
 
     init(_ l: Localizer, spanNodes minimumSpanNodes: Int = 0) {
         let m = l.model, stride = m.valuesPerChannel
@@ -301,5 +304,7 @@ public struct LocalizerScratch {
         correlations = .init(repeating: 0, count: Self.batch * 2 * m.subcarrierCount)
         energies = .init(repeating: 0, count: Self.batch)
         value = .init(repeating: 0, count: stride); input = value; jacobian = .init(repeating: 0, count: 3 * stride)
+        minima = []
+        minima.reserveCapacity(Self.minimaCapacity)
     }
 }

@@ -147,6 +147,12 @@ extension LocalizerConfiguration {
         guard untrustedAmbiguity.isFinite, (0...1).contains(untrustedAmbiguity) else {
             throw fail("untrustedAmbiguity", "must be in 0...1, got \(untrustedAmbiguity)")
         }
+        guard runnerUpAlignment.isFinite, (0...1).contains(runnerUpAlignment) else {
+            throw fail("runnerUpAlignment", "must be in 0...1, got \(runnerUpAlignment)")
+        }
+        guard runnerUpSigmas.isFinite, (0...10).contains(runnerUpSigmas) else {
+            throw fail("runnerUpSigmas", "must be in 0...10, got \(runnerUpSigmas)")
+        }
         if let carrier, !(carrier.isFinite && LocalizerLimits.carrierRange.contains(carrier)) {
             throw fail(
                 "carrier",

@@ -176,6 +176,16 @@ public struct LocalizerConfiguration: Sendable, Codable, Equatable {
     /// wire) whatever its cost: there a fix is more likely a neighbouring minimum than the truth, and a wrong fix
     /// fits better than a correct one would. 0.5 = flag where wrong is more likely than right; 1 = never.
     public var untrustedAmbiguity: Double = 0.5
+    /// Whether a fix whose runner-up (the cheapest other refined minimum ≥ λ₀/2 away) could have swapped places with
+    /// it is flagged `ambiguous` (docs/localization.md, "Uncertainty and status").
+    public var flagAmbiguous: Bool = true
+    /// The share ρ of the fix's excess residual (its cost above the noise's expectation: the model error there) that
+    /// may line up with the difference between the fix's and the runner-up's channels. The fix is `ambiguous` when
+    /// C_runner-up − C_fix < 2k²σ² + 4ρ²·excess, k = `runnerUpSigmas`; 0 = noise alone (0...1).
+    public var runnerUpAlignment: Double = 0.3
+    /// k above: the noise deviations by which the runner-up must lose. Noise alone swaps a fix and a runner-up that
+    /// lose by exactly this much with probability Φ(−k): 3 → 0.13 % (0...10).
+    public var runnerUpSigmas: Double = 3
     /// Carrier used for λ₀ and the timing-offset reference, Hz; nil = the mean model frequency.
     public var carrier: Double? = nil
 

@@ -45,12 +45,16 @@ struct ConfigurationTests {
               model_quality: false
               model_error_sigmas: 3
               untrusted_ambiguity: 0.75
+              flag_ambiguous: false
+              runner_up_alignment: 0.45
+              runner_up_sigmas: 3
             metrics: {listen: off}
             """
         let c = try DaemonConfiguration.parse(yaml: yaml, file: "/etc/csilocd/x.yaml")
         let l = c.search.localizerConfiguration
         #expect(l.maxIterations == 30 && !l.circles && l.nuisance == .phaseAndGain && l.noiseFloor == .snrDB(20))
         #expect(!l.modelQuality && l.modelErrorSigmas == 3 && l.untrustedAmbiguity == 0.75)
+        #expect(!l.flagAmbiguous && l.runnerUpAlignment == 0.45 && l.runnerUpSigmas == 3)
         #expect(l.refinement == .adam) // from the offgrid-pi preset
         #expect(l.region?.lower.y == -2 && l.region?.upper.z == 0.5)
         #expect(c.metrics.address == nil)

@@ -121,6 +121,9 @@ import Testing
         #expect(key { $0.modelErrorSigmas = 11 } == "modelErrorSigmas")
         #expect(key { $0.untrustedAmbiguity = .nan } == "untrustedAmbiguity")
         #expect(key { $0.untrustedAmbiguity = 1.01 } == "untrustedAmbiguity")
+        #expect(key { $0.runnerUpAlignment = -0.1 } == "runnerUpAlignment")
+        #expect(key { $0.runnerUpAlignment = .infinity } == "runnerUpAlignment")
+        #expect(key { $0.runnerUpSigmas = 11 } == "runnerUpSigmas")
         // Regions: inverted, not finite, astronomically large (the configuration's, or the model's default).
         let p = Point3(0, 0, 1.5)
         let inverted = SearchRegion(lower: Point3(1, 0, 1.5), upper: Point3(0, 1, 1.5))
