@@ -9,10 +9,14 @@ extension VectorMath {
         cos c: UnsafeMutablePointer<Float>, count: Int
     ) {
         var i = 0
+        let input = UnsafeRawPointer(x), sines = UnsafeMutableRawPointer(s), cosines = UnsafeMutableRawPointer(c)
+        let size = MemoryLayout<Double>.stride, floatSize = MemoryLayout<Float>.stride
         while i + 8 <= count {
-            let lo = Lanes(x[i], x[i + 1], x[i + 2], x[i + 3]), hi = Lanes(x[i + 4], x[i + 5], x[i + 6], x[i + 7])
+            let lo = input.loadUnaligned(fromByteOffset: i * size, as: Lanes.self)
+            let hi = input.loadUnaligned(fromByteOffset: (i + 4) * size, as: Lanes.self)
             let (sv, cv) = sinCosFloat(lo, hi)
-            for lane in 0..<8 { s[i + lane] = sv[lane]; c[i + lane] = cv[lane] }
+            sines.storeBytes(of: sv, toByteOffset: i * floatSize, as: SIMD8<Float>.self)
+            cosines.storeBytes(of: cv, toByteOffset: i * floatSize, as: SIMD8<Float>.self)
             i += 8
         }
         if i < count {
@@ -31,12 +35,12 @@ extension VectorMath {
         let qlo = (lo * twoOverPi).rounded(.toNearestOrEven), qhi = (hi * twoOverPi).rounded(.toNearestOrEven)
         var rlo = lo.addingProduct(-qlo, Lanes(repeating: p1)), rhi = hi.addingProduct(-qhi, Lanes(repeating: p1))
         rlo = rlo.addingProduct(-qlo, Lanes(repeating: p2)); rhi = rhi.addingProduct(-qhi, Lanes(repeating: p2))
-        let r = F(
-            Float(rlo[0]), Float(rlo[1]), Float(rlo[2]), Float(rlo[3]),
-            Float(rhi[0]), Float(rhi[1]), Float(rhi[2]), Float(rhi[3]))
-        let q = F(
-            Float(qlo[0]), Float(qlo[1]), Float(qlo[2]), Float(qlo[3]),
-            Float(qhi[0]), Float(qhi[1]), Float(qhi[2]), Float(qhi[3]))
+        let r = F(lowHalf: SIMD4<Float>(rlo), highHalf: SIMD4<Float>(rhi))
+        // The quadrant q mod 4 from the low bits of q + 1.5·2²³ (whose unit in the last place is 1, so its low
+        // mantissa bits are q + 2²² for |q| < 2²²): no conversion that could trap on a NaN.
+        let q = unsafeBitCast(
+            F(lowHalf: SIMD4<Float>(qlo), highHalf: SIMD4<Float>(qhi)) + F(repeating: 12_582_912),
+            to: SIMD8<Int32>.self)
         let r2 = r * r
         // sin r = r(1 − r²/3! + r⁴/5! − r⁶/7! + r⁸/9!), cos r = 1 − r²/2! + r⁴/4! − r⁶/6! + r⁸/8!
         var ps = F(repeating: 2.755_731_922e-6)
@@ -49,16 +53,14 @@ extension VectorMath {
         pc = F(repeating: 4.166_666_667e-2).addingProduct(r2, pc)
         pc = F(repeating: -0.5).addingProduct(r2, pc)
         let cr = F(repeating: 1).addingProduct(r2, pc)
-        // Quadrant n = q mod 4: (sin, cos) = (s, c), (c, −s), (−s, −c), (−c, s) — as in the Float64 version.
-        let one = F(repeating: 1), two = F(repeating: 2)
-        let n: F = q - 4 * (q * 0.25).rounded(.down)
-        let half: F = (n * 0.5).rounded(.down)
-        let odd: F = n - two * half
-        let t: F = ((n + one) * 0.5).rounded(.down)
-        let cosFlip: F = t - two * (t * 0.5).rounded(.down)
-        let signS: F = one - two * half, signC: F = one - two * cosFlip
-        let sine: F = signS * (odd * cr + (one - odd) * sr)
-        let cosine: F = signC * (odd * sr + (one - odd) * cr)
+        // Quadrant n = q mod 4: (sin, cos) = (s, c), (c, −s), (−s, −c), (−c, s) — as in the Float64 version:
+        // odd n swaps the two, n = 2, 3 negates the sine, n = 1, 2 the cosine (bit 1 of q + 1). Selects, not
+        // products, so the values are exactly the polynomials'.
+        let one = SIMD8<Int32>(repeating: 1), two = SIMD8<Int32>(repeating: 2)
+        let swap = (q & one) .== one
+        let sine0 = sr.replacing(with: cr, where: swap), cosine0 = cr.replacing(with: sr, where: swap)
+        let sine = sine0.replacing(with: -sine0, where: (q & two) .== two)
+        let cosine = cosine0.replacing(with: -cosine0, where: ((q &+ one) & two) .== two)
         return (sine, cosine)
     }
 }

@@ -48,4 +48,27 @@ import Testing
             #expect(s1[0].bitPattern == s[i].bitPattern && c1[0].bitPattern == c[i].bitPattern)
         }
     }
+
+    /// Arguments that are not numbers or out of the documented range give results, never a trap (the quadrant comes
+    /// from bits, not from a Float-to-integer conversion); every quadrant of a whole period lands where libm does.
+    @Test func sinCosFloatSurvivesAnyArgumentAndHandlesEveryQuadrant() {
+        var xs: [Double] = [.nan, .infinity, -.infinity, 1e30, -1e30, .greatestFiniteMagnitude, 4e9, -4e9]
+        for k in 0..<16 {
+            let a = Double(k) * Double.pi / 4 + 0.1
+            xs.append(a)
+            xs.append(-a)
+        }
+        var s = [Float](repeating: 0, count: xs.count), c = s
+        xs.withUnsafeBufferPointer { x in
+            s.withUnsafeMutableBufferPointer { sb in
+                c.withUnsafeMutableBufferPointer { cb in
+                    VectorMath.sinCosFloat(x.baseAddress!, sin: sb.baseAddress!, cos: cb.baseAddress!, count: x.count)
+                }
+            }
+        }
+        #expect(s[0].isNaN && c[0].isNaN)
+        for i in 8..<xs.count {
+            #expect(abs(Double(s[i]) - sin(xs[i])) < 4e-7 && abs(Double(c[i]) - cos(xs[i])) < 4e-7, "x = \(xs[i])")
+        }
+    }
 }

@@ -25,7 +25,8 @@ extension ImageSourceModel {
             }
             return
         }
-        let w = ScoringWorkspace(antennas: na, subcarriers: ns, hRe: hRe, hIm: hIm, offsets: frame.offsets)
+        let w = ScoringWorkspace(
+            antennas: na, subcarriers: ns, hRe: hRe, hIm: hIm, offsets: frame.offsets, sources: sources)
         for (b, x) in positions.enumerated() {
             accumulateFused(at: x, into: w, frequencies: frequencies, spacing: df)
             energies[b] = w.correlate(into: correlations + 2 * b * ns)
@@ -43,7 +44,7 @@ extension ImageSourceModel {
             let g =
                 (gainMap?.gain(path: l, at: x).value ?? src.gain(at: x, reference: gainReference))
                 * Complex(1 / scale, 0)
-            w.geometry(source: src, at: x, gain: g, phaseModel: phaseModel, k0: k0)
+            w.geometry(source: l, src, at: x, gain: g, phaseModel: phaseModel, k0: k0)
             var k = 0
             while k < ks {
                 let k1 = min(ks, k + block)
@@ -74,7 +75,8 @@ extension ImageSourceModel {
         let offsets = Swift.stride(from: 0, to: na, by: antennaStride).map { frame.offsets[$0] }
         let kept = Swift.stride(from: 0, to: ns, by: subcarrierStride).map { frequencies[$0] }
         let ka = offsets.count, ks = kept.count, n = ka * ks
-        let w = ScoringWorkspace(antennas: ka, subcarriers: ks, hRe: nil, hIm: nil, offsets: offsets)
+        let w = ScoringWorkspace(
+            antennas: ka, subcarriers: ks, hRe: nil, hIm: nil, offsets: offsets, sources: sources)
         for (b, x) in positions.enumerated() {
             accumulateFused(at: x, into: w, frequencies: kept, spacing: df * Double(subcarrierStride))
             (re + b * n).update(from: w.tRe, count: n)
@@ -93,6 +95,9 @@ final class ScoringWorkspace {
     let hasChannel: Bool
     /// Element offsets along the image array's axes, split per axis.
     let ox: UnsafeMutablePointer<Double>, oy: UnsafeMutablePointer<Double>, oz: UnsafeMutablePointer<Double>
+    /// Every source's image elements in the scene frame, split per axis (source-major, N_a each): they do not
+    /// depend on the candidate, so they are placed once per batch instead of once per candidate.
+    let ex: UnsafeMutablePointer<Double>, ey: UnsafeMutablePointer<Double>, ez: UnsafeMutablePointer<Double>
     /// Per antenna of the current source: distance, amplitude (Float64), then the phasor and its step.
     let distance: UnsafeMutablePointer<Double>, ampRe: UnsafeMutablePointer<Double>
     let ampIm: UnsafeMutablePointer<Double>, dirPhase: UnsafeMutablePointer<Double>
@@ -104,7 +109,7 @@ final class ScoringWorkspace {
 
     init(
         antennas: Int, subcarriers: Int, hRe h: UnsafePointer<Double>?, hIm hi: UnsafePointer<Double>?,
-        offsets: [SIMD3<Double>]
+        offsets: [SIMD3<Double>], sources: [ImageSource]
     ) {
         na = antennas; ns = subcarriers
         let n = na * ns
@@ -125,6 +130,15 @@ final class ScoringWorkspace {
         }
         ox = doubles(na); oy = doubles(na); oz = doubles(na)
         for (j, o) in offsets.prefix(na).enumerated() { ox[j] = o.x; oy[j] = o.y; oz[j] = o.z }
+        ex = doubles(sources.count * na); ey = doubles(sources.count * na); ez = doubles(sources.count * na)
+        for (l, s) in sources.enumerated() {
+            let c = s.center, e1 = s.e1, e2 = s.e2, e3 = s.e3
+            for j in 0..<na {
+                ex[l * na + j] = c.x + e1.x * ox[j] + e2.x * oy[j] + e3.x * oz[j]
+                ey[l * na + j] = c.y + e1.y * ox[j] + e2.y * oy[j] + e3.y * oz[j]
+                ez[l * na + j] = c.z + e1.z * ox[j] + e2.z * oy[j] + e3.z * oz[j]
+            }
+        }
         distance = doubles(na); ampRe = doubles(na); ampIm = doubles(na); dirPhase = doubles(na)
         phase = doubles(2 * na); sines = floats(2 * na); cosines = floats(2 * na)
         curRe = floats(na); curIm = floats(na); stepRe = floats(na); stepIm = floats(na)
@@ -133,7 +147,7 @@ final class ScoringWorkspace {
 
     deinit {
         for p in [hRe, hIm, sines, cosines, curRe, curIm, stepRe, stepIm, tRe, tIm] { p.deallocate() }
-        for p in [ox, oy, oz, distance, ampRe, ampIm, dirPhase, phase] { p.deallocate() }
+        for p in [ox, oy, oz, ex, ey, ez, distance, ampRe, ampIm, dirPhase, phase] { p.deallocate() }
     }
 
     func clear() {
@@ -142,20 +156,20 @@ final class ScoringWorkspace {
     }
 
     /// Distances (spherical: to each image element; plane wave: to the centre, plus each element's direction
-    /// phase k₀·u·Δ) and amplitudes g/d of one source at `x`.
-    func geometry(source s: ImageSource, at x: Point3, gain g: Complex<Double>, phaseModel: ArrayPhaseModel, k0: Double)
-    {
+    /// phase k₀·u·Δ) and amplitudes g/d of source `l` (`s`) at `x`.
+    func geometry(
+        source l: Int, _ s: ImageSource, at x: Point3, gain g: Complex<Double>, phaseModel: ArrayPhaseModel, k0: Double
+    ) {
         let c = s.center, e1 = s.e1, e2 = s.e2, e3 = s.e3
         switch phaseModel {
         case .spherical:
+            let px = ex + l * na, py = ey + l * na, pz = ez + l * na
+            let gr = g.real, gi = g.imaginary
             for j in 0..<na {
-                let px = c.x + e1.x * ox[j] + e2.x * oy[j] + e3.x * oz[j]
-                let py = c.y + e1.y * ox[j] + e2.y * oy[j] + e3.y * oz[j]
-                let pz = c.z + e1.z * ox[j] + e2.z * oy[j] + e3.z * oz[j]
-                let dx = x.x - px, dy = x.y - py, dz = x.z - pz
+                let dx = x.x - px[j], dy = x.y - py[j], dz = x.z - pz[j]
                 let dist = (dx * dx + dy * dy + dz * dz).squareRoot()
                 distance[j] = dist; dirPhase[j] = 0
-                ampRe[j] = g.real / dist; ampIm[j] = g.imaginary / dist
+                ampRe[j] = gr / dist; ampIm[j] = gi / dist
             }
         case .planeWave:
             let v = x - c, dist = v.length, u = v / dist
