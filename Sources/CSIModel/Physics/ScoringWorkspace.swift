@@ -1,0 +1,215 @@
+import CSIChannel
+import CSINumerics
+import Numerics
+
+/// Buffers of the fused Float32 scoring of one batch of candidates (allocated once per batch). A class with raw
+/// storage: the kernels below run per source and candidate, where array accessors' uniqueness checks and closures
+/// cost as much as the arithmetic.
+final class ScoringWorkspace {
+    /// Sources rotated together (`rotateAccumulate(slots:from:to:)`): three keep their phasors, steps and the
+    /// channel's eight antennas in 14 of the 16 AVX2 vector registers.
+    static let slots = 3
+    let na: Int, ns: Int
+    /// H, subcarrier-major and split, as Float32 (empty when only channels are written).
+    let hRe: UnsafeMutablePointer<Float>, hIm: UnsafeMutablePointer<Float>
+    let hasChannel: Bool
+    /// Element offsets along the image array's axes, split per axis.
+    let ox: UnsafeMutablePointer<Double>, oy: UnsafeMutablePointer<Double>, oz: UnsafeMutablePointer<Double>
+    /// Every source's image elements in the scene frame, split per axis (source-major, N_a each): they do not
+    /// depend on the candidate, so they are placed once per batch instead of once per candidate.
+    let ex: UnsafeMutablePointer<Double>, ey: UnsafeMutablePointer<Double>, ez: UnsafeMutablePointer<Double>
+    /// Per slot (a source of the current group, N_a each) and antenna: distance, amplitude (Float64), then the
+    /// phasor and its step.
+    let distance: UnsafeMutablePointer<Double>, ampRe: UnsafeMutablePointer<Double>
+    let ampIm: UnsafeMutablePointer<Double>, dirPhase: UnsafeMutablePointer<Double>
+    let phase: UnsafeMutablePointer<Double>, sines: UnsafeMutablePointer<Float>, cosines: UnsafeMutablePointer<Float>
+    let curRe: UnsafeMutablePointer<Float>, curIm: UnsafeMutablePointer<Float>
+    let stepRe: UnsafeMutablePointer<Float>, stepIm: UnsafeMutablePointer<Float>
+    /// The candidate's channel, subcarrier-major and split.
+    let tRe: UnsafeMutablePointer<Float>, tIm: UnsafeMutablePointer<Float>
+
+    init(
+        antennas: Int, subcarriers: Int, hRe h: UnsafePointer<Double>?, hIm hi: UnsafePointer<Double>?,
+        offsets: [SIMD3<Double>], sources: [ImageSource]
+    ) {
+        na = antennas; ns = subcarriers
+        let n = na * ns
+        func floats(_ c: Int) -> UnsafeMutablePointer<Float> {
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(c, 1))
+            p.initialize(repeating: 0, count: Swift.max(c, 1))
+            return p
+        }
+        func doubles(_ c: Int) -> UnsafeMutablePointer<Double> {
+            let p = UnsafeMutablePointer<Double>.allocate(capacity: Swift.max(c, 1))
+            p.initialize(repeating: 0, count: Swift.max(c, 1))
+            return p
+        }
+        hasChannel = h != nil && hi != nil
+        hRe = floats(hasChannel ? n : 0); hIm = floats(hasChannel ? n : 0)
+        if let h, let hi {
+            for i in 0..<n { hRe[i] = Float(h[i]); hIm[i] = Float(hi[i]) }
+        }
+        ox = doubles(na); oy = doubles(na); oz = doubles(na)
+        for (j, o) in offsets.prefix(na).enumerated() { ox[j] = o.x; oy[j] = o.y; oz[j] = o.z }
+        ex = doubles(sources.count * na); ey = doubles(sources.count * na); ez = doubles(sources.count * na)
+        for (l, s) in sources.enumerated() {
+            let c = s.center, e1 = s.e1, e2 = s.e2, e3 = s.e3
+            for j in 0..<na {
+                ex[l * na + j] = c.x + e1.x * ox[j] + e2.x * oy[j] + e3.x * oz[j]
+                ey[l * na + j] = c.y + e1.y * ox[j] + e2.y * oy[j] + e3.y * oz[j]
+                ez[l * na + j] = c.z + e1.z * ox[j] + e2.z * oy[j] + e3.z * oz[j]
+            }
+        }
+        let m = Self.slots * na
+        distance = doubles(m); ampRe = doubles(m); ampIm = doubles(m); dirPhase = doubles(m)
+        phase = doubles(2 * na); sines = floats(2 * na); cosines = floats(2 * na)
+        curRe = floats(m); curIm = floats(m); stepRe = floats(m); stepIm = floats(m)
+        tRe = floats(n); tIm = floats(n)
+    }
+
+    deinit {
+        for p in [hRe, hIm, sines, cosines, curRe, curIm, stepRe, stepIm, tRe, tIm] { p.deallocate() }
+        for p in [ox, oy, oz, ex, ey, ez, distance, ampRe, ampIm, dirPhase, phase] { p.deallocate() }
+    }
+
+    func clear() {
+        tRe.update(repeating: 0, count: na * ns)
+        tIm.update(repeating: 0, count: na * ns)
+    }
+
+    /// Distances (spherical: to each image element; plane wave: to the centre, plus each element's direction
+    /// phase k₀·u·Δ) and amplitudes g/d of source `l` (`s`) at `x`, into `slot`.
+    func geometry(
+        slot: Int, source l: Int, _ s: ImageSource, at x: Point3, gain g: Complex<Double>,
+        phaseModel: ArrayPhaseModel, k0: Double
+    ) {
+        let c = s.center, e1 = s.e1, e2 = s.e2, e3 = s.e3
+        let o = slot * na
+        let distance = self.distance + o, ampRe = self.ampRe + o, ampIm = self.ampIm + o
+        let dirPhase = self.dirPhase + o
+        switch phaseModel {
+        case .spherical:
+            let px = ex + l * na, py = ey + l * na, pz = ez + l * na
+            let gr = g.real, gi = g.imaginary
+            for j in 0..<na {
+                let dx = x.x - px[j], dy = x.y - py[j], dz = x.z - pz[j]
+                let dist = (dx * dx + dy * dy + dz * dz).squareRoot()
+                distance[j] = dist; dirPhase[j] = 0
+                ampRe[j] = gr / dist; ampIm[j] = gi / dist
+            }
+        case .planeWave:
+            let v = x - c, dist = v.length, u = v / dist
+            let a = k0 * u.dot(e1), b = k0 * u.dot(e2), e = k0 * u.dot(e3)
+            for j in 0..<na {
+                distance[j] = dist
+                dirPhase[j] = a * ox[j] + b * oy[j] + e * oz[j]
+                ampRe[j] = g.real / dist; ampIm[j] = g.imaginary / dist
+            }
+        }
+    }
+
+    /// cur_j = amp_j·e^{j(φ_j − k_f d_j)}, step_j = e^{−j Δk d_j} of the source in `slot`.
+    func anchor(slot: Int, kf: Double, dk: Double) {
+        let n = na, o = slot * na
+        let distance = self.distance + o, ampRe = self.ampRe + o, ampIm = self.ampIm + o
+        let dirPhase = self.dirPhase + o
+        let curRe = self.curRe + o, curIm = self.curIm + o, stepRe = self.stepRe + o, stepIm = self.stepIm + o
+        for j in 0..<n { phase[j] = dirPhase[j] - kf * distance[j]; phase[n + j] = -dk * distance[j] }
+        VectorMath.sinCosFloat(phase, sin: sines, cos: cosines, count: 2 * n)
+        for j in 0..<n {
+            let sn = Double(sines[j]), cs = Double(cosines[j])
+            curRe[j] = Float(ampRe[j] * cs - ampIm[j] * sn); curIm[j] = Float(ampRe[j] * sn + ampIm[j] * cs)
+            stepRe[j] = cosines[n + j]; stepIm[j] = sines[n + j]
+        }
+    }
+
+    /// For k in k0..<k1 and each of the first `slots` sources in order: t[k] += cur; cur *= step. Eight antennas at
+    /// a time in SIMD registers (phasors, steps and the channel stay in registers across subcarriers; the channel is
+    /// loaded and stored once for the group), the rest one by one with the same arithmetic. The sum is taken in
+    /// source order, as one source at a time would: the channel is the same to the last bit.
+    func rotateAccumulate(slots: Int, from k0: Int, to k1: Int) {
+        precondition((1...Self.slots).contains(slots), "1...\(Self.slots) sources per group")
+        typealias V = SIMD8<Float>
+        let n = na, size = MemoryLayout<Float>.stride
+        let trRaw = UnsafeMutableRawPointer(tRe), tiRaw = UnsafeMutableRawPointer(tIm)
+        @inline(__always) func load(_ p: UnsafeMutablePointer<Float>, _ slot: Int, _ j0: Int) -> V {
+            UnsafeRawPointer(p + slot * n + j0).loadUnaligned(as: V.self)
+        }
+        @inline(__always) func rotate(_ re: inout V, _ im: inout V, _ sr: V, _ si: V) {
+            let nextRe = re * sr - im * si
+            im = re * si + im * sr
+            re = nextRe
+        }
+        var j0 = 0
+        while j0 + 8 <= n {
+            // Unused slots carry zeros and are never added.
+            var re0 = load(curRe, 0, j0), im0 = load(curIm, 0, j0)
+            let sr0 = load(stepRe, 0, j0), si0 = load(stepIm, 0, j0)
+            var re1 = slots > 1 ? load(curRe, 1, j0) : .zero, im1 = slots > 1 ? load(curIm, 1, j0) : .zero
+            let sr1 = slots > 1 ? load(stepRe, 1, j0) : .zero, si1 = slots > 1 ? load(stepIm, 1, j0) : .zero
+            var re2 = slots > 2 ? load(curRe, 2, j0) : .zero, im2 = slots > 2 ? load(curIm, 2, j0) : .zero
+            let sr2 = slots > 2 ? load(stepRe, 2, j0) : .zero, si2 = slots > 2 ? load(stepIm, 2, j0) : .zero
+            for k in k0..<k1 {
+                let o = (k &* n &+ j0) &* size
+                var tr = trRaw.loadUnaligned(fromByteOffset: o, as: V.self)
+                var ti = tiRaw.loadUnaligned(fromByteOffset: o, as: V.self)
+                tr = tr + re0; ti = ti + im0
+                rotate(&re0, &im0, sr0, si0)
+                if slots > 1 {
+                    tr = tr + re1; ti = ti + im1
+                    rotate(&re1, &im1, sr1, si1)
+                }
+                if slots > 2 {
+                    tr = tr + re2; ti = ti + im2
+                    rotate(&re2, &im2, sr2, si2)
+                }
+                trRaw.storeBytes(of: tr, toByteOffset: o, as: V.self)
+                tiRaw.storeBytes(of: ti, toByteOffset: o, as: V.self)
+            }
+            j0 += 8
+        }
+        for j in j0..<n {
+            for k in k0..<k1 {
+                for slot in 0..<slots {
+                    let i = slot * n + j
+                    tRe[k * n + j] += curRe[i]; tIm[k * n + j] += curIm[i]
+                    let nextRe = curRe[i] * stepRe[i] - curIm[i] * stepIm[i]
+                    curIm[i] = curRe[i] * stepIm[i] + curIm[i] * stepRe[i]
+                    curRe[i] = nextRe
+                }
+            }
+        }
+    }
+
+    /// c_k = Σ_j conj(T_jk)·H_jk into `out` (Float64, interleaved); returns ‖T‖². Eight antennas per vector.
+    func correlate(into out: UnsafeMutablePointer<Double>) -> Double {
+        precondition(hasChannel, "a workspace without a measured channel cannot correlate")
+        typealias V = SIMD8<Float>
+        var energy = V.zero
+        var tail: Float = 0
+        let n = na, size = MemoryLayout<Float>.stride
+        let tr = UnsafeRawPointer(tRe), ti = UnsafeRawPointer(tIm)
+        let hr = UnsafeRawPointer(hRe), hi = UnsafeRawPointer(hIm)
+        for k in 0..<ns {
+            var cr = V.zero, ci = V.zero
+            var j = 0
+            while j + 8 <= n {
+                let o = (k * n + j) * size
+                let a = tr.loadUnaligned(fromByteOffset: o, as: V.self),
+                    b = ti.loadUnaligned(fromByteOffset: o, as: V.self)
+                let x = hr.loadUnaligned(fromByteOffset: o, as: V.self),
+                    y = hi.loadUnaligned(fromByteOffset: o, as: V.self)
+                cr += a * x + b * y; ci += a * y - b * x; energy += a * a + b * b
+                j += 8
+            }
+            var sr = cr.sum(), si = ci.sum()
+            while j < n {
+                let a = tRe[k * n + j], b = tIm[k * n + j], x = hRe[k * n + j], y = hIm[k * n + j]
+                sr += a * x + b * y; si += a * y - b * x; tail += a * a + b * b
+                j += 1
+            }
+            out[2 * k] = Double(sr); out[2 * k + 1] = Double(si)
+        }
+        return Double(energy.sum() + tail)
+    }
+}
