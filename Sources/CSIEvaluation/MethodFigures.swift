@@ -32,7 +32,8 @@ public struct MethodFigures: Codable, Sendable, Equatable {
     var nlos: SubsetFigures?
     /// Present for localizer fixes (not for 3-NN or wire fixes).
     var stages: [StageFigures]?
-    /// Share of fixes flagged `grossErrorSuspected` (localizer fixes only).
+    /// Share of fixes whose status is flagged (`FixStatus.isFlagged`: gross-error-suspected, model-untrusted,
+    /// ambiguous; localizer fixes only).
     var flaggedRate: Double?
     /// Fixes by where their noise level came from (`NoiseSource` raw values; sources with none left out).
     var noiseSources: [String: Int]?
