@@ -53,11 +53,9 @@ final class ScoringWorkspace {
         for (j, o) in offsets.prefix(na).enumerated() { ox[j] = o.x; oy[j] = o.y; oz[j] = o.z }
         ex = doubles(sources.count * na); ey = doubles(sources.count * na); ez = doubles(sources.count * na)
         for (l, s) in sources.enumerated() {
-            let c = s.center, e1 = s.e1, e2 = s.e2, e3 = s.e3
             for j in 0..<na {
-                ex[l * na + j] = c.x + e1.x * ox[j] + e2.x * oy[j] + e3.x * oz[j]
-                ey[l * na + j] = c.y + e1.y * ox[j] + e2.y * oy[j] + e3.y * oz[j]
-                ez[l * na + j] = c.z + e1.z * ox[j] + e2.z * oy[j] + e3.z * oz[j]
+                let p = s.element(SIMD3(ox[j], oy[j], oz[j]))
+                ex[l * na + j] = p.x; ey[l * na + j] = p.y; ez[l * na + j] = p.z
             }
         }
         let m = Self.slots * na
