@@ -19,29 +19,19 @@ struct BenchModel: ParsableCommand {
     @Option(name: .long, help: "Test dataset (NPZ).")
     var test: String
 
-    @Option(name: .long, help: "Validation fraction held out of the training set.")
-    var validation: Double = 0.1
-
-    @Option(name: .long, help: "Maximum number of paths for the image-source fit.")
-    var maxPaths: Int = 40
-
-    @Option(name: .long, help: "Seed.")
-    var seed: UInt64 = 1
-
-    @Option(name: .long, help: NuisanceOption.surveyHelp)
-    var nuisance: NuisanceOption = .auto
+    @OptionGroup var fit: SurveyFitOptions
 
     func run() throws {
         let t0 = Date()
         let data = try CSIDataset.load(contentsOf: train)
         let testSet = try CSIDataset.load(contentsOf: test)
-        let split = TrainingData.split(count: data.count, validationFraction: validation, seed: seed)
+        let split = TrainingData.split(count: data.count, validationFraction: fit.validation, seed: fit.seed)
         let tr = TrainingData(dataset: data, indices: split.train)
         let va = TrainingData(dataset: data, indices: split.validation, scale: tr.scale)
         var options = ImageSourceFitter.Options()
-        options.maxSources = maxPaths
-        options.seed = seed
-        options.nuisance = ModelTrainer.resolveNuisance(data, given: nuisance.model) { printError($0) }
+        options.maxSources = fit.maxPaths
+        options.seed = fit.seed
+        options.nuisance = ModelTrainer.resolveNuisance(data, given: fit.nuisance.model) { printError($0) }
         let result = ImageSourceFitter(options: options).fit(train: tr, validation: va) { p in
             printError(
                 String(

@@ -32,8 +32,7 @@ struct Train: ParsableCommand {
     @Option(name: .long, help: "Time budget in minutes (the best model within it is kept).")
     var minutes: Double?
 
-    @Option(name: .long, help: "Fraction of the dataset held out for validation.")
-    var validation: Double = 0.1
+    @OptionGroup var fit: SurveyFitOptions
 
     @Option(
         name: .long,
@@ -42,24 +41,11 @@ struct Train: ParsableCommand {
     )
     var inrStart: ModelTrainer.INRStart = .fit
 
-    @Option(name: .long, help: NuisanceOption.surveyHelp)
-    var nuisance: NuisanceOption = .auto
-
-    @Option(name: .long, help: "Maximum number of propagation paths for the image-source fit.")
-    var maxPaths: Int = 40
-
     @Option(name: .long, help: "Name of the scene coordinate frame, recorded in the model and published with fixes.")
     var frame: String = "scene"
 
-    @Option(name: .long, help: "Random seed (split, initialisation). Same seed and data ⇒ same model.")
-    var seed: UInt64 = 1
-
     func validate() throws {
-        guard validation > 0 && validation < 0.5 else {
-            throw ValidationError("--validation must be in (0, 0.5), got \(validation)")
-        }
         if let minutes, !(minutes > 0) { throw ValidationError("--minutes must be positive") }
-        guard (1...128).contains(maxPaths) else { throw ValidationError("--max-paths must be in 1...128") }
     }
 
     func run() throws {
@@ -68,12 +54,12 @@ struct Train: ParsableCommand {
         options.kind = model
         options.preset = preset
         options.minutes = minutes
-        options.validationFraction = validation
-        options.seed = seed
-        options.maxPaths = maxPaths
+        options.validationFraction = fit.validation
+        options.seed = fit.seed
+        options.maxPaths = fit.maxPaths
         options.inrStart = inrStart
         options.frame = frame
-        options.nuisance = nuisance.model
+        options.nuisance = fit.nuisance.model
         options.localizeValidation = QualityCalibration.hook(width: options.width)
         Interrupt.install()
         let checkpointPath = out + ".checkpoint"

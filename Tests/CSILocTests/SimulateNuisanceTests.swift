@@ -44,8 +44,8 @@ import Testing
 
     @Test func phaseIsAnAliasOfPhaseGainOnTheCommandLine() throws {
         let train = try Train.parse(["--data", "d.npz", "--out", "m.csimodel", "--nuisance", "phase"])
-        #expect(train.nuisance == .phase && train.nuisance.model == .phaseAndGain)
-        #expect(try Train.parse(["--data", "d.npz", "--out", "m.csimodel"]).nuisance.model == nil)
+        #expect(train.fit.nuisance == .phase && train.fit.nuisance.model == .phaseAndGain)
+        #expect(try Train.parse(["--data", "d.npz", "--out", "m.csimodel"]).fit.nuisance.model == nil)
         #expect(throws: (any Error).self) {
             try Train.parse(["--data", "d.npz", "--out", "m.csimodel", "--nuisance", "gain"])
         }
