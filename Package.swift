@@ -158,8 +158,8 @@ let package = Package(
         .testTarget(
             name: "CSIEvaluationTests",
             dependencies: [
-                "CSIEvaluation", "CSILocDaemon", "CSIChannel", "CSINumerics", "CSISearch", "CSIWire", "CSICapture",
-                "ZMQ",
+                "CSIEvaluation", "CSILocDaemon", "CSIChannel", "CSIModel", "CSINumerics", "CSISearch", "CSIWire",
+                "CSICapture", "ZMQ",
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(name: "CSIViewTests", dependencies: ["CSIView", "CSIWire", "ZMQ"]),

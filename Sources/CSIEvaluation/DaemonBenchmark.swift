@@ -17,8 +17,11 @@ import ZMQ
 public struct DaemonBenchmark: Sendable {
     /// What to run.
     public struct Request: Sendable {
-        /// Scene whose exact simulator is served (the daemon's `model.oracle_scene`).
+        /// Scene whose exact simulator is served (the daemon's `model.oracle_scene`) and simulates the frames.
         var scenePath: String
+        /// A model file (`csiloc train`) served instead of the scene's simulator (the daemon's `model.path`), by the
+        /// daemon and the in-process reference alike; the frames are still the scene's exact channels.
+        public var modelPath: String?
         /// Frames sent through the daemon (and localized in-process, capped at ``inProcessCap``).
         public var frames = 20_000
         /// Distinct simulated positions, cycled.
@@ -87,20 +90,34 @@ public struct DaemonBenchmark: Sendable {
         let scene = try Scene.load(contentsOf: scenePath)
         let sim = ChannelSimulator(scene: scene)
         let test = TestSet.simulate(sim, count: request.distinct, seed: 11)
+        let modelPath = request.modelPath.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+        let served = try modelPath.map(EvaluationModel.load(modelFile:)) ?? .oracle(scene)
+        guard served.model.antennaCount == sim.antennaCount, served.model.subcarrierCount == sim.subcarrierCount
+        else {
+            throw EvaluationError(
+                "the model serves \(served.model.antennaCount)×\(served.model.subcarrierCount) channels, the scene \(scene.name) simulates \(sim.antennaCount)×\(sim.subcarrierCount)"
+            )
+        }
         heading(
             String(
-                format: "bench daemon: oracle(%@) %d×%d, %@, %d workers, %d frames (%d distinct), %@",
-                scene.name, sim.antennaCount, sim.subcarrierCount, request.method.rawValue, request.workers,
-                request.frames, request.distinct, request.curve ? "CURVE on both sockets" : "plaintext"))
-        let localizer = Localizer(
-            model: sim, region: scene.ueRegion, configuration: request.method.configuration, width: request.workers)
+                format: "bench daemon: %@ %d×%d, %@, %d workers, %d frames (%d distinct%@), %@",
+                served.label, sim.antennaCount, sim.subcarrierCount, request.method.rawValue, request.workers,
+                request.frames, request.distinct, modelPath == nil ? "" : ", simulated by the scene \(scene.name)",
+                request.curve ? "CURVE on both sockets" : "plaintext"))
+        // The daemon's own search configuration for this model (its nuisance by default), so both sides search alike.
+        let search = configuration(request, scenePath: scenePath, modelPath: modelPath).search
+        let localizer = try Localizer(
+            validating: served.model, region: served.region,
+            configuration: search.localizerConfiguration(modelNuisance: served.nuisance), width: request.workers,
+            quality: served.quality)
         let inProcess = runInProcess(
             localizer, test: test, frames: min(request.frames, inProcessCap), workers: request.workers)
         let frames = try benchmarkFrames(sim, test: test)
         var probe = frames[0]
         probe.header.receiverID = probeReceiver
         let daemon = try runDaemon(
-            request, scenePath: scenePath, frames: try frames.map(EncodedFrame.init), probe: probe)
+            request, scenePath: scenePath, modelPath: modelPath, frames: try frames.map(EncodedFrame.init),
+            probe: probe)
         return DaemonBenchmark(
             request: request, sceneName: scene.name, antennaCount: sim.antennaCount,
             subcarrierCount: sim.subcarrierCount, inProcess: inProcess, daemon: daemon)
@@ -163,6 +180,16 @@ public struct DaemonBenchmark: Sendable {
         }
         let state = Mutex(State())
         let sent = Mutex<[UInt64: ContinuousClock.Instant]>([:])
+        /// Signalled once per fix: the feeder sleeps on it instead of polling the count.
+        private let arrivals = DispatchSemaphore(value: 0)
+
+        /// Returns after the next fix arrives (or one arrived since the last call), or after `timeout` — the
+        /// caller re-checks its condition either way, so a lost frame cannot hang it.
+        func waitForArrival(timeout: Duration = .milliseconds(50)) {
+            let ns =
+                Int(timeout.components.seconds) * 1_000_000_000 + Int(timeout.components.attoseconds / 1_000_000_000)
+            _ = arrivals.wait(timeout: .now() + .nanoseconds(ns))
+        }
 
         func received(_ fix: PositionFix) {
             let now = ContinuousClock.now
@@ -174,13 +201,15 @@ public struct DaemonBenchmark: Sendable {
                 $0.maxError = max($0.maxError, fix.truthErrorM ?? .infinity)
                 if (fix.truthErrorM ?? .infinity) > 1e-3 { $0.over1mm += 1 }
             }
+            arrivals.signal()
         }
         var count: Int { state.withLock { $0.count } }
     }
 
     /// The daemon's configuration: loopback TCP on free ports, deep queues, no metrics endpoint, errors only.
-    static func configuration(_ request: Request, scenePath: String) -> DaemonConfiguration {
-        var c = DaemonConfiguration(model: ModelSettings(oracleScene: scenePath))
+    static func configuration(_ request: Request, scenePath: String, modelPath: String? = nil) -> DaemonConfiguration {
+        var c = DaemonConfiguration(
+            model: modelPath.map { ModelSettings(path: $0) } ?? ModelSettings(oracleScene: scenePath))
         c.input.endpoint = "tcp://127.0.0.1:*"
         c.input.bind = true
         c.output.endpoint = "tcp://127.0.0.1:*"
@@ -198,7 +227,8 @@ public struct DaemonBenchmark: Sendable {
     /// Sends `request.frames` frames (cycling over `encoded`, seq = frame index, UE = index mod 64) through a
     /// daemon after a handshake with `probe`.
     static func runDaemon(
-        _ request: Request, scenePath: String, frames encoded: [EncodedFrame], probe: CSIFrame
+        _ request: Request, scenePath: String, modelPath: String? = nil, frames encoded: [EncodedFrame],
+        probe: CSIFrame
     ) throws -> ThroughDaemon {
         var logger = Logger(label: "bench")
         logger.logLevel = .error
@@ -208,7 +238,7 @@ public struct DaemonBenchmark: Sendable {
         options.feedLinger = .zero
         options.fixHighWaterMark = 1_000_000
         options.keepsFixes = false
-        var configuration = configuration(request, scenePath: scenePath)
+        var configuration = configuration(request, scenePath: scenePath, modelPath: modelPath)
         if request.curve {
             let keys = try curveKeys()
             configuration.curve = CurveSettings(
@@ -228,14 +258,15 @@ public struct DaemonBenchmark: Sendable {
         let solver0 = harness.daemon.metrics.snapshot().localizeCPUSeconds
         let t0 = ContinuousClock.now
         for i in 0..<frames {
-            while i - sink.count >= window { usleep(20) }
+            // Blocks until a fix frees a slot (a poll would take CPU from the daemon's workers on a small machine).
+            while i - sink.count >= window { sink.waitForArrival() }
             if i == min(1000, frames - 1) { rssAfter1k = ProcessStatistics.residentKiB() }
             let parts = encoded[i % encoded.count].parts(seq: UInt64(i), receiverID: 1, ueID: UInt32(i % 64))
             sink.sent.withLock { $0[UInt64(i)] = .now }
             try harness.send(parts: parts)
         }
         while sink.count < frames {
-            usleep(100)
+            sink.waitForArrival()
             if ProcessStatistics.seconds(since: t0) > 3600 { break }
         }
         let elapsed = ProcessStatistics.seconds(since: t0)

@@ -13,6 +13,7 @@ struct BenchDaemon: ParsableCommand {
             Examples:
               csiloc bench daemon --oracle-scene etc/scenes/tiny-los.yaml --frames 100000
               csiloc bench daemon --frames 20000 --curve      # CurveZMQ on the feed and the fix socket (fresh keys)
+              csiloc bench daemon --oracle-scene etc/scenes/street.yaml --model street.csimodel   # a trained model
             """
     )
 
@@ -20,6 +21,13 @@ struct BenchDaemon: ParsableCommand {
 
     @Option(name: .long, help: "Frames sent through the daemon (and localized in-process, capped at 20000).")
     var frames: Int = 20_000
+
+    @Option(
+        name: .long,
+        help:
+            "Serve this model file (csiloc train) instead of the scene's simulator, in the daemon and in-process; the frames are still the scene's exact channels."
+    )
+    var model: String?
 
     @Option(name: .long, help: "Frames outstanding at once (default 4 × workers).")
     var window: Int?
@@ -43,6 +51,7 @@ struct BenchDaemon: ParsableCommand {
         request.frames = frames
         request.distinct = sent.distinct
         request.window = window
+        request.modelPath = model
         request.method = sent.method
         request.curve = curve
         let bench = try DaemonBenchmark.run(request) { print($0) }

@@ -2,6 +2,7 @@ import CSICapture
 import CSIChannel
 import CSIEvaluation
 import CSILocDaemon
+import CSIModel
 import CSIWire
 import Foundation
 import Logging
@@ -93,6 +94,43 @@ struct HarnessTests {
         #expect(bench.daemon.rssAtEndKiB > 0 && bench.daemon.solverCPUSeconds > 0)
         #expect(bench.daemon.daemonCPUSeconds >= 0 && bench.daemon.daemonCPUSeconds.isFinite)
         #expect(bench.lines.count == 5)
+    }
+
+    @Test func benchmarkServesAModelFileOnBothSides() throws {
+        // A small physics model of the tiny scene, trained on its exact channels.
+        let sim = ChannelSimulator(scene: tinyScene)
+        let positions = PositionSampler.uniform(in: tinyScene.ueRegion, count: 300, seed: 1)
+        var csi = [Float](repeating: 0, count: positions.count * sim.valuesPerChannel)
+        positions.withUnsafeBufferPointer { p in csi.withUnsafeMutableBufferPointer { sim.evaluateFloat(p, into: $0) } }
+        let data = CSIDataset(
+            positions: positions, csi: csi, frequencies: tinyScene.subcarriers.frequencies,
+            antennas: tinyScene.array.positions, carrier: tinyScene.subcarriers.carrier)
+        var options = ModelTrainer.Options()
+        options.kind = .physics
+        options.maxPaths = 1
+        options.width = 1
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bench-model-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: false)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let modelPath = dir + "/m.csimodel"
+        try ModelTrainer(options: options).train(dataset: data).write(to: modelPath)
+
+        var request = DaemonBenchmark.Request(scenePath: tinyScenePath, workers: 1)
+        request.frames = 120
+        request.distinct = 30
+        request.modelPath = modelPath
+        var heading = ""
+        let bench = try DaemonBenchmark.run(request) { heading = $0 }
+        #expect(heading.hasPrefix("bench daemon: physics("), "\(heading)")
+        #expect(heading.contains("simulated by the scene tiny-los"))
+        #expect(bench.daemon.latencyMs.count == 120 && bench.inProcess.errors.count == 120)
+        // Both sides localize the same frames with the same model and search: the same frames are off by > 1 mm.
+        #expect(bench.daemon.over1mm == bench.inProcess.errors.filter { $0 > 1e-3 }.count)
+
+        // A model of another frame shape is refused before anything runs.
+        var other = DaemonBenchmark.Request(scenePath: repositoryRoot + "/etc/scenes/street.yaml", workers: 1)
+        other.modelPath = modelPath
+        #expect(throws: EvaluationError.self) { try DaemonBenchmark.run(other) }
     }
 
     @Test func encodedFramesEqualFreshEncodingsWithTheNewHeader() throws {
