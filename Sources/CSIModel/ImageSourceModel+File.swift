@@ -4,6 +4,9 @@ import Numerics
 extension ImageSourceModel {
     /// Columns of the `physics.sources` tensor: centre(3) e1(3) e2(3) e3(3) gain(2) slopes x,y,z (6).
     static let sourceColumns = 20
+    /// Columns of the `physics.edges` tensor: 1 for a diffracted path (else 0 and zeros), the edge's point (3) and
+    /// direction (3).
+    static let edgeColumns = 7
 
     /// The model's parameters as file tensors.
     var tensors: [ModelTensor] {
@@ -20,6 +23,13 @@ extension ImageSourceModel {
             ]
         }
         var out = [ModelTensor(name: "physics.sources", shape: [sources.count, Self.sourceColumns], doubles: flat)]
+        if sources.contains(where: { $0.edge != nil }) {
+            let edges = sources.flatMap { s -> [Double] in
+                guard let e = s.edge else { return [Double](repeating: 0, count: Self.edgeColumns) }
+                return [1, e.point.x, e.point.y, e.point.z, e.direction.x, e.direction.y, e.direction.z]
+            }
+            out.append(ModelTensor(name: "physics.edges", shape: [sources.count, Self.edgeColumns], doubles: edges))
+        }
         if let m = gainMap {
             out.append(ModelTensor(name: "physics.gain_map", shape: [m.paths, m.ny, m.nx, 2], doubles: m.values))
         }
@@ -36,7 +46,8 @@ extension ImageSourceModel {
             sources: sources.count, slopeAxes: axes,
             gainMap: gainMap.map {
                 .init(originX: $0.originX, originY: $0.originY, spacing: $0.spacing, nx: $0.nx, ny: $0.ny)
-            })
+            },
+            diffracted: sources.contains { $0.edge != nil } ? sources.filter { $0.edge != nil }.count : nil)
     }
 
     /// Rebuilds the model from a file.
@@ -59,6 +70,9 @@ extension ImageSourceModel {
             s.gainSlope = (Complex(v[r + 14], v[r + 15]), Complex(v[r + 16], v[r + 17]), Complex(v[r + 18], v[r + 19]))
             sources.append(s)
         }
+        if let diffracted = info.diffracted {
+            try Self.readEdges(file: file, path: path, into: &sources, expected: diffracted)
+        }
         let g = info.gainReference
         self.init(
             sources: sources, antennas: try h.antennaPoints(file: path), frequencies: h.frequencies, carrier: h.carrier,
@@ -72,6 +86,39 @@ extension ImageSourceModel {
             gainMap = GainMap(
                 originX: gm.originX, originY: gm.originY, spacing: gm.spacing, nx: gm.nx, ny: gm.ny,
                 paths: info.sources, values: t.doubles)
+        }
+    }
+}
+
+extension ImageSourceModel {
+    /// Attaches the edges of `physics.edges` to `sources`: each row's flag must be 0 or 1, `expected` rows must be
+    /// 1, their points within the coordinate limit and their directions non-zero (they are normalised).
+    static func readEdges(file: ModelFile, path: String, into sources: inout [ImageSource], expected: Int) throws {
+        let t = try file.tensor("physics.edges", shape: [sources.count, edgeColumns], file: path)
+        guard t.isDouble else { throw ModelFileError(file: path, "tensor 'physics.edges' must be float64") }
+        let v = t.doubles, limit = ModelFileLimits.maxCoordinate
+        var count = 0
+        for l in sources.indices {
+            let r = l * edgeColumns
+            guard v[r] == 0 || v[r] == 1 else {
+                throw ModelFileError(file: path, "tensor 'physics.edges' row \(l): flag \(v[r]) is neither 0 nor 1")
+            }
+            guard v[r] == 1 else { continue }
+            let point = Point3(v[r + 1], v[r + 2], v[r + 3]), direction = Point3(v[r + 4], v[r + 5], v[r + 6])
+            guard max(abs(point.x), abs(point.y), abs(point.z)) <= limit, direction.length > 1e-9,
+                direction.length.isFinite
+            else {
+                throw ModelFileError(
+                    file: path,
+                    "tensor 'physics.edges' row \(l): the point must be within ±\(limit) m and the direction non-zero")
+            }
+            sources[l].edge = EdgeLine(point: point, direction: direction)
+            count += 1
+        }
+        guard count == expected else {
+            throw ModelFileError(
+                file: path,
+                "header 'physics.diffracted' says \(expected) diffracted paths, 'physics.edges' has \(count)")
         }
     }
 }

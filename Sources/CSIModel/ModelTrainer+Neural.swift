@@ -295,17 +295,20 @@ enum NeuralStage {
 }
 
 extension ImageSourceModel: PathDecomposition {
-    /// Per-path closed-form quantities at `x` (raw units), for warm-starting a network from the fit.
+    /// Per-path closed-form quantities at `x` (raw units), for warm-starting a network from the fit. A diffracted
+    /// path's delay and arrival direction are those of its unfolded image centre (`EdgeLine`); its direction at the
+    /// image array is toward the diffraction point.
     public func paths(at x: Point3) -> [PathComponent] {
         let k0 = 2 * Double.pi * carrier / speedOfLight
         let a = frame.axes
         return sources.enumerated().map { id, s in
-            let v = x - s.center, d = v.length, u = v / d
+            let v = x - (s.edge?.unfolded(s.center, seenFrom: x) ?? s.center), d = v.length, u = v / d
             let g = gainMap?.gain(path: id, at: x).value ?? s.gain(at: x, reference: gainReference)
             let amplitude = g * Complex(length: 1 / (d * scale), phase: -k0 * d)
+            let departure = s.edge.map { ($0.diffractionPoint(from: s.center, to: x) - s.center).normalized } ?? u
             return PathComponent(
                 id: id, delay: d / speedOfLight, direction: u, amplitude: amplitude,
-                arrayDirection: a.0 * u.dot(s.e1) + a.1 * u.dot(s.e2) + a.2 * u.dot(s.e3))
+                arrayDirection: a.0 * departure.dot(s.e1) + a.1 * departure.dot(s.e2) + a.2 * departure.dot(s.e3))
         }
     }
 }

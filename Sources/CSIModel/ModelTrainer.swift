@@ -61,6 +61,8 @@ public struct ModelTrainer: Sendable {
         /// Per-frame unknowns of the survey (docs/model.md, "Unsynchronised surveys"); nil = what the dataset
         /// declares (`CSIDataset.declaredNuisance`), else detect them from the data (`NuisanceDetector`).
         public var nuisance: NuisanceModel? = nil
+        /// Edges of the scene the physics fit may bend paths around (`ImageSourceFitter.Options.edges`).
+        public var edges: [EdgeLine] = []
         /// Localizes the validation samples (`positions`, measured `channels` in raw units, 2·Na·Ns Doubles each)
         /// with the finished model file and returns the fixes; their gross errors per region become the quality
         /// map's `ambiguity` (docs/model.md, "Quality map"). Set by `csiloc train` (the localizer is not part of
@@ -245,6 +247,7 @@ public struct ModelTrainer: Sendable {
         fitOptions.seed = options.seed
         fitOptions.width = options.width
         fitOptions.nuisance = nuisance
+        fitOptions.edges = options.edges
         if let m = options.minutes { fitOptions.timeBudget = m * 60 * share }
         var lastLine = Date.distantPast
         let result = ImageSourceFitter(options: fitOptions).fit(

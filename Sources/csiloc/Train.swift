@@ -44,6 +44,13 @@ struct Train: ParsableCommand {
     @Option(name: .long, help: "Name of the scene coordinate frame, recorded in the model and published with fixes.")
     var frame: String = "scene"
 
+    @Option(
+        name: .long,
+        help:
+            "A scene YAML whose edges (building corners: docs/scenes.md) the physics fit may bend paths around (docs/model.md, \"Diffracted paths\")."
+    )
+    var edges: String?
+
     func validate() throws {
         if let minutes, !(minutes > 0) { throw ValidationError("--minutes must be positive") }
     }
@@ -60,6 +67,14 @@ struct Train: ParsableCommand {
         options.inrStart = inrStart
         options.frame = frame
         options.nuisance = fit.nuisance.model
+        if let edges {
+            options.edges = try Scene.load(contentsOf: edges).edges.map {
+                EdgeLine(point: $0.origin, direction: $0.direction)
+            }
+            guard !options.edges.isEmpty else {
+                throw ValidationError("--edges: \(edges) lists no edges (docs/scenes.md, \"Diffraction\")")
+            }
+        }
         options.localizeValidation = QualityCalibration.hook(width: options.width)
         Interrupt.install()
         let checkpointPath = out + ".checkpoint"

@@ -98,12 +98,9 @@ struct HarnessTests {
 
     @Test func benchmarkServesAModelFileOnBothSides() throws {
         // A small physics model of the tiny scene, trained on its exact channels.
-        let sim = ChannelSimulator(scene: tinyScene)
-        let positions = PositionSampler.uniform(in: tinyScene.ueRegion, count: 300, seed: 1)
-        var csi = [Float](repeating: 0, count: positions.count * sim.valuesPerChannel)
-        positions.withUnsafeBufferPointer { p in csi.withUnsafeMutableBufferPointer { sim.evaluateFloat(p, into: $0) } }
+        let survey = TestSet.simulate(ChannelSimulator(scene: tinyScene), count: 300, seed: 1)
         let data = CSIDataset(
-            positions: positions, csi: csi, frequencies: tinyScene.subcarriers.frequencies,
+            positions: survey.positions, csi: survey.csi, frequencies: tinyScene.subcarriers.frequencies,
             antennas: tinyScene.array.positions, carrier: tinyScene.subcarriers.carrier)
         var options = ModelTrainer.Options()
         options.kind = .physics

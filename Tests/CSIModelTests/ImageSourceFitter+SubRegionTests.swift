@@ -28,9 +28,7 @@ import Testing
         // Ground truth of where the wall's reflection reaches.
         let seen = data.positions.filter { x in sim.pathsReaching(x).contains { $0.order == 1 } }
         #expect(seen.count > 50 && seen.count < 300, "the wall is seen from \(seen.count) of 500 points")
-        let split = TrainingData.split(count: data.count, validationFraction: 0.15, seed: 1)
-        let tr = TrainingData(dataset: data, indices: split.train)
-        let va = TrainingData(dataset: data, indices: split.validation, scale: tr.scale)
+        let (tr, va) = ImageSourceFitterTests.split(data, validationFraction: 0.15)
         var options = ImageSourceFitter.Options()
         options.maxSources = 1
         options.tryGainMaps = false

@@ -17,11 +17,17 @@ import Testing
             antennas: scene.array.positions, carrier: scene.subcarriers.carrier)
     }
 
+    /// `data` split (seed 1) into training and validation sets with the training set's scale.
+    static func split(_ data: CSIDataset, validationFraction: Double) -> (train: TrainingData, validation: TrainingData)
+    {
+        let split = TrainingData.split(count: data.count, validationFraction: validationFraction, seed: 1)
+        let tr = TrainingData(dataset: data, indices: split.train)
+        return (tr, TrainingData(dataset: data, indices: split.validation, scale: tr.scale))
+    }
+
     /// At most two paths with constant gains, fitted on 85 % of `data` and judged on the rest.
     static func fitTwoPaths(_ data: CSIDataset, _ base: ImageSourceFitter.Options) -> ImageSourceFitter.Result {
-        let split = TrainingData.split(count: data.count, validationFraction: 0.15, seed: 1)
-        let tr = TrainingData(dataset: data, indices: split.train)
-        let va = TrainingData(dataset: data, indices: split.validation, scale: tr.scale)
+        let (tr, va) = split(data, validationFraction: 0.15)
         var options = base
         options.maxSources = 2
         options.tryGainSlopes = false

@@ -8,8 +8,8 @@ import Testing
 /// The SIMD forms of the image-source model (fast Jacobian, fused Float32 scoring) against the entry-by-entry
 /// closed form and the default `ChannelModel.correlate`.
 @Suite struct ImageSourceModelFastPathTests {
-    /// Seven antennas (a SIMD group and a padded tail) and 70 subcarriers (a re-anchor inside), two sources, gains
-    /// with slopes or a gain map.
+    /// Seven antennas (a SIMD group and a padded tail) and 70 subcarriers (a re-anchor inside), three sources (one
+    /// diffracted around an edge), gains with slopes or a gain map.
     static func model(_ phase: ArrayPhaseModel, gainMap: Bool) -> ImageSourceModel {
         let antennas = (0..<7).map { Point3(-6, -0.12 + 0.04 * Double($0), 2.5) }
         let f = ArrayFrame(antennas: antennas).axes
@@ -20,15 +20,20 @@ import Testing
             gain: Complex(-0.3, 0.5))
         a.gainSlope = (Complex(0.05, 0.02), Complex(-0.03, 0.01), Complex(0.01, 0))
         b.gainSlope = (Complex(0.01, -0.04), Complex(0.02, 0.02), .zero)
+        // A third path: from b's image around an edge line (a diffracted path, `EdgeLine`).
+        var c = ImageSource(
+            center: b.center, frame: (b.e1, b.e2, b.e3), gain: Complex(0.35, 0.2),
+            edge: EdgeLine(point: Point3(-2, 3.1, 0), direction: Point3(0.05, 0.02, 1)))
+        c.gainSlope = (Complex(-0.02, 0.01), .zero, Complex(0.01, 0.02))
         var m = ImageSourceModel(
-            sources: [a, b], antennas: antennas,
+            sources: [a, b, c], antennas: antennas,
             frequencies: (0..<70).map { 3.5e9 + (Double($0) - 34.5) * 1.25e6 }, carrier: 3.5e9,
             phaseModel: phase, gainReference: Point3(0.1, -0.2, 1), scale: 2.0)
         if gainMap {
             var rng = SeededGenerator(seed: 9)
             m.gainMap = GainMap(
-                originX: -0.5, originY: -0.5, spacing: 0.3, nx: 5, ny: 4, paths: 2,
-                values: (0..<(2 * 5 * 4 * 2)).map { _ in rng.nextGaussian() })
+                originX: -0.5, originY: -0.5, spacing: 0.3, nx: 5, ny: 4, paths: 3,
+                values: (0..<(3 * 5 * 4 * 2)).map { _ in rng.nextGaussian() })
         }
         return m
     }

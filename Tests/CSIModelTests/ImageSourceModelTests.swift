@@ -5,8 +5,9 @@ import Testing
 @testable import CSIChannel
 @testable import CSIModel
 
-/// A small model with two sources (one mirrored frame), gain slopes, 4 antennas × 6 subcarriers.
-func sampleModel(_ phase: ArrayPhaseModel, slopes: Bool = true) -> ImageSourceModel {
+/// A small model with two sources (one mirrored frame), gain slopes, 4 antennas × 6 subcarriers; with `edge`, a
+/// third path from the mirrored image around a (slightly tilted) edge line.
+func sampleModel(_ phase: ArrayPhaseModel, slopes: Bool = true, edge: Bool = false) -> ImageSourceModel {
     let antennas = (0..<4).map { Point3(-6, -0.06 + 0.04 * Double($0), 2.5) }
     var a = ImageSource(
         center: Point3(-6, 0, 2.5), frame: ArrayFrame(antennas: antennas).axes, gain: Complex(1.2, -0.4))
@@ -19,16 +20,24 @@ func sampleModel(_ phase: ArrayPhaseModel, slopes: Bool = true) -> ImageSourceMo
         a.gainSlope = (Complex(0.05, 0.02), Complex(-0.03, 0.01), .zero)
         b.gainSlope = (Complex(0.01, -0.04), Complex(0.02, 0.02), .zero)
     }
+    var sources = [a, b]
+    if edge {
+        var c = ImageSource(
+            center: b.center, frame: (b.e1, b.e2, b.e3), gain: Complex(0.4, 0.3),
+            edge: EdgeLine(point: Point3(-2, 3.1, 0), direction: Point3(0.05, 0.02, 1)))
+        if slopes { c.gainSlope = (Complex(-0.02, 0.03), Complex(0.01, 0.01), .zero) }
+        sources.append(c)
+    }
     return ImageSourceModel(
-        sources: [a, b], antennas: antennas,
+        sources: sources, antennas: antennas,
         frequencies: (0..<6).map { 3.5e9 + (Double($0) - 2.5) * 6.25e6 }, carrier: 3.5e9,
         phaseModel: phase, gainReference: Point3(0.1, -0.2, 1), scale: 2.0)
 }
 
 @Suite struct ImageSourceModelTests {
-    @Test(arguments: ArrayPhaseModel.allCases)
-    func locationJacobianMatchesFiniteDifferences(_ phase: ArrayPhaseModel) {
-        let m = sampleModel(phase)
+    @Test(arguments: ArrayPhaseModel.allCases, [false, true])
+    func locationJacobianMatchesFiniteDifferences(_ phase: ArrayPhaseModel, _ edge: Bool) {
+        let m = sampleModel(phase, edge: edge)
         let x = Point3(0.31, -0.47, 1.0)
         let (_, jac) = m.channelAndJacobian(at: x)
         let n = m.valuesPerChannel
@@ -83,15 +92,16 @@ func sampleModel(_ phase: ArrayPhaseModel, slopes: Bool = true) -> ImageSourceMo
 
 @Suite struct ImageSourceProblemTests {
     /// The parameter Jacobian of the least-squares problem against central differences of the residual.
-    @Test(arguments: ArrayPhaseModel.allCases)
-    func parameterJacobianMatchesFiniteDifferences(_ phase: ArrayPhaseModel) {
-        let m = sampleModel(phase)
+    @Test(arguments: ArrayPhaseModel.allCases, [false, true])
+    func parameterJacobianMatchesFiniteDifferences(_ phase: ArrayPhaseModel, _ edge: Bool) {
+        let m = sampleModel(phase, edge: edge)
         let positions = [Point3(0.3, 0.1, 1), Point3(-0.4, 0.6, 1)]
         let data = m.channels(at: positions).map { $0 * 0.9 + 0.01 }
+        // Every source's geometry free, the diffracted path's image array too (its edge is never a parameter).
         let problem = ImageSourceProblem(
             positions: positions, channels: data, frame: m.frame, frequencies: m.frequencies,
             carrier: m.carrier, phaseModel: phase, gainReference: m.gainReference,
-            slopeAxes: [0, 1], geometryFree: [true, true], width: 1)
+            slopeAxes: [0, 1], geometryFree: m.sources.map { _ in true }, width: 1)
         let (offsets, n) = problem.layout
         let stride = problem.valuesPerPoint
         var jac = [Double](repeating: 0, count: positions.count * stride * n)

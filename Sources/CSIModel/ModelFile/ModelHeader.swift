@@ -83,6 +83,9 @@ public struct ModelHeader: Codable, Sendable, Equatable {
         var slopeAxes: [Int]
         /// Grid of the per-path gain map (tensor `physics.gain_map`, [paths, ny, nx, 2]), when fitted.
         var gainMap: GainMapInfo?
+        /// Paths that bend around an edge (tensor `physics.edges`, [paths, 7]: flag, point, direction); nil when
+        /// none does (files without diffracted paths are unchanged).
+        var diffracted: Int?
     }
 
     struct GainMapInfo: Codable, Sendable, Equatable {

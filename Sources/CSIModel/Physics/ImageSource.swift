@@ -2,7 +2,8 @@ public import CSIChannel
 public import Numerics
 
 /// One fitted propagation path: an image of the base-station array (centre + frame) and a complex gain
-/// that is constant or varies linearly with the receiver position.
+/// that is constant or varies linearly with the receiver position; with an `edge`, the path bends around that
+/// edge line on its way from the image array to the receiver (a diffracted path, `EdgeLine`).
 public struct ImageSource: Sendable, Equatable {
     /// Image-array centre, scene frame (metres).
     public var center: Point3
@@ -12,33 +13,51 @@ public struct ImageSource: Sendable, Equatable {
     public var gain: Complex<Double>
     /// ∂gain/∂(x, y, z) — zero unless the model varies gains with position.
     public var gainSlope: (Complex<Double>, Complex<Double>, Complex<Double>)
+    /// The edge a diffracted path bends around (its geometry is never fitted: it comes from a scene description);
+    /// nil for a straight path from the image array.
+    public var edge: EdgeLine?
 
-    init(center: Point3, frame: (Point3, Point3, Point3), gain: Complex<Double> = .zero) {
+    init(center: Point3, frame: (Point3, Point3, Point3), gain: Complex<Double> = .zero, edge: EdgeLine? = nil) {
         self.center = center
         (e1, e2, e3) = frame
         self.gain = gain
         gainSlope = (.zero, .zero, .zero)
+        self.edge = edge
     }
 
-    /// Equal when centre, frame and gain match.
+    /// Equal when centre, frame, gain and edge match.
     public static func == (a: ImageSource, b: ImageSource) -> Bool {
         a.center == b.center && a.e1 == b.e1 && a.e2 == b.e2 && a.e3 == b.e3 && a.gain == b.gain
             && a.gainSlope.0 == b.gainSlope.0 && a.gainSlope.1 == b.gainSlope.1 && a.gainSlope.2 == b.gainSlope.2
+            && a.edge == b.edge
     }
 
     /// Position of element `o` (offsets along the frame) of this image array.
     @inlinable func element(_ o: SIMD3<Double>) -> Point3 { center + e1 * o.x + e2 * o.y + e3 * o.z }
+
+    /// The point the path from element `o` seems to come from at `x`: the element itself, or for a diffracted path
+    /// the element unfolded about the edge (`EdgeLine.unfolded`); its distance to `x` is the path length.
+    @inline(__always) func apparentElement(_ o: SIMD3<Double>, seenFrom x: Point3) -> Point3 {
+        let e = element(o)
+        guard let edge else { return e }
+        return edge.unfolded(e, seenFrom: x)
+    }
 
     /// Element offset vector Δ = t e1 + s e2 + w e3.
     @inlinable func displacement(_ o: SIMD3<Double>) -> Point3 { e1 * o.x + e2 * o.y + e3 * o.z }
 
     /// The wave from element `o` to `x` under `phaseModel`: distance `d` and unit direction `n` (from the element;
     /// for a plane wave from the centre), and the plane wave's direction phase φ = k₀ n·Δ with its gradient ∂φ/∂x
-    /// (both zero for spherical wavefronts).
+    /// (both zero for spherical wavefronts). A diffracted path is always spherical from its unfolded element:
+    /// d is its length and n = ∂d/∂x exactly (`EdgeLine`).
     @inline(__always)
     func wave(
         from o: SIMD3<Double>, to x: Point3, phaseModel: ArrayPhaseModel, k0: Double
     ) -> (d: Double, n: Point3, phase: Double, grad: Point3) {
+        if edge != nil {
+            let w = x - apparentElement(o, seenFrom: x), d = w.length
+            return (d, w / d, 0, .zero)
+        }
         switch phaseModel {
         case .spherical:
             let w = x - element(o), d = w.length

@@ -74,7 +74,8 @@ struct PathCandidateSearch {
     func geometricCandidates(sources: [ImageSource], coherent: CoherentSearch) -> [ImageSource] {
         let options = context.options
         guard options.geometricCandidatesPerPath > 0 else { return [] }
-        let predictions = geometry.predictions(from: sources)
+        // Reflectors show in the straight paths only (a diffracted path's image array is not a mirror of a plane).
+        let predictions = geometry.predictions(from: sources.filter { $0.edge == nil })
         guard !predictions.isEmpty else { return [] }
         let energy = coherent.residuals.reduce(0.0) { $0 + $1.reduce(0.0) { $0 + $1 * $1 } }
         guard energy > 0 else { return [] }

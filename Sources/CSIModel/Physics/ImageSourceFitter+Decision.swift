@@ -32,6 +32,10 @@ extension ImageSourceFitter {
         /// Path `path` was found only by focusing the search on a sub-region (disk of `radius` around `focus`), after
         /// no candidate from the whole survey improved.
         case subRegionPath(path: Int, focus: Point3, radius: Double)
+        /// Path `path` bends around the known edge `edge` (index in `Options.edges`), from the array (`parent` nil)
+        /// or from the image of path `parent` (1-based), then off the plane of path `reflectedBy` when given;
+        /// validation NMSE before and after.
+        case diffractedPath(path: Int, edge: Int, parent: Int?, reflectedBy: Int?, beforeDB: Double, afterDB: Double)
         /// The path search stopped at `Options.maxSources`.
         case maximumPaths(Int)
         /// How many of the paths came from images predicted by the reflectors found (`ImageGeometry`).
@@ -106,6 +110,11 @@ extension ImageSourceFitter {
                     format:
                         "path %d found by searching the sub-region within %.2f m of (%.2f, %.2f, %.2f) (none from the whole survey improved)",
                     path, radius, focus.x, focus.y, focus.z)
+            case let .diffractedPath(path, edge, parent, reflectedBy, before, after):
+                let from = parent.map { "the image of path \($0)" } ?? "the array"
+                let then = reflectedBy.map { ", then reflected like path \($0)" } ?? ""
+                return "path \(path): diffracted around edge \(edge + 1) from \(from)\(then)"
+                    + String(format: " (validation NMSE %.2f → %.2f dB)", before, after)
             case let .maximumPaths(n):
                 return "stopped at the maximum of \(n) paths"
             case let .predictedPaths(predicted, paths):
@@ -143,6 +152,8 @@ extension ImageSourceFitter.Progress {
         case coherentSearch(path: Int, candidate: Int)
         /// Fitting a candidate for path `path` within `radius` metres of the survey centre (nil: the whole area).
         case continuation(path: Int, radius: Double?)
+        /// Trying paths around the known edges for path `path`.
+        case diffraction(path: Int)
         /// The second look at the array phase model, with all paths in place.
         case phaseModelReview
         /// Trying gains that vary linearly with position.
@@ -157,6 +168,7 @@ extension ImageSourceFitter.Progress {
             case let .coherentSearch(path, candidate): return "path \(path): coherent search (candidate \(candidate))"
             case let .continuation(path, radius):
                 return "path \(path): fit within \(radius.map { String(format: "%.1f m", $0) } ?? "whole area")"
+            case let .diffraction(path): return "path \(path): around the known edges"
             case .phaseModelReview: return "array phase model"
             case .gainSlopes: return "gain slopes"
             case .gainMaps: return "gain maps"

@@ -18,10 +18,12 @@ struct PathSearch {
     let candidateSearch: PathCandidateSearch
     let trial: CandidateTrial
     let stoppingRules: StoppingRules
+    let diffraction: DiffractionSearch
 
     init(context: FitContext, reporter: FitReporter, wholeArea: [Int]) {
         self.context = context
         self.reporter = reporter
+        diffraction = DiffractionSearch(context: context, reporter: reporter, wholeArea: wholeArea)
         candidateSearch = PathCandidateSearch(context: context)
         trial = CandidateTrial(context: context, reporter: reporter, wholeArea: wholeArea)
         stoppingRules = StoppingRules(context: context)
@@ -39,15 +41,30 @@ struct PathSearch {
             if let stop = stoppingRules.beforeSearch(state, elapsed: reporter.elapsed) {
                 state.decisions.append(stop); break
             }
+            // The best path around a known edge (none without `Options.edges`), kept if it beats the point source
+            // the search would add instead (accepting it first made the greedy order worse: a weaker path early).
+            let diffracted = diffraction.run(state)
+            func acceptDiffracted(_ d: (fit: JudgedFit, decision: ImageSourceFitter.Decision)) {
+                accept(d.fit, predicted: false, into: &state)
+                state.decisions.append(d.decision)
+            }
             reporter.report(
                 .backProjection(path: state.sources.count + 1), sources: state.sources.count,
                 validationDB: state.validationDB)
             let residualModel = context.judge(state.sources, state.phaseModel, gainMaps: state.gainMapsInSearch).model
             if let stop = stoppingRules.onResidual(state, residualModel: residualModel) {
+                if let diffracted { acceptDiffracted(diffracted); continue }
                 state.decisions.append(stop); break
             }
             let found = candidateSearch.run(sources: state.sources, residualModel: residualModel, sampler: &sampler)
-            guard let lastDB = addPath(from: found, to: &state, sampler: &sampler) else { continue }
+            var withPoint = state
+            let pointLastDB = addPath(from: found, to: &withPoint, sampler: &sampler)
+            if let diffracted, pointLastDB != nil || diffracted.fit.validationDB < withPoint.validationDB {
+                acceptDiffracted(diffracted)
+                continue
+            }
+            state = withPoint
+            guard let lastDB = pointLastDB else { continue }
             if let stalled = switchToGainMaps(afterStallOf: state) {
                 state.gainMapsInSearch = true
                 state.decisions.append(stalled.decision)

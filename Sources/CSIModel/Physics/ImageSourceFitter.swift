@@ -64,6 +64,11 @@ public struct ImageSourceFitter: Sendable {
         var iterations = 25
         /// Stop adding sources after this many seconds (nil: no limit).
         var timeBudget: Double? = nil
+        /// Edges the scene is known to have (a building outline: `csiloc train --scene`). Before each new point
+        /// source the search tries a path that bends around each of them — from the array and from each image
+        /// found so far (reflect, then diffract) — and keeps the best if it improves validation NMSE
+        /// (docs/model.md, "Diffracted paths"). Empty: point sources only.
+        public var edges: [EdgeLine] = []
         /// Per-frame unknowns of the survey (docs/model.md, "Unsynchronised surveys"): every cost is then the
         /// variable-projection one (each frame's own best gain, phase, timing offset), the first source is found
         /// by per-frame (incoherent) searches, later ones on the survey aligned to the model found so far.
@@ -191,11 +196,12 @@ public struct ImageSourceFitter: Sendable {
         s.center.z < z0 ? mirrored(s, z0: z0) : s
     }
 
-    /// A source mirrored through the plane z = z0.
+    /// A source (and its edge) mirrored through the plane z = z0.
     static func mirrored(_ s: ImageSource, z0: Double) -> ImageSource {
         var m = s
         m.center.z = 2 * z0 - s.center.z
         m.e1.z = -s.e1.z; m.e2.z = -s.e2.z; m.e3.z = -s.e3.z
+        m.edge = s.edge?.mirrored(z0: z0)
         return m
     }
 }

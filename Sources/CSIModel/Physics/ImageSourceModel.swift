@@ -68,10 +68,10 @@ public struct ImageSourceModel: ChannelModel {
             acc.amplitudeRe.withUnsafeMutableBufferPointer { are in
                 acc.amplitudeIm.withUnsafeMutableBufferPointer { aim in
                     acc.delay.withUnsafeMutableBufferPointer { tau in
-                        switch phaseModel {
+                        switch src.edge == nil ? phaseModel : .spherical {
                         case .spherical:
                             for j in offsets.indices {
-                                let d = (x - src.element(offsets[j])).length
+                                let d = (x - src.apparentElement(offsets[j], seenFrom: x)).length
                                 are[j] = g.real / d
                                 aim[j] = g.imaginary / d
                                 tau[j] = d / speedOfLight
@@ -174,11 +174,11 @@ extension ImageSourceModel {
         )
     }
 
-    /// Per-path quantities at `x` (delay to the image-array centre, unit direction from the centre toward x,
-    /// complex amplitude g/d in raw units): the closed-form targets that warm-start a neural model.
+    /// Per-path quantities at `x` (delay to the image-array centre — unfolded about a diffracted path's edge — unit
+    /// direction from it toward x, complex amplitude g/d in raw units): the targets that warm-start a neural model.
     func pathQuantities(at x: Point3) -> [(delay: Double, direction: Point3, amplitude: Complex<Double>)] {
         sources.enumerated().map { (l, s) in
-            let w = x - s.center, d = w.length
+            let w = x - (s.edge?.unfolded(s.center, seenFrom: x) ?? s.center), d = w.length
             let g = gainMap?.gain(path: l, at: x).value ?? s.gain(at: x, reference: gainReference)
             return (d / speedOfLight, w / d, g * Complex(1 / (scale * d), 0))
         }

@@ -232,14 +232,22 @@ struct ImageSourceProblem: @unchecked Sendable {
             let geometryColumn = geometryFree[l] ? col : -1
             if geometryFree[l] { col += 6 }
             let gainColumn = col
+            // A diffracted path is spherical from its unfolded elements whatever the array phase model.
+            let sourcePhaseModel = src.edge == nil ? phaseModel : .spherical
             for (j, o) in frame.offsets.enumerated() {
                 let d: Double, n: Point3
                 var dirPhase = 0.0
                 var dCenter = Point3.zero, dCenterJ = Point3.zero // ∂T/∂c = T·(dCenter + j·dCenterJ) for plane wave
                 var rotVector = Point3.zero // spherical: ∂d/∂δ ; plane wave: k0 (Δ × u)
-                switch phaseModel {
+                switch sourcePhaseModel {
                 case .spherical:
-                    let w = x - src.element(o); d = w.length; n = w / d
+                    // n = −∂d/∂(element): the unit vector toward x, or for a diffracted path `EdgeLine.sourceDirection`.
+                    let e = src.element(o)
+                    if let edge = src.edge {
+                        d = edge.pathLength(from: e, to: x); n = edge.sourceDirection(from: e, to: x)
+                    } else {
+                        let w = x - e; d = w.length; n = w / d
+                    }
                     rotVector = n.cross(src.e1) * o.x + n.cross(src.e2) * o.y + n.cross(src.e3) * o.z
                 case .planeWave:
                     let w = x - src.center; d = w.length; n = w / d
@@ -266,7 +274,7 @@ struct ImageSourceProblem: @unchecked Sendable {
                     residual[row] += tre; residual[row + 1] += tim
                     let jr = jacobian + row * columns, ji = jacobian + (row + 1) * columns
                     if geometryColumn >= 0 {
-                        switch phaseModel {
+                        switch sourcePhaseModel {
                         case .spherical:
                             // q = T·(−1/d − j kf);  ∂T/∂c = −q n;  ∂T/∂δ = q v
                             let qre = -tre / d + kf * tim, qim = -tim / d - kf * tre

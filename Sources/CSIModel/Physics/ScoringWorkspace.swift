@@ -75,7 +75,8 @@ final class ScoringWorkspace {
         tIm.update(repeating: 0, count: na * ns)
     }
 
-    /// Distances (spherical: to each image element; plane wave: to the centre, plus each element's direction
+    /// Distances (spherical: to each image element; a diffracted path: its length around the edge; plane wave: to
+    /// the centre, plus each element's direction
     /// phase k₀·u·Δ) and amplitudes g/d of source `l` (`s`) at `x`, into `slot`.
     func geometry(
         slot: Int, source l: Int, _ s: ImageSource, at x: Point3, gain g: Complex<Double>,
@@ -85,6 +86,16 @@ final class ScoringWorkspace {
         let o = slot * na
         let distance = self.distance + o, ampRe = self.ampRe + o, ampIm = self.ampIm + o
         let dirPhase = self.dirPhase + o
+        if let edge = s.edge {
+            // A diffracted path: spherical from each element unfolded about the edge as seen from x.
+            let px = ex + l * na, py = ey + l * na, pz = ez + l * na
+            for j in 0..<na {
+                let dist = edge.pathLength(from: Point3(px[j], py[j], pz[j]), to: x)
+                distance[j] = dist; dirPhase[j] = 0
+                ampRe[j] = g.real / dist; ampIm[j] = g.imaginary / dist
+            }
+            return
+        }
         switch phaseModel {
         case .spherical:
             let px = ex + l * na, py = ey + l * na, pz = ez + l * na

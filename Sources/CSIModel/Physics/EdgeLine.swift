@@ -1,0 +1,85 @@
+public import CSIChannel
+
+/// The line of a diffracting edge (a building corner, a roof edge) that a fitted path bends around
+/// (docs/model.md, "Diffracted paths").
+///
+/// A path from a point e (an antenna, or an image of one) around the edge to the receiver x obeys Keller's law: its
+/// two legs make equal angles with the edge. Unfolding the cone about the edge onto a plane makes the path straight,
+/// so its length has a closed form in the along-edge coordinates a and the distances ρ from the edge line:
+///
+///     L(x) = √((ρ_e + ρ_x)² + (a_x − a_e)²).
+///
+/// Equivalently L = ‖x − v‖ for the *unfolded* point v = q + a_e t − ρ_e u(x), where u(x) is the unit vector from
+/// the edge toward x: e turned about the edge into the half-plane opposite x. And since the diffraction point is
+/// stationary, ∂L/∂x = (x − v)/L exactly — the path behaves, to first order in x, like a straight path from v. The
+/// model's kernels therefore treat a diffracted path as a spherical wave from per-antenna points that move with x.
+///
+/// The line is infinite: where the real edge ends or a face hides the path, the fitted gain (a gain map) says so.
+public struct EdgeLine: Sendable, Equatable {
+    /// A point of the line, m.
+    public var point: Point3
+    /// Unit vector along the line.
+    public var direction: Point3
+
+    /// The line through `point` along `direction` (normalised unless it already is to rounding, so that a line read
+    /// back from a model file is bit-identical; it must not be zero).
+    public init(point: Point3, direction: Point3) {
+        self.point = point
+        let length = direction.length
+        self.direction = abs(length - 1) <= 4 * Double.ulpOfOne ? direction : direction / length
+    }
+
+    /// Along-edge coordinate of `p` and its radial vector from the line (perpendicular to it).
+    @inline(__always)
+    func coordinates(_ p: Point3) -> (along: Double, radial: Point3) {
+        let w = p - point
+        let a = w.dot(direction)
+        return (a, w - direction * a)
+    }
+
+    /// The unfolded point of the source `e` seen from the receiver `x` (see the type's documentation); when `x` is
+    /// on the line (no direction to unfold to), `e` itself.
+    @inline(__always)
+    func unfolded(_ e: Point3, seenFrom x: Point3) -> Point3 {
+        let (ae, re) = coordinates(e)
+        let rx = coordinates(x).radial
+        let rhoX = rx.length
+        guard rhoX > 0, rhoX.isFinite else { return e }
+        return point + direction * ae - rx * (re.length / rhoX)
+    }
+
+    /// Path length from `e` around the line to `x` (the closed form of the type's documentation).
+    func pathLength(from e: Point3, to x: Point3) -> Double {
+        let (ae, re) = coordinates(e), (ax, rx) = coordinates(x)
+        let rho = re.length + rx.length, da = ax - ae
+        return (rho * rho + da * da).squareRoot()
+    }
+
+    /// −∂L/∂e: the derivative of the path length with respect to the source point, negated (for a straight path
+    /// this is the unit vector from e toward x). With w_e the unit radial vector of e:
+    /// ∂L/∂e = ((a_e − a_x) t + (ρ_e + ρ_x) w_e)/L.
+    func sourceDirection(from e: Point3, to x: Point3) -> Point3 {
+        let (ae, re) = coordinates(e), (ax, rx) = coordinates(x)
+        let rhoE = re.length, rho = rhoE + rx.length, da = ax - ae
+        let length = (rho * rho + da * da).squareRoot()
+        guard length > 0, rhoE > 0 else { return (x - e) / Swift.max((x - e).length, .leastNormalMagnitude) }
+        return (direction * da - re * (rho / rhoE)) / length
+    }
+
+    /// Where the path from `e` to `x` touches the line (Keller's point: it divides the along-edge separation in the
+    /// ratio of the two distances from the line).
+    func diffractionPoint(from e: Point3, to x: Point3) -> Point3 {
+        let (ae, re) = coordinates(e), (ax, rx) = coordinates(x)
+        let rho = re.length + rx.length
+        let share = rho > 0 ? re.length / rho : 0.5
+        return point + direction * (ae + (ax - ae) * share)
+    }
+
+    /// The line mirrored through the plane z = `z0`.
+    func mirrored(z0: Double) -> EdgeLine {
+        var m = self
+        m.point.z = 2 * z0 - point.z
+        m.direction.z = -direction.z
+        return m
+    }
+}
