@@ -105,7 +105,8 @@ extension ImageSourceModel {
             }
             guard v[r] == 1 else { continue }
             let point = Point3(v[r + 1], v[r + 2], v[r + 3]), direction = Point3(v[r + 4], v[r + 5], v[r + 6])
-            guard max(abs(point.x), abs(point.y), abs(point.z)) <= limit, direction.length > 1e-9,
+            guard point.x.isFinite, point.y.isFinite, point.z.isFinite,
+                max(abs(point.x), abs(point.y), abs(point.z)) <= limit, direction.length > 1e-9,
                 direction.length.isFinite
             else {
                 throw ModelFileError(

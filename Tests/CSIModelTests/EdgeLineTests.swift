@@ -90,9 +90,26 @@ import Testing
         let xs = [Point3(0.1, 0.2, 1), Point3(2, -3, 1)]
         #expect(back.channels(at: xs) == m.channels(at: xs))
         #expect(back.sources.map(\.edge) == m.sources.map(\.edge))
-        // Files without diffracted paths carry neither the key nor the tensor.
+        // Files without diffracted paths carry neither the key nor the tensor and stay format version 1; with them
+        // the file is version 2 (an older csiloc refuses it rather than read straight paths), and a version that
+        // disagrees with the header is refused.
         let plain = sampleModel(.spherical)
         #expect(plain.physicsInfo.diffracted == nil && !plain.tensors.contains { $0.name == "physics.edges" })
+        var plainHeader = header
+        plainHeader.physics = plain.physicsInfo
+        let plainBytes = try ModelFile(header: plainHeader, tensors: plain.tensors).encoded()
+        let edgeBytes = try file.encoded()
+        #expect(plainBytes[8] == 1 && edgeBytes[8] == 2)
+        func withVersion(_ bytes: [UInt8], _ v: UInt8) -> [UInt8] {
+            var b = Array(bytes.prefix(bytes.count - 32))
+            b[8] = v
+            var sha = SHA256()
+            sha.update(b)
+            return b + sha.finalize()
+        }
+        for (bytes, v) in [(edgeBytes, UInt8(1)), (plainBytes, 2)] {
+            #expect(throws: ModelFileError.self) { try ModelFile.decode(withVersion(bytes, v), file: "m") }
+        }
 
         func refused(_ edit: (inout [Double]) -> Void, diffracted: Int = 1) -> String? {
             var tensors = m.tensors

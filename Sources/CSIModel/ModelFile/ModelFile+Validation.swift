@@ -88,6 +88,9 @@ extension ModelFile {
             guard (0...ModelFileLimits.maxSources).contains(p.sources) else {
                 throw fail("physics.sources", "must be in 0...\(ModelFileLimits.maxSources), got \(p.sources)")
             }
+            if let d = p.diffracted, d < 1 || d > p.sources {
+                throw fail("physics.diffracted", "must be in 1...\(p.sources) (the number of paths), got \(d)")
+            }
             guard p.gainReference.count == 3, p.gainReference.allSatisfy(isCoordinate) else {
                 throw fail("physics.gainReference", "must be [x, y, z] with finite coordinates within ±\(coordinate) m")
             }

@@ -6,10 +6,17 @@ public import Foundation
 /// `"CSIMODEL"` · u32 format version · u32 header length · header (UTF-8 JSON, `ModelHeader`) ·
 /// u32 tensor count · tensors (u16 name length, name, u8 dtype (0 = f32, 1 = f64), u8 rank, u64 dims…, data) ·
 /// 32-byte SHA-256 of everything before it.
-/// A corrupt, truncated or incompatible file is rejected with a `ModelFileError` naming the file.
+/// A corrupt, truncated or incompatible file is rejected with a `ModelFileError` naming the file. Format version 2 is
+/// version 1 plus diffracted paths (`physics.diffracted`, tensor `physics.edges`): a file with them is written as
+/// version 2 so that a csiloc that cannot evaluate them refuses it instead of serving straight paths in their place;
+/// every other file stays version 1.
 public struct ModelFile: Sendable {
     static let magic = Array("CSIMODEL".utf8)
-    static let formatVersion: UInt32 = 1
+    /// The newest format version this csiloc reads and writes.
+    static let formatVersion: UInt32 = 2
+
+    /// The version this file is written as: 2 when it has diffracted paths, else 1.
+    var writtenVersion: UInt32 { header.physics?.diffracted == nil ? 1 : 2 }
 
     /// The self-description (JSON in the file).
     public var header: ModelHeader
@@ -36,7 +43,7 @@ public struct ModelFile: Sendable {
     /// Serialises the file (deterministic bytes for the same content).
     func encoded() throws -> [UInt8] {
         var out = Self.magic
-        out.appendLE(Self.formatVersion)
+        out.appendLE(writtenVersion)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let json = Array(try encoder.encode(header))
@@ -93,15 +100,20 @@ public struct ModelFile: Sendable {
         var r = ByteReader(bytes: bytes, end: bytes.count - 32, file: file)
         r.offset = magic.count
         let version: UInt32 = try r.read()
-        guard version == formatVersion else {
+        guard (1...formatVersion).contains(version) else {
             throw ModelFileError(
-                file: file, "unsupported model format version \(version) (this csiloc reads version \(formatVersion))")
+                file: file,
+                "unsupported model format version \(version) (this csiloc reads versions 1 to \(formatVersion))")
         }
         let headerLength: UInt32 = try r.read()
         let json = try r.bytes(Int(headerLength))
         let header: ModelHeader
         do { header = try JSONDecoder().decode(ModelHeader.self, from: Data(json)) } catch {
             throw ModelFileError(file: file, "unreadable header: \(error)")
+        }
+        guard (header.physics?.diffracted == nil) == (version == 1) else {
+            throw ModelFileError(
+                file: file, "format version \(version) does not match the header (version 2 marks diffracted paths)")
         }
         let count: UInt32 = try r.read()
         guard count <= 10_000 else { throw ModelFileError(file: file, "implausible tensor count \(count)") }

@@ -45,7 +45,7 @@ public struct EdgeLine: Sendable, Equatable {
         let rx = coordinates(x).radial
         let rhoX = rx.length
         guard rhoX > 0, rhoX.isFinite else { return e }
-        return point + direction * ae - rx * (re.length / rhoX)
+        return point + direction * ae - (rx / rhoX) * re.length
     }
 
     /// Path length from `e` around the line to `x` (the closed form of the type's documentation).
@@ -63,7 +63,7 @@ public struct EdgeLine: Sendable, Equatable {
         let rhoE = re.length, rho = rhoE + rx.length, da = ax - ae
         let length = (rho * rho + da * da).squareRoot()
         guard length > 0, rhoE > 0 else { return (x - e) / Swift.max((x - e).length, .leastNormalMagnitude) }
-        return (direction * da - re * (rho / rhoE)) / length
+        return (direction * da - (re / rhoE) * rho) / length
     }
 
     /// Where the path from `e` to `x` touches the line (Keller's point: it divides the along-edge separation in the

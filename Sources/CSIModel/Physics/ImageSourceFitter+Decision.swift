@@ -33,9 +33,10 @@ extension ImageSourceFitter {
         /// no candidate from the whole survey improved.
         case subRegionPath(path: Int, focus: Point3, radius: Double)
         /// Path `path` bends around the known edge `edge` (index in `Options.edges`), from the array (`parent` nil)
-        /// or from the image of path `parent` (1-based), then off the plane of path `reflectedBy` when given;
-        /// validation NMSE before and after.
-        case diffractedPath(path: Int, edge: Int, parent: Int?, reflectedBy: Int?, beforeDB: Double, afterDB: Double)
+        /// or from the image of path `parent` (1-based), reflected afterwards off a revealed reflector when
+        /// `afterReflection`; validation NMSE before and after.
+        case diffractedPath(
+            path: Int, edge: Int, parent: Int?, afterReflection: Bool, beforeDB: Double, afterDB: Double)
         /// The path search stopped at `Options.maxSources`.
         case maximumPaths(Int)
         /// How many of the paths came from images predicted by the reflectors found (`ImageGeometry`).
@@ -110,9 +111,9 @@ extension ImageSourceFitter {
                     format:
                         "path %d found by searching the sub-region within %.2f m of (%.2f, %.2f, %.2f) (none from the whole survey improved)",
                     path, radius, focus.x, focus.y, focus.z)
-            case let .diffractedPath(path, edge, parent, reflectedBy, before, after):
+            case let .diffractedPath(path, edge, parent, afterReflection, before, after):
                 let from = parent.map { "the image of path \($0)" } ?? "the array"
-                let then = reflectedBy.map { ", then reflected like path \($0)" } ?? ""
+                let then = afterReflection ? ", then reflected" : ""
                 return "path \(path): diffracted around edge \(edge + 1) from \(from)\(then)"
                     + String(format: " (validation NMSE %.2f → %.2f dB)", before, after)
             case let .maximumPaths(n):

@@ -2,8 +2,8 @@ import CSIChannel
 
 /// Paths around the scene's known edges (docs/model.md, "Diffracted paths"): before each new point source, the path
 /// search tries a diffracted path around every edge of `Options.edges` — from the array itself, from the image of
-/// each straight path found so far (reflect, then diffract), and around the edge's mirror in the plane of each
-/// single reflection found (diffract, then reflect) — ranks them by a fit of every gain with the geometry
+/// each straight path found so far (reflect, then diffract), and around the edge's mirror in each reflector the
+/// straight paths reveal, from the array's image in it (diffract, then reflect) — ranks them by a fit of every gain with the geometry
 /// held, refits the best with the straight paths' geometry free, and keeps it if validation NMSE improves by
 /// `minimumImprovementDB`. Point sources cannot represent such a path: its wavefront is a cylinder about the edge,
 /// not a sphere about an image of the array (`EdgeLine`).
@@ -13,58 +13,74 @@ struct DiffractionSearch {
     let wholeArea: [Int]
 
     /// A diffracted path to try: the source (gain zero), its edge's index, its parent path (1-based; nil: the
-    /// array) and the path whose reflecting plane mirrors the edge (1-based; nil: the edge itself).
+    /// array) and whether the edge is mirrored in a reflector (diffract, then reflect).
     struct Candidate {
         var source: ImageSource
         var edge: Int
         var parent: Int?
-        var reflectedBy: Int? = nil
+        var afterReflection = false
     }
 
-    /// Every candidate not yet among `sources`: each edge from the array and from each straight path's image, and
-    /// each edge mirrored in the plane of each single reflection (an image array whose frame is mirrored: the
-    /// plane bisects the array's centre and the image's) from the array.
+    /// Every candidate not yet among `sources` (nor already listed): each edge from the array; from each reading of
+    /// each straight path's image (reflect, then diffract — for a flat survey also the image mirrored through its
+    /// plane, as `ImageGeometry` reads it); and, for each reflector the straight paths reveal (`ImageGeometry.planes`),
+    /// the edge mirrored in it from the array's image in it (diffract, then reflect: folding the last leg about the
+    /// reflector makes the path the array's image → the mirrored edge → the receiver).
     func candidates(_ sources: [ImageSource]) -> [Candidate] {
+        let geometry = ImageGeometry(
+            array: context.frame, surveyHeight: context.flatHeight, surveyCentre: context.centre)
         let array = ImageSource(center: context.frame.center, frame: context.frame.axes)
-        let straight = sources.indices.filter { sources[$0].edge == nil }
+        let straight = sources.filter { $0.edge == nil }
+        let tolerance = context.wavelength
         var out: [Candidate] = []
         func add(_ parent: ImageSource, _ edge: EdgeLine, _ candidate: Candidate) {
             var c = candidate
             c.source = ImageSource(center: parent.center, frame: (parent.e1, parent.e2, parent.e3), edge: edge)
-            // Already a path: the same edge from (nearly) the same image.
-            let known = sources.contains {
-                $0.edge.map { Self.sameLine($0, edge, tolerance: context.wavelength) } == true
-                    && ($0.center - c.source.center).length < context.wavelength
+            // Already a path or a candidate: the same edge from (nearly) the same image.
+            func same(_ s: ImageSource) -> Bool {
+                s.edge.map { Self.sameLine($0, edge, tolerance: tolerance) } == true
+                    && (s.center - c.source.center).length < tolerance
             }
-            if !known { out.append(c) }
+            if !sources.contains(where: same) && !out.contains(where: { same($0.source) }) { out.append(c) }
         }
-        let handedness = Self.handedness(array)
+        let planes = geometry.planes(from: straight)
         for (k, edge) in context.options.edges.enumerated() {
             add(array, edge, Candidate(source: array, edge: k, parent: nil))
-            for l in straight { add(sources[l], edge, Candidate(source: array, edge: k, parent: l + 1)) }
-            for l in straight where Self.handedness(sources[l]) * handedness < 0 {
-                let normal = (sources[l].center - array.center).normalized
-                guard normal.length > 0 else { continue }
-                let middle = (sources[l].center + array.center) / 2
+            for (l, s) in sources.enumerated() where s.edge == nil {
+                for reading in geometry.readings(s) {
+                    let line = reading.center == s.center ? edge : flatMirror(edge)
+                    add(reading, line, Candidate(source: array, edge: k, parent: l + 1))
+                }
+            }
+            for plane in planes {
+                let image = ImageSource(center: plane.reflect(array.center), frame: plane.reflect(context.frame.axes))
                 let mirrored = EdgeLine(
-                    point: edge.point - normal * (2 * (edge.point - middle).dot(normal)),
-                    direction: edge.direction - normal * (2 * edge.direction.dot(normal)))
-                add(array, mirrored, Candidate(source: array, edge: k, parent: nil, reflectedBy: l + 1))
+                    point: plane.reflect(edge.point), direction: plane.reflectDirection(edge.direction))
+                add(image, mirrored, Candidate(source: array, edge: k, parent: nil, afterReflection: true))
             }
         }
         return out
     }
 
-    /// The sign of a frame's orientation (negative: mirrored by an odd number of reflections).
-    static func handedness(_ s: ImageSource) -> Double { s.e1.dot(s.e2.cross(s.e3)) }
+    /// A flat survey's mirror of `edge` (with a parent read mirrored through the survey plane, the edge goes with it
+    /// so that the path lengths in the plane are unchanged).
+    func flatMirror(_ edge: EdgeLine) -> EdgeLine {
+        guard let z0 = context.flatHeight else { return edge }
+        return edge.mirrored(z0: z0)
+    }
 
     /// Whether two lines coincide to `tolerance` (each point within it of the other line, parallel directions).
     static func sameLine(_ a: EdgeLine, _ b: EdgeLine, tolerance: Double) -> Bool {
         abs(abs(a.direction.dot(b.direction)) - 1) < 1e-9 && a.coordinates(b.point).radial.length < tolerance
     }
 
+    /// Whether the fit's time budget is spent (checked between candidates, as the point search does).
+    var overBudget: Bool { context.options.timeBudget.map { reporter.elapsed > $0 } ?? false }
+
     /// The best diffracted path for `state`'s next source and its decision, or nil when none improves validation
-    /// NMSE by `minimumImprovementDB` (or there are no edges).
+    /// NMSE by `minimumImprovementDB` (or there are no edges). A diffracted first path leaves the array phase model
+    /// spherical (its own wave is spherical from its unfolded elements under either model); the review after the
+    /// search still compares both models on all paths.
     func run(_ state: FitState) -> (fit: JudgedFit, decision: ImageSourceFitter.Decision)? {
         let list = candidates(state.sources)
         guard !list.isEmpty else { return nil }
@@ -73,7 +89,7 @@ struct DiffractionSearch {
         // Ranked with constant gains (a gain map per candidate would cost seconds each); the winner is then judged
         // as the search judges every model (with maps once the search uses them).
         var best: (fit: JudgedFit, candidate: Candidate)? = nil
-        for candidate in list where !reporter.cancelled() {
+        for candidate in list where !reporter.cancelled() && !overBudget {
             let fit = judged(gainsOf: state.sources + [candidate.source], state: state, gainMaps: false)
             if best == nil || fit.validationDB < best!.fit.validationDB { best = (fit, candidate) }
         }
@@ -97,7 +113,7 @@ struct DiffractionSearch {
         }
         guard fit.validationDB <= state.validationDB - context.options.minimumImprovementDB else { return nil }
         let decision = ImageSourceFitter.Decision.diffractedPath(
-            path: path, edge: candidate.edge, parent: candidate.parent, reflectedBy: candidate.reflectedBy,
+            path: path, edge: candidate.edge, parent: candidate.parent, afterReflection: candidate.afterReflection,
             beforeDB: state.validationDB, afterDB: fit.validationDB)
         return (fit, decision)
     }

@@ -64,7 +64,7 @@ public struct ImageSourceFitter: Sendable {
         var iterations = 25
         /// Stop adding sources after this many seconds (nil: no limit).
         var timeBudget: Double? = nil
-        /// Edges the scene is known to have (a building outline: `csiloc train --scene`). Before each new point
+        /// Edges the scene is known to have (a building outline: `csiloc train --edges`). Before each new point
         /// source the search tries a path that bends around each of them — from the array and from each image
         /// found so far (reflect, then diffract) — and keeps the best if it improves validation NMSE
         /// (docs/model.md, "Diffracted paths"). Empty: point sources only.
