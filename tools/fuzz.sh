@@ -79,6 +79,8 @@ if [ "$mode" = --write-seeds ]; then
             head -c -32 "$tmp/a.csimodel" > "$seeds/physics-body"
             head -c -32 "$tmp/b.csimodel" > "$seeds/physics-pgt-body"
             head -c -32 "$tmp/c.csimodel" > "$seeds/physics-map-body"
+            # physics-edge-body (format version 2, a `physics.edges` tensor: one diffracted path) is hand-built from
+            # physics-body and kept as it is: training the tiny scene gives no diffracted path to copy.
             ls -l "$seeds" ;;
         *)
             build "$product"

@@ -50,8 +50,16 @@ public struct EdgeLine: Sendable, Equatable {
 
     /// Path length from `e` around the line to `x` (the closed form of the type's documentation).
     func pathLength(from e: Point3, to x: Point3) -> Double {
-        let (ae, re) = coordinates(e), (ax, rx) = coordinates(x)
-        let rho = re.length + rx.length, da = ax - ae
+        let (ax, rx) = coordinates(x)
+        return pathLength(from: e, toAlong: ax, radius: rx.length)
+    }
+
+    /// `pathLength(from:to:)` for a receiver already in the line's coordinates (along it, distance from it), so that
+    /// a kernel computes them once for all antennas.
+    @inline(__always)
+    func pathLength(from e: Point3, toAlong ax: Double, radius rhoX: Double) -> Double {
+        let (ae, re) = coordinates(e)
+        let rho = re.length + rhoX, da = ax - ae
         return (rho * rho + da * da).squareRoot()
     }
 

@@ -89,8 +89,9 @@ final class ScoringWorkspace {
         if let edge = s.edge {
             // A diffracted path: spherical from each element unfolded about the edge as seen from x.
             let px = ex + l * na, py = ey + l * na, pz = ez + l * na
+            let (ax, rx) = edge.coordinates(x), rhoX = rx.length
             for j in 0..<na {
-                let dist = edge.pathLength(from: Point3(px[j], py[j], pz[j]), to: x)
+                let dist = edge.pathLength(from: Point3(px[j], py[j], pz[j]), toAlong: ax, radius: rhoX)
                 distance[j] = dist; dirPhase[j] = 0
                 ampRe[j] = g.real / dist; ampIm[j] = g.imaginary / dist
             }
