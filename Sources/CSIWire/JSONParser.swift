@@ -112,19 +112,19 @@ struct JSONParser {
 
     private mutating func parseString() throws(JSONParseError) -> String {
         index += 1 // opening quote
-        var scalars = String.UnicodeScalarView()
+        var text = ""
         var runStart = index
         while true {
             guard let byte = peek() else { throw fail("unterminated string") }
             switch byte {
             case UInt8(ascii: "\""):
-                try appendUTF8(bytes[runStart..<index], to: &scalars)
+                try appendUTF8(bytes[runStart..<index], to: &text)
                 index += 1
-                return String(scalars)
+                return text
             case UInt8(ascii: "\\"):
-                try appendUTF8(bytes[runStart..<index], to: &scalars)
+                try appendUTF8(bytes[runStart..<index], to: &text)
                 index += 1
-                scalars.append(try parseEscape())
+                text.unicodeScalars.append(try parseEscape())
                 runStart = index
             case 0x00..<0x20:
                 throw fail("unescaped control character in a string")
@@ -183,19 +183,14 @@ struct JSONParser {
         return value
     }
 
-    /// Validates a run of raw string bytes as UTF-8 and appends its scalars.
-    private func appendUTF8(
-        _ run: ArraySlice<UInt8>, to scalars: inout String.UnicodeScalarView
-    ) throws(JSONParseError) {
-        var iterator = run.makeIterator()
-        var decoder = UTF8()
-        while true {
-            switch decoder.decode(&iterator) {
-            case .scalarValue(let scalar): scalars.append(scalar)
-            case .emptyInput: return
-            case .error: throw JSONParseError(offset: run.startIndex, message: "invalid UTF-8 in a string")
-            }
+    /// Validates a run of raw string bytes as UTF-8 (the standard library's validating decoder: no overlong
+    /// forms, no surrogates) and appends it.
+    private func appendUTF8(_ run: ArraySlice<UInt8>, to text: inout String) throws(JSONParseError) {
+        guard !run.isEmpty else { return }
+        guard let decoded = String(validating: run, as: UTF8.self) else {
+            throw JSONParseError(offset: run.startIndex, message: "invalid UTF-8 in a string")
         }
+        if text.isEmpty { text = decoded } else { text += decoded }
     }
 
     // MARK: - Lexing helpers

@@ -49,8 +49,42 @@ extension PositionFix {
         return .object(members)
     }
 
-    /// The JSON body: compact, keys sorted, identical bytes for identical fixes.
-    public func jsonBytes() -> [UInt8] { jsonValue().serialized() }
+    /// The JSON body: compact, keys sorted, identical bytes for identical fixes — the bytes of
+    /// ``jsonValue()``'s serialization, written directly (no tree, no sort: this runs once per published fix).
+    public func jsonBytes() -> [UInt8] {
+        var out = JSONObjectWriter(capacity: 512)
+        // Members in the UTF-8 order of their keys.
+        out.string("class", PositionFix.messageClass)
+        out.double("cost", cost)
+        out.doubles("cov", covariance)
+        if let ellipse {
+            out.nested("ellipse") { inner in
+                inner.double("confidence", ellipse.confidence)
+                inner.double("orientation_deg", ellipse.orientationDeg)
+                inner.double("semi_major_m", ellipse.semiMajorM)
+                inner.double("semi_minor_m", ellipse.semiMinorM)
+            }
+        } else {
+            out.null("ellipse")
+        }
+        out.string("frame", frame)
+        out.double("latency_ms", latencyMs)
+        out.string("model", model)
+        out.integer("receiver", receiverID)
+        out.integer("seq", seq)
+        if let stages { out.value("stages", stages) }
+        out.string("status", status.rawValue)
+        out.integer("t_capture_ns", tCaptureNs)
+        out.integer("t_publish_ns", tPublishNs)
+        if let track { out.value("track", track.jsonValue()) }
+        if let truthErrorM { out.double("truth_error_m", truthErrorM) }
+        out.integer("ue", ueID)
+        out.integer("v", PositionFix.currentVersion)
+        out.double("x", position.x)
+        out.double("y", position.y)
+        out.double("z", position.z)
+        return out.finish()
+    }
 
     /// The message parts `[topic, JSON]`.
     public func messageParts() -> [[UInt8]] { [topic.bytes, jsonBytes()] }

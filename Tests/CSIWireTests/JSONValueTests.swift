@@ -42,9 +42,16 @@ import Testing
         #expect(throws: JSONParseError.self) { try JSONValue(parsing: Array(text.utf8)) }
     }
 
-    @Test func rejectsInvalidUTF8AndDeepNesting() {
+    @Test func rejectsInvalidUTF8AndDeepNesting() throws {
         #expect(throws: JSONParseError.self) { try JSONValue(parsing: [0x22, 0xC3, 0x28, 0x22]) }
         #expect(throws: JSONParseError.self) { try JSONValue(parsing: [0x22, 0xED, 0xA0, 0x80, 0x22]) }
+        // Overlong, truncated, lone continuation, beyond U+10FFFF, and invalid bytes after an escape.
+        for bad: [UInt8] in [[0xC0, 0x80], [0xE2, 0x82], [0x80], [0xF4, 0x90, 0x80, 0x80], [0x5C, 0x6E, 0xFF]] {
+            #expect(throws: JSONParseError.self) { try JSONValue(parsing: [0x22] + bad + [0x22]) }
+        }
+        // Multi-byte scalars in runs between escapes decode to the same text.
+        let mixed = Array("\"é\\n😀\\u00e9x€\"".utf8)
+        #expect(try JSONValue(parsing: mixed) == .string("é\n😀éx€"))
         let deep = Array(repeating: UInt8(ascii: "["), count: 100_000)
         #expect(throws: JSONParseError.self) { try JSONValue(parsing: deep) }
         let ok = Array(repeating: UInt8(ascii: "["), count: 64) + Array(repeating: UInt8(ascii: "]"), count: 64)
