@@ -33,13 +33,7 @@ public struct CaptureReadReport: Sendable, Hashable {
         public var byteCount: Int64
         /// The first problem found at ``offset``.
         public var reason: Reason
-
-        /// Creates a damage entry.
-        init(offset: Int64, byteCount: Int64, reason: Reason) {
-            self.offset = offset
-            self.byteCount = byteCount
-            self.reason = reason
-        }
+        // The memberwise `init(offset:byteCount:reason:)` (internal) is the reader's way to create one.
 
         /// `reason at offset N, M bytes skipped`.
         public var description: String { "\(reason.rawValue) at offset \(offset), \(byteCount) bytes skipped" }
