@@ -11,8 +11,7 @@ struct EdgeSpec: Decodable {
     }
 
     init(from decoder: any Decoder) throws {
-        try decoder.rejectUnknownKeys(CodingKeys.self)
-        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
         let name = try c.value(.name, default: "edge")
         let point = try c.decode([Double].self, forKey: .point)
         let direction = try c.decode([Double].self, forKey: .direction)

@@ -5,8 +5,7 @@ struct RegionSpec: Decodable {
     var region: Region
     enum CodingKeys: String, CodingKey, CaseIterable { case x, y, z }
     init(from decoder: any Decoder) throws {
-        try decoder.rejectUnknownKeys(CodingKeys.self)
-        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
         region = Region(
             x: try c.interval(.x), y: try c.interval(.y),
             z: try c.interval(.z, ifAbsent: -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude))
@@ -30,8 +29,7 @@ struct UESpec: Decodable {
     var region: Region
     enum CodingKeys: String, CodingKey, CaseIterable { case region }
     init(from decoder: any Decoder) throws {
-        try decoder.rejectUnknownKeys(CodingKeys.self)
-        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
         region = try c.decode(UERegionSpec.self, forKey: .region).region
     }
 }
@@ -45,8 +43,7 @@ struct ImpairmentSpec: Decodable {
     }
     init() {}
     init(from decoder: any Decoder) throws {
-        try decoder.rejectUnknownKeys(CodingKeys.self)
-        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
         let snr = try c.decodeIfPresent(Double.self, forKey: .snrDB)
         if let snr {
             try c.require(snr.isFinite && snr > -50 && snr < 200, .snrDB, "must be a finite SNR in dB in (-50, 200)")

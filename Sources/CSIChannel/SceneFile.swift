@@ -21,8 +21,7 @@ struct SceneFile: Decodable {
     }
 
     init(from decoder: any Decoder) throws {
-        try decoder.rejectUnknownKeys(CodingKeys.self)
-        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
         name = try c.value(.name, default: "scene")
         frame = try c.value(.frame, default: "scene")
         array = try c.decode(ArraySpec.self, forKey: .array)
@@ -50,8 +49,7 @@ struct ArraySpec: Decodable {
     enum CodingKeys: String, CodingKey, CaseIterable { case kind, count, shape, spacing, center, axis, axis2, pattern }
 
     init(from decoder: any Decoder) throws {
-        try decoder.rejectUnknownKeys(CodingKeys.self)
-        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
         kind = try c.value(.kind, default: .ula)
         count = try c.decodeIfPresent(Int.self, forKey: .count)
         shape = try c.decodeIfPresent([Int].self, forKey: .shape)
@@ -92,8 +90,7 @@ struct PatternSpec: Decodable {
     enum CodingKeys: String, CodingKey, CaseIterable { case kind, exponent, boresight }
     init() {}
     init(from decoder: any Decoder) throws {
-        try decoder.rejectUnknownKeys(CodingKeys.self)
-        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
         kind = try c.value(.kind, default: .isotropic)
         exponent = try c.value(.exponent, default: 1)
         boresight = try c.decodeIfPresent([Double].self, forKey: .boresight)
@@ -110,8 +107,7 @@ struct SubcarrierSpec: Decodable {
     var plan: SubcarrierPlan
     enum CodingKeys: String, CodingKey, CaseIterable { case carrier, bandwidth, count, frequencies }
     init(from decoder: any Decoder) throws {
-        try decoder.rejectUnknownKeys(CodingKeys.self)
-        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
         if let list = try c.decodeIfPresent([Double].self, forKey: .frequencies) {
             try c.require(
                 !list.isEmpty && list.count <= 65_536 && list.allSatisfy { $0 > 0 && $0.isFinite }, .frequencies,
@@ -141,8 +137,7 @@ struct PlaneSpec: Decodable {
         var u: [Double]; var size: [Double]
         enum CodingKeys: String, CodingKey, CaseIterable { case u, size }
         init(from decoder: any Decoder) throws {
-            try decoder.rejectUnknownKeys(CodingKeys.self)
-            let c = try decoder.container(keyedBy: CodingKeys.self)
+            let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
             u = try c.decode([Double].self, forKey: .u)
             size = try c.decode([Double].self, forKey: .size)
             try c.require(u.count == 3 && u.contains { $0 != 0 }, .u, "must be a non-zero in-plane vector [x, y, z]")
@@ -152,8 +147,7 @@ struct PlaneSpec: Decodable {
         }
     }
     init(from decoder: any Decoder) throws {
-        try decoder.rejectUnknownKeys(CodingKeys.self)
-        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
         let name = try c.value(.name, default: "plane")
         let point = try c.decode([Double].self, forKey: .point)
         let normal = try c.decode([Double].self, forKey: .normal)

@@ -12,7 +12,8 @@ public struct AnyCodingKey: CodingKey, Sendable {
 
 extension Decoder {
     /// Throws if the mapping being decoded holds a key that `K` does not list, naming the allowed keys.
-    /// Call first thing in `init(from:)` of every configuration type.
+    /// Call first thing in `init(from:)` of every configuration type (``strictContainer(keyedBy:)`` does, and
+    /// returns the container).
     public func rejectUnknownKeys<K: CodingKey & CaseIterable>(_: K.Type) throws {
         let known = Set(K.allCases.map(\.stringValue))
         let present = try container(keyedBy: AnyCodingKey.self).allKeys
@@ -24,6 +25,12 @@ extension Decoder {
                         "unknown key '\(bad.stringValue)'; allowed: \(known.sorted().joined(separator: ", "))"
                 ))
         }
+    }
+
+    /// The mapping being decoded, keyed by `K`, after ``rejectUnknownKeys(_:)``: how a strict `init(from:)` starts.
+    public func strictContainer<K: CodingKey & CaseIterable>(keyedBy type: K.Type) throws -> KeyedDecodingContainer<K> {
+        try rejectUnknownKeys(type)
+        return try container(keyedBy: type)
     }
 }
 

@@ -5,8 +5,8 @@ import Yams
 ///
 /// Synthesised `Decodable` silently ignores unknown keys and reports errors without a line number; both
 /// cost users hours (a misspelt key is a setting that silently does nothing). Types decoded through
-/// `StrictYAML` call `rejectUnknownKeys` in their `init(from:)`, and every failure is reported as a
-/// `YAMLFileError` naming the file, line, column and dotted key path, with the offending line quoted.
+/// `StrictYAML` call `rejectUnknownKeys` (or `strictContainer`) in their `init(from:)`, and every failure is
+/// reported as a `YAMLFileError` naming the file, line, column and dotted key path, with the offending line quoted.
 public enum StrictYAML {
     /// Most nodes a document may expand to once its aliases are resolved (each alias counts as the node it
     /// repeats): bounds the work of composing and decoding any accepted document, whatever its anchors.

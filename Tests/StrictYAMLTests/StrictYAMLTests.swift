@@ -10,8 +10,7 @@ private struct Config: Decodable, Equatable {
         enum CodingKeys: String, CodingKey, CaseIterable { case ratio }
         init(ratio: Double) { self.ratio = ratio }
         init(from decoder: any Decoder) throws {
-            try decoder.rejectUnknownKeys(CodingKeys.self)
-            let c = try decoder.container(keyedBy: CodingKeys.self)
+            let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
             ratio = try c.value(.ratio, default: 0.5)
             try c.require((0...1).contains(ratio), .ratio, "must be in 0...1, got \(ratio)")
         }
