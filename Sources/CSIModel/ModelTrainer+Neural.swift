@@ -304,7 +304,8 @@ extension ImageSourceModel: PathDecomposition {
         return sources.enumerated().map { id, s in
             let v = x - (s.edge?.unfolded(s.center, seenFrom: x) ?? s.center), d = v.length, u = v / d
             let g = gainMap?.gain(path: id, at: x).value ?? s.gain(at: x, reference: gainReference)
-            let amplitude = g * Complex(length: 1 / (d * scale), phase: -k0 * d)
+            let amplitude =
+                g * Complex(length: 1 / (s.spreading(from: .zero, to: x, length: d) * scale), phase: -k0 * d)
             let departure = s.edge.map { ($0.diffractionPoint(from: s.center, to: x) - s.center).normalized } ?? u
             return PathComponent(
                 id: id, delay: d / speedOfLight, direction: u, amplitude: amplitude,

@@ -60,6 +60,45 @@ import Testing
         }
     }
 
+    /// The UTD spreading r = √(s s′ (s + s′)) from the legs to and from Keller's point found by direct minimisation
+    /// (not from the unfolded closed form), its log-gradients against central differences of ln(1/r), and the
+    /// value kernel's form.
+    @Test func spreadingIsTheUTDDivisorOfTheTwoLegs() {
+        let h = 1e-6
+        for (e, x) in Self.cases {
+            // Keller's point by golden-section search over the line, then the two legs.
+            let t = Self.edge.direction, q0 = Self.edge.point
+            func f(_ s: Double) -> Double { (e - (q0 + t * s)).length + (x - (q0 + t * s)).length }
+            var lo = -1000.0, hi = 1000.0
+            let g = (5.0.squareRoot() - 1) / 2
+            for _ in 0..<200 {
+                let a = hi - g * (hi - lo), b = lo + g * (hi - lo)
+                if f(a) < f(b) { hi = b } else { lo = a }
+            }
+            let q = q0 + t * ((lo + hi) / 2)
+            let sPrime = (e - q).length, s = (x - q).length
+            let expected = (s * sPrime * (s + sPrime)).squareRoot()
+            let spread = Self.edge.spreading(from: e, to: x)
+            #expect(abs(spread.divisor - expected) <= 1e-8 * expected, "\(e) → \(x)")
+            let (ax, rx) = Self.edge.coordinates(x)
+            #expect(
+                abs(Self.edge.spreadingDivisor(from: e, toAlong: ax, radius: rx.length) - spread.divisor)
+                    <= 1e-12 * spread.divisor)
+            func logAmplitude(_ e: Point3, _ x: Point3) -> Double { -log(Self.edge.spreading(from: e, to: x).divisor) }
+            for c in 0..<3 {
+                var d = Point3.zero; d[c] = h
+                let dx = (logAmplitude(e, x + d) - logAmplitude(e, x - d)) / (2 * h)
+                let de = (logAmplitude(e + d, x) - logAmplitude(e - d, x)) / (2 * h)
+                #expect(abs(dx - spread.logGradientX[c]) <= 1e-7, "∂ln(1/r)/∂x\(c) at \(x)")
+                #expect(abs(de - spread.logGradientE[c]) <= 1e-7, "∂ln(1/r)/∂e\(c) at \(e)")
+            }
+        }
+        // On the line itself (a search candidate inside the wall) the spreading stays finite and positive.
+        let onLine = Self.edge.point + Self.edge.direction * 2
+        let r = Self.edge.spreading(from: Self.cases[0].0, to: onLine)
+        #expect(r.divisor.isFinite && r.divisor > 0 && r.logGradientX.x.isFinite)
+    }
+
     @Test func mirroringSourceAndEdgeThroughTheSurveyPlaneKeepsThePathsInIt() {
         let z0 = 1.5
         let m = Self.edge.mirrored(z0: z0)
@@ -91,15 +130,16 @@ import Testing
         #expect(back.channels(at: xs) == m.channels(at: xs))
         #expect(back.sources.map(\.edge) == m.sources.map(\.edge))
         // Files without diffracted paths carry neither the key nor the tensor and stay format version 1; with them
-        // the file is version 2 (an older csiloc refuses it rather than read straight paths), and a version that
-        // disagrees with the header is refused.
+        // the file is version 3 (an older csiloc refuses it rather than read straight paths), a version that
+        // disagrees with the header is refused, and version 2 (diffracted paths with amplitude 1/length) is refused
+        // with a message to retrain.
         let plain = sampleModel(.spherical)
         #expect(plain.physicsInfo.diffracted == nil && !plain.tensors.contains { $0.name == "physics.edges" })
         var plainHeader = header
         plainHeader.physics = plain.physicsInfo
         let plainBytes = try ModelFile(header: plainHeader, tensors: plain.tensors).encoded()
         let edgeBytes = try file.encoded()
-        #expect(plainBytes[8] == 1 && edgeBytes[8] == 2)
+        #expect(plainBytes[8] == 1 && edgeBytes[8] == 3)
         func withVersion(_ bytes: [UInt8], _ v: UInt8) -> [UInt8] {
             var b = Array(bytes.prefix(bytes.count - 32))
             b[8] = v
@@ -107,9 +147,12 @@ import Testing
             sha.update(b)
             return b + sha.finalize()
         }
-        for (bytes, v) in [(edgeBytes, UInt8(1)), (plainBytes, 2)] {
+        for (bytes, v) in [(edgeBytes, UInt8(1)), (plainBytes, 3), (plainBytes, 4)] {
             #expect(throws: ModelFileError.self) { try ModelFile.decode(withVersion(bytes, v), file: "m") }
         }
+        #expect {
+            try ModelFile.decode(withVersion(edgeBytes, 2), file: "m")
+        } throws: { "\($0)".contains("train the model again") }
 
         func refused(_ edit: (inout [Double]) -> Void, diffracted: Int = 1) -> String? {
             var tensors = m.tensors

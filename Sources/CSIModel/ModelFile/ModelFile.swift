@@ -6,17 +6,21 @@ public import Foundation
 /// `"CSIMODEL"` · u32 format version · u32 header length · header (UTF-8 JSON, `ModelHeader`) ·
 /// u32 tensor count · tensors (u16 name length, name, u8 dtype (0 = f32, 1 = f64), u8 rank, u64 dims…, data) ·
 /// 32-byte SHA-256 of everything before it.
-/// A corrupt, truncated or incompatible file is rejected with a `ModelFileError` naming the file. Format version 2 is
-/// version 1 plus diffracted paths (`physics.diffracted`, tensor `physics.edges`): a file with them is written as
-/// version 2 so that a csiloc that cannot evaluate them refuses it instead of serving straight paths in their place;
-/// every other file stays version 1.
+/// A corrupt, truncated or incompatible file is rejected with a `ModelFileError` naming the file. Format version 3 is
+/// version 1 plus diffracted paths (`physics.diffracted`, tensor `physics.edges`) whose amplitude follows the uniform
+/// theory of diffraction's spreading (`EdgeLine.spreading`): a file with them is written as version 3 so that a csiloc
+/// that cannot evaluate them refuses it instead of serving straight paths in their place; every other file stays
+/// version 1. Version 2 (diffracted paths with amplitude 1/length, written by csiloc until 2026-12-07) is refused with
+/// a message to retrain: its gains mean something else.
 public struct ModelFile: Sendable {
     static let magic = Array("CSIMODEL".utf8)
     /// The newest format version this csiloc reads and writes.
-    static let formatVersion: UInt32 = 2
+    static let formatVersion: UInt32 = 3
+    /// Diffracted paths with amplitude 1/length: no longer read (their gains were fitted for another amplitude law).
+    static let retiredEdgeVersion: UInt32 = 2
 
-    /// The version this file is written as: 2 when it has diffracted paths, else 1.
-    var writtenVersion: UInt32 { header.physics?.diffracted == nil ? 1 : 2 }
+    /// The version this file is written as: 3 when it has diffracted paths, else 1.
+    var writtenVersion: UInt32 { header.physics?.diffracted == nil ? 1 : ModelFile.formatVersion }
 
     /// The self-description (JSON in the file).
     public var header: ModelHeader
@@ -100,10 +104,16 @@ public struct ModelFile: Sendable {
         var r = ByteReader(bytes: bytes, end: bytes.count - 32, file: file)
         r.offset = magic.count
         let version: UInt32 = try r.read()
-        guard (1...formatVersion).contains(version) else {
+        guard version != retiredEdgeVersion else {
             throw ModelFileError(
                 file: file,
-                "unsupported model format version \(version) (this csiloc reads versions 1 to \(formatVersion))")
+                "model format version 2 holds diffracted paths fitted with amplitude 1/length; this csiloc evaluates them with the diffraction's spreading (docs/model.md, \"Diffracted paths\"): train the model again (csiloc train --edges …)"
+            )
+        }
+        guard version == 1 || version == formatVersion else {
+            throw ModelFileError(
+                file: file,
+                "unsupported model format version \(version) (this csiloc reads versions 1 and \(formatVersion))")
         }
         let headerLength: UInt32 = try r.read()
         let json = try r.bytes(Int(headerLength))
@@ -113,7 +123,8 @@ public struct ModelFile: Sendable {
         }
         guard (header.physics?.diffracted == nil) == (version == 1) else {
             throw ModelFileError(
-                file: file, "format version \(version) does not match the header (version 2 marks diffracted paths)")
+                file: file,
+                "format version \(version) does not match the header (version \(formatVersion) marks diffracted paths)")
         }
         let count: UInt32 = try r.read()
         guard count <= 10_000 else { throw ModelFileError(file: file, "implausible tensor count \(count)") }

@@ -54,6 +54,43 @@ public struct EdgeLine: Sendable, Equatable {
         return pathLength(from: e, toAlong: ax, radius: rx.length)
     }
 
+    /// Distances from the line below this are taken as this (m): the spreading grows as 1/√ρ toward the line (its
+    /// caustic), and a position on the line (inside the wall: a search candidate, a hostile input) must stay finite.
+    static let minimumRadius = 1e-4
+
+    /// The amplitude spreading of the wave from `e` diffracted by the line toward `x` (uniform theory of
+    /// diffraction, a spherical wave on a straight edge): the amplitude is 1/r with r = √(s s′ (s + s′)), s′ and s
+    /// the legs before and after Keller's point (a straight path's r is its length). On the unfolded cone the legs
+    /// split L in the ratio of the distances from the line, s′ = L ρ_e/(ρ_e + ρ_x), s = L ρ_x/(ρ_e + ρ_x), so
+    /// r = L^{3/2} √(ρ_e ρ_x)/(ρ_e + ρ_x). The wedge's diffraction coefficient (its angular dependence) is not in r:
+    /// a diffracted path's fitted gain, slopes and maps carry it (docs/model.md, "Diffracted paths"). Also returns
+    /// ∂ln(1/r)/∂x and ∂ln(1/r)/∂e, exact.
+    func spreading(from e: Point3, to x: Point3) -> (divisor: Double, logGradientX: Point3, logGradientE: Point3) {
+        let (ae, re) = coordinates(e), (ax, rx) = coordinates(x)
+        let rhoE = Swift.max(re.length, Self.minimumRadius), rhoX = Swift.max(rx.length, Self.minimumRadius)
+        // The unit radial vectors (zero within the floor, where ρ is held constant).
+        let ue = re.length >= Self.minimumRadius ? re / re.length : .zero
+        let ux = rx.length >= Self.minimumRadius ? rx / rx.length : .zero
+        let rho = rhoE + rhoX, da = ax - ae
+        let length = (rho * rho + da * da).squareRoot()
+        let dLdx = (ux * rho + direction * da) / length, dLde = (ue * rho - direction * da) / length
+        let divisor = length * length.squareRoot() * (rhoE * rhoX).squareRoot() / rho
+        // ln(1/r) = ln(ρ_e + ρ_x) − (3/2) ln L − (1/2) ln ρ_e − (1/2) ln ρ_x
+        let gx = ux / rho - dLdx * (1.5 / length) - ux * (0.5 / rhoX)
+        let ge = ue / rho - dLde * (1.5 / length) - ue * (0.5 / rhoE)
+        return (divisor, gx, ge)
+    }
+
+    /// The divisor r of `spreading(from:to:)` for a receiver already in the line's coordinates (value kernels).
+    @inline(__always)
+    func spreadingDivisor(from e: Point3, toAlong ax: Double, radius rhoX: Double) -> Double {
+        let (ae, re) = coordinates(e)
+        let rhoE = Swift.max(re.length, Self.minimumRadius), rx = Swift.max(rhoX, Self.minimumRadius)
+        let rho = rhoE + rx, da = ax - ae
+        let length = (rho * rho + da * da).squareRoot()
+        return length * length.squareRoot() * (rhoE * rx).squareRoot() / rho
+    }
+
     /// `pathLength(from:to:)` for a receiver already in the line's coordinates (along it, distance from it), so that
     /// a kernel computes them once for all antennas.
     @inline(__always)

@@ -47,26 +47,36 @@ public struct ImageSource: Sendable, Equatable {
     @inlinable func displacement(_ o: SIMD3<Double>) -> Point3 { e1 * o.x + e2 * o.y + e3 * o.z }
 
     /// The wave from element `o` to `x` under `phaseModel`: distance `d` and unit direction `n` (from the element;
-    /// for a plane wave from the centre), and the plane wave's direction phase φ = k₀ n·Δ with its gradient ∂φ/∂x
-    /// (both zero for spherical wavefronts). A diffracted path is always spherical from its unfolded element:
-    /// d is its length and n = ∂d/∂x exactly (`EdgeLine`).
+    /// for a plane wave from the centre), its spreading r (the amplitude is 1/r: r = d, or a diffracted path's
+    /// `EdgeLine.spreading`) with ∂ln(1/r)/∂x (−n/d for r = d), and the plane wave's direction phase φ = k₀ n·Δ with
+    /// its gradient ∂φ/∂x (both zero for spherical wavefronts). A diffracted path is always spherical from its
+    /// unfolded element: d is its length and n = ∂d/∂x exactly (`EdgeLine`).
     @inline(__always)
     func wave(
         from o: SIMD3<Double>, to x: Point3, phaseModel: ArrayPhaseModel, k0: Double
-    ) -> (d: Double, n: Point3, phase: Double, grad: Point3) {
-        if edge != nil {
+    ) -> (d: Double, n: Point3, spreading: Double, logGradient: Point3, phase: Double, grad: Point3) {
+        if let edge {
             let w = x - apparentElement(o, seenFrom: x), d = w.length
-            return (d, w / d, 0, .zero)
+            let spread = edge.spreading(from: element(o), to: x)
+            return (d, w / d, spread.divisor, spread.logGradientX, 0, .zero)
         }
         switch phaseModel {
         case .spherical:
-            let w = x - element(o), d = w.length
-            return (d, w / d, 0, .zero)
+            let w = x - element(o), d = w.length, n = w / d
+            return (d, n, d, -n / d, 0, .zero)
         case .planeWave:
             let w = x - center, d = w.length, n = w / d
             let delta = displacement(o)
-            return (d, n, k0 * n.dot(delta), (delta - n * n.dot(delta)) * (k0 / d))
+            return (d, n, d, -n / d, k0 * n.dot(delta), (delta - n * n.dot(delta)) * (k0 / d))
         }
+    }
+
+    /// The spreading r (amplitude 1/r) of the path from element `o` to `x` whose length is `d`: d itself, or a
+    /// diffracted path's `EdgeLine.spreading`.
+    @inline(__always) func spreading(from o: SIMD3<Double>, to x: Point3, length d: Double) -> Double {
+        guard let edge else { return d }
+        let (ax, rx) = edge.coordinates(x)
+        return edge.spreadingDivisor(from: element(o), toAlong: ax, radius: rx.length)
     }
 
     /// Gain at `x` given the reference point.

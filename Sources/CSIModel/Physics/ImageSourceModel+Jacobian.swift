@@ -4,10 +4,11 @@ import Numerics
 
 extension ImageSourceModel {
     /// `evaluateWithJacobian` for evenly spaced subcarriers (the refinement's hot loop), the same closed form as
-    /// `referenceJacobian` arranged for SIMD: per source, each antenna's phasor B = e^{j(φ − k_f d)}/d is rotated
-    /// across subcarriers (exact re-anchor every 64), four antennas per vector, and
+    /// `referenceJacobian` arranged for SIMD: per source, each antenna's phasor B = e^{j(φ − k_f d)}/r (r = d, or a
+    /// diffracted path's spreading) is rotated across subcarriers (exact re-anchor every 64), four antennas per
+    /// vector, and
     ///
-    ///   T = g·B,   ∂T/∂x_c = ∂g_c·B + a_c·T − j·n_c·k_f·T,   a_c = −n_c/d + j·∂φ/∂x_c,
+    ///   T = g·B,   ∂T/∂x_c = ∂g_c·B + a_c·T − j·n_c·k_f·T,   a_c = ∂ln(1/r)/∂x_c + j·∂φ/∂x_c  (−n_c/d for r = d),
     ///
     /// accumulated subcarrier-major in one temporary buffer, then written in the `ChannelModel` layout.
     /// Everything in Float64.
@@ -21,8 +22,8 @@ extension ImageSourceModel {
         let inv = Complex(1 / scale, 0)
         // Layout of the temporary buffer (Doubles): 8 accumulators (value, ∂x, ∂y, ∂z; re and im) of ns × padded,
         // then per-antenna inputs of `padded` each: B re/im, step re/im, n_x, n_y, n_z, a re (3), a im (3),
-        // distance, direction phase.
-        let accSize = 8 * ns * padded, perAntenna = 19
+        // distance, direction phase, sines and cosines (2 each), spreading.
+        let accSize = 8 * ns * padded, perAntenna = 20
         withUnsafeTemporaryAllocation(of: Double.self, capacity: accSize + perAntenna * padded) { buffer in
             let base = buffer.baseAddress!
             base.update(repeating: 0, count: accSize + perAntenna * padded)
@@ -33,14 +34,15 @@ extension ImageSourceModel {
             let aIm = (ant + 10 * padded, ant + 11 * padded, ant + 12 * padded)
             let dist = ant + 13 * padded, dirPhase = ant + 14 * padded
             let sines = ant + 15 * padded, cosines = ant + 17 * padded // 2·padded each
+            let spread = ant + 19 * padded
             for (l, src) in sources.enumerated() {
                 let (g, gs) = gainAndSlopes(path: l, source: src, at: x, times: inv)
                 for j in 0..<na {
-                    let (d, n, phase, grad) = src.wave(
+                    let (d, n, spreading, logGradient, phase, grad) = src.wave(
                         from: frame.offsets[j], to: x, phaseModel: phaseModel, k0: k0)
-                    dist[j] = d; dirPhase[j] = phase
+                    dist[j] = d; dirPhase[j] = phase; spread[j] = spreading
                     nv.0[j] = n.x; nv.1[j] = n.y; nv.2[j] = n.z
-                    aRe.0[j] = -n.x / d; aRe.1[j] = -n.y / d; aRe.2[j] = -n.z / d
+                    aRe.0[j] = logGradient.x; aRe.1[j] = logGradient.y; aRe.2[j] = logGradient.z
                     aIm.0[j] = grad.x; aIm.1[j] = grad.y; aIm.2[j] = grad.z
                 }
                 var k = 0
@@ -51,7 +53,7 @@ extension ImageSourceModel {
                     for j in 0..<na { bRe[j] = dirPhase[j] - kf * dist[j]; bRe[padded + j] = -dk * dist[j] }
                     VectorMath.sinCos(bRe, sin: sines, cos: cosines, count: 2 * padded)
                     for j in 0..<na {
-                        bRe[j] = cosines[j] / dist[j]; bIm[j] = sines[j] / dist[j]
+                        bRe[j] = cosines[j] / spread[j]; bIm[j] = sines[j] / spread[j]
                         sRe[j] = cosines[padded + j]; sIm[j] = sines[padded + j]
                     }
                     Self.jacobianBlock(

@@ -72,8 +72,9 @@ public struct ImageSourceModel: ChannelModel {
                         case .spherical:
                             for j in offsets.indices {
                                 let d = (x - src.apparentElement(offsets[j], seenFrom: x)).length
-                                are[j] = g.real / d
-                                aim[j] = g.imaginary / d
+                                let r = src.spreading(from: offsets[j], to: x, length: d)
+                                are[j] = g.real / r
+                                aim[j] = g.imaginary / r
                                 tau[j] = d / speedOfLight
                             }
                         case .planeWave:
@@ -129,14 +130,16 @@ public struct ImageSourceModel: ChannelModel {
             let slopes = [gs.0, gs.1, gs.2]
             for j in 0..<na {
                 // dirGrad = ∂φ_j/∂x (plane wave only)
-                let (d, n, dirPhase, dirGrad) = src.wave(from: frame.offsets[j], to: x, phaseModel: phaseModel, k0: k0)
-                // Phasor B_k = e^{j(φ − k_f d)}/d advanced across subcarriers by rotation (exact re-anchor every 64).
+                let (d, n, spreading, logGradient, dirPhase, dirGrad) = src.wave(
+                    from: frame.offsets[j], to: x, phaseModel: phaseModel, k0: k0)
+                // Phasor B_k = e^{j(φ − k_f d)}/r (r = d, or a diffracted path's spreading) advanced across
+                // subcarriers by rotation (exact re-anchor every 64).
                 var br = 0.0, bi = 0.0, sr = 1.0, si = 0.0
                 for k in 0..<ns {
                     let kf = kfs[k]
                     if k % 64 == 0 || uniformStep == nil {
                         let (sn, cs) = sinCos(dirPhase - kf * d)
-                        br = cs / d; bi = sn / d
+                        br = cs / spreading; bi = sn / spreading
                         if let dk = uniformStep { let (a, b) = sinCos(-dk * d); sr = b; si = a }
                     }
                     let b = Complex(br, bi)
@@ -144,8 +147,8 @@ public struct ImageSourceModel: ChannelModel {
                     let idx = 2 * (j * ns + k)
                     v[idx] += t.real; v[idx + 1] += t.imaginary
                     for c in 0..<3 {
-                        // ∂T/∂x_c = B ∂g_c + T·(−n_c/d − j kf n_c + j ∂φ_c)
-                        let factor = Complex(-n[c] / d, -kf * n[c] + dirGrad[c])
+                        // ∂T/∂x_c = B ∂g_c + T·(∂ln(1/r)/∂x_c − j kf n_c + j ∂φ_c)  (−n_c/d for r = d)
+                        let factor = Complex(logGradient[c], -kf * n[c] + dirGrad[c])
                         let dT = b * slopes[c] + t * factor
                         jac[c * stride + idx] += dT.real
                         jac[c * stride + idx + 1] += dT.imaginary
@@ -175,12 +178,13 @@ extension ImageSourceModel {
     }
 
     /// Per-path quantities at `x` (delay to the image-array centre — unfolded about a diffracted path's edge — unit
-    /// direction from it toward x, complex amplitude g/d in raw units): the targets that warm-start a neural model.
+    /// direction from it toward x, complex amplitude g/r in raw units, r = d or a diffracted path's spreading): the
+    /// targets that warm-start a neural model.
     func pathQuantities(at x: Point3) -> [(delay: Double, direction: Point3, amplitude: Complex<Double>)] {
         sources.enumerated().map { (l, s) in
             let w = x - (s.edge?.unfolded(s.center, seenFrom: x) ?? s.center), d = w.length
             let g = gainMap?.gain(path: l, at: x).value ?? s.gain(at: x, reference: gainReference)
-            return (d / speedOfLight, w / d, g * Complex(1 / (scale * d), 0))
+            return (d / speedOfLight, w / d, g * Complex(1 / (scale * s.spreading(from: .zero, to: x, length: d)), 0))
         }
     }
 }

@@ -236,6 +236,8 @@ struct ImageSourceProblem: @unchecked Sendable {
             let sourcePhaseModel = src.edge == nil ? phaseModel : .spherical
             for (j, o) in frame.offsets.enumerated() {
                 let d: Double, n: Point3
+                // A diffracted path's spreading r (amplitude 1/r) and ∂ln(1/r)/∂(element); a straight path's is d.
+                var spreading: Double, spreadingGradient = Point3.zero
                 var dirPhase = 0.0
                 var dCenter = Point3.zero, dCenterJ = Point3.zero // ∂T/∂c = T·(dCenter + j·dCenterJ) for plane wave
                 var rotVector = Point3.zero // spherical: ∂d/∂δ ; plane wave: k0 (Δ × u)
@@ -245,12 +247,14 @@ struct ImageSourceProblem: @unchecked Sendable {
                     let e = src.element(o)
                     if let edge = src.edge {
                         d = edge.pathLength(from: e, to: x); n = edge.sourceDirection(from: e, to: x)
+                        let spread = edge.spreading(from: e, to: x)
+                        spreading = spread.divisor; spreadingGradient = spread.logGradientE
                     } else {
-                        let w = x - e; d = w.length; n = w / d
+                        let w = x - e; d = w.length; n = w / d; spreading = d
                     }
                     rotVector = n.cross(src.e1) * o.x + n.cross(src.e2) * o.y + n.cross(src.e3) * o.z
                 case .planeWave:
-                    let w = x - src.center; d = w.length; n = w / d
+                    let w = x - src.center; d = w.length; n = w / d; spreading = d
                     let delta = src.displacement(o)
                     dirPhase = k0 * n.dot(delta)
                     dCenter = n / d
@@ -268,13 +272,23 @@ struct ImageSourceProblem: @unchecked Sendable {
                     } else {
                         (sn, cs) = sinCos(dirPhase - kf * d)
                     }
-                    let bre = cs / d, bim = sn / d
+                    let bre = cs / spreading, bim = sn / spreading
                     let tre = g.real * bre - g.imaginary * bim, tim = g.real * bim + g.imaginary * bre
                     let row = 2 * (j * ns + k)
                     residual[row] += tre; residual[row + 1] += tim
                     let jr = jacobian + row * columns, ji = jacobian + (row + 1) * columns
                     if geometryColumn >= 0 {
                         switch sourcePhaseModel {
+                        case .spherical where src.edge != nil:
+                            // G = ∂T/∂e = T·(∂ln(1/r)/∂e + j kf n) (n = −∂d/∂e);  ∂T/∂c = G;  ∂T/∂δ = Δ × G
+                            let kn = n * kf
+                            let gre = spreadingGradient * tre - kn * tim, gim = spreadingGradient * tim + kn * tre
+                            let delta = src.displacement(o)
+                            let rre = delta.cross(gre), rim = delta.cross(gim)
+                            for c in 0..<3 {
+                                jr[geometryColumn + c] = gre[c]; ji[geometryColumn + c] = gim[c]
+                                jr[geometryColumn + 3 + c] = rre[c]; ji[geometryColumn + 3 + c] = rim[c]
+                            }
                         case .spherical:
                             // q = T·(−1/d − j kf);  ∂T/∂c = −q n;  ∂T/∂δ = q v
                             let qre = -tre / d + kf * tim, qim = -tim / d - kf * tre

@@ -77,7 +77,8 @@ final class ScoringWorkspace {
 
     /// Distances (spherical: to each image element; a diffracted path: its length around the edge; plane wave: to
     /// the centre, plus each element's direction
-    /// phase k₀·u·Δ) and amplitudes g/d of source `l` (`s`) at `x`, into `slot`.
+    /// phase k₀·u·Δ) and amplitudes g/d (a diffracted path: g/r, r its spreading, `EdgeLine.spreading`) of source
+    /// `l` (`s`) at `x`, into `slot`.
     func geometry(
         slot: Int, source l: Int, _ s: ImageSource, at x: Point3, gain g: Complex<Double>,
         phaseModel: ArrayPhaseModel, k0: Double
@@ -91,9 +92,11 @@ final class ScoringWorkspace {
             let px = ex + l * na, py = ey + l * na, pz = ez + l * na
             let (ax, rx) = edge.coordinates(x), rhoX = rx.length
             for j in 0..<na {
-                let dist = edge.pathLength(from: Point3(px[j], py[j], pz[j]), toAlong: ax, radius: rhoX)
+                let e = Point3(px[j], py[j], pz[j])
+                let dist = edge.pathLength(from: e, toAlong: ax, radius: rhoX)
+                let r = edge.spreadingDivisor(from: e, toAlong: ax, radius: rhoX)
                 distance[j] = dist; dirPhase[j] = 0
-                ampRe[j] = g.real / dist; ampIm[j] = g.imaginary / dist
+                ampRe[j] = g.real / r; ampIm[j] = g.imaginary / r
             }
             return
         }
