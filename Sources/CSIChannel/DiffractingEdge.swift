@@ -25,7 +25,7 @@ public struct DiffractingEdge: Sendable, Equatable {
     /// How far each face extends from the edge (m), for shadowing: [face 0, face n].
     public let faceDepth: (Double, Double)
     /// The faces' reflection coefficients in the diffraction coefficient (−1: a soft perfect conductor).
-    let reflection: (Complex<Double>, Complex<Double>)
+    package let reflection: (Complex<Double>, Complex<Double>)
     /// `direction × face0`: φ = 90°.
     public let binormal: Point3
     /// Unit vector along face n.

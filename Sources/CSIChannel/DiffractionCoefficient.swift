@@ -1,4 +1,4 @@
-import Numerics
+package import Numerics
 
 /// The scalar uniform-theory-of-diffraction (UTD) coefficient of a wedge (Kouyoumjian & Pathak 1974), in the
 /// e^{jωt} convention of the simulator (a path of length d carries e^{−jkd}):
@@ -14,11 +14,11 @@ import Numerics
 /// heuristic of Luebbers 1984). Γ = −1 on both faces is exactly the soft (Dirichlet) coefficient of a perfect
 /// conductor, Γ = +1 the hard (Neumann) one; with Γ equal to the coefficient of the reflecting plane that models
 /// the face, GO + UTD is continuous across that face's reflection boundary (docs/scenes.md, "Diffraction").
-enum DiffractionCoefficient {
+package enum DiffractionCoefficient {
     /// The coefficient D (units √m) for observation angle `phi`, incidence angle `phiPrime` (both in [0, nπ]),
     /// wedge factor `n` (exterior angle nπ, 1 < n ≤ 2), distance parameter `distance` (L, m), wavenumber `k`
     /// (rad/m), sin β₀ and the faces' reflection coefficients.
-    static func wedge(
+    package static func wedge(
         phi: Double, phiPrime: Double, n: Double, distance L: Double, wavenumber k: Double,
         sinBeta0: Double, reflection0: Complex<Double>, reflectionN: Complex<Double>
     ) -> Complex<Double> {

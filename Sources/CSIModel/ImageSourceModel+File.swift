@@ -5,8 +5,9 @@ extension ImageSourceModel {
     /// Columns of the `physics.sources` tensor: centre(3) e1(3) e2(3) e3(3) gain(2) slopes x,y,z (6).
     static let sourceColumns = 20
     /// Columns of the `physics.edges` tensor: 1 for a diffracted path (else 0 and zeros), the edge's point (3) and
-    /// direction (3).
-    static let edgeColumns = 7
+    /// direction (3); then 1 when the edge has a wedge (else 0 and zeros), its face 0 (3), binormal (3), n, and the
+    /// faces' reflection coefficients (re, im each).
+    static let edgeColumns = 19
 
     /// The model's parameters as file tensors.
     var tensors: [ModelTensor] {
@@ -26,7 +27,12 @@ extension ImageSourceModel {
         if sources.contains(where: { $0.edge != nil }) {
             let edges = sources.flatMap { s -> [Double] in
                 guard let e = s.edge else { return [Double](repeating: 0, count: Self.edgeColumns) }
-                return [1, e.point.x, e.point.y, e.point.z, e.direction.x, e.direction.y, e.direction.z]
+                let line = [1, e.point.x, e.point.y, e.point.z, e.direction.x, e.direction.y, e.direction.z]
+                guard let w = e.wedge else { return line + [Double](repeating: 0, count: Self.edgeColumns - 7) }
+                return line + [
+                    1, w.face0.x, w.face0.y, w.face0.z, w.binormal.x, w.binormal.y, w.binormal.z, w.n,
+                    w.reflection0.real, w.reflection0.imaginary, w.reflectionN.real, w.reflectionN.imaginary,
+                ]
             }
             out.append(ModelTensor(name: "physics.edges", shape: [sources.count, Self.edgeColumns], doubles: edges))
         }
@@ -113,7 +119,8 @@ extension ImageSourceModel {
                     file: path,
                     "tensor 'physics.edges' row \(l): the point must be within ±\(limit) m and the direction non-zero")
             }
-            sources[l].edge = EdgeLine(point: point, direction: direction)
+            sources[l].edge = EdgeLine(
+                point: point, direction: direction, wedge: try readWedge(v, row: l, direction: direction, path: path))
             count += 1
         }
         guard count == expected else {
@@ -121,6 +128,40 @@ extension ImageSourceModel {
                 file: path,
                 "header 'physics.diffracted' says \(expected) diffracted paths, 'physics.edges' has \(count)")
         }
+    }
+}
+
+extension ImageSourceModel {
+    /// The wedge of row `l` of `physics.edges` (`v`), nil when its flag is 0 (every wedge column then 0); else its
+    /// faces must be unit vectors perpendicular to the edge and to each other, 1 < n ≤ 2, and the reflection
+    /// coefficients finite with |Γ| ≤ 1.
+    static func readWedge(_ v: [Double], row l: Int, direction: Point3, path: String) throws -> EdgeWedge? {
+        let r = l * edgeColumns + 7
+        func fail(_ problem: String) -> ModelFileError {
+            ModelFileError(file: path, "tensor 'physics.edges' row \(l): \(problem)")
+        }
+        guard v[r] == 1 else {
+            guard v[r] == 0, v[(r + 1)..<(r + 12)].allSatisfy({ $0 == 0 }) else {
+                throw fail("wedge flag \(v[r]) is not 1 and the wedge columns are not all 0")
+            }
+            return nil
+        }
+        let face0 = Point3(v[r + 1], v[r + 2], v[r + 3]), binormal = Point3(v[r + 4], v[r + 5], v[r + 6])
+        let axis = direction / direction.length, tolerance = 1e-6
+        guard abs(face0.length - 1) <= tolerance, abs(binormal.length - 1) <= tolerance,
+            abs(face0.dot(axis)) <= tolerance, abs(binormal.dot(axis)) <= tolerance,
+            abs(face0.dot(binormal)) <= tolerance
+        else {
+            throw fail("the wedge's face 0 and binormal must be unit vectors perpendicular to the edge and each other")
+        }
+        let n = v[r + 7]
+        guard n > 1, n <= 2 else { throw fail("the wedge's n must be in (1, 2] (exterior angle nπ), got \(n)") }
+        let reflection = (Complex(v[r + 8], v[r + 9]), Complex(v[r + 10], v[r + 11]))
+        guard [reflection.0, reflection.1].allSatisfy({ $0.isFinite && $0.lengthSquared <= 1 + 1e-9 }) else {
+            throw fail("the faces' reflection coefficients must be finite with |Γ| ≤ 1")
+        }
+        return EdgeWedge(
+            face0: face0, binormal: binormal, n: n, reflection0: reflection.0, reflectionN: reflection.1)
     }
 }
 

@@ -303,7 +303,9 @@ extension ImageSourceModel: PathDecomposition {
         let a = frame.axes
         return sources.enumerated().map { id, s in
             let v = x - (s.edge?.unfolded(s.center, seenFrom: x) ?? s.center), d = v.length, u = v / d
-            let g = gainMap?.gain(path: id, at: x).value ?? s.gain(at: x, reference: gainReference)
+            let g =
+                (gainMap?.gain(path: id, at: x).value ?? s.gain(at: x, reference: gainReference))
+                * (wedgeCoefficient(s, at: x) ?? Complex(1, 0))
             let amplitude =
                 g * Complex(length: 1 / (s.spreading(from: .zero, to: x, length: d) * scale), phase: -k0 * d)
             let departure = s.edge.map { ($0.diffractionPoint(from: s.center, to: x) - s.center).normalized } ?? u

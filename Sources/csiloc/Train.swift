@@ -51,8 +51,16 @@ struct Train: ParsableCommand {
     )
     var edges: String?
 
+    @Flag(
+        name: .long,
+        help:
+            "With --edges: also take each edge's wedge (faces, n, reflection coefficients) from the scene file and give the paths around it the wedge's diffraction coefficient. Off by default: on the surveys measured a smooth fitted gain did better (docs/model.md, \"The wedge's coefficient\")."
+    )
+    var edgeCoefficients = false
+
     func validate() throws {
         if let minutes, !(minutes > 0) { throw ValidationError("--minutes must be positive") }
+        if edgeCoefficients && edges == nil { throw ValidationError("--edge-coefficients needs --edges SCENE.yaml") }
     }
 
     func run() throws {
@@ -68,9 +76,7 @@ struct Train: ParsableCommand {
         options.frame = frame
         options.nuisance = fit.nuisance.model
         if let edges {
-            options.edges = try Scene.load(contentsOf: edges).edges.map {
-                EdgeLine(point: $0.origin, direction: $0.direction)
-            }
+            options.edges = try Scene.load(contentsOf: edges).edges.map { EdgeLine($0, wedge: edgeCoefficients) }
             guard !options.edges.isEmpty else {
                 throw ValidationError("--edges: \(edges) lists no edges (docs/scenes.md, \"Diffraction\")")
             }

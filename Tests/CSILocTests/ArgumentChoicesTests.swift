@@ -47,6 +47,10 @@ import Testing
         Self.expectRejected(
             Self.failure(Train.self, base + ["--inr-start", "prefit"]), value: "prefit", option: "--inr-start",
             choices: ["fit", "data"])
+        // The wedges' coefficients are off by default and need the scene that describes the edges.
+        #expect(try !Train.parse(base + ["--edges", "s.yaml"]).edgeCoefficients)
+        #expect(try Train.parse(base + ["--edges", "s.yaml", "--edge-coefficients"]).edgeCoefficients)
+        #expect(Self.failure(Train.self, base + ["--edge-coefficients"]).contains("--edge-coefficients needs --edges"))
     }
 
     @Test func benchINRChoices() throws {

@@ -16,8 +16,9 @@ import Testing
         (Point3(1, 1, 7), Point3(-4, 6, 0.2)),
     ]
 
-    /// min over points Q of the line of ‖e − Q‖ + ‖Q − x‖, by golden-section search (the sum is convex along a line).
-    static func fermat(_ e: Point3, _ x: Point3) -> Double {
+    /// The point Q of the line minimising ‖e − Q‖ + ‖Q − x‖, by golden-section search (the sum is convex along a
+    /// line): Keller's point, found without the unfolded closed form.
+    static func kellerPoint(_ e: Point3, _ x: Point3) -> Point3 {
         let t = edge.direction, q = edge.point
         func f(_ s: Double) -> Double { (e - (q + t * s)).length + (x - (q + t * s)).length }
         var lo = -1000.0, hi = 1000.0
@@ -26,7 +27,13 @@ import Testing
             let a = hi - g * (hi - lo), b = lo + g * (hi - lo)
             if f(a) < f(b) { hi = b } else { lo = a }
         }
-        return f((lo + hi) / 2)
+        return q + t * ((lo + hi) / 2)
+    }
+
+    /// min over points Q of the line of ‖e − Q‖ + ‖Q − x‖ (Fermat's principle).
+    static func fermat(_ e: Point3, _ x: Point3) -> Double {
+        let q = kellerPoint(e, x)
+        return (e - q).length + (x - q).length
     }
 
     @Test func pathLengthIsTheShortestPathTouchingTheLine() {
@@ -66,16 +73,8 @@ import Testing
     @Test func spreadingIsTheUTDDivisorOfTheTwoLegs() {
         let h = 1e-6
         for (e, x) in Self.cases {
-            // Keller's point by golden-section search over the line, then the two legs.
-            let t = Self.edge.direction, q0 = Self.edge.point
-            func f(_ s: Double) -> Double { (e - (q0 + t * s)).length + (x - (q0 + t * s)).length }
-            var lo = -1000.0, hi = 1000.0
-            let g = (5.0.squareRoot() - 1) / 2
-            for _ in 0..<200 {
-                let a = hi - g * (hi - lo), b = lo + g * (hi - lo)
-                if f(a) < f(b) { hi = b } else { lo = a }
-            }
-            let q = q0 + t * ((lo + hi) / 2)
+            // Keller's point by direct minimisation over the line, then the two legs.
+            let q = Self.kellerPoint(e, x)
             let sPrime = (e - q).length, s = (x - q).length
             let expected = (s * sPrime * (s + sPrime)).squareRoot()
             let spread = Self.edge.spreading(from: e, to: x)
@@ -120,7 +119,7 @@ import Testing
     /// A model with a diffracted path, written and read back: the same channel; hostile `physics.edges` tensors
     /// are refused with a message naming them.
     @Test func diffractedPathsSurviveTheModelFileAndBadEdgesAreRefused() throws {
-        let m = sampleModel(.spherical, edge: true)
+        let m = sampleModel(.spherical, edge: true, wedge: true)
         var header = ModelFileTests.sampleFile().header
         header.physics = m.physicsInfo
         #expect(header.physics?.diffracted == 1)
@@ -172,5 +171,20 @@ import Testing
         #expect(refused({ for c in 4...6 { $0[row + c] = 0 } })?.contains("direction non-zero") == true)
         #expect(refused({ $0[row + 1] = 1e12 })?.contains("within") == true)
         #expect(refused({ _ in }, diffracted: 2)?.contains("physics.diffracted") == true)
+        // The wedge: its flag, its faces (unit, perpendicular to the edge and each other), n, |Γ| ≤ 1.
+        let w = row + 7
+        #expect(refused({ $0[w] = 0.5 })?.contains("wedge flag") == true)
+        #expect(
+            refused({
+                $0[w] = 0; $0[w + 7] = 1.5
+            })?.contains("wedge flag") == true)
+        #expect(refused({ $0[w + 1] *= 2 })?.contains("unit vectors") == true)
+        #expect(refused({ $0[w + 4] = .nan })?.contains("unit vectors") == true)
+        #expect(refused({ $0[w + 7] = 2.5 })?.contains("(1, 2]") == true)
+        #expect(refused({ $0[w + 7] = 1 })?.contains("(1, 2]") == true)
+        #expect(refused({ $0[w + 8] = 1.2 })?.contains("|Γ| ≤ 1") == true)
+        #expect(refused({ $0[w + 11] = .infinity })?.contains("|Γ| ≤ 1") == true)
+        // Without a wedge (flag 0, zeros) the file is valid: the coefficient is then left to the gain.
+        #expect(refused({ for c in w..<(w + 12) { $0[c] = 0 } }) == nil)
     }
 }

@@ -51,6 +51,8 @@ import Testing
         let points = ImageSourceFitter(options: options).fit(train: tr, validation: va)
         options.edges = [EdgeLine(point: Self.corner.origin, direction: Self.corner.direction)]
         let edges = ImageSourceFitter(options: options).fit(train: tr, validation: va)
+        options.edges = [EdgeLine(Self.corner)]
+        let wedge = ImageSourceFitter(options: options).fit(train: tr, validation: va)
 
         // The one path is the diffracted one, from the array itself: its image elements sit where the antennas do
         // relative to the edge line (along it and away from it; turning them about the line changes nothing). With
@@ -64,15 +66,28 @@ import Testing
         }
         #expect(
             edges.decisionValues.contains {
-                if case .diffractedPath(1, 0, nil, false, _, _) = $0 { true } else { false }
+                if case .diffractedPath(1, 0, nil, false, false, _, _) = $0 { true } else { false }
             }
         )
-        // A cylindrical wave about the edge with a gain that varies smoothly (the UTD coefficient and the spreading,
-        // not the model's 1/L, left to the gain slopes): far below what one point source can do here. With per-frame
+        // A cylindrical wave about the edge with a gain that varies smoothly (with the line alone, the UTD coefficient
+        // is left to the gain slopes): far below what one point source can do here. With per-frame
         // gain, phase and timing a lone path carries little position information (what is left is nearly the same
         // departure across the antennas everywhere), so a point source fits it as well: only the edge's fit is
         // judged then.
         #expect(edges.validationNMSEDB < -15, "with the edge: \(edges.validationNMSEDB) dB")
+        // With the scene's wedge the path carries the diffraction coefficient too: what remains is the coefficient's
+        // variation across the band and the array (evaluated at the carrier, from the array's centre).
+        #expect(wedge.validationNMSEDB < -28, "with the wedge: \(wedge.validationNMSEDB) dB")
+        if nuisance == .none {
+            // The decision says the path carries the wedge's coefficient.
+            #expect(
+                wedge.decisionValues.contains {
+                    if case .diffractedPath(1, 0, nil, false, true, _, _) = $0 { true } else { false }
+                })
+            #expect(
+                wedge.validationNMSEDB < edges.validationNMSEDB - 6,
+                "with the wedge \(wedge.validationNMSEDB) dB, the line alone \(edges.validationNMSEDB) dB")
+        }
         if nuisance == .none {
             #expect(
                 edges.validationNMSEDB < points.validationNMSEDB - 6,
@@ -93,7 +108,7 @@ import Testing
         let (tr, va) = ImageSourceFitterTests.split(
             ImageSourceFitterTests.dataset(scene, count: 60, seed: 2), validationFraction: 0.2)
         var options = ImageSourceFitter.Options()
-        options.edges = [EdgeLine(point: Self.corner.origin, direction: Self.corner.direction)]
+        options.edges = [EdgeLine(Self.corner)]
         let context = FitContext(train: tr, validation: va, options: options)
         let reporter = FitReporter(start: Date(), progress: { _ in }, cancelled: { false }, checkpoint: { _, _ in })
         let search = DiffractionSearch(context: context, reporter: reporter, wholeArea: context.allPoints)
@@ -113,10 +128,20 @@ import Testing
                     guard let g = path.geometry(at: x, antenna: antenna, scene: scene) else { continue }
                     traced += 1
                     let o = context.frame.offsets[j]
-                    let best = candidates.map { c in
-                        abs(c.source.edge!.pathLength(from: c.source.element(o), to: x) - g.length)
-                    }.min()!
+                    let (best, c) = candidates.map { c in
+                        (abs(c.source.edge!.pathLength(from: c.source.element(o), to: x) - g.length), c)
+                    }.min { $0.0 < $1.0 }!
                     #expect(best <= 1e-9 * g.length, "path \(path) at \(x), antenna \(j): off by \(best) m")
+                    // And its wedge (mirrored with the edge for diffract-then-reflect) gives the simulator's
+                    // envelope, the wall's reflection coefficient apart.
+                    let edge = c.source.edge!, e = c.source.element(o), k = 2 * Double.pi * 3.5e9 / speedOfLight
+                    let model =
+                        edge.coefficient(from: e, to: x, wavenumber: k)
+                        / Complex(edge.spreading(from: e, to: x).divisor, 0)
+                    let expected = path.envelope(g, wavenumber: k, scene: scene) / g.gain
+                    #expect(
+                        (model - expected).length <= 1e-7 * expected.length,
+                        "path \(path) at \(x), antenna \(j): \(model) vs \(expected)")
                 }
             }
         }

@@ -9,7 +9,7 @@ import Testing
 /// closed form and the default `ChannelModel.correlate`.
 @Suite struct ImageSourceModelFastPathTests {
     /// Seven antennas (a SIMD group and a padded tail) and 70 subcarriers (a re-anchor inside), three sources (one
-    /// diffracted around an edge), gains with slopes or a gain map.
+    /// diffracted around an edge with a wedge), gains with slopes or a gain map.
     static func model(_ phase: ArrayPhaseModel, gainMap: Bool) -> ImageSourceModel {
         let antennas = (0..<7).map { Point3(-6, -0.12 + 0.04 * Double($0), 2.5) }
         let f = ArrayFrame(antennas: antennas).axes
@@ -25,6 +25,12 @@ import Testing
             center: b.center, frame: (b.e1, b.e2, b.e3), gain: Complex(0.35, 0.2),
             edge: EdgeLine(point: Point3(-2, 3.1, 0), direction: Point3(0.05, 0.02, 1)))
         c.gainSlope = (Complex(-0.02, 0.01), .zero, Complex(0.01, 0.02))
+        // Its edge's wedge (the coefficient is a factor of the gain in every kernel).
+        let t = c.edge!.direction, toward = Point3(0.75.squareRoot(), 0.5, 0)
+        let face0 = (toward - t * toward.dot(t)).normalized
+        c.edge?.wedge = EdgeWedge(
+            face0: face0, binormal: t.cross(face0), n: 1.9, reflection0: Complex(-0.7, 0.1),
+            reflectionN: Complex(-0.5, -0.2))
         var m = ImageSourceModel(
             sources: [a, b, c], antennas: antennas,
             frequencies: (0..<70).map { 3.5e9 + (Double($0) - 34.5) * 1.25e6 }, carrier: 3.5e9,

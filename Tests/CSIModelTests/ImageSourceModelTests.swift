@@ -6,8 +6,11 @@ import Testing
 @testable import CSIModel
 
 /// A small model with two sources (one mirrored frame), gain slopes, 4 antennas × 6 subcarriers; with `edge`, a
-/// third path from the mirrored image around a (slightly tilted) edge line.
-func sampleModel(_ phase: ArrayPhaseModel, slopes: Bool = true, edge: Bool = false) -> ImageSourceModel {
+/// third path from the mirrored image around a (slightly tilted) edge line, with a wedge when `wedge` (n = 1.9, its
+/// interior a sliver between 12° and 30° from x, away from the source and the test receivers; lossy faces).
+func sampleModel(
+    _ phase: ArrayPhaseModel, slopes: Bool = true, edge: Bool = false, wedge: Bool = false
+) -> ImageSourceModel {
     let antennas = (0..<4).map { Point3(-6, -0.06 + 0.04 * Double($0), 2.5) }
     var a = ImageSource(
         center: Point3(-6, 0, 2.5), frame: ArrayFrame(antennas: antennas).axes, gain: Complex(1.2, -0.4))
@@ -25,6 +28,13 @@ func sampleModel(_ phase: ArrayPhaseModel, slopes: Bool = true, edge: Bool = fal
         var c = ImageSource(
             center: b.center, frame: (b.e1, b.e2, b.e3), gain: Complex(0.4, 0.3),
             edge: EdgeLine(point: Point3(-2, 3.1, 0), direction: Point3(0.05, 0.02, 1)))
+        if wedge, let line = c.edge {
+            let t = line.direction, toward = Point3(0.75.squareRoot(), 0.5, 0)
+            let face0 = (toward - t * toward.dot(t)).normalized
+            c.edge?.wedge = EdgeWedge(
+                face0: face0, binormal: t.cross(face0), n: 1.9, reflection0: Complex(-0.7, 0.1),
+                reflectionN: Complex(-0.5, -0.2))
+        }
         if slopes { c.gainSlope = (Complex(-0.02, 0.03), Complex(0.01, 0.01), .zero) }
         sources.append(c)
     }
@@ -35,9 +45,10 @@ func sampleModel(_ phase: ArrayPhaseModel, slopes: Bool = true, edge: Bool = fal
 }
 
 @Suite struct ImageSourceModelTests {
-    @Test(arguments: ArrayPhaseModel.allCases, [false, true])
-    func locationJacobianMatchesFiniteDifferences(_ phase: ArrayPhaseModel, _ edge: Bool) {
-        let m = sampleModel(phase, edge: edge)
+    @Test(arguments: ArrayPhaseModel.allCases, [0, 1, 2])
+    func locationJacobianMatchesFiniteDifferences(_ phase: ArrayPhaseModel, _ edges: Int) {
+        // 0: straight paths; 1: and a diffracted one; 2: its edge with a wedge.
+        let m = sampleModel(phase, edge: edges > 0, wedge: edges > 1)
         let x = Point3(0.31, -0.47, 1.0)
         let (_, jac) = m.channelAndJacobian(at: x)
         let n = m.valuesPerChannel
@@ -92,9 +103,9 @@ func sampleModel(_ phase: ArrayPhaseModel, slopes: Bool = true, edge: Bool = fal
 
 @Suite struct ImageSourceProblemTests {
     /// The parameter Jacobian of the least-squares problem against central differences of the residual.
-    @Test(arguments: ArrayPhaseModel.allCases, [false, true])
-    func parameterJacobianMatchesFiniteDifferences(_ phase: ArrayPhaseModel, _ edge: Bool) {
-        let m = sampleModel(phase, edge: edge)
+    @Test(arguments: ArrayPhaseModel.allCases, [0, 1, 2])
+    func parameterJacobianMatchesFiniteDifferences(_ phase: ArrayPhaseModel, _ edges: Int) {
+        let m = sampleModel(phase, edge: edges > 0, wedge: edges > 1)
         let positions = [Point3(0.3, 0.1, 1), Point3(-0.4, 0.6, 1)]
         let data = m.channels(at: positions).map { $0 * 0.9 + 0.01 }
         // Every source's geometry free, the diffracted path's image array too (its edge is never a parameter).

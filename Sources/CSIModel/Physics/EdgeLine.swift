@@ -1,4 +1,5 @@
 public import CSIChannel
+import Numerics
 
 /// The line of a diffracting edge (a building corner, a roof edge) that a fitted path bends around
 /// (docs/model.md, "Diffracted paths").
@@ -20,13 +21,23 @@ public struct EdgeLine: Sendable, Equatable {
     public var point: Point3
     /// Unit vector along the line.
     public var direction: Point3
+    /// The wedge around the line (faces, reflection coefficients), for the diffraction coefficient of the paths
+    /// around it; nil: the coefficient is left to the paths' fitted gains.
+    public var wedge: EdgeWedge?
 
     /// The line through `point` along `direction` (normalised unless it already is to rounding, so that a line read
-    /// back from a model file is bit-identical; it must not be zero).
-    public init(point: Point3, direction: Point3) {
+    /// back from a model file is bit-identical; it must not be zero), with its `wedge` when the scene gives one.
+    public init(point: Point3, direction: Point3, wedge: EdgeWedge? = nil) {
         self.point = point
         let length = direction.length
         self.direction = abs(length - 1) <= 4 * Double.ulpOfOne ? direction : direction / length
+        self.wedge = wedge
+    }
+
+    /// The line of a scene's diffracting edge, with its wedge (faces, reflection coefficients) when `wedge`: what
+    /// `csiloc train --edges SCENE.yaml [--edge-coefficients]` gives the fit.
+    public init(_ edge: DiffractingEdge, wedge: Bool = true) {
+        self.init(point: edge.origin, direction: edge.direction, wedge: wedge ? EdgeWedge(edge) : nil)
     }
 
     /// Along-edge coordinate of `p` and its radial vector from the line (perpendicular to it).
@@ -120,11 +131,74 @@ public struct EdgeLine: Sendable, Equatable {
         return point + direction * (ae + (ax - ae) * share)
     }
 
-    /// The line mirrored through the plane z = `z0`.
+    /// The line mirrored through the plane z = `z0` (its wedge too).
     func mirrored(z0: Double) -> EdgeLine {
         var m = self
         m.point.z = 2 * z0 - point.z
         m.direction.z = -direction.z
+        m.wedge = wedge?.mapped { Point3($0.x, $0.y, -$0.z) }
         return m
+    }
+
+    /// The line (and its wedge) under a reflection: `point` maps points, `direction` its linear part.
+    func reflected(point f: (Point3) -> Point3, direction g: (Point3) -> Point3) -> EdgeLine {
+        EdgeLine(point: f(point), direction: g(direction), wedge: wedge?.mapped(g))
+    }
+
+    // MARK: - The diffraction coefficient
+
+    /// Step of the central differences of the coefficient, m: it varies on the scale of the distances and, near a
+    /// shadow or reflection boundary, of the transition region (decimetres), so the truncation error is ~(h/scale)²
+    /// ≲ 1e-8 and the rounding ~1e-16/h ≲ 1e-11, both relative (as the simulator's `envelopeStep`).
+    static let coefficientStep = 1e-5
+
+    /// The wedge's diffraction coefficient D (uniform theory of diffraction, Kouyoumjian–Pathak with the faces'
+    /// reflection coefficients, `DiffractionCoefficient.wedge`; units √m) for the path from `e` around the line to
+    /// `x` at wavenumber `k`; 1 without a wedge. Its arguments on the unfolded cone: sin β₀ = (ρ_e + ρ_x)/L, the
+    /// distance parameter s s′ sin²β₀/(s + s′) = L ρ_e ρ_x sin²β₀/(ρ_e + ρ_x)², and the angles of e and x from face 0.
+    func coefficient(from e: Point3, to x: Point3, wavenumber k: Double) -> Complex<Double> {
+        guard let wedge else { return Complex(1, 0) }
+        let (ae, re) = coordinates(e), (ax, rx) = coordinates(x)
+        let rhoE = Swift.max(re.length, Self.minimumRadius), rhoX = Swift.max(rx.length, Self.minimumRadius)
+        let rho = rhoE + rhoX, da = ax - ae
+        let length = (rho * rho + da * da).squareRoot()
+        let sinBeta0 = rho / length
+        let distance = length * rhoE * rhoX / (rho * rho) * sinBeta0 * sinBeta0
+        return DiffractionCoefficient.wedge(
+            phi: wedge.angle(rx), phiPrime: wedge.angle(re), n: wedge.n, distance: distance, wavenumber: k,
+            sinBeta0: sinBeta0, reflection0: wedge.reflection0, reflectionN: wedge.reflectionN)
+    }
+
+    /// `coefficient(from:to:wavenumber:)` with its gradient in the receiver x (central differences,
+    /// `coefficientStep`).
+    func coefficientAndReceiverGradient(
+        from e: Point3, to x: Point3, wavenumber k: Double
+    ) -> (value: Complex<Double>, gradient: (Complex<Double>, Complex<Double>, Complex<Double>)) {
+        (
+            coefficient(from: e, to: x, wavenumber: k),
+            Self.centralDifference(at: x) { coefficient(from: e, to: $0, wavenumber: k) }
+        )
+    }
+
+    /// `coefficient(from:to:wavenumber:)` with its gradient in the source e (central differences, `coefficientStep`).
+    func coefficientAndSourceGradient(
+        from e: Point3, to x: Point3, wavenumber k: Double
+    ) -> (value: Complex<Double>, gradient: (Complex<Double>, Complex<Double>, Complex<Double>)) {
+        (
+            coefficient(from: e, to: x, wavenumber: k),
+            Self.centralDifference(at: e) { coefficient(from: $0, to: x, wavenumber: k) }
+        )
+    }
+
+    private static func centralDifference(
+        at p: Point3, _ f: (Point3) -> Complex<Double>
+    ) -> (Complex<Double>, Complex<Double>, Complex<Double>) {
+        let h = coefficientStep
+        func along(_ c: Int) -> Complex<Double> {
+            var d = Point3.zero
+            d[c] = h
+            return (f(p + d) - f(p - d)) * Complex(1 / (2 * h), 0)
+        }
+        return (along(0), along(1), along(2))
     }
 }

@@ -36,7 +36,8 @@ extension ImageSourceFitter {
         /// or from the image of path `parent` (1-based), reflected afterwards off a revealed reflector when
         /// `afterReflection`; validation NMSE before and after.
         case diffractedPath(
-            path: Int, edge: Int, parent: Int?, afterReflection: Bool, beforeDB: Double, afterDB: Double)
+            path: Int, edge: Int, parent: Int?, afterReflection: Bool, wedge: Bool = false, beforeDB: Double,
+            afterDB: Double)
         /// The path search stopped at `Options.maxSources`.
         case maximumPaths(Int)
         /// How many of the paths came from images predicted by the reflectors found (`ImageGeometry`).
@@ -111,10 +112,11 @@ extension ImageSourceFitter {
                     format:
                         "path %d found by searching the sub-region within %.2f m of (%.2f, %.2f, %.2f) (none from the whole survey improved)",
                     path, radius, focus.x, focus.y, focus.z)
-            case let .diffractedPath(path, edge, parent, afterReflection, before, after):
+            case let .diffractedPath(path, edge, parent, afterReflection, wedge, before, after):
                 let from = parent.map { "the image of path \($0)" } ?? "the array"
                 let then = afterReflection ? ", then reflected" : ""
-                return "path \(path): diffracted around edge \(edge + 1) from \(from)\(then)"
+                let coefficient = wedge ? ", with its wedge's coefficient" : ""
+                return "path \(path): diffracted around edge \(edge + 1) from \(from)\(then)\(coefficient)"
                     + String(format: " (validation NMSE %.2f → %.2f dB)", before, after)
             case let .maximumPaths(n):
                 return "stopped at the maximum of \(n) paths"

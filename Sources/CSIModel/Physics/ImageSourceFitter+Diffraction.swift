@@ -3,9 +3,9 @@ import CSIChannel
 /// Paths around the scene's known edges (docs/model.md, "Diffracted paths"): before each new point source, the path
 /// search tries a diffracted path around every edge of `Options.edges` — from the array itself, from the image of
 /// each straight path found so far (reflect, then diffract), and around the edge's mirror in each reflector the
-/// straight paths reveal, from the array's image in it (diffract, then reflect) — ranks them by a fit of every gain with the geometry
-/// held, refits the best with the straight paths' geometry free, and keeps it if validation NMSE improves by
-/// `minimumImprovementDB`. Point sources cannot represent such a path: its wavefront is a cylinder about the edge,
+/// straight paths reveal, from the array's image in it (diffract, then reflect) — with the wedge's diffraction
+/// coefficient when the edge has its wedge — ranks them by a fit of every gain with the geometry held, refits the best
+/// with the straight paths' geometry free, and keeps it if validation NMSE improves by `minimumImprovementDB`. Point sources cannot represent such a path: its wavefront is a cylinder about the edge,
 /// not a sphere about an image of the array (`EdgeLine`).
 struct DiffractionSearch {
     let context: FitContext
@@ -54,8 +54,7 @@ struct DiffractionSearch {
             }
             for plane in planes {
                 let image = ImageSource(center: plane.reflect(array.center), frame: plane.reflect(context.frame.axes))
-                let mirrored = EdgeLine(
-                    point: plane.reflect(edge.point), direction: plane.reflectDirection(edge.direction))
+                let mirrored = edge.reflected(point: plane.reflect, direction: plane.reflectDirection)
                 add(image, mirrored, Candidate(source: array, edge: k, parent: nil, afterReflection: true))
             }
         }
@@ -114,7 +113,7 @@ struct DiffractionSearch {
         guard fit.validationDB <= state.validationDB - context.options.minimumImprovementDB else { return nil }
         let decision = ImageSourceFitter.Decision.diffractedPath(
             path: path, edge: candidate.edge, parent: candidate.parent, afterReflection: candidate.afterReflection,
-            beforeDB: state.validationDB, afterDB: fit.validationDB)
+            wedge: candidate.source.edge?.wedge != nil, beforeDB: state.validationDB, afterDB: fit.validationDB)
         return (fit, decision)
     }
 

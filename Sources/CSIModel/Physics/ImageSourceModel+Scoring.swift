@@ -46,9 +46,10 @@ extension ImageSourceModel {
             let group = min(ScoringWorkspace.slots, sources.count - first)
             for slot in 0..<group {
                 let l = first + slot, src = sources[l]
-                let g =
+                var g =
                     (gainMap?.gain(path: l, at: x).value ?? src.gain(at: x, reference: gainReference))
                     * Complex(1 / scale, 0)
+                if let d = wedgeCoefficient(src, at: x) { g = g * d }
                 w.geometry(slot: slot, source: l, src, at: x, gain: g, phaseModel: phaseModel, k0: k0)
             }
             var k = 0

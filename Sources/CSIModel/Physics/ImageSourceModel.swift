@@ -62,9 +62,10 @@ public struct ImageSourceModel: ChannelModel {
         let k0 = 2 * Double.pi * carrier / speedOfLight
         let offsets = frame.offsets
         for (l, src) in sources.enumerated() {
-            let g =
+            var g =
                 (gainMap?.gain(path: l, at: x).value ?? src.gain(at: x, reference: gainReference))
                 * Complex(outScale, 0)
+            if let d = wedgeCoefficient(src, at: x) { g = g * d }
             acc.amplitudeRe.withUnsafeMutableBufferPointer { are in
                 acc.amplitudeIm.withUnsafeMutableBufferPointer { aim in
                     acc.delay.withUnsafeMutableBufferPointer { tau in
@@ -162,19 +163,23 @@ public struct ImageSourceModel: ChannelModel {
 
 extension ImageSourceModel {
     /// Path `l`'s gain at `x` and its slopes ∂g/∂(x, y, z) (the gain map's when there is one, which has no z
-    /// slope), each times `factor`.
+    /// slope), each times `factor`; a diffracted path's gain times its wedge coefficient (`wedgeCoefficient`), the
+    /// slopes with the coefficient's gradient.
     @inline(__always)
     func gainAndSlopes(
         path l: Int, source src: ImageSource, at x: Point3, times factor: Complex<Double>
     ) -> (Complex<Double>, (Complex<Double>, Complex<Double>, Complex<Double>)) {
+        let g: Complex<Double>, s: (Complex<Double>, Complex<Double>, Complex<Double>)
         if let map = gainMap {
             let m = map.gain(path: l, at: x)
-            return (m.value * factor, (m.dx * factor, m.dy * factor, .zero))
+            (g, s) = (m.value * factor, (m.dx * factor, m.dy * factor, .zero))
+        } else {
+            g = src.gain(at: x, reference: gainReference) * factor
+            s = (src.gainSlope.0 * factor, src.gainSlope.1 * factor, src.gainSlope.2 * factor)
         }
-        return (
-            src.gain(at: x, reference: gainReference) * factor,
-            (src.gainSlope.0 * factor, src.gainSlope.1 * factor, src.gainSlope.2 * factor)
-        )
+        guard let edge = src.edge, edge.wedge != nil else { return (g, s) }
+        let (d, dd) = edge.coefficientAndReceiverGradient(from: src.center, to: x, wavenumber: diffractionWavenumber)
+        return (g * d, (s.0 * d + g * dd.0, s.1 * d + g * dd.1, s.2 * d + g * dd.2))
     }
 
     /// Per-path quantities at `x` (delay to the image-array centre — unfolded about a diffracted path's edge — unit
@@ -183,7 +188,9 @@ extension ImageSourceModel {
     func pathQuantities(at x: Point3) -> [(delay: Double, direction: Point3, amplitude: Complex<Double>)] {
         sources.enumerated().map { (l, s) in
             let w = x - (s.edge?.unfolded(s.center, seenFrom: x) ?? s.center), d = w.length
-            let g = gainMap?.gain(path: l, at: x).value ?? s.gain(at: x, reference: gainReference)
+            let g =
+                (gainMap?.gain(path: l, at: x).value ?? s.gain(at: x, reference: gainReference))
+                * (wedgeCoefficient(s, at: x) ?? Complex(1, 0))
             return (d / speedOfLight, w / d, g * Complex(1 / (scale * s.spreading(from: .zero, to: x, length: d)), 0))
         }
     }

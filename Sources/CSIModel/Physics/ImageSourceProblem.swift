@@ -228,6 +228,19 @@ struct ImageSourceProblem: @unchecked Sendable {
         let wavenumberStep = uniformWavenumberStep
         for (l, src) in sources.enumerated() {
             let g = src.gain(at: x, reference: gainReference)
+            // A wedge's diffraction coefficient D (from the image-array centre, at the carrier) multiplies the path:
+            // T = g·D·B, and ∂T/∂c gains g·B·∂D/∂c (`ImageSourceModel.wedgeCoefficient`).
+            // (The gradient only where the geometry is free: a gains-only problem needs the value alone.)
+            var wedge: Complex<Double>? = nil, wedgeGradient: [Complex<Double>]? = nil
+            if let edge = src.edge, edge.wedge != nil {
+                if geometryFree[l] {
+                    let d = edge.coefficientAndSourceGradient(from: src.center, to: x, wavenumber: k0)
+                    wedge = d.value
+                    wedgeGradient = [d.gradient.0, d.gradient.1, d.gradient.2]
+                } else {
+                    wedge = edge.coefficient(from: src.center, to: x, wavenumber: k0)
+                }
+            }
             var col = offsets[l]
             let geometryColumn = geometryFree[l] ? col : -1
             if geometryFree[l] { col += 6 }
@@ -272,7 +285,14 @@ struct ImageSourceProblem: @unchecked Sendable {
                     } else {
                         (sn, cs) = sinCos(dirPhase - kf * d)
                     }
-                    let bre = cs / spreading, bim = sn / spreading
+                    var bre = cs / spreading, bim = sn / spreading
+                    // g·B before the wedge coefficient (its centre derivative's factor), then B times D.
+                    var gbRe = 0.0, gbIm = 0.0
+                    if let wedge {
+                        gbRe = g.real * bre - g.imaginary * bim; gbIm = g.real * bim + g.imaginary * bre
+                        let d = wedge
+                        (bre, bim) = (d.real * bre - d.imaginary * bim, d.real * bim + d.imaginary * bre)
+                    }
                     let tre = g.real * bre - g.imaginary * bim, tim = g.real * bim + g.imaginary * bre
                     let row = 2 * (j * ns + k)
                     residual[row] += tre; residual[row + 1] += tim
@@ -288,6 +308,13 @@ struct ImageSourceProblem: @unchecked Sendable {
                             for c in 0..<3 {
                                 jr[geometryColumn + c] = gre[c]; ji[geometryColumn + c] = gim[c]
                                 jr[geometryColumn + 3 + c] = rre[c]; ji[geometryColumn + 3 + c] = rim[c]
+                            }
+                            if let wedgeGradient {
+                                for c in 0..<3 {
+                                    let dd = wedgeGradient[c]
+                                    jr[geometryColumn + c] += gbRe * dd.real - gbIm * dd.imaginary
+                                    ji[geometryColumn + c] += gbRe * dd.imaginary + gbIm * dd.real
+                                }
                             }
                         case .spherical:
                             // q = T·(−1/d − j kf);  ∂T/∂c = −q n;  ∂T/∂δ = q v
