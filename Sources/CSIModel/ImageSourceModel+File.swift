@@ -72,6 +72,13 @@ extension ImageSourceModel {
         for l in 0..<info.sources {
             let r = l * Self.sourceColumns
             func p(_ i: Int) -> Point3 { Point3(v[r + i], v[r + i + 1], v[r + i + 2]) }
+            // Every value is finite (ModelFile.validate); a centre beyond the coordinate limit (1e160 overflows the
+            // distances) is refused too.
+            guard max(abs(v[r]), abs(v[r + 1]), abs(v[r + 2])) <= ModelFileLimits.maxCoordinate else {
+                throw ModelFileError(
+                    file: path,
+                    "tensor 'physics.sources' row \(l): the centre must be within ±\(ModelFileLimits.maxCoordinate) m")
+            }
             var s = ImageSource(center: p(0), frame: (p(3), p(6), p(9)), gain: Complex(v[r + 12], v[r + 13]))
             s.gainSlope = (Complex(v[r + 14], v[r + 15]), Complex(v[r + 16], v[r + 17]), Complex(v[r + 18], v[r + 19]))
             sources.append(s)

@@ -19,10 +19,9 @@ struct JSONObjectWriter {
         bytes.append(UInt8(ascii: "{"))
     }
 
-    /// Starts a nested object at the end of `bytes` (``nested(_:_:)``).
-    private init(continuing bytes: [UInt8]) {
-        self.bytes = bytes
-        self.bytes.append(UInt8(ascii: "{"))
+    /// An empty writer whose buffer ``nested(_:_:)`` swaps in (no copy of what is written so far).
+    private init() {
+        bytes = []
     }
 
     /// Closes the object and returns its bytes.
@@ -75,10 +74,12 @@ struct JSONObjectWriter {
     /// A member holding an object whose members `body` writes, again in key order.
     mutating func nested(_ key: StaticString, _ body: (inout JSONObjectWriter) -> Void) {
         self.key(key)
-        var inner = JSONObjectWriter(continuing: bytes)
-        bytes = []
+        var inner = JSONObjectWriter()
+        swap(&inner.bytes, &bytes)
+        inner.bytes.append(UInt8(ascii: "{"))
         body(&inner)
-        bytes = inner.finish()
+        inner.bytes.append(UInt8(ascii: "}"))
+        swap(&inner.bytes, &bytes)
     }
 
     private mutating func key(_ key: StaticString) {

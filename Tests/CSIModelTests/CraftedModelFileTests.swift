@@ -71,6 +71,15 @@ import Testing
                 #expect(v == "m.csimodel: tensor 'physics.sources' holds a value that is not finite")
             }
         }
+        // Finite but beyond the coordinate limit: a centre at 1e160 m overflows the distances (NaN channels).
+        for bad in [1e160, -2e6] {
+            let v = Self.crafted { f in
+                var values = f.tensors[0].doubles
+                values[1] = bad
+                f.tensors[0] = ModelTensor(name: f.tensors[0].name, shape: f.tensors[0].shape, doubles: values)
+            }
+            #expect(v == "m.csimodel: tensor 'physics.sources' row 0: the centre must be within ±1000000.0 m", "\(v)")
+        }
     }
 
     /// Network descriptions: negative or huge widths (RealMLP's precondition, or gigabytes of parameters).

@@ -95,6 +95,29 @@ import Testing
         }
     }
 
+    /// With the wedge, the array's image in the wall that carries face 0 lies inside the wedge: no candidate from it
+    /// (the coefficient's reflection-boundary term stands for that reflection); with the line alone it is tried.
+    @Test func noCandidateFromAnImageInsideTheWedge() {
+        let face = ReflectingPlane(name: "face 0", point: .zero, normal: Point3(0, 1, 0), reflection: Complex(-1, 0))
+        let (tr, va) = ImageSourceFitterTests.split(
+            ImageSourceFitterTests.dataset(Self.scene, count: 20, seed: 3), validationFraction: 0.2)
+        func fromTheImage(wedge: Bool) -> Bool {
+            var options = ImageSourceFitter.Options()
+            options.edges = [EdgeLine(Self.corner, wedge: wedge)]
+            let context = FitContext(train: tr, validation: va, options: options)
+            let reporter = FitReporter(start: Date(), progress: { _ in }, cancelled: { false }, checkpoint: { _, _ in })
+            let search = DiffractionSearch(context: context, reporter: reporter, wholeArea: context.allPoints)
+            let f = context.frame.axes
+            func mirror(_ v: Point3) -> Point3 { Point3(v.x, -v.y, v.z) }
+            let image = ImageSource(
+                center: face.mirror(context.frame.center), frame: (mirror(f.0), mirror(f.1), mirror(f.2)),
+                gain: Complex(0.5, 0))
+            return search.candidates([image]).contains { $0.parent == 1 }
+        }
+        #expect(!fromTheImage(wedge: true))
+        #expect(fromTheImage(wedge: false))
+    }
+
     /// The candidates' path lengths are the simulator's: with a wall east of the corner and its reflection among the
     /// straight paths, every diffracted path the simulator traces (around the corner alone, wall then corner, corner
     /// then wall) is one of the candidates, to 10⁻⁹ of its length, at every antenna.

@@ -83,8 +83,9 @@ public struct ModelHeader: Codable, Sendable, Equatable {
         var slopeAxes: [Int]
         /// Grid of the per-path gain map (tensor `physics.gain_map`, [paths, ny, nx, 2]), when fitted.
         var gainMap: GainMapInfo?
-        /// Paths that bend around an edge (tensor `physics.edges`, [paths, 7]: flag, point, direction); nil when
-        /// none does (files without diffracted paths are unchanged).
+        /// Paths that bend around an edge (tensor `physics.edges`, [paths, 19]: flag, point, direction, and the
+        /// edge's wedge when it has one, `ImageSourceModel.edgeColumns`); nil when none does (files without
+        /// diffracted paths are unchanged).
         var diffracted: Int?
     }
 

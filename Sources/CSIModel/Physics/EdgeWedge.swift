@@ -40,11 +40,22 @@ public struct EdgeWedge: Sendable, Equatable {
     /// search candidate in the building, where the model has no meaning) reads as the nearer face.
     @inline(__always)
     func angle(_ radial: Point3) -> Double {
-        var phi = Double.atan2(y: radial.dot(binormal), x: radial.dot(face0))
-        if phi < 0 { phi += 2 * Double.pi }
+        var phi = fullAngle(radial)
         let top = n * Double.pi
         if phi > top { phi = phi - top < 2 * Double.pi - phi ? top : 0 }
         return phi
+    }
+
+    /// Whether a vector perpendicular to the edge points into free space (0 ≤ φ ≤ nπ, the faces included).
+    func isExterior(_ radial: Point3) -> Bool {
+        fullAngle(radial) <= n * Double.pi + 1e-12
+    }
+
+    /// The angle from face 0 toward the binormal, in [0, 2π).
+    @inline(__always)
+    private func fullAngle(_ radial: Point3) -> Double {
+        let phi = Double.atan2(y: radial.dot(binormal), x: radial.dot(face0))
+        return phi < 0 ? phi + 2 * Double.pi : phi
     }
 
     /// The wedge with its directions mapped by `f` (the linear part of a reflection).

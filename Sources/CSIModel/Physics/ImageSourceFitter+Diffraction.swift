@@ -34,6 +34,9 @@ struct DiffractionSearch {
         let tolerance = context.wavelength
         var out: [Candidate] = []
         func add(_ parent: ImageSource, _ edge: EdgeLine, _ candidate: Candidate) {
+            // With a wedge, an image inside it (the array's image in a wall that carries one of the wedge's faces) is
+            // no path: the wedge's reflection-boundary terms already stand for that reflection.
+            if let wedge = edge.wedge, !wedge.isExterior(edge.coordinates(parent.center).radial) { return }
             var c = candidate
             c.source = ImageSource(center: parent.center, frame: (parent.e1, parent.e2, parent.e3), edge: edge)
             // Already a path or a candidate: the same edge from (nearly) the same image.
