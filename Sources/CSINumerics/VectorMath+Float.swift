@@ -28,9 +28,10 @@ extension VectorMath {
         }
     }
 
-    /// Eight sines and cosines (Float32) of eight Float64 angles.
-    @inlinable
-    static func sinCosFloat(_ lo: Lanes, _ hi: Lanes) -> (sin: SIMD8<Float>, cos: SIMD8<Float>) {
+    /// Eight sines and cosines (Float32) of eight Float64 angles (`lo` the first four, `hi` the next), as the buffer
+    /// form computes them lane by lane. Always inlined: as a call its vectors go through memory.
+    @inlinable @inline(__always)
+    public static func sinCosFloat(_ lo: SIMD4<Double>, _ hi: SIMD4<Double>) -> (sin: SIMD8<Float>, cos: SIMD8<Float>) {
         typealias F = SIMD8<Float>
         let qlo = (lo * twoOverPi).rounded(.toNearestOrEven), qhi = (hi * twoOverPi).rounded(.toNearestOrEven)
         var rlo = lo.addingProduct(-qlo, Lanes(repeating: p1)), rhi = hi.addingProduct(-qhi, Lanes(repeating: p1))

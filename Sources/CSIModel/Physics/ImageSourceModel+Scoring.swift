@@ -40,23 +40,31 @@ extension ImageSourceModel {
         let twoPiOverC = 2 * Double.pi / speedOfLight, k0 = twoPiOverC * carrier
         let block = 64
         let ks = kept.count
-        w.clear()
+        if sources.isEmpty { w.clear() }
         var first = 0
         while first < sources.count {
             let group = min(ScoringWorkspace.slots, sources.count - first)
             for slot in 0..<group {
-                let l = first + slot, src = sources[l]
+                let l = first + slot
                 var g =
-                    (gainMap?.gain(path: l, at: x).value ?? src.gain(at: x, reference: gainReference))
+                    (gainMap?.gain(path: l, at: x).value ?? w.gain(source: l, offset: x - gainReference))
                     * Complex(1 / scale, 0)
-                if let d = wedgeCoefficient(src, at: x) { g = g * d }
-                w.geometry(slot: slot, source: l, src, at: x, gain: g, phaseModel: phaseModel, k0: k0)
+                if w.diffracted[l] {
+                    // Diffracted paths read their edge from the source (rare, and costlier anyway).
+                    let src = sources[l]
+                    if let d = wedgeCoefficient(src, at: x) { g = g * d }
+                    w.geometry(slot: slot, source: l, src, at: x, gain: g, phaseModel: phaseModel, k0: k0)
+                } else if phaseModel == .spherical {
+                    w.spherical(slot: slot, source: l, at: x, gain: g)
+                } else {
+                    w.geometry(slot: slot, source: l, sources[l], at: x, gain: g, phaseModel: phaseModel, k0: k0)
+                }
             }
             var k = 0
             while k < ks {
                 let k1 = min(ks, k + block)
                 for slot in 0..<group { w.anchor(slot: slot, kf: twoPiOverC * kept[k], dk: twoPiOverC * spacing) }
-                w.rotateAccumulate(slots: group, from: k, to: k1)
+                w.rotateAccumulate(slots: group, from: k, to: k1, overwrite: first == 0)
                 k = k1
             }
             first += group

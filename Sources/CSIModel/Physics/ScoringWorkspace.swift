@@ -6,7 +6,7 @@ import Numerics
 /// storage: the kernels below run per source and candidate, where array accessors' uniqueness checks and closures
 /// cost as much as the arithmetic.
 final class ScoringWorkspace {
-    /// Sources rotated together (`rotateAccumulate(slots:from:to:)`): three keep their phasors, steps and the
+    /// Sources rotated together (`rotateAccumulate(slots:from:to:overwrite:)`): three keep their phasors, steps and the
     /// channel's eight antennas in 14 of the 16 AVX2 vector registers.
     static let slots = 3
     let na: Int, ns: Int
@@ -27,6 +27,10 @@ final class ScoringWorkspace {
     let stepRe: UnsafeMutablePointer<Float>, stepIm: UnsafeMutablePointer<Float>
     /// The candidate's channel, subcarrier-major and split.
     let tRe: UnsafeMutablePointer<Float>, tIm: UnsafeMutablePointer<Float>
+    /// Per source: whether it bends around an edge, and its gain and gain slopes (read here rather than from the
+    /// `ImageSource`, whose copy per candidate and source cost as much as the geometry).
+    let diffracted: [Bool]
+    let gains: [Complex<Double>], slopes: [(Complex<Double>, Complex<Double>, Complex<Double>)]
 
     init(
         antennas: Int, subcarriers: Int, hRe h: UnsafePointer<Double>?, hIm hi: UnsafePointer<Double>?,
@@ -63,6 +67,14 @@ final class ScoringWorkspace {
         phase = doubles(2 * na); sines = floats(2 * na); cosines = floats(2 * na)
         curRe = floats(m); curIm = floats(m); stepRe = floats(m); stepIm = floats(m)
         tRe = floats(n); tIm = floats(n)
+        diffracted = sources.map { $0.edge != nil }
+        gains = sources.map(\.gain); slopes = sources.map(\.gainSlope)
+    }
+
+    /// Gain of source `l` at offset `d` from the gain reference (`ImageSource.gain(at:reference:)`, same arithmetic).
+    @inline(__always) func gain(source l: Int, offset d: Point3) -> Complex<Double> {
+        let s = slopes[l]
+        return gains[l] + s.0 * Complex(d.x, 0) + s.1 * Complex(d.y, 0) + s.2 * Complex(d.z, 0)
     }
 
     deinit {
@@ -102,14 +114,7 @@ final class ScoringWorkspace {
         }
         switch phaseModel {
         case .spherical:
-            let px = ex + l * na, py = ey + l * na, pz = ez + l * na
-            let gr = g.real, gi = g.imaginary
-            for j in 0..<na {
-                let dx = x.x - px[j], dy = x.y - py[j], dz = x.z - pz[j]
-                let dist = (dx * dx + dy * dy + dz * dz).squareRoot()
-                distance[j] = dist; dirPhase[j] = 0
-                ampRe[j] = gr / dist; ampIm[j] = gi / dist
-            }
+            spherical(slot: slot, source: l, at: x, gain: g)
         case .planeWave:
             let v = x - c, dist = v.length, u = v / dist
             let a = k0 * u.dot(e1), b = k0 * u.dot(e2), e = k0 * u.dot(e3)
@@ -121,26 +126,96 @@ final class ScoringWorkspace {
         }
     }
 
-    /// cur_j = amp_j·e^{j(φ_j − k_f d_j)}, step_j = e^{−j Δk d_j} of the source in `slot`.
-    func anchor(slot: Int, kf: Double, dk: Double) {
-        let n = na, o = slot * na
-        let distance = self.distance + o, ampRe = self.ampRe + o, ampIm = self.ampIm + o
-        let dirPhase = self.dirPhase + o
-        let curRe = self.curRe + o, curIm = self.curIm + o, stepRe = self.stepRe + o, stepIm = self.stepIm + o
-        for j in 0..<n { phase[j] = dirPhase[j] - kf * distance[j]; phase[n + j] = -dk * distance[j] }
-        VectorMath.sinCosFloat(phase, sin: sines, cos: cosines, count: 2 * n)
-        for j in 0..<n {
-            let sn = Double(sines[j]), cs = Double(cosines[j])
-            curRe[j] = Float(ampRe[j] * cs - ampIm[j] * sn); curIm[j] = Float(ampRe[j] * sn + ampIm[j] * cs)
-            stepRe[j] = cosines[n + j]; stepIm[j] = sines[n + j]
+    /// Spherical wavefronts from each image element of source `l` to `x`: distances and amplitudes g/d into `slot`,
+    /// four antennas per Float64 vector (the tail one at a time with the same operations, so every antenna's values
+    /// are the same whatever its position). One division per antenna: the reciprocal of the distance.
+    func spherical(slot: Int, source l: Int, at x: Point3, gain g: Complex<Double>) {
+        typealias D = SIMD4<Double>
+        let o = slot * na, size = MemoryLayout<Double>.stride
+        let px = UnsafeRawPointer(ex + l * na), py = UnsafeRawPointer(ey + l * na), pz = UnsafeRawPointer(ez + l * na)
+        let dOut = UnsafeMutableRawPointer(distance + o), pOut = UnsafeMutableRawPointer(dirPhase + o)
+        let rOut = UnsafeMutableRawPointer(ampRe + o), iOut = UnsafeMutableRawPointer(ampIm + o)
+        let xv = D(repeating: x.x), yv = D(repeating: x.y), zv = D(repeating: x.z)
+        let gr = D(repeating: g.real), gi = D(repeating: g.imaginary)
+        var j = 0
+        while j + 4 <= na {
+            let b = j * size
+            let dx = xv - px.loadUnaligned(fromByteOffset: b, as: D.self)
+            let dy = yv - py.loadUnaligned(fromByteOffset: b, as: D.self)
+            let dz = zv - pz.loadUnaligned(fromByteOffset: b, as: D.self)
+            let dist = (dx * dx + dy * dy + dz * dz).squareRoot(), inverse = 1 / dist
+            dOut.storeBytes(of: dist, toByteOffset: b, as: D.self)
+            pOut.storeBytes(of: .zero, toByteOffset: b, as: D.self)
+            rOut.storeBytes(of: gr * inverse, toByteOffset: b, as: D.self)
+            iOut.storeBytes(of: gi * inverse, toByteOffset: b, as: D.self)
+            j += 4
+        }
+        let sx = ex + l * na, sy = ey + l * na, sz = ez + l * na
+        while j < na {
+            let dx = x.x - sx[j], dy = x.y - sy[j], dz = x.z - sz[j]
+            let dist = (dx * dx + dy * dy + dz * dz).squareRoot(), inverse = 1 / dist
+            distance[o + j] = dist; dirPhase[o + j] = 0
+            ampRe[o + j] = g.real * inverse; ampIm[o + j] = g.imaginary * inverse
+            j += 1
         }
     }
 
-    /// For k in k0..<k1 and each of the first `slots` sources in order: t[k] += cur; cur *= step. Eight antennas at
+    /// cur_j = amp_j·e^{j(φ_j − k_f d_j)}, step_j = e^{−j Δk d_j} of the source in `slot`: eight antennas at a time
+    /// (the phases in Float64 vectors, `VectorMath.sinCosFloat` on them, the amplitude's product in Float32), the
+    /// rest through the buffer form — the same operations lane by lane, so the same values.
+    func anchor(slot: Int, kf: Double, dk: Double) {
+        typealias D = SIMD4<Double>
+        let n = na, o = slot * na, size = MemoryLayout<Double>.stride, floatSize = MemoryLayout<Float>.stride
+        let dIn = UnsafeRawPointer(distance + o), pIn = UnsafeRawPointer(dirPhase + o)
+        let rIn = UnsafeRawPointer(ampRe + o), iIn = UnsafeRawPointer(ampIm + o)
+        let crOut = UnsafeMutableRawPointer(curRe + o), ciOut = UnsafeMutableRawPointer(curIm + o)
+        let srOut = UnsafeMutableRawPointer(stepRe + o), siOut = UnsafeMutableRawPointer(stepIm + o)
+        let kfv = D(repeating: kf), dkv = D(repeating: -dk)
+        var j = 0
+        while j + 8 <= n {
+            let b0 = j * size, b1 = (j + 4) * size
+            let d0 = dIn.loadUnaligned(fromByteOffset: b0, as: D.self)
+            let d1 = dIn.loadUnaligned(fromByteOffset: b1, as: D.self)
+            let p0 = pIn.loadUnaligned(fromByteOffset: b0, as: D.self) - kfv * d0
+            let p1 = pIn.loadUnaligned(fromByteOffset: b1, as: D.self) - kfv * d1
+            let (sn, cs) = VectorMath.sinCosFloat(p0, p1)
+            let (stepSin, stepCos) = VectorMath.sinCosFloat(dkv * d0, dkv * d1)
+            // The amplitude's product in Float32 (its rounding, 10⁻⁷, is that of the Float32 channel anyway).
+            let ar = SIMD8<Float>(
+                lowHalf: SIMD4<Float>(rIn.loadUnaligned(fromByteOffset: b0, as: D.self)),
+                highHalf: SIMD4<Float>(rIn.loadUnaligned(fromByteOffset: b1, as: D.self)))
+            let ai = SIMD8<Float>(
+                lowHalf: SIMD4<Float>(iIn.loadUnaligned(fromByteOffset: b0, as: D.self)),
+                highHalf: SIMD4<Float>(iIn.loadUnaligned(fromByteOffset: b1, as: D.self)))
+            let re = ar * cs - ai * sn, im = ar * sn + ai * cs
+            let fb = j * floatSize
+            crOut.storeBytes(of: re, toByteOffset: fb, as: SIMD8<Float>.self)
+            ciOut.storeBytes(of: im, toByteOffset: fb, as: SIMD8<Float>.self)
+            srOut.storeBytes(of: stepCos, toByteOffset: fb, as: SIMD8<Float>.self)
+            siOut.storeBytes(of: stepSin, toByteOffset: fb, as: SIMD8<Float>.self)
+            j += 8
+        }
+        let rest = n - j
+        guard rest > 0 else { return }
+        let distance = self.distance + o + j, ampRe = self.ampRe + o + j, ampIm = self.ampIm + o + j
+        let dirPhase = self.dirPhase + o + j
+        let curRe = self.curRe + o + j, curIm = self.curIm + o + j
+        let stepRe = self.stepRe + o + j, stepIm = self.stepIm + o + j
+        for i in 0..<rest { phase[i] = dirPhase[i] - kf * distance[i]; phase[rest + i] = -dk * distance[i] }
+        VectorMath.sinCosFloat(phase, sin: sines, cos: cosines, count: 2 * rest)
+        for i in 0..<rest {
+            let sn = sines[i], cs = cosines[i], ar = Float(ampRe[i]), ai = Float(ampIm[i])
+            curRe[i] = ar * cs - ai * sn; curIm[i] = ar * sn + ai * cs
+            stepRe[i] = cosines[rest + i]; stepIm[i] = sines[rest + i]
+        }
+    }
+
+    /// For k in k0..<k1 and each of the first `slots` sources in order: t[k] += cur; cur *= step (with `overwrite`,
+    /// the first source's phasor replaces t[k] instead: the first group needs no cleared channel). Eight antennas at
     /// a time in SIMD registers (phasors, steps and the channel stay in registers across subcarriers; the channel is
     /// loaded and stored once for the group), the rest one by one with the same arithmetic. The sum is taken in
     /// source order, as one source at a time would: the channel is the same to the last bit.
-    func rotateAccumulate(slots: Int, from k0: Int, to k1: Int) {
+    func rotateAccumulate(slots: Int, from k0: Int, to k1: Int, overwrite: Bool) {
         precondition((1...Self.slots).contains(slots), "1...\(Self.slots) sources per group")
         typealias V = SIMD8<Float>
         let n = na, size = MemoryLayout<Float>.stride
@@ -164,9 +239,9 @@ final class ScoringWorkspace {
             let sr2 = slots > 2 ? load(stepRe, 2, j0) : .zero, si2 = slots > 2 ? load(stepIm, 2, j0) : .zero
             for k in k0..<k1 {
                 let o = (k &* n &+ j0) &* size
-                var tr = trRaw.loadUnaligned(fromByteOffset: o, as: V.self)
-                var ti = tiRaw.loadUnaligned(fromByteOffset: o, as: V.self)
-                tr = tr + re0; ti = ti + im0
+                // The first group writes the channel (0 + c is c: the same values as adding to a cleared one).
+                var tr = overwrite ? re0 : trRaw.loadUnaligned(fromByteOffset: o, as: V.self) + re0
+                var ti = overwrite ? im0 : tiRaw.loadUnaligned(fromByteOffset: o, as: V.self) + im0
                 rotate(&re0, &im0, sr0, si0)
                 if slots > 1 {
                     tr = tr + re1; ti = ti + im1
@@ -185,7 +260,11 @@ final class ScoringWorkspace {
             for k in k0..<k1 {
                 for slot in 0..<slots {
                     let i = slot * n + j
-                    tRe[k * n + j] += curRe[i]; tIm[k * n + j] += curIm[i]
+                    if overwrite && slot == 0 {
+                        tRe[k * n + j] = curRe[i]; tIm[k * n + j] = curIm[i]
+                    } else {
+                        tRe[k * n + j] += curRe[i]; tIm[k * n + j] += curIm[i]
+                    }
                     let nextRe = curRe[i] * stepRe[i] - curIm[i] * stepIm[i]
                     curIm[i] = curRe[i] * stepIm[i] + curIm[i] * stepRe[i]
                     curRe[i] = nextRe
