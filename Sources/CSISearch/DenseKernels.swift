@@ -52,6 +52,59 @@ enum DenseKernels {
         return (sa, sb)
     }
 
+    /// Σ a[i]·b[i] with `a` in Float16 (converted eight at a time), summed in Float32 (any count; the tail is
+    /// scalar).
+    @inline(__always)
+    static func dot(_ a: UnsafePointer<Float16>, _ b: UnsafePointer<Float>, count: Int) -> Float {
+        typealias H = SIMD8<Float16>
+        typealias V = SIMD8<Float>
+        var s0 = V(), s1 = V(), s2 = V(), s3 = V()
+        var i = 0
+        let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
+        while i + 32 <= count {
+            let h = i * 2, o = i * 4
+            s0 += V(ra.loadUnaligned(fromByteOffset: h, as: H.self)) * rb.loadUnaligned(fromByteOffset: o, as: V.self)
+            s1 +=
+                V(ra.loadUnaligned(fromByteOffset: h + 16, as: H.self))
+                * rb.loadUnaligned(fromByteOffset: o + 32, as: V.self)
+            s2 +=
+                V(ra.loadUnaligned(fromByteOffset: h + 32, as: H.self))
+                * rb.loadUnaligned(fromByteOffset: o + 64, as: V.self)
+            s3 +=
+                V(ra.loadUnaligned(fromByteOffset: h + 48, as: H.self))
+                * rb.loadUnaligned(fromByteOffset: o + 96, as: V.self)
+            i += 32
+        }
+        var s = ((s0 + s1) + (s2 + s3)).sum()
+        while i < count { s += Float(a[i]) * b[i]; i += 1 }
+        return s
+    }
+
+    /// Two dot products of one Float16 row with two queries, reading the row once.
+    @inline(__always)
+    static func dot2(
+        _ row: UnsafePointer<Float16>, _ q1: UnsafePointer<Float>, _ q2: UnsafePointer<Float>, count: Int
+    ) -> (Float, Float) {
+        typealias H = SIMD8<Float16>
+        typealias V = SIMD8<Float>
+        var a0 = V(), a1 = V(), b0 = V(), b1 = V()
+        var i = 0
+        let r = UnsafeRawPointer(row), p = UnsafeRawPointer(q1), q = UnsafeRawPointer(q2)
+        while i + 16 <= count {
+            let h = i * 2, o = i * 4
+            let x0 = V(r.loadUnaligned(fromByteOffset: h, as: H.self))
+            let x1 = V(r.loadUnaligned(fromByteOffset: h + 16, as: H.self))
+            a0 += x0 * p.loadUnaligned(fromByteOffset: o, as: V.self)
+            a1 += x1 * p.loadUnaligned(fromByteOffset: o + 32, as: V.self)
+            b0 += x0 * q.loadUnaligned(fromByteOffset: o, as: V.self)
+            b1 += x1 * q.loadUnaligned(fromByteOffset: o + 32, as: V.self)
+            i += 16
+        }
+        var sa = (a0 + a1).sum(), sb = (b0 + b1).sum()
+        while i < count { sa += Float(row[i]) * q1[i]; sb += Float(row[i]) * q2[i]; i += 1 }
+        return (sa, sb)
+    }
+
     /// Σ conj(a[i])·b[i] over `count` complex numbers stored split (re, im arrays), accumulated in Float32 vectors
     /// and summed in Float64.
     @inline(__always)

@@ -7,26 +7,31 @@ public import CSINumerics
 /// number of workers at once: it is a class with immutable storage so that it is shared, never copied.
 ///
 /// Every measure is scored as one or two real dot products per row (a GEMV over the dictionary):
-///   PS:  2·Re⟨F,H⟩ − ‖F‖²  (the negated ‖H − F‖² up to ‖H‖²) — row = F interleaved, q = H interleaved;
-///   PI:  |⟨F̂,H⟩|² with F̂ = F/‖F‖ — rows F̂, queries H and (Im H, −Re H) interleaved;
+///   PS:  2·‖F‖·Re⟨F̂,H⟩ − ‖F‖²  (the negated ‖H − F‖² up to ‖H‖²) — row = F̂ = F/‖F‖ interleaved, q = H interleaved;
+///   PI:  |⟨F̂,H⟩|² — rows F̂, queries H and (Im H, −Re H) interleaved;
 ///   angle–delay: ⟨A(F), A(H)⟩ of unit-norm angle–delay magnitudes.
+///
+/// Rows are unit vectors stored as Float16 (IEEE half, converted to Float32 vectors as they are read; products
+/// summed in Float32): a row's rounding, ≤ 2⁻¹¹ of each element, moves a score by ~10⁻⁵ of the row's norm, far
+/// below the gaps between the candidates the global stage ranks, and halves the bytes streamed per query — the
+/// neighbourhoods of the prescreen's best nodes are read from memory, not cache.
 public final class GlobalDictionary: Sendable {
     public let measure: GlobalMeasure
     /// Grid nodes, x fastest, then y, then z (as `PositionSampler.grid`).
     public let nodes: [Point3]
     /// Nodes per axis.
     let shape: SIMD3<Int>
-    /// Floats per row.
+    /// Elements per row.
     let featureCount: Int
-    let features: [Float]
+    let features: [Float16]
     /// The rows of the prescreen sub-grid (every `prescreenStride`-th node per axis) copied contiguously, and
     /// their node indices: the prescreen then streams a compact, cache-resident block instead of every
     /// `prescreenStride`-th row of the whole dictionary.
     let prescreenStride: Int
-    let prescreenRows: [Float]
+    let prescreenRows: [Float16]
     let prescreenNodes: [Int]
-    /// ‖F‖² per node (PS only).
-    let energies: [Float]
+    /// ‖F‖² and ‖F‖ per node (PS only).
+    let energies: [Float], norms: [Float]
     let transform: AngleDelayTransform
 
     /// Evaluates `model` on the grid of `spacing` over `region` on `width` threads and stores the features.
@@ -51,7 +56,7 @@ public final class GlobalDictionary: Sendable {
         let stride = model.valuesPerChannel
         let fc = measure == .angleDelay ? transform.featureCount : stride
         featureCount = fc
-        var features = [Float](repeating: 0, count: nodes.count * fc)
+        var features = [Float16](repeating: 0, count: nodes.count * fc)
         var energies = [Float](repeating: 0, count: measure == .phaseSensitive ? nodes.count : 0)
         features.withUnsafeMutableBufferPointer { fb in
             energies.withUnsafeMutableBufferPointer { eb in
@@ -60,6 +65,7 @@ public final class GlobalDictionary: Sendable {
                     let batch = 64
                     var values = [Double](repeating: 0, count: batch * stride)
                     var ws = AngleDelayTransform.Workspace(transform)
+                    var row = [Float](repeating: 0, count: fc)
                     var start = range.lowerBound
                     while start < range.upperBound {
                         let n = min(batch, range.upperBound - start)
@@ -69,20 +75,23 @@ public final class GlobalDictionary: Sendable {
                             }
                         }
                         for b in 0..<n {
-                            let row = fb.baseAddress! + (start + b) * fc
                             values.withUnsafeBufferPointer { v in
                                 let f = v.baseAddress! + b * stride
                                 switch measure {
                                 case .angleDelay:
-                                    transform.image(of: f, into: row, workspace: &ws)
+                                    row.withUnsafeMutableBufferPointer { r in
+                                        _ = transform.image(of: f, into: r.baseAddress!, workspace: &ws)
+                                    }
                                 case .phaseSensitive, .phaseInsensitive:
                                     var e = 0.0
                                     for i in 0..<stride { e += f[i] * f[i] }
-                                    let scale = measure == .phaseInsensitive ? (e > 0 ? 1 / e.squareRoot() : 0) : 1
+                                    let scale = e > 0 ? 1 / e.squareRoot() : 0
                                     for i in 0..<stride { row[i] = Float(f[i] * scale) }
                                     if measure == .phaseSensitive { eb[start + b] = Float(e) }
                                 }
                             }
+                            let out = fb.baseAddress! + (start + b) * fc
+                            for i in 0..<fc { out[i] = Float16(row[i]) }
                         }
                         start += n
                     }
@@ -91,6 +100,7 @@ public final class GlobalDictionary: Sendable {
         }
         self.features = features
         self.energies = energies
+        norms = energies.map { $0.squareRoot() }
         let ps = max(1, prescreenStride)
         self.prescreenStride = ps
         var subNodes: [Int] = []
@@ -102,7 +112,7 @@ public final class GlobalDictionary: Sendable {
                 }
             }
         }
-        var sub = [Float](repeating: 0, count: subNodes.count * fc)
+        var sub = [Float16](repeating: 0, count: subNodes.count * fc)
         for (r, i) in subNodes.enumerated() {
             for e in 0..<fc { sub[r * fc + e] = features[i * fc + e] }
         }
@@ -112,25 +122,26 @@ public final class GlobalDictionary: Sendable {
 
     /// Bytes held by the cached features.
     public var memoryBytes: Int {
-        (features.count + prescreenRows.count + energies.count) * MemoryLayout<Float>.size
-            + prescreenNodes.count * MemoryLayout<Int>.size
+        (features.count + prescreenRows.count) * MemoryLayout<Float16>.size
+            + (energies.count + norms.count) * MemoryLayout<Float>.size + prescreenNodes.count * MemoryLayout<Int>.size
     }
 
     /// Score of node `i` for the query (higher is better). `q1`, `q2` as described in the type's comment.
     @inline(__always)
-    func score(_ i: Int, _ q1: UnsafePointer<Float>, _ q2: UnsafePointer<Float>, rows: UnsafePointer<Float>) -> Float {
+    func score(_ i: Int, _ q1: UnsafePointer<Float>, _ q2: UnsafePointer<Float>, rows: UnsafePointer<Float16>) -> Float
+    {
         score(i, node: i, q1, q2, rows: rows)
     }
 
     /// Score of node `node` whose features are row `r` of `rows`.
     @inline(__always)
     func score(
-        _ r: Int, node i: Int, _ q1: UnsafePointer<Float>, _ q2: UnsafePointer<Float>, rows: UnsafePointer<Float>
+        _ r: Int, node i: Int, _ q1: UnsafePointer<Float>, _ q2: UnsafePointer<Float>, rows: UnsafePointer<Float16>
     ) -> Float {
         let row = rows + r * featureCount
         switch measure {
         case .angleDelay: return DenseKernels.dot(row, q1, count: featureCount)
-        case .phaseSensitive: return 2 * DenseKernels.dot(row, q1, count: featureCount) - energies[i]
+        case .phaseSensitive: return 2 * norms[i] * DenseKernels.dot(row, q1, count: featureCount) - energies[i]
         case .phaseInsensitive:
             let (a, b) = DenseKernels.dot2(row, q1, q2, count: featureCount)
             return a * a + b * b
