@@ -122,6 +122,9 @@ public enum SearchStage: String, Sendable, Codable, CaseIterable {
     /// Only for fixes whose cost is above the noise level: a wider local grid around the global pick,
     /// several starts refined (`LocalizerConfiguration.widenOnSuspect`).
     case widened
+    /// Composite models refined on their base (`LocalizerConfiguration.refineWithBase`): the fix and its runner-up
+    /// refined again with the full model.
+    case polish
 }
 
 /// What one stage did for one frame.

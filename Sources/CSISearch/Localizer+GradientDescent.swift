@@ -8,6 +8,13 @@ extension Localizer {
     /// envelope theorem the gradient of the projected cost is that of ‖H − α̂ D(τ̂) f(x)‖² at the optimal
     /// nuisance, so each step costs one channel + Jacobian evaluation (plus values for backtracking).
     func gradientDescent(from start: Point3, adam: Bool, _ s: inout LocalizerScratch) -> RefinementResult {
+        gradientDescent(from: start, adam: adam, using: refiner, &s)
+    }
+
+    /// The same on the model `evaluated`.
+    func gradientDescent(
+        from start: Point3, adam: Bool, using evaluated: any ChannelModel, _ s: inout LocalizerScratch
+    ) -> RefinementResult {
         let d = region.dimension
         var x = start
         var jac = 0, vals = 0
@@ -15,7 +22,7 @@ extension Localizer {
         let beta1 = 0.9, beta2 = 0.999, eps = 1e-12
         var lr = configuration.adamLearningRateWavelengths * wavelength
         var eta = -1.0
-        var (cost, grad, nuisance) = costAndGradient(at: x, &s); jac += 1
+        var (cost, grad, nuisance) = costAndGradient(at: x, using: evaluated, &s); jac += 1
         var best = (x, cost, nuisance)
         for t in 1...max(1, configuration.gradientSteps) {
             if adam {
@@ -34,14 +41,14 @@ extension Localizer {
                 eta *= 2
                 for _ in 0..<30 {
                     let trial = region.clamped(x - eta * grad, margin: wavelength)
-                    evaluateValue(at: trial, &s); vals += 1
+                    evaluateValue(at: trial, using: evaluated, &s); vals += 1
                     let c = s.value.withUnsafeBufferPointer { s.match.evaluate($0.baseAddress!).cost }
                     if c <= cost - 1e-4 * eta * g2 { x = trial; accepted = true; break }
                     eta /= 2
                 }
                 if !accepted { break }
             }
-            (cost, grad, nuisance) = costAndGradient(at: x, &s); jac += 1
+            (cost, grad, nuisance) = costAndGradient(at: x, using: evaluated, &s); jac += 1
             if cost < best.1 { best = (x, cost, nuisance) }
         }
         return RefinementResult(
@@ -51,8 +58,10 @@ extension Localizer {
     }
 
     /// Projected cost, its gradient in x (z component 0 for 2-D searches) and the optimal nuisance.
-    func costAndGradient(at x: Point3, _ s: inout LocalizerScratch) -> (Double, Point3, NuisanceEstimate) {
-        evaluateJacobian(at: x, &s)
+    func costAndGradient(
+        at x: Point3, using evaluated: any ChannelModel, _ s: inout LocalizerScratch
+    ) -> (Double, Point3, NuisanceEstimate) {
+        evaluateJacobian(at: x, using: evaluated, &s)
         let fit = s.value.withUnsafeBufferPointer { s.match.evaluate($0.baseAddress!) }
         let na = model.antennaCount, ns = model.subcarrierCount, m = model.valuesPerChannel
         var g = Point3.zero

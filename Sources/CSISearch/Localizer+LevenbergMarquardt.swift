@@ -10,6 +10,13 @@ extension Localizer {
     /// The nuisance starts at its closed-form optimum for the starting point; the timing offset is
     /// parameterised as t = τ·max|ω| so that all columns of J have comparable scale.
     func levenbergMarquardt(from start: Point3, _ s: inout LocalizerScratch) -> RefinementResult {
+        levenbergMarquardt(from: start, using: refiner, &s)
+    }
+
+    /// The same on the model `evaluated` (the localizer's `refiner`, or its full model for the polish).
+    func levenbergMarquardt(
+        from start: Point3, using evaluated: any ChannelModel, _ s: inout LocalizerScratch
+    ) -> RefinementResult {
         let d = region.dimension, n = parameterCount
         var jac = 0, vals = 0
         // Starting nuisance from the closed form.
@@ -17,12 +24,12 @@ extension Localizer {
         for c in 0..<d { p[c] = start[c] }
         let tauScale = s.match.omegaScale
         if n > d {
-            evaluateValue(at: start, &s); vals += 1
+            evaluateValue(at: start, using: evaluated, &s); vals += 1
             let fit = s.value.withUnsafeBufferPointer { s.match.evaluate($0.baseAddress!) }
             p[d] = fit.alpha.re; p[d + 1] = fit.alpha.im
             if n > d + 2 { p[d + 2] = fit.tau * tauScale }
         }
-        var lin = linearize(p, tauScale: tauScale, &s); jac += 1
+        var lin = linearize(p, tauScale: tauScale, using: evaluated, &s); jac += 1
         var mu = 1e-4
         var iterations = 0, converged = false
         while iterations < configuration.maxIterations {
@@ -51,7 +58,7 @@ extension Localizer {
                 let clamped = region.clamped(position(trial), margin: wavelength)
                 for c in 0..<d { trial[c] = clamped[c] }
                 jac += 1
-                let next = linearize(trial, tauScale: tauScale, &s)
+                let next = linearize(trial, tauScale: tauScale, using: evaluated, &s)
                 if next.cost <= lin.cost {
                     var moved = 0.0
                     for c in 0..<d { moved += (trial[c] - p[c]) * (trial[c] - p[c]) }
@@ -96,20 +103,20 @@ extension Localizer {
         Point3(p[0], p[1], region.dimension == 3 ? p[2] : region.lower.z)
     }
 
-    /// Evaluates f and ∂f/∂x at `x` into `s.value` and `s.jacobian`.
+    /// Evaluates f and ∂f/∂x of the model `evaluated` at `x` into `s.value` and `s.jacobian`.
     @discardableResult
-    func evaluateJacobian(at x: Point3, _ s: inout LocalizerScratch) -> Bool {
+    func evaluateJacobian(at x: Point3, using evaluated: any ChannelModel, _ s: inout LocalizerScratch) -> Bool {
         s.value.withUnsafeMutableBufferPointer { v in
-            s.jacobian.withUnsafeMutableBufferPointer { j in model.evaluateWithJacobian(at: x, value: v, jacobian: j) }
+            s.jacobian.withUnsafeMutableBufferPointer { j in evaluated.evaluateWithJacobian(at: x, value: v, jacobian: j) }
         }
         return true
     }
 
-    /// Evaluates f at `x` into `s.value`.
-    func evaluateValue(at x: Point3, _ s: inout LocalizerScratch) {
+    /// Evaluates f of the model `evaluated` at `x` into `s.value`.
+    func evaluateValue(at x: Point3, using evaluated: any ChannelModel, _ s: inout LocalizerScratch) {
         withUnsafePointer(to: x) { px in
             s.value.withUnsafeMutableBufferPointer { v in
-                model.evaluate(UnsafeBufferPointer(start: px, count: 1), into: v)
+                evaluated.evaluate(UnsafeBufferPointer(start: px, count: 1), into: v)
             }
         }
     }
@@ -117,12 +124,19 @@ extension Localizer {
     /// Cost ‖r‖², normal matrix JᵀJ and JᵀR (row-major, n × n and n) at parameters `p`.
     func linearize(
         _ p: [Double], tauScale: Double, _ s: inout LocalizerScratch
+    ) -> (cost: Double, normal: [Double], gradient: [Double]) {
+        linearize(p, tauScale: tauScale, using: refiner, &s)
+    }
+
+    /// The same on the model `evaluated`.
+    func linearize(
+        _ p: [Double], tauScale: Double, using evaluated: any ChannelModel, _ s: inout LocalizerScratch
     )
         -> (cost: Double, normal: [Double], gradient: [Double])
     {
         let d = region.dimension, n = parameterCount
         let na = model.antennaCount, ns = model.subcarrierCount, m = model.valuesPerChannel
-        evaluateJacobian(at: position(p), &s)
+        evaluateJacobian(at: position(p), using: evaluated, &s)
         let hasGain = n > d, hasTiming = n > d + 2
         let ar = hasGain ? p[d] : 1, ai = hasGain ? p[d + 1] : 0
         let tau = hasTiming ? p[d + 2] / tauScale : 0

@@ -69,6 +69,8 @@ extension Localizer {
         if arrayAxis != nil && configuration.refinement != .none && runCircles {
             arcSearch(&x, &cost, &result, &stages, &s)
         }
+        // (g) a composite model refined on its base: the fix and its runner-up polished with the full model
+        polish(&x, &cost, &result, &stages, &s)
         var fix = finish(position: x, cost: cost, refinement: result, stages: stages, &s)
         // (f) a suspect fix: search again, wider, from several starts.
         if (fix.status == .grossErrorSuspected || fix.aboveNoise) && !widenedOffsets.isEmpty
@@ -81,9 +83,15 @@ extension Localizer {
                 valueEvaluations: w.scored, jacobianEvaluations: 0)
             var best: RefinementResult? = nil
             for pick in w.picks {
-                let r = refine(from: pick.position, &s)
+                // Polished minima are compared with each other: base minima are not kept for the runner-up test.
+                let r = refine(from: pick.position, record: !polishes, &s)
                 report.valueEvaluations += r.valueEvaluations; report.jacobianEvaluations += r.jacobianEvaluations
                 if best == nil || r.cost < best!.cost || best!.cost.isNaN { best = r }
+            }
+            if polishes, let b = best {
+                best = refine(from: b.position, using: model, &s)
+                report.valueEvaluations += best!.valueEvaluations
+                report.jacobianEvaluations += best!.jacobianEvaluations
             }
             if let b = best, b.cost < cost { result = b; x = b.position; cost = b.cost }
             report.position = x; report.cost = cost; report.seconds = seconds(t0)
@@ -229,19 +237,28 @@ extension Localizer {
         stages.append(report)
     }
 
-    /// Runs the configured refinement; its end point is kept for the runner-up test.
-    func refine(from x: Point3, _ s: inout LocalizerScratch) -> RefinementResult {
+    /// Runs the configured refinement on `refiner`; its end point is kept for the runner-up test unless `record` is
+    /// false.
+    func refine(from x: Point3, record: Bool = true, _ s: inout LocalizerScratch) -> RefinementResult {
+        refine(from: x, using: refiner, record: record, &s)
+    }
+
+    /// Runs the configured refinement on the model `evaluated`; its end point is kept for the runner-up test unless
+    /// `record` is false.
+    func refine(
+        from x: Point3, using evaluated: any ChannelModel, record: Bool = true, _ s: inout LocalizerScratch
+    ) -> RefinementResult {
         let r: RefinementResult
         switch configuration.refinement {
-        case .levenbergMarquardt: r = levenbergMarquardt(from: x, &s)
-        case .adam: r = gradientDescent(from: x, adam: true, &s)
-        case .gradientDescent: r = gradientDescent(from: x, adam: false, &s)
+        case .levenbergMarquardt: r = levenbergMarquardt(from: x, using: evaluated, &s)
+        case .adam: r = gradientDescent(from: x, adam: true, using: evaluated, &s)
+        case .gradientDescent: r = gradientDescent(from: x, adam: false, using: evaluated, &s)
         case .none:
             return RefinementResult(
                 position: x, cost: .infinity, nuisance: .init(), covariance: nil,
                 iterations: 0, converged: false, valueEvaluations: 0, jacobianEvaluations: 0)
         }
-        recordMinimum(r, &s)
+        if record { recordMinimum(r, &s) }
         return r
     }
 

@@ -13,6 +13,10 @@ public struct Localizer: Sendable {
     public let model: any ChannelModel
     /// The model that ranks grid candidates: `model.scoringBase` with `scoreWithBase`, else `model`.
     let scorer: any ChannelModel
+    /// The model refinements run on: `model.scoringBase` with `refineWithBase`, else `model`.
+    let refiner: any ChannelModel
+    /// Whether `refiner` is not the model, so the fix is polished with the model (`SearchStage.polish`).
+    let polishes: Bool
     public let configuration: LocalizerConfiguration
     /// The searched box (the configuration's, else the one given at construction).
     public let region: SearchRegion
@@ -88,6 +92,8 @@ public struct Localizer: Sendable {
         reportedSNRApplies =
             configuration.reportedSNR && ((configuration.modelQuality && quality != nil) || model.isOracle)
         self.scorer = configuration.scoreWithBase ? (model.scoringBase ?? model) : model
+        polishes = configuration.refineWithBase && model.scoringBase != nil
+        refiner = polishes ? (model.scoringBase ?? model) : model
         self.configuration = configuration
         let region = configuration.region ?? SearchRegion(region)
         self.region = region

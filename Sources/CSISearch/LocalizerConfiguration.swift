@@ -48,6 +48,11 @@ public struct LocalizerConfiguration: Sendable, Codable, Equatable {
     /// model: the base costs ≈ 1 % of the network per candidate, and a residual the network adds moves a
     /// candidate's cost by far less than a grid step does (docs/localization.md, "Speed"). False: the full model.
     public var scoreWithBase: Bool = true
+    /// With a composite model, also run every refinement on the base, then polish the fix — and its runner-up, when
+    /// one was found — with the full model (`SearchStage.polish`): from the base's minimum the full model's is a
+    /// few iterations away, so the network's Jacobian is taken a handful of times per frame instead of at every
+    /// iteration of every start (docs/localization.md, "Speed"). False: every refinement on the full model.
+    public var refineWithBase: Bool = true
 
     // MARK: (c), (e) refinement
     /// Refinement run after the local grid and again after the circles.

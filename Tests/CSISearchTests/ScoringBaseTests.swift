@@ -10,6 +10,8 @@ import Testing
 struct CompositeModel: ChannelModel {
     let base: ChannelSimulator
     let counter = Counter()
+    /// Jacobians taken of the composite itself.
+    let jacobians = Counter()
     final class Counter: @unchecked Sendable {
         private let lock = NSLock()
         private var n = 0
@@ -29,6 +31,7 @@ struct CompositeModel: ChannelModel {
     func evaluateWithJacobian(
         at x: Point3, value: UnsafeMutableBufferPointer<Double>, jacobian: UnsafeMutableBufferPointer<Double>
     ) {
+        jacobians.add(1)
         base.evaluateWithJacobian(at: x, value: value, jacobian: jacobian)
         let (v, j) = base.channelAndJacobian(at: x + Self.shift)
         for i in 0..<valuesPerChannel { value[i] += 0.01 * v[i] }
@@ -68,6 +71,7 @@ struct CompositeModel: ChannelModel {
         var rng = SeededGenerator(seed: 17)
         let truths = (0..<6).map { _ in Point3(rng.nextUnit() - 0.5, rng.nextUnit() - 0.5, 1) }
         var configuration = SearchMethod.robust.configuration
+        configuration.refineWithBase = false
         for useBase in [true, false] {
             configuration.scoreWithBase = useBase
             let localizer = Localizer(model: model, region: scene.ueRegion, configuration: configuration, width: 1)
@@ -79,5 +83,40 @@ struct CompositeModel: ChannelModel {
             let scored = model.counter.value - before
             if useBase { #expect(scored == 0) } else { #expect(scored > 100 * truths.count) }
         }
+    }
+
+    /// With `refineWithBase` the refinements run on the base and only the polish takes the composite's Jacobians:
+    /// the fixes are the composite's own minima (its correction moves them by millimetres from the base's), and
+    /// the composite's Jacobians are a few per frame instead of one per iteration of every start.
+    @Test func refinementsRunOnTheBaseAndThePolishFindsTheFullModelsMinimum() {
+        let scene = SearchTestSupport.lineOfSight()
+        let model = CompositeModel(base: ChannelSimulator(scene: scene))
+        var rng = SeededGenerator(seed: 23)
+        let truths = (0..<6).map { _ in Point3(rng.nextUnit() - 0.5, rng.nextUnit() - 0.5, 1) }
+        var jacobiansPerFrame: [Bool: Double] = [:]
+        for refineWithBase in [true, false] {
+            var configuration = SearchMethod.robust.configuration
+            configuration.refineWithBase = refineWithBase
+            let localizer = Localizer(model: model, region: scene.ueRegion, configuration: configuration, width: 1)
+            let before = model.jacobians.value
+            for t in truths {
+                let fix = localizer.localize(model.channels(at: [t]))
+                #expect((fix.position - t).length < 1e-6, "refineWithBase \(refineWithBase): \(fix.position) vs \(t)")
+                let polish = fix.stages.filter { $0.stage == .polish }
+                #expect(polish.count == (refineWithBase ? 1 : 0))
+                if let p = polish.first {
+                    #expect(p.jacobianEvaluations >= 1 && p.position == fix.position && p.cost == fix.cost)
+                }
+            }
+            jacobiansPerFrame[refineWithBase] = Double(model.jacobians.value - before) / Double(truths.count)
+        }
+        // The base's minimum is ≈ 1 mm from the composite's: a few polishing iterations, far fewer than before.
+        #expect(jacobiansPerFrame[true]! <= 12)
+        #expect(jacobiansPerFrame[true]! * 2 < jacobiansPerFrame[false]!)
+        // A model without a base is never polished.
+        let plain = Localizer(
+            model: model.base, region: scene.ueRegion, configuration: SearchMethod.robust.configuration, width: 1)
+        let fix = plain.localize(model.base.channels(at: [truths[0]]))
+        #expect(!fix.stages.contains { $0.stage == .polish })
     }
 }
