@@ -41,13 +41,15 @@ extension ImageSourceModel {
         let block = 64
         let ks = kept.count
         if sources.isEmpty { w.clear() }
+        // The gain map's cell is every path's.
+        let cell = gainMap?.cell(at: x)
         var first = 0
         while first < sources.count {
             let group = min(ScoringWorkspace.slots, sources.count - first)
             for slot in 0..<group {
                 let l = first + slot
                 var g =
-                    (gainMap?.gain(path: l, at: x).value ?? w.gain(source: l, offset: x - gainReference))
+                    (cell.map { gainMap!.value(path: l, cell: $0) } ?? w.gain(source: l, offset: x - gainReference))
                     * Complex(1 / scale, 0)
                 if w.diffracted[l] {
                     // Diffracted paths read their edge from the source (rare, and costlier anyway).
