@@ -42,70 +42,56 @@ extension MBINR {
         let rows = 2 * nd * na
         var sRe = [Scalar](repeating: 0, count: rows * n), sIm = sRe
         var pRe = [Scalar](repeating: 0, count: rows * ns), pIm = pRe
-        sRe.withUnsafeMutableBufferPointer { sr in
-            sIm.withUnsafeMutableBufferPointer { si in
-                pass.aRe.withUnsafeBufferPointer { aRe in
-                    pass.aIm.withUnsafeBufferPointer { aIm in
-                        pass.withFactors { mRe, mIm, _, _ in
-                            mu.withUnsafeBufferPointer { mu in
-                                dmu.withUnsafeBufferPointer { dmu in
-                                    tOff.withUnsafeBufferPointer { tOff in
-                                        for b in 0..<nb {
-                                            let aOff = b * na * n
-                                            for c in 0..<nd {
-                                                let dmBase = 2 * c * na * n, mdBase = (2 * c + 1) * na * n
-                                                for i in 0..<n {
-                                                    let v = b * n + i, t = c * nb * n + v
-                                                    // φ̇ = −k_r κ_{i,c}; ϖ̇ = ẇψ + jφ̇ϖ
-                                                    let phid = Scalar(-kr * kappa[i * nd + c])
-                                                    let pr = pass.psiRe[v], pi = pass.psiIm[v]
-                                                    let vdr = dw.re[t] * pr - dw.im[t] * pi - phid * pass.varpiIm[v]
-                                                    let vdi = dw.re[t] * pi + dw.im[t] * pr + phid * pass.varpiRe[v]
-                                                    let row = b * dirW, trow = (c * nb + b) * dirW
-                                                    let qv = curvOn ? curv * mu[row + n * P + i] : 0
-                                                    let qd = curvOn ? curv * dmu[trow + n * P + i] : 0
-                                                    let rd = draw[t]
-                                                    for j in 0..<na {
-                                                        // θ̇_j = k_r (Σ_q μ̇_q t_jq (1 + q s_j) − q̇ (‖t_j‖² − s_j²)/2)
-                                                        var sj: Scalar = 0, sd: Scalar = 0
-                                                        for q in 0..<P {
-                                                            sj += mu[row + i * P + q] * tOff[j * P + q]
-                                                            sd += dmu[trow + i * P + q] * tOff[j * P + q]
-                                                        }
-                                                        let lin = sd * (1 + qv * sj)
-                                                        let quad = qd * (tNorm[j] - sj * sj) / 2
-                                                        let thd = Scalar(kr) * (lin - quad)
-                                                        let o = j * n + i, ao = aOff + o
-                                                        // Ṁ = jθ̇_a M + A ϖ̇
-                                                        sr[dmBase + o] = -thd * mIm[ao] + aRe[ao] * vdr - aIm[ao] * vdi
-                                                        si[dmBase + o] = thd * mRe[ao] + aRe[ao] * vdi + aIm[ao] * vdr
-                                                        sr[mdBase + o] = mRe[ao] * rd
-                                                        si[mdBase + o] = mIm[ao] * rd
-                                                    }
-                                                }
-                                            }
-                                            pass.withFactors { _, _, fr, fi in
-                                                complexGEMM(
-                                                    transB: true, m: rows, n: ns, k: n, aRe: sr.baseAddress!,
-                                                    aIm: si.baseAddress!, lda: n, bRe: fr + b * ns * n,
-                                                    bIm: fi + b * ns * n, ldb: n, cRe: &pRe, cIm: &pIm, ldc: ns)
-                                            }
-                                            for c in 0..<nd {
-                                                let hOff = (c * nb + b) * na * ns
-                                                let pBase = 2 * c * na * ns, qBase = (2 * c + 1) * na * ns
-                                                for j in 0..<na {
-                                                    for k in 0..<ns {
-                                                        let o = j * ns + k, sk = fScale[k]
-                                                        outRe[hOff + o] = pRe[pBase + o] - sk * pIm[qBase + o]
-                                                        outIm[hOff + o] = pIm[pBase + o] + sk * pRe[qBase + o]
-                                                    }
-                                                }
-                                            }
-                                        }
-                                    }
+        var factors = TangentFactors<Scalar>(atoms: n, rank: P)
+        let krs = Scalar(kr)
+        for b in 0..<nb {
+            let aOff = b * na * n, row = b * dirW
+            for c in 0..<nd {
+                let trow = (c * nb + b) * dirW
+                // Per atom: ϖ̇ = ẇψ + jφ̇ϖ with φ̇ = −k_r κ_{i,c}; the curvature q, q̇; ṙ; μ and μ̇ by component.
+                for i in 0..<n {
+                    let v = b * n + i, t = c * nb * n + v
+                    let phid = Scalar(-kr * kappa[i * nd + c])
+                    let pr = pass.psiRe[v], pi = pass.psiIm[v]
+                    factors.varpiDotRe[i] = dw.re[t] * pr - dw.im[t] * pi - phid * pass.varpiIm[v]
+                    factors.varpiDotIm[i] = dw.re[t] * pi + dw.im[t] * pr + phid * pass.varpiRe[v]
+                    factors.curvature[i] = curvOn ? curv * mu[row + n * P + i] : 0
+                    factors.curvatureDot[i] = curvOn ? curv * dmu[trow + n * P + i] : 0
+                    factors.delayDot[i] = draw[t]
+                    for q in 0..<P {
+                        factors.mu[q * n + i] = mu[row + i * P + q]; factors.muDot[q * n + i] = dmu[trow + i * P + q]
+                    }
+                }
+                sRe.withUnsafeMutableBufferPointer { sr in
+                    sIm.withUnsafeMutableBufferPointer { si in
+                        pass.aRe.withUnsafeBufferPointer { aRe in
+                            pass.aIm.withUnsafeBufferPointer { aIm in
+                                pass.withFactors { mRe, mIm, _, _ in
+                                    let dm = 2 * c * na * n, md = (2 * c + 1) * na * n
+                                    factors.fill(
+                                        antennas: na, kr: krs, tOff: tOff, tNorm: tNorm, mRe: mRe + aOff,
+                                        mIm: mIm + aOff, aRe: aRe.baseAddress! + aOff, aIm: aIm.baseAddress! + aOff,
+                                        dmRe: sr.baseAddress! + dm, dmIm: si.baseAddress! + dm,
+                                        mdRe: sr.baseAddress! + md, mdIm: si.baseAddress! + md)
                                 }
                             }
                         }
+                    }
+                }
+            }
+            pass.withFactors { _, _, fr, fi in
+                complexGEMM(
+                    transB: true, m: rows, n: ns, k: n, aRe: sRe, aIm: sIm, lda: n, bRe: fr + b * ns * n,
+                    bIm: fi + b * ns * n, ldb: n, cRe: &pRe, cIm: &pIm, ldc: ns)
+            }
+            for c in 0..<nd {
+                let hOff = (c * nb + b) * na * ns
+                let pBase = 2 * c * na * ns, qBase = (2 * c + 1) * na * ns
+                for j in 0..<na {
+                    for k in 0..<ns {
+                        let o = j * ns + k, sk = fScale[k]
+                        outRe[hOff + o] = pRe[pBase + o] - sk * pIm[qBase + o]
+                        outIm[hOff + o] = pIm[pBase + o] + sk * pRe[qBase + o]
                     }
                 }
             }

@@ -4,7 +4,7 @@ public import Numerics
 /// The scalar type of a network: Float for training and inference, Double for gradient checks and for
 /// evaluation where rounding matters. Every layer is generic over it, so the Double instantiation used by
 /// the finite-difference tests runs exactly the same code as the Float one used in training.
-public protocol NeuralScalar: GEMMScalar, Real, Codable {}
+public protocol NeuralScalar: GEMMScalar, Real, Codable, SIMDScalar {}
 
 extension Float: NeuralScalar {}
 extension Double: NeuralScalar {}
