@@ -47,7 +47,8 @@ public protocol ChannelModel: Sendable {
         _ positions: UnsafeBufferPointer<Point3>, antennaStride: Int, subcarrierStride: Int,
         re: UnsafeMutablePointer<Float>, im: UnsafeMutablePointer<Float>, scratch: UnsafeMutableBufferPointer<Double>)
     /// For a composite model (a correction on top of a cheaper base, e.g. a network on the image sources), the
-    /// base: searches may rank grid candidates with it and refine with the full model. nil (the default) otherwise.
+    /// base: searches may rank grid candidates and run refinements with it, then polish the fix with the full model.
+    /// nil (the default) otherwise.
     var scoringBase: (any ChannelModel)? { get }
 }
 

@@ -1,3 +1,12 @@
+#if os(macOS) && arch(x86_64)
+/// The global dictionary's row elements (`GlobalDictionary`): Float16 has no Intel-Mac implementation, so the rows
+/// stay Float32 there (and the Float kernels below serve them).
+typealias DictionaryScalar = Float
+#else
+/// The global dictionary's row elements (`GlobalDictionary`).
+typealias DictionaryScalar = Float16
+#endif
+
 /// Small numeric kernels of the search, written so that the compiler vectorises them (AVX2 + FMA with the
 /// package's `numericFlags`): split real loops, several independent SIMD accumulators.
 enum DenseKernels {
@@ -52,6 +61,7 @@ enum DenseKernels {
         return (sa, sb)
     }
 
+    #if !(os(macOS) && arch(x86_64))
     /// Σ a[i]·b[i] with `a` in Float16 (converted eight at a time), summed in Float32 (any count; the tail is
     /// scalar).
     @inline(__always)
@@ -104,6 +114,7 @@ enum DenseKernels {
         while i < count { sa += Float(row[i]) * q1[i]; sb += Float(row[i]) * q2[i]; i += 1 }
         return (sa, sb)
     }
+    #endif
 
     /// Σ conj(a[i])·b[i] over `count` complex numbers stored split (re, im arrays), accumulated in Float32 vectors
     /// and summed in Float64.

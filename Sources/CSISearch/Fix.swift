@@ -28,8 +28,8 @@ public struct Fix: Sendable {
     /// Whether the cost is above what noise alone would leave (the noise-only test, whatever the model's quality
     /// map allows): what triggers the widened search (f), which finds cheaper minima on poor models too.
     public var aboveNoise: Bool = false
-    /// The cheapest other minimum the search refined at least λ₀/2 from the fix (nil when none was): what the
-    /// `ambiguous` test compares the fix with.
+    /// The cheapest other minimum the search refined at least λ₀/2 from the fix (nil when none was; a composite
+    /// model refined on its base: its polished runner-up): what the `ambiguous` test compares the fix with.
     public var runnerUp: RunnerUp? = nil
     /// Estimated nuisance parameters (gain 1, phase 0, offset 0 when not estimated).
     public var nuisance: NuisanceEstimate

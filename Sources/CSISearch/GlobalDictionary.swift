@@ -11,7 +11,7 @@ public import CSINumerics
 ///   PI:  |⟨F̂,H⟩|² — rows F̂, queries H and (Im H, −Re H) interleaved;
 ///   angle–delay: ⟨A(F), A(H)⟩ of unit-norm angle–delay magnitudes.
 ///
-/// Rows are unit vectors stored as Float16 (IEEE half, converted to Float32 vectors as they are read; products
+/// Rows are unit vectors stored as Float16 (`DictionaryScalar`: Float32 on Intel Macs, which lack it; IEEE half, converted to Float32 vectors as they are read; products
 /// summed in Float32): a row's rounding, ≤ 2⁻¹¹ of each element, moves a score by ~10⁻⁵ of the row's norm, far
 /// below the gaps between the candidates the global stage ranks, and halves the bytes streamed per query — the
 /// neighbourhoods of the prescreen's best nodes are read from memory, not cache.
@@ -23,12 +23,12 @@ public final class GlobalDictionary: Sendable {
     let shape: SIMD3<Int>
     /// Elements per row.
     let featureCount: Int
-    let features: [Float16]
+    let features: [DictionaryScalar]
     /// The rows of the prescreen sub-grid (every `prescreenStride`-th node per axis) copied contiguously, and
     /// their node indices: the prescreen then streams a compact, cache-resident block instead of every
     /// `prescreenStride`-th row of the whole dictionary.
     let prescreenStride: Int
-    let prescreenRows: [Float16]
+    let prescreenRows: [DictionaryScalar]
     let prescreenNodes: [Int]
     /// ‖F‖² and ‖F‖ per node (PS only).
     let energies: [Float], norms: [Float]
@@ -56,7 +56,7 @@ public final class GlobalDictionary: Sendable {
         let stride = model.valuesPerChannel
         let fc = measure == .angleDelay ? transform.featureCount : stride
         featureCount = fc
-        var features = [Float16](repeating: 0, count: nodes.count * fc)
+        var features = [DictionaryScalar](repeating: 0, count: nodes.count * fc)
         var energies = [Float](repeating: 0, count: measure == .phaseSensitive ? nodes.count : 0)
         features.withUnsafeMutableBufferPointer { fb in
             energies.withUnsafeMutableBufferPointer { eb in
@@ -91,7 +91,7 @@ public final class GlobalDictionary: Sendable {
                                 }
                             }
                             let out = fb.baseAddress! + (start + b) * fc
-                            for i in 0..<fc { out[i] = Float16(row[i]) }
+                            for i in 0..<fc { out[i] = DictionaryScalar(row[i]) }
                         }
                         start += n
                     }
@@ -112,7 +112,7 @@ public final class GlobalDictionary: Sendable {
                 }
             }
         }
-        var sub = [Float16](repeating: 0, count: subNodes.count * fc)
+        var sub = [DictionaryScalar](repeating: 0, count: subNodes.count * fc)
         for (r, i) in subNodes.enumerated() {
             for e in 0..<fc { sub[r * fc + e] = features[i * fc + e] }
         }
@@ -122,21 +122,23 @@ public final class GlobalDictionary: Sendable {
 
     /// Bytes held by the cached features.
     public var memoryBytes: Int {
-        (features.count + prescreenRows.count) * MemoryLayout<Float16>.size
+        (features.count + prescreenRows.count) * MemoryLayout<DictionaryScalar>.size
             + (energies.count + norms.count) * MemoryLayout<Float>.size + prescreenNodes.count * MemoryLayout<Int>.size
     }
 
     /// Score of node `i` for the query (higher is better). `q1`, `q2` as described in the type's comment.
     @inline(__always)
-    func score(_ i: Int, _ q1: UnsafePointer<Float>, _ q2: UnsafePointer<Float>, rows: UnsafePointer<Float16>) -> Float
-    {
+    func score(
+        _ i: Int, _ q1: UnsafePointer<Float>, _ q2: UnsafePointer<Float>, rows: UnsafePointer<DictionaryScalar>
+    ) -> Float {
         score(i, node: i, q1, q2, rows: rows)
     }
 
     /// Score of node `node` whose features are row `r` of `rows`.
     @inline(__always)
     func score(
-        _ r: Int, node i: Int, _ q1: UnsafePointer<Float>, _ q2: UnsafePointer<Float>, rows: UnsafePointer<Float16>
+        _ r: Int, node i: Int, _ q1: UnsafePointer<Float>, _ q2: UnsafePointer<Float>,
+        rows: UnsafePointer<DictionaryScalar>
     ) -> Float {
         let row = rows + r * featureCount
         switch measure {

@@ -1,7 +1,7 @@
 extension GlobalMeasure {
     /// Similarity of two channels (interleaved, antenna-major) under this measure, higher is better:
     /// PS −‖a − b‖², PI |⟨a,b⟩|/(‖a‖‖b‖), angle–delay the cosine of the angle–delay magnitudes.
-    /// The reference used by tests and diagnostics; the search scores the cached Float32 features instead.
+    /// The reference used by tests and diagnostics; the search scores the cached Float16 features instead.
     func similarity(_ a: [Double], _ b: [Double], antennas: Int, subcarriers: Int) -> Double {
         precondition(a.count == 2 * antennas * subcarriers && b.count == a.count, "channel sizes do not match")
         switch self {

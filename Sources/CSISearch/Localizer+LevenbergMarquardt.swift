@@ -107,7 +107,9 @@ extension Localizer {
     @discardableResult
     func evaluateJacobian(at x: Point3, using evaluated: any ChannelModel, _ s: inout LocalizerScratch) -> Bool {
         s.value.withUnsafeMutableBufferPointer { v in
-            s.jacobian.withUnsafeMutableBufferPointer { j in evaluated.evaluateWithJacobian(at: x, value: v, jacobian: j) }
+            s.jacobian.withUnsafeMutableBufferPointer { j in
+                evaluated.evaluateWithJacobian(at: x, value: v, jacobian: j)
+            }
         }
         return true
     }

@@ -88,12 +88,14 @@ extension Localizer {
                 report.valueEvaluations += r.valueEvaluations; report.jacobianEvaluations += r.jacobianEvaluations
                 if best == nil || r.cost < best!.cost || best!.cost.isNaN { best = r }
             }
-            if polishes, let b = best {
+            if polishes, let b = best, b.position.x.isFinite, b.position.y.isFinite, b.position.z.isFinite {
                 best = refine(from: b.position, using: model, &s)
                 report.valueEvaluations += best!.valueEvaluations
                 report.jacobianEvaluations += best!.jacobianEvaluations
             }
-            if let b = best, b.cost < cost { result = b; x = b.position; cost = b.cost }
+            if let b = best, b.cost < cost || (cost.isNaN && !b.cost.isNaN) {
+                result = b; x = b.position; cost = b.cost
+            }
             report.position = x; report.cost = cost; report.seconds = seconds(t0)
             stages.append(report)
             fix = finish(position: x, cost: cost, refinement: result, stages: stages, &s)

@@ -2,10 +2,11 @@ import CSIChannel
 
 extension Localizer {
     /// (g) The polish of a composite model's search (`LocalizerConfiguration.refineWithBase`): every refinement
-    /// ran on the base (`refiner`), so the fix and its runner-up — the cheapest other refined minimum at least λ₀/2
-    /// away, when there is one — are refined again with the full model, from the base's minima. The cheaper becomes
-    /// the fix, and the kept minima become these two, so the runner-up test compares the full model's costs. Does
-    /// nothing when the refinements already ran on the full model.
+    /// ran on the base (`refiner`), so the fix is refined again with the full model from the base's minimum, then
+    /// its runner-up — the cheapest other base minimum at least λ₀/2 away; when its polish falls back within λ₀/2 of
+    /// the polished fix, the next one, at most `polishRivals` tries. The cheaper of the two becomes the fix, and the
+    /// kept minima become these two, so the runner-up test compares the full model's costs. A full model that
+    /// returns NaN at the fix keeps the base's result. Does nothing when the refinements ran on the full model.
     func polish(
         _ x: inout Point3, _ cost: inout Double, _ result: inout RefinementResult?, _ stages: inout [StageReport],
         _ s: inout LocalizerScratch
@@ -15,18 +16,33 @@ extension Localizer {
         var report = StageReport(
             stage: .polish, candidates: 0, position: x, cost: cost, seconds: 0,
             valueEvaluations: 0, jacobianEvaluations: 0)
-        var starts = [x]
-        if let rival = runnerUp(to: x, s) { starts.append(rival.position) }
-        s.minima.removeAll(keepingCapacity: true)
-        var best: RefinementResult? = nil
-        for start in starts {
-            let r = refine(from: start, using: model, &s)
+        func count(_ r: RefinementResult) {
             report.candidates += r.iterations
             report.valueEvaluations += r.valueEvaluations; report.jacobianEvaluations += r.jacobianEvaluations
-            if best == nil || r.cost < best!.cost || best!.cost.isNaN { best = r }
         }
-        if let b = best { result = b; x = b.position; cost = b.cost }
+        // The base's other minima, cheapest first, before they are replaced by polished ones.
+        let separation = wavelength / 2
+        let rivals = s.minima.filter { ($0.position - x).length >= separation }.sorted { $0.cost < $1.cost }
+        s.minima.removeAll(keepingCapacity: true)
+        let fix = refine(from: x, using: model, record: false, &s)
+        count(fix)
+        var best = fix
+        if fix.cost.isNaN, let base = result, !base.cost.isNaN { best = base }
+        recordMinimum(best, &s)
+        for rival in rivals.prefix(Self.polishRivals) {
+            let r = refine(from: rival.position, using: model, record: false, &s)
+            count(r)
+            recordMinimum(r, &s)
+            let distinct = (r.position - best.position).length >= separation
+            // A cheaper point becomes the fix (a distinct one swaps with it; the fix is then its runner-up).
+            if r.cost < best.cost || (best.cost.isNaN && !r.cost.isNaN) { best = r }
+            if distinct { break }
+        }
+        result = best; x = best.position; cost = best.cost
         report.close(at: x, cost: cost, since: t0)
         stages.append(report)
     }
+
+    /// Base minima polished in turn until one stays distinct from the fix.
+    static let polishRivals = 3
 }

@@ -2,7 +2,8 @@ import CSIChannel
 
 /// The runner-up test of the fix status (docs/localization.md, "Uncertainty and status").
 ///
-/// Every refinement of a search ends in a minimum of the cost; the fix is the cheapest. If another one, at least
+/// Every refinement of a search ends in a minimum of the cost (with a composite model refined on its base, the
+/// minima kept are the polished fix and runner-up, `Localizer.polish`); the fix is the cheapest. If another one, at least
 /// λ₀/2 away, costs only a little more, the frame may not tell the two apart: for a correct fix x and a wrong
 /// minimum w, with H = f(x) + e + n (model error e, noise n), C(w) − C(x) = D + 2 Re⟨f(x) − f(w), e + n⟩ with
 /// D = ‖f(x) − f(w)‖². The noise term has standard deviation √(2Dσ²); the model-error term is at most

@@ -210,12 +210,13 @@ extension LocalizerConfiguration {
         }
         let nodes = axisNodes(0) * axisNodes(1) * (dimension == 3 ? axisNodes(2) : 1)
         let features = Double(globalMeasure == .angleDelay ? 4 * na * ns : 2 * na * ns)
-        let rowBytes = features * 4 + (globalMeasure == .phaseSensitive ? 4 : 0) + Double(MemoryLayout<Point3>.stride)
+        // Rows are Float16 (`GlobalDictionary`); PS keeps each row's energy and norm in Float32.
+        let rowBytes = features * 2 + (globalMeasure == .phaseSensitive ? 8 : 0) + Double(MemoryLayout<Point3>.stride)
         // Plus the prescreen sub-grid's contiguous copy (angle–delay with a stride): at most ⌈n/stride⌉ per axis.
         let stride = globalMeasure == .angleDelay ? Double(max(1, globalPrescreenStride)) : 1
         func subNodes(_ c: Int) -> Double { (axisNodes(c) / stride).rounded(.up) }
         let prescreenNodes = stride > 1 ? subNodes(0) * subNodes(1) * (dimension == 3 ? subNodes(2) : 1) : 0
-        let dictionaryBytes = nodes * rowBytes + prescreenNodes * (features * 4 + 8)
+        let dictionaryBytes = nodes * rowBytes + prescreenNodes * (features * 2 + 8)
         guard nodes.isFinite, dictionaryBytes <= Double(limits.maxDictionaryBytes) else {
             throw fail(
                 ["globalSpacing", "region"],

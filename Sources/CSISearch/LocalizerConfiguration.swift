@@ -44,9 +44,9 @@ public struct LocalizerConfiguration: Sendable, Codable, Equatable {
     /// (`SearchMethod.configuration(nuisance:)` then refines 8; docs/localization.md).
     public var localCandidatesToRefine: Int = 1
     /// With a composite model (`ChannelModel.scoringBase`: a hybrid's network on its image sources), rank the grid
-    /// stages' candidates (local grid, arc, circles, widened grid) with the base alone and refine with the full
-    /// model: the base costs ≈ 1 % of the network per candidate, and a residual the network adds moves a
-    /// candidate's cost by far less than a grid step does (docs/localization.md, "Speed"). False: the full model.
+    /// stages' candidates (local grid, arc, circles, widened grid) with the base alone: the base costs ≈ 1 % of the
+    /// network per candidate, and a residual the network adds moves a candidate's cost by far less than a grid
+    /// step does (docs/localization.md, "Speed"). False: the full model. Refinements: `refineWithBase`.
     public var scoreWithBase: Bool = true
     /// With a composite model, also run every refinement on the base, then polish the fix — and its runner-up, when
     /// one was found — with the full model (`SearchStage.polish`): from the base's minimum the full model's is a

@@ -8,10 +8,14 @@ import Testing
 /// The SIMD forms of the image-source model (fast Jacobian, fused Float32 scoring) against the entry-by-entry
 /// closed form and the default `ChannelModel.correlate`.
 @Suite struct ImageSourceModelFastPathTests {
-    /// Seven antennas (a SIMD group and a padded tail) and 70 subcarriers (a re-anchor inside), three sources (one
-    /// diffracted around an edge with a wedge), gains with slopes or a gain map.
-    static func model(_ phase: ArrayPhaseModel, gainMap: Bool) -> ImageSourceModel {
-        let antennas = (0..<7).map { Point3(-6, -0.12 + 0.04 * Double($0), 2.5) }
+    /// Seven antennas (the scalar tails of the fused kernel: fewer than its eight-antenna vectors) or more (`antennas`:
+    /// 11 or 17 reach the vector paths and their tails) and 70 subcarriers (a re-anchor inside), three sources (one
+    /// diffracted around an edge with a wedge) plus `extraSources` straight ones (4 or 5 sources: a second group of
+    /// the fused kernel, of one or two), gains with slopes or a gain map.
+    static func model(
+        _ phase: ArrayPhaseModel, gainMap: Bool, antennas count: Int = 7, extraSources: Int = 0
+    ) -> ImageSourceModel {
+        let antennas = (0..<count).map { Point3(-6, -0.12 + 0.04 * Double($0), 2.5) }
         let f = ArrayFrame(antennas: antennas).axes
         var a = ImageSource(center: Point3(-6, 0, 2.5), frame: f, gain: Complex(1.2, -0.4))
         var b = ImageSource(
@@ -31,15 +35,24 @@ import Testing
         c.edge?.wedge = EdgeWedge(
             face0: face0, binormal: t.cross(face0), n: 1.9, reflection0: Complex(-0.7, 0.1),
             reflectionN: Complex(-0.5, -0.2))
+        // Extra straight paths: images of the array in a ground plane and in walls at growing distances.
+        let extra = (0..<extraSources).map { e -> ImageSource in
+            var s = ImageSource(
+                center: Point3(-6 - 3 * Double(e), 0.4 * Double(e), -2.5),
+                frame: (Point3(f.0.x, f.0.y, -f.0.z), Point3(f.1.x, f.1.y, -f.1.z), Point3(f.2.x, f.2.y, -f.2.z)),
+                gain: Complex(-0.4 + 0.1 * Double(e), 0.2))
+            s.gainSlope = (Complex(0.01, 0.01 * Double(e)), .zero, .zero)
+            return s
+        }
         var m = ImageSourceModel(
-            sources: [a, b, c], antennas: antennas,
+            sources: [a, b, c] + extra, antennas: antennas,
             frequencies: (0..<70).map { 3.5e9 + (Double($0) - 34.5) * 1.25e6 }, carrier: 3.5e9,
             phaseModel: phase, gainReference: Point3(0.1, -0.2, 1), scale: 2.0)
         if gainMap {
             var rng = SeededGenerator(seed: 9)
             m.gainMap = GainMap(
-                originX: -0.5, originY: -0.5, spacing: 0.3, nx: 5, ny: 4, paths: 3,
-                values: (0..<(3 * 5 * 4 * 2)).map { _ in rng.nextGaussian() })
+                originX: -0.5, originY: -0.5, spacing: 0.3, nx: 5, ny: 4, paths: 3 + extraSources,
+                values: (0..<((3 + extraSources) * 5 * 4 * 2)).map { _ in rng.nextGaussian() })
         }
         return m
     }
@@ -72,9 +85,12 @@ import Testing
 
     /// The fused Float32 scorer returns the correlations and energies of the Float64 channels to Float32
     /// rounding, and so ranks candidates like the exact cost.
-    @Test(arguments: [ArrayPhaseModel.spherical, .planeWave])
-    func fusedScoringMatchesTheChannels(_ phase: ArrayPhaseModel) {
-        let m = Self.model(phase, gainMap: true)
+    @Test(arguments: [
+        (ArrayPhaseModel.spherical, 7, 0), (.planeWave, 7, 0), (.spherical, 11, 1), (.spherical, 17, 2),
+        (.planeWave, 17, 2),
+    ])
+    func fusedScoringMatchesTheChannels(_ phase: ArrayPhaseModel, _ antennas: Int, _ extraSources: Int) {
+        let m = Self.model(phase, gainMap: true, antennas: antennas, extraSources: extraSources)
         let na = m.antennaCount, ns = m.subcarrierCount
         var rng = SeededGenerator(seed: 3)
         let truth = Point3(0.11, 0.19, 1.0)
@@ -135,9 +151,9 @@ import Testing
 
     /// `evaluateSplit` (fused Float32, on every n-th antenna and subcarrier) equals the Float64 channels on the kept
     /// entries to Float32 rounding, in the documented layout; the default conversion gives the same.
-    @Test(arguments: [(1, 1), (2, 1), (1, 3), (3, 2), (7, 70)])
-    func splitEvaluationKeepsTheStridedEntries(_ antennaStride: Int, _ subcarrierStride: Int) {
-        let m = Self.model(.spherical, gainMap: true)
+    @Test(arguments: [(1, 1, 7), (2, 1, 7), (1, 3, 7), (3, 2, 7), (7, 70, 7), (1, 1, 17), (2, 3, 17)])
+    func splitEvaluationKeepsTheStridedEntries(_ antennaStride: Int, _ subcarrierStride: Int, _ antennas: Int) {
+        let m = Self.model(.spherical, gainMap: true, antennas: antennas, extraSources: antennas > 8 ? 2 : 0)
         let na = m.antennaCount, ns = m.subcarrierCount
         let positions = [Point3(0.11, 0.19, 1.0), Point3(-0.3, 0.05, 1.2), Point3(0.4, -0.2, 0.9)]
         let ka = (na + antennaStride - 1) / antennaStride, ks = (ns + subcarrierStride - 1) / subcarrierStride

@@ -14,7 +14,7 @@ import Testing
     @Test(arguments: [1, 7, 16, 31, 32, 33, 100, 1024])
     func halfPrecisionDotsEqualTheirFloat64Sums(count: Int) {
         var rng = SeededGenerator(seed: UInt64(count))
-        let row = (0..<count).map { _ in Float16(Float(rng.nextGaussian())) }
+        let row = (0..<count).map { _ in DictionaryScalar(Float(rng.nextGaussian())) }
         let q1 = (0..<count).map { _ in Float(rng.nextGaussian()) }
         let q2 = (0..<count).map { _ in Float(rng.nextGaussian()) }
         // The reference: the same (already rounded) half values, summed exactly enough in Float64.
@@ -113,6 +113,9 @@ import Testing
         let node = nodes.firstIndex(where: { ($0 - x).length < 1e-9 })
         #expect((node != nil) == (x.x == 0.2), "the second query point is a node, the first is not")
         if let node { #expect(bestByScore == node) }
-        #expect(dictionary.memoryBytes >= nodes.count * dictionary.featureCount * 2)
+        #expect(
+            dictionary.memoryBytes == (nodes.count + dictionary.prescreenNodes.count) * dictionary.featureCount
+                * MemoryLayout<DictionaryScalar>.size + 2 * dictionary.energies.count * 4 + dictionary.prescreenNodes
+                .count * 8)
     }
 }

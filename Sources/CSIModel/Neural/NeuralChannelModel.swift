@@ -23,7 +23,8 @@ struct NeuralChannelModel<Network: NeuralField>: ChannelModel {
     }
 
     var antennaPositions: [Point3] { network.geometry.antennas }
-    /// The base model (the hybrid's image sources): the search's grid stages may rank candidates with it.
+    /// The base model (the hybrid's image sources): the search may rank candidates and refine with it, then
+    /// polish with the full model.
     var scoringBase: (any ChannelModel)? { base }
     var frequencies: [Double] { network.geometry.frequencies }
 
