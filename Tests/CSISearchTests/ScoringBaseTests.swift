@@ -119,4 +119,38 @@ struct CompositeModel: ChannelModel {
         let fix = plain.localize(model.base.channels(at: [truths[0]]))
         #expect(!fix.stages.contains { $0.stage == .polish })
     }
+
+    /// A full model that returns NaN where the base's minimum lies does not cost the frame its fix: the polish keeps
+    /// the base's result (finite cost, the truth), where taking the NaN would flag the fix and lose its position.
+    @Test func thePolishKeepsTheBasesFixWhereTheFullModelIsNaN() {
+        let scene = SearchTestSupport.lineOfSight()
+        let model = NaNComposite(base: ChannelSimulator(scene: scene))
+        let localizer = Localizer(
+            model: model, region: scene.ueRegion, configuration: SearchMethod.robust.configuration, width: 1)
+        for t in [Point3(0.3, 0.2, 1), Point3(0.45, -0.35, 1)] {
+            let fix = localizer.localize(model.base.channels(at: [t]))
+            #expect(fix.stages.contains { $0.stage == .polish })
+            #expect(fix.cost.isFinite && (fix.position - t).length < 1e-6, "\(fix.position) vs \(t), cost \(fix.cost)")
+            #expect(fix.status != .grossErrorSuspected)
+        }
+    }
+}
+
+/// A composite whose full model's Jacobian (what refinements evaluate) is NaN for x > 0.2 m; its values and its
+/// base, the simulator, are finite everywhere (so the global dictionary and the grid stages are unaffected).
+struct NaNComposite: ChannelModel {
+    let base: ChannelSimulator
+    var antennaPositions: [Point3] { base.antennaPositions }
+    var frequencies: [Double] { base.frequencies }
+    var scoringBase: (any ChannelModel)? { base }
+
+    func evaluate(_ positions: UnsafeBufferPointer<Point3>, into output: UnsafeMutableBufferPointer<Double>) {
+        base.evaluate(positions, into: output)
+    }
+    func evaluateWithJacobian(
+        at x: Point3, value: UnsafeMutableBufferPointer<Double>, jacobian: UnsafeMutableBufferPointer<Double>
+    ) {
+        base.evaluateWithJacobian(at: x, value: value, jacobian: jacobian)
+        if x.x > 0.2 { value.update(repeating: .nan); jacobian.update(repeating: .nan) }
+    }
 }
