@@ -63,23 +63,37 @@ struct CompositeModel: ChannelModel {
 }
 
 @Suite struct ScoringBaseTests {
+    /// Six random points of the scene's plane at 1 m.
+    static func truths(seed: UInt64) -> [Point3] {
+        var rng = SeededGenerator(seed: seed)
+        return (0..<6).map { _ in Point3(rng.nextUnit() - 0.5, rng.nextUnit() - 0.5, 1) }
+    }
+
+    /// Localizes the model's own channel at each truth and expects the fix on it (to 10⁻⁶ m); returns the fixes.
+    static func localizeExactly(
+        _ model: CompositeModel, _ scene: Scene, _ configuration: LocalizerConfiguration, _ truths: [Point3],
+        _ label: String
+    ) -> [Fix] {
+        let localizer = Localizer(model: model, region: scene.ueRegion, configuration: configuration, width: 1)
+        return truths.map { t in
+            let fix = localizer.localize(model.channels(at: [t]))
+            #expect((fix.position - t).length < 1e-6, "\(label): \(fix.position) vs \(t)")
+            return fix
+        }
+    }
+
     /// With `scoreWithBase` the grid stages never score with the composite (only its base), the refinements use
     /// the composite, and the fixes of its own channels are as exact as when the composite scores everything.
     @Test func gridStagesRankWithTheBaseAndRefineWithTheFullModel() {
         let scene = SearchTestSupport.lineOfSight()
         let model = CompositeModel(base: ChannelSimulator(scene: scene))
-        var rng = SeededGenerator(seed: 17)
-        let truths = (0..<6).map { _ in Point3(rng.nextUnit() - 0.5, rng.nextUnit() - 0.5, 1) }
+        let truths = Self.truths(seed: 17)
         var configuration = SearchMethod.robust.configuration
         configuration.refineWithBase = false
         for useBase in [true, false] {
             configuration.scoreWithBase = useBase
-            let localizer = Localizer(model: model, region: scene.ueRegion, configuration: configuration, width: 1)
             let before = model.counter.value
-            for t in truths {
-                let fix = localizer.localize(model.channels(at: [t]))
-                #expect((fix.position - t).length < 1e-6, "scoreWithBase \(useBase): \(fix.position) vs \(t)")
-            }
+            _ = Self.localizeExactly(model, scene, configuration, truths, "scoreWithBase \(useBase)")
             let scored = model.counter.value - before
             if useBase { #expect(scored == 0) } else { #expect(scored > 100 * truths.count) }
         }
@@ -91,17 +105,13 @@ struct CompositeModel: ChannelModel {
     @Test func refinementsRunOnTheBaseAndThePolishFindsTheFullModelsMinimum() {
         let scene = SearchTestSupport.lineOfSight()
         let model = CompositeModel(base: ChannelSimulator(scene: scene))
-        var rng = SeededGenerator(seed: 23)
-        let truths = (0..<6).map { _ in Point3(rng.nextUnit() - 0.5, rng.nextUnit() - 0.5, 1) }
+        let truths = Self.truths(seed: 23)
         var jacobiansPerFrame: [Bool: Double] = [:]
         for refineWithBase in [true, false] {
             var configuration = SearchMethod.robust.configuration
             configuration.refineWithBase = refineWithBase
-            let localizer = Localizer(model: model, region: scene.ueRegion, configuration: configuration, width: 1)
             let before = model.jacobians.value
-            for t in truths {
-                let fix = localizer.localize(model.channels(at: [t]))
-                #expect((fix.position - t).length < 1e-6, "refineWithBase \(refineWithBase): \(fix.position) vs \(t)")
+            for fix in Self.localizeExactly(model, scene, configuration, truths, "refineWithBase \(refineWithBase)") {
                 let polish = fix.stages.filter { $0.stage == .polish }
                 #expect(polish.count == (refineWithBase ? 1 : 0))
                 if let p = polish.first {
