@@ -37,8 +37,9 @@ struct ArcSpanLattice: Sendable {
 
 /// One resolution of the span costs: which antennas and subcarriers take part (every `antennaStride`-th and
 /// `subcarrierStride`-th, from the first) and, under a timing nuisance, the delay grid of the kept subcarriers.
-/// The coarse lattice may use a decimated level (half the values and Gram work per node on every other subcarrier);
-/// the refinement always uses the full one.
+/// The span stage's lattice and sub-lattice may use a decimated level (every other antenna by default on long
+/// half-wavelength arrays: half the values and Gram work per node); the span ambiguity stage and its map use the full
+/// one.
 struct SpanLevel: Sendable {
     let antennaStride: Int, subcarrierStride: Int
     /// Kept antennas and subcarriers (n_a, n_s).

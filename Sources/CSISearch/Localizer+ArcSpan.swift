@@ -16,29 +16,29 @@ extension Localizer {
         loadSpanChannel(&s)
         let count = lattice.offsets.count
         for i in 0..<count { s.spanNodes[i] = lattice.offsets[i] }
-        let coarseLevel = spanLevels.count - 1
-        var scored = scoreSpan(f, count: count, level: coarseLevel, &s)
+        // Both the lattice and its sub-lattice rank nodes on the stage's level (every `arcSpanCoarseAntennaStride`-th
+        // antenna and `arcSpanCoarseSubcarrierStride`-th subcarrier): the circles of the picks are then scanned with
+        // the full phase-sensitive cost, so no span cost decides anything on its own.
+        let level = spanLevels.count - 1
+        var scored = scoreSpan(f, count: count, level: level, &s)
         // The lattice is coarse for the cost's sharpest fringes: the best nodes are re-scored on a finer
-        // sub-lattice (± a third of a step, on every antenna and subcarrier) and ranked by their best sub-node.
+        // sub-lattice (± a third of a step) and ranked by their best sub-node.
         let coarse = bestSpanNodes(
             count: count, want: max(1, configuration.arcSpanRefinedNodes, configuration.arcSpanCandidates), &s)
         var ranked: [(offset: SIMD2<Double>, cost: Double)] = coarse
         if configuration.arcSpanRefinedNodes > 0 && !coarse.isEmpty {
             let h = configuration.arcSpanStepWavelengths * wavelength / 3
-            // With a decimated coarse level the node itself is scored again on the full one.
-            let withCentre = coarseLevel != 0
-            let per = withCentre ? 9 : 8
+            let per = 8
             var n = 0
             for c in coarse {
                 for i in -1...1 {
-                    for j in -1...1 where withCentre || i != 0 || j != 0 {
+                    for j in -1...1 where i != 0 || j != 0 {
                         s.spanNodes[n] = c.offset + SIMD2(Double(i) * h, Double(j) * h); n += 1
                     }
                 }
             }
-            scored += scoreSpan(f, count: n, level: 0, &s)
+            scored += scoreSpan(f, count: n, level: level, &s)
             for ci in coarse.indices {
-                if withCentre { ranked[ci].cost = .infinity }
                 for m in 0..<per where s.spanCosts[ci * per + m] < ranked[ci].cost {
                     ranked[ci] = (s.spanNodes[ci * per + m], s.spanCosts[ci * per + m])
                 }
@@ -94,7 +94,7 @@ extension Localizer {
     func scoreSpan(_ f: SpanFrame, count: Int, level: Int, _ s: inout LocalizerScratch) -> Int {
         let k = spanLattice?.samples ?? 1
         let lv = spanLevels[level]
-        let perBatch = max(1, LocalizerScratch.batch / k)
+        let perBatch = max(1, LocalizerScratch.spanPoints / k)
         var start = 0, scored = 0
         while start < count {
             // The next nodes whose circle crosses the region (up to `perBatch`), their K channels at once.
@@ -102,9 +102,8 @@ extension Localizer {
             while end < count && n < perBatch {
                 let o = s.spanNodes[end]
                 if let arc = spanAngles(f, o.x, o.y) {
-                    for i in 0..<k {
-                        let t = k == 1 ? 0.5 : Double(i) / Double(k - 1)
-                        s.candidates[n * k + i] = f.point(o.x, o.y, arc.lo + t * (arc.hi - arc.lo))
+                    s.candidates.withUnsafeMutableBufferPointer {
+                        f.points(o.x, o.y, from: arc.lo, to: arc.hi, count: k, into: $0.baseAddress! + n * k)
                     }
                     s.spanBatch[n] = end; n += 1
                 } else {
@@ -133,20 +132,24 @@ extension Localizer {
     }
 
     /// Up to `want` cheapest nodes of `s.spanNodes[0..<count]` pairwise ≥ λ₀/4 apart in (axial, radial),
-    /// cheapest first; nodes whose cost is not a number are never picked.
+    /// cheapest first (the lower index among equal costs); nodes whose cost is not a finite number are never picked.
+    /// Greedy in cost order: a node is taken when it is far enough from every node taken before it.
     func bestSpanNodes(count: Int, want: Int, _ s: inout LocalizerScratch) -> [(offset: SIMD2<Double>, cost: Double)] {
         var picks: [(offset: SIMD2<Double>, cost: Double)] = []
+        guard want > 0 else { return picks }
+        picks.reserveCapacity(want)
         let minimum = wavelength / 4
-        for _ in 0..<want {
-            var bi = -1, bc = Double.infinity
-            for i in 0..<count where s.spanCosts[i] < bc {
-                let o = s.spanNodes[i]
-                if picks.allSatisfy({ (($0.offset - o) * ($0.offset - o)).sum() >= minimum * minimum }) {
-                    bi = i; bc = s.spanCosts[i]
-                }
+        var order = [Int]()
+        order.reserveCapacity(count)
+        for i in 0..<count where s.spanCosts[i].isFinite { order.append(i) }
+        let costs = s.spanCosts
+        order.sort { costs[$0] < costs[$1] || (costs[$0] == costs[$1] && $0 < $1) }
+        for i in order {
+            let o = s.spanNodes[i]
+            if picks.allSatisfy({ (($0.offset - o) * ($0.offset - o)).sum() >= minimum * minimum }) {
+                picks.append((o, costs[i]))
+                if picks.count == want { break }
             }
-            if bi < 0 { break }
-            picks.append((s.spanNodes[bi], bc))
         }
         return picks
     }
@@ -166,11 +169,36 @@ extension Localizer {
                 s.spanHRe[level].withUnsafeBufferPointer { hrb in
                     s.spanHIm[level].withUnsafeBufferPointer { hib in
                         let re = reb.baseAddress! + node * k * n, im = imb.baseAddress! + node * k * n
+                        let hr = hrb.baseAddress!, hi = hib.baseAddress!
                         for p in 0..<k {
-                            for q in p..<k {
-                                let g = DenseKernels.conjugateDot(
-                                    re + p * n, im + p * n, re + q * n, im + q * n, count: n)
-                                s.spanGram[2 * (p * k + q)] = g.re; s.spanGram[2 * (p * k + q) + 1] = g.im
+                            // Row p of the upper triangle (columns q = p … K − 1), and b_p with it when summed,
+                            // up to four conjugate dot products per read of f_p.
+                            let columns = k - p + (timing ? 0 : 1)
+                            withUnsafeTemporaryAllocation(of: Double.self, capacity: 8) { out in
+                                let o = out.baseAddress!
+                                func column(_ c: Int) -> (UnsafePointer<Float>, UnsafePointer<Float>) {
+                                    let q = p + Swift.min(c, columns - 1)
+                                    return q < k ? (re + q * n, im + q * n) : (hr, hi)
+                                }
+                                var first = 0
+                                while first < columns {
+                                    let t = Swift.min(4, columns - first)
+                                    let c0 = column(first), c1 = column(first + 1), c2 = column(first + 2)
+                                    let c3 = column(first + 3)
+                                    DenseKernels.conjugateDots(
+                                        re + p * n, im + p * n, (c0.0, c1.0, c2.0, c3.0), (c0.1, c1.1, c2.1, c3.1),
+                                        columns: t, count: n, into: o)
+                                    for u in 0..<t {
+                                        let q = p + first + u
+                                        if q < k {
+                                            s.spanGram[2 * (p * k + q)] = o[2 * u]
+                                            s.spanGram[2 * (p * k + q) + 1] = o[2 * u + 1]
+                                        } else {
+                                            s.spanB[2 * p] = o[2 * u]; s.spanB[2 * p + 1] = o[2 * u + 1]
+                                        }
+                                    }
+                                    first += t
+                                }
                             }
                             trace += s.spanGram[2 * (p * k + p)]
                             // b_{p,k} = Σ_j conj(f_p,jk)·H_jk per subcarrier (timing), else summed.
@@ -182,10 +210,6 @@ extension Localizer {
                                         count: na)
                                     s.spanB[2 * (p * ns + sub)] = c.re; s.spanB[2 * (p * ns + sub) + 1] = c.im
                                 }
-                            } else {
-                                let c = DenseKernels.conjugateDot(
-                                    re + p * n, im + p * n, hrb.baseAddress!, hib.baseAddress!, count: n)
-                                s.spanB[2 * p] = c.re; s.spanB[2 * p + 1] = c.im
                             }
                         }
                     }
@@ -209,23 +233,126 @@ extension Localizer {
                 }
                 if i == j {
                     guard re > 0 else { return energy }
-                    s.spanL[2 * (i * k + i)] = re.squareRoot(); s.spanL[2 * (i * k + i) + 1] = 0
+                    let d = re.squareRoot()
+                    s.spanL[2 * (i * k + i)] = d; s.spanL[2 * (i * k + i) + 1] = 0
+                    s.spanLInverse[i] = 1 / d
                 } else {
-                    let d = s.spanL[2 * (j * k + j)]
-                    s.spanL[2 * (i * k + j)] = re / d; s.spanL[2 * (i * k + j) + 1] = im / d
+                    let inverse = s.spanLInverse[j]
+                    s.spanL[2 * (i * k + j)] = re * inverse; s.spanL[2 * (i * k + j) + 1] = im * inverse
                 }
             }
         }
         // ‖L⁻¹ b‖² for b = Σ_k w_k b_{·,k}: the summed b (no timing), or each delay of the grid, then polished by
         // Newton steps from the best grid delay (the grid is ≈ half the delay resolution: its best point or a parabola
         // through it leaves a few per cent of the explained energy, which is more than the noise at the truth).
+        // The cost is then the residual of the best combination, formed explicitly (`spanResidual`), not
+        // ‖H‖² − ‖L⁻¹b‖²: that difference of two numbers close to ‖H‖², through a Float32 Gram matrix whose condition
+        // number reaches the ridge's 10⁶, would carry rounding of the size of the costs near the truth.
         guard timing else {
             for p in 0..<k { s.spanW[2 * p] = s.spanB[2 * p]; s.spanW[2 * p + 1] = s.spanB[2 * p + 1] }
             let q2 = spanProjection(k, &s)
-            return q2.isFinite ? max(0, energy - q2) : .nan
+            guard q2.isFinite else { return .nan }
+            return spanResidual(node: node, samples: k, level: level, ridge: eps, rotated: false, &s)
         }
         let best = spanTimingMaximum(lv, k: k, &s)
-        return best.isFinite ? max(0, energy - best) : .nan
+        guard best.q.isFinite else { return .nan }
+        // b(τ) at the best delay into `s.spanW`, e^{jω_kτ} into `s.spanPhasor`.
+        spanDelayWeights(lv, index: nil, tau: best.tau, k: k, &s)
+        _ = spanProjection(k, &s)
+        return spanResidual(node: node, samples: k, level: level, ridge: eps, rotated: true, &s)
+    }
+
+    /// ‖H_τ − F c‖² + ε‖c‖² for c = (G + εI)⁻¹ b, from y = L⁻¹ b in `s.spanY` (back substitution Lᴴc = y), the
+    /// node's K channels F (Float32, as `spanCost` reads them) and the frame on `level`, rotated by `s.spanPhasor`
+    /// per subcarrier (H_τ,jk = H_jk e^{jω_kτ}) when `rotated`. The residual is formed in Float32 vectors and summed
+    /// in Float64: its rounding is relative to the residual, not to ‖H‖²; and a c off the optimum by rounding
+    /// raises the cost only to second order.
+    func spanResidual(
+        node: Int, samples k: Int, level: Int, ridge eps: Double, rotated: Bool, _ s: inout LocalizerScratch
+    ) -> Double {
+        let lv = spanLevels[level]
+        let na = lv.antennas, ns = lv.subcarriers, n = na * ns
+        // c into s.spanY[2k ..< 4k]
+        var ridge = 0.0
+        for p in stride(from: k - 1, through: 0, by: -1) {
+            var re = s.spanY[2 * p], im = s.spanY[2 * p + 1]
+            for q in (p + 1)..<k {
+                // − conj(L[q][p]) · c_q
+                let lr = s.spanL[2 * (q * k + p)], li = s.spanL[2 * (q * k + p) + 1]
+                let cr = s.spanY[2 * (k + q)], ci = s.spanY[2 * (k + q) + 1]
+                re -= lr * cr + li * ci; im -= lr * ci - li * cr
+            }
+            let inverse = s.spanLInverse[p]
+            let cr = re * inverse, ci = im * inverse
+            s.spanY[2 * (k + p)] = cr; s.spanY[2 * (k + p) + 1] = ci
+            ridge += cr * cr + ci * ci
+        }
+        guard ridge.isFinite else { return .nan }
+        typealias V = SIMD8<Float>
+        var total = 0.0
+        let size = MemoryLayout<Float>.stride
+        // Per entry: r = H_τ − Σ_p c_p f_p, eight entries per vector with the K coefficients broadcast once; under
+        // a timing nuisance H_τ is formed first (one rotation per subcarrier).
+        withUnsafeTemporaryAllocation(of: V.self, capacity: 16) { broadcast in
+            let cRe = broadcast.baseAddress!, cIm = cRe + 8
+            for p in 0..<k {
+                cRe[p] = V(repeating: Float(s.spanY[2 * (k + p)]));
+                cIm[p] = V(repeating: Float(s.spanY[2 * (k + p) + 1]))
+            }
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: rotated ? 2 * n : 0) { rotatedFrame in
+                s.spanRe.withUnsafeBufferPointer { reb in
+                    s.spanIm.withUnsafeBufferPointer { imb in
+                        s.spanHRe[level].withUnsafeBufferPointer { hrb in
+                            s.spanHIm[level].withUnsafeBufferPointer { hib in
+                                var hr = hrb.baseAddress!, hi = hib.baseAddress!
+                                if rotated {
+                                    let tr = rotatedFrame.baseAddress!, ti = tr + n
+                                    for sub in 0..<ns {
+                                        let wr = Float(s.spanPhasor[2 * sub]), wi = Float(s.spanPhasor[2 * sub + 1])
+                                        for j in 0..<na {
+                                            let e = sub * na + j, a = hr[e], b = hi[e]
+                                            tr[e] = a * wr - b * wi; ti[e] = b * wr + a * wi
+                                        }
+                                    }
+                                    hr = UnsafePointer(tr); hi = UnsafePointer(ti)
+                                }
+                                let fr = reb.baseAddress! + node * k * n, fi = imb.baseAddress! + node * k * n
+                                let pr = UnsafeRawPointer(fr), pi = UnsafeRawPointer(fi)
+                                let qr = UnsafeRawPointer(hr), qi = UnsafeRawPointer(hi)
+                                var acc = V()
+                                var e = 0
+                                while e + 8 <= n {
+                                    let o = e * size
+                                    var rr = qr.loadUnaligned(fromByteOffset: o, as: V.self)
+                                    var ri = qi.loadUnaligned(fromByteOffset: o, as: V.self)
+                                    for p in 0..<k {
+                                        let u = pr.loadUnaligned(fromByteOffset: o + p * n * size, as: V.self)
+                                        let v = pi.loadUnaligned(fromByteOffset: o + p * n * size, as: V.self)
+                                        rr.addProduct(-u, cRe[p]); rr.addProduct(v, cIm[p])
+                                        ri.addProduct(-v, cRe[p]); ri.addProduct(-u, cIm[p])
+                                    }
+                                    acc.addProduct(rr, rr); acc.addProduct(ri, ri)
+                                    e += 8
+                                }
+                                var tail = 0.0
+                                while e < n {
+                                    var rr = Double(hr[e]), ri = Double(hi[e])
+                                    for p in 0..<k {
+                                        let u = Double(fr[p * n + e]), v = Double(fi[p * n + e])
+                                        let cr = Double(cRe[p][0]), ci = Double(cIm[p][0])
+                                        rr -= u * cr - v * ci; ri -= v * cr + u * ci
+                                    }
+                                    tail += rr * rr + ri * ri
+                                    e += 1
+                                }
+                                total = Double(acc.sum()) + tail
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return total + eps * ridge
     }
 
     /// ‖L⁻¹ w‖² for w = `s.spanW[offset…]` and the factor in `s.spanL` (forward substitution; the solution y
@@ -239,8 +366,8 @@ extension Localizer {
                 let yr = s.spanY[offset + 2 * q], yi = s.spanY[offset + 2 * q + 1]
                 re -= lr * yr - li * yi; im -= lr * yi + li * yr
             }
-            let d = s.spanL[2 * (p * k + p)]
-            s.spanY[offset + 2 * p] = re / d; s.spanY[offset + 2 * p + 1] = im / d
+            let inverse = s.spanLInverse[p]
+            s.spanY[offset + 2 * p] = re * inverse; s.spanY[offset + 2 * p + 1] = im * inverse
             q2 +=
                 s.spanY[offset + 2 * p] * s.spanY[offset + 2 * p] + s.spanY[offset + 2 * p + 1]
                 * s.spanY[offset + 2 * p + 1]

@@ -13,9 +13,10 @@ extension Localizer {
         levenbergMarquardt(from: start, using: refiner, &s)
     }
 
-    /// The same on the model `evaluated` (the localizer's `refiner`, or its full model for the polish).
+    /// The same on the model `evaluated` (the localizer's `refiner`, or its full model for the polish), for at most
+    /// `iterationCap` iterations (default `maxIterations`).
     func levenbergMarquardt(
-        from start: Point3, using evaluated: any ChannelModel, _ s: inout LocalizerScratch
+        from start: Point3, using evaluated: any ChannelModel, iterationCap: Int? = nil, _ s: inout LocalizerScratch
     ) -> RefinementResult {
         let d = region.dimension, n = parameterCount
         var jac = 0, vals = 0
@@ -32,7 +33,8 @@ extension Localizer {
         var lin = linearize(p, tauScale: tauScale, using: evaluated, &s); jac += 1
         var mu = 1e-4
         var iterations = 0, converged = false
-        while iterations < configuration.maxIterations {
+        let cap = min(iterationCap ?? configuration.maxIterations, configuration.maxIterations)
+        while iterations < cap {
             iterations += 1
             var accepted = false
             while !accepted {
@@ -92,10 +94,16 @@ extension Localizer {
             nuisance.phase = atan2(p[d + 1], p[d])
         }
         if n > d + 2 { nuisance.timingOffset = p[d + 2] / tauScale }
+        var predicted: Double? = nil
+        if let step = Cholesky.solve(lin.normal, lin.gradient, n: n) {
+            var drop = 0.0
+            for i in 0..<n { drop += step[i] * lin.gradient[i] }
+            if drop.isFinite { predicted = max(0, lin.cost - drop) }
+        }
         return RefinementResult(
             position: position(p), cost: lin.cost, nuisance: nuisance, covariance: covariance,
             iterations: iterations, converged: converged, valueEvaluations: vals,
-            jacobianEvaluations: jac)
+            jacobianEvaluations: jac, predictedCost: predicted)
     }
 
     /// The position part of a parameter vector (z fixed at the plane's height for 2-D searches).
@@ -121,70 +129,5 @@ extension Localizer {
                 evaluated.evaluate(UnsafeBufferPointer(start: px, count: 1), into: v)
             }
         }
-    }
-
-    /// Cost ‖r‖², normal matrix JᵀJ and JᵀR (row-major, n × n and n) at parameters `p`.
-    func linearize(
-        _ p: [Double], tauScale: Double, _ s: inout LocalizerScratch
-    ) -> (cost: Double, normal: [Double], gradient: [Double]) {
-        linearize(p, tauScale: tauScale, using: refiner, &s)
-    }
-
-    /// The same on the model `evaluated`.
-    func linearize(
-        _ p: [Double], tauScale: Double, using evaluated: any ChannelModel, _ s: inout LocalizerScratch
-    )
-        -> (cost: Double, normal: [Double], gradient: [Double])
-    {
-        let d = region.dimension, n = parameterCount
-        let na = model.antennaCount, ns = model.subcarrierCount, m = model.valuesPerChannel
-        evaluateJacobian(at: position(p), using: evaluated, &s)
-        let hasGain = n > d, hasTiming = n > d + 2
-        let ar = hasGain ? p[d] : 1, ai = hasGain ? p[d + 1] : 0
-        let tau = hasTiming ? p[d + 2] / tauScale : 0
-        var normal = [Double](repeating: 0, count: n * n), gradient = [Double](repeating: 0, count: n)
-        var cost = 0.0
-        withUnsafeTemporaryAllocation(of: Double.self, capacity: 12) { col in
-            s.value.withUnsafeBufferPointer { vb in
-                s.jacobian.withUnsafeBufferPointer { jb in
-                    s.match.h.withUnsafeBufferPointer { hb in
-                        let f = vb.baseAddress!, jf = jb.baseAddress!, h = hb.baseAddress!
-                        for k in 0..<ns {
-                            let w = s.match.omega[k]
-                            let (sn, cs) = sinCos(-w * tau)
-                            // β = α e^{−jωτ}
-                            let br = ar * cs - ai * sn, bi = ar * sn + ai * cs
-                            for j in 0..<na {
-                                let i = 2 * (j * ns + k)
-                                let fr = f[i], fi = f[i + 1]
-                                let mr = br * fr - bi * fi, mi = br * fi + bi * fr
-                                let rr = h[i] - mr, ri = h[i + 1] - mi
-                                cost += rr * rr + ri * ri
-                                for c in 0..<d {
-                                    let dr = jf[c * m + i], di = jf[c * m + i + 1]
-                                    col[2 * c] = br * dr - bi * di; col[2 * c + 1] = br * di + bi * dr
-                                }
-                                if hasGain {
-                                    let gr = cs * fr - sn * fi, gi = cs * fi + sn * fr // e^{−jωτ} f
-                                    col[2 * d] = gr; col[2 * d + 1] = gi
-                                    col[2 * d + 2] = -gi; col[2 * d + 3] = gr
-                                }
-                                if hasTiming {
-                                    let q = w / tauScale // −j q M
-                                    col[2 * d + 4] = q * mi; col[2 * d + 5] = -q * mr
-                                }
-                                for a in 0..<n {
-                                    let car = col[2 * a], cai = col[2 * a + 1]
-                                    gradient[a] += car * rr + cai * ri
-                                    for b in 0...a { normal[a * n + b] += car * col[2 * b] + cai * col[2 * b + 1] }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        for a in 0..<n { for b in 0..<a { normal[b * n + a] = normal[a * n + b] } }
-        return (cost, normal, gradient)
     }
 }

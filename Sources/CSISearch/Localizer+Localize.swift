@@ -155,11 +155,15 @@ extension Localizer {
             var report = StageReport(
                 stage: .refine1, candidates: 0, position: x, cost: cost, seconds: 0,
                 valueEvaluations: 0, jacobianEvaluations: 0)
-            for start in starts {
-                let r = refine(from: start, &s)
-                report.candidates += r.iterations
-                report.valueEvaluations += r.valueEvaluations; report.jacobianEvaluations += r.jacobianEvaluations
-                if result == nil || r.cost < result!.cost || result!.cost.isNaN { result = r }
+            if screensStarts(starts.count) {
+                screenedRefinement(from: starts, &result, &report, &s)
+            } else {
+                for start in starts {
+                    let r = refine(from: start, &s)
+                    report.candidates += r.iterations
+                    report.valueEvaluations += r.valueEvaluations; report.jacobianEvaluations += r.jacobianEvaluations
+                    if result == nil || r.cost < result!.cost || result!.cost.isNaN { result = r }
+                }
             }
             if let r = result { x = r.position; cost = r.cost }
             report.position = x; report.cost = cost; report.seconds = seconds(t0)
@@ -241,18 +245,21 @@ extension Localizer {
 
     /// Runs the configured refinement on `refiner`; its end point is kept for the runner-up test unless `record` is
     /// false.
-    func refine(from x: Point3, record: Bool = true, _ s: inout LocalizerScratch) -> RefinementResult {
-        refine(from: x, using: refiner, record: record, &s)
+    func refine(
+        from x: Point3, record: Bool = true, iterationCap: Int? = nil, _ s: inout LocalizerScratch
+    ) -> RefinementResult {
+        refine(from: x, using: refiner, record: record, iterationCap: iterationCap, &s)
     }
 
     /// Runs the configured refinement on the model `evaluated`; its end point is kept for the runner-up test unless
-    /// `record` is false.
+    /// `record` is false. `iterationCap` bounds a Levenberg–Marquardt refinement's iterations below `maxIterations`.
     func refine(
-        from x: Point3, using evaluated: any ChannelModel, record: Bool = true, _ s: inout LocalizerScratch
+        from x: Point3, using evaluated: any ChannelModel, record: Bool = true, iterationCap: Int? = nil,
+        _ s: inout LocalizerScratch
     ) -> RefinementResult {
         let r: RefinementResult
         switch configuration.refinement {
-        case .levenbergMarquardt: r = levenbergMarquardt(from: x, using: evaluated, &s)
+        case .levenbergMarquardt: r = levenbergMarquardt(from: x, using: evaluated, iterationCap: iterationCap, &s)
         case .adam: r = gradientDescent(from: x, adam: true, using: evaluated, &s)
         case .gradientDescent: r = gradientDescent(from: x, adam: false, using: evaluated, &s)
         case .none:

@@ -7,7 +7,8 @@ extension Localizer {
     /// max_τ q(τ) for the node whose factor is in `s.spanL` and correlations in `s.spanB`: from its lags when the
     /// subcarriers are evenly spaced, else on the delay grid; either way polished by Newton steps from the best grid
     /// delay (the grid alone, or a parabola through it, leaves a few per cent of the explained energy).
-    func spanTimingMaximum(_ lv: SpanLevel, k: Int, _ s: inout LocalizerScratch) -> Double {
+    /// Returns the maximum and the delay where it was met (q NaN when q is not a number).
+    func spanTimingMaximum(_ lv: SpanLevel, k: Int, _ s: inout LocalizerScratch) -> (q: Double, tau: Double) {
         lv.lagStep != nil ? spanTimingByLags(lv, k: k, &s) : spanTimingOnGrid(lv, k: k, &s)
     }
 
@@ -15,8 +16,8 @@ extension Localizer {
     /// q(τ) = R₀ + 2 Re Σ_{d≥1} R_d e^{jdΔωτ} on the grid (tabulated phasors) and its derivatives for Newton:
     /// q′ = −2 Σ dΔω Im(R_d e^{jdΔωτ}), q″ = −2 Σ (dΔω)² Re(R_d e^{jdΔωτ}) — the same q as the grid's, in
     /// O(K²N_s + KN_s²) instead of O(N_s · 2N_s · K) per node.
-    func spanTimingByLags(_ lv: SpanLevel, k: Int, _ s: inout LocalizerScratch) -> Double {
-        guard let dw = lv.lagStep else { return .nan }
+    func spanTimingByLags(_ lv: SpanLevel, k: Int, _ s: inout LocalizerScratch) -> (q: Double, tau: Double) {
+        guard let dw = lv.lagStep else { return (.nan, 0) }
         let ns = lv.subcarriers
         // y_k for every subcarrier, K complex each, at s.spanLagY[2K·sub …]
         for sub in 0..<ns {
@@ -27,8 +28,8 @@ extension Localizer {
                     let yr = s.spanLagY[2 * (sub * k + q)], yi = s.spanLagY[2 * (sub * k + q) + 1]
                     re -= lr * yr - li * yi; im -= lr * yi + li * yr
                 }
-                let d = s.spanL[2 * (p * k + p)]
-                s.spanLagY[2 * (sub * k + p)] = re / d; s.spanLagY[2 * (sub * k + p) + 1] = im / d
+                let inverse = s.spanLInverse[p]
+                s.spanLagY[2 * (sub * k + p)] = re * inverse; s.spanLagY[2 * (sub * k + p) + 1] = im * inverse
             }
         }
         // R_d, d = 0 … n_s − 1
@@ -53,7 +54,7 @@ extension Localizer {
             }
             if q > best { best = q; bestIndex = m }
         }
-        guard best.isFinite else { return .nan }
+        guard best.isFinite else { return (.nan, 0) }
         let polished = Self.newtonMaximum(from: lv.delays[bestIndex], step: lv.delays[1] - lv.delays[0]) { tau in
             let (sn, cs) = sinCos(dw * tau)
             var pr = 1.0, pi = 0.0 // e^{jdΔωτ}, by recurrence
@@ -67,29 +68,31 @@ extension Localizer {
             }
             return (q, d1, d2)
         }
-        return polished.isNaN ? .nan : Swift.max(best, polished)
+        if polished.q.isNaN { return (.nan, 0) }
+        return polished.q > best ? polished : (best, lv.delays[bestIndex])
     }
 
-    /// The largest q met by Newton steps on q(τ) from `tau` (`derivatives` gives q, q′, q″): at most 4, each within
-    /// half a grid `step`; stops where q is not concave or the step is negligible. NaN when q is not a number.
+    /// The largest q met by Newton steps on q(τ) from `tau` (`derivatives` gives q, q′, q″) and its delay: at most
+    /// 4, each within half a grid `step`; stops where q is not concave or the step is negligible. NaN when q is not
+    /// a number.
     static func newtonMaximum(
         from tau: Double, step: Double, _ derivatives: (Double) -> (q: Double, d1: Double, d2: Double)
-    ) -> Double {
-        var tau = tau, best = -Double.infinity
+    ) -> (q: Double, tau: Double) {
+        var tau = tau, best = -Double.infinity, bestTau = tau
         for _ in 0..<4 {
             let (q, d1, d2) = derivatives(tau)
-            guard q.isFinite else { return .nan }
-            best = Swift.max(best, q)
+            guard q.isFinite else { return (.nan, tau) }
+            if q > best { best = q; bestTau = tau }
             guard d2 < 0 else { break }
             let move = Swift.max(-0.5 * step, Swift.min(0.5 * step, -d1 / d2))
             guard abs(move) > 1e-6 * step else { break }
             tau += move
         }
-        return best
+        return (best, bestTau)
     }
 
     /// Any subcarrier spacing: q on the grid of 2N_s delays (b(τ) per delay, then ‖L⁻¹b‖²), then polished.
-    func spanTimingOnGrid(_ lv: SpanLevel, k: Int, _ s: inout LocalizerScratch) -> Double {
+    func spanTimingOnGrid(_ lv: SpanLevel, k: Int, _ s: inout LocalizerScratch) -> (q: Double, tau: Double) {
         let delays = lv.delays.count
         var best = 0.0, bestIndex = 0
         for m in 0..<delays {
@@ -98,15 +101,18 @@ extension Localizer {
             s.spanQ[m] = q2
             if q2 > best { best = q2; bestIndex = m }
         }
-        if delays >= 2 {
-            best = Swift.max(best, spanDelayPolish(lv, from: lv.delays[bestIndex], k: k, &s))
-        }
-        return best
+        let grid = (q: best, tau: delays > 0 ? lv.delays[bestIndex] : 0)
+        guard delays >= 2 else { return grid }
+        let polished = spanDelayPolish(lv, from: lv.delays[bestIndex], k: k, &s)
+        // A NaN from the polish leaves the grid's maximum (as `max` did).
+        return polished.q > grid.q ? polished : grid
     }
 
     /// The largest q(τ) = ‖L⁻¹ b(τ)‖² met by Newton steps on q from `tau` (at most 4, each within half a grid step;
     /// q′ = 2 Re yᴴy′, q″ = 2 Re yᴴy″ + 2‖y′‖² with y⁽ⁱ⁾ = L⁻¹ b⁽ⁱ⁾(τ)); stops where q is not concave.
-    func spanDelayPolish(_ lv: SpanLevel, from tau: Double, k: Int, _ s: inout LocalizerScratch) -> Double {
+    func spanDelayPolish(
+        _ lv: SpanLevel, from tau: Double, k: Int, _ s: inout LocalizerScratch
+    ) -> (q: Double, tau: Double) {
         Self.newtonMaximum(from: tau, step: lv.delays[1] - lv.delays[0]) { tau in
             spanDelayDerivatives(lv, tau: tau, k: k, &s)
             var q = 0.0, d1 = 0.0, d2 = 0.0

@@ -124,7 +124,10 @@ public struct Localizer: Sendable {
             let full = SpanLevel(
                 frequencies: freqs, antennas: model.antennaCount, reference: reference, antennaStride: 1,
                 subcarrierStride: 1, timing: timing)
-            let sa = configuration.arcSpanCoarseAntennaStride, ss = configuration.arcSpanCoarseSubcarrierStride
+            let sa = Self.coarseAntennaStride(
+                configured: configuration.arcSpanCoarseAntennaStride, antennas: model.antennaPositions,
+                wavelength: wavelength)
+            let ss = configuration.arcSpanCoarseSubcarrierStride
             spanLevels =
                 sa == 1 && ss == 1
                 ? [full]
@@ -259,6 +262,8 @@ public struct LocalizerScratch {
     /// The span stage's per-node work: the Gram matrix of its K channels, its Cholesky factor,
     /// per-subcarrier correlations and the solved projection.
     var spanGram: [Double], spanL: [Double], spanB: [Double], spanY: [Double]
+    /// 1/L[p][p] of the span cost's Cholesky factor (substitutions multiply instead of dividing).
+    var spanLInverse: [Double]
     /// The projected correlations b(τ), the delay phasors e^{jω_kτ} and ‖L⁻¹b(τ)‖² per grid delay.
     var spanW: [Double], spanPhasor: [Double], spanQ: [Double]
     /// The solved correlations per subcarrier (K complex each) and their lags (N_s complex), evenly spaced subcarriers.
@@ -271,6 +276,10 @@ public struct LocalizerScratch {
     /// per span level.
     var spanRe: [Float], spanIm: [Float], spanHRe: [[Float]], spanHIm: [[Float]], spanEnergy: [Double]
     static let batch = 32
+    /// Model channels per call of the span stage (`Localizer.scoreSpan`): whole nodes of K channels, enough that
+    /// each call's setup (the model's per-call workspace) is spread over many channels, few enough that the batch's
+    /// Float32 channels (≈ 200 kB for 16 × 16 entries) stay in the core's L2 cache for the Gram matrices.
+    static let spanPoints = 96
     /// The minima this frame's refinements ended in (`Localizer.recordMinimum`), for the runner-up test.
     var minima: [RunnerUp]
     static let minimaCapacity = 64
@@ -285,9 +294,10 @@ public struct LocalizerScratch {
         let n =
             max(
                 l.localOffsets.count, l.circleOffsets.count, l.widenedOffsets.count, l.arcLimit,
-                l.spanLattice?.offsets.count ?? 0, Self.batch) + 1
+                l.spanLattice?.offsets.count ?? 0, Self.batch, l.spanLattice == nil ? 0 : Self.spanPoints) + 1
         let k = max(1, l.spanLattice?.samples ?? 1)
         spanGram = .init(repeating: 0, count: 2 * k * k); spanL = spanGram
+        spanLInverse = .init(repeating: 0, count: k)
         spanB = .init(repeating: 0, count: 2 * k * m.subcarrierCount); spanY = .init(repeating: 0, count: 6 * k)
         spanW = spanY; spanPhasor = .init(repeating: 0, count: 2 * m.subcarrierCount)
         spanQ = .init(repeating: 0, count: l.spanLevels.map(\.delays.count).max() ?? 0)
@@ -299,14 +309,15 @@ public struct LocalizerScratch {
                 9 * max(l.configuration.arcSpanRefinedNodes, l.configuration.arcSpanCandidates),
                 l.buildsSpanAmbiguityMap ? 25 * l.configuration.ambiguityVectors : 0, minimumSpanNodes) + 1
         spanNodes = .init(repeating: .zero, count: spanCount); spanCosts = .init(repeating: 0, count: spanCount)
-        spanBatch = .init(repeating: 0, count: Self.batch)
+        spanBatch = .init(repeating: 0, count: Self.spanPoints)
         let entries = m.antennaCount * m.subcarrierCount
-        spanRe = .init(repeating: 0, count: l.spanLattice == nil ? 0 : Self.batch * entries); spanIm = spanRe
+        spanRe = .init(repeating: 0, count: l.spanLattice == nil ? 0 : Self.spanPoints * entries); spanIm = spanRe
         spanHRe = l.spanLevels.map { [Float](repeating: 0, count: $0.entries.count) }; spanHIm = spanHRe
         spanEnergy = .init(repeating: 0, count: l.spanLevels.count)
         candidates = .init(repeating: .zero, count: n)
         costs = .init(repeating: 0, count: n)
-        values = .init(repeating: 0, count: Self.batch * stride)
+        // Also the scratch of `evaluateSplit` for a span batch (models without a fused form convert `evaluate`).
+        values = .init(repeating: 0, count: max(Self.batch, l.spanLattice == nil ? 0 : Self.spanPoints) * stride)
         correlations = .init(repeating: 0, count: Self.batch * 2 * m.subcarrierCount)
         energies = .init(repeating: 0, count: Self.batch)
         value = .init(repeating: 0, count: stride); input = value; jacobian = .init(repeating: 0, count: 3 * stride)

@@ -115,9 +115,11 @@ extension LocalizerConfiguration {
         try integer(arcSpanSamples, "arcSpanSamples", 1...8)
         try integer(arcSpanCandidates, "arcSpanCandidates", 1...64)
         try integer(arcSpanRefinedNodes, "arcSpanRefinedNodes", 0...256)
-        try integer(arcSpanCoarseAntennaStride, "arcSpanCoarseAntennaStride", 1...64)
+        try integer(arcSpanCoarseAntennaStride, "arcSpanCoarseAntennaStride", 0...64)
         try integer(arcSpanCoarseSubcarrierStride, "arcSpanCoarseSubcarrierStride", 1...64)
         try integer(arcSpanStartsPerCandidate, "arcSpanStartsPerCandidate", 1...64)
+        try integer(arcSpanScreenIterations, "arcSpanScreenIterations", 0...100_000)
+        try integer(arcSpanContinuedStarts, "arcSpanContinuedStarts", 1...64)
         // Sizes every worker's scratch (the span ambiguity stage's patches), whether or not a map is built.
         try integer(ambiguityVectors, "ambiguityVectors", 1...64)
         guard circleOrders.count <= 64, circleOrders.allSatisfy({ (1...64).contains($0) }) else {
@@ -376,8 +378,12 @@ extension LocalizerConfiguration {
         let dna = Double(na), dns = Double(ns), elements = dna * dns
         let m = max(2 * dns, 4)
         let candidates = max(localNodes, circleSamples, widenedNodes, arcSamples, spanNodes, 32) + 1
+        // Per channel entry: 32 channels of scratch values (Float64 pairs) and the rest of the refinement's buffers;
+        // with the span stage, `LocalizerScratch.spanPoints` (96) channels of scratch values and as many Float32
+        // channels.
+        let perElement: Double = spanNodes > 0 ? 300 : 85
         let scratchBytes =
-            8 * (2 * m * dns + m + 3 * dns) + 32 * (dna * dna + dns * dns) + 8 * 85 * elements
+            8 * (2 * m * dns + m + 3 * dns) + 32 * (dna * dna + dns * dns) + 8 * perElement * elements
             + 32 * candidates
         guard scratchBytes <= Double(limits.maxScratchBytes) else {
             throw fail(

@@ -93,15 +93,22 @@ public struct LocalizerConfiguration: Sendable, Codable, Equatable {
     public var arcSpanStepWavelengths: Double = 0.25
     /// Model channels per node spanning its circle (K).
     public var arcSpanSamples: Int = 6
-    /// The coarse lattice's costs on every n-th antenna and subcarrier (from the first): fewer model entries per
-    /// node; the sub-lattice re-scores on all of them.
-    public var arcSpanCoarseAntennaStride: Int = 1
+    /// The span stage's costs (its lattice and sub-lattice) on every n-th antenna and subcarrier (from the first):
+    /// fewer model entries per node; the circles of its picks are scanned on all of them, and the span ambiguity
+    /// stage uses all of them. An antenna stride of 0 (the default) chooses: 2 where every other antenna still
+    /// leaves at least 8, no more than λ₀ apart (`Localizer.coarseAntennaStride`), else 1.
+    public var arcSpanCoarseAntennaStride: Int = 0
     public var arcSpanCoarseSubcarrierStride: Int = 1
     /// Best distinct nodes re-scored on a sub-lattice of a third of the step (0 = none).
     public var arcSpanRefinedNodes: Int = 48
     /// Best distinct nodes whose circles are scanned, and points of each circle refined.
     public var arcSpanCandidates: Int = 4
     public var arcSpanStartsPerCandidate: Int = 4
+    /// The first refinement of the span stage's starts, screened (Levenberg–Marquardt only): every start runs at
+    /// most `arcSpanScreenIterations` iterations, then the `arcSpanContinuedStarts` cheapest distinct ones that
+    /// have not converged continue to convergence (0 = every start runs to convergence).
+    public var arcSpanScreenIterations: Int = 2
+    public var arcSpanContinuedStarts: Int = 8
 
     // MARK: (c'') ambiguity vectors (2-D searches)
     /// After the first refinement, refine from the fix plus each near-repeat offset of the model around it

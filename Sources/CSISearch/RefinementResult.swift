@@ -10,4 +10,8 @@ struct RefinementResult {
     var converged: Bool
     var valueEvaluations: Int
     var jacobianEvaluations: Int
+    /// The Gauss–Newton model's minimum from the end point, cost − gᵀ(JᵀJ)⁻¹g (Levenberg–Marquardt only; nil
+    /// where JᵀJ is singular): what the cost would reach if its basin were quadratic — the screened first
+    /// refinement ranks its starts by it (`Localizer.screenedRefinement`).
+    var predictedCost: Double? = nil
 }

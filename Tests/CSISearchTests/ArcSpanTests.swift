@@ -130,7 +130,9 @@ import Testing
         #expect(l.scoreSpan(f, count: 1, level: 0, &s) == 1)
         let expected = residual(h)
         #expect(expected > 1e-3 * energy, "the outside part must leave a residual")
-        #expect(abs(s.spanCosts[0] - expected) < 1e-4 * energy, "span \(s.spanCosts[0]) vs LS \(expected)")
+        // The residual is formed explicitly (`spanResidual`): Float64-accurate up to the channels' Float32 rounding
+        // (‖H‖² − bᴴG⁻¹b through the Float32 Gram matrix was off by up to ~10⁻⁴ of the energy).
+        #expect(abs(s.spanCosts[0] - expected) < 1e-6 * energy, "span \(s.spanCosts[0]) vs LS \(expected)")
 
         // Timing: H delayed by τ₀ — the cost is the least-squares residual at the best delay: min over τ of the
         // residual of D(τ)⁻¹H, by a dense search (150 delays over one period of the subcarrier spacing, 100 more
@@ -166,7 +168,7 @@ import Testing
         sc.spanNodes[0] = SIMD2(da, dr)
         lc.scoreSpan(f, count: 1, level: 0, &sc)
         #expect(st.spanCosts[0] <= dense + 1e-6 * energy, "timing span \(st.spanCosts[0]) vs dense LS \(dense)")
-        #expect(st.spanCosts[0] >= dense - 1e-4 * energy)
+        #expect(st.spanCosts[0] >= dense - 1e-6 * energy)
         #expect(sc.spanCosts[0] > 2 * st.spanCosts[0], "a 2.3 ns delay must cost without the timing nuisance")
         _ = (lt, lc)
     }
@@ -190,9 +192,13 @@ import Testing
             s.spanNodes[0] = SIMD2(0.2 * (rng.nextUnit() - 0.5), 0.4 * (rng.nextUnit() - 0.5))
             guard l.scoreSpan(f, count: 1, level: 0, &s) == 1 else { continue }
             // The scratch still holds the node's factor and correlations.
-            let lags = l.spanTimingByLags(lv, k: k, &s), grid = l.spanTimingOnGrid(lv, k: k, &s)
+            let lags = l.spanTimingByLags(lv, k: k, &s).q, grid = l.spanTimingOnGrid(lv, k: k, &s).q
             #expect(abs(lags - grid) <= 1e-9 * s.match.energy, "lags \(lags) vs grid \(grid)")
-            #expect(abs((s.match.energy - lags) - s.spanCosts[0]) <= 1e-9 * s.match.energy)
+            // The cost is the residual at the maximum's delay, formed explicitly: ‖H‖² − q carries the Float32 Gram
+            // matrix's rounding amplified by its conditioning (≤ 2.4·10⁻⁴ of the energy here), the cost does not
+            // (checked against an independent fit in `spanCostIsTheLeastSquaresResidualOfTheNodesChannels`).
+            #expect(abs((s.match.energy - lags) - s.spanCosts[0]) <= 1e-3 * s.match.energy)
+            #expect(s.spanCosts[0] >= 0 && s.spanCosts[0] < s.match.energy)
             compared += 1
         }
         #expect(compared >= 30)

@@ -76,7 +76,7 @@ extension ImageSourceModel {
 
 extension ImageSourceModel {
     /// Whole channels in Float32 (`ChannelModel.evaluateSplit`) by the fused kernel of `correlate` on the kept
-    /// antennas and subcarriers: the channel it accumulates is copied out instead of correlated. Non-uniform
+    /// antennas and subcarriers: the channel is accumulated in place in the output instead of correlated. Non-uniform
     /// subcarriers convert `evaluate`.
     public func evaluateSplit(
         _ positions: UnsafeBufferPointer<Point3>, antennaStride: Int, subcarrierStride: Int,
@@ -96,9 +96,8 @@ extension ImageSourceModel {
         let w = ScoringWorkspace(
             antennas: ka, subcarriers: ks, hRe: nil, hIm: nil, offsets: offsets, sources: sources)
         for (b, x) in positions.enumerated() {
+            w.tRe = re + b * n; w.tIm = im + b * n
             accumulateFused(at: x, into: w, frequencies: kept, spacing: df * Double(subcarrierStride))
-            (re + b * n).update(from: w.tRe, count: n)
-            (im + b * n).update(from: w.tIm, count: n)
         }
     }
 }

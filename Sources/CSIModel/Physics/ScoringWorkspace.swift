@@ -25,8 +25,10 @@ final class ScoringWorkspace {
     let phase: UnsafeMutablePointer<Double>, sines: UnsafeMutablePointer<Float>, cosines: UnsafeMutablePointer<Float>
     let curRe: UnsafeMutablePointer<Float>, curIm: UnsafeMutablePointer<Float>
     let stepRe: UnsafeMutablePointer<Float>, stepIm: UnsafeMutablePointer<Float>
-    /// The candidate's channel, subcarrier-major and split.
-    let tRe: UnsafeMutablePointer<Float>, tIm: UnsafeMutablePointer<Float>
+    /// The candidate's channel, subcarrier-major and split: the workspace's own buffers, or a caller's output
+    /// (`evaluateSplit` points them at each position's channel, so it is written in place, not copied).
+    var tRe: UnsafeMutablePointer<Float>, tIm: UnsafeMutablePointer<Float>
+    let ownRe: UnsafeMutablePointer<Float>, ownIm: UnsafeMutablePointer<Float>
     /// Per source: whether it bends around an edge, and its gain and gain slopes (read here rather than from the
     /// `ImageSource`, whose copy per candidate and source cost as much as the geometry).
     let diffracted: [Bool]
@@ -66,7 +68,8 @@ final class ScoringWorkspace {
         distance = doubles(m); ampRe = doubles(m); ampIm = doubles(m); dirPhase = doubles(m)
         phase = doubles(2 * na); sines = floats(2 * na); cosines = floats(2 * na)
         curRe = floats(m); curIm = floats(m); stepRe = floats(m); stepIm = floats(m)
-        tRe = floats(n); tIm = floats(n)
+        ownRe = floats(n); ownIm = floats(n)
+        tRe = ownRe; tIm = ownIm
         diffracted = sources.map { $0.edge != nil }
         gains = sources.map(\.gain); slopes = sources.map(\.gainSlope)
     }
@@ -78,7 +81,7 @@ final class ScoringWorkspace {
     }
 
     deinit {
-        for p in [hRe, hIm, sines, cosines, curRe, curIm, stepRe, stepIm, tRe, tIm] { p.deallocate() }
+        for p in [hRe, hIm, sines, cosines, curRe, curIm, stepRe, stepIm, ownRe, ownIm] { p.deallocate() }
         for p in [ox, oy, oz, ex, ey, ez, distance, ampRe, ampIm, dirPhase, phase] { p.deallocate() }
     }
 

@@ -1,0 +1,57 @@
+import CSIChannel
+import CSINumerics
+import Testing
+
+@testable import CSISearch
+
+/// The span stage's screened first refinement and its automatic coarse antenna stride.
+@Suite struct ScreenedStartsTests {
+    static let wavelength = SearchTestSupport.wavelength
+
+    /// Screening every start at two iterations and continuing the four cheapest ends the search where refining
+    /// every start to convergence does, with fewer Jacobians in the first refinement.
+    @Test func screenedStartsEndWhereFullRefinementsEnd() throws {
+        let scene = ArrayAxisTests.scene3D(), sim = ChannelSimulator(scene: scene)
+        var full = LocalizerConfiguration()
+        full.arcSpanScreenIterations = 0
+        let screened = Localizer(model: sim, region: scene.ueRegion, configuration: LocalizerConfiguration())
+        let unscreened = Localizer(model: sim, region: scene.ueRegion, configuration: full)
+        let truths = [Point3(0.1, 0.2, 1.05), Point3(-0.3, -0.1, 1.3), Point3(0.35, 0.4, 0.9), Point3(-0.5, 0.3, 1.1)]
+        var fewer = 0
+        for truth in truths {
+            let h = sim.channels(at: [truth])
+            let a = screened.localize(h), b = unscreened.localize(h)
+            #expect((a.position - b.position).length < 1e-4 * Self.wavelength, "truth \(truth)")
+            #expect((a.position - truth).length < 1e-3 * Self.wavelength, "truth \(truth): fix \(a.position)")
+            let ja = try #require(a.stages.first { $0.stage == .refine1 }).jacobianEvaluations
+            let jb = try #require(b.stages.first { $0.stage == .refine1 }).jacobianEvaluations
+            if ja < jb { fewer += 1 }
+        }
+        #expect(fewer == truths.count)
+        #expect(screened.screensStarts(16) && !screened.screensStarts(4) && !unscreened.screensStarts(16))
+        var descent = LocalizerConfiguration()
+        descent.refinement = .gradientDescent
+        #expect(!Localizer(model: sim, region: scene.ueRegion, configuration: descent).screensStarts(16))
+    }
+
+    /// Automatic: every other antenna where at least 8 remain, each ≤ λ₀ from the next kept one; else all of them.
+    @Test func coarseAntennaStrideHalvesOnlyDenseLongArrays() {
+        let l = Self.wavelength
+        func ula(_ count: Int, spacing: Double) -> [Point3] {
+            (0..<count).map { Point3(0, Double($0) * spacing, 3) }
+        }
+        #expect(Localizer.coarseAntennaStride(configured: 0, antennas: ula(16, spacing: l / 2), wavelength: l) == 2)
+        #expect(Localizer.coarseAntennaStride(configured: 0, antennas: ula(17, spacing: l / 2), wavelength: l) == 2)
+        #expect(Localizer.coarseAntennaStride(configured: 0, antennas: ula(15, spacing: l / 2), wavelength: l) == 1)
+        #expect(Localizer.coarseAntennaStride(configured: 0, antennas: ula(16, spacing: 0.6 * l), wavelength: l) == 1)
+        var gap = ula(16, spacing: l / 2)
+        for j in 9..<16 { gap[j].y += 0.2 * l } // one kept pair 1.2 λ₀ apart
+        #expect(Localizer.coarseAntennaStride(configured: 0, antennas: gap, wavelength: l) == 1)
+        #expect(Localizer.coarseAntennaStride(configured: 3, antennas: ula(8, spacing: l), wavelength: l) == 3)
+        // The default localizer over a 16-element half-wavelength array scores its coarse lattice on 8 antennas.
+        let scene = ArrayAxisTests.scene3D(), sim = ChannelSimulator(scene: scene)
+        let loc = Localizer(model: sim, region: scene.ueRegion, configuration: LocalizerConfiguration())
+        #expect(loc.spanLevels.count == 2 && loc.spanLevels.last?.antennas == 8)
+        #expect(loc.spanLevels.last?.subcarriers == sim.subcarrierCount)
+    }
+}
