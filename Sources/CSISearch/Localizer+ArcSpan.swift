@@ -94,7 +94,7 @@ extension Localizer {
     func scoreSpan(_ f: SpanFrame, count: Int, level: Int, _ s: inout LocalizerScratch) -> Int {
         let k = spanLattice?.samples ?? 1
         let lv = spanLevels[level]
-        let perBatch = max(1, LocalizerScratch.spanPoints / k)
+        let perBatch = max(1, LocalizerScratch.spanPoints(entries: model.antennaCount * model.subcarrierCount) / k)
         var start = 0, scored = 0
         while start < count {
             // The next nodes whose circle crosses the region (up to `perBatch`), their K channels at once.

@@ -276,10 +276,13 @@ public struct LocalizerScratch {
     /// per span level.
     var spanRe: [Float], spanIm: [Float], spanHRe: [[Float]], spanHIm: [[Float]], spanEnergy: [Double]
     static let batch = 32
-    /// Model channels per call of the span stage (`Localizer.scoreSpan`): whole nodes of K channels, enough that
-    /// each call's setup (the model's per-call workspace) is spread over many channels, few enough that the batch's
-    /// Float32 channels (≈ 200 kB for 16 × 16 entries) stay in the core's L2 cache for the Gram matrices.
-    static let spanPoints = 96
+    /// Model channels per call of the span stage (`Localizer.scoreSpan`) for channels of `entries` complex
+    /// entries: enough that each call's setup (the model's per-call workspace) is spread over many channels (96 for
+    /// 16 × 16 entries), few enough that the batch's Float32 channels (≤ 192 kB) stay in the core's L2 cache for the
+    /// Gram matrices — and that the scratch stays small for large arrays; at least 8 (a node of up to 8 channels).
+    static func spanPoints(entries: Int) -> Int {
+        max(8, min(96, (24 * 1024) / max(1, entries)))
+    }
     /// The minima this frame's refinements ended in (`Localizer.recordMinimum`), for the runner-up test.
     var minima: [RunnerUp]
     static let minimaCapacity = 64
@@ -291,10 +294,11 @@ public struct LocalizerScratch {
             nuisance: l.configuration.nuisance)
         workspace = AngleDelayTransform.Workspace(l.transform)
         q1 = .init(repeating: 0, count: max(l.transform.featureCount, l.dictionary.featureCount, stride)); q2 = q1
+        let spanPoints = l.spanLattice == nil ? 0 : Self.spanPoints(entries: m.antennaCount * m.subcarrierCount)
         let n =
             max(
                 l.localOffsets.count, l.circleOffsets.count, l.widenedOffsets.count, l.arcLimit,
-                l.spanLattice?.offsets.count ?? 0, Self.batch, l.spanLattice == nil ? 0 : Self.spanPoints) + 1
+                l.spanLattice?.offsets.count ?? 0, Self.batch, spanPoints) + 1
         let k = max(1, l.spanLattice?.samples ?? 1)
         spanGram = .init(repeating: 0, count: 2 * k * k); spanL = spanGram
         spanLInverse = .init(repeating: 0, count: k)
@@ -309,15 +313,15 @@ public struct LocalizerScratch {
                 9 * max(l.configuration.arcSpanRefinedNodes, l.configuration.arcSpanCandidates),
                 l.buildsSpanAmbiguityMap ? 25 * l.configuration.ambiguityVectors : 0, minimumSpanNodes) + 1
         spanNodes = .init(repeating: .zero, count: spanCount); spanCosts = .init(repeating: 0, count: spanCount)
-        spanBatch = .init(repeating: 0, count: Self.spanPoints)
+        spanBatch = .init(repeating: 0, count: max(1, spanPoints))
         let entries = m.antennaCount * m.subcarrierCount
-        spanRe = .init(repeating: 0, count: l.spanLattice == nil ? 0 : Self.spanPoints * entries); spanIm = spanRe
+        spanRe = .init(repeating: 0, count: spanPoints * entries); spanIm = spanRe
         spanHRe = l.spanLevels.map { [Float](repeating: 0, count: $0.entries.count) }; spanHIm = spanHRe
         spanEnergy = .init(repeating: 0, count: l.spanLevels.count)
         candidates = .init(repeating: .zero, count: n)
         costs = .init(repeating: 0, count: n)
         // Also the scratch of `evaluateSplit` for a span batch (models without a fused form convert `evaluate`).
-        values = .init(repeating: 0, count: max(Self.batch, l.spanLattice == nil ? 0 : Self.spanPoints) * stride)
+        values = .init(repeating: 0, count: max(Self.batch, spanPoints) * stride)
         correlations = .init(repeating: 0, count: Self.batch * 2 * m.subcarrierCount)
         energies = .init(repeating: 0, count: Self.batch)
         value = .init(repeating: 0, count: stride); input = value; jacobian = .init(repeating: 0, count: 3 * stride)

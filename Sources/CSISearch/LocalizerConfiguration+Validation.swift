@@ -379,9 +379,10 @@ extension LocalizerConfiguration {
         let m = max(2 * dns, 4)
         let candidates = max(localNodes, circleSamples, widenedNodes, arcSamples, spanNodes, 32) + 1
         // Per channel entry: 32 channels of scratch values (Float64 pairs) and the rest of the refinement's buffers;
-        // with the span stage, `LocalizerScratch.spanPoints` (96) channels of scratch values and as many Float32
-        // channels.
-        let perElement: Double = spanNodes > 0 ? 300 : 85
+        // with the span stage, up to `LocalizerScratch.spanPoints` channels of scratch values (2 Doubles an entry)
+        // and as many Float32 channels (re and im: 1 Double an entry).
+        let perElement =
+            spanNodes > 0 ? 85 + 3 * Double(LocalizerScratch.spanPoints(entries: Int(min(elements, 1e9)))) : 85
         let scratchBytes =
             8 * (2 * m * dns + m + 3 * dns) + 32 * (dna * dna + dns * dns) + 8 * perElement * elements
             + 32 * candidates

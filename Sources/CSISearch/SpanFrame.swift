@@ -37,12 +37,13 @@ struct SpanFrame {
     /// the connected arc that contains angle 0 (the pick's side), else the one whose end is nearest it; nil when
     /// the circle misses the box. Closed form: each coordinate is A + M·cos(φ − ψ) along the circle. No allocation
     /// (the span stage asks for ≈ 10³ arcs per frame): the intervals live in a fixed buffer — intersecting k sorted
-    /// disjoint intervals with ≤ 4 leaves ≤ k + 3, so three coordinates leave at most 10.
+    /// disjoint intervals with ≤ 4 leaves ≤ k + 3, so three coordinates leave at most 10 (room for 30, so even
+    /// intervals touching at single points fit).
     func arc(_ da: Double, _ dr: Double, in region: SearchRegion) -> (lo: Double, hi: Double)? {
         let r = r0 + dr
         guard r > 0, r.isFinite else { return nil }
-        return withUnsafeTemporaryAllocation(of: (Double, Double).self, capacity: 32) { buffer in
-            let allowed = buffer.baseAddress!, next = allowed + 12, parts = allowed + 24
+        return withUnsafeTemporaryAllocation(of: (Double, Double).self, capacity: 64) { buffer in
+            let allowed = buffer.baseAddress!, next = allowed + 30, parts = allowed + 60
             var count = 1
             allowed[0] = (-Double.pi, Double.pi)
             let centre = origin + axis * (a0 + da)
@@ -78,7 +79,7 @@ struct SpanFrame {
                     for k in 0..<partCount {
                         let y = parts[k]
                         let l = Swift.max(x.0, y.0), h = Swift.min(x.1, y.1)
-                        if l <= h && nextCount < 12 { next[nextCount] = (l, h); nextCount += 1 }
+                        if l <= h && nextCount < 30 { next[nextCount] = (l, h); nextCount += 1 }
                     }
                 }
                 for i in 0..<nextCount { allowed[i] = next[i] }

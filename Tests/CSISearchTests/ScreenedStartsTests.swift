@@ -54,4 +54,19 @@ import Testing
         #expect(loc.spanLevels.count == 2 && loc.spanLevels.last?.antennas == 8)
         #expect(loc.spanLevels.last?.subcarriers == sim.subcarrierCount)
     }
+
+    /// The span stage's batch shrinks with the channel (its Float32 channels stay ≤ 192 kB, its scratch small for
+    /// large arrays) and always holds a node of 8 channels; the scratch is sized by it.
+    @Test func spanBatchShrinksWithTheChannel() {
+        #expect(LocalizerScratch.spanPoints(entries: 256) == 96)
+        #expect(LocalizerScratch.spanPoints(entries: 1024) == 24)
+        #expect(LocalizerScratch.spanPoints(entries: 32 * 4096) == 8)
+        #expect(LocalizerScratch.spanPoints(entries: 0) == 96)
+        let scene = ArrayAxisTests.scene3D(), sim = ChannelSimulator(scene: scene)
+        let l = Localizer(model: sim, region: scene.ueRegion, configuration: LocalizerConfiguration())
+        let s = l.makeScratch(), entries = sim.antennaCount * sim.subcarrierCount
+        let points = LocalizerScratch.spanPoints(entries: entries)
+        #expect(s.spanRe.count == points * entries && s.spanBatch.count == points)
+        #expect(s.values.count >= points * sim.valuesPerChannel && s.candidates.count > points)
+    }
 }

@@ -62,8 +62,9 @@ public struct ImageSource: Sendable, Equatable {
         }
         switch phaseModel {
         case .spherical:
-            let w = x - element(o), d = w.length, n = w / d
-            return (d, n, d, -n / d, 0, .zero)
+            // One division: the reciprocal of the distance (this runs per source and antenna of every Jacobian).
+            let w = x - element(o), d = w.length, inverse = 1 / d, n = w * inverse
+            return (d, n, d, -n * inverse, 0, .zero)
         case .planeWave:
             let w = x - center, d = w.length, n = w / d
             let delta = displacement(o)
