@@ -220,28 +220,15 @@ extension Localizer {
         guard trace > 0 else { return energy }
         // Cholesky G + εI = L Lᴴ (complex, lower; ε relative to the mean diagonal).
         let eps = 1e-6 * trace / Double(k)
-        for i in 0..<k {
-            for j in 0...i {
-                // G[i][j] = conj(G[j][i]) from the upper triangle
-                var re = s.spanGram[2 * (j * k + i)], im = -s.spanGram[2 * (j * k + i) + 1]
-                if i == j { re += eps; im = 0 }
-                for m in 0..<j {
-                    // − L[i][m] · conj(L[j][m])
-                    let ar = s.spanL[2 * (i * k + m)], ai = s.spanL[2 * (i * k + m) + 1]
-                    let br = s.spanL[2 * (j * k + m)], bi = s.spanL[2 * (j * k + m) + 1]
-                    re -= ar * br + ai * bi; im -= ai * br - ar * bi
-                }
-                if i == j {
-                    guard re > 0 else { return energy }
-                    let d = re.squareRoot()
-                    s.spanL[2 * (i * k + i)] = d; s.spanL[2 * (i * k + i) + 1] = 0
-                    s.spanLInverse[i] = 1 / d
-                } else {
-                    let inverse = s.spanLInverse[j]
-                    s.spanL[2 * (i * k + j)] = re * inverse; s.spanL[2 * (i * k + j) + 1] = im * inverse
+        let factored = s.spanGram.withUnsafeBufferPointer { g in
+            s.spanL.withUnsafeMutableBufferPointer { l in
+                s.spanLInverse.withUnsafeMutableBufferPointer { inv in
+                    SpanAlgebra.factor(
+                        gram: g.baseAddress!, epsilon: eps, k: k, l: l.baseAddress!, inverse: inv.baseAddress!)
                 }
             }
         }
+        guard factored else { return energy }
         // ‖L⁻¹ b‖² for b = Σ_k w_k b_{·,k}: the summed b (no timing), or each delay of the grid, then polished by
         // Newton steps from the best grid delay (the grid is ≈ half the delay resolution: its best point or a parabola
         // through it leaves a few per cent of the explained energy, which is more than the noise at the truth).
@@ -273,19 +260,14 @@ extension Localizer {
         let lv = spanLevels[level]
         let na = lv.antennas, ns = lv.subcarriers, n = na * ns
         // c into s.spanY[2k ..< 4k]
-        var ridge = 0.0
-        for p in stride(from: k - 1, through: 0, by: -1) {
-            var re = s.spanY[2 * p], im = s.spanY[2 * p + 1]
-            for q in (p + 1)..<k {
-                // − conj(L[q][p]) · c_q
-                let lr = s.spanL[2 * (q * k + p)], li = s.spanL[2 * (q * k + p) + 1]
-                let cr = s.spanY[2 * (k + q)], ci = s.spanY[2 * (k + q) + 1]
-                re -= lr * cr + li * ci; im -= lr * ci - li * cr
+        let ridge = s.spanY.withUnsafeMutableBufferPointer { y in
+            s.spanL.withUnsafeBufferPointer { l in
+                s.spanLInverse.withUnsafeBufferPointer { inv in
+                    SpanAlgebra.backward(
+                        y.baseAddress!, l: l.baseAddress!, inverse: inv.baseAddress!, k: k, into: y.baseAddress! + 2 * k
+                    )
+                }
             }
-            let inverse = s.spanLInverse[p]
-            let cr = re * inverse, ci = im * inverse
-            s.spanY[2 * (k + p)] = cr; s.spanY[2 * (k + p) + 1] = ci
-            ridge += cr * cr + ci * ci
         }
         guard ridge.isFinite else { return .nan }
         typealias V = SIMD8<Float>
@@ -358,21 +340,17 @@ extension Localizer {
     /// ‖L⁻¹ w‖² for w = `s.spanW[offset…]` and the factor in `s.spanL` (forward substitution; the solution y
     /// into `s.spanY[offset…]`).
     func spanProjection(_ k: Int, offset: Int = 0, _ s: inout LocalizerScratch) -> Double {
-        var q2 = 0.0
-        for p in 0..<k {
-            var re = s.spanW[offset + 2 * p], im = s.spanW[offset + 2 * p + 1]
-            for q in 0..<p {
-                let lr = s.spanL[2 * (p * k + q)], li = s.spanL[2 * (p * k + q) + 1]
-                let yr = s.spanY[offset + 2 * q], yi = s.spanY[offset + 2 * q + 1]
-                re -= lr * yr - li * yi; im -= lr * yi + li * yr
+        s.spanW.withUnsafeBufferPointer { w in
+            s.spanY.withUnsafeMutableBufferPointer { y in
+                s.spanL.withUnsafeBufferPointer { l in
+                    s.spanLInverse.withUnsafeBufferPointer { inv in
+                        SpanAlgebra.forward(
+                            w.baseAddress! + offset, l: l.baseAddress!, inverse: inv.baseAddress!, k: k,
+                            into: y.baseAddress! + offset)
+                    }
+                }
             }
-            let inverse = s.spanLInverse[p]
-            s.spanY[offset + 2 * p] = re * inverse; s.spanY[offset + 2 * p + 1] = im * inverse
-            q2 +=
-                s.spanY[offset + 2 * p] * s.spanY[offset + 2 * p] + s.spanY[offset + 2 * p + 1]
-                * s.spanY[offset + 2 * p + 1]
         }
-        return q2
     }
 
     /// The circle through `center` at `arcSpacingWavelengths` (inside the region), scored with the phase-sensitive
