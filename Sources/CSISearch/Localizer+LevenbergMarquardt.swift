@@ -14,24 +14,32 @@ extension Localizer {
     }
 
     /// The same on the model `evaluated` (the localizer's `refiner`, or its full model for the polish), for at most
-    /// `iterationCap` iterations (default `maxIterations`).
+    /// `iterationCap` iterations (default `maxIterations`); from `state` (a run that stopped at its cap on the same
+    /// model and frame) instead of `start` when given: its parameters, linearisation and damping, so nothing is
+    /// recomputed. A run that stops at its cap returns its state (`RefinementResult.resume`).
     func levenbergMarquardt(
-        from start: Point3, using evaluated: any ChannelModel, iterationCap: Int? = nil, _ s: inout LocalizerScratch
+        from start: Point3, using evaluated: any ChannelModel, iterationCap: Int? = nil,
+        resuming state: LevenbergMarquardtState? = nil, _ s: inout LocalizerScratch
     ) -> RefinementResult {
         let d = region.dimension, n = parameterCount
         var jac = 0, vals = 0
-        // Starting nuisance from the closed form.
         var p = [Double](repeating: 0, count: n)
-        for c in 0..<d { p[c] = start[c] }
         let tauScale = s.match.omegaScale
-        if n > d {
-            evaluateValue(at: start, using: evaluated, &s); vals += 1
-            let fit = s.value.withUnsafeBufferPointer { s.match.evaluate($0.baseAddress!) }
-            p[d] = fit.alpha.re; p[d + 1] = fit.alpha.im
-            if n > d + 2 { p[d + 2] = fit.tau * tauScale }
-        }
-        var lin = linearize(p, tauScale: tauScale, using: evaluated, &s); jac += 1
+        var lin: (cost: Double, normal: [Double], gradient: [Double])
         var mu = 1e-4
+        if let state, state.parameters.count == n {
+            p = state.parameters; lin = (state.cost, state.normal, state.gradient); mu = state.damping
+        } else {
+            // Starting nuisance from the closed form.
+            for c in 0..<d { p[c] = start[c] }
+            if n > d {
+                evaluateValue(at: start, using: evaluated, &s); vals += 1
+                let fit = s.value.withUnsafeBufferPointer { s.match.evaluate($0.baseAddress!) }
+                p[d] = fit.alpha.re; p[d + 1] = fit.alpha.im
+                if n > d + 2 { p[d + 2] = fit.tau * tauScale }
+            }
+            lin = linearize(p, tauScale: tauScale, using: evaluated, &s); jac += 1
+        }
         var iterations = 0, converged = false
         let cap = min(iterationCap ?? configuration.maxIterations, configuration.maxIterations)
         while iterations < cap {
@@ -100,10 +108,14 @@ extension Localizer {
             for i in 0..<n { drop += step[i] * lin.gradient[i] }
             if drop.isFinite { predicted = max(0, lin.cost - drop) }
         }
+        let stoppedAtCap = !converged && iterations == cap && cap < configuration.maxIterations
         return RefinementResult(
             position: position(p), cost: lin.cost, nuisance: nuisance, covariance: covariance,
             iterations: iterations, converged: converged, valueEvaluations: vals,
-            jacobianEvaluations: jac, predictedCost: predicted)
+            jacobianEvaluations: jac, predictedCost: predicted,
+            resume: stoppedAtCap
+                ? LevenbergMarquardtState(
+                    parameters: p, cost: lin.cost, normal: lin.normal, gradient: lin.gradient, damping: mu) : nil)
     }
 
     /// The position part of a parameter vector (z fixed at the plane's height for 2-D searches).

@@ -246,20 +246,23 @@ extension Localizer {
     /// Runs the configured refinement on `refiner`; its end point is kept for the runner-up test unless `record` is
     /// false.
     func refine(
-        from x: Point3, record: Bool = true, iterationCap: Int? = nil, _ s: inout LocalizerScratch
+        from x: Point3, record: Bool = true, iterationCap: Int? = nil, resuming state: LevenbergMarquardtState? = nil,
+        _ s: inout LocalizerScratch
     ) -> RefinementResult {
-        refine(from: x, using: refiner, record: record, iterationCap: iterationCap, &s)
+        refine(from: x, using: refiner, record: record, iterationCap: iterationCap, resuming: state, &s)
     }
 
     /// Runs the configured refinement on the model `evaluated`; its end point is kept for the runner-up test unless
-    /// `record` is false. `iterationCap` bounds a Levenberg–Marquardt refinement's iterations below `maxIterations`.
+    /// `record` is false. `iterationCap` bounds a Levenberg–Marquardt refinement's iterations below `maxIterations`;
+    /// `state` resumes one that stopped at such a cap.
     func refine(
         from x: Point3, using evaluated: any ChannelModel, record: Bool = true, iterationCap: Int? = nil,
-        _ s: inout LocalizerScratch
+        resuming state: LevenbergMarquardtState? = nil, _ s: inout LocalizerScratch
     ) -> RefinementResult {
         let r: RefinementResult
         switch configuration.refinement {
-        case .levenbergMarquardt: r = levenbergMarquardt(from: x, using: evaluated, iterationCap: iterationCap, &s)
+        case .levenbergMarquardt:
+            r = levenbergMarquardt(from: x, using: evaluated, iterationCap: iterationCap, resuming: state, &s)
         case .adam: r = gradientDescent(from: x, adam: true, using: evaluated, &s)
         case .gradientDescent: r = gradientDescent(from: x, adam: false, using: evaluated, &s)
         case .none:

@@ -43,9 +43,10 @@ extension Localizer {
         for r in screened where !r.converged && continued.count < configuration.arcSpanContinuedStarts {
             guard continued.allSatisfy({ ($0 - r.position).length >= separation }) else { continue }
             continued.append(r.position)
-            let again = refine(from: r.position, &s)
-            // A continuation that merely confirms its screened start (equal cost, or higher by rounding after its
-            // nuisance restarted from the closed form) still replaces it: it is converged, the screened run is not.
+            // Resumed where the screen stopped it (its linearisation there is not recomputed).
+            let again = refine(from: r.position, resuming: r.resume, &s)
+            // A continuation that merely confirms its screened start (equal cost) still replaces it: it is
+            // converged, the screened run is not.
             if let best = result, best.position == r.position, !best.converged, again.cost <= best.cost * (1 + 1e-9) {
                 result = again
             }

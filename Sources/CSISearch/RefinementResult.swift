@@ -14,4 +14,16 @@ struct RefinementResult {
     /// where JᵀJ is singular): what the cost would reach if its basin were quadratic — the screened first
     /// refinement ranks its starts by it (`Localizer.screenedRefinement`).
     var predictedCost: Double? = nil
+    /// Where a Levenberg–Marquardt run that stopped at an iteration cap below `maxIterations` stood, so that a
+    /// continuation resumes it (`Localizer.screenedRefinement`); nil otherwise.
+    var resume: LevenbergMarquardtState? = nil
+}
+
+/// A Levenberg–Marquardt run's parameters (position, then the nuisance), its linearisation there (cost, JᵀJ and
+/// Jᵀr) and its damping.
+struct LevenbergMarquardtState {
+    var parameters: [Double]
+    var cost: Double
+    var normal: [Double], gradient: [Double]
+    var damping: Double
 }

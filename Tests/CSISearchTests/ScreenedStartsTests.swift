@@ -69,4 +69,33 @@ import Testing
         #expect(s.spanRe.count == points * entries && s.spanBatch.count == points)
         #expect(s.values.count >= points * sim.valuesPerChannel && s.candidates.count > points)
     }
+
+    /// A Levenberg–Marquardt run stopped at an iteration cap and resumed from its state follows the uncapped run
+    /// exactly (same end point to the bit, the same Jacobians in total); runs that are not capped carry no state.
+    @Test(arguments: [NuisanceModel.none, .phaseGainAndTiming])
+    func resumedRefinementIsTheUncappedOne(_ nuisance: NuisanceModel) throws {
+        let scene = ArrayAxisTests.scene3D(), sim = ChannelSimulator(scene: scene)
+        var c = LocalizerConfiguration()
+        c.nuisance = nuisance
+        let l = Localizer(model: sim, region: scene.ueRegion, configuration: c)
+        let truth = Point3(0.12, -0.2, 1.1)
+        let impaired = nuisance != NuisanceModel.none
+        let h = SearchTestSupport.impaired(
+            sim.channels(at: [truth]), gain: impaired ? 0.7 : 1, phase: impaired ? 2.1 : 0,
+            timing: impaired ? 1.3e-9 : 0, frequencies: sim.frequencies)
+        var s = l.makeScratch()
+        h.withUnsafeBufferPointer { s.match.load($0) }
+        let start = truth + Point3(0.009, -0.007, 0.011)
+        let full = l.refine(from: start, record: false, &s)
+        #expect(full.converged && full.resume == nil)
+        let capped = l.refine(from: start, record: false, iterationCap: 2, &s)
+        let state = try #require(capped.resume)
+        #expect(!capped.converged && capped.iterations == 2)
+        let resumed = l.refine(from: capped.position, record: false, resuming: state, &s)
+        #expect(resumed.position == full.position && resumed.cost == full.cost)
+        #expect(capped.jacobianEvaluations + resumed.jacobianEvaluations == full.jacobianEvaluations)
+        #expect((full.position - truth).length < 1e-6)
+        // A cap at or above maxIterations is no cap: no state.
+        #expect(l.refine(from: start, record: false, iterationCap: c.maxIterations, &s).resume == nil)
+    }
 }
