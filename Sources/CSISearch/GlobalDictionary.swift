@@ -185,20 +185,32 @@ public final class GlobalDictionary: Sendable {
                         }
                     }
                 }
+                // Neighbourhoods of nearby kept nodes overlap (in 3-D a 7-layer region lies whole in each): a row
+                // already scored in an earlier one is not scored again — that neighbourhood's best covers it, so
+                // the best row over them all is the same.
+                var boxes: [(lo: SIMD3<Int>, hi: SIMD3<Int>)] = []
+                boxes.reserveCapacity(top.indices.count)
                 for c in top.indices {
-                    var best = -Float.infinity, bi = c
+                    var best = -Float.infinity, bi = c, fresh = 0
                     let ix = c % nx, iy = (c / nx) % ny, iz = c / (nx * ny)
-                    let zr = nz > 1 ? max(0, iz - s + 1)...min(nz - 1, iz + s - 1) : 0...0
-                    for z in zr {
-                        for y in max(0, iy - s + 1)...min(ny - 1, iy + s - 1) {
-                            for x in max(0, ix - s + 1)...min(nx - 1, ix + s - 1) {
+                    let lo = SIMD3(max(0, ix - s + 1), max(0, iy - s + 1), nz > 1 ? max(0, iz - s + 1) : 0)
+                    let hi = SIMD3(
+                        min(nx - 1, ix + s - 1), min(ny - 1, iy + s - 1), nz > 1 ? min(nz - 1, iz + s - 1) : 0)
+                    for z in lo.z...hi.z {
+                        for y in lo.y...hi.y {
+                            for x in lo.x...hi.x {
+                                let p = SIMD3(x, y, z)
+                                var seen = false
+                                for b in boxes where all(p .>= b.lo) && all(p .<= b.hi) { seen = true; break }
+                                if seen { continue }
                                 let i = (z * ny + y) * nx + x
-                                let v = score(i, q1, q2, rows: rows); scored += 1
+                                let v = score(i, q1, q2, rows: rows); scored += 1; fresh += 1
                                 if v > best { best = v; bi = i }
                             }
                         }
                     }
-                    candidates.insert(bi, best)
+                    boxes.append((lo, hi))
+                    if fresh > 0 { candidates.insert(bi, best) }
                 }
             }
             var picks: [(index: Int, score: Float)] = []

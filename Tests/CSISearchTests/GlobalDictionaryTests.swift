@@ -118,4 +118,60 @@ import Testing
                 * MemoryLayout<DictionaryScalar>.size + 2 * dictionary.energies.count * 4 + dictionary.prescreenNodes
                 .count * 8)
     }
+
+    /// The prescreen's neighbourhoods overlap (3-D: the few height layers lie whole in each): every row of their
+    /// union is scored once, and the pick is the best row of the union — checked against the definition (the sub-grid's
+    /// `keep` best nodes, their ±(stride − 1) boxes, an exhaustive best over the union).
+    @Test func overlappingNeighbourhoodsAreScoredOnce() throws {
+        let scene = ArrayAxisTests.scene3D(), sim = ChannelSimulator(scene: scene)
+        let dictionary = GlobalDictionary(
+            model: sim, region: SearchRegion(scene.ueRegion), spacing: 0.1, measure: .phaseSensitive, width: 1)
+        let shape = dictionary.shape, nx = shape.x, ny = shape.y, nz = shape.z
+        #expect(nz > 1 && nz <= 7)
+        let h = sim.channels(at: [Point3(0.13, -0.21, 1.07)]), stride = sim.valuesPerChannel
+        var q1 = [Float](repeating: 0, count: stride), q2 = q1
+        for i in 0..<stride { q1[i] = Float(h[i]) }
+        for i in Swift.stride(from: 0, to: stride, by: 2) { q2[i] = Float(h[i + 1]); q2[i + 1] = Float(-h[i]) }
+        let s = 3, keep = 6
+        var scores = [Float](repeating: 0, count: dictionary.nodes.count)
+        var result: (picks: [(index: Int, score: Float)], scored: Int) = ([], 0)
+        q1.withUnsafeBufferPointer { a in
+            q2.withUnsafeBufferPointer { b in
+                dictionary.features.withUnsafeBufferPointer { rows in
+                    for i in scores.indices {
+                        scores[i] = dictionary.score(i, a.baseAddress!, b.baseAddress!, rows: rows.baseAddress!)
+                    }
+                    result = dictionary.best(q1: a.baseAddress!, q2: b.baseAddress!, stride: s, keep: keep)
+                }
+            }
+        }
+        // The definition: the sub-grid's best `keep` nodes, the union of their boxes, its best row.
+        var sub: [Int] = []
+        for z in Swift.stride(from: 0, to: nz, by: s) {
+            for y in Swift.stride(from: 0, to: ny, by: s) {
+                for x in Swift.stride(from: 0, to: nx, by: s) { sub.append((z * ny + y) * nx + x) }
+            }
+        }
+        let kept = sub.sorted { scores[$0] > scores[$1] }.prefix(keep)
+        var union = Set<Int>()
+        for c in kept {
+            let ix = c % nx, iy = (c / nx) % ny, iz = c / (nx * ny)
+            for z in max(0, iz - s + 1)...min(nz - 1, iz + s - 1) {
+                for y in max(0, iy - s + 1)...min(ny - 1, iy + s - 1) {
+                    for x in max(0, ix - s + 1)...min(nx - 1, ix + s - 1) { union.insert((z * ny + y) * nx + x) }
+                }
+            }
+        }
+        let boxRows = kept.reduce(0) { total, c in
+            let ix = c % nx, iy = (c / nx) % ny, iz = c / (nx * ny)
+            return total + (min(nx - 1, ix + s - 1) - max(0, ix - s + 1) + 1)
+                * (min(ny - 1, iy + s - 1) - max(0, iy - s + 1) + 1)
+                * (min(nz - 1, iz + s - 1) - max(0, iz - s + 1) + 1)
+        }
+        #expect(union.count < boxRows, "the neighbourhoods must overlap for this test")
+        #expect(result.scored == sub.count + union.count)
+        let expected = union.max { scores[$0] < scores[$1] }!
+        let pick = try #require(result.picks.first)
+        #expect(scores[pick.index] == scores[expected] && pick.score == scores[expected])
+    }
 }
