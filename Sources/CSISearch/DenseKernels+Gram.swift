@@ -20,59 +20,23 @@ extension DenseKernels {
         let pr2 = UnsafeRawPointer(cr.2), pi2 = UnsafeRawPointer(ci.2)
         let pr3 = UnsafeRawPointer(cr.3), pi3 = UnsafeRawPointer(ci.3)
         var i = 0
-        // conj(x)·c = (a·u + b·v) + j(a·v − b·u) for x = a + jb, c = u + jv
-        @inline(__always) func step(_ re: inout V, _ im: inout V, _ a: V, _ b: V, _ u: V, _ v: V) {
+        // conj(x)·c = (a·u + b·v) + j(a·v − b·u) for x = a + jb, c = u + jv, the column read at byte offset o.
+        @inline(__always) func step(
+            _ re: inout V, _ im: inout V, _ a: V, _ b: V, _ ur: UnsafeRawPointer, _ ui: UnsafeRawPointer, _ o: Int
+        ) {
+            let u = ur.loadUnaligned(fromByteOffset: o, as: V.self), v = ui.loadUnaligned(fromByteOffset: o, as: V.self)
             re.addProduct(a, u); re.addProduct(b, v)
             im.addProduct(a, v); im.addProduct(-b, u)
         }
-        switch columns {
-        case 4:
-            while i + 8 <= count {
-                let o = i * 4
-                let a = px.loadUnaligned(fromByteOffset: o, as: V.self),
-                    b = qx.loadUnaligned(fromByteOffset: o, as: V.self)
-                step(
-                    &re0, &im0, a, b, pr0.loadUnaligned(fromByteOffset: o, as: V.self),
-                    pi0.loadUnaligned(fromByteOffset: o, as: V.self))
-                step(
-                    &re1, &im1, a, b, pr1.loadUnaligned(fromByteOffset: o, as: V.self),
-                    pi1.loadUnaligned(fromByteOffset: o, as: V.self))
-                step(
-                    &re2, &im2, a, b, pr2.loadUnaligned(fromByteOffset: o, as: V.self),
-                    pi2.loadUnaligned(fromByteOffset: o, as: V.self))
-                step(
-                    &re3, &im3, a, b, pr3.loadUnaligned(fromByteOffset: o, as: V.self),
-                    pi3.loadUnaligned(fromByteOffset: o, as: V.self))
-                i += 8
-            }
-        case 2, 3:
-            while i + 8 <= count {
-                let o = i * 4
-                let a = px.loadUnaligned(fromByteOffset: o, as: V.self),
-                    b = qx.loadUnaligned(fromByteOffset: o, as: V.self)
-                step(
-                    &re0, &im0, a, b, pr0.loadUnaligned(fromByteOffset: o, as: V.self),
-                    pi0.loadUnaligned(fromByteOffset: o, as: V.self))
-                step(
-                    &re1, &im1, a, b, pr1.loadUnaligned(fromByteOffset: o, as: V.self),
-                    pi1.loadUnaligned(fromByteOffset: o, as: V.self))
-                if columns == 3 {
-                    step(
-                        &re2, &im2, a, b, pr2.loadUnaligned(fromByteOffset: o, as: V.self),
-                        pi2.loadUnaligned(fromByteOffset: o, as: V.self))
-                }
-                i += 8
-            }
-        default:
-            while i + 8 <= count {
-                let o = i * 4
-                let a = px.loadUnaligned(fromByteOffset: o, as: V.self),
-                    b = qx.loadUnaligned(fromByteOffset: o, as: V.self)
-                step(
-                    &re0, &im0, a, b, pr0.loadUnaligned(fromByteOffset: o, as: V.self),
-                    pi0.loadUnaligned(fromByteOffset: o, as: V.self))
-                i += 8
-            }
+        // One loop; `columns` is loop-invariant, so the compiler specialises it per count.
+        while i + 8 <= count {
+            let o = i * 4
+            let a = px.loadUnaligned(fromByteOffset: o, as: V.self), b = qx.loadUnaligned(fromByteOffset: o, as: V.self)
+            step(&re0, &im0, a, b, pr0, pi0, o)
+            if columns > 1 { step(&re1, &im1, a, b, pr1, pi1, o) }
+            if columns > 2 { step(&re2, &im2, a, b, pr2, pi2, o) }
+            if columns > 3 { step(&re3, &im3, a, b, pr3, pi3, o) }
+            i += 8
         }
         @inline(__always) func finish(
             _ t: Int, _ re: V, _ im: V, _ ur: UnsafePointer<Float>, _ ui: UnsafePointer<Float>
