@@ -190,6 +190,8 @@ public final class GlobalDictionary: Sendable {
                 // the best row over them all is the same.
                 var boxes: [(lo: SIMD3<Int>, hi: SIMD3<Int>)] = []
                 boxes.reserveCapacity(top.indices.count)
+                var covered: [(lo: Int, hi: Int)] = []
+                covered.reserveCapacity(top.indices.count)
                 for c in top.indices {
                     var best = -Float.infinity, bi = c, fresh = 0
                     let ix = c % nx, iy = (c / nx) % ny, iz = c / (nx * ny)
@@ -198,11 +200,13 @@ public final class GlobalDictionary: Sendable {
                         min(nx - 1, ix + s - 1), min(ny - 1, iy + s - 1), nz > 1 ? min(nz - 1, iz + s - 1) : 0)
                     for z in lo.z...hi.z {
                         for y in lo.y...hi.y {
+                            // The x-ranges of this line already scored (one per earlier box crossing it).
+                            covered.removeAll(keepingCapacity: true)
+                            for b in boxes where b.lo.y <= y && y <= b.hi.y && b.lo.z <= z && z <= b.hi.z {
+                                covered.append((b.lo.x, b.hi.x))
+                            }
                             for x in lo.x...hi.x {
-                                let p = SIMD3(x, y, z)
-                                var seen = false
-                                for b in boxes where all(p .>= b.lo) && all(p .<= b.hi) { seen = true; break }
-                                if seen { continue }
+                                if covered.contains(where: { $0.lo <= x && x <= $0.hi }) { continue }
                                 let i = (z * ny + y) * nx + x
                                 let v = score(i, q1, q2, rows: rows); scored += 1; fresh += 1
                                 if v > best { best = v; bi = i }
