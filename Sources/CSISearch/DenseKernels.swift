@@ -142,6 +142,17 @@ enum DenseKernels {
             i0 += x0 * v0 - y0 * u0; i1 += x1 * v1 - y1 * u1
             i += 16
         }
+        // Eight more in one vector (the span stage's per-subcarrier correlations on 8 kept antennas).
+        if i + 8 <= count {
+            let o = i * 4
+            let x0 = pa.loadUnaligned(fromByteOffset: o, as: V.self),
+                y0 = qa.loadUnaligned(fromByteOffset: o, as: V.self)
+            let u0 = pb.loadUnaligned(fromByteOffset: o, as: V.self),
+                v0 = qb.loadUnaligned(fromByteOffset: o, as: V.self)
+            r0 += x0 * u0 + y0 * v0
+            i0 += x0 * v0 - y0 * u0
+            i += 8
+        }
         var sr = Double((r0 + r1).sum()), si = Double((i0 + i1).sum())
         while i < count {
             let x = Double(ar[i]), y = Double(ai[i]), u = Double(br[i]), v = Double(bi[i])

@@ -19,31 +19,44 @@ extension Localizer {
     func spanTimingByLags(_ lv: SpanLevel, k: Int, _ s: inout LocalizerScratch) -> (q: Double, tau: Double) {
         guard let dw = lv.lagStep else { return (.nan, 0) }
         let ns = lv.subcarriers
-        // y_k for every subcarrier, K complex each, at s.spanLagY[2K·sub …]
-        for sub in 0..<ns {
-            for p in 0..<k {
-                var re = s.spanB[2 * (p * ns + sub)], im = s.spanB[2 * (p * ns + sub) + 1]
-                for q in 0..<p {
-                    let lr = s.spanL[2 * (p * k + q)], li = s.spanL[2 * (p * k + q) + 1]
-                    let yr = s.spanLagY[2 * (sub * k + q)], yi = s.spanLagY[2 * (sub * k + q) + 1]
-                    re -= lr * yr - li * yi; im -= lr * yi + li * yr
+        // On raw storage (the loops are O(K²N_s + KN_s²) scalar complex arithmetic; array checks cost as much).
+        s.spanB.withUnsafeBufferPointer { bb in
+            s.spanL.withUnsafeBufferPointer { lb in
+                s.spanLInverse.withUnsafeBufferPointer { ib in
+                    s.spanLagY.withUnsafeMutableBufferPointer { yb in
+                        s.spanLag.withUnsafeMutableBufferPointer { rb in
+                            let bp = bb.baseAddress!, lp = lb.baseAddress!, ip = ib.baseAddress!
+                            let yp = yb.baseAddress!, rp = rb.baseAddress!
+                            // y_k for every subcarrier, K complex each, at yp[2K·sub …]
+                            for sub in 0..<ns {
+                                for p in 0..<k {
+                                    var re = bp[2 * (p * ns + sub)], im = bp[2 * (p * ns + sub) + 1]
+                                    for q in 0..<p {
+                                        let lr = lp[2 * (p * k + q)], li = lp[2 * (p * k + q) + 1]
+                                        let yr = yp[2 * (sub * k + q)], yi = yp[2 * (sub * k + q) + 1]
+                                        re -= lr * yr - li * yi; im -= lr * yi + li * yr
+                                    }
+                                    let inverse = ip[p]
+                                    yp[2 * (sub * k + p)] = re * inverse; yp[2 * (sub * k + p) + 1] = im * inverse
+                                }
+                            }
+                            // R_d, d = 0 … n_s − 1
+                            for d in 0..<ns {
+                                var re = 0.0, im = 0.0
+                                for l in 0..<(ns - d) {
+                                    let a = 2 * l * k, b = 2 * (l + d) * k
+                                    for p in 0..<k {
+                                        let ar = yp[a + 2 * p], ai = yp[a + 2 * p + 1]
+                                        let br = yp[b + 2 * p], bi = yp[b + 2 * p + 1]
+                                        re += ar * br + ai * bi; im += ar * bi - ai * br
+                                    }
+                                }
+                                rp[2 * d] = re; rp[2 * d + 1] = im
+                            }
+                        }
+                    }
                 }
-                let inverse = s.spanLInverse[p]
-                s.spanLagY[2 * (sub * k + p)] = re * inverse; s.spanLagY[2 * (sub * k + p) + 1] = im * inverse
             }
-        }
-        // R_d, d = 0 … n_s − 1
-        for d in 0..<ns {
-            var re = 0.0, im = 0.0
-            for l in 0..<(ns - d) {
-                let a = 2 * l * k, b = 2 * (l + d) * k
-                for p in 0..<k {
-                    let ar = s.spanLagY[a + 2 * p], ai = s.spanLagY[a + 2 * p + 1]
-                    let br = s.spanLagY[b + 2 * p], bi = s.spanLagY[b + 2 * p + 1]
-                    re += ar * br + ai * bi; im += ar * bi - ai * br
-                }
-            }
-            s.spanLag[2 * d] = re; s.spanLag[2 * d + 1] = im
         }
         let delays = lv.delays.count
         var best = -Double.infinity, bestIndex = 0

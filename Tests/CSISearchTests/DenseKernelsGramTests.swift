@@ -66,4 +66,21 @@ import Testing
             }
         }
     }
+
+    /// The single conjugate dot product (sixteen at a time, then eight, then one by one) against its Float64 sum.
+    @Test(arguments: [1, 7, 8, 13, 16, 24, 31, 37, 256])
+    func conjugateDotEqualsItsFloat64Sum(count: Int) {
+        var rng = SeededGenerator(seed: UInt64(300 + count))
+        func vector() -> [Float] { (0..<count).map { _ in Float(rng.nextGaussian()) } }
+        let ar = vector(), ai = vector(), br = vector(), bi = vector()
+        var re = 0.0, im = 0.0, scale = 0.0
+        for i in 0..<count {
+            let a = Double(ar[i]), b = Double(ai[i]), u = Double(br[i]), v = Double(bi[i])
+            re += a * u + b * v; im += a * v - b * u
+            scale += (a * a + b * b) * (u * u + v * v)
+        }
+        let d = DenseKernels.conjugateDot(ar, ai, br, bi, count: count)
+        let bound = 1e-5 * (scale * Double(count)).squareRoot()
+        #expect(abs(d.re - re) <= bound && abs(d.im - im) <= bound, "count \(count)")
+    }
 }
