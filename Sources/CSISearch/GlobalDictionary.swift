@@ -153,7 +153,7 @@ public final class GlobalDictionary: Sendable {
     /// The best nodes for a query: every node when `stride == 1`, else the best of the full-resolution
     /// neighbourhoods (±stride−1 nodes per axis) of the `keep` best nodes of the sub-grid of that stride.
     /// Returns up to `count` nodes (never none) at least `separation` metres apart, best first, with their
-    /// scores, and the number of rows scored.
+    /// scores, and the number of rows scored (for one node, rows shared by neighbourhoods are scored once).
     func best(
         q1: UnsafePointer<Float>, q2: UnsafePointer<Float>, stride s: Int, keep: Int, count: Int = 1,
         separation: Double = 0
@@ -185,9 +185,10 @@ public final class GlobalDictionary: Sendable {
                         }
                     }
                 }
-                // Neighbourhoods of nearby kept nodes overlap (in 3-D a 7-layer region lies whole in each): a row
-                // already scored in an earlier one is not scored again — that neighbourhood's best covers it, so
-                // the best row over them all is the same.
+                // Neighbourhoods of nearby kept nodes overlap (in 3-D a 7-layer region lies whole in each): for a
+                // single pick a row already scored in an earlier one is not scored again — that neighbourhood's best
+                // covers it, so the best row over them all is the same. Several picks need each neighbourhood's own
+                // best (a peak in an overlap must not leave a neighbour offering its shoulder), so all are scored.
                 var boxes: [(lo: SIMD3<Int>, hi: SIMD3<Int>)] = []
                 boxes.reserveCapacity(top.indices.count)
                 var covered: [(lo: Int, hi: Int)] = []
@@ -202,7 +203,8 @@ public final class GlobalDictionary: Sendable {
                         for y in lo.y...hi.y {
                             // The x-ranges of this line already scored (one per earlier box crossing it).
                             covered.removeAll(keepingCapacity: true)
-                            for b in boxes where b.lo.y <= y && y <= b.hi.y && b.lo.z <= z && z <= b.hi.z {
+                            for b in boxes where count <= 1 && b.lo.y <= y && y <= b.hi.y && b.lo.z <= z && z <= b.hi.z
+                            {
                                 covered.append((b.lo.x, b.hi.x))
                             }
                             for x in lo.x...hi.x {

@@ -27,8 +27,10 @@ extension Localizer {
         let tauScale = s.match.omegaScale
         var lin: (cost: Double, normal: [Double], gradient: [Double])
         var mu = 1e-4
-        if let state, state.parameters.count == n {
+        var iterations = 0, converged = false
+        if let state, state.parameters.count == n, state.normal.count == n * n, state.gradient.count == n {
             p = state.parameters; lin = (state.cost, state.normal, state.gradient); mu = state.damping
+            iterations = state.iterations
         } else {
             // Starting nuisance from the closed form.
             for c in 0..<d { p[c] = start[c] }
@@ -40,7 +42,6 @@ extension Localizer {
             }
             lin = linearize(p, tauScale: tauScale, using: evaluated, &s); jac += 1
         }
-        var iterations = 0, converged = false
         let cap = min(iterationCap ?? configuration.maxIterations, configuration.maxIterations)
         while iterations < cap {
             iterations += 1
@@ -115,7 +116,8 @@ extension Localizer {
             jacobianEvaluations: jac, predictedCost: predicted,
             resume: stoppedAtCap
                 ? LevenbergMarquardtState(
-                    parameters: p, cost: lin.cost, normal: lin.normal, gradient: lin.gradient, damping: mu) : nil)
+                    parameters: p, cost: lin.cost, normal: lin.normal, gradient: lin.gradient, damping: mu,
+                    iterations: iterations) : nil)
     }
 
     /// The position part of a parameter vector (z fixed at the plane's height for 2-D searches).

@@ -21,8 +21,8 @@ extension Localizer {
         from starts: [Point3], _ result: inout RefinementResult?, _ report: inout StageReport,
         _ s: inout LocalizerScratch
     ) {
-        func consider(_ r: RefinementResult) {
-            report.candidates += r.iterations
+        func consider(_ r: RefinementResult, counted: Int = 0) {
+            report.candidates += r.iterations - counted
             report.valueEvaluations += r.valueEvaluations; report.jacobianEvaluations += r.jacobianEvaluations
             if result == nil || r.cost < result!.cost || result!.cost.isNaN { result = r }
         }
@@ -40,17 +40,23 @@ extension Localizer {
         screened.sort { a, b in rank(a) < rank(b) || (rank(b).isNaN && !rank(a).isNaN) }
         let separation = wavelength / 8
         var continued: [Point3] = []
+        var finished: [RefinementResult] = []
         for r in screened where !r.converged && continued.count < configuration.arcSpanContinuedStarts {
             guard continued.allSatisfy({ ($0 - r.position).length >= separation }) else { continue }
             continued.append(r.position)
             // Resumed where the screen stopped it (its linearisation there is not recomputed).
             let again = refine(from: r.position, resuming: r.resume, &s)
-            // A continuation that merely confirms its screened start (equal cost) still replaces it: it is
-            // converged, the screened run is not.
-            if let best = result, best.position == r.position, !best.converged, again.cost <= best.cost * (1 + 1e-9) {
-                result = again
+            consider(again, counted: r.resume?.iterations ?? 0) // a resumed run counts on from the screen's
+            finished.append(again)
+        }
+        // A screened run that stopped at the cap can stay the cheapest by a hair when a continuation in its basin
+        // (itself, or a start ≤ λ₀/8 from it that ranked first) converged at the same cost: the converged one is
+        // the result — the same point, and a converged refinement, not one cut off.
+        if let best = result, !best.converged, !best.cost.isNaN {
+            let confirming = finished.filter {
+                $0.converged && ($0.position - best.position).length < separation && $0.cost <= best.cost * (1 + 1e-9)
             }
-            consider(again)
+            if let alternative = confirming.min(by: { $0.cost < $1.cost }) { result = alternative }
         }
     }
 }

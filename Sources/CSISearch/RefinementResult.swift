@@ -20,10 +20,12 @@ struct RefinementResult {
 }
 
 /// A Levenberg–Marquardt run's parameters (position, then the nuisance), its linearisation there (cost, JᵀJ and
-/// Jᵀr) and its damping.
+/// Jᵀr), its damping and its iteration count. Valid only for the same model and frame (the caller's contract).
 struct LevenbergMarquardtState {
     var parameters: [Double]
     var cost: Double
     var normal: [Double], gradient: [Double]
     var damping: Double
+    /// Iterations run so far: a resumed run counts on from them, so the pair never runs more than `maxIterations`.
+    var iterations: Int
 }

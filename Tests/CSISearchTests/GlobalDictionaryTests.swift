@@ -119,8 +119,8 @@ import Testing
                 .count * 8)
     }
 
-    /// The prescreen's neighbourhoods overlap (3-D: the few height layers lie whole in each): every row of their
-    /// union is scored once, and the pick is the best row of the union — checked against the definition (the sub-grid's
+    /// The prescreen's neighbourhoods overlap (3-D: the few height layers lie whole in each): for one pick every
+    /// row of their union is scored once, and the pick is the best row of the union — checked against the definition (the sub-grid's
     /// `keep` best nodes, their ±(stride − 1) boxes, an exhaustive best over the union).
     @Test func overlappingNeighbourhoodsAreScoredOnce() throws {
         let scene = ArrayAxisTests.scene3D(), sim = ChannelSimulator(scene: scene)
@@ -173,5 +173,14 @@ import Testing
         let expected = union.max { scores[$0] < scores[$1] }!
         let pick = try #require(result.picks.first)
         #expect(scores[pick.index] == scores[expected] && pick.score == scores[expected])
+        // Several picks need every neighbourhood's own best: all their rows are scored, the first pick the same.
+        var multi: (picks: [(index: Int, score: Float)], scored: Int) = ([], 0)
+        q1.withUnsafeBufferPointer { a in
+            q2.withUnsafeBufferPointer { b in
+                multi = dictionary.best(q1: a.baseAddress!, q2: b.baseAddress!, stride: s, keep: keep, count: 3)
+            }
+        }
+        #expect(multi.scored == sub.count + boxRows)
+        #expect(multi.picks.first?.index == pick.index && multi.picks.count > 1)
     }
 }

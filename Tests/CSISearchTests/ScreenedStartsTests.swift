@@ -71,12 +71,14 @@ import Testing
     }
 
     /// A Levenberg–Marquardt run stopped at an iteration cap and resumed from its state follows the uncapped run
-    /// exactly (same end point to the bit, the same Jacobians in total); runs that are not capped carry no state.
-    @Test(arguments: [NuisanceModel.none, .phaseGainAndTiming])
-    func resumedRefinementIsTheUncappedOne(_ nuisance: NuisanceModel) throws {
+    /// exactly (same end point to the bit, the same iterations and Jacobians in total) — also when the uncapped run
+    /// itself ends at `maxIterations` without converging; runs that are not capped carry no state.
+    @Test(arguments: [(NuisanceModel.none, 12), (.phaseGainAndTiming, 12), (.phaseGainAndTiming, 3)])
+    func resumedRefinementIsTheUncappedOne(_ nuisance: NuisanceModel, maxIterations: Int) throws {
         let scene = ArrayAxisTests.scene3D(), sim = ChannelSimulator(scene: scene)
         var c = LocalizerConfiguration()
         c.nuisance = nuisance
+        c.maxIterations = maxIterations
         let l = Localizer(model: sim, region: scene.ueRegion, configuration: c)
         let truth = Point3(0.12, -0.2, 1.1)
         let impaired = nuisance != NuisanceModel.none
@@ -87,14 +89,19 @@ import Testing
         h.withUnsafeBufferPointer { s.match.load($0) }
         let start = truth + Point3(0.009, -0.007, 0.011)
         let full = l.refine(from: start, record: false, &s)
-        #expect(full.converged && full.resume == nil)
+        #expect(full.resume == nil)
+        if maxIterations == 12 {
+            #expect(full.converged && (full.position - truth).length < 1e-6)
+        } else {
+            #expect(!full.converged && full.iterations == maxIterations, "the short cap must cut the run off")
+        }
         let capped = l.refine(from: start, record: false, iterationCap: 2, &s)
         let state = try #require(capped.resume)
         #expect(!capped.converged && capped.iterations == 2)
         let resumed = l.refine(from: capped.position, record: false, resuming: state, &s)
         #expect(resumed.position == full.position && resumed.cost == full.cost)
+        #expect(resumed.converged == full.converged && resumed.iterations == full.iterations)
         #expect(capped.jacobianEvaluations + resumed.jacobianEvaluations == full.jacobianEvaluations)
-        #expect((full.position - truth).length < 1e-6)
         // A cap at or above maxIterations is no cap: no state.
         #expect(l.refine(from: start, record: false, iterationCap: c.maxIterations, &s).resume == nil)
     }
