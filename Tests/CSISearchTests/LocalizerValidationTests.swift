@@ -103,6 +103,9 @@ import Testing
         #expect(key { $0.arcSpanRefinedNodes = 1000 } == "arcSpanRefinedNodes")
         #expect(key { $0.arcSpanCandidates = 0 } == "arcSpanCandidates")
         #expect(key { $0.arcSpanCoarseAntennaStride = -1 } == "arcSpanCoarseAntennaStride")
+        #expect(key { $0.arcSpanScreenIterations = -1 } == "arcSpanScreenIterations")
+        #expect(key { $0.arcSpanContinuedStarts = 0 } == "arcSpanContinuedStarts")
+        #expect(key { $0.arcSpanContinuedStarts = 1 << 40 } == "arcSpanContinuedStarts")
         #expect(key { $0.arcSpanCoarseSubcarrierStride = 1 << 40 } == "arcSpanCoarseSubcarrierStride")
         // In 3-D the span lattice's node count is bounded (a huge width or a tiny step), in 2-D it is unused.
         let slab = SearchRegion(lower: Point3(-5, -5, 1.2), upper: Point3(5, 5, 1.8))
