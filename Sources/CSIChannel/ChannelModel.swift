@@ -46,6 +46,15 @@ public protocol ChannelModel: Sendable {
     func evaluateSplit(
         _ positions: UnsafeBufferPointer<Point3>, antennaStride: Int, subcarrierStride: Int,
         re: UnsafeMutablePointer<Float>, im: UnsafeMutablePointer<Float>, scratch: UnsafeMutableBufferPointer<Double>)
+    /// `evaluateSplit` (same layout and arguments) for positions that come in consecutive groups of `pointsPerCircle`,
+    /// each group on one circle about `axis` (one axial coordinate and one distance from it; the last group may be
+    /// shorter): a model may evaluate what is the same all around such a circle — a path from points of the axis
+    /// with a gain that does not vary — once per group. The values are `evaluateSplit`'s to Float32 rounding; a group
+    /// not on one circle is evaluated point by point. The default is `evaluateSplit`.
+    func evaluateSplit(
+        onCircles positions: UnsafeBufferPointer<Point3>, pointsPerCircle: Int, about axis: AxisLine,
+        antennaStride: Int, subcarrierStride: Int, re: UnsafeMutablePointer<Float>, im: UnsafeMutablePointer<Float>,
+        scratch: UnsafeMutableBufferPointer<Double>)
     /// For a composite model (a correction on top of a cheaper base, e.g. a network on the image sources), the
     /// base: searches may rank grid candidates and run refinements with it, then polish the fix with the full model.
     /// nil (the default) otherwise.
@@ -62,6 +71,17 @@ extension ChannelModel {
         re: UnsafeMutablePointer<Float>, im: UnsafeMutablePointer<Float>, scratch: UnsafeMutableBufferPointer<Double>
     ) {
         evaluateSplitByConversion(
+            positions, antennaStride: antennaStride, subcarrierStride: subcarrierStride, re: re, im: im,
+            scratch: scratch)
+    }
+
+    /// Point by point: nothing is shared around a circle.
+    public func evaluateSplit(
+        onCircles positions: UnsafeBufferPointer<Point3>, pointsPerCircle: Int, about axis: AxisLine,
+        antennaStride: Int, subcarrierStride: Int, re: UnsafeMutablePointer<Float>, im: UnsafeMutablePointer<Float>,
+        scratch: UnsafeMutableBufferPointer<Double>
+    ) {
+        evaluateSplit(
             positions, antennaStride: antennaStride, subcarrierStride: subcarrierStride, re: re, im: im,
             scratch: scratch)
     }

@@ -36,18 +36,28 @@ extension ImageSourceModel {
     /// The channel at `x` on `kept` subcarriers (evenly `spacing` Hz apart) into `w.tRe/tIm`: per source its
     /// geometry, then the phasors anchored exactly in Float64 every 64 subcarriers and rotated in between — up to
     /// `ScoringWorkspace.slots` sources at a time, so the channel is loaded and stored once per group, not per source.
-    func accumulateFused(at x: Point3, into w: ScoringWorkspace, frequencies kept: [Double], spacing: Double) {
+    /// `sources` (default: all) is a range of `w.order`; the sum starts from `base` when given (a channel of the same
+    /// layout holding the other sources' part), else from zero.
+    func accumulateFused(
+        at x: Point3, into w: ScoringWorkspace, frequencies kept: [Double], spacing: Double,
+        sources range: Range<Int>? = nil, startingFrom base: (re: UnsafePointer<Float>, im: UnsafePointer<Float>)? = nil
+    ) {
         let twoPiOverC = 2 * Double.pi / speedOfLight, k0 = twoPiOverC * carrier
         let block = 64
         let ks = kept.count
-        if sources.isEmpty { w.clear() }
+        let range = range ?? 0..<sources.count
+        if range.isEmpty {
+            if let base { w.copy(from: base) } else { w.clear() }
+            return
+        }
         // The gain map's cell is every path's.
         let cell = gainMap?.cell(at: x)
-        var first = 0
-        while first < sources.count {
-            let group = min(ScoringWorkspace.slots, sources.count - first)
+        var first = range.lowerBound
+        while first < range.upperBound {
+            let group = min(ScoringWorkspace.slots, range.upperBound - first)
+            let opening = first == range.lowerBound
             for slot in 0..<group {
-                let l = first + slot
+                let l = w.order[first + slot]
                 var g =
                     (cell.map { gainMap!.value(path: l, cell: $0) } ?? w.gain(source: l, offset: x - gainReference))
                     * Complex(1 / scale, 0)
@@ -66,7 +76,8 @@ extension ImageSourceModel {
             while k < ks {
                 let k1 = min(ks, k + block)
                 for slot in 0..<group { w.anchor(slot: slot, kf: twoPiOverC * kept[k], dk: twoPiOverC * spacing) }
-                w.rotateAccumulate(slots: group, from: k, to: k1, overwrite: first == 0)
+                w.rotateAccumulate(
+                    slots: group, from: k, to: k1, overwrite: opening && base == nil, base: opening ? base : nil)
                 k = k1
             }
             first += group

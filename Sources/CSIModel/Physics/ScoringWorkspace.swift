@@ -33,6 +33,9 @@ final class ScoringWorkspace {
     /// `ImageSource`, whose copy per candidate and source cost as much as the geometry).
     let diffracted: [Bool]
     let gains: [Complex<Double>], slopes: [(Complex<Double>, Complex<Double>, Complex<Double>)]
+    /// The order in which `ImageSourceModel.accumulateFused` takes the sources (the model's order unless a caller
+    /// groups them, e.g. those shared around a circle first): it accumulates a range of this list.
+    let order: UnsafeMutablePointer<Int>
 
     init(
         antennas: Int, subcarriers: Int, hRe h: UnsafePointer<Double>?, hIm hi: UnsafePointer<Double>?,
@@ -72,6 +75,8 @@ final class ScoringWorkspace {
         tRe = ownRe; tIm = ownIm
         diffracted = sources.map { $0.edge != nil }
         gains = sources.map(\.gain); slopes = sources.map(\.gainSlope)
+        order = .allocate(capacity: Swift.max(sources.count, 1))
+        for l in 0..<sources.count { order[l] = l }
     }
 
     /// Gain of source `l` at offset `d` from the gain reference (`ImageSource.gain(at:reference:)`, same arithmetic).
@@ -83,11 +88,18 @@ final class ScoringWorkspace {
     deinit {
         for p in [hRe, hIm, sines, cosines, curRe, curIm, stepRe, stepIm, ownRe, ownIm] { p.deallocate() }
         for p in [ox, oy, oz, ex, ey, ez, distance, ampRe, ampIm, dirPhase, phase] { p.deallocate() }
+        order.deallocate()
     }
 
     func clear() {
         tRe.update(repeating: 0, count: na * ns)
         tIm.update(repeating: 0, count: na * ns)
+    }
+
+    /// The channel set to `base` (same layout).
+    func copy(from base: (re: UnsafePointer<Float>, im: UnsafePointer<Float>)) {
+        tRe.update(from: base.re, count: na * ns)
+        tIm.update(from: base.im, count: na * ns)
     }
 
     /// Distances (spherical: to each image element; a diffracted path: its length around the edge; plane wave: to
@@ -214,15 +226,23 @@ final class ScoringWorkspace {
     }
 
     /// For k in k0..<k1 and each of the first `slots` sources in order: t[k] += cur; cur *= step (with `overwrite`,
-    /// the first source's phasor replaces t[k] instead: the first group needs no cleared channel). Eight antennas at
+    /// the first source's phasor replaces t[k] instead: the first group needs no cleared channel; with `base`, t[k]
+    /// becomes base[k] + cur: a channel started elsewhere, read instead of copied). Eight antennas at
     /// a time in SIMD registers (phasors, steps and the channel stay in registers across subcarriers; the channel is
     /// loaded and stored once for the group), the rest one by one with the same arithmetic. The sum is taken in
     /// source order, as one source at a time would: the channel is the same to the last bit.
-    func rotateAccumulate(slots: Int, from k0: Int, to k1: Int, overwrite: Bool) {
+    func rotateAccumulate(
+        slots: Int, from k0: Int, to k1: Int, overwrite: Bool,
+        base: (re: UnsafePointer<Float>, im: UnsafePointer<Float>)? = nil
+    ) {
         precondition((1...Self.slots).contains(slots), "1...\(Self.slots) sources per group")
+        precondition(!(overwrite && base != nil), "a group either overwrites the channel or starts from a base")
         typealias V = SIMD8<Float>
         let n = na, size = MemoryLayout<Float>.stride
         let trRaw = UnsafeMutableRawPointer(tRe), tiRaw = UnsafeMutableRawPointer(tIm)
+        // Where the channel is read before the first source is added: itself, or the base.
+        let readRe = base.map { UnsafeRawPointer($0.re) } ?? UnsafeRawPointer(trRaw)
+        let readIm = base.map { UnsafeRawPointer($0.im) } ?? UnsafeRawPointer(tiRaw)
         @inline(__always) func load(_ p: UnsafeMutablePointer<Float>, _ slot: Int, _ j0: Int) -> V {
             UnsafeRawPointer(p + slot * n + j0).loadUnaligned(as: V.self)
         }
@@ -243,8 +263,8 @@ final class ScoringWorkspace {
             for k in k0..<k1 {
                 let o = (k &* n &+ j0) &* size
                 // The first group writes the channel (0 + c is c: the same values as adding to a cleared one).
-                var tr = overwrite ? re0 : trRaw.loadUnaligned(fromByteOffset: o, as: V.self) + re0
-                var ti = overwrite ? im0 : tiRaw.loadUnaligned(fromByteOffset: o, as: V.self) + im0
+                var tr = overwrite ? re0 : readRe.loadUnaligned(fromByteOffset: o, as: V.self) + re0
+                var ti = overwrite ? im0 : readIm.loadUnaligned(fromByteOffset: o, as: V.self) + im0
                 rotate(&re0, &im0, sr0, si0)
                 if slots > 1 {
                     tr = tr + re1; ti = ti + im1
@@ -265,6 +285,8 @@ final class ScoringWorkspace {
                     let i = slot * n + j
                     if overwrite && slot == 0 {
                         tRe[k * n + j] = curRe[i]; tIm[k * n + j] = curIm[i]
+                    } else if slot == 0, let base {
+                        tRe[k * n + j] = base.re[k * n + j] + curRe[i]; tIm[k * n + j] = base.im[k * n + j] + curIm[i]
                     } else {
                         tRe[k * n + j] += curRe[i]; tIm[k * n + j] += curIm[i]
                     }
