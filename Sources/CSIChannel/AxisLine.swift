@@ -6,11 +6,15 @@ public struct AxisLine: Sendable, Equatable {
     /// The line's unit direction.
     public let direction: Point3
 
-    /// The line through `origin` along `direction`, which must be a unit vector.
-    public init(origin: Point3, direction: Point3) {
-        precondition(abs(direction.length - 1) < 1e-9, "an axis direction must be a unit vector")
+    /// The line through `origin` along `direction` (normalised here); nil when `origin` is not finite or `direction`
+    /// has no finite, non-zero length.
+    public init?(origin: Point3, direction: Point3) {
+        let length = direction.length
+        guard length > 0, length.isFinite, origin.x.isFinite, origin.y.isFinite, origin.z.isFinite else {
+            return nil
+        }
         self.origin = origin
-        self.direction = direction
+        self.direction = direction / length
     }
 
     /// The axial coordinate of `x` along the line (from `origin`) and its distance from the line.

@@ -95,7 +95,7 @@ extension Localizer {
         let k = spanLattice?.samples ?? 1
         let lv = spanLevels[level]
         let perBatch = max(1, LocalizerScratch.spanPoints(entries: model.antennaCount * model.subcarrierCount) / k)
-        let axisLine = AxisLine(origin: f.origin, direction: f.axis)
+        let line = f.line
         var start = 0, scored = 0
         while start < count {
             // The next nodes whose circle crosses the region (up to `perBatch`), their K channels at once.
@@ -117,13 +117,19 @@ extension Localizer {
                     s.values.withUnsafeMutableBufferPointer { v in
                         s.spanRe.withUnsafeMutableBufferPointer { re in
                             s.spanIm.withUnsafeMutableBufferPointer { im in
+                                let points = UnsafeBufferPointer(rebasing: p[0..<(n * k)])
                                 // A node's K points lie on one circle about the axis: the model may share
                                 // what is the same around it (the direct path and other paths from the axis).
-                                scorer.evaluateSplit(
-                                    onCircles: UnsafeBufferPointer(rebasing: p[0..<(n * k)]), pointsPerCircle: k,
-                                    about: axisLine, antennaStride: lv.antennaStride,
-                                    subcarrierStride: lv.subcarrierStride, re: re.baseAddress!, im: im.baseAddress!,
-                                    scratch: v)
+                                if let line {
+                                    scorer.evaluateSplit(
+                                        onCircles: points, pointsPerCircle: k, about: line,
+                                        antennaStride: lv.antennaStride, subcarrierStride: lv.subcarrierStride,
+                                        re: re.baseAddress!, im: im.baseAddress!, scratch: v)
+                                } else {
+                                    scorer.evaluateSplit(
+                                        points, antennaStride: lv.antennaStride, subcarrierStride: lv.subcarrierStride,
+                                        re: re.baseAddress!, im: im.baseAddress!, scratch: v)
+                                }
                             }
                         }
                     }

@@ -7,6 +7,8 @@ import Foundation
 struct SpanFrame {
     let origin: Point3, axis: Point3, e1: Point3, e2: Point3
     let a0: Double, r0: Double
+    /// The axis as the models take it (`origin`, `axis`); nil only when they are not finite.
+    var line: AxisLine? { AxisLine(origin: origin, direction: axis) }
 
     /// The point at axial offset `da`, radial offset `dr` and angle `phi` from the pick.
     func point(_ da: Double, _ dr: Double, _ phi: Double) -> Point3 {

@@ -1,9 +1,10 @@
 public import CSIChannel
 
 extension ImageSourceModel {
-    /// How far (in carrier wavelengths) an image element may lie from a circle's axis, and the points of one group
-    /// from one circle (axial plus radial offset), for a path to be shared around it: a path length is then the same
-    /// at every point of the group within 3·10⁻⁸ λ, i.e. its phase within 2·10⁻⁷ rad — Float32 rounding.
+    /// How far (in wavelengths of the highest subcarrier evaluated) an image element may lie from a circle's axis,
+    /// and the points of one group from one circle (axial plus radial offset), for a path to be shared around it: a
+    /// path length is then the same at every point of the group within 3·10⁻⁸ λ, i.e. its phase within 2·10⁻⁷ rad
+    /// at every subcarrier — Float32 rounding.
     static let circleTolerance = 1e-8
 
     /// The sources a circle about `axis` sees the same all around, on the elements at `offsets`: straight paths
@@ -23,8 +24,9 @@ extension ImageSourceModel {
 
     /// `ChannelModel.evaluateSplit(onCircles:…)` by the fused kernel: per group on one circle, the shared sources
     /// (`circleSharedSources`) are accumulated once, at the group's first point, into the workspace's own channel,
-    /// and every point of the group adds its other sources to that (read, not copied). A group whose points are not
-    /// on one circle within the tolerance, or a model with nothing to share, is evaluated point by point.
+    /// and every point of the group adds its other sources to that (read, not copied — copied when every source is
+    /// shared). A group whose points are not on one circle within the tolerance, or a model with nothing to share, is
+    /// evaluated point by point: the values of `evaluateSplit` exactly.
     public func evaluateSplit(
         onCircles positions: UnsafeBufferPointer<Point3>, pointsPerCircle: Int, about axis: AxisLine,
         antennaStride: Int, subcarrierStride: Int, re: UnsafeMutablePointer<Float>, im: UnsafeMutablePointer<Float>,
@@ -33,8 +35,12 @@ extension ImageSourceModel {
         let na = antennaCount, ns = subcarrierCount
         precondition(antennaStride >= 1 && subcarrierStride >= 1, "strides must be positive")
         let offsets = Swift.stride(from: 0, to: na, by: antennaStride).map { frame.offsets[$0] }
-        let tolerance = Self.circleTolerance * speedOfLight / carrier
-        let shared = circleSharedSources(about: axis, offsets: offsets, tolerance: tolerance)
+        let kept = Swift.stride(from: 0, to: ns, by: subcarrierStride).map { frequencies[$0] }
+        let highest = kept.max() ?? 0
+        let tolerance = Self.circleTolerance * speedOfLight / highest
+        let shared =
+            tolerance.isFinite && highest > 0
+            ? circleSharedSources(about: axis, offsets: offsets, tolerance: tolerance) : []
         guard pointsPerCircle > 1, !shared.isEmpty, na > 0, ns > 0,
             let df = SubcarrierPlan(frequencies: frequencies).uniformSpacing
         else {
@@ -43,15 +49,16 @@ extension ImageSourceModel {
                 scratch: scratch)
             return
         }
-        let kept = Swift.stride(from: 0, to: ns, by: subcarrierStride).map { frequencies[$0] }
         let n = offsets.count * kept.count, spacing = df * Double(subcarrierStride)
         let w = ScoringWorkspace(
             antennas: offsets.count, subcarriers: kept.count, hRe: nil, hIm: nil, offsets: offsets, sources: sources)
-        // The shared sources first, then the others (each in the model's order).
-        var isShared = [Bool](repeating: false, count: sources.count)
+        // After the model's order (`w.order[0..<P]`, for groups not on one circle: the values of `evaluateSplit`),
+        // the shared sources, then the others (each in the model's order).
+        let p = sources.count
+        var isShared = [Bool](repeating: false, count: p)
         for l in shared { isShared[l] = true }
-        for (i, l) in (shared + sources.indices.filter { !isShared[$0] }).enumerated() { w.order[i] = l }
-        let common = 0..<shared.count, own = shared.count..<sources.count
+        for (i, l) in (shared + sources.indices.filter { !isShared[$0] }).enumerated() { w.order[p + i] = l }
+        let common = p..<(p + shared.count), own = (p + shared.count)..<(2 * p)
         let base = (re: UnsafePointer(w.ownRe), im: UnsafePointer(w.ownIm))
         var start = 0
         while start < positions.count {

@@ -36,7 +36,7 @@ extension ImageSourceModel {
     /// The channel at `x` on `kept` subcarriers (evenly `spacing` Hz apart) into `w.tRe/tIm`: per source its
     /// geometry, then the phasors anchored exactly in Float64 every 64 subcarriers and rotated in between — up to
     /// `ScoringWorkspace.slots` sources at a time, so the channel is loaded and stored once per group, not per source.
-    /// `sources` (default: all) is a range of `w.order`; the sum starts from `base` when given (a channel of the same
+    /// `sources` (default: all, in the model's order) is a range of `w.order`; the sum starts from `base` when given (a channel of the same
     /// layout holding the other sources' part), else from zero.
     func accumulateFused(
         at x: Point3, into w: ScoringWorkspace, frequencies kept: [Double], spacing: Double,

@@ -33,8 +33,9 @@ final class ScoringWorkspace {
     /// `ImageSource`, whose copy per candidate and source cost as much as the geometry).
     let diffracted: [Bool]
     let gains: [Complex<Double>], slopes: [(Complex<Double>, Complex<Double>, Complex<Double>)]
-    /// The order in which `ImageSourceModel.accumulateFused` takes the sources (the model's order unless a caller
-    /// groups them, e.g. those shared around a circle first): it accumulates a range of this list.
+    /// The orders in which `ImageSourceModel.accumulateFused` takes the sources — it accumulates a range of this
+    /// list: the model's order (`order[0..<P]`), then room for a caller's grouping (`order[P..<2P]`, e.g. the paths
+    /// shared around a circle first; the model's order until set).
     let order: UnsafeMutablePointer<Int>
 
     init(
@@ -75,8 +76,8 @@ final class ScoringWorkspace {
         tRe = ownRe; tIm = ownIm
         diffracted = sources.map { $0.edge != nil }
         gains = sources.map(\.gain); slopes = sources.map(\.gainSlope)
-        order = .allocate(capacity: Swift.max(sources.count, 1))
-        for l in 0..<sources.count { order[l] = l }
+        order = .allocate(capacity: Swift.max(2 * sources.count, 1))
+        for l in 0..<sources.count { order[l] = l; order[sources.count + l] = l }
     }
 
     /// Gain of source `l` at offset `d` from the gain reference (`ImageSource.gain(at:reference:)`, same arithmetic).
