@@ -119,26 +119,18 @@ import Testing
         positions += Self.circle(axis, axial: 2.2, radius: 4.4, 0.3, 0.9, k: k).prefix(4)
         let na = m.antennaCount, ns = m.subcarrierCount
         let ka = (na + antennaStride - 1) / antennaStride, ks = (ns + subcarrierStride - 1) / subcarrierStride
-        var re = [Float](repeating: .nan, count: positions.count * ka * ks), im = re
-        var pointRe = re, pointIm = re
-        var scratch = [Double](repeating: 0, count: positions.count * m.valuesPerChannel)
-        positions.withUnsafeBufferPointer { p in
-            scratch.withUnsafeMutableBufferPointer { sb in
-                re.withUnsafeMutableBufferPointer { r in
-                    im.withUnsafeMutableBufferPointer { i in
-                        m.evaluateSplit(
-                            onCircles: p, pointsPerCircle: k, about: axis, antennaStride: antennaStride,
-                            subcarrierStride: subcarrierStride, re: r.baseAddress!, im: i.baseAddress!, scratch: sb)
-                    }
-                }
-                pointRe.withUnsafeMutableBufferPointer { r in
-                    pointIm.withUnsafeMutableBufferPointer { i in
-                        m.evaluateSplit(
-                            p, antennaStride: antennaStride, subcarrierStride: subcarrierStride, re: r.baseAddress!,
-                            im: i.baseAddress!, scratch: sb)
-                    }
-                }
-            }
+        let (re, im) = splitChannels(
+            of: m, at: positions, antennaStride: antennaStride, subcarrierStride: subcarrierStride
+        ) { p, r, i, sb in
+            m.evaluateSplit(
+                onCircles: p, pointsPerCircle: k, about: axis, antennaStride: antennaStride,
+                subcarrierStride: subcarrierStride, re: r, im: i, scratch: sb)
+        }
+        let (pointRe, pointIm) = splitChannels(
+            of: m, at: positions, antennaStride: antennaStride, subcarrierStride: subcarrierStride
+        ) { p, r, i, sb in
+            m.evaluateSplit(
+                p, antennaStride: antennaStride, subcarrierStride: subcarrierStride, re: r, im: i, scratch: sb)
         }
         let f = m.channels(at: positions)
         let n = ka * ks

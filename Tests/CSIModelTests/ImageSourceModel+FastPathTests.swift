@@ -157,26 +157,17 @@ import Testing
         let na = m.antennaCount, ns = m.subcarrierCount
         let positions = [Point3(0.11, 0.19, 1.0), Point3(-0.3, 0.05, 1.2), Point3(0.4, -0.2, 0.9)]
         let ka = (na + antennaStride - 1) / antennaStride, ks = (ns + subcarrierStride - 1) / subcarrierStride
-        var re = [Float](repeating: .nan, count: positions.count * ka * ks), im = re
-        var re2 = re, im2 = re
-        var scratch = [Double](repeating: 0, count: positions.count * m.valuesPerChannel)
-        positions.withUnsafeBufferPointer { p in
-            scratch.withUnsafeMutableBufferPointer { sb in
-                re.withUnsafeMutableBufferPointer { r in
-                    im.withUnsafeMutableBufferPointer { i in
-                        m.evaluateSplit(
-                            p, antennaStride: antennaStride, subcarrierStride: subcarrierStride, re: r.baseAddress!,
-                            im: i.baseAddress!, scratch: sb)
-                    }
-                }
-                re2.withUnsafeMutableBufferPointer { r in
-                    im2.withUnsafeMutableBufferPointer { i in
-                        m.evaluateSplitByConversion(
-                            p, antennaStride: antennaStride, subcarrierStride: subcarrierStride, re: r.baseAddress!,
-                            im: i.baseAddress!, scratch: sb)
-                    }
-                }
-            }
+        let (re, im) = splitChannels(
+            of: m, at: positions, antennaStride: antennaStride, subcarrierStride: subcarrierStride
+        ) { p, r, i, sb in
+            m.evaluateSplit(
+                p, antennaStride: antennaStride, subcarrierStride: subcarrierStride, re: r, im: i, scratch: sb)
+        }
+        let (re2, im2) = splitChannels(
+            of: m, at: positions, antennaStride: antennaStride, subcarrierStride: subcarrierStride
+        ) { p, r, i, sb in
+            m.evaluateSplitByConversion(
+                p, antennaStride: antennaStride, subcarrierStride: subcarrierStride, re: r, im: i, scratch: sb)
         }
         let f = m.channels(at: positions)
         for b in positions.indices {
