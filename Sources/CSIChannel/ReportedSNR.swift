@@ -5,7 +5,8 @@ import CSINumerics
 package enum ReportedSNR {
     /// SNRs taken as reports, dB: anything outside (or NaN, the wire's "unknown") counts as not reported. Within
     /// the range a report is trusted only up to the frame's own evidence: the localizer never takes more noise
-    /// than twice the frame's own estimate (which reads high), so a low report cannot silence every flag; a high
+    /// than twice the frame's own estimate (≈ 1.4× the noise on multipath channels at 20 dB, higher where paths
+    /// fill the bins), so a low report cannot silence every flag; a high
     /// one makes correct fixes suspect and costs the stages that suspect fixes run.
     package static let plausible: ClosedRange<Double> = -30...90
 

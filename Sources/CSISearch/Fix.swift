@@ -25,9 +25,10 @@ public struct Fix: Sendable {
     /// The cost a correct fix would stay below: the noise part of the χ² test plus the allowed model error
     /// (docs/localization.md, "Uncertainty and status").
     public var costThreshold: Double = .nan
-    /// Whether the cost is above what noise alone would leave (the noise-only test, whatever the model's quality
-    /// map allows): what triggers the widened search (f), which finds cheaper minima on poor models too.
-    public var aboveNoise: Bool = false
+    /// Whether the cost is above what the widened search (f) tolerates (`LocalizerConfiguration.widenedModelErrorSigmas`:
+    /// the noise plus a lower quantile of the model's local error than the status allows): what triggers (f), which
+    /// finds cheaper minima on poor models too.
+    public var widenAdvised: Bool = false
     /// The cheapest other minimum the search refined at least λ₀/2 from the fix (nil when none was; a composite
     /// model refined on its base: its polished runner-up): what the `ambiguous` test compares the fix with.
     public var runnerUp: RunnerUp? = nil

@@ -80,7 +80,7 @@ public final class GlobalDictionary: Sendable {
                                 switch measure {
                                 case .angleDelay:
                                     row.withUnsafeMutableBufferPointer { r in
-                                        _ = transform.image(of: f, into: r.baseAddress!, workspace: &ws)
+                                        transform.image(of: f, into: r.baseAddress!, workspace: &ws)
                                     }
                                 case .phaseSensitive, .phaseInsensitive:
                                     var e = 0.0

@@ -20,12 +20,12 @@ extension GlobalMeasure {
             var fa = [Float](repeating: 0, count: t.featureCount), fb = fa
             a.withUnsafeBufferPointer { p in
                 fa.withUnsafeMutableBufferPointer {
-                    _ = t.image(of: p.baseAddress!, into: $0.baseAddress!, workspace: &w)
+                    t.image(of: p.baseAddress!, into: $0.baseAddress!, workspace: &w)
                 }
             }
             b.withUnsafeBufferPointer { p in
                 fb.withUnsafeMutableBufferPointer {
-                    _ = t.image(of: p.baseAddress!, into: $0.baseAddress!, workspace: &w)
+                    t.image(of: p.baseAddress!, into: $0.baseAddress!, workspace: &w)
                 }
             }
             return zip(fa, fb).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }

@@ -10,6 +10,7 @@ extension Localizer {
     ) -> Fix {
         requireValuesPerChannel(channel.count)
         s.match.load(channel)
+        s.noiseEstimate = nil
         s.minima.removeAll(keepingCapacity: true)
         s.reportedSNRdB = ReportedSNR.accepted(reportedSNRdB)
         let clock = ContinuousClock()
@@ -73,7 +74,7 @@ extension Localizer {
         polish(&x, &cost, &result, &stages, &s)
         var fix = finish(position: x, cost: cost, refinement: result, stages: stages, &s)
         // (f) a suspect fix: search again, wider, from several starts.
-        if (fix.status == .grossErrorSuspected || fix.aboveNoise) && !widenedOffsets.isEmpty
+        if (fix.status == .grossErrorSuspected || fix.widenAdvised) && !widenedOffsets.isEmpty
             && configuration.refinement != .none
         {
             t0 = clock.now
@@ -307,7 +308,7 @@ extension Localizer {
             relativeResidual: energy > 0 ? cost / energy : 0, noiseRatio: cost / t.expected, noiseVariance: t.sigma2,
             noiseSource: t.source,
             modelNMSE: t.modelNMSE, costThreshold: t.costThreshold,
-            aboveNoise: cost > t.expected + configuration.grossErrorSigmas * t.noiseVariance.squareRoot() || cost.isNaN,
+            widenAdvised: cost > t.widenThreshold || cost.isNaN,
             runnerUp: rival, nuisance: r?.nuisance ?? NuisanceEstimate(), stages: stages)
     }
 
@@ -324,6 +325,9 @@ extension Localizer {
         var untrusted: Bool
         /// Above this a fix is flagged `gross-error-suspected`.
         var costThreshold: Double
+        /// Above this the widened search (f) runs: the same test with the model error's quantile at
+        /// `widenedModelErrorSigmas`.
+        var widenThreshold: Double
         /// N − dof/2: the expected noise residual in units of σ².
         var residualDegrees: Double
     }
@@ -338,21 +342,20 @@ extension Localizer {
         case .variance(let v): sigma2 = v
         case .snrDB(let snr): sigma2 = energy * ReportedSNR.noiseShare(snrDB: snr) / entries
         case .estimated:
-            if configuration.globalMeasure != .angleDelay {
-                s.match.h.withUnsafeBufferPointer { hb in
-                    s.q1.withUnsafeMutableBufferPointer { q in
-                        s.noiseEstimate = transform.image(
-                            of: hb.baseAddress!, into: q.baseAddress!, workspace: &s.workspace)
-                    }
+            let estimate =
+                s.noiseEstimate
+                ?? s.match.h.withUnsafeBufferPointer {
+                    transform.noiseVariance(of: $0.baseAddress!, workspace: &s.workspace)
                 }
-            }
-            // A report claiming more noise than twice the frame's own (high-reading) estimate is not believed.
+            s.noiseEstimate = estimate
+            // A report claiming more noise than twice the frame's own estimate (which, if anything, reads high) is
+            // not believed.
             if reportedSNRApplies, let snr = s.reportedSNRdB {
                 let reported = energy * ReportedSNR.noiseShare(snrDB: snr) / entries
-                sigma2 = min(reported, 2 * s.noiseEstimate)
-                source = reported <= 2 * s.noiseEstimate ? .reported : .reportCapped
+                sigma2 = min(reported, 2 * estimate)
+                source = reported <= 2 * estimate ? .reported : .reportCapped
             } else {
-                sigma2 = s.noiseEstimate
+                sigma2 = estimate
                 source = .estimated
             }
         }
@@ -363,21 +366,28 @@ extension Localizer {
         // (N − dof/2)σ² + M, variance (N − dof/2)σ⁴ + 2σ²M (the second term: the noise's cross term with the model
         // error); flagged beyond `grossErrorSigmas` standard deviations. With M = 0 this is the noise-only test,
         // noiseRatio > 1 + grossErrorSigmas·√(2/(2N − dof)).
-        var modelNMSE: Double? = nil, allowed = 0.0, untrusted = false
+        var modelNMSE: Double? = nil, allowed = 0.0, widenAllowed = 0.0, untrusted = false
         if configuration.modelQuality, let q = quality, position.x.isFinite, position.y.isFinite, position.z.isFinite {
             let local = q.local(at: position)
             modelNMSE = local.nmse
             allowed =
                 ModelQualityMap.quantile(
                     nmse: local.nmse, logSpread: local.logSpread, sigmas: configuration.modelErrorSigmas) * energy
+            widenAllowed =
+                ModelQualityMap.quantile(
+                    nmse: local.nmse, logSpread: local.logSpread, sigmas: configuration.widenedModelErrorSigmas)
+                * energy
             untrusted = local.ambiguity > configuration.untrustedAmbiguity
         }
         let noiseVariance = max(entries - dof / 2, 0.5) * sigma2 * sigma2
-        let costThreshold =
-            expected + allowed + configuration.grossErrorSigmas * (noiseVariance + 2 * sigma2 * allowed).squareRoot()
+        func threshold(allowing m: Double) -> Double {
+            expected + m + configuration.grossErrorSigmas * (noiseVariance + 2 * sigma2 * m).squareRoot()
+        }
+        let costThreshold = threshold(allowing: allowed)
+        let widenThreshold = threshold(allowing: widenAllowed)
         return NoiseTest(
             sigma2: sigma2, expected: expected, noiseVariance: noiseVariance, source: source, modelNMSE: modelNMSE,
-            allowed: allowed, untrusted: untrusted, costThreshold: costThreshold,
+            allowed: allowed, untrusted: untrusted, costThreshold: costThreshold, widenThreshold: widenThreshold,
             residualDegrees: max((2 * entries - dof) / 2, 0.5))
     }
 }

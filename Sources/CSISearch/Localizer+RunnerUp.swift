@@ -15,7 +15,7 @@ import CSIChannel
 /// m < 2k²σ² + 4ρ²·max(C(x) − E[noise], 0). (Adding the two bounds linearly instead flags a third of the good
 /// fixes at 5 dB SNR, where the cost's own noise fluctuation passes for model error.) σ² is never taken above what
 /// the fix's own residual allows, C(x)/(N − dof/2): a frame the fix explains to 10⁻¹⁶ has no noise to speak of,
-/// whatever a small array's angle–delay estimate reads into its leakage.
+/// whatever a small array's windowed angle–delay estimate reads into its paths' main lobes.
 extension Localizer {
     /// The end point of a refinement, kept for the runner-up test (at most `LocalizerScratch.minimaCapacity`;
     /// beyond that a new minimum replaces the costliest kept one when it is cheaper). Costs that are not finite are

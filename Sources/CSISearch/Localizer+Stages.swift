@@ -10,8 +10,7 @@ extension Localizer {
         case .angleDelay:
             h.withUnsafeBufferPointer { hb in
                 s.q1.withUnsafeMutableBufferPointer { q in
-                    s.noiseEstimate = transform.image(
-                        of: hb.baseAddress!, into: q.baseAddress!, workspace: &s.workspace)
+                    transform.image(of: hb.baseAddress!, into: q.baseAddress!, workspace: &s.workspace)
                 }
             }
         case .phaseSensitive, .phaseInsensitive:

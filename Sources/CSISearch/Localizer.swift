@@ -43,9 +43,9 @@ public struct Localizer: Sendable {
     /// for the model's error there (docs/localization.md, "Uncertainty and status").
     public let quality: ModelQualityMap?
     /// Whether a frame's reported SNR sets its noise level (`LocalizerConfiguration.reportedSNR`): only where the
-    /// model's error is known — an oracle, or a model whose quality map the status uses (`modelQuality`). Else the residual
-    /// of a correct fix holds an unknown model error, which the frame's own estimate partly counts as noise while
-    /// the reported SNR would flag nearly every fix.
+    /// model's error is known — an oracle, or a model whose quality map the status uses (`modelQuality`). Else the
+    /// residual of a correct fix holds an unknown model error, and the frame's own estimate (which counts whatever
+    /// of that error fills its median bins as noise) is the more lenient of the two.
     let reportedSNRApplies: Bool
     /// The smallest mismatch of the model's spurious circle minima per cell, when the circles are adaptive
     /// (`adaptiveCircles`): the circle stage then runs only on frames where it could change the fix.
@@ -255,8 +255,9 @@ public struct LocalizerScratch {
     var value: [Double], jacobian: [Double]
     /// The measured channel converted to Float64 (complex64 entry points).
     var input: [Double]
-    /// Per-entry noise variance estimated by the last angle–delay transform of the measured channel.
-    var noiseEstimate: Double = 0
+    /// Per-entry noise variance estimated from the measured channel (`AngleDelayTransform.noiseVariance`), once
+    /// per frame when a test first needs it; nil until then.
+    var noiseEstimate: Double? = nil
     /// The SNR the current frame reports, dB, when it is plausible (`ReportedSNR.plausible`).
     var reportedSNRdB: Double? = nil
     /// The span stage's per-node work: the Gram matrix of its K channels, its Cholesky factor,

@@ -146,6 +146,9 @@ extension LocalizerConfiguration {
         guard modelErrorSigmas <= 10 else {
             throw fail("modelErrorSigmas", "must be in 0...10, got \(modelErrorSigmas)")
         }
+        guard widenedModelErrorSigmas.isFinite, (-10...10).contains(widenedModelErrorSigmas) else {
+            throw fail("widenedModelErrorSigmas", "must be in -10...10, got \(widenedModelErrorSigmas)")
+        }
         guard untrustedAmbiguity.isFinite, (0...1).contains(untrustedAmbiguity) else {
             throw fail("untrustedAmbiguity", "must be in 0...1, got \(untrustedAmbiguity)")
         }

@@ -152,7 +152,8 @@ public struct LocalizerConfiguration: Sendable, Codable, Equatable {
     public var circleMapSamples: Int = 2
 
     // MARK: (f) adaptive retry
-    /// When the fix's residual is above the noise level (it would be flagged `gross-error-suspected`), search
+    /// When the fix's residual is above what a correct fix typically leaves (it is flagged
+    /// `gross-error-suspected`, or it costs more than `widenedModelErrorSigmas` allows), search
     /// again on a local grid `widenedHalfWidthFactor` times wider around the global pick, refine its
     /// `widenedCandidatesToRefine` best distinct nodes and keep the cheapest result. Costs nothing on frames
     /// that fit; catches global picks that missed the true basin (docs/localization.md). 2-D searches only (in
@@ -160,6 +161,11 @@ public struct LocalizerConfiguration: Sendable, Codable, Equatable {
     public var widenOnSuspect: Bool = true
     public var widenedHalfWidthFactor: Double = 2.5
     public var widenedCandidatesToRefine: Int = 8
+    /// (f) also runs for a fix that passes the status test but costs more than the noise plus the model's local
+    /// error at this quantile (standard deviations of its logarithm, like `modelErrorSigmas`; 0 = the median
+    /// position's error, −10 ≈ noise alone; without a quality map: noise alone). On poor models the fixes the
+    /// status lets through still hold cheaper minima nearby (docs/localization.md, "Uncertainty and status").
+    public var widenedModelErrorSigmas: Double = 0
 
     // MARK: beyond the paper
     /// Unknown nuisance parameters of measured CSI removed inside every phase-sensitive cost.
@@ -169,7 +175,8 @@ public struct LocalizerConfiguration: Sendable, Codable, Equatable {
     /// With `noiseFloor` `.estimated`: use the SNR a frame reports (the wire header's `snr_db`, a dataset's
     /// `snr_db` key) when it has one in `ReportedSNR.plausible`, σ² = ‖H‖²/(N_a N_s (10^(SNR/10) + 1)),
     /// and estimate only the others. The receiver measures its SNR on the preamble; the frame's own estimate
-    /// (2-D DFT bins) reads multipath leakage as noise (docs/localization.md, "Uncertainty and status"). Applies
+    /// (windowed 2-D DFT bins) reads the paths' main lobes as noise too, ≈ 1.4× at 20 dB (docs/localization.md,
+    /// "The noise estimate"). Applies
     /// only where the model's error is known: an oracle, or a model file with a quality map (and `modelQuality`);
     /// never above twice the frame's own estimate of σ².
     public var reportedSNR: Bool = true

@@ -65,12 +65,12 @@ import Testing
             var a = [Float](repeating: 0, count: t.featureCount), b = a
             h.withUnsafeBufferPointer { p in
                 a.withUnsafeMutableBufferPointer {
-                    _ = t.image(of: p.baseAddress!, into: $0.baseAddress!, workspace: &w)
+                    t.image(of: p.baseAddress!, into: $0.baseAddress!, workspace: &w)
                 }
             }
             shifted.withUnsafeBufferPointer { p in
                 b.withUnsafeMutableBufferPointer {
-                    _ = t.image(of: p.baseAddress!, into: $0.baseAddress!, workspace: &w)
+                    t.image(of: p.baseAddress!, into: $0.baseAddress!, workspace: &w)
                 }
             }
             return zip(a, b).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
@@ -90,7 +90,7 @@ import Testing
             var f = [Float](repeating: 0, count: t.featureCount)
             h.withUnsafeBufferPointer { p in
                 f.withUnsafeMutableBufferPointer {
-                    _ = t.image(of: p.baseAddress!, into: $0.baseAddress!, workspace: &w)
+                    t.image(of: p.baseAddress!, into: $0.baseAddress!, workspace: &w)
                 }
             }
             return f

@@ -140,4 +140,38 @@ import Testing
             #expect(fix.status == .grossErrorSuspected && fix.modelNMSE == nil)
         }
     }
+
+    /// The widened search (f) runs for a fix that passes the status but costs more than the noise plus the model
+    /// error's quantile at `widenedModelErrorSigmas`. The map is redrawn so that the poor region's error quantile is
+    /// ε/10 at 0σ and 3ε at 2σ (log-spread ln 30 / 2): correct fixes there (cost ≈ ε‖H‖²) pass the status at
+    /// `modelErrorSigmas` = 2 and are searched again at `widenedModelErrorSigmas` = 0, not at 2.
+    @Test func theWidenedSearchRunsAboveTheModelErrorsLowerQuantile() {
+        var map = Self.map()
+        let spread = log(30.0) / 2
+        for k in 0..<map.cellCount where map.center(k % map.shape[0], k / map.shape[0], 0).x > 0 {
+            map.logSpread[k] = spread
+            map.nmse[k] = Self.epsilon / 10 * exp(spread * spread / 2)
+        }
+        #expect(
+            abs(ModelQualityMap.quantile(nmse: map.nmse.max()!, logSpread: spread, sigmas: 0) - Self.epsilon / 10)
+                < 1e-12)
+        #expect(
+            abs(ModelQualityMap.quantile(nmse: map.nmse.max()!, logSpread: spread, sigmas: 2) - 3 * Self.epsilon)
+                < 1e-12)
+        let frames = Self.frames(count: 4, region: Region(x: 0.2...0.6, y: -0.6...0.6, z: 1...1), seed: 27)
+        for sigmas in [0.0, 2.0] {
+            var c = Self.configuration()
+            #expect(c.modelErrorSigmas == 2 && c.widenOnSuspect)
+            c.widenedModelErrorSigmas = sigmas
+            let localizer = Localizer(model: Self.sim, region: Self.scene.ueRegion, configuration: c, quality: map)
+            for (x, h) in frames {
+                let fix = localizer.localize(h)
+                let widened = fix.stages.contains { $0.stage == .widened }
+                #expect(SearchTestSupport.horizontalError(fix.position, x) < SearchTestSupport.wavelength / 4)
+                #expect(!fix.status.isFlagged, "truth \(x): \(fix.status), cost \(fix.cost) vs \(fix.costThreshold)")
+                #expect(widened == (sigmas == 0), "truth \(x), widenedModelErrorSigmas \(sigmas)")
+                #expect(fix.widenAdvised == (sigmas == 0))
+            }
+        }
+    }
 }
