@@ -31,7 +31,7 @@ extension AmbiguityMap {
                         Swift.min(lo.x + (Double(cell % nx) + 0.5) * cellSize, hi.x),
                         Swift.min(lo.y + (Double(cell / nx) + 0.5) * cellSize, hi.y), 0.5 * (lo.z + hi.z))
                     let f0 = l.model.channels(at: [centre])
-                    f0.withUnsafeBufferPointer { s.match.load($0) }
+                    f0.withUnsafeBufferPointer { s.load(frame: $0) }
                     let energy = s.match.energy
                     guard energy > 0, energy.isFinite, let frame = l.spanFrame(around: centre) else { continue }
                     l.loadSpanChannel(&s)

@@ -146,7 +146,7 @@ extension Localizer {
         guard let ambiguityMap else { return .infinity }
         let f = model.channels(at: [p])
         guard f.allSatisfy(\.isFinite) else { return .infinity }
-        f.withUnsafeBufferPointer { s.match.load($0) }
+        f.withUnsafeBufferPointer { s.load(frame: $0) }
         let energy = s.match.energy
         guard energy > 0, energy.isFinite else { return .infinity }
         var smallest = Double.infinity
@@ -165,7 +165,7 @@ extension Localizer {
     func spuriousCircleMismatch(at p: Point3, want: Int, wavelength: Double, _ s: inout LocalizerScratch) -> Double {
         let f = model.channels(at: [p])
         guard f.allSatisfy(\.isFinite) else { return .infinity }
-        f.withUnsafeBufferPointer { s.match.load($0) }
+        f.withUnsafeBufferPointer { s.load(frame: $0) }
         let energy = s.match.energy
         guard energy > 0, energy.isFinite else { return .infinity }
         var n = 0

@@ -29,6 +29,9 @@ public struct Fix: Sendable {
     /// the noise plus a lower quantile of the model's local error than the status allows): what triggers (f), which
     /// finds cheaper minima on poor models too.
     public var widenAdvised: Bool = false
+    /// The former name of `widenAdvised` (until 2026-12-07 the trigger was the noise-only test).
+    @available(*, deprecated, renamed: "widenAdvised")
+    public var aboveNoise: Bool { widenAdvised }
     /// The cheapest other minimum the search refined at least λ₀/2 from the fix (nil when none was; a composite
     /// model refined on its base: its polished runner-up): what the `ambiguous` test compares the fix with.
     public var runnerUp: RunnerUp? = nil
@@ -120,8 +123,9 @@ public enum SearchStage: String, Sendable, Codable, CaseIterable {
     /// (`LocalizerConfiguration.ambiguityStage`).
     case ambiguity
     case circles, refine2 = "refine-2"
-    /// Only for fixes whose cost is above the noise level: a wider local grid around the global pick,
-    /// several starts refined (`LocalizerConfiguration.widenOnSuspect`).
+    /// Only for fixes that are flagged or cost more than the noise plus the model's typical local error
+    /// (`Fix.widenAdvised`): a wider local grid around the global pick, several starts refined
+    /// (`LocalizerConfiguration.widenOnSuspect`).
     case widened
     /// Composite models refined on their base (`LocalizerConfiguration.refineWithBase`): the fix and its runner-up
     /// refined again with the full model.

@@ -9,8 +9,7 @@ extension Localizer {
         _ channel: UnsafeBufferPointer<Double>, reportedSNRdB: Double? = nil, scratch s: inout LocalizerScratch
     ) -> Fix {
         requireValuesPerChannel(channel.count)
-        s.match.load(channel)
-        s.noiseEstimate = nil
+        s.load(frame: channel)
         s.minima.removeAll(keepingCapacity: true)
         s.reportedSNRdB = ReportedSNR.accepted(reportedSNRdB)
         let clock = ContinuousClock()

@@ -329,4 +329,11 @@ public struct LocalizerScratch {
         minima = []
         minima.reserveCapacity(Self.minimaCapacity)
     }
+
+    /// Loads a new measured channel (interleaved complex, antenna-major) into `match` and forgets what was derived
+    /// from the previous one (its noise estimate).
+    mutating func load(frame channel: UnsafeBufferPointer<Double>) {
+        match.load(channel)
+        noiseEstimate = nil
+    }
 }

@@ -162,9 +162,11 @@ public struct LocalizerConfiguration: Sendable, Codable, Equatable {
     public var widenedHalfWidthFactor: Double = 2.5
     public var widenedCandidatesToRefine: Int = 8
     /// (f) also runs for a fix that passes the status test but costs more than the noise plus the model's local
-    /// error at this quantile (standard deviations of its logarithm, like `modelErrorSigmas`; 0 = the median
-    /// position's error, −10 ≈ noise alone; without a quality map: noise alone). On poor models the fixes the
-    /// status lets through still hold cheaper minima nearby (docs/localization.md, "Uncertainty and status").
+    /// error at this quantile (standard deviations of its logarithm, like `modelErrorSigmas`; 0 = the median of the
+    /// per-sample NMSE pooled in the fix's cell; −10 ≈ noise alone where the cell's log-spread is ≳ 0.5, and
+    /// `modelQuality: false` is the noise-only test exactly, for the status too; without a quality map: noise
+    /// alone). On poor models the fixes the status lets through still hold cheaper minima nearby
+    /// (docs/localization.md, "Uncertainty and status").
     public var widenedModelErrorSigmas: Double = 0
 
     // MARK: beyond the paper

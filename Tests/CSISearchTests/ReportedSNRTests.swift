@@ -58,6 +58,25 @@ import Testing
         #expect(abs(v - energy / (n * (fromDecibels(40) + 1))) <= 1e-12 * v)
     }
 
+    /// The frame's own estimate belongs to that frame: one scratch reused over frames at 30, 5 and 30 dB gives each
+    /// the estimate a fresh scratch gives it, and the estimates follow the SNR (the 5 dB frame's σ² > 10× the
+    /// others', 25 dB apart; the 30 dB frames' estimates read some of the paths' main lobes too).
+    @Test func eachFrameGetsItsOwnNoiseEstimateWhenTheScratchIsReused() {
+        let l = Self.localizer()
+        var shared = l.makeScratch()
+        var estimates: [Double] = []
+        for (snr, seed) in [(30.0, UInt64(7)), (5, 8), (30, 9)] {
+            let h = Self.frame(snrDB: snr, seed: seed)
+            let reused = h.withUnsafeBufferPointer { l.localize($0, scratch: &shared) }
+            var fresh = l.makeScratch()
+            let alone = h.withUnsafeBufferPointer { l.localize($0, scratch: &fresh) }
+            #expect(reused.noiseSource == .estimated)
+            #expect(reused.noiseVariance == alone.noiseVariance, "\(snr) dB")
+            estimates.append(reused.noiseVariance)
+        }
+        #expect(estimates[1] > 10 * estimates[0] && estimates[1] > 10 * estimates[2])
+    }
+
     /// The simulator as a trained model would present itself: not an oracle, no quality map.
     struct Trained: ChannelModel {
         let base: ChannelSimulator
