@@ -37,6 +37,15 @@ public protocol ChannelModel: Sendable {
         correlations: UnsafeMutablePointer<Double>, energies: UnsafeMutablePointer<Double>,
         scratch: UnsafeMutableBufferPointer<Double>)
 
+    /// `correlate` on every `antennaStride`-th antenna (from the first) only — for searches that merely rank
+    /// candidates: `hRe`/`hIm` hold H on the kept antennas (element (j', k) at k·n_a + j', n_a = ⌈N_a/antennaStride⌉),
+    /// the correlations and energies are sums over them. The default evaluates the channels into `scratch` (room for
+    /// `positions.count · valuesPerChannel` Doubles); stride 1 is `correlate`.
+    func correlate(
+        _ positions: UnsafeBufferPointer<Point3>, antennaStride: Int, hRe: UnsafePointer<Double>,
+        hIm: UnsafePointer<Double>, correlations: UnsafeMutablePointer<Double>,
+        energies: UnsafeMutablePointer<Double>, scratch: UnsafeMutableBufferPointer<Double>)
+
     /// H(x) for every position in Float32, subcarrier-major and split, on every `antennaStride`-th antenna and
     /// every `subcarrierStride`-th subcarrier (from the first): with n_a = ⌈N_a/antennaStride⌉ and
     /// n_s = ⌈N_s/subcarrierStride⌉, element (j, k) of the kept ones for position b is at `re[(b·n_s + k)·n_a + j]`
@@ -113,17 +122,48 @@ extension ChannelModel {
         correlations: UnsafeMutablePointer<Double>, energies: UnsafeMutablePointer<Double>,
         scratch: UnsafeMutableBufferPointer<Double>
     ) {
+        correlateByEvaluation(
+            positions, antennaStride: 1, hRe: hRe, hIm: hIm, correlations: correlations, energies: energies,
+            scratch: scratch)
+    }
+
+    /// Stride 1 is the model's `correlate` (its fused form, if it has one); else `correlateByEvaluation`.
+    public func correlate(
+        _ positions: UnsafeBufferPointer<Point3>, antennaStride: Int, hRe: UnsafePointer<Double>,
+        hIm: UnsafePointer<Double>, correlations: UnsafeMutablePointer<Double>,
+        energies: UnsafeMutablePointer<Double>, scratch: UnsafeMutableBufferPointer<Double>
+    ) {
+        if antennaStride == 1 {
+            correlate(
+                positions, hRe: hRe, hIm: hIm, correlations: correlations, energies: energies, scratch: scratch)
+        } else {
+            correlateByEvaluation(
+                positions, antennaStride: antennaStride, hRe: hRe, hIm: hIm, correlations: correlations,
+                energies: energies, scratch: scratch)
+        }
+    }
+
+    /// `correlate` on every `antennaStride`-th antenna through `evaluate` (Float64): the channels go to `scratch`,
+    /// then their kept antennas are correlated with H (given on those, subcarrier-major and split).
+    public func correlateByEvaluation(
+        _ positions: UnsafeBufferPointer<Point3>, antennaStride: Int, hRe: UnsafePointer<Double>,
+        hIm: UnsafePointer<Double>, correlations: UnsafeMutablePointer<Double>,
+        energies: UnsafeMutablePointer<Double>, scratch: UnsafeMutableBufferPointer<Double>
+    ) {
         let na = antennaCount, ns = subcarrierCount, stride = valuesPerChannel
+        precondition(antennaStride >= 1, "the antenna stride must be positive")
         precondition(scratch.count >= positions.count * stride, "scratch buffer too small")
+        let ka = (na + antennaStride - 1) / antennaStride
         evaluate(positions, into: scratch)
         for b in 0..<positions.count {
             let f = scratch.baseAddress! + b * stride, c = correlations + 2 * b * ns
             var e = 0.0
             for k in 0..<ns { c[2 * k] = 0; c[2 * k + 1] = 0 }
-            for j in 0..<na {
+            for jj in 0..<ka {
+                let j = jj * antennaStride
                 for k in 0..<ns {
                     let fr = f[2 * (j * ns + k)], fi = f[2 * (j * ns + k) + 1]
-                    let hr = hRe[k * na + j], hi = hIm[k * na + j]
+                    let hr = hRe[k * ka + jj], hi = hIm[k * ka + jj]
                     e += fr * fr + fi * fi
                     c[2 * k] += fr * hr + fi * hi; c[2 * k + 1] += fr * hi - fi * hr
                 }

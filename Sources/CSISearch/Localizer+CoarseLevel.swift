@@ -13,7 +13,8 @@ extension Localizer {
         guard antennas.count >= 16 else { return 1 }
         for j in Swift.stride(from: 0, to: antennas.count - 2, by: 2) {
             let gap = (antennas[j + 2] - antennas[j]).length
-            guard gap.isFinite, gap <= wavelength * (1 + 1e-9) else { return 1 }
+            // 10⁻⁶: arrays stored in Float32 (NPZ files) are half a wavelength apart to ~10⁻⁷.
+            guard gap.isFinite, gap <= wavelength * (1 + 1e-6) else { return 1 }
         }
         return 2
     }

@@ -32,10 +32,15 @@ extension Localizer {
     }
 
     /// Scores `s.candidates[0..<count]` (in cache-sized batches, through the model's fused `correlate`) and writes
-    /// each one's phase-sensitive cost, nuisance removed, to `s.costs`. Returns the index of the cheapest.
+    /// each one's phase-sensitive cost, nuisance removed, to `s.costs`, on every `antennaStride`-th antenna (costs
+    /// that only rank: those of the frame's kept antennas). Returns the index of the cheapest.
     @discardableResult
-    func scoreCandidates(count: Int, _ s: inout LocalizerScratch) -> Int {
+    func scoreCandidates(count: Int, antennaStride: Int = 1, _ s: inout LocalizerScratch) -> Int {
         let ns = model.subcarrierCount, batch = LocalizerScratch.batch
+        let coarse = antennaStride > 1
+        if coarse { s.loadCoarse(stride: antennaStride) }
+        // The frame as the costs see it: all antennas, or the kept ones.
+        let hRe = coarse ? s.coarseMatch.hRe : s.match.hRe, hIm = coarse ? s.coarseMatch.hIm : s.match.hIm
         var best = 0, bestCost = Double.infinity
         var start = 0
         while start < count {
@@ -44,11 +49,11 @@ extension Localizer {
                 s.values.withUnsafeMutableBufferPointer { v in
                     s.correlations.withUnsafeMutableBufferPointer { c in
                         s.energies.withUnsafeMutableBufferPointer { e in
-                            s.match.hRe.withUnsafeBufferPointer { hr in
-                                s.match.hIm.withUnsafeBufferPointer { hi in
+                            hRe.withUnsafeBufferPointer { hr in
+                                hIm.withUnsafeBufferPointer { hi in
                                     scorer.correlate(
-                                        UnsafeBufferPointer(rebasing: p[start..<(start + n)]), hRe: hr.baseAddress!,
-                                        hIm: hi.baseAddress!,
+                                        UnsafeBufferPointer(rebasing: p[start..<(start + n)]),
+                                        antennaStride: antennaStride, hRe: hr.baseAddress!, hIm: hi.baseAddress!,
                                         correlations: c.baseAddress!, energies: e.baseAddress!, scratch: v)
                                 }
                             }
@@ -57,8 +62,10 @@ extension Localizer {
                 }
             }
             for b in 0..<n {
-                let c = s.correlations.withUnsafeBufferPointer {
-                    s.match.cost(correlations: $0.baseAddress! + 2 * b * ns, modelEnergy: s.energies[b]).cost
+                let c = s.correlations.withUnsafeBufferPointer { c in
+                    coarse
+                        ? s.coarseMatch.cost(correlations: c.baseAddress! + 2 * b * ns, modelEnergy: s.energies[b]).cost
+                        : s.match.cost(correlations: c.baseAddress! + 2 * b * ns, modelEnergy: s.energies[b]).cost
                 }
                 s.costs[start + b] = c
                 if c < bestCost { bestCost = c; best = start + b }
@@ -81,7 +88,7 @@ extension Localizer {
             if region.contains(p, margin: wavelength / 2) { s.candidates[n] = p; n += 1 }
         }
         if n == 0 { s.candidates[0] = center; n = 1 }
-        scoreCandidates(count: n, &s)
+        scoreCandidates(count: n, antennaStride: widened ? 1 : localAntennaStride, &s)
         let want = widened ? configuration.widenedCandidatesToRefine : max(1, configuration.localCandidatesToRefine)
         return (distinctBest(count: n, want: want, &s), n)
     }

@@ -27,6 +27,9 @@ public struct Localizer: Sendable {
     let reference: Double
     let transform: AngleDelayTransform
     let localOffsets: [Point3]
+    /// The local grid's costs are on every n-th antenna (`LocalizerConfiguration.localCoarseAntennaStride`): 1 when
+    /// they are the fix's cost (no refinement follows) or the array is too small.
+    let localAntennaStride: Int
     let circleOffsets: [Point3]
     let widenedOffsets: [Point3]
     /// The axis of the model's antennas when they are collinear and the search is 3-D (the arc stage), else nil.
@@ -151,6 +154,12 @@ public struct Localizer: Sendable {
                 verticalHalfWidth: configuration.localVerticalHalfWidth ?? configuration.globalSpacing,
                 step: configuration.localStepWavelengths * wavelength,
                 dimension: region.dimension)
+        localAntennaStride =
+            configuration.refinement == .none
+            ? 1
+            : Self.coarseAntennaStride(
+                configured: configuration.localCoarseAntennaStride, antennas: model.antennaPositions,
+                wavelength: wavelength)
         circleOffsets = configuration.circles ? Self.circleOffsets(configuration, wavelength: wavelength) : []
         widenedOffsets =
             configuration.widenOnSuspect && region.dimension == 2
@@ -255,6 +264,11 @@ public struct LocalizerScratch {
     var value: [Double], jacobian: [Double]
     /// The measured channel converted to Float64 (complex64 entry points).
     var input: [Double]
+    /// The measured channel on the local grid's antennas (`Localizer.localAntennaStride`), loaded when the stage
+    /// first runs on a frame (`coarseLoaded`), and its antenna-major interleaved copy being built.
+    var coarseMatch: NuisanceMatch
+    var coarseLoaded = false
+    var coarseChannel: [Double]
     /// Per-entry noise variance estimated from the measured channel (`AngleDelayTransform.noiseVariance`), once
     /// per frame when a test first needs it; nil until then.
     var noiseEstimate: Double? = nil
@@ -293,6 +307,11 @@ public struct LocalizerScratch {
         match = NuisanceMatch(
             frequencies: m.frequencies, antennas: m.antennaCount, reference: l.reference,
             nuisance: l.configuration.nuisance)
+        let coarseAntennas = (m.antennaCount + l.localAntennaStride - 1) / l.localAntennaStride
+        coarseMatch = NuisanceMatch(
+            frequencies: m.frequencies, antennas: coarseAntennas, reference: l.reference,
+            nuisance: l.configuration.nuisance)
+        coarseChannel = .init(repeating: 0, count: 2 * coarseAntennas * m.subcarrierCount)
         workspace = AngleDelayTransform.Workspace(l.transform)
         q1 = .init(repeating: 0, count: max(l.transform.featureCount, l.dictionary.featureCount, stride)); q2 = q1
         let spanPoints = l.spanLattice == nil ? 0 : Self.spanPoints(entries: m.antennaCount * m.subcarrierCount)
@@ -335,5 +354,19 @@ public struct LocalizerScratch {
     mutating func load(frame channel: UnsafeBufferPointer<Double>) {
         match.load(channel)
         noiseEstimate = nil
+        coarseLoaded = false
+    }
+
+    /// Loads every `stride`-th antenna of the current frame into `coarseMatch` (once per frame).
+    mutating func loadCoarse(stride: Int) {
+        guard !coarseLoaded else { return }
+        let ns = match.ns, row = 2 * ns
+        let kept = coarseMatch.na
+        for jj in 0..<kept {
+            let j = jj * stride
+            for i in 0..<row { coarseChannel[jj * row + i] = match.h[j * row + i] }
+        }
+        coarseChannel.withUnsafeBufferPointer { coarseMatch.load($0) }
+        coarseLoaded = true
     }
 }

@@ -84,20 +84,29 @@ import Testing
     }
 
     /// The fused Float32 scorer returns the correlations and energies of the Float64 channels to Float32
-    /// rounding, and so ranks candidates like the exact cost.
+    /// rounding, and so ranks candidates like the exact cost — on all antennas and on every 2nd or 3rd (H given on
+    /// those, `correlate(_:antennaStride:…)`).
     @Test(arguments: [
-        (ArrayPhaseModel.spherical, 7, 0), (.planeWave, 7, 0), (.spherical, 11, 1), (.spherical, 17, 2),
-        (.planeWave, 17, 2),
+        (ArrayPhaseModel.spherical, 7, 0, 1), (.planeWave, 7, 0, 2), (.spherical, 11, 1, 1), (.spherical, 17, 2, 1),
+        (.planeWave, 17, 2, 1), (.spherical, 17, 2, 2), (.spherical, 16, 1, 3),
     ])
-    func fusedScoringMatchesTheChannels(_ phase: ArrayPhaseModel, _ antennas: Int, _ extraSources: Int) {
+    func fusedScoringMatchesTheChannels(
+        _ phase: ArrayPhaseModel, _ antennas: Int, _ extraSources: Int, _ antennaStride: Int
+    ) {
         let m = Self.model(phase, gainMap: true, antennas: antennas, extraSources: extraSources)
-        let na = m.antennaCount, ns = m.subcarrierCount
+        let ns = m.subcarrierCount
+        let kept = Array(stride(from: 0, to: m.antennaCount, by: antennaStride)), na = kept.count
         var rng = SeededGenerator(seed: 3)
         let truth = Point3(0.11, 0.19, 1.0)
-        let h = m.channels(at: [truth])
+        let full = m.channels(at: [truth])
+        // H on the kept antennas: antenna-major interleaved, and subcarrier-major split for the scorer.
+        var h = [Double](repeating: 0, count: 2 * na * ns)
         var hRe = [Double](repeating: 0, count: na * ns), hIm = hRe
-        for j in 0..<na {
-            for k in 0..<ns { hRe[k * na + j] = h[2 * (j * ns + k)]; hIm[k * na + j] = h[2 * (j * ns + k) + 1] }
+        for (jj, j) in kept.enumerated() {
+            for k in 0..<ns {
+                h[2 * (jj * ns + k)] = full[2 * (j * ns + k)]; h[2 * (jj * ns + k) + 1] = full[2 * (j * ns + k) + 1]
+                hRe[k * na + jj] = h[2 * (jj * ns + k)]; hIm[k * na + jj] = h[2 * (jj * ns + k) + 1]
+            }
         }
         let positions = (0..<37).map { _ in truth + Point3(rng.nextUnit() - 0.5, rng.nextUnit() - 0.5, 0) * 0.1 }
         var c = [Double](repeating: 0, count: positions.count * 2 * ns),
@@ -109,21 +118,35 @@ import Testing
                     c.withUnsafeMutableBufferPointer { cb in
                         e.withUnsafeMutableBufferPointer { eb in
                             scratch.withUnsafeMutableBufferPointer { sb in
-                                m.correlate(
-                                    p, hRe: hr.baseAddress!, hIm: hi.baseAddress!, correlations: cb.baseAddress!,
-                                    energies: eb.baseAddress!, scratch: sb)
+                                if antennaStride == 1 {
+                                    m.correlate(
+                                        p, hRe: hr.baseAddress!, hIm: hi.baseAddress!, correlations: cb.baseAddress!,
+                                        energies: eb.baseAddress!, scratch: sb)
+                                } else {
+                                    m.correlate(
+                                        p, antennaStride: antennaStride, hRe: hr.baseAddress!, hIm: hi.baseAddress!,
+                                        correlations: cb.baseAddress!, energies: eb.baseAddress!, scratch: sb)
+                                }
                             }
                         }
                     }
                 }
             }
         }
-        let f = m.channels(at: positions)
+        // The channels on the kept antennas, in the same layout as `h`.
+        let all = m.channels(at: positions), per = 2 * m.antennaCount * ns
+        var f = [Double](repeating: 0, count: positions.count * 2 * na * ns)
+        for b in positions.indices {
+            for (jj, j) in kept.enumerated() {
+                for i in 0..<(2 * ns) { f[b * 2 * na * ns + 2 * jj * ns + i] = all[b * per + 2 * j * ns + i] }
+            }
+        }
+        let valuesPerChannel = 2 * na * ns
         let hEnergy = h.reduce(0) { $0 + $1 * $1 }
         var exactCosts: [Double] = [], fusedCosts: [Double] = []
         for b in positions.indices {
             var energy = 0.0, re = 0.0
-            for i in 0..<m.valuesPerChannel { energy += f[b * m.valuesPerChannel + i] * f[b * m.valuesPerChannel + i] }
+            for i in 0..<valuesPerChannel { energy += f[b * valuesPerChannel + i] * f[b * valuesPerChannel + i] }
             for k in 0..<ns {
                 var cr = 0.0, ci = 0.0
                 for j in 0..<na {

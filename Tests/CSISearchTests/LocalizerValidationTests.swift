@@ -103,6 +103,8 @@ import Testing
         #expect(key { $0.arcSpanRefinedNodes = 1000 } == "arcSpanRefinedNodes")
         #expect(key { $0.arcSpanCandidates = 0 } == "arcSpanCandidates")
         #expect(key { $0.arcSpanCoarseAntennaStride = -1 } == "arcSpanCoarseAntennaStride")
+        #expect(key { $0.localCoarseAntennaStride = -1 } == "localCoarseAntennaStride")
+        #expect(key { $0.localCoarseAntennaStride = 65 } == "localCoarseAntennaStride")
         #expect(key { $0.arcSpanScreenIterations = -1 } == "arcSpanScreenIterations")
         #expect(key { $0.arcSpanContinuedStarts = 0 } == "arcSpanContinuedStarts")
         #expect(key { $0.arcSpanContinuedStarts = 1 << 40 } == "arcSpanContinuedStarts")

@@ -18,7 +18,9 @@ struct ViewerFixture {
         config.limits = limits
         config.area = area
         viewer = try Viewer(configuration: config)
-        try await viewer.start()
+        // The server starts on the cooperative pool, which the suite's long synchronous tests can hold for a minute
+        // on a 2-core machine (one run waited > 60 s): a generous bound, not a timing claim.
+        try await viewer.start(timeout: .seconds(180))
     }
 
     /// A walking UE's fix k: along +x at 1 m/s from (−4, 1), 10 fixes/s, with truth error 1 cm and a track.

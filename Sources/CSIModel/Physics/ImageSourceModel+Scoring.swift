@@ -25,8 +25,46 @@ extension ImageSourceModel {
             }
             return
         }
+        correlateFused(
+            positions, offsets: frame.offsets, spacing: df, hRe: hRe, hIm: hIm, correlations: correlations,
+            energies: energies)
+    }
+
+    /// The same fused form on every `antennaStride`-th antenna (`ChannelModel.correlate(_:antennaStride:…)`): the
+    /// kernel runs on the kept elements' offsets, so its work shrinks with them (eight antennas per vector).
+    /// Non-uniform subcarriers evaluate the channels in Float64.
+    public func correlate(
+        _ positions: UnsafeBufferPointer<Point3>, antennaStride: Int, hRe: UnsafePointer<Double>,
+        hIm: UnsafePointer<Double>, correlations: UnsafeMutablePointer<Double>,
+        energies: UnsafeMutablePointer<Double>, scratch: UnsafeMutableBufferPointer<Double>
+    ) {
+        precondition(antennaStride >= 1, "the antenna stride must be positive")
+        guard antennaStride > 1 else {
+            correlate(
+                positions, hRe: hRe, hIm: hIm, correlations: correlations, energies: energies, scratch: scratch)
+            return
+        }
+        guard antennaCount > 0, subcarrierCount > 0, let df = SubcarrierPlan(frequencies: frequencies).uniformSpacing
+        else {
+            correlateByEvaluation(
+                positions, antennaStride: antennaStride, hRe: hRe, hIm: hIm, correlations: correlations,
+                energies: energies, scratch: scratch)
+            return
+        }
+        correlateFused(
+            positions, offsets: Swift.stride(from: 0, to: antennaCount, by: antennaStride).map { frame.offsets[$0] },
+            spacing: df, hRe: hRe, hIm: hIm, correlations: correlations, energies: energies)
+    }
+
+    /// The fused kernel on the elements at `offsets` (all of the array's, or every n-th), H given on those.
+    private func correlateFused(
+        _ positions: UnsafeBufferPointer<Point3>, offsets: [SIMD3<Double>], spacing df: Double,
+        hRe: UnsafePointer<Double>, hIm: UnsafePointer<Double>, correlations: UnsafeMutablePointer<Double>,
+        energies: UnsafeMutablePointer<Double>
+    ) {
+        let ns = subcarrierCount
         let w = ScoringWorkspace(
-            antennas: na, subcarriers: ns, hRe: hRe, hIm: hIm, offsets: frame.offsets, sources: sources)
+            antennas: offsets.count, subcarriers: ns, hRe: hRe, hIm: hIm, offsets: offsets, sources: sources)
         for (b, x) in positions.enumerated() {
             accumulateFused(at: x, into: w, frequencies: frequencies, spacing: df)
             energies[b] = w.correlate(into: correlations + 2 * b * ns)
