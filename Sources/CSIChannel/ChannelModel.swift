@@ -68,11 +68,17 @@ public protocol ChannelModel: Sendable {
     /// base: searches may rank grid candidates and run refinements with it, then polish the fix with the full model.
     /// nil (the default) otherwise.
     var scoringBase: (any ChannelModel)? { get }
+    /// Whether `correlate(_:antennaStride:…)` costs less with fewer antennas (a fused form on the kept ones): only
+    /// then do searches choose to rank candidates on a subset by themselves. false (the default) for models whose
+    /// strided correlation evaluates every antenna anyway.
+    var correlatesFewerAntennasFaster: Bool { get }
 }
 
 extension ChannelModel {
     /// No base: the model is scored by itself.
     public var scoringBase: (any ChannelModel)? { nil }
+    /// The default strided correlation evaluates every antenna.
+    public var correlatesFewerAntennasFaster: Bool { false }
     /// Trained models are not the scene itself.
     public var isOracle: Bool { false }
     public func evaluateSplit(

@@ -55,6 +55,17 @@ public struct NuisanceMatch: Sendable {
         cRe = .init(repeating: 0, count: ns); cIm = cRe
     }
 
+    /// A matcher of the same subcarriers, reference and nuisance for `antennas` antennas (e.g. a subset of the
+    /// array's): the subcarrier tables are shared with `other`, not rebuilt (copy-on-write storage).
+    public init(sharing other: NuisanceMatch, antennas: Int) {
+        na = antennas; ns = other.ns
+        nuisance = other.nuisance; omega = other.omega; omegaStep = other.omegaStep
+        tauGrid = other.tauGrid; gridRe = other.gridRe; gridIm = other.gridIm
+        h = .init(repeating: 0, count: 2 * na * ns)
+        hRe = .init(repeating: 0, count: na * ns); hIm = hRe
+        cRe = .init(repeating: 0, count: ns); cIm = cRe
+    }
+
     /// Loads a measured channel H (interleaved complex, antenna-major, N_a·N_s pairs) for the costs that follow.
     public mutating func load(_ measured: UnsafeBufferPointer<Double>) {
         let (na, ns) = (na, ns)

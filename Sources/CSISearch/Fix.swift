@@ -137,7 +137,8 @@ public struct StageReport: Sendable {
     public var stage: SearchStage
     /// Candidates scored (grid nodes, circle points) or iterations (refinement).
     public var candidates: Int
-    /// Best position after the stage and its cost (the global stage reports its own measure's score).
+    /// Best position after the stage and its cost (the global stage reports its own measure's score; a local grid
+    /// ranked on every other antenna, `LocalizerConfiguration.localCoarseAntennaStride`, the kept antennas' cost).
     public var position: Point3
     public var cost: Double
     /// Wall time, s.

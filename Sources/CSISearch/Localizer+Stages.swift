@@ -32,15 +32,16 @@ extension Localizer {
     }
 
     /// Scores `s.candidates[0..<count]` (in cache-sized batches, through the model's fused `correlate`) and writes
-    /// each one's phase-sensitive cost, nuisance removed, to `s.costs`, on every `antennaStride`-th antenna (costs
-    /// that only rank: those of the frame's kept antennas). Returns the index of the cheapest.
+    /// each one's phase-sensitive cost, nuisance removed, to `s.costs` — with `coarse`, on the local grid's antennas
+    /// (every `localAntennaStride`-th; costs that only rank). Returns the index of the cheapest.
     @discardableResult
-    func scoreCandidates(count: Int, antennaStride: Int = 1, _ s: inout LocalizerScratch) -> Int {
+    func scoreCandidates(count: Int, coarse wanted: Bool = false, _ s: inout LocalizerScratch) -> Int {
         let ns = model.subcarrierCount, batch = LocalizerScratch.batch
-        let coarse = antennaStride > 1
+        let coarse = wanted && localAntennaStride > 1
+        let antennaStride = coarse ? localAntennaStride : 1
         if coarse { s.loadCoarse(stride: antennaStride) }
         // The frame as the costs see it: all antennas, or the kept ones.
-        let hRe = coarse ? s.coarseMatch.hRe : s.match.hRe, hIm = coarse ? s.coarseMatch.hIm : s.match.hIm
+        let hRe = coarse ? s.coarseMatch!.hRe : s.match.hRe, hIm = coarse ? s.coarseMatch!.hIm : s.match.hIm
         var best = 0, bestCost = Double.infinity
         var start = 0
         while start < count {
@@ -64,7 +65,8 @@ extension Localizer {
             for b in 0..<n {
                 let c = s.correlations.withUnsafeBufferPointer { c in
                     coarse
-                        ? s.coarseMatch.cost(correlations: c.baseAddress! + 2 * b * ns, modelEnergy: s.energies[b]).cost
+                        ? s.coarseMatch!.cost(correlations: c.baseAddress! + 2 * b * ns, modelEnergy: s.energies[b])
+                            .cost
                         : s.match.cost(correlations: c.baseAddress! + 2 * b * ns, modelEnergy: s.energies[b]).cost
                 }
                 s.costs[start + b] = c
@@ -88,7 +90,7 @@ extension Localizer {
             if region.contains(p, margin: wavelength / 2) { s.candidates[n] = p; n += 1 }
         }
         if n == 0 { s.candidates[0] = center; n = 1 }
-        scoreCandidates(count: n, antennaStride: widened ? 1 : localAntennaStride, &s)
+        scoreCandidates(count: n, coarse: !widened, &s)
         let want = widened ? configuration.widenedCandidatesToRefine : max(1, configuration.localCandidatesToRefine)
         return (distinctBest(count: n, want: want, &s), n)
     }

@@ -155,9 +155,10 @@ public struct Localizer: Sendable {
                 step: configuration.localStepWavelengths * wavelength,
                 dimension: region.dimension)
         localAntennaStride =
-            configuration.refinement == .none
+            localOffsets.isEmpty || configuration.refinement == .none || configuration.maxIterations == 0
+                || (configuration.localCoarseAntennaStride == 0 && !scorer.correlatesFewerAntennasFaster)
             ? 1
-            : Self.coarseAntennaStride(
+            : Self.localAntennaStride(
                 configured: configuration.localCoarseAntennaStride, antennas: model.antennaPositions,
                 wavelength: wavelength)
         circleOffsets = configuration.circles ? Self.circleOffsets(configuration, wavelength: wavelength) : []
@@ -264,9 +265,9 @@ public struct LocalizerScratch {
     var value: [Double], jacobian: [Double]
     /// The measured channel converted to Float64 (complex64 entry points).
     var input: [Double]
-    /// The measured channel on the local grid's antennas (`Localizer.localAntennaStride`), loaded when the stage
-    /// first runs on a frame (`coarseLoaded`), and its antenna-major interleaved copy being built.
-    var coarseMatch: NuisanceMatch
+    /// The measured channel on the local grid's antennas (`Localizer.localAntennaStride`; nil when that is 1),
+    /// loaded when the stage first runs on a frame (`coarseLoaded`), and its antenna-major interleaved copy.
+    var coarseMatch: NuisanceMatch?
     var coarseLoaded = false
     var coarseChannel: [Double]
     /// Per-entry noise variance estimated from the measured channel (`AngleDelayTransform.noiseVariance`), once
@@ -308,10 +309,9 @@ public struct LocalizerScratch {
             frequencies: m.frequencies, antennas: m.antennaCount, reference: l.reference,
             nuisance: l.configuration.nuisance)
         let coarseAntennas = (m.antennaCount + l.localAntennaStride - 1) / l.localAntennaStride
-        coarseMatch = NuisanceMatch(
-            frequencies: m.frequencies, antennas: coarseAntennas, reference: l.reference,
-            nuisance: l.configuration.nuisance)
-        coarseChannel = .init(repeating: 0, count: 2 * coarseAntennas * m.subcarrierCount)
+        coarseMatch = l.localAntennaStride > 1 ? NuisanceMatch(sharing: match, antennas: coarseAntennas) : nil
+        coarseChannel = .init(
+            repeating: 0, count: l.localAntennaStride > 1 ? 2 * coarseAntennas * m.subcarrierCount : 0)
         workspace = AngleDelayTransform.Workspace(l.transform)
         q1 = .init(repeating: 0, count: max(l.transform.featureCount, l.dictionary.featureCount, stride)); q2 = q1
         let spanPoints = l.spanLattice == nil ? 0 : Self.spanPoints(entries: m.antennaCount * m.subcarrierCount)
@@ -357,16 +357,19 @@ public struct LocalizerScratch {
         coarseLoaded = false
     }
 
-    /// Loads every `stride`-th antenna of the current frame into `coarseMatch` (once per frame).
+    /// Loads every `stride`-th antenna of the current frame into `coarseMatch` (once per frame; `stride` is the
+    /// localizer's `localAntennaStride`, which sized it).
     mutating func loadCoarse(stride: Int) {
-        guard !coarseLoaded else { return }
+        guard !coarseLoaded, var coarse = coarseMatch else { return }
         let ns = match.ns, row = 2 * ns
-        let kept = coarseMatch.na
-        for jj in 0..<kept {
+        precondition((match.na + stride - 1) / stride == coarse.na, "the coarse match was sized for another stride")
+        for jj in 0..<coarse.na {
             let j = jj * stride
             for i in 0..<row { coarseChannel[jj * row + i] = match.h[j * row + i] }
         }
-        coarseChannel.withUnsafeBufferPointer { coarseMatch.load($0) }
+        coarseMatch = nil // a unique reference: `load` writes in place
+        coarseChannel.withUnsafeBufferPointer { coarse.load($0) }
+        coarseMatch = coarse
         coarseLoaded = true
     }
 }

@@ -383,11 +383,11 @@ extension LocalizerConfiguration {
         let m = max(2 * dns, 4)
         let candidates = max(localNodes, circleSamples, widenedNodes, arcSamples, spanNodes, 32) + 1
         // Per channel entry: 32 channels of scratch values (Float64 pairs), the rest of the refinement's buffers and
-        // the angle–delay workspace (its image and the noise estimate's windowed DFT);
+        // the angle–delay workspace (its image and the noise estimate's windowed DFT), the local grid's antennas;
         // with the span stage, up to `LocalizerScratch.spanPoints` channels of scratch values (2 Doubles an entry)
         // and as many Float32 channels (re and im: 1 Double an entry).
         let perElement =
-            spanNodes > 0 ? 89 + 3 * Double(LocalizerScratch.spanPoints(entries: Int(min(elements, 1e9)))) : 89
+            spanNodes > 0 ? 92 + 3 * Double(LocalizerScratch.spanPoints(entries: Int(min(elements, 1e9)))) : 92
         let scratchBytes =
             8 * (2 * m * dns + m + 3 * dns) + 48 * (dna * dna + dns * dns) + 8 * perElement * elements
             + 32 * candidates

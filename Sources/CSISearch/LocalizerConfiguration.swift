@@ -46,8 +46,10 @@ public struct LocalizerConfiguration: Sendable, Codable, Equatable {
     /// The local grid's costs on every n-th antenna (from the first): they only rank the lattice's nodes, whose
     /// best are then refined on all antennas. 0 (the default) chooses like `arcSpanCoarseAntennaStride`: 2 where
     /// every other antenna still leaves at least 8, no more than λ₀ apart (the aperture, and so the range and
-    /// curvature the nodes differ by, is kept, and no grating lobe enters the visible half-space), else 1. Without
-    /// a refinement the grid's costs are the fix's: all antennas then. docs/localization.md, "Speed".
+    /// curvature the nodes differ by, is kept; the grid spans a small angle, far inside a grating lobe's offset),
+    /// and where the model's scorer runs faster on fewer antennas (`ChannelModel.correlatesFewerAntennasFaster`),
+    /// else 1. A configured stride keeps at least 8 antennas. Without a refinement the grid's costs are the fix's:
+    /// all antennas then. docs/localization.md, "Speed".
     public var localCoarseAntennaStride: Int = 0
     /// With a composite model (`ChannelModel.scoringBase`: a hybrid's network on its image sources), rank the grid
     /// stages' candidates (local grid, arc, circles, widened grid) with the base alone: the base costs ≈ 1 % of the

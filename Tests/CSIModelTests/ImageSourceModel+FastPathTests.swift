@@ -172,6 +172,19 @@ import Testing
         }
     }
 
+    /// The fused scorer is cheaper on fewer antennas only on evenly spaced subcarriers (else the strided correlation
+    /// evaluates every antenna in Float64): what lets a search choose a coarse local grid by itself.
+    @Test func fewerAntennasAreFasterOnlyOnEvenlySpacedSubcarriers() {
+        let m = Self.model(.spherical, gainMap: false, antennas: 16)
+        #expect(m.correlatesFewerAntennasFaster)
+        var uneven = m.frequencies
+        uneven[3] += 0.3e6
+        let n = ImageSourceModel(
+            sources: m.sources, antennas: m.antennaPositions, frequencies: uneven, carrier: m.carrier,
+            phaseModel: .spherical, gainReference: Point3(0.1, -0.2, 1), scale: 2.0)
+        #expect(!n.correlatesFewerAntennasFaster)
+    }
+
     /// `evaluateSplit` (fused Float32, on every n-th antenna and subcarrier) equals the Float64 channels on the kept
     /// entries to Float32 rounding, in the documented layout; the default conversion gives the same.
     @Test(arguments: [(1, 1, 7), (2, 1, 7), (1, 3, 7), (3, 2, 7), (7, 70, 7), (1, 1, 17), (2, 3, 17)])

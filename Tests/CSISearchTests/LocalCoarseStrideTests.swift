@@ -18,29 +18,43 @@ import Testing
 
     @Test func theStrideIsChosenWhereTheArrayAllowsIt() {
         #expect(Self.sim.antennaCount == 16)
-        #expect(Self.localizer { _ in }.localAntennaStride == 2)
-        #expect(Self.localizer { $0.localCoarseAntennaStride = 1 }.localAntennaStride == 1)
-        #expect(Self.localizer { $0.localCoarseAntennaStride = 3 }.localAntennaStride == 3)
+        // The simulator's strided correlation evaluates every antenna anyway: automatic keeps them all; a
+        // configured stride is honoured.
+        #expect(!Self.sim.correlatesFewerAntennasFaster)
+        #expect(Self.localizer { _ in }.localAntennaStride == 1)
+        #expect(Self.localizer { $0.localCoarseAntennaStride = 2 }.localAntennaStride == 2)
+        // A configured stride keeps at least 8 antennas: 3 of 16 would leave 6.
+        #expect(Self.localizer { $0.localCoarseAntennaStride = 3 }.localAntennaStride == 2)
         // Without a refinement the grid's cost is the fix's: all antennas.
-        #expect(Self.localizer { $0.refinement = .none }.localAntennaStride == 1)
+        #expect(
+            Self.localizer {
+                $0.localCoarseAntennaStride = 2; $0.refinement = .none
+            }.localAntennaStride == 1)
+        #expect(
+            Self.localizer {
+                $0.localCoarseAntennaStride = 2; $0.maxIterations = 0
+            }.localAntennaStride == 1)
+        // The published variants rank on every antenna, as published.
+        #expect(SearchMethod.offgridPS.configuration(nuisance: .none).localCoarseAntennaStride == 1)
         // Eight antennas: halving would leave four.
         let small = ChannelSimulator(scene: SearchTestSupport.multipath(antennas: 8))
+        var two = LocalizerConfiguration()
+        two.localCoarseAntennaStride = 2
         #expect(
-            Localizer(model: small, region: Self.scene.ueRegion, configuration: LocalizerConfiguration(), width: 1)
-                .localAntennaStride == 1)
+            Localizer(model: small, region: Self.scene.ueRegion, configuration: two, width: 1).localAntennaStride == 1)
     }
 
     /// The coarse grid's costs are the phase-sensitive costs of the kept antennas' channels, computed here from
     /// the simulator's Float64 channels (to the fused scorer's Float32 rounding).
     @Test func coarseCostsAreTheKeptAntennasCosts() {
-        let l = Self.localizer { _ in }
+        let l = Self.localizer { $0.localCoarseAntennaStride = 2 }
         var s = l.makeScratch()
         let truth = Point3(0.13, -0.21, 1)
         let h = Self.sim.channels(at: [truth])
         h.withUnsafeBufferPointer { s.load(frame: $0) }
         let nodes = (0..<20).map { truth + Point3(0.01 * Double($0 % 5) - 0.02, 0.01 * Double($0 / 5) - 0.02, 0) }
         for (i, p) in nodes.enumerated() { s.candidates[i] = p }
-        l.scoreCandidates(count: nodes.count, antennaStride: 2, &s)
+        l.scoreCandidates(count: nodes.count, coarse: true, &s)
         let f = Self.sim.channels(at: nodes)
         let na = Self.sim.antennaCount, ns = Self.sim.subcarrierCount, per = 2 * na * ns
         let hEnergy = stride(from: 0, to: na, by: 2).reduce(0.0) { e, j in
@@ -61,7 +75,8 @@ import Testing
     /// The coarse and the full grid lead to the same fixes: on clean frames to 10⁻⁶ m (most of them on the truth —
     /// the global stage of this small test scene misses a few), at 10 dB SNR within λ₀/20 (the same basin).
     @Test func theFixesAreTheFullGrids() {
-        let coarse = Self.localizer { _ in }, full = Self.localizer { $0.localCoarseAntennaStride = 1 }
+        let coarse = Self.localizer { $0.localCoarseAntennaStride = 2 }
+        let full = Self.localizer { $0.localCoarseAntennaStride = 1 }
         var rng = SeededGenerator(seed: 41)
         var onTruth = 0
         for _ in 0..<8 {

@@ -48,6 +48,12 @@ import Testing
         for j in 9..<16 { gap[j].y += 0.2 * l } // one kept pair 1.2 λ₀ apart
         #expect(Localizer.coarseAntennaStride(configured: 0, antennas: gap, wavelength: l) == 1)
         #expect(Localizer.coarseAntennaStride(configured: 3, antennas: ula(8, spacing: l), wavelength: l) == 3)
+        // Coordinates stored in Float32 (NPZ files) are λ₀/2 apart to ~10⁻⁷: still every other antenna; a planar
+        // 4 × 4 array in row order (a kept pair √5·λ₀/2 apart) is not.
+        let rounded = ula(16, spacing: l / 2).map { Point3(Double(Float($0.x)), Double(Float($0.y * 1.0000002)), 3) }
+        #expect(Localizer.coarseAntennaStride(configured: 0, antennas: rounded, wavelength: l) == 2)
+        let planar = (0..<16).map { Point3(0, Double($0 % 4) * l / 2, 3 + Double($0 / 4) * l / 2) }
+        #expect(Localizer.coarseAntennaStride(configured: 0, antennas: planar, wavelength: l) == 1)
         // The default localizer over a 16-element half-wavelength array scores its coarse lattice on 8 antennas.
         let scene = ArrayAxisTests.scene3D(), sim = ChannelSimulator(scene: scene)
         let loc = Localizer(model: sim, region: scene.ueRegion, configuration: LocalizerConfiguration())

@@ -30,6 +30,11 @@ extension ImageSourceModel {
             energies: energies)
     }
 
+    /// The fused form runs on the kept antennas only when the subcarriers are evenly spaced.
+    public var correlatesFewerAntennasFaster: Bool {
+        antennaCount > 0 && subcarrierCount > 0 && SubcarrierPlan(frequencies: frequencies).uniformSpacing != nil
+    }
+
     /// The same fused form on every `antennaStride`-th antenna (`ChannelModel.correlate(_:antennaStride:…)`): the
     /// kernel runs on the kept elements' offsets, so its work shrinks with them (eight antennas per vector).
     /// Non-uniform subcarriers evaluate the channels in Float64.
