@@ -137,8 +137,8 @@ public struct StageReport: Sendable {
     public var stage: SearchStage
     /// Candidates scored (grid nodes, circle points) or iterations (refinement).
     public var candidates: Int
-    /// Best position after the stage and its cost (the global stage reports its own measure's score; a local grid
-    /// ranked on every other antenna, `LocalizerConfiguration.localCoarseAntennaStride`, the kept antennas' cost).
+    /// Best position after the stage and its cost (the global stage reports its own measure's score; the local grid
+    /// and circles ranked on every other antenna, `LocalizerConfiguration.rankingAntennaStride`, the kept antennas').
     public var position: Point3
     public var cost: Double
     /// Wall time, s.

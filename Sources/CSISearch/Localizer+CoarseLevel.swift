@@ -21,7 +21,7 @@ extension Localizer {
 
     /// The local grid's antenna stride: `coarseAntennaStride`, at most what still keeps 8 antennas (a configured
     /// stride too: ranking a lattice on a handful of antennas would be noise, whatever the nuisance), else 1.
-    static func localAntennaStride(configured: Int, antennas: [Point3], wavelength: Double) -> Int {
+    static func rankingAntennaStride(configured: Int, antennas: [Point3], wavelength: Double) -> Int {
         let stride = coarseAntennaStride(configured: configured, antennas: antennas, wavelength: wavelength)
         var s = stride
         while s > 1 && (antennas.count + s - 1) / s < 8 { s -= 1 }

@@ -33,12 +33,12 @@ extension Localizer {
 
     /// Scores `s.candidates[0..<count]` (in cache-sized batches, through the model's fused `correlate`) and writes
     /// each one's phase-sensitive cost, nuisance removed, to `s.costs` — with `coarse`, on the local grid's antennas
-    /// (every `localAntennaStride`-th; costs that only rank). Returns the index of the cheapest.
+    /// (every `rankingAntennaStride`-th; costs that only rank). Returns the index of the cheapest.
     @discardableResult
     func scoreCandidates(count: Int, coarse wanted: Bool = false, _ s: inout LocalizerScratch) -> Int {
         let ns = model.subcarrierCount, batch = LocalizerScratch.batch
-        let coarse = wanted && localAntennaStride > 1
-        let antennaStride = coarse ? localAntennaStride : 1
+        let coarse = wanted && rankingAntennaStride > 1
+        let antennaStride = coarse ? rankingAntennaStride : 1
         if coarse { s.loadCoarse(stride: antennaStride) }
         // The frame as the costs see it: all antennas, or the kept ones.
         let hRe = coarse ? s.coarseMatch!.hRe : s.match.hRe, hIm = coarse ? s.coarseMatch!.hIm : s.match.hIm
@@ -90,7 +90,7 @@ extension Localizer {
             if region.contains(p, margin: wavelength / 2) { s.candidates[n] = p; n += 1 }
         }
         if n == 0 { s.candidates[0] = center; n = 1 }
-        scoreCandidates(count: n, coarse: !widened, &s)
+        scoreCandidates(count: n, coarse: !widened, &s) // (f) keeps every antenna
         let want = widened ? configuration.widenedCandidatesToRefine : max(1, configuration.localCandidatesToRefine)
         return (distinctBest(count: n, want: want, &s), n)
     }
@@ -125,8 +125,14 @@ extension Localizer {
             let p = center + o
             if region.contains(p, margin: wavelength / 2) { s.candidates[n] = p; n += 1 }
         }
-        scoreCandidates(count: n, &s)
-        s.candidates[n] = center; s.costs[n] = centerCost
+        // The centre is scored with them when the costs are the coarse ones (its own cost is on all antennas).
+        if rankingAntennaStride > 1 {
+            s.candidates[n] = center
+            scoreCandidates(count: n + 1, coarse: true, &s)
+        } else {
+            scoreCandidates(count: n, &s)
+            s.candidates[n] = center; s.costs[n] = centerCost
+        }
         let picks = distinctBest(count: n + 1, want: configuration.circleCandidatesToRefine, &s)
         return (picks, n)
     }

@@ -27,9 +27,9 @@ public struct Localizer: Sendable {
     let reference: Double
     let transform: AngleDelayTransform
     let localOffsets: [Point3]
-    /// The local grid's costs are on every n-th antenna (`LocalizerConfiguration.localCoarseAntennaStride`): 1 when
-    /// they are the fix's cost (no refinement follows) or the array is too small.
-    let localAntennaStride: Int
+    /// The local grid's and the circles' costs are on every n-th antenna (`LocalizerConfiguration.rankingAntennaStride`):
+    /// 1 when they are the fix's cost (no refinement follows) or the array is too small.
+    let rankingAntennaStride: Int
     let circleOffsets: [Point3]
     let widenedOffsets: [Point3]
     /// The axis of the model's antennas when they are collinear and the search is 3-D (the arc stage), else nil.
@@ -154,14 +154,15 @@ public struct Localizer: Sendable {
                 verticalHalfWidth: configuration.localVerticalHalfWidth ?? configuration.globalSpacing,
                 step: configuration.localStepWavelengths * wavelength,
                 dimension: region.dimension)
-        localAntennaStride =
-            localOffsets.isEmpty || configuration.refinement == .none || configuration.maxIterations == 0
-                || (configuration.localCoarseAntennaStride == 0 && !scorer.correlatesFewerAntennasFaster)
-            ? 1
-            : Self.localAntennaStride(
-                configured: configuration.localCoarseAntennaStride, antennas: model.antennaPositions,
-                wavelength: wavelength)
         circleOffsets = configuration.circles ? Self.circleOffsets(configuration, wavelength: wavelength) : []
+        rankingAntennaStride =
+            (localOffsets.isEmpty && circleOffsets.isEmpty) || configuration.refinement == .none
+                || configuration.maxIterations == 0
+                || (configuration.rankingAntennaStride == 0 && !scorer.correlatesFewerAntennasFaster)
+            ? 1
+            : Self.rankingAntennaStride(
+                configured: configuration.rankingAntennaStride, antennas: model.antennaPositions,
+                wavelength: wavelength)
         widenedOffsets =
             configuration.widenOnSuspect && region.dimension == 2
             ? Self.latticeOffsets(
@@ -265,7 +266,7 @@ public struct LocalizerScratch {
     var value: [Double], jacobian: [Double]
     /// The measured channel converted to Float64 (complex64 entry points).
     var input: [Double]
-    /// The measured channel on the local grid's antennas (`Localizer.localAntennaStride`; nil when that is 1),
+    /// The measured channel on the ranking stages' antennas (`Localizer.rankingAntennaStride`; nil when that is 1),
     /// loaded when the stage first runs on a frame (`coarseLoaded`), and its antenna-major interleaved copy.
     var coarseMatch: NuisanceMatch?
     var coarseLoaded = false
@@ -308,10 +309,10 @@ public struct LocalizerScratch {
         match = NuisanceMatch(
             frequencies: m.frequencies, antennas: m.antennaCount, reference: l.reference,
             nuisance: l.configuration.nuisance)
-        let coarseAntennas = (m.antennaCount + l.localAntennaStride - 1) / l.localAntennaStride
-        coarseMatch = l.localAntennaStride > 1 ? NuisanceMatch(sharing: match, antennas: coarseAntennas) : nil
+        let coarseAntennas = (m.antennaCount + l.rankingAntennaStride - 1) / l.rankingAntennaStride
+        coarseMatch = l.rankingAntennaStride > 1 ? NuisanceMatch(sharing: match, antennas: coarseAntennas) : nil
         coarseChannel = .init(
-            repeating: 0, count: l.localAntennaStride > 1 ? 2 * coarseAntennas * m.subcarrierCount : 0)
+            repeating: 0, count: l.rankingAntennaStride > 1 ? 2 * coarseAntennas * m.subcarrierCount : 0)
         workspace = AngleDelayTransform.Workspace(l.transform)
         q1 = .init(repeating: 0, count: max(l.transform.featureCount, l.dictionary.featureCount, stride)); q2 = q1
         let spanPoints = l.spanLattice == nil ? 0 : Self.spanPoints(entries: m.antennaCount * m.subcarrierCount)
@@ -358,7 +359,7 @@ public struct LocalizerScratch {
     }
 
     /// Loads every `stride`-th antenna of the current frame into `coarseMatch` (once per frame; `stride` is the
-    /// localizer's `localAntennaStride`, which sized it).
+    /// localizer's `rankingAntennaStride`, which sized it).
     mutating func loadCoarse(stride: Int) {
         guard !coarseLoaded, var coarse = coarseMatch else { return }
         let ns = match.ns, row = 2 * ns

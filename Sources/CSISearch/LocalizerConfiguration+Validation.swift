@@ -116,7 +116,7 @@ extension LocalizerConfiguration {
         try integer(arcSpanCandidates, "arcSpanCandidates", 1...64)
         try integer(arcSpanRefinedNodes, "arcSpanRefinedNodes", 0...256)
         try integer(arcSpanCoarseAntennaStride, "arcSpanCoarseAntennaStride", 0...64)
-        try integer(localCoarseAntennaStride, "localCoarseAntennaStride", 0...64)
+        try integer(rankingAntennaStride, "rankingAntennaStride", 0...64)
         try integer(arcSpanCoarseSubcarrierStride, "arcSpanCoarseSubcarrierStride", 1...64)
         try integer(arcSpanStartsPerCandidate, "arcSpanStartsPerCandidate", 1...64)
         try integer(arcSpanScreenIterations, "arcSpanScreenIterations", 0...100_000)

@@ -43,14 +43,15 @@ public struct LocalizerConfiguration: Sendable, Codable, Equatable {
     /// 1 = as published. Without the common phase the true basin's nearest node is often not the cheapest
     /// (`SearchMethod.configuration(nuisance:)` then refines 8; docs/localization.md).
     public var localCandidatesToRefine: Int = 1
-    /// The local grid's costs on every n-th antenna (from the first): they only rank the lattice's nodes, whose
-    /// best are then refined on all antennas. 0 (the default) chooses like `arcSpanCoarseAntennaStride`: 2 where
-    /// every other antenna still leaves at least 8, no more than λ₀ apart (the aperture, and so the range and
-    /// curvature the nodes differ by, is kept; the grid spans a small angle, far inside a grating lobe's offset),
+    /// The local grid's (b) and the circles' (d) costs on every n-th antenna (from the first): they only rank their
+    /// candidates, whose best are then refined on all antennas. 0 (the default) chooses like
+    /// `arcSpanCoarseAntennaStride`: 2 where every other antenna still leaves at least 8, no more than λ₀ apart (the
+    /// aperture, and so the range and curvature the candidates differ by, is kept; both stages span a small angle
+    /// around the fix, far inside a grating lobe's offset),
     /// and where the model's scorer runs faster on fewer antennas (`ChannelModel.correlatesFewerAntennasFaster`),
-    /// else 1. A configured stride keeps at least 8 antennas. Without a refinement the grid's costs are the fix's:
-    /// all antennas then. docs/localization.md, "Speed".
-    public var localCoarseAntennaStride: Int = 0
+    /// else 1. A configured stride keeps at least 8 antennas. Without a refinement the stages' costs are the fix's:
+    /// all antennas then. The widened grid (f) keeps all. docs/localization.md, "Speed".
+    public var rankingAntennaStride: Int = 0
     /// With a composite model (`ChannelModel.scoringBase`: a hybrid's network on its image sources), rank the grid
     /// stages' candidates (local grid, arc, circles, widened grid) with the base alone: the base costs ≈ 1 % of the
     /// network per candidate, and a residual the network adds moves a candidate's cost by far less than a grid

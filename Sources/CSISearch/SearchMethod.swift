@@ -48,7 +48,7 @@ public enum SearchMethod: String, Sendable, Codable, CaseIterable {
         c.circleCandidatesToRefine = 1
         c.widenOnSuspect = false
         c.adaptiveCircles = false
-        c.localCoarseAntennaStride = 1
+        c.rankingAntennaStride = 1
         switch self {
         case .ongridPS: c.globalMeasure = .phaseSensitive; c.refinement = .none; c.circles = false
         case .ongridPI: c.globalMeasure = .phaseInsensitive; c.refinement = .none; c.circles = false
