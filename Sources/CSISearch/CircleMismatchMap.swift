@@ -174,7 +174,7 @@ extension Localizer {
             if region.contains(q, margin: wavelength / 2) { s.candidates[n] = q; n += 1 }
         }
         guard n > 0 else { return .infinity }
-        scoreCandidates(count: n, &s)
+        scoreCandidates(count: n, coarse: true, &s) // ranked as the live stage ranks them
         var smallest = Double.infinity
         for pick in distinctBest(count: n, want: want, &s) {
             let r = refine(from: pick.position, &s)

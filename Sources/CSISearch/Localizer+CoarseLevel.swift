@@ -19,8 +19,9 @@ extension Localizer {
         return 2
     }
 
-    /// The local grid's antenna stride: `coarseAntennaStride`, at most what still keeps 8 antennas (a configured
-    /// stride too: ranking a lattice on a handful of antennas would be noise, whatever the nuisance), else 1.
+    /// The ranking stages' antenna stride (local grid and circles): `coarseAntennaStride`, at most what still keeps
+    /// 8 antennas (a configured stride too: ranking candidates on a handful of antennas would be noise, whatever the
+    /// nuisance), else 1.
     static func rankingAntennaStride(configured: Int, antennas: [Point3], wavelength: Double) -> Int {
         let stride = coarseAntennaStride(configured: configured, antennas: antennas, wavelength: wavelength)
         var s = stride

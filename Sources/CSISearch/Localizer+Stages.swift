@@ -32,7 +32,7 @@ extension Localizer {
     }
 
     /// Scores `s.candidates[0..<count]` (in cache-sized batches, through the model's fused `correlate`) and writes
-    /// each one's phase-sensitive cost, nuisance removed, to `s.costs` — with `coarse`, on the local grid's antennas
+    /// each one's phase-sensitive cost, nuisance removed, to `s.costs` — with `coarse`, on the ranking antennas
     /// (every `rankingAntennaStride`-th; costs that only rank). Returns the index of the cheapest.
     @discardableResult
     func scoreCandidates(count: Int, coarse wanted: Bool = false, _ s: inout LocalizerScratch) -> Int {

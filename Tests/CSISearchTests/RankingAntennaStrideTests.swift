@@ -4,8 +4,8 @@ import Testing
 
 @testable import CSISearch
 
-/// The local grid ranked on every other antenna (`LocalizerConfiguration.rankingAntennaStride`): chosen where
-/// the array allows it, never when the grid's costs are the fix's, and the fixes are those of the full grid.
+/// The local grid and the circles ranked on every other antenna (`LocalizerConfiguration.rankingAntennaStride`):
+/// chosen where the array allows it, never when their costs are the fix's, and the fixes are those of the full ranking.
 @Suite struct RankingAntennaStrideTests {
     static let scene = SearchTestSupport.multipath()
     static let sim = ChannelSimulator(scene: scene)
@@ -25,7 +25,7 @@ import Testing
         #expect(Self.localizer { $0.rankingAntennaStride = 2 }.rankingAntennaStride == 2)
         // A configured stride keeps at least 8 antennas: 3 of 16 would leave 6.
         #expect(Self.localizer { $0.rankingAntennaStride = 3 }.rankingAntennaStride == 2)
-        // Without a refinement the grid's cost is the fix's: all antennas.
+        // Without a refinement the ranking stages' costs are the fix's: all antennas.
         #expect(
             Self.localizer {
                 $0.rankingAntennaStride = 2; $0.refinement = .none
@@ -34,6 +34,11 @@ import Testing
             Self.localizer {
                 $0.rankingAntennaStride = 2; $0.maxIterations = 0
             }.rankingAntennaStride == 1)
+        // With the local grid off, the circles still rank on the kept antennas (3-D span searches too).
+        #expect(
+            Self.localizer {
+                $0.rankingAntennaStride = 2; $0.localGrid = false
+            }.rankingAntennaStride == 2)
         // The published variants rank on every antenna, as published.
         #expect(SearchMethod.offgridPS.configuration(nuisance: .none).rankingAntennaStride == 1)
         // Eight antennas: halving would leave four.
