@@ -90,6 +90,47 @@ import Testing
         #expect(energy > 0 && (error / energy).squareRoot() < 1e-5, "relative error \((error / energy).squareRoot())")
     }
 
+    /// The Float32 Jacobian (forward pass and tangents in one pass over the weights, `RowProduct` for its few rows)
+    /// against the Float64 network's, in 2-D and 3-D (up to eight stacked rows in the complex branch).
+    @Test(arguments: [2, 3])
+    func float32JacobianMatchesFloat64(inputDimensions: Int) throws {
+        let exact = try Self.mbinr(inputDimensions: inputDimensions, learnableAtoms: true, irregularArray: true)
+        var fast = try MBINR<Float>(configuration: exact.configuration, seed: 3)
+        fast.parameters.values = exact.parameters.values.map { Float($0) }
+        for x in S.positions(4, seed: 12, threeD: inputDimensions == 3) {
+            let (v, j) = exact.predictWithJacobian(at: x)
+            let (fv, fj) = fast.predictWithJacobian(at: x)
+            func relativeError(_ a: [Double], _ b: [Float]) -> Double {
+                var error = 0.0, energy = 0.0
+                for i in a.indices { error += (a[i] - Double(b[i])) * (a[i] - Double(b[i])); energy += a[i] * a[i] }
+                return energy > 0 ? (error / energy).squareRoot() : .infinity
+            }
+            #expect(relativeError(v, fv) < 1e-5)
+            #expect(relativeError(j, fj) < 1e-4)
+            // The value of the fused pass is the plain forward pass's, to the bit.
+            #expect(fv == fast.predict([x]))
+        }
+    }
+
+    /// The output tangents from the fused pass's branch tangents equal those of a second pass over the weights
+    /// (`branchTangents`), to the bit: both multiply each row in the same order.
+    @Test func fusedBranchTangentsMatchASecondPass() throws {
+        let exact = try Self.mbinr(inputDimensions: 3, learnableAtoms: true, irregularArray: true)
+        var fast = try MBINR<Float>(configuration: exact.configuration, seed: 3)
+        fast.parameters.values = exact.parameters.values.map { Float($0) }
+        let x = S.positions(1, seed: 13, threeD: true)
+        x.withUnsafeBufferPointer { p in
+            let fused = fast.forward(p, head: fast.head, tangents: true)
+            let plain = fast.forward(p, head: fast.head)
+            #expect(plain.tangents == nil)
+            let a = fast.outputTangents(fused, positions: p, head: fast.head)
+            let b = fast.outputTangents(plain, positions: p, head: fast.head)
+            #expect(a.re == b.re && a.im == b.im)
+            #expect(fused.tangents != nil)
+            #expect(plain.hRe == fused.hRe && plain.hIm == fused.hIm)
+        }
+    }
+
     /// Extrapolation API at the training antennas and subcarriers reproduces the ordinary output.
     @Test func extrapolationAtTrainingGeometryIsIdentity() throws {
         let net = try Self.mbinr(learnableAtoms: false)

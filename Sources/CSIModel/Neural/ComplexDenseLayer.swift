@@ -34,10 +34,22 @@ struct ComplexDenseLayer: Sendable {
         _ p: UnsafePointer<T>, inputRe xr: UnsafePointer<T>, inputIm xi: UnsafePointer<T>?, batch: Int,
         outputRe yr: UnsafeMutablePointer<T>, outputIm yi: UnsafeMutablePointer<T>
     ) {
-        for r in 0..<batch {
-            for o in 0..<outputs { yr[r * outputs + o] = p[biasRe + o]; yi[r * outputs + o] = p[biasIm + o] }
+        apply(p, inputRe: xr, inputIm: xi, rows: batch, biasRows: batch, outputRe: yr, outputIm: yi)
+    }
+
+    /// Y = X Wᵀ, plus b on the first `biasRows` rows: forward rows stacked above tangent rows share one pass over
+    /// the weights.
+    func apply<T: NeuralScalar>(
+        _ p: UnsafePointer<T>, inputRe xr: UnsafePointer<T>, inputIm xi: UnsafePointer<T>?, rows: Int, biasRows: Int,
+        outputRe yr: UnsafeMutablePointer<T>, outputIm yi: UnsafeMutablePointer<T>
+    ) {
+        for r in 0..<rows {
+            for o in 0..<outputs {
+                yr[r * outputs + o] = r < biasRows ? p[biasRe + o] : 0
+                yi[r * outputs + o] = r < biasRows ? p[biasIm + o] : 0
+            }
         }
-        linear(p, xr, realInput ? nil : xi, batch, yr, yi, beta: 1)
+        linear(p, xr, realInput ? nil : xi, rows, yr, yi, beta: 1)
     }
 
     /// Y = X Wᵀ (+ beta·Y), no bias: shared by the forward and the forward-mode tangent.
@@ -46,6 +58,11 @@ struct ComplexDenseLayer: Sendable {
         _ yr: UnsafeMutablePointer<T>, _ yi: UnsafeMutablePointer<T>, beta: T
     ) {
         let n = inputs, m = outputs
+        let stacked = xi == nil ? rows : 2 * rows
+        if T.self == Float.self, stacked <= RowProduct.groupRows {
+            rowProducts(p, xr, xi, rows, yr, yi, beta: beta)
+            return
+        }
         T.gemm(
             transA: false, transB: true, m: rows, n: m, k: n, alpha: 1, a: xr, lda: n, b: p + weightRe, ldb: n,
             beta: beta, c: yr, ldc: m)
@@ -59,6 +76,33 @@ struct ComplexDenseLayer: Sendable {
             T.gemm(
                 transA: false, transB: true, m: rows, n: m, k: n, alpha: 1, a: xi, lda: n, b: p + weightRe, ldb: n,
                 beta: 1, c: yi, ldc: m)
+        }
+    }
+
+    /// `linear` for few Float32 rows: X_r and X_i stacked, one `RowProduct` pass over each of W_r and W_i (the
+    /// four-GEMM form reads each twice), P = [X_r; X_i] W_rᵀ and Q = [X_r; X_i] W_iᵀ, then
+    /// Y_r = P_r − Q_i, Y_i = Q_r + P_i.
+    private func rowProducts<T: NeuralScalar>(
+        _ p: UnsafePointer<T>, _ xr: UnsafePointer<T>, _ xi: UnsafePointer<T>?, _ rows: Int,
+        _ yr: UnsafeMutablePointer<T>, _ yi: UnsafeMutablePointer<T>, beta: T
+    ) {
+        let n = inputs, m = outputs, stacked = xi == nil ? rows : 2 * rows
+        func floats(_ q: UnsafePointer<T>) -> UnsafePointer<Float> {
+            UnsafeRawPointer(q).assumingMemoryBound(to: Float.self)
+        }
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: stacked * (n + 2 * m)) { buffer in
+            let x = buffer.baseAddress!, pr = x + stacked * n, qi = pr + stacked * m
+            x.update(from: floats(xr), count: rows * n)
+            if let xi { (x + rows * n).update(from: floats(xi), count: rows * n) }
+            RowProduct.multiply(rows: stacked, inputs: n, outputs: m, x: x, weights: floats(p + weightRe), into: pr)
+            RowProduct.multiply(rows: stacked, inputs: n, outputs: m, x: x, weights: floats(p + weightIm), into: qi)
+            let imaginary = xi != nil
+            for e in 0..<(rows * m) {
+                let re = T(pr[e] - (imaginary ? qi[rows * m + e] : 0))
+                let im = T(qi[e] + (imaginary ? pr[rows * m + e] : 0))
+                yr[e] = beta == 0 ? re : beta * yr[e] + re
+                yi[e] = beta == 0 ? im : beta * yi[e] + im
+            }
         }
     }
 

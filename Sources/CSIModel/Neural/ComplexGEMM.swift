@@ -27,28 +27,3 @@ func complexGEMM<T: NeuralScalar>(
         transA: transA, transB: transB, m: m, n: n, k: k, alpha: sA, a: aIm, lda: lda, b: bRe, ldb: ldb, beta: 1,
         c: cIm, ldc: ldc)
 }
-
-/// e^{jθ_j} for the quadratic phase θ_0 = first, θ_{j+1} − θ_j = step + j·stepChange, j < count, by rotation
-/// (three sin/cos pairs for the whole row); written with stride `stride` into re/im. Accurate to ~count²·ε,
-/// far below what training resolves at the array sizes used (N ≤ 64).
-@inline(__always)
-func rotatedPhasors<T: NeuralScalar>(
-    first: T, step: T, stepChange: T, count: Int, re: UnsafeMutablePointer<T>,
-    im: UnsafeMutablePointer<T>, stride: Int
-) {
-    var cr = T.cos(first), ci = T.sin(first)
-    var sr = T.cos(step), si = T.sin(step)
-    let dr = T.cos(stepChange), di = T.sin(stepChange)
-    let quadratic = stepChange != 0
-    for j in 0..<count {
-        re[j * stride] = cr; im[j * stride] = ci
-        let nr = cr * sr - ci * si
-        ci = cr * si + ci * sr
-        cr = nr
-        if quadratic {
-            let ns = sr * dr - si * di
-            si = sr * di + si * dr
-            sr = ns
-        }
-    }
-}

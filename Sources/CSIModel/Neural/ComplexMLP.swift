@@ -43,6 +43,41 @@ struct ComplexMLP: Sendable {
         return acts
     }
 
+    /// `forward` and `tangent` in one pass over the weights: each layer multiplies the forward rows and the
+    /// `directions` tangent blocks stacked below them (batch·(1 + directions) rows) at once. Same values as the
+    /// two passes; returns the activations (as `forward`) and the stacked output tangents (as `tangent`).
+    func forwardWithTangents<T: NeuralScalar>(
+        _ p: UnsafePointer<T>, input: [T], tangentInput: [T], directions: Int, batch: Int
+    ) -> (activations: [Activation<T>], tangent: Activation<T>) {
+        var acts = [Activation(re: input, im: [])]
+        var x = Activation<T>(re: input + tangentInput, im: [])
+        for (l, layer) in layers.enumerated() {
+            let n = batch * layer.outputs, count = (1 + directions) * n
+            var yr = [T](unsafeUninitializedCapacity: count) { _, c in c = count }, yi = yr
+            x.im.withUnsafeBufferPointer { xi in
+                x.re.withUnsafeBufferPointer { xr in
+                    yr.withUnsafeMutableBufferPointer { r in
+                        yi.withUnsafeMutableBufferPointer { i in
+                            layer.apply(
+                                p, inputRe: xr.baseAddress!, inputIm: xi.baseAddress, rows: batch * (1 + directions),
+                                biasRows: batch, outputRe: r.baseAddress!, outputIm: i.baseAddress!)
+                            if l < layers.count - 1 {
+                                for e in 0..<n {
+                                    if r[e] <= 0 { r[e] = 0; for d in 0..<directions { r[(d + 1) * n + e] = 0 } }
+                                    if i[e] <= 0 { i[e] = 0; for d in 0..<directions { i[(d + 1) * n + e] = 0 } }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            acts.append(Activation(re: Array(yr[0..<n]), im: Array(yi[0..<n])))
+            x = Activation(re: yr, im: yi)
+        }
+        let n = batch * outputs
+        return (acts, Activation(re: Array(x.re[n...]), im: Array(x.im[n...])))
+    }
+
     /// Backpropagates G = ∂L/∂z (real, imaginary parts); accumulates parameter gradients and returns ∂L/∂input.
     func backward<T: NeuralScalar>(
         _ p: UnsafePointer<T>, activations acts: [Activation<T>], gradRe: [T], gradIm: [T],

@@ -27,9 +27,27 @@ struct DenseLayer: Sendable {
     func forward<T: NeuralScalar>(
         _ p: UnsafePointer<T>, input x: UnsafePointer<T>, batch: Int, output y: UnsafeMutablePointer<T>
     ) {
-        for r in 0..<batch { for o in 0..<outputs { y[r * outputs + o] = p[bias + o] } }
+        apply(p, input: x, rows: batch, biasRows: batch, output: y)
+    }
+
+    /// Y(rows × outputs) = X Wᵀ, plus b on the first `biasRows` rows: forward rows stacked above tangent rows
+    /// share one pass over W. Few Float32 rows go through `RowProduct` (W read once, never packed), the rest
+    /// through GEMM.
+    func apply<T: NeuralScalar>(
+        _ p: UnsafePointer<T>, input x: UnsafePointer<T>, rows: Int, biasRows: Int, output y: UnsafeMutablePointer<T>
+    ) {
+        if T.self == Float.self, rows <= RowProduct.groupRows {
+            RowProduct.multiply(
+                rows: rows, inputs: inputs, outputs: outputs,
+                x: UnsafeRawPointer(x).assumingMemoryBound(to: Float.self),
+                weights: UnsafeRawPointer(p + weight).assumingMemoryBound(to: Float.self),
+                into: UnsafeMutableRawPointer(y).assumingMemoryBound(to: Float.self))
+            for r in 0..<biasRows { for o in 0..<outputs { y[r * outputs + o] += p[bias + o] } }
+            return
+        }
+        for r in 0..<rows { for o in 0..<outputs { y[r * outputs + o] = r < biasRows ? p[bias + o] : 0 } }
         T.gemm(
-            transA: false, transB: true, m: batch, n: outputs, k: inputs, alpha: 1, a: x, lda: inputs,
+            transA: false, transB: true, m: rows, n: outputs, k: inputs, alpha: 1, a: x, lda: inputs,
             b: p + weight, ldb: inputs, beta: 1, c: y, ldc: outputs)
     }
 
@@ -53,8 +71,6 @@ struct DenseLayer: Sendable {
     func tangent<T: NeuralScalar>(
         _ p: UnsafePointer<T>, input t: UnsafePointer<T>, rows: Int, output out: UnsafeMutablePointer<T>
     ) {
-        T.gemm(
-            transA: false, transB: true, m: rows, n: outputs, k: inputs, alpha: 1, a: t, lda: inputs,
-            b: p + weight, ldb: inputs, beta: 0, c: out, ldc: outputs)
+        apply(p, input: t, rows: rows, biasRows: 0, output: out)
     }
 }

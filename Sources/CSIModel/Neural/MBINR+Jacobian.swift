@@ -9,6 +9,7 @@ extension MBINR {
     ///   Ḣ = Ṁ Ψ_fᵀ + M Ψ̇_fᵀ,  Ṁ = Ψ̇_a ⊙ ϖᵀ + Ψ_a ⊙ ϖ̇ᵀ,  ϖ̇ = ẇ ψ + w ψ̇,
     ///   ψ̇ = jφ̇ψ,  Ψ̇_a = jθ̇_a Ψ_a,  Ψ̇_f = jθ̇_f Ψ_f.
     ///
+    /// The branches' tangents come from the pass when it computed them (`forward(_:head:tangents:)`).
     /// Returns the stacked tangents (direction-major: d × batch × N_a × N_s, split re/im).
     func outputTangents(
         _ pass: MBINRPass<Scalar>, positions: UnsafeBufferPointer<Point3>, head: HeadGeometry
@@ -17,14 +18,8 @@ extension MBINR {
     {
         let geo = configuration.geometry, nd = geo.inputDimensions, nb = pass.batch, n = atomCount
         let na = head.antennaCount, ns = head.subcarrierCount, P = rank
-        let tin: [Scalar] = geo.inputTangents(batch: nb)
-        let (dz, dmu, draw) = parameters.values.withUnsafeBufferPointer { pb in
-            (
-                amplitude.tangent(pb.baseAddress!, activations: pass.amplitude, input: tin, directions: nd, batch: nb),
-                direction.tangent(pb.baseAddress!, activations: pass.direction, input: tin, directions: nd, batch: nb),
-                delay.tangent(pb.baseAddress!, activations: pass.delay, input: tin, directions: nd, batch: nb)
-            )
-        }
+        let branches = pass.tangents ?? branchTangents(pass)
+        let dz = branches.amplitude, dmu = branches.direction, draw = branches.delay
         let z = pass.amplitude[pass.amplitude.count - 1]
         let dw = SoftGate.tangent(
             zRe: z.re, zIm: z.im, gates: pass.gates, dzRe: dz.re, dzIm: dz.im, directions: nd, batch: nb,
@@ -97,5 +92,19 @@ extension MBINR {
             }
         }
         return (outRe, outIm)
+    }
+
+    /// The branches' tangents of a pass that did not compute them (a second pass over the weights).
+    func branchTangents(_ pass: MBINRPass<Scalar>) -> BranchTangents<Scalar> {
+        let nd = configuration.geometry.inputDimensions, nb = pass.batch
+        let tin: [Scalar] = configuration.geometry.inputTangents(batch: nb)
+        return parameters.values.withUnsafeBufferPointer { pb in
+            BranchTangents(
+                amplitude: amplitude.tangent(
+                    pb.baseAddress!, activations: pass.amplitude, input: tin, directions: nd, batch: nb),
+                direction: direction.tangent(
+                    pb.baseAddress!, activations: pass.direction, input: tin, directions: nd, batch: nb),
+                delay: delay.tangent(pb.baseAddress!, activations: pass.delay, input: tin, directions: nd, batch: nb))
+        }
     }
 }

@@ -39,7 +39,7 @@ extension MBINR: NeuralField {
         at position: Point3, value: UnsafeMutablePointer<Scalar>, jacobian: UnsafeMutablePointer<Scalar>
     ) {
         [position].withUnsafeBufferPointer { p in
-            let pass = forward(p, head: head)
+            let pass = forward(p, head: head, tangents: true)
             let per = pass.hRe.count
             interleave(re: pass.hRe, im: pass.hIm, count: per, into: value)
             let t = outputTangents(pass, positions: p, head: head)

@@ -113,6 +113,8 @@ struct MBINRPass<T: NeuralScalar> {
     var aRe: [T], aIm: [T], mRe: [T], mIm: [T], fRe: [T], fIm: [T]
     /// Ĥ (batch × N_a × N_s).
     var hRe: [T], hIm: [T]
+    /// The branches' output tangents when the pass computed them (`MBINR.forward(_:head:tangents:)`).
+    var tangents: BranchTangents<T>? = nil
 
     /// Runs `body` with the factors of Ĥ = M Ψ_fᵀ: M (`mRe`, `mIm`) and Ψ_f (`fRe`, `fIm`), as pointers for the
     /// complex GEMMs of the output and of its derivatives.
@@ -134,33 +136,70 @@ struct MBINRPass<T: NeuralScalar> {
     }
 }
 
+/// The output tangents of the three branches along the input axes (direction-major blocks, as `RealMLP.tangent`
+/// and `ComplexMLP.tangent` return them): ż, μ̇ (with q̇) and the raw delays' ṙ.
+struct BranchTangents<T: NeuralScalar> {
+    var amplitude: ComplexMLP.Activation<T>
+    var direction: [T]
+    var delay: [T]
+}
+
 extension MBINR {
-    /// The forward pass on a batch, at the training antennas/subcarriers or at those of `head`.
-    func forward(_ positions: UnsafeBufferPointer<Point3>, head: HeadGeometry) -> MBINRPass<Scalar> {
+    /// The forward pass on a batch, at the training antennas/subcarriers or at those of `head`; with `tangents`
+    /// the branches' tangents along every input axis too, in the same pass over their weights.
+    func forward(
+        _ positions: UnsafeBufferPointer<Point3>, head: HeadGeometry, tangents: Bool = false
+    )
+        -> MBINRPass<Scalar>
+    {
         let g = configuration.geometry, nb = positions.count, n = atomCount, d = g.inputDimensions
         let na = head.antennaCount, ns = head.subcarrierCount
         return parameters.values.withUnsafeBufferPointer { pb in
             let p = pb.baseAddress!
             let input: [Scalar] = g.normalisedInputs(positions)
-            let amp = amplitude.forward(p, input: input, batch: nb)
-            let dir = direction.forward(p, input: input, batch: nb)
-            let del = delay.forward(p, input: input, batch: nb)
+            let amp: [ComplexMLP.Activation<Scalar>], dir: [[Scalar]], del: [[Scalar]]
+            var branchTangents: BranchTangents<Scalar>? = nil
+            if tangents {
+                let tin: [Scalar] = g.inputTangents(batch: nb)
+                let a = amplitude.forwardWithTangents(p, input: input, tangentInput: tin, directions: d, batch: nb)
+                let m = direction.forwardWithTangents(p, input: input, tangentInput: tin, directions: d, batch: nb)
+                let r = delay.forwardWithTangents(p, input: input, tangentInput: tin, directions: d, batch: nb)
+                amp = a.activations; dir = m.activations; del = r.activations
+                branchTangents = BranchTangents(amplitude: a.tangent, direction: m.tangent, delay: r.tangent)
+            } else {
+                amp = amplitude.forward(p, input: input, batch: nb)
+                dir = direction.forward(p, input: input, batch: nb)
+                del = delay.forward(p, input: input, batch: nb)
+            }
             let z = amp[amp.count - 1]
             var s = [Scalar](repeating: 0, count: nb * n), wr = s, wi = s
             SoftGate.forward(
                 zRe: z.re, zIm: z.im, batch: nb, width: n, temperature: Scalar(configuration.gateTemperature),
                 gates: &s, wRe: &wr, wIm: &wi)
-            // Location atoms in Float64 on centred coordinates, rounded once.
+            // Location atoms in Float64 on centred coordinates (vectorised sin/cos, within 1e-15), rounded once.
             let kappa = atoms(), kr = g.wavenumber
             var psr = s, psi = s, vr = s, vi = s
+            let phase = UnsafeMutablePointer<Double>.allocate(capacity: 3 * max(n, 1))
+            defer { phase.deallocate() }
+            let sines = phase + n, cosines = phase + 2 * n
             for b in 0..<nb {
                 let x = positions[b] - g.origin
+                kappa.withUnsafeBufferPointer { k in
+                    var i = 0
+                    while i < n {
+                        var dot = 0.0, c = 0
+                        while c < d {
+                            dot += k[i &* d &+ c] * x[c]
+                            c &+= 1
+                        }
+                        phase[i] = -kr * dot
+                        i &+= 1
+                    }
+                }
+                VectorMath.sinCos(phase, sin: sines, cos: cosines, count: n)
                 for i in 0..<n {
-                    var dot = 0.0
-                    for c in 0..<d { dot += kappa[i * d + c] * x[c] }
-                    let (sn, cs) = sinCos(-kr * dot)
                     let o = b * n + i
-                    psr[o] = Scalar(cs); psi[o] = Scalar(sn)
+                    psr[o] = Scalar(cosines[i]); psi[o] = Scalar(sines[i])
                     vr[o] = wr[o] * psr[o] - wi[o] * psi[o]
                     vi[o] = wr[o] * psi[o] + wi[o] * psr[o]
                 }
@@ -168,63 +207,112 @@ extension MBINR {
             var pass = MBINRPass<Scalar>(
                 batch: nb, antennas: na, subcarriers: ns, input: input, amplitude: amp, direction: dir,
                 delay: del, gates: s, wRe: wr, wIm: wi, psiRe: psr, psiIm: psi, varpiRe: vr, varpiIm: vi,
-                aRe: [], aIm: [], mRe: [], mIm: [], fRe: [], fIm: [], hRe: [], hIm: [])
+                aRe: [], aIm: [], mRe: [], mIm: [], fRe: [], fIm: [], hRe: [], hIm: [], tangents: branchTangents)
             assembleAtoms(&pass, head: head)
             assembleOutput(&pass)
             return pass
         }
     }
 
-    /// Ψ_a, Ψ_f and M = Ψ_a ⊙ ϖᵀ from the branch outputs.
+    /// Ψ_a, Ψ_f and M = Ψ_a ⊙ ϖᵀ from the branch outputs. Every row (one antenna or subcarrier, all atoms) is
+    /// contiguous, so its phases are computed in Float64 for all atoms at once and turned into phasors by the
+    /// vectorised sine/cosine (`phasorRow`).
     func assembleAtoms(_ pass: inout MBINRPass<Scalar>, head: HeadGeometry) {
         let nb = pass.batch, n = atomCount, na = head.antennaCount, ns = head.subcarrierCount, P = rank
-        let kr = Scalar(configuration.geometry.wavenumber)
+        let kr = configuration.geometry.wavenumber, curvatureOn = configuration.antennaCurvature
+        let curv = configuration.curvatureScale
+        let twoPiTau = 2 * Double.pi * configuration.delayScale
         let mu = pass.direction[pass.direction.count - 1], raw = pass.delay[pass.delay.count - 1]
-        var ar = [Scalar](repeating: 0, count: nb * na * n), ai = ar, mr = ar, mi = ar
-        var fr = [Scalar](repeating: 0, count: nb * ns * n), fi = fr
-        let tOff = head.offsets.map { Scalar($0) }, tNorm = head.offsetNorms.map { Scalar($0) }
-        let curv = Scalar(configuration.curvatureScale)
-        let twoPiTau = Scalar(2 * Double.pi * configuration.delayScale)
-        // Per-antenna phases of one atom and their sines/cosines (non-uniform arrays).
-        let theta = UnsafeMutablePointer<Double>.allocate(capacity: max(na, 1))
-        let sines = UnsafeMutablePointer<Float>.allocate(capacity: 2 * max(na, 1))
-        defer { theta.deallocate(); sines.deallocate() }
+        let aCount = nb * na * n, fCount = nb * ns * n
+        // Per atom: the direction (P × n, component-major), the curvature q_i and the delay factor; then one row
+        // of phases and the Float32 scratch of its phasors.
+        let work = UnsafeMutablePointer<Double>.allocate(capacity: (P + 3) * max(n, 1))
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 2 * max(n, 1))
+        defer { work.deallocate(); scratch.deallocate() }
+        let direction = work, curvature = work + P * n, delay = work + (P + 1) * n, theta = work + (P + 2) * n
+        var ar = [Scalar](unsafeUninitializedCapacity: aCount) { _, c in c = aCount }
+        var ai = ar, mr = ar, mi = ar
+        var fr = [Scalar](unsafeUninitializedCapacity: fCount) { _, c in c = fCount }
+        var fi = fr
         ar.withUnsafeMutableBufferPointer { arb in
             ai.withUnsafeMutableBufferPointer { aib in
                 fr.withUnsafeMutableBufferPointer { frb in
                     fi.withUnsafeMutableBufferPointer { fib in
                         for b in 0..<nb {
-                            for i in 0..<n {
-                                let ao = b * na * n + i, row = b * directionWidth
-                                let qv = configuration.antennaCurvature ? curv * mu[row + n * P + i] : 0
-                                if let u = head.uniformAntennas {
-                                    // θ_j = α t_j + β t_j², t_j = t₀ + jΔ: a quadratic phase in j, by rotation.
-                                    let m = mu[row + i * P], al = kr * m, be = -kr * qv * (1 - m * m) / 2
-                                    let t0 = Scalar(u.first), dl = Scalar(u.step)
-                                    rotatedPhasors(
-                                        first: al * t0 + be * t0 * t0, step: al * dl + be * (2 * t0 * dl + dl * dl),
-                                        stepChange: 2 * be * dl * dl, count: na,
-                                        re: arb.baseAddress! + ao, im: aib.baseAddress! + ao, stride: n)
-                                } else {
-                                    for j in 0..<na {
-                                        var sj: Scalar = 0
-                                        for q in 0..<P { sj += mu[row + i * P + q] * tOff[j * P + q] }
-                                        theta[j] = Double(kr * (sj - qv * (tNorm[j] - sj * sj) / 2))
+                            let row = b * directionWidth
+                            mu.withUnsafeBufferPointer { m in
+                                raw.withUnsafeBufferPointer { r in
+                                    var i = 0
+                                    while i < n {
+                                        var q = 0
+                                        while q < P {
+                                            direction[q &* n &+ i] = Double(m[row &+ i &* P &+ q])
+                                            q &+= 1
+                                        }
+                                        curvature[i] = curvatureOn ? curv * Double(m[row &+ n &* P &+ i]) : 0
+                                        delay[i] = -twoPiTau * Double(r[b &* n &+ i])
+                                        i &+= 1
                                     }
-                                    phasors(
-                                        theta, count: na, re: arb.baseAddress! + ao, im: aib.baseAddress! + ao,
-                                        stride: n, scratch: sines)
                                 }
-                                let fo = b * ns * n + i
-                                let r = -twoPiTau * raw[b * n + i]
-                                if let u = head.uniformFrequencies {
-                                    rotatedPhasors(
-                                        first: r * Scalar(u.first), step: r * Scalar(u.step), stepChange: 0, count: ns,
-                                        re: frb.baseAddress! + fo, im: fib.baseAddress! + fo, stride: n)
-                                } else {
-                                    for k in 0..<ns {
-                                        let th = r * Scalar(head.frequencyOffsets[k])
-                                        frb[fo + k * n] = Scalar.cos(th); fib[fo + k * n] = Scalar.sin(th)
+                            }
+                            // θ_{j,i} = k_r (s_{j,i} − q_i (‖t_j‖² − s_{j,i}²)/2),  s_{j,i} = Σ_q μ_{i,q} t_{j,q}:
+                            // one component at a time over all atoms (contiguous).
+                            for j in 0..<na {
+                                let tn = head.offsetNorms[j]
+                                theta.update(repeating: 0, count: n)
+                                for q in 0..<P {
+                                    let t = head.offsets[j * P + q], component = direction + q * n
+                                    var i = 0
+                                    while i < n {
+                                        theta[i] += component[i] * t
+                                        i &+= 1
+                                    }
+                                }
+                                var i = 0
+                                while i < n {
+                                    let sj = theta[i]
+                                    theta[i] = kr * (sj - curvature[i] * (tn - sj * sj) / 2)
+                                    i &+= 1
+                                }
+                                let o = (b * na + j) * n
+                                phasorRow(
+                                    theta, count: n, re: arb.baseAddress! + o, im: aib.baseAddress! + o,
+                                    scratch: scratch)
+                            }
+                            // θ_{k,i} = −2π (f_k − f_r) τ_i.
+                            for k in 0..<ns {
+                                let fk = head.frequencyOffsets[k]
+                                var i = 0
+                                while i < n {
+                                    theta[i] = delay[i] * fk
+                                    i &+= 1
+                                }
+                                let o = (b * ns + k) * n
+                                phasorRow(
+                                    theta, count: n, re: frb.baseAddress! + o, im: fib.baseAddress! + o,
+                                    scratch: scratch)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        ar.withUnsafeBufferPointer { arb in
+            ai.withUnsafeBufferPointer { aib in
+                mr.withUnsafeMutableBufferPointer { mrb in
+                    mi.withUnsafeMutableBufferPointer { mib in
+                        pass.varpiRe.withUnsafeBufferPointer { vrb in
+                            pass.varpiIm.withUnsafeBufferPointer { vib in
+                                for b in 0..<nb {
+                                    for j in 0..<na {
+                                        let row = (b * na + j) * n, v = b * n
+                                        var i = 0
+                                        while i < n {
+                                            let o = row &+ i, wr = vrb[v &+ i], wi = vib[v &+ i]
+                                            mrb[o] = arb[o] * wr - aib[o] * wi
+                                            mib[o] = arb[o] * wi + aib[o] * wr
+                                            i &+= 1
+                                        }
                                     }
                                 }
                             }
@@ -233,34 +321,28 @@ extension MBINR {
                 }
             }
         }
-        for b in 0..<nb {
-            for j in 0..<na {
-                for i in 0..<n {
-                    let o = (b * na + j) * n + i, v = b * n + i
-                    mr[o] = ar[o] * pass.varpiRe[v] - ai[o] * pass.varpiIm[v]
-                    mi[o] = ar[o] * pass.varpiIm[v] + ai[o] * pass.varpiRe[v]
-                }
-            }
-        }
         pass.aRe = ar; pass.aIm = ai; pass.mRe = mr; pass.mIm = mi; pass.fRe = fr; pass.fIm = fi
     }
 
-    /// re[j·stride] = cos θ_j, im[j·stride] = sin θ_j for j < count: in Float32 by the vectorised polynomial
-    /// (`VectorMath.sinCosFloat`, within Float32 rounding) when the network runs in Float32, else exactly.
-    /// `scratch` holds 2·count Floats.
+    /// re[i] = cos θ_i, im[i] = sin θ_i for i < count (contiguous): in Float32 by the vectorised polynomial
+    /// (`VectorMath.sinCosFloat`, within Float32 rounding) when the network runs in Float32, else by the Float64
+    /// one (`VectorMath.sinCos`, within 1e-15). `scratch` holds 2·count Floats.
     @inline(__always)
-    func phasors(
+    func phasorRow(
         _ theta: UnsafePointer<Double>, count: Int, re: UnsafeMutablePointer<Scalar>, im: UnsafeMutablePointer<Scalar>,
-        stride: Int, scratch: UnsafeMutablePointer<Float>
+        scratch: UnsafeMutablePointer<Float>
     ) {
         if Scalar.self == Float.self {
-            VectorMath.sinCosFloat(theta, sin: scratch, cos: scratch + count, count: count)
-            for j in 0..<count { re[j * stride] = Scalar(scratch[count + j]); im[j * stride] = Scalar(scratch[j]) }
+            VectorMath.sinCosFloat(
+                theta, sin: UnsafeMutableRawPointer(im).assumingMemoryBound(to: Float.self),
+                cos: UnsafeMutableRawPointer(re).assumingMemoryBound(to: Float.self), count: count)
+        } else if Scalar.self == Double.self {
+            VectorMath.sinCos(
+                theta, sin: UnsafeMutableRawPointer(im).assumingMemoryBound(to: Double.self),
+                cos: UnsafeMutableRawPointer(re).assumingMemoryBound(to: Double.self), count: count)
         } else {
-            for j in 0..<count {
-                let (s, c) = sinCos(theta[j])
-                re[j * stride] = Scalar(c); im[j * stride] = Scalar(s)
-            }
+            VectorMath.sinCosFloat(theta, sin: scratch, cos: scratch + count, count: count)
+            for i in 0..<count { re[i] = Scalar(scratch[count + i]); im[i] = Scalar(scratch[i]) }
         }
     }
 

@@ -103,10 +103,6 @@ struct HeadGeometry: Sendable {
     let offsetNorms: [Double]
     /// f_k − f_r, Hz.
     let frequencyOffsets: [Double]
-    /// ULA with evenly spaced projected offsets: (first, step) for the phasor recurrence.
-    let uniformAntennas: (first: Double, step: Double)?
-    /// Evenly spaced frequency offsets: (first, step).
-    let uniformFrequencies: (first: Double, step: Double)?
 
     init(geometry g: NeuralGeometry, antennas: [Point3]? = nil, frequencies: [Double]? = nil) {
         let ants = antennas ?? g.antennas, freqs = frequencies ?? g.frequencies
@@ -118,16 +114,7 @@ struct HeadGeometry: Sendable {
         offsets = o
         offsetNorms = (0..<ants.count).map { j in (0..<rank).reduce(0.0) { $0 + o[j * rank + $1] * o[j * rank + $1] } }
         frequencyOffsets = freqs.map { $0 - g.referenceFrequency }
-        uniformAntennas = rank == 1 ? Self.uniform(o) : nil
-        uniformFrequencies = Self.uniform(frequencyOffsets)
     }
 
     var subcarrierCount: Int { frequencyOffsets.count }
-
-    static func uniform(_ v: [Double]) -> (first: Double, step: Double)? {
-        guard v.count >= 2 else { return v.count == 1 ? (v[0], 0) : nil }
-        let step = v[1] - v[0], tol = 1e-9 * (v.map(abs).max() ?? 1)
-        for (i, x) in v.enumerated() where abs(x - v[0] - Double(i) * step) > tol { return nil }
-        return (v[0], step)
-    }
 }

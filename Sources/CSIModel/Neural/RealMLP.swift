@@ -36,6 +36,37 @@ struct RealMLP: Sendable {
         return acts
     }
 
+    /// `forward` and `tangent` in one pass over the weights: each layer multiplies the forward rows and the
+    /// `directions` tangent blocks stacked below them (batch·(1 + directions) rows) at once. Same values as the
+    /// two passes; returns the activations (as `forward`) and the stacked output tangents (as `tangent`).
+    func forwardWithTangents<T: NeuralScalar>(
+        _ p: UnsafePointer<T>, input: [T], tangentInput: [T], directions: Int, batch: Int
+    ) -> (activations: [[T]], tangent: [T]) {
+        var acts = [input]
+        acts.reserveCapacity(layers.count + 1)
+        var x = input + tangentInput
+        for (l, layer) in layers.enumerated() {
+            let n = batch * layer.outputs
+            var y = [T](unsafeUninitializedCapacity: (1 + directions) * n) { _, c in c = (1 + directions) * n }
+            x.withUnsafeBufferPointer { xb in
+                y.withUnsafeMutableBufferPointer { yb in
+                    layer.apply(
+                        p, input: xb.baseAddress!, rows: batch * (1 + directions), biasRows: batch,
+                        output: yb.baseAddress!)
+                    if l < layers.count - 1 {
+                        for i in 0..<n where yb[i] <= 0 {
+                            yb[i] = 0
+                            for d in 0..<directions { yb[(d + 1) * n + i] = 0 }
+                        }
+                    }
+                }
+            }
+            acts.append(Array(y[0..<n]))
+            x = y
+        }
+        return (acts, Array(x[(batch * outputs)...]))
+    }
+
     /// Backpropagates ∂L/∂output; accumulates parameter gradients; returns ∂L/∂input when `inputGradient`.
     func backward<T: NeuralScalar>(
         _ p: UnsafePointer<T>, activations acts: [[T]], gradOutput: [T], batch: Int,
