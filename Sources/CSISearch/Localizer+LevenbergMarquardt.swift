@@ -125,9 +125,14 @@ extension Localizer {
         Point3(p[0], p[1], region.dimension == 3 ? p[2] : region.lower.z)
     }
 
-    /// Evaluates f and ∂f/∂x of the model `evaluated` at `x` into `s.value` and `s.jacobian`.
+    /// Evaluates f and ∂f/∂x of the model `evaluated` at `x` into `s.value` and `s.jacobian` — during the polish
+    /// of a composite model, with the network's part of ∂f/∂x reused near where it was taken (`chordJacobian`).
     @discardableResult
     func evaluateJacobian(at x: Point3, using evaluated: any ChannelModel, _ s: inout LocalizerScratch) -> Bool {
+        if s.chord.active, configuration.polishJacobianReach > 0, let base = evaluated.scoringBase {
+            chordJacobian(at: x, full: evaluated, base: base, &s)
+            return true
+        }
         s.value.withUnsafeMutableBufferPointer { v in
             s.jacobian.withUnsafeMutableBufferPointer { j in
                 evaluated.evaluateWithJacobian(at: x, value: v, jacobian: j)
@@ -143,5 +148,42 @@ extension Localizer {
                 evaluated.evaluate(UnsafeBufferPointer(start: px, count: 1), into: v)
             }
         }
+    }
+
+    /// f of the composite model `full` at `x` into `s.value`, and ∂f/∂x into `s.jacobian` as the base's exact
+    /// Jacobian plus the network's part (J_full − J_base) taken at the anchor, when `x` is within
+    /// `polishJacobianReach` of it; else the full Jacobian at `x`, which becomes the anchor when it is finite. Any
+    /// refinement the polish runs (Levenberg–Marquardt, Adam, gradient descent) takes its Jacobians here, and so does
+    /// the covariance it reports from its last step.
+    func chordJacobian(
+        at x: Point3, full: any ChannelModel, base: any ChannelModel, _ s: inout LocalizerScratch
+    ) {
+        let n = 3 * full.valuesPerChannel
+        if let anchor = s.chord.anchor, (x - anchor).length <= configuration.polishJacobianReach * wavelength {
+            evaluateValue(at: x, using: full, &s)
+            s.chord.baseValue.withUnsafeMutableBufferPointer { v in
+                s.jacobian.withUnsafeMutableBufferPointer { j in base.evaluateWithJacobian(at: x, value: v, jacobian: j)
+                }
+            }
+            for i in 0..<n { s.jacobian[i] += s.chord.residual[i] }
+            s.chord.reusedJacobians += 1
+            return
+        }
+        s.value.withUnsafeMutableBufferPointer { v in
+            s.jacobian.withUnsafeMutableBufferPointer { j in full.evaluateWithJacobian(at: x, value: v, jacobian: j) }
+        }
+        s.chord.baseValue.withUnsafeMutableBufferPointer { v in
+            s.chord.residual.withUnsafeMutableBufferPointer { j in
+                base.evaluateWithJacobian(at: x, value: v, jacobian: j)
+            }
+        }
+        var finite = true
+        for i in 0..<n {
+            s.chord.residual[i] = s.jacobian[i] - s.chord.residual[i]
+            finite = finite && s.chord.residual[i].isFinite
+        }
+        // A Jacobian that is not a number there (a model undefined at a rejected trial point) is not reused.
+        s.chord.anchor = finite ? x : nil
+        s.chord.exactJacobians += 1
     }
 }

@@ -89,7 +89,7 @@ extension Localizer {
                 if best == nil || r.cost < best!.cost || best!.cost.isNaN { best = r }
             }
             if polishes, let b = best, b.position.x.isFinite, b.position.y.isFinite, b.position.z.isFinite {
-                best = refine(from: b.position, using: model, &s)
+                best = polishRefinement(from: b.position, &s)
                 report.valueEvaluations += best!.valueEvaluations
                 report.jacobianEvaluations += best!.jacobianEvaluations
             }

@@ -24,13 +24,13 @@ extension Localizer {
         let separation = wavelength / 2
         let rivals = s.minima.filter { ($0.position - x).length >= separation }.sorted { $0.cost < $1.cost }
         s.minima.removeAll(keepingCapacity: true)
-        let fix = refine(from: x, using: model, record: false, &s)
+        let fix = polishRefinement(from: x, record: false, &s)
         count(fix)
         var best = fix
         if fix.cost.isNaN, let base = result, !base.cost.isNaN { best = base }
         recordMinimum(best, &s)
         for rival in rivals.prefix(Self.polishRivals) {
-            let r = refine(from: rival.position, using: model, record: false, &s)
+            let r = polishRefinement(from: rival.position, record: false, &s)
             count(r)
             recordMinimum(r, &s)
             let distinct = (r.position - best.position).length >= separation
@@ -41,6 +41,18 @@ extension Localizer {
         result = best; x = best.position; cost = best.cost
         report.close(at: x, cost: cost, since: t0)
         stages.append(report)
+    }
+
+    /// A refinement on the full model from `x`, the network's Jacobian reused within `polishJacobianReach`
+    /// (`chordJacobian`): the result counts the full-model Jacobians taken as Jacobians and the steps that reused one
+    /// as value evaluations (each took a full-model value and a base Jacobian).
+    func polishRefinement(from x: Point3, record: Bool = true, _ s: inout LocalizerScratch) -> RefinementResult {
+        s.chord.begin(valuesPerChannel: model.valuesPerChannel)
+        var r = refine(from: x, using: model, record: record, &s)
+        let reused = s.chord.reusedJacobians
+        s.chord.end()
+        r.jacobianEvaluations -= reused; r.valueEvaluations += reused
+        return r
     }
 
     /// Base minima polished in turn until one stays distinct from the fix.

@@ -302,6 +302,8 @@ public struct LocalizerScratch {
     }
     /// The minima this frame's refinements ended in (`Localizer.recordMinimum`), for the runner-up test.
     var minima: [RunnerUp]
+    /// The polish's reused network Jacobian (`LocalizerConfiguration.polishJacobianReach`).
+    var chord = PolishChord()
     static let minimaCapacity = 64
 
     init(_ l: Localizer, spanNodes minimumSpanNodes: Int = 0) {

@@ -147,6 +147,9 @@ extension LocalizerConfiguration {
         guard modelErrorSigmas <= 10 else {
             throw fail("modelErrorSigmas", "must be in 0...10, got \(modelErrorSigmas)")
         }
+        guard polishJacobianReach.isFinite, (0...0.1).contains(polishJacobianReach) else {
+            throw fail("polishJacobianReach", "must be in 0...0.1 wavelengths, got \(polishJacobianReach)")
+        }
         guard widenedModelErrorSigmas.isFinite, (-10...10).contains(widenedModelErrorSigmas) else {
             throw fail("widenedModelErrorSigmas", "must be in -10...10, got \(widenedModelErrorSigmas)")
         }

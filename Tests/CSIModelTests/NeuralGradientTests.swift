@@ -78,7 +78,7 @@ import Testing
     }
 
     /// The Float32 network (the trainer's and the localizer's) computes the Float64 network's function to Float32
-    /// accuracy on an irregular array, whose antenna phasors take the vectorised Float32 sine/cosine path.
+    /// accuracy on an irregular array (its phasors by the vectorised Float32 sine/cosine, every array's now).
     @Test func float32NetworkMatchesFloat64OnAnIrregularArray() throws {
         let exact = try Self.mbinr(learnableAtoms: true, irregularArray: true)
         var fast = try MBINR<Float>(configuration: exact.configuration, seed: 3)

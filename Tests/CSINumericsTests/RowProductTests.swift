@@ -4,7 +4,7 @@ import Testing
 @Suite struct RowProductTests {
     /// Y = X Wᵀ against Float64 dot products, for every row count of a group and past it (several passes), inputs
     /// that are and are not multiples of the eight lanes, and W rows read at their own offsets.
-    @Test(arguments: [1, 2, 3, 5, 8, 9, 17])
+    @Test(arguments: [1, 2, 3, 4, 5, 6, 7, 8, 9, 17])
     func matchesFloat64DotProducts(rows: Int) {
         var rng = SeededGenerator(seed: UInt64(40 + rows))
         for (inputs, outputs) in [(2, 7), (13, 5), (64, 33), (256, 3)] {

@@ -5,10 +5,11 @@ import Testing
 @testable import CSIChannel
 @testable import CSISearch
 
-/// A composite model: the simulator as its base plus a small smooth correction (1 % of the base's channel at a
-/// point 3 cm away), counting how many candidates its own `correlate` scores.
+/// A composite model: the simulator as its base plus a smooth correction (`weight`, by default 1 %, of the base's
+/// channel at a point 3 cm away), counting how many candidates its own `correlate` scores.
 struct CompositeModel: ChannelModel {
     let base: ChannelSimulator
+    var weight = 0.01
     let counter = Counter()
     /// Jacobians taken of the composite itself.
     let jacobians = Counter()
@@ -26,7 +27,7 @@ struct CompositeModel: ChannelModel {
     func evaluate(_ positions: UnsafeBufferPointer<Point3>, into output: UnsafeMutableBufferPointer<Double>) {
         base.evaluate(positions, into: output)
         let shifted = base.channels(at: positions.map { $0 + Self.shift })
-        for i in 0..<(positions.count * valuesPerChannel) { output[i] += 0.01 * shifted[i] }
+        for i in 0..<(positions.count * valuesPerChannel) { output[i] += weight * shifted[i] }
     }
     func evaluateWithJacobian(
         at x: Point3, value: UnsafeMutableBufferPointer<Double>, jacobian: UnsafeMutableBufferPointer<Double>
@@ -34,8 +35,8 @@ struct CompositeModel: ChannelModel {
         jacobians.add(1)
         base.evaluateWithJacobian(at: x, value: value, jacobian: jacobian)
         let (v, j) = base.channelAndJacobian(at: x + Self.shift)
-        for i in 0..<valuesPerChannel { value[i] += 0.01 * v[i] }
-        for i in 0..<(3 * valuesPerChannel) { jacobian[i] += 0.01 * j[i] }
+        for i in 0..<valuesPerChannel { value[i] += weight * v[i] }
+        for i in 0..<(3 * valuesPerChannel) { jacobian[i] += weight * j[i] }
     }
     func correlate(
         _ positions: UnsafeBufferPointer<Point3>, hRe: UnsafePointer<Double>, hIm: UnsafePointer<Double>,

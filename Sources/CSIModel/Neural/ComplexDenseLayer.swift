@@ -3,9 +3,10 @@ import CSINumerics
 /// A complex fully connected layer in split form (docs/method.md §4.3), on a batch stored as separate real and
 /// imaginary row-major blocks:
 ///
-///   Y_r = X_r W_rᵀ − X_i W_iᵀ + b_r,   Y_i = X_i W_rᵀ + X_r W_iᵀ + b_i   (4 real GEMMs).
+///   Y_r = X_r W_rᵀ − X_i W_iᵀ + b_r,   Y_i = X_i W_rᵀ + X_r W_iᵀ + b_i   (4 real GEMMs; for a few Float32
+///   rows, one `RowProduct` pass over each of W_r and W_i instead).
 ///
-/// With `realInput` the imaginary input is absent (the first layer, fed by coordinates) and two GEMMs remain.
+/// With `realInput` the imaginary input is absent (the first layer, fed by coordinates) and two products remain.
 struct ComplexDenseLayer: Sendable {
     let inputs: Int
     let outputs: Int
@@ -90,10 +91,17 @@ struct ComplexDenseLayer: Sendable {
         func floats(_ q: UnsafePointer<T>) -> UnsafePointer<Float> {
             UnsafeRawPointer(q).assumingMemoryBound(to: Float.self)
         }
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: stacked * (n + 2 * m)) { buffer in
-            let x = buffer.baseAddress!, pr = x + stacked * n, qi = pr + stacked * m
-            x.update(from: floats(xr), count: rows * n)
-            if let xi { (x + rows * n).update(from: floats(xi), count: rows * n) }
+        // [X_r; X_i] copied together (X_r alone is used in place), then P and Q.
+        let copied = xi == nil ? 0 : stacked * n
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: copied + 2 * stacked * m) { buffer in
+            let pr = buffer.baseAddress! + copied, qi = pr + stacked * m
+            var x = floats(xr)
+            if let xi {
+                let both = buffer.baseAddress!
+                both.update(from: floats(xr), count: rows * n)
+                (both + rows * n).update(from: floats(xi), count: rows * n)
+                x = UnsafePointer(both)
+            }
             RowProduct.multiply(rows: stacked, inputs: n, outputs: m, x: x, weights: floats(p + weightRe), into: pr)
             RowProduct.multiply(rows: stacked, inputs: n, outputs: m, x: x, weights: floats(p + weightIm), into: qi)
             let imaginary = xi != nil

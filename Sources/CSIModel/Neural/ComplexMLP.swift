@@ -44,8 +44,10 @@ struct ComplexMLP: Sendable {
     }
 
     /// `forward` and `tangent` in one pass over the weights: each layer multiplies the forward rows and the
-    /// `directions` tangent blocks stacked below them (batch·(1 + directions) rows) at once. Same values as the
-    /// two passes; returns the activations (as `forward`) and the stacked output tangents (as `tangent`).
+    /// `directions` tangent blocks stacked below them (batch·(1 + directions) rows) at once. The same values as the
+    /// two passes when every product takes the same kernel, as at one Float32 position (`RowProduct` computes each
+    /// row alike whatever the rows beside it; GEMM paths may round differently with the row count); returns the
+    /// activations (as `forward`) and the stacked output tangents (as `tangent`).
     func forwardWithTangents<T: NeuralScalar>(
         _ p: UnsafePointer<T>, input: [T], tangentInput: [T], directions: Int, batch: Int
     ) -> (activations: [Activation<T>], tangent: Activation<T>) {

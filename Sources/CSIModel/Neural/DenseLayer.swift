@@ -1,7 +1,9 @@
 import CSINumerics
 
 /// A real fully connected layer y = W x + b on a batch (rows = samples), W stored (outputs × inputs)
-/// row-major inside a `ParameterSet`. Forward and both backward products are single GEMMs.
+/// row-major inside a `ParameterSet`. Forward and both backward products are single GEMMs — except a forward or
+/// tangent product of at most `RowProduct.groupRows` Float32 rows (one position), which reads W once through
+/// `RowProduct`.
 struct DenseLayer: Sendable {
     let inputs: Int
     let outputs: Int

@@ -225,10 +225,9 @@ extension MBINR {
         let mu = pass.direction[pass.direction.count - 1], raw = pass.delay[pass.delay.count - 1]
         let aCount = nb * na * n, fCount = nb * ns * n
         // Per atom: the direction (P × n, component-major), the curvature q_i and the delay factor; then one row
-        // of phases and the Float32 scratch of its phasors.
+        // of phases.
         let work = UnsafeMutablePointer<Double>.allocate(capacity: (P + 3) * max(n, 1))
-        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 2 * max(n, 1))
-        defer { work.deallocate(); scratch.deallocate() }
+        defer { work.deallocate() }
         let direction = work, curvature = work + P * n, delay = work + (P + 1) * n, theta = work + (P + 2) * n
         var ar = [Scalar](unsafeUninitializedCapacity: aCount) { _, c in c = aCount }
         var ai = ar, mr = ar, mi = ar
@@ -276,8 +275,7 @@ extension MBINR {
                                 }
                                 let o = (b * na + j) * n
                                 phasorRow(
-                                    theta, count: n, re: arb.baseAddress! + o, im: aib.baseAddress! + o,
-                                    scratch: scratch)
+                                    theta, count: n, re: arb.baseAddress! + o, im: aib.baseAddress! + o)
                             }
                             // θ_{k,i} = −2π (f_k − f_r) τ_i.
                             for k in 0..<ns {
@@ -289,8 +287,7 @@ extension MBINR {
                                 }
                                 let o = (b * ns + k) * n
                                 phasorRow(
-                                    theta, count: n, re: frb.baseAddress! + o, im: fib.baseAddress! + o,
-                                    scratch: scratch)
+                                    theta, count: n, re: frb.baseAddress! + o, im: fib.baseAddress! + o)
                             }
                         }
                     }
@@ -326,11 +323,10 @@ extension MBINR {
 
     /// re[i] = cos θ_i, im[i] = sin θ_i for i < count (contiguous): in Float32 by the vectorised polynomial
     /// (`VectorMath.sinCosFloat`, within Float32 rounding) when the network runs in Float32, else by the Float64
-    /// one (`VectorMath.sinCos`, within 1e-15). `scratch` holds 2·count Floats.
+    /// one (`VectorMath.sinCos`, within 1e-15).
     @inline(__always)
     func phasorRow(
-        _ theta: UnsafePointer<Double>, count: Int, re: UnsafeMutablePointer<Scalar>, im: UnsafeMutablePointer<Scalar>,
-        scratch: UnsafeMutablePointer<Float>
+        _ theta: UnsafePointer<Double>, count: Int, re: UnsafeMutablePointer<Scalar>, im: UnsafeMutablePointer<Scalar>
     ) {
         if Scalar.self == Float.self {
             VectorMath.sinCosFloat(
@@ -341,8 +337,10 @@ extension MBINR {
                 theta, sin: UnsafeMutableRawPointer(im).assumingMemoryBound(to: Double.self),
                 cos: UnsafeMutableRawPointer(re).assumingMemoryBound(to: Double.self), count: count)
         } else {
-            VectorMath.sinCosFloat(theta, sin: scratch, cos: scratch + count, count: count)
-            for i in 0..<count { re[i] = Scalar(scratch[count + i]); im[i] = Scalar(scratch[i]) }
+            for i in 0..<count {
+                let (sine, cosine) = sinCos(theta[i])
+                re[i] = Scalar(cosine); im[i] = Scalar(sine)
+            }
         }
     }
 
