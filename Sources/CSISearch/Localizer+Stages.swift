@@ -74,6 +74,28 @@ extension Localizer {
             }
             start += n
         }
+        if coarse, configuration.rankingRescored > 0, count > configuration.rankingRescored {
+            return rescoreCheapest(count: count, keep: configuration.rankingRescored, &s)
+        }
+        return best
+    }
+
+    /// After a coarse ranking of `s.candidates[0..<count]`: the `keep` cheapest are moved to the front and scored
+    /// again on every antenna; the others' costs become not-a-number (costs on the ranking antennas are not
+    /// comparable with full ones, and `distinctBest` never picks a NaN, where it could fill its picks with +∞ ones).
+    /// Returns the index of the cheapest.
+    func rescoreCheapest(count: Int, keep: Int, _ s: inout LocalizerScratch) -> Int {
+        var top = TopK(capacity: keep)
+        for i in 0..<count { top.insert(i, Float(-s.costs[i])) }
+        // Move the kept ones to the front (in ascending index order so that no kept one is overwritten).
+        let kept = top.indices.sorted()
+        for (slot, i) in kept.enumerated() where slot != i {
+            s.candidates.swapAt(slot, i)
+        }
+        for i in 0..<count { s.costs[i] = .nan }
+        scoreCandidates(count: kept.count, coarse: false, &s)
+        var best = 0
+        for i in 1..<max(1, kept.count) where s.costs[i] < s.costs[best] { best = i }
         return best
     }
 

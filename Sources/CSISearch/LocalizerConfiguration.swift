@@ -68,6 +68,10 @@ public struct LocalizerConfiguration: Sendable, Codable, Equatable {
     /// scale of λ₀, so over λ₀/100 its Jacobian turns by ≤ 2π/100 of itself; a step past the reach takes a new one
     /// (docs/localization.md, "Speed"). 0: the exact Jacobian at every step. 0…0.1.
     public var polishJacobianReach: Double = 0.01
+    /// After a ranking on fewer antennas (`rankingAntennaStride`), the local grid's and the circles' this many
+    /// cheapest candidates are scored again on every antenna and the picks come from them only: on a 4 × 4 array,
+    /// ranking on 8 antennas alone loses frames at 5 dB that this recovers (docs/localization.md, "Speed"). 0: none.
+    public var rankingRescored: Int = 32
 
     // MARK: (c), (e) refinement
     /// Refinement run after the local grid and again after the circles.

@@ -105,6 +105,8 @@ import Testing
         #expect(key { $0.arcSpanCoarseAntennaStride = -1 } == "arcSpanCoarseAntennaStride")
         #expect(key { $0.rankingAntennaStride = -1 } == "rankingAntennaStride")
         #expect(key { $0.rankingAntennaStride = 65 } == "rankingAntennaStride")
+        #expect(key { $0.rankingRescored = -1 } == "rankingRescored")
+        #expect(key { $0.rankingRescored = 2000 } == "rankingRescored")
         #expect(key { $0.polishJacobianReach = -0.01 } == "polishJacobianReach")
         #expect(key { $0.polishJacobianReach = 0.2 } == "polishJacobianReach")
         #expect(key { $0.polishJacobianReach = .nan } == "polishJacobianReach")

@@ -91,7 +91,10 @@ import Testing
         let f = Self.sim.channels(at: [centre])
         let hEnergy = Self.keptCost(h, ArraySlice(repeating: 0, count: f.count))
         for stride in [2, 1] {
-            let l = Self.localizer { $0.rankingAntennaStride = stride }
+            // Without the rescoring of the cheapest, which moves them to the front (tested below).
+            let l = Self.localizer {
+                $0.rankingAntennaStride = stride; $0.rankingRescored = 0
+            }
             var s = l.makeScratch()
             h.withUnsafeBufferPointer { s.load(frame: $0) }
             let c = l.circleStage(around: centre, centerCost: passed, &s)
@@ -102,6 +105,41 @@ import Testing
                 #expect(s.costs[c.scored] == passed)
             }
         }
+    }
+
+    /// After the coarse ranking the `rankingRescored` cheapest candidates are moved to the front and scored on every
+    /// antenna (their costs the full ranking's, to the bit); the others' costs are NaN (never picked) and the cheapest
+    /// rescored is returned.
+    @Test func theCheapestAreRescoredOnEveryAntenna() {
+        let truth = Point3(0.13, -0.21, 1)
+        let h = Self.sim.channels(at: [truth])
+        let nodes = (0..<40).map { truth + Point3(0.006 * Double($0 % 8) - 0.02, 0.006 * Double($0 / 8) - 0.012, 0) }
+        func scored(_ edit: (inout LocalizerConfiguration) -> Void, coarse: Bool) -> ([Point3], [Double], Int) {
+            let l = Self.localizer(edit)
+            var s = l.makeScratch()
+            h.withUnsafeBufferPointer { s.load(frame: $0) }
+            for (i, p) in nodes.enumerated() { s.candidates[i] = p }
+            let best = l.scoreCandidates(count: nodes.count, coarse: coarse, &s)
+            return (Array(s.candidates[0..<nodes.count]), Array(s.costs[0..<nodes.count]), best)
+        }
+        let (_, coarseCosts, _) = scored(
+            {
+                $0.rankingAntennaStride = 2; $0.rankingRescored = 0
+            }, coarse: true)
+        let (_, fullCosts, _) = scored({ $0.rankingAntennaStride = 2 }, coarse: false)
+        let keep = 8
+        let (positions, costs, best) = scored(
+            {
+                $0.rankingAntennaStride = 2; $0.rankingRescored = keep
+            }, coarse: true)
+        let cheapest = Set(nodes.indices.sorted { coarseCosts[$0] < coarseCosts[$1] }.prefix(keep))
+        let front = Set(positions[0..<keep].map { p in nodes.firstIndex(of: p)! })
+        #expect(front == cheapest)
+        for i in 0..<keep { #expect(costs[i] == fullCosts[nodes.firstIndex(of: positions[i])!]) }
+        #expect(costs[keep...].allSatisfy { $0.isNaN })
+        #expect(best == (0..<keep).min { costs[$0] < costs[$1] })
+        // Every candidate is still there, once.
+        #expect(Set(positions) == Set(nodes) && positions.count == nodes.count)
     }
 
     /// The coarse and the full ranking lead to the same fixes: on clean frames to 10⁻⁶ m where the fix is the truth

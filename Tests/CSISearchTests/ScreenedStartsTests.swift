@@ -48,12 +48,19 @@ import Testing
         for j in 9..<16 { gap[j].y += 0.2 * l } // one kept pair 1.2 λ₀ apart
         #expect(Localizer.coarseAntennaStride(configured: 0, antennas: gap, wavelength: l) == 1)
         #expect(Localizer.coarseAntennaStride(configured: 3, antennas: ula(8, spacing: l), wavelength: l) == 3)
-        // Coordinates stored in Float32 (NPZ files) are λ₀/2 apart to ~10⁻⁷: still every other antenna; a planar
-        // 4 × 4 array in row order (a kept pair √5·λ₀/2 apart) is not.
+        // Coordinates stored in Float32 (NPZ files) are λ₀/2 apart to ~10⁻⁷: still every other antenna. A planar
+        // 4 × 4 array in row order keeps every other column (each kept antenna λ₀ from the nearest kept one); at
+        // 0.6 λ₀ spacing it keeps all.
         let rounded = ula(16, spacing: l / 2).map { Point3(Double(Float($0.x)), Double(Float($0.y * 1.0000002)), 3) }
         #expect(Localizer.coarseAntennaStride(configured: 0, antennas: rounded, wavelength: l) == 2)
         let planar = (0..<16).map { Point3(0, Double($0 % 4) * l / 2, 3 + Double($0 / 4) * l / 2) }
-        #expect(Localizer.coarseAntennaStride(configured: 0, antennas: planar, wavelength: l) == 1)
+        #expect(Localizer.coarseAntennaStride(configured: 0, antennas: planar, wavelength: l) == 2)
+        let sparse = (0..<16).map { Point3(0, Double($0 % 4) * 0.6 * l, 3 + Double($0 / 4) * 0.6 * l) }
+        #expect(Localizer.coarseAntennaStride(configured: 0, antennas: sparse, wavelength: l) == 1)
+        // A line is a line in any direction and order: the gap rule, not the nearest-neighbour one, applies.
+        let diagonal = ula(16, spacing: l / 2).map { Point3($0.y, $0.y, 3 + $0.y) / 3.0.squareRoot() + Point3(0, 0, 2) }
+        #expect(Localizer.collinear(diagonal, tolerance: 1e-9) && !Localizer.collinear(planar, tolerance: 1e-9))
+        #expect(Localizer.coarseAntennaStride(configured: 0, antennas: diagonal, wavelength: l) == 2)
         // The default localizer over a 16-element half-wavelength array scores its coarse lattice on 8 antennas.
         let scene = ArrayAxisTests.scene3D(), sim = ChannelSimulator(scene: scene)
         let loc = Localizer(model: sim, region: scene.ueRegion, configuration: LocalizerConfiguration())
