@@ -74,8 +74,8 @@ extension Localizer {
             }
             start += n
         }
-        if coarse, configuration.rankingRescored > 0, count > configuration.rankingRescored {
-            return rescoreCheapest(count: count, keep: configuration.rankingRescored, &s)
+        if coarse, rankingRescored > 0, count > rankingRescored {
+            return rescoreCheapest(count: count, keep: rankingRescored, &s)
         }
         return best
     }

@@ -30,6 +30,9 @@ public struct Localizer: Sendable {
     /// The local grid's and the circles' costs are on every n-th antenna (`LocalizerConfiguration.rankingAntennaStride`):
     /// 1 when they are the fix's cost (no refinement follows) or the array is too small.
     let rankingAntennaStride: Int
+    /// Candidates of a coarse ranking scored again on every antenna (`LocalizerConfiguration.rankingRescored`,
+    /// resolved: 32 for a planar array, 0 for a line, unless configured).
+    let rankingRescored: Int
     let circleOffsets: [Point3]
     let widenedOffsets: [Point3]
     /// The axis of the model's antennas when they are collinear and the search is 3-D (the arc stage), else nil.
@@ -163,6 +166,9 @@ public struct Localizer: Sendable {
             : Self.rankingAntennaStride(
                 configured: configuration.rankingAntennaStride, antennas: model.antennaPositions,
                 wavelength: wavelength)
+        rankingRescored =
+            configuration.rankingRescored
+            ?? (Self.collinear(model.antennaPositions, tolerance: wavelength / 100) ? 0 : 32)
         widenedOffsets =
             configuration.widenOnSuspect && region.dimension == 2
             ? Self.latticeOffsets(

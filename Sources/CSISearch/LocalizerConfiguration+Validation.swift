@@ -117,7 +117,7 @@ extension LocalizerConfiguration {
         try integer(arcSpanRefinedNodes, "arcSpanRefinedNodes", 0...256)
         try integer(arcSpanCoarseAntennaStride, "arcSpanCoarseAntennaStride", 0...64)
         try integer(rankingAntennaStride, "rankingAntennaStride", 0...64)
-        try integer(rankingRescored, "rankingRescored", 0...1024)
+        if let rankingRescored { try integer(rankingRescored, "rankingRescored", 0...1024) }
         try integer(arcSpanCoarseSubcarrierStride, "arcSpanCoarseSubcarrierStride", 1...64)
         try integer(arcSpanStartsPerCandidate, "arcSpanStartsPerCandidate", 1...64)
         try integer(arcSpanScreenIterations, "arcSpanScreenIterations", 0...100_000)

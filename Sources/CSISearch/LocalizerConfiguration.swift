@@ -70,8 +70,10 @@ public struct LocalizerConfiguration: Sendable, Codable, Equatable {
     public var polishJacobianReach: Double = 0.01
     /// After a ranking on fewer antennas (`rankingAntennaStride`), the local grid's and the circles' this many
     /// cheapest candidates are scored again on every antenna and the picks come from them only: on a 4 × 4 array,
-    /// ranking on 8 antennas alone loses frames at 5 dB that this recovers (docs/localization.md, "Speed"). 0: none.
-    public var rankingRescored: Int = 32
+    /// ranking on 8 antennas alone loses frames at 5 dB that this recovers (docs/localization.md, "Speed"). nil:
+    /// automatic — 32 for a planar array, none for a line (whose half-wavelength ranking on every other antenna
+    /// loses nothing, and where the extra batch costs ≈ 8 % of a frame). 0: none; 1…1024.
+    public var rankingRescored: Int? = nil
 
     // MARK: (c), (e) refinement
     /// Refinement run after the local grid and again after the circles.

@@ -1,7 +1,7 @@
-import CSIChannel
 import CSINumerics
 import Testing
 
+@testable import CSIChannel
 @testable import CSISearch
 
 /// The local grid and the circles ranked on every other antenna (`LocalizerConfiguration.rankingAntennaStride`):
@@ -39,6 +39,24 @@ import Testing
             Self.localizer {
                 $0.rankingAntennaStride = 2; $0.localGrid = false
             }.rankingAntennaStride == 2)
+        // Rescoring after a coarse ranking: automatic none on a line (this array), as configured otherwise.
+        #expect(Self.localizer { $0.rankingAntennaStride = 2 }.rankingRescored == 0)
+        #expect(
+            Self.localizer {
+                $0.rankingAntennaStride = 2; $0.rankingRescored = 16
+            }.rankingRescored == 16)
+        // A planar 4 × 4 array: 32 automatic.
+        let lambda = SearchTestSupport.wavelength
+        let planar = Scene(
+            name: "planar",
+            array: .upa(
+                rows: 4, cols: 4, spacing: lambda / 2, center: Point3(-4, 0.3, 2.5), axis: Point3(0, 1, 0),
+                axis2: Point3(0, 0, 1)),
+            subcarriers: Self.scene.subcarriers, planes: [], maxReflectionOrder: 0, ueRegion: Self.scene.ueRegion)
+        let planarLocalizer = Localizer(
+            model: ChannelSimulator(scene: planar), region: planar.ueRegion, configuration: LocalizerConfiguration(),
+            width: 1)
+        #expect(planarLocalizer.rankingRescored == 32)
         // The published variants rank on every antenna, as published.
         #expect(SearchMethod.offgridPS.configuration(nuisance: .none).rankingAntennaStride == 1)
         // Eight antennas: halving would leave four.
