@@ -3,7 +3,8 @@ import CSIChannel
 extension Localizer {
     /// The span stage's coarse antenna stride: `configured` when positive; automatic (0): 2 where every other
     /// antenna (in the array's order) still leaves at least 8 antennas, each kept one no more than λ₀ from the next
-    /// kept one (a line) or from its nearest kept neighbours along two directions (a planar array), else 1. The span stage's costs only rank (axial, radial) nodes, whose circles are then scanned
+    /// kept one (a line) or from its nearest kept neighbours along two directions (a planar array), else 1. The span
+    /// stage's costs only rank (axial, radial) nodes, whose circles are then scanned
     /// with the full phase-sensitive cost: every other antenna keeps the aperture (so the range and wavefront
     /// curvature the nodes differ by), and at a spacing ≤ λ₀ a grating lobe lies a whole unit of sin θ from the main lobe (outside the visible range near broadside), so a
     /// node far from the frame's cannot alias onto it. Halves the span stage's model work (docs/localization.md,
@@ -14,8 +15,8 @@ extension Localizer {
         // 10⁻⁶: arrays stored in Float32 (NPZ files) are half a wavelength apart to ~10⁻⁷.
         let limit = wavelength * (1 + 1e-6)
         let kept = Swift.stride(from: 0, to: antennas.count, by: 2).map { antennas[$0] }
-        // λ₀/100 off the line at most, as `ArrayAxis` (Float32 coordinates, calibrated positions).
-        if Self.collinear(antennas, tolerance: wavelength / 100) {
+        // A line within λ₀/100, as the arc stage's (Float32 coordinates, calibrated positions).
+        if ArrayAxis(antennas: antennas, tolerance: wavelength / 100) != nil {
             for j in 0..<(kept.count - 1) {
                 let gap = (kept[j + 1] - kept[j]).length
                 guard gap.isFinite, gap <= limit else { return 1 }
@@ -34,18 +35,6 @@ extension Localizer {
             guard let second = across, second.length <= limit else { return 1 }
         }
         return 2
-    }
-
-    /// Whether every antenna lies within `tolerance` of the line through the first and the farthest from it.
-    static func collinear(_ antennas: [Point3], tolerance: Double) -> Bool {
-        guard let first = antennas.first,
-            let far = antennas.max(by: { ($0 - first).length < ($1 - first).length }), (far - first).length > 0
-        else { return true }
-        let u = (far - first) / (far - first).length
-        return antennas.allSatisfy { a in
-            let d = a - first
-            return (d - u * d.dot(u)).length <= tolerance
-        }
     }
 
     /// The ranking stages' antenna stride (local grid and circles): `coarseAntennaStride`, at most what still keeps

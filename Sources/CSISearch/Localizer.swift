@@ -168,7 +168,7 @@ public struct Localizer: Sendable {
                 wavelength: wavelength)
         rankingRescored =
             configuration.rankingRescored
-            ?? (Self.collinear(model.antennaPositions, tolerance: wavelength / 100) ? 0 : 32)
+            ?? (ArrayAxis(antennas: model.antennaPositions, tolerance: wavelength / 100) != nil ? 0 : 32)
         widenedOffsets =
             configuration.widenOnSuspect && region.dimension == 2
             ? Self.latticeOffsets(

@@ -59,7 +59,9 @@ import Testing
         #expect(Localizer.coarseAntennaStride(configured: 0, antennas: sparse, wavelength: l) == 1)
         // A line is a line in any direction and order: the gap rule, not the nearest-neighbour one, applies.
         let diagonal = ula(16, spacing: l / 2).map { Point3($0.y, $0.y, 3 + $0.y) / 3.0.squareRoot() + Point3(0, 0, 2) }
-        #expect(Localizer.collinear(diagonal, tolerance: 1e-9) && !Localizer.collinear(planar, tolerance: 1e-9))
+        #expect(
+            ArrayAxis(antennas: diagonal, tolerance: 1e-9) != nil && ArrayAxis(antennas: planar, tolerance: 1e-9) == nil
+        )
         #expect(Localizer.coarseAntennaStride(configured: 0, antennas: diagonal, wavelength: l) == 2)
         // The default localizer over a 16-element half-wavelength array scores its coarse lattice on 8 antennas.
         let scene = ArrayAxisTests.scene3D(), sim = ChannelSimulator(scene: scene)
