@@ -33,7 +33,8 @@ public struct Fix: Sendable {
     @available(*, deprecated, renamed: "widenAdvised")
     public var aboveNoise: Bool { widenAdvised }
     /// The cheapest other minimum the search refined at least λ₀/2 from the fix (nil when none was; a composite
-    /// model refined on its base: its polished runner-up): what the `ambiguous` test compares the fix with.
+    /// model refined on its base: its polished runner-up, or the base minimum at the full model's cost where it
+    /// clearly loses, `LocalizerConfiguration.polishRivalScreen`): what the `ambiguous` test compares the fix with.
     public var runnerUp: RunnerUp? = nil
     /// Estimated nuisance parameters (gain 1, phase 0, offset 0 when not estimated).
     public var nuisance: NuisanceEstimate
@@ -79,7 +80,8 @@ public enum FixStatus: String, Sendable, Codable {
 }
 
 /// A refined minimum of the phase-sensitive cost other than the fix (docs/localization.md, "Uncertainty and
-/// status").
+/// status") — with a composite model, a base minimum the polish left unrefined where it clearly loses to the fix
+/// (`LocalizerConfiguration.polishRivalScreen`), at the full model's cost there.
 public struct RunnerUp: Sendable, Equatable {
     public var position: Point3
     public var cost: Double
@@ -128,7 +130,8 @@ public enum SearchStage: String, Sendable, Codable, CaseIterable {
     /// (`LocalizerConfiguration.widenOnSuspect`).
     case widened
     /// Composite models refined on their base (`LocalizerConfiguration.refineWithBase`): the fix and its runner-up
-    /// refined again with the full model.
+    /// refined again with the full model (a runner-up that clearly loses only evaluated,
+    /// `LocalizerConfiguration.polishRivalScreen`).
     case polish
 }
 

@@ -3,7 +3,8 @@ import CSIChannel
 /// The runner-up test of the fix status (docs/localization.md, "Uncertainty and status").
 ///
 /// Every refinement of a search ends in a minimum of the cost (with a composite model refined on its base, the
-/// minima kept are the polished fix and runner-up, `Localizer.polish`); the fix is the cheapest. If another one, at least
+/// minima kept are the polished fix and runner-up — unrefined where it clearly loses, `Localizer.polish`); the fix is
+/// the cheapest. If another one, at least
 /// λ₀/2 away, costs only a little more, the frame may not tell the two apart: for a correct fix x and a wrong
 /// minimum w, with H = f(x) + e + n (model error e, noise n), C(w) − C(x) = D + 2 Re⟨f(x) − f(w), e + n⟩ with
 /// D = ‖f(x) − f(w)‖². The noise term has standard deviation √(2Dσ²); the model-error term is at most
@@ -43,10 +44,8 @@ extension Localizer {
     }
 
     /// Whether a runner-up of cost `runnerUpCost` could have swapped places with a fix of cost `fixCost`:
-    /// runnerUpCost − fixCost < 2·sigmas²·σ² + 4·alignment²·max(fixCost − expectedNoise, 0), σ² the per-entry noise
-    /// variance (at most `fixCost / residualDegrees`, the fix's own residual per complex entry) and `expectedNoise`
-    /// the noise's expected share of the cost, `residualDegrees`·σ² (derivation above). A runner-up no costlier than
-    /// the fix is ambiguous.
+    /// runnerUpCost − fixCost < `ambiguityMargin` (derivation above). A runner-up no costlier than the fix is
+    /// ambiguous.
     static func isAmbiguous(
         fixCost: Double, runnerUpCost: Double, noiseVariance sigma2: Double, expectedNoise: Double,
         residualDegrees: Double, sigmas: Double, alignment: Double
@@ -54,8 +53,22 @@ extension Localizer {
         guard fixCost.isFinite, runnerUpCost.isFinite else { return false }
         let margin = runnerUpCost - fixCost
         guard margin > 0 else { return true }
+        return margin
+            < ambiguityMargin(
+                fixCost: fixCost, noiseVariance: sigma2, expectedNoise: expectedNoise,
+                residualDegrees: residualDegrees, sigmas: sigmas, alignment: alignment)
+    }
+
+    /// 2·sigmas²·σ² + 4·alignment²·max(fixCost − expectedNoise, 0): how much more than a fix of cost `fixCost` a
+    /// runner-up must cost to be told apart from it, σ² the per-entry noise variance (at most
+    /// `fixCost / residualDegrees`, the fix's own residual per complex entry) and `expectedNoise` the noise's
+    /// expected share of the cost, `residualDegrees`·σ².
+    static func ambiguityMargin(
+        fixCost: Double, noiseVariance sigma2: Double, expectedNoise: Double, residualDegrees: Double,
+        sigmas: Double, alignment: Double
+    ) -> Double {
         let excess = Swift.max(fixCost - expectedNoise, 0)
         let noise = Swift.min(Swift.max(sigma2, 0), Swift.max(fixCost, 0) / Swift.max(residualDegrees, 0.5))
-        return margin < 2 * sigmas * sigmas * noise + 4 * alignment * alignment * excess
+        return 2 * sigmas * sigmas * noise + 4 * alignment * alignment * excess
     }
 }

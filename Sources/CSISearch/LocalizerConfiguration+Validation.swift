@@ -151,6 +151,9 @@ extension LocalizerConfiguration {
         guard polishJacobianReach.isFinite, (0...0.1).contains(polishJacobianReach) else {
             throw fail("polishJacobianReach", "must be in 0...0.1 wavelengths, got \(polishJacobianReach)")
         }
+        guard polishRivalScreen.isFinite, (0...100).contains(polishRivalScreen) else {
+            throw fail("polishRivalScreen", "must be in 0...100, got \(polishRivalScreen)")
+        }
         guard widenedModelErrorSigmas.isFinite, (-10...10).contains(widenedModelErrorSigmas) else {
             throw fail("widenedModelErrorSigmas", "must be in -10...10, got \(widenedModelErrorSigmas)")
         }

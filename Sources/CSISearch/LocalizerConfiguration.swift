@@ -68,6 +68,13 @@ public struct LocalizerConfiguration: Sendable, Codable, Equatable {
     /// scale of λ₀, so over λ₀/100 its Jacobian turns by ≤ 2π/100 of itself; a step past the reach takes a new one
     /// (docs/localization.md, "Speed"). 0: the exact Jacobian at every step. 0…0.1.
     public var polishJacobianReach: Double = 0.01
+    /// The polish (g) refines a runner-up only when the full model's cost at its base minimum, C₀(w), exceeds the
+    /// polished fix's C(x) by less than this many times the larger of the runner-up test's margin T
+    /// (`Localizer.ambiguityMargin`) and a tenth of C₀(w) (`Localizer.rivalNeedsPolish`): otherwise a refinement that
+    /// removes less than half of C₀(w) − C(x) and less than 10 % of C₀(w) (measured on the room hybrid: at most 31 %
+    /// and 6 %) can neither make it ambiguous nor cheaper than the fix, and it is kept at C₀(w) — one full-model value
+    /// instead of a refinement (docs/localization.md, "Speed"). 0: every runner-up refined. 0…100.
+    public var polishRivalScreen: Double = 2
     /// After a ranking on fewer antennas (`rankingAntennaStride`), the local grid's and the circles' this many
     /// cheapest candidates are scored again on every antenna and the picks come from them only: on a 4 × 4 array,
     /// ranking on 8 antennas alone loses frames at 5 dB that this recovers (docs/localization.md, "Speed"). nil:
