@@ -20,9 +20,10 @@ public struct NuisanceMatch: Sendable {
     public let omega: [Double]
     /// Δω when the subcarriers are evenly spaced (then S(τ) is summed by rotation: two sin/cos per τ, not N_s).
     let omegaStep: Double?
-    /// Timing grid: τ_m and the table e^{jω_k τ_m} (m-major).
+    /// Timing grid: τ_m, and the table e^{jω_k τ_m} subcarrier-major in vectors of four delays (for subcarrier k
+    /// and delays 4v…4v + 3: the real parts at 2(k·V + v), the imaginary parts next; V = ⌈M/4⌉, zero past M).
     let tauGrid: [Double]
-    let gridRe: [Double], gridIm: [Double]
+    let grid: [SIMD4<Double>]
     /// The measured channel (interleaved) and its energy.
     public internal(set) var h: [Double]
     /// ‖H‖² of the loaded channel.
@@ -42,14 +43,16 @@ public struct NuisanceMatch: Sendable {
         let period = 1 / max(df, 1)
         let m = max(2 * ns, 4)
         tauGrid = (0..<m).map { (Double($0) / Double(m) - 0.5) * period }
-        var gr = [Double](repeating: 0, count: m * ns), gi = gr
-        for i in 0..<m {
-            for k in 0..<ns {
+        let vectors = (m + 3) / 4
+        var table = [SIMD4<Double>](repeating: .zero, count: 2 * vectors * ns)
+        for k in 0..<ns {
+            for i in 0..<m {
                 let (s, c) = sinCos(omega[k] * tauGrid[i])
-                gr[i * ns + k] = c; gi[i * ns + k] = s
+                table[2 * (k * vectors + i / 4)][i % 4] = c
+                table[2 * (k * vectors + i / 4) + 1][i % 4] = s
             }
         }
-        gridRe = gr; gridIm = gi
+        grid = table
         h = .init(repeating: 0, count: 2 * na * ns)
         hRe = .init(repeating: 0, count: na * ns); hIm = hRe
         cRe = .init(repeating: 0, count: ns); cIm = cRe
@@ -60,7 +63,7 @@ public struct NuisanceMatch: Sendable {
     public init(sharing other: NuisanceMatch, antennas: Int) {
         na = antennas; ns = other.ns
         nuisance = other.nuisance; omega = other.omega; omegaStep = other.omegaStep
-        tauGrid = other.tauGrid; gridRe = other.gridRe; gridIm = other.gridIm
+        tauGrid = other.tauGrid; grid = other.grid
         h = .init(repeating: 0, count: 2 * na * ns)
         hRe = .init(repeating: 0, count: na * ns); hIm = hRe
         cRe = .init(repeating: 0, count: ns); cIm = cRe
@@ -157,31 +160,70 @@ public struct NuisanceMatch: Sendable {
 
     /// max over τ of |S(τ)|² from the current c_k (grid of 2N_s delays, then Newton), α and the cost.
     mutating func timingFit(modelEnergy ff: Double) -> (cost: Double, alpha: (re: Double, im: Double), tau: Double) {
-        var best = -1.0, bestTau = 0.0
-        for m in 0..<tauGrid.count {
-            var sr = 0.0, si = 0.0
-            for k in 0..<ns {
-                let wr = gridRe[m * ns + k], wi = gridIm[m * ns + k]
-                sr += wr * cRe[k] - wi * cIm[k]; si += wr * cIm[k] + wi * cRe[k]
-            }
-            let p = sr * sr + si * si
-            if p > best { best = p; bestTau = tauGrid[m] }
-        }
+        let (best, bestTau) = gridMaximum()
         var tau = bestTau
         let step = tauGrid.count > 1 ? tauGrid[1] - tauGrid[0] : 0
+        // Newton on P = |S|² from the grid's best delay; stops once a step no longer moves τ measurably (the
+        // iteration converges quadratically), and the last spectrum is then the one at τ.
+        var s: (re: Double, im: Double)? = nil
         for _ in 0..<4 {
             let (s0, s1, s2) = spectrum(at: tau)
             // P = |S|², P' = 2 Re(conj S · S'), P'' = 2(|S'|² + Re(conj S · S''))
             let d1 = 2 * (s0.re * s1.re + s0.im * s1.im)
             let d2 = 2 * (s1.re * s1.re + s1.im * s1.im + s0.re * s2.re + s0.im * s2.im)
-            guard d2 < 0 else { break }
-            let next = tau - max(-step, min(step, d1 / d2))
-            tau = next
+            guard d2 < 0 else { s = s0; break }
+            let delta = max(-step, min(step, d1 / d2))
+            guard abs(delta) > 1e-9 * step else { s = s0; break }
+            tau -= delta
         }
-        var s = spectrum(at: tau).0
-        var p = s.re * s.re + s.im * s.im
-        if p < best { tau = bestTau; s = spectrum(at: tau).0; p = s.re * s.re + s.im * s.im }
-        return (max(0, energy - p / ff), (s.re / ff, s.im / ff), tau)
+        var at = s ?? spectrum(at: tau).0
+        var p = at.re * at.re + at.im * at.im
+        if p < best { tau = bestTau; at = spectrum(at: tau).0; p = at.re * at.re + at.im * at.im }
+        return (max(0, energy - p / ff), (at.re / ff, at.im / ff), tau)
+    }
+
+    /// The grid delay of largest |S(τ_m)|² (the first of equal ones) and that power: S at every grid delay at once,
+    /// four delays per vector, summed over the subcarriers in order.
+    func gridMaximum() -> (power: Double, tau: Double) {
+        let count = tauGrid.count, vectors = (count + 3) / 4
+        var best = -1.0, bestTau = 0.0
+        grid.withUnsafeBufferPointer { g in
+            cRe.withUnsafeBufferPointer { cr in
+                cIm.withUnsafeBufferPointer { ci in
+                    // Blocks of up to four vectors (16 delays): eight accumulators stay in registers.
+                    var v0 = 0
+                    while v0 < vectors {
+                        let width = min(4, vectors - v0)
+                        var re = (SIMD4<Double>.zero, SIMD4<Double>.zero, SIMD4<Double>.zero, SIMD4<Double>.zero)
+                        var im = re
+                        for k in 0..<ns {
+                            let a = SIMD4<Double>(repeating: cr[k]), b = SIMD4<Double>(repeating: ci[k])
+                            let row = g.baseAddress! + 2 * (k * vectors + v0)
+                            @inline(__always) func add(_ r: inout SIMD4<Double>, _ i: inout SIMD4<Double>, _ v: Int) {
+                                let wr = row[2 * v], wi = row[2 * v + 1]
+                                r = r.addingProduct(wr, a).addingProduct(-wi, b)
+                                i = i.addingProduct(wr, b).addingProduct(wi, a)
+                            }
+                            add(&re.0, &im.0, 0)
+                            if width > 1 { add(&re.1, &im.1, 1) }
+                            if width > 2 { add(&re.2, &im.2, 2) }
+                            if width > 3 { add(&re.3, &im.3, 3) }
+                        }
+                        for v in 0..<width {
+                            let r = v == 0 ? re.0 : v == 1 ? re.1 : v == 2 ? re.2 : re.3
+                            let i = v == 0 ? im.0 : v == 1 ? im.1 : v == 2 ? im.2 : im.3
+                            let power = r * r + i * i
+                            for lane in 0..<4 {
+                                let m = 4 * (v0 + v) + lane
+                                if m < count, power[lane] > best { best = power[lane]; bestTau = tauGrid[m] }
+                            }
+                        }
+                        v0 += width
+                    }
+                }
+            }
+        }
+        return (best, bestTau)
     }
 
     /// S(τ), S'(τ), S''(τ) from the current c_k.

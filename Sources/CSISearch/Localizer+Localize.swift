@@ -51,11 +51,18 @@ extension Localizer {
                     stage: .refine2, candidates: 0, position: x, cost: cost, seconds: 0,
                     valueEvaluations: 0, jacobianEvaluations: 0)
                 var best: RefinementResult? = nil
-                for pick in c.picks {
-                    let r = refine(from: pick.position, &s)
-                    report.candidates += r.iterations
-                    report.valueEvaluations += r.valueEvaluations; report.jacobianEvaluations += r.jacobianEvaluations
-                    if best == nil || r.cost < best!.cost || best!.cost.isNaN { best = r }
+                if screensCircleStarts(c.picks.count) {
+                    screenedRefinement(
+                        from: c.picks.map(\.position), iterations: configuration.circleScreenIterations,
+                        continued: configuration.circleContinuedStarts, &best, &report, &s)
+                } else {
+                    for pick in c.picks {
+                        let r = refine(from: pick.position, &s)
+                        report.candidates += r.iterations
+                        report.valueEvaluations += r.valueEvaluations
+                        report.jacobianEvaluations += r.jacobianEvaluations
+                        if best == nil || r.cost < best!.cost || best!.cost.isNaN { best = r }
+                    }
                 }
                 // Keep the first refinement's result if nothing beat it (its point was a candidate anyway).
                 if let b = best, b.cost <= cost || result == nil { result = b; x = b.position; cost = b.cost }
@@ -156,7 +163,9 @@ extension Localizer {
                 stage: .refine1, candidates: 0, position: x, cost: cost, seconds: 0,
                 valueEvaluations: 0, jacobianEvaluations: 0)
             if screensStarts(starts.count) {
-                screenedRefinement(from: starts, &result, &report, &s)
+                screenedRefinement(
+                    from: starts, iterations: configuration.arcSpanScreenIterations,
+                    continued: configuration.arcSpanContinuedStarts, &result, &report, &s)
             } else {
                 for start in starts {
                     let r = refine(from: start, &s)
