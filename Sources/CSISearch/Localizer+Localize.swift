@@ -203,12 +203,24 @@ extension Localizer {
         var report = StageReport(
             stage: .ambiguity, candidates: 0, position: x, cost: cost, seconds: 0,
             valueEvaluations: 0, jacobianEvaluations: 0)
+        let cap = configuration.refinement == .levenbergMarquardt ? configuration.ambiguityScreenIterations : 0
         for _ in 0..<max(1, configuration.ambiguityRounds) {
             let from = x
             for v in map.vectors(at: from) where region.contains(from + v, margin: wavelength / 2) {
-                let r = refine(from: from + v, &s)
-                report.candidates += 1
+                var r = refine(from: from + v, record: cap == 0, iterationCap: cap > 0 ? cap : nil, &s)
                 report.valueEvaluations += r.valueEvaluations; report.jacobianEvaluations += r.jacobianEvaluations
+                if cap > 0 {
+                    // Screened: continued where its predicted minimum could matter, else kept where it stopped.
+                    let predicted = Swift.min(r.predictedCost ?? r.cost, r.cost)
+                    if let state = r.resume, couldMatter(cost: predicted, fixCost: cost, at: x, &s) {
+                        r = refine(from: r.position, resuming: state, &s)
+                        report.valueEvaluations += r.valueEvaluations
+                        report.jacobianEvaluations += r.jacobianEvaluations
+                    } else {
+                        recordMinimum(r, &s)
+                    }
+                }
+                report.candidates += 1
                 if result == nil || r.cost < cost || cost.isNaN { result = r; x = r.position; cost = r.cost }
             }
             if x == from { break }

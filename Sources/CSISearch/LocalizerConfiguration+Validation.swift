@@ -347,6 +347,7 @@ extension LocalizerConfiguration {
             try integer(ambiguityVectors, "ambiguityVectors", 1...64)
             try positive(ambiguityMaxMismatch, "ambiguityMaxMismatch")
             try integer(ambiguityRounds, "ambiguityRounds", 1...16)
+            try integer(ambiguityScreenIterations, "ambiguityScreenIterations", 0...100_000)
         }
         func ambiguityCells() -> Double {
             max(1, ((region.upper.x - region.lower.x) / ambiguityCellSize).rounded(.up))

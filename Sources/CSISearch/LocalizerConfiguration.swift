@@ -152,6 +152,11 @@ public struct LocalizerConfiguration: Sendable, Codable, Equatable {
     public var ambiguityMaxMismatch: Double = 0.2
     /// The stage repeats from each better point it finds, at most this many rounds.
     public var ambiguityRounds: Int = 3
+    /// The stage's refinements screened (Levenberg–Marquardt only): each runs at most this many iterations and is
+    /// continued to convergence only where its Gauss–Newton predicted minimum could be cheaper than the fix or
+    /// ambiguous with it (`Localizer.couldMatter`); the others are kept for the runner-up test at the cost they
+    /// reached. 0: every refinement to convergence (docs/localization.md, "Speed").
+    public var ambiguityScreenIterations: Int = 2
     /// Run the ambiguity stage only where a near-repeat could still be the fix: the test of `adaptiveCircles`
     /// against the mismatch of the model's refined near-repeats (measured on the same cells,
     /// `circleMapCellSize` × `circleMapSamples`). false = on every frame.

@@ -102,6 +102,51 @@ import Testing
             "recovered \(recovered), exactly \(exact), of \(checked)")
     }
 
+    /// The stage's refinements screened (`ambiguityScreenIterations`, default 2) against the same stage with every
+    /// refinement run to convergence, from the same spurious starts of unsynchronised frames (random gain, phase and
+    /// timing, 20 dB): the same fix (a continued refinement resumes where its screen stopped, so it ends where an
+    /// uninterrupted one does) with fewer Jacobians.
+    @Test func screenedStageEndsWhereTheFullOneDoesWithFewerJacobians() throws {
+        let screened = Self.localizer
+        #expect(screened.configuration.ambiguityScreenIterations == 2)
+        var c = screened.configuration
+        c.ambiguityScreenIterations = 0
+        let full = Localizer(model: Self.sim, region: Self.scene.ueRegion, configuration: c)
+        let map = try #require(screened.ambiguityMap)
+        var rng = SeededGenerator(seed: 17)
+        var jacobians = (screened: 0, full: 0), checked = 0
+        for truth in PositionSampler.uniform(in: Self.scene.ueRegion, count: 6, seed: 23) {
+            let h = SearchTestSupport.noisy(
+                SearchTestSupport.impaired(
+                    Self.sim.channels(at: [truth]), gain: 0.5 + rng.nextUnit(), phase: 6 * rng.nextUnit(),
+                    timing: 4e-9 * (rng.nextUnit() - 0.5), frequencies: Self.sim.frequencies),
+                snrDB: 20, rng: &rng)
+            for v in map.vectors(at: truth).prefix(3) where screened.region.contains(truth + v, margin: 0) {
+                var ends: [(x: Point3, cost: Double)] = []
+                for l in [screened, full] {
+                    var s = l.makeScratch()
+                    h.withUnsafeBufferPointer { s.load(frame: $0) }
+                    let alone = l.refine(from: truth + v, &s)
+                    var x = alone.position, cost = alone.cost
+                    var result: RefinementResult? = alone, stages: [StageReport] = []
+                    l.ambiguitySearch(&x, &cost, &result, &stages, &s)
+                    let taken = stages.reduce(0) { $0 + $1.jacobianEvaluations }
+                    if l.configuration.ambiguityScreenIterations > 0 {
+                        jacobians.screened += taken
+                    } else {
+                        jacobians.full += taken
+                    }
+                    ends.append((x, cost))
+                }
+                #expect((ends[0].x - ends[1].x).length <= 1e-9, "\(ends[0].x) vs \(ends[1].x)")
+                #expect(abs(ends[0].cost - ends[1].cost) <= 1e-9 * ends[1].cost)
+                checked += 1
+            }
+        }
+        #expect(checked >= 6)
+        #expect(jacobians.screened < jacobians.full, "Jacobians \(jacobians)")
+    }
+
     @Test func onlyFlatSearchesWithTheStageBuildAMap() {
         #expect(Localizer(model: Self.sim, region: Self.scene.ueRegion).ambiguityMap == nil)
         var s3 = Self.scene

@@ -113,6 +113,7 @@ import Testing
         #expect(key { $0.polishRivalScreen = -1 } == "polishRivalScreen")
         #expect(key { $0.polishRivalScreen = 101 } == "polishRivalScreen")
         #expect(key { $0.polishRivalScreen = .infinity } == "polishRivalScreen")
+        #expect(key { $0.ambiguityStage = true; $0.ambiguityScreenIterations = -1 } == "ambiguityScreenIterations")
         #expect(key { $0.arcSpanScreenIterations = -1 } == "arcSpanScreenIterations")
         #expect(key { $0.arcSpanContinuedStarts = 0 } == "arcSpanContinuedStarts")
         #expect(key { $0.arcSpanContinuedStarts = 1 << 40 } == "arcSpanContinuedStarts")
