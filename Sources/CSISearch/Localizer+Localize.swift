@@ -51,18 +51,11 @@ extension Localizer {
                     stage: .refine2, candidates: 0, position: x, cost: cost, seconds: 0,
                     valueEvaluations: 0, jacobianEvaluations: 0)
                 var best: RefinementResult? = nil
-                if screensCircleStarts(c.picks.count) {
-                    screenedRefinement(
-                        from: c.picks.map(\.position), iterations: configuration.circleScreenIterations,
-                        continued: configuration.circleContinuedStarts, &best, &report, &s)
-                } else {
-                    for pick in c.picks {
-                        let r = refine(from: pick.position, &s)
-                        report.candidates += r.iterations
-                        report.valueEvaluations += r.valueEvaluations
-                        report.jacobianEvaluations += r.jacobianEvaluations
-                        if best == nil || r.cost < best!.cost || best!.cost.isNaN { best = r }
-                    }
+                for pick in c.picks {
+                    let r = refine(from: pick.position, &s)
+                    report.candidates += r.iterations
+                    report.valueEvaluations += r.valueEvaluations; report.jacobianEvaluations += r.jacobianEvaluations
+                    if best == nil || r.cost < best!.cost || best!.cost.isNaN { best = r }
                 }
                 // Keep the first refinement's result if nothing beat it (its point was a candidate anyway).
                 if let b = best, b.cost <= cost || result == nil { result = b; x = b.position; cost = b.cost }
@@ -163,9 +156,7 @@ extension Localizer {
                 stage: .refine1, candidates: 0, position: x, cost: cost, seconds: 0,
                 valueEvaluations: 0, jacobianEvaluations: 0)
             if screensStarts(starts.count) {
-                screenedRefinement(
-                    from: starts, iterations: configuration.arcSpanScreenIterations,
-                    continued: configuration.arcSpanContinuedStarts, &result, &report, &s)
+                screenedRefinement(from: starts, &result, &report, &s)
             } else {
                 for start in starts {
                     let r = refine(from: start, &s)
@@ -210,7 +201,10 @@ extension Localizer {
                 var r = refine(from: from + v, record: cap == 0, iterationCap: cap > 0 ? cap : nil, &s)
                 report.valueEvaluations += r.valueEvaluations; report.jacobianEvaluations += r.jacobianEvaluations
                 if cap > 0 {
-                    // Screened: continued where its predicted minimum could matter, else kept where it stopped.
+                    // Screened: continued where its predicted minimum could matter, else kept where it stopped — for
+                    // the runner-up test, which saw every one of these refinements before the screen (the span
+                    // stage's screen keeps converged runs only: its starts are circle points, not this test's minima);
+                    // its cost is then beyond the test's margin.
                     let predicted = Swift.min(r.predictedCost ?? r.cost, r.cost)
                     if let state = r.resume, couldMatter(cost: predicted, fixCost: cost, at: x, &s) {
                         r = refine(from: r.position, resuming: state, &s)

@@ -3,7 +3,8 @@ import CSIChannel
 /// The runner-up test of the fix status (docs/localization.md, "Uncertainty and status").
 ///
 /// Every refinement of a search ends in a minimum of the cost (with a composite model refined on its base, the
-/// minima kept are the polished fix and runner-up — unrefined where it clearly loses, `Localizer.polish`); the fix is
+/// minima kept are the polished fix and runner-up — unrefined where it clearly loses, `Localizer.polish`; the
+/// ambiguity stage keeps a screened refinement that could not matter where it stopped, `ambiguitySearch`); the fix is
 /// the cheapest. If another one, at least
 /// λ₀/2 away, costs only a little more, the frame may not tell the two apart: for a correct fix x and a wrong
 /// minimum w, with H = f(x) + e + n (model error e, noise n), C(w) − C(x) = D + 2 Re⟨f(x) − f(w), e + n⟩ with

@@ -12,23 +12,14 @@ extension Localizer {
             && configuration.arcSpanScreenIterations > 0 && count > configuration.arcSpanContinuedStarts
     }
 
-    /// Whether `count` starts of the second refinement (the circles' picks) are screened: a Levenberg–Marquardt
-    /// refinement, a positive `circleScreenIterations` and more starts than `circleContinuedStarts`.
-    func screensCircleStarts(_ count: Int) -> Bool {
-        configuration.refinement == .levenbergMarquardt && configuration.circleScreenIterations > 0
-            && count > configuration.circleContinuedStarts
-    }
-
-    /// Every start refined for at most `iterations` iterations; the `continued` cheapest that have not converged, each
-    /// ≥ λ₀/8 from those already continued, refined again to convergence (the span stage's
-    /// `arcSpanScreenIterations` and `arcSpanContinuedStarts`, the second refinement's `circleScreenIterations` and
-    /// `circleContinuedStarts`). `result`
+    /// Every start refined for at most `arcSpanScreenIterations` iterations; the `arcSpanContinuedStarts` cheapest
+    /// that have not converged, each ≥ λ₀/8 from those already continued, refined again to convergence. `result`
     /// becomes the cheapest end point of either round (NaN costs never win over numbers); converged end points
     /// of either round are kept for the runner-up test, screened ones that stopped at the cap are not (their cost
     /// is not a minimum's).
     func screenedRefinement(
-        from starts: [Point3], iterations: Int, continued: Int, _ result: inout RefinementResult?,
-        _ report: inout StageReport, _ s: inout LocalizerScratch
+        from starts: [Point3], _ result: inout RefinementResult?, _ report: inout StageReport,
+        _ s: inout LocalizerScratch
     ) {
         func consider(_ r: RefinementResult, counted: Int = 0) {
             report.candidates += r.iterations - counted
@@ -39,7 +30,7 @@ extension Localizer {
         screened.reserveCapacity(starts.count)
         for start in starts {
             let r = refine(
-                from: start, record: false, iterationCap: iterations, &s)
+                from: start, record: false, iterationCap: configuration.arcSpanScreenIterations, &s)
             if r.converged { recordMinimum(r, &s) }
             consider(r)
             screened.append(r)
@@ -48,11 +39,11 @@ extension Localizer {
         func rank(_ r: RefinementResult) -> Double { Swift.min(r.predictedCost ?? r.cost, r.cost) }
         screened.sort { a, b in rank(a) < rank(b) || (rank(b).isNaN && !rank(a).isNaN) }
         let separation = wavelength / 8
+        var continued: [Point3] = []
         var finished: [RefinementResult] = []
-        var resumed: [Point3] = []
-        for r in screened where !r.converged && resumed.count < continued {
-            guard resumed.allSatisfy({ ($0 - r.position).length >= separation }) else { continue }
-            resumed.append(r.position)
+        for r in screened where !r.converged && continued.count < configuration.arcSpanContinuedStarts {
+            guard continued.allSatisfy({ ($0 - r.position).length >= separation }) else { continue }
+            continued.append(r.position)
             // Resumed where the screen stopped it (its linearisation there is not recomputed).
             let again = refine(from: r.position, resuming: r.resume, &s)
             consider(again, counted: r.resume?.iterations ?? 0) // a resumed run counts on from the screen's

@@ -133,8 +133,6 @@ extension LocalizerConfiguration {
         }
         try positive(circleArcSpacingWavelengths, "circleArcSpacingWavelengths")
         try integer(circleCandidatesToRefine, "circleCandidatesToRefine", 1...1024)
-        try integer(circleScreenIterations, "circleScreenIterations", 0...100_000)
-        try integer(circleContinuedStarts, "circleContinuedStarts", 1...64)
         try nonNegative(widenedHalfWidthFactor, "widenedHalfWidthFactor")
         try integer(widenedCandidatesToRefine, "widenedCandidatesToRefine", 1...1024)
         switch noiseFloor {

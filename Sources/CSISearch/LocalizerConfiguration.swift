@@ -174,11 +174,6 @@ public struct LocalizerConfiguration: Sendable, Codable, Equatable {
     /// Number of best distinct circle candidates (≥ λ₀/4 apart, the current solution included) refined;
     /// the lowest refined cost wins. 1 = as published.
     public var circleCandidatesToRefine: Int = 4
-    /// The second refinement (e), screened (Levenberg–Marquardt only): every circle pick runs at most
-    /// `circleScreenIterations` iterations, then the `circleContinuedStarts` cheapest distinct ones that have not
-    /// converged continue to convergence (0 = every pick runs to convergence).
-    public var circleScreenIterations: Int = 0
-    public var circleContinuedStarts: Int = 1
     /// Run the circles (and the second refinement) only where they could change the fix: skipped when the first
     /// refinement's cost is below what any circle-reachable wrong minimum would cost (a bound from the model's
     /// own spurious circle minima around the fix, `CircleMismatchMap`, that holds whatever the noise level;

@@ -12,10 +12,11 @@ struct RefinementResult {
     var jacobianEvaluations: Int
     /// The Gauss–Newton model's minimum from the end point, cost − gᵀ(JᵀJ)⁻¹g (Levenberg–Marquardt only; nil
     /// where JᵀJ is singular): what the cost would reach if its basin were quadratic — the screened first
-    /// refinement ranks its starts by it (`Localizer.screenedRefinement`).
+    /// refinement ranks its starts by it (`Localizer.screenedRefinement`), the ambiguity stage decides by it which of
+    /// its refinements continue (`Localizer.ambiguitySearch`).
     var predictedCost: Double? = nil
     /// Where a Levenberg–Marquardt run that stopped at an iteration cap below `maxIterations` stood, so that a
-    /// continuation resumes it (`Localizer.screenedRefinement`); nil otherwise.
+    /// continuation resumes it (`Localizer.screenedRefinement`, `Localizer.ambiguitySearch`); nil otherwise.
     var resume: LevenbergMarquardtState? = nil
 }
 
