@@ -62,6 +62,66 @@ import Testing
             "\(misplaced) of \(fresh.count) points in a cell of the other kind")
     }
 
+    /// `bestCut` on a cell given by its members' orders (the survey's orders filtered, as a split leaves them)
+    /// against a direct search: every direction, every threshold between distinct projections, each side's
+    /// squared deviation from its own mean summed point by point.
+    @Test func bestCutOnFilteredOrdersMatchesADirectSearch() throws {
+        let data = Self.samples(240, seed: 8, noise: 0.3) { x, y in x + 0.5 * y < 0.1 ? Complex(1, 0.5) : .zero }
+        let orders = GainSegmentation.PointOrders(xy: data.xy, directions: 24)
+        // A cell: the points in the upper-left half-plane, in index order; its orders are the survey's, filtered.
+        let members = data.xy.indices.filter { data.xy[$0].1 > data.xy[$0].0 - 0.3 }
+        let inCell = Set(members)
+        let cellOrders = orders.orders.map { $0.filter { inCell.contains(Int($0)) } }
+        let minimumCell = 7
+        let found = try #require(
+            GainSegmentation.bestCut(
+                members, orders: cellOrders, xy: data.xy, values: data.values, directions: orders.directions,
+                minimumCell: minimumCell))
+        func deviation(_ points: [Int]) -> Double {
+            let mean =
+                points.reduce(Complex<Double>.zero) { $0 + data.values[$1] } * Complex(1 / Double(points.count), 0)
+            return points.reduce(0.0) { $0 + (data.values[$1] - mean).lengthSquared }
+        }
+        let whole = deviation(members)
+        var best = (gain: 0.0, direction: -1, threshold: 0.0)
+        for (d, (dx, dy)) in orders.directions.enumerated() {
+            let projections = Set(members.map { dx * data.xy[$0].0 + dy * data.xy[$0].1 }).sorted()
+            for (a, b) in zip(projections, projections.dropFirst()) {
+                let t = 0.5 * (a + b)
+                let below = members.filter { dx * data.xy[$0].0 + dy * data.xy[$0].1 < t }
+                let above = members.filter { !(dx * data.xy[$0].0 + dy * data.xy[$0].1 < t) }
+                guard below.count >= minimumCell, above.count >= minimumCell else { continue }
+                let gain = whole - deviation(below) - deviation(above)
+                if gain > best.gain { best = (gain, d, t) }
+            }
+        }
+        #expect(abs(found.gain - best.gain) <= 1e-9 * whole, "\(found.gain) vs \(best.gain)")
+        let (bx, by) = orders.directions[best.direction]
+        #expect(found.nx == bx && found.ny == by)
+        #expect(abs(found.threshold - best.threshold) <= 1e-12)
+        // Every direction's order is sorted by projection, ties by index, and holds every point once.
+        for ((dx, dy), order) in zip(orders.directions, orders.orders) {
+            #expect(Set(order.map { Int($0) }) == Set(data.xy.indices))
+            for (i, j) in zip(order, order.dropFirst()).map({ (Int($0), Int($1)) }) {
+                let pi = dx * data.xy[i].0 + dy * data.xy[i].1, pj = dx * data.xy[j].0 + dy * data.xy[j].1
+                #expect(pi < pj || (pi == pj && i < j))
+            }
+        }
+    }
+
+    /// Orders built for other points (another survey) are not used: the fit sorts its own.
+    @Test func ordersOfOtherPointsAreIgnored() {
+        let g = Complex(1.0, 0.3)
+        let data = Self.samples(3000, seed: 2, noise: 0.02) { x, y in x > 0.5 && y > 0.5 ? .zero : g }
+        let other = Self.samples(2999, seed: 9, noise: 0) { _, _ in .zero }
+        let plain = GainSegmentation.fit(xy: data.xy, values: data.values)
+        #expect(plain.cellCount >= 2)
+        let foreign = GainSegmentation.PointOrders(xy: other.xy, directions: GainSegmentation.Options().directions)
+        #expect(GainSegmentation.fit(xy: data.xy, values: data.values, orders: foreign) == plain)
+        let own = GainSegmentation.PointOrders(xy: data.xy, directions: GainSegmentation.Options().directions)
+        #expect(GainSegmentation.fit(xy: data.xy, values: data.values, orders: own) == plain)
+    }
+
     @Test func aSmoothGainDriftIsNotCut() {
         // A 10 % linear drift over the area (element pattern, spreading): a cut would gain ≈ 0.25 % of the energy.
         let data = Self.samples(1500, seed: 4, noise: 0.02) { x, y in Complex(1 + 0.1 * x, 0.05 * y) }

@@ -92,7 +92,9 @@ import Testing
         let predicted = vp.model.network.predict(vp.train.positions).map(Double.init)
         let ratio = predicted.reduce(0) { $0 + $1 * $1 } / vp.train.channels.reduce(0) { $0 + $1 * $1 }
         let reported = try #require(vp.report.outputEnergyRatio)
-        #expect(abs(reported / ratio - 1) < 1e-9, "energy ratio \(reported) reported, \(ratio) recomputed")
+        // Float32 predictions: OpenBLAS cuts a batch by thread count and CPU, so the trainer's pass and this one agree
+        // to Float32 round-off, not to the last bits (1.4 × 10⁻⁹ apart on an AVX-512 machine).
+        #expect(abs(reported / ratio - 1) < 1e-6, "energy ratio \(reported) reported, \(ratio) recomputed")
     }
 
     /// Variable-projection training is as deterministic as the plain one: both passes over a batch run in fixed

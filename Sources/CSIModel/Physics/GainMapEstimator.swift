@@ -66,15 +66,21 @@ struct GainMapEstimator {
         return out
     }
 
-    /// Per path, the straight-edged cells inside which its local gains are nearly constant (`GainSegmentation`).
-    func segmentations(local: [[Complex<Double>]], options: GainSegmentation.Options = .init()) -> [GainSegmentation] {
+    /// Per path, the straight-edged cells inside which its local gains are nearly constant (`GainSegmentation`);
+    /// `orders`, when given, must have been built for `positions` (a fit builds them once: `FitContext.cutOrders`).
+    func segmentations(
+        local: [[Complex<Double>]], options: GainSegmentation.Options = .init(),
+        orders: GainSegmentation.PointOrders? = nil
+    ) -> [GainSegmentation] {
         let l = model.sources.count
         let xy = positions.map { ($0.x, $0.y) }
         var out = [GainSegmentation](repeating: GainSegmentation(), count: l)
         out.withUnsafeMutableBufferPointer { buf in
             nonisolated(unsafe) let o = buf
             Parallel.forEachChunk(count: l, width: width, minChunk: 1) { range in
-                for s in range { o[s] = GainSegmentation.fit(xy: xy, values: local.map { $0[s] }, options: options) }
+                for s in range {
+                    o[s] = GainSegmentation.fit(xy: xy, values: local.map { $0[s] }, options: options, orders: orders)
+                }
             }
         }
         return out

@@ -47,21 +47,33 @@ struct GainSegmentation: Sendable, Equatable {
         }
     }
 
-    /// The partition of points `xy` for the complex values `values` (same order).
-    static func fit(xy: [(Double, Double)], values: [Complex<Double>], options: Options = Options()) -> GainSegmentation
-    {
+    /// The partition of points `xy` for the complex values `values` (same order). `orders` (built for these
+    /// points and `options.directions`) saves sorting them again: a fit builds it once for all its paths.
+    static func fit(
+        xy: [(Double, Double)], values: [Complex<Double>], options: Options = Options(), orders: PointOrders? = nil
+    ) -> GainSegmentation {
         precondition(xy.count == values.count, "one value per point")
         var seg = GainSegmentation()
         let energy = values.reduce(0.0) { $0 + $1.lengthSquared }
-        guard energy > 0, energy.isFinite, xy.count >= 2 * options.minimumCell else { return seg }
-        let directions = (0..<max(1, options.directions)).map { k -> (Double, Double) in
-            let a = Double.pi * Double(k) / Double(max(1, options.directions))
-            return (Double.cos(a), Double.sin(a))
+        guard energy > 0, energy.isFinite, xy.count >= 2 * options.minimumCell, xy.count <= Int(Int32.max) else {
+            return seg
         }
-        // Cells: their members and where they hang in the tree (parent cut and side; nil for the root).
-        struct Pending { var members: [Int]; var parent: (cut: Int, above: Bool)?; var best: Candidate? }
-        var cells = [Pending(members: Array(xy.indices), parent: nil, best: nil)]
-        cells[0].best = bestJump(cells[0].members, xy: xy, values: values, directions: directions, options: options)
+        let orders =
+            orders.flatMap { $0.matches(pointCount: xy.count, directions: options.directions) ? $0 : nil }
+            ?? PointOrders(xy: xy, directions: options.directions)
+        let directions = orders.directions
+        // Cells: their members, their members' order along each direction, and where they hang in the tree (parent
+        // cut and side; nil for the root).
+        struct Pending {
+            var members: [Int]
+            var orders: [[Int32]]
+            var parent: (cut: Int, above: Bool)?
+            var best: Candidate?
+        }
+        var cells = [Pending(members: Array(xy.indices), orders: orders.orders, parent: nil, best: nil)]
+        cells[0].best = bestJump(
+            cells[0].members, orders: cells[0].orders, xy: xy, values: values, directions: directions, options: options)
+        var isBelow = [Bool](repeating: false, count: xy.count)
         while cells.count < options.maximumCells {
             guard
                 let (i, cand) = cells.enumerated().compactMap({ c in c.element.best.map { (c.offset, $0) } })
@@ -74,13 +86,18 @@ struct GainSegmentation: Sendable, Equatable {
             if let parent = cell.parent {
                 if parent.above { seg.cuts[parent.cut].above = cutIndex } else { seg.cuts[parent.cut].below = cutIndex }
             }
-            let below = cell.members.filter { cand.nx * xy[$0].0 + cand.ny * xy[$0].1 < cand.threshold }
-            let above = cell.members.filter { !(cand.nx * xy[$0].0 + cand.ny * xy[$0].1 < cand.threshold) }
-            cells[i] = Pending(members: below, parent: (cutIndex, false), best: nil)
-            cells.append(Pending(members: above, parent: (cutIndex, true), best: nil))
-            cells[i].best = bestJump(below, xy: xy, values: values, directions: directions, options: options)
+            for m in cell.members { isBelow[m] = cand.nx * xy[m].0 + cand.ny * xy[m].1 < cand.threshold }
+            let below = cell.members.filter { isBelow[$0] }
+            let above = cell.members.filter { !isBelow[$0] }
+            // Each side's order along every direction is its parent's, filtered: sorting is done once per survey.
+            let belowOrders = cell.orders.map { $0.filter { isBelow[Int($0)] } }
+            let aboveOrders = cell.orders.map { $0.filter { !isBelow[Int($0)] } }
+            cells[i] = Pending(members: below, orders: belowOrders, parent: (cutIndex, false), best: nil)
+            cells.append(Pending(members: above, orders: aboveOrders, parent: (cutIndex, true), best: nil))
+            cells[i].best = bestJump(
+                below, orders: belowOrders, xy: xy, values: values, directions: directions, options: options)
             cells[cells.count - 1].best = bestJump(
-                above, xy: xy, values: values, directions: directions, options: options)
+                above, orders: aboveOrders, xy: xy, values: values, directions: directions, options: options)
         }
         // Leaves point at their cells.
         for (k, cell) in cells.enumerated() {
@@ -95,12 +112,13 @@ struct GainSegmentation: Sendable, Equatable {
 
     /// The best cut of `members` if it is a jump: it gains more than `jumpFactor` × a linear trend would.
     static func bestJump(
-        _ members: [Int], xy: [(Double, Double)], values: [Complex<Double>],
+        _ members: [Int], orders: [[Int32]], xy: [(Double, Double)], values: [Complex<Double>],
         directions: [(Double, Double)], options: Options
     ) -> Candidate? {
         guard
             let cut = bestCut(
-                members, xy: xy, values: values, directions: directions, minimumCell: options.minimumCell),
+                members, orders: orders, xy: xy, values: values, directions: directions,
+                minimumCell: options.minimumCell),
             cut.gain > options.jumpFactor * linearTrendGain(members, xy: xy, values: values)
         else { return nil }
         return cut
@@ -127,9 +145,10 @@ struct GainSegmentation: Sendable, Equatable {
         return max(0, (b.conjugate * sxc + d.conjugate * syc).real)
     }
 
-    /// The cut of `members` that most reduces Σ|c − cell mean|², or nil when no cut leaves `minimumCell` a side.
+    /// The cut of `members` that most reduces Σ|c − cell mean|², or nil when no cut leaves `minimumCell` a side;
+    /// `orders[d]` holds `members` sorted along `directions[d]` (ties by index).
     static func bestCut(
-        _ members: [Int], xy: [(Double, Double)], values: [Complex<Double>],
+        _ members: [Int], orders: [[Int32]], xy: [(Double, Double)], values: [Complex<Double>],
         directions: [(Double, Double)], minimumCell: Int
     ) -> Candidate? {
         let n = members.count
@@ -138,23 +157,53 @@ struct GainSegmentation: Sendable, Equatable {
         for m in members { total = total + values[m] }
         let base = total.lengthSquared / Double(n)
         var best: Candidate? = nil
-        var order = [(Double, Int)](repeating: (0, 0), count: n)
-        for (dx, dy) in directions {
-            for (k, m) in members.enumerated() { order[k] = (dx * xy[m].0 + dy * xy[m].1, m) }
-            order.sort { $0.0 < $1.0 }
+        for ((dx, dy), order) in zip(directions, orders) {
             var left = Complex<Double>.zero
+            var next = dx * xy[Int(order[0])].0 + dy * xy[Int(order[0])].1
             for k in 0..<(n - 1) {
-                left = left + values[order[k].1]
+                let here = next, m = Int(order[k]), following = Int(order[k + 1])
+                next = dx * xy[following].0 + dy * xy[following].1
+                left = left + values[m]
                 let nl = k + 1
-                guard nl >= minimumCell, n - nl >= minimumCell, order[k].0 < order[k + 1].0 else { continue }
+                guard nl >= minimumCell, n - nl >= minimumCell, here < next else { continue }
                 let right = total - left
                 // SSE reduction = |S_L|²/n_L + |S_R|²/n_R − |S|²/n.
                 let gain = left.lengthSquared / Double(nl) + right.lengthSquared / Double(n - nl) - base
                 if gain > (best?.gain ?? 0) {
-                    best = Candidate(nx: dx, ny: dy, threshold: 0.5 * (order[k].0 + order[k + 1].0), gain: gain)
+                    best = Candidate(nx: dx, ny: dy, threshold: 0.5 * (here + next), gain: gain)
                 }
             }
         }
         return best
+    }
+}
+
+extension GainSegmentation {
+    /// Survey points sorted along each cut direction (ties by index). It depends on the positions only, so a fit
+    /// builds it once and every path's segmentation starts from it; a cell's orders are then its parent's, filtered
+    /// (sorting every cell along 180 directions for every path and candidate was most of a fit's time).
+    struct PointOrders: Sendable {
+        /// Unit normals of the cuts, angles π·k/count for k < count.
+        let directions: [(Double, Double)]
+        /// `orders[d]`: every point index, sorted by its projection on `directions[d]`, ties by index.
+        let orders: [[Int32]]
+
+        /// The orders of `xy` (at most `Int32.max` points) along `directions` evenly spaced orientations.
+        init(xy: [(Double, Double)], directions count: Int) {
+            let count = max(1, count)
+            directions = (0..<count).map { k in
+                let a = Double.pi * Double(k) / Double(count)
+                return (Double.cos(a), Double.sin(a))
+            }
+            orders = directions.map { (dx, dy) in
+                let projection = xy.map { dx * $0.0 + dy * $0.1 }
+                return xy.indices.sorted { (projection[$0], $0) < (projection[$1], $1) }.map { Int32($0) }
+            }
+        }
+
+        /// Whether these orders were built for `pointCount` points and `directions` orientations.
+        func matches(pointCount: Int, directions count: Int) -> Bool {
+            directions.count == max(1, count) && orders.allSatisfy { $0.count == pointCount }
+        }
     }
 }

@@ -31,6 +31,9 @@ struct FitContext: Sendable {
     private(set) var byDistance: [Int]
     /// Half-widths of the coherent search: the array beamwidth (rad) and half the delay resolution (m).
     let angularHalfWidth: Double, rangeHalfWidth: Double
+    /// The survey points sorted along every cut direction of the cell-wise gain maps (flat surveys with
+    /// `cellGainMaps`), shared by every segmentation of the fit.
+    let cutOrders: GainSegmentation.PointOrders?
 
     init(train: TrainingData, validation: TrainingData, options: ImageSourceFitter.Options) {
         self.options = options
@@ -56,6 +59,10 @@ struct FitContext: Sendable {
         angularHalfWidth = min(0.6, max(0.12, lambda / aperture))
         let bandwidth = (train.frequencies.max() ?? 0) - (train.frequencies.min() ?? 0) + (uniform ?? 0)
         rangeHalfWidth = bandwidth > 0 ? min(6, max(1.5, 0.5 * speedOfLight / bandwidth)) : 6
+        cutOrders =
+            flatHeight != nil && options.tryGainMaps && options.cellGainMaps
+            ? GainSegmentation.PointOrders(
+                xy: train.positions.map { ($0.x, $0.y) }, directions: GainSegmentation.Options().directions) : nil
     }
 
     var isFlat: Bool { flatHeight != nil }
@@ -205,7 +212,7 @@ struct FitContext: Sendable {
         if mappedDB < best.validationDB { best = Judgement(model: m, validationDB: mappedDB, mapped: true) }
         if options.cellGainMaps {
             // Smoothed only inside straight-edged cells: a path blocked over part of the area keeps its edges.
-            let segmentations = estimator.segmentations(local: local)
+            let segmentations = estimator.segmentations(local: local, orders: cutOrders)
             if segmentations.contains(where: { $0.cellCount > 1 }) {
                 var c = plain
                 c.gainMap = estimator.map(
@@ -216,6 +223,16 @@ struct FitContext: Sendable {
             }
         }
         return best
+    }
+
+    /// `judge`, and the judged model with its question (for `FitState.lastJudged`).
+    func judgeKeeping(
+        _ sources: [ImageSource], _ phase: ArrayPhaseModel, gainMaps: Bool
+    ) -> (judgement: Judgement, judged: JudgedModel) {
+        let j = judge(sources, phase, gainMaps: gainMaps)
+        return (
+            j, JudgedModel(question: .init(sources: sources, phaseModel: phase, gainMaps: gainMaps), model: j.model)
+        )
     }
 
     /// Validation NMSE (dB) of `model`, each frame after its own nuisance.
@@ -297,6 +314,18 @@ struct FitState {
     var predictedAccepted = 0
     var history: [(sources: Int, validationNMSEDB: Double)] = []
     var decisions: [ImageSourceFitter.Decision] = []
+    /// The model `FitContext.judge` last gave for a question about this state, when a stage kept it: the next
+    /// path's residual model is then not judged a second time (with gain maps in the search, a judgement is a
+    /// fit of every path's gain map, as costly as the continuation by 20 paths).
+    var lastJudged: JudgedModel? = nil
+
+    /// The model `FitContext.judge` gives for the current sources, phase model and `gainMapsInSearch`, if known.
+    var judgedModel: ImageSourceModel? {
+        guard let j = lastJudged,
+            j.question == JudgedModel.Question(sources: sources, phaseModel: phaseModel, gainMaps: gainMapsInSearch)
+        else { return nil }
+        return j.model
+    }
 
     /// Makes `fit` the model so far: its sources, phase model and validation NMSE, and whether it was judged with a
     /// gain map.
@@ -305,7 +334,19 @@ struct FitState {
         acceptedWithMap = fit.mapped
         sources = fit.sources
         validationDB = fit.validationDB
+        if let judged = fit.judged { lastJudged = judged }
     }
+}
+
+/// A model `FitContext.judge` gave, and the question it answered.
+struct JudgedModel {
+    struct Question: Equatable {
+        var sources: [ImageSource]
+        var phaseModel: ArrayPhaseModel
+        var gainMaps: Bool
+    }
+    var question: Question
+    var model: ImageSourceModel
 }
 
 /// Sources fitted under a phase model and judged on validation: what a stage (a candidate path, the phase model's
@@ -318,4 +359,6 @@ struct JudgedFit {
     var mapped: Bool
     /// The first path's phase-model comparison, recorded if the candidate is accepted.
     var phaseComparison: ImageSourceFitter.Decision? = nil
+    /// The judged model, kept for the next path's residual when the stage had it at hand.
+    var judged: JudgedModel? = nil
 }

@@ -15,10 +15,10 @@ struct CandidateTrial {
     /// and judges it on validation.
     func run(_ candidate: [ImageSource], state: FitState, sampler: inout PointSampler) -> JudgedFit {
         let fitted = continuation(candidate, state: state, sampler: &sampler)
-        let judgement = context.judge(fitted, state.phaseModel, gainMaps: state.gainMapsInSearch)
+        let (judgement, judged) = context.judgeKeeping(fitted, state.phaseModel, gainMaps: state.gainMapsInSearch)
         let outcome = JudgedFit(
             sources: fitted, phaseModel: state.phaseModel, validationDB: judgement.validationDB,
-            mapped: judgement.mapped, phaseComparison: nil)
+            mapped: judgement.mapped, phaseComparison: nil, judged: judged)
         guard state.sources.isEmpty && context.options.tryPlaneWave else { return outcome }
         return firstPathPhaseChoice(outcome, gainMaps: state.gainMapsInSearch)
     }
@@ -48,7 +48,7 @@ struct CandidateTrial {
     func firstPathPhaseChoice(_ spherical: JudgedFit, gainMaps: Bool) -> JudgedFit {
         let p = context.problem(wholeArea, sources: 1, free: [0], phase: .planeWave, slopes: [])
         let alt = context.refit(p, spherical.sources)
-        let j = context.judge(alt, .planeWave, gainMaps: gainMaps)
+        let (j, judged) = context.judgeKeeping(alt, .planeWave, gainMaps: gainMaps)
         let comparison = ImageSourceFitter.Decision.firstPathPhaseModels(
             sphericalDB: spherical.validationDB, planeWaveDB: j.validationDB)
         guard j.validationDB < spherical.validationDB - context.options.minimumImprovementDB else {
@@ -58,6 +58,6 @@ struct CandidateTrial {
         }
         return JudgedFit(
             sources: alt, phaseModel: .planeWave, validationDB: j.validationDB, mapped: j.mapped,
-            phaseComparison: comparison)
+            phaseComparison: comparison, judged: judged)
     }
 }

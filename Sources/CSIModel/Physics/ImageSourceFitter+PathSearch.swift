@@ -51,7 +51,9 @@ struct PathSearch {
             reporter.report(
                 .backProjection(path: state.sources.count + 1), sources: state.sources.count,
                 validationDB: state.validationDB)
-            let residualModel = context.judge(state.sources, state.phaseModel, gainMaps: state.gainMapsInSearch).model
+            let residualModel =
+                state.judgedModel
+                ?? context.judge(state.sources, state.phaseModel, gainMaps: state.gainMapsInSearch).model
             if let stop = stoppingRules.onResidual(state, residualModel: residualModel) {
                 if let diffracted { acceptDiffracted(diffracted); continue }
                 state.decisions.append(stop); break
@@ -210,9 +212,10 @@ struct PathSearch {
         reporter.checkpoint(
             context.model(state.sources, state.phaseModel, scale: context.train.scale), outcome.validationDB)
         guard mayUseGainMaps && !state.gainMapsInSearch && gain < context.options.slowProgressDB else { return }
-        let j = context.judge(state.sources, state.phaseModel, gainMaps: true)
+        let (j, judged) = context.judgeKeeping(state.sources, state.phaseModel, gainMaps: true)
         guard j.mapped && j.validationDB < outcome.validationDB - 3 else { return }
         state.gainMapsInSearch = true
+        state.lastJudged = judged
         state.decisions.append(
             .slowProgress(
                 paths: state.sources.count, validationDB: outcome.validationDB, lastPathGainDB: gain,

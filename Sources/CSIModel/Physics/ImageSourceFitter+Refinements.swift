@@ -102,7 +102,8 @@ struct GainMapTrial {
             consider(m, .init(sigma: sigma, validationDB: context.validationDB(m)))
         }
         // The same smoothed only inside straight-edged cells (blockage edges kept sharp), on a finer grid.
-        let segmentations = context.options.cellGainMaps ? estimator.segmentations(local: local) : []
+        let segmentations =
+            context.options.cellGainMaps ? estimator.segmentations(local: local, orders: context.cutOrders) : []
         let cells = segmentations.reduce(0) { $0 + $1.cellCount }
         if context.options.cellGainMaps && cells > segmentations.count {
             let spacing = Self.cellMapSpacing(context: context, paths: constant.sources.count)
