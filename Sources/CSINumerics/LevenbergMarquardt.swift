@@ -10,8 +10,8 @@ public struct LevenbergMarquardt {
         /// Maximum number of accepted or rejected steps before the fit stops.
         public var maxIterations = 30
         var initialDamping = 1e-3
-        /// Relative cost decrease below which the fit is considered converged.
-        var tolerance = 1e-9
+        /// Relative cost decrease of an accepted step below which the fit is considered converged.
+        public var tolerance = 1e-9
         var diagonalFloor = 1e-6
         /// Creates the default settings.
         public init() {}

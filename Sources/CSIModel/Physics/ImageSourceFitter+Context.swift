@@ -166,11 +166,24 @@ struct FitContext: Sendable {
         return current
     }
 
-    /// `sources` refined by Levenberg–Marquardt on `p` (steps kept off the gauge directions); a flat survey's
-    /// sources are then kept above its plane.
-    func levenbergMarquardt(_ p: ImageSourceProblem, _ sources: [ImageSource]) -> [ImageSource] {
+    /// How far a refit is taken.
+    enum Convergence {
+        /// Until a step lowers the cost by less than 10⁻⁹ of it: the refinements that shape the final model.
+        case full
+        /// Until a step lowers the cost by less than `Options.searchTolerance` of it: the path search's trials,
+        /// judged in quarter-decibels (coherent surveys; an unsynchronised one converges slowly along its frames'
+        /// common delay and keeps `full`).
+        case search
+    }
+
+    /// `sources` refined by Levenberg–Marquardt on `p` (steps kept off the gauge directions) to `convergence`; a
+    /// flat survey's sources are then kept above its plane.
+    func levenbergMarquardt(
+        _ p: ImageSourceProblem, _ sources: [ImageSource], convergence: Convergence = .full
+    ) -> [ImageSource] {
         var opts = LevenbergMarquardt.Options()
         opts.maxIterations = options.iterations * (options.nuisance == .none ? 1 : 4)
+        if convergence == .search && options.nuisance == .none { opts.tolerance = options.searchTolerance }
         let solver = LevenbergMarquardt(options: opts)
         let base = sources
         let (theta, _) = solver.minimize(
@@ -183,9 +196,9 @@ struct FitContext: Sendable {
         return out
     }
 
-    /// Gains solved, then every unknown of `p` refined: one refit of `sources` on `p`.
-    func refit(_ p: ImageSourceProblem, _ sources: [ImageSource]) -> [ImageSource] {
-        levenbergMarquardt(p, solveGains(p, sources))
+    /// Gains solved, then every unknown of `p` refined to `convergence`: one refit of `sources` on `p`.
+    func refit(_ p: ImageSourceProblem, _ sources: [ImageSource], convergence: Convergence = .full) -> [ImageSource] {
+        levenbergMarquardt(p, solveGains(p, sources), convergence: convergence)
     }
 
     /// A model and its validation NMSE.

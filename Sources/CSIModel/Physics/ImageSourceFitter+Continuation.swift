@@ -36,7 +36,7 @@ struct CandidateTrial {
             let p = context.problem(
                 idx, sources: candidate.count, free: radius.isFinite ? [newIndex] : Set(candidate.indices),
                 phase: state.phaseModel, slopes: state.slopeAxes)
-            candidate = context.refit(p, candidate)
+            candidate = context.refit(p, candidate, convergence: .search)
             if reporter.cancelled() { break }
         }
         return candidate
@@ -47,7 +47,7 @@ struct CandidateTrial {
     /// must earn its place (a near-tie, e.g. when the first path explains little, keeps spherical).
     func firstPathPhaseChoice(_ spherical: JudgedFit, gainMaps: Bool) -> JudgedFit {
         let p = context.problem(wholeArea, sources: 1, free: [0], phase: .planeWave, slopes: [])
-        let alt = context.refit(p, spherical.sources)
+        let alt = context.refit(p, spherical.sources, convergence: .search)
         let (j, judged) = context.judgeKeeping(alt, .planeWave, gainMaps: gainMaps)
         let comparison = ImageSourceFitter.Decision.firstPathPhaseModels(
             sphericalDB: spherical.validationDB, planeWaveDB: j.validationDB)

@@ -42,6 +42,9 @@ extension ImageSourceFitter {
         case maximumPaths(Int)
         /// How many of the paths came from images predicted by the reflectors found (`ImageGeometry`).
         case predictedPaths(predicted: Int, paths: Int)
+        /// Every path refitted jointly to full convergence after the search (whose refits stop at
+        /// `Options.searchTolerance`), validation NMSE before and after; kept if better.
+        case jointRefit(paths: Int, beforeDB: Double, afterDB: Double, kept: Bool)
         /// The second look at the array phase model, every path refitted under the other one.
         case phaseModelReview(
             paths: Int, current: ArrayPhaseModel, currentDB: Double, other: ArrayPhaseModel, otherDB: Double,
@@ -123,6 +126,10 @@ extension ImageSourceFitter {
             case let .predictedPaths(predicted, paths):
                 return
                     "\(predicted) of \(paths) paths came from images predicted by the reflectors found (ImageGeometry)"
+            case let .jointRefit(paths, beforeDB, afterDB, kept):
+                return String(
+                    format: "all %d paths refitted jointly to convergence: %.2f → %.2f dB → %@", paths, beforeDB,
+                    afterDB, kept ? "kept" : "not kept")
             case let .phaseModelReview(paths, current, currentDB, other, otherDB, switched):
                 return String(
                     format: "array phase model with all %d paths: %@ %.2f dB vs %@ %.2f dB → %@", paths,
@@ -158,6 +165,8 @@ extension ImageSourceFitter.Progress {
         /// Trying paths around the known edges for path `path`.
         case diffraction(path: Int)
         /// The second look at the array phase model, with all paths in place.
+        /// Every path refitted jointly to full convergence.
+        case jointRefit
         case phaseModelReview
         /// Trying gains that vary linearly with position.
         case gainSlopes
@@ -172,6 +181,7 @@ extension ImageSourceFitter.Progress {
             case let .continuation(path, radius):
                 return "path \(path): fit within \(radius.map { String(format: "%.1f m", $0) } ?? "whole area")"
             case let .diffraction(path): return "path \(path): around the known edges"
+            case .jointRefit: return "joint refit"
             case .phaseModelReview: return "array phase model"
             case .gainSlopes: return "gain slopes"
             case .gainMaps: return "gain maps"

@@ -105,7 +105,7 @@ struct DiffractionSearch {
         if !straight.isEmpty && !reporter.cancelled() {
             let p = context.problem(
                 wholeArea, sources: fit.sources.count, free: straight, phase: state.phaseModel, slopes: state.slopeAxes)
-            let refitted = context.refit(p, fit.sources)
+            let refitted = context.refit(p, fit.sources, convergence: .search)
             let j = context.judge(refitted, state.phaseModel, gainMaps: state.gainMapsInSearch)
             if j.validationDB < fit.validationDB {
                 fit = JudgedFit(

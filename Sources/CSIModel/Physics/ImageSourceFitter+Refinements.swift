@@ -3,6 +3,40 @@ import CSINumerics
 import Foundation
 import Numerics
 
+/// The path search's refits stop at `Options.searchTolerance`; with every path in place, all of them are refitted
+/// jointly to full convergence on the whole-area points (a diffracted path's geometry held) and kept if validation improves, so that the later
+/// refinements (each a refit to full convergence) are compared with a converged model. An exact scene whose search
+/// left a source on a plateau (a line array's cone, crossed slowly) is finished here.
+struct JointRefit {
+    let context: FitContext
+    let wholeArea: [Int]
+
+    /// Whether the search's refits stopped short of full convergence (coherent surveys with a loose
+    /// `searchTolerance`) and there is a straight path to refit.
+    static func applies(to state: FitState, context: FitContext) -> Bool {
+        state.sources.contains { $0.edge == nil } && context.options.nuisance == .none
+            && context.options.searchTolerance > LevenbergMarquardt.Options().tolerance
+    }
+
+    /// The decision, and the refit when it is better on validation. A diffracted path's geometry is held, as the
+    /// diffraction search holds it (its image may slide along the edge for almost nothing).
+    func run(_ state: FitState) -> (decision: ImageSourceFitter.Decision, kept: JudgedFit?) {
+        let straight = Set(state.sources.indices.filter { state.sources[$0].edge == nil })
+        let p = context.problem(
+            wholeArea, sources: state.sources.count, free: straight, phase: state.phaseModel, slopes: state.slopeAxes)
+        let refitted = context.refit(p, state.sources)
+        let j = context.judge(refitted, state.phaseModel, gainMaps: state.gainMapsInSearch)
+        let kept = j.validationDB < state.validationDB
+        return (
+            .jointRefit(paths: state.sources.count, beforeDB: state.validationDB, afterDB: j.validationDB, kept: kept),
+            kept
+                ? JudgedFit(
+                    sources: refitted, phaseModel: state.phaseModel, validationDB: j.validationDB, mapped: j.mapped)
+                : nil
+        )
+    }
+}
+
 /// The second look at the array phase model (docs/model.md, "The image-source fit"): the phase model was chosen on
 /// the first path alone; with all paths in place every source is refitted jointly under the other model, which
 /// replaces the current one only if better by `minimumImprovementDB`.

@@ -62,6 +62,13 @@ public struct ImageSourceFitter: Sendable {
         /// Levenberg–Marquardt iterations per stage (4× with a nuisance: the common delay of all sources is then
         /// nearly absorbed by the frames' timing offsets, and LM converges slowly along that direction).
         var iterations = 25
+        /// Relative cost decrease of a Levenberg–Marquardt step below which the path search's refits stop on a
+        /// coherent survey (the continuation's stages, the first path's phase-model choice, a diffracted
+        /// candidate's refit; `FitContext.Convergence.search`). They are judged against `minimumImprovementDB` (a
+        /// 5.6 % change of the validation cost): on a survey the sources cannot explain exactly every refit used to
+        /// run all `iterations` gaining 10⁻⁵ of its cost per step, which changes no decision. The accepted paths
+        /// are then refitted jointly to 10⁻⁹ (`JointRefit`), as every refinement after the search is.
+        var searchTolerance = 1e-4
         /// Stop adding sources after this many seconds (nil: no limit).
         var timeBudget: Double? = nil
         /// Edges the scene is known to have (a building outline: `csiloc train --edges`). Before each new point
@@ -164,6 +171,12 @@ public struct ImageSourceFitter: Sendable {
     /// The optional refinements after the path search, each kept only if better on validation: the phase model's
     /// second look (more than one path), gain slopes, gain maps (flat surveys).
     func refine(_ state: inout FitState, context: FitContext, reporter: FitReporter, wholeArea: [Int]) {
+        if JointRefit.applies(to: state, context: context) && !reporter.cancelled() {
+            reporter.report(.jointRefit, sources: state.sources.count, validationDB: state.validationDB)
+            let joint = JointRefit(context: context, wholeArea: wholeArea).run(state)
+            state.decisions.append(joint.decision)
+            if let kept = joint.kept { state.adopt(kept) }
+        }
         if options.tryPlaneWave && state.sources.count > 1 && !reporter.cancelled() {
             reporter.report(.phaseModelReview, sources: state.sources.count, validationDB: state.validationDB)
             let review = PhaseModelReview(context: context, wholeArea: wholeArea).run(state)
