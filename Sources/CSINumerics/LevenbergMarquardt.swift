@@ -11,7 +11,7 @@ public struct LevenbergMarquardt {
         public var maxIterations = 30
         var initialDamping = 1e-3
         /// Relative cost decrease of an accepted step below which the fit is considered converged.
-        public var tolerance = 1e-9
+        package var tolerance = 1e-9
         var diagonalFloor = 1e-6
         /// Creates the default settings.
         public init() {}

@@ -109,6 +109,92 @@ import Testing
         }
     }
 
+    /// The fit on the survey's orders, filtered per cell, equals — to the last bit — the fit that sorts every cell's
+    /// members along every direction (the implementation before `PointOrders`, kept here as the reference), on a
+    /// lattice whose projections tie along many directions and with repeated positions.
+    @Test func fitOnSharedOrdersEqualsSortingEveryCell() {
+        var xy: [(Double, Double)] = []
+        for i in 0..<36 { for j in 0..<36 { xy.append((Double(i) / 35 * 2 - 1, Double(j) / 35 * 2 - 1)) } }
+        xy += xy.prefix(200) // repeated positions
+        var rng = SeededGenerator(seed: 11, stream: 7)
+        let values = xy.map { (x, y) -> Complex<Double> in
+            let g = x > 0.3 && y > -0.2 ? Complex<Double>.zero : Complex(0.8, -0.4)
+            return g + Complex(0.05 * rng.nextGaussian(), 0.05 * rng.nextGaussian())
+        }
+        var options = GainSegmentation.Options()
+        options.directions = 36
+        let shared = GainSegmentation.fit(xy: xy, values: values, options: options)
+        let reference = Self.referenceFit(xy: xy, values: values, options: options)
+        #expect(shared.cellCount >= 3)
+        #expect(shared.cuts == reference.cuts && shared.cellCount == reference.cellCount)
+    }
+
+    /// `GainSegmentation.fit` as it was: every cell's members (in index order) sorted by projection with Swift's
+    /// stable sort, for every direction, at every split.
+    static func referenceFit(
+        xy: [(Double, Double)], values: [Complex<Double>], options: GainSegmentation.Options
+    ) -> (cuts: [GainSegmentation.Cut], cellCount: Int) {
+        let energy = values.reduce(0.0) { $0 + $1.lengthSquared }
+        let directions = (0..<options.directions).map { k -> (Double, Double) in
+            let a = Double.pi * Double(k) / Double(options.directions)
+            return (Double.cos(a), Double.sin(a))
+        }
+        func bestCut(_ members: [Int]) -> GainSegmentation.Candidate? {
+            let n = members.count
+            guard n >= 2 * options.minimumCell else { return nil }
+            let total = members.reduce(Complex<Double>.zero) { $0 + values[$1] }
+            let base = total.lengthSquared / Double(n)
+            var best: GainSegmentation.Candidate? = nil
+            for (dx, dy) in directions {
+                let order = members.map { (dx * xy[$0].0 + dy * xy[$0].1, $0) }.sorted { $0.0 < $1.0 }
+                var left = Complex<Double>.zero
+                for k in 0..<(n - 1) {
+                    left = left + values[order[k].1]
+                    let nl = k + 1
+                    guard nl >= options.minimumCell, n - nl >= options.minimumCell, order[k].0 < order[k + 1].0
+                    else { continue }
+                    let right = total - left
+                    let gain = left.lengthSquared / Double(nl) + right.lengthSquared / Double(n - nl) - base
+                    if gain > (best?.gain ?? 0) {
+                        best = .init(nx: dx, ny: dy, threshold: 0.5 * (order[k].0 + order[k + 1].0), gain: gain)
+                    }
+                }
+            }
+            guard let cut = best,
+                cut.gain > options.jumpFactor * GainSegmentation.linearTrendGain(members, xy: xy, values: values)
+            else { return nil }
+            return cut
+        }
+        // The same tree as `fit` builds, written out: cells, their best cuts, the split that gains most.
+        var cuts: [GainSegmentation.Cut] = []
+        var cells: [(members: [Int], parent: (cut: Int, above: Bool)?, best: GainSegmentation.Candidate?)] = [
+            (Array(xy.indices), nil, bestCut(Array(xy.indices)))
+        ]
+        while cells.count < options.maximumCells {
+            guard
+                let i = cells.indices.filter({ cells[$0].best != nil }).max(by: {
+                    cells[$0].best!.gain < cells[$1].best!.gain
+                }),
+                let cand = cells[i].best, cand.gain >= options.minimumGainFraction * energy
+            else { break }
+            let cell = cells[i]
+            let cutIndex = cuts.count
+            cuts.append(.init(nx: cand.nx, ny: cand.ny, threshold: cand.threshold, below: 0, above: 0))
+            if let parent = cell.parent {
+                if parent.above { cuts[parent.cut].above = cutIndex } else { cuts[parent.cut].below = cutIndex }
+            }
+            let below = cell.members.filter { cand.nx * xy[$0].0 + cand.ny * xy[$0].1 < cand.threshold }
+            let above = cell.members.filter { !(cand.nx * xy[$0].0 + cand.ny * xy[$0].1 < cand.threshold) }
+            cells[i] = (below, (cutIndex, false), bestCut(below))
+            cells.append((above, (cutIndex, true), bestCut(above)))
+        }
+        for (k, cell) in cells.enumerated() {
+            guard let parent = cell.parent else { continue }
+            if parent.above { cuts[parent.cut].above = -(k + 1) } else { cuts[parent.cut].below = -(k + 1) }
+        }
+        return (cuts, cells.count)
+    }
+
     /// Orders built for other points (another survey) are not used: the fit sorts its own.
     @Test func ordersOfOtherPointsAreIgnored() {
         let g = Complex(1.0, 0.3)

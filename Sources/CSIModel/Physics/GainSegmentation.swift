@@ -59,7 +59,7 @@ struct GainSegmentation: Sendable, Equatable {
             return seg
         }
         let orders =
-            orders.flatMap { $0.matches(pointCount: xy.count, directions: options.directions) ? $0 : nil }
+            orders.flatMap { $0.matches(xy: xy, directions: options.directions) ? $0 : nil }
             ?? PointOrders(xy: xy, directions: options.directions)
         let directions = orders.directions
         // Cells: their members, their members' order along each direction, and where they hang in the tree (parent
@@ -90,14 +90,18 @@ struct GainSegmentation: Sendable, Equatable {
             let below = cell.members.filter { isBelow[$0] }
             let above = cell.members.filter { !isBelow[$0] }
             // Each side's order along every direction is its parent's, filtered: sorting is done once per survey.
-            let belowOrders = cell.orders.map { $0.filter { isBelow[Int($0)] } }
-            let aboveOrders = cell.orders.map { $0.filter { !isBelow[Int($0)] } }
+            // Cells that will not be split again (the last split, or no cut worth making) drop theirs.
+            let last = cells.count + 1 >= options.maximumCells
+            let belowOrders = last ? [] : cell.orders.map { $0.filter { isBelow[Int($0)] } }
+            let aboveOrders = last ? [] : cell.orders.map { $0.filter { !isBelow[Int($0)] } }
             cells[i] = Pending(members: below, orders: belowOrders, parent: (cutIndex, false), best: nil)
             cells.append(Pending(members: above, orders: aboveOrders, parent: (cutIndex, true), best: nil))
+            guard !last else { break }
             cells[i].best = bestJump(
                 below, orders: belowOrders, xy: xy, values: values, directions: directions, options: options)
             cells[cells.count - 1].best = bestJump(
                 above, orders: aboveOrders, xy: xy, values: values, directions: directions, options: options)
+            for k in [i, cells.count - 1] where cells[k].best == nil { cells[k].orders = [] }
         }
         // Leaves point at their cells.
         for (k, cell) in cells.enumerated() {
@@ -152,7 +156,8 @@ struct GainSegmentation: Sendable, Equatable {
         directions: [(Double, Double)], minimumCell: Int
     ) -> Candidate? {
         let n = members.count
-        guard n >= 2 * minimumCell else { return nil }
+        guard n >= 2 * minimumCell, n > 0 else { return nil }
+        assert(orders.allSatisfy { $0.count == n }, "orders of other members")
         var total = Complex<Double>.zero
         for m in members { total = total + values[m] }
         let base = total.lengthSquared / Double(n)
@@ -190,6 +195,7 @@ extension GainSegmentation {
 
         /// The orders of `xy` (at most `Int32.max` points) along `directions` evenly spaced orientations.
         init(xy: [(Double, Double)], directions count: Int) {
+            precondition(xy.count <= Int(Int32.max), "more points than PointOrders indexes")
             let count = max(1, count)
             directions = (0..<count).map { k in
                 let a = Double.pi * Double(k) / Double(count)
@@ -201,9 +207,21 @@ extension GainSegmentation {
             }
         }
 
-        /// Whether these orders were built for `pointCount` points and `directions` orientations.
-        func matches(pointCount: Int, directions count: Int) -> Bool {
-            directions.count == max(1, count) && orders.allSatisfy { $0.count == pointCount }
+        /// Whether these orders can be those of `xy` along `directions` orientations: as many, each order
+        /// holding every point, and the first and middle directions' orders sorted on `xy` (a cheap check that
+        /// they were not built for other points of the same count).
+        func matches(xy: [(Double, Double)], directions count: Int) -> Bool {
+            guard directions.count == max(1, count), orders.allSatisfy({ $0.count == xy.count }) else { return false }
+            for d in Set([0, directions.count / 2]) {
+                let (dx, dy) = directions[d], order = orders[d]
+                for (a, b) in zip(order, order.dropFirst()) {
+                    let (i, j) = (Int(a), Int(b))
+                    guard i >= 0, i < xy.count, j >= 0, j < xy.count else { return false }
+                    let pi = dx * xy[i].0 + dy * xy[i].1, pj = dx * xy[j].0 + dy * xy[j].1
+                    guard pi < pj || (pi == pj && i < j) else { return false }
+                }
+            }
+            return true
         }
     }
 }

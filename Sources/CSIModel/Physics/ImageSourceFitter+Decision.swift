@@ -42,8 +42,8 @@ extension ImageSourceFitter {
         case maximumPaths(Int)
         /// How many of the paths came from images predicted by the reflectors found (`ImageGeometry`).
         case predictedPaths(predicted: Int, paths: Int)
-        /// Every path refitted jointly to full convergence after the search (whose refits stop at
-        /// `Options.searchTolerance`), validation NMSE before and after; kept if better.
+        /// Every straight path (`paths` of them) refitted jointly to full convergence after the search (whose refits
+        /// stop at `Options.searchTolerance`), validation NMSE before and after; kept if better.
         case jointRefit(paths: Int, beforeDB: Double, afterDB: Double, kept: Bool)
         /// The second look at the array phase model, every path refitted under the other one.
         case phaseModelReview(
@@ -128,7 +128,7 @@ extension ImageSourceFitter {
                     "\(predicted) of \(paths) paths came from images predicted by the reflectors found (ImageGeometry)"
             case let .jointRefit(paths, beforeDB, afterDB, kept):
                 return String(
-                    format: "all %d paths refitted jointly to convergence: %.2f → %.2f dB → %@", paths, beforeDB,
+                    format: "%d straight paths refitted jointly to convergence: %.2f → %.2f dB → %@", paths, beforeDB,
                     afterDB, kept ? "kept" : "not kept")
             case let .phaseModelReview(paths, current, currentDB, other, otherDB, switched):
                 return String(
@@ -164,9 +164,9 @@ extension ImageSourceFitter.Progress {
         case continuation(path: Int, radius: Double?)
         /// Trying paths around the known edges for path `path`.
         case diffraction(path: Int)
-        /// The second look at the array phase model, with all paths in place.
-        /// Every path refitted jointly to full convergence.
+        /// Every straight path refitted jointly to full convergence.
         case jointRefit
+        /// The second look at the array phase model, with all paths in place.
         case phaseModelReview
         /// Trying gains that vary linearly with position.
         case gainSlopes

@@ -3,10 +3,10 @@ import CSINumerics
 import Foundation
 import Numerics
 
-/// The path search's refits stop at `Options.searchTolerance`; with every path in place, all of them are refitted
-/// jointly to full convergence on the whole-area points (a diffracted path's geometry held) and kept if validation improves, so that the later
-/// refinements (each a refit to full convergence) are compared with a converged model. An exact scene whose search
-/// left a source on a plateau (a line array's cone, crossed slowly) is finished here.
+/// The path search's refits stop at `Options.searchTolerance`; with every path in place, the straight ones are
+/// refitted jointly to full convergence on the whole-area points (a diffracted path's geometry held) and kept if
+/// validation improves, so that the later refinements (each a refit to full convergence) compare converged models.
+/// An exact scene whose search left a source on a plateau (a line array's cone, crossed slowly) is finished here.
 struct JointRefit {
     let context: FitContext
     let wholeArea: [Int]
@@ -28,7 +28,7 @@ struct JointRefit {
         let j = context.judge(refitted, state.phaseModel, gainMaps: state.gainMapsInSearch)
         let kept = j.validationDB < state.validationDB
         return (
-            .jointRefit(paths: state.sources.count, beforeDB: state.validationDB, afterDB: j.validationDB, kept: kept),
+            .jointRefit(paths: straight.count, beforeDB: state.validationDB, afterDB: j.validationDB, kept: kept),
             kept
                 ? JudgedFit(
                     sources: refitted, phaseModel: state.phaseModel, validationDB: j.validationDB, mapped: j.mapped)

@@ -168,8 +168,9 @@ public struct ImageSourceFitter: Sendable {
             model: final, validationNMSEDB: state.validationDB, decisionValues: state.decisions, history: state.history)
     }
 
-    /// The optional refinements after the path search, each kept only if better on validation: the phase model's
-    /// second look (more than one path), gain slopes, gain maps (flat surveys).
+    /// The optional refinements after the path search, each kept only if better on validation: the joint refit to
+    /// full convergence (coherent surveys), the phase model's second look (more than one path), gain slopes, gain
+    /// maps (flat surveys).
     func refine(_ state: inout FitState, context: FitContext, reporter: FitReporter, wholeArea: [Int]) {
         if JointRefit.applies(to: state, context: context) && !reporter.cancelled() {
             reporter.report(.jointRefit, sources: state.sources.count, validationDB: state.validationDB)
